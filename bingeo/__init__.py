@@ -1,0 +1,44 @@
+"""bingeo: Buurtinformatienetwerken (BIN) on a map.
+
+A registry of network boundaries (BIN, Z-BIN, WhatsApp-buurtpreventie), points
+(incidents, addresses) assigned to the networks that cover them, and counts per
+network. The public API is flat: ``bingeo.open_store``, ``bingeo.assign``, ...
+"""
+
+from __future__ import annotations
+
+from bingeo import settings
+from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
+from bingeo.assign import assign, select_valid
+from bingeo.counts import count_incidents
+from bingeo.readers import ReadResult, read_points, read_polygons, rejects_path, write_table
+from bingeo.registry import check_networks, import_networks, networks_from_file, networks_from_frame
+from bingeo.stores import ImportReport, Store, open_store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "settings",
+    "BingeoError",
+    "ConflictError",
+    "CRSError",
+    "CRSMismatchError",
+    "InputError",
+    "StoreError",
+    "assign",
+    "select_valid",
+    "count_incidents",
+    "check_networks",
+    "import_networks",
+    "networks_from_file",
+    "networks_from_frame",
+    "ImportReport",
+    "Store",
+    "open_store",
+    "ReadResult",
+    "read_points",
+    "read_polygons",
+    "rejects_path",
+    "write_table",
+]
+

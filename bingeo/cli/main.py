@@ -1,0 +1,330 @@
+"""The ``bingeo`` command line: one command per workflow.
+
+Commands parse arguments, call the public API and print a summary. Errors that
+bingeo raises on purpose (bad input, store problems) end the command with a
+one-paragraph message and exit code 1; anything else is a bug and shows a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bingeo._errors import BingeoError
+
+log = logging.getLogger("bingeo")
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BingeoError as exc:
+            raise click.ClickException(str(exc)) from None
+        except NotImplementedError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _fields(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r}: use FIELD=COLUMN, e.g. municipality=GM_NAAM")
+        k, c = v.split("=", 1)
+        out[k.strip()] = c.strip()
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="bingeo")
+def cli(verbose: int, quiet: bool) -> None:
+    """bingeo: neighbourhood information networks (BIN) on a map."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("bingeo").setLevel(level)
+
+
+store_option = click.option(
+    "--store", required=True, metavar="STORE", help="The store: a GeoPackage file such as bins.gpkg."
+)
+points_options = [
+    click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
+    click.option("--crs", "crs", help="CRS of inputs that carry none (CSV), e.g. 28992, 31370, 4326."),
+    click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
+    click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
+]
+
+
+def _with(options: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(options):
+            fn = opt(fn)
+        return fn
+
+    return deco
+
+
+# ---------------------------------------------------------------------------------- networks
+@cli.group()
+def networks() -> None:
+    """Keep the registry of networks: import, list, check, retire, history."""
+
+
+@networks.command("import")
+@click.argument("source", type=click.Path())
+@store_option
+@click.option("--layer", help="Layer to read from a multi-layer source.")
+@click.option("--id-field", help="Column with the stable network id (default: found automatically).")
+@click.option("--name-field", help="Column with the network name.")
+@click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), help="One kind for all networks.")
+@click.option("--kind-field", help="Column with the kind (bin, zbin, whatsapp; Dutch names understood).")
+@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
+              help="Map another field: municipality, police_zone, founded, status, valid_to. Repeatable.")
+@click.option("--crs", help="CRS of a source that carries none.")
+@click.option("--store-crs", help="CRS of a NEW store (default: the source's). Fixed once created.")
+@click.option("--effective", callback=_date, help="Date from which changed boundaries apply (default today).")
+@_friendly
+def networks_import(source: str, store: str, layer: str | None, id_field: str | None, name_field: str | None,
+                    kind: str | None, kind_field: str | None, fields: dict[str, str], crs: str | None,
+                    store_crs: str | None, effective: dt.date | None) -> None:
+    """Import network boundaries from SOURCE (GeoPackage, Shapefile or zipped Shapefile, GeoJSON, KML).
+
+    Re-importing the same source updates networks by id; earlier versions are kept.
+    """
+    from bingeo.registry import import_networks
+
+    report = import_networks(
+        source, store, layer=layer, crs=crs, store_crs=store_crs, id_field=id_field, name_field=name_field,
+        kind=kind, kind_field=kind_field, fields=fields, effective=effective,
+    )
+    click.echo(report.summary())
+
+
+@networks.command("list")
+@store_option
+@click.option("--all", "include_retired", is_flag=True, help="Also list retired networks.")
+@click.option("--at", callback=_date, help="The networks as they were on this date (YYYY-MM-DD).")
+@click.option("--output", type=click.Path(), help="Also write them to a file (.gpkg, .csv, .geojson, .parquet).")
+@_friendly
+def networks_list(store: str, include_retired: bool, at: dt.date | None, output: str | None) -> None:
+    """List the networks in a store."""
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks(at=at, include_retired=include_retired)
+        crs_text = f"EPSG:{st.crs.to_epsg()}"
+    cols = ["network_id", "name", "kind", "status", "founded", "valid_to", "version", "area_m2"]
+    table = nets[cols].copy()
+    table["area_m2"] = table["area_m2"].map(lambda a: f"{a / 1e6:,.2f} km²" if a == a and a is not None else "")
+    when = f"on {at}" if at else ("active and retired" if include_retired else "active")
+    click.echo(f"{len(nets)} networks ({when}) in {store} ({crs_text}):")
+    if len(table):
+        click.echo(table.rename(columns={"area_m2": "area"}).to_string(index=False, na_rep=""))
+    if output:
+        from bingeo.readers import write_table
+
+        write_table(nets, output, layer="networks")
+        click.echo(f"written to {output}")
+
+
+@networks.command("check")
+@store_option
+@click.option("--at", callback=_date, help="Check the networks as they were on this date.")
+@click.option("--gap-area", type=float, help="Largest enclosed hole reported as a gap, m² (default 10000).")
+@click.option("--sliver-ratio", type=float, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1).")
+@click.option("--output", type=click.Path(), help="Write overlaps and gaps as layers of a GeoPackage.")
+@_friendly
+def networks_check(store: str, at: dt.date | None, gap_area: float | None, sliver_ratio: float | None,
+                   output: str | None) -> None:
+    """Report invalid geometry, overlaps between active networks (with area), slivers and gaps."""
+    from bingeo.registry import check_networks
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks(at=at)
+    report = check_networks(nets, gap_max_area=gap_area, sliver_ratio=sliver_ratio)
+    click.echo(f"Checked {len(nets)} active networks in {store}.")
+    click.echo(report.summary())
+    if output:
+        from bingeo.readers import write_table
+
+        if Path(output).suffix.lower() != ".gpkg":
+            raise click.BadParameter("the check output is a GeoPackage (.gpkg) with layers overlaps, gaps, invalid")
+        Path(output).unlink(missing_ok=True)
+        write_table(report.overlaps, output, layer="overlaps", geometry_type="MultiPolygon")
+        write_table(report.gaps, output, layer="gaps", geometry_type="Polygon")
+        write_table(report.invalid, output, layer="invalid", geometry_type="MultiPolygon")
+        click.echo(f"layers overlaps, gaps and invalid written to {output}")
+
+
+@networks.command("retire")
+@click.argument("network_id")
+@store_option
+@click.option("--on", "on", required=True, callback=_date, help="Retirement date (YYYY-MM-DD).")
+@click.option("--expected-version", type=int, help="Fail if the network changed since you saw this version.")
+@_friendly
+def networks_retire(network_id: str, store: str, on: dt.date, expected_version: int | None) -> None:
+    """Retire NETWORK_ID from a date. Networks are never deleted: analyses 'as of' earlier dates still see it."""
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        st.retire_network(network_id, on=on, expected_version=expected_version)
+    click.echo(f"network {network_id} retired on {on}.")
+
+
+@networks.command("history")
+@click.argument("network_id", required=False)
+@store_option
+@_friendly
+def networks_history(network_id: str | None, store: str) -> None:
+    """Show every version of the networks (or of NETWORK_ID)."""
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        hist = st.network_history(network_id)
+    cols = ["network_id", "version", "name", "status", "valid_from", "valid_to", "version_from", "version_to", "source"]
+    click.echo(hist[cols].to_string(index=False, na_rep="") if len(hist) else "no networks")
+
+
+# ---------------------------------------------------------------------------------- points
+def _read_points_for_store(points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None,
+                           y_field: str | None) -> Any:
+    from bingeo.readers import read_points
+
+    return read_points(points, layer=layer, crs=crs, x_field=x_field, y_field=y_field,
+                       target_crs=st.crs, extent=st.extent())
+
+
+def _write_rejects(result: Any, output: str) -> str | None:
+    from bingeo.readers import rejects_path, write_table
+
+    path = rejects_path(output)
+    if len(result.rejects):
+        write_table(result.rejects, path)
+        return str(path)
+    Path(path).unlink(missing_ok=True)
+    return None
+
+
+@cli.command("assign")
+@click.argument("points", type=click.Path())
+@store_option
+@click.option("--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet.")
+@click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@_with(points_options)
+@_friendly
+def assign_cmd(points: str, store: str, output: str, at: dt.date | None, layer: str | None, crs: str | None,
+               x_field: str | None, y_field: str | None) -> None:
+    """Assign every row of POINTS (incidents, addresses: CSV or vector file) to the networks covering it.
+
+    Adds network_id, network_name (the most specific network) and network_ids (all, ';'-separated).
+    Rows that cannot be used are written to OUTPUT's .rejects.csv with the reason.
+    """
+    from bingeo.assign import assign
+    from bingeo.readers import write_table
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks(at=at)
+        result = _read_points_for_store(points, st, layer, crs, x_field, y_field)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    out = assign(result.points, nets)
+    write_table(out, output)
+    rej = _write_rejects(result, output)
+    inside = int(out["network_id"].notna().sum())
+    click.echo(result.summary())
+    click.echo(
+        f"{inside:,} of {len(out):,} usable points lie in one of {len(nets)} networks"
+        f"{' valid on ' + str(at) if at else ''}; {len(out) - inside:,} lie outside every network."
+    )
+    click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
+
+
+@cli.command("counts")
+@click.argument("incidents", type=click.Path())
+@store_option
+@click.option("--output", "-o", required=True, type=click.Path(), help="Output table: .csv, .gpkg, .parquet.")
+@click.option("--by", type=click.Choice(["month", "quarter", "year"]), help="Count per period.")
+@click.option("--date-field", help="Date column (default: the first column recognised as dates).")
+@click.option("--type-field", help="Column with the incident type, to count per type.")
+@click.option("--addresses", type=click.Path(), help="Address points: adds addresses per network and rate per 1,000.")
+@click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
+@click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@_with(points_options)
+@_friendly
+def counts_cmd(incidents: str, store: str, output: str, by: str | None, date_field: str | None,
+               type_field: str | None, addresses: str | None, addresses_crs: str | None, at: dt.date | None,
+               layer: str | None, crs: str | None, x_field: str | None, y_field: str | None) -> None:
+    """Count INCIDENTS per network (per period and type), with addresses and rates per 1,000 addresses."""
+    from bingeo.counts import count_incidents
+    from bingeo.readers import read_points, write_table
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks(at=at)
+        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        adr = None
+        if addresses:
+            adr = read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent())
+    for note in inc.notes:
+        click.echo(f"note: {note}")
+    click.echo(inc.summary())
+    rej = _write_rejects(inc, output)
+    if adr is not None:
+        click.echo(adr.summary())
+        if len(adr.rejects):
+            from bingeo.readers import rejects_path
+
+            apath = rejects_path(Path(output).with_name(Path(output).stem + ".addresses" + Path(output).suffix))
+            write_table(adr.rejects, apath)
+            click.echo(f"rejected address rows: {apath}")
+    table = count_incidents(inc.points, nets, by=by, date_field=date_field, type_field=type_field,
+                            addresses=None if adr is None else adr.points)
+    write_table(table, output)
+    top = table.groupby(["network_id", "network_name"], as_index=False)["incidents"].sum()
+    top = top[top["network_id"] != ""].sort_values("incidents", ascending=False).head(5)
+    click.echo("most incidents: " + "; ".join(f"{r.network_name} {r.incidents}" for r in top.itertuples()))
+    click.echo(f"written: {output} ({len(table)} rows)" + (f"; rejected rows: {rej}" if rej else ""))
+
+
+# ---------------------------------------------------------------------------------- demo
+@cli.command("demo")
+@click.option("--output", "-o", default="bingeo-demo", show_default=True, type=click.Path(),
+              help="Folder for the demo's outputs (replaced if it exists).")
+@_friendly
+def demo_cmd(output: str) -> None:
+    """Run the whole pipeline on the sample data in data/samples/ and say what it shows."""
+    from bingeo.demo import run_demo
+
+    run_demo(Path(output), echo=click.echo)
+
+
+def main() -> None:
+    """Entry point of the ``bingeo`` console script."""
+    cli(prog_name="bingeo")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,158 @@
+"""Count incidents per network, per period and type, and rates per 1,000 addresses."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from bingeo._errors import InputError
+from bingeo.assign import assign
+
+__all__ = ["count_incidents", "PERIODS", "HOUSEHOLD_FIELDS"]
+
+log = logging.getLogger(__name__)
+
+PERIODS = ("month", "quarter", "year")
+#: Address columns recognised as the number of households at the address.
+HOUSEHOLD_FIELDS = ("households", "huishoudens", "aantal_huishoudens", "hh", "menages", "ménages")
+_NONE_ID = ""
+_NONE_NAME = "(outside every network)"
+_NO_DATE = "(no date)"
+
+
+def _date_column(df: pd.DataFrame, date_field: str | None) -> str:
+    if date_field is not None:
+        if date_field not in df.columns:
+            msg = f"no date column {date_field!r} in the incidents. Columns: {', '.join(map(str, df.columns))}."
+            raise InputError(msg)
+        return date_field
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            return str(c)
+    msg = (
+        "counting by period needs a date column, and none was recognised as dates. "
+        f"Name it with `--date-field`; columns: {', '.join(map(str, df.columns))}."
+    )
+    raise InputError(msg)
+
+
+def _period_labels(dates: pd.Series, by: str) -> tuple[pd.Series, list[str]]:
+    d = pd.to_datetime(dates, errors="coerce", dayfirst=True)
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_localize(None)
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[by]
+    per = d.dt.to_period(freq)
+    labels = per.astype(str).where(per.notna(), _NO_DATE)
+    if per.notna().any():
+        full = pd.period_range(per.min(), per.max(), freq=freq).astype(str).tolist()
+    else:
+        full = []
+    if (labels == _NO_DATE).any():
+        full.append(_NO_DATE)
+    return labels, full
+
+
+def count_incidents(
+    incidents: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    *,
+    by: str | None = None,
+    date_field: str | None = None,
+    type_field: str | None = None,
+    addresses: gpd.GeoDataFrame | None = None,
+    households_field: str | None = None,
+) -> pd.DataFrame:
+    """Incidents per network (and period and type), with address counts and rates.
+
+    An incident inside overlapping networks counts for each of them. Incidents
+    outside every network are counted on a row with an empty ``network_id``.
+    Every network appears for every period between the first and last incident
+    (and every type), with zero where nothing happened.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Points; assigned here unless they already carry ``network_ids``.
+    networks : GeoDataFrame
+        Networks with ``network_id``, ``name`` and ``kind``.
+    by : {"month", "quarter", "year"}, optional
+        Period to count by (needs a date column: ``date_field`` or the first datetime column).
+    type_field : str, optional
+        Column with the incident type (e.g. burglary, theft from vehicle).
+    addresses : GeoDataFrame, optional
+        Address points; adds ``addresses``, ``households`` (when a households
+        column exists) and ``rate_per_1000_addresses``.
+
+    Returns
+    -------
+    DataFrame
+        ``network_id``, ``network_name``, ``kind``, [``period``], [``type``],
+        ``incidents``, [``addresses``, ``households``, ``rate_per_1000_addresses``].
+    """
+    if by is not None and by not in PERIODS:
+        msg = f"`by` must be one of {', '.join(PERIODS)}, got {by!r}"
+        raise ValueError(msg)
+    if type_field is not None and type_field not in incidents.columns:
+        msg = f"no type column {type_field!r} in the incidents. Columns: {', '.join(map(str, incidents.columns))}."
+        raise InputError(msg)
+    inc = incidents if "network_ids" in incidents.columns else assign(incidents, networks)
+    # one row per (incident, containing network)
+    ids = inc["network_ids"].astype(object).where(inc["network_ids"].notna(), _NONE_ID)
+    keys = pd.DataFrame({"network_id": ids.str.split(";")})
+    group = ["network_id"]
+    full_periods: list[str] = []
+    types: list[str] = []
+    if by is not None:
+        col = _date_column(inc, date_field)
+        keys["period"], full_periods = _period_labels(inc[col], by)
+        group.append("period")
+    if type_field is not None:
+        keys["type"] = inc[type_field].astype(object).where(inc[type_field].notna(), "(no type)").astype(str)
+        types = sorted(keys["type"].unique())
+        group.append("type")
+    exploded = keys.explode("network_id")
+    counted = exploded.groupby(group, sort=False).size().rename("incidents")
+
+    net_ids = networks["network_id"].astype(str).tolist() + [_NONE_ID]
+    levels = [net_ids]
+    if by is not None:
+        levels.append(full_periods)
+    if type_field is not None:
+        levels.append(types)
+    index = pd.MultiIndex.from_product(levels, names=group) if len(levels) > 1 else pd.Index(net_ids, name="network_id")
+    table = counted.reindex(index, fill_value=0).reset_index()
+    table["incidents"] = table["incidents"].astype("int64")
+    names = dict(zip(networks["network_id"].astype(str), networks.get("name", networks["network_id"]).astype(str)))
+    kinds = dict(zip(networks["network_id"].astype(str), networks["kind"] if "kind" in networks else [None] * len(networks)))
+    table.insert(1, "network_name", table["network_id"].map(names).fillna(_NONE_NAME))
+    table.insert(2, "kind", table["network_id"].map(kinds))
+
+    if addresses is not None:
+        adr = addresses if "network_ids" in addresses.columns else assign(addresses, networks)
+        a_ids = adr["network_ids"].astype(object).where(adr["network_ids"].notna(), _NONE_ID)
+        hh_col = households_field or next(
+            (c for c in adr.columns if str(c).lower() in HOUSEHOLD_FIELDS), None
+        )
+        frame = pd.DataFrame({"network_id": a_ids.str.split(";")})
+        if hh_col is not None:
+            if hh_col not in adr.columns:
+                msg = f"no households column {hh_col!r} in the addresses. Columns: {', '.join(map(str, adr.columns))}."
+                raise InputError(msg)
+            frame["households"] = pd.to_numeric(adr[hh_col], errors="coerce").fillna(1).to_numpy()
+        else:
+            frame["households"] = np.nan
+        frame = frame.explode("network_id")
+        agg = frame.groupby("network_id").agg(addresses=("network_id", "size"), households=("households", "sum"))
+        table = table.merge(agg, left_on="network_id", right_index=True, how="left")
+        table["addresses"] = table["addresses"].fillna(0).astype("int64")
+        if hh_col is None:
+            table = table.drop(columns="households")
+        else:
+            table["households"] = table["households"].fillna(0).round().astype("int64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = table["incidents"] / table["addresses"] * 1000.0
+        table["rate_per_1000_addresses"] = rate.where(table["addresses"] > 0).round(3)
+    return table

@@ -1,0 +1,307 @@
+"""GeoPackage 1.2 building blocks written with the standard library's sqlite3.
+
+GDAL wheels write GeoPackage 1.4, which QGIS 3.22 warns about; bingeo's store
+writes version 1.2 (``PRAGMA user_version = 10200``) by hand so that it also
+controls transactions across tables. This module holds the pieces of the
+GeoPackage encoding: the geometry blob header, the core metadata tables, and
+the R-tree spatial index with the standard triggers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyproj
+import shapely
+
+__all__ = [
+    "APPLICATION_ID",
+    "USER_VERSION",
+    "encode",
+    "decode",
+    "decode_many",
+    "register_functions",
+    "create_core_tables",
+    "add_srs",
+    "create_feature_table",
+    "create_attribute_table",
+    "update_extent",
+]
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10200  # GeoPackage 1.2.0
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+_HEADER = struct.Struct("<2sBBi")
+
+
+def encode(geom: shapely.Geometry | None, srs_id: int) -> bytes | None:
+    """Encode one shapely geometry as a GeoPackage geometry blob (little endian, xy envelope)."""
+    if geom is None:
+        return None
+    wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2)
+    if shapely.is_empty(geom):
+        return _HEADER.pack(b"GP", 0, 0b00010001, srs_id) + wkb
+    minx, miny, maxx, maxy = shapely.bounds(geom)
+    return _HEADER.pack(b"GP", 0, 0b00000011, srs_id) + struct.pack("<4d", minx, maxx, miny, maxy) + wkb
+
+
+def encode_many(geoms: Sequence[shapely.Geometry | None], srs_id: int) -> list[bytes | None]:
+    """Encode an array of geometries (vectorized WKB and bounds, one header per row)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        return []
+    wkbs = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
+    bounds = shapely.bounds(geoms)
+    empty = shapely.is_empty(geoms)
+    full = _HEADER.pack(b"GP", 0, 0b00000011, srs_id)
+    hollow = _HEADER.pack(b"GP", 0, 0b00010001, srs_id)
+    env = struct.Struct("<4d")
+    out: list[bytes | None] = []
+    for wkb, b, e in zip(wkbs, bounds, empty):
+        if wkb is None:
+            out.append(None)
+        elif e:
+            out.append(hollow + wkb)
+        else:
+            out.append(full + env.pack(b[0], b[2], b[1], b[3]) + wkb)
+    return out
+
+
+def _wkb_offset(blob: bytes) -> int:
+    flags = blob[3]
+    return 8 + _ENVELOPE_BYTES[(flags >> 1) & 0b111]
+
+
+def decode(blob: bytes | None) -> shapely.Geometry | None:
+    """Decode one GeoPackage geometry blob."""
+    if blob is None:
+        return None
+    if blob[:2] != b"GP":
+        msg = "not a GeoPackage geometry blob (it does not start with 'GP')"
+        raise ValueError(msg)
+    return shapely.from_wkb(blob[_wkb_offset(blob) :])
+
+
+def decode_many(blobs: Iterable[bytes | None]) -> np.ndarray:
+    """Decode many blobs at once (WKB parsing vectorized in shapely)."""
+    wkbs = [None if b is None else b[_wkb_offset(b) :] for b in blobs]
+    if not wkbs:
+        return np.empty(0, dtype=object)
+    return shapely.from_wkb(np.asarray(wkbs, dtype=object))
+
+
+def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    if blob is None or len(blob) < 8:
+        return None
+    flags = blob[3]
+    if flags & 0b00010000:  # empty
+        return None
+    code = (flags >> 1) & 0b111
+    if code == 0:
+        geom = decode(blob)
+        if geom is None or geom.is_empty:
+            return None
+        minx, miny, maxx, maxy = geom.bounds
+        return (minx, maxx, miny, maxy)
+    order = "<" if flags & 1 else ">"
+    return struct.unpack_from(order + "4d", blob, 8)  # minx, maxx, miny, maxy
+
+
+def _is_empty(blob: bytes | None) -> int:
+    return 1 if blob is None or _envelope(blob) is None else 0
+
+
+def _env_at(i: int):  # noqa: ANN202 - sqlite function factory
+    def f(blob: bytes | None) -> float | None:
+        env = _envelope(blob)
+        return None if env is None else env[i]
+
+    return f
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register the ST_* SQL functions that the standard R-tree triggers call.
+
+    GDAL registers these in its own connections; a plain sqlite3 connection
+    must register them before it writes to a table with a spatial index.
+    """
+    det = {"deterministic": True}
+    conn.create_function("ST_IsEmpty", 1, _is_empty, **det)
+    conn.create_function("ST_MinX", 1, _env_at(0), **det)
+    conn.create_function("ST_MaxX", 1, _env_at(1), **det)
+    conn.create_function("ST_MinY", 1, _env_at(2), **det)
+    conn.create_function("ST_MaxY", 1, _env_at(3), **det)
+
+
+_CORE_DDL = """
+CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE IF NOT EXISTS gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+CREATE TABLE IF NOT EXISTS gpkg_tile_matrix_set (
+  table_name TEXT NOT NULL PRIMARY KEY, srs_id INTEGER NOT NULL, min_x DOUBLE NOT NULL,
+  min_y DOUBLE NOT NULL, max_x DOUBLE NOT NULL, max_y DOUBLE NOT NULL,
+  CONSTRAINT fk_gtms_table_name FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gtms_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE IF NOT EXISTS gpkg_tile_matrix (
+  table_name TEXT NOT NULL, zoom_level INTEGER NOT NULL, matrix_width INTEGER NOT NULL,
+  matrix_height INTEGER NOT NULL, tile_width INTEGER NOT NULL, tile_height INTEGER NOT NULL,
+  pixel_x_size DOUBLE NOT NULL, pixel_y_size DOUBLE NOT NULL,
+  CONSTRAINT pk_ttm PRIMARY KEY (table_name, zoom_level),
+  CONSTRAINT fk_tmm_table_name FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name));
+"""
+
+_DEFAULT_SRS = [
+    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+    (
+        "WGS 84 geodetic",
+        4326,
+        "EPSG",
+        4326,
+        pyproj.CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
+]
+
+
+def execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several SQL statements inside the current transaction.
+
+    ``sqlite3.Connection.executescript`` commits first, which would break the
+    all-or-nothing guarantee of a store write; this splits the script instead.
+    """
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            conn.execute(buf)
+            buf = ""
+    if buf.strip():
+        conn.execute(buf)
+
+
+def create_core_tables(conn: sqlite3.Connection) -> None:
+    """Create the mandatory GeoPackage tables and set the file's identity pragmas."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+    execute_script(conn, _CORE_DDL)
+    conn.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", _DEFAULT_SRS)
+
+
+def add_srs(conn: sqlite3.Connection, crs: pyproj.CRS) -> int:
+    """Make sure ``crs`` is in gpkg_spatial_ref_sys and return its srs_id (the EPSG code)."""
+    epsg = crs.to_epsg()
+    if epsg is None:
+        msg = f"the store needs a CRS with an EPSG code; {crs.name!r} has none"
+        raise ValueError(msg)
+    conn.execute(
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
+        (crs.name, epsg, "EPSG", epsg, crs.to_wkt("WKT1_GDAL"), crs.name),
+    )
+    return int(epsg)
+
+
+def create_feature_table(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    geometry_type: str,
+    srs_id: int,
+    description: str = "",
+    spatial_index: bool = True,
+) -> None:
+    """Create a feature table ``table`` with an integer ``fid`` key, a ``geom`` column and ``columns``.
+
+    ``columns`` are (name, SQL type and constraints) pairs. With ``spatial_index`` an
+    R-tree ``rtree_<table>_geom`` is created with the GeoPackage 1.2 triggers.
+    """
+    cols = ",\n  ".join(f'"{name}" {decl}' for name, decl in columns)
+    conn.execute(
+        f'CREATE TABLE "{table}" (\n  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n'
+        f"  geom {geometry_type},\n  {cols})"
+    )
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+        "VALUES (?, 'features', ?, ?, ?)",
+        (table, table, description, srs_id),
+    )
+    conn.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
+        (table, geometry_type, srs_id),
+    )
+    if spatial_index:
+        _create_rtree(conn, table)
+
+
+def create_attribute_table(
+    conn: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]], *, description: str = ""
+) -> None:
+    """Create a non-spatial table registered in gpkg_contents as ``attributes``."""
+    cols = ",\n  ".join(f'"{name}" {decl}' for name, decl in columns)
+    conn.execute(f'CREATE TABLE "{table}" (\n  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n  {cols})')
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES (?, 'attributes', ?, ?)",
+        (table, table, description),
+    )
+
+
+def _create_rtree(conn: sqlite3.Connection, t: str) -> None:
+    r = f"rtree_{t}_geom"
+    conn.execute(f'CREATE VIRTUAL TABLE "{r}" USING rtree(id, minx, maxx, miny, maxy)')
+    conn.execute(
+        "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        (t,),
+    )
+    env = "ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)"
+    execute_script(
+        conn,
+        f"""
+CREATE TRIGGER "{r}_insert" AFTER INSERT ON "{t}"
+  WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW.fid, {env}); END;
+CREATE TRIGGER "{r}_update1" AFTER UPDATE OF geom ON "{t}"
+  WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW.fid, {env}); END;
+CREATE TRIGGER "{r}_update2" AFTER UPDATE OF geom ON "{t}"
+  WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; END;
+CREATE TRIGGER "{r}_update3" AFTER UPDATE OF geom ON "{t}"
+  WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; INSERT OR REPLACE INTO "{r}" VALUES (NEW.fid, {env}); END;
+CREATE TRIGGER "{r}_update4" AFTER UPDATE ON "{t}"
+  WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+BEGIN DELETE FROM "{r}" WHERE id IN (OLD.fid, NEW.fid); END;
+CREATE TRIGGER "{r}_delete" AFTER DELETE ON "{t}" WHEN old.geom NOT NULL
+BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; END;
+"""
+    )
+
+
+def update_extent(conn: sqlite3.Connection, table: str) -> None:
+    """Refresh the extent and last_change of ``table`` in gpkg_contents from its R-tree."""
+    row = conn.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+    conn.execute(
+        "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
+        "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
+        (*row, table),
+    )

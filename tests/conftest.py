@@ -1,0 +1,257 @@
+"""Shared test harness for bingeo.
+
+External components (QGIS, PostGIS, Chromium)
+---------------------------------------------
+A test that needs one says so, in one of three equivalent ways::
+
+    @pytest.mark.requires("qgis")          # marker, checked before the test runs
+    def test_x(): ...
+
+    def test_y(qgis_app): ...              # fixture that needs QGIS itself
+
+    def test_z():
+        require("chromium")                # inside the test body
+
+When the component is missing, the test is SKIPPED on a developer machine but
+FAILS in CI (``CI=true``) or whenever ``BINGEO_REQUIRE_ALL=1`` is set, as
+``.ci/run`` does: in CI a missing QGIS is a failure, not a skip.  ``need(what,
+why)`` is the one place that makes that decision; use it for any other
+"cannot run here" situation too.
+
+Fixtures
+--------
+``qgis_app``        session-wide headless ``QgsApplication`` (offscreen Qt), initQgis'd.
+``qgis_processing`` ``qgis_app`` plus the Processing framework initialised.
+``gpkg_in_qgis``    ``assert_opens_cleanly_in_qgis(path)`` from tests/qgis/qgis_check.py.
+``samples``         ``Path`` of the repo's ``data/samples/``.
+``real``            ``Path`` of ``../shared/data/real`` (or ``$BINGEO_REAL_DATA``); fails if missing.
+``doctest_namespace["bingeo"]`` is the bingeo module when it imports.
+"""
+
+from __future__ import annotations
+
+import gc
+import glob
+import importlib
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+# Must be set before anything imports Qt: there is no display on CI.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+
+COMPONENTS = ("qgis", "postgis", "chromium")
+
+
+# --------------------------------------------------------------------------- CI or not
+
+
+def strict() -> bool:
+    """True when a missing component must fail the run (CI, or BINGEO_REQUIRE_ALL=1)."""
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return ci or os.environ.get("BINGEO_REQUIRE_ALL", "").strip() == "1"
+
+
+def need(what: str, why: str = "") -> None:
+    """Stop the current test because ``what`` is not available.
+
+    Skips on a developer machine, fails in CI / with BINGEO_REQUIRE_ALL=1.
+    """
+    msg = f"{what} is not available" + (f": {why}" if why else "")
+    if strict():
+        pytest.fail(f"{msg} (required here: CI or BINGEO_REQUIRE_ALL=1)", pytrace=False)
+    pytest.skip(msg)
+
+
+# --------------------------------------------------------------------------- component probes
+
+_probe_cache: dict[str, tuple[bool, str]] = {}
+
+
+def _probe_qgis() -> tuple[bool, str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sip/PyQt deprecations under filterwarnings=error
+            importlib.import_module("qgis.core")
+    except Exception as exc:  # ImportError, or a broken install raising anything else
+        return False, (
+            f"cannot import qgis.core ({type(exc).__name__}: {exc}); QGIS's Python bindings are in "
+            "Debian's python3-qgis: run the tests in a venv made with "
+            "`/usr/bin/python3 -m venv --system-site-packages .venv` (see .ci/run)"
+        )
+    return True, ""
+
+
+def _probe_postgis() -> tuple[bool, str]:
+    pg_ctl = shutil.which("pg_ctl") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))), None)
+    if not pg_ctl:
+        return False, "no PostgreSQL server binaries (pg_ctl); apt-get install postgresql postgresql-15-postgis-3"
+    control = glob.glob("/usr/share/postgresql/*/extension/postgis.control")
+    if not control:
+        return False, "PostgreSQL is there but the PostGIS extension is not (postgresql-15-postgis-3)"
+    return True, pg_ctl
+
+
+def _probe_chromium() -> tuple[bool, str]:
+    browser = next((p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None)
+    if not browser:
+        return False, "no chromium binary; apt-get install chromium chromium-driver"
+    return True, browser
+
+
+_PROBES = {"qgis": _probe_qgis, "postgis": _probe_postgis, "chromium": _probe_chromium}
+
+
+def available(component: str) -> bool:
+    """Whether ``component`` (one of COMPONENTS) can be used here (cached)."""
+    return _probe(component)[0]
+
+
+def _probe(component: str) -> tuple[bool, str]:
+    if component not in _PROBES:
+        raise ValueError(f"unknown component {component!r}; known: {', '.join(COMPONENTS)}")
+    if component not in _probe_cache:
+        _probe_cache[component] = _PROBES[component]()
+    return _probe_cache[component]
+
+
+def require(component: str) -> str:
+    """Make sure ``component`` is available, else skip (developer) / fail (CI).
+
+    Returns what the probe found (e.g. the chromium or pg_ctl path; '' for qgis).
+    """
+    ok, info = _probe(component)
+    if not ok:
+        need(component, info)
+    return info
+
+
+# --------------------------------------------------------------------------- pytest hooks
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requires(*components): the test needs external components "
+        f"({', '.join(COMPONENTS)}); skipped when missing, failed in CI / BINGEO_REQUIRE_ALL=1",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers(name="requires"):
+        for component in mark.args:
+            require(component)
+
+
+def _bingeo_module():
+    try:
+        return importlib.import_module("bingeo")
+    except Exception:  # bingeo half-written or broken: do not break collection
+        return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # doctests collected outside tests/ (e.g. --doctest-modules on bingeo/) do not see
+    # this conftest's fixtures; give them `bingeo` through their globals directly.
+    doctests = [it for it in items if type(it).__name__ == "DoctestItem"]
+    if doctests:
+        mod = _bingeo_module()
+        if mod is not None:
+            for it in doctests:
+                it.dtest.globs.setdefault("bingeo", mod)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _bingeo_in_doctest_namespace(doctest_namespace: dict) -> None:
+    mod = _bingeo_module()
+    if mod is not None:
+        doctest_namespace["bingeo"] = mod
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    """The repo's data/samples/ directory."""
+    return ROOT / "data" / "samples"
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The shared real data (../shared/data/real beside the repo, or $BINGEO_REAL_DATA)."""
+    path = Path(os.environ.get("BINGEO_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
+    if not path.is_dir():
+        pytest.fail(
+            f"real data directory {path} is missing: it is the shared/ folder beside the repo "
+            "(set BINGEO_REAL_DATA to point elsewhere)",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def qgis_app():
+    """A headless QgsApplication for the whole session (QT_QPA_PLATFORM=offscreen).
+
+    Tests must not keep QgsMapLayer objects alive past the session: QGIS 3.22
+    segfaults in exitQgis() when layers outlive it.  Layers added to
+    QgsProject.instance() are removed here before exit.
+    """
+    require("qgis")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from qgis.core import QgsApplication, QgsProject
+
+    app = QgsApplication.instance()
+    created = app is None
+    if created:
+        app = QgsApplication([], False)
+        app.initQgis()
+    try:
+        yield app
+    finally:
+        if created:
+            QgsProject.instance().removeAllMapLayers()
+            QgsProject.instance().clear()
+            gc.collect()
+            app.processEvents()
+            app.exitQgis()
+
+
+@pytest.fixture(scope="session")
+def qgis_processing(qgis_app):
+    """``qgis_app`` with the Processing framework (native + QGIS algorithms) initialised."""
+    plugins = "/usr/share/qgis/python/plugins"
+    if os.path.isdir(plugins) and plugins not in sys.path:
+        sys.path.append(plugins)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            from processing.core.Processing import Processing
+        except ImportError as exc:
+            need("QGIS Processing", f"cannot import processing ({exc})")
+        from qgis.analysis import QgsNativeAlgorithms
+        from qgis.core import QgsApplication
+
+        reg = QgsApplication.processingRegistry()
+        if reg.providerById("native") is None:
+            reg.addProvider(QgsNativeAlgorithms())
+        Processing.initialize()
+    return qgis_app
+
+
+@pytest.fixture(scope="session")
+def gpkg_in_qgis(qgis_app):
+    """``assert_opens_cleanly_in_qgis(path)`` (see tests/qgis/qgis_check.py), QGIS running."""
+    helper_dir = str(TESTS / "qgis")
+    if helper_dir not in sys.path:
+        sys.path.append(helper_dir)
+    return importlib.import_module("qgis_check").assert_opens_cleanly_in_qgis

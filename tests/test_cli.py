@@ -1,0 +1,123 @@
+"""The command line on the sample data: every command, and the errors users meet first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from bingeo.cli.main import cli
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def run(*args: str, ok: bool = True):
+    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert res.exit_code == 0, res.output
+    else:
+        assert res.exit_code == 1, res.output
+    return res.output
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = tmp_path / "bins.gpkg"
+    run("networks", "import", SAMPLES / "networks.gpkg", "--store", path)
+    return path
+
+
+def test_import_list_history_retire(store):
+    out = run("networks", "list", "--store", store)
+    assert "17 networks (active)" in out and "GR-BIN-001" in out and "EPSG:28992" in out
+    out = run("networks", "list", "--store", store, "--all")
+    assert "18 networks" in out and "retired" in out
+    out = run("networks", "import", SAMPLES / "networks_update.geojson", "--store", store, "--effective", "2024-01-01")
+    assert "1 added" in out and "reprojected from EPSG:4326" in out
+    out = run("networks", "history", "GR-BIN-003", "--store", store)
+    assert out.count("GR-BIN-003") == 2  # two versions
+    run("networks", "retire", "GR-BIN-003", "--on", "2025-01-01", "--store", store)
+    assert "GR-BIN-003" not in run("networks", "list", "--store", store)
+    assert "GR-BIN-003" in run("networks", "list", "--store", store, "--at", "2024-06-01")
+    out = run("networks", "retire", "NOPE", "--on", "2025-01-01", "--store", store, ok=False)
+    assert "no network with id 'NOPE'" in out
+
+
+def test_check_writes_layers(store, tmp_path):
+    out = run("networks", "check", "--store", store, "--output", tmp_path / "check.gpkg")
+    assert "GR-BIN-001 x GR-WAB-001" in out and "nested" in out
+    import pyogrio
+
+    assert {n for n, _ in pyogrio.list_layers(tmp_path / "check.gpkg")} == {"overlaps", "gaps", "invalid"}
+    ov = gpd.read_file(tmp_path / "check.gpkg", layer="overlaps")
+    assert ((ov.network_id_a == "GR-BIN-001") & (ov.network_id_b == "GR-WAB-001")).any()
+
+
+@pytest.mark.parametrize("ext", [".csv", ".gpkg", ".geojson", ".parquet"])
+def test_assign_every_row_once_with_rejects(store, tmp_path, ext):
+    out_path = tmp_path / f"assigned{ext}"
+    out = run("assign", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", out_path)
+    assert "Read 5,000 rows" in out
+    if ext == ".csv":
+        got = pd.read_csv(out_path, dtype=str)
+    elif ext == ".parquet":
+        got = gpd.read_parquet(out_path)
+    else:
+        got = gpd.read_file(out_path)
+    rejects = pd.read_csv(tmp_path / "assigned.rejects.csv", dtype=str)
+    raw = pd.read_csv(SAMPLES / "incidents.csv", sep=";", encoding="cp1252", dtype=str)
+    # every input row exactly once: in the output or in the rejects
+    ids = list(got["registratienummer"].astype(str)) + list(rejects["registratienummer"])
+    assert sorted(ids) == sorted(raw["registratienummer"])
+    assert {"network_id", "network_name", "network_ids"} <= set(got.columns)
+    assert set(raw.columns) <= set(got.columns)
+    assert rejects["reject_reason"].notna().all()
+
+
+def test_counts_with_addresses(store, tmp_path):
+    out = run("counts", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--by", "year",
+              "--type-field", "soort_delict", "--addresses", SAMPLES / "addresses.csv", "--output", tmp_path / "c.csv")
+    assert "most incidents" in out
+    t = pd.read_csv(tmp_path / "c.csv", keep_default_na=False, dtype=str)
+    assert {"network_id", "period", "type", "incidents", "addresses", "households", "rate_per_1000_addresses"} <= set(t.columns)
+    assert set(t["period"]) >= {"2021", "2022", "2023", "2024"}
+
+
+def test_errors_name_file_and_fix(tmp_path, store):
+    out = run("networks", "import", tmp_path / "missing.shp", "--store", tmp_path / "s.gpkg", ok=False)
+    assert "missing.shp" in out
+    bad = tmp_path / "corrupt.gpkg"
+    bad.write_bytes(b"\x00garbage" * 100)
+    out = run("networks", "import", bad, "--store", tmp_path / "s.gpkg", ok=False)
+    assert "corrupt.gpkg" in out
+    nocrs = tmp_path / "nocrs.geojson"
+    nocrs.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
+                     '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}')
+    pts = tmp_path / "points.geojson"
+    gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(0, 0)], crs=28992).to_file(pts)
+    out = run("networks", "import", pts, "--store", tmp_path / "s.gpkg", ok=False)
+    assert "points.geojson" in out and "polygon" in out.lower()
+    out = run("networks", "import", SAMPLES / "networks.gpkg", "--store", tmp_path / "s.gpkg", "--id-field", "nope", ok=False)
+    assert "no column 'nope'" in out and "bin_code" in out
+    out = run("assign", SAMPLES / "incidents.csv", "--store", store, "--x-field", "oost", "--output", tmp_path / "o.csv", ok=False)
+    assert "oost" in out and "registratienummer" in out  # lists the columns that exist
+    out = run("assign", SAMPLES / "incidents.csv", "--store", tmp_path / "none.gpkg", "--output", tmp_path / "o.csv", ok=False)
+    assert "does not exist" in out
+    empty = tmp_path / "empty.csv"
+    empty.write_text("x;y\n")
+    out = run("assign", empty, "--store", store, "--crs", "28992", "--output", tmp_path / "o.csv", ok=False)
+    assert "empty.csv" in out
+
+
+def test_demo_runs_and_console_script_exists(tmp_path):
+    out = run("demo", "--output", tmp_path / "demo")
+    assert "What it shows" in out
+    assert (tmp_path / "demo" / "bins.gpkg").exists() and (tmp_path / "demo" / "counts_by_year.csv").exists()
+    res = subprocess.run([sys.executable, "-m", "bingeo", "--help"], capture_output=True, text=True, check=True)
+    assert "networks" in res.stdout and "assign" in res.stdout
