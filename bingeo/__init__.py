@@ -41,4 +41,3 @@ __all__ = [
     "rejects_path",
     "write_table",
 ]
-

@@ -49,7 +49,7 @@ def crs_label(crs: pyproj.CRS | None) -> str:
 
 
 def same_crs(a: pyproj.CRS | None, b: pyproj.CRS | None) -> bool:
-    """True when both CRSs are set and equivalent."""
+    """Return True when both CRSs are set and equivalent."""
     if a is None or b is None:
         return False
     return bool(a == b or (a.to_epsg() is not None and a.to_epsg() == b.to_epsg()))

@@ -34,14 +34,37 @@ The per-polygon rasters are then folded into one global cell code:
   that polygon (the common case for a partition such as a set of networks);
 * a cell touched by nothing maps to nothing;
 * any other cell is *complex* and gets a list of candidate polygons, each
-  flagged "inside, no test needed" or "covered, test with GEOS".
+  flagged "inside" (no test), or covered and then decided by one of:
+
+  - *one segment*: only one segment of the polygon touches the cell and it
+    certainly crosses it.  Its end points lie outside the cell (else the
+    neighbouring segment would touch it too), so inside the cell the
+    boundary is exactly that segment and a point is inside when it is on the
+    interior side of it (ring orientation from the signed area);
+  - *wedge*: exactly two segments touch the cell and they meet at a vertex
+    in the cell.  A point is inside when it is on the interior side of the
+    two-segment path (left of both at a left turn, of either at a right
+    turn, for a ring with the interior on its left);
+  - *GEOS*: anything else.
+
+  The two shortcuts use floating-point orientation determinants with
+  Shewchuk's error bound; whenever the sign is not certain (including every
+  point exactly on an edge) the pair goes to GEOS.
 
 Query points are binned with the same formula.  Points in simple cells are
-answered by a single array lookup; points in complex cells produce candidate
-pairs, and only pairs with a covered polygon are tested with
-``shapely.intersects_xy`` on the prepared polygon, grouped by polygon (GEOS's
-prepared point-in-area locator is cache-friendly that way).  Points with
-non-finite coordinates, or outside the grid, never match.
+answered by a single array lookup; points in complex cells expand to their
+cell's candidates, the shortcuts decide what they can, and the rest is
+tested with ``shapely.intersects_xy`` on the prepared polygon, grouped by
+polygon (GEOS's prepared point-in-area locator is cache-friendly that way).
+Points with non-finite coordinates, or outside the grid, never match.
+
+Two situations skip the grid: too few points to repay building it, and
+coordinates so large or so small that GEOS's own products may over- or
+underflow.  Then candidates come from a ``shapely.STRtree`` and every pair
+is tested by GEOS.
+
+The polygons must be valid (``shapely.is_valid``): the shortcuts rely on
+simple rings whose interior side is given by their orientation.
 """
 
 from __future__ import annotations
@@ -58,8 +81,12 @@ __all__ = ["PolygonLocator", "locate"]
 
 logger = logging.getLogger(__name__)
 
-#: Default number of cells along the median polygon bounding-box side.
+#: Default number of cells along the median polygon bounding-box side
+#: (measured best for ~100 points per polygon; see `_cells_per_side`).
 CELLS_PER_SIDE = 10.0
+#: With fewer expected points than this many per polygon vertex, the
+#: one-shot `locate` skips the grid (STRtree + GEOS is cheaper then).
+TREE_POINTS_PER_VERTEX = 0.3
 #: Upper bound on the number of cells of the global grid.
 MAX_GRID_CELLS = 1 << 24
 #: Upper bound on the total number of cells of all per-polygon rasters.
@@ -134,8 +161,23 @@ def _as_polygon_array(polygons: ArrayLike) -> NDArray[np.object_]:
     return geoms
 
 
+def _cells_per_side(expected_points: int | None, npoly: int) -> float:
+    """Return the number of cells along the median polygon side.
+
+    More points per polygon make tests dearer relative to building the
+    grid, so the cells get finer.  Measured optima on 10,000 Voronoi cells:
+    about 4-5 cells per side at 10 points per polygon, 10 at 100 and 14 at
+    1,000; this interpolates them in log-log space, within [4, 20].
+    """
+    if expected_points is None:
+        return CELLS_PER_SIDE
+    rel = max(expected_points, 1) / max(npoly, 1) / 100.0
+    k = CELLS_PER_SIDE * rel ** (0.35 if rel < 1.0 else 0.15)
+    return float(np.clip(k, 4.0, 20.0))
+
+
 def _safe_coordinates(xy: NDArray[np.float64]) -> bool:
-    """Return whether every coordinate is 0 or of magnitude in [MIN_COORDINATE, MAX_COORDINATE]."""
+    """Return whether every coordinate is 0 or in [MIN_COORDINATE, MAX_COORDINATE]."""
     a = np.abs(xy)
     return bool(((a <= MAX_COORDINATE) & ((a >= MIN_COORDINATE) | (a == 0))).all())
 
@@ -151,9 +193,7 @@ def _ring_coordinates(
     """
     xy, poly = shapely.get_coordinates(geoms, return_index=True)
     ncoord = np.bincount(poly, minlength=geoms.size)
-    multi = (shapely.get_type_id(geoms) == _MULTIPOLYGON) | (
-        shapely.get_num_interior_rings(geoms) > 0
-    )
+    multi = (shapely.get_type_id(geoms) == _MULTIPOLYGON) | (shapely.get_num_interior_rings(geoms) > 0)
     if not multi.any():
         return xy, poly, poly, np.zeros(geoms.size, bool)
     ci = np.flatnonzero(multi)
@@ -193,7 +233,7 @@ def _orient(
     qx: NDArray[np.float64],
     qy: NDArray[np.float64],
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Return ``(left, sure)``: ``q`` strictly left of ``a -> b``, and whether that is certain.
+    """Return ``(left, sure)``: ``q`` strictly left of ``a -> b``, and is that certain.
 
     Shewchuk's floating-point filter: where ``sure`` is true the sign of the
     computed determinant is the sign of the exact one (and it is non-zero).
@@ -223,27 +263,40 @@ class PolygonLocator:
     Parameters
     ----------
     polygons : array_like of shapely.Polygon or shapely.MultiPolygon
-        The polygons, valid, possibly overlapping, with holes; ``None`` and
+        The polygons: valid, possibly overlapping, with holes; ``None`` and
         empty geometries are allowed and never match.  The geometries are
         prepared in place (:func:`shapely.prepare`), which does not change
         their value.
     cell_size : float, optional
         Side of the grid cells, in the polygons' units.  By default the
-        median polygon bounding-box side divided by :data:`CELLS_PER_SIDE`,
-        enlarged if needed to respect :data:`MAX_GRID_CELLS`,
-        :data:`MAX_RASTER_CELLS` and ``expected_points``.
+        median polygon bounding-box side divided by a number of cells that
+        grows with ``expected_points`` per polygon (:data:`CELLS_PER_SIDE`
+        without it).  Enlarged when needed to respect :data:`MAX_GRID_CELLS`
+        and :data:`MAX_RASTER_CELLS`.
     expected_points : int, optional
-        Total number of points that will be located.  With few points a
-        coarser grid is cheaper to build; it does not change the results.
+        Total number of points that will be located.  It tunes the cell
+        size, and with fewer points than :data:`TREE_POINTS_PER_VERTEX` per
+        polygon vertex (and no ``cell_size``) skips the grid altogether.
+        It never changes the results.
 
     Attributes
     ----------
+    mode : {"grid", "tree"}
+        ``"tree"``: no grid was built; candidates come from a
+        :class:`shapely.STRtree` and every pair is tested by GEOS (few
+        points, no usable polygons, or coordinates beyond
+        [:data:`MIN_COORDINATE`, :data:`MAX_COORDINATE`]).
     cell_size : float
-        The side of the grid cells (``nan`` without usable polygons).
+        The side of the grid cells (``nan`` in tree mode).
     grid_shape : tuple of int
         ``(rows, columns)`` of the global grid.
     timings : dict of str to float
-        Seconds spent in each build stage (for benchmarks).
+        Cumulative seconds at the end of each build stage.
+    stats : dict of str to int
+        Sizes of the build: segments, raster cells, simple and complex
+        cells, candidates of each kind.
+    locate_timings, locate_stats : dict
+        The same for the last block of points located.
 
     See Also
     --------
@@ -254,8 +307,15 @@ class PolygonLocator:
     -----
     Results equal ``shapely.intersects_xy(polygons[j], x[i], y[i])`` on every
     pair, including points on edges, vertices, hole boundaries and cell
-    boundaries: cells are only used to skip tests whose outcome is certain,
-    and every uncertain pair is decided by GEOS itself.
+    boundaries: cells and orientation tests only skip GEOS where the outcome
+    is certain, and every uncertain pair is decided by GEOS itself.  This
+    assumes valid polygons; for an invalid one (a self-intersecting ring)
+    the shortcuts may disagree with GEOS, so repair such input first
+    (:func:`shapely.make_valid`).
+
+    Memory: about 100 bytes per raster cell while building (capped by
+    :data:`MAX_RASTER_CELLS`) and about 150 bytes per point while locating;
+    :meth:`locate` works in blocks of :data:`CHUNK_POINTS` points.
 
     Examples
     --------
@@ -287,6 +347,7 @@ class PolygonLocator:
             usable = np.zeros(0, bool)
         self._tree: shapely.STRtree | None = None
         self._grid = False
+        self.mode = "tree"
         self._poly_ids: IntArray = np.flatnonzero(usable)
         g = geoms[self._poly_ids]
         self._geoms = g
@@ -300,11 +361,24 @@ class PolygonLocator:
         tm["coords"] = time.perf_counter() - t0
         if not _safe_coordinates(xy):
             # GEOS's own predicates under- or overflow there: no shortcuts
-            logger.debug("PolygonLocator: coordinates outside [%g, %g], STRtree + GEOS only",
-                         MIN_COORDINATE, MAX_COORDINATE)
+            logger.debug(
+                "PolygonLocator: coordinates outside [%g, %g], STRtree + GEOS only",
+                MIN_COORDINATE,
+                MAX_COORDINATE,
+            )
+            self._tree = shapely.STRtree(g)
+            return
+        if expected_points is not None and cell_size is None and expected_points < TREE_POINTS_PER_VERTEX * xy.shape[0]:
+            # too few points to repay the grid: STRtree candidates + GEOS is cheaper
+            logger.debug(
+                "PolygonLocator: %d points for %d vertices, STRtree + GEOS",
+                expected_points,
+                xy.shape[0],
+            )
             self._tree = shapely.STRtree(g)
             return
         self._grid = True
+        self.mode = "grid"
         self._setup_grid(b, cell_size, expected_points)
         tm["grid"] = time.perf_counter() - t0
         self._segments(xy, ring, poly, hole)
@@ -314,15 +388,22 @@ class PolygonLocator:
         self._fold(raster)
         tm["fold"] = time.perf_counter() - t0
         logger.debug(
-            "PolygonLocator: %d polygons, %d x %d cells of %g, %d complex cells, "
-            "%d candidates, built in %.3f s",
-            g.size, self.grid_shape[0], self.grid_shape[1], self.cell_size,
-            self.stats["complex_cells"], self.stats["candidates"], tm["fold"],
+            "PolygonLocator: %d polygons, %d x %d cells of %g, %d complex cells, %d candidates, built in %.3f s",
+            g.size,
+            self.grid_shape[0],
+            self.grid_shape[1],
+            self.cell_size,
+            self.stats["complex_cells"],
+            self.stats["cell_candidates"],
+            tm["fold"],
         )
 
     # ------------------------------------------------------------------ build
     def _setup_grid(
-        self, b: NDArray[np.float64], cell_size: float | None, expected_points: int | None
+        self,
+        b: NDArray[np.float64],
+        cell_size: float | None,
+        expected_points: int | None,
     ) -> None:
         """Choose the cell size and origin, and the row sample ordinates."""
         x0, y0 = float(b[:, 0].min()), float(b[:, 1].min())
@@ -331,12 +412,17 @@ class PolygonLocator:
             s = float(cell_size)
         else:
             side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-            s = float(np.median(side)) / CELLS_PER_SIDE
-            if expected_points is not None and expected_points > 0:
-                # few points: fewer, larger cells (at most ~4 cells per point)
-                s = max(s, float(np.sqrt((x1 - x0) * (y1 - y0) / (4.0 * expected_points))))
+            s = float(np.median(side)) / _cells_per_side(expected_points, b.shape[0])
         big = max(abs(x0), abs(y0), abs(x1), abs(y1), x1 - x0, y1 - y0)
-        s = max(s, big * 1e-7, float(np.finfo(float).tiny))
+        w, h = x1 - x0, y1 - y0
+        s = max(
+            s,
+            big * 1e-7,  # cells far wider than any rounding error
+            float(np.sqrt(w * h / MAX_GRID_CELLS)),
+            w / MAX_GRID_CELLS,
+            h / MAX_GRID_CELLS,
+            float(np.finfo(float).tiny),
+        )
         # enforce the size caps
         rel = b - np.array([x0, y0, x0, y0])
         for _ in range(500):
@@ -358,14 +444,16 @@ class PolygonLocator:
         self._eps = 1e-9 * big + 1e-6 * s
         # a sample ordinate per row that the cell formula maps to that row
         rows = np.arange(ny)
-        yc = y0 + (rows + 0.5) * s
+        yc: NDArray[np.float64] = (y0 + (rows + 0.5) * s).astype(np.float64)
         for _ in range(64):
             r = self._row(yc)
             bad = r != rows
             if not bad.any():
                 break
             yc[bad] = np.where(
-                r[bad] < rows[bad], np.nextafter(yc[bad], np.inf), np.nextafter(yc[bad], -np.inf)
+                r[bad] < rows[bad],
+                np.nextafter(yc[bad], np.inf),
+                np.nextafter(yc[bad], -np.inf),
             )
         else:  # pragma: no cover - needs absurd cell sizes
             msg = "cannot place row sample ordinates; use a larger `cell_size`"
@@ -373,7 +461,7 @@ class PolygonLocator:
         self._yc = yc
 
     def _col(self, v: NDArray[np.float64]) -> IntArray:
-        """Return the column of in-grid abscissas (the one cell formula, with `_row`)."""
+        """Return the column of in-grid abscissas (the one cell formula, with _row)."""
         return ((v - self._x0) / self._s).astype(np.int64)
 
     def _row(self, v: NDArray[np.float64]) -> IntArray:
@@ -428,9 +516,7 @@ class PolygonLocator:
         side[~sure] = 0
         self._sside = np.repeat(side, nper)
         # turn at the start vertex of each segment: A = start of prev, V, B = end
-        left, sure = _orient(
-            self._sx0[prev], self._sy0[prev], self._sx0, self._sy0, self._sx1, self._sy1
-        )
+        left, sure = _orient(self._sx0[prev], self._sy0[prev], self._sx0, self._sy0, self._sx1, self._sy1)
         turn = np.where(left, 1, -1).astype(np.int8)
         turn[~sure] = 0
         self._sturn = turn
@@ -439,13 +525,16 @@ class PolygonLocator:
         p = prev
         self._ftab = np.stack(
             [
-                self._sx0, self._sy0,
-                self._sx0[p] - self._sx0, self._sy0[p] - self._sy0,
-                self._sx1 - self._sx0, self._sy1 - self._sy0,
+                self._sx0,
+                self._sy0,
+                self._sx0[p] - self._sx0,
+                self._sy0[p] - self._sy0,
+                self._sx1 - self._sx0,
+                self._sy1 - self._sy0,
             ],
             axis=1,
         )
-        self._fmode = ((self._sside > 0).astype(np.int8) | (turn > 0).astype(np.int8) << 1)
+        self._fmode = (self._sside > 0).astype(np.int8) | (turn > 0).astype(np.int8) << 1
 
     def _rasterise(self, b: NDArray[np.float64]) -> dict[str, Any]:
         """Classify every cell of every polygon's bounding box.
@@ -457,7 +546,7 @@ class PolygonLocator:
         touching segments' numbers, which names the segment when
         ``ncov == 1``) and ``vertex`` (a segment starting in the cell, or -1).
         """
-        s, x0, y0, eps = self._s, self._x0, self._y0, self._eps
+        s, y0, eps = self._s, self._y0, self._eps
         pc0 = self._col(b[:, 0])
         pr0 = self._row(b[:, 1])
         wid = self._col(b[:, 2]) - pc0 + 2
@@ -479,7 +568,8 @@ class PolygonLocator:
         # a segment spanning several rows and columns need not cross every
         # cell of its bounding box: narrow it row by row (see _cross_certain)
         self._sdiag = (nrow > 1) & (cmin < cmax)
-        # flat index of (polygon raster, global row r, global column c) = base + r*wid + c
+        # flat index of (polygon raster, global row r, global column c):
+        # base + r * wid + c
         wseg = wid[kseg]
         base = off[kseg] - pr0[kseg] * wseg - pc0[kseg]
         # expand segments over the rows they span
@@ -519,17 +609,24 @@ class PolygonLocator:
         del w, plus, minus, rep, srow
         par = np.bincount(flip, minlength=total)
         np.cumsum(par, out=par)
-        inside = par.astype(bool)
         np.bitwise_and(par, 1, out=par)
         inside = par.astype(bool)
         del par
         inside &= ncov == 0
-        vertex = np.full(total, -1, np.int64)
+        vertex = np.full(total, -1, np.int32 if sa.size < 2**31 else np.int64)
         vertex[base + row[sa] * wseg + col[sa]] = np.arange(sa.size)
         self.stats.update(segments=int(sa.size), spans=nspan, raster_cells=total)
         return {
-            "ncov": ncov, "inside": inside, "segsum": segsum, "vertex": vertex,
-            "pc0": pc0, "pr0": pr0, "wid": wid, "hgt": hgt, "off": off, "size": size,
+            "ncov": ncov,
+            "inside": inside,
+            "segsum": segsum,
+            "vertex": vertex,
+            "pc0": pc0,
+            "pr0": pr0,
+            "wid": wid,
+            "hgt": hgt,
+            "off": off,
+            "size": size,
         }
 
     def _cross_certain(self, seg: IntArray, cell: IntArray) -> NDArray[np.bool_]:
@@ -540,7 +637,7 @@ class PolygonLocator:
         cell shrunk by ``2 * eps`` on every side (interpolation error is far
         smaller than ``eps``).
         """
-        return np.ones(seg.size, bool)
+        ok = ~self._sdiag[seg]
         d = np.flatnonzero(~ok)
         if d.size:
             s, x0, y0, e2 = self._s, self._x0, self._y0, 2.0 * self._eps
@@ -553,9 +650,7 @@ class PolygonLocator:
             xl = xa + (ylo - ya) * slope
             xh = xa + (yhi - ya) * slope
             ok[d] = (
-                (ylo <= yhi)
-                & (np.maximum(xl, xh) >= x0 + c * s + e2)
-                & (np.minimum(xl, xh) <= x0 + (c + 1) * s - e2)
+                (ylo <= yhi) & (np.maximum(xl, xh) >= x0 + c * s + e2) & (np.minimum(xl, xh) <= x0 + (c + 1) * s - e2)
             )
         return ok
 
@@ -564,16 +659,16 @@ class PolygonLocator:
         nx, ny = self._nx, self._ny
         ncell = nx * ny
         ncov, inside = raster["ncov"], raster["inside"]
-        pc0, pr0, wid, hgt, off, size = (
-            raster[k] for k in ("pc0", "pr0", "wid", "hgt", "off", "size")
-        )
+        pc0, pr0, wid, hgt, off, size = (raster[k] for k in ("pc0", "pr0", "wid", "hgt", "off", "size"))
         npoly = size.size
         cov = ncov > 0
         # global cell of each raster cell
         rk = np.repeat(np.arange(npoly), hgt)
         j = np.arange(rk.size) - _excl_cumsum(hgt)[rk]
         delta = (pr0[rk] + j) * nx + pc0[rk] - off[rk] - j * wid[rk]
-        gcell = np.repeat(delta, wid[rk]) + np.arange(inside.size)
+        # (int32: at most MAX_GRID_CELLS cells and MAX_RASTER_CELLS raster cells)
+        gcell = np.repeat(delta.astype(np.int32), wid[rk])
+        gcell += np.arange(inside.size, dtype=np.int32)
         del rk, j, delta
         owner = np.repeat(np.arange(npoly, dtype=np.int32), size)
         g_in = gcell[inside]
@@ -607,7 +702,7 @@ class PolygonLocator:
         kind[one[ok]] = _ONE_SEGMENT
         ref[one[ok]] = seg[ok]
         two = np.flatnonzero(n == 2)
-        seg = raster["vertex"][ent[two]]
+        seg = raster["vertex"][ent[two]].astype(np.int64)
         ok = seg >= 0
         ok[ok] = (self._sside[seg[ok]] != 0) & (self._sturn[seg[ok]] != 0)
         kind[two[ok]] = _WEDGE
@@ -617,7 +712,7 @@ class PolygonLocator:
         self.stats.update(
             simple_cells=int(simple.sum()),
             complex_cells=int(ncx),
-            candidates=int(ent.size),
+            cell_candidates=int(ent.size),
             geos_candidates=int((kind == _GEOS).sum()),
             one_segment_candidates=int((kind == _ONE_SEGMENT).sum()),
             wedge_candidates=int((kind == _WEDGE).sum()),
@@ -673,7 +768,11 @@ class PolygonLocator:
         return a[order].astype(np.int64), b[order].astype(np.int64)
 
     def _decide(
-        self, kind: NDArray[np.int8], ref: IntArray, qx: NDArray[np.float64], qy: NDArray[np.float64]
+        self,
+        kind: NDArray[np.int8],
+        ref: IntArray,
+        qx: NDArray[np.float64],
+        qy: NDArray[np.float64],
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """Decide candidate pairs without GEOS where that is exact.
 
@@ -818,7 +917,7 @@ class PolygonLocator:
         self.locate_stats = {
             "simple_points": int(na),
             "complex_points": int(cp.size),
-            "candidates": total,
+            "pair_candidates": total,
             "tested": int(ti.size),
             "geos": int(gi.size),
         }

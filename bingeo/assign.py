@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +22,7 @@ ASSIGN_COLUMNS = ["network_id", "network_name", "network_ids"]
 
 
 def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFrame:
-    """The rows of a networks frame (with history) valid on date ``at``.
+    """Select the rows of a networks frame (with history) valid on date ``at``.
 
     Uses ``valid_from``/``valid_to`` (the network's lifetime) and, when present,
     ``version_from``/``version_to`` (which version of the boundary was in force).
@@ -44,7 +43,9 @@ def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFr
     return networks[keep]
 
 
-def assign(points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date | str | None = None) -> gpd.GeoDataFrame:
+def assign(
+    points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date | str | None = None
+) -> gpd.GeoDataFrame:
     """Assign every point to the networks that cover it.
 
     A point on a boundary belongs to the network (covers, not contains).
@@ -62,15 +63,15 @@ def assign(points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date 
     Returns
     -------
     GeoDataFrame
-        A copy of ``points`` with three more columns: ``network_id`` and
+        A copy of ``points`` with three more (categorical) columns: ``network_id`` and
         ``network_name`` of the most specific covering network (the smallest by
         area when networks overlap; ties by id), and ``network_ids``, all covering
-        networks separated by ``;``, most specific first. All three are empty
-        (None) for a point outside every network.
+        networks separated by ``;``, most specific first. All three are missing
+        (empty in CSV, NULL in GeoPackage) for a point outside every network.
 
     Examples
     --------
-    >>> import geopandas as gpd, shapely
+    >>> import bingeo, geopandas as gpd, shapely
     >>> nets = gpd.GeoDataFrame({"network_id": ["A", "B"], "name": ["Big", "Small"]},
     ...     geometry=[shapely.box(0, 0, 10, 10), shapely.box(0, 0, 2, 2)], crs=28992)
     >>> pts = gpd.GeoDataFrame({"n": [1, 2, 3]},
@@ -79,7 +80,7 @@ def assign(points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date 
        n network_id network_ids
     0  1          B         B;A
     1  2          A           A
-    2  3       None        None
+    2  3        NaN         NaN
     """
     from bingeo._pip import locate
 
@@ -105,50 +106,57 @@ def assign(points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date 
             f"(first: row {first}, a {shapely.get_type_id(geoms[first])}). Use their centroids or representative points."
         )
         raise InputError(msg)
-    usable = (kinds == 0) & ~shapely.is_empty(geoms)  # None and empty points are never matched
+    # one pass: None and empty points have no coordinates and stay NaN (never matched)
+    xy, row = shapely.get_coordinates(geoms, return_index=True)
     x = np.full(len(geoms), np.nan)
     y = np.full(len(geoms), np.nan)
-    x[usable] = shapely.get_x(geoms[usable])
-    y[usable] = shapely.get_y(geoms[usable])
+    x[row] = xy[:, 0]
+    y[row] = xy[:, 1]
     polys = networks.geometry.to_numpy()
     ids = networks["network_id"].astype(str).to_numpy(dtype=object)
-    names = (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
+    names = (
+        (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
+    )
     pi, gi = locate(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), polys)
 
-    out = points.copy()
+    out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
     if clash:
         log.info("replacing existing columns %s with a new assignment", clash)
-    n = len(out)
-    network_id = np.full(n, None, dtype=object)
-    network_name = np.full(n, None, dtype=object)
-    network_ids = np.full(n, None, dtype=object)
+    id_codes, id_cats = pd.factorize(ids)
+    name_codes, name_cats = pd.factorize(names)
+    best = np.full(len(out), -1, dtype=np.int64)  # polygon index of the most specific network
+    # network_ids categories: every single id, then each combination of overlapping networks met
+    combos: dict[str, int] = {text: code for code, text in enumerate(id_cats)}
+    multi = {}
     if len(pi):
-        # rank polygons by specificity: smaller area first, then id
-        area = shapely.area(polys)
-        order = np.lexsort((ids.astype(str), area))
-        rank = np.empty(len(polys), dtype=np.int64)
-        rank[order] = np.arange(len(polys))
-        r = rank[gi]
-        # sort pairs by (point, rank): the first pair of each point is its most specific network
-        o = np.lexsort((r, pi))
-        pi, gi = pi[o], gi[o]
+        # pairs come sorted by (point, polygon): one run per point
         starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
         counts = np.diff(np.r_[starts, len(pi)])
-        best = gi[starts]
-        pts = pi[starts]
-        network_id[pts] = ids[best]
-        network_name[pts] = names[best]
-        network_ids[pts] = ids[best]
-        multi = np.flatnonzero(counts > 1)
-        for s, c, p in zip(starts[multi], counts[multi], pts[multi]):
-            network_ids[p] = ";".join(ids[gi[s : s + c]])
-    out["network_id"] = pd.array(network_id, dtype=object)
-    out["network_name"] = pd.array(network_name, dtype=object)
-    out["network_ids"] = pd.array(network_ids, dtype=object)
-    log.info("assigned %d of %d points to %d networks", int((network_id != None).sum()), n, len(polys))  # noqa: E711
+        best[pi[starts]] = gi[starts]
+        several = np.flatnonzero(counts > 1)
+        if len(several):
+            # rank polygons by specificity: smaller area first, then id; only overlapping points need it
+            order = np.lexsort((ids.astype(str), shapely.area(polys)))
+            rank = np.empty(len(polys), dtype=np.int64)
+            rank[order] = np.arange(len(polys))
+            for s0, c in zip(starts[several], counts[several]):
+                run = gi[s0 : s0 + c]
+                run = run[np.argsort(rank[run], kind="stable")]
+                best[pi[s0]] = run[0]
+                multi[pi[s0]] = combos.setdefault(";".join(ids[run]), len(combos))
+    found = best >= 0
+    safe = np.maximum(best, 0)
+
+    def codes(lookup: np.ndarray) -> np.ndarray:
+        return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
+
+    # categorical columns: compact for millions of points, written as plain text to every format
+    out["network_id"] = pd.Categorical.from_codes(codes(id_codes), id_cats)
+    out["network_name"] = pd.Categorical.from_codes(codes(name_codes), name_cats)
+    ids_codes = codes(id_codes)
+    if multi:
+        ids_codes[np.fromiter(multi.keys(), dtype=np.int64)] = np.fromiter(multi.values(), dtype=np.int64)
+    out["network_ids"] = pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object))
+    log.info("assigned %d of %d points to %d networks", int(found.sum()), len(out), len(polys))
     return out
-
-
-def _as_object(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=object)

@@ -126,16 +126,16 @@ def count_incidents(
     table = counted.reindex(index, fill_value=0).reset_index()
     table["incidents"] = table["incidents"].astype("int64")
     names = dict(zip(networks["network_id"].astype(str), networks.get("name", networks["network_id"]).astype(str)))
-    kinds = dict(zip(networks["network_id"].astype(str), networks["kind"] if "kind" in networks else [None] * len(networks)))
+    kinds = dict(
+        zip(networks["network_id"].astype(str), networks["kind"] if "kind" in networks else [None] * len(networks))
+    )
     table.insert(1, "network_name", table["network_id"].map(names).fillna(_NONE_NAME))
     table.insert(2, "kind", table["network_id"].map(kinds))
 
     if addresses is not None:
         adr = addresses if "network_ids" in addresses.columns else assign(addresses, networks)
         a_ids = adr["network_ids"].astype(object).where(adr["network_ids"].notna(), _NONE_ID)
-        hh_col = households_field or next(
-            (c for c in adr.columns if str(c).lower() in HOUSEHOLD_FIELDS), None
-        )
+        hh_col = households_field or next((c for c in adr.columns if str(c).lower() in HOUSEHOLD_FIELDS), None)
         frame = pd.DataFrame({"network_id": a_ids.str.split(";")})
         if hh_col is not None:
             if hh_col not in adr.columns:

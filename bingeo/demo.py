@@ -14,7 +14,7 @@ __all__ = ["run_demo", "samples_dir"]
 
 
 def samples_dir() -> Path:
-    """The sample data folder: ``$BINGEO_SAMPLES`` or ``data/samples`` of the source checkout."""
+    """Find the sample data folder: ``$BINGEO_SAMPLES`` or ``data/samples`` of the source checkout."""
     env = os.environ.get("BINGEO_SAMPLES")
     candidates = [Path(env)] if env else []
     candidates += [Path(__file__).resolve().parents[1] / "data" / "samples", Path.cwd() / "data" / "samples"]
@@ -81,7 +81,9 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
             paths["incident_rejects"] = rejects_path(paths["incidents"])
             write_table(inc.rejects, paths["incident_rejects"])
         inside = int(assigned["network_id"].notna().sum())
-        echo(f"   {inside:,} of {len(assigned):,} incidents lie inside a network; {len(assigned) - inside:,} outside every network.")
+        echo(
+            f"   {inside:,} of {len(assigned):,} incidents lie inside a network; {len(assigned) - inside:,} outside every network."
+        )
 
         echo("\n4. Assign addresses and count incidents per network per year, with rates per 1,000 addresses.")
         adr = read_points(src / "addresses.csv", crs=28992, target_crs=crs, extent=extent)
@@ -103,8 +105,10 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
     top = total.sort_values("rate", ascending=False).head(3)
     outside = int(table.loc[table["network_id"] == "", "incidents"].sum())
     echo("\nWhat it shows:")
-    echo("   Highest incident rates per 1,000 addresses: "
-         + "; ".join(f"{r.network_name} ({r.rate:,.0f})" for r in top.itertuples()))
+    echo(
+        "   Highest incident rates per 1,000 addresses: "
+        + "; ".join(f"{r.network_name} ({r.rate:,.0f})" for r in top.itertuples())
+    )
     echo(f"   {outside:,} incidents happened outside every network: look there for hot spots without a BIN.")
     echo("\nOutputs:")
     for name, p in paths.items():

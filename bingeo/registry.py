@@ -52,14 +52,29 @@ FIELD_CANDIDATES: dict[str, tuple[str, ...]] = {
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KIND_VALUES = {
-    "bin": "bin", "buurtinformatienetwerk": "bin", "bin-netwerk": "bin",
-    "zbin": "zbin", "z-bin": "zbin", "z_bin": "zbin", "zakelijk": "zbin", "zakelijke bin": "zbin",
-    "whatsapp": "whatsapp", "wabp": "whatsapp", "whatsapp-buurtpreventie": "whatsapp",
-    "buurtpreventie": "whatsapp", "whatsapp buurtpreventie": "whatsapp",
+    "bin": "bin",
+    "buurtinformatienetwerk": "bin",
+    "bin-netwerk": "bin",
+    "zbin": "zbin",
+    "z-bin": "zbin",
+    "z_bin": "zbin",
+    "zakelijk": "zbin",
+    "zakelijke bin": "zbin",
+    "whatsapp": "whatsapp",
+    "wabp": "whatsapp",
+    "whatsapp-buurtpreventie": "whatsapp",
+    "buurtpreventie": "whatsapp",
+    "whatsapp buurtpreventie": "whatsapp",
 }
 _STATUS_VALUES = {
-    "active": "active", "actief": "active", "": "active", "retired": "retired", "opgeheven": "retired",
-    "inactive": "retired", "inactief": "retired", "gestopt": "retired",
+    "active": "active",
+    "actief": "active",
+    "": "active",
+    "retired": "retired",
+    "opgeheven": "retired",
+    "inactive": "retired",
+    "inactief": "retired",
+    "gestopt": "retired",
 }
 
 
@@ -183,8 +198,16 @@ def networks_from_frame(
         if status is None:
             msg = f"{source}: {label}: status {str(raw_status)[:30]!r} is not 'active' or 'retired'."
             raise InputError(msg)
-        founded = _parse_date(rec.get(cols["founded"]), column=str(cols["founded"]), row=i, source=source) if cols["founded"] else None
-        valid_to = _parse_date(rec.get(cols["valid_to"]), column=str(cols["valid_to"]), row=i, source=source) if cols["valid_to"] else None
+        founded = (
+            _parse_date(rec.get(cols["founded"]), column=str(cols["founded"]), row=i, source=source)
+            if cols["founded"]
+            else None
+        )
+        valid_to = (
+            _parse_date(rec.get(cols["valid_to"]), column=str(cols["valid_to"]), row=i, source=source)
+            if cols["valid_to"]
+            else None
+        )
         if status == "retired" and valid_to is None:
             msg = f"{source}: {label} is retired but has no retirement date. Add one (column 'retired_on') or retire it with `bingeo networks retire`."
             raise InputError(msg)
@@ -248,9 +271,7 @@ def networks_from_frame(
             merged.append(f"{nid} ({len(grp)} features)")
             keep.append(first)
         out = gpd.GeoDataFrame(keep, geometry="geometry", crs=out.crs)
-        notes.append(
-            "features sharing an id were merged into one network (multipolygon): " + ", ".join(merged)
-        )
+        notes.append("features sharing an id were merged into one network (multipolygon): " + ", ".join(merged))
     out["area_m2"] = _area_m2(out.geometry)
     return out, repairs, notes
 
@@ -282,8 +303,14 @@ def networks_from_file(
 
     frame = read_polygons(source, layer=layer, crs=crs)
     return networks_from_frame(
-        frame, source=os.fspath(source), id_field=id_field, name_field=name_field,
-        kind=kind, kind_field=kind_field, fields=fields, target_crs=target_crs,
+        frame,
+        source=os.fspath(source),
+        id_field=id_field,
+        name_field=name_field,
+        kind=kind,
+        kind_field=kind_field,
+        fields=fields,
+        target_crs=target_crs,
     )
 
 
@@ -309,7 +336,7 @@ def import_networks(
 
     Examples
     --------
-    >>> import tempfile, pathlib
+    >>> import bingeo, tempfile, pathlib
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> report = bingeo.import_networks("data/samples/networks.gpkg", tmp / "bins.gpkg",
     ...                                 id_field="bin_code", kind_field="soort")
@@ -333,8 +360,14 @@ def import_networks(
         st = store  # type: ignore[assignment]
     try:
         nets, repairs, notes = networks_from_frame(
-            frame, source=os.fspath(source), id_field=id_field, name_field=name_field,
-            kind=kind, kind_field=kind_field, fields=fields, target_crs=st.crs,
+            frame,
+            source=os.fspath(source),
+            id_field=id_field,
+            name_field=name_field,
+            kind=kind,
+            kind_field=kind_field,
+            fields=fields,
+            target_crs=st.crs,
         )
         report = st.import_networks(nets, source=os.path.basename(os.fspath(source)), effective=effective)
     finally:
@@ -381,7 +414,11 @@ class CheckReport:
         ov = self.overlaps
         lines.append(
             f"Overlaps between active networks: {len(ov)}"
-            + (f" ({int((ov['relation'] == 'nested').sum())} nested, {int(ov['sliver'].sum())} slivers)" if len(ov) else "")
+            + (
+                f" ({int((ov['relation'] == 'nested').sum())} nested, {int(ov['sliver'].sum())} slivers)"
+                if len(ov)
+                else ""
+            )
         )
         for r in ov.sort_values("area_m2", ascending=False).head(20).itertuples():
             lines.append(
@@ -391,8 +428,10 @@ class CheckReport:
         if len(ov) > 20:
             lines.append(f"  … {len(ov) - 20} more (use --output to get them all)")
         gp = self.gaps
-        lines.append(f"Gaps (enclosed uncovered areas up to {settings.gap_max_area:,.0f} m²): {len(gp)}"
-                     + (f", {int(gp['sliver'].sum())} slivers" if len(gp) else ""))
+        lines.append(
+            f"Gaps (enclosed uncovered areas up to {settings.gap_max_area:,.0f} m²): {len(gp)}"
+            + (f", {int(gp['sliver'].sum())} slivers" if len(gp) else "")
+        )
         for r in gp.sort_values("area_m2").head(20).itertuples():
             c = r.geometry.representative_point()
             lines.append(f"  - {_m2(r.area_m2)} near ({c.x:,.1f}, {c.y:,.1f}){', sliver' if r.sliver else ''}")
@@ -496,7 +535,9 @@ def check_networks(
     gaps = gpd.GeoDataFrame(
         {
             "area_m2": harea,
-            "sliver": (_thinness(holes_arr) < sliver_ratio) | (harea < sliver_area) if len(holes_arr) else np.array([], bool),
+            "sliver": (_thinness(holes_arr) < sliver_ratio) | (harea < sliver_area)
+            if len(holes_arr)
+            else np.array([], bool),
         },
         geometry=gpd.GeoSeries(holes_arr, crs=work.crs).to_crs(crs) if len(holes_arr) else gpd.GeoSeries([], crs=crs),
         crs=crs,

@@ -24,7 +24,7 @@ Fixtures
 ``qgis_processing`` ``qgis_app`` plus the Processing framework initialised.
 ``gpkg_in_qgis``    ``assert_opens_cleanly_in_qgis(path)`` from tests/qgis/qgis_check.py.
 ``samples``         ``Path`` of the repo's ``data/samples/``.
-``real``            ``Path`` of ``../shared/data/real`` (or ``$BINGEO_REAL_DATA``); fails if missing.
+``real``            ``Path`` of ``../shared/data/real`` (or ``$BINGEO_REAL_DATA``): component "real-data".
 ``doctest_namespace["bingeo"]`` is the bingeo module when it imports.
 """
 
@@ -47,7 +47,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 
-COMPONENTS = ("qgis", "postgis", "chromium")
+COMPONENTS = ("qgis", "postgis", "chromium", "real-data")
+
+#: The shared real open data (../shared/data/real beside the repo, or $BINGEO_REAL_DATA).
+#: CI has it beside the clone; a bare clone elsewhere does not (its tests skip there).
+REAL_DATA = Path(os.environ.get("BINGEO_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
 
 
 # --------------------------------------------------------------------------- CI or not
@@ -106,7 +110,18 @@ def _probe_chromium() -> tuple[bool, str]:
     return True, browser
 
 
-_PROBES = {"qgis": _probe_qgis, "postgis": _probe_postgis, "chromium": _probe_chromium}
+def _probe_real_data() -> tuple[bool, str]:
+    if (REAL_DATA / "SOURCES.md").is_file():
+        return True, str(REAL_DATA)
+    return False, f"{REAL_DATA} is missing (the shared/ folder beside the repo; or set BINGEO_REAL_DATA)"
+
+
+_PROBES = {
+    "qgis": _probe_qgis,
+    "postgis": _probe_postgis,
+    "chromium": _probe_chromium,
+    "real-data": _probe_real_data,
+}
 
 
 def available(component: str) -> bool:
@@ -186,15 +201,8 @@ def samples() -> Path:
 
 @pytest.fixture(scope="session")
 def real() -> Path:
-    """The shared real data (../shared/data/real beside the repo, or $BINGEO_REAL_DATA)."""
-    path = Path(os.environ.get("BINGEO_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
-    if not path.is_dir():
-        pytest.fail(
-            f"real data directory {path} is missing: it is the shared/ folder beside the repo "
-            "(set BINGEO_REAL_DATA to point elsewhere)",
-            pytrace=False,
-        )
-    return path
+    """The shared real data; skips (developer) or fails (CI) when it is missing."""
+    return Path(require("real-data"))
 
 
 @pytest.fixture(scope="session")

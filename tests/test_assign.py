@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,8 +12,9 @@ from hypothesis import strategies as st
 
 import bingeo
 from bingeo.assign import assign
+from tests.conftest import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+needs_real = pytest.mark.requires("real-data")
 
 
 def brute_force(points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame) -> list[set[str]]:
@@ -32,6 +31,7 @@ def as_sets(assigned: gpd.GeoDataFrame) -> list[set[str]]:
     return [set() if v is None or v != v else set(v.split(";")) for v in assigned["network_ids"]]
 
 
+@needs_real
 def test_vancouver_incidents_match_sjoin_and_brute_force():
     v = pd.read_csv(REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_2023.csv.gz")
     v = v[(v.X > 0) & v.X.notna()].reset_index(drop=True)
@@ -51,6 +51,7 @@ def test_vancouver_incidents_match_sjoin_and_brute_force():
     assert out["network_id"].isna().sum() > 0
 
 
+@needs_real
 def test_lancashire_wgs84_points_on_british_grid_wards():
     asb = pd.read_csv(REAL / "uk_lancashire" / "lancashire_asb_2022.tab.gz", sep="\t").head(20000)
     pts = gpd.GeoDataFrame(asb, geometry=gpd.points_from_xy(asb.longitude, asb.latitude), crs=4326).to_crs(27700)
@@ -61,6 +62,7 @@ def test_lancashire_wgs84_points_on_british_grid_wards():
     assert out["network_id"].notna().all()  # SOURCES.md: 0 Lancashire points fall outside every ward
 
 
+@needs_real
 def test_repaired_thehague_polygons():
     from tests.test_registry import read_thehague
 
@@ -68,10 +70,14 @@ def test_repaired_thehague_polygons():
     nets, _, _ = bingeo.networks_from_frame(raw, id_field="code", target_crs=28992)
     rng = np.random.default_rng(3)
     minx, miny, maxx, maxy = nets.total_bounds
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000)), crs=28992)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(rng.uniform(minx, maxx, 3000), rng.uniform(miny, maxy, 3000)), crs=28992
+    )
     # plus every 50th vertex of every network: points exactly on boundaries
     verts = shapely.get_coordinates(nets.geometry.values)[::50]
-    pts = pd.concat([pts, gpd.GeoDataFrame(geometry=gpd.points_from_xy(verts[:, 0], verts[:, 1]), crs=28992)], ignore_index=True)
+    pts = pd.concat(
+        [pts, gpd.GeoDataFrame(geometry=gpd.points_from_xy(verts[:, 0], verts[:, 1]), crs=28992)], ignore_index=True
+    )
     out = assign(pts, nets)
     assert as_sets(out) == brute_force(pts, nets)
     assert out.iloc[3000:]["network_id"].notna().all()  # vertices belong to their network
@@ -92,8 +98,11 @@ def nested():
 
 
 def test_most_specific_network_and_all_ids(nested):
-    pts = gpd.GeoDataFrame({"k": ["in-small", "in-big", "edge-small", "corner-big", "outside", "equal"]},
-                           geometry=gpd.points_from_xy([15, 50, 10, 0, 150, 205], [15, 50, 15, 0, 150, 5]), crs=28992)
+    pts = gpd.GeoDataFrame(
+        {"k": ["in-small", "in-big", "edge-small", "corner-big", "outside", "equal"]},
+        geometry=gpd.points_from_xy([15, 50, 10, 0, 150, 205], [15, 50, 15, 0, 150, 5]),
+        crs=28992,
+    )
     out = assign(pts, nested).set_index("k")
     assert out.loc["in-small", "network_id"] == "SMALL" and out.loc["in-small", "network_name"] == "Small"
     assert out.loc["in-small", "network_ids"] == "SMALL;BIG"
@@ -167,7 +176,9 @@ def polygon(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(polygon(), min_size=1, max_size=8), st.lists(st.tuples(coord, coord), max_size=30), st.integers(0, 10**6))
+@given(
+    st.lists(polygon(), min_size=1, max_size=8), st.lists(st.tuples(coord, coord), max_size=30), st.integers(0, 10**6)
+)
 def test_property_matches_brute_force(polys, free_points, seed):
     nets = gpd.GeoDataFrame({"network_id": [f"n{i}" for i in range(len(polys))]}, geometry=polys, crs=28992)
     rng = np.random.default_rng(seed)

@@ -81,11 +81,27 @@ def test_assign_every_row_once_with_rejects(store, tmp_path, ext):
 
 
 def test_counts_with_addresses(store, tmp_path):
-    out = run("counts", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--by", "year",
-              "--type-field", "soort_delict", "--addresses", SAMPLES / "addresses.csv", "--output", tmp_path / "c.csv")
+    out = run(
+        "counts",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--by",
+        "year",
+        "--type-field",
+        "soort_delict",
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--output",
+        tmp_path / "c.csv",
+    )
     assert "most incidents" in out
     t = pd.read_csv(tmp_path / "c.csv", keep_default_na=False, dtype=str)
-    assert {"network_id", "period", "type", "incidents", "addresses", "households", "rate_per_1000_addresses"} <= set(t.columns)
+    assert {"network_id", "period", "type", "incidents", "addresses", "households", "rate_per_1000_addresses"} <= set(
+        t.columns
+    )
     assert set(t["period"]) >= {"2021", "2022", "2023", "2024"}
 
 
@@ -97,17 +113,33 @@ def test_errors_name_file_and_fix(tmp_path, store):
     out = run("networks", "import", bad, "--store", tmp_path / "s.gpkg", ok=False)
     assert "corrupt.gpkg" in out
     nocrs = tmp_path / "nocrs.geojson"
-    nocrs.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
-                     '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}')
+    nocrs.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}'
+    )
     pts = tmp_path / "points.geojson"
     gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(0, 0)], crs=28992).to_file(pts)
     out = run("networks", "import", pts, "--store", tmp_path / "s.gpkg", ok=False)
     assert "points.geojson" in out and "polygon" in out.lower()
-    out = run("networks", "import", SAMPLES / "networks.gpkg", "--store", tmp_path / "s.gpkg", "--id-field", "nope", ok=False)
+    out = run(
+        "networks", "import", SAMPLES / "networks.gpkg", "--store", tmp_path / "s.gpkg", "--id-field", "nope", ok=False
+    )
     assert "no column 'nope'" in out and "bin_code" in out
-    out = run("assign", SAMPLES / "incidents.csv", "--store", store, "--x-field", "oost", "--output", tmp_path / "o.csv", ok=False)
+    out = run(
+        "assign",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--x-field",
+        "oost",
+        "--output",
+        tmp_path / "o.csv",
+        ok=False,
+    )
     assert "oost" in out and "registratienummer" in out  # lists the columns that exist
-    out = run("assign", SAMPLES / "incidents.csv", "--store", tmp_path / "none.gpkg", "--output", tmp_path / "o.csv", ok=False)
+    out = run(
+        "assign", SAMPLES / "incidents.csv", "--store", tmp_path / "none.gpkg", "--output", tmp_path / "o.csv", ok=False
+    )
     assert "does not exist" in out
     empty = tmp_path / "empty.csv"
     empty.write_text("x;y\n")

@@ -19,11 +19,11 @@ from shapely import affinity
 from bingeo import _pip
 from bingeo._pip import PolygonLocator, locate
 
-# ----------------------------------------------------------------------------- reference
+# -------------------------------------------------------------------------- reference
 
 
 def brute_pairs(x, y, polygons):
-    """All (point, polygon) pairs where GEOS says intersects, sorted, by full cross product."""
+    """All (point, polygon) pairs where GEOS says intersects, by full cross product."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     polys = np.asarray(polygons, dtype=object)
@@ -83,7 +83,7 @@ def boundary_points(polygons, rng, fractions=(0.5, 1 / 3, 0.1)):
     return np.concatenate(pts)
 
 
-# ----------------------------------------------------------------------------- Voronoi
+# ---------------------------------------------------------------------------- Voronoi
 
 
 @pytest.mark.parametrize("cell_size", [None, 37.0, 250.0], ids=["auto", "fine", "coarse"])
@@ -92,7 +92,12 @@ def test_voronoi_random_and_boundary_points(cell_size):
     rng = np.random.default_rng(2)
     xy = np.concatenate(
         [
-            np.column_stack([rng.uniform(149_900, 160_100, 30_000), rng.uniform(449_900, 460_100, 30_000)]),
+            np.column_stack(
+                [
+                    rng.uniform(149_900, 160_100, 30_000),
+                    rng.uniform(449_900, 460_100, 30_000),
+                ]
+            ),
             boundary_points(polys, rng)[::3],
         ]
     )
@@ -115,7 +120,13 @@ def test_voronoi_points_on_cell_boundaries_of_grid():
     x0, y0 = loc._x0, loc._y0
     k = np.arange(-2, loc.grid_shape[1] + 3)
     gx, gy = np.meshgrid(x0 + k * 50.0, y0 + np.arange(-2, loc.grid_shape[0] + 3) * 50.0)
-    x = np.concatenate([gx.ravel(), np.nextafter(gx.ravel(), -np.inf), np.nextafter(gx.ravel(), np.inf)])
+    x = np.concatenate(
+        [
+            gx.ravel(),
+            np.nextafter(gx.ravel(), -np.inf),
+            np.nextafter(gx.ravel(), np.inf),
+        ]
+    )
     y = np.concatenate([gy.ravel(), np.nextafter(gy.ravel(), np.inf), gy.ravel()])
     assert_same(loc.locate(x, y), brute_pairs_tree(x, y, polys))
 
@@ -136,15 +147,29 @@ def test_locator_reused_over_batches_and_chunks(monkeypatch):
     assert_same(loc.locate(x, y), want)
 
 
-# ----------------------------------------------------------------------------- hypothesis
+# ------------------------------------------------------------------------- hypothesis
 
 coord = st.integers(0, 24)
 
 
 @st.composite
 def polygon(draw):
-    """A valid Polygon/MultiPolygon with integer-ish or general coordinates, or None/empty."""
-    kind = draw(st.sampled_from(["hull", "box", "buffer", "holed", "multi", "rotated", "none", "empty", "star"]))
+    """A valid (Multi)Polygon, integer or general coordinates, or None/empty."""
+    kind = draw(
+        st.sampled_from(
+            [
+                "hull",
+                "box",
+                "buffer",
+                "holed",
+                "multi",
+                "rotated",
+                "none",
+                "empty",
+                "star",
+            ]
+        )
+    )
     if kind == "none":
         return None
     if kind == "empty":
@@ -170,7 +195,11 @@ def polygon(draw):
         other = shapely.convex_hull(
             shapely.MultiPoint(draw(st.lists(st.tuples(coord, coord), min_size=3, max_size=6, unique=True)))
         )
-        g = hull.difference(other) if draw(st.booleans()) else hull.difference(shapely.buffer(other.centroid, 2, quad_segs=2))
+        g = (
+            hull.difference(other)
+            if draw(st.booleans())
+            else hull.difference(shapely.buffer(other.centroid, 2, quad_segs=2))
+        )
     elif kind == "multi":
         dx = draw(st.integers(-30, 30))
         g = shapely.union(hull, affinity.translate(hull, dx, draw(st.integers(-30, 30))))
@@ -201,7 +230,17 @@ def scene(draw):
     gx, gy = np.meshgrid(g, g)
     lattice = np.column_stack([gx.ravel(), gy.ravel()])
     pts.append(lattice[rng.choice(lattice.shape[0], 300, replace=False)])
-    pts.append(np.array([[np.nan, 1.0], [1.0, np.inf], [-np.inf, -np.inf], [np.nan, np.nan], [1e300, 1e300]]))
+    pts.append(
+        np.array(
+            [
+                [np.nan, 1.0],
+                [1.0, np.inf],
+                [-np.inf, -np.inf],
+                [np.nan, np.nan],
+                [1e300, 1e300],
+            ]
+        )
+    )
     xy = np.concatenate(pts)
     rng.shuffle(xy)
     cell_size = draw(st.sampled_from([None, None, 0.5, 1.0, 2.0, 3.0, 0.7, 13.0]))
@@ -218,19 +257,31 @@ def test_property_equals_geos(sc):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), min_size=3, max_size=7, unique=True),
+    st.lists(
+        st.tuples(st.integers(-5, 5), st.integers(-5, 5)),
+        min_size=3,
+        max_size=7,
+        unique=True,
+    ),
     st.sampled_from([1.0, 1e-6, 1e5, 3.7]),
     st.sampled_from([0.0, 1e6, -4e5, 123456.789]),
 )
 def test_property_scaled_and_translated(pts, scale, shift):
-    """The same shapes far from the origin and at other scales (rounding of the cell formula)."""
+    """The same shapes far from the origin and at other scales."""
     hull = shapely.convex_hull(shapely.MultiPoint(pts))
     if hull.geom_type != "Polygon":
         return
     ring = shapely.get_coordinates(hull)
     hole = shapely.Polygon(ring * 0.3)
-    shapes = [hull, hull.difference(hole) if hull.contains(hole) else hull, affinity.rotate(hull, 33, origin=(0, 0))]
-    polys = np.array([affinity.translate(affinity.scale(g, scale, scale, origin=(0, 0)), shift, shift) for g in shapes], dtype=object)
+    shapes = [
+        hull,
+        hull.difference(hole) if hull.contains(hole) else hull,
+        affinity.rotate(hull, 33, origin=(0, 0)),
+    ]
+    polys = np.array(
+        [affinity.translate(affinity.scale(g, scale, scale, origin=(0, 0)), shift, shift) for g in shapes],
+        dtype=object,
+    )
     polys = np.array([g if g.is_valid else None for g in polys], dtype=object)
     rng = np.random.default_rng(0)
     good = polys[[g is not None for g in polys]]
@@ -241,10 +292,13 @@ def test_property_scaled_and_translated(pts, scale, shift):
         ]
     )
     for cs in (None, scale * 0.5, scale):
-        assert_same(locate(xy[:, 0], xy[:, 1], polys, cell_size=cs), brute_pairs(xy[:, 0], xy[:, 1], polys))
+        assert_same(
+            locate(xy[:, 0], xy[:, 1], polys, cell_size=cs),
+            brute_pairs(xy[:, 0], xy[:, 1], polys),
+        )
 
 
-# ----------------------------------------------------------------------------- hand-made cases
+# -------------------------------------------------------------------- hand-made cases
 
 
 def test_hole_boundaries_overlaps_and_multipolygon():
@@ -274,10 +328,13 @@ def test_points_on_every_edge_of_a_polygon_with_general_slopes():
     xy = boundary_points(polys, rng, fractions=tuple(np.linspace(0, 1, 17)))
     xy = np.concatenate([xy, xy + rng.normal(0, 1e-9, xy.shape)])
     for cs in (None, 1.0, 7.0, 30.0):
-        assert_same(locate(xy[:, 0], xy[:, 1], polys, cell_size=cs), brute_pairs(xy[:, 0], xy[:, 1], polys))
+        assert_same(
+            locate(xy[:, 0], xy[:, 1], polys, cell_size=cs),
+            brute_pairs(xy[:, 0], xy[:, 1], polys),
+        )
 
 
-# ----------------------------------------------------------------------------- degenerate
+# ------------------------------------------------------------------------- degenerate
 
 
 def test_empty_inputs():
@@ -293,7 +350,10 @@ def test_empty_inputs():
 
 
 def test_single_polygon_none_and_empty_never_match():
-    polys = np.array([None, shapely.box(0, 0, 4, 4), shapely.Polygon(), shapely.MultiPolygon()], dtype=object)
+    polys = np.array(
+        [None, shapely.box(0, 0, 4, 4), shapely.Polygon(), shapely.MultiPolygon()],
+        dtype=object,
+    )
     x = np.array([2.0, 0.0, 4.0, 5.0, np.nan])
     y = np.array([2.0, 0.0, 2.0, 5.0, 2.0])
     pi, gi = locate(x, y, polys)
@@ -312,7 +372,13 @@ def test_non_finite_points_never_match():
 def test_all_points_outside_and_outside_grid():
     polys = voronoi(20, seed=6)
     rng = np.random.default_rng(7)
-    x = np.concatenate([rng.uniform(-1e6, 0, 500), rng.uniform(200_000, 300_000, 500), [149_999.99999999997]])
+    x = np.concatenate(
+        [
+            rng.uniform(-1e6, 0, 500),
+            rng.uniform(200_000, 300_000, 500),
+            [149_999.99999999997],
+        ]
+    )
     y = np.concatenate([rng.uniform(-1e6, 1e6, 1000), [455_000.0]])
     pi, gi = locate(x, y, polys)
     assert pi.size == 0
@@ -324,8 +390,20 @@ def test_one_polygon_far_larger_than_the_others():
     big = shapely.box(140_000, 440_000, 260_000, 560_000).difference(shapely.box(150_100, 450_100, 150_200, 450_200))
     polys = np.concatenate([small, [big]])
     rng = np.random.default_rng(9)
-    x = np.concatenate([rng.uniform(149_990, 151_010, 20_000), rng.uniform(130_000, 270_000, 2_000), [150_100, 150_150]])
-    y = np.concatenate([rng.uniform(449_990, 451_010, 20_000), rng.uniform(430_000, 570_000, 2_000), [450_150, 450_100]])
+    x = np.concatenate(
+        [
+            rng.uniform(149_990, 151_010, 20_000),
+            rng.uniform(130_000, 270_000, 2_000),
+            [150_100, 150_150],
+        ]
+    )
+    y = np.concatenate(
+        [
+            rng.uniform(449_990, 451_010, 20_000),
+            rng.uniform(430_000, 570_000, 2_000),
+            [450_150, 450_100],
+        ]
+    )
     loc = PolygonLocator(polys)
     assert loc.cell_size < 100  # the small polygons set the grid, not the big one
     assert_same(loc.locate(x, y), brute_pairs_tree(x, y, polys))
@@ -345,7 +423,11 @@ def test_grid_size_caps(monkeypatch):
 
 
 def test_tiny_polygons_far_apart():
-    polys = [shapely.box(0, 0, 1e-3, 1e-3), shapely.box(1e6, 1e6, 1e6 + 1e-3, 1e6 + 1e-3), shapely.box(5e5, 0, 5e5 + 1, 1)]
+    polys = [
+        shapely.box(0, 0, 1e-3, 1e-3),
+        shapely.box(1e6, 1e6, 1e6 + 1e-3, 1e6 + 1e-3),
+        shapely.box(5e5, 0, 5e5 + 1, 1),
+    ]
     x = np.array([5e-4, 1e6 + 5e-4, 1e6, 5e5 + 0.5, 5e5 + 1, 0.0, 1e-3])
     y = np.array([5e-4, 1e6 + 5e-4, 1e6, 0.5, 1.0, 0.0, 0.0])
     assert_same(locate(x, y, polys), brute_pairs(x, y, polys))
@@ -371,7 +453,7 @@ def test_input_dtypes_and_lists():
     assert_same(locate(x, x, polys), (np.array([0, 1]), np.array([0, 0])))
 
 
-# ----------------------------------------------------------------------------- real data
+# -------------------------------------------------------------------------- real data
 
 
 def test_vancouver_incidents_in_local_areas(real):
@@ -405,11 +487,11 @@ def test_flanders_wijken_random_points(real):
     assert_same(loc.locate(x, y), brute_pairs_tree(x, y, polys))
 
 
-# ----------------------------------------------------------------------------- white box
+# -------------------------------------------------------------------------- white box
 
 
 def covered_entry(loc, poly, x, y):
-    """For each point: does its cell list polygon ``poly`` as a candidate that needs a test?"""
+    """For each point: does its cell list polygon ``poly`` as a candidate to test?"""
     fx = (np.asarray(x) - loc._x0) / loc._s
     fy = (np.asarray(y) - loc._y0) / loc._s
     inside_grid = (fx >= 0) & (fx < loc._nx) & (fy >= 0) & (fy < loc._ny)
@@ -427,8 +509,13 @@ def covered_entry(loc, poly, x, y):
 
 @pytest.mark.parametrize("cell_size", [37.3, 0.1 * 333, 100.0 / 3.0], ids=["37.3", "33.3", "100/3"])
 def test_boundary_cells_are_never_missed(cell_size):
-    """Points within rounding of an edge, where it crosses grid lines, are in covered cells."""
-    polys = np.concatenate([voronoi(60, seed=13, size=2_000.0), [affinity.rotate(shapely.box(150_500, 450_500, 151_200, 451_000), 31)]])
+    """Points within rounding of an edge, where it crosses grid lines, are covered."""
+    polys = np.concatenate(
+        [
+            voronoi(60, seed=13, size=2_000.0),
+            [affinity.rotate(shapely.box(150_500, 450_500, 151_200, 451_000), 31)],
+        ]
+    )
     loc = PolygonLocator(polys, cell_size=cell_size)
     coords, ring = shapely.get_coordinates(shapely.get_rings(polys), return_index=True)
     owner = np.repeat(np.arange(len(polys)), shapely.get_num_interior_rings(polys) + 1)[ring]
@@ -463,16 +550,14 @@ def test_boundary_cells_are_never_missed(cell_size):
 
 
 def test_edge_ending_just_before_a_cell():
-    """A diagonal edge stopping 1e-12 short of a grid line, whose extension crosses the next cell.
+    """A diagonal edge stopping 1e-12 short of a grid line.
 
     The conservative cover marks that cell for the edge alone; the one-segment
     shortcut must not be used there, since the edge does not cross it.
     """
     v = 2.0 - 1e-12
     poly = shapely.Polygon([(0, 0), (v, 1.0), (v, 3.0), (0, 3.0)])
-    far = shapely.box(0, 0, 10, 10).exterior.buffer(1e-3)  # fixes the grid origin at (0, 0) - 1e-3
-    polys = np.array([poly, shapely.box(-1e-3, -1e-3, 0, 0)], dtype=object)
-    del far
+    polys = np.array([poly, shapely.box(9, 0, 10, 1)], dtype=object)  # grid from (0, 0) to (10, 3)
     x = np.array([2.5, 2.0, 2.9, 2.2, 2.05, 2.0 - 5e-13])
     y = np.array([1.5, 1.9, 1.99, 1.2, 1.04, 1.0])
     for cs in (1.0, 0.5, 1.0 + 1e-3):
@@ -489,13 +574,37 @@ def test_underflowing_coordinates():
 
 
 def test_tiny_query_coordinates_near_zero():
-    """Points with coordinates like 1e-200 beside polygons around the origin: GEOS decides."""
+    """Points with coordinates like 1e-200 beside polygons around the origin."""
     polys = np.array(
-        [shapely.Polygon([(0, 5), (3, 0), (0, -5), (-3, 0)]), shapely.box(-1, -1, 1, 1), shapely.box(0, 0, 2, 2)],
+        [
+            shapely.Polygon([(0, 5), (3, 0), (0, -5), (-3, 0)]),
+            shapely.box(-1, -1, 1, 1),
+            shapely.box(0, 0, 2, 2),
+        ],
         dtype=object,
     )
     t = np.array([0.0, 1e-200, -1e-200, 5e-324, 1e-101, 1e-99])
-    gx, gy = np.meshgrid(np.concatenate([t, t + 1, t - 1, [0.5, 3.0]]), np.concatenate([t, t + 2, t - 1, [0.5]]))
+    gx, gy = np.meshgrid(
+        np.concatenate([t, t + 1, t - 1, [0.5, 3.0]]),
+        np.concatenate([t, t + 2, t - 1, [0.5]]),
+    )
     x, y = gx.ravel(), gy.ravel()
     for cs in (None, 0.5, 1.0):
         assert_same(locate(x, y, polys, cell_size=cs), brute_pairs(x, y, polys))
+
+
+def test_few_points_use_the_tree_and_agree():
+    polys = voronoi(300, seed=16)
+    rng = np.random.default_rng(17)
+    xy = np.concatenate(
+        [
+            boundary_points(polys[:5], rng)[:50],
+            rng.uniform(150_000, 160_000, (50, 2)) + [0, 300_000],
+        ]
+    )
+    loc = PolygonLocator(polys, expected_points=len(xy))
+    assert loc.mode == "tree"
+    assert PolygonLocator(polys, expected_points=1_000_000).mode == "grid"
+    want = brute_pairs(xy[:, 0], xy[:, 1], polys)
+    assert_same(loc.locate(xy[:, 0], xy[:, 1]), want)
+    assert_same(locate(xy[:, 0], xy[:, 1], polys), want)

@@ -28,7 +28,7 @@ from bingeo.readers import (
     write_table,
 )
 
-REAL = Path("/work/shared/data/real")
+from tests.conftest import REAL_DATA as REAL  # noqa: E402
 VPD = REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_{}.csv.gz"
 ADDRESSES = REAL / "vancouver" / "vancouver_property_addresses_sample.csv.gz"
 LANCS_ASB = REAL / "uk_lancashire" / "lancashire_asb_2022.tab.gz"
@@ -39,9 +39,7 @@ BUURT = REAL / "netherlands_groningen_cbs_bag" / "buurt2017.zip"
 WIJK = REAL / "netherlands_groningen_cbs_bag" / "wijk2017.zip"
 BAG = REAL / "netherlands_groningen_cbs_bag" / "verblijfsobjecten_onderwijs_RD.zip"
 
-needs_real = pytest.mark.skipif(
-    not REAL.exists(), reason="shared real data not mounted"
-)
+needs_real = pytest.mark.requires("real-data")
 
 
 def _accounting(res: ReadResult, total: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -12,8 +11,9 @@ import shapely
 
 import bingeo
 from bingeo.registry import check_networks, import_networks, networks_from_frame
+from tests.conftest import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+needs_real = pytest.mark.requires("real-data")
 
 
 def read_thehague() -> gpd.GeoDataFrame:
@@ -31,6 +31,7 @@ def read_thehague() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
+@needs_real
 def test_thehague_invalid_polygons_are_repaired_and_reported():
     raw = read_thehague()
     n_invalid = int((~raw.is_valid).sum())
@@ -49,8 +50,11 @@ def test_thehague_invalid_polygons_are_repaired_and_reported():
     assert (rel < 1e-6).all()
 
 
+@needs_real
 def test_flemish_shapefile_with_esri_prj_imports_as_lambert72(tmp_path):
-    report = import_networks(REAL / "belgium_flanders" / "ggw7_wijken.shp", tmp_path / "be.gpkg", kind="bin", id_field="geoitem")
+    report = import_networks(
+        REAL / "belgium_flanders" / "ggw7_wijken.shp", tmp_path / "be.gpkg", kind="bin", id_field="geoitem"
+    )
     assert len(report.added) == 2767
     with bingeo.open_store(tmp_path / "be.gpkg") as st:
         assert st.crs.to_epsg() == 31370
@@ -58,11 +62,14 @@ def test_flemish_shapefile_with_esri_prj_imports_as_lambert72(tmp_path):
     assert nets.set_index("network_id").loc["44021W01", "name"] == "Binnenstad (Gent)"
     assert "Zoniënwoud" in " ".join(nets["name"])
     # second import of the same file: nothing changes
-    again = import_networks(REAL / "belgium_flanders" / "ggw7_wijken.shp", tmp_path / "be.gpkg", kind="bin", id_field="geoitem")
+    again = import_networks(
+        REAL / "belgium_flanders" / "ggw7_wijken.shp", tmp_path / "be.gpkg", kind="bin", id_field="geoitem"
+    )
     assert len(again.unchanged) == 2767 and not again.added and not again.updated
 
 
 @pytest.mark.parametrize("store_crs", [28992, 3812])
+@needs_real
 def test_reprojected_into_the_store_crs(tmp_path, store_crs):
     path = tmp_path / "s.gpkg"
     with bingeo.open_store(path, create=True, crs=store_crs):
@@ -73,9 +80,15 @@ def test_reprojected_into_the_store_crs(tmp_path, store_crs):
         assert len(st.networks()) == 22
 
 
+@needs_real
 def test_chicago_kml_split_district_merged_into_one_network(tmp_path):
-    report = import_networks(REAL / "chicago" / "chicago_police_districts.kml", tmp_path / "chi.gpkg",
-                             id_field="Name", name_field="description", store_crs=26916)
+    report = import_networks(
+        REAL / "chicago" / "chicago_police_districts.kml",
+        tmp_path / "chi.gpkg",
+        id_field="Name",
+        name_field="description",
+        store_crs=26916,
+    )
     assert len(report.added) == 23
     assert any("31 (3 features)" in n for n in report.notes)
     with bingeo.open_store(tmp_path / "chi.gpkg") as st:
@@ -94,7 +107,8 @@ def test_missing_id_column_lists_columns():
 def test_kind_values_mapped_and_bad_kind_named():
     gdf = gpd.GeoDataFrame(
         {"id": ["1", "2", "3"], "soort": ["BIN", "Z-BIN", "WhatsApp-buurtpreventie"]},
-        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)], crs=28992,
+        geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)],
+        crs=28992,
     )
     nets, _, _ = networks_from_frame(gdf)
     assert nets["kind"].tolist() == ["bin", "zbin", "whatsapp"]
@@ -105,9 +119,14 @@ def test_kind_values_mapped_and_bad_kind_named():
 
 def test_retired_needs_a_date_and_dates_are_parsed_dutch_style():
     gdf = gpd.GeoDataFrame(
-        {"id": ["1", "2"], "opgericht": ["20-9-2017", "2018-03-01"], "status": ["actief", "opgeheven"],
-         "opgeheven_op": [None, "1-2-2022"]},
-        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=28992,
+        {
+            "id": ["1", "2"],
+            "opgericht": ["20-9-2017", "2018-03-01"],
+            "status": ["actief", "opgeheven"],
+            "opgeheven_op": [None, "1-2-2022"],
+        },
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)],
+        crs=28992,
     )
     nets, _, _ = networks_from_frame(gdf)
     assert nets["founded"].tolist() == ["2017-09-20", "2018-03-01"]
@@ -148,7 +167,9 @@ def test_check_reports_overlaps_slivers_and_gaps():
 
 
 def test_check_clean_networks_ok():
-    nets = gpd.GeoDataFrame({"network_id": ["a", "b"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=28992)
+    nets = gpd.GeoDataFrame(
+        {"network_id": ["a", "b"]}, geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], crs=28992
+    )
     rep = check_networks(nets)
     assert rep.ok and rep.overlaps.empty and rep.gaps.empty
 

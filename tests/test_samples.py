@@ -2,8 +2,8 @@
 
 * The regeneration test runs data/samples/make_samples.py into a temporary folder
   and compares the result with the committed files. It needs the shared real
-  data in ../shared/data/real (relative to the repository root). If that folder
-  is missing the test FAILS; set BINGEO_NO_SHARED=1 to skip it instead.
+  data in ../shared/data/real (relative to the repository root): like QGIS, it is a
+  component that is skipped on a machine without it and required in CI.
 * The other tests check the committed files only and always run.
 
 Expected numbers below are written out on purpose (not imported from the
@@ -98,17 +98,16 @@ def city_extent(margin: float) -> tuple[float, float, float, float]:
 
 # --------------------------------------------------------------------------- regeneration
 @pytest.fixture
-def real_dir() -> Path:
-    if os.environ.get("BINGEO_NO_SHARED") == "1":
-        pytest.skip("BINGEO_NO_SHARED=1: the shared real data is not available, regeneration not checked")
-    return REAL
+def real_dir(real: Path) -> Path:
+    """The shared real data (conftest component "real-data": skipped on a bare machine, required in CI)."""
+    return real
 
 
 def test_script_regenerates_committed_samples(real_dir: Path, tmp_path: Path) -> None:
     assert REAL_MARKER.exists(), (
         f"{REAL_MARKER} not found. Regenerating the samples needs the shared real data in "
         f"{REAL.resolve()} (../shared/data/real from the repository root). "
-        "Set BINGEO_NO_SHARED=1 to skip this test on machines without it."
+        "Set BINGEO_REAL_DATA to point elsewhere."
     )
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--real", str(real_dir), "--out", str(tmp_path), "--quiet"],

@@ -20,7 +20,9 @@ def frame(rows, crs=28992):
     """rows: (id, kind, geometry, extra dict)."""
     recs = []
     for nid, kind, geom, extra in rows:
-        recs.append({"network_id": nid, "name": f"Net {nid}", "kind": kind, "status": "active", **extra, "geometry": geom})
+        recs.append(
+            {"network_id": nid, "name": f"Net {nid}", "kind": kind, "status": "active", **extra, "geometry": geom}
+        )
     return gpd.GeoDataFrame(recs, geometry="geometry", crs=crs)
 
 
@@ -34,10 +36,12 @@ def store(tmp_path):
 @pytest.fixture
 def two(store):
     store.import_networks(
-        frame([
-            ("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
-            ("B", "whatsapp", shapely.box(50, 50, 80, 80), {}),
-        ]),
+        frame(
+            [
+                ("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
+                ("B", "whatsapp", shapely.box(50, 50, 80, 80), {}),
+            ]
+        ),
         source="first.gpkg",
         effective=dt.date(2020, 1, 1),
     )
@@ -97,10 +101,17 @@ def test_foreign_files_are_not_taken_for_stores(tmp_path):
 def test_reimport_unchanged_is_a_no_op(two):
     before = two.network_history()
     rep = two.import_networks(
-        frame([
-            ("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
-            ("B", "whatsapp", shapely.Polygon([(50, 50), (80, 50), (80, 80), (50, 80)]), {}),  # same area, other ring start
-        ]),
+        frame(
+            [
+                ("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
+                (
+                    "B",
+                    "whatsapp",
+                    shapely.Polygon([(50, 50), (80, 50), (80, 80), (50, 80)]),
+                    {},
+                ),  # same area, other ring start
+            ]
+        ),
         source="first.gpkg",
     )
     assert rep.unchanged == ["A", "B"] and not rep.added and not rep.updated
@@ -130,7 +141,8 @@ def test_changed_boundary_makes_new_version_and_as_of_sees_the_old(two):
 def test_retire_keeps_network_for_earlier_dates(two):
     two.import_networks(  # a version change first, so history rows exist
         frame([("A", "bin", shapely.box(0, 0, 120, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"})]),
-        source="s", effective=dt.date(2019, 1, 1),
+        source="s",
+        effective=dt.date(2019, 1, 1),
     )
     two.retire_network("A", on="2023-01-01")
     assert two.networks()["network_id"].tolist() == ["B"]

@@ -1,0 +1,1 @@
+"""Command-line interface of bingeo (``bingeo`` / ``python -m bingeo``)."""

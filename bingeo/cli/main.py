@@ -99,15 +99,31 @@ def networks() -> None:
 @click.option("--name-field", help="Column with the network name.")
 @click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), help="One kind for all networks.")
 @click.option("--kind-field", help="Column with the kind (bin, zbin, whatsapp; Dutch names understood).")
-@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
-              help="Map another field: municipality, police_zone, founded, status, valid_to. Repeatable.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    callback=_fields,
+    metavar="FIELD=COLUMN",
+    help="Map another field: municipality, police_zone, founded, status, valid_to. Repeatable.",
+)
 @click.option("--crs", help="CRS of a source that carries none.")
 @click.option("--store-crs", help="CRS of a NEW store (default: the source's). Fixed once created.")
 @click.option("--effective", callback=_date, help="Date from which changed boundaries apply (default today).")
 @_friendly
-def networks_import(source: str, store: str, layer: str | None, id_field: str | None, name_field: str | None,
-                    kind: str | None, kind_field: str | None, fields: dict[str, str], crs: str | None,
-                    store_crs: str | None, effective: dt.date | None) -> None:
+def networks_import(
+    source: str,
+    store: str,
+    layer: str | None,
+    id_field: str | None,
+    name_field: str | None,
+    kind: str | None,
+    kind_field: str | None,
+    fields: dict[str, str],
+    crs: str | None,
+    store_crs: str | None,
+    effective: dt.date | None,
+) -> None:
     """Import network boundaries from SOURCE (GeoPackage, Shapefile or zipped Shapefile, GeoJSON, KML).
 
     Re-importing the same source updates networks by id; earlier versions are kept.
@@ -115,8 +131,17 @@ def networks_import(source: str, store: str, layer: str | None, id_field: str | 
     from bingeo.registry import import_networks
 
     report = import_networks(
-        source, store, layer=layer, crs=crs, store_crs=store_crs, id_field=id_field, name_field=name_field,
-        kind=kind, kind_field=kind_field, fields=fields, effective=effective,
+        source,
+        store,
+        layer=layer,
+        crs=crs,
+        store_crs=store_crs,
+        id_field=id_field,
+        name_field=name_field,
+        kind=kind,
+        kind_field=kind_field,
+        fields=fields,
+        effective=effective,
     )
     click.echo(report.summary())
 
@@ -152,11 +177,14 @@ def networks_list(store: str, include_retired: bool, at: dt.date | None, output:
 @store_option
 @click.option("--at", callback=_date, help="Check the networks as they were on this date.")
 @click.option("--gap-area", type=float, help="Largest enclosed hole reported as a gap, m² (default 10000).")
-@click.option("--sliver-ratio", type=float, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1).")
+@click.option(
+    "--sliver-ratio", type=float, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1)."
+)
 @click.option("--output", type=click.Path(), help="Write overlaps and gaps as layers of a GeoPackage.")
 @_friendly
-def networks_check(store: str, at: dt.date | None, gap_area: float | None, sliver_ratio: float | None,
-                   output: str | None) -> None:
+def networks_check(
+    store: str, at: dt.date | None, gap_area: float | None, sliver_ratio: float | None, output: str | None
+) -> None:
     """Report invalid geometry, overlaps between active networks (with area), slivers and gaps."""
     from bingeo.registry import check_networks
     from bingeo.stores import open_store
@@ -208,12 +236,14 @@ def networks_history(network_id: str | None, store: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- points
-def _read_points_for_store(points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None,
-                           y_field: str | None) -> Any:
+def _read_points_for_store(
+    points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None
+) -> Any:
     from bingeo.readers import read_points
 
-    return read_points(points, layer=layer, crs=crs, x_field=x_field, y_field=y_field,
-                       target_crs=st.crs, extent=st.extent())
+    return read_points(
+        points, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
+    )
 
 
 def _write_rejects(result: Any, output: str) -> str | None:
@@ -230,12 +260,22 @@ def _write_rejects(result: Any, output: str) -> str | None:
 @cli.command("assign")
 @click.argument("points", type=click.Path())
 @store_option
-@click.option("--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet."
+)
 @click.option("--at", callback=_date, help="Use the networks valid on this date.")
 @_with(points_options)
 @_friendly
-def assign_cmd(points: str, store: str, output: str, at: dt.date | None, layer: str | None, crs: str | None,
-               x_field: str | None, y_field: str | None) -> None:
+def assign_cmd(
+    points: str,
+    store: str,
+    output: str,
+    at: dt.date | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Assign every row of POINTS (incidents, addresses: CSV or vector file) to the networks covering it.
 
     Adds network_id, network_name (the most specific network) and network_ids (all, ';'-separated).
@@ -274,9 +314,21 @@ def assign_cmd(points: str, store: str, output: str, at: dt.date | None, layer: 
 @click.option("--at", callback=_date, help="Use the networks valid on this date.")
 @_with(points_options)
 @_friendly
-def counts_cmd(incidents: str, store: str, output: str, by: str | None, date_field: str | None,
-               type_field: str | None, addresses: str | None, addresses_crs: str | None, at: dt.date | None,
-               layer: str | None, crs: str | None, x_field: str | None, y_field: str | None) -> None:
+def counts_cmd(
+    incidents: str,
+    store: str,
+    output: str,
+    by: str | None,
+    date_field: str | None,
+    type_field: str | None,
+    addresses: str | None,
+    addresses_crs: str | None,
+    at: dt.date | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Count INCIDENTS per network (per period and type), with addresses and rates per 1,000 addresses."""
     from bingeo.counts import count_incidents
     from bingeo.readers import read_points, write_table
@@ -300,8 +352,14 @@ def counts_cmd(incidents: str, store: str, output: str, by: str | None, date_fie
             apath = rejects_path(Path(output).with_name(Path(output).stem + ".addresses" + Path(output).suffix))
             write_table(adr.rejects, apath)
             click.echo(f"rejected address rows: {apath}")
-    table = count_incidents(inc.points, nets, by=by, date_field=date_field, type_field=type_field,
-                            addresses=None if adr is None else adr.points)
+    table = count_incidents(
+        inc.points,
+        nets,
+        by=by,
+        date_field=date_field,
+        type_field=type_field,
+        addresses=None if adr is None else adr.points,
+    )
     write_table(table, output)
     top = table.groupby(["network_id", "network_name"], as_index=False)["incidents"].sum()
     top = top[top["network_id"] != ""].sort_values("incidents", ascending=False).head(5)
@@ -311,8 +369,14 @@ def counts_cmd(incidents: str, store: str, output: str, by: str | None, date_fie
 
 # ---------------------------------------------------------------------------------- demo
 @cli.command("demo")
-@click.option("--output", "-o", default="bingeo-demo", show_default=True, type=click.Path(),
-              help="Folder for the demo's outputs (replaced if it exists).")
+@click.option(
+    "--output",
+    "-o",
+    default="bingeo-demo",
+    show_default=True,
+    type=click.Path(),
+    help="Folder for the demo's outputs (replaced if it exists).",
+)
 @_friendly
 def demo_cmd(output: str) -> None:
     """Run the whole pipeline on the sample data in data/samples/ and say what it shows."""

@@ -293,7 +293,7 @@ CREATE TRIGGER "{r}_update4" AFTER UPDATE ON "{t}"
 BEGIN DELETE FROM "{r}" WHERE id IN (OLD.fid, NEW.fid); END;
 CREATE TRIGGER "{r}_delete" AFTER DELETE ON "{t}" WHEN old.geom NOT NULL
 BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; END;
-"""
+""",
     )
 
 

@@ -106,7 +106,7 @@ def _today() -> dt.date:
 
 
 def iso_date(value: Any) -> str | None:
-    """A date, timestamp or text as ISO ``YYYY-MM-DD`` text (text is only stripped); None when missing."""
+    """Format a date or timestamp as ISO ``YYYY-MM-DD`` text (text is only stripped); None when missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime)):
@@ -143,7 +143,9 @@ class Store(ABC):
         """Insert one row."""
 
     @abstractmethod
-    def _update_network(self, handle: Any, record: dict[str, Any], geom: shapely.Geometry, expected_version: int) -> int:
+    def _update_network(
+        self, handle: Any, record: dict[str, Any], geom: shapely.Geometry, expected_version: int
+    ) -> int:
         """Replace the current row of ``record['network_id']`` if its version is ``expected_version``; rowcount."""
 
     @abstractmethod
@@ -154,13 +156,13 @@ class Store(ABC):
     def close(self) -> None:
         """Close the connection."""
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Store:  # noqa: D105
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: object) -> None:  # noqa: D105
         self.close()
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # noqa: D105
         epsg = self.crs.to_epsg()
         return f"<{type(self).__name__} {self.location} EPSG:{epsg}>"
 
@@ -249,7 +251,9 @@ class Store(ABC):
                 if same_geom and same_attrs:
                     report.unchanged.append(rec["network_id"])
                     continue
-                if same_geom and all(_norm(getattr(old, k)) == _norm(rec.get(k)) for k in _COMPARED[:5] + ["attributes"]):
+                if same_geom and all(
+                    _norm(getattr(old, k)) == _norm(rec.get(k)) for k in _COMPARED[:5] + ["attributes"]
+                ):
                     # only the lifetime/status changed: same version of the boundary, updated in place
                     rec.update(version=int(old.version) + 1, version_from=old.version_from, version_to=None)
                     self._replace_current(h, rec, geom, int(old.version))
@@ -263,7 +267,10 @@ class Store(ABC):
         )
         log.info(
             "import of %s: %d added, %d updated, %d unchanged",
-            source, len(report.added), len(report.updated), len(report.unchanged),
+            source,
+            len(report.added),
+            len(report.updated),
+            len(report.unchanged),
         )
         return report
 

@@ -45,7 +45,9 @@ SCHEMA_VERSION = 1
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection, int], None]] = {}
 
 
-def _migration(version: int) -> Callable[[Callable[[sqlite3.Connection, int], None]], Callable[[sqlite3.Connection, int], None]]:
+def _migration(
+    version: int,
+) -> Callable[[Callable[[sqlite3.Connection, int], None]], Callable[[sqlite3.Connection, int], None]]:
     def register(fn: Callable[[sqlite3.Connection, int], None]) -> Callable[[sqlite3.Connection, int], None]:
         MIGRATIONS[version] = fn
         return fn
@@ -56,12 +58,20 @@ def _migration(version: int) -> Callable[[Callable[[sqlite3.Connection, int], No
 @_migration(1)
 def _create_networks(conn: sqlite3.Connection, srs_id: int) -> None:
     fmt.create_feature_table(
-        conn, "networks", NETWORK_FIELDS, geometry_type="MULTIPOLYGON", srs_id=srs_id,
+        conn,
+        "networks",
+        NETWORK_FIELDS,
+        geometry_type="MULTIPOLYGON",
+        srs_id=srs_id,
         description="BIN networks: current version of each (active and retired)",
     )
     conn.execute('CREATE UNIQUE INDEX "networks_network_id" ON "networks" (network_id)')
     fmt.create_feature_table(
-        conn, "network_history", NETWORK_FIELDS, geometry_type="MULTIPOLYGON", srs_id=srs_id,
+        conn,
+        "network_history",
+        NETWORK_FIELDS,
+        geometry_type="MULTIPOLYGON",
+        srs_id=srs_id,
         description="Earlier versions of BIN networks",
     )
     conn.execute('CREATE INDEX "network_history_network_id" ON "network_history" (network_id, version)')
@@ -196,9 +206,7 @@ class GpkgStore(Store):
             self._conn.execute("COMMIT")
 
     def _has_table(self, name: str) -> bool:
-        return bool(
-            self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
-        )
+        return bool(self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0])
 
     def _select_networks(
         self, table: str, where: str = "", params: tuple[Any, ...] = (), *, handle: Any = None
@@ -220,12 +228,19 @@ class GpkgStore(Store):
             (fmt.encode(as_multipolygon(geom), self.srs_id), *(_sql(record[c]) for c in cols)),
         )
 
-    def _update_network(self, handle: Any, record: dict[str, Any], geom: shapely.Geometry, expected_version: int) -> int:
+    def _update_network(
+        self, handle: Any, record: dict[str, Any], geom: shapely.Geometry, expected_version: int
+    ) -> int:
         cols = [c for c in NETWORK_COLUMNS if c in record and c != "network_id"]
         sets = ", ".join(f'"{c}" = ?' for c in cols)
         cur = handle.execute(
             f'UPDATE "networks" SET geom = ?, {sets} WHERE network_id = ? AND version = ?',
-            (fmt.encode(as_multipolygon(geom), self.srs_id), *(_sql(record[c]) for c in cols), record["network_id"], expected_version),
+            (
+                fmt.encode(as_multipolygon(geom), self.srs_id),
+                *(_sql(record[c]) for c in cols),
+                record["network_id"],
+                expected_version,
+            ),
         )
         return int(cur.rowcount)
 
