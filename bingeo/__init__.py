@@ -11,6 +11,7 @@ from bingeo import settings
 from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
 from bingeo.assign import assign, select_valid
 from bingeo.counts import count_incidents
+from bingeo.coverage import CoverageReport, coverage
 from bingeo.readers import ReadResult, read_points, read_polygons, rejects_path, write_table
 from bingeo.registry import check_networks, import_networks, networks_from_file, networks_from_frame
 from bingeo.stores import ImportReport, Store, open_store
@@ -28,6 +29,8 @@ __all__ = [
     "assign",
     "select_valid",
     "count_incidents",
+    "coverage",
+    "CoverageReport",
     "check_networks",
     "import_networks",
     "networks_from_file",

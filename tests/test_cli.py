@@ -153,3 +153,18 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     assert (tmp_path / "demo" / "bins.gpkg").exists() and (tmp_path / "demo" / "counts_by_year.csv").exists()
     res = subprocess.run([sys.executable, "-m", "bingeo", "--help"], capture_output=True, text=True, check=True)
     assert "networks" in res.stdout and "assign" in res.stdout
+
+
+def test_coverage_command(store, tmp_path):
+    out = run(
+        "coverage", "--store", store, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
+        "--by", "municipality", "--output", tmp_path / "cov.csv",
+    )
+    assert "lie in at least one active network" in out and "Coverage by municipality" in out
+    per = pd.read_csv(tmp_path / "cov.csv")
+    assert {"network_id", "addresses", "households", "exclusive_addresses"} <= set(per.columns)
+    areas = pd.read_csv(tmp_path / "cov.areas.csv")
+    assert areas["addresses"].sum() == 8449
+    out = run("coverage", "--store", store, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
+              "--by", "district", ok=False)
+    assert "cannot group addresses by 'district'" in out

@@ -367,6 +367,58 @@ def counts_cmd(
     click.echo(f"written: {output} ({len(table)} rows)" + (f"; rejected rows: {rej}" if rej else ""))
 
 
+@cli.command("coverage")
+@store_option
+@click.option("--addresses", required=True, type=click.Path(), help="Address points (CSV or vector file).")
+@click.option("--by", help="Covered share per area: an address column, or 'municipality' / 'police_zone'.")
+@click.option("--areas", type=click.Path(), help="Area polygons (municipalities, police zones) to group addresses by.")
+@click.option("--area-field", help="Label column of --areas (default: --by).")
+@click.option("--households-field", help="Households per address (default: huishoudens/households; else 1).")
+@click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@click.option("--output", "-o", type=click.Path(), help="Write the per-network table (.csv, .gpkg, .parquet).")
+@_with(points_options)
+@_friendly
+def coverage_cmd(
+    store: str,
+    addresses: str,
+    by: str | None,
+    areas: str | None,
+    area_field: str | None,
+    households_field: str | None,
+    at: dt.date | None,
+    output: str | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
+    """Addresses and households per network, addresses shared between networks, and coverage per area."""
+    from bingeo.coverage import coverage
+    from bingeo.readers import read_polygons, write_table
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks(at=at)
+        adr = _read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        zones = read_polygons(areas, target_crs=st.crs) if areas else None
+    for note in adr.notes:
+        click.echo(f"note: {note}")
+    click.echo(adr.summary())
+    rep = coverage(nets, adr.points, by=by, areas=zones, area_field=area_field, households_field=households_field)
+    click.echo(rep.summary())
+    if output:
+        write_table(rep.networks, output)
+        stem = Path(output)
+        if len(rep.overlaps):
+            write_table(rep.overlaps, stem.with_name(stem.stem + ".overlaps" + stem.suffix))
+        if rep.areas is not None:
+            write_table(rep.areas, stem.with_name(stem.stem + ".areas" + stem.suffix))
+        click.echo(f"written: {output}" + (" (+ .overlaps, .areas tables beside it)" if rep.areas is not None else ""))
+        rej = _write_rejects(adr, output)
+        if rej:
+            click.echo(f"rejected address rows: {rej}")
+
+
 # ---------------------------------------------------------------------------------- demo
 @cli.command("demo")
 @click.option(
