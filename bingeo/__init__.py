@@ -11,7 +11,10 @@ from bingeo import settings
 from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
 from bingeo.assign import assign, select_valid
 from bingeo.counts import count_incidents
+from bingeo.evaluate import PredictiveAccuracy, predictive_accuracy
+from bingeo.hotspots import GiStar, Grid, HotspotResult, benjamini_hochberg, find_hotspots
 from bingeo.coverage import CoverageReport, coverage
+from bingeo.propose import propose_areas
 from bingeo.readers import ReadResult, read_points, read_polygons, rejects_path, write_table
 from bingeo.registry import check_networks, import_networks, networks_from_file, networks_from_frame
 from bingeo.stores import ImportReport, Store, open_store
@@ -30,6 +33,14 @@ __all__ = [
     "select_valid",
     "count_incidents",
     "coverage",
+    "find_hotspots",
+    "GiStar",
+    "Grid",
+    "HotspotResult",
+    "benjamini_hochberg",
+    "predictive_accuracy",
+    "propose_areas",
+    "PredictiveAccuracy",
     "CoverageReport",
     "check_networks",
     "import_networks",

@@ -12,6 +12,7 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
+from bingeo import open_store as bingeo_open
 from bingeo.cli.main import cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -168,3 +169,48 @@ def test_coverage_command(store, tmp_path):
     out = run("coverage", "--store", store, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
               "--by", "district", ok=False)
     assert "cannot group addresses by 'district'" in out
+
+
+def test_hotspots_and_pai_commands(store, tmp_path):
+    out_path = tmp_path / "hs.gpkg"
+    out = run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", out_path,
+              "--addresses", SAMPLES / "addresses.csv")
+    assert "hot spots" in out and "UNCOVERED" in out
+    hs = gpd.read_file(out_path, layer="hotspots")
+    cells = gpd.read_file(out_path, layer="cells")
+    assert {"hotspot_id", "incidents", "area_m2", "max_z", "addresses", "covered_share", "network_ids", "uncovered",
+            "rank"} <= set(hs.columns)
+    assert {"row", "col", "count", "gi_z", "gi_p", "hot", "cold"} <= set(cells.columns)
+    assert cells["count"].sum() == 4950  # every usable incident counted once
+    assert hs.sort_values("rank")["uncovered"].is_monotonic_decreasing  # uncovered first
+    assert not hs.isna().any().any() and not cells[["gi_z", "gi_p"]].isna().any().any()
+    out = run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", out_path,
+              "--type-field", "soort_delict", "--type", "woninginbraak", "--from", "2023-03-01", "--cell-size", "100")
+    assert "100 m cells" in out
+    out = run("pai", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--fit", "2021-01-01/2023-01-01",
+              "--test", "2023-01-01/2025-01-01", "--output", tmp_path / "pai.json")
+    import json
+
+    figures = json.loads((tmp_path / "pai.json").read_text())
+    assert figures["pai"] > 1 and 0 < figures["hit_rate"] <= 1 and figures["rri"] > 0
+    res = CliRunner().invoke(cli, ["pai", str(SAMPLES / "incidents.csv"), "--store", str(store), "--fit", "2021",
+                                   "--test", "2023-01-01/2025-01-01"])
+    assert res.exit_code == 2 and "use FROM/TO" in res.output
+
+
+def test_propose_command(store, tmp_path):
+    hs = tmp_path / "hs.gpkg"
+    run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", hs)
+    out = run("propose", "--store", store, "--hotspots", hs, "--addresses", SAMPLES / "addresses.csv",
+              "--incidents", SAMPLES / "incidents.csv", "--crs", "28992", "--output", tmp_path / "new.gpkg")
+    assert "proposed areas" in out and "streets:" in out
+    props = gpd.read_file(tmp_path / "new.gpkg", layer="proposals")
+    hot = gpd.read_file(hs, layer="hotspots")
+    assert len(props) == int(hot["uncovered"].sum()) > 0
+    with bingeo_open(store) as st:
+        nets = st.networks()
+    assert (props.geometry.intersection(nets.geometry.union_all()).area < 1e-6).all()  # never on existing networks
+    assert props["households"].between(0, 250).all()
+    out = run("propose", "--store", store, "--hotspots", hs, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
+              "--kind", "whatsapp", "--max-households", "300", "--output", tmp_path / "w.gpkg", ok=False)
+    assert "256" in out

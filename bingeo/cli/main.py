@@ -419,6 +419,195 @@ def coverage_cmd(
             click.echo(f"rejected address rows: {rej}")
 
 
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
+    if value is None:
+        return None
+    try:
+        a, b = value.split("/")
+        return dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
+
+
+hotspot_options = [
+    click.option("--study-area", type=click.Path(), help="Polygon file of the area analysed (default: the incidents' extent)."),
+    click.option("--cell-size", type=float, help="Grid cell size in metres (default: automatic, rule in the notes)."),
+    click.option("--rings", type=int, default=1, show_default=True, help="Neighbourhood: the cell and N rings around it."),
+    click.option("--distance", type=float, help="Neighbourhood: cells whose centres lie within this distance (m)."),
+    click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level."),
+    click.option("--no-fdr", is_flag=True, help="Do not correct for multiple testing (Benjamini-Hochberg)."),
+    click.option("--min-coverage", type=float, default=0.5, show_default=True,
+                 help="A hot spot is uncovered when less than this share of its incidents lie in a network."),
+    click.option("--type-field", help="Column with the incident type."),
+    click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable)."),
+    click.option("--date-field", help="Date column (default: the first column recognised as dates)."),
+]
+
+
+def _hotspot_kwargs(st: Any, study_area: str | None, cell_size: float | None, rings: int, distance: float | None,
+                    alpha: float, no_fdr: bool, min_coverage: float, type_field: str | None, types: tuple[str, ...],
+                    date_field: str | None) -> dict[str, Any]:
+    from bingeo.readers import read_polygons
+
+    return {
+        "study_area": read_polygons(study_area, target_crs=st.crs) if study_area else None,
+        "cell_size": cell_size,
+        "rings": rings,
+        "distance": distance,
+        "alpha": alpha,
+        "fdr": not no_fdr,
+        "min_coverage": min_coverage,
+        "type_field": type_field,
+        "types": list(types) or None,
+        "date_field": date_field,
+    }
+
+
+@cli.command("hotspots")
+@click.argument("incidents", type=click.Path())
+@store_option
+@click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
+@click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
+@click.option("--from", "start", callback=_date, help="Keep incidents from this date (included).")
+@click.option("--to", "end", callback=_date, help="Keep incidents before this date (excluded).")
+@click.option("--at", callback=_date, help="Use the networks valid on this date (default: today's).")
+@_with(hotspot_options)
+@_with(points_options)
+@_friendly
+def hotspots_cmd(incidents: str, store: str, output: str, addresses: str | None, start: dt.date | None,
+                 end: dt.date | None, at: dt.date | None, layer: str | None, crs: str | None, x_field: str | None,
+                 y_field: str | None, **opts: Any) -> None:
+    """Gi* hot spots of INCIDENTS on a grid (FDR-corrected), and which of them no network covers.
+
+    Writes layers `cells` (row, col, count, gi_z, gi_p, hot, cold) and `hotspots` (ranked: uncovered first).
+    """
+    from bingeo.hotspots import find_hotspots
+    from bingeo.readers import read_points, write_table
+    from bingeo.stores import open_store
+
+    if Path(output).suffix.lower() != ".gpkg":
+        raise click.BadParameter("the hot spots output is a GeoPackage (.gpkg) with layers cells and hotspots")
+    with open_store(store) as st:
+        nets = st.networks(at=at)
+        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        kwargs = _hotspot_kwargs(st, **opts)
+    for note in inc.notes:
+        click.echo(f"note: {note}")
+    click.echo(inc.summary())
+    res = find_hotspots(inc.points, networks=nets, addresses=None if adr is None else adr.points,
+                        start=start, end=end, **kwargs)
+    Path(output).unlink(missing_ok=True)
+    write_table(res.cells, output, layer="cells", geometry_type="Polygon")
+    write_table(res.hotspots, output, layer="hotspots", geometry_type="MultiPolygon")
+    rej = _write_rejects(inc, output)
+    click.echo(res.summary())
+    click.echo(f"written: {output} (layers cells, hotspots)" + (f"; rejected rows: {rej}" if rej else ""))
+
+
+@cli.command("pai")
+@click.argument("incidents", type=click.Path())
+@store_option
+@click.option("--fit", "fit", required=True, callback=_period, metavar="FROM/TO",
+              help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).")
+@click.option("--test", "test", required=True, callback=_period, metavar="FROM/TO",
+              help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.")
+@click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
+@_with(hotspot_options)
+@_with(points_options)
+@_friendly
+def pai_cmd(incidents: str, store: str, fit: tuple[dt.date, dt.date], test: tuple[dt.date, dt.date],
+            output: str | None, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None,
+            **opts: Any) -> None:
+    """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next."""
+    import json
+
+    import shapely
+
+    from bingeo.evaluate import predictive_accuracy
+    from bingeo.hotspots import find_hotspots
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        nets = st.networks()
+        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        kwargs = _hotspot_kwargs(st, **opts)
+    click.echo(inc.summary())
+    res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], **kwargs)
+    study = shapely.union_all(res.cells.geometry.to_numpy())
+    # the same selection for both periods: type filter, then dates on the same column as the fit
+    sel = _select_period(inc.points, kwargs.get("date_field"), kwargs.get("type_field"), kwargs.get("types"))
+    fit_pts, test_pts = sel(fit), sel(test)
+    acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
+    click.echo(f"{len(res.hotspots)} hot spots found on {fit[0]} .. {fit[1]} (TO excluded), tested on {test[0]} .. {test[1]}.")
+    click.echo(acc.summary())
+    if output:
+        Path(output).write_text(json.dumps(acc.as_dict(), indent=2, default=str), encoding="utf-8")
+        click.echo(f"written: {output}")
+
+
+def _select_period(points: Any, date_field: str | None, type_field: str | None, types: Any) -> Callable[..., Any]:
+    import pandas as pd
+
+    from bingeo.counts import _date_column
+
+    col = _date_column(points, date_field)
+    keep = pd.Series(True, index=points.index)
+    if type_field and types:
+        keep &= points[type_field].astype(str).isin([str(t) for t in types])
+    dates = pd.to_datetime(points[col], errors="coerce")
+
+    def select(period: tuple[dt.date, dt.date]) -> Any:
+        lo, hi = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+        return points[keep & (dates >= lo) & (dates < hi)]
+
+    return select
+
+
+@cli.command("propose")
+@store_option
+@click.option("--hotspots", "hotspots_path", required=True, type=click.Path(),
+              help="Output of `bingeo hotspots` (layer hotspots).")
+@click.option("--addresses", required=True, type=click.Path(), help="Address points with street names and households.")
+@click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals).")
+@click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each proposal.")
+@click.option("--min-households", type=int, default=50, show_default=True)
+@click.option("--max-households", type=int, default=250, show_default=True,
+              help="Upper bound (a WhatsApp group holds at most 256 members).")
+@click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), default="bin", show_default=True)
+@click.option("--max-distance", type=float, default=1000.0, show_default=True,
+              help="Take addresses up to this distance (m) from the hot spot.")
+@_with(points_options)
+@_friendly
+def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, incidents: str | None,
+                min_households: int, max_households: int, kind: str, max_distance: float, layer: str | None,
+                crs: str | None, x_field: str | None, y_field: str | None) -> None:
+    """Propose a compact new BIN area around each uncovered hot spot, following the addresses and streets."""
+    from bingeo.propose import propose_areas
+    from bingeo.readers import read_points, read_polygons, write_table
+    from bingeo.stores import open_store
+
+    if Path(output).suffix.lower() != ".gpkg":
+        raise click.BadParameter("the proposals are written to a GeoPackage (.gpkg)")
+    with open_store(store) as st:
+        nets = st.networks()
+        hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
+        adr = _read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
+    click.echo(adr.summary())
+    out = propose_areas(hs, adr.points, nets, incidents=None if inc is None else inc.points,
+                        min_households=min_households, max_households=max_households, kind=kind,
+                        max_distance=max_distance)
+    Path(output).unlink(missing_ok=True)
+    write_table(out, output, layer="proposals", geometry_type="MultiPolygon")
+    click.echo(f"{len(out)} proposed areas:")
+    for r in out.itertuples():
+        extra = f", {r.incidents} incidents" if "incidents" in out.columns else ""
+        click.echo(f"  - {r.proposal_id} (hot spot {r.hotspot_id}): {r.households} households, {r.addresses} addresses"
+                   f"{extra}, {r.area_m2 / 1e4:,.1f} ha; streets: {r.streets}" + (f" [{r.note}]" if r.note else ""))
+    click.echo(f"written: {output} (layer proposals)")
+
+
 # ---------------------------------------------------------------------------------- demo
 @cli.command("demo")
 @click.option(
