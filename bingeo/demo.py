@@ -29,12 +29,17 @@ def samples_dir() -> Path:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, Path]:
-    """Run import → check → assign → counts on the samples, writing into ``output``.
+    """Run import → check → assign → counts → coverage → hot spots → proposals on the samples.
+
+    Outputs are written into ``output``.
 
     Returns the paths of the outputs by name.
     """
     from bingeo.assign import assign
     from bingeo.counts import count_incidents
+    from bingeo.coverage import coverage
+    from bingeo.hotspots import find_hotspots
+    from bingeo.propose import propose_areas
     from bingeo.readers import read_points, rejects_path, write_table
     from bingeo.registry import check_networks, import_networks
     from bingeo.stores import open_store
@@ -97,6 +102,28 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
             paths["counts_by_type"] = output / "counts_by_type.csv"
             write_table(by_type, paths["counts_by_type"])
 
+        echo("\n5. Coverage: addresses and households the networks reach.")
+        cov = coverage(nets, adr.points, by="municipality")
+        echo("   " + "\n   ".join(cov.summary().splitlines()[:1]))
+        paths["coverage"] = output / "coverage.csv"
+        write_table(cov.networks, paths["coverage"])
+
+        echo("\n6. Hot spots (Gi*, FDR-corrected) and the ones no network covers.")
+        hs = find_hotspots(inc.points, networks=nets, addresses=adr.points)
+        paths["hotspots"] = output / "hotspots.gpkg"
+        write_table(hs.cells, paths["hotspots"], layer="cells", geometry_type="Polygon")
+        write_table(hs.hotspots, paths["hotspots"], layer="hotspots", geometry_type="MultiPolygon")
+        echo("   " + "\n   ".join(hs.summary().splitlines()[:8]))
+
+        echo("\n7. Proposed new BIN areas around the uncovered hot spots (50-250 households, whole streets).")
+        props = propose_areas(hs.hotspots, adr.points, nets, incidents=inc.points)
+        paths["proposals"] = output / "proposals.gpkg"
+        write_table(props, paths["proposals"], layer="proposals", geometry_type="MultiPolygon")
+        for r in props.head(5).itertuples():
+            echo(f"   {r.proposal_id}: {r.households} households, {r.incidents} incidents; streets: {r.streets}")
+        if len(props) > 5:
+            echo(f"   … {len(props) - 5} more in {paths['proposals']}")
+
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")
     )
@@ -109,7 +136,12 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
         "   Highest incident rates per 1,000 addresses: "
         + "; ".join(f"{r.network_name} ({r.rate:,.0f})" for r in top.itertuples())
     )
-    echo(f"   {outside:,} incidents happened outside every network: look there for hot spots without a BIN.")
+    echo(f"   {outside:,} incidents happened outside every network.")
+    unc = hs.hotspots[hs.hotspots["uncovered"]]
+    echo(
+        f"   {len(unc)} of {len(hs.hotspots)} statistically significant hot spots have no BIN; the largest holds "
+        f"{int(unc['incidents'].max()) if len(unc) else 0} incidents. {len(props)} new areas are proposed for them."
+    )
     echo("\nOutputs:")
     for name, p in paths.items():
         echo(f"   {name:17s} {p}")

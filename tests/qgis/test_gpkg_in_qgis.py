@@ -212,7 +212,7 @@ def test_sample_gpkg_opens_cleanly(qgis_app, path):
 @pytest.fixture(scope="module")
 def demo_outputs(tmp_path_factory) -> dict:
     """Every GeoPackage bingeo writes: the demo's store (networks, history, a retired network),
-    its assigned incidents, and the layers of `networks check --output`."""
+    its assigned incidents, the layers of `networks check --output`, hot spots and proposals."""
     from bingeo.demo import run_demo
     from bingeo.readers import write_table
     from bingeo.registry import check_networks
@@ -226,10 +226,19 @@ def demo_outputs(tmp_path_factory) -> dict:
     check = out / "check.gpkg"
     for layer, gtype in (("overlaps", "MultiPolygon"), ("gaps", "Polygon"), ("invalid", "MultiPolygon")):
         write_table(getattr(rep, layer), check, layer=layer, geometry_type=gtype)
-    return {"store": paths["store"], "incidents": paths["incidents"], "check": check}
+    return {
+        "store": paths["store"],
+        "incidents": paths["incidents"],
+        "check": check,
+        "hotspots": paths["hotspots"],
+        "proposals": paths["proposals"],
+    }
 
 
-@pytest.mark.parametrize("name", ["store", "incidents", "check"])
+OUTPUTS = ["store", "incidents", "check", "hotspots", "proposals"]
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
 def test_bingeo_outputs_open_cleanly_in_qgis(qgis_app, demo_outputs, name):
     path = demo_outputs[name]
     rep = assert_opens_cleanly_in_qgis(path)
@@ -239,9 +248,11 @@ def test_bingeo_outputs_open_cleanly_in_qgis(qgis_app, demo_outputs, name):
         assert counts["networks"] == 19 and counts["network_history"] > 0
     if name == "incidents":
         assert counts["incidents"] > 4000
+    if name == "hotspots":
+        assert counts["hotspots"] > 0 and counts["cells"] > 1000
 
 
-@pytest.mark.parametrize("name", ["store", "incidents", "check"])
+@pytest.mark.parametrize("name", OUTPUTS)
 def test_bingeo_outputs_meet_the_geopackage_spec(qgis_app, demo_outputs, name):
     """GDAL's own validator (validate_gpkg.py of GDAL 3.6), stricter than QGIS."""
     problems = gpkg_spec_problems(demo_outputs[name])
