@@ -201,10 +201,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=5, help="runs of bingeo (best and median shown)")
     ap.add_argument("--esda-repeat", type=int, default=1, help="runs of esda (weights + G_Local)")
+    ap.add_argument("--no-density", action="store_true", help="skip the density part (benchmarks/density.py)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("bingeo").setLevel(logging.WARNING)  # no per-fit INFO lines in the timings
     status = gi_benchmark(args)
+    if not args.no_density:
+        # density for 1M points, 100 m cells, 1 km radius vs QGIS's heat map, in the same run
+        # (QGIS is importable only in the Debian venv: `source .venv/bin/activate`)
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import density
+
+        log.info("")
+        log.info("density: bingeo.kernel_density vs qgis:heatmapkerneldensityestimation (quartic, the default)")
+        status |= density.main(["--kernels", "quartic", "--repeat", "3"])
     return status
 
 

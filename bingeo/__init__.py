@@ -11,6 +11,7 @@ from bingeo import settings
 from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
 from bingeo.assign import assign, select_valid
 from bingeo.counts import count_incidents
+from bingeo.density import DensityRaster, kernel_density
 from bingeo.evaluate import PredictiveAccuracy, predictive_accuracy
 from bingeo.hotspots import GiStar, Grid, HotspotResult, benjamini_hochberg, find_hotspots
 from bingeo.coverage import CoverageReport, coverage
@@ -33,6 +34,8 @@ __all__ = [
     "select_valid",
     "count_incidents",
     "coverage",
+    "kernel_density",
+    "DensityRaster",
     "find_hotspots",
     "GiStar",
     "Grid",

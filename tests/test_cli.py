@@ -214,3 +214,19 @@ def test_propose_command(store, tmp_path):
     out = run("propose", "--store", store, "--hotspots", hs, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
               "--kind", "whatsapp", "--max-households", "300", "--output", tmp_path / "w.gpkg", ok=False)
     assert "256" in out
+
+
+def test_density_command(store, tmp_path):
+    import rasterio
+
+    out = run("density", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--cell-size", "100",
+              "--radius", "1000", "--output", tmp_path / "kde.tif", "--contours")
+    assert "50 rejected" in out and "density bands" in out
+    with rasterio.open(tmp_path / "kde.tif") as src:
+        assert src.crs.to_epsg() == 28992 and src.res == (100.0, 100.0)
+        assert src.read(1).max() > 0
+    bands = gpd.read_file(tmp_path / "kde.contours.gpkg", layer="contours")
+    assert len(bands) > 0 and bands.is_valid.all()
+    res = CliRunner().invoke(cli, ["density", str(SAMPLES / "incidents.csv"), "--crs", "28992", "--cell-size", "100",
+                                   "--radius", "1000", "--output", str(tmp_path / "kde.png")])
+    assert res.exit_code == 2 and "GeoTIFF" in res.output

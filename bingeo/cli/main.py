@@ -608,6 +608,65 @@ def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, inc
     click.echo(f"written: {output} (layer proposals)")
 
 
+@cli.command("density")
+@click.argument("incidents", type=click.Path())
+@click.option("--output", "-o", required=True, type=click.Path(), help="GeoTIFF to write (.tif).")
+@click.option("--cell-size", required=True, type=float, help="Pixel size in metres (as QGIS heatmap's pixel size).")
+@click.option("--radius", required=True, type=float, help="Kernel radius in metres.")
+@click.option("--kernel", type=click.Choice(["quartic", "triangular", "uniform", "triweight", "epanechnikov"]),
+              default="quartic", show_default=True)
+@click.option("--values", "output_values", type=click.Choice(["raw", "scaled"]), default="raw", show_default=True,
+              help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.")
+@click.option("--decay", type=float, default=0.0, show_default=True, help="Decay ratio (triangular kernel only).")
+@click.option("--weight-field", help="Column weighting each incident.")
+@click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
+@click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
+@click.option("--to-crs", help="Reproject the incidents to this (metric) CRS first, e.g. 28992.")
+@click.option("--type-field", help="Column with the incident type.")
+@click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable).")
+@_with(points_options)
+@_friendly
+def density_cmd(incidents: str, output: str, cell_size: float, radius: float, kernel: str, output_values: str,
+                decay: float, weight_field: str | None, contours: bool, store: str | None, to_crs: str | None,
+                type_field: str | None, types: tuple[str, ...], layer: str | None, crs: str | None,
+                x_field: str | None, y_field: str | None) -> None:
+    """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
+    from bingeo.density import kernel_density
+    from bingeo.readers import read_points, write_table
+    from bingeo.stores import open_store
+
+    if Path(output).suffix.lower() not in (".tif", ".tiff"):
+        raise click.BadParameter("the density is written as a GeoTIFF (.tif)")
+    if store:
+        with open_store(store) as st:
+            inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+    else:
+        inc = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
+    for note in inc.notes:
+        click.echo(f"note: {note}")
+    click.echo(inc.summary())
+    pts = inc.points
+    if type_field:
+        if type_field not in pts.columns:
+            raise click.BadParameter(f"no column {type_field!r}; columns: {', '.join(map(str, pts.columns))}")
+        if types:
+            pts = pts[pts[type_field].astype(str).isin(types)]
+            click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
+    raster = kernel_density(pts, cell_size=cell_size, radius=radius, kernel=kernel, output=output_values,
+                            decay=decay, weight_field=weight_field)
+    raster.write(output)
+    rej = _write_rejects(inc, output)
+    click.echo(f"density {raster.values.shape[1]} x {raster.values.shape[0]} pixels of {cell_size:g} m, "
+               f"{kernel} kernel, radius {radius:g} m, {output_values} values; maximum {float(raster.values.max()):,.4g}")
+    click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
+    if contours:
+        bands = raster.contours()
+        cpath = Path(output).with_suffix(".contours.gpkg")
+        cpath.unlink(missing_ok=True)
+        write_table(bands, cpath, layer="contours", geometry_type="MultiPolygon")
+        click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
+
+
 # ---------------------------------------------------------------------------------- demo
 @cli.command("demo")
 @click.option(
