@@ -23,8 +23,8 @@ from bingeo.hotspots import (
 )
 from tests.conftest import REAL_DATA
 
-esda = pytest.importorskip("esda")
-libpysal = pytest.importorskip("libpysal")
+import esda  # noqa: E402  - test dependency (pip install -e ".[test]"): a missing esda fails, never skips
+import libpysal  # noqa: E402
 
 
 # --------------------------------------------------------------------------- references

@@ -457,8 +457,9 @@ def test_input_dtypes_and_lists():
 
 
 def test_vancouver_incidents_in_local_areas(real):
-    gpd = pytest.importorskip("geopandas")
-    pd = pytest.importorskip("pandas")
+    import geopandas as gpd
+    import pandas as pd
+
     inc = pd.read_csv(real / "vancouver" / "vpd_crimedata_AllNeighbourhoods_2023.csv.gz")
     inc = inc[(inc["X"] != 0) & inc["X"].notna() & inc["Y"].notna()]
     areas = gpd.read_file(real / "vancouver" / "vancouver_local_areas.geojson").to_crs(26910)
@@ -472,7 +473,8 @@ def test_vancouver_incidents_in_local_areas(real):
 
 
 def test_flanders_wijken_random_points(real):
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
+
     wijken = gpd.read_file(real / "belgium_flanders" / "ggw7_wijken.shp")
     assert len(wijken) == 2767
     polys = wijken.geometry.to_numpy()
