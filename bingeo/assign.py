@@ -13,12 +13,35 @@ import shapely
 from bingeo._crs import check_same_crs
 from bingeo._errors import InputError
 
-__all__ = ["assign", "ASSIGN_COLUMNS", "select_valid"]
+__all__ = ["assign", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 
 log = logging.getLogger(__name__)
 
 #: Columns that :func:`assign` adds to the points.
 ASSIGN_COLUMNS = ["network_id", "network_name", "network_ids"]
+
+
+def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points") -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of a frame of points; None and empty points give NaN (never matched).
+
+    Raises :class:`InputError` naming ``what`` when any row holds another geometry type.
+    """
+    geoms = frame.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"`{what}` must hold Point geometries; {int(bad.sum())} rows do not "
+            f"(first: row {first}, a {geoms[first].geom_type}). Use their centroids or representative points."
+        )
+        raise InputError(msg)
+    xy, row = shapely.get_coordinates(geoms, return_index=True)  # one pass
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[row] = xy[:, 0]
+    y[row] = xy[:, 1]
+    return x, y
 
 
 def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFrame:
@@ -96,22 +119,7 @@ def assign(
     check_same_crs(points.crs, networks.crs, left="points", right="networks")
     if at is not None:
         networks = select_valid(networks, at)
-    geoms = points.geometry.to_numpy()
-    kinds = shapely.get_type_id(geoms)
-    bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"`points` must hold Point geometries; {int(bad.sum())} rows do not "
-            f"(first: row {first}, a {shapely.get_type_id(geoms[first])}). Use their centroids or representative points."
-        )
-        raise InputError(msg)
-    # one pass: None and empty points have no coordinates and stay NaN (never matched)
-    xy, row = shapely.get_coordinates(geoms, return_index=True)
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[row] = xy[:, 0]
-    y[row] = xy[:, 1]
+    x, y = point_xy(points, what="points")
     polys = networks.geometry.to_numpy()
     ids = networks["network_id"].astype(str).to_numpy(dtype=object)
     names = (

@@ -31,6 +31,7 @@ from scipy import ndimage, special
 
 from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs
 from bingeo._errors import CRSError, InputError
+from bingeo.assign import point_xy
 
 __all__ = [
     "Grid",
@@ -985,20 +986,7 @@ def _filter(
 
 def _xy(frame: gpd.GeoDataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x, y of point geometries and a mask of usable rows (not missing, not empty)."""
-    geoms = frame.geometry.to_numpy()
-    kinds = shapely.get_type_id(geoms)
-    bad = (kinds != 0) & (kinds != -1)
-    if bad.any():
-        msg = (
-            f"`{what}` must hold Point geometries; {int(bad.sum())} rows do not. "
-            "Use their centroids or representative points."
-        )
-        raise InputError(msg)
-    xy, idx = shapely.get_coordinates(geoms, return_index=True)
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[idx] = xy[:, 0]
-    y[idx] = xy[:, 1]
+    x, y = point_xy(frame, what=what)
     return x, y, np.isfinite(x) & np.isfinite(y)
 
 
