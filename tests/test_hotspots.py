@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import warnings
 
+import esda  # test dependency (pip install -e ".[test]"): a missing esda fails, never skips
 import geopandas as gpd
+import libpysal
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,10 +24,6 @@ from bingeo.hotspots import (
     find_hotspots,
 )
 from tests.conftest import REAL_DATA
-
-import esda  # noqa: E402  - test dependency (pip install -e ".[test]"): a missing esda fails, never skips
-import libpysal  # noqa: E402
-
 
 # --------------------------------------------------------------------------- references
 

@@ -1,0 +1,423 @@
+"""Contact details of network members: phone numbers, e-mail addresses, CSV cells.
+
+Pure functions, no I/O. Residents type phone numbers and e-mail addresses in
+every style imaginable; these helpers turn them into one canonical form
+(E.164 for phones) or reject them with a machine-readable reason code.
+
+Privacy rule: member data never appears in an exception message or a log line.
+A :class:`ContactError` names the problem ("phone number has 8 digits after the
+country code; ...") and never the value. This module does not log at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bingeo._errors import InputError
+
+__all__ = [
+    "ContactError",
+    "Phone",
+    "normalize_phone",
+    "check_email",
+    "neutralize_cell",
+]
+
+
+class ContactError(InputError):
+    """A phone number or e-mail address cannot be used.
+
+    Subclasses :class:`ValueError` (through :class:`bingeo.InputError`). The
+    message describes the problem without repeating the value.
+
+    Parameters
+    ----------
+    reason : str
+        Machine-readable reason code, e.g. ``"wrong_length"``.
+    message : str
+        Human-readable, value-free description.
+
+    Attributes
+    ----------
+    reason : str
+        The reason code.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A normalised phone number.
+
+    Attributes
+    ----------
+    e164 : str
+        The number in E.164 form, e.g. ``"+31612345678"``.
+    country : str
+        ``"NL"``, ``"BE"``, or ``""`` for a number from another country
+        (accepted as-is, see :func:`normalize_phone`).
+    mobile : bool
+        True for a mobile number (can receive SMS / WhatsApp alerts).
+    kind : str
+        ``"mobile"``, ``"landline"``, ``"service"`` (NL 0800/0900, BE 0800/090x:
+        cannot receive alerts) or ``"unknown"`` (other countries).
+    """
+
+    e164: str
+    country: str
+    mobile: bool
+    kind: str
+
+
+_COUNTRY_CODES = {"NL": "31", "BE": "32"}
+_COUNTRY_NAMES = {"NL": "Dutch", "BE": "Belgian"}
+_SEPARATORS = re.compile(r"[\s.\-/()]")
+_ALLOWED_PHONE = re.compile(r"\+?[0-9\s.\-/()]*")
+
+
+def _phone_error(reason: str, message: str) -> ContactError:
+    return ContactError(reason, message)
+
+
+def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bool = True) -> Phone:
+    """Normalise a Dutch or Belgian phone number as entered by a resident.
+
+    Accepted: spaces, dots, dashes, slashes and parentheses as separators; an
+    international prefix ``+31``/``+32`` or ``0031``/``0032``; the trunk
+    prefix ``0`` for national numbers; and ``(0)`` (or a plain ``0``) after the
+    country code, as in ``+31 (0)6 ...``.
+
+    Rules:
+
+    - NL: 9 national digits. ``6...`` is mobile, other geographic and
+      non-geographic numbers (``01``-``05``, ``07``, ``08x``) are landline.
+      ``0800``/``0900``/``0906``/``0909`` numbers are ``"service"`` (4 or 7
+      digits after the prefix): valid, but they cannot receive alerts.
+    - BE: mobile numbers are 9 national digits starting with 46-49; landline
+      numbers are 8 national digits (``02 xxx xx xx`` Brussels,
+      ``04 xxx xx xx`` Liège, ...) not starting with 46-49 (an 8-digit
+      ``046``-``049`` number is a mobile number missing a digit). ``0800`` and ``090x`` are ``"service"``.
+    - Numbers without an international prefix are read in ``default_country``
+      (a member file from a Belgian police zone says ``"BE"``).
+    - Other countries: accepted as-is when written with ``+`` or ``00`` and
+      8-15 digits in total (E.164 allows 15); ``country`` is ``""``, ``kind``
+      is ``"unknown"`` and ``mobile`` is False, because this module has no
+      numbering plan for them. Pass ``allow_foreign=False`` to reject them
+      with reason ``"unsupported_country"``.
+    - Short numbers (112, 144, 1400, ...) are rejected: they are not members.
+
+    Parameters
+    ----------
+    text : str
+        The number as entered.
+    default_country : {"NL", "BE"}, keyword-only
+        Country of numbers written without an international prefix.
+    allow_foreign : bool, keyword-only
+        Accept numbers from countries other than NL and BE.
+
+    Returns
+    -------
+    Phone
+        The normalised number.
+
+    Raises
+    ------
+    ContactError
+        With ``reason`` one of ``"not_text"``, ``"empty"``, ``"letters"``,
+        ``"invalid_character"``, ``"short_number"``, ``"missing_trunk_prefix"``,
+        ``"wrong_length"``, ``"invalid_prefix"``, ``"unsupported_country"``.
+        The message never contains the number.
+    ValueError
+        If ``default_country`` is not ``"NL"`` or ``"BE"``.
+
+    Examples
+    --------
+    >>> normalize_phone("06-12 34 56 78")
+    Phone(e164='+31612345678', country='NL', mobile=True, kind='mobile')
+    >>> normalize_phone("+31 (0)20 123 4567").e164
+    '+31201234567'
+    >>> normalize_phone("0470/12.34.56", default_country="BE").e164
+    '+32470123456'
+    >>> normalize_phone("112").kind
+    Traceback (most recent call last):
+    ...
+    bingeo._contacts.ContactError: phone number is a short number (emergency or service); members need a full number
+    """
+    country_key = default_country.upper() if isinstance(default_country, str) else default_country
+    if country_key not in _COUNTRY_CODES:
+        msg = f"default_country must be 'NL' or 'BE', got {default_country!r}"
+        raise ValueError(msg)
+    if not isinstance(text, str):
+        msg = f"phone number must be text, got {type(text).__name__}"
+        raise _phone_error("not_text", msg)
+    stripped = text.strip()
+    if not stripped:
+        raise _phone_error("empty", "phone number is empty")
+    if any(ch.isalpha() for ch in stripped):
+        msg = (
+            "phone number contains letters; only digits, '+', spaces, dots, dashes, slashes and parentheses "
+            "are allowed"
+        )
+        raise _phone_error("letters", msg)
+    if not _ALLOWED_PHONE.fullmatch(stripped):
+        msg = (
+            "phone number contains a character other than digits, a leading '+', spaces, dots, dashes, "
+            "slashes and parentheses"
+        )
+        raise _phone_error("invalid_character", msg)
+    digits = _SEPARATORS.sub("", stripped)
+    plus = digits.startswith("+")
+    digits = digits.lstrip("+")
+    if not digits:
+        raise _phone_error("empty", "phone number has no digits")
+
+    if plus or digits.startswith("00"):
+        international = digits if plus else digits[2:]
+        return _international(international, allow_foreign=allow_foreign)
+
+    if len(digits) <= 6:
+        msg = "phone number is a short number (emergency or service); members need a full number"
+        raise _phone_error("short_number", msg)
+    if not digits.startswith("0"):
+        msg = (
+            "phone number has neither an international prefix ('+' or '00') nor the trunk prefix '0'; "
+            "a spreadsheet may have dropped the leading zero"
+        )
+        raise _phone_error("missing_trunk_prefix", msg)
+    return _national(country_key, digits[1:])
+
+
+def _international(digits: str, *, allow_foreign: bool) -> Phone:
+    if digits.startswith("0"):
+        raise _phone_error("invalid_prefix", "country code after the international prefix cannot start with zero")
+    for country, code in _COUNTRY_CODES.items():
+        if digits.startswith(code):
+            nsn = digits[len(code) :]
+            # "+31 (0)6 ..." and "+31 06 ...": the trunk zero is written but not dialled.
+            if nsn.startswith("0"):
+                nsn = nsn[1:]
+            return _national(country, nsn)
+    if not allow_foreign:
+        raise _phone_error("unsupported_country", "phone number has a country code other than NL (31) or BE (32)")
+    if not 8 <= len(digits) <= 15:
+        msg = f"international phone number has {len(digits)} digits; E.164 numbers have 8 to 15"
+        raise _phone_error("wrong_length", msg)
+    return Phone(e164="+" + digits, country="", mobile=False, kind="unknown")
+
+
+def _national(country: str, nsn: str) -> Phone:
+    """Classify a national significant number (without trunk zero)."""
+    name = _COUNTRY_NAMES[country]
+    e164 = "+" + _COUNTRY_CODES[country] + nsn
+    if not nsn or nsn.startswith("0"):
+        raise _phone_error("invalid_prefix", f"{name} phone number cannot start with two zeros after the country code")
+    if country == "NL":
+        if nsn.startswith(("800", "900", "906", "909")):
+            if len(nsn) in (7, 10):
+                return Phone(e164=e164, country="NL", mobile=False, kind="service")
+            msg = f"Dutch service number has {len(nsn) - 3} digits after its prefix; they have 4 or 7"
+            raise _phone_error("wrong_length", msg)
+        if nsn.startswith("6"):
+            if len(nsn) == 9:
+                return Phone(e164=e164, country="NL", mobile=True, kind="mobile")
+            msg = (
+                f"phone number has {len(nsn)} digits after the country code; "
+                "Dutch mobile numbers have 9 starting with 6"
+            )
+            raise _phone_error("wrong_length", msg)
+        if nsn[0] == "9":
+            msg = "Dutch phone number has a prefix that is neither geographic, mobile nor a service number"
+            raise _phone_error("invalid_prefix", msg)
+        if len(nsn) == 9:
+            return Phone(e164=e164, country="NL", mobile=False, kind="landline")
+        msg = f"phone number has {len(nsn)} digits after the country code; Dutch landline numbers have 9"
+        raise _phone_error("wrong_length", msg)
+
+    # Belgium
+    if nsn.startswith(("800", "90")):
+        if len(nsn) == 8:
+            return Phone(e164=e164, country="BE", mobile=False, kind="service")
+        msg = f"phone number has {len(nsn)} digits after the country code; Belgian service numbers have 8"
+        raise _phone_error("wrong_length", msg)
+    if len(nsn) == 9:
+        if nsn[:2] in ("46", "47", "48", "49"):
+            return Phone(e164=e164, country="BE", mobile=True, kind="mobile")
+        msg = (
+            "phone number has 9 digits after the country code, which only Belgian mobile numbers have, "
+            "but Belgian mobile numbers start with 46 to 49"
+        )
+        raise _phone_error("invalid_prefix", msg)
+    if len(nsn) == 8 and nsn[:2] not in ("46", "47", "48", "49"):
+        return Phone(e164=e164, country="BE", mobile=False, kind="landline")
+    msg = (
+        f"phone number has {len(nsn)} digits after the country code; Belgian mobile numbers have 9 "
+        "starting with 46 to 49, landline numbers have 8"
+    )
+    raise _phone_error("wrong_length", msg)
+
+
+_LOCAL_CHARS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+
+
+def _email_error(reason: str, message: str) -> ContactError:
+    return ContactError(reason, message)
+
+
+def check_email(text: str) -> str:
+    """Check an e-mail address pragmatically and return it normalised.
+
+    Not a full RFC 5322 parser: it accepts what mail providers hand out and
+    rejects the typos residents make. Rules: exactly one ``@``; a local part of
+    1-64 characters (letters, digits, ``!#$%&'*+/=?^_`{|}~-`` and dots, no
+    leading, trailing or consecutive dots); a domain with at least one dot,
+    labels of letters, digits and hyphens (not at either end), a top-level
+    domain of at least 2 letters; no whitespace. Internationalised domain
+    names (``bürgerverein.de``) are checked in their ASCII form, obtained with
+    Python's built-in ``idna`` codec (:mod:`encodings.idna`, IDNA 2003).
+
+    Normalisation: surrounding whitespace is stripped and the domain is
+    lower-cased. The local part is left as is: its case may matter to the
+    receiving server.
+
+    Parameters
+    ----------
+    text : str
+        The address as entered.
+
+    Returns
+    -------
+    str
+        The normalised address.
+
+    Raises
+    ------
+    ContactError
+        With ``reason`` one of ``"not_text"``, ``"empty"``, ``"whitespace"``,
+        ``"missing_at"``, ``"multiple_at"``, ``"empty_local"``,
+        ``"local_too_long"``, ``"local_character"``, ``"consecutive_dots"``,
+        ``"dot_at_edge"``, ``"empty_domain"``, ``"domain_no_dot"``,
+        ``"domain_label"``, ``"domain_idna"``, ``"tld"``, ``"too_long"``.
+        The message never contains the address.
+
+    Examples
+    --------
+    >>> check_email("  Jan.Jansen@Example.NL ")
+    'Jan.Jansen@example.nl'
+    >>> check_email("wijk@bürgerverein.de")
+    'wijk@bürgerverein.de'
+    >>> check_email("jan@@example.nl")
+    Traceback (most recent call last):
+    ...
+    bingeo._contacts.ContactError: e-mail address has more than one '@'
+    """
+    if not isinstance(text, str):
+        msg = f"e-mail address must be text, got {type(text).__name__}"
+        raise _email_error("not_text", msg)
+    address = text.strip()
+    if not address:
+        raise _email_error("empty", "e-mail address is empty")
+    if any(ch.isspace() for ch in address):
+        raise _email_error("whitespace", "e-mail address contains whitespace")
+    count = address.count("@")
+    if count == 0:
+        raise _email_error("missing_at", "e-mail address has no '@'")
+    if count > 1:
+        raise _email_error("multiple_at", "e-mail address has more than one '@'")
+    local, domain = address.split("@")
+    if not local:
+        raise _email_error("empty_local", "e-mail address has nothing before the '@'")
+    if len(local) > 64:
+        raise _email_error("local_too_long", "e-mail address has more than 64 characters before the '@'")
+    if not _LOCAL_CHARS.fullmatch(local):
+        msg = "e-mail address has a character before the '@' other than letters, digits, dots and !#$%&'*+/=?^_`{|}~-"
+        raise _email_error("local_character", msg)
+    if ".." in local:
+        raise _email_error("consecutive_dots", "e-mail address has consecutive dots before the '@'")
+    if local.startswith(".") or local.endswith("."):
+        raise _email_error("dot_at_edge", "e-mail address starts or ends its part before the '@' with a dot")
+
+    domain = domain.lower()
+    if not domain:
+        raise _email_error("empty_domain", "e-mail address has nothing after the '@'")
+    if ".." in domain:
+        raise _email_error("consecutive_dots", "e-mail domain has consecutive dots")
+    if domain.startswith(".") or domain.endswith("."):
+        raise _email_error("dot_at_edge", "e-mail domain starts or ends with a dot")
+    if "." not in domain:
+        raise _email_error("domain_no_dot", "e-mail domain has no dot (expected e.g. name.nl)")
+    if domain.isascii():
+        ascii_domain = domain
+    else:
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            msg = "e-mail domain is not a valid internationalised domain name"
+            raise _email_error("domain_idna", msg) from None
+    labels = ascii_domain.split(".")
+    for label in labels:
+        if not _LABEL.fullmatch(label):
+            msg = (
+                "e-mail domain has a part that is not 1-63 letters, digits or hyphens "
+                "(no hyphen at the start or end)"
+            )
+            raise _email_error("domain_label", msg)
+    if not _TLD.fullmatch(labels[-1]):
+        raise _email_error("tld", "e-mail domain must end in a top-level domain of at least 2 letters")
+    if len(ascii_domain) > 253 or len(local) + 1 + len(ascii_domain) > 254:
+        raise _email_error("too_long", "e-mail address is longer than 254 characters")
+    return f"{local}@{domain}"
+
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_cell(value: object) -> object:
+    """Protect a value written to CSV against formula injection.
+
+    Spreadsheet programs (Excel, LibreOffice, Google Sheets) treat a cell that
+    starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a
+    formula, which an attacker can abuse through any member-supplied field
+    (OWASP "CSV Injection"). Following OWASP's advice, such strings, also when
+    preceded by spaces, get a leading apostrophe ``'``. Excel hides that
+    apostrophe as a text prefix of the cell; other readers show it.
+
+    Phone columns are written in E.164, which starts with ``+``, so they are
+    neutralised too: exports must always pass cells through this function,
+    and importers should strip one leading apostrophe before
+    :func:`normalize_phone` (which rejects it as an invalid character).
+
+    Non-string values (numbers, dates, None) are returned unchanged: they are
+    written as values, not parsed as formulas.
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    object
+        ``"'" + value`` for a dangerous string, else ``value`` itself.
+
+    Examples
+    --------
+    >>> neutralize_cell("=SUM(A1)")
+    "'=SUM(A1)"
+    >>> neutralize_cell("+31612345678")
+    "'+31612345678"
+    >>> neutralize_cell("Dorpsstraat 1")
+    'Dorpsstraat 1'
+    >>> neutralize_cell(-1)
+    -1
+    """
+    if not isinstance(value, str):
+        return value
+    if value.lstrip(" ").startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
