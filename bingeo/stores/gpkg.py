@@ -39,7 +39,7 @@ __all__ = ["GpkgStore", "SCHEMA_VERSION"]
 log = logging.getLogger(__name__)
 
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Versioned migrations: MIGRATIONS[n] brings a store from schema n-1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection, int], None]] = {}
@@ -75,6 +75,80 @@ def _create_networks(conn: sqlite3.Connection, srs_id: int) -> None:
         description="Earlier versions of BIN networks",
     )
     conn.execute('CREATE INDEX "network_history_network_id" ON "network_history" (network_id, version)')
+
+
+#: Columns of the ``members`` layer (besides fid, geom). Personal data: only recipient exports show them.
+MEMBER_FIELDS: list[tuple[str, str]] = [
+    ("member_id", "TEXT NOT NULL"),
+    ("person_id", "TEXT"),
+    ("name", "TEXT"),
+    ("email", "TEXT"),
+    ("phone", "TEXT"),
+    ("phone_kind", "TEXT"),
+    ("channels", "TEXT"),
+    ("consent", "BOOLEAN NOT NULL"),
+    ("consent_date", "DATE"),
+    ("role", "TEXT NOT NULL"),
+    ("networks", "TEXT"),
+    ("address_ref", "TEXT"),
+    ("located_by", "TEXT"),
+    ("status", "TEXT NOT NULL"),
+    ("left_on", "DATE"),
+    ("version", "INTEGER NOT NULL"),
+    ("updated_at", "DATETIME"),
+]
+#: Columns of the ``addresses`` layer.
+ADDRESS_FIELDS: list[tuple[str, str]] = [
+    ("address_id", "TEXT NOT NULL"),
+    ("street", "TEXT"),
+    ("house_number", "INTEGER"),
+    ("house_letter", "TEXT"),
+    ("addition", "TEXT"),
+    ("postcode", "TEXT"),
+    ("city", "TEXT"),
+    ("households", "INTEGER"),
+    ("updated_at", "DATETIME"),
+]
+#: Columns of the append-only ``audit_log`` layer (geometry: the alert area).
+AUDIT_FIELDS: list[tuple[str, str]] = [
+    ("alert_id", "TEXT NOT NULL"),
+    ("created_at", "DATETIME NOT NULL"),
+    ("action", "TEXT NOT NULL"),
+    ("parent_alert_id", "TEXT"),
+    ("operator", "TEXT"),
+    ("reason", "TEXT"),
+    ("urgency", "TEXT"),
+    ("selection", "TEXT"),
+    ("counts", "TEXT"),
+    ("member_ids", "TEXT"),
+]
+
+
+@_migration(2)
+def _create_members_addresses_audit(conn: sqlite3.Connection, srs_id: int) -> None:
+    fmt.create_feature_table(
+        conn, "members", MEMBER_FIELDS, geometry_type="POINT", srs_id=srs_id,
+        description="BIN members (personal data: exported only in recipient lists)",
+    )
+    conn.execute('CREATE UNIQUE INDEX "members_member_id" ON "members" (member_id)')
+    conn.execute('CREATE INDEX "members_person_id" ON "members" (person_id)')
+    fmt.create_feature_table(
+        conn, "addresses", ADDRESS_FIELDS, geometry_type="POINT", srs_id=srs_id,
+        description="Address points (for locating members by postcode and house number)",
+    )
+    conn.execute('CREATE UNIQUE INDEX "addresses_address_id" ON "addresses" (address_id)')
+    conn.execute('CREATE INDEX "addresses_postcode" ON "addresses" (postcode, house_number)')
+    fmt.create_feature_table(
+        conn, "audit_log", AUDIT_FIELDS, geometry_type="MULTIPOLYGON", srs_id=srs_id,
+        description="Append-only log of recipient selections: who, when, why, which area",
+    )
+    conn.execute('CREATE UNIQUE INDEX "audit_log_alert_id" ON "audit_log" (alert_id)')
+    # append-only through any SQLite client, bingeo's or QGIS's
+    for op in ("UPDATE", "DELETE"):
+        conn.execute(
+            f'CREATE TRIGGER "audit_log_no_{op.lower()}" BEFORE {op} ON "audit_log" '
+            "BEGIN SELECT RAISE(ABORT, 'the bingeo audit log is append-only'); END"
+        )
 
 
 class GpkgStore(Store):
@@ -200,7 +274,7 @@ class GpkgStore(Store):
             self._conn.execute("ROLLBACK")
             raise
         else:
-            for table in ("networks", "network_history"):
+            for table in ("networks", "network_history", "members", "addresses", "audit_log"):
                 if self._has_table(table):
                     fmt.update_extent(self._conn, table)
             self._conn.execute("COMMIT")
@@ -249,6 +323,142 @@ class GpkgStore(Store):
             'UPDATE "network_history" SET valid_from = ?, valid_to = ? WHERE network_id = ?',
             (valid_from, valid_to, network_id),
         )
+
+    # ---- point tables: members, addresses ----------------------------------------------
+    def _upsert_points(
+        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame
+    ) -> dict[str, int]:
+        cols = [c for c, _ in fields if c not in ("version", "updated_at") and c in frame.columns]
+        if key not in cols:
+            msg = f"the {table} to store need a {key!r} column."
+            raise StoreError(msg)
+        if frame.crs is not None and not frame.crs.equals(self.crs):
+            frame = frame.to_crs(self.crs)
+        versioned = any(c == "version" for c, _ in fields)
+        now = _now()
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        blobs = fmt.encode_many(frame.geometry.to_numpy(), self.srs_id)
+        rows = [tuple(_sql(v) for v in r) for r in frame[cols].itertuples(index=False, name=None)]
+        names = ", ".join(f'"{c}"' for c in cols)
+        with self._write() as conn:
+            existing = {
+                r[0]: r[1:]
+                for r in conn.execute(f'SELECT "{key}", {names}, geom FROM "{table}"')  # noqa: S608 - fixed names
+            }
+            inserts, updates = [], []
+            k = cols.index(key)
+            for row, blob in zip(rows, blobs):
+                old = existing.get(row[k])
+                if old is None:
+                    inserts.append((blob, *row, now) + ((1,) if versioned else ()))
+                elif tuple(old[:-1]) == row and old[-1] == blob:
+                    counts["unchanged"] += 1
+                else:
+                    updates.append((blob, *row, now, row[k]))
+            extra = ', "updated_at"' + (', "version"' if versioned else "")
+            marks = ", ".join("?" for _ in range(len(cols) + 2 + versioned))
+            conn.executemany(f'INSERT INTO "{table}" (geom, {names}{extra}) VALUES ({marks})', inserts)
+            sets = ", ".join(f'"{c}" = ?' for c in cols)
+            bump = ", version = version + 1" if versioned else ""
+            conn.executemany(
+                f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates
+            )
+            counts["added"], counts["updated"] = len(inserts), len(updates)
+        log.info("%s: %d added, %d updated, %d unchanged", table, counts["added"], counts["updated"], counts["unchanged"])
+        return counts
+
+    def _select_points(
+        self,
+        table: str,
+        fields: list[tuple[str, str]],
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        where: str = "",
+        params: tuple[Any, ...] = (),
+    ) -> gpd.GeoDataFrame:
+        cols = [c for c, _ in fields]
+        names = ", ".join(f't."{c}"' for c in cols)
+        sql = f'SELECT {names}, t.geom FROM "{table}" t'
+        args: tuple[Any, ...] = ()
+        if bbox is not None:
+            sql += (
+                f' JOIN "rtree_{table}_geom" r ON t.fid = r.id '
+                "WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?"
+            )
+            args = (bbox[2], bbox[0], bbox[3], bbox[1])
+            if where:
+                sql += f" AND ({where})"
+        elif where:
+            sql += f" WHERE {where}"
+        rows = self._conn.execute(sql, args + params).fetchall()
+        df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+        geoms = fmt.decode_many([r[-1] for r in rows])
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
+
+    def upsert_members(self, members: gpd.GeoDataFrame) -> dict[str, int]:
+        """Add or update members by ``member_id``, all or nothing; returns counts (no member data)."""
+        return self._upsert_points("members", MEMBER_FIELDS, "member_id", members)
+
+    def members(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """Members (optionally only those whose point lies in ``bbox``, through the R-tree)."""
+        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox)
+        out["consent"] = out["consent"].astype(bool)
+        return out
+
+    def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
+        """Add or update address points by ``address_id``, all or nothing."""
+        return self._upsert_points("addresses", ADDRESS_FIELDS, "address_id", addresses)
+
+    def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """Address points (optionally within ``bbox``)."""
+        return self._select_points("addresses", ADDRESS_FIELDS, bbox=bbox)
+
+    # ---- audit log ------------------------------------------------------------------------
+    def append_audit(
+        self,
+        *,
+        alert_id: str,
+        action: str,
+        area: shapely.Geometry | None,
+        operator: str | None = None,
+        reason: str | None = None,
+        urgency: str | None = None,
+        selection: dict[str, Any] | None = None,
+        counts: dict[str, Any] | None = None,
+        member_ids: list[str] | None = None,
+        parent_alert_id: str | None = None,
+    ) -> None:
+        """Append one record to the audit log. Records are never changed or removed.
+
+        Holds no member data beyond the selected members' ids.
+        """
+        import json
+
+        geom = as_multipolygon(area) if area is not None and not area.is_empty else None
+        with self._write() as conn:
+            conn.execute(
+                'INSERT INTO "audit_log" (geom, alert_id, created_at, action, parent_alert_id, operator, reason, '
+                "urgency, selection, counts, member_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    fmt.encode(geom, self.srs_id) if geom is not None else None,
+                    alert_id,
+                    _now(),
+                    action,
+                    parent_alert_id,
+                    operator,
+                    reason,
+                    urgency,
+                    json.dumps(selection or {}, sort_keys=True, default=str),
+                    json.dumps(counts or {}, sort_keys=True, default=str),
+                    json.dumps(sorted(member_ids or [])),
+                ),
+            )
+
+    def audit(self, alert_id: str | None = None) -> gpd.GeoDataFrame:
+        """The audit log (or one alert's records), oldest first."""
+        where, params = ("t.alert_id = ?", (alert_id,)) if alert_id else ("", ())
+        out = self._select_points("audit_log", AUDIT_FIELDS, where=where, params=params)
+        return out.sort_values("created_at", kind="stable").reset_index(drop=True)
 
     def close(self) -> None:
         """Close the file."""

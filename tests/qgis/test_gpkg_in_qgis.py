@@ -222,6 +222,20 @@ def demo_outputs(tmp_path_factory) -> dict:
     paths = run_demo(out / "demo", echo=lambda s: None)
     with open_store(paths["store"]) as st:
         st.retire_network("GR-BIN-002", on="2024-06-01")
+        # schema 2 layers with content: synthetic members and one audit record
+        import geopandas as gpd
+        import shapely
+
+        st.upsert_members(
+            gpd.GeoDataFrame(
+                {"member_id": ["M1", "M2"], "person_id": ["p-1", "p-2"], "name": ["Lid Een", "Lid Twee"],
+                 "email": ["een@example.org", None], "phone": [None, "+31612345678"], "consent": [True, False],
+                 "consent_date": ["2024-01-02", None], "role": ["member", "coordinator"], "status": ["active"] * 2},
+                geometry=gpd.points_from_xy([233000, 233500], [582000, 582500]), crs=28992,
+            )
+        )
+        st.append_audit(alert_id="A-1", action="select", area=shapely.box(232000, 581000, 234000, 583000),
+                        operator="agent", reason="test", urgency="urgent", member_ids=["M1"])
         rep = check_networks(st.networks())
     check = out / "check.gpkg"
     for layer, gtype in (("overlaps", "MultiPolygon"), ("gaps", "Polygon"), ("invalid", "MultiPolygon")):
@@ -246,6 +260,7 @@ def test_bingeo_outputs_open_cleanly_in_qgis(qgis_app, demo_outputs, name):
     counts = {layer.name: layer.qgis_count for layer in rep.layers}
     if name == "store":
         assert counts["networks"] == 19 and counts["network_history"] > 0
+        assert counts["members"] == 2 and counts["audit_log"] == 1
     if name == "incidents":
         assert counts["incidents"] > 4000
     if name == "hotspots":
