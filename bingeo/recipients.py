@@ -1,0 +1,784 @@
+"""Alert recipients: who gets a message, by which channel, and the export.
+
+An alert goes to the members of an area (a polygon drawn in a web map, a
+circle around an incident) and/or of one or more networks.  Police send
+*urgent* alerts by SMS or voice call ("red") and *normal* ones by e-mail
+("green").  This module selects the recipients, one per person, chooses each
+person's channel and writes the lists for the sending tools.
+
+Channel rules (:func:`choose_channel`)
+--------------------------------------
+A channel is *usable* for a row when it has a contact: ``sms`` needs a
+phone of kind ``"mobile"``, ``voice`` any non-empty phone (mobile, landline,
+service, unknown), ``email`` a non-empty e-mail address.  Each urgency
+orders the channels in two tiers:
+
+============  =======================  ==================
+urgency       first tier (preferred)   last resort
+============  =======================  ==================
+``urgent``    sms, voice               email
+``normal``    email, sms               voice
+============  =======================  ==================
+
+The first tier with a usable channel is used.  Within that tier the member's
+first preferred channel (``channels``, in the order given) that is usable
+wins; without a usable preference the tier's own order decides.  So an
+urgent alert never goes by e-mail to someone reachable by phone, even when
+they prefer e-mail, and a normal alert to someone with only a landline is a
+voice call.  Unknown tokens in ``channels`` are ignored.
+
+Persons
+-------
+Rows are grouped by ``person_id`` (a row without one is its own person,
+keyed by ``member_id``).  A person with several selected rows (two
+addresses, two networks) is one recipient: ``networks`` is the union of the
+rows' networks, ``member_ids`` lists all selected rows, and the contact is
+the best over the usable rows: lowest tier, then the rank within the tier
+under that row's preference, then the first row in input order (whose
+``member_id`` is reported).  A person none of whose selected rows is usable
+is counted once in ``excluded`` under the reason closest to reachable:
+``no_usable_contact`` when some row is active with consent,
+``no_consent`` when some row is active, else ``left``.
+
+Member data (names, contacts, locations) never appears in errors, logs or
+:meth:`Selection.summary`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from bingeo._contacts import neutralize_cell
+from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
+from bingeo._errors import CRSMismatchError, InputError
+from bingeo._pip import locate
+
+__all__ = [
+    "CHANNELS",
+    "CIRCLE_SEGMENTS",
+    "RECIPIENT_COLUMNS",
+    "Selection",
+    "area_around",
+    "area_from_file",
+    "choose_channel",
+    "select_recipients",
+    "write_recipients",
+]
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("sms", "voice", "email")
+#: Segments of a full circle (``quad_segs = CIRCLE_SEGMENTS // 4``).
+CIRCLE_SEGMENTS = 128
+RECIPIENT_COLUMNS = ["member_id", "person_id", "name", "channel", "contact", "networks", "member_ids"]
+EXCLUSION_REASONS = ("no_consent", "no_usable_contact", "left")
+_TIERS = {
+    "urgent": (("sms", "voice"), ("email",)),
+    "normal": (("email", "sms"), ("voice",)),
+}
+_URGENCIES = tuple(_TIERS)
+_RULES = ("both", "membership", "location")
+_WKT_TYPES = ("POLYGON", "MULTIPOLYGON", "GEOMETRYCOLLECTION", "SRID=", "POINT", "LINESTRING", "MULTI")
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def _check_radius(radius: Any) -> float:
+    try:
+        r = float(radius)
+    except (TypeError, ValueError):
+        msg = f"`radius` must be a number of metres, got {type(radius).__name__}."
+        raise InputError(msg) from None
+    if not math.isfinite(r) or r <= 0:
+        msg = f"`radius` must be a positive number of metres, got {r}."
+        raise InputError(msg)
+    return r
+
+
+def _metric_target(target_crs: CRSLike) -> pyproj.CRS:
+    crs = to_crs(target_crs, what="`target_crs`")
+    if not crs.is_projected:
+        msg = (
+            f"`target_crs` {crs_label(crs)} is not projected: a radius in metres needs a metric CRS. "
+            "Give e.g. 28992 (RD New), 31370 (Lambert 72) or 3812 (Lambert 2008)."
+        )
+        raise InputError(msg)
+    return crs
+
+
+def _circle(x: float, y: float, radius: float) -> shapely.Polygon:
+    return shapely.Point(x, y).buffer(radius, quad_segs=CIRCLE_SEGMENTS // 4)
+
+
+def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target_crs: CRSLike) -> shapely.Polygon:
+    """Return the disc of ``radius`` metres around a point.
+
+    The centre is reprojected from ``crs_of_xy`` to ``target_crs`` (always
+    x = easting/longitude, y = northing/latitude) and buffered there with
+    :data:`CIRCLE_SEGMENTS` segments.
+
+    Parameters
+    ----------
+    x, y : float
+        Centre.
+    radius : float
+        Radius in metres of ``target_crs``; must be > 0.
+    crs_of_xy : CRS-like
+        CRS of ``x`` and ``y``.
+    target_crs : CRS-like
+        Projected CRS of the members.
+
+    Returns
+    -------
+    shapely.Polygon
+
+    Raises
+    ------
+    InputError
+        ``radius <= 0``, a non-finite centre or a geographic ``target_crs``.
+
+    Examples
+    --------
+    >>> disc = area_around(155000, 463000, 100, crs_of_xy=28992, target_crs=28992)
+    >>> round(disc.area / (3.14159265 * 100**2), 3), len(disc.exterior.coords)
+    (1.0, 129)
+    >>> area_around(0, 0, 0, crs_of_xy=28992, target_crs=28992)
+    Traceback (most recent call last):
+    ...
+    bingeo._errors.InputError: `radius` must be a positive number of metres, got 0.0.
+    """
+    r = _check_radius(radius)
+    target = _metric_target(target_crs)
+    source = to_crs(crs_of_xy, what="`crs_of_xy`")
+    tx, ty = pyproj.Transformer.from_crs(source, target, always_xy=True).transform(float(x), float(y))
+    if not (math.isfinite(tx) and math.isfinite(ty)):
+        msg = f"The centre cannot be transformed from {crs_label(source)} to {crs_label(target)}: check `crs_of_xy`."
+        raise InputError(msg)
+    return _circle(tx, ty, r)
+
+
+def _polygonal(geom: BaseGeometry | None) -> list[BaseGeometry]:
+    """Polygon parts of a geometry, made valid."""
+    if geom is None or geom.is_empty:
+        return []
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
+        return [geom] if geom.area > 0 else []
+    if isinstance(geom, shapely.GeometryCollection):
+        return [p for g in geom.geoms for p in _polygonal(g)]
+    return []
+
+
+def _is_polygon_type(geom: BaseGeometry | None) -> bool:
+    return isinstance(geom, (shapely.Polygon, shapely.MultiPolygon))
+
+
+def _finish_area(parts: list[BaseGeometry], source: str, ignored: int = 0, degenerate: int = 0) -> BaseGeometry:
+    if not parts and degenerate:
+        msg = f"{source}: the area is empty ({degenerate} polygon(s) without surface). Draw a polygon with a surface."
+        raise InputError(msg)
+    if not parts:
+        extra = f" ({ignored} feature(s) without area ignored: points need a `radius` property)" if ignored else ""
+        msg = f"{source}: no polygon or circle found{extra}. Draw a polygon or a circle."
+        raise InputError(msg)
+    area = shapely.union_all(parts)
+    if not area.is_valid:
+        area = shapely.union_all(_polygonal(area))
+    if area.is_empty or area.area <= 0:
+        msg = f"{source}: the area is empty (zero surface). Draw a polygon with a surface."
+        raise InputError(msg)
+    return area
+
+
+def _parse_wkt(text: str, source: str, target: pyproj.CRS) -> BaseGeometry:
+    text = text.strip()
+    crs = target
+    if text.upper().startswith("SRID="):
+        head, _, text = text.partition(";")
+        crs = to_crs(head[5:].strip(), what=f"{source}: SRID")
+    try:
+        geom = shapely.from_wkt(text)
+    except shapely.errors.GEOSException:
+        msg = f"{source}: not valid WKT. Give e.g. 'POLYGON ((x y, ...))' or 'SRID=4326;POLYGON (...)'."
+        raise InputError(msg) from None
+    if not same_crs(crs, target):
+        geom = _transform(geom, crs, target)
+    parts = _polygonal(geom)
+    return _finish_area(parts, source, degenerate=int(not parts and _is_polygon_type(geom)))
+
+
+def _transform(geom: BaseGeometry, source: pyproj.CRS, target: pyproj.CRS) -> BaseGeometry:
+    tr = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def _geojson_crs(doc: Mapping[str, Any], source: str) -> pyproj.CRS:
+    """RFC 7946 GeoJSON is WGS84; a legacy ``crs`` member (QGIS) is honoured."""
+    named = doc.get("crs")
+    if isinstance(named, Mapping):
+        name = (named.get("properties") or {}).get("name")
+        if name:
+            return to_crs(name, what=f"{source}: `crs`")
+    return pyproj.CRS.from_epsg(4326)
+
+
+def _geojson_features(doc: Any, source: str) -> list[Mapping[str, Any]]:
+    if not isinstance(doc, Mapping):
+        msg = f"{source}: not a GeoJSON object."
+        raise InputError(msg)
+    kind = doc.get("type")
+    if kind == "FeatureCollection":
+        return [f for f in doc.get("features") or [] if isinstance(f, Mapping)]
+    if kind == "Feature":
+        return [doc]
+    if isinstance(kind, str):
+        return [{"type": "Feature", "geometry": doc, "properties": {}}]
+    msg = f"{source}: not a GeoJSON FeatureCollection, Feature or geometry."
+    raise InputError(msg)
+
+
+def _area_from_geojson(path: Path, target: pyproj.CRS) -> BaseGeometry:
+    source = path.name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        msg = f"{source}: not readable as GeoJSON ({type(exc).__name__}). Export the drawing as GeoJSON."
+        raise InputError(msg) from None
+    src_crs = _geojson_crs(doc, source)
+    parts: list[BaseGeometry] = []
+    ignored = degenerate = 0
+    for i, feat in enumerate(_geojson_features(doc, source)):
+        gj = feat.get("geometry")
+        props = feat.get("properties") or {}
+        if not isinstance(gj, Mapping):
+            ignored += 1
+            continue
+        try:
+            geom = shapely.geometry.shape(gj)
+        except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException):
+            msg = f"{source}: feature {i} has an invalid geometry of type {str(gj.get('type'))[:30]!r}."
+            raise InputError(msg) from None
+        radius = props.get("radius", props.get("radius_m")) if isinstance(props, Mapping) else None
+        if isinstance(geom, shapely.Point) and radius is not None:
+            try:
+                r = _check_radius(radius)
+            except InputError as exc:
+                msg = f"{source}: feature {i} (circle): {exc}"
+                raise InputError(msg) from None
+            metric = _metric_target(target)
+            centre = _transform(geom, src_crs, metric)
+            parts.append(_circle(centre.x, centre.y, r))
+            continue
+        found = _polygonal(geom)
+        if not found:
+            if _is_polygon_type(geom):
+                degenerate += 1
+            else:
+                ignored += 1
+            continue
+        parts.extend(_transform(g, src_crs, target) if not same_crs(src_crs, target) else g for g in found)
+    return _finish_area(parts, source, ignored, degenerate)
+
+
+def area_from_file(path: str | os.PathLike[str], *, layer: str | None = None, target_crs: CRSLike) -> BaseGeometry:
+    """Read an alert area drawn in a web map or QGIS as one (Multi)Polygon.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        * GeoJSON (``.geojson``/``.json``), e.g. from Leaflet.draw or QGIS: a
+          FeatureCollection, Feature or bare geometry, in WGS84 (RFC 7946) or in
+          the CRS of a legacy ``crs`` member.  Polygons and MultiPolygons are
+          united.  **Circles**: Leaflet exports a circle as a GeoJSON ``Point``;
+          a Point feature with ``properties.radius`` (or ``radius_m``) in metres
+          is read as a disc of :data:`CIRCLE_SEGMENTS` (128) segments buffered
+          in ``target_crs``.  Points without a radius and lines are ignored.
+        * ``.wkt``: a file holding WKT.
+        * A WKT string (``"POLYGON ((...))"``), in ``target_crs`` unless it has
+          an EWKT prefix ``"SRID=4326;"``.
+        * Anything else (GeoPackage, Shapefile, ...) through
+          :func:`bingeo.read_polygons`; all polygons are united.
+    layer : str, optional
+        Layer of a GeoPackage or zipped Shapefile.
+    target_crs : CRS-like
+        CRS of the members (projected, when the file has circles).
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+        Valid, non-empty.
+
+    Raises
+    ------
+    InputError
+        No polygon or circle, an empty area, a radius <= 0, unreadable input.
+
+    Examples
+    --------
+    >>> a = area_from_file("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", target_crs=28992)
+    >>> a.area
+    100.0
+    >>> area_from_file("LINESTRING (0 0, 1 1)", target_crs=28992)
+    Traceback (most recent call last):
+    ...
+    bingeo._errors.InputError: WKT: no polygon or circle found. Draw a polygon or a circle.
+    >>> area_from_file("POLYGON EMPTY", target_crs=28992)
+    Traceback (most recent call last):
+    ...
+    bingeo._errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
+    """
+    target = to_crs(target_crs, what="`target_crs`")
+    if isinstance(path, str) and path.lstrip().upper().startswith(_WKT_TYPES) and not os.path.exists(path):
+        return _parse_wkt(path, "WKT", target)
+    p = Path(path)
+    if not p.exists():
+        msg = f"{p.name}: file not found. Give a GeoJSON, WKT, GeoPackage or Shapefile path, or a WKT string."
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix == ".wkt":
+        return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target)
+    if suffix in (".geojson", ".json"):
+        return _area_from_geojson(p, target)
+    from bingeo.readers import read_polygons
+
+    polys = read_polygons(p, layer=layer, target_crs=target)
+    return _finish_area([g for geom in polys.geometry for g in _polygonal(geom)], p.name, degenerate=len(polys))
+
+
+# --------------------------------------------------------------------------- channels
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def _tokens(value: Any) -> list[str]:
+    return [t.strip() for t in _text(value).split(";") if t.strip()]
+
+
+def _rank(row: Mapping[str, Any], urgency: str) -> tuple[int, int, str, str] | None:
+    phone = _text(row.get("phone"))
+    email = _text(row.get("email"))
+    kind = _text(row.get("phone_kind")).lower()
+    contact = {
+        "sms": phone if phone and kind == "mobile" else "",
+        "voice": phone,
+        "email": email,
+    }
+    preferred = [t.lower() for t in _tokens(row.get("channels"))]
+    for tier_no, tier in enumerate(_TIERS[urgency]):
+        usable = [c for c in tier if contact[c]]
+        if not usable:
+            continue
+        order = [c for c in preferred if c in usable] + [c for c in tier if c in usable]
+        best = order[0]
+        within = 0 if preferred and best in preferred else 1 + tier.index(best)
+        return tier_no, within, best, contact[best]
+    return None
+
+
+def _check_urgency(urgency: str) -> None:
+    if urgency not in _URGENCIES:
+        msg = f"`urgency` must be one of {', '.join(_URGENCIES)}, got {str(urgency)[:30]!r}."
+        raise InputError(msg)
+
+
+def choose_channel(row: Mapping[str, Any], urgency: str) -> tuple[str, str] | None:
+    """Return ``(channel, contact)`` for one member row, or None when unreachable.
+
+    See the module notes for the tiers: ``urgent`` uses SMS to a mobile, else
+    a voice call to any phone, else e-mail; ``normal`` uses e-mail, else SMS
+    to a mobile, else a voice call.  Within a tier the member's first
+    preferred, usable channel wins.  Consent and status are not checked here.
+
+    Parameters
+    ----------
+    row : Mapping
+        A members row (``pandas.Series`` or dict) with ``phone``, ``phone_kind``,
+        ``email`` and ``channels``.
+    urgency : {"urgent", "normal"}
+
+    Returns
+    -------
+    tuple of (str, str) or None
+
+    Examples
+    --------
+    >>> m = {"phone": "+31612345678", "phone_kind": "mobile", "email": "a@b.nl", "channels": ""}
+    >>> choose_channel(m, "urgent")
+    ('sms', '+31612345678')
+    >>> choose_channel(m, "normal")
+    ('email', 'a@b.nl')
+    >>> choose_channel({**m, "channels": "voice;email"}, "urgent")
+    ('voice', '+31612345678')
+    >>> choose_channel({**m, "channels": "sms"}, "normal")
+    ('sms', '+31612345678')
+    >>> choose_channel({"phone": "+3220000000", "phone_kind": "landline"}, "normal")
+    ('voice', '+3220000000')
+    >>> choose_channel({"phone": None, "email": None}, "urgent") is None
+    True
+    """
+    _check_urgency(urgency)
+    ranked = _rank(row, urgency)
+    return None if ranked is None else (ranked[2], ranked[3])
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@dataclass
+class Selection:
+    """Recipients of one alert.
+
+    Attributes
+    ----------
+    recipients : pandas.DataFrame
+        One row per person, columns :data:`RECIPIENT_COLUMNS`.
+    excluded : dict of str to int
+        Persons left out, by reason: ``no_consent``, ``no_usable_contact``, ``left``.
+    per_channel : dict of str to int
+        Recipients per channel (``sms``, ``voice``, ``email``).
+    per_network : dict of str to int
+        Recipients per network id in their ``networks``.
+    coordinators : pandas.DataFrame or None
+        Coordinators of the networks touched (same columns), when asked for.
+    """
+
+    recipients: pd.DataFrame
+    excluded: dict[str, int] = field(default_factory=dict)
+    per_channel: dict[str, int] = field(default_factory=dict)
+    per_network: dict[str, int] = field(default_factory=dict)
+    coordinators: pd.DataFrame | None = None
+
+    def summary(self) -> str:
+        """Return counts only: recipients per channel and network, exclusions, coordinators.
+
+        Examples
+        --------
+        >>> s = Selection(pd.DataFrame(columns=RECIPIENT_COLUMNS), {"left": 1}, {"sms": 0}, {})
+        >>> print(s.summary())
+        0 recipients (sms 0)
+        excluded: left 1
+        """
+        chans = ", ".join(f"{k} {v}" for k, v in self.per_channel.items())
+        lines = [f"{len(self.recipients)} recipients ({chans})"]
+        if self.excluded:
+            lines.append("excluded: " + ", ".join(f"{k} {v}" for k, v in self.excluded.items()))
+        if self.per_network:
+            lines.append("per network: " + ", ".join(f"{k} {v}" for k, v in self.per_network.items()))
+        if self.coordinators is not None:
+            lines.append(f"coordinators: {len(self.coordinators)}")
+        return "\n".join(lines)
+
+
+_REQUIRED = (
+    "member_id",
+    "person_id",
+    "name",
+    "email",
+    "phone",
+    "phone_kind",
+    "channels",
+    "consent",
+    "networks",
+    "status",
+)
+
+
+def _network_index(networks: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    if networks is None:
+        return {}
+    if "network_id" not in networks.columns:
+        msg = "`networks` has no `network_id` column. Use a frame from bingeo.networks_from_file or a store."
+        raise InputError(msg)
+    out: dict[str, Any] = {}
+    for nid, geom in zip(networks["network_id"], networks.geometry):
+        key = _text(nid)
+        if key:
+            parts = _polygonal(geom)
+            out[key] = (
+                shapely.union_all([out[key], *parts]) if key in out else (shapely.union_all(parts) if parts else None)
+            )
+    return out
+
+
+def _person_key(row: Mapping[str, Any]) -> str:
+    pid = _text(row.get("person_id"))
+    return "p:" + pid if pid else "m:" + _text(row.get("member_id"))
+
+
+def _located(members: gpd.GeoDataFrame, polygons: Sequence[Any]) -> list[set[int]]:
+    """For each polygon, positions of members whose point it covers."""
+    geoms = members.geometry.array
+    ok = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
+    ok &= np.asarray(shapely.get_type_id(np.asarray(geoms))) == 0
+    pos = np.flatnonzero(ok)
+    sets: list[set[int]] = [set() for _ in polygons]
+    if pos.size == 0 or not polygons:
+        return sets
+    pts = np.asarray(geoms)[pos]
+    pi, gi = locate(shapely.get_x(pts), shapely.get_y(pts), np.asarray(polygons, dtype=object))
+    for p, g in zip(pi.tolist(), gi.tolist()):
+        sets[g].add(int(pos[p]))
+    return sets
+
+
+def _merge(rows: list[tuple[int, Mapping[str, Any]]], urgency: str) -> tuple[dict[str, Any] | None, str]:
+    """Merge one person's selected rows (input order) into a recipient, or the exclusion reason."""
+    active = [(i, r) for i, r in rows if _text(r.get("status")).lower() != "left"]
+    consenting = [
+        (i, r) for i, r in active if isinstance(r.get("consent"), (bool, np.bool_)) and bool(r.get("consent"))
+    ]
+    best: tuple[tuple[int, int, int], str, str, Mapping[str, Any]] | None = None
+    for order, (_, r) in enumerate(consenting):
+        ranked = _rank(r, urgency)
+        if ranked is not None and (best is None or (ranked[0], ranked[1], order) < best[0]):
+            best = ((ranked[0], ranked[1], order), ranked[2], ranked[3], r)
+    if best is None:
+        return None, "no_usable_contact" if consenting else ("no_consent" if active else "left")
+    nets: list[str] = []
+    for _, r in rows:
+        nets.extend(t for t in _tokens(r.get("networks")) if t not in nets)
+    mids: list[str] = []
+    for _, r in consenting:
+        mid = _text(r.get("member_id"))
+        if mid not in mids:
+            mids.append(mid)
+    chosen = best[3]
+    rec = {
+        "member_id": chosen.get("member_id"),
+        "person_id": chosen.get("person_id"),
+        "name": chosen.get("name"),
+        "channel": best[1],
+        "contact": best[2],
+        "networks": ";".join(nets),
+        "member_ids": ";".join(mids),
+    }
+    return rec, ""
+
+
+def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for i in sorted(positions):
+        row = members.iloc[i]
+        groups.setdefault(_person_key(row), []).append((i, row))
+    recs = []
+    excluded = {k: 0 for k in EXCLUSION_REASONS}
+    for rows in groups.values():
+        rec, reason = _merge(rows, urgency)
+        if rec is None:
+            excluded[reason] += 1
+        else:
+            recs.append(rec)
+    return pd.DataFrame(recs, columns=RECIPIENT_COLUMNS), excluded
+
+
+def select_recipients(
+    members: gpd.GeoDataFrame,
+    *,
+    area: BaseGeometry | None = None,
+    network_ids: str | Sequence[str] | None = None,
+    networks: gpd.GeoDataFrame | None = None,
+    network_rule: str = "both",
+    urgency: str = "urgent",
+    coordinators: bool = False,
+) -> Selection:
+    """Select the recipients of an alert, one per person, with their channel.
+
+    Parameters
+    ----------
+    members : geopandas.GeoDataFrame
+        Members frame (``member_id``, ``person_id``, ``name``, ``email``,
+        ``phone``, ``phone_kind``, ``channels``, ``consent``, ``role``,
+        ``networks``, ``status``, point ``geometry`` or None).
+    area : shapely.Polygon or MultiPolygon, optional
+        In the members' CRS; members whose point it covers (boundary included).
+    network_ids : str or sequence of str, optional
+        Networks to alert, combined by ``network_rule``.  With ``area`` too,
+        a member must satisfy both.
+    networks : geopandas.GeoDataFrame, optional
+        Network polygons with ``network_id``, in the members' CRS; needed when
+        ``network_rule`` is ``"location"`` or ``"both"``.
+    network_rule : {"both", "membership", "location"}
+        ``membership``: the member's ``networks`` holds the id; ``location``:
+        the network's polygon covers the member; ``both``: either.
+    urgency : {"urgent", "normal"}
+        Decides the channels; see :func:`choose_channel`.
+    coordinators : bool
+        Also return the coordinators (``role == "coordinator"``, active, with
+        consent and a usable contact) of the networks touched: the networks of
+        the recipients plus ``network_ids``; one row per person.
+
+    Returns
+    -------
+    Selection
+
+    Raises
+    ------
+    InputError
+        Missing columns, neither ``area`` nor ``network_ids``, an unknown
+        network id (the message lists the known ids), a bad option.
+    CRSMismatchError
+        ``networks`` and ``members`` in different CRSs.
+    """
+    _check_urgency(urgency)
+    if network_rule not in _RULES:
+        msg = f"`network_rule` must be one of {', '.join(_RULES)}, got {str(network_rule)[:30]!r}."
+        raise InputError(msg)
+    missing = [c for c in _REQUIRED if c not in members.columns]
+    if missing:
+        msg = f"`members` lacks column(s) {', '.join(missing)}. Read members with bingeo's members reader."
+        raise InputError(msg)
+    if area is None and network_ids is None:
+        msg = "Give `area` and/or `network_ids`: an alert needs a target."
+        raise InputError(msg)
+    ids = [network_ids] if isinstance(network_ids, str) else list(network_ids or [])
+    ids = [_text(i) for i in ids]
+    members = members.reset_index(drop=True)
+    n = len(members)
+    selected = set(range(n))
+
+    if area is not None:
+        parts = _polygonal(area)
+        polygon = shapely.union_all(parts) if parts else None
+        selected &= _located(members, [polygon])[0] if polygon is not None else set()
+
+    if network_ids is not None:
+        if network_rule != "membership" and networks is None:
+            msg = (
+                f"`network_rule={network_rule!r}` needs the network polygons: pass `networks=`, "
+                "or use `network_rule='membership'`."
+            )
+            raise InputError(msg)
+        if networks is not None and members.crs is not None and networks.crs is not None:
+            if not same_crs(members.crs, networks.crs):
+                msg = (
+                    f"`members` ({crs_label(members.crs)}) and `networks` ({crs_label(networks.crs)}) "
+                    "have different CRSs. Use networks.to_crs(members.crs)."
+                )
+                raise CRSMismatchError(msg)
+        polys = _network_index(networks)
+        member_nets = [set(_tokens(v)) for v in members["networks"]]
+        known = set(polys) | set().union(*member_nets) if member_nets else set(polys)
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            msg = (
+                f"Unknown network id(s) {', '.join(map(repr, unknown))}. "
+                f"Known ids: {', '.join(sorted(known)) or '(none)'}."
+            )
+            raise InputError(msg)
+        by_net: set[int] = set()
+        if network_rule in ("membership", "both"):
+            wanted = set(ids)
+            by_net |= {i for i, nets in enumerate(member_nets) if nets & wanted}
+        if network_rule in ("location", "both"):
+            geoms = [polys.get(i) for i in ids]
+            for s in _located(members, geoms):
+                by_net |= s
+        selected &= by_net
+
+    recipients, excluded = _people(members, selected, urgency)
+    per_channel = {c: int((recipients["channel"] == c).sum()) for c in CHANNELS}
+    per_network: dict[str, int] = {}
+    for nets in recipients["networks"]:
+        for t in _tokens(nets):
+            per_network[t] = per_network.get(t, 0) + 1
+    per_network = dict(sorted(per_network.items()))
+
+    coord_frame = None
+    if coordinators:
+        touched = set(per_network) | set(ids)
+        if "role" not in members.columns:
+            msg = "`members` lacks column `role`, needed for `coordinators=True`."
+            raise InputError(msg)
+        roles = members["role"].map(lambda v: _text(v).lower())
+        pos = [
+            i
+            for i in range(n)
+            if roles.iloc[i] == "coordinator" and set(_tokens(members["networks"].iloc[i])) & touched
+        ]
+        coord_frame, _ = _people(members, pos, urgency)
+    log.info(
+        "selected %d recipients (%s urgency); excluded %s",
+        len(recipients),
+        urgency,
+        ", ".join(f"{k} {v}" for k, v in excluded.items()),
+    )
+    return Selection(recipients, excluded, per_channel, per_network, coord_frame)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([neutralize_cell(c) for c in frame.columns])
+        for row in frame.itertuples(index=False):
+            writer.writerow([neutralize_cell(_text(v)) for v in row])
+
+
+def write_recipients(selection: Selection, path: str | os.PathLike[str], *, lists: bool = True) -> list[Path]:
+    """Write the recipients as an Excel-ready CSV and plain lists per channel.
+
+    The CSV uses ``;`` as separator (Excel with a Dutch or Belgian locale),
+    UTF-8 with a byte-order mark and CRLF line ends; every cell passes
+    :func:`bingeo._contacts.neutralize_cell`.  E.164 phone numbers start with
+    ``+`` and therefore get a leading apostrophe: Excel shows them as text
+    (without the apostrophe, and without turning them into numbers); other
+    readers show the apostrophe.  With coordinators, they go to
+    ``<stem>.coordinators.csv`` in the same format.
+
+    With ``lists``, ``<stem>.sms.txt``, ``<stem>.voice.txt`` (one E.164 number
+    per line) and ``<stem>.email.txt`` (one address per line, for BCC) are
+    written for all three channels, empty ones included so no stale list
+    survives.  They are plain UTF-8 text with LF, not neutralised (they are not
+    spreadsheets); a contact shared by two persons appears once.
+
+    Parameters
+    ----------
+    selection : Selection
+    path : str or os.PathLike
+        The CSV file; the lists go next to it.
+    lists : bool
+        Also write the per-channel lists.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, CSV first.
+    """
+    out = Path(path)
+    written = [out]
+    _write_csv(selection.recipients[RECIPIENT_COLUMNS], out)
+    if selection.coordinators is not None:
+        cpath = out.with_name(f"{out.stem}.coordinators.csv")
+        _write_csv(selection.coordinators[RECIPIENT_COLUMNS], cpath)
+        written.append(cpath)
+    if lists:
+        rec = selection.recipients
+        for channel in CHANNELS:
+            contacts = list(dict.fromkeys(_text(c) for c in rec.loc[rec["channel"] == channel, "contact"]))
+            lpath = out.with_name(f"{out.stem}.{channel}.txt")
+            lpath.write_text("".join(c + "\n" for c in contacts if c), encoding="utf-8", newline="\n")
+            written.append(lpath)
+    return written
