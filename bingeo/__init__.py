@@ -16,6 +16,9 @@ from bingeo.evaluate import PredictiveAccuracy, predictive_accuracy
 from bingeo.hotspots import GiStar, Grid, HotspotResult, benjamini_hochberg, find_hotspots
 from bingeo.coverage import CoverageReport, coverage
 from bingeo.propose import propose_areas
+from bingeo.members import MembersResult, members_from_file, members_from_frame
+from bingeo.recipients import Selection, area_around, area_from_file, select_recipients, write_recipients
+from bingeo.alerting import Alert, follow_up, send_alert
 from bingeo.readers import ReadResult, read_points, read_polygons, rejects_path, write_table
 from bingeo.registry import check_networks, import_networks, networks_from_file, networks_from_frame
 from bingeo.stores import ImportReport, Store, open_store
@@ -43,6 +46,17 @@ __all__ = [
     "benjamini_hochberg",
     "predictive_accuracy",
     "propose_areas",
+    "members_from_file",
+    "members_from_frame",
+    "MembersResult",
+    "select_recipients",
+    "write_recipients",
+    "area_from_file",
+    "area_around",
+    "Selection",
+    "send_alert",
+    "follow_up",
+    "Alert",
     "PredictiveAccuracy",
     "CoverageReport",
     "check_networks",

@@ -601,6 +601,7 @@ def select_recipients(
     network_rule: str = "both",
     urgency: str = "urgent",
     coordinators: bool = False,
+    member_ids: Sequence[str] | None = None,
 ) -> Selection:
     """Select the recipients of an alert, one per person, with their channel.
 
@@ -627,6 +628,10 @@ def select_recipients(
         Also return the coordinators (``role == "coordinator"``, active, with
         consent and a usable contact) of the networks touched: the networks of
         the recipients plus ``network_ids``; one row per person.
+    member_ids : sequence of str, optional
+        Target these members (e.g. the people of an earlier alert, for a
+        follow-up), wherever they live now. Combines with ``area`` and
+        ``network_ids`` like they combine with each other (all must hold).
 
     Returns
     -------
@@ -648,8 +653,8 @@ def select_recipients(
     if missing:
         msg = f"`members` lacks column(s) {', '.join(missing)}. Read members with bingeo's members reader."
         raise InputError(msg)
-    if area is None and network_ids is None:
-        msg = "Give `area` and/or `network_ids`: an alert needs a target."
+    if area is None and network_ids is None and member_ids is None:
+        msg = "Give `area`, `network_ids` and/or `member_ids`: an alert needs a target."
         raise InputError(msg)
     ids = [network_ids] if isinstance(network_ids, str) else list(network_ids or [])
     ids = [_text(i) for i in ids]
@@ -695,6 +700,10 @@ def select_recipients(
             for s in _located(members, geoms):
                 by_net |= s
         selected &= by_net
+
+    if member_ids is not None:  # e.g. a follow-up: the people of an earlier alert
+        wanted_ids = {str(m) for m in member_ids}
+        selected &= {i for i, m in enumerate(members["member_id"].astype(str)) if m in wanted_ids}
 
     recipients, excluded = _people(members, selected, urgency)
     per_channel = {c: int((recipients["channel"] == c).sum()) for c in CHANNELS}

@@ -667,6 +667,148 @@ def density_cmd(incidents: str, output: str, cell_size: float, radius: float, ke
         click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
 
 
+# ---------------------------------------------------------------------------------- alerting
+@cli.group()
+def addresses() -> None:
+    """Address points in the store (to locate members by postcode and house number)."""
+
+
+@addresses.command("import")
+@click.argument("source", type=click.Path())
+@store_option
+@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
+              help="Map an address field: address_id, street, house_number, house_letter, addition, postcode, city, households.")
+@_with(points_options)
+@_friendly
+def addresses_import(source: str, store: str, fields: dict[str, str], layer: str | None, crs: str | None,
+                     x_field: str | None, y_field: str | None) -> None:
+    """Import address points from SOURCE into the store (re-importing updates by id)."""
+    from bingeo.addresses import addresses_for_store
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        res = _read_points_for_store(source, st, layer, crs, x_field, y_field)
+        click.echo(res.summary())
+        counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
+    click.echo(f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged")
+    rej = _write_rejects(res, str(Path(store).with_name(Path(source).stem + ".csv")))
+    if rej:
+        click.echo(f"rejected rows: {rej}")
+
+
+@cli.group()
+def members() -> None:
+    """Members of the networks (personal data: only recipient lists show them)."""
+
+
+@members.command("import")
+@click.argument("source", type=click.Path())
+@store_option
+@click.option("--crs", help="CRS of member coordinates that carry none (CSV).")
+@click.option("--default-country", type=click.Choice(["NL", "BE"]), default="NL", show_default=True,
+              help="Country of phone numbers written without a country code.")
+@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
+              help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).")
+@click.option("--layer", help="Layer of a multi-layer source.")
+@_friendly
+def members_import(source: str, store: str, crs: str | None, default_country: str, fields: dict[str, str],
+                   layer: str | None) -> None:
+    """Import members from SOURCE (CSV or vector file); re-importing updates them by member id.
+
+    Locations: coordinates, or an address already in the store (postcode + house number, or street +
+    house number). Rows that cannot be used go to SOURCE's .rejects.csv beside the store, with reasons only.
+    """
+    from bingeo.members import members_from_file
+    from bingeo.readers import rejects_path, write_table
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        adr = st.addresses()
+        res = members_from_file(source, crs=crs, addresses=adr if len(adr) else None,
+                                default_country=default_country, fields=fields or None, layer=layer)
+        counts = st.upsert_members(res.members.to_crs(st.crs)) if len(res.members) else {"added": 0, "updated": 0, "unchanged": 0}
+    click.echo(res.summary())
+    click.echo(f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged")
+    if len(res.rejects):
+        path = rejects_path(Path(store).with_name(Path(source).stem + ".csv"))
+        write_table(res.rejects, path)
+        click.echo(f"rejected rows (reasons only): {path}")
+
+
+@cli.command("recipients")
+@store_option
+@click.option("--area", type=click.Path(), help="Alert area: GeoJSON (web map or QGIS; circles as Point + radius), GeoPackage, Shapefile or WKT.")
+@click.option("--layer", help="Layer of --area.")
+@click.option("--around", help="Centre of a circular area: X,Y.")
+@click.option("--radius", type=float, help="Radius of the circle around --around, in metres.")
+@click.option("--around-crs", help="CRS of --around (default: the store's; e.g. 4326 for lon,lat).")
+@click.option("--network", "network_ids", multiple=True, help="Network id(s) to alert (repeatable).")
+@click.option("--network-rule", type=click.Choice(["both", "membership", "location"]), default="both", show_default=True,
+              help="With --network: members who joined it, who live in it, or both.")
+@click.option("--urgency", type=click.Choice(["urgent", "normal"]), default="urgent", show_default=True)
+@click.option("--output", "-o", required=True, type=click.Path(), help="Recipient list (.csv; plus per-channel .txt lists).")
+@click.option("--operator", help="Who selects (logged in the audit log).")
+@click.option("--reason", help="Why, e.g. a case number (logged).")
+@click.option("--coordinators", is_flag=True, help="Also list the coordinators of the networks touched.")
+@click.option("--follow-up", "follow", metavar="ALERT_ID", help="The same people as an earlier alert (afloopbericht).")
+@_friendly
+def recipients_cmd(store: str, area: str | None, layer: str | None, around: str | None, radius: float | None,
+                   around_crs: str | None, network_ids: tuple[str, ...], network_rule: str, urgency: str, output: str,
+                   operator: str | None, reason: str | None, coordinators: bool, follow: str | None) -> None:
+    """Select the members to alert (by area, radius or network), one channel per person, and log the selection."""
+    from bingeo._errors import InputError
+    from bingeo.alerting import follow_up, send_alert
+    from bingeo.recipients import area_around, area_from_file
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        if follow:
+            alert = follow_up(st, follow, output, urgency=urgency, operator=operator, reason=reason)
+        else:
+            shape = None
+            if area:
+                shape = area_from_file(area, layer=layer, target_crs=st.crs)
+            elif around is not None or radius is not None:
+                if around is None or radius is None:
+                    raise InputError("--around X,Y needs --radius M (and the other way round).")
+                try:
+                    x, y = (float(v) for v in around.split(","))
+                except ValueError:
+                    raise InputError(f"--around {around!r}: give X,Y, e.g. 233500,582000 or 6.5665,53.2194 with --around-crs 4326.") from None
+                shape = area_around(x, y, radius, crs_of_xy=around_crs or st.crs, target_crs=st.crs)
+            alert = send_alert(st, output, area=shape, network_ids=list(network_ids), network_rule=network_rule,
+                               urgency=urgency, operator=operator, reason=reason, coordinators=coordinators)
+    click.echo(alert.summary())
+    click.echo("written: " + ", ".join(str(f) for f in alert.files))
+
+
+@cli.group()
+def audit() -> None:
+    """The append-only log of recipient selections."""
+
+
+@audit.command("list")
+@store_option
+@_friendly
+def audit_list(store: str) -> None:
+    """Show the audit log: alert id, when, who, why, urgency, counts (member ids are not shown)."""
+    import json
+
+    from bingeo.stores import open_store
+
+    with open_store(store) as st:
+        log_ = st.audit()
+    if log_.empty:
+        click.echo("the audit log is empty")
+        return
+    log_ = log_.astype(object).where(log_.notna(), None)
+    for r in log_.itertuples():
+        counts = json.loads(r.counts or "{}")
+        click.echo(f"{r.alert_id}  {r.created_at}  {r.action}{' of ' + r.parent_alert_id if r.parent_alert_id else ''}"
+                   f"  operator={r.operator or '-'}  reason={r.reason or '-'}  urgency={r.urgency or '-'}"
+                   f"  recipients={counts.get('recipients', '?')}  per channel={counts.get('per_channel', {})}")
+
+
 # ---------------------------------------------------------------------------------- demo
 @cli.command("demo")
 @click.option(

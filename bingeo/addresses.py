@@ -1,0 +1,121 @@
+"""Address points for the store: the key that members are located by (postcode + house number)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from bingeo._errors import InputError
+
+__all__ = ["addresses_for_store", "ADDRESS_CANDIDATES"]
+
+#: Address columns recognised (case-insensitively) for each store field, in order of preference.
+ADDRESS_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "address_id": ("address_id", "adres_id", "adresid", "identificatie", "nummeraanduiding_id", "id"),
+    "street": ("street", "straat", "straatnaam", "openbare_ruimte", "openbare_r", "rue"),
+    "house_number": ("house_number", "huisnummer", "huisnr", "number", "numero"),
+    "house_letter": ("house_letter", "huisletter"),
+    "addition": ("addition", "toevoeging", "huisnummertoevoeging", "bus"),
+    "postcode": ("postcode", "postal_code", "zip", "code_postal"),
+    "city": ("city", "woonplaats", "plaats", "gemeente", "commune"),
+    "households": ("households", "huishoudens", "aantal_huishoudens"),
+}
+
+
+def normalise_postcode(value: object) -> str | None:
+    """Dutch/Belgian postcode without spaces, upper case (``9712 ab`` → ``9712AB``)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = re.sub(r"\s+", "", str(value)).upper()
+    return text or None
+
+
+def addresses_for_store(points: gpd.GeoDataFrame, *, fields: Mapping[str, str] | None = None, source: str = "addresses") -> gpd.GeoDataFrame:
+    """Map address points to the store's address columns.
+
+    Columns are found by the names in :data:`ADDRESS_CANDIDATES` (``fields``
+    overrides). Without an id column the key is ``postcode``, house number,
+    letter and addition (``9712AB 12 a``), so that re-importing updates.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame({"straat": ["Oosterstraat"], "huisnummer": ["12"], "postcode": ["9711 nv"]},
+    ...     geometry=gpd.points_from_xy([233500], [582000]), crs=28992)
+    >>> addresses_for_store(pts)[["address_id", "street", "house_number", "postcode"]].to_dict("records")
+    [{'address_id': '9711NV 12', 'street': 'Oosterstraat', 'house_number': 12, 'postcode': '9711NV'}]
+    """
+    given = dict(fields or {})
+    unknown = set(given) - set(ADDRESS_CANDIDATES)
+    if unknown:
+        msg = f"unknown address field(s) {sorted(unknown)}; valid: {', '.join(ADDRESS_CANDIDATES)}."
+        raise InputError(msg)
+    lower = {str(c).lower(): c for c in points.columns if c != points.geometry.name}
+    cols: dict[str, str | None] = {}
+    for f, cands in ADDRESS_CANDIDATES.items():
+        if f in given:
+            if given[f] not in points.columns:
+                msg = f"{source}: no column {given[f]!r} for the address {f}. Columns: {', '.join(map(str, lower.values()))}."
+                raise InputError(msg)
+            cols[f] = given[f]
+        else:
+            cols[f] = next((lower[c] for c in cands if c in lower), None)
+    if cols["address_id"] is None and (cols["postcode"] is None or cols["house_number"] is None):
+        msg = (
+            f"{source}: addresses need an id column or postcode and house number columns (found neither). "
+            f"Name them with `--field address_id=COLUMN`; columns: {', '.join(map(str, lower.values()))}."
+        )
+        raise InputError(msg)
+
+    def col(f: str) -> pd.Series:
+        c = cols[f]
+        return points[c] if c is not None else pd.Series([None] * len(points), index=points.index)
+
+    def text(s: pd.Series) -> pd.Series:
+        return s.astype(object).where(s.notna(), None).map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+
+    number = pd.to_numeric(col("house_number"), errors="coerce").astype("Int64")
+    postcode = col("postcode").map(normalise_postcode)
+    letter = text(col("house_letter"))
+    addition = text(col("addition"))
+    if cols["address_id"] is not None:
+        ids = text(col("address_id"))
+    else:
+        ids = pd.Series(
+            [
+                " ".join(str(p) for p in (pc, None if pd.isna(n) else int(n), lt, ad) if p is not None)
+                for pc, n, lt, ad in zip(postcode, number, letter, addition)
+            ],
+            index=points.index,
+        )
+    if ids.isna().any():
+        rows = (np.flatnonzero(ids.isna().to_numpy()) + 1)[:5].tolist()
+        msg = f"{source}: {int(ids.isna().sum())} addresses have no id (rows {rows}…). Every address needs one."
+        raise InputError(msg)
+    dup = ids.duplicated()
+    if dup.any():
+        rows = (np.flatnonzero(dup.to_numpy()) + 1)[:5].tolist()
+        msg = (
+            f"{source}: {int(dup.sum())} addresses repeat an id already used (rows {rows}…). "
+            "Give a unique id column with `--field address_id=COLUMN`."
+        )
+        raise InputError(msg)
+    households = pd.to_numeric(col("households"), errors="coerce").fillna(1).round().astype("int64")
+    return gpd.GeoDataFrame(
+        {
+            "address_id": ids.to_numpy(dtype=object),
+            "street": text(col("street")).to_numpy(dtype=object),
+            "house_number": number.to_numpy(dtype=object),
+            "house_letter": letter.to_numpy(dtype=object),
+            "addition": addition.to_numpy(dtype=object),
+            "postcode": postcode.to_numpy(dtype=object),
+            "city": text(col("city")).to_numpy(dtype=object),
+            "households": households.to_numpy(),
+        },
+        geometry=points.geometry.to_numpy(),
+        crs=points.crs,
+    )

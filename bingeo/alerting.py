@@ -1,0 +1,180 @@
+"""Alerts: select the recipients from a store, export them, and log the selection.
+
+Every successful selection is appended to the store's audit log (alert id, when,
+operator, reason, the area, urgency, counts and the selected members' ids, and
+nothing else about members). A failed selection writes nothing. A follow-up
+("afloopbericht") reaches the same people as an earlier alert, minus those who
+have left or withdrawn consent since (counted, not listed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from bingeo._errors import InputError
+from bingeo.recipients import Selection, select_recipients, write_recipients
+
+__all__ = ["Alert", "send_alert", "follow_up"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Alert:
+    """A logged selection: its id, the selection, and the files written."""
+
+    alert_id: str
+    selection: Selection
+    files: list[Path]
+
+    def summary(self) -> str:
+        """Counts only: no member data."""
+        return f"Alert {self.alert_id}:\n{self.selection.summary()}"
+
+
+def _new_alert_id() -> str:
+    now = dt.datetime.now(dt.timezone.utc)
+    return f"A-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _check_output(output: str | os.PathLike[str]) -> Path:
+    path = Path(output)
+    if path.suffix.lower() != ".csv":
+        msg = f"the recipient list is a CSV file; give an output ending in .csv, not {path.name!r}."
+        raise InputError(msg)
+    if not path.parent.exists():
+        msg = f"the folder {path.parent} for the recipient list does not exist. Create it first."
+        raise InputError(msg)
+    return path
+
+
+def _members_for(store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Candidate members: through the R-tree for areas, plus members who joined the networks."""
+    frames = []
+    boxes = []
+    if area is not None:
+        boxes.append(area.bounds)
+    if network_ids:
+        chosen = nets[nets["network_id"].isin(network_ids)]
+        boxes.extend(g.bounds for g in chosen.geometry)
+    for box in boxes:
+        frames.append(store.members(bbox=box))
+    for nid in network_ids:
+        # membership: the ids are stored ';'-separated; LIKE narrows, the exact test is select_recipients'
+        frames.append(store._select_points("members", _member_fields(), where="t.networks LIKE ?", params=(f"%{nid}%",)))
+    if not frames:
+        return store.members()
+    out = pd.concat(frames, ignore_index=True).drop_duplicates("member_id")
+    out["consent"] = out["consent"].astype(bool)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
+
+
+def _member_fields() -> list[tuple[str, str]]:
+    from bingeo.stores.gpkg import MEMBER_FIELDS
+
+    return MEMBER_FIELDS
+
+
+def _log(store: Any, alert: str, action: str, sel: Selection, area: Any, operator: str | None, reason: str | None,
+         urgency: str, selection: dict[str, Any], parent: str | None = None) -> None:
+    member_ids: list[str] = []
+    for ids in sel.recipients.get("member_ids", pd.Series(dtype=object)):
+        member_ids.extend(str(ids).split(";"))
+    counts = {
+        "recipients": len(sel.recipients),
+        "per_channel": sel.per_channel,
+        "per_network": sel.per_network,
+        "excluded": sel.excluded,
+    }
+    store.append_audit(alert_id=alert, action=action, area=area, operator=operator, reason=reason, urgency=urgency,
+                       selection=selection, counts=counts, member_ids=member_ids, parent_alert_id=parent)
+
+
+def send_alert(
+    store: Any,
+    output: str | os.PathLike[str],
+    *,
+    area: shapely.Geometry | None = None,
+    network_ids: list[str] | None = None,
+    network_rule: str = "both",
+    urgency: str = "urgent",
+    operator: str | None = None,
+    reason: str | None = None,
+    coordinators: bool = False,
+) -> Alert:
+    """Select recipients in ``area`` and/or ``network_ids``, export them to ``output``, log the selection.
+
+    ``area`` is in the store's CRS (see :func:`bingeo.recipients.area_from_file` and
+    :func:`bingeo.recipients.area_around`). With ``network_ids``, ``network_rule``
+    says whether members count by membership, by location, or both (default).
+    """
+    path = _check_output(output)
+    if area is None and not network_ids:
+        msg = "say whom to alert: give an area (--area), a centre and radius (--around, --radius) or --network ids."
+        raise InputError(msg)
+    if area is not None and area.is_empty:
+        msg = "the alert area is empty: nobody can be selected. Check the file or the radius."
+        raise InputError(msg)
+    nets = store.networks()
+    ids = list(network_ids or [])
+    members = _members_for(store, area, ids, nets)
+    sel = select_recipients(members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule,
+                            urgency=urgency, coordinators=coordinators)
+    files = write_recipients(sel, path)
+    alert_id = _new_alert_id()
+    selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}
+    try:
+        _log(store, alert_id, "select", sel, area, operator, reason, urgency, selection)
+    except BaseException:
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+        raise
+    log.info("alert %s: %d recipients", alert_id, len(sel.recipients))
+    return Alert(alert_id, sel, files)
+
+
+def follow_up(
+    store: Any,
+    alert_id: str,
+    output: str | os.PathLike[str],
+    *,
+    urgency: str = "normal",
+    operator: str | None = None,
+    reason: str | None = None,
+) -> Alert:
+    """Reach the same people as ``alert_id`` again (the afloopbericht), wherever they live now.
+
+    Members who left or withdrew consent since are excluded and counted.
+    """
+    path = _check_output(output)
+    record = store.audit(alert_id)
+    record = record[record["action"] == "select"]
+    if record.empty:
+        known = store.audit()["alert_id"].tolist()[-10:]
+        msg = f"no alert with id {alert_id!r} in the audit log. Recent alerts: {', '.join(known) or '(none)'}."
+        raise InputError(msg)
+    ids = json.loads(record.iloc[0]["member_ids"])
+    members = store.members()
+    members = members[members["member_id"].isin(ids)]
+    # the same people, not the same area: no spatial filter; everyone keeps their membership
+    sel = select_recipients(members, member_ids=ids, urgency=urgency)
+    files = write_recipients(sel, path)
+    new_id = _new_alert_id()
+    try:
+        _log(store, new_id, "follow-up", sel, None, operator, reason, urgency, {"mode": "follow-up"}, parent=alert_id)
+    except BaseException:
+        for f in files:
+            Path(f).unlink(missing_ok=True)
+        raise
+    return Alert(new_id, sel, files)
