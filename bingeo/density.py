@@ -96,7 +96,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import fft as _fft
 
 from bingeo._crs import crs_label
 from bingeo._errors import CRSError, InputError
@@ -963,6 +962,8 @@ class _Conv:
     def __init__(self, g: _Grid) -> None:
         self.rows, self.cols = g.rows, g.cols
         self.nar, self.nac = g.rows - 2 * g.b, g.cols - 2 * g.b
+        from scipy import fft as _fft  # lazy: ~0.1 s of start-up for every bingeo command otherwise
+
         self.shape = (_fft.next_fast_len(g.rows, real=True), _fft.next_fast_len(g.cols, real=True))
         self.workers = _threads()
         self._local = threading.local()  # per thread: a padded input buffer, reused (its padding stays 0)
@@ -981,23 +982,31 @@ class _Conv:
         """Transform of an anchor grid given flat (row-major)."""
         buf = self._buf
         buf[: self.nar, : self.nac] = flat.reshape(self.nar, self.nac)
+        from scipy import fft as _fft
+
         return _fft.rfft2(buf, workers=workers or self.workers)
 
     def raster(self, a: np.ndarray) -> np.ndarray:
         """Transform of a raster-sized grid given flat (row-major)."""
         buf = self._buf
         buf[: self.rows, : self.cols] = a.reshape(self.rows, self.cols)
+        from scipy import fft as _fft
+
         spec = _fft.rfft2(buf, workers=self.workers)
         buf[: self.rows, : self.cols] = 0.0
         return spec
 
     def stamp(self, st: np.ndarray) -> np.ndarray:
         """Transform of a (k, k) stamp: its k rows, then the columns (zero rows cost nothing)."""
+        from scipy import fft as _fft
+
         a = _fft.rfft(np.asarray(st, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)
         return self._dft @ a
 
     def back(self, spec: np.ndarray) -> np.ndarray:
         """Raster (flat, float64) from a spectrum."""
+        from scipy import fft as _fft
+
         out = _fft.irfft2(spec, s=self.shape, workers=self.workers)[: self.rows, : self.cols]
         return np.asarray(out, dtype="float64").ravel()
 

@@ -129,8 +129,11 @@ class Store(ABC):
     # ---- primitives each backend implements ------------------------------------------
     @contextmanager
     @abstractmethod
-    def _write(self) -> Iterator[Any]:
-        """Run the body in one all-or-nothing write transaction; yields a cursor-like handle."""
+    def _write(self, tables: tuple[str, ...] = ("networks", "network_history")) -> Iterator[Any]:
+        """Run the body in one all-or-nothing write transaction; yields a cursor-like handle.
+
+        ``tables`` are the layers the body writes (a backend may refresh their extents).
+        """
 
     @abstractmethod
     def _select_networks(
