@@ -70,20 +70,12 @@ def _members_for(store: Any, area: shapely.Geometry | None, network_ids: list[st
         boxes.extend(g.bounds for g in chosen.geometry)
     for box in boxes:
         frames.append(store.members(bbox=box))
-    for nid in network_ids:
-        # membership: the ids are stored ';'-separated; LIKE narrows, the exact test is select_recipients'
-        frames.append(store._select_points("members", _member_fields(), where="t.networks LIKE ?", params=(f"%{nid}%",)))
+    for nid in network_ids:  # membership; the exact test is select_recipients'
+        frames.append(store.members(network=nid))
     if not frames:
         return store.members()
     out = pd.concat(frames, ignore_index=True).drop_duplicates("member_id")
-    out["consent"] = out["consent"].astype(bool)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
-
-
-def _member_fields() -> list[tuple[str, str]]:
-    from bingeo.stores.gpkg import MEMBER_FIELDS
-
-    return MEMBER_FIELDS
 
 
 def _log(store: Any, alert: str, action: str, sel: Selection, area: Any, operator: str | None, reason: str | None,

@@ -50,25 +50,13 @@ __all__ = [
     "members_from_file",
 ]
 
+from bingeo.addresses import normalise_postcode  # noqa: E402
+from bingeo.stores.gpkg import MEMBER_FIELDS  # noqa: E402
+
 logger = logging.getLogger(__name__)
 
-MEMBER_COLUMNS = [
-    "member_id",
-    "person_id",
-    "name",
-    "email",
-    "phone",
-    "phone_kind",
-    "channels",
-    "consent",
-    "consent_date",
-    "role",
-    "networks",
-    "address_ref",
-    "located_by",
-    "status",
-    "left_on",
-]
+#: Columns of the members frame: the store's ``members`` layer without its bookkeeping columns.
+MEMBER_COLUMNS = [c for c, _ in MEMBER_FIELDS if c not in ("version", "updated_at")]
 
 #: Reject reason codes and their description. ``bad_phone:<reason>`` and
 #: ``bad_email:<reason>`` carry the :class:`bingeo._contacts.ContactError` reason.
@@ -209,10 +197,6 @@ def _norm_words(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", _fold(text))
 
 
-def _norm_postcode(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
-
-
 def _parse_date(text: str) -> datetime | None:
     for fmt in _DATE_FORMATS:
         try:
@@ -325,7 +309,7 @@ class _AddressIndex:
                 num = -1
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _norm_words(places[i]), refs[i]))
             if pcs[i]:
-                self.by_postcode.setdefault((_norm_postcode(pcs[i]), num), []).append(i)
+                self.by_postcode.setdefault(((normalise_postcode(pcs[i]) or ""), num), []).append(i)
             if streets[i]:
                 self.by_street.setdefault((_norm_words(streets[i]), num), []).append(i)
 
@@ -582,7 +566,7 @@ def members_from_frame(
                 loc_fail = ("no_location", "coordinates are not numbers")
         if geom is None:
             number = data["huisnummer"][i]
-            pc = _norm_postcode(data["postcode"][i]) if has_pc else ""
+            pc = (normalise_postcode(data["postcode"][i]) or "") if has_pc else ""
             street = _norm_words(data["straat"][i]) if has_street else ""
             if number and (pc or street):
                 if index is None:

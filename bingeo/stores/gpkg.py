@@ -399,9 +399,15 @@ class GpkgStore(Store):
         """Add or update members by ``member_id``, all or nothing; returns counts (no member data)."""
         return self._upsert_points("members", MEMBER_FIELDS, "member_id", members)
 
-    def members(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-        """Members (optionally only those whose point lies in ``bbox``, through the R-tree)."""
-        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox)
+    def members(
+        self, *, bbox: tuple[float, float, float, float] | None = None, network: str | None = None
+    ) -> gpd.GeoDataFrame:
+        """Read members: all, or those in ``bbox`` (R-tree), or those whose ``networks`` mention ``network``.
+
+        ``network`` gives a superset (ids are ';'-joined): callers test membership exactly.
+        """
+        where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
+        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox, where=where, params=params)
         out["consent"] = out["consent"].astype(bool)
         return out
 
