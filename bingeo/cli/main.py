@@ -827,6 +827,10 @@ def demo_cmd(output: str) -> None:
     run_demo(Path(output), echo=click.echo)
 
 
+# Command groups kept in their own modules (each adds its commands to ``cli`` when imported).
+from bingeo.cli import evaluation as _evaluation, maps as _maps, storeadmin as _storeadmin  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point of the ``bingeo`` console script."""
     cli(prog_name="bingeo")
