@@ -7,21 +7,71 @@ network. The public API is flat: ``bingeo.open_store``, ``bingeo.assign``, ...
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from bingeo import settings
 from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
+
+# ``assign`` and ``coverage`` are both a function and the module that holds it.  They are
+# imported now so that ``bingeo.assign`` is always the function (importing the submodule
+# later would otherwise replace the attribute by the module).
 from bingeo.assign import assign, select_valid
-from bingeo.counts import count_incidents
-from bingeo.density import DensityRaster, kernel_density
-from bingeo.evaluate import PredictiveAccuracy, predictive_accuracy
-from bingeo.hotspots import GiStar, Grid, HotspotResult, benjamini_hochberg, find_hotspots
 from bingeo.coverage import CoverageReport, coverage
-from bingeo.propose import propose_areas
-from bingeo.members import MembersResult, members_from_file, members_from_frame
-from bingeo.recipients import Selection, area_around, area_from_file, select_recipients, write_recipients
-from bingeo.alerting import Alert, follow_up, send_alert
-from bingeo.readers import ReadResult, read_points, read_polygons, rejects_path, write_table
-from bingeo.registry import check_networks, import_networks, networks_from_file, networks_from_frame
-from bingeo.stores import ImportReport, Store, open_store
+
+#: Everything else is imported when first used (PEP 562), so that a command line
+#: that needs one workflow does not pay for the imports of all the others.
+_LAZY = {
+    "count_incidents": "bingeo.counts",
+    "DensityRaster": "bingeo.density",
+    "kernel_density": "bingeo.density",
+    "PredictiveAccuracy": "bingeo.evaluate",
+    "predictive_accuracy": "bingeo.evaluate",
+    "GiStar": "bingeo.hotspots",
+    "Grid": "bingeo.hotspots",
+    "HotspotResult": "bingeo.hotspots",
+    "benjamini_hochberg": "bingeo.hotspots",
+    "find_hotspots": "bingeo.hotspots",
+    "propose_areas": "bingeo.propose",
+    "MembersResult": "bingeo.members",
+    "members_from_file": "bingeo.members",
+    "members_from_frame": "bingeo.members",
+    "Selection": "bingeo.recipients",
+    "area_around": "bingeo.recipients",
+    "area_from_file": "bingeo.recipients",
+    "select_recipients": "bingeo.recipients",
+    "write_recipients": "bingeo.recipients",
+    "Alert": "bingeo.alerting",
+    "follow_up": "bingeo.alerting",
+    "send_alert": "bingeo.alerting",
+    "ReadResult": "bingeo.readers",
+    "read_points": "bingeo.readers",
+    "read_polygons": "bingeo.readers",
+    "rejects_path": "bingeo.readers",
+    "write_table": "bingeo.readers",
+    "check_networks": "bingeo.registry",
+    "import_networks": "bingeo.registry",
+    "networks_from_file": "bingeo.registry",
+    "networks_from_frame": "bingeo.registry",
+    "ImportReport": "bingeo.stores",
+    "Store": "bingeo.stores",
+    "open_store": "bingeo.stores",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'bingeo' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

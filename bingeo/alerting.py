@@ -123,6 +123,19 @@ def send_alert(
     members = _members_for(store, area, ids, nets)
     sel = select_recipients(members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule,
                             urgency=urgency, coordinators=coordinators)
+    if coordinators:
+        # the coordinators of the networks touched may live anywhere: add those networks' members to the
+        # candidates and select again (the recipients cannot change: the added rows were outside the
+        # candidate boxes, or already in them)
+        touched = sorted(set(sel.per_network) | set(ids))
+        extra = [store.members(network=nid) for nid in touched]
+        if extra:
+            members = gpd.GeoDataFrame(
+                pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id"),
+                geometry="geometry", crs=store.crs,
+            )
+            sel = select_recipients(members, area=area, network_ids=ids or None, networks=nets,
+                                    network_rule=network_rule, urgency=urgency, coordinators=True)
     files = write_recipients(sel, path)
     alert_id = _new_alert_id()
     selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}

@@ -47,6 +47,7 @@ Member data (names, contacts, locations) never appears in errors, logs or
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import logging
 import math
@@ -378,21 +379,29 @@ def _tokens(value: Any) -> list[str]:
 def _rank(row: Mapping[str, Any], urgency: str) -> tuple[int, int, str, str] | None:
     phone = _text(row.get("phone"))
     email = _text(row.get("email"))
-    kind = _text(row.get("phone_kind")).lower()
-    contact = {
-        "sms": phone if phone and kind == "mobile" else "",
-        "voice": phone,
-        "email": email,
-    }
-    preferred = [t.lower() for t in _tokens(row.get("channels"))]
+    ranked = _rank_signature(bool(phone), _text(row.get("phone_kind")).lower() == "mobile", bool(email),
+                             _text(row.get("channels")), urgency)
+    if ranked is None:
+        return None
+    tier_no, within, best = ranked
+    return tier_no, within, best, email if best == "email" else phone
+
+
+@functools.lru_cache(maxsize=4096)
+def _rank_signature(
+    has_phone: bool, mobile: bool, has_email: bool, channels: str, urgency: str
+) -> tuple[int, int, str] | None:
+    """Decide the channel from which contacts exist and the preferences (cached: few distinct inputs)."""
+    usable_now = {"sms": has_phone and mobile, "voice": has_phone, "email": has_email}
+    preferred = [t.lower() for t in _tokens(channels)]
     for tier_no, tier in enumerate(_TIERS[urgency]):
-        usable = [c for c in tier if contact[c]]
+        usable = [c for c in tier if usable_now[c]]
         if not usable:
             continue
         order = [c for c in preferred if c in usable] + [c for c in tier if c in usable]
         best = order[0]
         within = 0 if preferred and best in preferred else 1 + tier.index(best)
-        return tier_no, within, best, contact[best]
+        return tier_no, within, best
     return None
 
 
@@ -521,11 +530,6 @@ def _network_index(networks: gpd.GeoDataFrame | None) -> dict[str, Any]:
     return out
 
 
-def _person_key(row: Mapping[str, Any]) -> str:
-    pid = _text(row.get("person_id"))
-    return "p:" + pid if pid else "m:" + _text(row.get("member_id"))
-
-
 def _located(members: gpd.GeoDataFrame, polygons: Sequence[Any]) -> list[set[int]]:
     """For each polygon, positions of members whose point it covers."""
     geoms = members.geometry.array
@@ -542,50 +546,72 @@ def _located(members: gpd.GeoDataFrame, polygons: Sequence[Any]) -> list[set[int
     return sets
 
 
-def _merge(rows: list[tuple[int, Mapping[str, Any]]], urgency: str) -> tuple[dict[str, Any] | None, str]:
-    """Merge one person's selected rows (input order) into a recipient, or the exclusion reason."""
-    active = [(i, r) for i, r in rows if _text(r.get("status")).lower() != "left"]
-    consenting = [
-        (i, r) for i, r in active if isinstance(r.get("consent"), (bool, np.bool_)) and bool(r.get("consent"))
-    ]
-    best: tuple[tuple[int, int, int], str, str, Mapping[str, Any]] | None = None
-    for order, (_, r) in enumerate(consenting):
-        ranked = _rank(r, urgency)
+def _merge(rows: list[dict[str, Any]], urgency: str) -> tuple[dict[str, Any] | None, str]:
+    """Merge one person's selected rows (input order, cleaned by :func:`_clean_rows`) into a recipient.
+
+    Returns the recipient, or None and the exclusion reason.
+    """
+    active = [r for r in rows if r["status"].lower() != "left"]
+    consenting = [r for r in active if r["consent"]]
+    best: tuple[tuple[int, int, int], str, dict[str, Any]] | None = None
+    for order, r in enumerate(consenting):
+        ranked = _rank_signature(bool(r["phone"]), r["phone_kind"].lower() == "mobile", bool(r["email"]),
+                                 r["channels"], urgency)
         if ranked is not None and (best is None or (ranked[0], ranked[1], order) < best[0]):
-            best = ((ranked[0], ranked[1], order), ranked[2], ranked[3], r)
+            best = ((ranked[0], ranked[1], order), ranked[2], r)
     if best is None:
         return None, "no_usable_contact" if consenting else ("no_consent" if active else "left")
-    nets: list[str] = []
-    for _, r in rows:
-        nets.extend(t for t in _tokens(r.get("networks")) if t not in nets)
-    mids: list[str] = []
-    for _, r in consenting:
-        mid = _text(r.get("member_id"))
-        if mid not in mids:
-            mids.append(mid)
-    chosen = best[3]
-    rec = {
-        "member_id": chosen.get("member_id"),
-        "person_id": chosen.get("person_id"),
-        "name": chosen.get("name"),
+    chosen = best[2]
+    if len(rows) == 1:
+        nets_text = ";".join(_tokens(chosen["networks"]))
+        mids_text = chosen["member_id"]
+    else:
+        nets: list[str] = []
+        for r in rows:
+            nets.extend(t for t in _tokens(r["networks"]) if t not in nets)
+        mids: list[str] = []
+        for r in consenting:
+            if r["member_id"] not in mids:
+                mids.append(r["member_id"])
+        nets_text, mids_text = ";".join(nets), ";".join(mids)
+    return {
+        "member_id": chosen["raw_member_id"],
+        "person_id": chosen["raw_person_id"],
+        "name": chosen["raw_name"],
         "channel": best[1],
-        "contact": best[2],
-        "networks": ";".join(nets),
-        "member_ids": ";".join(mids),
-    }
-    return rec, ""
+        "contact": chosen["email"] if best[1] == "email" else chosen["phone"],
+        "networks": nets_text,
+        "member_ids": mids_text,
+    }, ""
+
+
+_ROW_TEXT = ("member_id", "person_id", "name", "email", "phone", "phone_kind", "channels", "networks", "status")
+
+
+def _clean_rows(members: pd.DataFrame, order: list[int]) -> list[dict[str, Any]]:
+    """Return the rows at ``order`` as plain dicts: text stripped ('' for missing), ``consent`` a bool.
+
+    Converted column by column once: pandas row access (iloc) costs ~0.2 ms a row.
+    """
+    frame = pd.DataFrame(members[[c for c in _ROW_TEXT if c in members.columns] + ["consent"]]).iloc[order]
+    cols: dict[str, list[Any]] = {}
+    for c in _ROW_TEXT:
+        vals = frame[c].tolist() if c in frame.columns else [None] * len(order)
+        cols[c] = ["" if v is None or v != v or v is pd.NA else str(v).strip() for v in vals]
+    cols["consent"] = [isinstance(v, (bool, np.bool_)) and bool(v) for v in frame["consent"].tolist()]
+    for c in ("member_id", "person_id", "name"):  # reported as given (e.g. integer ids stay integers)
+        vals = frame[c].tolist() if c in frame.columns else [None] * len(order)
+        cols["raw_" + c] = [None if v is None or v != v or v is pd.NA else v for v in vals]
+    names = list(cols)
+    return [dict(zip(names, vals)) for vals in zip(*cols.values())]
 
 
 def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tuple[pd.DataFrame, dict[str, int]]:
-    groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     order = sorted(positions)
-    # plain dicts, converted once: pandas row access (iloc) costs ~0.2 ms a row
-    cols = [c for c in members.columns if c != getattr(members, "_geometry_column_name", None)]
-    frame = pd.DataFrame(members[cols]).iloc[order]
-    values = [[None if v is None or v != v else v for v in frame[c].tolist()] for c in cols]  # NaN -> None
-    rows_ = [dict(zip(cols, vals)) for vals in zip(*values)] if cols else [{} for _ in order]
-    for i, row in zip(order, rows_):
-        groups.setdefault(_person_key(row), []).append((i, row))
+    for row in _clean_rows(members, order):
+        key = "p:" + row["person_id"] if row["person_id"] else "m:" + row["member_id"]
+        groups.setdefault(key, []).append(row)
     recs = []
     excluded = {k: 0 for k in EXCLUSION_REASONS}
     for rows in groups.values():

@@ -143,6 +143,27 @@ def test_around_and_network_selection(world):
     assert set(got["person_id"]) == set(m.loc[ok & (by_member | by_location), "person_id"])
 
 
+
+def test_coordinators_of_touched_networks_listed_wherever_they_live(world):
+    m = stored_members(world["store"])
+    ok = m["consent"] & (m["phone"].fillna("").ne("") | m["email"].fillna("").ne("")) & m["status"].eq("active")
+    in_net = m["networks"].fillna("").str.split(";").map(lambda t: "GR-BIN-001" in t)
+    coords = m[ok & in_net & m["role"].eq("coordinator")]
+    assert len(coords) >= 1
+    # a 1 m circle around one ordinary GR-BIN-001 member far from every coordinator
+    plain = m[ok & in_net & m["role"].eq("member") & m.geometry.notna()]
+    far = plain.geometry.apply(lambda g: min(g.distance(c) for c in coords.geometry.dropna()) if len(
+        coords.geometry.dropna()) else 1e9)
+    target = plain.loc[far.idxmax()]
+    assert far.max() > 50
+    out_csv = world["tmp"] / "coord.csv"
+    world["run"]("recipients", "--store", world["store"], "--around", f"{target.geometry.x},{target.geometry.y}",
+                 "--radius", "1", "--output", out_csv, "--coordinators")
+    got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
+    assert set(got["person_id"]) == {target["person_id"]}
+    listed = pd.read_csv(out_csv.with_name("coord.coordinators.csv"), sep=";", encoding="utf-8-sig", dtype=str)
+    assert set(listed["person_id"]) == set(coords["person_id"])
+
 def test_follow_up_reaches_same_people_minus_withdrawn(world):
     with bingeo.open_store(world["store"]) as st:
         first = st.audit().iloc[0]

@@ -230,3 +230,29 @@ def test_density_command(store, tmp_path):
     res = CliRunner().invoke(cli, ["density", str(SAMPLES / "incidents.csv"), "--crs", "28992", "--cell-size", "100",
                                    "--radius", "1000", "--output", str(tmp_path / "kde.png")])
     assert res.exit_code == 2 and "GeoTIFF" in res.output
+
+
+def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):
+    header = "lidnummer;naam;telefoon;toestemming;x;y\n"
+    rows = {"L1": "L1;A;06 1234 5678;ja;233500;582000\n", "L2": "L2;B;06 1234 5679;ja;233510;582000\n",
+            "L3": "L3;C;06 1234 5670;ja;233520;582000\n"}
+    full = tmp_path / "leden.csv"
+    full.write_text(header + "".join(rows.values()), encoding="utf-8")
+    run("members", "import", full, "--store", store, "--crs", "28992")
+    # a partial list (L1 only) and L2 with an unusable phone number (rejected, not missing)
+    part = tmp_path / "nieuw.csv"
+    part.write_text(header + rows["L1"] + "L2;B;12;ja;233510;582000\n", encoding="utf-8")
+
+    def status():
+        with bingeo_open(store) as st:
+            m = st.members()
+        return dict(zip(m["member_id"], m["status"].fillna("")))
+
+    run("members", "import", part, "--store", store, "--crs", "28992")
+    assert set(status().values()) == {"active"}
+    out = run("members", "import", part, "--store", store, "--crs", "28992", "--replace")
+    assert "1 missing from the list marked as left" in out
+    assert status() == {"L1": "active", "L2": "active", "L3": "left"}
+    res = run("recipients", "--store", store, "--around", "233510,582000", "--radius", "100", "--output",
+              tmp_path / "r.csv")
+    assert "2 recipients" in res and "left 1" in res

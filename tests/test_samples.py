@@ -37,8 +37,11 @@ NETWORKS = SAMPLES / "networks.gpkg"
 UPDATE = SAMPLES / "networks_update.geojson"
 ADDRESSES = SAMPLES / "addresses.csv"
 INCIDENTS = SAMPLES / "incidents.csv"
-FILES = [NETWORKS, UPDATE, ADDRESSES, INCIDENTS]
-TEXT_FILES = ["addresses.csv", "incidents.csv", "networks_update.geojson"]
+MEMBERS = SAMPLES / "members.csv"
+FILES = [NETWORKS, UPDATE, ADDRESSES, INCIDENTS, MEMBERS]
+TEXT_FILES = ["addresses.csv", "incidents.csv", "networks_update.geojson", "members.csv"]
+MEMBER_REJECTS = {"address_not_found": 4, "bad_email:missing_at": 4, "bad_phone:short_number": 3, "no_contact": 3,
+                  "duplicate_member_id": 2}
 
 NETWORK_COLUMNS = ["bin_code", "naam", "soort", "gemeente", "politiezone", "opgericht", "status", "retired_on"]
 ADDRESS_COLUMNS = ["adres_id", "straat", "huisnummer", "huisletter", "toevoeging", "postcode", "woonplaats",
@@ -295,3 +298,46 @@ def test_hot_spots() -> None:
     before = (series & (dt < pd.Timestamp(start))).sum()
     after = (series & (dt >= pd.Timestamp(start))).sum()
     assert after > 20 * max(before, 1)
+
+
+# --------------------------------------------------------------------------- members
+def test_members_sample_reads_with_the_planted_rejects_only() -> None:
+    import bingeo
+
+    raw = MEMBERS.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # a Dutch spreadsheet export: BOM, CRLF
+    addresses = bingeo.read_points(ADDRESSES, crs=28992).points
+    res = bingeo.members_from_file(MEMBERS, crs=28992, addresses=addresses)
+    assert res.rejects["reject_reason"].value_counts().to_dict() == MEMBER_REJECTS
+    m = res.members
+    assert len(m) + len(res.rejects) == len(pd.read_csv(MEMBERS, sep=";", dtype=str))
+    # every kept member is located, and (independently of bingeo) the located point is the address
+    # row the member gave, or the coordinates given
+    assert m.geometry.notna().all()
+    raw_rows = pd.read_csv(MEMBERS, sep=";", dtype=str, keep_default_na=False).drop_duplicates("lidnummer")
+    by_id = raw_rows.set_index("lidnummer")
+    adr = pd.read_csv(ADDRESSES, dtype=str, keep_default_na=False)
+    adr["pc"] = adr["postcode"].str.replace(" ", "")
+    adr["nr"] = adr["huisnummer"] + adr["huisletter"]
+    checked = 0
+    for r in m.itertuples():
+        src = by_id.loc[r.member_id]
+        if src["x"]:
+            want = (float(src["x"]), float(src["y"]))
+        elif src["postcode"]:
+            hit = adr[(adr.pc == src["postcode"].replace(" ", "")) & (adr.nr == src["huisnummer"])
+                      & (adr.toevoeging == src["toevoeging"])]
+            assert len(hit) == 1, r.member_id
+            want = (float(hit.x.iloc[0]), float(hit.y.iloc[0]))
+        else:
+            continue
+        assert (round(r.geometry.x, 2), round(r.geometry.y, 2)) == want, r.member_id
+        checked += 1
+    assert checked > 0.8 * len(m)
+    # one coordinator per active network; some people at two addresses; some without consent or left
+    nets = read_networks(NETWORKS)
+    active = set(nets.loc[nets["status"] == "active", "bin_code"])
+    coord = m[m["role"] == "coordinator"]
+    assert set(coord["networks"]) <= active and len(coord) >= 10
+    assert (m.groupby("person_id")["member_id"].nunique() > 1).sum() >= 5
+    assert (~m["consent"]).sum() > 0 and (m["status"] == "left").sum() > 0

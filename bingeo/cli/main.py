@@ -710,13 +710,18 @@ def members() -> None:
 @click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
               help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).")
 @click.option("--layer", help="Layer of a multi-layer source.")
+@click.option("--replace", is_flag=True,
+              help="SOURCE is the whole member list: active members missing from it are marked as left "
+                   "(today). Without it, members missing from SOURCE are left as they are.")
 @_friendly
 def members_import(source: str, store: str, crs: str | None, default_country: str, fields: dict[str, str],
-                   layer: str | None) -> None:
+                   layer: str | None, replace: bool) -> None:
     """Import members from SOURCE (CSV or vector file); re-importing updates them by member id.
 
     Locations: coordinates, or an address already in the store (postcode + house number, or street +
-    house number). Rows that cannot be used go to SOURCE's .rejects.csv beside the store, with reasons only.
+    house number). Rows that cannot be used go to SOURCE's .rejects.csv beside the store (beside SOURCE
+    for a server store), with reasons only. A member who leaves: status 'afgemeld' (or 'left') or
+    consent 'nee' in SOURCE, or --replace with a complete list.
     """
     from bingeo.members import members_from_file
     from bingeo.readers import rejects_path, write_table
@@ -726,13 +731,40 @@ def members_import(source: str, store: str, crs: str | None, default_country: st
         adr = st.addresses()
         res = members_from_file(source, crs=crs, addresses=adr if len(adr) else None,
                                 default_country=default_country, fields=fields or None, layer=layer)
-        counts = st.upsert_members(res.members.to_crs(st.crs)) if len(res.members) else {"added": 0, "updated": 0, "unchanged": 0}
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
+        if len(res.members):
+            counts = st.upsert_members(res.members.to_crs(st.crs))
+        marked = 0
+        if replace:
+            marked = _mark_missing_members_left(st, res)
     click.echo(res.summary())
-    click.echo(f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged")
+    click.echo(f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
+               + (f"; {marked:,} missing from the list marked as left" if replace else ""))
     if len(res.rejects):
-        path = rejects_path(Path(store).with_name(Path(source).stem + ".csv"))
+        beside = Path(source) if "://" in store else Path(store)
+        path = rejects_path(beside.with_name(Path(source).stem + ".csv"))
         write_table(res.rejects, path)
         click.echo(f"rejected rows (reasons only): {path}")
+
+
+def _mark_missing_members_left(st: Any, res: Any) -> int:
+    """Mark active members whose id is neither in the file's members nor in its rejected rows as left, today.
+
+    A rejected row's member is not marked: a typo in a phone number must not end a membership.
+    """
+    current = st.members()
+    if not len(current):
+        return 0
+    seen = set(res.members["member_id"].astype(str))
+    if "member_id" in res.rejects.columns:
+        seen |= {str(v) for v in res.rejects["member_id"].dropna() if str(v)}
+    gone = current[~current["member_id"].astype(str).isin(seen) & (current["status"].fillna("") != "left")].copy()
+    if not len(gone):
+        return 0
+    gone["status"] = "left"
+    gone["left_on"] = dt.date.today().isoformat()
+    st.upsert_members(gone)
+    return len(gone)
 
 
 @cli.command("recipients")

@@ -21,6 +21,7 @@ Outputs (names are a contract, other code uses them):
 * ``networks_update.geojson`` (EPSG:4326, RFC 7946)
 * ``addresses.csv`` (UTF-8, ``,``, RD metres)
 * ``incidents.csv`` (Windows-1252, ``;``, decimal comma, CRLF, planted bad rows)
+* ``members.csv`` (synthetic members; UTF-8 with BOM, ``;``, CRLF, planted bad rows)
 
 Everything is seeded: running the script twice gives byte-identical files
 (the GeoPackage timestamp is pinned with GDAL's ``OGR_CURRENT_DATE``).
@@ -758,6 +759,159 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
                 layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "7"})
 
 
+
+# --------------------------------------------------------------------------- members
+FIRST_NAMES = ["Anna", "Bram", "Carla", "Daan", "Eva", "Femke", "Gerrit", "Hanna", "Ingrid", "Jan", "Karin",
+               "Lars", "Marieke", "Niels", "Olga", "Pieter", "Renske", "Sander", "Tineke", "Ugo", "Vera",
+               "Willem", "Yara", "Zeger", "Sanne", "Mohammed", "Fatima", "Koen", "Lotte", "Ruben"]
+SURNAMES = ["de Vries", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos",
+            "Peters", "Hendriks", "Dijkstra", "Kramer", "Postma", "Hoekstra", "van der Meer", "Wiersma",
+            "Huisman", "Jansen", "El Amrani", "Boersma", "Kuipers", "Veenstra", "Zijlstra", "Brouwer"]
+#: planted bad rows of members.csv: reason -> count (checked by tests/test_samples.py)
+MEMBER_BAD = {"bad_email": 4, "bad_phone": 3, "no_contact": 3, "address_not_found": 4, "duplicate_member_id": 2}
+
+
+def _phone_text(rng: np.random.Generator, mobile: bool) -> tuple[str, str]:
+    """Return a synthetic Dutch number as people write it, and its digits after the 0."""
+    if mobile:
+        rest = f"6{rng.integers(10_000_000, 99_999_999)}"
+    else:
+        rest = f"50{rng.integers(3_000_000, 5_999_999)}"  # 050: Groningen landlines
+    style = int(rng.integers(0, 5))
+    if style == 0:
+        text = "0" + rest
+    elif style == 1:
+        text = f"0{rest[:1]}-{rest[1:]}" if mobile else f"0{rest[:2]}-{rest[2:]}"
+    elif style == 2:
+        text = f"+31 {rest[:1]} {rest[1:5]} {rest[5:]}" if mobile else f"+31 {rest[:2]} {rest[2:5]} {rest[5:]}"
+    elif style == 3:
+        text = "0031" + rest
+    else:
+        text = "0" + ".".join([rest[:1], rest[1:3], rest[3:5], rest[5:7], rest[7:]]) if mobile else "0" + rest
+    return text, rest
+
+
+def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict]:
+    """Synthetic members of the active networks, as a coordinator's spreadsheet export.
+
+    About 8 % of the homes in each active network have a member, plus some
+    members living outside every network (they joined one anyway). Each network
+    has one coordinator. Ten people are registered at two addresses (same e-mail);
+    a few have no consent or have left. Rows are located by postcode + house
+    number, some by street + house number, some by coordinates only. Planted bad
+    rows (see MEMBER_BAD) exercise the rejects. All names, numbers and e-mail
+    addresses are invented (e-mail domain example.org, RFC 2606).
+    """
+    rng = rng_for("members")
+    homes = addresses[(addresses.bron != "BAG") & (addresses.huishoudens > 0)].reset_index(drop=True)
+    pts = gpd.GeoSeries(gpd.points_from_xy(homes.x, homes.y), crs=CRS_RD)
+    active = networks[networks.status == "active"].reset_index(drop=True)
+    rows = []
+    used: set[int] = set()
+
+    def person(i: int) -> dict:
+        first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
+        last = SURNAMES[int(rng.integers(len(SURNAMES)))]
+        mail = f"{first}.{last}".lower().replace(" ", "") + f"{i}@example.org"
+        has_mobile = rng.random() < 0.8
+        has_phone = has_mobile or rng.random() < 0.5
+        phone = _phone_text(rng, has_mobile)[0] if has_phone else ""
+        email = mail if (not has_phone or rng.random() < 0.85) else ""
+        prefs = rng.choice(["sms;email", "email", "sms", "bellen", "", "email;sms"],
+                           p=[0.3, 0.25, 0.15, 0.05, 0.15, 0.10])
+        return {"naam": f"{first} {last}", "e-mail": email, "telefoon": phone, "kanalen": str(prefs)}
+
+    def locate(h: int, how: str) -> dict:
+        a = homes.iloc[h]
+        loc = {"postcode": "", "huisnummer": "", "huisletter": "", "toevoeging": "", "straat": "", "x": "", "y": ""}
+        if how == "coordinates":
+            loc.update(x=f"{a.x:.2f}", y=f"{a.y:.2f}")
+        else:
+            num = str(int(a.huisnummer)) + ("" if pd.isna(a.huisletter) else str(a.huisletter))
+            add = "" if pd.isna(a.toevoeging) else str(a.toevoeging)
+            if how == "street":
+                loc.update(straat=str(a.straat), huisnummer=num, toevoeging=add)
+            else:  # postcode, written as people do: with or without the space
+                pc = str(a.postcode)
+                loc.update(postcode=pc if rng.random() < 0.6 else f"{pc[:4]} {pc[4:]}", huisnummer=num,
+                           toevoeging=add)
+        return loc
+
+    def how() -> str:
+        r = rng.random()
+        return "coordinates" if r < 0.05 else ("street" if r < 0.20 else "postcode")
+
+    n = 0
+    for net in active.itertuples():
+        inside = np.flatnonzero(pts.within(net.geometry).to_numpy())
+        inside = np.array([i for i in inside if i not in used], dtype=int)
+        k = max(3, int(round(0.08 * len(inside))))
+        chosen = rng.choice(inside, size=min(k, len(inside)), replace=False) if len(inside) else []
+        for j, h in enumerate(sorted(int(c) for c in chosen)):
+            used.add(h)
+            n += 1
+            consent = rng.random()
+            rows.append({
+                "lidnummer": f"L{n:05d}", **person(n), **locate(h, how()),
+                "toestemming": "nee" if consent < 0.05 else "ja",
+                "toestemming_datum": (date(2015, 1, 1) + timedelta(days=int(rng.integers(0, 3000)))).strftime(
+                    "%d-%m-%Y"),
+                "rol": "coordinator" if j == 0 else "lid",
+                "netwerken": net.bin_code,
+                "status": "afgemeld" if 0.05 <= consent < 0.08 else "actief",
+            })
+    # members outside every network (signed up for the nearest one)
+    outside = np.flatnonzero(~pts.intersects(shapely.union_all(active.geometry.to_numpy())).to_numpy())
+    for h in rng.choice(outside, size=min(40, len(outside)), replace=False):
+        n += 1
+        h = int(h)
+        near = active.distance(pts.iloc[h]).idxmin()
+        rows.append({"lidnummer": f"L{n:05d}", **person(n), **locate(h, how()), "toestemming": "ja",
+                     "toestemming_datum": "01-06-2022", "rol": "lid", "netwerken": active.bin_code[near],
+                     "status": "actief"})
+    members = pd.DataFrame(rows)
+    # ten people registered at a second address (same person: same e-mail, another member id)
+    twice = members[(members["e-mail"] != "") & (members.status == "actief")]
+    twice = twice.sample(10, random_state=rng.integers(1 << 31))
+    extra = []
+    free = [i for i in range(len(homes)) if i not in used]
+    for r, h in zip(twice.to_dict("records"), rng.choice(free, size=10, replace=False)):
+        n += 1
+        extra.append({**r, "lidnummer": f"L{n:05d}", **locate(int(h), "postcode"), "rol": "lid"})
+    members = pd.concat([members, pd.DataFrame(extra)], ignore_index=True)
+    # planted bad rows
+    bad = members.sample(sum(MEMBER_BAD.values()) - MEMBER_BAD["duplicate_member_id"],
+                         random_state=rng.integers(1 << 31)).index.tolist()
+    planted = {}
+    for reason, count in MEMBER_BAD.items():
+        if reason == "duplicate_member_id":
+            continue
+        for i in bad[:count]:
+            planted[i] = reason
+        bad = bad[count:]
+    for i, reason in planted.items():
+        if reason == "bad_email":
+            members.loc[i, ["e-mail", "telefoon"]] = ["geen-apenstaartje.example.org", ""]
+        elif reason == "bad_phone":
+            members.loc[i, ["e-mail", "telefoon"]] = ["", "06-123"]
+        elif reason == "no_contact":
+            members.loc[i, ["e-mail", "telefoon"]] = ["", ""]
+        elif reason == "address_not_found":
+            members.loc[i, ["postcode", "huisnummer", "straat", "x", "y"]] = ["9999ZZ", "1", "", "", ""]
+    dups = members.iloc[:2].copy()
+    members = pd.concat([members, dups], ignore_index=True)  # the same member ids again: rejected
+    info = {"rows": len(members), "planted": {**{r: c for r, c in MEMBER_BAD.items()}},
+            "people_twice": 10, "networks": int(len(active))}
+    return members, info
+
+
+def members_bytes(members: pd.DataFrame) -> bytes:
+    """As a spreadsheet exports it in NL: UTF-8 with BOM, ';', CRLF."""
+    buf = io.StringIO()
+    members.to_csv(buf, index=False, sep=";", lineterminator="\r\n")
+    return buf.getvalue().encode("utf-8-sig")
+
+
 def main(argv=None) -> int:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -783,11 +937,13 @@ def main(argv=None) -> int:
     update = build_update(networks, buurten)
     addresses, n_bag_dups = build_addresses(buurten, bag)
     incidents, hot_info = build_incidents(addresses, buurten, networks)
+    members, member_info = build_members(addresses, networks)
 
     write_gpkg(networks, out / "networks.gpkg")
     write_geojson(update, out / "networks_update.geojson")
     (out / "addresses.csv").write_bytes(addresses.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     (out / "incidents.csv").write_bytes(incidents_bytes(incidents))
+    (out / "members.csv").write_bytes(members_bytes(members))
 
     if not args.quiet:
         print(f"networks: {len(networks)} {networks.soort.value_counts().to_dict()}; "
@@ -798,7 +954,8 @@ def main(argv=None) -> int:
         print(f"bad rows: {incidents.bad[incidents.bad != ''].value_counts().to_dict()}")
         for h in hot_info:
             print("hot spot", h)
-        for f in ["networks.gpkg", "networks_update.geojson", "addresses.csv", "incidents.csv"]:
+        print(f"members: {member_info}")
+        for f in ["networks.gpkg", "networks_update.geojson", "addresses.csv", "incidents.csv", "members.csv"]:
             print(f"{f}: {(out / f).stat().st_size:,} bytes")
     return 0
 
