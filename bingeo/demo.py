@@ -29,7 +29,7 @@ def samples_dir() -> Path:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, Path]:
-    """Run import → check → assign → counts → coverage → hot spots → proposals on the samples.
+    """Run import → check → assign → counts → coverage → hot spots → proposals → an alert → a web map on the samples.
 
     Outputs are written into ``output``.
 
@@ -42,7 +42,12 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
     from bingeo.propose import propose_areas
     from bingeo.readers import read_points, rejects_path, write_table
     from bingeo.registry import check_networks, import_networks
+    from bingeo.addresses import addresses_for_store
+    from bingeo.alerting import follow_up, send_alert
+    from bingeo.members import members_from_file
+    from bingeo.recipients import area_around
     from bingeo.stores import open_store
+    from bingeo.webmap import save_map, web_map
 
     src = samples_dir()
     if output.exists():
@@ -124,6 +129,40 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
         if len(props) > 5:
             echo(f"   … {len(props) - 5} more in {paths['proposals']}")
 
+        echo("\n8. Alert: the members within 300 m of the hottest hot-spot cell in a BIN (urgent: SMS, else a call).")
+        st.import_addresses(addresses_for_store(adr.points, source="addresses.csv"))
+        mem = members_from_file(src / "members.csv", crs=28992, addresses=st.addresses())
+        echo("   " + mem.summary().replace("\n", "\n   "))
+        if len(mem.rejects):
+            paths["member_rejects"] = output / "members.rejects.csv"
+            write_table(mem.rejects, paths["member_rejects"])  # reasons only, no member data
+        st.upsert_members(mem.members.to_crs(crs))
+        # the hottest hot-spot cell whose centre lies in a residents' BIN (not a shop-owners' Z-BIN)
+        hot = hs.cells[hs.cells["hot"]]
+        bins = nets[nets["kind"] == "bin"]
+        centres = hot.geometry.centroid
+        in_bin = centres.apply(lambda c: bool(bins.covers(c).any()))
+        if in_bin.any():
+            centre = centres[in_bin].loc[hot.loc[in_bin, "gi_z"].idxmax()]
+            area = area_around(centre.x, centre.y, 300.0, crs_of_xy=crs, target_crs=crs)
+            paths["recipients"] = output / "alert_recipients.csv"
+            alert = send_alert(st, paths["recipients"], area=area, urgency="urgent", operator="bingeo demo",
+                               reason="demo: incident series at the busiest covered hot spot", coordinators=True)
+            echo(f"   300 m around ({centre.x:,.0f}, {centre.y:,.0f}):")
+            echo("   " + alert.summary().replace("\n", "\n   "))
+            follow = follow_up(st, alert.alert_id, output / "alert_follow_up.csv", urgency="normal",
+                               operator="bingeo demo", reason="demo: afloopbericht")
+            paths["follow_up"] = output / "alert_follow_up.csv"
+            echo(f"   Follow-up (afloopbericht, e-mail first) to the same people: "
+                 f"{len(follow.selection.recipients)} recipients; audit log: {len(st.audit())} entries.")
+
+        echo("\n9. Web map: networks, incident density, hot spots, proposals, and a draw tool for alert areas.")
+        m = web_map(st, incidents=inc.points, hotspots=hs, addresses=adr.points, proposals=props,
+                    fields=[type_field] if type_field else [], title="bingeo demo: Groningen")
+        paths["map"] = save_map(m, output / "map.html")  # online; `bingeo map --offline` inlines the libraries
+        echo(f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB): open it in a browser. Member counts "
+             "only; no member data is on the map.")
+
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")
     )
@@ -145,5 +184,6 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
     echo("\nOutputs:")
     for name, p in paths.items():
         echo(f"   {name:17s} {p}")
-    echo("Open the .gpkg files in QGIS; the CSV files in a spreadsheet.")
+    echo("Open the .gpkg files in QGIS; the CSV files in a spreadsheet. The alert_*.csv files hold (synthetic) "
+         "member contacts: in real use they are personal data.")
     return paths

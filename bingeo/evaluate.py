@@ -1,4 +1,6 @@
-"""Is a hot spot map any good? Predictive Accuracy Index and Recapture Rate Index.
+"""Does a network help? Hot-spot accuracy (PAI, RRI) and before/after evaluation with displacement (WDQ).
+
+Part 1: is a hot spot map any good? Predictive Accuracy Index and Recapture Rate Index.
 
 PAI (Chainey, Tompson & Uhlig 2008): the hit rate of the hot spots found on one
 period, measured on the incidents of the next, divided by the share of the
@@ -19,20 +21,78 @@ all incidents in the study area in those periods.
 
 A ratio with a zero denominator is *undefined*: reported as None with the
 reason, never as inf or NaN.
+
+Part 2: before/after evaluation of a network (:func:`before_after`,
+:func:`evaluate_networks`), following Bowers & Johnson (2003) "Measuring the
+geographical displacement and diffusion of benefit effects of crime prevention
+activity", *Journal of Quantitative Criminology* 19(3), 275-301, in the
+formulation of Guerette (2009) *Analyzing Crime Displacement and Diffusion*
+(COPS Problem-Solving Tools Series No. 10) and Ratcliffe (2002/2005). Three
+areas: ``R`` the response area (the network), ``B`` a buffer ring around it (where
+crime could be displaced to, or benefits diffuse to), ``C`` a control area (the
+trend without the network). Subscripts ``b``/``a``: counts before/after::
+
+    success measure             SM  = R_a/C_a - R_b/C_b
+    buffer displacement measure BDM = B_a/C_a - B_b/C_b
+    weighted displacement quotient  WDQ = BDM / SM
+    total net effect            TNE = [R_b (C_a/C_b) - R_a] + [B_b (C_a/C_b) - B_a]
+
+SM < 0: the response area improved relative to the control. Then WDQ > 0 means
+diffusion of benefits into the buffer (WDQ > 1: larger than the direct effect),
+WDQ < 0 displacement into the buffer (WDQ < -1: more displaced than prevented),
+WDQ near 0 neither. With SM >= 0 there is no success to weigh and the WDQ is not
+interpreted. TNE is the number of incidents prevented in R and B together over
+the after period, net of displacement (negative: more incidents than expected).
+
+Periods may differ in length: the figures above compare areas *within* a period
+(or scale by C_a/C_b), so they do not depend on the period lengths. Counts are
+also given as rates per day, and ``relative_change`` = (R_a/R_b)/(C_a/C_b) is the
+change in R relative to C (1: the same trend as the control; < 1: R fell more).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import struct
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from bingeo._crs import check_same_crs
 from bingeo._errors import InputError
 
-__all__ = ["predictive_accuracy", "PredictiveAccuracy"]
+__all__ = [
+    "predictive_accuracy",
+    "PredictiveAccuracy",
+    "before_after",
+    "BeforeAfter",
+    "around_founding",
+    "evaluate_networks",
+    "NetworkEvaluations",
+    "write_chart",
+    "BUFFER",
+    "MIN_INCIDENTS",
+    "AROUND_FOUNDING_MONTHS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Default width of the buffer ring around a network, metres.
+BUFFER = 500.0
+#: `evaluate_networks`: fewest incidents in a network (before + after) to evaluate it.
+MIN_INCIDENTS = 5
+#: Default months either side of a founding date.
+AROUND_FOUNDING_MONTHS = 12
+#: Slack when checking that the incidents cover a period (monthly data are dated the 1st), days.
+COVERAGE_SLACK_DAYS = 31
 
 
 @dataclass
@@ -69,7 +129,8 @@ class PredictiveAccuracy:
                 f"(hit rate {show('hit_rate', self.hit_rate, '.1%')}).",
                 f"PAI = {show('pai', self.pai, ',.2f')} (1 = no better than chance; higher is better).",
                 f"RRI = {show('rri', self.rri, ',.2f')} (fit period: {self.fit_in_hotspots:,} of "
-                f"{self.fit_incidents:,} incidents in the hot spots; 1 = as many recaptured as the volume change predicts).",
+                f"{self.fit_incidents:,} incidents in the hot spots; "
+                "1 = as many recaptured as the volume change predicts).",
             ]
         )
 
@@ -165,3 +226,769 @@ def predictive_accuracy(
         rri=rri,
         undefined=undefined,
     )
+
+
+# ======================================================================================= before / after
+Period = tuple[dt.date, dt.date]
+
+
+def _as_period(value: Any, name: str) -> Period:
+    try:
+        a, b = value
+        a = a if isinstance(a, dt.date) else dt.date.fromisoformat(str(a))
+        b = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b))
+    except (TypeError, ValueError):
+        msg = f"`{name}` must be (FROM, TO) dates, e.g. ('2022-01-01', '2023-01-01') with TO excluded; got {value!r}."
+        raise InputError(msg) from None
+    if isinstance(a, dt.datetime):
+        a = a.date()
+    if isinstance(b, dt.datetime):
+        b = b.date()
+    if b <= a:
+        msg = f"`{name}` ends ({b}) on or before it starts ({a}): give FROM/TO with TO after FROM (TO excluded)."
+        raise InputError(msg)
+    return a, b
+
+
+def around_founding(founded: dt.date | str, *, months: int = AROUND_FOUNDING_MONTHS) -> tuple[Period, Period]:
+    """Before and after periods of ``months`` either side of a founding date.
+
+    Examples
+    --------
+    >>> around_founding("2024-03-01", months=12)
+    ((datetime.date(2023, 3, 1), datetime.date(2024, 3, 1)), (datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)))
+    """
+    day = founded if isinstance(founded, dt.date) else dt.date.fromisoformat(str(founded)[:10])
+    if int(months) != months or months < 1:
+        msg = f"`months` must be a whole number of months ≥ 1, got {months!r}."
+        raise InputError(msg)
+    ts = pd.Timestamp(day)
+    start = (ts - pd.DateOffset(months=int(months))).date()
+    end = (ts + pd.DateOffset(months=int(months))).date()
+    return (start, day), (day, end)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if den == 0 else num / den
+
+
+@dataclass
+class BeforeAfter:
+    """Result of :func:`before_after` (formulas in the module docstring).
+
+    Attributes
+    ----------
+    network_id : str
+        The response area's network.
+    before, after : (date, date)
+        Periods, FROM included and TO excluded.
+    days : dict
+        ``before``/``after`` period lengths in days.
+    counts : dict
+        ``{"R": {"before": n, "after": n}, "B": {...}, "C": {...}}``.
+    rates_per_day : dict
+        The counts divided by the period lengths, same keys.
+    success_measure, buffer_displacement_measure, wdq, total_net_effect, relative_change : float or None
+        None when undefined, with the reason in ``undefined``.
+    undefined : dict
+        Reason per undefined figure.
+    areas : dict
+        Per area (``R``, ``B``, ``C``, ``study_area``): ``definition`` and ``area_m2``.
+    geometries : dict
+        The three areas as shapely geometries (not part of :meth:`as_dict`).
+    monthly : DataFrame
+        Incidents per calendar month in R, B and C over both periods (for charts).
+    incidents : dict
+        How the incidents were used: ``in_periods``, ``outside_periods``, ``outside_areas``, ``no_date``.
+    rejects : DataFrame
+        Incidents without a usable date, with ``reject_reason``.
+    interpretation : str
+        A plain-language sentence.
+    """
+
+    network_id: str
+    before: Period
+    after: Period
+    days: dict[str, int]
+    counts: dict[str, dict[str, int]]
+    rates_per_day: dict[str, dict[str, float]]
+    success_measure: float | None
+    buffer_displacement_measure: float | None
+    wdq: float | None
+    total_net_effect: float | None
+    relative_change: float | None
+    undefined: dict[str, str]
+    areas: dict[str, dict[str, Any]]
+    geometries: dict[str, Any] = field(repr=False, default_factory=dict)
+    monthly: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    incidents: dict[str, int] = field(default_factory=dict)
+    rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    interpretation: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Figures under stable keys (for JSON): counts, the four measures, areas, periods, interpretation."""
+        return {
+            "network_id": self.network_id,
+            "before": {
+                "from": self.before[0].isoformat(),
+                "to": self.before[1].isoformat(),
+                "days": self.days["before"],
+            },
+            "after": {"from": self.after[0].isoformat(), "to": self.after[1].isoformat(), "days": self.days["after"]},
+            "periods_note": "FROM included, TO excluded",
+            "counts": self.counts,
+            "rates_per_day": self.rates_per_day,
+            "success_measure": self.success_measure,
+            "buffer_displacement_measure": self.buffer_displacement_measure,
+            "wdq": self.wdq,
+            "total_net_effect": self.total_net_effect,
+            "relative_change": self.relative_change,
+            "undefined": self.undefined,
+            "areas": self.areas,
+            "incidents": self.incidents,
+            "interpretation": self.interpretation,
+            "formulas": {
+                "success_measure": "R_a/C_a - R_b/C_b",
+                "buffer_displacement_measure": "B_a/C_a - B_b/C_b",
+                "wdq": "buffer_displacement_measure / success_measure",
+                "total_net_effect": "[R_b*(C_a/C_b) - R_a] + [B_b*(C_a/C_b) - B_a]",
+                "relative_change": "(R_a/R_b) / (C_a/C_b)",
+                "source": "Bowers & Johnson (2003), J. Quant. Criminol. 19(3) 275-301; Guerette (2009), COPS "
+                "Problem-Solving Tools No. 10",
+            },
+        }
+
+    def popup(self) -> dict[str, Any]:
+        """Return a short per-network summary for a web-map popup (no personal data: counts and measures only)."""
+        return {
+            "network_id": self.network_id,
+            "before": f"{self.before[0]} – {self.before[1]}",
+            "after": f"{self.after[0]} – {self.after[1]}",
+            "R_before": self.counts["R"]["before"],
+            "R_after": self.counts["R"]["after"],
+            "B_before": self.counts["B"]["before"],
+            "B_after": self.counts["B"]["after"],
+            "C_before": self.counts["C"]["before"],
+            "C_after": self.counts["C"]["after"],
+            "wdq": _round(self.wdq),
+            "total_net_effect": _round(self.total_net_effect),
+            "interpretation": self.interpretation,
+        }
+
+    def summary(self) -> str:
+        """Human summary: a table of counts and rates, the measures, and the interpretation."""
+
+        def show(name: str, value: float | None) -> str:
+            return f"{value:,.3f}" if value is not None else f"undefined ({self.undefined.get(name, '')})"
+
+        d_b, d_a = self.days["before"], self.days["after"]
+        lines = [
+            f"Network {self.network_id}: before {self.before[0]} .. {self.before[1]} ({d_b} days), "
+            f"after {self.after[0]} .. {self.after[1]} ({d_a} days); TO excluded.",
+            f"{'area':<22}{'before':>9}{'after':>9}{'before/day':>12}{'after/day':>12}  definition",
+        ]
+        for key, label in (("R", "R response (network)"), ("B", "B buffer ring"), ("C", "C control")):
+            c, r = self.counts[key], self.rates_per_day[key]
+            lines.append(
+                f"{label:<22}{c['before']:>9,}{c['after']:>9,}{r['before']:>12.3f}{r['after']:>12.3f}  "
+                f"{self.areas[key]['definition']} ({self.areas[key]['area_m2'] / 1e6:,.2f} km²)"
+            )
+        lines += [
+            f"Relative change in R vs C (R_a/R_b)/(C_a/C_b): {show('relative_change', self.relative_change)}",
+            f"Success measure R_a/C_a − R_b/C_b: {show('success_measure', self.success_measure)}",
+            f"Buffer displacement measure B_a/C_a − B_b/C_b: "
+            f"{show('buffer_displacement_measure', self.buffer_displacement_measure)}",
+            f"WDQ = BDM / SM: {show('wdq', self.wdq)}",
+            "Total net effect [R_b·C_a/C_b − R_a] + [B_b·C_a/C_b − B_a]: "
+            f"{show('total_net_effect', self.total_net_effect)}",
+            self.interpretation,
+        ]
+        return "\n".join(lines)
+
+
+def _round(v: float | None, nd: int = 3) -> float | None:
+    return None if v is None else round(float(v), nd)
+
+
+def _interpret(r: BeforeAfter) -> str:
+    sm, wdq, tne = r.success_measure, r.wdq, r.total_net_effect
+    if sm is None:
+        return f"The effect cannot be judged: {r.undefined.get('success_measure', 'the success measure is undefined')}."
+    if sm >= 0:
+        trend = "rose" if sm > 0 else "did not change"
+        return (
+            f"Relative to the control area, incidents in the network {trend} after the start "
+            f"(success measure {sm:+.3f}): there is no reduction to credit to the network, so displacement "
+            "(WDQ) is not interpreted."
+        )
+    net = (
+        f"; net of the buffer, about {tne:,.1f} incidents were prevented over the after period"
+        if tne is not None and tne > 0
+        else (f"; in total {-tne:,.1f} more incidents than expected in network and buffer" if tne is not None else "")
+    )
+    if wdq is None:
+        return f"Incidents in the network fell relative to the control area (success measure {sm:+.3f}){net}."
+    if wdq > 1:
+        kind = "benefits spread to the buffer ring (diffusion of benefits), more than the direct effect"
+    elif wdq > 0.1:
+        kind = "benefits spread to the buffer ring as well (diffusion of benefits)"
+    elif wdq >= -0.1:
+        kind = "with hardly any displacement to or diffusion into the buffer ring"
+    elif wdq >= -1:
+        kind = "some incidents moved to the buffer ring (displacement), fewer than were prevented"
+    else:
+        kind = "more incidents moved to the buffer ring than were prevented (displacement larger than the effect)"
+    return (
+        f"Incidents in the network fell relative to the control area (success measure {sm:+.3f}), "
+        f"{kind} (WDQ {wdq:+.2f}){net}."
+    )
+
+
+def _union(geoms: Sequence[Any]) -> Any:
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    return shapely.union_all(geoms) if geoms else shapely.Polygon()
+
+
+def _areas(
+    networks: gpd.GeoDataFrame,
+    network_id: str,
+    *,
+    buffer: float,
+    study_area: Any,
+    control: Any,
+    incidents: gpd.GeoDataFrame,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    ids = networks["network_id"].astype(str)
+    mine = networks[ids == str(network_id)]
+    if mine.empty:
+        known = ", ".join(sorted(ids.unique())[:20])
+        msg = f"no network {network_id!r} among the networks given (known: {known})."
+        raise InputError(msg)
+    r = _union(mine.geometry.to_numpy())
+    others = _union(networks[ids != str(network_id)].geometry.to_numpy())
+    disc = r.buffer(buffer)
+    b = disc.difference(r).difference(others) if not others.is_empty else disc.difference(r)
+    n_others = int((ids != str(network_id)).sum())
+    defs: dict[str, dict[str, Any]] = {
+        "R": {"definition": f"network {network_id}"},
+        "B": {
+            "definition": f"ring of {buffer:g} m around the network, minus the network"
+            + (f" and {n_others} other network(s)" if n_others else ""),
+            "buffer_m": buffer,
+        },
+    }
+    if control is not None:
+        cg = _as_geometry(control, "control", networks.crs)
+        c = cg.difference(disc)
+        removed = cg.area - c.area
+        defs["C"] = {
+            "definition": "the given control area"
+            + (f", minus {removed / 1e6:,.3f} km² that overlaps the network or its buffer ring" if removed > 0 else "")
+        }
+        study = None
+    else:
+        if study_area is not None:
+            study = _as_geometry(study_area, "study_area", networks.crs)
+            defs["study_area"] = {"definition": "the given study area"}
+        else:
+            study = shapely.convex_hull(shapely.MultiPoint(incidents.geometry.to_numpy()))
+            defs["study_area"] = {"definition": "convex hull of the incidents (both periods)"}
+        c = study.difference(disc)
+        if not others.is_empty:
+            c = c.difference(others)
+        defs["C"] = {
+            "definition": "study area minus the network, its buffer ring"
+            + (" and the other networks" if n_others else "")
+        }
+    geoms = {"R": r, "B": b, "C": c}
+    if study is not None:
+        defs["study_area"]["area_m2"] = float(study.area)
+    for k, g in geoms.items():
+        defs[k]["area_m2"] = float(g.area)
+    return geoms, defs
+
+
+def _as_geometry(value: Any, name: str, crs: Any) -> Any:
+    if isinstance(value, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        check_same_crs(value.crs, crs, left=name, right="networks")
+        return _union(value.geometry.to_numpy())
+    if isinstance(value, shapely.Geometry):
+        return value
+    msg = f"`{name}` should be a polygon (shapely geometry or GeoDataFrame), got {type(value)}."
+    raise TypeError(msg)
+
+
+def _classify(points: gpd.GeoDataFrame, geoms: dict[str, Any]) -> np.ndarray:
+    """Area of each point: 'R', then 'B', then 'C' (first that covers it), else ''."""
+    out = np.full(len(points), "", dtype=object)
+    pts = points.geometry.to_numpy()
+    free = np.ones(len(points), dtype=bool)
+    for key in ("R", "B", "C"):
+        g = geoms[key]
+        if g.is_empty or not free.any():
+            continue
+        shapely.prepare(g)
+        hit = np.zeros(len(points), dtype=bool)
+        hit[free] = shapely.intersects(g, pts[free])  # covers, for points
+        out[hit] = key
+        free &= ~hit
+    return out
+
+
+def before_after(
+    incidents: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    *,
+    network_id: str,
+    before: Period | Sequence[Any],
+    after: Period | Sequence[Any],
+    buffer: float = BUFFER,
+    control: Any = None,
+    study_area: Any = None,
+    date_field: str | None = None,
+) -> BeforeAfter:
+    """Before/after evaluation of one network with a buffer ring and a control area (WDQ, net effect).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incident points with dates, in the networks' (projected) CRS. Filter the
+        type (e.g. burglaries) beforehand.
+    networks : GeoDataFrame
+        Networks with a ``network_id`` column: the one evaluated (``R``) and the
+        others, which are cut out of the buffer ring and of the default control area.
+    network_id : str
+        The network evaluated.
+    before, after : (FROM, TO)
+        Periods as dates or ISO strings; FROM included, TO excluded. They must not overlap.
+    buffer : float
+        Width of the buffer ring, metres.
+    control : Polygon or GeoDataFrame, optional
+        The control area. Parts of it inside the network or its buffer ring are
+        removed. Default: the study area minus the network, its buffer ring and the
+        other networks.
+    study_area : Polygon or GeoDataFrame, optional
+        For the default control area. Default: the convex hull of all incidents given.
+    date_field : str, optional
+        See :func:`bingeo.nearrepeat.incident_days`.
+
+    Returns
+    -------
+    BeforeAfter
+        Counts, rates, the measures, area definitions and an interpretation.
+
+    Notes
+    -----
+    Each incident counts in one area: the network if it covers it, else the buffer
+    ring, else the control area. Incidents outside all three and incidents outside
+    both periods are counted in ``incidents`` but not used; incidents without a
+    date are kept in ``rejects``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> nets = gpd.GeoDataFrame({"network_id": ["N1"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=28992)
+    >>> pts = gpd.GeoDataFrame(
+    ...     {"date": pd.to_datetime(["2023-02-01"] * 4 + ["2024-02-01"] * 3)},
+    ...     geometry=gpd.points_from_xy([50, 50, 300, 5000, 50, 300, 5000], [50] * 7), crs=28992)
+    >>> r = before_after(pts, nets, network_id="N1", before=("2023-01-01", "2024-01-01"),
+    ...                  after=("2024-01-01", "2025-01-01"), buffer=500,
+    ...                  study_area=shapely.box(-1000, -1000, 6000, 1000))
+    >>> r.counts
+    {'R': {'before': 2, 'after': 1}, 'B': {'before': 1, 'after': 1}, 'C': {'before': 1, 'after': 1}}
+    >>> r.success_measure, r.buffer_displacement_measure, r.wdq, r.total_net_effect
+    (-1.0, 0.0, 0.0, 1.0)
+    """
+    from bingeo.nearrepeat import incident_days
+
+    check_same_crs(incidents.crs, networks.crs, left="incidents", right="networks")
+    if networks.crs is not None and networks.crs.is_geographic:
+        msg = "the evaluation needs metres: reproject the networks and incidents to a projected CRS first (`to_crs`)."
+        raise InputError(msg)
+    if "network_id" not in networks.columns:
+        msg = f"`networks` needs a network_id column; columns: {', '.join(map(str, networks.columns))}."
+        raise InputError(msg)
+    if not buffer > 0:
+        msg = f"`buffer` must be a positive width in metres, got {buffer!r}."
+        raise InputError(msg)
+    pb, pa = _as_period(before, "before"), _as_period(after, "after")
+    if pb[0] < pa[1] and pa[0] < pb[1]:
+        msg = f"the before period {pb[0]}..{pb[1]} and the after period {pa[0]}..{pa[1]} overlap; TO is excluded."
+        raise InputError(msg)
+    dates = incident_days(incidents, date_field=date_field)
+    no_date = dates.isna().to_numpy()
+    rejects = pd.DataFrame(incidents.drop(columns=incidents.geometry.name)[no_date])
+    rejects["reject_reason"] = "no_date"
+    dated = incidents[~no_date]
+    d = dates[~no_date]
+    geoms, defs = _areas(networks, network_id, buffer=buffer, study_area=study_area, control=control, incidents=dated)
+    in_b = ((d >= pd.Timestamp(pb[0])) & (d < pd.Timestamp(pb[1]))).to_numpy()
+    in_a = ((d >= pd.Timestamp(pa[0])) & (d < pd.Timestamp(pa[1]))).to_numpy()
+    use = in_b | in_a
+    area = np.full(len(dated), "", dtype=object)
+    area[use] = _classify(dated[use], geoms)
+    counts = {k: {"before": int(((area == k) & in_b).sum()), "after": int(((area == k) & in_a).sum())} for k in "RBC"}
+    days = {"before": (pb[1] - pb[0]).days, "after": (pa[1] - pa[0]).days}
+    rates = {k: {p: counts[k][p] / days[p] for p in ("before", "after")} for k in "RBC"}
+    rb, ra = counts["R"]["before"], counts["R"]["after"]
+    bb, ba = counts["B"]["before"], counts["B"]["after"]
+    cb, ca = counts["C"]["before"], counts["C"]["after"]
+    undefined: dict[str, str] = {}
+    sm = bdm = wdq = tne = rel = None
+    if cb == 0 or ca == 0:
+        which, sub = ("before", "b") if cb == 0 else ("after", "a")
+        why = f"no incidents in the control area in the {which} period (C_{sub} = 0)"
+        for k in ("success_measure", "buffer_displacement_measure", "wdq", "total_net_effect", "relative_change"):
+            undefined[k] = why
+    else:
+        sm = ra / ca - rb / cb
+        bdm = ba / ca - bb / cb
+        tne = (rb * (ca / cb) - ra) + (bb * (ca / cb) - ba)
+        if sm == 0:
+            undefined["wdq"] = "the success measure is 0 (no change in the network relative to the control)"
+        else:
+            wdq = bdm / sm + 0.0  # no -0.0
+        if rb == 0:
+            undefined["relative_change"] = "no incidents in the network in the before period (R_b = 0)"
+        else:
+            rel = (ra / rb) / (ca / cb)
+    monthly = _monthly(d[use], area[use], pb, pa)
+    result = BeforeAfter(
+        network_id=str(network_id),
+        before=pb,
+        after=pa,
+        days=days,
+        counts=counts,
+        rates_per_day=rates,
+        success_measure=sm,
+        buffer_displacement_measure=bdm,
+        wdq=wdq,
+        total_net_effect=tne,
+        relative_change=rel,
+        undefined=undefined,
+        areas=defs,
+        geometries=geoms,
+        monthly=monthly,
+        incidents={
+            "in_periods_and_areas": int((area != "").sum()),
+            "in_periods_outside_areas": int((use & (area == "")).sum()),
+            "outside_periods": int((~use).sum()),
+            "no_date": int(no_date.sum()),
+        },
+        rejects=rejects,
+    )
+    result.interpretation = _interpret(result)
+    return result
+
+
+def _monthly(dates: pd.Series, area: np.ndarray, pb: Period, pa: Period) -> pd.DataFrame:
+    lo, hi = min(pb[0], pa[0]), max(pb[1], pa[1])
+    months = pd.period_range(pd.Timestamp(lo), pd.Timestamp(hi) - pd.Timedelta(days=1), freq="M")
+    frame = pd.DataFrame({"month": dates.dt.to_period("M").to_numpy(), "area": area})
+    table = frame.groupby(["month", "area"]).size().unstack(fill_value=0)
+    table = table.reindex(index=months, columns=["R", "B", "C"], fill_value=0)
+    table.index = table.index.astype(str)
+    table.index.name = "month"
+    return table.reset_index()
+
+
+# ======================================================================================= all networks
+@dataclass
+class NetworkEvaluations:
+    """Result of :func:`evaluate_networks`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per network: ``network_id``, ``name``, ``founded``, ``evaluated`` (bool), ``reason``
+        (why not), the six counts, the measures and the interpretation.
+    results : dict
+        :class:`BeforeAfter` per evaluated network id.
+    """
+
+    table: pd.DataFrame
+    results: dict[str, BeforeAfter]
+
+    def popups(self) -> dict[str, dict[str, Any]]:
+        """Per-network summary dicts for web-map popups: counts, WDQ, net effect, interpretation.
+
+        Networks that were not evaluated get ``{"network_id": ..., "evaluated": False, "reason": ...}``.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for row in self.table.itertuples():
+            nid = str(row.network_id)
+            if nid in self.results:
+                out[nid] = {"evaluated": True, **self.results[nid].popup()}
+            else:
+                out[nid] = {"network_id": nid, "evaluated": False, "reason": row.reason}
+        return out
+
+
+def evaluate_networks(
+    incidents: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    *,
+    months: int = AROUND_FOUNDING_MONTHS,
+    buffer: float = BUFFER,
+    min_incidents: int = MIN_INCIDENTS,
+    study_area: Any = None,
+    date_field: str | None = None,
+) -> NetworkEvaluations:
+    """Evaluate every network ``months`` either side of its founding date (see :func:`before_after`).
+
+    A network is evaluated when it has a founding date (``valid_from`` or
+    ``founded``), the incidents cover both periods (their first date is at most
+    31 days after the start of the before period and their last at most 31 days
+    before the end of the after period, so monthly data dated the 1st count),
+    and at least ``min_incidents`` incidents fall in the network over both
+    periods. Otherwise its row says why not. For each network, the other networks
+    are those whose lifetime overlaps its two periods.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incident points with dates, in the networks' CRS (filter the type beforehand).
+    networks : GeoDataFrame
+        Networks (e.g. ``store.networks(include_retired=True)``) with ``network_id``
+        and ``valid_from``/``founded``, ``valid_to``.
+    months, buffer, min_incidents, study_area, date_field
+        See above and :func:`before_after`.
+
+    Returns
+    -------
+    NetworkEvaluations
+    """
+    from bingeo.nearrepeat import incident_days
+
+    dates = incident_days(incidents, date_field=date_field)
+    known = dates.dropna()
+    first = known.min().date() if len(known) else None
+    last = known.max().date() if len(known) else None
+    slack = dt.timedelta(days=COVERAGE_SLACK_DAYS)
+    rows = []
+    results: dict[str, BeforeAfter] = {}
+    start_col = (
+        "valid_from" if "valid_from" in networks.columns else ("founded" if "founded" in networks.columns else None)
+    )
+    for idx in range(len(networks)):
+        net = networks.iloc[idx]
+        nid = str(net["network_id"])
+        row: dict[str, Any] = {"network_id": nid, "name": net.get("name"), "founded": None, "evaluated": False}
+        founded = net.get(start_col) if start_col else None
+        if founded is None or (isinstance(founded, float) and np.isnan(founded)) or pd.isna(founded):
+            row["reason"] = "no founding date"
+            rows.append(row)
+            continue
+        founded = pd.Timestamp(founded).date()
+        row["founded"] = founded.isoformat()
+        pb, pa = around_founding(founded, months=months)
+        if first is None or first - slack > pb[0] or last + slack < pa[1] - dt.timedelta(days=1):
+            row["reason"] = (
+                f"the incidents ({first} .. {last}) do not cover {pb[0]} .. {pa[1]} ({months} months either side)"
+            )
+            rows.append(row)
+            continue
+        others = _overlapping(networks, pb[0], pa[1])
+        res = before_after(
+            incidents,
+            others if nid in set(others["network_id"].astype(str)) else pd.concat([others, networks.iloc[[idx]]]),
+            network_id=nid,
+            before=pb,
+            after=pa,
+            buffer=buffer,
+            study_area=study_area,
+            date_field=date_field,
+        )
+        n_r = res.counts["R"]["before"] + res.counts["R"]["after"]
+        if n_r < min_incidents:
+            row["reason"] = f"only {n_r} incidents in the network over both periods (fewer than {min_incidents})"
+            rows.append(row)
+            continue
+        results[nid] = res
+        row.update(evaluated=True, reason="")
+        for k in "RBC":
+            row[f"{k}_before"] = res.counts[k]["before"]
+            row[f"{k}_after"] = res.counts[k]["after"]
+        row.update(
+            success_measure=res.success_measure,
+            buffer_displacement_measure=res.buffer_displacement_measure,
+            wdq=res.wdq,
+            total_net_effect=res.total_net_effect,
+            relative_change=res.relative_change,
+            interpretation=res.interpretation,
+        )
+        rows.append(row)
+    cols = ["network_id", "name", "founded", "evaluated", "reason"] + [
+        f"{k}_{p}" for k in "RBC" for p in ("before", "after")
+    ]
+    cols += [
+        "success_measure",
+        "buffer_displacement_measure",
+        "wdq",
+        "total_net_effect",
+        "relative_change",
+        "interpretation",
+    ]
+    table = pd.DataFrame(rows).reindex(columns=cols)
+    table = table.astype(object).where(table.notna(), None)
+    return NetworkEvaluations(table=table, results=results)
+
+
+def _overlapping(networks: gpd.GeoDataFrame, start: dt.date, end: dt.date) -> gpd.GeoDataFrame:
+    """Networks whose lifetime [valid_from, valid_to) overlaps [start, end)."""
+    keep = np.ones(len(networks), dtype=bool)
+    if "valid_from" in networks.columns:
+        vf = pd.to_datetime(networks["valid_from"], errors="coerce")
+        keep &= (vf.isna() | (vf < pd.Timestamp(end))).to_numpy()
+    if "valid_to" in networks.columns:
+        vt = pd.to_datetime(networks["valid_to"], errors="coerce")
+        keep &= (vt.isna() | (vt > pd.Timestamp(start))).to_numpy()
+    return networks[keep]
+
+
+# ======================================================================================= charts (PNG)
+# A 3x5 pixel font for chart labels (rows top to bottom, '#' = ink), so charts need no plotting library.
+_GLYPHS = {
+    "0": "###|#.#|#.#|#.#|###",
+    "1": ".#.|##.|.#.|.#.|###",
+    "2": "###|..#|###|#..|###",
+    "3": "###|..#|.##|..#|###",
+    "4": "#.#|#.#|###|..#|..#",
+    "5": "###|#..|###|..#|###",
+    "6": "###|#..|###|#.#|###",
+    "7": "###|..#|..#|.#.|.#.",
+    "8": "###|#.#|###|#.#|###",
+    "9": "###|#.#|###|..#|###",
+    "A": ".#.|#.#|###|#.#|#.#",
+    "B": "##.|#.#|##.|#.#|##.",
+    "C": "###|#..|#..|#..|###",
+    "D": "##.|#.#|#.#|#.#|##.",
+    "E": "###|#..|##.|#..|###",
+    "F": "###|#..|##.|#..|#..",
+    "G": "###|#..|#.#|#.#|###",
+    "H": "#.#|#.#|###|#.#|#.#",
+    "I": "###|.#.|.#.|.#.|###",
+    "J": "..#|..#|..#|#.#|###",
+    "K": "#.#|#.#|##.|#.#|#.#",
+    "L": "#..|#..|#..|#..|###",
+    "M": "#.#|###|###|#.#|#.#",
+    "N": "##.|#.#|#.#|#.#|#.#",
+    "O": "###|#.#|#.#|#.#|###",
+    "P": "###|#.#|###|#..|#..",
+    "Q": "###|#.#|#.#|###|..#",
+    "R": "##.|#.#|##.|#.#|#.#",
+    "S": "###|#..|###|..#|###",
+    "T": "###|.#.|.#.|.#.|.#.",
+    "U": "#.#|#.#|#.#|#.#|###",
+    "V": "#.#|#.#|#.#|#.#|.#.",
+    "W": "#.#|#.#|###|###|#.#",
+    "X": "#.#|#.#|.#.|#.#|#.#",
+    "Y": "#.#|#.#|.#.|.#.|.#.",
+    "Z": "###|..#|.#.|#..|###",
+    "-": "...|...|###|...|...",
+    ".": "...|...|...|...|.#.",
+    ":": "...|.#.|...|.#.|...",
+    "/": "..#|..#|.#.|#..|#..",
+    "(": ".#.|#..|#..|#..|.#.",
+    ")": ".#.|..#|..#|..#|.#.",
+    " ": "...|...|...|...|...",
+    "=": "...|###|...|###|...",
+}
+_INK = (40, 40, 40)
+_R_COLOUR = (31, 119, 180)
+_B_COLOUR = (255, 127, 14)
+_FOUNDED_COLOUR = (214, 39, 40)
+
+
+def _text(img: np.ndarray, x: int, y: int, text: str, colour: tuple[int, int, int] = _INK, scale: int = 2) -> None:
+    for ch in text.upper():
+        glyph = _GLYPHS.get(ch, _GLYPHS[" "])
+        for r, line in enumerate(glyph.split("|")):
+            for c, px in enumerate(line):
+                if px == "#":
+                    y0, x0 = y + r * scale, x + c * scale
+                    img[max(y0, 0) : y0 + scale, max(x0, 0) : x0 + scale] = colour
+        x += 4 * scale
+
+
+def _png_bytes(img: np.ndarray) -> bytes:
+    """Encode an (h, w, 3) uint8 array as PNG (8-bit RGB, no filter)."""
+    h, w, _ = img.shape
+    raw = b"".join(b"\x00" + img[r].tobytes() for r in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+#: Chart geometry: size and margins in pixels.
+CHART_SIZE = (480, 200)
+_MARGIN = {"left": 44, "right": 10, "top": 26, "bottom": 24}
+
+
+def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str | None = None) -> Path:
+    """Write a small PNG chart: incidents per month in the network (bars) and buffer ring (dots).
+
+    The start of the after period (the founding date with ``--around-founding``)
+    is a red vertical line. Drawn with numpy only (no plotting library).
+
+    Parameters
+    ----------
+    result : BeforeAfter
+        An evaluation (its ``monthly`` table).
+    path : str or Path
+        The PNG file to write.
+    founded : date, optional
+        Date to mark; default: the start of the after period.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    w, h = CHART_SIZE
+    img = np.full((h, w, 3), 255, dtype=np.uint8)
+    m = result.monthly
+    n = max(len(m), 1)
+    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
+    peak = int(max(m["R"].max() if len(m) else 0, m["B"].max() if len(m) else 0, 1))
+    slot = (right - left) / n
+    img[top : bottom + 1, left - 1] = _INK  # y axis
+    img[bottom, left - 1 : right] = _INK  # x axis
+
+    def ypix(v: float) -> int:
+        return int(round(bottom - (bottom - top) * v / peak))
+
+    for i, rec in enumerate(m.itertuples()):
+        x0 = int(round(left + i * slot + slot * 0.15))
+        x1 = max(int(round(left + (i + 1) * slot - slot * 0.15)), x0 + 1)
+        if rec.R > 0:
+            img[ypix(rec.R) : bottom, x0:x1] = _R_COLOUR
+        yb = ypix(rec.B)
+        xc = (x0 + x1) // 2
+        img[max(yb - 2, 0) : yb + 2, max(xc - 2, 0) : xc + 2] = _B_COLOUR
+        # year labels at each January, and at the first month unless a January follows within 4 months
+        if str(rec.month).endswith("-01") or (i == 0 and int(str(rec.month)[5:7]) < 9):
+            _text(img, int(left + i * slot), bottom + 6, str(rec.month)[:4], scale=2)
+    mark = pd.Timestamp(founded if founded is not None else result.after[0])
+    if len(m):
+        first = pd.Period(str(m["month"].iloc[0]), freq="M").start_time
+        months_in = (mark.year - first.year) * 12 + (mark.month - first.month) + (mark.day - 1) / mark.days_in_month
+        xf = int(round(left + months_in * slot))
+        if left <= xf < right:
+            img[top:bottom, xf : xf + 2] = _FOUNDED_COLOUR
+    _text(img, 4, top - 2, str(peak), scale=2)
+    _text(img, 4, bottom - 10, "0", scale=2)
+    _text(img, left, 6, f"{result.network_id}", scale=2)
+    _text(img, right - 4 * 2 * 19, 6, "NETWORK", _R_COLOUR, scale=2)
+    _text(img, right - 4 * 2 * 11, 6, "BUFFER", _B_COLOUR, scale=2)
+    _text(img, right - 4 * 2 * 4, 6, "START", _FOUNDED_COLOUR, scale=2)
+    out = Path(path)
+    out.write_bytes(_png_bytes(img))
+    return out

@@ -879,6 +879,16 @@ class HotspotResult:
         lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def explore(self, networks: Any = None, **kwargs: Any) -> Any:
+        """Return a web map (``folium.Map``) of these hot spots; see :func:`bingeo.webmap.web_map`.
+
+        ``networks`` is a store, a store path or a networks GeoDataFrame (optional);
+        ``kwargs`` go to :func:`~bingeo.webmap.web_map` (``incidents=``, ``title=``, ...).
+        """
+        from bingeo.webmap import web_map
+
+        return web_map(networks, hotspots=self, **kwargs)
+
     def __repr__(self) -> str:  # pragma: no cover - trivial
         """Show counts, not frames."""
         return f"HotspotResult({len(self.cells):,} cells, {len(self.hotspots):,} hot spots)"

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 from bingeo.addresses import normalise_postcode  # noqa: E402
-from bingeo.stores.gpkg import MEMBER_FIELDS  # noqa: E402
+from bingeo.stores.base import MEMBER_FIELDS  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import shapely
 from bingeo import settings
 from bingeo._crs import crs_label, to_crs
 from bingeo._errors import InputError
-from bingeo.stores import ImportReport, Store, open_store
+from bingeo.stores import ImportReport, Store, is_postgis_url, open_store
 from bingeo.stores.base import KINDS, as_multipolygon, attributes_json, iso_date
 
 __all__ = [
@@ -349,7 +349,8 @@ def import_networks(
     own = not isinstance(store, Store)
     if own:
         target = store_crs if store_crs is not None else frame.crs
-        if not os.path.exists(os.fspath(store)) and target is not None and to_crs(target).is_geographic:
+        if (not is_postgis_url(store) and not os.path.exists(os.fspath(store)) and target is not None
+                and to_crs(target).is_geographic):
             log.warning(
                 "the new store will use a geographic CRS (%s): areas and distances are computed in "
                 "an estimated UTM zone. Give `store_crs` (e.g. 28992, 31370, 3812) for a metric store.",

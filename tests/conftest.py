@@ -263,3 +263,97 @@ def gpkg_in_qgis(qgis_app):
     if helper_dir not in sys.path:
         sys.path.append(helper_dir)
     return importlib.import_module("qgis_check").assert_opens_cleanly_in_qgis
+
+
+# =========================================================================== PostGIS server (issue 7)
+# A throwaway PostgreSQL + PostGIS cluster for the session: `initdb` in a temp dir (as the
+# `postgres` OS user when running as root: initdb refuses root), listening on a Unix socket
+# only, stopped and removed at the end.  Or set BINGEO_PG_URL=postgresql://... to use a
+# server you already have (its database needs the postgis extension or the right to create it).
+#
+# ``postgis_url``        session: URL of a database with PostGIS (no schema).
+# ``postgis_store_url``  a fresh schema per test: ``...&schema=t_<hex>`` (dropped afterwards).
+# ``store_location``     parametrized over ["gpkg", "postgis"]: a new store's location.
+
+
+def _pg_run(cmd: list[str], as_postgres: bool, **kw):
+    import subprocess
+
+    if as_postgres:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="session")
+def postgis_url():
+    """A PostgreSQL 15 + PostGIS database for the whole session (see the section comment)."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        need("postgis", f"the driver is missing ({exc}): pip install 'psycopg[binary]>=3.1'")
+    given = os.environ.get("BINGEO_PG_URL")
+    if given:
+        yield given
+        return
+    pg_ctl = Path(require("postgis"))
+    bindir = pg_ctl.parent
+    import socket
+    import subprocess
+    import tempfile
+
+    as_postgres = hasattr(os, "geteuid") and os.geteuid() == 0
+    tmp = Path(tempfile.mkdtemp(prefix="bingeo-pg-"))
+    if as_postgres:
+        shutil.chown(tmp, "postgres", "postgres")
+    data = tmp / "data"
+    with socket.socket() as s:  # a port number nobody uses: it only names the socket file
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = False
+    try:
+        try:
+            _pg_run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                     "--locale=C", "--no-sync"], as_postgres)
+            opts = (f"-c listen_addresses='' -k {tmp} -p {port} -c fsync=off -c synchronous_commit=off "
+                    "-c full_page_writes=off -c max_connections=60")
+            _pg_run([str(pg_ctl), "-D", str(data), "-l", str(tmp / "log"), "-w", "-t", "60", "-o", opts, "start"],
+                    as_postgres)
+            started = True
+        except (subprocess.CalledProcessError, OSError) as exc:
+            log = (tmp / "log").read_text() if (tmp / "log").exists() else ""
+            err = getattr(exc, "stderr", "") or ""
+            need("postgis", f"cannot start a throwaway PostgreSQL server ({exc}; {err.strip()[-500:]} {log[-500:]})")
+        with psycopg.connect(host=str(tmp), port=port, user="postgres", dbname="postgres", autocommit=True) as con:
+            con.execute("CREATE DATABASE bingeo_test")
+        with psycopg.connect(host=str(tmp), port=port, user="postgres", dbname="bingeo_test", autocommit=True) as con:
+            con.execute("CREATE EXTENSION postgis")
+        yield f"postgresql://postgres@/bingeo_test?host={tmp}&port={port}"
+    finally:
+        if started:
+            try:
+                _pg_run([str(pg_ctl), "-D", str(data), "-m", "immediate", "-w", "stop"], as_postgres)
+            except subprocess.CalledProcessError:
+                pass
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def postgis_store_url(postgis_url):
+    """A PostGIS store location in a schema of its own (dropped after the test)."""
+    import uuid
+
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    sep = "&" if "?" in postgis_url else "?"
+    yield f"{postgis_url}{sep}schema={schema}"
+    with psycopg.connect(postgis_url, autocommit=True) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_location(request, tmp_path):
+    """The location of a new, empty store on each backend (a .gpkg path, or a PostGIS URL)."""
+    if request.param == "gpkg":
+        return str(tmp_path / "bins.gpkg")
+    return request.getfixturevalue("postgis_store_url")

@@ -164,6 +164,29 @@ def test_coordinators_of_touched_networks_listed_wherever_they_live(world):
     listed = pd.read_csv(out_csv.with_name("coord.coordinators.csv"), sep=";", encoding="utf-8-sig", dtype=str)
     assert set(listed["person_id"]) == set(coords["person_id"])
 
+
+def test_radius_auto_uses_the_near_repeat_distance(world):
+    import re
+
+    m = stored_members(world["store"])
+    c = m.geometry.dropna().iloc[3]
+    out_csv = world["tmp"] / "auto.csv"
+    out = world["run"]("recipients", "--store", world["store"], "--around", f"{c.x},{c.y}", "--radius", "auto",
+                       "--incidents", SAMPLES / "incidents.csv", "--incidents-crs", "28992",
+                       "--type", "woninginbraak", "--output", out_csv)
+    radius = float(re.search(r"--radius auto: ([0-9.]+) m", out).group(1))
+    # the same advice from the library on the same burglaries (the Knox test itself is checked in
+    # tests/test_nearrepeat.py against brute force and pointpats)
+    with bingeo.open_store(world["store"]) as st:
+        inc = bingeo.read_points(SAMPLES / "incidents.csv", crs=28992, target_crs=st.crs, extent=st.extent()).points
+    advice = bingeo.suggest_alert(inc, types=["woninginbraak"], min_ratio=1.2)
+    assert radius == advice.radius > 0
+    got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
+    assert set(got["person_id"]) == expected_people(m, shapely.Point(c.x, c.y).buffer(radius, 128))
+    out = world["run"]("recipients", "--store", world["store"], "--around", f"{c.x},{c.y}", "--radius", "auto",
+                       "--output", out_csv, ok=False)
+    assert "--radius auto needs --incidents" in out
+
 def test_follow_up_reaches_same_people_minus_withdrawn(world):
     with bingeo.open_store(world["store"]) as st:
         first = st.audit().iloc[0]

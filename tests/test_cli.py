@@ -154,6 +154,22 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     assert (tmp_path / "demo" / "bins.gpkg").exists() and (tmp_path / "demo" / "counts_by_year.csv").exists()
     res = subprocess.run([sys.executable, "-m", "bingeo", "--help"], capture_output=True, text=True, check=True)
     assert "networks" in res.stdout and "assign" in res.stdout
+    # the alert step: a recipient list was written, and member data is nowhere else (console, other
+    # outputs); the store itself holds the members, so it is not scanned
+    recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert len(recipients) > 0 and recipients["person_id"].is_unique
+    members = pd.read_csv(SAMPLES / "members.csv", sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    emails = {e for e in members["e-mail"] if "@" in e}
+    phones = {c.lstrip("'") for c in recipients["contact"] if not c.count("@")}
+    assert emails and phones
+    for f in (tmp_path / "demo").iterdir():
+        if f.name.startswith("alert_") or f.name == "bins.gpkg":
+            continue
+        data = f.read_bytes().decode("utf-8", "replace")
+        leaked = [v for v in emails | phones if v in data]
+        assert not leaked, f"{f.name} holds member data"
+    leaked = [v for v in emails | phones if v in out]
+    assert not leaked, "the demo printed member data"
 
 
 def test_coverage_command(store, tmp_path):

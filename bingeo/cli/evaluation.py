@@ -2,4 +2,393 @@
 
 from __future__ import annotations
 
-from bingeo.cli.main import cli  # noqa: F401
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bingeo.cli.main import _friendly, cli, store_option
+
+__all__: list[str] = []
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
+    if value is None:
+        return None
+    try:
+        a, b = value.split("/")
+        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
+
+
+def _bands(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give comma-separated band edges starting at 0, e.g. 0,100,200") from None
+
+
+def _filter_type(points: Any, type_field: str | None, types: tuple[str, ...]) -> tuple[Any, str | None]:
+    from bingeo.nearrepeat import select_types
+
+    return select_types(points, types, type_field=type_field)
+
+
+def _read_incidents(
+    path: str,
+    *,
+    st: Any,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    to_crs: str | None,
+) -> Any:
+    from bingeo.readers import read_points
+
+    if st is not None:
+        return read_points(
+            path, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
+        )
+    return read_points(path, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
+
+
+def _write_all_rejects(read: Any, extra: Any, output: str | None, detail: str) -> str:
+    """Write read rejects plus incidents left out later (no date) beside OUTPUT; return a sentence."""
+    import pandas as pd
+
+    from bingeo.readers import rejects_path, write_table
+
+    parts = [read.rejects]
+    if extra is not None and len(extra):
+        more = pd.DataFrame(extra).copy()
+        more["reject_detail"] = detail
+        parts.append(more)
+    n = sum(len(p) for p in parts)
+    if not n:
+        return ""
+    if output is None:
+        return f"{n:,} incidents could not be used (no location or no date); give --output to keep them in a file."
+    path = rejects_path(output)
+    write_table(pd.concat(parts, ignore_index=True), path)
+    return f"{n:,} incidents could not be used (no location or no date): {path}"
+
+
+incident_options = [
+    click.option("--incidents", required=True, type=click.Path(), help="Incidents: CSV or vector file with dates."),
+    click.option("--layer", help="Layer of a multi-layer incidents file."),
+    click.option("--crs", help="CRS of incidents that carry none (CSV), e.g. 28992, 31370, 4326."),
+    click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
+    click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
+    click.option("--date-field", help="Date column (default: the first recognised as dates), or YEAR,MONTH,DAY."),
+    click.option("--type-field", help="Column with the incident type (default: found from --type's values)."),
+    click.option("--type", "types", multiple=True, help="Incident type(s) to keep, e.g. woninginbraak (repeatable)."),
+]
+
+
+def _with(options: list[Any]) -> Any:
+    def deco(fn: Any) -> Any:
+        for opt in reversed(options):
+            fn = opt(fn)
+        return fn
+
+    return deco
+
+
+# ---------------------------------------------------------------------------------- nearrepeat
+@cli.command("nearrepeat")
+@_with(incident_options)
+@click.option(
+    "--distance-bands",
+    callback=_bands,
+    default="0,100,200,400,800",
+    show_default=True,
+    help="Distance band edges in metres, from 0 (each band includes its lower edge, excludes its upper).",
+)
+@click.option(
+    "--time-bands",
+    callback=_bands,
+    default="0,7,14,30,60",
+    show_default=True,
+    help="Time band edges in days, from 0 (calendar days; time of day ignored).",
+)
+@click.option("--permutations", type=int, default=999, show_default=True, help="Monte Carlo permutations.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the permutations (same seed, same p-values)."
+)
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option(
+    "--min-ratio",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="The suggested radius/duration also need a Knox ratio of at least this (e.g. 1.2 = 20 % raised).",
+)
+@click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
+@click.option("--to-crs", help="Reproject the incidents to this metric CRS first, e.g. 28992 (needed for lon/lat).")
+@click.option("--output", "-o", type=click.Path(), help="Write the band table: .json (all figures) or .csv.")
+@_friendly
+def nearrepeat_cmd(
+    incidents: str,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    date_field: str | None,
+    type_field: str | None,
+    types: tuple[str, ...],
+    distance_bands: list[float],
+    time_bands: list[float],
+    permutations: int,
+    seed: int,
+    alpha: float,
+    min_ratio: float,
+    store: str | None,
+    to_crs: str | None,
+    output: str | None,
+) -> None:
+    """Knox near-repeat test: how far and how long after an incident the risk nearby is raised.
+
+    Prints observed and expected pairs, Knox ratio and p-value per space-time band, and
+    the suggested alert radius and duration (the run of significant bands from the origin).
+    """
+    from bingeo.nearrepeat import NearRepeat
+    from bingeo.stores import open_store
+
+    if output and Path(output).suffix.lower() not in (".json", ".csv"):
+        raise click.BadParameter("the near-repeat output is a .json or .csv file", param_hint="--output")
+    if store:
+        with open_store(store) as st:
+            read = _read_incidents(
+                incidents, st=st, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=None
+            )
+    else:
+        read = _read_incidents(
+            incidents, st=None, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=to_crs
+        )
+    click.echo(read.summary())
+    pts, tf = _filter_type(read.points, type_field, types)
+    if tf:
+        click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
+    knox = NearRepeat(
+        distance_bands=distance_bands,
+        time_bands=time_bands,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        min_ratio=min_ratio,
+    ).fit(pts, date_field=date_field)
+    click.echo(knox.summary())
+    table = knox.table()
+    shown = table.assign(
+        expected=table["expected"].map(lambda v: f"{v:,.1f}"),
+        knox_ratio=table["knox_ratio"].map(lambda v: "undefined" if v is None else f"{v:.2f}"),
+        p_value=table["p_value"].map(lambda v: "" if v is None else f"{v:.3f}"),
+    )[["distance_band", "time_band", "observed", "expected", "knox_ratio", "p_value", "significant"]]
+    click.echo(shown.to_string(index=False))
+    note = _write_all_rejects(read, knox.rejects, output, "no date")
+    if note:
+        click.echo(note)
+    if output:
+        if Path(output).suffix.lower() == ".json":
+            Path(output).write_text(json.dumps(knox.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        else:
+            table.to_csv(output, index=False)
+        click.echo(f"written: {output}")
+
+
+# ---------------------------------------------------------------------------------- evaluate
+@cli.command("evaluate")
+@store_option
+@_with(incident_options)
+@click.option("--network", "network_id", help="The network evaluated (response area R).")
+@click.option("--all", "all_networks", is_flag=True, help="Every network with enough data, around its founding date.")
+@click.option("--before", callback=_period, metavar="FROM/TO", help="Before period, e.g. 2022-01-01/2023-01-01.")
+@click.option("--after", callback=_period, metavar="FROM/TO", help="After period, e.g. 2023-01-01/2024-01-01.")
+@click.option(
+    "--around-founding",
+    type=int,
+    metavar="MONTHS",
+    help="Before = MONTHS before the network's founding date, after = MONTHS from it (default 12 with --all).",
+)
+@click.option("--buffer", type=float, default=500.0, show_default=True, help="Width of the buffer ring B, metres.")
+@click.option("--control", type=click.Path(), help="Control area C (polygon file). Default: study area minus R and B.")
+@click.option("--study-area", type=click.Path(), help="Study area for the default control (default: incidents' hull).")
+@click.option(
+    "--min-incidents",
+    type=int,
+    default=5,
+    show_default=True,
+    help="--all: fewest incidents in a network (both periods) to evaluate it.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(),
+    help="One network: .json with the figures. --all: a table (.csv/.json); PNG charts beside it.",
+)
+@_friendly
+def evaluate_cmd(
+    store: str,
+    incidents: str,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    date_field: str | None,
+    type_field: str | None,
+    types: tuple[str, ...],
+    network_id: str | None,
+    all_networks: bool,
+    before: Any,
+    after: Any,
+    around_founding: int | None,
+    buffer: float,
+    control: str | None,
+    study_area: str | None,
+    min_incidents: int,
+    output: str | None,
+) -> None:
+    """Evaluate a network before/after: counts in it, a buffer ring and a control area, with the WDQ.
+
+    Reports the success measure, the buffer displacement measure, the weighted
+    displacement quotient (Bowers & Johnson 2003) and the total net effect, and a
+    sentence that interprets them.
+    """
+    from bingeo._errors import InputError
+    from bingeo.evaluate import around_founding as periods_around
+    from bingeo.evaluate import before_after, evaluate_networks, write_chart
+    from bingeo.readers import read_polygons
+    from bingeo.stores import open_store
+
+    if bool(network_id) == bool(all_networks):
+        raise InputError("give either --network ID or --all.")
+    with open_store(store) as st:
+        nets = st.networks(include_retired=True)
+        read = _read_incidents(incidents, st=st, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=None)
+        ctrl = read_polygons(control, target_crs=st.crs) if control else None
+        study = read_polygons(study_area, target_crs=st.crs) if study_area else None
+    click.echo(read.summary())
+    pts, tf = _filter_type(read.points, type_field, types)
+    if tf:
+        click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
+
+    if all_networks:
+        if before or after or ctrl is not None:
+            raise InputError(
+                "--all evaluates each network around its own founding date: drop --before/--after/--control."
+            )
+        months = around_founding or 12
+        ev = evaluate_networks(
+            pts,
+            nets,
+            months=months,
+            buffer=buffer,
+            min_incidents=min_incidents,
+            study_area=study,
+            date_field=date_field,
+        )
+        shown = ev.table[
+            [
+                "network_id",
+                "founded",
+                "R_before",
+                "R_after",
+                "B_before",
+                "B_after",
+                "C_before",
+                "C_after",
+                "wdq",
+                "total_net_effect",
+            ]
+        ].copy()
+        for c in ("wdq", "total_net_effect"):
+            shown[c] = shown[c].map(lambda v: "" if v is None else f"{v:+.2f}")
+        for c in ("R_before", "R_after", "B_before", "B_after", "C_before", "C_after"):
+            shown[c] = shown[c].map(lambda v: "" if v is None else f"{int(v):,}")
+        done = ev.table["evaluated"].astype(bool)
+        click.echo(
+            f"{int(done.sum())} of {len(ev.table)} networks evaluated ({months} months either side of founding)."
+        )
+        if done.any():
+            click.echo(shown[done.to_numpy()].to_string(index=False, na_rep=""))
+            for nid, res in ev.results.items():
+                click.echo(f"{nid}: {res.interpretation}")
+        skipped = ev.table[~done]
+        for row in skipped.itertuples():
+            click.echo(f"not evaluated: {row.network_id}: {row.reason}")
+        if output:
+            out = Path(output)
+            if out.suffix.lower() == ".json":
+                payload = {
+                    "networks": {nid: r.as_dict() for nid, r in ev.results.items()},
+                    "not_evaluated": {r.network_id: r.reason for r in skipped.itertuples()},
+                    "popups": ev.popups(),
+                }
+                out.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            elif out.suffix.lower() == ".csv":
+                ev.table.to_csv(out, index=False)
+            else:
+                raise click.BadParameter("the --all output is a .csv or .json table", param_hint="--output")
+            charts = []
+            for nid, res in ev.results.items():
+                safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in nid)
+                charts.append(write_chart(res, out.with_name(f"{out.stem}.{safe}.png")))
+            click.echo(f"written: {out}" + (f" and {len(charts)} charts ({out.stem}.<network>.png)" if charts else ""))
+        note = _write_all_rejects(read, None, output, "")
+        if note:
+            click.echo(note)
+        return
+
+    if around_founding:
+        if before or after:
+            raise InputError("give --around-founding MONTHS or --before/--after, not both.")
+        row = nets[nets["network_id"].astype(str) == network_id]
+        if row.empty:
+            raise InputError(f"no network {network_id!r} in {store}; see `bingeo networks list --all`.")
+        import pandas as pd
+
+        starts = [row.iloc[0].get(c) for c in ("valid_from", "founded")]
+        founded = next((v for v in starts if v is not None and not pd.isna(v)), None)
+        if founded is None:
+            raise InputError(f"network {network_id} has no founding date: give --before and --after.")
+        before, after = periods_around(str(founded)[:10], months=around_founding)
+    elif not (before and after):
+        raise InputError("give --before FROM/TO and --after FROM/TO, or --around-founding MONTHS.")
+    others = _lifetime_overlaps(nets, before[0], after[1], keep=network_id)
+    res = before_after(
+        pts,
+        others,
+        network_id=network_id,
+        before=before,
+        after=after,
+        buffer=buffer,
+        control=ctrl,
+        study_area=study,
+        date_field=date_field,
+    )
+    click.echo(res.summary())
+    note = _write_all_rejects(read, res.rejects, output, "no date")
+    if note:
+        click.echo(note)
+    if output:
+        if Path(output).suffix.lower() != ".json":
+            raise click.BadParameter("the evaluation output is a .json file", param_hint="--output")
+        Path(output).write_text(json.dumps(res.as_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        click.echo(f"written: {output}")
+
+
+def _lifetime_overlaps(nets: Any, start: dt.date, end: dt.date, *, keep: str) -> Any:
+    from bingeo.evaluate import _overlapping
+
+    ov = _overlapping(nets, start, end)
+    if keep not in set(ov["network_id"].astype(str)):
+        import pandas as pd
+
+        ov = pd.concat([ov, nets[nets["network_id"].astype(str) == keep]])
+    return ov

@@ -66,7 +66,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 store_option = click.option(
-    "--store", required=True, metavar="STORE", help="The store: a GeoPackage file such as bins.gpkg."
+    "--store", required=True, metavar="STORE",
+    help="The store: a GeoPackage file such as bins.gpkg, or a PostGIS schema "
+    "postgresql://user@host/db?schema=bingeo (password from PGPASSWORD, ~/.pgpass or a service file).",
 )
 points_options = [
     click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
@@ -264,6 +266,10 @@ def _write_rejects(result: Any, output: str) -> str | None:
     "--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet."
 )
 @click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@click.option("--in-database", "in_database", is_flag=True,
+              help="PostGIS store only: POINTS is a points table in the store's database (name or schema.name), "
+                   "--output the table to create there; runs in the database, for data larger than memory.")
+@click.option("--replace", is_flag=True, help="With --in-database: replace the output table.")
 @_with(points_options)
 @_friendly
 def assign_cmd(
@@ -271,6 +277,8 @@ def assign_cmd(
     store: str,
     output: str,
     at: dt.date | None,
+    in_database: bool,
+    replace: bool,
     layer: str | None,
     crs: str | None,
     x_field: str | None,
@@ -284,6 +292,19 @@ def assign_cmd(
     from bingeo.assign import assign
     from bingeo.readers import write_table
     from bingeo.stores import open_store
+
+    if in_database:
+        from bingeo._errors import InputError
+        from bingeo.stores import is_postgis_url
+        from bingeo.stores.postgis_assign import assign_in_database
+
+        if not is_postgis_url(store):
+            raise InputError("--in-database needs a PostGIS store (--store postgresql://...).")
+        with open_store(store) as st:
+            c = assign_in_database(st, points, output=output, at=at, replace=replace)
+        click.echo(f"{c['assigned']:,} of {c['points']:,} points lie in one of {c['networks']} networks"
+                   f"{' valid on ' + str(at) if at else ''}; written: table {output}")
+        return
 
     with open_store(store) as st:
         nets = st.networks(at=at)
@@ -691,7 +712,8 @@ def addresses_import(source: str, store: str, fields: dict[str, str], layer: str
         click.echo(res.summary())
         counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
     click.echo(f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged")
-    rej = _write_rejects(res, str(Path(store).with_name(Path(source).stem + ".csv")))
+    beside = Path(source) if "://" in store else Path(store)
+    rej = _write_rejects(res, str(beside.with_name(Path(source).stem + ".csv")))
     if rej:
         click.echo(f"rejected rows: {rej}")
 
@@ -767,12 +789,42 @@ def _mark_missing_members_left(st: Any, res: Any) -> int:
     return len(gone)
 
 
+def _alert_radius(st: Any, radius: str, incidents: str | None, incidents_crs: str | None,
+                  types: tuple[str, ...]) -> float:
+    """Return --radius in metres; 'auto' runs the Knox near-repeat test on --incidents."""
+    from bingeo._errors import InputError
+
+    if str(radius).strip().lower() != "auto":
+        try:
+            value = float(radius)
+        except ValueError:
+            raise click.BadParameter(f"{radius!r}: give metres (e.g. 500) or 'auto'.", param_hint="--radius") from None
+        return value
+    if not incidents:
+        raise InputError("--radius auto needs --incidents (past incidents with dates) for the near-repeat test.")
+    from bingeo.nearrepeat import suggest_alert
+    from bingeo.readers import read_points
+
+    inc = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent()).points
+    # significance alone makes every band count on large data; alerts need a clearly raised risk
+    advice = suggest_alert(inc, types=list(types) or None, min_ratio=1.2)
+    if advice.radius is None:
+        raise InputError(f"--radius auto: {advice.reason} Give --radius in metres.")
+    click.echo(f"--radius auto: {advice.radius:g} m, for {advice.duration:g} days ({advice.reason})")
+    return float(advice.radius)
+
+
 @cli.command("recipients")
 @store_option
 @click.option("--area", type=click.Path(), help="Alert area: GeoJSON (web map or QGIS; circles as Point + radius), GeoPackage, Shapefile or WKT.")
 @click.option("--layer", help="Layer of --area.")
 @click.option("--around", help="Centre of a circular area: X,Y.")
-@click.option("--radius", type=float, help="Radius of the circle around --around, in metres.")
+@click.option("--radius", help="Radius of the circle around --around, in metres; or 'auto': the near-repeat "
+                               "distance from a Knox test on --incidents.")
+@click.option("--incidents", type=click.Path(), help="With --radius auto: past incidents (with dates) to test.")
+@click.option("--incidents-crs", help="CRS of --incidents when it carries none (CSV), e.g. 28992.")
+@click.option("--type", "radius_types", multiple=True,
+              help="With --radius auto: only incidents of this type (repeatable), e.g. woninginbraak.")
 @click.option("--around-crs", help="CRS of --around (default: the store's; e.g. 4326 for lon,lat).")
 @click.option("--network", "network_ids", multiple=True, help="Network id(s) to alert (repeatable).")
 @click.option("--network-rule", type=click.Choice(["both", "membership", "location"]), default="both", show_default=True,
@@ -784,7 +836,8 @@ def _mark_missing_members_left(st: Any, res: Any) -> int:
 @click.option("--coordinators", is_flag=True, help="Also list the coordinators of the networks touched.")
 @click.option("--follow-up", "follow", metavar="ALERT_ID", help="The same people as an earlier alert (afloopbericht).")
 @_friendly
-def recipients_cmd(store: str, area: str | None, layer: str | None, around: str | None, radius: float | None,
+def recipients_cmd(store: str, area: str | None, layer: str | None, around: str | None, radius: str | None,
+                   incidents: str | None, incidents_crs: str | None, radius_types: tuple[str, ...],
                    around_crs: str | None, network_ids: tuple[str, ...], network_rule: str, urgency: str, output: str,
                    operator: str | None, reason: str | None, coordinators: bool, follow: str | None) -> None:
     """Select the members to alert (by area, radius or network), one channel per person, and log the selection."""
@@ -807,7 +860,8 @@ def recipients_cmd(store: str, area: str | None, layer: str | None, around: str 
                     x, y = (float(v) for v in around.split(","))
                 except ValueError:
                     raise InputError(f"--around {around!r}: give X,Y, e.g. 233500,582000 or 6.5665,53.2194 with --around-crs 4326.") from None
-                shape = area_around(x, y, radius, crs_of_xy=around_crs or st.crs, target_crs=st.crs)
+                shape = area_around(x, y, _alert_radius(st, radius, incidents, incidents_crs, radius_types),
+                                    crs_of_xy=around_crs or st.crs, target_crs=st.crs)
             alert = send_alert(st, output, area=shape, network_ids=list(network_ids), network_rule=network_rule,
                                urgency=urgency, operator=operator, reason=reason, coordinators=coordinators)
     click.echo(alert.summary())

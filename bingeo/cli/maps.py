@@ -2,4 +2,175 @@
 
 from __future__ import annotations
 
-from bingeo.cli.main import cli  # noqa: F401
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bingeo.cli.main import _date, _friendly, cli, store_option
+
+__all__: list[str] = []
+
+
+def _split_fields(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out += [f.strip() for f in v.split(",") if f.strip()]
+    return out
+
+
+_NEEDED = {"hotspots": ("rank", "uncovered"), "proposals": ("proposal_id", "households")}
+
+
+def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
+    import geopandas as gpd
+    import pyogrio
+
+    from bingeo._errors import InputError
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p.name}: file not found. Give the {what} GeoPackage written by bingeo.")
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception as exc:  # pyogrio raises its own DataSourceError family
+        raise InputError(f"{p.name}: cannot be read as a vector file ({type(exc).__name__}).") from None
+    layer = wanted if wanted in layers else (layers[0] if len(layers) == 1 else None)
+    if layer is None:
+        msg = f"{p.name}: no layer {wanted!r}; it has {', '.join(layers)}. Give the output of `bingeo {what}`."
+        raise InputError(msg)
+    frame = gpd.read_file(p, layer=layer)
+    missing = [c for c in _NEEDED[wanted] if c not in frame.columns]
+    if missing:
+        msg = (f"{p.name}: layer {layer!r} is not a {wanted} layer (no column {', '.join(missing)}). "
+               f"Give the output of `bingeo {what}`.")
+        raise InputError(msg)
+    if frame.crs is None:
+        raise InputError(f"{p.name}: layer {layer!r} has no CRS.")
+    return frame.to_crs(crs) if crs is not None and not frame.crs.equals(crs) else frame
+
+
+@cli.command("map")
+@store_option
+@click.option("--output", "-o", required=True, type=click.Path(), help="The HTML file to write.")
+@click.option("--incidents", type=click.Path(), help="Incident points (CSV or vector file): density, points.")
+@click.option("--hotspots", type=click.Path(), help="Output of `bingeo hotspots` (layer hotspots).")
+@click.option("--addresses", type=click.Path(), help="Address points, counted per network.")
+@click.option("--proposals", type=click.Path(), help="Output of `bingeo propose` (layer proposals).")
+@click.option("--fields", multiple=True, callback=_split_fields, metavar="F1,F2",
+              help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.")
+@click.option("--title", help="Map title.")
+@click.option("--radius", type=float, default=250.0, show_default=True, help="Density radius in metres.")
+@click.option("--at", callback=_date, help="Draw the networks as they were on this date (default: all).")
+@click.option("--offline", is_flag=True,
+              help="Inline all JavaScript/CSS (needs `bingeo assets fetch` once); start without a base map.")
+@click.option("--evaluation", type=click.Path(),
+              help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.")
+@click.option("--layer", help="Layer of a multi-layer incidents source.")
+@click.option("--crs", help="CRS of incident/address CSVs that carry none, e.g. 28992.")
+@click.option("--x-field", help="Incidents' x / longitude column (default: found automatically).")
+@click.option("--y-field", help="Incidents' y / latitude column (default: found automatically).")
+@_friendly
+def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None, addresses: str | None,
+            proposals: str | None, fields: list[str], title: str | None, radius: float, at: dt.date | None,
+            offline: bool, evaluation: str | None, layer: str | None, crs: str | None, x_field: str | None,
+            y_field: str | None) -> None:
+    """Write a web map (HTML, Leaflet) of the networks with incidents, hot spots, proposals and a draw tool.
+
+    Member data never reaches the map: networks show a members count only.
+    """
+    from bingeo import _webassets
+    from bingeo.readers import read_points, rejects_path, write_table
+    from bingeo.stores import open_store
+    from bingeo.webmap import save_map, web_map
+
+    out = Path(output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter("the map is an HTML file: give --output map.html", param_hint="--output")
+    if offline and _webassets.missing_assets():
+        _webassets.offline_js()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
+    popups = _read_evaluation(evaluation) if evaluation else None
+    with open_store(store) as st:
+        inc = (read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs,
+                           extent=st.extent()) if incidents else None)
+        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
+        props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
+        m = web_map(st, incidents=None if inc is None else inc.points, hotspots=hs,
+                    addresses=None if adr is None else adr.points, proposals=props, fields=fields, title=title,
+                    offline=offline, at=at, density_radius=radius, evaluation=popups)
+    for what, res in (("incidents", inc), ("addresses", adr)):
+        if res is None:
+            continue
+        for note in res.notes:
+            click.echo(f"note: {note}")
+        click.echo(res.summary())
+        if len(res.rejects):
+            rej = rejects_path(out.with_name(f"{out.stem}.{what}{out.suffix}"))
+            write_table(res.rejects, rej)
+            click.echo(f"{len(res.rejects):,} {what} rows could not be used; they are in {rej}")
+    save_map(m, out, offline=offline)
+    info = getattr(m, "_bingeo_info", {})
+    parts = [f"{info.get('networks_active', 0):,} active and {info.get('networks_retired', 0):,} retired networks"]
+    if "incidents" in info:
+        parts.append(f"{info['incidents']:,} incidents (density radius {info['density_radius_m']:g} m; popups: "
+                     f"{', '.join(info['fields']) or 'no fields'})")
+    if "hotspots" in info:
+        parts.append(f"{info['hotspots']:,} hot spots ({info['uncovered_hotspots']:,} uncovered)")
+    if "proposals" in info:
+        parts.append(f"{info['proposals']:,} proposed areas")
+    click.echo("map: " + "; ".join(parts) + ". Networks show a members count only.")
+    size = out.stat().st_size
+    click.echo(f"written: {out} ({size / 1e6:.2f} MB{', offline: all JavaScript/CSS inlined' if offline else ''})")
+
+
+def _read_evaluation(path: str) -> dict[str, Any]:
+    """Read the per-network popup summaries of a `bingeo evaluate --all` JSON output."""
+    import json
+
+    from bingeo._errors import InputError
+
+    p = Path(path)
+    try:
+        payload = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{p.name}: cannot read it as JSON ({type(exc).__name__}). Give the .json output of "
+                         "`bingeo evaluate --all --output eval.json`.") from None
+    popups = payload.get("popups") if isinstance(payload, dict) else None
+    if not isinstance(popups, dict):
+        raise InputError(f"{p.name}: no 'popups' in it. Give the .json output of `bingeo evaluate --all`.")
+    return popups
+
+
+@cli.group()
+def assets() -> None:
+    """JavaScript/CSS for offline web maps (Leaflet and plugins, from the npm registry)."""
+
+
+@assets.command("fetch")
+@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+@click.option("--force", is_flag=True, help="Download again even when the files are there.")
+@_friendly
+def assets_fetch(folder: str | None, force: bool) -> None:
+    """Download the pinned Leaflet packages from registry.npmjs.org, checking their sha512 integrity."""
+    from bingeo import _webassets
+
+    root = _webassets.fetch_assets(folder, force=force)
+    for p in _webassets.PACKAGES:
+        click.echo(f"  {p.name}@{p.version}  {p.integrity[:23]}...")
+    click.echo(f"offline web-map assets ready in {root}")
+
+
+@assets.command("status")
+@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+def assets_status(folder: str | None) -> None:
+    """Say whether the offline assets are there (exit code 1 when some are missing)."""
+    from bingeo import _webassets
+
+    root = Path(folder) if folder else _webassets.assets_dir()
+    missing = _webassets.missing_assets(root)
+    if missing:
+        click.echo(f"{len(missing)} file(s) missing in {root} (first: {missing[0]}): run `bingeo assets fetch`.")
+        raise SystemExit(1)
+    click.echo(f"all offline web-map assets are in {root}")

@@ -1,4 +1,4 @@
-"""Stores of networks (and later members, addresses, audit): GeoPackage by default."""
+"""Stores of networks, members, addresses and the audit log: GeoPackage by default, or PostGIS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 
 from bingeo.stores.base import ImportReport, Store
 
-__all__ = ["open_store", "Store", "ImportReport"]
+__all__ = ["open_store", "is_postgis_url", "copy_store", "Store", "ImportReport"]
+
+
+def is_postgis_url(location: str | os.PathLike[str]) -> bool:
+    """Whether ``location`` names a PostGIS store (``postgresql://`` or ``postgres://``)."""
+    return os.fspath(location).startswith(("postgresql://", "postgres://"))
 
 
 def open_store(location: str | os.PathLike[str], *, create: bool = False, crs: Any = None) -> Store:
@@ -16,10 +21,13 @@ def open_store(location: str | os.PathLike[str], *, create: bool = False, crs: A
     Parameters
     ----------
     location : str or path
-        A GeoPackage file (``bins.gpkg``). A ``postgresql://`` URL will select
-        the PostGIS backend once it exists.
+        A GeoPackage file (``bins.gpkg``), or a PostGIS schema
+        ``postgresql://user@host/db?schema=bingeo`` (password from ``PGPASSWORD``,
+        ``~/.pgpass`` or a service file; never printed). See
+        :class:`bingeo.stores.postgis.PostgisStore`.
     create : bool, default False
-        Create the store when it does not exist yet.
+        Create the store when it does not exist yet (in PostGIS: bingeo's tables in
+        the schema; the database must exist).
     crs : CRS-like, optional
         The CRS of a new store (fixed at creation). Ignored for an existing store.
 
@@ -28,9 +36,47 @@ def open_store(location: str | os.PathLike[str], *, create: bool = False, crs: A
     Store
     """
     text = os.fspath(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        msg = "PostGIS stores are not available yet in this version of bingeo; use a .gpkg file."
-        raise NotImplementedError(msg)
+    if is_postgis_url(text):
+        from bingeo.stores.postgis import PostgisStore
+
+        return PostgisStore(text, create=create, crs=crs)
     from bingeo.stores.gpkg import GpkgStore
 
     return GpkgStore(text, create=create, crs=crs)
+
+
+def copy_store(
+    source: str | os.PathLike[str] | Store, target: str | os.PathLike[str] | Store
+) -> dict[str, int]:
+    """Copy a whole store (networks with history, members, addresses, audit log) into a new one.
+
+    GeoPackage to PostGIS, PostGIS to GeoPackage, or the same backend. The
+    target is created with the source's CRS when it does not exist, and must be
+    empty when it does. The copy is one transaction: all or nothing.
+
+    Returns
+    -------
+    dict
+        Rows copied per table.
+
+    Examples
+    --------
+    >>> import bingeo, tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = bingeo.import_networks("data/samples/networks.gpkg", tmp / "a.gpkg",
+    ...                            id_field="bin_code", kind_field="soort")
+    >>> copied = copy_store(tmp / "a.gpkg", tmp / "b.gpkg")
+    >>> copied["networks"] > 0, copied["audit_log"]
+    (True, 0)
+    """
+    src = source if isinstance(source, Store) else open_store(source)
+    try:
+        dst = target if isinstance(target, Store) else open_store(target, create=True, crs=src.crs)
+        try:
+            return src.copy_to(dst)
+        finally:
+            if dst is not target:
+                dst.close()
+    finally:
+        if src is not source:
+            src.close()

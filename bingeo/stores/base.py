@@ -23,9 +23,18 @@ import pandas as pd
 import pyproj
 import shapely
 
-from bingeo._errors import ConflictError, InputError
+from bingeo._errors import ConflictError, InputError, StoreError
 
-__all__ = ["Store", "ImportReport", "NETWORK_FIELDS", "KINDS", "STATUSES"]
+__all__ = [
+    "Store",
+    "ImportReport",
+    "NETWORK_FIELDS",
+    "MEMBER_FIELDS",
+    "ADDRESS_FIELDS",
+    "AUDIT_FIELDS",
+    "KINDS",
+    "STATUSES",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,60 @@ NETWORK_FIELDS: list[tuple[str, str]] = [
     ("updated_at", "DATETIME"),
 ]
 NETWORK_COLUMNS = [name for name, _ in NETWORK_FIELDS]
+
+#: Columns of the ``members`` layer (besides fid, geom). Personal data: only recipient exports show them.
+MEMBER_FIELDS: list[tuple[str, str]] = [
+    ("member_id", "TEXT NOT NULL"),
+    ("person_id", "TEXT"),
+    ("name", "TEXT"),
+    ("email", "TEXT"),
+    ("phone", "TEXT"),
+    ("phone_kind", "TEXT"),
+    ("channels", "TEXT"),
+    ("consent", "BOOLEAN NOT NULL"),
+    ("consent_date", "DATE"),
+    ("role", "TEXT NOT NULL"),
+    ("networks", "TEXT"),
+    ("address_ref", "TEXT"),
+    ("located_by", "TEXT"),
+    ("status", "TEXT NOT NULL"),
+    ("left_on", "DATE"),
+    ("version", "INTEGER NOT NULL"),
+    ("updated_at", "DATETIME"),
+]
+#: Columns of the ``addresses`` layer.
+ADDRESS_FIELDS: list[tuple[str, str]] = [
+    ("address_id", "TEXT NOT NULL"),
+    ("street", "TEXT"),
+    ("house_number", "INTEGER"),
+    ("house_letter", "TEXT"),
+    ("addition", "TEXT"),
+    ("postcode", "TEXT"),
+    ("city", "TEXT"),
+    ("households", "INTEGER"),
+    ("updated_at", "DATETIME"),
+]
+#: Columns of the append-only ``audit_log`` layer (geometry: the alert area).
+AUDIT_FIELDS: list[tuple[str, str]] = [
+    ("alert_id", "TEXT NOT NULL"),
+    ("created_at", "DATETIME NOT NULL"),
+    ("action", "TEXT NOT NULL"),
+    ("parent_alert_id", "TEXT"),
+    ("operator", "TEXT"),
+    ("reason", "TEXT"),
+    ("urgency", "TEXT"),
+    ("selection", "TEXT"),
+    ("counts", "TEXT"),
+    ("member_ids", "TEXT"),
+]
+#: Every table of a store: (name, fields, key column, geometry type).
+TABLES: dict[str, tuple[list[tuple[str, str]], str, str]] = {
+    "networks": (NETWORK_FIELDS, "network_id", "MULTIPOLYGON"),
+    "network_history": (NETWORK_FIELDS, "network_id", "MULTIPOLYGON"),
+    "members": (MEMBER_FIELDS, "member_id", "POINT"),
+    "addresses": (ADDRESS_FIELDS, "address_id", "POINT"),
+    "audit_log": (AUDIT_FIELDS, "alert_id", "MULTIPOLYGON"),
+}
 _COMPARED = ["name", "kind", "municipality", "police_zone", "founded", "status", "valid_from", "valid_to", "attributes"]
 
 
@@ -79,8 +142,8 @@ class ImportReport:
         ]
         if self.not_in_source:
             parts.append(
-                f"{len(self.not_in_source)} active networks in the store are not in this source and were left as they are "
-                "(retire them with `bingeo networks retire ID --on DATE`)."
+                f"{len(self.not_in_source)} active networks in the store are not in this source and were left "
+                "as they are (retire them with `bingeo networks retire ID --on DATE`)."
             )
         if self.repairs:
             parts.append(f"{len(self.repairs)} invalid geometries were repaired with make_valid:")
@@ -104,6 +167,17 @@ def as_multipolygon(geom: shapely.Geometry) -> shapely.Geometry:
 def _today() -> dt.date:
     return dt.date.today()
 
+
+
+def plain_value(value: Any) -> Any:
+    """Return a value a database driver binds: None for missing (None, NaT, NaN), Python scalars for numpy."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
 
 def iso_date(value: Any) -> str | None:
     """Format a date or timestamp as ISO ``YYYY-MM-DD`` text (text is only stripped); None when missing."""
@@ -154,6 +228,36 @@ class Store(ABC):
     @abstractmethod
     def _sync_validity(self, handle: Any, network_id: str, valid_from: str | None, valid_to: str | None) -> None:
         """Give every history row of a network the lifetime of its current row."""
+
+    @abstractmethod
+    def _upsert_points(self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame,
+                       cols: list[str]) -> dict[str, int]:
+        """Insert or update rows of a point table by ``key``, all or nothing; counts added/updated/unchanged.
+
+        ``frame`` is in the store's CRS and holds ``cols`` (``key`` among them). A row is unchanged when
+        every column in ``cols`` and the geometry (WKB) are equal; an updated row gets ``version + 1``
+        (when the table has one) and ``updated_at``.
+        """
+
+    @abstractmethod
+    def _select_points(
+        self,
+        table: str,
+        fields: list[tuple[str, str]],
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        where: str = "",
+        params: tuple[Any, ...] = (),
+    ) -> gpd.GeoDataFrame:
+        """Rows of ``table`` (alias ``t``) whose bounding box meets ``bbox``, filtered by ``where`` (``?`` marks)."""
+
+    @abstractmethod
+    def _insert_audit(self, record: dict[str, Any], geom: shapely.Geometry | None) -> None:
+        """Insert one audit record in its own transaction; ConflictError when the alert id exists."""
+
+    @abstractmethod
+    def _copy_rows(self, handle: Any, table: str, frame: gpd.GeoDataFrame) -> None:
+        """Insert rows exactly as given (every column of the table's fields; used by store copy)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -326,6 +430,141 @@ class Store(ABC):
             self._replace_current(h, rec, old.geometry, int(old.version))
         log.info("retired network %s on %s", network_id, day)
         return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
+
+
+    # ---- members, addresses, audit ------------------------------------------------------
+    def _prepare_points(self, table: str, fields: list[tuple[str, str]], key: str,
+                        frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+        cols = [c for c, _ in fields if c not in ("version", "updated_at") and c in frame.columns]
+        if key not in cols:
+            msg = f"the {table} to store need a {key!r} column."
+            raise StoreError(msg)
+        dup = frame[key].duplicated()
+        if dup.any():
+            msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
+            raise StoreError(msg)
+        if frame.crs is not None and not frame.crs.equals(self.crs):
+            frame = frame.to_crs(self.crs)
+        dates = [c for c, decl in fields if decl.startswith("DATE ") or decl == "DATE"]
+        if any(c in cols for c in dates):
+            frame = frame.copy()
+            for c in dates:
+                if c in cols:
+                    frame[c] = [iso_date(v) for v in frame[c].astype(object)]
+        return frame, cols
+
+    def upsert_members(self, members: gpd.GeoDataFrame) -> dict[str, int]:
+        """Add or update members by ``member_id``, all or nothing; returns counts (no member data)."""
+        frame, cols = self._prepare_points("members", MEMBER_FIELDS, "member_id", members)
+        counts = self._upsert_points("members", MEMBER_FIELDS, "member_id", frame, cols)
+        log.info("members: %d added, %d updated, %d unchanged", counts["added"], counts["updated"], counts["unchanged"])
+        return counts
+
+    def members(
+        self, *, bbox: tuple[float, float, float, float] | None = None, network: str | None = None
+    ) -> gpd.GeoDataFrame:
+        """Read members: all, or those in ``bbox`` (spatial index), or those whose ``networks`` mention ``network``.
+
+        ``network`` gives a superset (ids are ';'-joined): callers test membership exactly.
+        """
+        where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
+        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox, where=where, params=params)
+        out["consent"] = out["consent"].astype(bool)
+        return out
+
+    def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
+        """Add or update address points by ``address_id``, all or nothing."""
+        frame, cols = self._prepare_points("addresses", ADDRESS_FIELDS, "address_id", addresses)
+        counts = self._upsert_points("addresses", ADDRESS_FIELDS, "address_id", frame, cols)
+        log.info("addresses: %d added, %d updated, %d unchanged", counts["added"], counts["updated"],
+                 counts["unchanged"])
+        return counts
+
+    def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """Address points (optionally within ``bbox``)."""
+        return self._select_points("addresses", ADDRESS_FIELDS, bbox=bbox)
+
+    def append_audit(
+        self,
+        *,
+        alert_id: str,
+        action: str,
+        area: shapely.Geometry | None,
+        operator: str | None = None,
+        reason: str | None = None,
+        urgency: str | None = None,
+        selection: dict[str, Any] | None = None,
+        counts: dict[str, Any] | None = None,
+        member_ids: list[str] | None = None,
+        parent_alert_id: str | None = None,
+    ) -> None:
+        """Append one record to the audit log. Records are never changed or removed.
+
+        Holds no member data beyond the selected members' ids. An alert id already
+        in the log raises :class:`bingeo.ConflictError`.
+        """
+        geom = as_multipolygon(area) if area is not None and not area.is_empty else None
+        record = {
+            "alert_id": alert_id,
+            "created_at": _now(),
+            "action": action,
+            "parent_alert_id": parent_alert_id,
+            "operator": operator,
+            "reason": reason,
+            "urgency": urgency,
+            "selection": json.dumps(selection or {}, sort_keys=True, default=str),
+            "counts": json.dumps(counts or {}, sort_keys=True, default=str),
+            "member_ids": json.dumps(sorted(member_ids or [])),
+        }
+        self._insert_audit(record, geom)
+
+    def audit(self, alert_id: str | None = None) -> gpd.GeoDataFrame:
+        """Read the audit log (or one alert's records), oldest first."""
+        where, params = ("t.alert_id = ?", (alert_id,)) if alert_id else ("", ())
+        out = self._select_points("audit_log", AUDIT_FIELDS, where=where, params=params)
+        return out.sort_values(["created_at", "alert_id"], kind="stable").reset_index(drop=True)
+
+    # ---- whole-store copy --------------------------------------------------------------
+    def read_table(self, table: str) -> gpd.GeoDataFrame:
+        """Every row of one of the store's tables (see :data:`TABLES`), in a stable order."""
+        if table not in TABLES:
+            msg = f"`table` must be one of {', '.join(TABLES)}, got {table!r}"
+            raise InputError(msg)
+        fields, key, _ = TABLES[table]
+        if table in ("networks", "network_history"):
+            gdf = self._select_networks(table)
+            order = [key, "version"]
+        else:
+            gdf = self._select_points(table, fields)
+            if table == "members":
+                gdf["consent"] = gdf["consent"].astype(bool)
+            order = ["created_at", key] if table == "audit_log" else [key]
+        return gdf.sort_values(order, kind="stable").reset_index(drop=True)
+
+    def copy_to(self, target: Store) -> dict[str, int]:
+        """Copy every table of this store into the empty store ``target``, in one transaction.
+
+        Rows keep their versions, dates, timestamps and audit records. ``target``
+        must have the same CRS and hold nothing yet. Returns the rows copied per table.
+        """
+        if not target.crs.equals(self.crs):
+            msg = (
+                f"cannot copy {self.location} (EPSG:{self.crs.to_epsg()}) into {target.location} "
+                f"(EPSG:{target.crs.to_epsg()}): a store's CRS is fixed. Create the target with the same CRS."
+            )
+            raise StoreError(msg)
+        frames = {t: self.read_table(t) for t in TABLES}
+        busy = [t for t in TABLES if len(target.read_table(t))]
+        if busy:
+            msg = f"the target store {target.location} is not empty ({', '.join(busy)}): copy into a new store."
+            raise StoreError(msg)
+        with target._write(tuple(TABLES)) as h:
+            for table, gdf in frames.items():
+                if len(gdf):
+                    target._copy_rows(h, table, gdf)
+        counts = {t: len(f) for t, f in frames.items()}
+        log.info("copied %s to %s: %s", self.location, target.location, counts)
+        return counts
 
 
 def _norm(v: Any) -> Any:

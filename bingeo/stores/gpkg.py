@@ -30,11 +30,22 @@ import shapely
 
 from bingeo import settings
 from bingeo._crs import crs_label, to_crs
-from bingeo._errors import StoreError
+from bingeo._errors import ConflictError, StoreError
 from bingeo.stores import _gpkg_format as fmt
-from bingeo.stores.base import NETWORK_COLUMNS, NETWORK_FIELDS, Store, _now, as_multipolygon
+from bingeo.stores.base import (
+    ADDRESS_FIELDS,
+    AUDIT_FIELDS,
+    MEMBER_FIELDS,
+    NETWORK_COLUMNS,
+    NETWORK_FIELDS,
+    TABLES,
+    Store,
+    _now,
+    as_multipolygon,
+    plain_value,
+)
 
-__all__ = ["GpkgStore", "SCHEMA_VERSION"]
+__all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AUDIT_FIELDS"]
 
 log = logging.getLogger(__name__)
 
@@ -75,53 +86,6 @@ def _create_networks(conn: sqlite3.Connection, srs_id: int) -> None:
         description="Earlier versions of BIN networks",
     )
     conn.execute('CREATE INDEX "network_history_network_id" ON "network_history" (network_id, version)')
-
-
-#: Columns of the ``members`` layer (besides fid, geom). Personal data: only recipient exports show them.
-MEMBER_FIELDS: list[tuple[str, str]] = [
-    ("member_id", "TEXT NOT NULL"),
-    ("person_id", "TEXT"),
-    ("name", "TEXT"),
-    ("email", "TEXT"),
-    ("phone", "TEXT"),
-    ("phone_kind", "TEXT"),
-    ("channels", "TEXT"),
-    ("consent", "BOOLEAN NOT NULL"),
-    ("consent_date", "DATE"),
-    ("role", "TEXT NOT NULL"),
-    ("networks", "TEXT"),
-    ("address_ref", "TEXT"),
-    ("located_by", "TEXT"),
-    ("status", "TEXT NOT NULL"),
-    ("left_on", "DATE"),
-    ("version", "INTEGER NOT NULL"),
-    ("updated_at", "DATETIME"),
-]
-#: Columns of the ``addresses`` layer.
-ADDRESS_FIELDS: list[tuple[str, str]] = [
-    ("address_id", "TEXT NOT NULL"),
-    ("street", "TEXT"),
-    ("house_number", "INTEGER"),
-    ("house_letter", "TEXT"),
-    ("addition", "TEXT"),
-    ("postcode", "TEXT"),
-    ("city", "TEXT"),
-    ("households", "INTEGER"),
-    ("updated_at", "DATETIME"),
-]
-#: Columns of the append-only ``audit_log`` layer (geometry: the alert area).
-AUDIT_FIELDS: list[tuple[str, str]] = [
-    ("alert_id", "TEXT NOT NULL"),
-    ("created_at", "DATETIME NOT NULL"),
-    ("action", "TEXT NOT NULL"),
-    ("parent_alert_id", "TEXT"),
-    ("operator", "TEXT"),
-    ("reason", "TEXT"),
-    ("urgency", "TEXT"),
-    ("selection", "TEXT"),
-    ("counts", "TEXT"),
-    ("member_ids", "TEXT"),
-]
 
 
 @_migration(2)
@@ -257,6 +221,11 @@ class GpkgStore(Store):
             with self._write() as conn:
                 self._apply_migrations(conn, current, int(self.crs.to_epsg()))  # type: ignore[arg-type]
 
+    @property
+    def schema_version(self) -> int:
+        """Schema version (bingeo's own numbering) of this store."""
+        return int(self._conn.execute("SELECT value FROM bingeo_meta WHERE key = 'schema_version'").fetchone()[0])
+
     # ---- primitives -----------------------------------------------------------------
     @contextmanager
     def _write(self, tables: tuple[str, ...] = ("networks", "network_history")) -> Iterator[sqlite3.Connection]:
@@ -286,7 +255,7 @@ class GpkgStore(Store):
         self, table: str, where: str = "", params: tuple[Any, ...] = (), *, handle: Any = None
     ) -> gpd.GeoDataFrame:
         cols = ", ".join(f'"{c}"' for c in NETWORK_COLUMNS)
-        rows = self._conn.execute(f'SELECT {cols}, geom FROM "{table}" {where}', params).fetchall()
+        rows = self._conn.execute(f'SELECT {cols}, geom FROM "{table}" {where} ORDER BY fid', params).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=NETWORK_COLUMNS)
         geoms = fmt.decode_many([r[-1] for r in rows])
         for c in ("version",):
@@ -326,14 +295,8 @@ class GpkgStore(Store):
 
     # ---- point tables: members, addresses ----------------------------------------------
     def _upsert_points(
-        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame
+        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
     ) -> dict[str, int]:
-        cols = [c for c, _ in fields if c not in ("version", "updated_at") and c in frame.columns]
-        if key not in cols:
-            msg = f"the {table} to store need a {key!r} column."
-            raise StoreError(msg)
-        if frame.crs is not None and not frame.crs.equals(self.crs):
-            frame = frame.to_crs(self.crs)
         versioned = any(c == "version" for c, _ in fields)
         now = _now()
         counts = {"added": 0, "updated": 0, "unchanged": 0}
@@ -364,7 +327,6 @@ class GpkgStore(Store):
                 f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates
             )
             counts["added"], counts["updated"] = len(inserts), len(updates)
-        log.info("%s: %d added, %d updated, %d unchanged", table, counts["added"], counts["updated"], counts["unchanged"])
         return counts
 
     def _select_points(
@@ -390,95 +352,50 @@ class GpkgStore(Store):
                 sql += f" AND ({where})"
         elif where:
             sql += f" WHERE {where}"
+        sql += " ORDER BY t.fid"  # insertion order, whatever the index walked: the same on every backend
         rows = self._conn.execute(sql, args + params).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
         geoms = fmt.decode_many([r[-1] for r in rows])
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
 
-    def upsert_members(self, members: gpd.GeoDataFrame) -> dict[str, int]:
-        """Add or update members by ``member_id``, all or nothing; returns counts (no member data)."""
-        return self._upsert_points("members", MEMBER_FIELDS, "member_id", members)
-
-    def members(
-        self, *, bbox: tuple[float, float, float, float] | None = None, network: str | None = None
-    ) -> gpd.GeoDataFrame:
-        """Read members: all, or those in ``bbox`` (R-tree), or those whose ``networks`` mention ``network``.
-
-        ``network`` gives a superset (ids are ';'-joined): callers test membership exactly.
-        """
-        where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
-        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox, where=where, params=params)
-        out["consent"] = out["consent"].astype(bool)
-        return out
-
-    def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
-        """Add or update address points by ``address_id``, all or nothing."""
-        return self._upsert_points("addresses", ADDRESS_FIELDS, "address_id", addresses)
-
-    def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-        """Address points (optionally within ``bbox``)."""
-        return self._select_points("addresses", ADDRESS_FIELDS, bbox=bbox)
-
-    # ---- audit log ------------------------------------------------------------------------
-    def append_audit(
-        self,
-        *,
-        alert_id: str,
-        action: str,
-        area: shapely.Geometry | None,
-        operator: str | None = None,
-        reason: str | None = None,
-        urgency: str | None = None,
-        selection: dict[str, Any] | None = None,
-        counts: dict[str, Any] | None = None,
-        member_ids: list[str] | None = None,
-        parent_alert_id: str | None = None,
-    ) -> None:
-        """Append one record to the audit log. Records are never changed or removed.
-
-        Holds no member data beyond the selected members' ids.
-        """
-        import json
-
-        geom = as_multipolygon(area) if area is not None and not area.is_empty else None
+    # ---- audit log, copy ------------------------------------------------------------------
+    def _insert_audit(self, record: dict[str, Any], geom: shapely.Geometry | None) -> None:
+        cols = [c for c, _ in AUDIT_FIELDS]
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
         with self._write(("audit_log",)) as conn:
-            conn.execute(
-                'INSERT INTO "audit_log" (geom, alert_id, created_at, action, parent_alert_id, operator, reason, '
-                "urgency, selection, counts, member_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    fmt.encode(geom, self.srs_id) if geom is not None else None,
-                    alert_id,
-                    _now(),
-                    action,
-                    parent_alert_id,
-                    operator,
-                    reason,
-                    urgency,
-                    json.dumps(selection or {}, sort_keys=True, default=str),
-                    json.dumps(counts or {}, sort_keys=True, default=str),
-                    json.dumps(sorted(member_ids or [])),
-                ),
-            )
+            try:
+                conn.execute(
+                    f'INSERT INTO "audit_log" (geom, {names}) VALUES (?, {marks})',  # noqa: S608 - fixed names
+                    (fmt.encode(geom, self.srs_id) if geom is not None else None, *(record[c] for c in cols)),
+                )
+            except sqlite3.IntegrityError as exc:
+                if "UNIQUE" not in str(exc):
+                    raise
+                msg = f"alert id {record['alert_id']!r} is already in the audit log of {self.location}."
+                raise ConflictError(msg) from None
 
-    def audit(self, alert_id: str | None = None) -> gpd.GeoDataFrame:
-        """The audit log (or one alert's records), oldest first."""
-        where, params = ("t.alert_id = ?", (alert_id,)) if alert_id else ("", ())
-        out = self._select_points("audit_log", AUDIT_FIELDS, where=where, params=params)
-        return out.sort_values("created_at", kind="stable").reset_index(drop=True)
+    def _copy_rows(self, handle: Any, table: str, frame: gpd.GeoDataFrame) -> None:
+        fields, _, _ = TABLES[table]
+        cols = [c for c, _ in fields]
+        names = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        geoms = frame.geometry.to_numpy()
+        if TABLES[table][2] == "MULTIPOLYGON":
+            geoms = [as_multipolygon(g) for g in geoms]
+        blobs = fmt.encode_many(geoms, self.srs_id)
+        rows = [
+            (blob, *(_sql(v) for v in r))
+            for blob, r in zip(blobs, frame[cols].itertuples(index=False, name=None))
+        ]
+        handle.executemany(f'INSERT INTO "{table}" (geom, {names}) VALUES (?, {marks})', rows)  # noqa: S608
 
     def close(self) -> None:
         """Close the file."""
         self._conn.close()
 
 
-def _sql(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+_sql = plain_value
 
 
 def _looks_like_sqlite(path: Path) -> bool:

@@ -1,0 +1,167 @@
+"""The alert dialog: counts per channel and per network for a drawn area, then the export with its audit entry.
+
+Only counts are shown and logged; member data goes only into the exported recipient files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import Qgis, QgsMessageLog, QgsSettings
+from qgis.gui import QgsFileWidget
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from .alert_tool import AlertArea
+from .translation import tr
+
+__all__ = ["AlertDialog"]
+
+URGENCIES = ("urgent", "normal")
+SETTINGS_STORE = "bingeo/alert/store"
+SETTINGS_OPERATOR = "bingeo/alert/operator"
+
+
+class AlertDialog(QDialog):
+    """Preview (counts) and export of the recipients of an alert area."""
+
+    def __init__(self, area: AlertArea, parent: Any = None, *, store: str | None = None) -> None:
+        super().__init__(parent)
+        self.area = area
+        self.selection: Any = None
+        self.alert: Any = None
+        self.setWindowTitle(tr("bingeo: alert recipients"))
+        settings = QgsSettings()
+
+        self.store = QgsFileWidget()
+        self.store.setFilter(tr("bingeo store (*.gpkg)"))
+        self.store.setFilePath(store or str(settings.value(SETTINGS_STORE, "") or ""))
+        self.urgency = QComboBox()
+        self.urgency.addItem(tr("urgent (SMS, else voice, else e-mail)"), "urgent")
+        self.urgency.addItem(tr("normal (e-mail, else SMS)"), "normal")
+        self.operator = QLineEdit(str(settings.value(SETTINGS_OPERATOR, "") or ""))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(tr("e.g. a case number"))
+        self.coordinators = QCheckBox(tr("Also list the coordinators of the networks touched"))
+        self.output = QgsFileWidget()
+        self.output.setStorageMode(QgsFileWidget.SaveFile)
+        self.output.setFilter(tr("CSV (*.csv)"))
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels([tr("Channel / network"), tr("Recipients")])
+
+        form = QFormLayout()
+        form.addRow(tr("Store"), self.store)
+        area_text = (tr("circle of {r:,.0f} m").format(r=area.radius) if area.kind == "circle"
+                     else tr("drawn polygon"))
+        form.addRow(tr("Area"), QLabel(area_text))
+        form.addRow(tr("Urgency"), self.urgency)
+        form.addRow(tr("Operator"), self.operator)
+        form.addRow(tr("Reason"), self.reason)
+        form.addRow("", self.coordinators)
+        form.addRow(tr("Recipient list"), self.output)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Close)
+        self.buttons.button(QDialogButtonBox.Save).setText(tr("Export"))
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        layout.addWidget(self.buttons)
+
+        self.store.fileChanged.connect(self.preview)
+        self.urgency.currentIndexChanged.connect(self.preview)
+        self.coordinators.toggled.connect(self.preview)
+        if self.store.filePath():
+            self.preview()
+
+    # ---- the work
+    def _options(self) -> dict[str, Any]:
+        return {"urgency": self.urgency.currentData(), "coordinators": self.coordinators.isChecked()}
+
+    def preview(self, *_args: Any) -> Any:
+        """Count the recipients (nothing written, nothing logged); return the Selection or None."""
+        from bingeo import BingeoError, open_store, select_recipients
+
+        path = self.store.filePath()
+        self.selection = None
+        if not path:
+            self.summary.setText(tr("Choose the store that holds the members."))
+            return None
+        try:
+            with open_store(path) as st:
+                area = self.area.to_store_crs(st.crs)
+                members = st.members(bbox=area.bounds)
+                opts = self._options()
+                self.selection = select_recipients(members, area=area, networks=st.networks(),
+                                                   urgency=opts["urgency"], coordinators=opts["coordinators"])
+        except (BingeoError, ValueError, OSError) as exc:
+            self.summary.setText(tr("Cannot count the recipients: {error}").format(error=exc))
+            return None
+        self._show_counts(self.selection)
+        return self.selection
+
+    def _show_counts(self, sel: Any) -> None:
+        rows = [("channel", c, tr("channel: {c}").format(c=c), n) for c, n in sel.per_channel.items()]
+        rows += [("network", k, tr("network: {n}").format(n=k), v) for k, v in sel.per_network.items()]
+        rows += [("excluded", k, tr("excluded: {r}").format(r=k), v) for k, v in sel.excluded.items()]
+        self.table.setRowCount(len(rows))
+        for i, (group, key, label, n) in enumerate(rows):
+            item = QTableWidgetItem(label)
+            item.setData(Qt.UserRole, (group, key))
+            self.table.setItem(i, 0, item)
+            self.table.setItem(i, 1, QTableWidgetItem(str(int(n))))
+        self.summary.setText(tr("{n} recipients").format(n=len(sel.recipients)))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Return the counts shown in the table: per channel, per network and excluded."""
+        out: dict[str, dict[str, int]] = {}
+        for i in range(self.table.rowCount()):
+            group, key = self.table.item(i, 0).data(Qt.UserRole)
+            out.setdefault(group, {})[key] = int(self.table.item(i, 1).text())
+        return out
+
+    def export(self) -> Any:
+        """Select, export and log the alert (same code path and audit entry as ``bingeo recipients``)."""
+        from bingeo import BingeoError, open_store, send_alert
+
+        operator, reason, output = self.operator.text().strip(), self.reason.text().strip(), self.output.filePath()
+        missing = [name for name, value in ((tr("operator"), operator), (tr("reason"), reason),
+                                            (tr("recipient list"), output), (tr("store"), self.store.filePath()))
+                   if not value]
+        if missing:
+            self.summary.setText(tr("Fill in: {fields}.").format(fields=", ".join(missing)))
+            return None
+        if not output.lower().endswith(".csv"):
+            output += ".csv"
+        try:
+            with open_store(self.store.filePath()) as st:
+                opts = self._options()
+                self.alert = send_alert(st, output, area=self.area.to_store_crs(st.crs), urgency=opts["urgency"],
+                                        operator=operator, reason=reason, coordinators=opts["coordinators"])
+        except (BingeoError, ValueError, OSError) as exc:
+            self.summary.setText(tr("The alert was not exported: {error}").format(error=exc))
+            QgsMessageLog.logMessage(tr("alert not exported: {error}").format(error=exc), "bingeo", Qgis.Warning)
+            return None
+        settings = QgsSettings()
+        settings.setValue(SETTINGS_STORE, self.store.filePath())
+        settings.setValue(SETTINGS_OPERATOR, operator)
+        self._show_counts(self.alert.selection)
+        n = len(self.alert.selection.recipients)
+        text = tr("Alert {id}: {n} recipients exported.").format(id=self.alert.alert_id, n=n)
+        self.summary.setText(text)
+        QgsMessageLog.logMessage(text, "bingeo", Qgis.Info)
+        return self.alert

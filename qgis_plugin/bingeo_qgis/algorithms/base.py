@@ -1,0 +1,174 @@
+"""Shared parts of the bingeo algorithms: parameters with help, layer -> frame, frame -> sink, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+)
+
+from .. import adapter
+from ..translation import tr
+
+__all__ = ["BingeoAlgorithm", "Progress"]
+
+
+class Progress:
+    """bingeo's ``progress``/``is_cancelled`` callbacks mapped to a QgsProcessingFeedback, over a span of 0-100 %."""
+
+    def __init__(self, feedback: Any, start: float = 0.0, end: float = 100.0) -> None:
+        self.feedback, self.start, self.end = feedback, start, end
+
+    def __call__(self, fraction: float) -> None:
+        """Report ``fraction`` (0-1) of this span as done."""
+        if self.feedback is not None:
+            self.feedback.setProgress(self.start + (self.end - self.start) * max(0.0, min(1.0, float(fraction))))
+
+    def is_cancelled(self) -> bool:
+        """Return True when the user cancelled."""
+        return bool(self.feedback is not None and self.feedback.isCanceled())
+
+
+class BingeoAlgorithm(QgsProcessingAlgorithm):
+    """Base class: a thin adapter from Processing parameters to one bingeo function."""
+
+    NAME = ""
+    TITLE = ""
+    GROUP = "analysis"
+    DESCRIPTION = ""
+    GROUPS = {"networks": "Networks", "analysis": "Analysis", "alerts": "Alerts", "maps": "Maps"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._help: list[tuple[str, str]] = []
+
+    # ---- identity
+    def name(self) -> str:  # noqa: D102
+        return self.NAME
+
+    def displayName(self) -> str:  # noqa: D102, N802
+        return tr(self.TITLE)
+
+    def group(self) -> str:  # noqa: D102
+        return tr(self.GROUPS[self.GROUP])
+
+    def groupId(self) -> str:  # noqa: D102, N802
+        return self.GROUP
+
+    def createInstance(self) -> BingeoAlgorithm:  # noqa: D102, N802
+        return type(self)()
+
+    def tr(self, text: str) -> str:  # noqa: D102
+        return tr(text)
+
+    def shortHelpString(self) -> str:  # noqa: D102, N802
+        lines = [tr(self.DESCRIPTION), ""]
+        lines += [f"<b>{label}</b>: {text}" for label, text in self._help]
+        return "<br>".join(lines)
+
+    # ---- parameters
+    def add(self, param: Any, help_text: str, *, advanced: bool = False) -> Any:
+        """Add a parameter with its help (tooltip in the dialog, and a line of the help panel)."""
+        text = tr(help_text)
+        param.setHelp(text)
+        if advanced:
+            param.setFlags(param.flags() | param.FlagAdvanced)
+        self.addParameter(param)
+        self._help.append((param.description(), text))
+        return param
+
+    def add_layer(self, name: str, label: str, types: list[int], help_text: str, *, optional: bool = False) -> Any:
+        """Add a vector layer input (any provider and CRS; 'selected features only' is offered by the dialog)."""
+        return self.add(QgsProcessingParameterFeatureSource(name, tr(label), types, optional=optional), help_text)
+
+    def add_networks(self, help_text: str = "", *, optional: bool = False) -> None:
+        """Add the NETWORKS polygon layer and its NETWORK_ID field."""
+        self.add_layer("NETWORKS", "Networks", [QgsProcessing.TypeVectorPolygon],
+                       help_text or "Network boundaries (polygons): the store's networks layer, or any polygon layer "
+                       "with an id column. Only the features given are used (e.g. only the selected ones).",
+                       optional=optional)
+        self.add(QgsProcessingParameterField("NETWORK_ID_FIELD", tr("Network id field"), None, "NETWORKS",
+                                             optional=True),
+                 "Column with the network id. Default: network_id, or found automatically "
+                 "(bin_code, code, id, ...).", advanced=True)
+
+    # ---- inputs
+    def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
+        """Return the layer parameter ``name`` (selected features when asked) as a GeoDataFrame in its own CRS."""
+        source = self.parameterAsSource(parameters, name, context)
+        if source is None:
+            if optional:
+                return None
+            raise QgsProcessingException(self.invalidSourceError(parameters, name))
+        frame = adapter.frame_from_source(source, feedback=feedback)
+        missing = int((frame.geometry.isna() | frame.geometry.is_empty).sum())
+        if missing:
+            text = tr("{n} features of '{layer}' have no geometry: they are kept, but match nothing.")
+            feedback.pushInfo(text.format(n=missing, layer=self.parameterDefinition(name).description()))
+        return frame
+
+    def networks(self, parameters: dict, context: Any, feedback: Any, *, optional: bool = False) -> Any:
+        """Return the networks layer as bingeo's networks frame (``network_id``, ``name``, ``kind``)."""
+        from bingeo.registry import networks_from_frame
+
+        frame = self.frame(parameters, "NETWORKS", context, feedback, optional=optional)
+        if frame is None:
+            return None
+        id_field = self.parameterAsString(parameters, "NETWORK_ID_FIELD", context) or None
+        if "network_id" in frame.columns and id_field in (None, "network_id"):
+            return frame
+        nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
+        for note in notes:
+            feedback.pushInfo(note)
+        return nets
+
+    @staticmethod
+    def to_crs(frame: Any, crs: Any) -> Any:
+        """``frame`` reprojected to ``crs`` (unchanged when already there)."""
+        if frame is None or crs is None or frame.crs is None or frame.crs == crs:
+            return frame
+        return frame.to_crs(crs)
+
+    # ---- outputs
+    def sink(self, parameters: dict, name: str, context: Any, frame: Any, feedback: Any, *,
+             style: str | None = None) -> str:
+        """Write ``frame`` to the sink parameter ``name`` (styled with ``styles.STYLES[style]``); return its id."""
+        fields = adapter.fields_for(frame)
+        crs = adapter.crs_to_qgis(getattr(frame, "crs", None)) if adapter._geometry_name(frame) else None
+        sink, dest = self.parameterAsSink(parameters, name, context, fields, adapter.wkb_type_for(frame),
+                                          crs if crs is not None else adapter.crs_to_qgis(None))
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, name))
+        adapter.write_frame(frame, sink, fields, feedback=feedback)
+        if style is not None:
+            from ..styles import attach_style
+
+            attach_style(context, dest, style)
+        return dest
+
+    # ---- running
+    def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102, N802
+        from bingeo import BingeoError
+
+        try:
+            return self.process(parameters, context, feedback)
+        except QgsProcessingException:
+            raise
+        except (BingeoError, ValueError, TypeError, OSError) as exc:
+            raise QgsProcessingException(f"{type(exc).__name__}: {exc}") from exc
+
+    def process(self, parameters: dict, context: Any, feedback: Any) -> dict:
+        """Read the parameters, call one bingeo function, write the outputs."""
+        raise NotImplementedError
+
+    def check(self, feedback: Any, progress: float | None = None) -> None:
+        """Stop when the user cancelled; report progress."""
+        if feedback.isCanceled():
+            raise QgsProcessingException(tr("Cancelled."))
+        if progress is not None:
+            feedback.setProgress(progress)

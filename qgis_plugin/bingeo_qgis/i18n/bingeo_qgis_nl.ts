@@ -1,0 +1,923 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="nl_NL">
+  <context>
+    <name>bingeo</name>
+    <message>
+      <source>bingeo: alert recipients</source>
+      <translation>bingeo: ontvangers van een alert</translation>
+    </message>
+    <message>
+      <source>bingeo store (*.gpkg)</source>
+      <translation>bingeo-opslag (*.gpkg)</translation>
+    </message>
+    <message>
+      <source>urgent (SMS, else voice, else e-mail)</source>
+      <translation>urgent (sms, anders spraakbericht, anders e-mail)</translation>
+    </message>
+    <message>
+      <source>normal (e-mail, else SMS)</source>
+      <translation>normaal (e-mail, anders sms)</translation>
+    </message>
+    <message>
+      <source>e.g. a case number</source>
+      <translation>bijv. een zaak- of PV-nummer</translation>
+    </message>
+    <message>
+      <source>Also list the coordinators of the networks touched</source>
+      <translation>Ook de coördinatoren van de betrokken netwerken opnemen</translation>
+    </message>
+    <message>
+      <source>CSV (*.csv)</source>
+      <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+      <source>Store</source>
+      <translation>Opslag</translation>
+    </message>
+    <message>
+      <source>drawn polygon</source>
+      <translation>getekende veelhoek</translation>
+    </message>
+    <message>
+      <source>Area</source>
+      <translation>Gebied</translation>
+    </message>
+    <message>
+      <source>Urgency</source>
+      <translation>Urgentie</translation>
+    </message>
+    <message>
+      <source>Operator</source>
+      <translation>Behandelaar</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>Reden</translation>
+    </message>
+    <message>
+      <source>Recipient list</source>
+      <translation>Ontvangerslijst</translation>
+    </message>
+    <message>
+      <source>Export</source>
+      <translation>Exporteren</translation>
+    </message>
+    <message>
+      <source>Channel / network</source>
+      <translation>Kanaal / netwerk</translation>
+    </message>
+    <message>
+      <source>Recipients</source>
+      <translation>Ontvangers</translation>
+    </message>
+    <message>
+      <source>Choose the store that holds the members.</source>
+      <translation>Kies de opslag met de leden.</translation>
+    </message>
+    <message>
+      <source>Alert {id}: {n} recipients exported.</source>
+      <translation>Alert {id}: {n} ontvangers geëxporteerd.</translation>
+    </message>
+    <message>
+      <source>circle of {r:,.0f} m</source>
+      <translation>cirkel van {r:,.0f} m</translation>
+    </message>
+    <message>
+      <source>{n} recipients</source>
+      <translation>{n} ontvangers</translation>
+    </message>
+    <message>
+      <source>channel: {c}</source>
+      <translation>kanaal: {c}</translation>
+    </message>
+    <message>
+      <source>network: {n}</source>
+      <translation>netwerk: {n}</translation>
+    </message>
+    <message>
+      <source>excluded: {r}</source>
+      <translation>uitgesloten: {r}</translation>
+    </message>
+    <message>
+      <source>operator</source>
+      <translation>behandelaar</translation>
+    </message>
+    <message>
+      <source>reason</source>
+      <translation>reden</translation>
+    </message>
+    <message>
+      <source>recipient list</source>
+      <translation>ontvangerslijst</translation>
+    </message>
+    <message>
+      <source>store</source>
+      <translation>opslag</translation>
+    </message>
+    <message>
+      <source>Fill in: {fields}.</source>
+      <translation>Vul in: {fields}.</translation>
+    </message>
+    <message>
+      <source>Cannot count the recipients: {error}</source>
+      <translation>De ontvangers kunnen niet geteld worden: {error}</translation>
+    </message>
+    <message>
+      <source>The alert was not exported: {error}</source>
+      <translation>Het alert is niet geëxporteerd: {error}</translation>
+    </message>
+    <message>
+      <source>alert not exported: {error}</source>
+      <translation>alert niet geëxporteerd: {error}</translation>
+    </message>
+    <message>
+      <source>Assign points to networks</source>
+      <translation>Punten aan netwerken toewijzen</translation>
+    </message>
+    <message>
+      <source>Adds network_id, network_name (the most specific network covering each point: the smallest when networks overlap) and network_ids (all covering networks) to every point. A point on a boundary belongs to the network.</source>
+      <translation>Voegt aan elk punt network_id en network_name toe (het meest specifieke netwerk dat het punt bevat: het kleinste als netwerken overlappen) en network_ids (alle netwerken die het bevatten). Een punt op een grens hoort bij het netwerk.</translation>
+    </message>
+    <message>
+      <source>Points</source>
+      <translation>Punten</translation>
+    </message>
+    <message>
+      <source>Incidents or addresses (points, any CRS): every feature is kept with all its fields.</source>
+      <translation>Incidenten of adressen (punten, elk CRS): elk object blijft behouden met al zijn velden.</translation>
+    </message>
+    <message>
+      <source>Use only the networks valid on this date (needs valid_from/valid_to, as in a store).</source>
+      <translation>Alleen de netwerken die op deze datum geldig waren (vereist valid_from/valid_to, zoals in een opslag).</translation>
+    </message>
+    <message>
+      <source>The points with network_id, network_name and network_ids.</source>
+      <translation>De punten met network_id, network_name en network_ids.</translation>
+    </message>
+    <message>
+      <source>Networks valid on (YYYY-MM-DD)</source>
+      <translation>Netwerken geldig op (JJJJ-MM-DD)</translation>
+    </message>
+    <message>
+      <source>Assigned points</source>
+      <translation>Toegewezen punten</translation>
+    </message>
+    <message>
+      <source>Networks</source>
+      <translation>Netwerken</translation>
+    </message>
+    <message>
+      <source>Analysis</source>
+      <translation>Analyse</translation>
+    </message>
+    <message>
+      <source>Alerts</source>
+      <translation>Alerts</translation>
+    </message>
+    <message>
+      <source>Maps</source>
+      <translation>Kaarten</translation>
+    </message>
+    <message>
+      <source>Column with the network id. Default: network_id, or found automatically (bin_code, code, id, ...).</source>
+      <translation>Kolom met de netwerk-id. Standaard: network_id, of automatisch gevonden (bin_code, code, id, ...).</translation>
+    </message>
+    <message>
+      <source>Network id field</source>
+      <translation>Veld met netwerk-id</translation>
+    </message>
+    <message>
+      <source>the networks layer</source>
+      <translation>de netwerkenlaag</translation>
+    </message>
+    <message>
+      <source>Cancelled.</source>
+      <translation>Geannuleerd.</translation>
+    </message>
+    <message>
+      <source>Count incidents per network</source>
+      <translation>Incidenten per netwerk tellen</translation>
+    </message>
+    <message>
+      <source>Counts incidents per network (an incident in overlapping networks counts for each), optionally per period and type, with addresses, households and the rate per 1,000 addresses. Incidents outside every network are counted on a row with an empty network_id.</source>
+      <translation>Telt incidenten per netwerk (een incident in overlappende netwerken telt voor elk ervan), eventueel per periode en soort, met adressen, huishoudens en het aantal per 1.000 adressen. Incidenten buiten alle netwerken worden geteld op een rij met een lege network_id.</translation>
+    </message>
+    <message>
+      <source>Incidents</source>
+      <translation>Incidenten</translation>
+    </message>
+    <message>
+      <source>Incident points (any CRS).</source>
+      <translation>Incidentpunten (elk CRS).</translation>
+    </message>
+    <message>
+      <source>Count per month, quarter or year (needs a date field).</source>
+      <translation>Tellen per maand, kwartaal of jaar (vereist een datumveld).</translation>
+    </message>
+    <message>
+      <source>Date of the incident (default: the first date/time field).</source>
+      <translation>Datum van het incident (standaard: het eerste datum/tijd-veld).</translation>
+    </message>
+    <message>
+      <source>Incident type (burglary, theft from vehicle...), to count per type.</source>
+      <translation>Soort incident (woninginbraak, diefstal uit auto...), om per soort te tellen.</translation>
+    </message>
+    <message>
+      <source>Addresses</source>
+      <translation>Adressen</translation>
+    </message>
+    <message>
+      <source>Address points: adds addresses, households and the rate per 1,000 addresses.</source>
+      <translation>Adrespunten: voegt adressen, huishoudens en het aantal per 1.000 adressen toe.</translation>
+    </message>
+    <message>
+      <source>A table: network_id, network_name, kind, [period], [type], incidents, [addresses, households, rate_per_1000_addresses].</source>
+      <translation>Een tabel: network_id, network_name, kind, [period], [type], incidents, [addresses, households, rate_per_1000_addresses].</translation>
+    </message>
+    <message>
+      <source>Count per period</source>
+      <translation>Tellen per periode</translation>
+    </message>
+    <message>
+      <source>Date field</source>
+      <translation>Datumveld</translation>
+    </message>
+    <message>
+      <source>Type field</source>
+      <translation>Veld met soort</translation>
+    </message>
+    <message>
+      <source>Incident counts</source>
+      <translation>Aantallen incidenten</translation>
+    </message>
+    <message>
+      <source>(no period)</source>
+      <translation>(geen periode)</translation>
+    </message>
+    <message>
+      <source>month</source>
+      <translation>maand</translation>
+    </message>
+    <message>
+      <source>quarter</source>
+      <translation>kwartaal</translation>
+    </message>
+    <message>
+      <source>year</source>
+      <translation>jaar</translation>
+    </message>
+    <message>
+      <source>Coverage of addresses</source>
+      <translation>Dekking van adressen</translation>
+    </message>
+    <message>
+      <source>How many addresses and households each network reaches, which addresses two networks share, and (with a grouping) the covered share per municipality or police zone.</source>
+      <translation>Hoeveel adressen en huishoudens elk netwerk bereikt, welke adressen twee netwerken delen en (met een groepering) het gedekte aandeel per gemeente of politiezone.</translation>
+    </message>
+    <message>
+      <source>Address points (any CRS); a households field (huishoudens, households) is used when present.</source>
+      <translation>Adrespunten (elk CRS); een veld met huishoudens (huishoudens, households) wordt gebruikt als het er is.</translation>
+    </message>
+    <message>
+      <source>Covered share per area: an address field, or 'municipality' / 'police_zone'.</source>
+      <translation>Gedekt aandeel per gebied: een adresveld, of 'municipality' / 'police_zone'.</translation>
+    </message>
+    <message>
+      <source>Households per address (default: huishoudens/households; else 1).</source>
+      <translation>Huishoudens per adres (standaard: huishoudens/households; anders 1).</translation>
+    </message>
+    <message>
+      <source>Per network: addresses, households, exclusive_addresses, shared_addresses.</source>
+      <translation>Per netwerk: addresses, households, exclusive_addresses, shared_addresses.</translation>
+    </message>
+    <message>
+      <source>Per pair of networks sharing addresses: shared_addresses, shared_households.</source>
+      <translation>Per paar netwerken met gedeelde adressen: shared_addresses, shared_households.</translation>
+    </message>
+    <message>
+      <source>Per area (with Group by): addresses, covered_addresses, covered_share, households...</source>
+      <translation>Per gebied (met Groeperen op): addresses, covered_addresses, covered_share, households...</translation>
+    </message>
+    <message>
+      <source>Group by</source>
+      <translation>Groeperen op</translation>
+    </message>
+    <message>
+      <source>Households field</source>
+      <translation>Veld met huishoudens</translation>
+    </message>
+    <message>
+      <source>Coverage per network</source>
+      <translation>Dekking per netwerk</translation>
+    </message>
+    <message>
+      <source>Shared addresses</source>
+      <translation>Gedeelde adressen</translation>
+    </message>
+    <message>
+      <source>Coverage per area</source>
+      <translation>Dekking per gebied</translation>
+    </message>
+    <message>
+      <source>Covered share of addresses</source>
+      <translation>Gedekt aandeel van de adressen</translation>
+    </message>
+    <message>
+      <source>Kernel density (heat map)</source>
+      <translation>Kerndichtheid (heatmap)</translation>
+    </message>
+    <message>
+      <source>Kernel density of points on the same grid and with the same values as QGIS's Heatmap (Kernel Density Estimation), computed much faster; optionally density bands as polygons.</source>
+      <translation>Kerndichtheid van punten op hetzelfde raster en met dezelfde waarden als de Heatmap (Kernel Density Estimation) van QGIS, veel sneller berekend; eventueel dichtheidsklassen als polygonen.</translation>
+    </message>
+    <message>
+      <source>Points in a projected CRS in metres (reproject them first otherwise).</source>
+      <translation>Punten in een geprojecteerd CRS in meters (herprojecteer ze anders eerst).</translation>
+    </message>
+    <message>
+      <source>Kernel radius (bandwidth) in metres.</source>
+      <translation>Straal van de kern (bandbreedte) in meters.</translation>
+    </message>
+    <message>
+      <source>Pixel size in metres (at most twice the radius).</source>
+      <translation>Pixelgrootte in meters (hoogstens tweemaal de straal).</translation>
+    </message>
+    <message>
+      <source>Kernel shape, as in QGIS's heat map.</source>
+      <translation>Vorm van de kern, zoals in de heatmap van QGIS.</translation>
+    </message>
+    <message>
+      <source>Raw kernel values (1 at a point with weight 1) or scaled by QGIS's normalising constant.</source>
+      <translation>Ruwe kernwaarden (1 op een punt met gewicht 1) of geschaald met de normalisatieconstante van QGIS.</translation>
+    </message>
+    <message>
+      <source>Kernel value at the radius, triangular kernel only.</source>
+      <translation>Kernwaarde op de straal, alleen voor de driehoekige kern.</translation>
+    </message>
+    <message>
+      <source>Numeric field weighting each point.</source>
+      <translation>Numeriek veld met het gewicht van elk punt.</translation>
+    </message>
+    <message>
+      <source>The density raster (GeoTIFF); cells no kernel reaches are nodata.</source>
+      <translation>Het dichtheidsraster (GeoTIFF); cellen die geen kern bereikt zijn nodata.</translation>
+    </message>
+    <message>
+      <source>Five density bands (equal intervals) as polygons.</source>
+      <translation>Vijf dichtheidsklassen (gelijke intervallen) als polygonen.</translation>
+    </message>
+    <message>
+      <source>Radius</source>
+      <translation>Straal</translation>
+    </message>
+    <message>
+      <source>Pixel size</source>
+      <translation>Pixelgrootte</translation>
+    </message>
+    <message>
+      <source>Kernel shape</source>
+      <translation>Vorm van de kern</translation>
+    </message>
+    <message>
+      <source>Output value scaling</source>
+      <translation>Schaling van de uitvoerwaarden</translation>
+    </message>
+    <message>
+      <source>Decay ratio (triangular kernel)</source>
+      <translation>Vervalverhouding (driehoekige kern)</translation>
+    </message>
+    <message>
+      <source>Weight field</source>
+      <translation>Gewichtsveld</translation>
+    </message>
+    <message>
+      <source>Density</source>
+      <translation>Dichtheid</translation>
+    </message>
+    <message>
+      <source>Density bands</source>
+      <translation>Dichtheidsklassen</translation>
+    </message>
+    <message>
+      <source>raw</source>
+      <translation>ruw</translation>
+    </message>
+    <message>
+      <source>scaled</source>
+      <translation>geschaald</translation>
+    </message>
+    <message>
+      <source>Hot spots (Gi*) and their coverage</source>
+      <translation>Hotspots (Gi*) en hun dekking</translation>
+    </message>
+    <message>
+      <source>Counts incidents on a square grid, computes Getis-Ord Gi* per cell with a Benjamini-Hochberg false discovery rate, joins hot cells into hot spots and ranks them: hot spots that no network covers first.</source>
+      <translation>Telt incidenten op een vierkant raster, berekent Getis-Ord Gi* per cel met een Benjamini-Hochberg false discovery rate, voegt hete cellen samen tot hotspots en rangschikt ze: hotspots die door geen netwerk gedekt worden eerst.</translation>
+    </message>
+    <message>
+      <source>Incident points; analysed in the networks' CRS when networks are given, else in their own (which must be projected, in metres).</source>
+      <translation>Incidentpunten; geanalyseerd in het CRS van de netwerken als die gegeven zijn, anders in hun eigen CRS (dat geprojecteerd moet zijn, in meters).</translation>
+    </message>
+    <message>
+      <source>Address points: adds the number of addresses per hot spot.</source>
+      <translation>Adrespunten: voegt het aantal adressen per hotspot toe.</translation>
+    </message>
+    <message>
+      <source>Study area</source>
+      <translation>Studiegebied</translation>
+    </message>
+    <message>
+      <source>Polygons of the area analysed (cells whose centre lies in it). Default: the incidents' extent.</source>
+      <translation>Polygonen van het onderzochte gebied (cellen waarvan het middelpunt erin ligt). Standaard: de omvang van de incidenten.</translation>
+    </message>
+    <message>
+      <source>Side of a grid cell in CRS units (metres). 0: chosen from the data (the rule is reported).</source>
+      <translation>Zijde van een rastercel in CRS-eenheden (meters). 0: gekozen uit de gegevens (de regel wordt gemeld).</translation>
+    </message>
+    <message>
+      <source>Gi* neighbourhood: the cell and N rings of cells around it (1 = 3 x 3).</source>
+      <translation>Gi*-buurt: de cel en N ringen van cellen eromheen (1 = 3 x 3).</translation>
+    </message>
+    <message>
+      <source>Gi* neighbourhood as a distance band in metres instead of rings (0: use rings).</source>
+      <translation>Gi*-buurt als afstandsband in meters in plaats van ringen (0: ringen gebruiken).</translation>
+    </message>
+    <message>
+      <source>Significance level (false discovery rate with FDR), default 0.05.</source>
+      <translation>Significantieniveau (false discovery rate met FDR), standaard 0,05.</translation>
+    </message>
+    <message>
+      <source>Correct the p-values over all cells for multiple testing (recommended).</source>
+      <translation>De p-waarden over alle cellen corrigeren voor meervoudig toetsen (aanbevolen).</translation>
+    </message>
+    <message>
+      <source>A hot spot is uncovered when less than this share of its incidents lies in a network.</source>
+      <translation>Een hotspot is ongedekt als minder dan dit aandeel van zijn incidenten in een netwerk ligt.</translation>
+    </message>
+    <message>
+      <source>Incident type field, to keep only some types.</source>
+      <translation>Veld met de soort incident, om alleen sommige soorten te houden.</translation>
+    </message>
+    <message>
+      <source>Incident types to keep (exact text), e.g. woninginbraak.</source>
+      <translation>Te houden soorten incidenten (exacte tekst), bijv. woninginbraak.</translation>
+    </message>
+    <message>
+      <source>Keep incidents from this date (included).</source>
+      <translation>Incidenten vanaf deze datum houden (inclusief).</translation>
+    </message>
+    <message>
+      <source>Keep incidents before this date (excluded).</source>
+      <translation>Incidenten vóór deze datum houden (exclusief).</translation>
+    </message>
+    <message>
+      <source>One square per cell: row, col, count, gi_z, gi_p, hot, cold.</source>
+      <translation>Eén vierkant per cel: row, col, count, gi_z, gi_p, hot, cold.</translation>
+    </message>
+    <message>
+      <source>Hot spots ranked (uncovered first): incidents, area_m2, max_z, covered_share, network_ids.</source>
+      <translation>Hotspots gerangschikt (ongedekt eerst): incidents, area_m2, max_z, covered_share, network_ids.</translation>
+    </message>
+    <message>
+      <source>Cell size</source>
+      <translation>Celgrootte</translation>
+    </message>
+    <message>
+      <source>Neighbourhood rings</source>
+      <translation>Buurtringen</translation>
+    </message>
+    <message>
+      <source>Neighbourhood distance</source>
+      <translation>Buurtafstand</translation>
+    </message>
+    <message>
+      <source>Significance level</source>
+      <translation>Significantieniveau</translation>
+    </message>
+    <message>
+      <source>Benjamini-Hochberg correction</source>
+      <translation>Benjamini-Hochberg-correctie</translation>
+    </message>
+    <message>
+      <source>Minimum covered share</source>
+      <translation>Minimaal gedekt aandeel</translation>
+    </message>
+    <message>
+      <source>Types to keep (comma separated)</source>
+      <translation>Te houden soorten (gescheiden door komma’s)</translation>
+    </message>
+    <message>
+      <source>From (YYYY-MM-DD, included)</source>
+      <translation>Vanaf (JJJJ-MM-DD, inclusief)</translation>
+    </message>
+    <message>
+      <source>To (YYYY-MM-DD, excluded)</source>
+      <translation>Tot (JJJJ-MM-DD, exclusief)</translation>
+    </message>
+    <message>
+      <source>Gi* cells</source>
+      <translation>Gi*-cellen</translation>
+    </message>
+    <message>
+      <source>Hot spots</source>
+      <translation>Hotspots</translation>
+    </message>
+    <message>
+      <source>Hot spots found</source>
+      <translation>Gevonden hotspots</translation>
+    </message>
+    <message>
+      <source>Import networks into a store</source>
+      <translation>Netwerken in een opslag importeren</translation>
+    </message>
+    <message>
+      <source>Adds the polygons of a layer to a bingeo store (a GeoPackage, created when it does not exist) as networks. Re-importing the same ids updates them; earlier versions are kept as history.</source>
+      <translation>Voegt de polygonen van een laag als netwerken toe aan een bingeo-opslag (een GeoPackage, aangemaakt als die nog niet bestaat). Opnieuw importeren van dezelfde id’s werkt ze bij; eerdere versies blijven bewaard als geschiedenis.</translation>
+    </message>
+    <message>
+      <source>Network boundaries</source>
+      <translation>Netwerkgrenzen</translation>
+    </message>
+    <message>
+      <source>Polygons of the networks (any CRS); several features with one id become one network.</source>
+      <translation>Polygonen van de netwerken (elk CRS); meerdere objecten met één id worden één netwerk.</translation>
+    </message>
+    <message>
+      <source>The store: a GeoPackage file. An existing store is updated, never overwritten.</source>
+      <translation>De opslag: een GeoPackage-bestand. Een bestaande opslag wordt bijgewerkt, nooit overschreven.</translation>
+    </message>
+    <message>
+      <source>Column with the stable network id (default: found automatically).</source>
+      <translation>Kolom met de vaste netwerk-id (standaard: automatisch gevonden).</translation>
+    </message>
+    <message>
+      <source>Column with the network name (default: found automatically).</source>
+      <translation>Kolom met de netwerknaam (standaard: automatisch gevonden).</translation>
+    </message>
+    <message>
+      <source>One kind for every network: BIN, Z-BIN (shops) or WhatsApp group.</source>
+      <translation>Eén soort voor alle netwerken: BIN, Z-BIN (winkels) of WhatsApp-groep.</translation>
+    </message>
+    <message>
+      <source>Column with the kind (bin, zbin, whatsapp; Dutch names understood).</source>
+      <translation>Kolom met de soort (bin, zbin, whatsapp; Nederlandse namen worden herkend).</translation>
+    </message>
+    <message>
+      <source>Date from which changed boundaries apply (default today).</source>
+      <translation>Datum vanaf wanneer gewijzigde grenzen gelden (standaard vandaag).</translation>
+    </message>
+    <message>
+      <source>CRS of a NEW store (default: the layer's). An existing store keeps its CRS.</source>
+      <translation>CRS van een NIEUWE opslag (standaard: dat van de laag). Een bestaande opslag houdt haar CRS.</translation>
+    </message>
+    <message>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <source>Id field</source>
+      <translation>Id-veld</translation>
+    </message>
+    <message>
+      <source>Name field</source>
+      <translation>Naamveld</translation>
+    </message>
+    <message>
+      <source>Kind for all networks</source>
+      <translation>Soort voor alle netwerken</translation>
+    </message>
+    <message>
+      <source>Kind field</source>
+      <translation>Veld met soort</translation>
+    </message>
+    <message>
+      <source>Effective date (YYYY-MM-DD)</source>
+      <translation>Ingangsdatum (JJJJ-MM-DD)</translation>
+    </message>
+    <message>
+      <source>CRS of a new store</source>
+      <translation>CRS van een nieuwe opslag</translation>
+    </message>
+    <message>
+      <source>Networks in the store</source>
+      <translation>Netwerken in de opslag</translation>
+    </message>
+    <message>
+      <source>Networks added</source>
+      <translation>Toegevoegde netwerken</translation>
+    </message>
+    <message>
+      <source>Networks updated</source>
+      <translation>Bijgewerkte netwerken</translation>
+    </message>
+    <message>
+      <source>Networks unchanged</source>
+      <translation>Ongewijzigde netwerken</translation>
+    </message>
+    <message>
+      <source>(from the kind field)</source>
+      <translation>(uit het veld met soort)</translation>
+    </message>
+    <message>
+      <source>Propose new network areas</source>
+      <translation>Nieuwe netwerkgebieden voorstellen</translation>
+    </message>
+    <message>
+      <source>Around each hot spot that no network covers, adds whole stretches of street nearest first until the households reach the minimum without passing the maximum, and draws a compact boundary that never overlaps an existing network or another proposal.</source>
+      <translation>Voegt rond elke hotspot die door geen netwerk gedekt wordt hele straatdelen toe, dichtstbijzijnde eerst, tot de huishoudens het minimum bereiken zonder het maximum te overschrijden, en tekent een compacte grens die nooit een bestaand netwerk of een ander voorstel overlapt.</translation>
+    </message>
+    <message>
+      <source>Hot-spot polygons, e.g. the Hot spots output of bingeo's hot spot algorithm.</source>
+      <translation>Hotspotpolygonen, bijv. de uitvoer Hotspots van het hotspotalgoritme van bingeo.</translation>
+    </message>
+    <message>
+      <source>Address points with a street name field and optionally households.</source>
+      <translation>Adrespunten met een veld met de straatnaam en eventueel huishoudens.</translation>
+    </message>
+    <message>
+      <source>Existing networks: every polygon given is kept out of every proposal.</source>
+      <translation>Bestaande netwerken: elk gegeven polygoon blijft buiten elk voorstel.</translation>
+    </message>
+    <message>
+      <source>Incident points: adds the number of incidents inside each proposal.</source>
+      <translation>Incidentpunten: voegt het aantal incidenten binnen elk voorstel toe.</translation>
+    </message>
+    <message>
+      <source>Households a proposal should reach.</source>
+      <translation>Huishoudens die een voorstel moet bereiken.</translation>
+    </message>
+    <message>
+      <source>Households a proposal may not pass (a WhatsApp group holds at most 256 members).</source>
+      <translation>Huishoudens die een voorstel niet mag overschrijden (een WhatsApp-groep heeft hoogstens 256 leden).</translation>
+    </message>
+    <message>
+      <source>What the proposal is for.</source>
+      <translation>Waarvoor het voorstel is.</translation>
+    </message>
+    <message>
+      <source>Addresses farther than this (metres) from the hot spot are never added.</source>
+      <translation>Adressen verder dan dit (meters) van de hotspot worden nooit toegevoegd.</translation>
+    </message>
+    <message>
+      <source>Street name (default: straat, street, openbare_ruimte... when present).</source>
+      <translation>Straatnaam (standaard: straat, street, openbare_ruimte... als die er is).</translation>
+    </message>
+    <message>
+      <source>Households per address (default: households, huishoudens... else 1).</source>
+      <translation>Huishoudens per adres (standaard: households, huishoudens... anders 1).</translation>
+    </message>
+    <message>
+      <source>Only hot spots marked uncovered; unticked, every hot spot gets a proposal.</source>
+      <translation>Alleen hotspots die als ongedekt gemarkeerd zijn; uitgevinkt krijgt elke hotspot een voorstel.</translation>
+    </message>
+    <message>
+      <source>One polygon per proposal: households, addresses, streets, area_m2 [, incidents].</source>
+      <translation>Eén polygoon per voorstel: households, addresses, streets, area_m2 [, incidents].</translation>
+    </message>
+    <message>
+      <source>Minimum households</source>
+      <translation>Minimum aantal huishoudens</translation>
+    </message>
+    <message>
+      <source>Maximum households</source>
+      <translation>Maximum aantal huishoudens</translation>
+    </message>
+    <message>
+      <source>Kind</source>
+      <translation>Soort</translation>
+    </message>
+    <message>
+      <source>Maximum distance</source>
+      <translation>Maximale afstand</translation>
+    </message>
+    <message>
+      <source>Street field</source>
+      <translation>Straatveld</translation>
+    </message>
+    <message>
+      <source>Only uncovered hot spots</source>
+      <translation>Alleen ongedekte hotspots</translation>
+    </message>
+    <message>
+      <source>Proposed areas</source>
+      <translation>Voorgestelde gebieden</translation>
+    </message>
+    <message>
+      <source>{n} proposed areas</source>
+      <translation>{n} voorgestelde gebieden</translation>
+    </message>
+    <message>
+      <source>Select alert recipients</source>
+      <translation>Ontvangers van een alert selecteren</translation>
+    </message>
+    <message>
+      <source>Selects the members of a store who live in an area (polygons of a layer, or a centre and radius) and/or belong to networks, one row per person on one channel (urgent: SMS, else voice, else e-mail; normal: e-mail, else SMS), exports the list as CSV (plus one list per channel) and appends the selection to the store's audit log. Only counts are shown here: member data is only in the exported files.</source>
+      <translation>Selecteert de leden van een opslag die in een gebied wonen (polygonen van een laag, of een middelpunt en straal) en/of bij netwerken horen, één rij per persoon op één kanaal (urgent: sms, anders spraakbericht, anders e-mail; normaal: e-mail, anders sms), exporteert de lijst als CSV (plus één lijst per kanaal) en voegt de selectie toe aan het auditlog van de opslag. Hier worden alleen aantallen getoond: ledengegevens staan alleen in de geëxporteerde bestanden.</translation>
+    </message>
+    <message>
+      <source>The bingeo store (GeoPackage) holding the members.</source>
+      <translation>De bingeo-opslag (GeoPackage) met de leden.</translation>
+    </message>
+    <message>
+      <source>Alert area</source>
+      <translation>Alertgebied</translation>
+    </message>
+    <message>
+      <source>Polygons of the alert area (any CRS; several are united). Tick 'Selected features only' to use the selected polygons.</source>
+      <translation>Polygonen van het alertgebied (elk CRS; meerdere worden samengevoegd). Vink 'Alleen geselecteerde objecten' aan om de geselecteerde polygonen te gebruiken.</translation>
+    </message>
+    <message>
+      <source>Centre of a circular alert area (with Radius), in any CRS.</source>
+      <translation>Middelpunt van een cirkelvormig alertgebied (met Straal), in elk CRS.</translation>
+    </message>
+    <message>
+      <source>Radius of the circular alert area in metres of the store's CRS.</source>
+      <translation>Straal van het cirkelvormige alertgebied in meters van het CRS van de opslag.</translation>
+    </message>
+    <message>
+      <source>Alert these networks (with an area too, a member must satisfy both).</source>
+      <translation>Deze netwerken alarmeren (met ook een gebied moet een lid aan beide voldoen).</translation>
+    </message>
+    <message>
+      <source>Who belongs to a network: members who joined it, who live in it, or either.</source>
+      <translation>Wie bij een netwerk hoort: leden die zich aanmeldden, die erin wonen, of beide.</translation>
+    </message>
+    <message>
+      <source>Urgent: SMS, else voice call, else e-mail. Normal: e-mail, else SMS.</source>
+      <translation>Urgent: sms, anders spraakbericht, anders e-mail. Normaal: e-mail, anders sms.</translation>
+    </message>
+    <message>
+      <source>Who sends the alert (kept in the audit log).</source>
+      <translation>Wie het alert verstuurt (bewaard in het auditlog).</translation>
+    </message>
+    <message>
+      <source>Why, e.g. a case number (kept in the audit log).</source>
+      <translation>Waarom, bijv. een zaaknummer (bewaard in het auditlog).</translation>
+    </message>
+    <message>
+      <source>Also export the coordinators of the networks touched (BIN relay practice).</source>
+      <translation>Ook de coördinatoren van de betrokken netwerken exporteren (doorgeefpraktijk van BIN).</translation>
+    </message>
+    <message>
+      <source>The recipient list (CSV with ';', UTF-8 with BOM, for Excel); .sms/.voice/.email lists beside it.</source>
+      <translation>De ontvangerslijst (CSV met ';', UTF-8 met BOM, voor Excel); lijsten .sms/.voice/.email ernaast.</translation>
+    </message>
+    <message>
+      <source>Centre</source>
+      <translation>Middelpunt</translation>
+    </message>
+    <message>
+      <source>Radius (m)</source>
+      <translation>Straal (m)</translation>
+    </message>
+    <message>
+      <source>Network ids (comma separated)</source>
+      <translation>Netwerk-id’s (gescheiden door komma’s)</translation>
+    </message>
+    <message>
+      <source>Network rule</source>
+      <translation>Netwerkregel</translation>
+    </message>
+    <message>
+      <source>Also list coordinators</source>
+      <translation>Ook coördinatoren opnemen</translation>
+    </message>
+    <message>
+      <source>Alert id</source>
+      <translation>Alert-id</translation>
+    </message>
+    <message>
+      <source>membership or location</source>
+      <translation>lidmaatschap of woonplaats</translation>
+    </message>
+    <message>
+      <source>membership</source>
+      <translation>lidmaatschap</translation>
+    </message>
+    <message>
+      <source>location</source>
+      <translation>woonplaats</translation>
+    </message>
+    <message>
+      <source>urgent</source>
+      <translation>urgent</translation>
+    </message>
+    <message>
+      <source>normal</source>
+      <translation>normaal</translation>
+    </message>
+    <message>
+      <source>The alert area layer holds no polygon (check the selection).</source>
+      <translation>De laag met het alertgebied bevat geen polygoon (controleer de selectie).</translation>
+    </message>
+    <message>
+      <source>Give either an alert area layer or a centre and radius.</source>
+      <translation>Geef een laag met het alertgebied óf een middelpunt en straal.</translation>
+    </message>
+    <message>
+      <source>Web map (HTML)</source>
+      <translation>Webkaart (HTML)</translation>
+    </message>
+    <message>
+      <source>Writes one HTML page (Leaflet) with the networks, the incidents (density, and points when zoomed in), hot spots and proposed areas, and a tool to draw an alert area. Member data never reaches the map: a store only adds the number of members per network.</source>
+      <translation>Schrijft één HTML-pagina (Leaflet) met de netwerken, de incidenten (dichtheid, en punten bij inzoomen), hotspots en voorgestelde gebieden, en een hulpmiddel om een alertgebied te tekenen. Ledengegevens komen nooit op de kaart: een opslag voegt alleen het aantal leden per netwerk toe.</translation>
+    </message>
+    <message>
+      <source>A bingeo store: its networks and the number of members per network. Or give a networks layer.</source>
+      <translation>Een bingeo-opslag: haar netwerken en het aantal leden per netwerk. Of geef een netwerkenlaag.</translation>
+    </message>
+    <message>
+      <source>Incident points: a density layer and clustered points.</source>
+      <translation>Incidentpunten: een dichtheidslaag en geclusterde punten.</translation>
+    </message>
+    <message>
+      <source>Incident fields shown in the popups; no other incident field reaches the map.</source>
+      <translation>Velden van incidenten in de pop-ups; geen ander veld komt op de kaart.</translation>
+    </message>
+    <message>
+      <source>Hot-spot polygons (the Hot spots output of the hot spot algorithm).</source>
+      <translation>Hotspotpolygonen (de uitvoer Hotspots van het hotspotalgoritme).</translation>
+    </message>
+    <message>
+      <source>Proposed new network areas.</source>
+      <translation>Voorgestelde nieuwe netwerkgebieden.</translation>
+    </message>
+    <message>
+      <source>Title of the page and map.</source>
+      <translation>Titel van de pagina en de kaart.</translation>
+    </message>
+    <message>
+      <source>Kernel radius of the density layer, in metres.</source>
+      <translation>Straal van de kern van de dichtheidslaag, in meters.</translation>
+    </message>
+    <message>
+      <source>Put every script in the page so that it works without a network (needs `bingeo assets fetch`).</source>
+      <translation>Alle scripts in de pagina opnemen zodat ze zonder netwerk werkt (vereist `bingeo assets fetch`).</translation>
+    </message>
+    <message>
+      <source>The HTML file.</source>
+      <translation>Het HTML-bestand.</translation>
+    </message>
+    <message>
+      <source>Incident fields in popups (comma separated)</source>
+      <translation>Velden van incidenten in pop-ups (gescheiden door komma’s)</translation>
+    </message>
+    <message>
+      <source>Title</source>
+      <translation>Titel</translation>
+    </message>
+    <message>
+      <source>Density radius (m)</source>
+      <translation>Straal van de dichtheid (m)</translation>
+    </message>
+    <message>
+      <source>Offline (inline JavaScript, no base map)</source>
+      <translation>Offline (JavaScript in de pagina, geen achtergrondkaart)</translation>
+    </message>
+    <message>
+      <source>Web map</source>
+      <translation>Webkaart</translation>
+    </message>
+    <message>
+      <source>HTML (*.html)</source>
+      <translation>HTML (*.html)</translation>
+    </message>
+    <message>
+      <source>bingeo needs {missing} in QGIS's Python ({python}). Install with: {command} and restart QGIS.</source>
+      <translation>bingeo heeft {missing} nodig in de Python van QGIS ({python}). Installeer met: {command} en start QGIS opnieuw.</translation>
+    </message>
+    <message>
+      <source>Draw an alert area</source>
+      <translation>Een alertgebied tekenen</translation>
+    </message>
+    <message>
+      <source>Draw an alert circle (centre and radius)</source>
+      <translation>Een alertcirkel tekenen (middelpunt en straal)</translation>
+    </message>
+    <message>
+      <source>Alert the selected polygons</source>
+      <translation>De geselecteerde polygonen alarmeren</translation>
+    </message>
+    <message>
+      <source>A bingeo Processing provider is already registered.</source>
+      <translation>Er is al een bingeo-Processing-provider geregistreerd.</translation>
+    </message>
+    <message>
+      <source>&amp;bingeo</source>
+      <translation>&amp;bingeo</translation>
+    </message>
+    <message>
+      <source>Select one or more polygons of a layer first.</source>
+      <translation>Selecteer eerst een of meer polygonen van een laag.</translation>
+    </message>
+    <message>
+      <source>bingeo: neighbourhood alert networks (BIN)</source>
+      <translation>bingeo: buurtinformatienetwerken (BIN)</translation>
+    </message>
+    <message>
+      <source>{n} features of '{layer}' have no geometry: they are kept, but match nothing.</source>
+      <translation>{n} objecten van '{layer}' hebben geen geometrie: ze blijven behouden, maar vallen nergens in.</translation>
+    </message>
+  </context>
+</TS>
