@@ -234,6 +234,12 @@ def test_no_member_data_outside_recipient_exports(world, caplog):
     world["run"]("audit", "list", "--store", world["store"])
     world["run"]("recipients", "--store", world["store"], "--network", "GR-BIN-001", "--output",
                  world["tmp"] / "again.csv")
+    # web maps of the same store, online and as the library builds them: a members count only
+    maps = [world["tmp"] / "members_map.html"]
+    world["run"]("map", "--store", world["store"], "--incidents", SAMPLES / "incidents.csv", "--crs", "28992",
+                 "--addresses", SAMPLES / "addresses.csv", "--fields", "soort_delict", "--output", maps[0])
+    with bingeo.open_store(world["store"]) as st:
+        maps.append(bingeo.save_map(bingeo.web_map(st, title="alerting"), world["tmp"] / "members_map2.html"))
     m = stored_members(world["store"])
     secrets = set()
     for i in range(N):
@@ -242,6 +248,10 @@ def test_no_member_data_outside_recipient_exports(world, caplog):
     secrets |= {"ZQXNAAM", "zqxmail"}
     texts = list(world["outputs"]) + [caplog.text]
     texts.append((world["store"].with_name("leden.rejects.csv")).read_text(encoding="utf-8"))
+    texts.extend(p.read_text(encoding="utf-8") for p in maps)
+    # member locations: no member's coordinates (WGS84, as the map writes them, 5 decimals) on the map
+    lonlat = stored_members(world["store"]).to_crs(4326).geometry.dropna()
+    secrets |= {f"{g.x:.5f},{g.y:.5f}" for g in lonlat} | {f"{g.y:.5f},{g.x:.5f}" for g in lonlat}
     con = sqlite3.connect(world["store"])
     texts.extend(" ".join(map(str, row)) for row in con.execute("SELECT * FROM audit_log"))
     con.close()
