@@ -67,6 +67,7 @@ _LAZY = {
     "evaluate_networks": "bingeo.evaluate",
     "NetworkEvaluations": "bingeo.evaluate",
     "write_chart": "bingeo.evaluate",
+    "networks_alive": "bingeo.evaluate",
     "copy_store": "bingeo.stores",
     "assign_in_database": "bingeo.stores.postgis_assign",
     "web_map": "bingeo.webmap",
@@ -151,4 +152,5 @@ __all__ = [
     "evaluate_networks",
     "NetworkEvaluations",
     "write_chart",
+    "networks_alive",
 ]

@@ -76,6 +76,7 @@ __all__ = [
     "BeforeAfter",
     "around_founding",
     "evaluate_networks",
+    "networks_alive",
     "NetworkEvaluations",
     "write_chart",
     "BUFFER",
@@ -788,7 +789,7 @@ def evaluate_networks(
             )
             rows.append(row)
             continue
-        others = _overlapping(networks, pb[0], pa[1])
+        others = networks_alive(networks, pb[0], pa[1])
         res = before_after(
             incidents,
             others if nid in set(others["network_id"].astype(str)) else pd.concat([others, networks.iloc[[idx]]]),
@@ -834,8 +835,12 @@ def evaluate_networks(
     return NetworkEvaluations(table=table, results=results)
 
 
-def _overlapping(networks: gpd.GeoDataFrame, start: dt.date, end: dt.date) -> gpd.GeoDataFrame:
-    """Networks whose lifetime [valid_from, valid_to) overlaps [start, end)."""
+def networks_alive(networks: gpd.GeoDataFrame, start: dt.date, end: dt.date) -> gpd.GeoDataFrame:
+    """Return the networks whose lifetime [valid_from, valid_to) overlaps [start, end).
+
+    These are the "other networks" cut out of the buffer ring and the control area
+    when a network is evaluated over the periods from ``start`` to ``end``.
+    """
     keep = np.ones(len(networks), dtype=bool)
     if "valid_from" in networks.columns:
         vf = pd.to_datetime(networks["valid_from"], errors="coerce")

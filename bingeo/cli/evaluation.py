@@ -384,9 +384,9 @@ def evaluate_cmd(
 
 
 def _lifetime_overlaps(nets: Any, start: dt.date, end: dt.date, *, keep: str) -> Any:
-    from bingeo.evaluate import _overlapping
+    from bingeo.evaluate import networks_alive
 
-    ov = _overlapping(nets, start, end)
+    ov = networks_alive(nets, start, end)
     if keep not in set(ov["network_id"].astype(str)):
         import pandas as pd
 

@@ -15,7 +15,7 @@ QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
 #: Every algorithm id of the provider (webmap only when bingeo.webmap exists).
 BASE_ALGORITHMS = {"importnetworks", "assignpoints", "countincidents", "hotspots", "density", "coverage",
-                   "proposeareas", "selectrecipients"}
+                   "proposeareas", "selectrecipients", "evaluate"}
 
 
 def expected_algorithms() -> set[str]:

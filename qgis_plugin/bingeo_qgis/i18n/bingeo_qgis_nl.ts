@@ -919,5 +919,197 @@
       <source>{n} features of '{layer}' have no geometry: they are kept, but match nothing.</source>
       <translation>{n} objecten van '{layer}' hebben geen geometrie: ze blijven behouden, maar vallen nergens in.</translation>
     </message>
+    <message>
+      <source>Evaluate networks before/after (WDQ)</source>
+      <translation>Netwerken evalueren voor/na (WDQ)</translation>
+    </message>
+    <message>
+      <source>Does a network help? Counts incidents before and after in the network (R), a buffer ring around it (B, without other networks) and a control area (C), and computes the success measure, the buffer displacement measure, the weighted displacement quotient (WDQ, Bowers &amp; Johnson 2003) and the total net effect, with a sentence that interprets them. Evaluate one network over given periods or around its founding date, or every network around its own founding date. Figures that a zero count makes undefined are left empty (NULL), with the reason in the 'undefined' column.</source>
+      <translation>Helpt een netwerk? Telt de incidenten voor en na in het netwerk (R), een bufferring eromheen (B, zonder andere netwerken) en een controlegebied (C), en berekent de succesmaat, de maat voor verplaatsing naar de buffer, het gewogen verplaatsingsquotiënt (WDQ, Bowers &amp; Johnson 2003) en het totale netto-effect, met een zin die ze uitlegt. Evalueer één netwerk over opgegeven periodes of rond zijn oprichtingsdatum, of elk netwerk rond zijn eigen oprichtingsdatum. Cijfers die door een telling van nul onbepaald zijn, blijven leeg (NULL), met de reden in de kolom 'undefined'.</translation>
+    </message>
+    <message>
+      <source>Incident points with a date (any CRS; reprojected to the networks' CRS).</source>
+      <translation>Incidentpunten met een datum (elk CRS; geherprojecteerd naar het CRS van de netwerken).</translation>
+    </message>
+    <message>
+      <source>Incident type field, to evaluate only some types (default: found from the types given).</source>
+      <translation>Veld met de soort incident, om alleen sommige soorten te evalueren (standaard: gevonden uit de opgegeven soorten).</translation>
+    </message>
+    <message>
+      <source>Incident types to keep (exact text), e.g. woninginbraak. Empty: every incident.</source>
+      <translation>Te houden soorten incidenten (exacte tekst), bijv. woninginbraak. Leeg: alle incidenten.</translation>
+    </message>
+    <message>
+      <source>Network boundaries (polygons, in a projected CRS in metres): the store's networks layer, or any polygon layer with an id column. The founding date comes from valid_from or founded (or opgericht, oprichtingsdatum... in a layer without a network_id column). Networks whose lifetime does not overlap the periods are ignored.</source>
+      <translation>Netwerkgrenzen (polygonen, in een geprojecteerd CRS in meters): de netwerkenlaag van de opslag, of elke polygoonlaag met een id-kolom. De oprichtingsdatum komt uit valid_from of founded (of opgericht, oprichtingsdatum... in een laag zonder kolom network_id). Netwerken waarvan de looptijd de periodes niet overlapt, worden genegeerd.</translation>
+    </message>
+    <message>
+      <source>One network over the before and after periods given, one network N months either side of its founding date, or every network with enough data N months either side of its own founding date.</source>
+      <translation>Eén netwerk over de opgegeven voor- en naperiode, één netwerk N maanden voor en na zijn oprichtingsdatum, of elk netwerk met genoeg gegevens N maanden voor en na zijn eigen oprichtingsdatum.</translation>
+    </message>
+    <message>
+      <source>The network evaluated (response area R); not used for all networks.</source>
+      <translation>Het geëvalueerde netwerk (responsgebied R); niet gebruikt bij alle netwerken.</translation>
+    </message>
+    <message>
+      <source>Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).</source>
+      <translation>Voorperiode als VAN/TOT-datums, bijv. 2023-01-01/2024-01-01 (VAN inbegrepen, TOT niet).</translation>
+    </message>
+    <message>
+      <source>After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the before period (the figures compare areas within a period).</source>
+      <translation>Naperiode als VAN/TOT-datums, bijv. 2024-01-01/2025-01-01; ze mag anders lang zijn dan de voorperiode (de cijfers vergelijken gebieden binnen een periode).</translation>
+    </message>
+    <message>
+      <source>Around the founding date: the before period is this many months before it, the after period this many months from it.</source>
+      <translation>Rond de oprichtingsdatum: de voorperiode is dit aantal maanden ervoor, de naperiode dit aantal maanden vanaf die datum.</translation>
+    </message>
+    <message>
+      <source>Width of the buffer ring B around the network, in metres, where crime may be displaced to or benefits may spread to.</source>
+      <translation>Breedte van de bufferring B rond het netwerk, in meters, waarheen criminaliteit kan verplaatsen of gunstige effecten kunnen uitstralen.</translation>
+    </message>
+    <message>
+      <source>Control area</source>
+      <translation>Controlegebied</translation>
+    </message>
+    <message>
+      <source>Polygons of the control area C (one network only; parts inside the network or its buffer ring are removed). Default: the study area minus the network, its ring and the other networks.</source>
+      <translation>Polygonen van het controlegebied C (alleen bij één netwerk; delen binnen het netwerk of zijn bufferring worden weggelaten). Standaard: het studiegebied zonder het netwerk, zijn ring en de andere netwerken.</translation>
+    </message>
+    <message>
+      <source>Polygons of the study area for the default control area. Default: the convex hull of the incidents.</source>
+      <translation>Polygonen van het studiegebied voor het standaard-controlegebied. Standaard: het convexe omhulsel van de incidenten.</translation>
+    </message>
+    <message>
+      <source>All networks: a network needs at least this many incidents (before and after together) to be evaluated.</source>
+      <translation>Alle netwerken: een netwerk heeft minstens zoveel incidenten (voor en na samen) nodig om geëvalueerd te worden.</translation>
+    </message>
+    <message>
+      <source>A table, one row per network: network_id, name, founded, evaluated, reason (why not), the periods, the counts R/B/C before and after, success_measure, buffer_displacement_measure, wdq, total_net_effect, relative_change, undefined (why a figure is empty) and interpretation.</source>
+      <translation>Een tabel, één rij per netwerk: network_id, name, founded, evaluated, reason (waarom niet), de periodes, de aantallen R/B/C voor en na, success_measure, buffer_displacement_measure, wdq, total_net_effect, relative_change, undefined (waarom een cijfer leeg is) en interpretation.</translation>
+    </message>
+    <message>
+      <source>Optional JSON file with every figure under stable keys (counts, success_measure, buffer_displacement_measure, wdq, total_net_effect, the areas' definitions...), as `bingeo evaluate --output` writes it.</source>
+      <translation>Optioneel JSON-bestand met alle cijfers onder vaste sleutels (counts, success_measure, buffer_displacement_measure, wdq, total_net_effect, de definities van de gebieden...), zoals `bingeo evaluate --output` het schrijft.</translation>
+    </message>
+    <message>
+      <source>Optional: the incidents that could not be used (no location or no date), with reject_reason.</source>
+      <translation>Optioneel: de incidenten die niet bruikbaar waren (geen locatie of geen datum), met reject_reason.</translation>
+    </message>
+    <message>
+      <source>{label}: give FROM/TO dates, e.g. 2023-01-01/2024-01-01 (TO excluded); got '{text}'.</source>
+      <translation>{label}: geef VAN/TOT-datums, bijv. 2023-01-01/2024-01-01 (TOT niet inbegrepen); gekregen: '{text}'.</translation>
+    </message>
+    <message>
+      <source>{n} incidents cannot be used (no location or no date): see the Unusable incidents output.</source>
+      <translation>{n} incidenten zijn niet bruikbaar (geen locatie of geen datum): zie de uitvoer Onbruikbare incidenten.</translation>
+    </message>
+    <message>
+      <source>Evaluate</source>
+      <translation>Evalueren</translation>
+    </message>
+    <message>
+      <source>Network id</source>
+      <translation>Netwerk-id</translation>
+    </message>
+    <message>
+      <source>Before period (FROM/TO)</source>
+      <translation>Voorperiode (VAN/TOT)</translation>
+    </message>
+    <message>
+      <source>After period (FROM/TO)</source>
+      <translation>Naperiode (VAN/TOT)</translation>
+    </message>
+    <message>
+      <source>Months around founding</source>
+      <translation>Maanden rond de oprichting</translation>
+    </message>
+    <message>
+      <source>Buffer width (m)</source>
+      <translation>Bufferbreedte (m)</translation>
+    </message>
+    <message>
+      <source>Minimum incidents in a network</source>
+      <translation>Minimum aantal incidenten in een netwerk</translation>
+    </message>
+    <message>
+      <source>Evaluation</source>
+      <translation>Evaluatie</translation>
+    </message>
+    <message>
+      <source>Figures (JSON)</source>
+      <translation>Cijfers (JSON)</translation>
+    </message>
+    <message>
+      <source>JSON (*.json)</source>
+      <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+      <source>Unusable incidents</source>
+      <translation>Onbruikbare incidenten</translation>
+    </message>
+    <message>
+      <source>Networks evaluated</source>
+      <translation>Geëvalueerde netwerken</translation>
+    </message>
+    <message>
+      <source>Give the network id to evaluate, or choose all networks.</source>
+      <translation>Geef de id van het te evalueren netwerk, of kies alle netwerken.</translation>
+    </message>
+    <message>
+      <source>The networks layer is not in a projected CRS in metres: reproject it first (e.g. with 'Reproject layer'), so that the buffer width is in metres.</source>
+      <translation>De netwerkenlaag staat niet in een geprojecteerd CRS in meters: herprojecteer haar eerst (bijv. met 'Laag herprojecteren'), zodat de bufferbreedte in meters is.</translation>
+    </message>
+    <message>
+      <source>one network, periods given</source>
+      <translation>één netwerk, opgegeven periodes</translation>
+    </message>
+    <message>
+      <source>one network, around its founding date</source>
+      <translation>één netwerk, rond zijn oprichtingsdatum</translation>
+    </message>
+    <message>
+      <source>all networks, around their founding dates</source>
+      <translation>alle netwerken, rond hun oprichtingsdatum</translation>
+    </message>
+    <message>
+      <source>All networks are evaluated each around its own founding date against the default control area: leave the control area empty.</source>
+      <translation>Alle netwerken worden elk rond hun eigen oprichtingsdatum geëvalueerd tegen het standaard-controlegebied: laat het controlegebied leeg.</translation>
+    </message>
+    <message>
+      <source>The control area layer holds no polygon (check the selection).</source>
+      <translation>De laag met het controlegebied bevat geen polygoon (controleer de selectie).</translation>
+    </message>
+    <message>
+      <source>The study area layer holds no polygon (check the selection).</source>
+      <translation>De laag met het studiegebied bevat geen polygoon (controleer de selectie).</translation>
+    </message>
+    <message>
+      <source>Before period</source>
+      <translation>Voorperiode</translation>
+    </message>
+    <message>
+      <source>After period</source>
+      <translation>Naperiode</translation>
+    </message>
+    <message>
+      <source>{n} incidents of type {types} (field {field}).</source>
+      <translation>{n} incidenten van soort {types} (veld {field}).</translation>
+    </message>
+    <message>
+      <source>No network '{id}' in the networks layer (known: {known}).</source>
+      <translation>Geen netwerk '{id}' in de netwerkenlaag (bekend: {known}).</translation>
+    </message>
+    <message>
+      <source>not evaluated: {id}: {reason}</source>
+      <translation>niet geëvalueerd: {id}: {reason}</translation>
+    </message>
+    <message>
+      <source>Network {id} has no founding date (valid_from or founded): give the before and after periods.</source>
+      <translation>Netwerk {id} heeft geen oprichtingsdatum (valid_from of founded): geef de voor- en naperiode op.</translation>
+    </message>
+    <message>
+      <source>The before and after periods given are not used: the periods are the months around the founding date.</source>
+      <translation>De opgegeven voor- en naperiode worden niet gebruikt: de periodes zijn de maanden rond de oprichtingsdatum.</translation>
+    </message>
   </context>
 </TS>
