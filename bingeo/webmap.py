@@ -835,7 +835,9 @@ def web_map(
         with ctx as st:
             nets = st.networks(at=at) if at is not None else st.networks(include_retired=True)
             if hasattr(st, "members"):
-                members_count = _person_counts(st.members(), nets)
+                # counts only: contacts and names are not even read
+                members_count = _person_counts(
+                    st.members(columns=["member_id", "person_id", "networks", "status"]), nets)
     else:
         msg = (f"`store_or_networks` should be a store, a store path or a GeoDataFrame, "
                f"got {type(store_or_networks).__name__}.")

@@ -256,6 +256,14 @@ def test_members_upsert_bbox_and_network(store_location):
         assert set(st.members(network="GR-BIN-002")["member_id"]) == set(m2["member_id"][::3])
         with pytest.raises(bingeo.StoreError, match="repeated 'member_id'"):
             st.upsert_members(pd.concat([m.head(2), m.head(1)]))
+        # only some columns: the same rows and values, no contact columns at all
+        few = st.members(bbox=box, columns=["member_id", "networks", "status"])
+        assert list(few.columns) == ["member_id", "networks", "status", "geometry"]
+        full = st.members(bbox=box)
+        pd.testing.assert_frame_equal(few.drop(columns="geometry"), full[["member_id", "networks", "status"]])
+        assert shapely.equals(few.geometry.to_numpy(), full.geometry.to_numpy()).all()
+        with pytest.raises(bingeo.InputError, match="unknown member column"):
+            st.members(columns=["member_id", "password"])
 
 
 def test_audit_log_append_only_through_bingeo(store_location):

@@ -461,15 +461,30 @@ class Store(ABC):
         return counts
 
     def members(
-        self, *, bbox: tuple[float, float, float, float] | None = None, network: str | None = None
+        self,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        network: str | None = None,
+        columns: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Read members: all, or those in ``bbox`` (spatial index), or those whose ``networks`` mention ``network``.
 
         ``network`` gives a superset (ids are ';'-joined): callers test membership exactly.
+        ``columns`` reads only those member columns (plus the geometry): faster, and what
+        does not need contacts (a map's member counts) never loads them.
         """
+        fields = MEMBER_FIELDS
+        if columns is not None:
+            known = {c for c, _ in MEMBER_FIELDS}
+            unknown = [c for c in columns if c not in known]
+            if unknown:
+                msg = f"unknown member column(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}."
+                raise InputError(msg)
+            fields = [f for f in MEMBER_FIELDS if f[0] in columns]
         where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
-        out = self._select_points("members", MEMBER_FIELDS, bbox=bbox, where=where, params=params)
-        out["consent"] = out["consent"].astype(bool)
+        out = self._select_points("members", fields, bbox=bbox, where=where, params=params)
+        if "consent" in out.columns:
+            out["consent"] = out["consent"].astype(bool)
         return out
 
     def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
