@@ -272,3 +272,24 @@ def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):
     res = run("recipients", "--store", store, "--around", "233510,582000", "--radius", "100", "--output",
               tmp_path / "r.csv")
     assert "2 recipients" in res and "left 1" in res
+
+
+@pytest.mark.parametrize("people", [255, 256])
+def test_members_import_warns_when_a_whatsapp_group_is_over_full(store, tmp_path, people):
+    rows = ["lidnummer;naam;e-mail;toestemming;status;netwerken;x;y"]
+    for i in range(people):
+        rows.append(f"W{i};Lid {i};lid{i}@example.org;ja;actief;GR-WAB-001;{233000 + i};582000")
+    # the same person again at a second address, and a member who left: neither adds a person
+    rows.append(f"W{people};Lid 0;lid0@example.org;ja;actief;GR-WAB-001;233000;582500")
+    rows.append(f"W{people + 1};Weg;weg@example.org;ja;afgemeld;GR-WAB-001;233000;582600")
+    src = tmp_path / "groep.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = run("members", "import", src, "--store", store, "--crs", "28992")
+    assert "WhatsApp group" not in out  # 255 or 256 people: within the limit
+    # the one who left comes back: 256 or 257 people
+    back = tmp_path / "terug.csv"
+    back.write_text("lidnummer;naam;e-mail;toestemming;status;netwerken;x;y\n"
+                    f"W{people + 1};Weg;weg@example.org;ja;actief;GR-WAB-001;233000;582600\n", encoding="utf-8")
+    out = run("members", "import", back, "--store", store, "--crs", "28992")
+    assert ("GR-WAB-001 has 257 active members" in out) is (people == 256)
+    assert ("WhatsApp group" in out) is (people == 256)

@@ -759,14 +759,37 @@ def members_import(source: str, store: str, crs: str | None, default_country: st
         marked = 0
         if replace:
             marked = _mark_missing_members_left(st, res)
+        full_groups = _full_whatsapp_groups(st)
     click.echo(res.summary())
     click.echo(f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
                + (f"; {marked:,} missing from the list marked as left" if replace else ""))
+    from bingeo.propose import WHATSAPP_MAX_MEMBERS
+
+    for nid, n in full_groups:
+        click.echo(f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
+                   f"{WHATSAPP_MAX_MEMBERS}. Split it, or make it a BIN with SMS/e-mail alerts.")
     if len(res.rejects):
         beside = Path(source) if "://" in store else Path(store)
         path = rejects_path(beside.with_name(Path(source).stem + ".csv"))
         write_table(res.rejects, path)
         click.echo(f"rejected rows (reasons only): {path}")
+
+
+def _full_whatsapp_groups(st: Any) -> list[tuple[str, int]]:
+    """WhatsApp networks whose active members (by membership, each person once) exceed a group's limit."""
+    from bingeo.propose import WHATSAPP_MAX_MEMBERS
+
+    nets = st.networks()
+    groups = set(nets.loc[nets["kind"] == "whatsapp", "network_id"].astype(str))
+    if not groups:
+        return []
+    people: dict[str, set[str]] = {g: set() for g in groups}
+    for nid in sorted(groups):
+        m = st.members(network=nid, columns=["member_id", "person_id", "networks", "status"])
+        for pid, mid, nets_text, status in zip(m["person_id"], m["member_id"], m["networks"], m["status"]):
+            if status == "active" and nid in str(nets_text).split(";"):
+                people[nid].add(str(pid) if isinstance(pid, str) and pid else str(mid))
+    return [(nid, len(p)) for nid, p in sorted(people.items()) if len(p) > WHATSAPP_MAX_MEMBERS]
 
 
 def _mark_missing_members_left(st: Any, res: Any) -> int:
