@@ -345,7 +345,9 @@ def memory_check_assign(args: argparse.Namespace) -> int:
         crs=28992,
     )
     del x, y
-    log.info("memory check through bingeo.assign: %d points as a GeoDataFrame; peak RSS so far %.2f GB", n, peak_rss_gb())
+    log.info(
+        "memory check through bingeo.assign: %d points as a GeoDataFrame; peak RSS so far %.2f GB", n, peak_rss_gb()
+    )
     t0 = time.perf_counter()
     out = assign(points, networks)
     dt = time.perf_counter() - t0

@@ -34,7 +34,9 @@ def normalise_postcode(value: object) -> str | None:
     return text or None
 
 
-def addresses_for_store(points: gpd.GeoDataFrame, *, fields: Mapping[str, str] | None = None, source: str = "addresses") -> gpd.GeoDataFrame:
+def addresses_for_store(
+    points: gpd.GeoDataFrame, *, fields: Mapping[str, str] | None = None, source: str = "addresses"
+) -> gpd.GeoDataFrame:
     """Map address points to the store's address columns.
 
     Columns are found by the names in :data:`ADDRESS_CANDIDATES` (``fields``
@@ -59,7 +61,8 @@ def addresses_for_store(points: gpd.GeoDataFrame, *, fields: Mapping[str, str] |
     for f, cands in ADDRESS_CANDIDATES.items():
         if f in given:
             if given[f] not in points.columns:
-                msg = f"{source}: no column {given[f]!r} for the address {f}. Columns: {', '.join(map(str, lower.values()))}."
+                known = ", ".join(map(str, lower.values()))
+                msg = f"{source}: no column {given[f]!r} for the address {f}. Columns: {known}."
                 raise InputError(msg)
             cols[f] = given[f]
         else:
@@ -76,7 +79,11 @@ def addresses_for_store(points: gpd.GeoDataFrame, *, fields: Mapping[str, str] |
         return points[c] if c is not None else pd.Series([None] * len(points), index=points.index)
 
     def text(s: pd.Series) -> pd.Series:
-        return s.astype(object).where(s.notna(), None).map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+        return (
+            s.astype(object)
+            .where(s.notna(), None)
+            .map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+        )
 
     number = pd.to_numeric(col("house_number"), errors="coerce").astype("Int64")
     postcode = col("postcode").map(normalise_postcode)

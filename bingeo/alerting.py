@@ -39,7 +39,7 @@ class Alert:
     files: list[Path]
 
     def summary(self) -> str:
-        """Counts only: no member data."""
+        """Summarise the alert: counts only, no member data."""
         return f"Alert {self.alert_id}:\n{self.selection.summary()}"
 
 
@@ -59,7 +59,9 @@ def _check_output(output: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _members_for(store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _members_for(
+    store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     """Candidate members: through the R-tree for areas, plus members who joined the networks."""
     frames = []
     boxes = []
@@ -78,8 +80,18 @@ def _members_for(store: Any, area: shapely.Geometry | None, network_ids: list[st
     return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
 
 
-def _log(store: Any, alert: str, action: str, sel: Selection, area: Any, operator: str | None, reason: str | None,
-         urgency: str, selection: dict[str, Any], parent: str | None = None) -> None:
+def _log(
+    store: Any,
+    alert: str,
+    action: str,
+    sel: Selection,
+    area: Any,
+    operator: str | None,
+    reason: str | None,
+    urgency: str,
+    selection: dict[str, Any],
+    parent: str | None = None,
+) -> None:
     member_ids: list[str] = []
     for ids in sel.recipients.get("member_ids", pd.Series(dtype=object)):
         member_ids.extend(str(ids).split(";"))
@@ -89,8 +101,18 @@ def _log(store: Any, alert: str, action: str, sel: Selection, area: Any, operato
         "per_network": sel.per_network,
         "excluded": sel.excluded,
     }
-    store.append_audit(alert_id=alert, action=action, area=area, operator=operator, reason=reason, urgency=urgency,
-                       selection=selection, counts=counts, member_ids=member_ids, parent_alert_id=parent)
+    store.append_audit(
+        alert_id=alert,
+        action=action,
+        area=area,
+        operator=operator,
+        reason=reason,
+        urgency=urgency,
+        selection=selection,
+        counts=counts,
+        member_ids=member_ids,
+        parent_alert_id=parent,
+    )
 
 
 def send_alert(
@@ -121,8 +143,15 @@ def send_alert(
     nets = store.networks()
     ids = list(network_ids or [])
     members = _members_for(store, area, ids, nets)
-    sel = select_recipients(members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule,
-                            urgency=urgency, coordinators=coordinators)
+    sel = select_recipients(
+        members,
+        area=area,
+        network_ids=ids or None,
+        networks=nets,
+        network_rule=network_rule,
+        urgency=urgency,
+        coordinators=coordinators,
+    )
     if coordinators:
         # the coordinators of the networks touched may live anywhere: add those networks' members to the
         # candidates and select again (the recipients cannot change: the added rows were outside the
@@ -132,10 +161,18 @@ def send_alert(
         if extra:
             members = gpd.GeoDataFrame(
                 pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id"),
-                geometry="geometry", crs=store.crs,
+                geometry="geometry",
+                crs=store.crs,
             )
-            sel = select_recipients(members, area=area, network_ids=ids or None, networks=nets,
-                                    network_rule=network_rule, urgency=urgency, coordinators=True)
+            sel = select_recipients(
+                members,
+                area=area,
+                network_ids=ids or None,
+                networks=nets,
+                network_rule=network_rule,
+                urgency=urgency,
+                coordinators=True,
+            )
     files = write_recipients(sel, path)
     alert_id = _new_alert_id()
     selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}

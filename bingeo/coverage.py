@@ -60,7 +60,8 @@ class CoverageReport:
         top = self.networks.sort_values("households", ascending=False).head(10)
         lines.append("Largest networks by households:")
         lines.extend(
-            f"  - {r.network_id} {r.name}: {r.addresses:,} addresses, {r.households:,} households" for r in top.itertuples()
+            f"  - {r.network_id} {r.name}: {r.addresses:,} addresses, {r.households:,} households"
+            for r in top.itertuples()
         )
         if len(self.overlaps):
             n = len(self.overlaps)
@@ -70,7 +71,9 @@ class CoverageReport:
         if self.areas is not None:
             lines.append(f"Coverage by {self.by}:")
             for r in self.areas.itertuples():
-                lines.append(f"  - {r.area}: {r.covered_addresses:,} of {r.addresses:,} addresses ({r.covered_share:.1%})")
+                lines.append(
+                    f"  - {r.area}: {r.covered_addresses:,} of {r.addresses:,} addresses ({r.covered_share:.1%})"
+                )
         return "\n".join(lines)
 
 

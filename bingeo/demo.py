@@ -35,17 +35,17 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
 
     Returns the paths of the outputs by name.
     """
+    from bingeo.addresses import addresses_for_store
+    from bingeo.alerting import follow_up, send_alert
     from bingeo.assign import assign
     from bingeo.counts import count_incidents
     from bingeo.coverage import coverage
     from bingeo.hotspots import find_hotspots
+    from bingeo.members import members_from_file
     from bingeo.propose import propose_areas
     from bingeo.readers import read_points, rejects_path, write_table
-    from bingeo.registry import check_networks, import_networks
-    from bingeo.addresses import addresses_for_store
-    from bingeo.alerting import follow_up, send_alert
-    from bingeo.members import members_from_file
     from bingeo.recipients import area_around
+    from bingeo.registry import check_networks, import_networks
     from bingeo.stores import open_store
     from bingeo.webmap import save_map, web_map
 
@@ -92,7 +92,8 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
             write_table(inc.rejects, paths["incident_rejects"])
         inside = int(assigned["network_id"].notna().sum())
         echo(
-            f"   {inside:,} of {len(assigned):,} incidents lie inside a network; {len(assigned) - inside:,} outside every network."
+            f"   {inside:,} of {len(assigned):,} incidents lie inside a network; "
+            f"{len(assigned) - inside:,} outside every network."
         )
 
         echo("\n4. Assign addresses and count incidents per network per year, with rates per 1,000 addresses.")
@@ -146,22 +147,46 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
             centre = centres[in_bin].loc[hot.loc[in_bin, "gi_z"].idxmax()]
             area = area_around(centre.x, centre.y, 300.0, crs_of_xy=crs, target_crs=crs)
             paths["recipients"] = output / "alert_recipients.csv"
-            alert = send_alert(st, paths["recipients"], area=area, urgency="urgent", operator="bingeo demo",
-                               reason="demo: incident series at the busiest covered hot spot", coordinators=True)
+            alert = send_alert(
+                st,
+                paths["recipients"],
+                area=area,
+                urgency="urgent",
+                operator="bingeo demo",
+                reason="demo: incident series at the busiest covered hot spot",
+                coordinators=True,
+            )
             echo(f"   300 m around ({centre.x:,.0f}, {centre.y:,.0f}):")
             echo("   " + alert.summary().replace("\n", "\n   "))
-            follow = follow_up(st, alert.alert_id, output / "alert_follow_up.csv", urgency="normal",
-                               operator="bingeo demo", reason="demo: afloopbericht")
+            follow = follow_up(
+                st,
+                alert.alert_id,
+                output / "alert_follow_up.csv",
+                urgency="normal",
+                operator="bingeo demo",
+                reason="demo: afloopbericht",
+            )
             paths["follow_up"] = output / "alert_follow_up.csv"
-            echo(f"   Follow-up (afloopbericht, e-mail first) to the same people: "
-                 f"{len(follow.selection.recipients)} recipients; audit log: {len(st.audit())} entries.")
+            echo(
+                f"   Follow-up (afloopbericht, e-mail first) to the same people: "
+                f"{len(follow.selection.recipients)} recipients; audit log: {len(st.audit())} entries."
+            )
 
         echo("\n9. Web map: networks, incident density, hot spots, proposals, and a draw tool for alert areas.")
-        m = web_map(st, incidents=inc.points, hotspots=hs, addresses=adr.points, proposals=props,
-                    fields=[type_field] if type_field else [], title="bingeo demo: Groningen")
+        m = web_map(
+            st,
+            incidents=inc.points,
+            hotspots=hs,
+            addresses=adr.points,
+            proposals=props,
+            fields=[type_field] if type_field else [],
+            title="bingeo demo: Groningen",
+        )
         paths["map"] = save_map(m, output / "map.html")  # online; `bingeo map --offline` inlines the libraries
-        echo(f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB): open it in a browser. Member counts "
-             "only; no member data is on the map.")
+        echo(
+            f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB): open it in a browser. Member counts "
+            "only; no member data is on the map."
+        )
 
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")
@@ -184,6 +209,8 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
     echo("\nOutputs:")
     for name, p in paths.items():
         echo(f"   {name:17s} {p}")
-    echo("Open the .gpkg files in QGIS; the CSV files in a spreadsheet. The alert_*.csv files hold (synthetic) "
-         "member contacts: in real use they are personal data.")
+    echo(
+        "Open the .gpkg files in QGIS; the CSV files in a spreadsheet. The alert_*.csv files hold (synthetic) "
+        "member contacts: in real use they are personal data."
+    )
     return paths

@@ -84,7 +84,10 @@ def _find(columns: list[str], wanted: str, given: str | None, source: str) -> st
             matches = [c for c in columns if c.lower() == given.lower()]
             if matches:
                 return matches[0]
-            msg = f"{source}: no column {given!r} for the network {wanted.replace('_', ' ')}. Columns: {', '.join(columns)}."
+            msg = (
+                f"{source}: no column {given!r} for the network {wanted.replace('_', ' ')}. "
+                f"Columns: {', '.join(columns)}."
+            )
             raise InputError(msg)
         return given
     lower = {c.lower(): c for c in columns}
@@ -209,7 +212,10 @@ def networks_from_frame(
             else None
         )
         if status == "retired" and valid_to is None:
-            msg = f"{source}: {label} is retired but has no retirement date. Add one (column 'retired_on') or retire it with `bingeo networks retire`."
+            msg = (
+                f"{source}: {label} is retired but has no retirement date. Add one (column 'retired_on') "
+                "or retire it with `bingeo networks retire`."
+            )
             raise InputError(msg)
         geom = rec[geom_col]
         if geom is None or geom.is_empty:
@@ -349,8 +355,12 @@ def import_networks(
     own = not isinstance(store, Store)
     if own:
         target = store_crs if store_crs is not None else frame.crs
-        if (not is_postgis_url(store) and not os.path.exists(os.fspath(store)) and target is not None
-                and to_crs(target).is_geographic):
+        if (
+            not is_postgis_url(store)
+            and not os.path.exists(os.fspath(store))
+            and target is not None
+            and to_crs(target).is_geographic
+        ):
             log.warning(
                 "the new store will use a geographic CRS (%s): areas and distances are computed in "
                 "an estimated UTM zone. Give `store_crs` (e.g. 28992, 31370, 3812) for a metric store.",

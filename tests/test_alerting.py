@@ -59,15 +59,35 @@ def world(tmp_path_factory):
             "netwerken": "GR-BIN-001" if i % 4 == 0 else "",
         }
         if i % 2:  # located by address (postcode + huisnummer), the others by coordinates
-            row.update(postcode=a["postcode"], huisnummer=a["huisnummer"], huisletter=a["huisletter"] or "",
-                       toevoeging=a["toevoeging"] or "", x="", y="")
+            row.update(
+                postcode=a["postcode"],
+                huisnummer=a["huisnummer"],
+                huisletter=a["huisletter"] or "",
+                toevoeging=a["toevoeging"] or "",
+                x="",
+                y="",
+            )
         else:
             row.update(postcode="", huisnummer="", huisletter="", toevoeging="", x=a["x"], y=a["y"])
         rows.append(row)
     # a row that must be rejected, with markers in it
-    rows.append({"lidnummer": "L999", "naam": "ZQXNAAM999", "email": "zqxmail999@", "telefoon": "12345",
-                 "toestemming": "ja", "rol": "lid", "netwerken": "", "postcode": "", "huisnummer": "",
-                 "huisletter": "", "toevoeging": "", "x": "", "y": ""})
+    rows.append(
+        {
+            "lidnummer": "L999",
+            "naam": "ZQXNAAM999",
+            "email": "zqxmail999@",
+            "telefoon": "12345",
+            "toestemming": "ja",
+            "rol": "lid",
+            "netwerken": "",
+            "postcode": "",
+            "huisnummer": "",
+            "huisletter": "",
+            "toevoeging": "",
+            "x": "",
+            "y": "",
+        }
+    )
     members_csv = tmp / "leden.csv"
     pd.DataFrame(rows).to_csv(members_csv, sep=";", index=False, encoding="cp1252")
     run("members", "import", members_csv, "--store", store, "--crs", "28992")
@@ -105,8 +125,21 @@ def test_area_selection_matches_brute_force_and_is_logged(world):
     area_file = world["tmp"] / "drawn.geojson"
     area_file.write_text(geo.to_json())
     out_csv = world["tmp"] / "rcp.csv"
-    out = world["run"]("recipients", "--store", world["store"], "--area", area_file, "--urgency", "urgent",
-                       "--output", out_csv, "--operator", "agent 007", "--reason", "PV-2026-1234")
+    out = world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--area",
+        area_file,
+        "--urgency",
+        "urgent",
+        "--output",
+        out_csv,
+        "--operator",
+        "agent 007",
+        "--reason",
+        "PV-2026-1234",
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     # the area went through WGS84 and back: compare with the area as the store reads it
     area_back = bingeo.area_from_file(area_file, target_crs=28992)
@@ -126,14 +159,26 @@ def test_around_and_network_selection(world):
     m = stored_members(world["store"])
     c = m.geometry.dropna().iloc[5]
     out_csv = world["tmp"] / "around.csv"
-    world["run"]("recipients", "--store", world["store"], "--around", f"{c.x},{c.y}", "--radius", "800",
-                 "--urgency", "normal", "--output", out_csv)
+    world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--around",
+        f"{c.x},{c.y}",
+        "--radius",
+        "800",
+        "--urgency",
+        "normal",
+        "--output",
+        out_csv,
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     assert set(got["person_id"]) == expected_people(m, shapely.Point(c.x, c.y).buffer(800, 128))
     assert set(got["channel"]) <= {"email", "sms", "voice"}
     out_csv = world["tmp"] / "net.csv"
-    world["run"]("recipients", "--store", world["store"], "--network", "GR-BIN-001", "--output", out_csv,
-                 "--coordinators")
+    world["run"](
+        "recipients", "--store", world["store"], "--network", "GR-BIN-001", "--output", out_csv, "--coordinators"
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     with bingeo.open_store(world["store"]) as st:
         poly = st.networks().set_index("network_id").geometry["GR-BIN-001"]
@@ -141,7 +186,6 @@ def test_around_and_network_selection(world):
     by_member = m["networks"].fillna("").str.contains("GR-BIN-001")
     by_location = np.array([g is not None and shapely.covers(poly, g) for g in m.geometry])
     assert set(got["person_id"]) == set(m.loc[ok & (by_member | by_location), "person_id"])
-
 
 
 def test_coordinators_of_touched_networks_listed_wherever_they_live(world):
@@ -152,13 +196,24 @@ def test_coordinators_of_touched_networks_listed_wherever_they_live(world):
     assert len(coords) >= 1
     # a 1 m circle around one ordinary GR-BIN-001 member far from every coordinator
     plain = m[ok & in_net & m["role"].eq("member") & m.geometry.notna()]
-    far = plain.geometry.apply(lambda g: min(g.distance(c) for c in coords.geometry.dropna()) if len(
-        coords.geometry.dropna()) else 1e9)
+    far = plain.geometry.apply(
+        lambda g: min(g.distance(c) for c in coords.geometry.dropna()) if len(coords.geometry.dropna()) else 1e9
+    )
     target = plain.loc[far.idxmax()]
     assert far.max() > 50
     out_csv = world["tmp"] / "coord.csv"
-    world["run"]("recipients", "--store", world["store"], "--around", f"{target.geometry.x},{target.geometry.y}",
-                 "--radius", "1", "--output", out_csv, "--coordinators")
+    world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--around",
+        f"{target.geometry.x},{target.geometry.y}",
+        "--radius",
+        "1",
+        "--output",
+        out_csv,
+        "--coordinators",
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     assert set(got["person_id"]) == {target["person_id"]}
     listed = pd.read_csv(out_csv.with_name("coord.coordinators.csv"), sep=";", encoding="utf-8-sig", dtype=str)
@@ -171,9 +226,23 @@ def test_radius_auto_uses_the_near_repeat_distance(world):
     m = stored_members(world["store"])
     c = m.geometry.dropna().iloc[3]
     out_csv = world["tmp"] / "auto.csv"
-    out = world["run"]("recipients", "--store", world["store"], "--around", f"{c.x},{c.y}", "--radius", "auto",
-                       "--incidents", SAMPLES / "incidents.csv", "--incidents-crs", "28992",
-                       "--type", "woninginbraak", "--output", out_csv)
+    out = world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--around",
+        f"{c.x},{c.y}",
+        "--radius",
+        "auto",
+        "--incidents",
+        SAMPLES / "incidents.csv",
+        "--incidents-crs",
+        "28992",
+        "--type",
+        "woninginbraak",
+        "--output",
+        out_csv,
+    )
     radius = float(re.search(r"--radius auto: ([0-9.]+) m", out).group(1))
     # the same advice from the library on the same burglaries (the Knox test itself is checked in
     # tests/test_nearrepeat.py against brute force and pointpats)
@@ -183,9 +252,20 @@ def test_radius_auto_uses_the_near_repeat_distance(world):
     assert radius == advice.radius > 0
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     assert set(got["person_id"]) == expected_people(m, shapely.Point(c.x, c.y).buffer(radius, 128))
-    out = world["run"]("recipients", "--store", world["store"], "--around", f"{c.x},{c.y}", "--radius", "auto",
-                       "--output", out_csv, ok=False)
+    out = world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--around",
+        f"{c.x},{c.y}",
+        "--radius",
+        "auto",
+        "--output",
+        out_csv,
+        ok=False,
+    )
     assert "--radius auto needs --incidents" in out
+
 
 def test_follow_up_reaches_same_people_minus_withdrawn(world):
     with bingeo.open_store(world["store"]) as st:
@@ -199,8 +279,21 @@ def test_follow_up_reaches_same_people_minus_withdrawn(world):
     pd.DataFrame(rows).to_csv(csv, sep=";", index=False, encoding="cp1252")
     world["run"]("members", "import", csv, "--store", world["store"], "--crs", "28992")
     out_csv = world["tmp"] / "afloop.csv"
-    out = world["run"]("recipients", "--store", world["store"], "--follow-up", first["alert_id"], "--urgency", "normal",
-                       "--output", out_csv, "--operator", "agent 007", "--reason", "afloopbericht")
+    out = world["run"](
+        "recipients",
+        "--store",
+        world["store"],
+        "--follow-up",
+        first["alert_id"],
+        "--urgency",
+        "normal",
+        "--output",
+        out_csv,
+        "--operator",
+        "agent 007",
+        "--reason",
+        "afloopbericht",
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     sent = {mid for v in got["member_ids"] for mid in v.split(";")}
     assert sent == set(ids) - {ids[0]}
@@ -216,12 +309,31 @@ def test_bad_requests_are_refused_and_not_logged(world):
     run, tmp = world["run"], world["tmp"]
     pts = tmp / "points.geojson"
     gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4326).to_file(pts)
-    assert "polygon" in run("recipients", "--store", world["store"], "--area", pts, "--output", tmp / "x.csv", ok=False).lower()
-    assert "radius" in run("recipients", "--store", world["store"], "--around", "233000,582000", "--radius", "0",
-                           "--output", tmp / "x.csv", ok=False).lower()
-    assert "GR-NOPE" in run("recipients", "--store", world["store"], "--network", "GR-NOPE", "--output", tmp / "x.csv", ok=False)
-    assert "no alert with id" in run("recipients", "--store", world["store"], "--follow-up", "A-NOPE",
-                                     "--output", tmp / "x.csv", ok=False)
+    assert (
+        "polygon"
+        in run("recipients", "--store", world["store"], "--area", pts, "--output", tmp / "x.csv", ok=False).lower()
+    )
+    assert (
+        "radius"
+        in run(
+            "recipients",
+            "--store",
+            world["store"],
+            "--around",
+            "233000,582000",
+            "--radius",
+            "0",
+            "--output",
+            tmp / "x.csv",
+            ok=False,
+        ).lower()
+    )
+    assert "GR-NOPE" in run(
+        "recipients", "--store", world["store"], "--network", "GR-NOPE", "--output", tmp / "x.csv", ok=False
+    )
+    assert "no alert with id" in run(
+        "recipients", "--store", world["store"], "--follow-up", "A-NOPE", "--output", tmp / "x.csv", ok=False
+    )
     wkt = tmp / "empty.wkt"
     wkt.write_text("POLYGON EMPTY")
     run("recipients", "--store", world["store"], "--area", wkt, "--output", tmp / "x.csv", ok=False)
@@ -232,12 +344,26 @@ def test_bad_requests_are_refused_and_not_logged(world):
 def test_no_member_data_outside_recipient_exports(world, caplog):
     caplog.set_level(logging.DEBUG, logger="bingeo")
     world["run"]("audit", "list", "--store", world["store"])
-    world["run"]("recipients", "--store", world["store"], "--network", "GR-BIN-001", "--output",
-                 world["tmp"] / "again.csv")
+    world["run"](
+        "recipients", "--store", world["store"], "--network", "GR-BIN-001", "--output", world["tmp"] / "again.csv"
+    )
     # web maps of the same store, online and as the library builds them: a members count only
     maps = [world["tmp"] / "members_map.html"]
-    world["run"]("map", "--store", world["store"], "--incidents", SAMPLES / "incidents.csv", "--crs", "28992",
-                 "--addresses", SAMPLES / "addresses.csv", "--fields", "soort_delict", "--output", maps[0])
+    world["run"](
+        "map",
+        "--store",
+        world["store"],
+        "--incidents",
+        SAMPLES / "incidents.csv",
+        "--crs",
+        "28992",
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--fields",
+        "soort_delict",
+        "--output",
+        maps[0],
+    )
     with bingeo.open_store(world["store"]) as st:
         maps.append(bingeo.save_map(bingeo.web_map(st, title="alerting"), world["tmp"] / "members_map2.html"))
     m = stored_members(world["store"])

@@ -22,7 +22,9 @@ def hotspots():
 def test_hand_computed(hotspots):
     study = shapely.box(0, 0, 1000, 1000)  # 1 km2; hot spots 0.02 km2
     fit = pts([(10, 10), (50, 50), (350, 350), (900, 900), (500, 500)])  # 3 of 5 inside
-    test = pts([(10, 10), (100, 100), (600, 600), (700, 700), (800, 800), (5000, 5000)])  # 2 of 5 inside (1 outside study)
+    test = pts(
+        [(10, 10), (100, 100), (600, 600), (700, 700), (800, 800), (5000, 5000)]
+    )  # 2 of 5 inside (1 outside study)
     r = predictive_accuracy(hotspots, fit, test, study_area=study)
     assert (r.fit_in_hotspots, r.fit_incidents, r.test_in_hotspots, r.test_incidents) == (3, 5, 2, 5)
     assert r.hit_rate == pytest.approx(2 / 5)

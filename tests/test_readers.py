@@ -27,8 +27,8 @@ from bingeo.readers import (
     rejects_path,
     write_table,
 )
-
 from tests.conftest import REAL_DATA as REAL  # noqa: E402
+
 VPD = REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_{}.csv.gz"
 ADDRESSES = REAL / "vancouver" / "vancouver_property_addresses_sample.csv.gz"
 LANCS_ASB = REAL / "uk_lancashire" / "lancashire_asb_2022.tab.gz"
@@ -45,11 +45,7 @@ needs_real = pytest.mark.requires("real-data")
 def _accounting(res: ReadResult, total: int) -> None:
     """Every input row is in exactly one of points/rejects, numbered 1..total."""
     assert len(res.points) + len(res.rejects) == total
-    rows = np.sort(
-        np.concatenate(
-            [res.points["source_row"].to_numpy(), res.rejects["source_row"].to_numpy()]
-        )
-    )
+    rows = np.sort(np.concatenate([res.points["source_row"].to_numpy(), res.rejects["source_row"].to_numpy()]))
     assert (rows == np.arange(1, total + 1)).all()
     assert list(res.points.index) == list(range(len(res.points)))
     assert list(res.points.columns[-2:]) == ["source_row", "geometry"]
@@ -77,13 +73,11 @@ def test_vancouver_2023_zero_zero_privacy_offsets() -> None:
     res = read_points(src, crs=26910)
     _accounting(res, len(ref))
     assert res.crs.to_epsg() == 26910
-    assert (
-        (res.rejects["reject_reason"] == "zero_zero").sum() == zero.sum() > 20_000 / 6
-    )
+    assert (res.rejects["reject_reason"] == "zero_zero").sum() == zero.sum() > 20_000 / 6
     # source_row points back at the very records pandas sees at X == Y == 0
-    assert sorted(
-        res.rejects.loc[res.rejects.reject_reason == "zero_zero", "source_row"]
-    ) == list(np.flatnonzero(zero.to_numpy()) + 1)
+    assert sorted(res.rejects.loc[res.rejects.reject_reason == "zero_zero", "source_row"]) == list(
+        np.flatnonzero(zero.to_numpy()) + 1
+    )
     # original columns, original order, coordinates as floats
     assert list(res.points.columns[:-2]) == list(ref.columns)
     assert res.points["X"].dtype == "float64"
@@ -102,17 +96,13 @@ def test_vancouver_2024_empty_coordinates_counted_independently() -> None:
     zero = (ref["X"] == 0) & (ref["Y"] == 0)
     res = read_points(src, crs=26910)
     _accounting(res, len(ref))
-    got = res.rejects.loc[
-        res.rejects.reject_reason == "empty_coordinates", "source_row"
-    ]
+    got = res.rejects.loc[res.rejects.reject_reason == "empty_coordinates", "source_row"]
     assert list(got) == list(np.flatnonzero(empty.to_numpy()) + 1)
     assert len(got) == empty.sum() == 10
     assert (res.rejects.reject_reason == "zero_zero").sum() == zero.sum()
     assert len(res.points) == (~empty & ~zero).sum()
     summary = res.summary()
-    assert summary.startswith(
-        f"Read {len(ref):,} rows from {src}: {len(res.points):,} usable"
-    )
+    assert summary.startswith(f"Read {len(ref):,} rows from {src}: {len(res.points):,} usable")
     assert f"{zero.sum():,} at 0/0" in summary and "10 empty coordinates" in summary
 
 
@@ -133,9 +123,7 @@ def test_vancouver_extent_rejects_match_independent_count() -> None:
     ref = ref[ref.X.notna() & ~((ref.X == 0) & (ref.Y == 0))]
     pts = gpd.GeoSeries(gpd.points_from_xy(ref.X, ref.Y), crs=26910).to_crs(4326)
     margin = max(0.5 * max(box[2] - box[0], box[3] - box[1]), 0.05)  # the documented rule
-    inside = pts.x.between(box[0] - margin, box[2] + margin) & pts.y.between(
-        box[1] - margin, box[3] + margin
-    )
+    inside = pts.x.between(box[0] - margin, box[2] + margin) & pts.y.between(box[1] - margin, box[3] + margin)
     assert (res.rejects.reject_reason == "outside_extent").sum() == (~inside).sum()
     assert len(res.points) == inside.sum()
     assert res.crs.to_epsg() == 4326
@@ -174,9 +162,7 @@ def test_lancashire_tab_separated() -> None:
     assert any("tab" in n for n in res.notes)
     assert res.crs.to_epsg() == 4326
     assert list(res.points.columns) == list(ref.columns) + ["source_row", "geometry"]
-    np.testing.assert_allclose(
-        res.points.geometry.y.to_numpy(), ref["latitude"].to_numpy()
-    )
+    np.testing.assert_allclose(res.points.geometry.y.to_numpy(), ref["latitude"].to_numpy())
     assert (res.points["lsoa_code"] == ref["lsoa_code"]).all()
 
 
@@ -188,9 +174,7 @@ def test_bag_zipped_shapefile_points_are_2d_rd() -> None:
     assert not res.points.has_z.any()
     # lon/lat text attributes stay text (17 significant digits, never mangled)
     assert res.points["lon"].dtype != "float64"
-    with pytest.raises(
-        InputError, match=r"says its CRS is EPSG:28992.*Leave out `crs`"
-    ):
+    with pytest.raises(InputError, match=r"says its CRS is EPSG:28992.*Leave out `crs`"):
         read_points(BAG, crs=4326)
 
 
@@ -269,9 +253,7 @@ def test_zip_with_several_shapefiles(tmp_path) -> None:
             with zipfile.ZipFile(src) as zin:
                 for name in zin.namelist():
                     out.writestr(name, zin.read(name))
-    with pytest.raises(
-        InputError, match=r"2 shapefiles \(buurt2017, wijk2017\).*--layer"
-    ):
+    with pytest.raises(InputError, match=r"2 shapefiles \(buurt2017, wijk2017\).*--layer"):
         read_polygons(both)
     assert len(read_polygons(both, layer="wijk2017")) == 15
     with pytest.raises(InputError, match="no layer 'nope'.*buurt2017, wijk2017"):
@@ -406,9 +388,7 @@ def test_thousands_separators_and_ambiguous_values(tmp_path) -> None:
     res = read_points(_write(tmp_path / "q.csv", "lon;lat\n4,895;52,370\n"))
     assert list(res.points["lon"]) == [4.895] and list(res.points["lat"]) == [52.37]
     # point-decimal with comma thousands
-    res = read_points(
-        _write(tmp_path / "r.csv", 'x,y\n"155,000.5","463,000.25"\n'), crs=28992
-    )
+    res = read_points(_write(tmp_path / "r.csv", 'x,y\n"155,000.5","463,000.25"\n'), crs=28992)
     assert list(res.points.geometry.x) == [155000.5]
 
 
@@ -424,10 +404,7 @@ def test_wrong_field_count_is_rejected(tmp_path) -> None:
 
 
 def test_swapped_lat_lon_geographic(tmp_path) -> None:
-    text = (
-        "longitude,latitude\n-123.1,49.28\n49.27,-123.05\n-123.2,95.0\n"
-        "-123.0,49.2\n-123.1,49.3\n"
-    )
+    text = "longitude,latitude\n-123.1,49.28\n49.27,-123.05\n-123.2,95.0\n-123.0,49.2\n-123.1,49.3\n"
     res = read_points(_write(tmp_path / "p.csv", text))
     _accounting(res, 5)
     assert dict(zip(res.rejects.source_row, res.rejects.reject_reason)) == {
@@ -481,10 +458,7 @@ def test_wkt_column_with_srid(tmp_path) -> None:
 
 
 def test_bad_dates_are_kept_as_text_not_rejected(tmp_path) -> None:
-    text = (
-        "datum;tijdstip;x;y\n20-9-2017;17:30;155000;463000\n"
-        "morgen;18:00;155001;463001\n"
-    )
+    text = "datum;tijdstip;x;y\n20-9-2017;17:30;155000;463000\nmorgen;18:00;155001;463001\n"
     res = read_points(_write(tmp_path / "p.csv", text), crs=28992)
     assert len(res.points) == 2 and len(res.rejects) == 0
     assert res.points["datum"].tolist() == ["20-9-2017", "morgen"]
@@ -492,9 +466,7 @@ def test_bad_dates_are_kept_as_text_not_rejected(tmp_path) -> None:
     assert any("'datum' kept as text" in n for n in res.notes)
     # explicit date_fields
     text = "gebeurd;x;y\n20/09/2017;155000;463000\n"
-    res = read_points(
-        _write(tmp_path / "q.csv", text), crs=28992, date_fields=["gebeurd"]
-    )
+    res = read_points(_write(tmp_path / "q.csv", text), crs=28992, date_fields=["gebeurd"])
     assert res.points["gebeurd"].tolist() == [pd.Timestamp("2017-09-20")]
     with pytest.raises(InputError, match="no column 'nope'"):
         read_points(_write(tmp_path / "q.csv", text), crs=28992, date_fields=["nope"])
@@ -518,9 +490,7 @@ def test_excel_sep_line_and_utf16(tmp_path) -> None:
         _write(tmp_path / "u.txt", "x\ty\tnaam\n155000,5\t463000\tZoë\n", "utf-16"),
         crs=28992,
     )
-    assert res.points["naam"].tolist() == ["Zoë"] and res.points["x"].tolist() == [
-        155000.5
-    ]
+    assert res.points["naam"].tolist() == ["Zoë"] and res.points["x"].tolist() == [155000.5]
     assert any("UTF-16" in n for n in res.notes)
 
 
@@ -579,9 +549,7 @@ def test_missing_file() -> None:
 def test_corrupt_gpkg(tmp_path) -> None:
     bad = tmp_path / "netwerken.gpkg"
     bad.write_bytes(np.random.default_rng(1).bytes(4096))
-    with pytest.raises(
-        InputError, match=r"netwerken\.gpkg: cannot be opened as a vector file"
-    ):
+    with pytest.raises(InputError, match=r"netwerken\.gpkg: cannot be opened as a vector file"):
         read_polygons(bad)
     with pytest.raises(InputError, match="cannot be opened as a vector file"):
         read_points(bad)
@@ -610,9 +578,7 @@ def _gpkg_with_layers(path: Path) -> None:
         geometry=[shapely.Point(155000, 463000), shapely.Point(155100, 463100)],
         crs=28992,
     )
-    poly = gpd.GeoDataFrame(
-        {"naam": ["n1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992
-    )
+    poly = gpd.GeoDataFrame({"naam": ["n1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992)
     write_table(pts, path, layer="meldingen")
     write_table(poly, path, layer="netwerken")
 
@@ -631,9 +597,7 @@ def test_gpkg_layers(tmp_path) -> None:
     assert len(read_points(src).points) == 2
     assert read_polygons(src)["naam"].tolist() == ["n1"]
     write_table(
-        gpd.GeoDataFrame(
-            {"naam": ["n2"]}, geometry=[shapely.box(1, 1, 2, 2)], crs=28992
-        ),
+        gpd.GeoDataFrame({"naam": ["n2"]}, geometry=[shapely.box(1, 1, 2, 2)], crs=28992),
         src,
         layer="oud",
     )
@@ -643,9 +607,7 @@ def test_gpkg_layers(tmp_path) -> None:
 
 def test_empty_layer(tmp_path) -> None:
     src = tmp_path / "leeg.gpkg"
-    empty = gpd.GeoDataFrame(
-        {"naam": pd.Series([], dtype=str)}, geometry=gpd.GeoSeries([], crs=28992)
-    )
+    empty = gpd.GeoDataFrame({"naam": pd.Series([], dtype=str)}, geometry=gpd.GeoSeries([], crs=28992))
     write_table(empty, src)
     with pytest.raises(InputError, match="layer is empty"):
         read_polygons(src)
@@ -673,9 +635,7 @@ def test_vector_points_rejects(tmp_path) -> None:
     res = read_points(src, target_crs=28992, extent=nl_rd)
     _accounting(res, 9)
     assert res.points["nr"].tolist() == [1, 5, 8]
-    expected = (
-        gpd.GeoSeries([shapely.Point(amsterdam)], crs=4326).to_crs(28992).x.iloc[0]
-    )
+    expected = gpd.GeoSeries([shapely.Point(amsterdam)], crs=4326).to_crs(28992).x.iloc[0]
     np.testing.assert_allclose(res.points.geometry.x, [expected] * 3)
     assert not res.points.has_z.any()
     assert dict(zip(res.rejects.nr, res.rejects.reject_reason)) == {
@@ -686,15 +646,10 @@ def test_vector_points_rejects(tmp_path) -> None:
         7: "zero_zero",
         9: "swapped_lat_lon",
     }
-    assert (
-        "Polygon, not a point"
-        in res.rejects.loc[res.rejects.nr == 4, "reject_detail"].item()
-    )
+    assert "Polygon, not a point" in res.rejects.loc[res.rejects.nr == 4, "reject_detail"].item()
 
 
-@pytest.mark.filterwarnings(
-    "ignore:'crs' was not provided:UserWarning"
-)  # writes a CRS-less file on purpose
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")  # writes a CRS-less file on purpose
 def test_vector_points_zero_zero_and_no_crs(tmp_path) -> None:
     g = gpd.GeoDataFrame(
         {"nr": [1, 2]},
@@ -713,17 +668,11 @@ def test_vector_points_zero_zero_and_no_crs(tmp_path) -> None:
     assert res.crs.to_epsg() == 28992
 
 
-@pytest.mark.filterwarnings(
-    "ignore:'crs' was not provided:UserWarning"
-)  # writes a CRS-less file on purpose
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")  # writes a CRS-less file on purpose
 def test_polygons_without_crs(tmp_path) -> None:
     shp = tmp_path / "netwerk.shp"
-    gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(0, 0, 1, 1)]).to_file(
-        shp, engine="pyogrio"
-    )
-    with pytest.raises(
-        CRSError, match=r"netwerk\.shp: the file has no CRS.*--crs 28992"
-    ):
+    gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(0, 0, 1, 1)]).to_file(shp, engine="pyogrio")
+    with pytest.raises(CRSError, match=r"netwerk\.shp: the file has no CRS.*--crs 28992"):
         read_polygons(shp)
     assert read_polygons(shp, crs=28992).crs.to_epsg() == 28992
 
@@ -736,33 +685,21 @@ def test_polygons_mixed_and_null_geometries(tmp_path) -> None:
         shapely.box(2, 2, 3, 3),
         shapely.LineString([(0, 0), (1, 1)]),
     ]
-    gpd.GeoDataFrame({"n": range(4)}, geometry=geoms, crs=4326).to_file(
-        src, driver="GeoJSON", engine="pyogrio"
-    )
-    with pytest.raises(
-        InputError, match=r"2 feature\(s\) are not polygons \(first: feature 2"
-    ):
+    gpd.GeoDataFrame({"n": range(4)}, geometry=geoms, crs=4326).to_file(src, driver="GeoJSON", engine="pyogrio")
+    with pytest.raises(InputError, match=r"2 feature\(s\) are not polygons \(first: feature 2"):
         read_polygons(src)
     src = tmp_path / "null.geojson"
     geoms = [shapely.box(0, 0, 1, 1), None, shapely.box(2, 2, 3, 3), None]
-    gpd.GeoDataFrame({"n": range(4)}, geometry=geoms, crs=4326).to_file(
-        src, driver="GeoJSON", engine="pyogrio"
-    )
-    with pytest.raises(
-        InputError, match=r"2 feature\(s\) have no geometry.*feature\(s\) 2, 4"
-    ):
+    gpd.GeoDataFrame({"n": range(4)}, geometry=geoms, crs=4326).to_file(src, driver="GeoJSON", engine="pyogrio")
+    with pytest.raises(InputError, match=r"2 feature\(s\) have no geometry.*feature\(s\) 2, 4"):
         read_polygons(src)
 
 
 def test_polygons_geometrycollection_and_3d(tmp_path) -> None:
     src = tmp_path / "gc.geojson"
-    gc = shapely.GeometryCollection(
-        [shapely.Point(0, 0), shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]
-    )
+    gc = shapely.GeometryCollection([shapely.Point(0, 0), shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
     geoms = [shapely.force_3d(shapely.box(5, 5, 6, 6), 10.0), gc]
-    gpd.GeoDataFrame({"n": [1, 2]}, geometry=geoms, crs=4326).to_file(
-        src, driver="GeoJSON", engine="pyogrio"
-    )
+    gpd.GeoDataFrame({"n": [1, 2]}, geometry=geoms, crs=4326).to_file(src, driver="GeoJSON", engine="pyogrio")
     g = read_polygons(src)
     assert g.geom_type.tolist() == ["Polygon", "MultiPolygon"]
     assert not g.has_z.any()
@@ -789,12 +726,7 @@ def test_no_cell_values_in_logs_notes_or_errors(tmp_path, caplog) -> None:
         res = read_points(src, crs=28992, extent=(150_000, 460_000, 160_000, 470_000))
         with pytest.raises(InputError) as exc:
             read_points(src)  # no CRS guess possible for one point outside ranges
-    blob = (
-        caplog.text
-        + " ".join(res.notes)
-        + str(exc.value)
-        + " ".join(res.rejects["reject_detail"])
-    )
+    blob = caplog.text + " ".join(res.notes) + str(exc.value) + " ".join(res.rejects["reject_detail"])
     for secret in (secret_name, secret_x, "155123", "999999999", "kapot"):
         assert secret not in blob
 
@@ -832,9 +764,7 @@ def test_write_gpkg_version_12_and_round_trip(tmp_path, points) -> None:
     assert set(layers) == {"out", "tabel"}
     with sqlite3.connect(out) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
-        kinds = dict(
-            con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
-        )
+        kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
     assert kinds == {"out": "features", "tabel": "attributes"}
 
 
@@ -861,17 +791,11 @@ def test_write_csv_points_as_xy(tmp_path, points) -> None:
         "geom_y",
     ]
     # polygons as WKT
-    write_table(
-        gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992), out
-    )
+    write_table(gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992), out)
     assert shapely.from_wkt(pd.read_csv(out)["wkt"].iloc[0]).area == 1.0
     # rejects (plain DataFrame)
-    write_table(
-        pd.DataFrame({"a": ["0123"], "reject_reason": ["zero_zero"]}), rejects_path(out)
-    )
-    assert (
-        tmp_path / "out.rejects.csv"
-    ).read_text() == "a,reject_reason\n0123,zero_zero\n"
+    write_table(pd.DataFrame({"a": ["0123"], "reject_reason": ["zero_zero"]}), rejects_path(out))
+    assert (tmp_path / "out.rejects.csv").read_text() == "a,reject_reason\n0123,zero_zero\n"
 
 
 def test_write_geojson_is_wgs84(tmp_path, points) -> None:
@@ -950,9 +874,7 @@ def test_decimal_formats_round_trip(values, decimals, decimal_comma, grouped) ->
     if decimals == 0:
         grouped = False  # "1.234" without decimals is genuinely ambiguous (documented)
     sep = ";" if decimal_comma or not grouped else "\t"
-    lines = [f"x{sep}y"] + [
-        f"{_fmt(v, decimals, decimal_comma, grouped)}{sep}1" for v in values
-    ]
+    lines = [f"x{sep}y"] + [f"{_fmt(v, decimals, decimal_comma, grouped)}{sep}1" for v in values]
     expected = [float(f"{v:.{decimals}f}") for v in values]
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "p.csv"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import sqlite3
 import subprocess
@@ -40,12 +39,29 @@ INCIDENTS = SAMPLES / "incidents.csv"
 MEMBERS = SAMPLES / "members.csv"
 FILES = [NETWORKS, UPDATE, ADDRESSES, INCIDENTS, MEMBERS]
 TEXT_FILES = ["addresses.csv", "incidents.csv", "networks_update.geojson", "members.csv"]
-MEMBER_REJECTS = {"address_not_found": 4, "bad_email:missing_at": 4, "bad_phone:short_number": 3, "no_contact": 3,
-                  "duplicate_member_id": 2}
+MEMBER_REJECTS = {
+    "address_not_found": 4,
+    "bad_email:missing_at": 4,
+    "bad_phone:short_number": 3,
+    "no_contact": 3,
+    "duplicate_member_id": 2,
+}
 
 NETWORK_COLUMNS = ["bin_code", "naam", "soort", "gemeente", "politiezone", "opgericht", "status", "retired_on"]
-ADDRESS_COLUMNS = ["adres_id", "straat", "huisnummer", "huisletter", "toevoeging", "postcode", "woonplaats",
-                   "huishoudens", "gebruiksdoel", "bron", "x", "y"]
+ADDRESS_COLUMNS = [
+    "adres_id",
+    "straat",
+    "huisnummer",
+    "huisletter",
+    "toevoeging",
+    "postcode",
+    "woonplaats",
+    "huishoudens",
+    "gebruiksdoel",
+    "bron",
+    "x",
+    "y",
+]
 INCIDENT_COLUMNS = ["registratienummer", "pleegdatum", "soort_delict", "straat", "plaats", "omschrijving", "X", "Y"]
 KINDS = {"woninginbraak", "diefstal uit/vanaf motorvoertuig", "vernieling", "fietsendiefstal"}
 EXPECTED_BAD = {"empty": 12, "zero": 10, "latlon": 10, "swapped": 10, "far": 8}
@@ -95,8 +111,12 @@ def city_extent(margin: float) -> tuple[float, float, float, float]:
     nets = read_networks(NETWORKS)
     a = pd.read_csv(ADDRESSES)
     minx, miny, maxx, maxy = nets.total_bounds
-    return (min(minx, a.x.min()) - margin, min(miny, a.y.min()) - margin,
-            max(maxx, a.x.max()) + margin, max(maxy, a.y.max()) + margin)
+    return (
+        min(minx, a.x.min()) - margin,
+        min(miny, a.y.min()) - margin,
+        max(maxx, a.x.max()) + margin,
+        max(maxy, a.y.max()) + margin,
+    )
 
 
 # --------------------------------------------------------------------------- regeneration
@@ -114,7 +134,9 @@ def test_script_regenerates_committed_samples(real_dir: Path, tmp_path: Path) ->
     )
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--real", str(real_dir), "--out", str(tmp_path), "--quiet"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, f"make_samples.py failed:\n{proc.stdout}\n{proc.stderr}"
     for name in TEXT_FILES:
@@ -153,8 +175,11 @@ def test_networks_geopackage_12_in_rd() -> None:
     assert nets.is_valid.all()
     assert set(nets.geom_type) == {"MultiPolygon"}
     assert (nets.gemeente == "Groningen").all()
-    assert set(nets.politiezone) == {"Basisteam Groningen-Centrum", "Basisteam Groningen-Oost",
-                                     "Basisteam Groningen-West"}
+    assert set(nets.politiezone) == {
+        "Basisteam Groningen-Centrum",
+        "Basisteam Groningen-Oost",
+        "Basisteam Groningen-West",
+    }
     assert pd.to_datetime(nets.opgericht, format="%Y-%m-%d").notna().all()
 
 
@@ -168,8 +193,12 @@ def test_networks_kinds_retired_and_overlap() -> None:
     assert nets.loc[nets.status == "active", "retired_on"].isna().all()
     # exactly one pair overlaps (by area): a WhatsApp group inside a BIN
     geoms, codes = list(nets.geometry), list(nets.bin_code)
-    pairs = [(codes[i], codes[j]) for i in range(len(geoms)) for j in range(i + 1, len(geoms))
-             if geoms[i].intersection(geoms[j]).area > 1.0]
+    pairs = [
+        (codes[i], codes[j])
+        for i in range(len(geoms))
+        for j in range(i + 1, len(geoms))
+        if geoms[i].intersection(geoms[j]).area > 1.0
+    ]
     assert pairs == [("GR-BIN-001", "GR-WAB-001")]
     by = dict(zip(codes, geoms))
     assert by["GR-WAB-001"].difference(by["GR-BIN-001"]).area < 1.0
@@ -325,8 +354,11 @@ def test_members_sample_reads_with_the_planted_rejects_only() -> None:
         if src["x"]:
             want = (float(src["x"]), float(src["y"]))
         elif src["postcode"]:
-            hit = adr[(adr.pc == src["postcode"].replace(" ", "")) & (adr.nr == src["huisnummer"])
-                      & (adr.toevoeging == src["toevoeging"])]
+            hit = adr[
+                (adr.pc == src["postcode"].replace(" ", ""))
+                & (adr.nr == src["huisnummer"])
+                & (adr.toevoeging == src["toevoeging"])
+            ]
             assert len(hit) == 1, r.member_id
             want = (float(hit.x.iloc[0]), float(hit.y.iloc[0]))
         else:

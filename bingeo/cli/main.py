@@ -66,7 +66,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 store_option = click.option(
-    "--store", required=True, metavar="STORE",
+    "--store",
+    required=True,
+    metavar="STORE",
     help="The store: a GeoPackage file such as bins.gpkg, or a PostGIS schema "
     "postgresql://user@host/db?schema=bingeo (password from PGPASSWORD, ~/.pgpass or a service file).",
 )
@@ -266,9 +268,13 @@ def _write_rejects(result: Any, output: str) -> str | None:
     "--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet."
 )
 @click.option("--at", callback=_date, help="Use the networks valid on this date.")
-@click.option("--in-database", "in_database", is_flag=True,
-              help="PostGIS store only: POINTS is a points table in the store's database (name or schema.name), "
-                   "--output the table to create there; runs in the database, for data larger than memory.")
+@click.option(
+    "--in-database",
+    "in_database",
+    is_flag=True,
+    help="PostGIS store only: POINTS is a points table in the store's database (name or schema.name), "
+    "--output the table to create there; runs in the database, for data larger than memory.",
+)
 @click.option("--replace", is_flag=True, help="With --in-database: replace the output table.")
 @_with(points_options)
 @_friendly
@@ -302,8 +308,10 @@ def assign_cmd(
             raise InputError("--in-database needs a PostGIS store (--store postgresql://...).")
         with open_store(store) as st:
             c = assign_in_database(st, points, output=output, at=at, replace=replace)
-        click.echo(f"{c['assigned']:,} of {c['points']:,} points lie in one of {c['networks']} networks"
-                   f"{' valid on ' + str(at) if at else ''}; written: table {output}")
+        click.echo(
+            f"{c['assigned']:,} of {c['points']:,} points lie in one of {c['networks']} networks"
+            f"{' valid on ' + str(at) if at else ''}; written: table {output}"
+        )
         return
 
     with open_store(store) as st:
@@ -451,23 +459,42 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
 
 
 hotspot_options = [
-    click.option("--study-area", type=click.Path(), help="Polygon file of the area analysed (default: the incidents' extent)."),
+    click.option(
+        "--study-area", type=click.Path(), help="Polygon file of the area analysed (default: the incidents' extent)."
+    ),
     click.option("--cell-size", type=float, help="Grid cell size in metres (default: automatic, rule in the notes)."),
-    click.option("--rings", type=int, default=1, show_default=True, help="Neighbourhood: the cell and N rings around it."),
+    click.option(
+        "--rings", type=int, default=1, show_default=True, help="Neighbourhood: the cell and N rings around it."
+    ),
     click.option("--distance", type=float, help="Neighbourhood: cells whose centres lie within this distance (m)."),
     click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level."),
     click.option("--no-fdr", is_flag=True, help="Do not correct for multiple testing (Benjamini-Hochberg)."),
-    click.option("--min-coverage", type=float, default=0.5, show_default=True,
-                 help="A hot spot is uncovered when less than this share of its incidents lie in a network."),
+    click.option(
+        "--min-coverage",
+        type=float,
+        default=0.5,
+        show_default=True,
+        help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
+    ),
     click.option("--type-field", help="Column with the incident type."),
     click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable)."),
     click.option("--date-field", help="Date column (default: the first column recognised as dates)."),
 ]
 
 
-def _hotspot_kwargs(st: Any, study_area: str | None, cell_size: float | None, rings: int, distance: float | None,
-                    alpha: float, no_fdr: bool, min_coverage: float, type_field: str | None, types: tuple[str, ...],
-                    date_field: str | None) -> dict[str, Any]:
+def _hotspot_kwargs(
+    st: Any,
+    study_area: str | None,
+    cell_size: float | None,
+    rings: int,
+    distance: float | None,
+    alpha: float,
+    no_fdr: bool,
+    min_coverage: float,
+    type_field: str | None,
+    types: tuple[str, ...],
+    date_field: str | None,
+) -> dict[str, Any]:
     from bingeo.readers import read_polygons
 
     return {
@@ -495,9 +522,20 @@ def _hotspot_kwargs(st: Any, study_area: str | None, cell_size: float | None, ri
 @_with(hotspot_options)
 @_with(points_options)
 @_friendly
-def hotspots_cmd(incidents: str, store: str, output: str, addresses: str | None, start: dt.date | None,
-                 end: dt.date | None, at: dt.date | None, layer: str | None, crs: str | None, x_field: str | None,
-                 y_field: str | None, **opts: Any) -> None:
+def hotspots_cmd(
+    incidents: str,
+    store: str,
+    output: str,
+    addresses: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    at: dt.date | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    **opts: Any,
+) -> None:
     """Gi* hot spots of INCIDENTS on a grid (FDR-corrected), and which of them no network covers.
 
     Writes layers `cells` (row, col, count, gi_z, gi_p, hot, cold) and `hotspots` (ranked: uncovered first).
@@ -516,8 +554,9 @@ def hotspots_cmd(incidents: str, store: str, output: str, addresses: str | None,
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
-    res = find_hotspots(inc.points, networks=nets, addresses=None if adr is None else adr.points,
-                        start=start, end=end, **kwargs)
+    res = find_hotspots(
+        inc.points, networks=nets, addresses=None if adr is None else adr.points, start=start, end=end, **kwargs
+    )
     Path(output).unlink(missing_ok=True)
     write_table(res.cells, output, layer="cells", geometry_type="Polygon")
     write_table(res.hotspots, output, layer="hotspots", geometry_type="MultiPolygon")
@@ -529,17 +568,38 @@ def hotspots_cmd(incidents: str, store: str, output: str, addresses: str | None,
 @cli.command("pai")
 @click.argument("incidents", type=click.Path())
 @store_option
-@click.option("--fit", "fit", required=True, callback=_period, metavar="FROM/TO",
-              help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).")
-@click.option("--test", "test", required=True, callback=_period, metavar="FROM/TO",
-              help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.")
+@click.option(
+    "--fit",
+    "fit",
+    required=True,
+    callback=_period,
+    metavar="FROM/TO",
+    help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).",
+)
+@click.option(
+    "--test",
+    "test",
+    required=True,
+    callback=_period,
+    metavar="FROM/TO",
+    help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.",
+)
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
 @_with(hotspot_options)
 @_with(points_options)
 @_friendly
-def pai_cmd(incidents: str, store: str, fit: tuple[dt.date, dt.date], test: tuple[dt.date, dt.date],
-            output: str | None, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None,
-            **opts: Any) -> None:
+def pai_cmd(
+    incidents: str,
+    store: str,
+    fit: tuple[dt.date, dt.date],
+    test: tuple[dt.date, dt.date],
+    output: str | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    **opts: Any,
+) -> None:
     """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next."""
     import json
 
@@ -560,7 +620,9 @@ def pai_cmd(incidents: str, store: str, fit: tuple[dt.date, dt.date], test: tupl
     sel = _select_period(inc.points, kwargs.get("date_field"), kwargs.get("type_field"), kwargs.get("types"))
     fit_pts, test_pts = sel(fit), sel(test)
     acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
-    click.echo(f"{len(res.hotspots)} hot spots found on {fit[0]} .. {fit[1]} (TO excluded), tested on {test[0]} .. {test[1]}.")
+    click.echo(
+        f"{len(res.hotspots)} hot spots found on {fit[0]} .. {fit[1]} (TO excluded), tested on {test[0]} .. {test[1]}."
+    )
     click.echo(acc.summary())
     if output:
         Path(output).write_text(json.dumps(acc.as_dict(), indent=2, default=str), encoding="utf-8")
@@ -587,22 +649,51 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
 
 @cli.command("propose")
 @store_option
-@click.option("--hotspots", "hotspots_path", required=True, type=click.Path(),
-              help="Output of `bingeo hotspots` (layer hotspots).")
+@click.option(
+    "--hotspots",
+    "hotspots_path",
+    required=True,
+    type=click.Path(),
+    help="Output of `bingeo hotspots` (layer hotspots).",
+)
 @click.option("--addresses", required=True, type=click.Path(), help="Address points with street names and households.")
-@click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals).")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals)."
+)
 @click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each proposal.")
 @click.option("--min-households", type=int, default=50, show_default=True)
-@click.option("--max-households", type=int, default=250, show_default=True,
-              help="Upper bound (a WhatsApp group holds at most 256 members).")
+@click.option(
+    "--max-households",
+    type=int,
+    default=250,
+    show_default=True,
+    help="Upper bound (a WhatsApp group holds at most 256 members).",
+)
 @click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), default="bin", show_default=True)
-@click.option("--max-distance", type=float, default=1000.0, show_default=True,
-              help="Take addresses up to this distance (m) from the hot spot.")
+@click.option(
+    "--max-distance",
+    type=float,
+    default=1000.0,
+    show_default=True,
+    help="Take addresses up to this distance (m) from the hot spot.",
+)
 @_with(points_options)
 @_friendly
-def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, incidents: str | None,
-                min_households: int, max_households: int, kind: str, max_distance: float, layer: str | None,
-                crs: str | None, x_field: str | None, y_field: str | None) -> None:
+def propose_cmd(
+    store: str,
+    hotspots_path: str,
+    addresses: str,
+    output: str,
+    incidents: str | None,
+    min_households: int,
+    max_households: int,
+    kind: str,
+    max_distance: float,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Propose a compact new BIN area around each uncovered hot spot, following the addresses and streets."""
     from bingeo.propose import propose_areas
     from bingeo.readers import read_points, read_polygons, write_table
@@ -616,16 +707,25 @@ def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, inc
         adr = _read_points_for_store(addresses, st, layer, crs, x_field, y_field)
         inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
     click.echo(adr.summary())
-    out = propose_areas(hs, adr.points, nets, incidents=None if inc is None else inc.points,
-                        min_households=min_households, max_households=max_households, kind=kind,
-                        max_distance=max_distance)
+    out = propose_areas(
+        hs,
+        adr.points,
+        nets,
+        incidents=None if inc is None else inc.points,
+        min_households=min_households,
+        max_households=max_households,
+        kind=kind,
+        max_distance=max_distance,
+    )
     Path(output).unlink(missing_ok=True)
     write_table(out, output, layer="proposals", geometry_type="MultiPolygon")
     click.echo(f"{len(out)} proposed areas:")
     for r in out.itertuples():
         extra = f", {r.incidents} incidents" if "incidents" in out.columns else ""
-        click.echo(f"  - {r.proposal_id} (hot spot {r.hotspot_id}): {r.households} households, {r.addresses} addresses"
-                   f"{extra}, {r.area_m2 / 1e4:,.1f} ha; streets: {r.streets}" + (f" [{r.note}]" if r.note else ""))
+        click.echo(
+            f"  - {r.proposal_id} (hot spot {r.hotspot_id}): {r.households} households, {r.addresses} addresses"
+            f"{extra}, {r.area_m2 / 1e4:,.1f} ha; streets: {r.streets}" + (f" [{r.note}]" if r.note else "")
+        )
     click.echo(f"written: {output} (layer proposals)")
 
 
@@ -634,10 +734,20 @@ def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, inc
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoTIFF to write (.tif).")
 @click.option("--cell-size", required=True, type=float, help="Pixel size in metres (as QGIS heatmap's pixel size).")
 @click.option("--radius", required=True, type=float, help="Kernel radius in metres.")
-@click.option("--kernel", type=click.Choice(["quartic", "triangular", "uniform", "triweight", "epanechnikov"]),
-              default="quartic", show_default=True)
-@click.option("--values", "output_values", type=click.Choice(["raw", "scaled"]), default="raw", show_default=True,
-              help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.")
+@click.option(
+    "--kernel",
+    type=click.Choice(["quartic", "triangular", "uniform", "triweight", "epanechnikov"]),
+    default="quartic",
+    show_default=True,
+)
+@click.option(
+    "--values",
+    "output_values",
+    type=click.Choice(["raw", "scaled"]),
+    default="raw",
+    show_default=True,
+    help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.",
+)
 @click.option("--decay", type=float, default=0.0, show_default=True, help="Decay ratio (triangular kernel only).")
 @click.option("--weight-field", help="Column weighting each incident.")
 @click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
@@ -647,10 +757,25 @@ def propose_cmd(store: str, hotspots_path: str, addresses: str, output: str, inc
 @click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable).")
 @_with(points_options)
 @_friendly
-def density_cmd(incidents: str, output: str, cell_size: float, radius: float, kernel: str, output_values: str,
-                decay: float, weight_field: str | None, contours: bool, store: str | None, to_crs: str | None,
-                type_field: str | None, types: tuple[str, ...], layer: str | None, crs: str | None,
-                x_field: str | None, y_field: str | None) -> None:
+def density_cmd(
+    incidents: str,
+    output: str,
+    cell_size: float,
+    radius: float,
+    kernel: str,
+    output_values: str,
+    decay: float,
+    weight_field: str | None,
+    contours: bool,
+    store: str | None,
+    to_crs: str | None,
+    type_field: str | None,
+    types: tuple[str, ...],
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
     from bingeo.readers import read_points, write_table
@@ -673,12 +798,21 @@ def density_cmd(incidents: str, output: str, cell_size: float, radius: float, ke
         if types:
             pts = pts[pts[type_field].astype(str).isin(types)]
             click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
-    raster = kernel_density(pts, cell_size=cell_size, radius=radius, kernel=kernel, output=output_values,
-                            decay=decay, weight_field=weight_field)
+    raster = kernel_density(
+        pts,
+        cell_size=cell_size,
+        radius=radius,
+        kernel=kernel,
+        output=output_values,
+        decay=decay,
+        weight_field=weight_field,
+    )
     raster.write(output)
     rej = _write_rejects(inc, output)
-    click.echo(f"density {raster.values.shape[1]} x {raster.values.shape[0]} pixels of {cell_size:g} m, "
-               f"{kernel} kernel, radius {radius:g} m, {output_values} values; maximum {float(raster.values.max()):,.4g}")
+    click.echo(
+        f"density {raster.values.shape[1]} x {raster.values.shape[0]} pixels of {cell_size:g} m, "
+        f"{kernel} kernel, radius {radius:g} m, {output_values} values; maximum {float(raster.values.max()):,.4g}"
+    )
     click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
     if contours:
         bands = raster.contours()
@@ -697,12 +831,25 @@ def addresses() -> None:
 @addresses.command("import")
 @click.argument("source", type=click.Path())
 @store_option
-@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
-              help="Map an address field: address_id, street, house_number, house_letter, addition, postcode, city, households.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    callback=_fields,
+    metavar="FIELD=COLUMN",
+    help="Map an address field: address_id, street, house_number, house_letter, addition, postcode, city, households.",
+)
 @_with(points_options)
 @_friendly
-def addresses_import(source: str, store: str, fields: dict[str, str], layer: str | None, crs: str | None,
-                     x_field: str | None, y_field: str | None) -> None:
+def addresses_import(
+    source: str,
+    store: str,
+    fields: dict[str, str],
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Import address points from SOURCE into the store (re-importing updates by id)."""
     from bingeo.addresses import addresses_for_store
     from bingeo.stores import open_store
@@ -711,7 +858,9 @@ def addresses_import(source: str, store: str, fields: dict[str, str], layer: str
         res = _read_points_for_store(source, st, layer, crs, x_field, y_field)
         click.echo(res.summary())
         counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
-    click.echo(f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged")
+    click.echo(
+        f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
+    )
     beside = Path(source) if "://" in store else Path(store)
     rej = _write_rejects(res, str(beside.with_name(Path(source).stem + ".csv")))
     if rej:
@@ -727,17 +876,38 @@ def members() -> None:
 @click.argument("source", type=click.Path())
 @store_option
 @click.option("--crs", help="CRS of member coordinates that carry none (CSV).")
-@click.option("--default-country", type=click.Choice(["NL", "BE"]), default="NL", show_default=True,
-              help="Country of phone numbers written without a country code.")
-@click.option("--field", "fields", multiple=True, callback=_fields, metavar="FIELD=COLUMN",
-              help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).")
+@click.option(
+    "--default-country",
+    type=click.Choice(["NL", "BE"]),
+    default="NL",
+    show_default=True,
+    help="Country of phone numbers written without a country code.",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    callback=_fields,
+    metavar="FIELD=COLUMN",
+    help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).",
+)
 @click.option("--layer", help="Layer of a multi-layer source.")
-@click.option("--replace", is_flag=True,
-              help="SOURCE is the whole member list: active members missing from it are marked as left "
-                   "(today). Without it, members missing from SOURCE are left as they are.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="SOURCE is the whole member list: active members missing from it are marked as left "
+    "(today). Without it, members missing from SOURCE are left as they are.",
+)
 @_friendly
-def members_import(source: str, store: str, crs: str | None, default_country: str, fields: dict[str, str],
-                   layer: str | None, replace: bool) -> None:
+def members_import(
+    source: str,
+    store: str,
+    crs: str | None,
+    default_country: str,
+    fields: dict[str, str],
+    layer: str | None,
+    replace: bool,
+) -> None:
     """Import members from SOURCE (CSV or vector file); re-importing updates them by member id.
 
     Locations: coordinates, or an address already in the store (postcode + house number, or street +
@@ -751,8 +921,14 @@ def members_import(source: str, store: str, crs: str | None, default_country: st
 
     with open_store(store) as st:
         adr = st.addresses()
-        res = members_from_file(source, crs=crs, addresses=adr if len(adr) else None,
-                                default_country=default_country, fields=fields or None, layer=layer)
+        res = members_from_file(
+            source,
+            crs=crs,
+            addresses=adr if len(adr) else None,
+            default_country=default_country,
+            fields=fields or None,
+            layer=layer,
+        )
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         if len(res.members):
             counts = st.upsert_members(res.members.to_crs(st.crs))
@@ -761,13 +937,17 @@ def members_import(source: str, store: str, crs: str | None, default_country: st
             marked = _mark_missing_members_left(st, res)
         full_groups = _full_whatsapp_groups(st)
     click.echo(res.summary())
-    click.echo(f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
-               + (f"; {marked:,} missing from the list marked as left" if replace else ""))
+    click.echo(
+        f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
+        + (f"; {marked:,} missing from the list marked as left" if replace else "")
+    )
     from bingeo.propose import WHATSAPP_MAX_MEMBERS
 
     for nid, n in full_groups:
-        click.echo(f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
-                   f"{WHATSAPP_MAX_MEMBERS}. Split it, or make it a BIN with SMS/e-mail alerts.")
+        click.echo(
+            f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
+            f"{WHATSAPP_MAX_MEMBERS}. Split it, or make it a BIN with SMS/e-mail alerts."
+        )
     if len(res.rejects):
         beside = Path(source) if "://" in store else Path(store)
         path = rejects_path(beside.with_name(Path(source).stem + ".csv"))
@@ -812,8 +992,9 @@ def _mark_missing_members_left(st: Any, res: Any) -> int:
     return len(gone)
 
 
-def _alert_radius(st: Any, radius: str, incidents: str | None, incidents_crs: str | None,
-                  types: tuple[str, ...]) -> float:
+def _alert_radius(
+    st: Any, radius: str, incidents: str | None, incidents_crs: str | None, types: tuple[str, ...]
+) -> float:
     """Return --radius in metres; 'auto' runs the Knox near-repeat test on --incidents."""
     from bingeo._errors import InputError
 
@@ -839,30 +1020,63 @@ def _alert_radius(st: Any, radius: str, incidents: str | None, incidents_crs: st
 
 @cli.command("recipients")
 @store_option
-@click.option("--area", type=click.Path(), help="Alert area: GeoJSON (web map or QGIS; circles as Point + radius), GeoPackage, Shapefile or WKT.")
+@click.option(
+    "--area",
+    type=click.Path(),
+    help="Alert area: GeoJSON (web map or QGIS; circles as Point + radius), GeoPackage, Shapefile or WKT.",
+)
 @click.option("--layer", help="Layer of --area.")
 @click.option("--around", help="Centre of a circular area: X,Y.")
-@click.option("--radius", help="Radius of the circle around --around, in metres; or 'auto': the near-repeat "
-                               "distance from a Knox test on --incidents.")
+@click.option(
+    "--radius",
+    help="Radius of the circle around --around, in metres; or 'auto': the near-repeat "
+    "distance from a Knox test on --incidents.",
+)
 @click.option("--incidents", type=click.Path(), help="With --radius auto: past incidents (with dates) to test.")
 @click.option("--incidents-crs", help="CRS of --incidents when it carries none (CSV), e.g. 28992.")
-@click.option("--type", "radius_types", multiple=True,
-              help="With --radius auto: only incidents of this type (repeatable), e.g. woninginbraak.")
+@click.option(
+    "--type",
+    "radius_types",
+    multiple=True,
+    help="With --radius auto: only incidents of this type (repeatable), e.g. woninginbraak.",
+)
 @click.option("--around-crs", help="CRS of --around (default: the store's; e.g. 4326 for lon,lat).")
 @click.option("--network", "network_ids", multiple=True, help="Network id(s) to alert (repeatable).")
-@click.option("--network-rule", type=click.Choice(["both", "membership", "location"]), default="both", show_default=True,
-              help="With --network: members who joined it, who live in it, or both.")
+@click.option(
+    "--network-rule",
+    type=click.Choice(["both", "membership", "location"]),
+    default="both",
+    show_default=True,
+    help="With --network: members who joined it, who live in it, or both.",
+)
 @click.option("--urgency", type=click.Choice(["urgent", "normal"]), default="urgent", show_default=True)
-@click.option("--output", "-o", required=True, type=click.Path(), help="Recipient list (.csv; plus per-channel .txt lists).")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(), help="Recipient list (.csv; plus per-channel .txt lists)."
+)
 @click.option("--operator", help="Who selects (logged in the audit log).")
 @click.option("--reason", help="Why, e.g. a case number (logged).")
 @click.option("--coordinators", is_flag=True, help="Also list the coordinators of the networks touched.")
 @click.option("--follow-up", "follow", metavar="ALERT_ID", help="The same people as an earlier alert (afloopbericht).")
 @_friendly
-def recipients_cmd(store: str, area: str | None, layer: str | None, around: str | None, radius: str | None,
-                   incidents: str | None, incidents_crs: str | None, radius_types: tuple[str, ...],
-                   around_crs: str | None, network_ids: tuple[str, ...], network_rule: str, urgency: str, output: str,
-                   operator: str | None, reason: str | None, coordinators: bool, follow: str | None) -> None:
+def recipients_cmd(
+    store: str,
+    area: str | None,
+    layer: str | None,
+    around: str | None,
+    radius: str | None,
+    incidents: str | None,
+    incidents_crs: str | None,
+    radius_types: tuple[str, ...],
+    around_crs: str | None,
+    network_ids: tuple[str, ...],
+    network_rule: str,
+    urgency: str,
+    output: str,
+    operator: str | None,
+    reason: str | None,
+    coordinators: bool,
+    follow: str | None,
+) -> None:
     """Select the members to alert (by area, radius or network), one channel per person, and log the selection."""
     from bingeo._errors import InputError
     from bingeo.alerting import follow_up, send_alert
@@ -882,18 +1096,34 @@ def recipients_cmd(store: str, area: str | None, layer: str | None, around: str 
                 try:
                     x, y = (float(v) for v in around.split(","))
                 except ValueError:
-                    raise InputError(f"--around {around!r}: give X,Y, e.g. 233500,582000 or 6.5665,53.2194 with --around-crs 4326.") from None
-                shape = area_around(x, y, _alert_radius(st, radius, incidents, incidents_crs, radius_types),
-                                    crs_of_xy=around_crs or st.crs, target_crs=st.crs)
-            alert = send_alert(st, output, area=shape, network_ids=list(network_ids), network_rule=network_rule,
-                               urgency=urgency, operator=operator, reason=reason, coordinators=coordinators)
+                    raise InputError(
+                        f"--around {around!r}: give X,Y, e.g. 233500,582000 or 6.5665,53.2194 with --around-crs 4326."
+                    ) from None
+                shape = area_around(
+                    x,
+                    y,
+                    _alert_radius(st, radius, incidents, incidents_crs, radius_types),
+                    crs_of_xy=around_crs or st.crs,
+                    target_crs=st.crs,
+                )
+            alert = send_alert(
+                st,
+                output,
+                area=shape,
+                network_ids=list(network_ids),
+                network_rule=network_rule,
+                urgency=urgency,
+                operator=operator,
+                reason=reason,
+                coordinators=coordinators,
+            )
     click.echo(alert.summary())
     click.echo("written: " + ", ".join(str(f) for f in alert.files))
 
 
 @cli.group()
 def audit() -> None:
-    """The append-only log of recipient selections."""
+    """Show the append-only log of recipient selections."""
 
 
 @audit.command("list")
@@ -913,9 +1143,11 @@ def audit_list(store: str) -> None:
     log_ = log_.astype(object).where(log_.notna(), None)
     for r in log_.itertuples():
         counts = json.loads(r.counts or "{}")
-        click.echo(f"{r.alert_id}  {r.created_at}  {r.action}{' of ' + r.parent_alert_id if r.parent_alert_id else ''}"
-                   f"  operator={r.operator or '-'}  reason={r.reason or '-'}  urgency={r.urgency or '-'}"
-                   f"  recipients={counts.get('recipients', '?')}  per channel={counts.get('per_channel', {})}")
+        click.echo(
+            f"{r.alert_id}  {r.created_at}  {r.action}{' of ' + r.parent_alert_id if r.parent_alert_id else ''}"
+            f"  operator={r.operator or '-'}  reason={r.reason or '-'}  urgency={r.urgency or '-'}"
+            f"  recipients={counts.get('recipients', '?')}  per channel={counts.get('per_channel', {})}"
+        )
 
 
 # ---------------------------------------------------------------------------------- demo
@@ -937,7 +1169,7 @@ def demo_cmd(output: str) -> None:
 
 
 # Command groups kept in their own modules (each adds its commands to ``cli`` when imported).
-from bingeo.cli import evaluation as _evaluation, maps as _maps, storeadmin as _storeadmin  # noqa: E402,F401
+from bingeo.cli import evaluation as _evaluation  # noqa: E402,F401
 
 
 def main() -> None:
