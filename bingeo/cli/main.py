@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -1168,8 +1169,10 @@ def demo_cmd(output: str) -> None:
     run_demo(Path(output), echo=click.echo)
 
 
-# Command groups kept in their own modules (each adds its commands to ``cli`` when imported).
-from bingeo.cli import evaluation as _evaluation  # noqa: E402,F401
+# Command groups kept in their own modules: each adds its commands to ``cli`` when imported.
+# (A loop, not `from ... import`: a linter's "unused import" fix must not be able to drop them.)
+for _module in ("evaluation", "maps", "storeadmin"):
+    importlib.import_module(f"bingeo.cli.{_module}")
 
 
 def main() -> None:
