@@ -71,6 +71,7 @@ REJECT_REASONS: dict[str, str] = {
     "out_of_range": "out of range for the CRS",
     "non_finite": "not finite after reprojection",
     "outside_extent": "outside extent",
+    "outside_crs_area": "outside the CRS's area of use",
 }
 
 #: Output formats of :func:`write_table`, by extension.
@@ -1876,9 +1877,20 @@ def _finish(
             f"more than {margin:,.4g} {unit} outside the extent",
         )
         notes.add(f"Extent check with a margin of {margin:,.4g} {unit}.")
-    # ---- area of use
+    # ---- area of use: without an extent, points far outside the CRS's area of use (1 degree of
+    # margin) are rejected: lat/lon pairs in a metric export, a wrong CRS, typos in a coordinate
     ok = rej.ok
-    _note_area_of_use(xt[ok], yt[ok], final, notes)
+    if box is None:
+        far = np.zeros(n, dtype=bool)
+        far[ok] = _outside_area_of_use(xt[ok], yt[ok], final)
+        if far.any():
+            rej.set(far, "outside_crs_area",
+                    f"outside the area of use of {crs_label(final)}; check `crs`, or give `extent`")
+            notes.add(f"{int(far.sum()):,} point(s) outside the area of use of {crs_label(final)} were rejected "
+                      "(no extent was given to check against).")
+    else:
+        _note_area_of_use(xt[ok], yt[ok], final, notes)
+    ok = rej.ok
 
     rows = np.arange(1, n + 1, dtype="int64")
     taken = list(raw.columns)
@@ -1919,6 +1931,31 @@ def _finish(
         result.notes.append(msg)
     logger.info("%s", result.summary())
     return result
+
+
+def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """Return a mask of the points outside ``crs``'s area of use (with 1 degree of margin)."""
+    aou = crs.area_of_use
+    if aou is None or len(x) == 0:
+        return np.zeros(len(x), dtype=bool)
+    try:
+        if crs.is_geographic:
+            lon, lat = x, y
+        else:
+            tr = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+            with np.errstate(all="ignore"):
+                lon, lat = tr.transform(x, y, errcheck=False)
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    except pyproj.exceptions.ProjError:  # pragma: no cover - defensive
+        return np.zeros(len(x), dtype=bool)
+    pad = 1.0
+    west, east = aou.west - pad, aou.east + pad
+    if west <= east:
+        in_lon = (lon >= west) & (lon <= east)
+    else:  # area crossing the antimeridian
+        in_lon = (lon >= west) | (lon <= east)
+    inside = in_lon & (lat >= aou.south - pad) & (lat <= aou.north + pad)
+    return ~inside
 
 
 def _note_area_of_use(

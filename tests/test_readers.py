@@ -495,11 +495,11 @@ def test_excel_sep_line_and_utf16(tmp_path) -> None:
 
 
 def test_unclosed_quote_is_an_error_not_a_lost_row(tmp_path) -> None:
-    src = _write(tmp_path / "p.csv", 'x;y;naam\n1;2;"open\n3;4;b\n')
+    src = _write(tmp_path / "p.csv", 'x;y;naam\n155000;463000;"open\n155010;463010;b\n')
     with pytest.raises(InputError, match="at data record 1 .*unclosed or stray quote"):
         read_points(src, crs=28992)
     # a quote inside an unquoted field is fine
-    src = _write(tmp_path / "q.csv", 'x;y;naam\n1;2;12" tv\n')
+    src = _write(tmp_path / "q.csv", 'x;y;naam\n155000;463000;12" tv\n')
     assert read_points(src, crs=28992).points["naam"].tolist() == ['12" tv']
 
 
@@ -530,13 +530,13 @@ def test_no_coordinate_columns_lists_columns(tmp_path) -> None:
 
 
 def test_unknown_x_field_lists_columns(tmp_path) -> None:
-    src = _write(tmp_path / "p.csv", "a;b\n1;2\n")
+    src = _write(tmp_path / "p.csv", "a;b\n155000;463000\n")
     with pytest.raises(InputError, match=r"no column 'oost'.*Columns: a, b"):
         read_points(src, x_field="oost", y_field="b", crs=28992)
     with pytest.raises(InputError, match="without `y_field`"):
         read_points(src, x_field="a")
     res = read_points(src, x_field="A", y_field="B", crs=28992)  # case-insensitive
-    assert res.points.geometry.x.tolist() == [1.0]
+    assert res.points.geometry.x.tolist() == [155000.0]
 
 
 def test_missing_file() -> None:
@@ -879,6 +879,28 @@ def test_decimal_formats_round_trip(values, decimals, decimal_comma, grouped) ->
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "p.csv"
         src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        res = read_points(src, crs=28992)
+        # an extent as large as the values: toy coordinates, not a place in the CRS's area of use
+        res = read_points(src, crs=28992, extent=(-1e15, -1e15, 1e15, 1e15))
     assert len(res.rejects) == 0
     assert res.points["x"].tolist() == expected
+
+
+def test_points_outside_the_crs_area_of_use_are_rejected_without_an_extent(tmp_path) -> None:
+    # an RD New export with two rows written as lat/lon: in RD metres they would lie near Paris/at sea
+    src = _write(tmp_path / "p.csv", "x;y;id\n155000;463000;a\n52,09;5,12;b\n5,12;52,09;c\n233500;582000;d\n")
+    res = read_points(src, crs=28992)
+    assert res.points["id"].tolist() == ["a", "d"]
+    assert dict(zip(res.rejects["id"], res.rejects["reject_reason"])) == {"b": "outside_crs_area",
+                                                                            "c": "outside_crs_area"}
+    assert any("outside the area of use of EPSG:28992" in n for n in res.notes)
+    # independent check: pyproj's own area of use, in lon/lat
+    import pyproj
+
+    aou = pyproj.CRS(28992).area_of_use
+    lon, lat = pyproj.Transformer.from_crs(28992, 4326, always_xy=True).transform([5.12, 52.09], [52.09, 5.12])
+    assert all(not (aou.south - 1 <= la <= aou.north + 1 and aou.west - 1 <= lo <= aou.east + 1)
+               for lo, la in zip(lon, lat))
+    # with an extent, the extent decides (and recognises the swapped pair)
+    res = read_points(src, crs=28992, extent=(150000, 450000, 240000, 590000))
+    assert set(res.points["id"]) == {"a", "d"}
+    assert "outside_crs_area" not in set(res.rejects["reject_reason"])
