@@ -1961,32 +1961,12 @@ def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.nd
 def _note_area_of_use(
     x: np.ndarray, y: np.ndarray, crs: pyproj.CRS, notes: _Notes
 ) -> None:
-    aou = crs.area_of_use
-    if aou is None or len(x) == 0:
-        return
-    try:
-        if crs.is_geographic:
-            lon, lat = x, y
-        else:
-            tr = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-            with np.errstate(all="ignore"):
-                lon, lat = tr.transform(x, y, errcheck=False)
-        lon, lat = np.asarray(lon), np.asarray(lat)
-    except pyproj.exceptions.ProjError:  # pragma: no cover - defensive
-        return
-    pad = 1.0
-    west, east = aou.west - pad, aou.east + pad
-    if west <= east:
-        in_lon = (lon >= west) & (lon <= east)
-    else:  # area crossing the antimeridian
-        in_lon = (lon >= west) | (lon <= east)
-    inside = in_lon & (lat >= aou.south - pad) & (lat <= aou.north + pad)
-    n_out = int((~inside).sum())
+    n_out = int(_outside_area_of_use(x, y, crs).sum())
     if n_out:
         notes.add(
             f"{n_out:,} usable point(s) lie outside the area of use of "
             f"{crs_label(crs)} "
-            f"({aou.name}); check `crs`, or pass `extent` to reject them."
+            f"({crs.area_of_use.name}); check `crs`, or pass `extent` to reject them."
         )
 
 
