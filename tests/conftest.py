@@ -165,6 +165,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             require(component)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """In CI (``strict()``), a skipped test is a failed test, whatever skipped it.
+
+    ``need()`` already fails there; this also catches a ``pytest.skip``, ``importorskip`` or
+    ``skipif`` mark added later, or raised inside a library, so no skip can hide a failure in CI.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and strict() and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (CI=true or BINGEO_REQUIRE_ALL=1), which counts as a failure: {reason}"
+
+
 def _bingeo_module():
     try:
         return importlib.import_module("bingeo")
