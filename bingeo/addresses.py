@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo._errors import InputError
+from bingeo.counts import HOUSEHOLD_FIELDS
 
 __all__ = ["addresses_for_store", "ADDRESS_CANDIDATES"]
 
@@ -22,7 +23,7 @@ ADDRESS_CANDIDATES: dict[str, tuple[str, ...]] = {
     "addition": ("addition", "toevoeging", "huisnummertoevoeging", "bus"),
     "postcode": ("postcode", "postal_code", "zip", "code_postal"),
     "city": ("city", "woonplaats", "plaats", "gemeente", "commune"),
-    "households": ("households", "huishoudens", "aantal_huishoudens"),
+    "households": HOUSEHOLD_FIELDS,  # the names counts, coverage and propose read
 }
 
 
