@@ -79,10 +79,6 @@ _SEPARATORS = re.compile(r"[\s.\-/()]")
 _ALLOWED_PHONE = re.compile(r"\+?[0-9\s.\-/()]*")
 
 
-def _phone_error(reason: str, message: str) -> ContactError:
-    return ContactError(reason, message)
-
-
 def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bool = True) -> Phone:
     """Normalise a Dutch or Belgian phone number as entered by a resident.
 
@@ -153,27 +149,27 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
         raise ValueError(msg)
     if not isinstance(text, str):
         msg = f"phone number must be text, got {type(text).__name__}"
-        raise _phone_error("not_text", msg)
+        raise ContactError("not_text", msg)
     stripped = text.strip()
     if not stripped:
-        raise _phone_error("empty", "phone number is empty")
+        raise ContactError("empty", "phone number is empty")
     if any(ch.isalpha() for ch in stripped):
         msg = (
             "phone number contains letters; only digits, '+', spaces, dots, dashes, slashes and parentheses "
             "are allowed"
         )
-        raise _phone_error("letters", msg)
+        raise ContactError("letters", msg)
     if not _ALLOWED_PHONE.fullmatch(stripped):
         msg = (
             "phone number contains a character other than digits, a leading '+', spaces, dots, dashes, "
             "slashes and parentheses"
         )
-        raise _phone_error("invalid_character", msg)
+        raise ContactError("invalid_character", msg)
     digits = _SEPARATORS.sub("", stripped)
     plus = digits.startswith("+")
     digits = digits.lstrip("+")
     if not digits:
-        raise _phone_error("empty", "phone number has no digits")
+        raise ContactError("empty", "phone number has no digits")
 
     if plus or digits.startswith("00"):
         international = digits if plus else digits[2:]
@@ -181,19 +177,19 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
 
     if len(digits) <= 6:
         msg = "phone number is a short number (emergency or service); members need a full number"
-        raise _phone_error("short_number", msg)
+        raise ContactError("short_number", msg)
     if not digits.startswith("0"):
         msg = (
             "phone number has neither an international prefix ('+' or '00') nor the trunk prefix '0'; "
             "a spreadsheet may have dropped the leading zero"
         )
-        raise _phone_error("missing_trunk_prefix", msg)
+        raise ContactError("missing_trunk_prefix", msg)
     return _national(country_key, digits[1:])
 
 
 def _international(digits: str, *, allow_foreign: bool) -> Phone:
     if digits.startswith("0"):
-        raise _phone_error("invalid_prefix", "country code after the international prefix cannot start with zero")
+        raise ContactError("invalid_prefix", "country code after the international prefix cannot start with zero")
     for country, code in _COUNTRY_CODES.items():
         if digits.startswith(code):
             nsn = digits[len(code) :]
@@ -202,10 +198,10 @@ def _international(digits: str, *, allow_foreign: bool) -> Phone:
                 nsn = nsn[1:]
             return _national(country, nsn)
     if not allow_foreign:
-        raise _phone_error("unsupported_country", "phone number has a country code other than NL (31) or BE (32)")
+        raise ContactError("unsupported_country", "phone number has a country code other than NL (31) or BE (32)")
     if not 8 <= len(digits) <= 15:
         msg = f"international phone number has {len(digits)} digits; E.164 numbers have 8 to 15"
-        raise _phone_error("wrong_length", msg)
+        raise ContactError("wrong_length", msg)
     return Phone(e164="+" + digits, country="", mobile=False, kind="unknown")
 
 
@@ -214,13 +210,13 @@ def _national(country: str, nsn: str) -> Phone:
     name = _COUNTRY_NAMES[country]
     e164 = "+" + _COUNTRY_CODES[country] + nsn
     if not nsn or nsn.startswith("0"):
-        raise _phone_error("invalid_prefix", f"{name} phone number cannot start with two zeros after the country code")
+        raise ContactError("invalid_prefix", f"{name} phone number cannot start with two zeros after the country code")
     if country == "NL":
         if nsn.startswith(("800", "900", "906", "909")):
             if len(nsn) in (7, 10):
                 return Phone(e164=e164, country="NL", mobile=False, kind="service")
             msg = f"Dutch service number has {len(nsn) - 3} digits after its prefix; they have 4 or 7"
-            raise _phone_error("wrong_length", msg)
+            raise ContactError("wrong_length", msg)
         if nsn.startswith("6"):
             if len(nsn) == 9:
                 return Phone(e164=e164, country="NL", mobile=True, kind="mobile")
@@ -228,21 +224,21 @@ def _national(country: str, nsn: str) -> Phone:
                 f"phone number has {len(nsn)} digits after the country code; "
                 "Dutch mobile numbers have 9 starting with 6"
             )
-            raise _phone_error("wrong_length", msg)
+            raise ContactError("wrong_length", msg)
         if nsn[0] == "9":
             msg = "Dutch phone number has a prefix that is neither geographic, mobile nor a service number"
-            raise _phone_error("invalid_prefix", msg)
+            raise ContactError("invalid_prefix", msg)
         if len(nsn) == 9:
             return Phone(e164=e164, country="NL", mobile=False, kind="landline")
         msg = f"phone number has {len(nsn)} digits after the country code; Dutch landline numbers have 9"
-        raise _phone_error("wrong_length", msg)
+        raise ContactError("wrong_length", msg)
 
     # Belgium
     if nsn.startswith(("800", "90")):
         if len(nsn) == 8:
             return Phone(e164=e164, country="BE", mobile=False, kind="service")
         msg = f"phone number has {len(nsn)} digits after the country code; Belgian service numbers have 8"
-        raise _phone_error("wrong_length", msg)
+        raise ContactError("wrong_length", msg)
     if len(nsn) == 9:
         if nsn[:2] in ("46", "47", "48", "49"):
             return Phone(e164=e164, country="BE", mobile=True, kind="mobile")
@@ -250,23 +246,19 @@ def _national(country: str, nsn: str) -> Phone:
             "phone number has 9 digits after the country code, which only Belgian mobile numbers have, "
             "but Belgian mobile numbers start with 46 to 49"
         )
-        raise _phone_error("invalid_prefix", msg)
+        raise ContactError("invalid_prefix", msg)
     if len(nsn) == 8 and nsn[:2] not in ("46", "47", "48", "49"):
         return Phone(e164=e164, country="BE", mobile=False, kind="landline")
     msg = (
         f"phone number has {len(nsn)} digits after the country code; Belgian mobile numbers have 9 "
         "starting with 46 to 49, landline numbers have 8"
     )
-    raise _phone_error("wrong_length", msg)
+    raise ContactError("wrong_length", msg)
 
 
 _LOCAL_CHARS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
-
-
-def _email_error(reason: str, message: str) -> ContactError:
-    return ContactError(reason, message)
 
 
 def check_email(text: str) -> str:
@@ -318,39 +310,39 @@ def check_email(text: str) -> str:
     """
     if not isinstance(text, str):
         msg = f"e-mail address must be text, got {type(text).__name__}"
-        raise _email_error("not_text", msg)
+        raise ContactError("not_text", msg)
     address = text.strip()
     if not address:
-        raise _email_error("empty", "e-mail address is empty")
+        raise ContactError("empty", "e-mail address is empty")
     if any(ch.isspace() for ch in address):
-        raise _email_error("whitespace", "e-mail address contains whitespace")
+        raise ContactError("whitespace", "e-mail address contains whitespace")
     count = address.count("@")
     if count == 0:
-        raise _email_error("missing_at", "e-mail address has no '@'")
+        raise ContactError("missing_at", "e-mail address has no '@'")
     if count > 1:
-        raise _email_error("multiple_at", "e-mail address has more than one '@'")
+        raise ContactError("multiple_at", "e-mail address has more than one '@'")
     local, domain = address.split("@")
     if not local:
-        raise _email_error("empty_local", "e-mail address has nothing before the '@'")
+        raise ContactError("empty_local", "e-mail address has nothing before the '@'")
     if len(local) > 64:
-        raise _email_error("local_too_long", "e-mail address has more than 64 characters before the '@'")
+        raise ContactError("local_too_long", "e-mail address has more than 64 characters before the '@'")
     if not _LOCAL_CHARS.fullmatch(local):
         msg = "e-mail address has a character before the '@' other than letters, digits, dots and !#$%&'*+/=?^_`{|}~-"
-        raise _email_error("local_character", msg)
+        raise ContactError("local_character", msg)
     if ".." in local:
-        raise _email_error("consecutive_dots", "e-mail address has consecutive dots before the '@'")
+        raise ContactError("consecutive_dots", "e-mail address has consecutive dots before the '@'")
     if local.startswith(".") or local.endswith("."):
-        raise _email_error("dot_at_edge", "e-mail address starts or ends its part before the '@' with a dot")
+        raise ContactError("dot_at_edge", "e-mail address starts or ends its part before the '@' with a dot")
 
     domain = domain.lower()
     if not domain:
-        raise _email_error("empty_domain", "e-mail address has nothing after the '@'")
+        raise ContactError("empty_domain", "e-mail address has nothing after the '@'")
     if ".." in domain:
-        raise _email_error("consecutive_dots", "e-mail domain has consecutive dots")
+        raise ContactError("consecutive_dots", "e-mail domain has consecutive dots")
     if domain.startswith(".") or domain.endswith("."):
-        raise _email_error("dot_at_edge", "e-mail domain starts or ends with a dot")
+        raise ContactError("dot_at_edge", "e-mail domain starts or ends with a dot")
     if "." not in domain:
-        raise _email_error("domain_no_dot", "e-mail domain has no dot (expected e.g. name.nl)")
+        raise ContactError("domain_no_dot", "e-mail domain has no dot (expected e.g. name.nl)")
     if domain.isascii():
         ascii_domain = domain
     else:
@@ -358,7 +350,7 @@ def check_email(text: str) -> str:
             ascii_domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
             msg = "e-mail domain is not a valid internationalised domain name"
-            raise _email_error("domain_idna", msg) from None
+            raise ContactError("domain_idna", msg) from None
     labels = ascii_domain.split(".")
     for label in labels:
         if not _LABEL.fullmatch(label):
@@ -366,11 +358,11 @@ def check_email(text: str) -> str:
                 "e-mail domain has a part that is not 1-63 letters, digits or hyphens "
                 "(no hyphen at the start or end)"
             )
-            raise _email_error("domain_label", msg)
+            raise ContactError("domain_label", msg)
     if not _TLD.fullmatch(labels[-1]):
-        raise _email_error("tld", "e-mail domain must end in a top-level domain of at least 2 letters")
+        raise ContactError("tld", "e-mail domain must end in a top-level domain of at least 2 letters")
     if len(ascii_domain) > 253 or len(local) + 1 + len(ascii_domain) > 254:
-        raise _email_error("too_long", "e-mail address is longer than 254 characters")
+        raise ContactError("too_long", "e-mail address is longer than 254 characters")
     return f"{local}@{domain}"
 
 

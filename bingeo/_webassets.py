@@ -42,6 +42,7 @@ __all__ = [
     "missing_assets",
     "offline_css",
     "offline_js",
+    "require_assets",
 ]
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,24 @@ def fetch_assets(
     return root
 
 
-def _root_or_raise(folder: str | os.PathLike[str] | None) -> Path:
+def require_assets(folder: str | os.PathLike[str] | None = None) -> Path:
+    """Return the cache folder when every offline file is there; raise otherwise.
+
+    Parameters
+    ----------
+    folder : path, optional
+        Cache folder (default :func:`assets_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        The cache folder.
+
+    Raises
+    ------
+    AssetsMissingError
+        A file is missing: the message names ``bingeo assets fetch``.
+    """
     root = Path(folder) if folder is not None else assets_dir()
     missing = missing_assets(root)
     if missing:
@@ -258,7 +276,7 @@ def offline_js(folder: str | os.PathLike[str] | None = None) -> list[tuple[str, 
     AssetsMissingError
         A file is missing: the message names ``bingeo assets fetch``.
     """
-    root = _root_or_raise(folder)
+    root = require_assets(folder)
     return [(f"{p.name}:{f}", (root / p.folder / f).read_text(encoding="utf-8")) for p in PACKAGES for f in p.js]
 
 
@@ -285,7 +303,7 @@ def offline_css(folder: str | os.PathLike[str] | None = None) -> list[tuple[str,
     AssetsMissingError
         A file is missing: the message names ``bingeo assets fetch``.
     """
-    root = _root_or_raise(folder)
+    root = require_assets(folder)
     out = []
     for p in PACKAGES:
         for f in p.css:

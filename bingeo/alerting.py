@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from bingeo._errors import InputError
-from bingeo.recipients import Selection, select_recipients, write_recipients
+from bingeo.recipients import Selection, _coordinators, select_recipients, write_recipients
 
 __all__ = ["Alert", "send_alert", "follow_up"]
 
@@ -62,7 +62,10 @@ def _check_output(output: str | os.PathLike[str]) -> Path:
 def _members_for(
     store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
-    """Candidate members: through the R-tree for areas, plus members who joined the networks."""
+    """Candidate members: through the R-tree for areas, plus members who joined the networks.
+
+    Needs ``area`` or ``network_ids`` (send_alert checks).
+    """
     frames = []
     boxes = []
     if area is not None:
@@ -74,8 +77,6 @@ def _members_for(
         frames.append(store.members(bbox=box))
     for nid in network_ids:  # membership; the exact test is select_recipients'
         frames.append(store.members(network=nid))
-    if not frames:
-        return store.members()
     out = pd.concat(frames, ignore_index=True).drop_duplicates("member_id")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
 
@@ -150,29 +151,17 @@ def send_alert(
         networks=nets,
         network_rule=network_rule,
         urgency=urgency,
-        coordinators=coordinators,
     )
     if coordinators:
-        # the coordinators of the networks touched may live anywhere: add those networks' members to the
-        # candidates and select again (the recipients cannot change: the added rows were outside the
-        # candidate boxes, or already in them)
+        # the coordinators of the networks touched may live anywhere: look for them among the candidates
+        # plus those networks' members (the recipients cannot change: the added rows were outside the
+        # candidate boxes, or already in them, so selecting once is enough)
         touched = sorted(set(sel.per_network) | set(ids))
-        extra = [store.members(network=nid) for nid in touched]
-        if extra:
-            members = gpd.GeoDataFrame(
-                pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id"),
-                geometry="geometry",
-                crs=store.crs,
-            )
-            sel = select_recipients(
-                members,
-                area=area,
-                network_ids=ids or None,
-                networks=nets,
-                network_rule=network_rule,
-                urgency=urgency,
-                coordinators=True,
-            )
+        frame = members
+        if touched:
+            extra = [store.members(network=nid) for nid in touched]
+            frame = pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id")
+        sel.coordinators = _coordinators(frame.reset_index(drop=True), set(touched), urgency)
     files = write_recipients(sel, path)
     alert_id = _new_alert_id()
     selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}

@@ -136,23 +136,21 @@ def assign(
     best = np.full(len(out), -1, dtype=np.int64)  # polygon index of the most specific network
     # network_ids categories: every single id, then each combination of overlapping networks met
     combos: dict[str, int] = {text: code for code, text in enumerate(id_cats)}
-    multi = {}
+    multi_pts = multi_codes = None
     if len(pi):
         # pairs come sorted by (point, polygon): one run per point
         starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
         counts = np.diff(np.r_[starts, len(pi)])
-        best[pi[starts]] = gi[starts]
         several = np.flatnonzero(counts > 1)
         if len(several):
-            # rank polygons by specificity: smaller area first, then id; only overlapping points need it
+            # rank polygons by specificity: smaller area first, then id; then sort each run by rank
             order = np.lexsort((ids.astype(str), shapely.area(polys)))
             rank = np.empty(len(polys), dtype=np.int64)
             rank[order] = np.arange(len(polys))
-            for s0, c in zip(starts[several], counts[several]):
-                run = gi[s0 : s0 + c]
-                run = run[np.argsort(rank[run], kind="stable")]
-                best[pi[s0]] = run[0]
-                multi[pi[s0]] = combos.setdefault(";".join(ids[run]), len(combos))
+            gi = gi[np.lexsort((rank[gi], pi))]
+            multi_pts = pi[starts[several]]
+            multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
+        best[pi[starts]] = gi[starts]
     found = best >= 0
     safe = np.maximum(best, 0)
 
@@ -160,11 +158,33 @@ def assign(
         return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
 
     # categorical columns: compact for millions of points, written as plain text to every format
-    out["network_id"] = pd.Categorical.from_codes(codes(id_codes), id_cats)
+    id_point_codes = codes(id_codes)
+    out["network_id"] = pd.Categorical.from_codes(id_point_codes, id_cats)
     out["network_name"] = pd.Categorical.from_codes(codes(name_codes), name_cats)
-    ids_codes = codes(id_codes)
-    if multi:
-        ids_codes[np.fromiter(multi.keys(), dtype=np.int64)] = np.fromiter(multi.values(), dtype=np.int64)
+    ids_codes = id_point_codes.copy()
+    if multi_pts is not None:
+        ids_codes[multi_pts] = multi_codes
     out["network_ids"] = pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object))
     log.info("assigned %d of %d points to %d networks", int(found.sum()), len(out), len(polys))
     return out
+
+
+def _combinations(
+    gi: np.ndarray, starts: np.ndarray, counts: np.ndarray, ids: np.ndarray, combos: dict[str, int]
+) -> np.ndarray:
+    """Category codes of the ``;``-joined ids of the runs ``gi[s : s + c]`` (one per point in several networks).
+
+    Identical runs are joined once; new texts are added to ``combos`` in the order of their first run.
+    """
+    width = int(counts.max())
+    padded = np.full((len(starts), width), -1, dtype=np.int64)
+    row = np.repeat(np.arange(len(starts)), counts)
+    col = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    padded[row, col] = gi[np.repeat(starts, counts) + col]
+    rows = padded.view(np.dtype((np.void, padded.dtype.itemsize * width))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    code = np.empty(len(first), dtype=np.int64)
+    for u in np.argsort(first, kind="stable"):  # distinct runs, in the order they are first met
+        run = padded[first[u], : counts[first[u]]]
+        code[u] = combos.setdefault(";".join(ids[run]), len(combos))
+    return code[inverse.ravel()]

@@ -11,7 +11,8 @@ import pandas as pd
 
 from bingeo._crs import check_same_crs
 from bingeo._errors import InputError
-from bingeo.assign import assign
+from bingeo._pip import locate
+from bingeo.assign import assign, point_xy
 from bingeo.counts import HOUSEHOLD_FIELDS
 
 __all__ = ["coverage", "CoverageReport", "AREA_FIELDS"]
@@ -159,13 +160,16 @@ def coverage(
     """
     check_same_crs(addresses.crs, networks.crs, left="addresses", right="networks")
     hh = _households(addresses, households_field)
-    assigned = assign(addresses[[addresses.geometry.name]], networks)
-    ids = assigned["network_ids"].astype(object)
-    covered = ids.notna().to_numpy()
-    lists = ids.where(ids.notna(), "").str.split(";")
-    n_in = lists.map(lambda v: len(v) if v != [""] else 0).to_numpy()
-    pairs = pd.DataFrame({"address": np.arange(len(addresses)), "network_id": lists}).explode("network_id")
-    pairs = pairs[pairs["network_id"] != ""]
+    if "network_id" not in networks.columns:
+        msg = f"`networks` needs a 'network_id' column; it has: {', '.join(map(str, networks.columns))}"
+        raise InputError(msg)
+    # (address, network) pairs, straight from the point-in-polygon index
+    x, y = point_xy(addresses, what="points")
+    address, poly = locate(x, y, networks.geometry.to_numpy())
+    ids = networks["network_id"].astype(str).array  # keeps the text dtype of the ids for the tables
+    n_in = np.bincount(address, minlength=len(addresses))
+    covered = n_in > 0
+    pairs = pd.DataFrame({"address": address, "network_id": ids.take(poly)})
     pairs["households"] = hh[pairs["address"].to_numpy(dtype=np.int64)]
     pairs["exclusive"] = n_in[pairs["address"].to_numpy(dtype=np.int64)] == 1
     per = pairs.groupby("network_id").agg(

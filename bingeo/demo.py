@@ -137,7 +137,7 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
         if len(mem.rejects):
             paths["member_rejects"] = output / "members.rejects.csv"
             write_table(mem.rejects, paths["member_rejects"])  # reasons only, no member data
-        st.upsert_members(mem.members.to_crs(crs))
+        st.upsert_members(mem.members)  # the store reprojects
         # the hottest hot-spot cell whose centre lies in a residents' BIN (not a shop-owners' Z-BIN)
         hot = hs.cells[hs.cells["hot"]]
         bins = nets[nets["kind"] == "bin"]

@@ -99,6 +99,7 @@ import numpy as np
 
 from bingeo._crs import crs_label
 from bingeo._errors import CRSError, InputError
+from bingeo._pip import _radix_argsort
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -481,7 +482,7 @@ class _Points:
             self._clipped = (fx < 0) | (fyb < 0) | (fy < 0)
         del fx, fyb, fy
         key = self._row0 * g.cols + self._col0
-        self.order = _order(key, g.rows * g.cols)
+        self.order = _radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
         self.key = key[self.order]
         self._x, self._y, self._w = x, y, w
         self.unit_weights = bool((w == 1.0).all())
@@ -521,16 +522,6 @@ class _Points:
             _offset(self._col0, self._x, g.xmin, g)[self.order],
             _offset(self._rowb, self._y, g.ymin, g)[self.order],
         )
-
-
-def _order(key: np.ndarray, n_keys: int) -> np.ndarray:
-    """Stable argsort of non-negative integer keys (two 16-bit radix passes when they fit in 32 bits)."""
-    if n_keys <= 1 << 32:
-        lo = (key & 0xFFFF).astype("uint16")
-        o1 = np.argsort(lo, kind="stable")
-        hi = (key[o1] >> 16).astype("uint16")
-        return o1[np.argsort(hi, kind="stable")]
-    return np.argsort(key, kind="stable")
 
 
 def _threads() -> int:
@@ -805,7 +796,6 @@ class _Stamps:
     xcells: np.ndarray  # (k, k) bool: cells computed point by point (exact rims) or corrected (fit mode)
     fit_mode: bool
     ratio: float  # sum of residual bounds / kernel mass: relative error for evenly spread points
-    peak: float
 
 
 def _kernel_samples(kernel: str, rr: float, decay: float, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -910,7 +900,7 @@ def _stamps(kernel: str, b: int, rr: float, decay: float, deg: int, fit_mode: bo
         resid = np.where(xcells, 0.0, resid)
     for arr in (coef, resid, always, maybe, xcells):
         arr.setflags(write=False)
-    return _Stamps(deg, coef, resid, always, maybe, xcells, fit_mode, ratio, peak)
+    return _Stamps(deg, coef, resid, always, maybe, xcells, fit_mode, ratio)
 
 
 def _minimax(B: np.ndarray, V: np.ndarray, C0: np.ndarray) -> np.ndarray:
@@ -1017,7 +1007,6 @@ def _fast(
     kernel: str,
     decay: float,
     *,
-    unit_weights: bool,
     progress: Callable[[float], None] | None,
     is_cancelled: Callable[[], bool] | None,
     timings: dict[str, float],
@@ -1027,6 +1016,7 @@ def _fast(
     out = np.zeros(rows * cols)
     hits = np.zeros(rows * cols, bool)
     n_all = pts.n
+    unit_weights = pts.unit_weights
     if kernel == "uniform":
         t0 = time.perf_counter()
         done = _paint_uniform(out, hits, pts, g, progress=progress, is_cancelled=is_cancelled)
@@ -1554,7 +1544,6 @@ def kernel_density(
             g,
             kernel,
             dec,
-            unit_weights=pts.unit_weights,
             progress=progress,
             is_cancelled=is_cancelled,
             timings=timings,

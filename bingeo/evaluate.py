@@ -53,9 +53,6 @@ change in R relative to C (1: the same trend as the control; < 1: R fell more).
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +65,7 @@ import shapely
 
 from bingeo._crs import check_same_crs
 from bingeo._errors import InputError
+from bingeo._png import png_bytes
 
 __all__ = [
     "predictive_accuracy",
@@ -77,14 +75,13 @@ __all__ = [
     "around_founding",
     "evaluate_networks",
     "networks_alive",
+    "founding_date",
     "NetworkEvaluations",
     "write_chart",
     "BUFFER",
     "MIN_INCIDENTS",
     "AROUND_FOUNDING_MONTHS",
 ]
-
-log = logging.getLogger(__name__)
 
 #: Default width of the buffer ring around a network, metres.
 BUFFER = 500.0
@@ -267,10 +264,6 @@ def around_founding(founded: dt.date | str, *, months: int = AROUND_FOUNDING_MON
     start = (ts - pd.DateOffset(months=int(months))).date()
     end = (ts + pd.DateOffset(months=int(months))).date()
     return (start, day), (day, end)
-
-
-def _ratio(num: float, den: float) -> float | None:
-    return None if den == 0 else num / den
 
 
 @dataclass
@@ -492,7 +485,7 @@ def _areas(
             study = _as_geometry(study_area, "study_area", networks.crs)
             defs["study_area"] = {"definition": "the given study area"}
         else:
-            study = shapely.convex_hull(shapely.MultiPoint(incidents.geometry.to_numpy()))
+            study = shapely.convex_hull(shapely.multipoints(incidents.geometry.to_numpy()))
             defs["study_area"] = {"definition": "convex hull of the incidents (both periods)"}
         c = study.difference(disc)
         if not others.is_empty:
@@ -618,8 +611,7 @@ def before_after(
         raise InputError(msg)
     dates = incident_days(incidents, date_field=date_field)
     no_date = dates.isna().to_numpy()
-    rejects = pd.DataFrame(incidents.drop(columns=incidents.geometry.name)[no_date])
-    rejects["reject_reason"] = "no_date"
+    rejects = _undated(incidents, dates)
     dated = incidents[~no_date]
     d = dates[~no_date]
     geoms, defs = _areas(networks, network_id, buffer=buffer, study_area=study_area, control=control, incidents=dated)
@@ -682,10 +674,17 @@ def before_after(
     return result
 
 
+def _undated(incidents: gpd.GeoDataFrame, dates: pd.Series) -> pd.DataFrame:
+    """Return the incidents without a usable date (attributes only), with ``reject_reason`` 'no_date'."""
+    rejects = pd.DataFrame(incidents.drop(columns=incidents.geometry.name)[dates.isna().to_numpy()])
+    rejects["reject_reason"] = "no_date"
+    return rejects
+
+
 def _monthly(dates: pd.Series, area: np.ndarray, pb: Period, pa: Period) -> pd.DataFrame:
     lo, hi = min(pb[0], pa[0]), max(pb[1], pa[1])
     months = pd.period_range(pd.Timestamp(lo), pd.Timestamp(hi) - pd.Timedelta(days=1), freq="M")
-    frame = pd.DataFrame({"month": dates.dt.to_period("M").to_numpy(), "area": area})
+    frame = pd.DataFrame({"month": dates.dt.to_period("M").array, "area": area})
     table = frame.groupby(["month", "area"]).size().unstack(fill_value=0)
     table = table.reindex(index=months, columns=["R", "B", "C"], fill_value=0)
     table.index = table.index.astype(str)
@@ -705,10 +704,13 @@ class NetworkEvaluations:
         (why not), the six counts, the measures and the interpretation.
     results : dict
         :class:`BeforeAfter` per evaluated network id.
+    rejects : DataFrame
+        Incidents without a usable date (used by no network), with ``reject_reason``.
     """
 
     table: pd.DataFrame
     results: dict[str, BeforeAfter]
+    rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def popups(self) -> dict[str, dict[str, Any]]:
         """Per-network summary dicts for web-map popups: counts, WDQ, net effect, interpretation.
@@ -737,8 +739,8 @@ def evaluate_networks(
 ) -> NetworkEvaluations:
     """Evaluate every network ``months`` either side of its founding date (see :func:`before_after`).
 
-    A network is evaluated when it has a founding date (``valid_from`` or
-    ``founded``), the incidents cover both periods (their first date is at most
+    A network is evaluated when it has a founding date (its ``valid_from``, else
+    its ``founded``: :func:`founding_date`), the incidents cover both periods (their first date is at most
     31 days after the start of the before period and their last at most 31 days
     before the end of the after period, so monthly data dated the 1st count),
     and at least ``min_incidents`` incidents fall in the network over both
@@ -758,29 +760,27 @@ def evaluate_networks(
     Returns
     -------
     NetworkEvaluations
+        With the incidents without a usable date in ``rejects``.
     """
     from bingeo.nearrepeat import incident_days
 
     dates = incident_days(incidents, date_field=date_field)
+    rejects = _undated(incidents, dates)
     known = dates.dropna()
     first = known.min().date() if len(known) else None
     last = known.max().date() if len(known) else None
     slack = dt.timedelta(days=COVERAGE_SLACK_DAYS)
     rows = []
     results: dict[str, BeforeAfter] = {}
-    start_col = (
-        "valid_from" if "valid_from" in networks.columns else ("founded" if "founded" in networks.columns else None)
-    )
     for idx in range(len(networks)):
         net = networks.iloc[idx]
         nid = str(net["network_id"])
         row: dict[str, Any] = {"network_id": nid, "name": net.get("name"), "founded": None, "evaluated": False}
-        founded = net.get(start_col) if start_col else None
-        if founded is None or (isinstance(founded, float) and np.isnan(founded)) or pd.isna(founded):
+        founded = founding_date(net)
+        if founded is None:
             row["reason"] = "no founding date"
             rows.append(row)
             continue
-        founded = pd.Timestamp(founded).date()
         row["founded"] = founded.isoformat()
         pb, pa = around_founding(founded, months=months)
         if first is None or first - slack > pb[0] or last + slack < pa[1] - dt.timedelta(days=1):
@@ -789,10 +789,9 @@ def evaluate_networks(
             )
             rows.append(row)
             continue
-        others = networks_alive(networks, pb[0], pa[1])
         res = before_after(
             incidents,
-            others if nid in set(others["network_id"].astype(str)) else pd.concat([others, networks.iloc[[idx]]]),
+            networks_alive(networks, pb[0], pa[1], keep=nid),
             network_id=nid,
             before=pb,
             after=pa,
@@ -832,23 +831,71 @@ def evaluate_networks(
     ]
     table = pd.DataFrame(rows).reindex(columns=cols)
     table = table.astype(object).where(table.notna(), None)
-    return NetworkEvaluations(table=table, results=results)
+    return NetworkEvaluations(table=table, results=results, rejects=rejects)
 
 
-def networks_alive(networks: gpd.GeoDataFrame, start: dt.date, end: dt.date) -> gpd.GeoDataFrame:
+def networks_alive(
+    networks: gpd.GeoDataFrame, start: dt.date, end: dt.date, *, keep: str | None = None
+) -> gpd.GeoDataFrame:
     """Return the networks whose lifetime [valid_from, valid_to) overlaps [start, end).
 
     These are the "other networks" cut out of the buffer ring and the control area
     when a network is evaluated over the periods from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    networks : GeoDataFrame
+        Networks with ``network_id`` and optionally ``valid_from``/``valid_to``.
+    start, end : date
+        The span evaluated (``end`` excluded).
+    keep : str, optional
+        The id of the network evaluated: its rows are appended (at the end) when its
+        lifetime does not overlap the span, so that it is always among those returned.
     """
-    keep = np.ones(len(networks), dtype=bool)
+    alive = np.ones(len(networks), dtype=bool)
     if "valid_from" in networks.columns:
         vf = pd.to_datetime(networks["valid_from"], errors="coerce")
-        keep &= (vf.isna() | (vf < pd.Timestamp(end))).to_numpy()
+        alive &= (vf.isna() | (vf < pd.Timestamp(end))).to_numpy()
     if "valid_to" in networks.columns:
         vt = pd.to_datetime(networks["valid_to"], errors="coerce")
-        keep &= (vt.isna() | (vt > pd.Timestamp(start))).to_numpy()
-    return networks[keep]
+        alive &= (vt.isna() | (vt > pd.Timestamp(start))).to_numpy()
+    out = networks[alive]
+    if keep is not None:
+        ids = networks["network_id"].astype(str)
+        if not (alive & (ids == str(keep)).to_numpy()).any():
+            out = pd.concat([out, networks[(ids == str(keep)).to_numpy()]])
+    return out
+
+
+def founding_date(row: Any) -> dt.date | None:
+    """Return the founding date of one network: its ``valid_from``, else its ``founded`` (None if neither).
+
+    Missing values (None, NaN, NaT) and blank strings count as not set.
+
+    Parameters
+    ----------
+    row : Series or dict
+        One network (e.g. a row of ``store.networks(include_retired=True)``).
+
+    Examples
+    --------
+    >>> founding_date({"valid_from": " ", "founded": "2021-05-17"})
+    datetime.date(2021, 5, 17)
+    >>> founding_date({"valid_from": None}) is None
+    True
+    """
+    for col in ("valid_from", "founded"):
+        value = row.get(col)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+            continue
+        try:
+            return pd.Timestamp(value.strip() if isinstance(value, str) else value).date()
+        except (TypeError, ValueError):
+            msg = f"network {row.get('network_id', '')}: {col} {value!r} is not a date (give YYYY-MM-DD)."
+            raise InputError(msg) from None
+    return None
 
 
 # ======================================================================================= charts (PNG)
@@ -916,22 +963,6 @@ def _text(img: np.ndarray, x: int, y: int, text: str, colour: tuple[int, int, in
         x += 4 * scale
 
 
-def _png_bytes(img: np.ndarray) -> bytes:
-    """Encode an (h, w, 3) uint8 array as PNG (8-bit RGB, no filter)."""
-    h, w, _ = img.shape
-    raw = b"".join(b"\x00" + img[r].tobytes() for r in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw, 9))
-        + chunk(b"IEND", b"")
-    )
-
-
 #: Chart geometry: size and margins in pixels.
 CHART_SIZE = (480, 200)
 _MARGIN = {"left": 44, "right": 10, "top": 26, "bottom": 24}
@@ -995,5 +1026,5 @@ def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str
     _text(img, right - 4 * 2 * 11, 6, "BUFFER", _B_COLOUR, scale=2)
     _text(img, right - 4 * 2 * 4, 6, "START", _FOUNDED_COLOUR, scale=2)
     out = Path(path)
-    out.write_bytes(_png_bytes(img))
+    out.write_bytes(png_bytes(img))
     return out

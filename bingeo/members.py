@@ -193,10 +193,6 @@ def _fold(text: str) -> str:
     return plain.casefold().strip()
 
 
-def _norm_words(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", _fold(text))
-
-
 def _parse_date(text: str) -> datetime | None:
     for fmt in _DATE_FORMATS:
         try:
@@ -307,11 +303,11 @@ class _AddressIndex:
                 num = int(nums[i])
             except ValueError:
                 num = -1
-            self.rows.append((_fold(lets[i]), _fold(toes[i]), _norm_words(places[i]), refs[i]))
+            self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
             if pcs[i]:
                 self.by_postcode.setdefault(((normalise_postcode(pcs[i]) or ""), num), []).append(i)
             if streets[i]:
-                self.by_street.setdefault((_norm_words(streets[i]), num), []).append(i)
+                self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
 
     def match(self, cands: list[int], letter: str, addition: str, place: str) -> tuple[str, int | None]:
         """Return ('ok', index), ('address_not_found', None) or ('ambiguous_address', None)."""
@@ -567,7 +563,7 @@ def members_from_frame(
         if geom is None:
             number = data["huisnummer"][i]
             pc = (normalise_postcode(data["postcode"][i]) or "") if has_pc else ""
-            street = _norm_words(data["straat"][i]) if has_street else ""
+            street = _squash(data["straat"][i]) if has_street else ""
             if number and (pc or street):
                 if index is None:
                     msg = (
@@ -582,7 +578,7 @@ def members_from_frame(
                     num = int(m.group(1))
                     letter = _fold(data["huisletter"][i]) or (m.group(2) or "")
                     addition = _fold(data["toevoeging"][i]) or (m.group(3) or "")
-                    place = _norm_words(data["woonplaats"][i])
+                    place = _squash(data["woonplaats"][i])
                     if pc:
                         if not _POSTCODE.fullmatch(pc):
                             loc_fail = ("address_not_found", f"column {cols['postcode']!r} is not a postcode")
@@ -620,7 +616,7 @@ def members_from_frame(
             available.add("email")
         wanted: set[str] = set()
         for token in re.split(r"[;,/|+\s]+", data["channels"][i]):
-            t = _norm_words(token)
+            t = _squash(token)
             if not t:
                 continue
             if t in _CHANNELS:

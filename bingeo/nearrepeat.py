@@ -612,6 +612,7 @@ class NearRepeat:
     def _rows(self) -> list[dict[str, Any]]:
         rows = []
         d, t = self.distance_bands, self.time_bands
+        sig = self.significant
         for i, dl in enumerate(self.distance_labels):
             for k, tl in enumerate(self.time_labels):
                 ratio = self.knox_ratio[i, k]
@@ -627,7 +628,7 @@ class NearRepeat:
                         "expected": float(self.expected[i, k]),
                         "knox_ratio": None if np.isnan(ratio) else float(ratio),
                         "p_value": None if self.p_value is None else float(self.p_value[i, k]),
-                        "significant": bool(self.significant[i, k]),
+                        "significant": bool(sig[i, k]),
                     }
                 )
         return rows

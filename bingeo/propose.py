@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -103,6 +103,17 @@ class _Addresses:
     households: np.ndarray
     streets: np.ndarray  # object array; None where the street is missing
     in_network: np.ndarray  # bool: covered by an existing network
+    claimed: np.ndarray = field(init=False)  # bool: covered by a proposal accepted so far
+
+    def __post_init__(self) -> None:
+        self.claimed = np.zeros(len(self.frame), dtype=bool)
+
+    def claim(self, geom: Any) -> None:
+        """Mark the addresses ``geom`` covers as taken by an accepted proposal."""
+        if geom is None or shapely.is_empty(geom):
+            return
+        near = self.frame.sindex.query(geom)  # bounding boxes first, then the exact covers test
+        self.claimed[near[shapely.covers(geom, self.points(near))]] = True
 
     def covered_by(self, geom: Any) -> np.ndarray:
         """Return the positions of the addresses ``geom`` covers (boundary included)."""
@@ -768,6 +779,7 @@ def propose_areas(
         )
         if row is not None:
             proposals.append(row["geometry"])
+            adr.claim(row["geometry"])
             row["proposal_id"] = f"P{len(rows) + 1}"
             rows.append(row)
         if progress is not None:
@@ -805,9 +817,7 @@ def _propose_group(
     near = np.sort(adr.frame.sindex.query(anchor, predicate="dwithin", distance=max_distance))
     blocked_net = near[adr.in_network[near]]
     free = near[~adr.in_network[near]]
-    claimed = np.zeros(len(free), dtype=bool)
-    for p in proposals:
-        claimed |= shapely.covers(p, adr.points(free))
+    claimed = adr.claimed[free]
     blocked_prop, cand = free[claimed], free[~claimed]
     units = _street_units(cand, adr, anchor, shapely.centroid(anchor))
     result, stopped_in = _grow(

@@ -623,6 +623,32 @@ def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tu
     return pd.DataFrame(recs, columns=RECIPIENT_COLUMNS), excluded
 
 
+def _member_nets(members: pd.DataFrame) -> list[set[str]]:
+    return [set(_tokens(v)) for v in members["networks"].tolist()]
+
+
+def _coordinators(
+    members: pd.DataFrame, touched: set[str], urgency: str, member_nets: list[set[str]] | None = None
+) -> pd.DataFrame:
+    """Return the coordinators of the ``touched`` networks among ``members``, one row per person.
+
+    ``member_nets`` (each row's networks, as :func:`_member_nets` gives them) saves recomputing them.
+    """
+    if "role" not in members.columns:
+        msg = "`members` lacks column `role`, needed for `coordinators=True`."
+        raise InputError(msg)
+    if member_nets is None:
+        member_nets = _member_nets(members)
+    roles = members["role"].tolist()
+    pos = [
+        i
+        for i, (role, nets) in enumerate(zip(roles, member_nets))
+        if nets & touched and _text(role).lower() == "coordinator"
+    ]
+    frame, _ = _people(members, pos, urgency)
+    return frame
+
+
 def select_recipients(
     members: gpd.GeoDataFrame,
     *,
@@ -692,6 +718,8 @@ def select_recipients(
     members = members.reset_index(drop=True)
     n = len(members)
     selected = set(range(n))
+    # each member's networks, once (for the network test and the coordinators)
+    member_nets = _member_nets(members) if network_ids is not None or coordinators else []
 
     if area is not None:
         parts = _polygonal(area)
@@ -713,7 +741,6 @@ def select_recipients(
                 )
                 raise CRSMismatchError(msg)
         polys = _network_index(networks)
-        member_nets = [set(_tokens(v)) for v in members["networks"]]
         known = set(polys) | set().union(*member_nets) if member_nets else set(polys)
         unknown = [i for i in ids if i not in known]
         if unknown:
@@ -744,19 +771,7 @@ def select_recipients(
             per_network[t] = per_network.get(t, 0) + 1
     per_network = dict(sorted(per_network.items()))
 
-    coord_frame = None
-    if coordinators:
-        touched = set(per_network) | set(ids)
-        if "role" not in members.columns:
-            msg = "`members` lacks column `role`, needed for `coordinators=True`."
-            raise InputError(msg)
-        roles = members["role"].map(lambda v: _text(v).lower())
-        pos = [
-            i
-            for i in range(n)
-            if roles.iloc[i] == "coordinator" and set(_tokens(members["networks"].iloc[i])) & touched
-        ]
-        coord_frame, _ = _people(members, pos, urgency)
+    coord_frame = _coordinators(members, set(per_network) | set(ids), urgency, member_nets) if coordinators else None
     log.info(
         "selected %d recipients (%s urgency); excluded %s",
         len(recipients),

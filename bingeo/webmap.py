@@ -54,8 +54,6 @@ import json
 import logging
 import os
 import re
-import struct
-import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,11 +61,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bingeo._errors import InputError
+from bingeo._png import png_bytes
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
     import pyproj
+
+    from bingeo._pip import PolygonLocator
 
 __all__ = [
     "DENSITY_RADIUS",
@@ -355,16 +356,15 @@ def _valid_geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
-def _person_counts(members: gpd.GeoDataFrame, nets: gpd.GeoDataFrame) -> np.ndarray:
+def _person_counts(members: gpd.GeoDataFrame | None, nets: gpd.GeoDataFrame,
+                   locator: PolygonLocator | None = None) -> np.ndarray:
     """Active members per network (membership or location), each person once; counts only."""
+    import pandas as pd
     import shapely
 
-    from bingeo._pip import locate
-
     n = len(nets)
-    counts = np.zeros(n, dtype=np.int64)
     if members is None or len(members) == 0 or n == 0:
-        return counts
+        return np.zeros(n, dtype=np.int64)
     if "status" in members:
         active = members["status"].astype(str).eq("active").to_numpy()
     else:
@@ -374,44 +374,54 @@ def _person_counts(members: gpd.GeoDataFrame, nets: gpd.GeoDataFrame) -> np.ndar
         if "person_id" in members
         else members["member_id"]
     ).astype(str).to_numpy()
-    ids = nets["network_id"].astype(str).to_numpy()
-    pos = {nid: k for k, nid in enumerate(ids)}
-    pairs: set[tuple[int, str]] = set()
+    # (network position, member row) pairs: by membership ...
+    net_pos: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
     if "networks" in members:
-        for i, val in enumerate(members["networks"].to_numpy()):
-            if not active[i] or val is None or (isinstance(val, float) and np.isnan(val)):
-                continue
-            for tok in str(val).split(";"):
-                k = pos.get(tok.strip())
-                if k is not None:
-                    pairs.add((k, person[i]))
-    geoms = members.geometry.to_numpy()
-    ok = active & np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    idx = np.flatnonzero(ok)
+        joined = pd.Series(members["networks"].to_numpy()[active], index=np.flatnonzero(active)).dropna()
+        tokens = joined.astype(str).str.split(";").explode().str.strip()
+        pos = dict(zip(nets["network_id"].astype(str), range(n)))  # a repeated id: its last network, as before
+        k = tokens.map(pos).dropna()
+        net_pos.append(k.to_numpy(dtype=np.int64))
+        rows.append(k.index.to_numpy(dtype=np.int64))
+    # ... and by location
+    idx = np.flatnonzero(active & _valid_geoms(members))
     if len(idx):
-        x = shapely.get_x(geoms[idx])
-        y = shapely.get_y(geoms[idx])
-        pi, gi = locate(x, y, nets.geometry.to_numpy())
-        pairs.update((int(k), person[idx[i]]) for i, k in zip(pi, gi))
-    for k, _ in pairs:
-        counts[k] += 1
-    return counts
+        geoms = members.geometry.to_numpy()[idx]
+        loc = locator if locator is not None else _locator(nets, len(idx))
+        pi, gi = loc.locate(shapely.get_x(geoms), shapely.get_y(geoms))
+        net_pos.append(gi.astype(np.int64))
+        rows.append(idx[pi])
+    if not rows:
+        return np.zeros(n, dtype=np.int64)
+    # each person once per network
+    codes, uniques = pd.factorize(person)
+    width = max(len(uniques), 1)
+    key = np.concatenate(net_pos) * width + codes[np.concatenate(rows)]
+    return np.bincount(pd.unique(key) // width, minlength=n).astype(np.int64)
 
 
-def _points_in(points: gpd.GeoDataFrame | None, nets: gpd.GeoDataFrame) -> np.ndarray | None:
-    """Points covered by each network (every covering network counts the point)."""
+def _locator(nets: gpd.GeoDataFrame, expected_points: int | None = None) -> PolygonLocator:
+    """One point-in-polygon locator over the networks, for every count."""
+    from bingeo._pip import PolygonLocator
+
+    return PolygonLocator(nets.geometry.to_numpy(), expected_points=expected_points)
+
+
+def _points_in(points: gpd.GeoDataFrame | None, locator: PolygonLocator | None, n: int) -> np.ndarray | None:
+    """Points covered by each of the ``n`` networks (every covering network counts the point).
+
+    ``points`` hold valid geometries only (filtered once in :func:`web_map`).
+    """
     import shapely
-
-    from bingeo._pip import locate
 
     if points is None:
         return None
-    ok = _valid_geoms(points)
-    geoms = points.geometry.to_numpy()[ok]
-    counts = np.zeros(len(nets), dtype=np.int64)
-    if len(geoms) and len(nets):
-        _, gi = locate(shapely.get_x(geoms), shapely.get_y(geoms), nets.geometry.to_numpy())
-        counts += np.bincount(gi, minlength=len(nets))
+    counts = np.zeros(n, dtype=np.int64)
+    if len(points) and n and locator is not None:
+        geoms = points.geometry.to_numpy()
+        _, gi = locator.locate(shapely.get_x(geoms), shapely.get_y(geoms))
+        counts += np.bincount(gi, minlength=n)
     return counts
 
 
@@ -593,8 +603,7 @@ def _points_data(incidents: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str
     import pandas as pd
     import shapely
 
-    ok = _valid_geoms(incidents)
-    pts = incidents.loc[ok]
+    pts = incidents  # valid geometries only (filtered once in web_map)
     wgs = pts.geometry.to_crs(4326).to_numpy() if len(pts) else np.array([], dtype=object)
     lon = np.round(shapely.get_x(wgs) * _SCALE).astype(np.int64) if len(pts) else np.zeros(0, np.int64)
     lat = np.round(shapely.get_y(wgs) * _SCALE).astype(np.int64) if len(pts) else np.zeros(0, np.int64)
@@ -613,18 +622,6 @@ def _points_data(incidents: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str
         values.append(plain)
     return {"n": int(len(lat)), "scale": _SCALE, "lat0": lat0, "lon0": lon0, "dlat": dlat.tolist(),
             "dlon": dlon.tolist(), "fields": list(fields), "codes": codes, "values": values}
-
-
-def _png(rgba: np.ndarray) -> bytes:
-    """Encode an (h, w, 4) uint8 array as a PNG (no dependency beyond zlib)."""
-    h, w, _ = rgba.shape
-    raw = np.concatenate([np.zeros((h, 1), np.uint8), rgba.reshape(h, w * 4)], axis=1).tobytes()
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
 def _colourise(values: np.ndarray, top: float) -> np.ndarray:
@@ -651,8 +648,7 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
 
     from bingeo.density import kernel_density
 
-    ok = _valid_geoms(incidents)
-    pts = incidents.loc[ok]
+    pts = incidents  # valid geometries only (filtered once in web_map)
     if len(pts) == 0:
         return None
     if not pts.crs.is_projected:
@@ -664,18 +660,18 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
     cell = float(cell_size) if cell_size else max(radius / 5.0, side / MAX_DENSITY_SIDE)
     cell = max(cell, radius / 50.0, side / 4000.0)
     kde = kernel_density(pts, cell_size=cell, radius=radius, kernel="quartic", output="raw")
-    vals = np.where(kde.reached, kde.values, 0.0)
     src_crs = RioCRS.from_wkt(kde.crs.to_wkt())
     dst_crs = RioCRS.from_epsg(3857)
     rows, cols = kde.shape
     left, bottom, right, top = kde.bounds
     transform, width, height = calculate_default_transform(src_crs, dst_crs, cols, rows, left, bottom, right, top)
     out = np.zeros((height, width), dtype="float64")
-    reproject(vals, out, src_transform=kde.transform, src_crs=src_crs, dst_transform=transform, dst_crs=dst_crs,
+    # kde.values is 0 where no kernel reaches (DensityRaster): no mask needed
+    reproject(kde.values, out, src_transform=kde.transform, src_crs=src_crs, dst_transform=transform, dst_crs=dst_crs,
               resampling=Resampling.bilinear, src_nodata=None, dst_nodata=0.0)
     positive = out[out > 0]
     peak = float(np.quantile(positive, 0.995)) if positive.size else 0.0
-    png = _png(_colourise(out, peak))
+    png = png_bytes(_colourise(out, peak))
     xmin, ymax = transform.c, transform.f
     xmax, ymin = xmin + width * transform.a, ymax + height * transform.e
     tr = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
@@ -819,8 +815,8 @@ def web_map(
         msg = "`fields` names columns of `incidents`, but no incidents were given."
         raise InputError(msg)
 
-    # -- networks and member counts (counts only: member rows are dropped right here)
-    members_count: np.ndarray | None = None
+    # -- networks, and the members to count (counts only: member rows are dropped once counted)
+    members: gpd.GeoDataFrame | None = None
     nets: gpd.GeoDataFrame | None
     if store_or_networks is None:
         nets = None
@@ -834,10 +830,9 @@ def web_map(
         ctx = nullcontext(store_or_networks) if _is_store(store_or_networks) else open_store(store_or_networks)
         with ctx as st:
             nets = st.networks(at=at) if at is not None else st.networks(include_retired=True)
-            if hasattr(st, "members"):
+            if hasattr(st, "members") and member_counts is None:
                 # counts only: contacts and names are not even read
-                members_count = _person_counts(
-                    st.members(columns=["member_id", "person_id", "networks", "status"]), nets)
+                members = st.members(columns=["member_id", "person_id", "networks", "status"])
     else:
         msg = (f"`store_or_networks` should be a store, a store path or a GeoDataFrame, "
                f"got {type(store_or_networks).__name__}.")
@@ -854,8 +849,6 @@ def web_map(
             from bingeo.assign import select_valid
 
             nets = select_valid(nets, at).reset_index(drop=True)
-        if member_counts is not None:
-            members_count = np.array([int(member_counts.get(str(i), 0)) for i in nets["network_id"]], dtype=np.int64)
     crs = nets.crs if nets is not None else None
 
     _check_frame(incidents, "incidents")
@@ -869,6 +862,7 @@ def web_map(
             raise TypeError(msg)
     if incidents is not None:
         incidents = _to(incidents, crs, "incidents")
+        incidents = incidents[_valid_geoms(incidents)]  # once: density, points and counts use valid ones only
         unknown = [f for f in fields if f not in incidents.columns]
         if unknown:
             cols = [str(c) for c in incidents.columns if c != incidents.geometry.name]
@@ -876,6 +870,7 @@ def web_map(
             raise InputError(msg)
     if addresses is not None:
         addresses = _to(addresses, crs, "addresses")
+        addresses = addresses[_valid_geoms(addresses)]
     if hotspots is not None:
         hotspots = _to(hotspots, crs, "hotspots")
     if proposals is not None:
@@ -912,14 +907,22 @@ def web_map(
         if dens is not None:
             has["density"] = True
             dens_js = (
-                "L.imageOverlay(bingeo.data('bingeo-density').url, bingeo.data('bingeo-density').bounds, "
-                "{opacity: 1, interactive: false, className: 'bingeo-density'})"
+                "(function (d) { return L.imageOverlay(d.url, d.bounds, "
+                "{opacity: 1, interactive: false, className: 'bingeo-density'}); })(bingeo.data('bingeo-density'))"
             )
             js_layer(dens_js, name=f"Incident density (radius {density_radius:g} m)",
                      body=_data_block("bingeo-density", dens)).add_to(m)
     if nets is not None and len(nets):
-        counts = {"incidents": _points_in(incidents, nets), "addresses": _points_in(addresses, nets),
-                  "members": members_count}
+        members_count: np.ndarray | None = None
+        points = [f for f in (incidents, addresses, members) if f is not None]
+        locator = _locator(nets, sum(len(f) for f in points)) if any(len(f) for f in points) else None
+        if member_counts is not None:
+            members_count = np.array([int(member_counts.get(str(i), 0)) for i in nets["network_id"]], dtype=np.int64)
+        elif members is not None:
+            members_count = _person_counts(members, nets, locator)
+        del members, points
+        counts = {"incidents": _points_in(incidents, locator, len(nets)),
+                  "addresses": _points_in(addresses, locator, len(nets)), "members": members_count}
         active = (nets["status"].astype(str) == "active").to_numpy() if "status" in nets else np.ones(len(nets), bool)
         for label, mask, show, key in (("Networks (active)", active, True, "active"),
                                        ("Networks (retired)", ~active, False, "retired")):
@@ -952,7 +955,7 @@ def web_map(
         )
         js_layer("bingeo.polygons('bingeo-hotspots', 'bingeo-hotspot')", name="Hot spots (Gi*)",
                  body=_data_block("bingeo-hotspots", data)).add_to(m)
-    if incidents is not None and _valid_geoms(incidents).any():
+    if incidents is not None and len(incidents):
         has["points"] = True
         data = _points_data(incidents, fields)
         info["incidents"] = data["n"]
@@ -977,7 +980,7 @@ def web_map(
         code.append(f"{mapname}.fitBounds({json.dumps(bounds)});")
     else:
         code.append(f"{mapname}.setView([52.1, 5.3], 7);")
-    code.append(f"{mapname}.bingeoMap = true; bingeo.map = {mapname}; window.bingeoReady = performance.now();")
+    code.append(f"bingeo.map = {mapname}; window.bingeoReady = performance.now();")
     snippet(body=f'<div class="bingeo-title">{html.escape(page_title)}</div>' if title else "",
             code="\n".join(code)).add_to(m)
     m._bingeo_info = info  # noqa: SLF001 (what the map holds, for summaries)
@@ -1038,7 +1041,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
     js = _webassets.offline_js()
     css = _webassets.offline_css()
     saved = m.default_js, m.default_css
-    names = {n for n, _ in _webassets.cdn_links()[0]} | {n for n, _ in _webassets.cdn_links()[1]}
+    cdn_js, cdn_css = _webassets.cdn_links()
+    names = {n for n, _ in cdn_js} | {n for n, _ in cdn_css}
     m.default_js = [(n, u) for n, u in m.default_js if n not in names]
     m.default_css = [(n, u) for n, u in m.default_css if n not in names]
     header = m.get_root().header

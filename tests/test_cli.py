@@ -296,3 +296,10 @@ def test_members_import_warns_when_a_whatsapp_group_is_over_full(store, tmp_path
     out = run("members", "import", back, "--store", store, "--crs", "28992")
     assert ("GR-WAB-001 has 257 active members" in out) is (people == 256)
     assert ("WhatsApp group" in out) is (people == 256)
+
+
+def test_propose_kind_choices_are_the_kinds_propose_accepts():
+    from bingeo.propose import KINDS
+
+    kind = next(p for p in cli.commands["propose"].params if p.name == "kind")
+    assert list(kind.type.choices) == list(KINDS)

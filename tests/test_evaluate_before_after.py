@@ -395,3 +395,65 @@ def test_cli_evaluate_all(tmp_path, samples, store):
         cli, ["evaluate", "--store", str(store), "--incidents", str(samples / "incidents.csv"), "--crs", "28992"]
     )
     assert bad.exit_code == 1 and "--network ID or --all" in bad.output
+
+
+def test_cli_evaluate_all_writes_undated_rejects(tmp_path, samples, store):
+    """`evaluate --all` keeps the incidents without a date in the rejects file, as one network does."""
+    raw = pd.read_csv(samples / "incidents.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    undated = raw.index[raw["soort_delict"] == "woninginbraak"][:5]
+    raw.loc[undated, "pleegdatum"] = ""
+    src = tmp_path / "incidents.csv"
+    raw.to_csv(src, sep=";", encoding="cp1252", index=False)
+    out = tmp_path / "all.csv"
+    args = ["evaluate", "--store", str(store), "--incidents", str(src), "--crs", "28992", "--all"]
+    res = CliRunner().invoke(cli, [*args, "--type", "woninginbraak", "--around-founding", "9", "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    rejects = pd.read_csv(tmp_path / "all.rejects.csv", dtype=str)
+    no_date = rejects[rejects["reject_reason"] == "no_date"]
+    assert sorted(no_date["registratienummer"]) == sorted(raw.loc[undated, "registratienummer"])
+    assert (no_date["reject_detail"] == "no date").all()
+    assert "could not be used" in res.output
+
+
+def test_evaluate_networks_rejects_and_founding_date(nets):
+    inc = constructed_case()
+    inc.loc[[0, 1], "date"] = pd.NaT
+    # N2: no valid_from (blank) but a founded date, which counts as its founding date
+    nets = nets.assign(valid_from=["2023-07-01", " "], founded=[None, "2023-07-01"])
+    ev = evaluate_networks(inc, nets, months=7, study_area=shapely.box(-2000, -2000, 5000, 5000))
+    assert len(ev.rejects) == 2 and set(ev.rejects["reject_reason"]) == {"no_date"}
+    assert "geometry" not in ev.rejects.columns
+    t = ev.table.set_index("network_id")
+    assert t.loc["N1", "R_before"] == 20 and t.loc["N2", "founded"] == "2023-07-01"
+    assert bingeo.evaluate.founding_date({"valid_from": None, "founded": float("nan")}) is None
+    assert bingeo.evaluate.founding_date(pd.Series({"valid_from": pd.Timestamp("2024-03-01 10:00")})) == dt.date(
+        2024, 3, 1
+    )
+    with pytest.raises(bingeo.InputError, match="not a date"):
+        bingeo.evaluate.founding_date({"network_id": "X", "founded": "soon"})
+
+
+def test_networks_alive_keeps_the_evaluated_network(nets):
+    nets = nets.assign(valid_from=["2020-01-01", "2020-01-01"], valid_to=["2021-01-01", None])
+    alive = bingeo.evaluate.networks_alive(nets, dt.date(2023, 1, 1), dt.date(2024, 1, 1))
+    assert list(alive["network_id"]) == ["N2"]
+    kept = bingeo.evaluate.networks_alive(nets, dt.date(2023, 1, 1), dt.date(2024, 1, 1), keep="N1")
+    assert list(kept["network_id"]) == ["N2", "N1"]
+    same = bingeo.evaluate.networks_alive(nets, dt.date(2023, 1, 1), dt.date(2024, 1, 1), keep="N2")
+    assert list(same["network_id"]) == ["N2"]
+
+
+def test_png_bytes_rgb_and_rgba():
+    from bingeo._png import png_bytes
+
+    for channels, colour_type in ((3, 2), (4, 6)):
+        img = np.arange(2 * 3 * channels, dtype=np.uint8).reshape(2, 3, channels)
+        data = png_bytes(img)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        w, h, depth, ctype = struct.unpack(">IIBB", data[16:26])
+        assert (w, h, depth, ctype) == (3, 2, 8, colour_type)
+        (length,) = struct.unpack(">I", data[33:37])
+        raw = zlib.decompress(data[41 : 41 + length])
+        assert raw == b"".join(b"\x00" + img[r].tobytes() for r in range(2))
+    with pytest.raises(ValueError, match="png_bytes"):
+        png_bytes(np.zeros((2, 2), np.uint8))

@@ -350,3 +350,28 @@ def test_evaluation_summaries_in_network_popups(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}", encoding="utf-8")
     assert "no 'popups'" in run(["map", "--store", store, "--evaluation", bad, "--output", out], ok=False)
+
+
+def test_member_counts_after_networks_without_geometry_are_dropped():
+    """A store network with an empty geometry is not drawn, and the member counts stay aligned."""
+
+    class Store:  # duck-typed store: networks, members, crs
+        crs = pyproj.CRS.from_epsg(28992)
+
+        def networks(self, at=None, include_retired=False):
+            return gpd.GeoDataFrame({"network_id": ["A", "B", "C"], "name": ["a", "b", "c"], "kind": "bin",
+                                     "status": "active"},
+                                    geometry=[shapely.box(0, 0, 10, 10), shapely.Polygon(), shapely.box(20, 0, 30, 10)],
+                                    crs=self.crs)
+
+        def members(self, columns=None):
+            return gpd.GeoDataFrame(
+                {"member_id": ["m1", "m2", "m3", "m4"], "person_id": ["p1", "p2", "p3", "p1"],
+                 "networks": ["C", "B; A", "C", None], "status": ["active", "active", "left", "active"]},
+                geometry=[shapely.Point(5, 5), None, shapely.Point(25, 5), shapely.Point(25, 5)], crs=self.crs)
+
+    m = web_map(Store(), draw=False)
+    d = data_block(m.get_root().render(), "bingeo-networks-active")
+    got = {f["properties"]["v"][0]: dict(zip(d["labels"], f["properties"]["v"]))["Members (count)"]
+           for f in d["geojson"]["features"]}
+    assert got == {"A": 2, "C": 1}  # A: p1 (location), p2 (membership); C: p1 once (membership and location)

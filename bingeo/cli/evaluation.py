@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bingeo.cli.main import _friendly, cli, store_option
+from bingeo.cli.main import _friendly, _period, _read_points_for_store, _with, cli, store_option
 
 __all__: list[str] = []
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
-    if value is None:
-        return None
-    try:
-        a, b = value.split("/")
-        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
 
 
 def _bands(ctx: click.Context, param: click.Parameter, value: str | None) -> list[float] | None:
@@ -31,31 +20,6 @@ def _bands(ctx: click.Context, param: click.Parameter, value: str | None) -> lis
         return [float(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"{value!r}: give comma-separated band edges starting at 0, e.g. 0,100,200") from None
-
-
-def _filter_type(points: Any, type_field: str | None, types: tuple[str, ...]) -> tuple[Any, str | None]:
-    from bingeo.nearrepeat import select_types
-
-    return select_types(points, types, type_field=type_field)
-
-
-def _read_incidents(
-    path: str,
-    *,
-    st: Any,
-    layer: str | None,
-    crs: str | None,
-    x_field: str | None,
-    y_field: str | None,
-    to_crs: str | None,
-) -> Any:
-    from bingeo.readers import read_points
-
-    if st is not None:
-        return read_points(
-            path, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
-        )
-    return read_points(path, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
 
 
 def _write_all_rejects(read: Any, extra: Any, output: str | None, detail: str) -> str:
@@ -89,15 +53,6 @@ incident_options = [
     click.option("--type-field", help="Column with the incident type (default: found from --type's values)."),
     click.option("--type", "types", multiple=True, help="Incident type(s) to keep, e.g. woninginbraak (repeatable)."),
 ]
-
-
-def _with(options: list[Any]) -> Any:
-    def deco(fn: Any) -> Any:
-        for opt in reversed(options):
-            fn = opt(fn)
-        return fn
-
-    return deco
 
 
 # ---------------------------------------------------------------------------------- nearrepeat
@@ -157,22 +112,19 @@ def nearrepeat_cmd(
     Prints observed and expected pairs, Knox ratio and p-value per space-time band, and
     the suggested alert radius and duration (the run of significant bands from the origin).
     """
-    from bingeo.nearrepeat import NearRepeat
+    from bingeo.nearrepeat import NearRepeat, select_types
+    from bingeo.readers import read_points
     from bingeo.stores import open_store
 
     if output and Path(output).suffix.lower() not in (".json", ".csv"):
         raise click.BadParameter("the near-repeat output is a .json or .csv file", param_hint="--output")
     if store:
         with open_store(store) as st:
-            read = _read_incidents(
-                incidents, st=st, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=None
-            )
+            read = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
     else:
-        read = _read_incidents(
-            incidents, st=None, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=to_crs
-        )
+        read = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
     click.echo(read.summary())
-    pts, tf = _filter_type(read.points, type_field, types)
+    pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
     knox = NearRepeat(
@@ -262,7 +214,8 @@ def evaluate_cmd(
     """
     from bingeo._errors import InputError
     from bingeo.evaluate import around_founding as periods_around
-    from bingeo.evaluate import before_after, evaluate_networks, write_chart
+    from bingeo.evaluate import before_after, evaluate_networks, founding_date, networks_alive, write_chart
+    from bingeo.nearrepeat import select_types
     from bingeo.readers import read_polygons
     from bingeo.stores import open_store
 
@@ -270,11 +223,11 @@ def evaluate_cmd(
         raise InputError("give either --network ID or --all.")
     with open_store(store) as st:
         nets = st.networks(include_retired=True)
-        read = _read_incidents(incidents, st=st, layer=layer, crs=crs, x_field=x_field, y_field=y_field, to_crs=None)
+        read = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         ctrl = read_polygons(control, target_crs=st.crs) if control else None
         study = read_polygons(study_area, target_crs=st.crs) if study_area else None
     click.echo(read.summary())
-    pts, tf = _filter_type(read.points, type_field, types)
+    pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
 
@@ -340,7 +293,7 @@ def evaluate_cmd(
                 safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in nid)
                 charts.append(write_chart(res, out.with_name(f"{out.stem}.{safe}.png")))
             click.echo(f"written: {out}" + (f" and {len(charts)} charts ({out.stem}.<network>.png)" if charts else ""))
-        note = _write_all_rejects(read, None, output, "")
+        note = _write_all_rejects(read, ev.rejects, output, "no date")
         if note:
             click.echo(note)
         return
@@ -351,19 +304,15 @@ def evaluate_cmd(
         row = nets[nets["network_id"].astype(str) == network_id]
         if row.empty:
             raise InputError(f"no network {network_id!r} in {store}; see `bingeo networks list --all`.")
-        import pandas as pd
-
-        starts = [row.iloc[0].get(c) for c in ("valid_from", "founded")]
-        founded = next((v for v in starts if v is not None and not pd.isna(v)), None)
+        founded = founding_date(row.iloc[0])
         if founded is None:
             raise InputError(f"network {network_id} has no founding date: give --before and --after.")
-        before, after = periods_around(str(founded)[:10], months=around_founding)
+        before, after = periods_around(founded, months=around_founding)
     elif not (before and after):
         raise InputError("give --before FROM/TO and --after FROM/TO, or --around-founding MONTHS.")
-    others = _lifetime_overlaps(nets, before[0], after[1], keep=network_id)
     res = before_after(
         pts,
-        others,
+        networks_alive(nets, before[0], after[1], keep=network_id),
         network_id=network_id,
         before=before,
         after=after,
@@ -381,14 +330,3 @@ def evaluate_cmd(
             raise click.BadParameter("the evaluation output is a .json file", param_hint="--output")
         Path(output).write_text(json.dumps(res.as_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
         click.echo(f"written: {output}")
-
-
-def _lifetime_overlaps(nets: Any, start: dt.date, end: dt.date, *, keep: str) -> Any:
-    from bingeo.evaluate import networks_alive
-
-    ov = networks_alive(nets, start, end)
-    if keep not in set(ov["network_id"].astype(str)):
-        import pandas as pd
-
-        ov = pd.concat([ov, nets[nets["network_id"].astype(str) == keep]])
-    return ov

@@ -251,6 +251,14 @@ def _read_points_for_store(
     )
 
 
+def _rejects_beside(store: str, source: str) -> str:
+    """Where an import's rejected rows go: beside a store file, or beside SOURCE for a server store."""
+    from bingeo.stores import is_postgis_url
+
+    beside = Path(source) if is_postgis_url(store) else Path(store)
+    return str(beside.with_name(Path(source).stem + ".csv"))
+
+
 def _write_rejects(result: Any, output: str) -> str | None:
     from bingeo.readers import rejects_path, write_table
 
@@ -454,7 +462,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
         return None
     try:
         a, b = value.split("/")
-        return dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
 
@@ -670,7 +678,9 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
     show_default=True,
     help="Upper bound (a WhatsApp group holds at most 256 members).",
 )
-@click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), default="bin", show_default=True)
+# the choices are bingeo.propose.KINDS (written out: importing propose at start-up costs scipy)
+@click.option("--kind", type=click.Choice(["bin", "whatsapp"]), default="bin", show_default=True,
+              help="What the proposal is for (a WhatsApp group holds at most 256 members).")
 @click.option(
     "--max-distance",
     type=float,
@@ -862,8 +872,7 @@ def addresses_import(
     click.echo(
         f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
     )
-    beside = Path(source) if "://" in store else Path(store)
-    rej = _write_rejects(res, str(beside.with_name(Path(source).stem + ".csv")))
+    rej = _write_rejects(res, _rejects_beside(store, source))
     if rej:
         click.echo(f"rejected rows: {rej}")
 
@@ -917,7 +926,6 @@ def members_import(
     consent 'nee' in SOURCE, or --replace with a complete list.
     """
     from bingeo.members import members_from_file
-    from bingeo.readers import rejects_path, write_table
     from bingeo.stores import open_store
 
     with open_store(store) as st:
@@ -932,7 +940,7 @@ def members_import(
         )
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         if len(res.members):
-            counts = st.upsert_members(res.members.to_crs(st.crs))
+            counts = st.upsert_members(res.members)  # the store reprojects
         marked = 0
         if replace:
             marked = _mark_missing_members_left(st, res)
@@ -949,11 +957,9 @@ def members_import(
             f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
             f"{WHATSAPP_MAX_MEMBERS}. Split it, or make it a BIN with SMS/e-mail alerts."
         )
-    if len(res.rejects):
-        beside = Path(source) if "://" in store else Path(store)
-        path = rejects_path(beside.with_name(Path(source).stem + ".csv"))
-        write_table(res.rejects, path)
-        click.echo(f"rejected rows (reasons only): {path}")
+    rej = _write_rejects(res, _rejects_beside(store, source))
+    if rej:
+        click.echo(f"rejected rows (reasons only): {rej}")
 
 
 def _full_whatsapp_groups(st: Any) -> list[tuple[str, int]]:

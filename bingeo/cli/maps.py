@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from bingeo.cli.main import _date, _friendly, cli, store_option
+from bingeo.cli.main import (
+    _date,
+    _friendly,
+    _read_points_for_store,
+    _with,
+    _write_rejects,
+    cli,
+    points_options,
+    store_option,
+)
 
 __all__: list[str] = []
 
@@ -67,10 +76,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
               help="Inline all JavaScript/CSS (needs `bingeo assets fetch` once); start without a base map.")
 @click.option("--evaluation", type=click.Path(),
               help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.")
-@click.option("--layer", help="Layer of a multi-layer incidents source.")
-@click.option("--crs", help="CRS of incident/address CSVs that carry none, e.g. 28992.")
-@click.option("--x-field", help="Incidents' x / longitude column (default: found automatically).")
-@click.option("--y-field", help="Incidents' y / latitude column (default: found automatically).")
+@_with(points_options)
 @_friendly
 def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None, addresses: str | None,
             proposals: str | None, fields: list[str], title: str | None, radius: float, at: dt.date | None,
@@ -79,21 +85,21 @@ def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None
     """Write a web map (HTML, Leaflet) of the networks with incidents, hot spots, proposals and a draw tool.
 
     Member data never reaches the map: networks show a members count only.
+    --layer, --x-field and --y-field are of the incidents; --crs is of the incident and address CSVs.
     """
     from bingeo import _webassets
-    from bingeo.readers import read_points, rejects_path, write_table
+    from bingeo.readers import read_points
     from bingeo.stores import open_store
     from bingeo.webmap import save_map, web_map
 
     out = Path(output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise click.BadParameter("the map is an HTML file: give --output map.html", param_hint="--output")
-    if offline and _webassets.missing_assets():
-        _webassets.offline_js()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
+    if offline:
+        _webassets.require_assets()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
     popups = _read_evaluation(evaluation) if evaluation else None
     with open_store(store) as st:
-        inc = (read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs,
-                           extent=st.extent()) if incidents else None)
+        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field) if incidents else None
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
@@ -106,9 +112,8 @@ def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None
         for note in res.notes:
             click.echo(f"note: {note}")
         click.echo(res.summary())
-        if len(res.rejects):
-            rej = rejects_path(out.with_name(f"{out.stem}.{what}{out.suffix}"))
-            write_table(res.rejects, rej)
+        rej = _write_rejects(res, str(out.with_name(f"{out.stem}.{what}.csv")))  # map.incidents.rejects.csv
+        if rej:
             click.echo(f"{len(res.rejects):,} {what} rows could not be used; they are in {rej}")
     save_map(m, out, offline=offline)
     info = getattr(m, "_bingeo_info", {})

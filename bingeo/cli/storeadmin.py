@@ -46,11 +46,11 @@ def store_copy(source: str, target: str) -> None:
     """
     from bingeo.stores import copy_store, open_store
 
-    with open_store(source) as src:
-        counts = copy_store(src, target)
-        shown = src.location
+    with open_store(source) as src, open_store(target, create=True, crs=src.crs) as dst:
+        counts = copy_store(src, dst)
+        shown = f"{src.location} to {dst.location}"  # .location never shows a password
     parts = ", ".join(f"{n} {table}" for table, n in counts.items())
-    click.echo(f"copied {shown} to {_shown(target)}: {parts}.")
+    click.echo(f"copied {shown}: {parts}.")
 
 
 @store.command("info")
@@ -58,16 +58,17 @@ def store_copy(source: str, target: str) -> None:
 @_friendly
 def store_info(location: str) -> None:
     """Show a store's backend, CRS, schema version and row counts (no member data)."""
+    from bingeo._crs import crs_label
     from bingeo.stores import open_store
     from bingeo.stores.base import TABLES
 
     with open_store(location) as st:
         click.echo(f"store:            {st.location}")
         click.echo(f"backend:          {type(st).__name__}")
-        click.echo(f"CRS:              EPSG:{st.crs.to_epsg()} ({st.crs.name})")
+        click.echo(f"CRS:              {crs_label(st.crs)}")
         click.echo(f"schema version:   {st.schema_version}")  # type: ignore[attr-defined]
         for table in TABLES:
-            click.echo(f"{table + ':':15} {len(st.read_table(table))} rows")
+            click.echo(f"{table + ':':15} {st._count(table)} rows")
 
 
 @store.command("grants")
@@ -96,9 +97,3 @@ def store_grants(location: str, role: str, apply_: bool) -> None:
     click.echo("\n".join(done))
     click.echo(f"granted to {role}.")
 
-
-def _shown(location: str) -> str:
-    from bingeo.stores import is_postgis_url
-    from bingeo.stores.postgis import redact
-
-    return redact(location) if is_postgis_url(location) else location

@@ -260,6 +260,10 @@ class Store(ABC):
         """Insert rows exactly as given (every column of the table's fields; used by store copy)."""
 
     @abstractmethod
+    def _count(self, table: str) -> int:
+        """Return the number of rows of one of the store's tables (see :data:`TABLES`), without reading them."""
+
+    @abstractmethod
     def close(self) -> None:
         """Close the connection."""
 
@@ -482,10 +486,7 @@ class Store(ABC):
                 raise InputError(msg)
             fields = [f for f in MEMBER_FIELDS if f[0] in columns]
         where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
-        out = self._select_points("members", fields, bbox=bbox, where=where, params=params)
-        if "consent" in out.columns:
-            out["consent"] = out["consent"].astype(bool)
-        return out
+        return self._select_points("members", fields, bbox=bbox, where=where, params=params)
 
     def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
         """Add or update address points by ``address_id``, all or nothing."""
@@ -545,15 +546,15 @@ class Store(ABC):
         if table not in TABLES:
             msg = f"`table` must be one of {', '.join(TABLES)}, got {table!r}"
             raise InputError(msg)
-        fields, key, _ = TABLES[table]
+        key = TABLES[table][1]
         if table in ("networks", "network_history"):
             gdf = self._select_networks(table)
             order = [key, "version"]
+        elif table == "audit_log":
+            return self.audit()  # already ordered by created_at, alert_id
         else:
-            gdf = self._select_points(table, fields)
-            if table == "members":
-                gdf["consent"] = gdf["consent"].astype(bool)
-            order = ["created_at", key] if table == "audit_log" else [key]
+            gdf = self.members() if table == "members" else self.addresses()
+            order = [key]
         return gdf.sort_values(order, kind="stable").reset_index(drop=True)
 
     def copy_to(self, target: Store) -> dict[str, int]:
@@ -568,11 +569,11 @@ class Store(ABC):
                 f"(EPSG:{target.crs.to_epsg()}): a store's CRS is fixed. Create the target with the same CRS."
             )
             raise StoreError(msg)
-        frames = {t: self.read_table(t) for t in TABLES}
-        busy = [t for t in TABLES if len(target.read_table(t))]
+        busy = [t for t in TABLES if target._count(t)]
         if busy:
             msg = f"the target store {target.location} is not empty ({', '.join(busy)}): copy into a new store."
             raise StoreError(msg)
+        frames = {t: self.read_table(t) for t in TABLES}
         with target._write(tuple(TABLES)) as h:
             for table, gdf in frames.items():
                 if len(gdf):

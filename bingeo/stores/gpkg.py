@@ -355,6 +355,9 @@ class GpkgStore(Store):
         sql += " ORDER BY t.fid"  # insertion order, whatever the index walked: the same on every backend
         rows = self._conn.execute(sql, args + params).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+        for c, decl in fields:
+            if decl.split()[0] == "BOOLEAN":  # SQLite stores 0/1
+                df[c] = df[c].astype(bool)
         geoms = fmt.decode_many([r[-1] for r in rows])
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
 
@@ -389,6 +392,12 @@ class GpkgStore(Store):
             for blob, r in zip(blobs, frame[cols].itertuples(index=False, name=None))
         ]
         handle.executemany(f'INSERT INTO "{table}" (geom, {names}) VALUES (?, {marks})', rows)  # noqa: S608
+
+    def _count(self, table: str) -> int:
+        if table not in TABLES:
+            msg = f"`table` must be one of {', '.join(TABLES)}, got {table!r}"
+            raise StoreError(msg)
+        return int(self._conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # noqa: S608 - fixed names
 
     def close(self) -> None:
         """Close the file."""

@@ -654,7 +654,11 @@ class PostgisStore(Store):
             sql.SQL("WHERE " + " AND ".join(conds) if conds else ""),
         )
         rows = self._conn.execute(query, args + tuple(params)).fetchall()
-        return self._frame(rows, [c for c, _ in fields])
+        gdf = self._frame(rows, [c for c, _ in fields])
+        for c, decl in fields:
+            if decl.split()[0] == "BOOLEAN":  # bool dtype also when there are no rows
+                gdf[c] = gdf[c].astype(bool)
+        return gdf
 
     def _insert_audit(self, record: dict[str, Any], geom: shapely.Geometry | None) -> None:
         sql = _sql()
@@ -680,6 +684,14 @@ class PostgisStore(Store):
         geoms = self._ewkb_hex(frame.geometry.to_numpy(), multi=geometry == "MULTIPOLYGON")
         rows = ((g, *(_value(v) for v in row)) for g, row in zip(geoms, frame[cols].itertuples(index=False, name=None)))
         self._copy_into(handle, sql.SQL("{}.{}").format(self._ident, sql.Identifier(table)), ["geom", *cols], rows)
+
+    def _count(self, table: str) -> int:
+        if table not in TABLES:
+            msg = f"`table` must be one of {', '.join(TABLES)}, got {table!r}"
+            raise StoreError(msg)
+        sql = _sql()
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(self._ident, sql.Identifier(table))
+        return int(self._conn.execute(query).fetchone()[0])
 
     def grant_app_role(self, role: str) -> list[str]:
         """Run :func:`app_role_grants` for ``role`` (an existing role) in one transaction; returns the statements."""

@@ -30,6 +30,15 @@ def _split(name: str, default_schema: str) -> tuple[str, str]:
     return default_schema, name
 
 
+def _table_exists(conn: Any, schema: str, table: str) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            (schema, table),
+        ).fetchone()[0]
+    )
+
+
 def assign_in_database(
     store: PostgisStore,
     table: str,
@@ -83,11 +92,7 @@ def assign_in_database(
         (src_schema, src_table),
     ).fetchall()
     if not geo:
-        exists = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-            (src_schema, src_table),
-        ).fetchone()[0]
-        what = "has no geometry column" if exists else "does not exist"
+        what = "has no geometry column" if _table_exists(conn, src_schema, src_table) else "does not exist"
         msg = f"the points table {src_schema}.{src_table} {what} in {store.location}."
         raise InputError(msg)
     if geometry is None:
@@ -128,24 +133,20 @@ def assign_in_database(
         parts = [("networks", where, params), ("network_history", where, params)]
 
     with store._write(()) as cur:
-        bad = cur.execute(
+        # one scan of the points: rows that are not points, and the SRIDs used
+        bad, srid_list = cur.execute(
             sql.SQL(
-                "SELECT count(*), min(ST_SRID({g})), max(ST_SRID({g})) FROM {src} "
-                "WHERE {g} IS NOT NULL AND NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'"
+                "SELECT count(*) FILTER (WHERE NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'), "
+                "array_agg(DISTINCT ST_SRID({g})) FROM {src} WHERE {g} IS NOT NULL"
             ).format(g=g, src=src)
         ).fetchone()
-        if bad[0]:
+        if bad:
             msg = (
-                f"{src_schema}.{src_table}.{geometry} must hold points; {bad[0]} rows hold other geometries. "
+                f"{src_schema}.{src_table}.{geometry} must hold points; {bad} rows hold other geometries. "
                 "Use ST_PointOnSurface or ST_Centroid first."
             )
             raise InputError(msg)
-        srids = [
-            r[0]
-            for r in cur.execute(
-                sql.SQL("SELECT DISTINCT ST_SRID({g}) FROM {src} WHERE {g} IS NOT NULL").format(g=g, src=src)
-            )
-        ]
+        srids = list(srid_list or [])
         if 0 in srids:
             msg = (
                 f"{src_schema}.{src_table}.{geometry} has points without an SRID: cannot transform naive "
@@ -154,10 +155,7 @@ def assign_in_database(
             raise InputError(msg)
         if replace:
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(dst))
-        elif cur.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-            (out_schema, out_table),
-        ).fetchone()[0]:
+        elif _table_exists(cur, out_schema, out_table):
             msg = f"the output table {out_schema}.{out_table} exists already; give another name or replace=True."
             raise StoreError(msg)
         cur.execute(

@@ -8,7 +8,6 @@ attribute values as plain Python values (NULL -> None, QDate -> date, QDateTime
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 from qgis.core import (
@@ -104,11 +103,11 @@ def frame_from_features(features: Any, fields: QgsFields, crs: QgsCoordinateRefe
         wkbs.append(None if g is None or g.isNull() or g.isEmpty() else bytes(g.asWkb()))
         rows.append([v if type(v) in _PLAIN else _py(v) for v in feat.attributes()])
     data = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-    for name in names:  # datetime objects -> datetime64 (what bingeo's readers give)
+    for name in names:  # QGIS DateTime and Date values -> datetime64 (what bingeo's readers give)
         col = data[name]
         if col.dtype == object:
             vals = col.dropna()
-            if len(vals) and all(isinstance(v, dt.datetime) for v in vals):
+            if len(vals) and all(isinstance(v, dt.date) for v in vals):  # dt.datetime is a dt.date too
                 data[name] = pd.to_datetime(col)
     geoms = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
     data[geom_col] = geoms
@@ -183,46 +182,54 @@ def wkb_type_for(frame: Any) -> int:
     raise QgsProcessingException(msg)
 
 
-def _value(v: Any, kind: QVariant.Type) -> Any:
-    if v is None:
-        return None
-    try:
-        import pandas as pd
-
-        if v is pd.NaT or (not isinstance(v, (str, bytes, list, dict)) and pd.isna(v)):
-            return None
-    except (TypeError, ValueError):
-        pass
+def _item(v: Any) -> Any:
+    """Return a numpy scalar as a Python value, anything else as it is."""
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         try:
-            v = v.item()
+            return v.item()
         except (ValueError, AttributeError):
             pass
-    if kind == QVariant.String:
-        return str(v)
-    if kind == QVariant.DateTime:
-        if hasattr(v, "to_pydatetime"):
-            v = v.to_pydatetime()
-        if isinstance(v, dt.datetime):
-            return QDateTime(v)
-        if isinstance(v, int):  # datetime64 .item() in ns
-            return QDateTime(dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=v // 1000))
-    if kind == QVariant.Date and isinstance(v, dt.date):
-        return QDate(v)
-    if kind == QVariant.Double and isinstance(v, float) and math.isnan(v):
-        return None
     return v
 
 
-def write_frame(frame: Any, sink: QgsFeatureSink, fields: QgsFields, *, feedback: Any = None) -> int:
-    """Write a frame's rows to ``sink`` (made with :func:`fields_for` / :func:`wkb_type_for`); return the count."""
+def _column(series: Any, kind: QVariant.Type) -> list[Any]:
+    """Return a column's values as QGIS attribute values: missing (None, NaN, NaT, NA) -> None."""
+    import pandas as pd
+
+    categorical = isinstance(series.dtype, pd.CategoricalDtype)
+    values = series.astype(object).tolist() if categorical else series.tolist()
+    missing = series.isna().tolist()
+    if categorical or series.dtype == object:  # numpy scalars inside -> Python (other dtypes' tolist() does it)
+        values = [_item(v) for v in values]
+    if kind == QVariant.String:
+        convert: Any = str
+    elif kind == QVariant.DateTime:
+        def convert(v: Any) -> Any:
+            if hasattr(v, "to_pydatetime"):
+                v = v.to_pydatetime()
+            return QDateTime(v) if isinstance(v, dt.datetime) else v
+    elif kind == QVariant.Date:
+        def convert(v: Any) -> Any:
+            return QDate(v) if isinstance(v, dt.date) else v
+    else:
+        return [None if m else v for v, m in zip(values, missing)]
+    return [None if m else convert(v) for v, m in zip(values, missing)]
+
+
+def write_frame(frame: Any, sink: QgsFeatureSink, fields: QgsFields, *, feedback: Any = None,
+                wkb_type: int | None = None) -> int:
+    """Write a frame's rows to ``sink`` (made with :func:`fields_for` / :func:`wkb_type_for`); return the count.
+
+    ``wkb_type`` is the sink's :func:`wkb_type_for` when the caller has it already.
+    """
     import shapely
 
     geom = _geometry_name(frame)
-    multi = wkb_type_for(frame) in (QgsWkbTypes.MultiPoint, QgsWkbTypes.MultiLineString, QgsWkbTypes.MultiPolygon)
-    names = [f.name() for f in fields]
-    kinds = [f.type() for f in fields]
-    columns = [frame[n].tolist() if not hasattr(frame[n], "cat") else frame[n].astype(object).tolist() for n in names]
+    if wkb_type is None:
+        wkb_type = wkb_type_for(frame)
+    multi = wkb_type in (QgsWkbTypes.MultiPoint, QgsWkbTypes.MultiLineString, QgsWkbTypes.MultiPolygon)
+    columns = [_column(frame[f.name()], f.type()) for f in fields]
+    rows = list(zip(*columns)) if columns else [()] * len(frame)
     wkbs = shapely.to_wkb(frame.geometry.to_numpy()) if geom is not None else None
     n = len(frame)
     step = max(1, n // 50)
@@ -231,7 +238,7 @@ def write_frame(frame: Any, sink: QgsFeatureSink, fields: QgsFields, *, feedback
             if feedback.isCanceled():
                 raise QgsProcessingException("cancelled")
         feat = QgsFeature(fields)
-        feat.setAttributes([_value(col[i], k) for col, k in zip(columns, kinds)])
+        feat.setAttributes(list(rows[i]))
         if wkbs is not None and wkbs[i] is not None:
             g = QgsGeometry()
             g.fromWkb(wkbs[i])

@@ -66,7 +66,8 @@ class AlertDialog(QDialog):
         form.addRow(tr("Store"), self.store)
         area_text = (tr("circle of {r:,.0f} m").format(r=area.radius) if area.kind == "circle"
                      else tr("drawn polygon"))
-        form.addRow(tr("Area"), QLabel(area_text))
+        self.area_label = QLabel(area_text)
+        form.addRow(tr("Area"), self.area_label)
         form.addRow(tr("Urgency"), self.urgency)
         form.addRow(tr("Operator"), self.operator)
         form.addRow(tr("Reason"), self.reason)
@@ -104,10 +105,12 @@ class AlertDialog(QDialog):
         try:
             with open_store(path) as st:
                 area = self.area.to_store_crs(st.crs)
+                if self.area.kind == "circle":  # the radius as the store measures it
+                    self.area_label.setText(tr("circle of {r:,.0f} m").format(r=self.area.radius_in(st.crs)))
                 members = st.members(bbox=area.bounds)
                 opts = self._options()
-                self.selection = select_recipients(members, area=area, networks=st.networks(),
-                                                   urgency=opts["urgency"], coordinators=opts["coordinators"])
+                self.selection = select_recipients(members, area=area, urgency=opts["urgency"],
+                                                   coordinators=opts["coordinators"])
         except (BingeoError, ValueError, OSError) as exc:
             self.summary.setText(tr("Cannot count the recipients: {error}").format(error=exc))
             return None

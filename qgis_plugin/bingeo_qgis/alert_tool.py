@@ -23,25 +23,47 @@ from qgis.gui import QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
-__all__ = ["AlertArea", "AlertAreaTool", "CIRCLE_SEGMENTS"]
+from bingeo.recipients import CIRCLE_SEGMENTS  # the canvas draws the circle the selection uses
 
-#: Segments of the circle drawn on the canvas (the selection uses bingeo's own circle).
-CIRCLE_SEGMENTS = 128
+__all__ = ["AlertArea", "AlertAreaTool", "CIRCLE_SEGMENTS"]
 
 
 @dataclass
 class AlertArea:
-    """An alert area as drawn: a polygon geometry, or a centre and a radius in metres, in ``crs``."""
+    """An alert area as drawn: a polygon geometry, or a centre and a radius in metres, in ``crs``.
+
+    A circle drawn on the canvas also keeps the ``edge`` point where it was released: the radius the
+    selection uses is measured between centre and edge in the store's CRS (see :meth:`radius_in`).
+    """
 
     crs: QgsCoordinateReferenceSystem
     geometry: QgsGeometry | None = None
     centre: QgsPointXY | None = None
     radius: float = 0.0
+    edge: QgsPointXY | None = None
 
     @property
     def kind(self) -> str:
         """``"circle"`` or ``"polygon"``."""
         return "circle" if self.centre is not None else "polygon"
+
+    def radius_in(self, store_crs: Any) -> float:
+        """Return the radius in the units of ``store_crs`` (metres): centre and edge are transformed there first.
+
+        A canvas in Web Mercator (EPSG:3857) has map units far from metres (in the Netherlands 1 unit is
+        about 0.62 m): only the store's CRS measures ground distances. Without an edge: :attr:`radius`.
+        """
+        if self.centre is None or self.edge is None:
+            return self.radius
+        import pyproj
+
+        from bingeo._crs import to_crs
+
+        from .adapter import crs_to_pyproj
+
+        to_store = pyproj.Transformer.from_crs(crs_to_pyproj(self.crs), to_crs(store_crs), always_xy=True)
+        (x0, x1), (y0, y1) = to_store.transform([self.centre.x(), self.edge.x()], [self.centre.y(), self.edge.y()])
+        return math.hypot(x1 - x0, y1 - y0)
 
     def to_store_crs(self, store_crs: Any) -> Any:
         """Return the area as a shapely geometry in the store's CRS (a pyproj CRS).
@@ -56,8 +78,8 @@ class AlertArea:
         from .adapter import crs_to_pyproj, crs_to_qgis
 
         if self.centre is not None:
-            return area_around(self.centre.x(), self.centre.y(), self.radius, crs_of_xy=crs_to_pyproj(self.crs),
-                               target_crs=store_crs)
+            return area_around(self.centre.x(), self.centre.y(), self.radius_in(store_crs),
+                               crs_of_xy=crs_to_pyproj(self.crs), target_crs=store_crs)
         geom = QgsGeometry(self.geometry)
         target = crs_to_qgis(store_crs)
         if target != self.crs:
@@ -66,7 +88,11 @@ class AlertArea:
 
 
 def radius_in_metres(centre: QgsPointXY, edge: QgsPointXY, crs: QgsCoordinateReferenceSystem) -> float:
-    """Distance centre-edge in metres: planar in a projected CRS (as the store measures), ellipsoidal in degrees."""
+    """Distance centre-edge in metres as drawn: planar in a projected CRS, ellipsoidal in degrees.
+
+    For showing only: in a CRS whose units are not ground metres (Web Mercator) the selection measures
+    the radius in the store's CRS instead (:meth:`AlertArea.radius_in`).
+    """
     if crs.isGeographic():
         da = QgsDistanceArea()
         da.setSourceCrs(crs, QgsProject.instance().transformContext())
@@ -142,7 +168,7 @@ class AlertAreaTool(QgsMapTool):
         if radius <= 0:
             self.reset()
             return None
-        area = AlertArea(crs=self._crs(), centre=QgsPointXY(self.centre), radius=radius)
+        area = AlertArea(crs=self._crs(), centre=QgsPointXY(self.centre), radius=radius, edge=QgsPointXY(edge))
         self.reset()
         self.areaDrawn.emit(area)
         return area

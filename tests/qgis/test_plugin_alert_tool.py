@@ -250,3 +250,36 @@ def test_export_refuses_without_operator_and_logs_nothing(plugin, world, qgis_ca
     with bingeo.open_store(world["store"]) as st:
         assert len(st.audit()) == before
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_circle_on_a_web_mercator_canvas_uses_the_ground_radius(plugin, world, qgis_canvas_):
+    """EPSG:3857 map units are not metres (in NL one unit is ~0.62 m): the radius is measured in the store's CRS."""
+    import numpy as np
+    import pyproj
+    from qgis.core import QgsCoordinateReferenceSystem, QgsPointXY
+
+    members = world["members"]
+    centre_rd = world["busiest"][0].centroid
+    to_3857 = pyproj.Transformer.from_crs(28992, 3857, always_xy=True)
+    cx, cy = to_3857.transform(centre_rd.x, centre_rd.y)
+    qgis_canvas_.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    try:
+        tool = plugin.activate_tool("circle")
+        tool.centre = QgsPointXY(cx, cy)
+        area = tool.finish_circle(QgsPointXY(cx + 1500.0, cy))  # 1500 Web Mercator units east
+    finally:
+        qgis_canvas_.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:28992"))
+    assert area is not None and area.kind == "circle"
+    # the true ground radius: geodesic distance between centre and edge
+    lon0, lat0 = pyproj.Transformer.from_crs(3857, 4326, always_xy=True).transform(cx, cy)
+    lon1, lat1 = pyproj.Transformer.from_crs(3857, 4326, always_xy=True).transform(cx + 1500.0, cy)
+    ground = pyproj.Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2]
+    assert ground < 1000  # 1500 units are ~0.62 * 1500 m here: the old planar reading was 60 % too large
+    assert area.radius_in(world["nets"].crs) == pytest.approx(ground, rel=1e-3)
+    got = area.to_store_crs(world["nets"].crs)
+    # brute force: members by their distance from the centre (in RD, ground metres up to ~1e-4)
+    dist = np.asarray(members.geometry.distance(centre_rd))
+    inside = np.asarray(members.geometry.within(got) | members.geometry.touches(got))
+    assert inside[dist < ground * 0.995].all() and not inside[dist > ground * 1.005].any()
+    assert inside.any(), "the circle must hold members for the test to mean something"
+    assert ((dist > ground * 1.005) & (dist < 1500 * 0.999)).any(), "members between the true and the old radius"

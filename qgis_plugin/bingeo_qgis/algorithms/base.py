@@ -130,7 +130,9 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def to_crs(frame: Any, crs: Any) -> Any:
         """``frame`` reprojected to ``crs`` (unchanged when already there)."""
-        if frame is None or crs is None or frame.crs is None or frame.crs == crs:
+        from bingeo._crs import same_crs
+
+        if frame is None or crs is None or frame.crs is None or same_crs(frame.crs, crs):
             return frame
         return frame.to_crs(crs)
 
@@ -140,11 +142,12 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         """Write ``frame`` to the sink parameter ``name`` (styled with ``styles.STYLES[style]``); return its id."""
         fields = adapter.fields_for(frame)
         crs = adapter.crs_to_qgis(getattr(frame, "crs", None)) if adapter._geometry_name(frame) else None
-        sink, dest = self.parameterAsSink(parameters, name, context, fields, adapter.wkb_type_for(frame),
+        wkb_type = adapter.wkb_type_for(frame)
+        sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb_type,
                                           crs if crs is not None else adapter.crs_to_qgis(None))
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
-        adapter.write_frame(frame, sink, fields, feedback=feedback)
+        adapter.write_frame(frame, sink, fields, feedback=feedback, wkb_type=wkb_type)
         if style is not None:
             from ..styles import attach_style
 

@@ -150,7 +150,7 @@ class Evaluate(BingeoAlgorithm):
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import around_founding, before_after, evaluate_networks, incident_days, select_types
-        from bingeo.evaluate import networks_alive
+        from bingeo.evaluate import founding_date, networks_alive
 
         from ..adapter import polygon_union
 
@@ -230,24 +230,17 @@ class Evaluate(BingeoAlgorithm):
                     id=network_id, known=known))
             founded = None
             if mode == "founding":
-                import pandas as pd
-
-                starts = [mine.iloc[0].get(c) for c in ("valid_from", "founded")]
-                founded = next((v for v in starts if v is not None and not pd.isna(v) and str(v).strip()), None)
-                if founded is None:
+                day = founding_date(mine.iloc[0])
+                if day is None:
                     raise QgsProcessingException(tr("Network {id} has no founding date (valid_from or founded): "
                                                     "give the before and after periods.").format(id=network_id))
-                founded = str(founded)[:10]
+                founded = day.isoformat()
                 before, after = around_founding(founded, months=months)
             else:
                 before = _period(self.parameterAsString(parameters, "BEFORE", context), tr("Before period"))
                 after = _period(self.parameterAsString(parameters, "AFTER", context), tr("After period"))
             # as `bingeo evaluate`: only the networks alive during the periods are cut out of B and C
-            others = networks_alive(nets, *_span(before, after))
-            if network_id not in set(others["network_id"].astype(str)):
-                import pandas as pd
-
-                others = pd.concat([others, mine])
+            others = networks_alive(nets, *_span(before, after), keep=network_id)
             res = before_after(pts, others, network_id=network_id, before=before, after=after, buffer=buffer,
                                control=control, study_area=study, date_field=date_field)
             feedback.pushInfo(res.summary())

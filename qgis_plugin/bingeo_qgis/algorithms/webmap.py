@@ -51,18 +51,13 @@ class WebMap(BingeoAlgorithm):
                  "The HTML file.")
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
-        from bingeo import open_store
         from bingeo.webmap import save_map, web_map
 
         store_path = self.parameterAsFile(parameters, "STORE", context) or None
         nets = self.networks(parameters, context, feedback, optional=True)
-        crs = nets.crs if nets is not None else None
-        if crs is None and store_path:
-            with open_store(store_path) as st:
-                crs = st.crs
-        frames = {}
-        for name in ("INCIDENTS", "HOTSPOTS", "PROPOSALS"):
-            frames[name] = self.to_crs(self.frame(parameters, name, context, feedback, optional=True), crs)
+        # as read: web_map reprojects every layer to the networks' CRS itself
+        frames = {name: self.frame(parameters, name, context, feedback, optional=True)
+                  for name in ("INCIDENTS", "HOTSPOTS", "PROPOSALS")}
         self.check(feedback, 30)
         fields = [f.strip() for f in self.parameterAsString(parameters, "FIELDS", context).split(",") if f.strip()]
         offline = self.parameterAsBool(parameters, "OFFLINE", context)
