@@ -68,11 +68,30 @@ def throwaway_server() -> Iterator[str]:
         port = s.getsockname()[1]
     data = tmp / "data"
     try:
-        subprocess.run([*pre, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                        "--locale=C", "--no-sync"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *pre,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
         opts = f"-c listen_addresses='' -k {tmp} -p {port} -c shared_buffers=512MB -c work_mem=64MB"
-        subprocess.run([*pre, pg_ctl, "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", opts, "start"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*pre, pg_ctl, "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", opts, "start"],
+            check=True,
+            capture_output=True,
+        )
         with psycopg.connect(host=str(tmp), port=port, user="postgres", dbname="postgres", autocommit=True) as c:
             c.execute("CREATE DATABASE bench")
         with psycopg.connect(host=str(tmp), port=port, user="postgres", dbname="bench", autocommit=True) as c:
@@ -101,18 +120,30 @@ def networks_frame(n: int, seed: int, changed: float = 0.0) -> gpd.GeoDataFrame:
         polys = polys.copy()
         polys[pick] = shapely.buffer(polys[pick], 1.0, join_style="mitre")
     return gpd.GeoDataFrame(
-        {"network_id": [f"N{i:06d}" for i in range(n)], "name": [f"Net {i}" for i in range(n)], "kind": "bin",
-         "status": "active"},
-        geometry=polys, crs=28992,
+        {
+            "network_id": [f"N{i:06d}" for i in range(n)],
+            "name": [f"Net {i}" for i in range(n)],
+            "kind": "bin",
+            "status": "active",
+        },
+        geometry=polys,
+        crs=28992,
     )
 
 
 def members_frame(n: int, seed: int) -> gpd.GeoDataFrame:
     x, y = make_points(n, seed + 7)
     return gpd.GeoDataFrame(
-        {"member_id": [f"M{i:07d}" for i in range(n)], "email": [f"m{i}@example.org" for i in range(n)],
-         "consent": True, "role": "member", "status": "active", "networks": "N000001"},
-        geometry=gpd.points_from_xy(x, y), crs=28992,
+        {
+            "member_id": [f"M{i:07d}" for i in range(n)],
+            "email": [f"m{i}@example.org" for i in range(n)],
+            "consent": True,
+            "role": "member",
+            "status": "active",
+            "networks": "N000001",
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=28992,
     )
 
 
@@ -152,10 +183,14 @@ def run(args: argparse.Namespace, url: str) -> int:
     members = members_frame(args.members, args.seed)
     x, y = make_points(args.points, args.seed)
     points = gpd.GeoDataFrame({"pid": np.arange(args.points)}, geometry=gpd.points_from_xy(x, y), crs=28992)
-    print(f"{args.networks:,} networks ({shapely.get_num_coordinates(nets.geometry.to_numpy()).mean():.0f} vertices "
-          f"on average), {args.members:,} members, {args.points:,} points; best of {args.repeat}")
-    print(f"python {sys.version.split()[0]}, shapely {shapely.__version__}, geopandas {gpd.__version__}, "
-          f"psycopg {psycopg.__version__}")
+    print(
+        f"{args.networks:,} networks ({shapely.get_num_coordinates(nets.geometry.to_numpy()).mean():.0f} vertices "
+        f"on average), {args.members:,} members, {args.points:,} points; best of {args.repeat}"
+    )
+    print(
+        f"python {sys.version.split()[0]}, shapely {shapely.__version__}, geopandas {gpd.__version__}, "
+        f"psycopg {psycopg.__version__}"
+    )
 
     results: dict[str, dict[str, float]] = {"gpkg": {}, "postgis": {}}
     stores = {}
@@ -207,8 +242,10 @@ def run(args: argparse.Namespace, url: str) -> int:
             ("assign", f"networks() + assign {args.points:,} pts (pts/s)", args.points),
         ]
         for key, label, n in rows:
-            print(f"{label:48} {n / g[key]:>12,.0f} {n / p[key]:>12,.0f} {p[key] / g[key]:>17.2f}x"
-                  f"   ({g[key]:.3f} s vs {p[key]:.3f} s)")
+            print(
+                f"{label:48} {n / g[key]:>12,.0f} {n / p[key]:>12,.0f} {p[key] / g[key]:>17.2f}x"
+                f"   ({g[key]:.3f} s vs {p[key]:.3f} s)"
+            )
         assert g["assigned"] == p["assigned"], "the two stores assign differently"
 
         # (c) a points table already in PostGIS
@@ -228,8 +265,9 @@ def run(args: argparse.Namespace, url: str) -> int:
 
             def in_memory() -> gpd.GeoDataFrame:
                 rows = conn.execute(f'SELECT pid, ST_AsBinary(geom) FROM "{st.schema}".pts').fetchall()
-                frame = gpd.GeoDataFrame({"pid": [r[0] for r in rows]},
-                                         geometry=shapely.from_wkb([bytes(r[1]) for r in rows]), crs=st.crs)
+                frame = gpd.GeoDataFrame(
+                    {"pid": [r[0] for r in rows]}, geometry=shapely.from_wkb([bytes(r[1]) for r in rows]), crs=st.crs
+                )
                 return bingeo.assign(frame, st.networks())
 
             counts, t_db = best(in_db, args.repeat)
@@ -237,16 +275,19 @@ def run(args: argparse.Namespace, url: str) -> int:
             _, t_assign_only = best(lambda: bingeo.assign(points, st.networks()), args.repeat)
             got = conn.execute(f'SELECT pid, network_ids FROM "{st.schema}".pts_out ORDER BY pid').fetchall()
             same = [r[1] for r in got] == mem.sort_values("pid")["network_ids"].astype(object).where(
-                mem["network_ids"].notna(), None).tolist()
+                mem["network_ids"].notna(), None
+            ).tolist()
         print()
         print(f"points table in PostGIS: {args.points:,} rows (COPY in {load:.1f} s)")
         label = "in-database (assign_in_database, result table)"
         print(f"{label:48} {t_db:8.2f} s  {args.points / t_db:>12,.0f} pts/s")
         print(f"{'in-memory (read table + bingeo.assign)':48} {t_mem:8.2f} s  {args.points / t_mem:>12,.0f} pts/s")
         print(f"{'  of which bingeo.assign alone':48} {t_assign_only:8.2f} s")
-        print(f"ratio in-database / in-memory time: {t_db / t_mem:.2f}x "
-              f"({'in-database slower' if t_db > t_mem else 'in-database faster'}); "
-              f"assigned {counts['assigned']:,} of {counts['points']:,}; identical answers: {same}")
+        print(
+            f"ratio in-database / in-memory time: {t_db / t_mem:.2f}x "
+            f"({'in-database slower' if t_db > t_mem else 'in-database faster'}); "
+            f"assigned {counts['assigned']:,} of {counts['points']:,}; identical answers: {same}"
+        )
         return 0 if same else 1
     finally:
         with psycopg.connect(url, autocommit=True) as c:

@@ -36,9 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bingeo import _webassets  # noqa: E402
 from bingeo.webmap import save_map, web_map  # noqa: E402
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         "--window-size=1280,900", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://127.0.0.1:9",
+]
 X0, Y0, SIDE = 225_000.0, 570_000.0, 30_000.0
 
 _TIMING_JS = """
@@ -52,8 +62,9 @@ window.addEventListener('load', function () {
 
 def make_data(n_networks: int, n_incidents: int, seed: int = 1) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     rng = np.random.default_rng(seed)
-    seeds = shapely.MultiPoint(np.column_stack([X0 + rng.random(n_networks) * SIDE,
-                                                Y0 + rng.random(n_networks) * SIDE]))
+    seeds = shapely.MultiPoint(
+        np.column_stack([X0 + rng.random(n_networks) * SIDE, Y0 + rng.random(n_networks) * SIDE])
+    )
     box = shapely.box(X0, Y0, X0 + SIDE, Y0 + SIDE)
     cells = [c.intersection(box) for c in shapely.voronoi_polygons(seeds, extend_to=box).geoms]
     cells = shapely.segmentize(np.array(cells, dtype=object), 50.0)
@@ -64,24 +75,35 @@ def make_data(n_networks: int, n_incidents: int, seed: int = 1) -> tuple[gpd.Geo
 
     cells = shapely.make_valid(shapely.transform(cells, wiggle))
     kinds = np.array(["bin", "zbin", "whatsapp"])[rng.integers(0, 3, n_networks)]
-    nets = gpd.GeoDataFrame({
-        "network_id": [f"N{i:04d}" for i in range(n_networks)],
-        "name": [f"Netwerk {i}" for i in range(n_networks)],
-        "kind": kinds,
-        "status": np.where(rng.random(n_networks) < 0.1, "retired", "active"),
-        "founded": [f"20{10 + i % 14:02d}-0{1 + i % 9}-15" for i in range(n_networks)],
-    }, geometry=cells, crs=28992)
+    nets = gpd.GeoDataFrame(
+        {
+            "network_id": [f"N{i:04d}" for i in range(n_networks)],
+            "name": [f"Netwerk {i}" for i in range(n_networks)],
+            "kind": kinds,
+            "status": np.where(rng.random(n_networks) < 0.1, "retired", "active"),
+            "founded": [f"20{10 + i % 14:02d}-0{1 + i % 9}-15" for i in range(n_networks)],
+        },
+        geometry=cells,
+        crs=28992,
+    )
     n_cl = int(n_incidents * 0.7)
     centres = np.column_stack([X0 + rng.random(40) * SIDE, Y0 + rng.random(40) * SIDE])
     which = rng.integers(0, 40, n_cl)
-    xy = np.vstack([centres[which] + rng.normal(0, 400, (n_cl, 2)),
-                    np.column_stack([X0 + rng.random(n_incidents - n_cl) * SIDE,
-                                     Y0 + rng.random(n_incidents - n_cl) * SIDE])])
+    xy = np.vstack(
+        [
+            centres[which] + rng.normal(0, 400, (n_cl, 2)),
+            np.column_stack([X0 + rng.random(n_incidents - n_cl) * SIDE, Y0 + rng.random(n_incidents - n_cl) * SIDE]),
+        ]
+    )
     types = np.array(["woninginbraak", "fietsendiefstal", "vernieling", "autokraak", "zakkenrollerij"])
-    inc = gpd.GeoDataFrame({
-        "type": types[rng.integers(0, len(types), n_incidents)],
-        "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 4 * 365, n_incidents), unit="D"),
-    }, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=28992)
+    inc = gpd.GeoDataFrame(
+        {
+            "type": types[rng.integers(0, len(types), n_incidents)],
+            "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 4 * 365, n_incidents), unit="D"),
+        },
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs=28992,
+    )
     return nets, inc
 
 
@@ -89,10 +111,16 @@ def explore_for_browser(src: Path, dst: Path) -> None:
     """explore's page with Leaflet from the local cache and the CDN-only extras dropped."""
     root = _webassets.assets_dir() / "leaflet@1.9.4" / "dist"
     page = src.read_text(encoding="utf-8")
-    page = re.sub(r'<script src="https://[^"]*leaflet@[^"]*/leaflet\.js"></script>',
-                  f'<script src="{(root / "leaflet.js").as_uri()}"></script>', page)
-    page = re.sub(r'<link rel="stylesheet" href="https://[^"]*leaflet@[^"]*/leaflet\.css"/>',
-                  f'<link rel="stylesheet" href="{(root / "leaflet.css").as_uri()}"/>', page)
+    page = re.sub(
+        r'<script src="https://[^"]*leaflet@[^"]*/leaflet\.js"></script>',
+        f'<script src="{(root / "leaflet.js").as_uri()}"></script>',
+        page,
+    )
+    page = re.sub(
+        r'<link rel="stylesheet" href="https://[^"]*leaflet@[^"]*/leaflet\.css"/>',
+        f'<link rel="stylesheet" href="{(root / "leaflet.css").as_uri()}"/>',
+        page,
+    )
     page = re.sub(r'<script src="https?://[^"]*"></script>', "", page)
     page = re.sub(r'<link rel="stylesheet" href="https?://[^"]*"/>', "", page)
     dst.write_text(page, encoding="utf-8")
@@ -110,8 +138,9 @@ def browser():
         opts.add_argument(f)
     opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='bingeo-bench-')}")
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"),
-                           options=opts)
+    drv = webdriver.Chrome(
+        service=Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=opts
+    )
     drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _TIMING_JS})
     drv.set_page_load_timeout(300)
     drv.set_script_timeout(300)
@@ -131,10 +160,16 @@ def measure(drv, page: Path) -> dict[str, float]:
     else:
         raise RuntimeError(f"{page.name} did not finish loading")
     fcp = drv.execute_script(
-        "var e = performance.getEntriesByName('first-contentful-paint'); return e.length ? e[0].startTime : null;")
+        "var e = performance.getEntriesByName('first-contentful-paint'); return e.length ? e[0].startTime : null;"
+    )
     errors = [e["message"] for e in drv.get_log("browser") if e["level"] == "SEVERE"]
-    return {"fcp": fcp if fcp is not None else float("nan"), "load": t["load"], "frame": t["frame"],
-            "errors": len(errors), "first_error": errors[0][:100] if errors else ""}
+    return {
+        "fcp": fcp if fcp is not None else float("nan"),
+        "load": t["load"],
+        "frame": t["frame"],
+        "errors": len(errors),
+        "first_error": errors[0][:100] if errors else "",
+    }
 
 
 def main() -> None:
@@ -152,8 +187,10 @@ def main() -> None:
     t = time.perf_counter()
     nets, inc = make_data(args.networks, args.incidents)
     nverts = shapely.get_num_coordinates(nets.geometry.to_numpy()).mean()
-    print(f"data: {len(nets):,} networks ({nverts:.0f} vertices on average), {len(inc):,} incidents "
-          f"({time.perf_counter() - t:.1f} s to make)")
+    print(
+        f"data: {len(nets):,} networks ({nverts:.0f} vertices on average), {len(inc):,} incidents "
+        f"({time.perf_counter() - t:.1f} s to make)"
+    )
 
     build: dict[str, list[float]] = {"bingeo": [], "explore": []}
     for _ in range(args.repeat):
@@ -193,8 +230,10 @@ def main() -> None:
         print(f"{label:40s} {a:15.2f} {b:12.2f} {b / a if a else float('nan'):14.1f}x")
     for name in runs:
         errs = [r for r in runs[name] if r["errors"]]
-        print(f"{name}: console errors in {len(errs)} of {len(runs[name])} runs"
-              + (f" (first: {errs[0]['first_error']})" if errs else ""))
+        print(
+            f"{name}: console errors in {len(errs)} of {len(runs[name])} runs"
+            + (f" (first: {errs[0]['first_error']})" if errs else "")
+        )
     print(f"all runs (ms): {runs}")
     print(f"files in {out}")
 

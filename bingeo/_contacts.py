@@ -155,8 +155,7 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
         raise ContactError("empty", "phone number is empty")
     if any(ch.isalpha() for ch in stripped):
         msg = (
-            "phone number contains letters; only digits, '+', spaces, dots, dashes, slashes and parentheses "
-            "are allowed"
+            "phone number contains letters; only digits, '+', spaces, dots, dashes, slashes and parentheses are allowed"
         )
         raise ContactError("letters", msg)
     if not _ALLOWED_PHONE.fullmatch(stripped):
@@ -354,10 +353,7 @@ def check_email(text: str) -> str:
     labels = ascii_domain.split(".")
     for label in labels:
         if not _LABEL.fullmatch(label):
-            msg = (
-                "e-mail domain has a part that is not 1-63 letters, digits or hyphens "
-                "(no hyphen at the start or end)"
-            )
+            msg = "e-mail domain has a part that is not 1-63 letters, digits or hyphens (no hyphen at the start or end)"
             raise ContactError("domain_label", msg)
     if not _TLD.fullmatch(labels[-1]):
         raise ContactError("tld", "e-mail domain must end in a top-level domain of at least 2 letters")

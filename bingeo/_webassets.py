@@ -88,8 +88,13 @@ PACKAGES: tuple[NpmPackage, ...] = (
         "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
         js=("dist/leaflet.js",),
         css=("dist/leaflet.css",),
-        extra=("dist/images/layers.png", "dist/images/layers-2x.png", "dist/images/marker-icon.png",
-               "dist/images/marker-icon-2x.png", "dist/images/marker-shadow.png"),
+        extra=(
+            "dist/images/layers.png",
+            "dist/images/layers-2x.png",
+            "dist/images/marker-icon.png",
+            "dist/images/marker-icon-2x.png",
+            "dist/images/marker-shadow.png",
+        ),
     ),
     NpmPackage(
         "leaflet-draw",
@@ -179,9 +184,7 @@ def _download(url: str, timeout: float) -> bytes:
         return resp.read()
 
 
-def fetch_assets(
-    folder: str | os.PathLike[str] | None = None, *, force: bool = False, timeout: float = 60.0
-) -> Path:
+def fetch_assets(folder: str | os.PathLike[str] | None = None, *, force: bool = False, timeout: float = 60.0) -> Path:
     """Download the pinned npm packages and keep the files the maps use.
 
     Parameters

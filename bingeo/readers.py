@@ -77,8 +77,7 @@ REJECT_REASONS: dict[str, str] = {
 #: Output formats of :func:`write_table`, by extension.
 SUPPORTED_OUTPUTS: dict[str, str] = {
     ".gpkg": "GeoPackage 1.2 (layer = `layer` or the file stem)",
-    ".csv": "CSV, UTF-8, comma separated; point geometry as x/y columns, other "
-    "geometry as WKT",
+    ".csv": "CSV, UTF-8, comma separated; point geometry as x/y columns, other geometry as WKT",
     ".geojson": "GeoJSON (RFC 7946, reprojected to EPSG:4326)",
     ".parquet": "GeoParquet (GeoDataFrame) or Parquet (DataFrame)",
 }
@@ -172,10 +171,7 @@ class ReadResult:
         """
         n_ok = len(self.points)
         n_bad = len(self.rejects)
-        text = (
-            f"Read {n_ok + n_bad:,} rows from {self.source}: "
-            f"{n_ok:,} usable, {n_bad:,} rejected"
-        )
+        text = f"Read {n_ok + n_bad:,} rows from {self.source}: {n_ok:,} usable, {n_bad:,} rejected"
         if n_bad:
             counts = self.rejects["reject_reason"].value_counts()
             order = list(REJECT_REASONS)
@@ -186,11 +182,7 @@ class ReadResult:
                     order.index(kv[0]) if kv[0] in order else len(order),
                 ),
             )
-            text += (
-                " ("
-                + ", ".join(f"{n:,} {REJECT_REASONS.get(k, k)}" for k, n in items)
-                + ")"
-            )
+            text += " (" + ", ".join(f"{n:,} {REJECT_REASONS.get(k, k)}" for k, n in items) + ")"
         return text
 
     def __repr__(self) -> str:  # pragma: no cover - trivial
@@ -215,29 +207,17 @@ class _Notes(list):
 
 def _check_source(source: Any) -> Path:
     if not isinstance(source, (str, os.PathLike)):
-        msg = (
-            f"`source` should be a path (str or os.PathLike), got "
-            f"{type(source).__name__}"
-        )
+        msg = f"`source` should be a path (str or os.PathLike), got {type(source).__name__}"
         raise TypeError(msg)
     path = Path(source)
     if not path.exists():
-        msg = (
-            f"{source}: file not found. Check the path and the current folder "
-            f"({Path.cwd()})."
-        )
+        msg = f"{source}: file not found. Check the path and the current folder ({Path.cwd()})."
         raise InputError(msg)
     if path.is_dir() and path.suffix.lower() != ".gdb":
-        msg = (
-            f"{source}: is a folder, not a file. Give the file itself (e.g. a .csv, "
-            f".gpkg or .shp)."
-        )
+        msg = f"{source}: is a folder, not a file. Give the file itself (e.g. a .csv, .gpkg or .shp)."
         raise InputError(msg)
     if path.is_file() and path.stat().st_size == 0:
-        msg = (
-            f"{source}: the file is empty (0 bytes). Export it again from the source "
-            f"system."
-        )
+        msg = f"{source}: the file is empty (0 bytes). Export it again from the source system."
         raise InputError(msg)
     return path
 
@@ -287,28 +267,16 @@ def _source_kind(path: Path) -> str:
 def _zip_target(path: Path, layer: str | None, label: str) -> tuple[str, str]:
     """Inspect a zip: return ('text', member) or ('vector', gdal_path)."""
     if not zipfile.is_zipfile(path):
-        msg = (
-            f"{label}: not a valid zip archive (truncated or corrupt). "
-            "Download or export it again."
-        )
+        msg = f"{label}: not a valid zip archive (truncated or corrupt). Download or export it again."
         raise InputError(msg)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = [
-                n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n
-            ]
+            names = [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
     except (zipfile.BadZipFile, OSError) as exc:
-        msg = (
-            f"{label}: the zip archive cannot be read ({exc}). Download or export it "
-            f"again."
-        )
+        msg = f"{label}: the zip archive cannot be read ({exc}). Download or export it again."
         raise InputError(msg) from None
     shps = [n for n in names if n.lower().endswith(".shp")]
-    vectors = [
-        n
-        for n in names
-        if Path(n).suffix.lower() in _VECTOR_SUFFIXES - {".zip", ".shp"}
-    ]
+    vectors = [n for n in names if Path(n).suffix.lower() in _VECTOR_SUFFIXES - {".zip", ".shp"}]
     texts = [n for n in names if Path(n).suffix.lower() in _TEXT_SUFFIXES]
     vsi = f"/vsizip/{path.resolve()}"
     if shps:
@@ -316,18 +284,12 @@ def _zip_target(path: Path, layer: str | None, label: str) -> tuple[str, str]:
             hits = [n for n in shps if Path(n).stem == layer]
             if not hits:
                 listed = ", ".join(Path(n).stem for n in shps)
-                msg = (
-                    f"{label}: no layer {layer!r} in the zip. Layers: {listed}. Pass "
-                    f"one as `layer` (--layer)."
-                )
+                msg = f"{label}: no layer {layer!r} in the zip. Layers: {listed}. Pass one as `layer` (--layer)."
                 raise InputError(msg)
             return "vector", f"{vsi}/{hits[0]}"
         if len(shps) > 1:
             listed = ", ".join(Path(n).stem for n in shps)
-            msg = (
-                f"{label}: the zip holds {len(shps)} shapefiles ({listed}). "
-                "Say which one with `layer` (--layer)."
-            )
+            msg = f"{label}: the zip holds {len(shps)} shapefiles ({listed}). Say which one with `layer` (--layer)."
             raise InputError(msg)
         return "vector", f"{vsi}/{shps[0]}"
     if len(vectors) == 1:
@@ -335,10 +297,7 @@ def _zip_target(path: Path, layer: str | None, label: str) -> tuple[str, str]:
     if not vectors and len(texts) == 1:
         return "text", texts[0]
     found = ", ".join(names[:_MAX_LISTED]) or "nothing"
-    msg = (
-        f"{label}: cannot tell which file in the zip to read (it holds: {found}). "
-        "Unzip it and pass the file itself."
-    )
+    msg = f"{label}: cannot tell which file in the zip to read (it holds: {found}). Unzip it and pass the file itself."
     raise InputError(msg)
 
 
@@ -356,10 +315,7 @@ def _read_bytes(path: Path, label: str, member: str | None = None) -> bytes:
         else:
             data = path.read_bytes()
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-        msg = (
-            f"{label}: the file cannot be read or decompressed ({type(exc).__name__}). "
-            f"Export it again."
-        )
+        msg = f"{label}: the file cannot be read or decompressed ({type(exc).__name__}). Export it again."
         raise InputError(msg) from None
     return data
 
@@ -369,10 +325,7 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: _Notes) -> str
         try:
             text = data.decode(encoding)
         except LookupError:
-            msg = (
-                f"`encoding` {encoding!r} is not an encoding Python knows. Try 'utf-8' "
-                f"or 'cp1252'."
-            )
+            msg = f"`encoding` {encoding!r} is not an encoding Python knows. Try 'utf-8' or 'cp1252'."
             raise InputError(msg) from None
         except UnicodeDecodeError as exc:
             msg = (
@@ -408,16 +361,10 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: _Notes) -> str
         pass
     try:
         text = data.decode("cp1252")
-        notes.add(
-            "Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` "
-            "(--encoding) if that is wrong."
-        )
+        notes.add("Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` (--encoding) if that is wrong.")
         return text
     except UnicodeDecodeError:
-        notes.add(
-            "Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` "
-            "(--encoding) to be sure."
-        )
+        notes.add("Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` (--encoding) to be sure.")
         return data.decode("latin-1")
 
 
@@ -428,11 +375,7 @@ def _sniff_separator(text: str, notes: _Notes) -> str:
     best_sep = ","
     for cand in _SEPARATORS:
         try:
-            rows = list(
-                itertools.islice(
-                    csv.reader(io.StringIO(sample, newline=""), delimiter=cand), 202
-                )
-            )
+            rows = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=cand), 202))
         except csv.Error:
             continue
         rows = [r for r in rows if r and any(c.strip() for c in r)]
@@ -445,10 +388,7 @@ def _sniff_separator(text: str, notes: _Notes) -> str:
         if best is None or score > best:
             best, best_sep = score, cand
     if best is None or not best[0]:
-        notes.add(
-            "Only one column found; assuming comma-separated. Pass `sep` (--sep) if "
-            "that is wrong."
-        )
+        notes.add("Only one column found; assuming comma-separated. Pass `sep` (--sep) if that is wrong.")
         return ","
     notes.add(f"Separator: {_SEP_NAMES[best_sep]} (detected).")
     return best_sep
@@ -471,9 +411,7 @@ def _unique_names(header: list[str], notes: _Notes) -> list[str]:
         seen.add(name)
         names.append(name)
     if changed:
-        notes.add(
-            "Empty or repeated column names were renamed (column_<n>, <name>_<k>)."
-        )
+        notes.add("Empty or repeated column names were renamed (column_<n>, <name>_<k>).")
     return names
 
 
@@ -501,17 +439,12 @@ def _read_text_table(
         text = text[hint.end() :]
         if sep is None:
             sep = hint.group(1)
-            notes.add(
-                f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (from Excel's 'sep=' "
-                f"line)."
-            )
+            notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (from Excel's 'sep=' line).")
     if sep is None:
         sep = _sniff_separator(text, notes)
     else:
         if not isinstance(sep, str) or len(sep) != 1:
-            msg = (
-                f"`sep` should be one character such as ';', ',' or '\\t', got {sep!r}"
-            )
+            msg = f"`sep` should be one character such as ';', ',' or '\\t', got {sep!r}"
             raise InputError(msg)
         notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (as given).")
     # strict: an unclosed quote must not silently swallow the rest of the file
@@ -547,9 +480,7 @@ def _read_text_table(
         msg = f"{label}: the file has a header but no data rows."
         raise InputError(msg)
     if blank:
-        notes.add(
-            f"Skipped {blank:,} blank line(s); they are not counted in `source_row`."
-        )
+        notes.add(f"Skipped {blank:,} blank line(s); they are not counted in `source_row`.")
     names = _unique_names(header, notes)
     frame = pd.DataFrame(records, columns=names, dtype=str)
     return frame, bad, width
@@ -581,9 +512,7 @@ def _parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     separator is taken as the decimal mark.
     """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        vals = pd.to_numeric(values, errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
+        vals = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         empty = values.isna().to_numpy()
         bad = ~empty & ~np.isfinite(vals)
         return vals, empty, bad, "point"
@@ -597,15 +526,9 @@ def _parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     dot_val = np.full(len(s), np.nan)
     comma_val = np.full(len(s), np.nan)
     if dot_ok.any():
-        dot_val[dot_ok] = pd.to_numeric(
-            s[dot_ok].str.replace(",", "", regex=False), errors="coerce"
-        )
+        dot_val[dot_ok] = pd.to_numeric(s[dot_ok].str.replace(",", "", regex=False), errors="coerce")
     if comma_ok.any():
-        conv = (
-            s[comma_ok]
-            .str.replace(".", "", regex=False)
-            .str.replace(",", ".", regex=False)
-        )
+        conv = s[comma_ok].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
         comma_val[comma_ok] = pd.to_numeric(conv, errors="coerce")
     both = dot_ok & comma_ok
     differ = both & ~(dot_val == comma_val)
@@ -625,15 +548,9 @@ def _parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     comma_used = (
         n_comma > 0
         or (differ.any() and n_comma > n_dot)
-        or (
-            differ.any()
-            and n_comma == n_dot
-            and bool(s[differ].str.contains(",", regex=False).any())
-        )
+        or (differ.any() and n_comma == n_dot and bool(s[differ].str.contains(",", regex=False).any()))
     )
-    convention = (
-        "mixed" if (n_dot and n_comma) else ("comma" if comma_used else "point")
-    )
+    convention = "mixed" if (n_dot and n_comma) else ("comma" if comma_used else "point")
     bad = ~empty & ~(np.isfinite(out) & (dot_ok | comma_ok))
     out[bad | empty] = np.nan
     return out, empty, bad, convention
@@ -666,11 +583,7 @@ def _convert_numeric(s: pd.Series, *, decimal_comma: bool) -> pd.Series | None:
     is_dec = is_int | v.str.fullmatch(_DEC_DOT_RE)
     if decimal_comma and not is_dec.all():
         is_comma = v.str.fullmatch(_DEC_COMMA_RE)
-        if (
-            (is_dec | is_comma).all()
-            and is_comma.any()
-            and not v[~is_int].str.contains(".", regex=False).any()
-        ):
+        if (is_dec | is_comma).all() and is_comma.any() and not v[~is_int].str.contains(".", regex=False).any():
             v = v.str.replace(",", ".", regex=False)
             is_dec = is_dec | is_comma
     if not is_dec.all():
@@ -689,12 +602,10 @@ _ISO_RE = (
 )
 _TZ_RE = r".*(?:Z|[+-]\d{2}:?\d{2})"
 _TIME_ONLY_RE = r"\d{1,2}:\d{2}(?::\d{2})?"
-_DAYFIRST = [
-    f"%d{s}%m{s}%Y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")
-] + [f"%d{s}%m{s}%y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")]
-_MONTHFIRST = [
-    f"%m/%d/%Y{t}" for t in (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")
+_DAYFIRST = [f"%d{s}%m{s}%Y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")] + [
+    f"%d{s}%m{s}%y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")
 ]
+_MONTHFIRST = [f"%m/%d/%Y{t}" for t in (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")]
 
 
 def _date_named(name: str) -> bool:
@@ -718,9 +629,7 @@ def _parse_dates(s: pd.Series) -> tuple[pd.Series | None, str]:
     kinds: list[str] = []
     if iso.all() and v.str.fullmatch(_TZ_RE).any():
         try:
-            out = pd.to_datetime(
-                v.str.replace(",", ".", regex=False), format="ISO8601", utc=True
-            )
+            out = pd.to_datetime(v.str.replace(",", ".", regex=False), format="ISO8601", utc=True)
         except (ValueError, TypeError):
             return None, "its ISO 8601 values mix time zones and plain times"
         full = pd.Series(pd.NaT, index=s.index, dtype=out.dtype)
@@ -855,9 +764,7 @@ def _coordinate_pairs(columns: Sequence[str]) -> list[tuple[str, str, str]]:
         for i, t in enumerate(toks):
             if t in _GEO_X:
                 for ty in sorted(_GEO_Y):
-                    add(
-                        c, by_tokens.get(toks[:i] + (ty,) + toks[i + 1 :]), "geographic"
-                    )
+                    add(c, by_tokens.get(toks[:i] + (ty,) + toks[i + 1 :]), "geographic")
             if t == "x":
                 add(c, by_tokens.get(toks[:i] + ("y",) + toks[i + 1 :]), "projected")
             if t == "easting":
@@ -880,9 +787,7 @@ def _wkt_columns(frame: pd.DataFrame) -> list[str]:
         if _squash(c) not in _WKT_NAMES:
             continue
         t = _text_series(frame[c])
-        sample = (
-            t[t != ""].head(200).str.replace(_EWKT_SRID, "", regex=True).str.strip()
-        )
+        sample = t[t != ""].head(200).str.replace(_EWKT_SRID, "", regex=True).str.strip()
         if len(sample) and sample.str.match(r"(?i)(multi)?point\b").mean() >= 0.5:
             found.append(c)
     return found
@@ -917,9 +822,7 @@ _GUESS_RANGES = {
 }
 
 
-def _guess_crs(
-    x: np.ndarray, y: np.ndarray, *, geographic_names: bool
-) -> tuple[int | None, str]:
+def _guess_crs(x: np.ndarray, y: np.ndarray, *, geographic_names: bool) -> tuple[int | None, str]:
     """Guess an EPSG code from coordinate ranges (see :func:`read_points`, Notes)."""
     if len(x) == 0:
         return None, "no row has usable coordinates"
@@ -929,8 +832,7 @@ def _guess_crs(
             return 4326, "the coordinate columns are named as longitude/latitude"
         return (
             None,
-            "the columns are named as longitude/latitude but most values are not "
-            "degrees",
+            "the columns are named as longitude/latitude but most values are not degrees",
         )
     masks = {
         4326: geo,
@@ -947,8 +849,7 @@ def _guess_crs(
             )
     return (
         None,
-        "the coordinate ranges match none of lon/lat, RD New, Lambert 72 or Lambert "
-        "2008",
+        "the coordinate ranges match none of lon/lat, RD New, Lambert 72 or Lambert 2008",
     )
 
 
@@ -973,23 +874,13 @@ def _check_extent(extent: Any) -> tuple[float, float, float, float] | None:
     except (TypeError, ValueError):
         msg = f"`extent` should be (minx, miny, maxx, maxy) numbers, got {extent!r}"
         raise InputError(msg) from None
-    if (
-        len(vals) != 4
-        or not all(math.isfinite(v) for v in vals)
-        or vals[0] >= vals[2]
-        or vals[1] >= vals[3]
-    ):
-        msg = (
-            f"`extent` should be (minx, miny, maxx, maxy) with minx < maxx and miny < "
-            f"maxy, got {extent!r}"
-        )
+    if len(vals) != 4 or not all(math.isfinite(v) for v in vals) or vals[0] >= vals[2] or vals[1] >= vals[3]:
+        msg = f"`extent` should be (minx, miny, maxx, maxy) with minx < maxx and miny < maxy, got {extent!r}"
         raise InputError(msg)
     return vals  # type: ignore[return-value]
 
 
-def _extent_margin(
-    extent: tuple[float, float, float, float], crs: pyproj.CRS
-) -> tuple[float, str]:
+def _extent_margin(extent: tuple[float, float, float, float], crs: pyproj.CRS) -> tuple[float, str]:
     side = max(extent[2] - extent[0], extent[3] - extent[1])
     if crs.is_geographic:
         return max(EXTENT_MARGIN_SHARE * side, EXTENT_MIN_MARGIN_DEG), "degrees"
@@ -1006,9 +897,7 @@ def _extent_margin(
 
 def _layer_error(label: str, layers: np.ndarray, why: str) -> InputError:
     listed = ", ".join(f"{n} ({t})" for n, t in layers) or "none"
-    return InputError(
-        f"{label}: {why}. Layers: {listed}. Pass one as `layer` (--layer)."
-    )
+    return InputError(f"{label}: {why}. Layers: {listed}. Pass one as `layer` (--layer).")
 
 
 def _open_layers(gdal_path: str, label: str) -> np.ndarray:
@@ -1028,9 +917,7 @@ def _open_layers(gdal_path: str, label: str) -> np.ndarray:
         raise InputError(msg) from None
 
 
-def _choose_layer(
-    gdal_path: str, label: str, layer: str | None, *, want: str
-) -> str | None:
+def _choose_layer(gdal_path: str, label: str, layer: str | None, *, want: str) -> str | None:
     """Pick the layer to read; ``want`` is 'point' or 'polygon'."""
     layers = _open_layers(gdal_path, label)
     if len(layers) == 0:
@@ -1053,9 +940,7 @@ def _choose_layer(
             fitting[0],
         )
         return fitting[0]
-    raise _layer_error(
-        label, layers, f"has {len(names)} layers and {len(fitting)} are {want} layers"
-    )
+    raise _layer_error(label, layers, f"has {len(names)} layers and {len(fitting)} are {want} layers")
 
 
 def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFrame:
@@ -1063,9 +948,7 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
         return frame
     drop = []
     for c in frame.columns:
-        if c in _KML_STYLE_FIELDS and c != getattr(
-            frame, "_geometry_column_name", None
-        ):
+        if c in _KML_STYLE_FIELDS and c != getattr(frame, "_geometry_column_name", None):
             if frame[c].nunique(dropna=True) <= 1:
                 drop.append(c)
     if drop:
@@ -1089,22 +972,14 @@ def _read_vector(
             return gpd.read_parquet(path), "Parquet"
         except ValueError as exc:
             if "geo" not in str(exc).lower():
-                raise InputError(
-                    f"{label}: cannot be read as Parquet ({str(exc)[:200]})."
-                ) from None
+                raise InputError(f"{label}: cannot be read as Parquet ({str(exc)[:200]}).") from None
         except Exception as exc:  # pyarrow raises its own error types
-            msg = (
-                f"{label}: cannot be read as (Geo)Parquet; it may be corrupt "
-                f"({type(exc).__name__})."
-            )
+            msg = f"{label}: cannot be read as (Geo)Parquet; it may be corrupt ({type(exc).__name__})."
             raise InputError(msg) from None
         try:
             return pd.read_parquet(path), "Parquet"
         except Exception as exc:
-            msg = (
-                f"{label}: cannot be read as Parquet; it may be corrupt "
-                f"({type(exc).__name__})."
-            )
+            msg = f"{label}: cannot be read as Parquet; it may be corrupt ({type(exc).__name__})."
             raise InputError(msg) from None
     gdal_path = str(path)
     if kind == "zip":
@@ -1123,16 +998,11 @@ def _read_vector(
         pyogrio.errors.FieldError,
     ) as exc:
         reason = str(exc).replace(gdal_path, "the file")[:200]
-        msg = (
-            f"{label}: layer {chosen!r} cannot be read ({reason}). Export it again, "
-            f"e.g. as GeoPackage."
-        )
+        msg = f"{label}: layer {chosen!r} cannot be read ({reason}). Export it again, e.g. as GeoPackage."
         raise InputError(msg) from None
     driver = str(info.get("driver", ""))
     frame = _drop_kml_styling(frame, driver, label)
-    logger.info(
-        "%s: read %d feature(s) from layer %r (%s)", label, len(frame), chosen, driver
-    )
+    logger.info("%s: read %d feature(s) from layer %r (%s)", label, len(frame), chosen, driver)
     return frame, driver
 
 
@@ -1267,26 +1137,17 @@ def read_points(
             kind, member = "text", member_or_path
 
     if kind == "text":
-        raw, bad_fields, width = _read_text_table(
-            path, label, sep=sep, encoding=encoding, member=member, notes=notes
-        )
-        table = _TableInput(
-            raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None
-        )
+        raw, bad_fields, width = _read_text_table(path, label, sep=sep, encoding=encoding, member=member, notes=notes)
+        table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None)
     else:
-        frame, driver = _read_vector(
-            path, label, layer, want="point", encoding=encoding
-        )
+        frame, driver = _read_vector(path, label, layer, want="point", encoding=encoding)
         if len(frame) == 0:
             msg = f"{label}: the layer is empty (no features)."
             raise InputError(msg)
         file_crs = None
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
             file_crs = to_crs(frame.crs, what=f"the CRS of {label}")
-        has_geom = (
-            isinstance(frame, gpd.GeoDataFrame)
-            and frame._geometry_column_name in frame.columns
-        )
+        has_geom = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
         if has_geom and x_field is None and y_field is None:
             return _points_from_geometry(
                 frame,
@@ -1299,10 +1160,7 @@ def read_points(
                 notes=notes,
             )
         if has_geom:
-            notes.add(
-                "Using the coordinate columns given by `x_field`/`y_field`, not the "
-                "file's geometry."
-            )
+            notes.add("Using the coordinate columns given by `x_field`/`y_field`, not the file's geometry.")
             frame = pd.DataFrame(frame.drop(columns=frame._geometry_column_name))
             file_crs = None
         table = _TableInput(
@@ -1350,11 +1208,7 @@ class _Rejects:
         m = np.asarray(mask, dtype=bool) & self.ok
         if m.any():
             self.reason[m] = code
-            self.detail[m] = (
-                detail
-                if isinstance(detail, str)
-                else np.asarray(detail, dtype=object)[m]
-            )
+            self.detail[m] = detail if isinstance(detail, str) else np.asarray(detail, dtype=object)[m]
 
 
 def _safe_name(name: str, taken: Sequence[str], notes: _Notes, what: str) -> str:
@@ -1363,9 +1217,7 @@ def _safe_name(name: str, taken: Sequence[str], notes: _Notes, what: str) -> str
     while new in taken:
         new = f"{name}_input{k}"
         k += 1
-    notes.add(
-        f"The source already has a column {name!r}; it is kept as {new!r} ({what})."
-    )
+    notes.add(f"The source already has a column {name!r}; it is kept as {new!r} ({what}).")
     return new
 
 
@@ -1403,22 +1255,14 @@ def _points_from_table(
             col = _find_column(x_field, columns, label, "`x_field`")
             if (
                 col in _wkt_columns(raw[[col]])
-                or _text_series(raw[col])
-                .str.match(r"(?i)\s*(SRID=\d+;)?\s*(multi)?point\b")
-                .any()
+                or _text_series(raw[col]).str.match(r"(?i)\s*(SRID=\d+;)?\s*(multi)?point\b").any()
             ):
                 wkt_col = col
             else:
-                msg = (
-                    f"{label}: `x_field` was given without `y_field`. Give both "
-                    f"(--x-field/--y-field)."
-                )
+                msg = f"{label}: `x_field` was given without `y_field`. Give both (--x-field/--y-field)."
                 raise InputError(msg)
         elif x_field is None:
-            msg = (
-                f"{label}: `y_field` was given without `x_field`. Give both "
-                f"(--x-field/--y-field)."
-            )
+            msg = f"{label}: `y_field` was given without `x_field`. Give both (--x-field/--y-field)."
             raise InputError(msg)
         else:
             xcol = _find_column(x_field, columns, label, "`x_field`")
@@ -1497,10 +1341,7 @@ def _points_from_table(
             if conv == "comma":
                 notes.add(f"Column {col!r} uses a decimal comma.")
             elif conv == "mixed":
-                notes.add(
-                    f"Column {col!r} mixes decimal commas and decimal points; each "
-                    f"value read by its own mark."
-                )
+                notes.add(f"Column {col!r} mixes decimal commas and decimal points; each value read by its own mark.")
     rej.set(
         (x == 0) & (y == 0),
         "zero_zero",
@@ -1508,11 +1349,7 @@ def _points_from_table(
     )
 
     # ---- CRS
-    if (
-        file_crs is not None
-        and crs_given is not None
-        and not same_crs(file_crs, crs_given)
-    ):
+    if file_crs is not None and crs_given is not None and not same_crs(file_crs, crs_given):
         raise _crs_conflict(label, file_crs, crs_given)
     if crs_given is not None:
         src = crs_given
@@ -1525,10 +1362,7 @@ def _points_from_table(
         if epsg is None:
             raise _no_crs_error(label, why)
         src = to_crs(epsg)
-        notes.add(
-            f"No CRS given; guessed {crs_label(src)} because {why}. "
-            "Pass `crs` (--crs) if this is wrong."
-        )
+        notes.add(f"No CRS given; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if this is wrong.")
 
     # ---- convert the other columns
     data = raw.copy()
@@ -1584,15 +1418,9 @@ def _parse_wkt_points(
     file_srid = None
     if len(srids) == 1:
         file_srid = int(srids[0])
-        notes.add(
-            f"Column {col!r} holds EWKT with SRID {file_srid}; used as the CRS of the "
-            f"points."
-        )
+        notes.add(f"Column {col!r} holds EWKT with SRID {file_srid}; used as the CRS of the points.")
     elif len(srids) > 1:
-        notes.add(
-            f"Column {col!r} holds EWKT with {len(srids)} different SRIDs; they were "
-            f"ignored."
-        )
+        notes.add(f"Column {col!r} holds EWKT with {len(srids)} different SRIDs; they were ignored.")
     return x, y, file_srid
 
 
@@ -1625,9 +1453,7 @@ def _points_of(
     notpoint = ~missing & ~isempty & (types != 0)
     if notpoint.any():
         names = np.full(len(arr), None, dtype=object)
-        names[notpoint] = [
-            f"{what} is a {g.geom_type}, not a point" for g in arr[notpoint]
-        ]
+        names[notpoint] = [f"{what} is a {g.geom_type}, not a point" for g in arr[notpoint]]
         rej.set(notpoint, "not_a_point", names)
     good = ~missing & ~isempty & (types == 0)
     x = np.full(len(arr), np.nan)
@@ -1639,18 +1465,10 @@ def _points_of(
     return arr, x, y
 
 
-def _date_candidates(
-    data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str
-) -> list[str]:
+def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:
     cols = list(data.columns)
     if date_fields is not None:
-        return [
-            c
-            for c in (
-                _find_column(f, cols, label, "`date_fields`") for f in date_fields
-            )
-            if c not in skip
-        ]
+        return [c for c in (_find_column(f, cols, label, "`date_fields`") for f in date_fields) if c not in skip]
     return [c for c in cols if c not in skip and _date_named(c)]
 
 
@@ -1684,9 +1502,7 @@ def _convert_columns(
         if nums is not None and date_fields is None:
             data[c] = nums
             done.add(c)
-            notes.add(
-                f"Column {c!r} is named like a date but holds numbers; read as numbers."
-            )
+            notes.add(f"Column {c!r} is named like a date but holds numbers; read as numbers.")
         else:
             done.add(c)
             notes.add(f"Column {c!r} kept as text: not parsed as dates because {how}.")
@@ -1709,10 +1525,7 @@ def _convert_columns(
             ", ".join(map(str, converted)),
         )
     if comma_cols:
-        notes.add(
-            f"Column(s) {', '.join(map(repr, comma_cols))} read as numbers with a "
-            f"decimal comma."
-        )
+        notes.add(f"Column(s) {', '.join(map(repr, comma_cols))} read as numbers with a decimal comma.")
 
 
 def _convert_dates_only(
@@ -1784,15 +1597,10 @@ def _points_from_geometry(
         if epsg is None:
             raise _no_crs_error(label, why)
         src = to_crs(epsg)
-        notes.add(
-            f"The file has no CRS; guessed {crs_label(src)} because {why}. Pass `crs` "
-            f"(--crs) if wrong."
-        )
+        notes.add(f"The file has no CRS; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if wrong.")
     raw = pd.DataFrame(frame.drop(columns=gcol))
     data = raw.copy()
-    _convert_dates_only(
-        data, skip=set(), date_fields=date_fields, label=label, notes=notes
-    )
+    _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes)
     return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[])
 
 
@@ -1820,8 +1628,7 @@ def _finish(
         rej.set(
             swappable,
             "swapped_lat_lon",
-            "latitude is beyond ±90° but the pair is valid with x and y swapped; fix "
-            "the column order",
+            "latitude is beyond ±90° but the pair is valid with x and y swapped; fix the column order",
         )
         rej.set(out, "out_of_range", "longitude beyond ±180° or latitude beyond ±90°")
     # ---- reprojection
@@ -1832,10 +1639,7 @@ def _finish(
         tr = pyproj.Transformer.from_crs(src, target, always_xy=True)
         with np.errstate(all="ignore"):
             xt[ok], yt[ok] = tr.transform(x[ok], y[ok], errcheck=False)
-        notes.add(
-            f"Reprojected {int(ok.sum()):,} points from {crs_label(src)} to "
-            f"{crs_label(target)}."
-        )
+        notes.add(f"Reprojected {int(ok.sum()):,} points from {crs_label(src)} to {crs_label(target)}.")
         rej.set(
             ok & ~(np.isfinite(xt) & np.isfinite(yt)),
             "non_finite",
@@ -1862,14 +1666,11 @@ def _finish(
                     sx, sy = tr.transform(sx, sy, errcheck=False)
             sx, sy = np.asarray(sx, dtype=float), np.asarray(sy, dtype=float)
             inside_swapped = np.zeros(n, dtype=bool)
-            inside_swapped[outside] = (
-                (sx >= lo_x) & (sx <= hi_x) & (sy >= lo_y) & (sy <= hi_y)
-            )
+            inside_swapped[outside] = (sx >= lo_x) & (sx <= hi_x) & (sy >= lo_y) & (sy <= hi_y)
             rej.set(
                 inside_swapped,
                 "swapped_lat_lon",
-                "outside the extent, but inside it with x and y swapped; fix the "
-                "column order",
+                "outside the extent, but inside it with x and y swapped; fix the column order",
             )
         rej.set(
             outside,
@@ -1884,10 +1685,13 @@ def _finish(
         far = np.zeros(n, dtype=bool)
         far[ok] = _outside_area_of_use(xt[ok], yt[ok], final)
         if far.any():
-            rej.set(far, "outside_crs_area",
-                    f"outside the area of use of {crs_label(final)}; check `crs`, or give `extent`")
-            notes.add(f"{int(far.sum()):,} point(s) outside the area of use of {crs_label(final)} were rejected "
-                      "(no extent was given to check against).")
+            rej.set(
+                far, "outside_crs_area", f"outside the area of use of {crs_label(final)}; check `crs`, or give `extent`"
+            )
+            notes.add(
+                f"{int(far.sum()):,} point(s) outside the area of use of {crs_label(final)} were rejected "
+                "(no extent was given to check against)."
+            )
     else:
         _note_area_of_use(xt[ok], yt[ok], final, notes)
     ok = rej.ok
@@ -1900,31 +1704,21 @@ def _finish(
         data = data.rename(columns={"source_row": new})
     pts = data.drop(columns=drop).loc[ok].copy()
     if "geometry" in pts.columns:
-        new = _safe_name(
-            "geometry", list(pts.columns), notes, "the points get their own `geometry`"
-        )
+        new = _safe_name("geometry", list(pts.columns), notes, "the points get their own `geometry`")
         pts = pts.rename(columns={"geometry": new})
     pts["source_row"] = rows[ok]
     pts = pts.reset_index(drop=True)
-    points = gpd.GeoDataFrame(
-        pts, geometry=gpd.points_from_xy(xt[ok], yt[ok]), crs=final
-    )
+    points = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(xt[ok], yt[ok]), crs=final)
     bad = ~ok
     rj = raw.loc[bad].copy()
     for col in ("reject_reason", "reject_detail"):
         if col in rj.columns:
-            rj = rj.rename(
-                columns={
-                    col: _safe_name(col, list(rj.columns), notes, "bingeo adds its own")
-                }
-            )
+            rj = rj.rename(columns={col: _safe_name(col, list(rj.columns), notes, "bingeo adds its own")})
     rj["source_row"] = rows[bad]
     rj["reject_reason"] = pd.Series(rej.reason[bad], dtype=object).to_numpy()
     rj["reject_detail"] = pd.Series(rej.detail[bad], dtype=object).to_numpy()
     rj = rj.reset_index(drop=True)
-    result = ReadResult(
-        points=points, rejects=rj, crs=final, notes=list(notes), source=label
-    )
+    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label)
     if len(points) == 0:
         msg = "No usable rows: check `crs`, the coordinate columns and `extent`."
         notes.add(msg)
@@ -1958,9 +1752,7 @@ def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.nd
     return ~inside
 
 
-def _note_area_of_use(
-    x: np.ndarray, y: np.ndarray, crs: pyproj.CRS, notes: _Notes
-) -> None:
+def _note_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS, notes: _Notes) -> None:
     n_out = int(_outside_area_of_use(x, y, crs).sum())
     if n_out:
         notes.add(
@@ -2028,14 +1820,8 @@ def read_polygons(
         )
         raise InputError(msg)
     frame, driver = _read_vector(path, label, layer, want="polygon")
-    if (
-        not isinstance(frame, gpd.GeoDataFrame)
-        or frame._geometry_column_name not in frame.columns
-    ):
-        msg = (
-            f"{label}: the layer has no geometry (it is a plain table). Give a layer "
-            f"with polygons."
-        )
+    if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame.columns:
+        msg = f"{label}: the layer has no geometry (it is a plain table). Give a layer with polygons."
         raise InputError(msg)
     if len(frame) == 0:
         msg = f"{label}: the layer is empty (no features)."
@@ -2064,10 +1850,7 @@ def read_polygons(
         kinds = pd.Series([g.geom_type for g in arr]).value_counts()
         listed = ", ".join(f"{k} ({v:,})" for k, v in kinds.items())
         if not polygonal.any():
-            msg = (
-                f"{label}: the layer has no polygons; it holds {listed}. Give a layer "
-                f"of polygons."
-            )
+            msg = f"{label}: the layer has no polygons; it holds {listed}. Give a layer of polygons."
         else:
             first = int(np.flatnonzero(~polygonal)[0]) + 1
             msg = (
@@ -2077,14 +1860,8 @@ def read_polygons(
                 f"the layer."
             )
         raise InputError(msg)
-    file_crs = (
-        to_crs(frame.crs, what=f"the CRS of {label}") if frame.crs is not None else None
-    )
-    if (
-        file_crs is not None
-        and crs_given is not None
-        and not same_crs(file_crs, crs_given)
-    ):
+    file_crs = to_crs(frame.crs, what=f"the CRS of {label}") if frame.crs is not None else None
+    if file_crs is not None and crs_given is not None and not same_crs(file_crs, crs_given):
         raise _crs_conflict(label, file_crs, crs_given)
     src = file_crs or crs_given
     if src is None:
@@ -2097,9 +1874,7 @@ def read_polygons(
         )
         raise CRSError(msg)
     gcol = frame._geometry_column_name
-    out = gpd.GeoDataFrame(
-        frame.drop(columns=gcol), geometry=gpd.GeoSeries(arr, crs=src), crs=src
-    )
+    out = gpd.GeoDataFrame(frame.drop(columns=gcol), geometry=gpd.GeoSeries(arr, crs=src), crs=src)
     if gcol != "geometry":
         logger.info("%s: geometry column %r renamed to 'geometry'", label, gcol)
     if target is not None and not same_crs(src, target):
@@ -2183,8 +1958,7 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
     ``2021-01-01`` when every time is midnight), exactly as exported.
     """
     cols = [
-        c for c in df.columns
-        if pd.api.types.is_datetime64_any_dtype(df[c]) and getattr(df[c].dt, "tz", None) is None
+        c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c]) and getattr(df[c].dt, "tz", None) is None
     ]
     if not cols:
         return df
@@ -2246,10 +2020,7 @@ def write_table(
     ext = p.suffix.lower()
     if ext not in SUPPORTED_OUTPUTS:
         listed = ", ".join(SUPPORTED_OUTPUTS)
-        msg = (
-            f"{path}: unknown output format {ext or '(no extension)'!r}. Use one of: "
-            f"{listed}."
-        )
+        msg = f"{path}: unknown output format {ext or '(no extension)'!r}. Use one of: {listed}."
         raise InputError(msg)
     if not p.parent.exists():
         msg = f"{path}: the folder {p.parent} does not exist. Create it first."
@@ -2262,31 +2033,21 @@ def write_table(
             extra = {"geometry_type": geometry_type} if geometry_type else {}
             df.to_file(p, layer=name, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra)
         else:
-            pyogrio.write_dataframe(
-                pd.DataFrame(df), p, layer=name, driver="GPKG", VERSION="1.2"
-            )
+            pyogrio.write_dataframe(pd.DataFrame(df), p, layer=name, driver="GPKG", VERSION="1.2")
         logger.info("Wrote %d rows to %s (layer %r, GeoPackage 1.2)", len(df), p, name)
     elif ext == ".csv":
         out = _csv_frame(df, is_geo)
         out.to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
         if is_geo:
-            logger.info(
-                "Wrote %d rows to %s (coordinates in %s)", len(df), p, crs_label(df.crs)
-            )
+            logger.info("Wrote %d rows to %s (coordinates in %s)", len(df), p, crs_label(df.crs))
         else:
             logger.info("Wrote %d rows to %s", len(df), p)
     elif ext == ".geojson":
         if not is_geo:
-            msg = (
-                f"{path}: GeoJSON needs geometry but the table has none. Write it as "
-                f".csv or .parquet."
-            )
+            msg = f"{path}: GeoJSON needs geometry but the table has none. Write it as .csv or .parquet."
             raise InputError(msg)
         if df.crs is None:
-            msg = (
-                f"{path}: GeoJSON must be in EPSG:4326, but the data has no CRS to "
-                f"reproject from. Set one first."
-            )
+            msg = f"{path}: GeoJSON must be in EPSG:4326, but the data has no CRS to reproject from. Set one first."
             raise InputError(msg)
         out = df if same_crs(to_crs(df.crs), to_crs(4326)) else df.to_crs(4326)
         if out is not df:
@@ -2320,9 +2081,7 @@ def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:
         y = np.full(len(arr), np.nan)
         x[present] = shapely.get_x(arr[present])
         y[present] = shapely.get_y(arr[present])
-        xn, yn = (
-            ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
-        )
+        xn, yn = ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
         out[xn] = x
         out[yn] = y
     else:

@@ -379,8 +379,9 @@ def _tokens(value: Any) -> list[str]:
 def _rank(row: Mapping[str, Any], urgency: str) -> tuple[int, int, str, str] | None:
     phone = _text(row.get("phone"))
     email = _text(row.get("email"))
-    ranked = _rank_signature(bool(phone), _text(row.get("phone_kind")).lower() == "mobile", bool(email),
-                             _text(row.get("channels")), urgency)
+    ranked = _rank_signature(
+        bool(phone), _text(row.get("phone_kind")).lower() == "mobile", bool(email), _text(row.get("channels")), urgency
+    )
     if ranked is None:
         return None
     tier_no, within, best = ranked
@@ -555,8 +556,9 @@ def _merge(rows: list[dict[str, Any]], urgency: str) -> tuple[dict[str, Any] | N
     consenting = [r for r in active if r["consent"]]
     best: tuple[tuple[int, int, int], str, dict[str, Any]] | None = None
     for order, r in enumerate(consenting):
-        ranked = _rank_signature(bool(r["phone"]), r["phone_kind"].lower() == "mobile", bool(r["email"]),
-                                 r["channels"], urgency)
+        ranked = _rank_signature(
+            bool(r["phone"]), r["phone_kind"].lower() == "mobile", bool(r["email"]), r["channels"], urgency
+        )
         if ranked is not None and (best is None or (ranked[0], ranked[1], order) < best[0]):
             best = ((ranked[0], ranked[1], order), ranked[2], r)
     if best is None:

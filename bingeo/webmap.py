@@ -98,11 +98,15 @@ _DENSITY_STOPS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 _DECIMALS = 5
 _SCALE = 10**_DECIMALS
 
-_OSM = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
-_GREY = ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
-         '&copy; <a href="https://carto.com/attributions">CARTO</a>')
+_OSM = (
+    "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+_GREY = (
+    "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
+    '&copy; <a href="https://carto.com/attributions">CARTO</a>',
+)
 
 # ----------------------------------------------------------------------------------------------- JavaScript
 
@@ -305,8 +309,9 @@ def _elements() -> dict[str, type]:
             "{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.expression }};{% endmacro %}"
         )
 
-        def __init__(self, expression: str, *, name: str, overlay: bool = True, show: bool = True,
-                     body: str = "") -> None:
+        def __init__(
+            self, expression: str, *, name: str, overlay: bool = True, show: bool = True, body: str = ""
+        ) -> None:
             super().__init__(name=name, overlay=overlay, control=True, show=show)
             self._name = "BingeoLayer"
             self.expression, self.body = expression, body
@@ -356,8 +361,9 @@ def _valid_geoms(frame: gpd.GeoDataFrame) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
-def _person_counts(members: gpd.GeoDataFrame | None, nets: gpd.GeoDataFrame,
-                   locator: PolygonLocator | None = None) -> np.ndarray:
+def _person_counts(
+    members: gpd.GeoDataFrame | None, nets: gpd.GeoDataFrame, locator: PolygonLocator | None = None
+) -> np.ndarray:
     """Active members per network (membership or location), each person once; counts only."""
     import pandas as pd
     import shapely
@@ -370,10 +376,14 @@ def _person_counts(members: gpd.GeoDataFrame | None, nets: gpd.GeoDataFrame,
     else:
         active = np.ones(len(members), dtype=bool)
     person = (
-        members["person_id"].where(members["person_id"].notna(), members["member_id"])
-        if "person_id" in members
-        else members["member_id"]
-    ).astype(str).to_numpy()
+        (
+            members["person_id"].where(members["person_id"].notna(), members["member_id"])
+            if "person_id" in members
+            else members["member_id"]
+        )
+        .astype(str)
+        .to_numpy()
+    )
     # (network position, member row) pairs: by membership ...
     net_pos: list[np.ndarray] = []
     rows: list[np.ndarray] = []
@@ -522,19 +532,37 @@ def _evaluation_values(p: Mapping[str, Any] | None) -> list[Any]:
         return [None, None, None, _plain(p.get("reason")) or "not evaluated"]
     undefined = "undefined"
     wdq, tne = p.get("wdq"), p.get("total_net_effect")
-    return [f"{p.get('R_before')} → {p.get('R_after')} ({p.get('before')} / {p.get('after')})",
-            undefined if wdq is None else wdq, undefined if tne is None else tne, _plain(p.get("interpretation"))]
+    return [
+        f"{p.get('R_before')} → {p.get('R_after')} ({p.get('before')} / {p.get('after')})",
+        undefined if wdq is None else wdq,
+        undefined if tne is None else tne,
+        _plain(p.get("interpretation")),
+    ]
 
 
-def _network_layer_data(nets: gpd.GeoDataFrame, counts: dict[str, np.ndarray | None], simplify_m: float,
-                        evaluation: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
-    labels = ["Network id", "Kind", "Status", "Founded", "Ended", "Incidents inside", "Addresses inside",
-              "Members (count)"] + (_EVALUATION_LABELS if evaluation is not None else [])
+def _network_layer_data(
+    nets: gpd.GeoDataFrame,
+    counts: dict[str, np.ndarray | None],
+    simplify_m: float,
+    evaluation: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    labels = [
+        "Network id",
+        "Kind",
+        "Status",
+        "Founded",
+        "Ended",
+        "Incidents inside",
+        "Addresses inside",
+        "Members (count)",
+    ] + (_EVALUATION_LABELS if evaluation is not None else [])
     geoms = _simplified_wgs84(nets, simplify_m)
     styles: dict[str, dict[str, Any]] = {}
     props = []
-    col = {c: nets[c].to_numpy() if c in nets else np.full(len(nets), None) for c in
-           ("network_id", "name", "kind", "status", "founded", "valid_from", "valid_to")}
+    col = {
+        c: nets[c].to_numpy() if c in nets else np.full(len(nets), None)
+        for c in ("network_id", "name", "kind", "status", "founded", "valid_from", "valid_to")
+    }
     for i in range(len(nets)):
         kind = _plain(col["kind"][i]) or ""
         status = _plain(col["status"][i]) or "active"
@@ -542,9 +570,14 @@ def _network_layer_data(nets: gpd.GeoDataFrame, counts: dict[str, np.ndarray | N
         if key not in styles:
             colour = KIND_COLOURS.get(kind, _OTHER_KIND)
             retired = status != "active"
-            styles[key] = {"color": colour, "weight": 1.5 if retired else 2, "opacity": 0.7 if retired else 0.9,
-                           "fillColor": colour, "fillOpacity": 0.03 if retired else 0.12,
-                           "dashArray": "6 4" if retired else None}
+            styles[key] = {
+                "color": colour,
+                "weight": 1.5 if retired else 2,
+                "opacity": 0.7 if retired else 0.9,
+                "fillColor": colour,
+                "fillOpacity": 0.03 if retired else 0.12,
+                "dashArray": "6 4" if retired else None,
+            }
         founded = _plain(col["founded"][i]) or _plain(col["valid_from"][i])
         vals = [_plain(col["network_id"][i]), kind, status, founded, _plain(col["valid_to"][i])]
         for what in ("incidents", "addresses", "members"):
@@ -556,17 +589,36 @@ def _network_layer_data(nets: gpd.GeoDataFrame, counts: dict[str, np.ndarray | N
     return {"labels": labels, "styles": styles, "geojson": _feature_collection(geoms, props)}
 
 
-_HOTSPOT_COLUMNS = [("rank", "Rank"), ("hotspot_id", "Hot spot"), ("incidents", "Incidents"),
-                    ("addresses", "Addresses"), ("area_m2", "Area (m²)"), ("max_z", "Largest Gi* z"),
-                    ("covered_share", "Share inside networks"), ("network_ids", "Networks"),
-                    ("uncovered", "Uncovered")]
-_PROPOSAL_COLUMNS = [("proposal_id", "Proposal"), ("hotspot_id", "For hot spot"), ("households", "Households"),
-                     ("addresses", "Addresses"), ("incidents", "Incidents"), ("streets", "Streets"),
-                     ("area_m2", "Area (m²)")]
+_HOTSPOT_COLUMNS = [
+    ("rank", "Rank"),
+    ("hotspot_id", "Hot spot"),
+    ("incidents", "Incidents"),
+    ("addresses", "Addresses"),
+    ("area_m2", "Area (m²)"),
+    ("max_z", "Largest Gi* z"),
+    ("covered_share", "Share inside networks"),
+    ("network_ids", "Networks"),
+    ("uncovered", "Uncovered"),
+]
+_PROPOSAL_COLUMNS = [
+    ("proposal_id", "Proposal"),
+    ("hotspot_id", "For hot spot"),
+    ("households", "Households"),
+    ("addresses", "Addresses"),
+    ("incidents", "Incidents"),
+    ("streets", "Streets"),
+    ("area_m2", "Area (m²)"),
+]
 
 
-def _table_layer_data(frame: gpd.GeoDataFrame, columns: list[tuple[str, str]], style_of: Any, title_of: Any,
-                      label_of: Any, simplify_m: float) -> dict[str, Any]:
+def _table_layer_data(
+    frame: gpd.GeoDataFrame,
+    columns: list[tuple[str, str]],
+    style_of: Any,
+    title_of: Any,
+    label_of: Any,
+    simplify_m: float,
+) -> dict[str, Any]:
     cols = [(c, label) for c, label in columns if c in frame.columns]
     geoms = _simplified_wgs84(frame, simplify_m)
     styles: dict[str, dict[str, Any]] = {}
@@ -594,8 +646,14 @@ def _hotspot_style(rec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _proposal_style(rec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    return "proposal", {"color": "#6a3d9a", "weight": 2.5, "opacity": 1, "dashArray": "8 5",
-                        "fillColor": "#cab2d6", "fillOpacity": 0.3}
+    return "proposal", {
+        "color": "#6a3d9a",
+        "weight": 2.5,
+        "opacity": 1,
+        "dashArray": "8 5",
+        "fillColor": "#cab2d6",
+        "fillOpacity": 0.3,
+    }
 
 
 def _points_data(incidents: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str, Any]:
@@ -620,12 +678,21 @@ def _points_data(incidents: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str
         plain = [_plain(u) for u in np.asarray(uniques, dtype=object)]
         codes.append([-1 if k < 0 or plain[k] is None else int(k) for k in c.tolist()])
         values.append(plain)
-    return {"n": int(len(lat)), "scale": _SCALE, "lat0": lat0, "lon0": lon0, "dlat": dlat.tolist(),
-            "dlon": dlon.tolist(), "fields": list(fields), "codes": codes, "values": values}
+    return {
+        "n": int(len(lat)),
+        "scale": _SCALE,
+        "lat0": lat0,
+        "lon0": lon0,
+        "dlat": dlat.tolist(),
+        "dlon": dlon.tolist(),
+        "fields": list(fields),
+        "codes": codes,
+        "values": values,
+    }
 
 
 def _colourise(values: np.ndarray, top: float) -> np.ndarray:
-    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in _DENSITY_STOPS], dtype=float)
+    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in _DENSITY_STOPS], dtype=float)
     t = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
     pos = t * (len(stops) - 1)
     lo = np.floor(pos).astype(int).clip(0, len(stops) - 2)
@@ -667,8 +734,17 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
     transform, width, height = calculate_default_transform(src_crs, dst_crs, cols, rows, left, bottom, right, top)
     out = np.zeros((height, width), dtype="float64")
     # kde.values is 0 where no kernel reaches (DensityRaster): no mask needed
-    reproject(kde.values, out, src_transform=kde.transform, src_crs=src_crs, dst_transform=transform, dst_crs=dst_crs,
-              resampling=Resampling.bilinear, src_nodata=None, dst_nodata=0.0)
+    reproject(
+        kde.values,
+        out,
+        src_transform=kde.transform,
+        src_crs=src_crs,
+        dst_transform=transform,
+        dst_crs=dst_crs,
+        resampling=Resampling.bilinear,
+        src_nodata=None,
+        dst_nodata=0.0,
+    )
     positive = out[out > 0]
     peak = float(np.quantile(positive, 0.995)) if positive.size else 0.0
     png = png_bytes(_colourise(out, peak))
@@ -700,8 +776,7 @@ def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None) -
         parts.append(f"{sw('border:2px dashed #888')}retired network<br>")
     if has.get("density") and radius:
         ramp = "linear-gradient(to right," + ",".join(_DENSITY_STOPS) + ")"
-        parts.append(f'<span class="ramp" style="background:{ramp}"></span> incident density '
-                     f"(radius {radius:g} m)<br>")
+        parts.append(f'<span class="ramp" style="background:{ramp}"></span> incident density (radius {radius:g} m)<br>')
     if has.get("points"):
         parts.append(f"{sw('background:#b10026;border-radius:50%')}incidents (from zoom {POINTS_MIN_ZOOM})<br>")
     if has.get("hotspots"):
@@ -834,8 +909,10 @@ def web_map(
                 # counts only: contacts and names are not even read
                 members = st.members(columns=["member_id", "person_id", "networks", "status"])
     else:
-        msg = (f"`store_or_networks` should be a store, a store path or a GeoDataFrame, "
-               f"got {type(store_or_networks).__name__}.")
+        msg = (
+            f"`store_or_networks` should be a store, a store path or a GeoDataFrame, "
+            f"got {type(store_or_networks).__name__}."
+        )
         raise TypeError(msg)
     if nets is not None:
         if "network_id" not in nets.columns:
@@ -895,8 +972,15 @@ def web_map(
     # base maps: an empty one (offline default), OpenStreetMap, light grey
     if offline:
         js_layer("L.layerGroup()", name="No base map (offline)", overlay=False, show=True).add_to(m)
-    folium.TileLayer(_GREY[0], attr=_GREY[1], name="Light grey (CARTO)", max_zoom=20, overlay=False,
-                     show=not offline, subdomains="abcd").add_to(m)
+    folium.TileLayer(
+        _GREY[0],
+        attr=_GREY[1],
+        name="Light grey (CARTO)",
+        max_zoom=20,
+        overlay=False,
+        show=not offline,
+        subdomains="abcd",
+    ).add_to(m)
     folium.TileLayer(_OSM[0], attr=_OSM[1], name="OpenStreetMap", max_zoom=19, overlay=False, show=False).add_to(m)
 
     has: dict[str, bool] = {}
@@ -910,8 +994,11 @@ def web_map(
                 "(function (d) { return L.imageOverlay(d.url, d.bounds, "
                 "{opacity: 1, interactive: false, className: 'bingeo-density'}); })(bingeo.data('bingeo-density'))"
             )
-            js_layer(dens_js, name=f"Incident density (radius {density_radius:g} m)",
-                     body=_data_block("bingeo-density", dens)).add_to(m)
+            js_layer(
+                dens_js,
+                name=f"Incident density (radius {density_radius:g} m)",
+                body=_data_block("bingeo-density", dens),
+            ).add_to(m)
     if nets is not None and len(nets):
         members_count: np.ndarray | None = None
         points = [f for f in (incidents, addresses, members) if f is not None]
@@ -921,11 +1008,16 @@ def web_map(
         elif members is not None:
             members_count = _person_counts(members, nets, locator)
         del members, points
-        counts = {"incidents": _points_in(incidents, locator, len(nets)),
-                  "addresses": _points_in(addresses, locator, len(nets)), "members": members_count}
+        counts = {
+            "incidents": _points_in(incidents, locator, len(nets)),
+            "addresses": _points_in(addresses, locator, len(nets)),
+            "members": members_count,
+        }
         active = (nets["status"].astype(str) == "active").to_numpy() if "status" in nets else np.ones(len(nets), bool)
-        for label, mask, show, key in (("Networks (active)", active, True, "active"),
-                                       ("Networks (retired)", ~active, False, "retired")):
+        for label, mask, show, key in (
+            ("Networks (active)", active, True, "active"),
+            ("Networks (retired)", ~active, False, "retired"),
+        ):
             if not mask.any():
                 continue
             sub = nets[mask].reset_index(drop=True)
@@ -933,35 +1025,54 @@ def web_map(
             data = _network_layer_data(sub, sub_counts, simplify_m, evaluation)
             has[key] = True
             info[f"networks_{key}"] = len(data["geojson"]["features"])
-            js_layer(f"bingeo.polygons('bingeo-networks-{key}', 'bingeo-network bingeo-network-{key}')",
-                     name=label, show=show, body=_data_block(f"bingeo-networks-{key}", data)).add_to(m)
+            js_layer(
+                f"bingeo.polygons('bingeo-networks-{key}', 'bingeo-network bingeo-network-{key}')",
+                name=label,
+                show=show,
+                body=_data_block(f"bingeo-networks-{key}", data),
+            ).add_to(m)
     if proposals is not None and len(proposals):
         has["proposals"] = True
         info["proposals"] = len(proposals)
-        data = _table_layer_data(proposals, _PROPOSAL_COLUMNS, _proposal_style,
-                                 lambda r, i: f"Proposed area {r.get('proposal_id', i + 1)}", lambda r: None,
-                                 simplify_m)
-        js_layer("bingeo.polygons('bingeo-proposals', 'bingeo-proposal')", name="Proposed new areas",
-                 body=_data_block("bingeo-proposals", data)).add_to(m)
+        data = _table_layer_data(
+            proposals,
+            _PROPOSAL_COLUMNS,
+            _proposal_style,
+            lambda r, i: f"Proposed area {r.get('proposal_id', i + 1)}",
+            lambda r: None,
+            simplify_m,
+        )
+        js_layer(
+            "bingeo.polygons('bingeo-proposals', 'bingeo-proposal')",
+            name="Proposed new areas",
+            body=_data_block("bingeo-proposals", data),
+        ).add_to(m)
     if hotspots is not None and len(hotspots):
         has["hotspots"] = True
         info["hotspots"] = len(hotspots)
         info["uncovered_hotspots"] = int(hotspots["uncovered"].astype(bool).sum()) if "uncovered" in hotspots else 0
         data = _table_layer_data(
-            hotspots, _HOTSPOT_COLUMNS, _hotspot_style,
+            hotspots,
+            _HOTSPOT_COLUMNS,
+            _hotspot_style,
             lambda r, i: f"Hot spot {r.get('hotspot_id', i + 1)}" + (" (uncovered)" if r.get("uncovered") else ""),
             lambda r: f"#{int(r['rank'])}" if r.get("uncovered") and r.get("rank") is not None else None,
             simplify_m,
         )
-        js_layer("bingeo.polygons('bingeo-hotspots', 'bingeo-hotspot')", name="Hot spots (Gi*)",
-                 body=_data_block("bingeo-hotspots", data)).add_to(m)
+        js_layer(
+            "bingeo.polygons('bingeo-hotspots', 'bingeo-hotspot')",
+            name="Hot spots (Gi*)",
+            body=_data_block("bingeo-hotspots", data),
+        ).add_to(m)
     if incidents is not None and len(incidents):
         has["points"] = True
         data = _points_data(incidents, fields)
         info["incidents"] = data["n"]
-        js_layer(f"bingeo.points('bingeo-incidents', {mapname}, {POINTS_MIN_ZOOM}, {MAX_POINTS})",
-                 name=f"Incidents (points from zoom {POINTS_MIN_ZOOM})",
-                 body=_data_block("bingeo-incidents", data)).add_to(m)
+        js_layer(
+            f"bingeo.points('bingeo-incidents', {mapname}, {POINTS_MIN_ZOOM}, {MAX_POINTS})",
+            name=f"Incidents (points from zoom {POINTS_MIN_ZOOM})",
+            body=_data_block("bingeo-incidents", data),
+        ).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     kinds = sorted({str(k) for k in nets["kind"].dropna()}) if nets is not None and "kind" in nets else []
@@ -981,8 +1092,9 @@ def web_map(
     else:
         code.append(f"{mapname}.setView([52.1, 5.3], 7);")
     code.append(f"bingeo.map = {mapname}; window.bingeoReady = performance.now();")
-    snippet(body=f'<div class="bingeo-title">{html.escape(page_title)}</div>' if title else "",
-            code="\n".join(code)).add_to(m)
+    snippet(
+        body=f'<div class="bingeo-title">{html.escape(page_title)}</div>' if title else "", code="\n".join(code)
+    ).add_to(m)
     m._bingeo_info = info  # noqa: SLF001 (what the map holds, for summaries)
     log.info("web map: %s", info)
     return m
@@ -1058,11 +1170,13 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
     if head is None:
         msg = "the rendered page has no <head>: cannot inline the scripts."
         raise InputError(msg)
-    page = page[: head.end()] + inline + page[head.end():]
+    page = page[: head.end()] + inline + page[head.end() :]
     bad = _EXTERNAL_RE.findall(page)
     if bad:
-        msg = (f"an offline map would still load {len(bad)} file(s) from the network (first: {bad[0][:80]!r}); "
-               "remove the element that adds it, or save the map online.")
+        msg = (
+            f"an offline map would still load {len(bad)} file(s) from the network (first: {bad[0][:80]!r}); "
+            "remove the element that adds it, or save the map online."
+        )
         raise InputError(msg)
     out.write_text(page, encoding="utf-8")
     return out

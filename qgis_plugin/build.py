@@ -86,13 +86,15 @@ def read_ts(path: Path) -> tuple[str, list[dict[str, str]]]:
         cname = ctx.findtext("name") or ""
         for msg in ctx.iter("message"):
             tnode = msg.find("translation")
-            messages.append({
-                "context": cname,
-                "source": msg.findtext("source") or "",
-                "comment": msg.findtext("comment") or "",
-                "translation": (tnode.text or "") if tnode is not None else "",
-                "finished": tnode is not None and tnode.get("type") not in ("unfinished", "obsolete", "vanished"),
-            })
+            messages.append(
+                {
+                    "context": cname,
+                    "source": msg.findtext("source") or "",
+                    "comment": msg.findtext("comment") or "",
+                    "translation": (tnode.text or "") if tnode is not None else "",
+                    "finished": tnode is not None and tnode.get("type") not in ("unfinished", "obsolete", "vanished"),
+                }
+            )
     return root.get("language", ""), messages
 
 
@@ -165,8 +167,13 @@ def qm_bytes(messages: list[dict[str, str]]) -> bytes:
         blob += struct.pack(">B", _TAG_END)
         entries.append((elf_hash(source + comment), offset))
     hashes = b"".join(struct.pack(">II", h, o) for h, o in sorted(entries))
-    return (QM_MAGIC + struct.pack(">BI", _SECTION_HASHES, len(hashes)) + hashes
-            + struct.pack(">BI", _SECTION_MESSAGES, len(blob)) + bytes(blob))
+    return (
+        QM_MAGIC
+        + struct.pack(">BI", _SECTION_HASHES, len(hashes))
+        + hashes
+        + struct.pack(">BI", _SECTION_MESSAGES, len(blob))
+        + bytes(blob)
+    )
 
 
 def compile_ts(ts: Path, qm: Path, *, use_lrelease: bool = False) -> Path:

@@ -327,12 +327,30 @@ def postgis_url():
     started = False
     try:
         try:
-            _pg_run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                     "--locale=C", "--no-sync"], as_postgres)
-            opts = (f"-c listen_addresses='' -k {tmp} -p {port} -c fsync=off -c synchronous_commit=off "
-                    "-c full_page_writes=off -c max_connections=60")
-            _pg_run([str(pg_ctl), "-D", str(data), "-l", str(tmp / "log"), "-w", "-t", "60", "-o", opts, "start"],
-                    as_postgres)
+            _pg_run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
+                as_postgres,
+            )
+            opts = (
+                f"-c listen_addresses='' -k {tmp} -p {port} -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=60"
+            )
+            _pg_run(
+                [str(pg_ctl), "-D", str(data), "-l", str(tmp / "log"), "-w", "-t", "60", "-o", opts, "start"],
+                as_postgres,
+            )
             started = True
         except (subprocess.CalledProcessError, OSError) as exc:
             log = (tmp / "log").read_text() if (tmp / "log").exists() else ""

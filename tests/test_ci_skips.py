@@ -24,9 +24,27 @@ def _run(tmp_path: Path, env_strict: bool) -> subprocess.CompletedProcess:
     if env_strict:
         env["BINGEO_REQUIRE_ALL"] = "1"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "-p", "no:pytest_qgis", "--rootdir",
-         str(tmp_path), "-c", "/dev/null", str(case)],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rf",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:pytest_qgis",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            "/dev/null",
+            str(case),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 

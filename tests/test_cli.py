@@ -155,8 +155,26 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     # a fresh process (nothing imported by other tests): every command group is registered
     res = subprocess.run([sys.executable, "-m", "bingeo", "--help"], capture_output=True, text=True, check=True)
     commands = {line.split()[0] for line in res.stdout.split("Commands:")[1].splitlines() if line.strip()}
-    assert {"networks", "assign", "counts", "coverage", "hotspots", "density", "propose", "pai", "addresses",
-            "members", "recipients", "audit", "map", "assets", "evaluate", "nearrepeat", "store", "demo"} <= commands
+    assert {
+        "networks",
+        "assign",
+        "counts",
+        "coverage",
+        "hotspots",
+        "density",
+        "propose",
+        "pai",
+        "addresses",
+        "members",
+        "recipients",
+        "audit",
+        "map",
+        "assets",
+        "evaluate",
+        "nearrepeat",
+        "store",
+        "demo",
+    } <= commands
     # the alert step: a recipient list was written, and member data is nowhere else (console, other
     # outputs); the store itself holds the members, so it is not scanned
     recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)
@@ -177,51 +195,141 @@ def test_demo_runs_and_console_script_exists(tmp_path):
 
 def test_coverage_command(store, tmp_path):
     out = run(
-        "coverage", "--store", store, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
-        "--by", "municipality", "--output", tmp_path / "cov.csv",
+        "coverage",
+        "--store",
+        store,
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--crs",
+        "28992",
+        "--by",
+        "municipality",
+        "--output",
+        tmp_path / "cov.csv",
     )
     assert "lie in at least one active network" in out and "Coverage by municipality" in out
     per = pd.read_csv(tmp_path / "cov.csv")
     assert {"network_id", "addresses", "households", "exclusive_addresses"} <= set(per.columns)
     areas = pd.read_csv(tmp_path / "cov.areas.csv")
     assert areas["addresses"].sum() == 8449
-    out = run("coverage", "--store", store, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
-              "--by", "district", ok=False)
+    out = run(
+        "coverage",
+        "--store",
+        store,
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--crs",
+        "28992",
+        "--by",
+        "district",
+        ok=False,
+    )
     assert "cannot group addresses by 'district'" in out
 
 
 def test_hotspots_and_pai_commands(store, tmp_path):
     out_path = tmp_path / "hs.gpkg"
-    out = run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", out_path,
-              "--addresses", SAMPLES / "addresses.csv")
+    out = run(
+        "hotspots",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--output",
+        out_path,
+        "--addresses",
+        SAMPLES / "addresses.csv",
+    )
     assert "hot spots" in out and "UNCOVERED" in out
     hs = gpd.read_file(out_path, layer="hotspots")
     cells = gpd.read_file(out_path, layer="cells")
-    assert {"hotspot_id", "incidents", "area_m2", "max_z", "addresses", "covered_share", "network_ids", "uncovered",
-            "rank"} <= set(hs.columns)
+    assert {
+        "hotspot_id",
+        "incidents",
+        "area_m2",
+        "max_z",
+        "addresses",
+        "covered_share",
+        "network_ids",
+        "uncovered",
+        "rank",
+    } <= set(hs.columns)
     assert {"row", "col", "count", "gi_z", "gi_p", "hot", "cold"} <= set(cells.columns)
     assert cells["count"].sum() == 4950  # every usable incident counted once
     assert hs.sort_values("rank")["uncovered"].is_monotonic_decreasing  # uncovered first
     assert not hs.isna().any().any() and not cells[["gi_z", "gi_p"]].isna().any().any()
-    out = run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", out_path,
-              "--type-field", "soort_delict", "--type", "woninginbraak", "--from", "2023-03-01", "--cell-size", "100")
+    out = run(
+        "hotspots",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--output",
+        out_path,
+        "--type-field",
+        "soort_delict",
+        "--type",
+        "woninginbraak",
+        "--from",
+        "2023-03-01",
+        "--cell-size",
+        "100",
+    )
     assert "100 m cells" in out
-    out = run("pai", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--fit", "2021-01-01/2023-01-01",
-              "--test", "2023-01-01/2025-01-01", "--output", tmp_path / "pai.json")
+    out = run(
+        "pai",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--fit",
+        "2021-01-01/2023-01-01",
+        "--test",
+        "2023-01-01/2025-01-01",
+        "--output",
+        tmp_path / "pai.json",
+    )
     import json
 
     figures = json.loads((tmp_path / "pai.json").read_text())
     assert figures["pai"] > 1 and 0 < figures["hit_rate"] <= 1 and figures["rri"] > 0
-    res = CliRunner().invoke(cli, ["pai", str(SAMPLES / "incidents.csv"), "--store", str(store), "--fit", "2021",
-                                   "--test", "2023-01-01/2025-01-01"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "pai",
+            str(SAMPLES / "incidents.csv"),
+            "--store",
+            str(store),
+            "--fit",
+            "2021",
+            "--test",
+            "2023-01-01/2025-01-01",
+        ],
+    )
     assert res.exit_code == 2 and "use FROM/TO" in res.output
 
 
 def test_propose_command(store, tmp_path):
     hs = tmp_path / "hs.gpkg"
     run("hotspots", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", hs)
-    out = run("propose", "--store", store, "--hotspots", hs, "--addresses", SAMPLES / "addresses.csv",
-              "--incidents", SAMPLES / "incidents.csv", "--crs", "28992", "--output", tmp_path / "new.gpkg")
+    out = run(
+        "propose",
+        "--store",
+        store,
+        "--hotspots",
+        hs,
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--incidents",
+        SAMPLES / "incidents.csv",
+        "--crs",
+        "28992",
+        "--output",
+        tmp_path / "new.gpkg",
+    )
     assert "proposed areas" in out and "streets:" in out
     props = gpd.read_file(tmp_path / "new.gpkg", layer="proposals")
     hot = gpd.read_file(hs, layer="hotspots")
@@ -230,31 +338,76 @@ def test_propose_command(store, tmp_path):
         nets = st.networks()
     assert (props.geometry.intersection(nets.geometry.union_all()).area < 1e-6).all()  # never on existing networks
     assert props["households"].between(0, 250).all()
-    out = run("propose", "--store", store, "--hotspots", hs, "--addresses", SAMPLES / "addresses.csv", "--crs", "28992",
-              "--kind", "whatsapp", "--max-households", "300", "--output", tmp_path / "w.gpkg", ok=False)
+    out = run(
+        "propose",
+        "--store",
+        store,
+        "--hotspots",
+        hs,
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--crs",
+        "28992",
+        "--kind",
+        "whatsapp",
+        "--max-households",
+        "300",
+        "--output",
+        tmp_path / "w.gpkg",
+        ok=False,
+    )
     assert "256" in out
 
 
 def test_density_command(store, tmp_path):
     import rasterio
 
-    out = run("density", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--cell-size", "100",
-              "--radius", "1000", "--output", tmp_path / "kde.tif", "--contours")
+    out = run(
+        "density",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--cell-size",
+        "100",
+        "--radius",
+        "1000",
+        "--output",
+        tmp_path / "kde.tif",
+        "--contours",
+    )
     assert "50 rejected" in out and "density bands" in out
     with rasterio.open(tmp_path / "kde.tif") as src:
         assert src.crs.to_epsg() == 28992 and src.res == (100.0, 100.0)
         assert src.read(1).max() > 0
     bands = gpd.read_file(tmp_path / "kde.contours.gpkg", layer="contours")
     assert len(bands) > 0 and bands.is_valid.all()
-    res = CliRunner().invoke(cli, ["density", str(SAMPLES / "incidents.csv"), "--crs", "28992", "--cell-size", "100",
-                                   "--radius", "1000", "--output", str(tmp_path / "kde.png")])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "density",
+            str(SAMPLES / "incidents.csv"),
+            "--crs",
+            "28992",
+            "--cell-size",
+            "100",
+            "--radius",
+            "1000",
+            "--output",
+            str(tmp_path / "kde.png"),
+        ],
+    )
     assert res.exit_code == 2 and "GeoTIFF" in res.output
 
 
 def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):
     header = "lidnummer;naam;telefoon;toestemming;x;y\n"
-    rows = {"L1": "L1;A;06 1234 5678;ja;233500;582000\n", "L2": "L2;B;06 1234 5679;ja;233510;582000\n",
-            "L3": "L3;C;06 1234 5670;ja;233520;582000\n"}
+    rows = {
+        "L1": "L1;A;06 1234 5678;ja;233500;582000\n",
+        "L2": "L2;B;06 1234 5679;ja;233510;582000\n",
+        "L3": "L3;C;06 1234 5670;ja;233520;582000\n",
+    }
     full = tmp_path / "leden.csv"
     full.write_text(header + "".join(rows.values()), encoding="utf-8")
     run("members", "import", full, "--store", store, "--crs", "28992")
@@ -272,8 +425,9 @@ def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):
     out = run("members", "import", part, "--store", store, "--crs", "28992", "--replace")
     assert "1 missing from the list marked as left" in out
     assert status() == {"L1": "active", "L2": "active", "L3": "left"}
-    res = run("recipients", "--store", store, "--around", "233510,582000", "--radius", "100", "--output",
-              tmp_path / "r.csv")
+    res = run(
+        "recipients", "--store", store, "--around", "233510,582000", "--radius", "100", "--output", tmp_path / "r.csv"
+    )
     assert "2 recipients" in res and "left 1" in res
 
 
@@ -291,8 +445,11 @@ def test_members_import_warns_when_a_whatsapp_group_is_over_full(store, tmp_path
     assert "WhatsApp group" not in out  # 255 or 256 people: within the limit
     # the one who left comes back: 256 or 257 people
     back = tmp_path / "terug.csv"
-    back.write_text("lidnummer;naam;e-mail;toestemming;status;netwerken;x;y\n"
-                    f"W{people + 1};Weg;weg@example.org;ja;actief;GR-WAB-001;233000;582600\n", encoding="utf-8")
+    back.write_text(
+        "lidnummer;naam;e-mail;toestemming;status;netwerken;x;y\n"
+        f"W{people + 1};Weg;weg@example.org;ja;actief;GR-WAB-001;233000;582600\n",
+        encoding="utf-8",
+    )
     out = run("members", "import", back, "--store", store, "--crs", "28992")
     assert ("GR-WAB-001 has 257 active members" in out) is (people == 256)
     assert ("WhatsApp group" in out) is (people == 256)

@@ -97,8 +97,11 @@ def test_two_writers_lose_no_update(backend, tmp_path, request):
     location = str(tmp_path / "bins.gpkg") if backend == "gpkg" else request.getfixturevalue("postgis_store_url")
     with open_store(location, create=True, crs=28992) as st:
         st.import_networks(
-            gpd.GeoDataFrame({"network_id": ["A", "B"], "name": ["Net A", "Net B"], "kind": "bin", "status": "active"},
-                             geometry=[shapely.box(0, 200, 100, 300), shapely.box(0, 0, 100, 100)], crs=28992),
+            gpd.GeoDataFrame(
+                {"network_id": ["A", "B"], "name": ["Net A", "Net B"], "kind": "bin", "status": "active"},
+                geometry=[shapely.box(0, 200, 100, 300), shapely.box(0, 0, 100, 100)],
+                crs=28992,
+            ),
             source="start",
         )
     (tmp_path / "worker.py").write_text(WORKER)
@@ -109,8 +112,12 @@ def test_two_writers_lose_no_update(backend, tmp_path, request):
     shifts = {"w1": 10.0, "w2": 20.0}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
-        subprocess.Popen([sys.executable, str(tmp_path / "worker.py"), location, n, str(sync), days[n], str(shifts[n])],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        subprocess.Popen(
+            [sys.executable, str(tmp_path / "worker.py"), location, n, str(sync), days[n], str(shifts[n])],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         for n in names
     ]
     try:
@@ -160,13 +167,22 @@ def test_two_writers_lose_no_update(backend, tmp_path, request):
 def test_gpkg_writer_waits_for_the_lock_then_gives_up_clearly(tmp_path):
     path = tmp_path / "bins.gpkg"
     with open_store(path, create=True, crs=28992) as st:
-        st.import_networks(gpd.GeoDataFrame({"network_id": ["A"], "kind": "bin", "status": "active"},
-                                            geometry=[shapely.box(0, 0, 1, 1)], crs=28992), source="s")
+        st.import_networks(
+            gpd.GeoDataFrame(
+                {"network_id": ["A"], "kind": "bin", "status": "active"}, geometry=[shapely.box(0, 0, 1, 1)], crs=28992
+            ),
+            source="s",
+        )
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-         "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(float(sys.argv[2])); "
-         "c.execute('ROLLBACK')", str(path), "1.5"],
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+            "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(float(sys.argv[2])); "
+            "c.execute('ROLLBACK')",
+            str(path),
+            "1.5",
+        ],
         stdout=subprocess.PIPE,
     )
     try:

@@ -354,7 +354,7 @@ def test_leak_check_is_able_to_fail():
     ("value", "expected"),
     [
         ("=SUM(A1)", "'=SUM(A1)"),
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
         ("+31 6 12345678", "'+31 6 12345678"),
         ("+31612345678", "'+31612345678"),
         ("-1", "'-1"),

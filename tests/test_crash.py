@@ -95,13 +95,20 @@ def grid(n: int, shift: float = 0.0, start: int = 0) -> gpd.GeoDataFrame:
     geoms = []
     for i in range(start, start + n):
         x, y = (i % side) * 100.0, (i // side) * 100.0
-        ring = [(x + 50 + (40 + shift) * np.cos(a), y + 50 + (40 + shift) * np.sin(a))
-                for a in np.linspace(0, 2 * np.pi, 24, endpoint=False) + rng.uniform(0, 0.1)]
+        ring = [
+            (x + 50 + (40 + shift) * np.cos(a), y + 50 + (40 + shift) * np.sin(a))
+            for a in np.linspace(0, 2 * np.pi, 24, endpoint=False) + rng.uniform(0, 0.1)
+        ]
         geoms.append(shapely.Polygon(ring))
     return gpd.GeoDataFrame(
-        {"network_id": [f"N{i:04d}" for i in range(start, start + n)],
-         "name": [f"Net {i}" for i in range(start, start + n)], "kind": "bin", "status": "active"},
-        geometry=geoms, crs=28992,
+        {
+            "network_id": [f"N{i:04d}" for i in range(start, start + n)],
+            "name": [f"Net {i}" for i in range(start, start + n)],
+            "kind": "bin",
+            "status": "active",
+        },
+        geometry=geoms,
+        crs=28992,
     )
 
 
@@ -148,8 +155,13 @@ class Zygote:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.buf = b""
         self.err = open(template / f"zygote-{uuid.uuid4().hex[:8]}.err", "wb")  # noqa: SIM115 - closed in close()
-        self.proc = subprocess.Popen([sys.executable, str(template / "worker.py"), str(template / "batch.gpkg")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(template / "worker.py"), str(template / "batch.gpkg")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.err,
+            env=env,
+        )
         assert self.line(120) == "ready", self.stderr()
 
     def line(self, timeout: float = 60) -> str:

@@ -17,9 +17,14 @@ from bingeo.stores.postgis import PostgisStore, app_role_grants, parse_url, reda
 
 def nets(n: int = 3) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"network_id": [f"N{i}" for i in range(n)], "name": [f"Net {i}" for i in range(n)], "kind": "bin",
-         "status": "active"},
-        geometry=[shapely.box(i * 10, 0, i * 10 + 9, 9) for i in range(n)], crs=28992,
+        {
+            "network_id": [f"N{i}" for i in range(n)],
+            "name": [f"Net {i}" for i in range(n)],
+            "kind": "bin",
+            "status": "active",
+        },
+        geometry=[shapely.box(i * 10, 0, i * 10 + 9, 9) for i in range(n)],
+        crs=28992,
     )
 
 
@@ -35,11 +40,19 @@ def raw(url: str, **kw):
 @pytest.mark.parametrize(
     ("url", "schema", "shown", "secret"),
     [
-        ("postgresql://app:s3cret@db:5433/bins?schema=zone5", "zone5", "postgresql://app:***@db:5433/bins?schema=zone5",
-         "s3cret"),
+        (
+            "postgresql://app:s3cret@db:5433/bins?schema=zone5",
+            "zone5",
+            "postgresql://app:***@db:5433/bins?schema=zone5",
+            "s3cret",
+        ),
         ("postgresql://app:p%40ss%3Aw@db/bins", "bingeo", "postgresql://app:***@db/bins", "p@ss:w"),
-        ("postgres:///bins?password=hunter2&schema=s&sslmode=require", "s",
-         "postgres:///bins?password=***&schema=s&sslmode=require", "hunter2"),
+        (
+            "postgres:///bins?password=hunter2&schema=s&sslmode=require",
+            "s",
+            "postgres:///bins?password=***&schema=s&sslmode=require",
+            "hunter2",
+        ),
         ("postgresql:///?service=bins&schema=x", "x", "postgresql:///?service=bins&schema=x", None),
     ],
     ids=["user-password", "percent-encoded", "query-password", "service"],
@@ -74,11 +87,18 @@ def test_init_creates_schema_with_gist_indexes_and_repr_hides_password(postgis_s
         assert "NotShown9" not in repr(st) and "***" in repr(st)
         schema = st.schema
     with raw(postgis_store_url) as con:
-        gist = {r[0] for r in con.execute(
-            "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef ILIKE '%%USING gist (geom)%%'",
-            (schema,))}
-        types = dict(con.execute(
-            "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema = %s", (schema,)).fetchall())
+        gist = {
+            r[0]
+            for r in con.execute(
+                "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef ILIKE '%%USING gist (geom)%%'",
+                (schema,),
+            )
+        }
+        types = dict(
+            con.execute(
+                "SELECT f_table_name, type FROM geometry_columns WHERE f_table_schema = %s", (schema,)
+            ).fetchall()
+        )
     assert gist == {"networks", "network_history", "members", "addresses", "audit_log"}
     assert types["networks"] == "MULTIPOLYGON" and types["members"] == "POINT"
     info = CliRunner().invoke(cli, ["store", "info", postgis_store_url])
@@ -100,8 +120,10 @@ def test_schema_1_is_upgraded_in_place(postgis_store_url):
         old.import_networks(nets(), source="v1")
         schema = old.schema
     with raw(postgis_store_url) as con:
-        tables = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))}
+        tables = {
+            r[0]
+            for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))
+        }
     assert "members" not in tables and "networks" in tables
     res = CliRunner().invoke(cli, ["store", "init", postgis_store_url])
     assert res.exit_code == 0 and "schema version 2" in res.output, res.output
@@ -147,8 +169,11 @@ def test_audit_log_refuses_update_delete_truncate_even_for_the_owner(postgis_sto
         st.append_audit(alert_id="A-1", action="select", area=shapely.box(0, 0, 1, 1), reason="PV 1")
         schema = st.schema
     with raw(postgis_store_url) as con:
-        for statement in (f'UPDATE "{schema}".audit_log SET reason = %s', f'DELETE FROM "{schema}".audit_log',
-                          f'TRUNCATE "{schema}".audit_log'):
+        for statement in (
+            f'UPDATE "{schema}".audit_log SET reason = %s',
+            f'DELETE FROM "{schema}".audit_log',
+            f'TRUNCATE "{schema}".audit_log',
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 con.execute(statement, ("x",) if "%s" in statement else None)
     with open_store(postgis_store_url) as st:
@@ -171,14 +196,21 @@ def test_application_role_can_work_but_not_rewrite_the_audit_log(postgis_store_u
         with open_store(app_url) as st:  # the application's everyday work
             st.import_networks(nets(), source="app")
             st.retire_network("N1", on="2024-01-01")
-            st.upsert_members(gpd.GeoDataFrame(
-                {"member_id": ["M1"], "consent": [True], "role": ["member"], "status": ["active"]},
-                geometry=[shapely.Point(1, 1)], crs=28992))
+            st.upsert_members(
+                gpd.GeoDataFrame(
+                    {"member_id": ["M1"], "consent": [True], "role": ["member"], "status": ["active"]},
+                    geometry=[shapely.Point(1, 1)],
+                    crs=28992,
+                )
+            )
             st.append_audit(alert_id="A-1", action="select", area=None, operator="app")
             assert len(st.audit()) == 1 and len(st.members()) == 1
         with raw(app_url) as con:
-            for statement in (f'UPDATE "{schema}".audit_log SET operator = \'x\'', f'DELETE FROM "{schema}".audit_log',
-                              f'TRUNCATE "{schema}".audit_log'):
+            for statement in (
+                f"UPDATE \"{schema}\".audit_log SET operator = 'x'",
+                f'DELETE FROM "{schema}".audit_log',
+                f'TRUNCATE "{schema}".audit_log',
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
                     con.execute(statement)
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):

@@ -57,8 +57,9 @@ def groningen(postgis_store_url):
     base = REAL / "netherlands_groningen_cbs_bag"
     frames = []
     for name, idf, namef in (("buurt2017.zip", "BU_CODE", "BU_NAAM"), ("wijk2017.zip", "WK_CODE", "WK_NAAM")):
-        nets, _, _ = bingeo.networks_from_frame(gpd.read_file(base / name), id_field=idf, name_field=namef,
-                                                kind="bin", target_crs=28992)
+        nets, _, _ = bingeo.networks_from_frame(
+            gpd.read_file(base / name), id_field=idf, name_field=namef, kind="bin", target_crs=28992
+        )
         frames.append(nets)
     nets = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=28992)
     st = open_store(postgis_store_url, create=True, crs=28992)
@@ -143,8 +144,9 @@ def test_bad_tables_are_refused(groningen, tmp_path):
 def test_vancouver_2023_incidents(postgis_store_url):
     v = pd.read_csv(REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_2023.csv.gz")
     v = v[(v.X > 0) & v.X.notna()].reset_index(drop=True)
-    pts = gpd.GeoDataFrame({"pid": np.arange(len(v)), "kind": v["TYPE"]}, geometry=gpd.points_from_xy(v.X, v.Y),
-                           crs=26910)
+    pts = gpd.GeoDataFrame(
+        {"pid": np.arange(len(v)), "kind": v["TYPE"]}, geometry=gpd.points_from_xy(v.X, v.Y), crs=26910
+    )
     areas = gpd.read_file(REAL / "vancouver" / "vancouver_local_areas.geojson")
     nets, _, _ = bingeo.networks_from_frame(areas, id_field="mapid", name_field="name", kind="bin", target_crs=26910)
     with open_store(postgis_store_url, create=True, crs=26910) as st:
@@ -162,14 +164,20 @@ def test_assign_command_in_database(groningen, postgis_store_url, tmp_path):
     from bingeo.cli.main import cli
 
     st, pts = groningen
-    res = CliRunner().invoke(cli, ["assign", "pts", "--store", postgis_store_url, "--in-database",
-                                   "--output", "pts_cli"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        cli,
+        ["assign", "pts", "--store", postgis_store_url, "--in-database", "--output", "pts_cli"],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     want = expected(pts, st.networks())
     assert f"{int(want['network_id'].notna().sum()):,} of {len(pts):,} points" in res.output
     pd.testing.assert_frame_equal(read_output(st, "pts_cli"), want)
-    again = CliRunner().invoke(cli, ["assign", "pts", "--store", postgis_store_url, "--in-database",
-                                     "--output", "pts_cli", "--replace"], catch_exceptions=False)
+    again = CliRunner().invoke(
+        cli,
+        ["assign", "pts", "--store", postgis_store_url, "--in-database", "--output", "pts_cli", "--replace"],
+        catch_exceptions=False,
+    )
     assert again.exit_code == 0, again.output
     gpkg = tmp_path / "bins.gpkg"
     bad = CliRunner().invoke(cli, ["assign", "pts", "--store", str(gpkg), "--in-database", "--output", "x"])

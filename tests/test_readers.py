@@ -890,16 +890,19 @@ def test_points_outside_the_crs_area_of_use_are_rejected_without_an_extent(tmp_p
     src = _write(tmp_path / "p.csv", "x;y;id\n155000;463000;a\n52,09;5,12;b\n5,12;52,09;c\n233500;582000;d\n")
     res = read_points(src, crs=28992)
     assert res.points["id"].tolist() == ["a", "d"]
-    assert dict(zip(res.rejects["id"], res.rejects["reject_reason"])) == {"b": "outside_crs_area",
-                                                                            "c": "outside_crs_area"}
+    assert dict(zip(res.rejects["id"], res.rejects["reject_reason"])) == {
+        "b": "outside_crs_area",
+        "c": "outside_crs_area",
+    }
     assert any("outside the area of use of EPSG:28992" in n for n in res.notes)
     # independent check: pyproj's own area of use, in lon/lat
     import pyproj
 
     aou = pyproj.CRS(28992).area_of_use
     lon, lat = pyproj.Transformer.from_crs(28992, 4326, always_xy=True).transform([5.12, 52.09], [52.09, 5.12])
-    assert all(not (aou.south - 1 <= la <= aou.north + 1 and aou.west - 1 <= lo <= aou.east + 1)
-               for lo, la in zip(lon, lat))
+    assert all(
+        not (aou.south - 1 <= la <= aou.north + 1 and aou.west - 1 <= lo <= aou.east + 1) for lo, la in zip(lon, lat)
+    )
     # with an extent, the extent decides (and recognises the swapped pair)
     res = read_points(src, crs=28992, extent=(150000, 450000, 240000, 590000))
     assert set(res.points["id"]) == {"a", "d"}

@@ -29,16 +29,18 @@ def _member_rows(points: np.ndarray, rng: np.random.Generator, start: int) -> li
     rows = []
     for k, p in enumerate(points):
         i = start + k
-        rows.append({
-            "member_id": f"V{i:05d}",
-            "name": f"Member {i}",
-            "email": f"member{i}@example.org" if i % 4 or i % 3 == 0 else "",
-            "phone": f"06{12000000 + i:08d}" if i % 3 else "",
-            "consent": "no" if i % 13 == 0 else "yes",
-            "status": "left" if i % 17 == 5 else "active",
-            "networks": "",
-            "geometry": shapely.Point(p),
-        })
+        rows.append(
+            {
+                "member_id": f"V{i:05d}",
+                "name": f"Member {i}",
+                "email": f"member{i}@example.org" if i % 4 or i % 3 == 0 else "",
+                "phone": f"06{12000000 + i:08d}" if i % 3 else "",
+                "consent": "no" if i % 13 == 0 else "yes",
+                "status": "left" if i % 17 == 5 else "active",
+                "networks": "",
+                "geometry": shapely.Point(p),
+            }
+        )
     return rows
 
 
@@ -46,8 +48,14 @@ def _member_rows(points: np.ndarray, rng: np.random.Generator, start: int) -> li
 def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("vancouver")
     store_path = tmp / "bins.gpkg"
-    bingeo.import_networks(VANCOUVER / "vancouver_local_areas.geojson", store_path, id_field="mapid",
-                           name_field="name", kind="bin", store_crs=3005)
+    bingeo.import_networks(
+        VANCOUVER / "vancouver_local_areas.geojson",
+        store_path,
+        id_field="mapid",
+        name_field="name",
+        kind="bin",
+        store_crs=3005,
+    )
     with gzip.open(VANCOUVER / "vancouver_property_addresses_sample.csv.gz", "rt", encoding="utf-8") as fh:
         adr = pd.read_csv(fh)
     rng = np.random.default_rng(2026)
@@ -56,12 +64,22 @@ def world(tmp_path_factory):
     with bingeo.open_store(store_path) as st:
         nets = st.networks().set_index("network_id")
     # the areas selected below, built now so that members can be put exactly on their boundaries
-    downtown, west_end, fairview = (max(shapely.get_parts(nets.geometry[nets["name"] == n].iloc[0]),
-                                        key=lambda g: g.area) for n in ("Downtown", "West End", "Fairview"))
+    downtown, west_end, fairview = (
+        max(shapely.get_parts(nets.geometry[nets["name"] == n].iloc[0]), key=lambda g: g.area)
+        for n in ("Downtown", "West End", "Fairview")
+    )
     centre = fairview.centroid
-    polygon = shapely.Polygon(np.column_stack([centre.x + 1400 * np.cos(np.linspace(0, 2 * np.pi, 400)[:-1])
-                                               * (1 + 0.3 * np.sin(7 * np.linspace(0, 2 * np.pi, 400)[:-1])),
-                                               centre.y + 900 * np.sin(np.linspace(0, 2 * np.pi, 400)[:-1])]))
+    polygon = shapely.Polygon(
+        np.column_stack(
+            [
+                centre.x
+                + 1400
+                * np.cos(np.linspace(0, 2 * np.pi, 400)[:-1])
+                * (1 + 0.3 * np.sin(7 * np.linspace(0, 2 * np.pi, 400)[:-1])),
+                centre.y + 900 * np.sin(np.linspace(0, 2 * np.pi, 400)[:-1]),
+            ]
+        )
+    )
     hole = downtown.centroid.buffer(350)
     multi = shapely.MultiPolygon([shapely.Polygon(downtown.exterior, [hole.exterior]), fairview])
     c = shapely.Point(pts[17])
@@ -75,8 +93,9 @@ def world(tmp_path_factory):
         ring = shapely.get_coordinates(geom.boundary)
         edge.append(ring[:: max(1, len(ring) // 25)])
         line = geom.boundary
-        edge.append(shapely.get_coordinates(
-            shapely.line_interpolate_point(line, np.linspace(0, 1, 20), normalized=True)))
+        edge.append(
+            shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0, 1, 20), normalized=True))
+        )
     on_edge = np.concatenate(edge)
     rows = _member_rows(pts, rng, 0) + _member_rows(on_edge, rng, len(pts))
     # members who joined West End (membership), wherever they live
@@ -87,8 +106,14 @@ def world(tmp_path_factory):
     assert len(res.rejects) == 0, res.rejects["reject_reason"].value_counts().to_dict()
     with bingeo.open_store(store_path) as st:
         st.upsert_members(res.members)
-    return {"store": store_path, "areas": areas, "nets": nets, "on_edge": len(on_edge), "tmp": tmp,
-            "west_end": nets.geometry[nets["name"] == "West End"].iloc[0]}
+    return {
+        "store": store_path,
+        "areas": areas,
+        "nets": nets,
+        "on_edge": len(on_edge),
+        "tmp": tmp,
+        "west_end": nets.geometry[nets["name"] == "West End"].iloc[0],
+    }
 
 
 def _stored(world) -> gpd.GeoDataFrame:
@@ -111,8 +136,9 @@ def test_area_selection_equals_brute_force(world, name):
     area = world["areas"][name]
     m = _stored(world)
     with bingeo.open_store(world["store"]) as st:
-        alert = bingeo.send_alert(st, world["tmp"] / f"{name}.csv", area=area, urgency="urgent",
-                                  operator="test", reason="real data")
+        alert = bingeo.send_alert(
+            st, world["tmp"] / f"{name}.csv", area=area, urgency="urgent", operator="test", reason="real data"
+        )
     got = set(alert.selection.recipients["person_id"])
     want = _brute(m, area)
     assert got == want
@@ -120,8 +146,11 @@ def test_area_selection_equals_brute_force(world, name):
     # the boundary members really are on the boundary, and selected
     on_boundary = [g for g in m.geometry if shapely.distance(area.boundary, g) == 0]
     assert len(on_boundary) > 20
-    assert {pid for pid, g, ok in zip(m["person_id"], m.geometry, _reachable(m))
-            if ok and shapely.distance(area.boundary, g) == 0} <= got
+    assert {
+        pid
+        for pid, g, ok in zip(m["person_id"], m.geometry, _reachable(m))
+        if ok and shapely.distance(area.boundary, g) == 0
+    } <= got
     if name == "multi_with_hole":  # members in the hole are out
         hole = shapely.Polygon(area.geoms[0].interiors[0])
         assert any(shapely.contains(hole, g) for g in m.geometry)
@@ -133,8 +162,9 @@ def test_network_selection_equals_brute_force(world, rule):
     m = _stored(world)
     west_end_id = str(world["nets"].index[world["nets"]["name"] == "West End"][0])
     with bingeo.open_store(world["store"]) as st:
-        alert = bingeo.send_alert(st, world["tmp"] / f"net_{rule}.csv", network_ids=[west_end_id],
-                                  network_rule=rule, urgency="normal")
+        alert = bingeo.send_alert(
+            st, world["tmp"] / f"net_{rule}.csv", network_ids=[west_end_id], network_rule=rule, urgency="normal"
+        )
     poly = world["west_end"]
     located = np.array([g is not None and shapely.covers(poly, g) for g in m.geometry])
     joined = m["networks"].fillna("").str.split(";").apply(lambda ids: west_end_id in ids).to_numpy()

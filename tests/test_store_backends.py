@@ -64,14 +64,50 @@ def _session(store: str, tmp: Path) -> dict[str, object]:
     members.write_bytes((SAMPLES / "members.csv").read_bytes())
     run("members", "import", members, "--store", store, "--crs", "28992")
     run("members", "import", members, "--store", store, "--crs", "28992")  # unchanged
-    run("recipients", "--store", store, "--network", "GR-BIN-001", "--output", tmp / "net.csv",
-        "--operator", "agent 1", "--reason", "PV 1")
-    run("recipients", "--store", store, "--around", "233500,582000", "--radius", "800", "--urgency", "normal",
-        "--output", tmp / "around.csv", "--operator", "agent 2", "--reason", "PV 2")
+    run(
+        "recipients",
+        "--store",
+        store,
+        "--network",
+        "GR-BIN-001",
+        "--output",
+        tmp / "net.csv",
+        "--operator",
+        "agent 1",
+        "--reason",
+        "PV 1",
+    )
+    run(
+        "recipients",
+        "--store",
+        store,
+        "--around",
+        "233500,582000",
+        "--radius",
+        "800",
+        "--urgency",
+        "normal",
+        "--output",
+        tmp / "around.csv",
+        "--operator",
+        "agent 2",
+        "--reason",
+        "PV 2",
+    )
     run("audit", "list", "--store", store)
     run("assign", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--output", tmp / "assigned.csv")
-    run("assign", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--at", "2021-06-01",
-        "--output", tmp / "assigned_2021.csv")
+    run(
+        "assign",
+        SAMPLES / "incidents.csv",
+        "--store",
+        store,
+        "--crs",
+        "28992",
+        "--at",
+        "2021-06-01",
+        "--output",
+        tmp / "assigned_2021.csv",
+    )
     run("store", "info", store)
     files = {p.name: p.read_bytes() for p in sorted(tmp.iterdir()) if p.suffix in (".csv", ".txt")}
     with open_store(store) as st:
@@ -134,8 +170,10 @@ def test_written_files_are_identical(both):
 
 
 def frame(rows, crs=28992):
-    recs = [{"network_id": nid, "name": f"Net {nid}", "kind": kind, "status": "active", **extra, "geometry": geom}
-            for nid, kind, geom, extra in rows]
+    recs = [
+        {"network_id": nid, "name": f"Net {nid}", "kind": kind, "status": "active", **extra, "geometry": geom}
+        for nid, kind, geom, extra in rows
+    ]
     return gpd.GeoDataFrame(recs, geometry="geometry", crs=crs)
 
 
@@ -143,9 +181,14 @@ def frame(rows, crs=28992):
 def two(store_location):
     st = open_store(store_location, create=True, crs=28992)
     st.import_networks(
-        frame([("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
-               ("B", "whatsapp", shapely.box(50, 50, 80, 80), {})]),
-        source="first.gpkg", effective=dt.date(2020, 1, 1),
+        frame(
+            [
+                ("A", "bin", shapely.box(0, 0, 100, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
+                ("B", "whatsapp", shapely.box(50, 50, 80, 80), {}),
+            ]
+        ),
+        source="first.gpkg",
+        effective=dt.date(2020, 1, 1),
     )
     yield st
     st.close()
@@ -153,9 +196,14 @@ def two(store_location):
 
 def test_versions_history_as_of_and_retire(two):
     rep = two.import_networks(
-        frame([("A", "bin", shapely.box(0, 0, 120, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
-               ("B", "whatsapp", shapely.Polygon([(50, 50), (80, 50), (80, 80), (50, 80)]), {})]),
-        source="second.gpkg", effective=dt.date(2022, 6, 1),
+        frame(
+            [
+                ("A", "bin", shapely.box(0, 0, 120, 100), {"founded": "2015-03-01", "valid_from": "2015-03-01"}),
+                ("B", "whatsapp", shapely.Polygon([(50, 50), (80, 50), (80, 80), (50, 80)]), {}),
+            ]
+        ),
+        source="second.gpkg",
+        effective=dt.date(2022, 6, 1),
     )
     assert rep.updated == ["A"] and rep.unchanged == ["B"]
     assert two.networks(at="2021-01-01").set_index("network_id").geometry["A"].area == 10000
@@ -183,8 +231,15 @@ def test_stale_version_is_a_conflict(two, store_location):
 def test_network_named_like_sql_injection_is_just_a_name(store_location):
     evil = "x'); DROP TABLE networks; --"
     with open_store(store_location, create=True, crs=28992) as st:
-        st.import_networks(frame([(evil, "bin", shapely.box(0, 0, 1, 1), {}),
-                                  ("B", "bin", shapely.box(5, 5, 6, 6), {"municipality": evil})]), source=evil)
+        st.import_networks(
+            frame(
+                [
+                    (evil, "bin", shapely.box(0, 0, 1, 1), {}),
+                    ("B", "bin", shapely.box(5, 5, 6, 6), {"municipality": evil}),
+                ]
+            ),
+            source=evil,
+        )
         st.retire_network(evil, on="2020-01-01")
         got = st.networks(include_retired=True)
         assert got["network_id"].tolist() == ["B", evil]
@@ -207,8 +262,10 @@ def test_failed_import_leaves_store_unchanged(two, monkeypatch):
 
     monkeypatch.setattr(type(two), "_insert_network", flaky)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        two.import_networks(frame([("C", "bin", shapely.box(200, 0, 300, 100), {}),
-                                   ("D", "bin", shapely.box(300, 0, 400, 100), {})]), source="x")
+        two.import_networks(
+            frame([("C", "bin", shapely.box(200, 0, 300, 100), {}), ("D", "bin", shapely.box(300, 0, 400, 100), {})]),
+            source="x",
+        )
     monkeypatch.undo()
     after = two.network_history()
     assert after["network_id"].tolist() == before["network_id"].tolist() == ["A", "B"]
@@ -268,8 +325,14 @@ def test_members_upsert_bbox_and_network(store_location):
 
 def test_audit_log_append_only_through_bingeo(store_location):
     with open_store(store_location, create=True, crs=28992) as st:
-        st.append_audit(alert_id="A-1", action="select", area=shapely.box(0, 0, 10, 10), operator="agent 123",
-                        counts={"sms": 2}, member_ids=["M2", "M1"])
+        st.append_audit(
+            alert_id="A-1",
+            action="select",
+            area=shapely.box(0, 0, 10, 10),
+            operator="agent 123",
+            counts={"sms": 2},
+            member_ids=["M2", "M1"],
+        )
         with pytest.raises(bingeo.ConflictError, match="'A-1' is already in the audit log"):
             st.append_audit(alert_id="A-1", action="select", area=None)
         st.append_audit(alert_id="A-2", action="follow-up", area=None, parent_alert_id="A-1")
@@ -295,8 +358,11 @@ def test_send_alert_and_follow_up_select_the_same_people(tmp_path, request):
                 (tmp_path / name).mkdir()
                 a = bingeo.send_alert(st, tmp_path / name / "r.csv", area=area, urgency="urgent", operator="o")
                 f = bingeo.follow_up(st, a.alert_id, tmp_path / name / "f.csv")
-                lists[name] = (a.selection.recipients.drop(columns=[], errors="ignore"),
-                               f.selection.recipients, (tmp_path / name / "r.csv").read_bytes())
+                lists[name] = (
+                    a.selection.recipients.drop(columns=[], errors="ignore"),
+                    f.selection.recipients,
+                    (tmp_path / name / "r.csv").read_bytes(),
+                )
     finally:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -30,9 +30,17 @@ def rich_store(path: Path) -> None:
         from bingeo.addresses import addresses_for_store
 
         st.import_addresses(addresses_for_store(adr.head(500), source="addresses.csv"))
-        st.append_audit(alert_id="A-1", action="select", area=shapely.Point(233000, 582000).buffer(300),
-                        operator="agent 1", reason="PV 1", urgency="urgent", counts={"sms": 3},
-                        member_ids=["M00001", "M00002"], selection={"mode": "area"})
+        st.append_audit(
+            alert_id="A-1",
+            action="select",
+            area=shapely.Point(233000, 582000).buffer(300),
+            operator="agent 1",
+            reason="PV 1",
+            urgency="urgent",
+            counts={"sms": 3},
+            member_ids=["M00001", "M00002"],
+            selection={"mode": "area"},
+        )
         st.append_audit(alert_id="A-2", action="follow-up", area=None, parent_alert_id="A-1", reason="afloop é ✓")
 
 
@@ -68,8 +76,10 @@ def test_round_trip_gpkg_postgis_gpkg_is_lossless(tmp_path, postgis_store_url):
     with open_store(original) as a, open_store(postgis_store_url) as p:
         for table in TABLES:  # the PostGIS copy reads back the same through the API
             x, y = a.read_table(table), p.read_table(table)
-            assert x.drop(columns="geometry").astype(object).fillna("∅").values.tolist() == \
-                y.drop(columns="geometry").astype(object).fillna("∅").values.tolist(), table
+            assert (
+                x.drop(columns="geometry").astype(object).fillna("∅").values.tolist()
+                == y.drop(columns="geometry").astype(object).fillna("∅").values.tolist()
+            ), table
             wkb = [[None if g is None else g.wkb for g in f.geometry] for f in (x, y)]
             assert wkb[0] == wkb[1], table
         assert len(p.network_history()) > len(p.networks(include_retired=True))  # history came along

@@ -46,6 +46,7 @@ def test_copy_into_a_non_empty_target_reads_nothing_of_the_source(tmp_path, monk
     bingeo.import_networks(SAMPLES / "networks.gpkg", a, store_crs=28992)
     copy_store(a, b)
     with open_store(a) as src, open_store(b) as dst:
+
         def no_reading(*_args, **_kwargs):
             raise AssertionError("the source was read before the target was checked")
 

@@ -79,9 +79,16 @@ def test_addresses_import(tmp_path):
     samples = Path(__file__).resolve().parents[1] / "data" / "samples"
     adr = bingeo.read_points(samples / "addresses.csv", crs=28992).points
     frame = gpd.GeoDataFrame(
-        {"address_id": adr["adres_id"].astype(str), "street": adr["straat"], "house_number": adr["huisnummer"],
-         "postcode": adr["postcode"], "city": adr["woonplaats"], "households": adr["huishoudens"]},
-        geometry=adr.geometry, crs=adr.crs,
+        {
+            "address_id": adr["adres_id"].astype(str),
+            "street": adr["straat"],
+            "house_number": adr["huisnummer"],
+            "postcode": adr["postcode"],
+            "city": adr["woonplaats"],
+            "households": adr["huishoudens"],
+        },
+        geometry=adr.geometry,
+        crs=adr.crs,
     )
     with bingeo.open_store(tmp_path / "s.gpkg", create=True, crs=28992) as st:
         assert st.import_addresses(frame)["added"] == len(frame)
@@ -93,8 +100,16 @@ def test_addresses_import(tmp_path):
 def test_audit_log_is_append_only(tmp_path):
     path = tmp_path / "s.gpkg"
     with bingeo.open_store(path, create=True, crs=28992) as st:
-        st.append_audit(alert_id="A-1", action="select", area=shapely.box(0, 0, 10, 10), operator="agent 123",
-                        reason="PV 2026-001", urgency="urgent", counts={"sms": 2}, member_ids=["M2", "M1"])
+        st.append_audit(
+            alert_id="A-1",
+            action="select",
+            area=shapely.box(0, 0, 10, 10),
+            operator="agent 123",
+            reason="PV 2026-001",
+            urgency="urgent",
+            counts={"sms": 2},
+            member_ids=["M2", "M1"],
+        )
         with pytest.raises(bingeo.ConflictError, match="'A-1' is already in the audit log"):
             st.append_audit(alert_id="A-1", action="select", area=None)  # alert ids are unique
         log = st.audit()

@@ -105,8 +105,9 @@ def test_network_geometry_simplified_and_rounded(world, online_html):
     to_rd = pyproj.Transformer.from_crs(4326, nets.crs, always_xy=True)
     for f in d["geojson"]["features"]:
         nid = f["properties"]["v"][0]
-        drawn = shapely.transform(shapely.geometry.shape(f["geometry"]),
-                                  lambda c: np.column_stack(to_rd.transform(c[:, 0], c[:, 1])))
+        drawn = shapely.transform(
+            shapely.geometry.shape(f["geometry"]), lambda c: np.column_stack(to_rd.transform(c[:, 0], c[:, 1]))
+        )
         # simplification (1 m) + rounding (<= 0.8 m): the drawn boundary stays within 2 m of the stored one
         assert shapely.hausdorff_distance(drawn.boundary, by_id.loc[nid].geometry.boundary) < 2.0, nid
 
@@ -123,6 +124,7 @@ def test_incident_points_round_trip_with_only_the_named_fields(online_html, inci
     # same multiset of (lat, lon, soort_delict, pleegdatum)
     values = [[None if c < 0 else d["values"][k][c] for c in d["codes"][k]] for k in range(len(FIELDS))]
     got_rows = sorted(zip(got[:, 0].tolist(), got[:, 1].tolist(), *values), key=str)
+
     def day_time(t):
         if pd.isna(t):
             return None
@@ -132,8 +134,9 @@ def test_incident_points_round_trip_with_only_the_named_fields(online_html, inci
         return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}{seconds}"
 
     dates = [day_time(t) for t in incidents["pleegdatum"]]
-    ref_rows = sorted(zip(ref_latlon[:, 0].tolist(), ref_latlon[:, 1].tolist(),
-                          incidents["soort_delict"].tolist(), dates), key=str)
+    ref_rows = sorted(
+        zip(ref_latlon[:, 0].tolist(), ref_latlon[:, 1].tolist(), incidents["soort_delict"].tolist(), dates), key=str
+    )
     assert got_rows == ref_rows
     # the columns not named never reach the page
     raw = pd.read_csv(SAMPLES / "incidents.csv", sep=";", encoding="cp1252", dtype=str)
@@ -313,9 +316,11 @@ def test_no_member_data_in_any_map_file(world):
 
 
 def test_text_from_the_data_cannot_break_out_of_the_page():
-    nets = gpd.GeoDataFrame({"network_id": ["A"], "name": ["</script><b>x</b>"], "kind": ["bin"],
-                             "status": ["active"]}, geometry=[shapely.box(233000, 582000, 234000, 583000)],
-                            crs=28992)
+    nets = gpd.GeoDataFrame(
+        {"network_id": ["A"], "name": ["</script><b>x</b>"], "kind": ["bin"], "status": ["active"]},
+        geometry=[shapely.box(233000, 582000, 234000, 583000)],
+        crs=28992,
+    )
     page = web_map(nets, title="<i>t</i>").get_root().render()
     assert "</script><b>" not in page and "<i>t</i>" not in page
     d = data_block(page, "bingeo-networks-active")
@@ -327,8 +332,22 @@ def test_evaluation_summaries_in_network_popups(tmp_path):
     run(["networks", "import", SAMPLES / "networks.gpkg", "--store", store])
     run(["networks", "import", SAMPLES / "networks_update.geojson", "--store", store])
     ev_json = tmp_path / "eval.json"
-    run(["evaluate", "--store", store, "--incidents", SAMPLES / "incidents.csv", "--crs", "28992", "--all",
-         "--around-founding", "9", "--output", ev_json])
+    run(
+        [
+            "evaluate",
+            "--store",
+            store,
+            "--incidents",
+            SAMPLES / "incidents.csv",
+            "--crs",
+            "28992",
+            "--all",
+            "--around-founding",
+            "9",
+            "--output",
+            ev_json,
+        ]
+    )
     import json
 
     payload = json.loads(ev_json.read_text(encoding="utf-8"))
@@ -359,19 +378,28 @@ def test_member_counts_after_networks_without_geometry_are_dropped():
         crs = pyproj.CRS.from_epsg(28992)
 
         def networks(self, at=None, include_retired=False):
-            return gpd.GeoDataFrame({"network_id": ["A", "B", "C"], "name": ["a", "b", "c"], "kind": "bin",
-                                     "status": "active"},
-                                    geometry=[shapely.box(0, 0, 10, 10), shapely.Polygon(), shapely.box(20, 0, 30, 10)],
-                                    crs=self.crs)
+            return gpd.GeoDataFrame(
+                {"network_id": ["A", "B", "C"], "name": ["a", "b", "c"], "kind": "bin", "status": "active"},
+                geometry=[shapely.box(0, 0, 10, 10), shapely.Polygon(), shapely.box(20, 0, 30, 10)],
+                crs=self.crs,
+            )
 
         def members(self, columns=None):
             return gpd.GeoDataFrame(
-                {"member_id": ["m1", "m2", "m3", "m4"], "person_id": ["p1", "p2", "p3", "p1"],
-                 "networks": ["C", "B; A", "C", None], "status": ["active", "active", "left", "active"]},
-                geometry=[shapely.Point(5, 5), None, shapely.Point(25, 5), shapely.Point(25, 5)], crs=self.crs)
+                {
+                    "member_id": ["m1", "m2", "m3", "m4"],
+                    "person_id": ["p1", "p2", "p3", "p1"],
+                    "networks": ["C", "B; A", "C", None],
+                    "status": ["active", "active", "left", "active"],
+                },
+                geometry=[shapely.Point(5, 5), None, shapely.Point(25, 5), shapely.Point(25, 5)],
+                crs=self.crs,
+            )
 
     m = web_map(Store(), draw=False)
     d = data_block(m.get_root().render(), "bingeo-networks-active")
-    got = {f["properties"]["v"][0]: dict(zip(d["labels"], f["properties"]["v"]))["Members (count)"]
-           for f in d["geojson"]["features"]}
+    got = {
+        f["properties"]["v"][0]: dict(zip(d["labels"], f["properties"]["v"]))["Members (count)"]
+        for f in d["geojson"]["features"]
+    }
     assert got == {"A": 2, "C": 1}  # A: p1 (location), p2 (membership); C: p1 once (membership and location)

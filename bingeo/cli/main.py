@@ -679,8 +679,13 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
     help="Upper bound (a WhatsApp group holds at most 256 members).",
 )
 # the choices are bingeo.propose.KINDS (written out: importing propose at start-up costs scipy)
-@click.option("--kind", type=click.Choice(["bin", "whatsapp"]), default="bin", show_default=True,
-              help="What the proposal is for (a WhatsApp group holds at most 256 members).")
+@click.option(
+    "--kind",
+    type=click.Choice(["bin", "whatsapp"]),
+    default="bin",
+    show_default=True,
+    help="What the proposal is for (a WhatsApp group holds at most 256 members).",
+)
 @click.option(
     "--max-distance",
     type=float,

@@ -52,8 +52,10 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     frame = gpd.read_file(p, layer=layer)
     missing = [c for c in _NEEDED[wanted] if c not in frame.columns]
     if missing:
-        msg = (f"{p.name}: layer {layer!r} is not a {wanted} layer (no column {', '.join(missing)}). "
-               f"Give the output of `bingeo {what}`.")
+        msg = (
+            f"{p.name}: layer {layer!r} is not a {wanted} layer (no column {', '.join(missing)}). "
+            f"Give the output of `bingeo {what}`."
+        )
         raise InputError(msg)
     if frame.crs is None:
         raise InputError(f"{p.name}: layer {layer!r} has no CRS.")
@@ -67,21 +69,46 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 @click.option("--hotspots", type=click.Path(), help="Output of `bingeo hotspots` (layer hotspots).")
 @click.option("--addresses", type=click.Path(), help="Address points, counted per network.")
 @click.option("--proposals", type=click.Path(), help="Output of `bingeo propose` (layer proposals).")
-@click.option("--fields", multiple=True, callback=_split_fields, metavar="F1,F2",
-              help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.")
+@click.option(
+    "--fields",
+    multiple=True,
+    callback=_split_fields,
+    metavar="F1,F2",
+    help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.",
+)
 @click.option("--title", help="Map title.")
 @click.option("--radius", type=float, default=250.0, show_default=True, help="Density radius in metres.")
 @click.option("--at", callback=_date, help="Draw the networks as they were on this date (default: all).")
-@click.option("--offline", is_flag=True,
-              help="Inline all JavaScript/CSS (needs `bingeo assets fetch` once); start without a base map.")
-@click.option("--evaluation", type=click.Path(),
-              help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Inline all JavaScript/CSS (needs `bingeo assets fetch` once); start without a base map.",
+)
+@click.option(
+    "--evaluation",
+    type=click.Path(),
+    help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.",
+)
 @_with(points_options)
 @_friendly
-def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None, addresses: str | None,
-            proposals: str | None, fields: list[str], title: str | None, radius: float, at: dt.date | None,
-            offline: bool, evaluation: str | None, layer: str | None, crs: str | None, x_field: str | None,
-            y_field: str | None) -> None:
+def map_cmd(
+    store: str,
+    output: str,
+    incidents: str | None,
+    hotspots: str | None,
+    addresses: str | None,
+    proposals: str | None,
+    fields: list[str],
+    title: str | None,
+    radius: float,
+    at: dt.date | None,
+    offline: bool,
+    evaluation: str | None,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> None:
     """Write a web map (HTML, Leaflet) of the networks with incidents, hot spots, proposals and a draw tool.
 
     Member data never reaches the map: networks show a members count only.
@@ -103,9 +130,19 @@ def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
-        m = web_map(st, incidents=None if inc is None else inc.points, hotspots=hs,
-                    addresses=None if adr is None else adr.points, proposals=props, fields=fields, title=title,
-                    offline=offline, at=at, density_radius=radius, evaluation=popups)
+        m = web_map(
+            st,
+            incidents=None if inc is None else inc.points,
+            hotspots=hs,
+            addresses=None if adr is None else adr.points,
+            proposals=props,
+            fields=fields,
+            title=title,
+            offline=offline,
+            at=at,
+            density_radius=radius,
+            evaluation=popups,
+        )
     for what, res in (("incidents", inc), ("addresses", adr)):
         if res is None:
             continue
@@ -119,8 +156,10 @@ def map_cmd(store: str, output: str, incidents: str | None, hotspots: str | None
     info = getattr(m, "_bingeo_info", {})
     parts = [f"{info.get('networks_active', 0):,} active and {info.get('networks_retired', 0):,} retired networks"]
     if "incidents" in info:
-        parts.append(f"{info['incidents']:,} incidents (density radius {info['density_radius_m']:g} m; popups: "
-                     f"{', '.join(info['fields']) or 'no fields'})")
+        parts.append(
+            f"{info['incidents']:,} incidents (density radius {info['density_radius_m']:g} m; popups: "
+            f"{', '.join(info['fields']) or 'no fields'})"
+        )
     if "hotspots" in info:
         parts.append(f"{info['hotspots']:,} hot spots ({info['uncovered_hotspots']:,} uncovered)")
     if "proposals" in info:
@@ -140,8 +179,10 @@ def _read_evaluation(path: str) -> dict[str, Any]:
     try:
         payload = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"{p.name}: cannot read it as JSON ({type(exc).__name__}). Give the .json output of "
-                         "`bingeo evaluate --all --output eval.json`.") from None
+        raise InputError(
+            f"{p.name}: cannot read it as JSON ({type(exc).__name__}). Give the .json output of "
+            "`bingeo evaluate --all --output eval.json`."
+        ) from None
     popups = payload.get("popups") if isinstance(payload, dict) else None
     if not isinstance(popups, dict):
         raise InputError(f"{p.name}: no 'popups' in it. Give the .json output of `bingeo evaluate --all`.")

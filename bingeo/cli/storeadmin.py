@@ -96,4 +96,3 @@ def store_grants(location: str, role: str, apply_: bool) -> None:
         done = st.grant_app_role(role)
     click.echo("\n".join(done))
     click.echo(f"granted to {role}.")
-

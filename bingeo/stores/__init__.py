@@ -45,9 +45,7 @@ def open_store(location: str | os.PathLike[str], *, create: bool = False, crs: A
     return GpkgStore(text, create=create, crs=crs)
 
 
-def copy_store(
-    source: str | os.PathLike[str] | Store, target: str | os.PathLike[str] | Store
-) -> dict[str, int]:
+def copy_store(source: str | os.PathLike[str] | Store, target: str | os.PathLike[str] | Store) -> dict[str, int]:
     """Copy a whole store (networks with history, members, addresses, audit log) into a new one.
 
     GeoPackage to PostGIS, PostGIS to GeoPackage, or the same backend. The

@@ -168,7 +168,6 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-
 def plain_value(value: Any) -> Any:
     """Return a value a database driver binds: None for missing (None, NaT, NaN), Python scalars for numpy."""
     if value is None or value is pd.NaT:
@@ -178,6 +177,7 @@ def plain_value(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
     return value
+
 
 def iso_date(value: Any) -> str | None:
     """Format a date or timestamp as ISO ``YYYY-MM-DD`` text (text is only stripped); None when missing."""
@@ -230,8 +230,9 @@ class Store(ABC):
         """Give every history row of a network the lifetime of its current row."""
 
     @abstractmethod
-    def _upsert_points(self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame,
-                       cols: list[str]) -> dict[str, int]:
+    def _upsert_points(
+        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
+    ) -> dict[str, int]:
         """Insert or update rows of a point table by ``key``, all or nothing; counts added/updated/unchanged.
 
         ``frame`` is in the store's CRS and holds ``cols`` (``key`` among them). A row is unchanged when
@@ -435,10 +436,10 @@ class Store(ABC):
         log.info("retired network %s on %s", network_id, day)
         return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
 
-
     # ---- members, addresses, audit ------------------------------------------------------
-    def _prepare_points(self, table: str, fields: list[tuple[str, str]], key: str,
-                        frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    def _prepare_points(
+        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame
+    ) -> tuple[gpd.GeoDataFrame, list[str]]:
         cols = [c for c, _ in fields if c not in ("version", "updated_at") and c in frame.columns]
         if key not in cols:
             msg = f"the {table} to store need a {key!r} column."
@@ -492,8 +493,9 @@ class Store(ABC):
         """Add or update address points by ``address_id``, all or nothing."""
         frame, cols = self._prepare_points("addresses", ADDRESS_FIELDS, "address_id", addresses)
         counts = self._upsert_points("addresses", ADDRESS_FIELDS, "address_id", frame, cols)
-        log.info("addresses: %d added, %d updated, %d unchanged", counts["added"], counts["updated"],
-                 counts["unchanged"])
+        log.info(
+            "addresses: %d added, %d updated, %d unchanged", counts["added"], counts["updated"], counts["unchanged"]
+        )
         return counts
 
     def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:

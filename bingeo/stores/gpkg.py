@@ -91,19 +91,31 @@ def _create_networks(conn: sqlite3.Connection, srs_id: int) -> None:
 @_migration(2)
 def _create_members_addresses_audit(conn: sqlite3.Connection, srs_id: int) -> None:
     fmt.create_feature_table(
-        conn, "members", MEMBER_FIELDS, geometry_type="POINT", srs_id=srs_id,
+        conn,
+        "members",
+        MEMBER_FIELDS,
+        geometry_type="POINT",
+        srs_id=srs_id,
         description="BIN members (personal data: exported only in recipient lists)",
     )
     conn.execute('CREATE UNIQUE INDEX "members_member_id" ON "members" (member_id)')
     conn.execute('CREATE INDEX "members_person_id" ON "members" (person_id)')
     fmt.create_feature_table(
-        conn, "addresses", ADDRESS_FIELDS, geometry_type="POINT", srs_id=srs_id,
+        conn,
+        "addresses",
+        ADDRESS_FIELDS,
+        geometry_type="POINT",
+        srs_id=srs_id,
         description="Address points (for locating members by postcode and house number)",
     )
     conn.execute('CREATE UNIQUE INDEX "addresses_address_id" ON "addresses" (address_id)')
     conn.execute('CREATE INDEX "addresses_postcode" ON "addresses" (postcode, house_number)')
     fmt.create_feature_table(
-        conn, "audit_log", AUDIT_FIELDS, geometry_type="MULTIPOLYGON", srs_id=srs_id,
+        conn,
+        "audit_log",
+        AUDIT_FIELDS,
+        geometry_type="MULTIPOLYGON",
+        srs_id=srs_id,
         description="Append-only log of recipient selections: who, when, why, which area",
     )
     conn.execute('CREATE UNIQUE INDEX "audit_log_alert_id" ON "audit_log" (alert_id)')
@@ -323,9 +335,7 @@ class GpkgStore(Store):
             conn.executemany(f'INSERT INTO "{table}" (geom, {names}{extra}) VALUES ({marks})', inserts)
             sets = ", ".join(f'"{c}" = ?' for c in cols)
             bump = ", version = version + 1" if versioned else ""
-            conn.executemany(
-                f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates
-            )
+            conn.executemany(f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates)
             counts["added"], counts["updated"] = len(inserts), len(updates)
         return counts
 
@@ -387,10 +397,7 @@ class GpkgStore(Store):
         if TABLES[table][2] == "MULTIPOLYGON":
             geoms = [as_multipolygon(g) for g in geoms]
         blobs = fmt.encode_many(geoms, self.srs_id)
-        rows = [
-            (blob, *(_sql(v) for v in r))
-            for blob, r in zip(blobs, frame[cols].itertuples(index=False, name=None))
-        ]
+        rows = [(blob, *(_sql(v) for v in r)) for blob, r in zip(blobs, frame[cols].itertuples(index=False, name=None))]
         handle.executemany(f'INSERT INTO "{table}" (geom, {names}) VALUES (?, {marks})', rows)  # noqa: S608
 
     def _count(self, table: str) -> int:

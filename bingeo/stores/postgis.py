@@ -201,8 +201,16 @@ def _migration(version: int) -> Callable[[Migration], Migration]:
     return register
 
 
-def _create_table(cur: Any, schema: Any, table: str, fields: list[tuple[str, str]], geometry: str, srid: int,
-                  *, geom_not_null: bool = False) -> None:
+def _create_table(
+    cur: Any,
+    schema: Any,
+    table: str,
+    fields: list[tuple[str, str]],
+    geometry: str,
+    srid: int,
+    *,
+    geom_not_null: bool = False,
+) -> None:
     sql = _sql()
     cols = [
         sql.SQL("{} {}{}").format(
@@ -307,15 +315,13 @@ class PostgisStore(Store):
         Create or upgrade the schema only up to this version (for tests of migrations).
     """
 
-    def __init__(self, url: str, *, create: bool = False, crs: Any = None,
-                 schema_version: int | None = None) -> None:
+    def __init__(self, url: str, *, create: bool = False, crs: Any = None, schema_version: int | None = None) -> None:
         psycopg = _import_psycopg()
         self._url = url
         conninfo, self.schema, self.location = parse_url(url)
         self._ident = _sql().Identifier(self.schema)
         try:
-            self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=15,
-                                         application_name="bingeo")
+            self._conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=15, application_name="bingeo")
         except psycopg.Error as exc:
             msg = f"cannot connect to the PostGIS store {self.location}: {_scrub(str(exc).strip(), url)}"
             raise StoreError(msg) from None
@@ -435,9 +441,7 @@ class PostgisStore(Store):
                     cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"bingeo:{self.schema}",))
                     now = int(
                         cur.execute(
-                            sql.SQL("SELECT value FROM {}.bingeo_meta WHERE key = 'schema_version'").format(
-                                self._ident
-                            )
+                            sql.SQL("SELECT value FROM {}.bingeo_meta WHERE key = 'schema_version'").format(self._ident)
                         ).fetchone()[0]
                     )
                     self._apply_migrations(cur, now, target, int(self.crs.to_epsg()))  # type: ignore[arg-type]
@@ -538,8 +542,9 @@ class PostgisStore(Store):
         sql = _sql()
         cols = [c for c in NETWORK_COLUMNS if c in record and c != "network_id"]
         cur = handle.execute(
-            sql.SQL("UPDATE {}.networks SET geom = ST_GeomFromWKB(%s, %s), {} WHERE network_id = %s AND version = %s")
-            .format(self._ident, sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in cols)),
+            sql.SQL(
+                "UPDATE {}.networks SET geom = ST_GeomFromWKB(%s, %s), {} WHERE network_id = %s AND version = %s"
+            ).format(self._ident, sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(c)) for c in cols)),
             (
                 self._wkb(geom),
                 self.srid,
@@ -596,7 +601,9 @@ class PostgisStore(Store):
                 )
             )
             self._copy_into(
-                cur, tmp, ["ord", "geom", *cols],
+                cur,
+                tmp,
+                ["ord", "geom", *cols],
                 ((i, g, *(_value(v) for v in row)) for i, (g, row) in enumerate(zip(geoms, values))),
             )
             target = sql.SQL("{}.{}").format(self._ident, ident(table))
@@ -606,12 +613,16 @@ class PostgisStore(Store):
             )
             now = _now()
             updated = cur.execute(
-                sql.SQL("UPDATE {} t SET geom = s.geom, {}, updated_at = %s{} FROM {} s WHERE t.{} = s.{} AND ({})")
-                .format(
+                sql.SQL(
+                    "UPDATE {} t SET geom = s.geom, {}, updated_at = %s{} FROM {} s WHERE t.{} = s.{} AND ({})"
+                ).format(
                     target,
                     sql.SQL(", ").join(sql.SQL("{c} = s.{c}").format(c=ident(c)) for c in cols if c != key),
                     sql.SQL(", version = t.version + 1" if versioned else ""),
-                    tmp, ident(key), ident(key), differs,
+                    tmp,
+                    ident(key),
+                    ident(key),
+                    differs,
                 ),
                 (now,),
             ).rowcount
@@ -625,7 +636,10 @@ class PostgisStore(Store):
                     sql.SQL(", version" if versioned else ""),
                     sql.SQL(", ").join(sql.SQL("s.{}").format(ident(c)) for c in cols),
                     sql.SQL(", 1" if versioned else ""),
-                    tmp, target, ident(key), ident(key),
+                    tmp,
+                    target,
+                    ident(key),
+                    ident(key),
                 ),
                 (now,),
             ).rowcount

@@ -213,10 +213,13 @@ def assign_in_database(
             ).format(dst=dst, src=src, o=order, pairs=pairs)
         )
         cur.execute(sql.SQL("DROP TABLE {}, {}").format(pts, pairs))
-        counts = cur.execute(
-            sql.SQL("SELECT count(*), count(network_id) FROM {}").format(dst)
-        ).fetchone()
+        counts = cur.execute(sql.SQL("SELECT count(*), count(network_id) FROM {}").format(dst)).fetchone()
     result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": int(n_nets)}
-    log.info("assigned %d of %d points in %s to %d networks (in the database)", result["assigned"],
-             result["points"], f"{src_schema}.{src_table}", n_nets)
+    log.info(
+        "assigned %d of %d points in %s to %d networks (in the database)",
+        result["assigned"],
+        result["points"],
+        f"{src_schema}.{src_table}",
+        n_nets,
+    )
     return result

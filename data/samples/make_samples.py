@@ -75,54 +75,129 @@ PZ_W = "Basisteam Groningen-West"
 
 NETWORKS = [
     # bin_code, naam, soort, politiezone, opgericht, status, retired_on, recipe
-    ("GR-BIN-001", "BIN Oosterpoort", "bin", PZ_C, "2013-05-14", "active", None,
-     ("buurten", ["Oosterpoort"])),
-    ("GR-BIN-002", "BIN Rivierenbuurt-Herewegbuurt", "bin", PZ_C, "2015-09-01", "active", None,
-     ("buurten", ["Rivierenbuurt", "Herewegbuurt"])),
-    ("GR-BIN-003", "BIN Schildersbuurt", "bin", PZ_W, "2014-02-20", "active", None,
-     ("buurten", ["Schildersbuurt"])),
-    ("GR-BIN-004", "BIN Oranjebuurt-Noorderplantsoenbuurt", "bin", PZ_C, "2016-11-07", "active", None,
-     ("buurten", ["Oranjebuurt", "Noorderplantsoenbuurt"])),
-    ("GR-BIN-005", "BIN Indische buurt", "bin", PZ_O, "2012-10-01", "active", None,
-     ("buurten", ["Indische buurt"])),
-    ("GR-BIN-006", "BIN Professorenbuurt", "bin", PZ_O, "2017-03-15", "active", None,
-     ("buurten", ["Professorenbuurt"])),
-    ("GR-BIN-007", "BIN Vogel-, Bloemen- en Florabuurt", "bin", PZ_O, "2018-06-12", "active", None,
-     ("buurten", ["Vogelbuurt", "Bloemenbuurt", "Florabuurt"])),
-    ("GR-BIN-008", "BIN Helpman", "bin", PZ_O, "2014-09-30", "active", None,
-     ("buurten", ["Helpman"])),
-    ("GR-BIN-009", "BIN De Wijert", "bin", PZ_O, "2019-01-21", "active", None,
-     ("buurten", ["De Wijert"])),
-    ("GR-BIN-010", "BIN Selwerd", "bin", PZ_W, "2015-04-08", "active", None,
-     ("buurten", ["Selwerd"])),
-    ("GR-BIN-011", "BIN Lewenborg", "bin", PZ_O, "2016-02-02", "active", None,
-     ("buurten", ["Lewenborg-Noord", "Lewenborg-Zuid", "Lewenborg-West"])),
-    ("GR-BIN-012", "BIN Beijum-West", "bin", PZ_O, "2014-04-01", "retired", "2022-12-31",
-     ("buurten", ["Beijum-West"])),
-    ("GR-BIN-013", "BIN Gorechtbuurt", "bin", PZ_O, "2020-10-05", "active", None,
-     ("buurten", ["Gorechtbuurt"])),
-    ("GR-BIN-014", "BIN Zeeheldenbuurt", "bin", PZ_W, "2021-05-17", "active", None,
-     ("buurten", ["Zeeheldenbuurt"])),
+    ("GR-BIN-001", "BIN Oosterpoort", "bin", PZ_C, "2013-05-14", "active", None, ("buurten", ["Oosterpoort"])),
+    (
+        "GR-BIN-002",
+        "BIN Rivierenbuurt-Herewegbuurt",
+        "bin",
+        PZ_C,
+        "2015-09-01",
+        "active",
+        None,
+        ("buurten", ["Rivierenbuurt", "Herewegbuurt"]),
+    ),
+    ("GR-BIN-003", "BIN Schildersbuurt", "bin", PZ_W, "2014-02-20", "active", None, ("buurten", ["Schildersbuurt"])),
+    (
+        "GR-BIN-004",
+        "BIN Oranjebuurt-Noorderplantsoenbuurt",
+        "bin",
+        PZ_C,
+        "2016-11-07",
+        "active",
+        None,
+        ("buurten", ["Oranjebuurt", "Noorderplantsoenbuurt"]),
+    ),
+    ("GR-BIN-005", "BIN Indische buurt", "bin", PZ_O, "2012-10-01", "active", None, ("buurten", ["Indische buurt"])),
+    (
+        "GR-BIN-006",
+        "BIN Professorenbuurt",
+        "bin",
+        PZ_O,
+        "2017-03-15",
+        "active",
+        None,
+        ("buurten", ["Professorenbuurt"]),
+    ),
+    (
+        "GR-BIN-007",
+        "BIN Vogel-, Bloemen- en Florabuurt",
+        "bin",
+        PZ_O,
+        "2018-06-12",
+        "active",
+        None,
+        ("buurten", ["Vogelbuurt", "Bloemenbuurt", "Florabuurt"]),
+    ),
+    ("GR-BIN-008", "BIN Helpman", "bin", PZ_O, "2014-09-30", "active", None, ("buurten", ["Helpman"])),
+    ("GR-BIN-009", "BIN De Wijert", "bin", PZ_O, "2019-01-21", "active", None, ("buurten", ["De Wijert"])),
+    ("GR-BIN-010", "BIN Selwerd", "bin", PZ_W, "2015-04-08", "active", None, ("buurten", ["Selwerd"])),
+    (
+        "GR-BIN-011",
+        "BIN Lewenborg",
+        "bin",
+        PZ_O,
+        "2016-02-02",
+        "active",
+        None,
+        ("buurten", ["Lewenborg-Noord", "Lewenborg-Zuid", "Lewenborg-West"]),
+    ),
+    ("GR-BIN-012", "BIN Beijum-West", "bin", PZ_O, "2014-04-01", "retired", "2022-12-31", ("buurten", ["Beijum-West"])),
+    ("GR-BIN-013", "BIN Gorechtbuurt", "bin", PZ_O, "2020-10-05", "active", None, ("buurten", ["Gorechtbuurt"])),
+    ("GR-BIN-014", "BIN Zeeheldenbuurt", "bin", PZ_W, "2021-05-17", "active", None, ("buurten", ["Zeeheldenbuurt"])),
     # Z-BIN: the shopping core (Vismarkt - Grote Markt - Herestraat), part of the Binnenstad buurten.
-    ("GR-ZBIN-001", "Z-BIN Binnenstad", "zbin", PZ_C, "2011-03-01", "active", None,
-     ("clip", ["Binnenstad-Noord", "Binnenstad-Zuid", "Binnenstad-Oost", "Binnenstad-West"],
-      [(233640.0, 581930.0), (233870.0, 582020.0), (233960.0, 581480.0)], 150.0)),
+    (
+        "GR-ZBIN-001",
+        "Z-BIN Binnenstad",
+        "zbin",
+        PZ_C,
+        "2011-03-01",
+        "active",
+        None,
+        (
+            "clip",
+            ["Binnenstad-Noord", "Binnenstad-Zuid", "Binnenstad-Oost", "Binnenstad-West"],
+            [(233640.0, 581930.0), (233870.0, 582020.0), (233960.0, 581480.0)],
+            150.0,
+        ),
+    ),
     # Z-BIN: a business park, one whole buurt without inhabitants.
-    ("GR-ZBIN-002", "Z-BIN Martini Trade Park", "zbin", PZ_W, "2017-09-19", "active", None,
-     ("buurten", ["Martini Trade Park"])),
+    (
+        "GR-ZBIN-002",
+        "Z-BIN Martini Trade Park",
+        "zbin",
+        PZ_W,
+        "2017-09-19",
+        "active",
+        None,
+        ("buurten", ["Martini Trade Park"]),
+    ),
     # WhatsApp groups: a few streets. 001 lies INSIDE BIN Oosterpoort (the one overlapping pair).
-    ("GR-WAB-001", "WhatsApp Buurtpreventie Oosterpoort-Zuid", "whatsapp", PZ_C, "2019-08-26", "active", None,
-     ("clip", ["Oosterpoort"], [(234330.0, 581080.0), (234520.0, 581010.0), (234640.0, 581090.0)], 70.0)),
-    ("GR-WAB-002", "WhatsApp Buurtpreventie Hoogkerk Dorp", "whatsapp", PZ_W, "2020-04-14", "active", None,
-     ("clip", ["Hoogkerk Dorp"], [(229250.0, 581950.0), (229450.0, 582080.0), (229620.0, 582000.0)], 80.0)),
+    (
+        "GR-WAB-001",
+        "WhatsApp Buurtpreventie Oosterpoort-Zuid",
+        "whatsapp",
+        PZ_C,
+        "2019-08-26",
+        "active",
+        None,
+        ("clip", ["Oosterpoort"], [(234330.0, 581080.0), (234520.0, 581010.0), (234640.0, 581090.0)], 70.0),
+    ),
+    (
+        "GR-WAB-002",
+        "WhatsApp Buurtpreventie Hoogkerk Dorp",
+        "whatsapp",
+        PZ_W,
+        "2020-04-14",
+        "active",
+        None,
+        ("clip", ["Hoogkerk Dorp"], [(229250.0, 581950.0), (229450.0, 582080.0), (229620.0, 582000.0)], 80.0),
+    ),
 ]
 
 # Changes shipped in networks_update.geojson (same bin_codes; one new network).
 UPDATE_EDIT_BOUNDARY = ("GR-BIN-003", ["Schildersbuurt", "Kostverloren"])  # extended with Kostverloren
 UPDATE_RENAME = ("GR-BIN-004", "BIN Noorderplantsoen e.o.")
 UPDATE_UNCHANGED = "GR-BIN-001"
-UPDATE_NEW = ("GR-BIN-015", "BIN Hoornse Meer", "bin", PZ_W, "2024-03-01", "active", None,
-              ("buurten", ["Hoornse Meer"]))
+UPDATE_NEW = (
+    "GR-BIN-015",
+    "BIN Hoornse Meer",
+    "bin",
+    PZ_W,
+    "2024-03-01",
+    "active",
+    None,
+    ("buurten", ["Hoornse Meer"]),
+)
 
 # ----------------------------------------------------------------------------
 # Incident hot spots (Gaussian clusters). Centres are RD metres, checked below.
@@ -132,8 +207,18 @@ HOTSPOTS = [
     ("H1", "Indische buurt", 233870.0, 583480.0, 150.0, 300, "fietsendiefstal", 0.8, INCIDENT_PERIOD[0], "inside"),
     ("H2", "Lewenborg-Zuid", 237480.0, 583930.0, 250.0, 250, "woninginbraak", 0.8, INCIDENT_PERIOD[0], "inside"),
     ("H3", "Vinkhuizen-Zuid", 231300.0, 582200.0, 200.0, 300, "vernieling", 0.7, INCIDENT_PERIOD[0], "outside"),
-    ("H4", "Hoogkerk-Zuid", 229700.0, 580250.0, 250.0, 200, "diefstal uit/vanaf motorvoertuig", 0.8,
-     INCIDENT_PERIOD[0], "outside"),
+    (
+        "H4",
+        "Hoogkerk-Zuid",
+        229700.0,
+        580250.0,
+        250.0,
+        200,
+        "diefstal uit/vanaf motorvoertuig",
+        0.8,
+        INCIDENT_PERIOD[0],
+        "outside",
+    ),
     # a burglary series that starts on 1 March 2023 (before/after analyses)
     ("H5", "Hoornse Meer", 233350.0, 578500.0, 150.0, 250, "woninginbraak", 0.9, date(2023, 3, 1), "outside"),
 ]
@@ -190,11 +275,11 @@ N_MULTILINE = len(MULTILINE_DESCRIPTIONS)
 
 # planted bad rows (all taken from background incidents; straat and date stay valid)
 BAD_ROWS = {
-    "empty": 12,       # X and Y both empty
-    "zero": 10,        # X = 0, Y = 0
-    "latlon": 10,      # WGS84 degrees in X/Y: half "lat;lon", half "lon;lat"
-    "swapped": 10,     # RD X and Y swapped (X ~ 580 000, Y ~ 232 000)
-    "far": 8,          # X shifted 20 km east: far beyond every network/address
+    "empty": 12,  # X and Y both empty
+    "zero": 10,  # X = 0, Y = 0
+    "latlon": 10,  # WGS84 degrees in X/Y: half "lat;lon", half "lon;lat"
+    "swapped": 10,  # RD X and Y swapped (X ~ 580 000, Y ~ 232 000)
+    "far": 8,  # X shifted 20 km east: far beyond every network/address
 }
 FAR_SHIFT_M = 20000.0
 
@@ -202,23 +287,145 @@ FAR_SHIFT_M = 20000.0
 # Synthetic street names: themed per buurt, like real Dutch neighbourhoods.
 # ----------------------------------------------------------------------------
 STREET_THEMES = {
-    "vogels": ["Kievit", "Merel", "Lijster", "Zwaluw", "Spreeuw", "Vinken", "Meezen", "Reiger", "Roerdomp",
-               "Kwartel", "Patrijs", "Fazant", "Wielewaal", "Specht", "Buizerd", "Valken", "Havik", "Grutto",
-               "Tureluur", "Kraanvogel"],
-    "bomen": ["Esdoorn", "Linden", "Beuken", "Eiken", "Berken", "Iepen", "Populieren", "Wilgen", "Elzen",
-              "Kastanje", "Hazelaar", "Vlier", "Meidoorn", "Lijsterbes", "Taxus", "Ceder", "Platanen"],
-    "bloemen": ["Tulpen", "Rozen", "Anjer", "Iris", "Narcis", "Krokus", "Dahlia", "Lelie", "Seringen",
-                "Jasmijn", "Goudsbloem", "Klaproos", "Korenbloem", "Zonnebloem", "Ranonkel", "Violier"],
-    "schilders": ["Israëls", "Mesdag", "Breitner", "Mauve", "Maris", "Jongkind", "Toorop", "Mondriaan",
-                  "Weissenbruch", "Gabriël", "Bosboom", "Roelofs", "Bilders", "Witsen", "Voerman"],
-    "componisten": ["Fauré", "Méhul", "Ravel", "Bizet", "Gounod", "Chopin", "Grieg", "Sibelius", "Smetana",
-                    "Mahler", "Bruckner", "Sweelinck", "Diepenbrock", "Andriessen", "Röntgen"],
-    "wateren": ["Reitdiep", "Hunze", "Eems", "Dollard", "Lauwers", "Fivel", "Boorne", "Linge", "Dinkel",
-                "Vecht", "Regge", "Berkel", "Swalm", "Damster", "Peizer"],
-    "eilanden": ["Ameland", "Schiermonnikoog", "Rottumeroog", "Terschelling", "Vlieland", "Texel", "Borkum",
-                 "Juist", "Norderney", "Griend", "Noorderhaaks"],
-    "sterren": ["Orion", "Sirius", "Vega", "Altair", "Castor", "Pollux", "Regulus", "Capella", "Andromeda",
-                "Perseus", "Pegasus", "Cassiopeia", "Ariës", "Deneb"],
+    "vogels": [
+        "Kievit",
+        "Merel",
+        "Lijster",
+        "Zwaluw",
+        "Spreeuw",
+        "Vinken",
+        "Meezen",
+        "Reiger",
+        "Roerdomp",
+        "Kwartel",
+        "Patrijs",
+        "Fazant",
+        "Wielewaal",
+        "Specht",
+        "Buizerd",
+        "Valken",
+        "Havik",
+        "Grutto",
+        "Tureluur",
+        "Kraanvogel",
+    ],
+    "bomen": [
+        "Esdoorn",
+        "Linden",
+        "Beuken",
+        "Eiken",
+        "Berken",
+        "Iepen",
+        "Populieren",
+        "Wilgen",
+        "Elzen",
+        "Kastanje",
+        "Hazelaar",
+        "Vlier",
+        "Meidoorn",
+        "Lijsterbes",
+        "Taxus",
+        "Ceder",
+        "Platanen",
+    ],
+    "bloemen": [
+        "Tulpen",
+        "Rozen",
+        "Anjer",
+        "Iris",
+        "Narcis",
+        "Krokus",
+        "Dahlia",
+        "Lelie",
+        "Seringen",
+        "Jasmijn",
+        "Goudsbloem",
+        "Klaproos",
+        "Korenbloem",
+        "Zonnebloem",
+        "Ranonkel",
+        "Violier",
+    ],
+    "schilders": [
+        "Israëls",
+        "Mesdag",
+        "Breitner",
+        "Mauve",
+        "Maris",
+        "Jongkind",
+        "Toorop",
+        "Mondriaan",
+        "Weissenbruch",
+        "Gabriël",
+        "Bosboom",
+        "Roelofs",
+        "Bilders",
+        "Witsen",
+        "Voerman",
+    ],
+    "componisten": [
+        "Fauré",
+        "Méhul",
+        "Ravel",
+        "Bizet",
+        "Gounod",
+        "Chopin",
+        "Grieg",
+        "Sibelius",
+        "Smetana",
+        "Mahler",
+        "Bruckner",
+        "Sweelinck",
+        "Diepenbrock",
+        "Andriessen",
+        "Röntgen",
+    ],
+    "wateren": [
+        "Reitdiep",
+        "Hunze",
+        "Eems",
+        "Dollard",
+        "Lauwers",
+        "Fivel",
+        "Boorne",
+        "Linge",
+        "Dinkel",
+        "Vecht",
+        "Regge",
+        "Berkel",
+        "Swalm",
+        "Damster",
+        "Peizer",
+    ],
+    "eilanden": [
+        "Ameland",
+        "Schiermonnikoog",
+        "Rottumeroog",
+        "Terschelling",
+        "Vlieland",
+        "Texel",
+        "Borkum",
+        "Juist",
+        "Norderney",
+        "Griend",
+        "Noorderhaaks",
+    ],
+    "sterren": [
+        "Orion",
+        "Sirius",
+        "Vega",
+        "Altair",
+        "Castor",
+        "Pollux",
+        "Regulus",
+        "Capella",
+        "Andromeda",
+        "Perseus",
+        "Pegasus",
+        "Cassiopeia",
+        "Ariës",
+        "Deneb",
+    ],
 }
 STREET_SUFFIXES = ["straat", "laan", "weg", "pad", "plein", "hof", "singel", "kade", "dreef", "steeg"]
 SUFFIX_WEIGHTS = [30, 20, 10, 8, 5, 7, 5, 4, 4, 3]
@@ -324,11 +531,19 @@ def build_networks(buurten: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     by_name = dict(zip(buurten.BU_NAAM, buurten.geometry))
     rows = []
     for code, naam, soort, pz, opgericht, status, retired_on, recipe in NETWORKS:
-        rows.append({
-            "bin_code": code, "naam": naam, "soort": soort, "gemeente": "Groningen", "politiezone": pz,
-            "opgericht": opgericht, "status": status, "retired_on": retired_on,
-            "geometry": build_geometry(recipe, by_name),
-        })
+        rows.append(
+            {
+                "bin_code": code,
+                "naam": naam,
+                "soort": soort,
+                "gemeente": "Groningen",
+                "politiezone": pz,
+                "opgericht": opgericht,
+                "status": status,
+                "retired_on": retired_on,
+                "geometry": build_geometry(recipe, by_name),
+            }
+        )
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS_RD)
     assert gdf.is_valid.all(), "invalid network geometry"
     return gdf
@@ -354,9 +569,11 @@ def build_update(networks: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.G
 
     def row_from(code):
         r = net.loc[code]
-        return {"bin_code": code, **{k: r[k] for k in
-                ["naam", "soort", "gemeente", "politiezone", "opgericht", "status", "retired_on"]},
-                "geometry": r.geometry}
+        return {
+            "bin_code": code,
+            **{k: r[k] for k in ["naam", "soort", "gemeente", "politiezone", "opgericht", "status", "retired_on"]},
+            "geometry": r.geometry,
+        }
 
     rows.append(row_from(UPDATE_UNCHANGED))
     code, names = UPDATE_EDIT_BOUNDARY
@@ -368,9 +585,19 @@ def build_update(networks: gpd.GeoDataFrame, buurten: gpd.GeoDataFrame) -> gpd.G
     r["naam"] = new_name
     rows.append(r)
     code, naam, soort, pz, opgericht, status, retired_on, recipe = UPDATE_NEW
-    rows.append({"bin_code": code, "naam": naam, "soort": soort, "gemeente": "Groningen", "politiezone": pz,
-                 "opgericht": opgericht, "status": status, "retired_on": retired_on,
-                 "geometry": build_geometry(recipe, by_name)})
+    rows.append(
+        {
+            "bin_code": code,
+            "naam": naam,
+            "soort": soort,
+            "gemeente": "Groningen",
+            "politiezone": pz,
+            "opgericht": opgericht,
+            "status": status,
+            "retired_on": retired_on,
+            "geometry": build_geometry(recipe, by_name),
+        }
+    )
     for r in rows:
         if pd.isna(r["retired_on"]):
             r["retired_on"] = None
@@ -397,8 +624,9 @@ def street_name_pool(rng: np.random.Generator, exclude: set[str]) -> dict[str, l
     for theme, stems in STREET_THEMES.items():
         names = []
         for stem in stems:
-            suffixes = rng.choice(STREET_SUFFIXES, size=3, replace=False,
-                                  p=np.array(SUFFIX_WEIGHTS) / sum(SUFFIX_WEIGHTS))
+            suffixes = rng.choice(
+                STREET_SUFFIXES, size=3, replace=False, p=np.array(SUFFIX_WEIGHTS) / sum(SUFFIX_WEIGHTS)
+            )
             names.extend(stem + s for s in suffixes)
         names = [n for n in names if n not in exclude]
         rng.shuffle(names)
@@ -419,7 +647,7 @@ class Occupancy:
         for i in (cx - 1, cx, cx + 1):
             for j in (cy - 1, cy, cy + 1):
                 for px, py in self.cells.get((i, j), ()):
-                    if (px - x) ** 2 + (py - y) ** 2 < self.d ** 2:
+                    if (px - x) ** 2 + (py - y) ** 2 < self.d**2:
                         return False
         return True
 
@@ -490,8 +718,12 @@ def build_addresses(buurten: gpd.GeoDataFrame, bag: gpd.GeoDataFrame):
 
     # postcode letter pairs already used by the real BAG rows (avoid collisions)
     used_pc6 = set(bag["postcode"].dropna())
-    letter_pairs = [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    if a + b not in POSTCODE_LETTERS_FORBIDDEN]
+    letter_pairs = [
+        a + b
+        for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if a + b not in POSTCODE_LETTERS_FORBIDDEN
+    ]
     pc_counter: dict[str, int] = {}
 
     def next_pc6(pc4: str) -> str:
@@ -560,22 +792,36 @@ def build_addresses(buurten: gpd.GeoDataFrame, bag: gpd.GeoDataFrame):
     # real BAG rows: one row per verblijfsobject (16 objects appear twice in the
     # extract, once per building (pand) they lie in; same address and point).
     real = bag.drop_duplicates("identifica", keep="first").copy()
-    real_df = pd.DataFrame({
-        "adres_id": "bag-" + real["identifica"].astype(str),
-        "straat": real["openbare_r"],
-        "huisnummer": real["huisnummer"].astype(int),
-        "huisletter": real["huisletter"].fillna(""),
-        "toevoeging": real["toevoeging"].fillna(""),
-        "postcode": real["postcode"],
-        "woonplaats": real["woonplaats"],
-        "huishoudens": 0,  # education buildings: no households
-        "gebruiksdoel": real["gebr_doel"],
-        "bron": "BAG",
-        "x": real.geometry.x.to_numpy(),
-        "y": real.geometry.y.to_numpy(),
-    })
-    cols = ["adres_id", "straat", "huisnummer", "huisletter", "toevoeging", "postcode", "woonplaats",
-            "huishoudens", "gebruiksdoel", "bron", "x", "y"]
+    real_df = pd.DataFrame(
+        {
+            "adres_id": "bag-" + real["identifica"].astype(str),
+            "straat": real["openbare_r"],
+            "huisnummer": real["huisnummer"].astype(int),
+            "huisletter": real["huisletter"].fillna(""),
+            "toevoeging": real["toevoeging"].fillna(""),
+            "postcode": real["postcode"],
+            "woonplaats": real["woonplaats"],
+            "huishoudens": 0,  # education buildings: no households
+            "gebruiksdoel": real["gebr_doel"],
+            "bron": "BAG",
+            "x": real.geometry.x.to_numpy(),
+            "y": real.geometry.y.to_numpy(),
+        }
+    )
+    cols = [
+        "adres_id",
+        "straat",
+        "huisnummer",
+        "huisletter",
+        "toevoeging",
+        "postcode",
+        "woonplaats",
+        "huishoudens",
+        "gebruiksdoel",
+        "bron",
+        "x",
+        "y",
+    ]
     out = pd.concat([real_df[cols], syn[cols]], ignore_index=True)
     out["x"] = out["x"].round(2)
     out["y"] = out["y"].round(2)
@@ -655,9 +901,21 @@ def build_incidents(addresses: pd.DataFrame, buurten: gpd.GeoDataFrame, networks
         for (x, y), kind, dt in zip(pts, kinds, dts):
             recs.append({"x": x, "y": y, "kind": kind, "dt": dt, "source": hid})
         frac_in = float(np.mean(shapely.contains_xy(net_union, *np.array(pts).T)))
-        hot_info.append({"id": hid, "buurt": bname, "x": cx, "y": cy, "sigma": sigma, "n": n,
-                         "kind": main_kind, "start": start.isoformat(), "centre_in_network": inside,
-                         "dist_to_network_m": round(dist), "share_points_in_network": round(frac_in, 3)})
+        hot_info.append(
+            {
+                "id": hid,
+                "buurt": bname,
+                "x": cx,
+                "y": cy,
+                "sigma": sigma,
+                "n": n,
+                "kind": main_kind,
+                "start": start.isoformat(),
+                "centre_in_network": inside,
+                "dist_to_network_m": round(dist),
+                "share_points_in_network": round(frac_in, 3),
+            }
+        )
 
     df = pd.DataFrame(recs)
     df["x"] = df["x"].round(2)
@@ -742,8 +1000,14 @@ def write_gpkg(gdf: gpd.GeoDataFrame, path: Path) -> None:
     if path.exists():
         path.unlink()
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
-    gdf.to_file(path, driver="GPKG", layer="networks", engine="pyogrio",
-                dataset_options={"VERSION": "1.2"}, promote_to_multi=True)
+    gdf.to_file(
+        path,
+        driver="GPKG",
+        layer="networks",
+        engine="pyogrio",
+        dataset_options={"VERSION": "1.2"},
+        promote_to_multi=True,
+    )
     with sqlite3.connect(path) as con:
         version = con.execute("PRAGMA user_version").fetchone()[0]
     con.close()
@@ -755,18 +1019,70 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """Write RFC 7946 GeoJSON with 7 decimals (about 1 cm)."""
     if path.exists():
         path.unlink()
-    gdf.to_file(path, driver="GeoJSON", engine="pyogrio",
-                layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "7"})
-
+    gdf.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "7"})
 
 
 # --------------------------------------------------------------------------- members
-FIRST_NAMES = ["Anna", "Bram", "Carla", "Daan", "Eva", "Femke", "Gerrit", "Hanna", "Ingrid", "Jan", "Karin",
-               "Lars", "Marieke", "Niels", "Olga", "Pieter", "Renske", "Sander", "Tineke", "Ugo", "Vera",
-               "Willem", "Yara", "Zeger", "Sanne", "Mohammed", "Fatima", "Koen", "Lotte", "Ruben"]
-SURNAMES = ["de Vries", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos",
-            "Peters", "Hendriks", "Dijkstra", "Kramer", "Postma", "Hoekstra", "van der Meer", "Wiersma",
-            "Huisman", "Jansen", "El Amrani", "Boersma", "Kuipers", "Veenstra", "Zijlstra", "Brouwer"]
+FIRST_NAMES = [
+    "Anna",
+    "Bram",
+    "Carla",
+    "Daan",
+    "Eva",
+    "Femke",
+    "Gerrit",
+    "Hanna",
+    "Ingrid",
+    "Jan",
+    "Karin",
+    "Lars",
+    "Marieke",
+    "Niels",
+    "Olga",
+    "Pieter",
+    "Renske",
+    "Sander",
+    "Tineke",
+    "Ugo",
+    "Vera",
+    "Willem",
+    "Yara",
+    "Zeger",
+    "Sanne",
+    "Mohammed",
+    "Fatima",
+    "Koen",
+    "Lotte",
+    "Ruben",
+]
+SURNAMES = [
+    "de Vries",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Dijkstra",
+    "Kramer",
+    "Postma",
+    "Hoekstra",
+    "van der Meer",
+    "Wiersma",
+    "Huisman",
+    "Jansen",
+    "El Amrani",
+    "Boersma",
+    "Kuipers",
+    "Veenstra",
+    "Zijlstra",
+    "Brouwer",
+]
 #: planted bad rows of members.csv: reason -> count (checked by tests/test_samples.py)
 MEMBER_BAD = {"bad_email": 4, "bad_phone": 3, "no_contact": 3, "address_not_found": 4, "duplicate_member_id": 2}
 
@@ -817,8 +1133,9 @@ def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[
         has_phone = has_mobile or rng.random() < 0.5
         phone = _phone_text(rng, has_mobile)[0] if has_phone else ""
         email = mail if (not has_phone or rng.random() < 0.85) else ""
-        prefs = rng.choice(["sms;email", "email", "sms", "bellen", "", "email;sms"],
-                           p=[0.3, 0.25, 0.15, 0.05, 0.15, 0.10])
+        prefs = rng.choice(
+            ["sms;email", "email", "sms", "bellen", "", "email;sms"], p=[0.3, 0.25, 0.15, 0.05, 0.15, 0.10]
+        )
         return {"naam": f"{first} {last}", "e-mail": email, "telefoon": phone, "kanalen": str(prefs)}
 
     def locate(h: int, how: str) -> dict:
@@ -833,8 +1150,7 @@ def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[
                 loc.update(straat=str(a.straat), huisnummer=num, toevoeging=add)
             else:  # postcode, written as people do: with or without the space
                 pc = str(a.postcode)
-                loc.update(postcode=pc if rng.random() < 0.6 else f"{pc[:4]} {pc[4:]}", huisnummer=num,
-                           toevoeging=add)
+                loc.update(postcode=pc if rng.random() < 0.6 else f"{pc[:4]} {pc[4:]}", huisnummer=num, toevoeging=add)
         return loc
 
     def how() -> str:
@@ -851,24 +1167,38 @@ def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[
             used.add(h)
             n += 1
             consent = rng.random()
-            rows.append({
-                "lidnummer": f"L{n:05d}", **person(n), **locate(h, how()),
-                "toestemming": "nee" if consent < 0.05 else "ja",
-                "toestemming_datum": (date(2015, 1, 1) + timedelta(days=int(rng.integers(0, 3000)))).strftime(
-                    "%d-%m-%Y"),
-                "rol": "coordinator" if j == 0 else "lid",
-                "netwerken": net.bin_code,
-                "status": "afgemeld" if 0.05 <= consent < 0.08 else "actief",
-            })
+            rows.append(
+                {
+                    "lidnummer": f"L{n:05d}",
+                    **person(n),
+                    **locate(h, how()),
+                    "toestemming": "nee" if consent < 0.05 else "ja",
+                    "toestemming_datum": (date(2015, 1, 1) + timedelta(days=int(rng.integers(0, 3000)))).strftime(
+                        "%d-%m-%Y"
+                    ),
+                    "rol": "coordinator" if j == 0 else "lid",
+                    "netwerken": net.bin_code,
+                    "status": "afgemeld" if 0.05 <= consent < 0.08 else "actief",
+                }
+            )
     # members outside every network (signed up for the nearest one)
     outside = np.flatnonzero(~pts.intersects(shapely.union_all(active.geometry.to_numpy())).to_numpy())
     for h in rng.choice(outside, size=min(40, len(outside)), replace=False):
         n += 1
         h = int(h)
         near = active.distance(pts.iloc[h]).idxmin()
-        rows.append({"lidnummer": f"L{n:05d}", **person(n), **locate(h, how()), "toestemming": "ja",
-                     "toestemming_datum": "01-06-2022", "rol": "lid", "netwerken": active.bin_code[near],
-                     "status": "actief"})
+        rows.append(
+            {
+                "lidnummer": f"L{n:05d}",
+                **person(n),
+                **locate(h, how()),
+                "toestemming": "ja",
+                "toestemming_datum": "01-06-2022",
+                "rol": "lid",
+                "netwerken": active.bin_code[near],
+                "status": "actief",
+            }
+        )
     members = pd.DataFrame(rows)
     # ten people registered at a second address (same person: same e-mail, another member id)
     twice = members[(members["e-mail"] != "") & (members.status == "actief")]
@@ -880,8 +1210,9 @@ def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[
         extra.append({**r, "lidnummer": f"L{n:05d}", **locate(int(h), "postcode"), "rol": "lid"})
     members = pd.concat([members, pd.DataFrame(extra)], ignore_index=True)
     # planted bad rows
-    bad = members.sample(sum(MEMBER_BAD.values()) - MEMBER_BAD["duplicate_member_id"],
-                         random_state=rng.integers(1 << 31)).index.tolist()
+    bad = members.sample(
+        sum(MEMBER_BAD.values()) - MEMBER_BAD["duplicate_member_id"], random_state=rng.integers(1 << 31)
+    ).index.tolist()
     planted = {}
     for reason, count in MEMBER_BAD.items():
         if reason == "duplicate_member_id":
@@ -900,8 +1231,12 @@ def build_members(addresses: pd.DataFrame, networks: gpd.GeoDataFrame) -> tuple[
             members.loc[i, ["postcode", "huisnummer", "straat", "x", "y"]] = ["9999ZZ", "1", "", "", ""]
     dups = members.iloc[:2].copy()
     members = pd.concat([members, dups], ignore_index=True)  # the same member ids again: rejected
-    info = {"rows": len(members), "planted": {**{r: c for r, c in MEMBER_BAD.items()}},
-            "people_twice": 10, "networks": int(len(active))}
+    info = {
+        "rows": len(members),
+        "planted": {**{r: c for r, c in MEMBER_BAD.items()}},
+        "people_twice": 10,
+        "networks": int(len(active)),
+    }
     return members, info
 
 
@@ -915,15 +1250,20 @@ def members_bytes(members: pd.DataFrame) -> bytes:
 def main(argv=None) -> int:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--real", type=Path, default=DEFAULT_REAL,
-                    help="folder with the shared real data (default: ../shared/data/real from the repo root)")
+    ap.add_argument(
+        "--real",
+        type=Path,
+        default=DEFAULT_REAL,
+        help="folder with the shared real data (default: ../shared/data/real from the repo root)",
+    )
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: data/samples)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     real = args.real.resolve()
     if not (real / NL_DIR / BUURT_ZIP).exists():
-        print(f"error: {real / NL_DIR / BUURT_ZIP} not found; give the real data folder with --real DIR",
-              file=sys.stderr)
+        print(
+            f"error: {real / NL_DIR / BUURT_ZIP} not found; give the real data folder with --real DIR", file=sys.stderr
+        )
         return 2
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -946,10 +1286,11 @@ def main(argv=None) -> int:
     (out / "members.csv").write_bytes(members_bytes(members))
 
     if not args.quiet:
-        print(f"networks: {len(networks)} {networks.soort.value_counts().to_dict()}; "
-              f"overlapping pair: {pairs}")
-        print(f"addresses: {len(addresses)} ({(addresses.bron == 'BAG').sum()} BAG, "
-              f"{n_bag_dups} duplicate BAG rows dropped; households {addresses.huishoudens.sum()})")
+        print(f"networks: {len(networks)} {networks.soort.value_counts().to_dict()}; overlapping pair: {pairs}")
+        print(
+            f"addresses: {len(addresses)} ({(addresses.bron == 'BAG').sum()} BAG, "
+            f"{n_bag_dups} duplicate BAG rows dropped; households {addresses.huishoudens.sum()})"
+        )
         print(f"incidents: {len(incidents)}; kinds {incidents.kind.value_counts().to_dict()}")
         print(f"bad rows: {incidents.bad[incidents.bad != ''].value_counts().to_dict()}")
         for h in hot_info:

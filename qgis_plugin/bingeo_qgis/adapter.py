@@ -78,8 +78,9 @@ def _py(value: Any) -> Any:
     return value
 
 
-def frame_from_features(features: Any, fields: QgsFields, crs: QgsCoordinateReferenceSystem, *,
-                        feedback: Any = None, total: int = 0) -> Any:
+def frame_from_features(
+    features: Any, fields: QgsFields, crs: QgsCoordinateReferenceSystem, *, feedback: Any = None, total: int = 0
+) -> Any:
     """Build a GeoDataFrame from QgsFeatures (geometry from WKB, CRS from ``crs``).
 
     Null or empty geometries become None. Cancellation through ``feedback`` raises
@@ -117,8 +118,9 @@ def frame_from_features(features: Any, fields: QgsFields, crs: QgsCoordinateRefe
 def frame_from_source(source: Any, *, feedback: Any = None) -> Any:
     """Read a QgsFeatureSource (a layer, or its selected features) into a GeoDataFrame in its own CRS."""
     total = int(source.featureCount()) if source.featureCount() >= 0 else 0
-    return frame_from_features(source.getFeatures(QgsFeatureRequest()), source.fields(), source.sourceCrs(),
-                               feedback=feedback, total=total)
+    return frame_from_features(
+        source.getFeatures(QgsFeatureRequest()), source.fields(), source.sourceCrs(), feedback=feedback, total=total
+    )
 
 
 def _kind(series: Any) -> QVariant.Type:
@@ -204,11 +206,13 @@ def _column(series: Any, kind: QVariant.Type) -> list[Any]:
     if kind == QVariant.String:
         convert: Any = str
     elif kind == QVariant.DateTime:
+
         def convert(v: Any) -> Any:
             if hasattr(v, "to_pydatetime"):
                 v = v.to_pydatetime()
             return QDateTime(v) if isinstance(v, dt.datetime) else v
     elif kind == QVariant.Date:
+
         def convert(v: Any) -> Any:
             return QDate(v) if isinstance(v, dt.date) else v
     else:
@@ -216,8 +220,9 @@ def _column(series: Any, kind: QVariant.Type) -> list[Any]:
     return [None if m else convert(v) for v, m in zip(values, missing)]
 
 
-def write_frame(frame: Any, sink: QgsFeatureSink, fields: QgsFields, *, feedback: Any = None,
-                wkb_type: int | None = None) -> int:
+def write_frame(
+    frame: Any, sink: QgsFeatureSink, fields: QgsFields, *, feedback: Any = None, wkb_type: int | None = None
+) -> int:
     """Write a frame's rows to ``sink`` (made with :func:`fields_for` / :func:`wkb_type_for`); return the count.
 
     ``wkb_type`` is the sink's :func:`wkb_type_for` when the caller has it already.

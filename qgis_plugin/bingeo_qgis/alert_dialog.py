@@ -64,8 +64,7 @@ class AlertDialog(QDialog):
 
         form = QFormLayout()
         form.addRow(tr("Store"), self.store)
-        area_text = (tr("circle of {r:,.0f} m").format(r=area.radius) if area.kind == "circle"
-                     else tr("drawn polygon"))
+        area_text = tr("circle of {r:,.0f} m").format(r=area.radius) if area.kind == "circle" else tr("drawn polygon")
         self.area_label = QLabel(area_text)
         form.addRow(tr("Area"), self.area_label)
         form.addRow(tr("Urgency"), self.urgency)
@@ -109,8 +108,9 @@ class AlertDialog(QDialog):
                     self.area_label.setText(tr("circle of {r:,.0f} m").format(r=self.area.radius_in(st.crs)))
                 members = st.members(bbox=area.bounds)
                 opts = self._options()
-                self.selection = select_recipients(members, area=area, urgency=opts["urgency"],
-                                                   coordinators=opts["coordinators"])
+                self.selection = select_recipients(
+                    members, area=area, urgency=opts["urgency"], coordinators=opts["coordinators"]
+                )
         except (BingeoError, ValueError, OSError) as exc:
             self.summary.setText(tr("Cannot count the recipients: {error}").format(error=exc))
             return None
@@ -142,9 +142,16 @@ class AlertDialog(QDialog):
         from bingeo import BingeoError, open_store, send_alert
 
         operator, reason, output = self.operator.text().strip(), self.reason.text().strip(), self.output.filePath()
-        missing = [name for name, value in ((tr("operator"), operator), (tr("reason"), reason),
-                                            (tr("recipient list"), output), (tr("store"), self.store.filePath()))
-                   if not value]
+        missing = [
+            name
+            for name, value in (
+                (tr("operator"), operator),
+                (tr("reason"), reason),
+                (tr("recipient list"), output),
+                (tr("store"), self.store.filePath()),
+            )
+            if not value
+        ]
         if missing:
             self.summary.setText(tr("Fill in: {fields}.").format(fields=", ".join(missing)))
             return None
@@ -153,8 +160,15 @@ class AlertDialog(QDialog):
         try:
             with open_store(self.store.filePath()) as st:
                 opts = self._options()
-                self.alert = send_alert(st, output, area=self.area.to_store_crs(st.crs), urgency=opts["urgency"],
-                                        operator=operator, reason=reason, coordinators=opts["coordinators"])
+                self.alert = send_alert(
+                    st,
+                    output,
+                    area=self.area.to_store_crs(st.crs),
+                    urgency=opts["urgency"],
+                    operator=operator,
+                    reason=reason,
+                    coordinators=opts["coordinators"],
+                )
         except (BingeoError, ValueError, OSError) as exc:
             self.summary.setText(tr("The alert was not exported: {error}").format(error=exc))
             QgsMessageLog.logMessage(tr("alert not exported: {error}").format(error=exc), "bingeo", Qgis.Warning)

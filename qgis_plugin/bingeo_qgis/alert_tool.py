@@ -78,8 +78,13 @@ class AlertArea:
         from .adapter import crs_to_pyproj, crs_to_qgis
 
         if self.centre is not None:
-            return area_around(self.centre.x(), self.centre.y(), self.radius_in(store_crs),
-                               crs_of_xy=crs_to_pyproj(self.crs), target_crs=store_crs)
+            return area_around(
+                self.centre.x(),
+                self.centre.y(),
+                self.radius_in(store_crs),
+                crs_of_xy=crs_to_pyproj(self.crs),
+                target_crs=store_crs,
+            )
         geom = QgsGeometry(self.geometry)
         target = crs_to_qgis(store_crs)
         if target != self.crs:

@@ -93,11 +93,16 @@ class BingeoPlugin:
         from .alert_tool import AlertArea
 
         layer = self.iface.activeLayer()
-        ok = (layer is not None and layer.type() == QgsMapLayerType.VectorLayer
-              and layer.geometryType() == QgsWkbTypes.PolygonGeometry and layer.selectedFeatureCount() > 0)
+        ok = (
+            layer is not None
+            and layer.type() == QgsMapLayerType.VectorLayer
+            and layer.geometryType() == QgsWkbTypes.PolygonGeometry
+            and layer.selectedFeatureCount() > 0
+        )
         if not ok:
-            self.iface.messageBar().pushMessage("bingeo", tr("Select one or more polygons of a layer first."),
-                                                level=Qgis.Info, duration=5)
+            self.iface.messageBar().pushMessage(
+                "bingeo", tr("Select one or more polygons of a layer first."), level=Qgis.Info, duration=5
+            )
             return None
         geom = QgsGeometry.unaryUnion([f.geometry() for f in layer.getSelectedFeatures()])
         return self.open_dialog(AlertArea(crs=layer.crs(), geometry=geom))

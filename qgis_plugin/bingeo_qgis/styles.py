@@ -20,16 +20,29 @@ from qgis.PyQt.QtGui import QColor
 __all__ = ["STYLES", "attach_style", "style_cells", "style_density", "style_hotspots", "style_proposals"]
 
 #: Gi* z-score classes (two-sided 90/95/99 % levels), cold blue to hot red.
-Z_CLASSES = [(-1e9, -2.58, "#2166ac", "cold, 99 %"), (-2.58, -1.96, "#67a9cf", "cold, 95 %"),
-             (-1.96, -1.65, "#d1e5f0", "cold, 90 %"), (-1.65, 1.65, "#f7f7f7", "not significant"),
-             (1.65, 1.96, "#fddbc7", "hot, 90 %"), (1.96, 2.58, "#ef8a62", "hot, 95 %"),
-             (2.58, 1e9, "#b2182b", "hot, 99 %")]
+Z_CLASSES = [
+    (-1e9, -2.58, "#2166ac", "cold, 99 %"),
+    (-2.58, -1.96, "#67a9cf", "cold, 95 %"),
+    (-1.96, -1.65, "#d1e5f0", "cold, 90 %"),
+    (-1.65, 1.65, "#f7f7f7", "not significant"),
+    (1.65, 1.96, "#fddbc7", "hot, 90 %"),
+    (1.96, 2.58, "#ef8a62", "hot, 95 %"),
+    (2.58, 1e9, "#b2182b", "hot, 99 %"),
+]
 
 
-def _fill(colour: str, outline: str = "0,0,0,0", width: str = "0", style: str = "solid",
-          outline_style: str = "solid") -> QgsFillSymbol:
-    return QgsFillSymbol.createSimple({"color": colour, "outline_color": outline, "outline_width": width,
-                                       "style": style, "outline_style": outline_style})
+def _fill(
+    colour: str, outline: str = "0,0,0,0", width: str = "0", style: str = "solid", outline_style: str = "solid"
+) -> QgsFillSymbol:
+    return QgsFillSymbol.createSimple(
+        {
+            "color": colour,
+            "outline_color": outline,
+            "outline_width": width,
+            "style": style,
+            "outline_style": outline_style,
+        }
+    )
 
 
 def style_cells(layer: QgsMapLayer) -> None:
@@ -43,8 +56,10 @@ def style_cells(layer: QgsMapLayer) -> None:
 
 def style_hotspots(layer: QgsMapLayer) -> None:
     """Style hot spots: red outline; uncovered ones filled."""
-    cats = [QgsRendererCategory(True, _fill("178,24,43,120", "#b2182b", "0.8"), "uncovered"),
-            QgsRendererCategory(False, _fill("0,0,0,0", "#b2182b", "0.8", style="no"), "covered")]
+    cats = [
+        QgsRendererCategory(True, _fill("178,24,43,120", "#b2182b", "0.8"), "uncovered"),
+        QgsRendererCategory(False, _fill("0,0,0,0", "#b2182b", "0.8", style="no"), "covered"),
+    ]
     layer.setRenderer(QgsCategorizedSymbolRenderer("uncovered", cats))
 
 
@@ -98,8 +113,11 @@ def style_density(layer: QgsMapLayer) -> None:
 
 #: Style per algorithm output.
 STYLES: dict[str, Callable[[QgsMapLayer], None]] = {
-    "cells": style_cells, "hotspots": style_hotspots, "proposals": style_proposals,
-    "points": style_points_by_network, "density": style_density,
+    "cells": style_cells,
+    "hotspots": style_hotspots,
+    "proposals": style_proposals,
+    "points": style_points_by_network,
+    "density": style_density,
 }
 
 

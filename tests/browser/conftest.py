@@ -96,10 +96,16 @@ class Browser:
         return [m["params"]["request"]["url"] for m in self.network() if m["method"] == "Network.requestWillBeSent"]
 
     def failed_requests(self) -> list[str]:
-        ids = {m["params"]["requestId"]: m["params"]["request"]["url"]
-               for m in self.network() if m["method"] == "Network.requestWillBeSent"}
-        return [f"{ids.get(m['params']['requestId'], '?')}: {m['params'].get('errorText')}"
-                for m in self.network() if m["method"] == "Network.loadingFailed"]
+        ids = {
+            m["params"]["requestId"]: m["params"]["request"]["url"]
+            for m in self.network()
+            if m["method"] == "Network.requestWillBeSent"
+        }
+        return [
+            f"{ids.get(m['params']['requestId'], '?')}: {m['params'].get('errorText')}"
+            for m in self.network()
+            if m["method"] == "Network.loadingFailed"
+        ]
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -137,12 +143,14 @@ def browser(tmp_path):
         opts.add_argument(flag)
     opts.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                           "download.prompt_for_download": False})
+    opts.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver_path()), options=opts)
     try:
-        driver.execute_cdp_cmd("Browser.setDownloadBehavior",
-                               {"behavior": "allow", "downloadPath": str(downloads), "eventsEnabled": True})
+        driver.execute_cdp_cmd(
+            "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads), "eventsEnabled": True}
+        )
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _CATCH_ERRORS})
         # Chromium's own start page (new-tab page) tries the network before any test page is opened:
         # leave it, and drop what it logged, so that only the pages under test are judged

@@ -27,8 +27,14 @@ from tests.conftest import need
 
 pytestmark = pytest.mark.requires("chromium")
 
-EXPECTED_OVERLAYS = ["Incident density (radius 250 m)", "Networks (active)", "Networks (retired)",
-                     "Proposed new areas", "Hot spots (Gi*)", "Incidents (points from zoom 15)"]
+EXPECTED_OVERLAYS = [
+    "Incident density (radius 250 m)",
+    "Networks (active)",
+    "Networks (retired)",
+    "Proposed new areas",
+    "Hot spots (Gi*)",
+    "Incidents (points from zoom 15)",
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +47,11 @@ def world(tmp_path_factory):
 
 def _page_urls_ok(browser) -> list[str]:
     """Requests the page made to anything but itself (file:, data:, blob:)."""
-    return [u for u in browser.requested_urls()
-            if not u.startswith(("file:", "data:", "blob:", "chrome:", "chrome-extension:", "about:"))]
+    return [
+        u
+        for u in browser.requested_urls()
+        if not u.startswith(("file:", "data:", "blob:", "chrome:", "chrome-extension:", "about:"))
+    ]
 
 
 def test_offline_map_loads_without_network(world, browser):
@@ -72,8 +81,10 @@ def test_offline_map_loads_without_network(world, browser):
     page = world["offline"].read_text(encoding="utf-8")
     active = data_block(page, "bingeo-networks-active")["geojson"]["features"]
     hotspots = data_block(page, "bingeo-hotspots")["geojson"]["features"]
-    assert info["networks"] == sum(len(shapely.geometry.shape(f["geometry"]).geoms)
-                                   if f["geometry"]["type"].startswith("Multi") else 1 for f in active)
+    assert info["networks"] == sum(
+        len(shapely.geometry.shape(f["geometry"]).geoms) if f["geometry"]["type"].startswith("Multi") else 1
+        for f in active
+    )
     assert info["retired"] == 0  # hidden at start
     assert info["hotspots"] >= len(hotspots) > 0
     assert info["density"] == 1 and info["scale"] == 1 and info["legend"] == 1
@@ -108,8 +119,10 @@ def test_zoomed_in_incidents_are_clustered_points(world, browser):
     browser.js("""var l = null; bingeo.map.eachLayer(function (x) { if (x.bingeoCount) l = x; });
                   var m = l.getLayers()[0]; l.zoomToShowLayer(m, function () { m.openPopup(); });""")
     time.sleep(1.0)
-    rows = browser.js("return Array.from(document.querySelectorAll('.leaflet-popup-content th'))"
-                      ".map(function (t) { return t.textContent; });")
+    rows = browser.js(
+        "return Array.from(document.querySelectorAll('.leaflet-popup-content th'))"
+        ".map(function (t) { return t.textContent; });"
+    )
     assert rows and set(rows) <= {"soort_delict", "pleegdatum"}
     browser.screenshot("webmap_points.png")
     assert browser.console_errors() == []
@@ -123,8 +136,9 @@ def _click(browser, mapdiv, x, y):
 
 
 def _latlng(browser, x, y):
-    return browser.js("var p = bingeo.map.containerPointToLatLng(L.point(arguments[0], arguments[1]));"
-                      "return [p.lng, p.lat];", x, y)
+    return browser.js(
+        "var p = bingeo.map.containerPointToLatLng(L.point(arguments[0], arguments[1]));return [p.lng, p.lat];", x, y
+    )
 
 
 def _expected_people(store, area) -> set[str]:
@@ -138,8 +152,23 @@ def _expected_people(store, area) -> set[str]:
 
 
 def _recipients(world, area_file, out_csv) -> set[str]:
-    run(["recipients", "--store", world["store"], "--area", area_file, "--urgency", "urgent", "--output", out_csv,
-         "--operator", "test", "--reason", "web map draw test"])
+    run(
+        [
+            "recipients",
+            "--store",
+            world["store"],
+            "--area",
+            area_file,
+            "--urgency",
+            "urgent",
+            "--output",
+            out_csv,
+            "--operator",
+            "test",
+            "--reason",
+            "web map draw test",
+        ]
+    )
     got = pd.read_csv(out_csv, sep=";", encoding="utf-8-sig", dtype=str)
     return set(got["person_id"])
 
@@ -149,8 +178,13 @@ def test_draw_polygon_export_round_trips_through_recipients(world, browser, tmp_
     mapdiv = browser.driver.find_element(By.CSS_SELECTOR, ".folium-map")
     # a polygon around the middle of the map, where the members live
     w, h = mapdiv.size["width"], mapdiv.size["height"]
-    clicks = [(w * 0.38, h * 0.35), (w * 0.60, h * 0.33), (w * 0.63, h * 0.62), (w * 0.45, h * 0.70),
-              (w * 0.36, h * 0.55)]
+    clicks = [
+        (w * 0.38, h * 0.35),
+        (w * 0.60, h * 0.33),
+        (w * 0.63, h * 0.62),
+        (w * 0.45, h * 0.70),
+        (w * 0.36, h * 0.55),
+    ]
     clicks = [(int(x), int(y)) for x, y in clicks]
     expected_vertices = [_latlng(browser, x, y) for x, y in clicks]
     browser.driver.find_element(By.CSS_SELECTOR, ".leaflet-draw-draw-polygon").click()
@@ -188,8 +222,15 @@ def test_draw_circle_export_is_a_point_with_radius(world, browser, tmp_path):
     cx, cy, r_px = int(w * 0.5), int(h * 0.5), 90
     centre = _latlng(browser, cx, cy)
     browser.driver.find_element(By.CSS_SELECTOR, ".leaflet-draw-draw-circle").click()
-    (ActionChains(browser.driver).move_to_element_with_offset(mapdiv, cx - w // 2, cy - h // 2).click_and_hold()
-     .move_by_offset(r_px // 2, 0).move_by_offset(r_px - r_px // 2, 0).release().perform())
+    (
+        ActionChains(browser.driver)
+        .move_to_element_with_offset(mapdiv, cx - w // 2, cy - h // 2)
+        .click_and_hold()
+        .move_by_offset(r_px // 2, 0)
+        .move_by_offset(r_px - r_px // 2, 0)
+        .release()
+        .perform()
+    )
     time.sleep(0.3)
     browser.driver.find_element(By.CSS_SELECTOR, ".bingeo-export a").click()
     exported = browser.wait_download("alert-area.geojson")

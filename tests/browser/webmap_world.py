@@ -25,8 +25,11 @@ _CACHE: dict[str, dict] = {}
 
 def marker(i: int) -> dict[str, str]:
     """Marker strings planted in member fields (they must never reach a map)."""
-    return {"name": f"ZQWNAAM{i:03d} de Kaartlezer", "email": f"zqwmail{i:03d}@example.org",
-            "channels": f"ZQWKANAAL{i:03d}"}
+    return {
+        "name": f"ZQWNAAM{i:03d} de Kaartlezer",
+        "email": f"zqwmail{i:03d}@example.org",
+        "channels": f"ZQWKANAAL{i:03d}",
+    }
 
 
 def run(args, ok: bool = True, outputs: list[str] | None = None) -> str:
@@ -46,19 +49,22 @@ def _members_csv(path: Path) -> list[dict[str, str]]:
     rows = []
     for i, a in picks.iterrows():
         m = marker(i)
-        rows.append({
-            "lidnummer": f"W{i:03d}",
-            # two rows share a person (same name, e-mail and phone): the count must see one person
-            "naam": m["name"] if i != 1 else marker(0)["name"],
-            "email": m["email"] if i != 1 else marker(0)["email"],
-            "telefoon": f"06-{23000000 + 7919 * i:08d}" if i != 1 else f"06-{23000000:08d}",
-            "kanalen": m["channels"],
-            "toestemming": "nee" if i % 7 == 0 else "ja",
-            "rol": "coördinator" if i % 13 == 0 else "lid",
-            "netwerken": "GR-BIN-001;GR-BIN-003" if i % 4 in (0, 1) else ("GR-BIN-002" if i % 5 == 0 else ""),
-            "status": "afgemeld" if i % 9 == 4 else "actief",
-            "x": a["x"], "y": a["y"],
-        })
+        rows.append(
+            {
+                "lidnummer": f"W{i:03d}",
+                # two rows share a person (same name, e-mail and phone): the count must see one person
+                "naam": m["name"] if i != 1 else marker(0)["name"],
+                "email": m["email"] if i != 1 else marker(0)["email"],
+                "telefoon": f"06-{23000000 + 7919 * i:08d}" if i != 1 else f"06-{23000000:08d}",
+                "kanalen": m["channels"],
+                "toestemming": "nee" if i % 7 == 0 else "ja",
+                "rol": "coördinator" if i % 13 == 0 else "lid",
+                "netwerken": "GR-BIN-001;GR-BIN-003" if i % 4 in (0, 1) else ("GR-BIN-002" if i % 5 == 0 else ""),
+                "status": "afgemeld" if i % 9 == 4 else "actief",
+                "x": a["x"],
+                "y": a["y"],
+            }
+        )
     pd.DataFrame(rows).to_csv(path, sep=";", index=False, encoding="utf-8")
     return rows
 
@@ -77,24 +83,78 @@ def build_world(tmp_path_factory) -> dict:
     rows = _members_csv(tmp / "leden.csv")
     run(["members", "import", tmp / "leden.csv", "--store", store, "--crs", "28992"], outputs=outputs)
     inc = SAMPLES / "incidents.csv"
-    run(["hotspots", inc, "--store", store, "--crs", "28992", "--output", tmp / "hs.gpkg",
-         "--addresses", SAMPLES / "addresses.csv"], outputs=outputs)
-    run(["propose", "--store", store, "--hotspots", tmp / "hs.gpkg", "--addresses", SAMPLES / "addresses.csv",
-         "--incidents", inc, "--crs", "28992", "--output", tmp / "proposals.gpkg"], outputs=outputs)
+    run(
+        [
+            "hotspots",
+            inc,
+            "--store",
+            store,
+            "--crs",
+            "28992",
+            "--output",
+            tmp / "hs.gpkg",
+            "--addresses",
+            SAMPLES / "addresses.csv",
+        ],
+        outputs=outputs,
+    )
+    run(
+        [
+            "propose",
+            "--store",
+            store,
+            "--hotspots",
+            tmp / "hs.gpkg",
+            "--addresses",
+            SAMPLES / "addresses.csv",
+            "--incidents",
+            inc,
+            "--crs",
+            "28992",
+            "--output",
+            tmp / "proposals.gpkg",
+        ],
+        outputs=outputs,
+    )
     maps = tmp / "maps"
     maps.mkdir()
-    common = ["map", "--store", store, "--incidents", inc, "--crs", "28992", "--hotspots", tmp / "hs.gpkg",
-              "--addresses", SAMPLES / "addresses.csv", "--proposals", tmp / "proposals.gpkg",
-              "--fields", ",".join(FIELDS), "--title", "Groningen <BIN> & co"]
+    common = [
+        "map",
+        "--store",
+        store,
+        "--incidents",
+        inc,
+        "--crs",
+        "28992",
+        "--hotspots",
+        tmp / "hs.gpkg",
+        "--addresses",
+        SAMPLES / "addresses.csv",
+        "--proposals",
+        tmp / "proposals.gpkg",
+        "--fields",
+        ",".join(FIELDS),
+        "--title",
+        "Groningen <BIN> & co",
+    ]
     map_outputs: list[str] = []
     run(common + ["--output", maps / "online.html"], outputs=map_outputs)
     offline = None
     if not _webassets.missing_assets():
         run(common + ["--output", maps / "offline.html", "--offline"], outputs=map_outputs)
         offline = maps / "offline.html"
-    world = {"tmp": tmp, "store": store, "rows": rows, "maps": maps, "online": maps / "online.html",
-             "offline": offline, "outputs": outputs, "map_outputs": map_outputs, "hotspots": tmp / "hs.gpkg",
-             "proposals": tmp / "proposals.gpkg"}
+    world = {
+        "tmp": tmp,
+        "store": store,
+        "rows": rows,
+        "maps": maps,
+        "online": maps / "online.html",
+        "offline": offline,
+        "outputs": outputs,
+        "map_outputs": map_outputs,
+        "hotspots": tmp / "hs.gpkg",
+        "proposals": tmp / "proposals.gpkg",
+    }
     _CACHE["world"] = world
     return world
 
@@ -119,8 +179,8 @@ def decode_png(data_url: str) -> np.ndarray:
     assert raw[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, w, h = 8, b"", 0, 0
     while pos < len(raw):
-        (n,) = struct.unpack(">I", raw[pos:pos + 4])
-        kind, body = raw[pos + 4:pos + 8], raw[pos + 8:pos + 8 + n]
+        (n,) = struct.unpack(">I", raw[pos : pos + 4])
+        kind, body = raw[pos + 4 : pos + 8], raw[pos + 8 : pos + 8 + n]
         if kind == b"IHDR":
             w, h, depth, colour = struct.unpack(">IIBB", body[:10])
             assert (depth, colour) == (8, 6)

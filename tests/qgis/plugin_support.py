@@ -14,8 +14,17 @@ SAMPLES = ROOT / "data" / "samples"
 QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
 #: Every algorithm id of the provider (webmap only when bingeo.webmap exists).
-BASE_ALGORITHMS = {"importnetworks", "assignpoints", "countincidents", "hotspots", "density", "coverage",
-                   "proposeareas", "selectrecipients", "evaluate"}
+BASE_ALGORITHMS = {
+    "importnetworks",
+    "assignpoints",
+    "countincidents",
+    "hotspots",
+    "density",
+    "coverage",
+    "proposeareas",
+    "selectrecipients",
+    "evaluate",
+}
 
 
 def expected_algorithms() -> set[str]:
@@ -75,8 +84,11 @@ def write_samples(folder: Path) -> dict[str, Path]:
     from bingeo.readers import write_table
 
     inc, adr, _ = sample_frames()
-    paths = {"incidents": folder / "incidents.gpkg", "addresses": folder / "addresses.gpkg",
-             "networks": SAMPLES / "networks.gpkg"}
+    paths = {
+        "incidents": folder / "incidents.gpkg",
+        "addresses": folder / "addresses.gpkg",
+        "networks": SAMPLES / "networks.gpkg",
+    }
     write_table(inc, paths["incidents"], layer="incidents")
     write_table(adr, paths["addresses"], layer="addresses")
     return paths
@@ -127,18 +139,35 @@ def make_member_store(folder: Path, n: int = 120) -> Path:
         res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
         assert res.exit_code == 0, res.output
 
-    run("networks", "import", SAMPLES / "networks.gpkg", "--store", store, "--id-field", "bin_code",
-        "--kind-field", "soort")
+    run(
+        "networks",
+        "import",
+        SAMPLES / "networks.gpkg",
+        "--store",
+        store,
+        "--id-field",
+        "bin_code",
+        "--kind-field",
+        "soort",
+    )
     adr = pd.read_csv(SAMPLES / "addresses.csv", dtype=str)
     picks = adr.iloc[np.random.default_rng(11).choice(len(adr), n, replace=False)].reset_index(drop=True)
     rows_ = []
     for i, a in picks.iterrows():
         m = marker(i)
-        rows_.append({
-            "lidnummer": f"L{i:03d}", "naam": m["name"], "email": m["email"] if i % 5 else "",
-            "telefoon": f"06-{12000000 + 7919 * i:08d}" if i % 3 else "", "toestemming": "nee" if i % 11 == 0 else "ja",
-            "rol": "coördinator" if i % 17 == 0 else "lid", "netwerken": "", "x": a["x"], "y": a["y"],
-        })
+        rows_.append(
+            {
+                "lidnummer": f"L{i:03d}",
+                "naam": m["name"],
+                "email": m["email"] if i % 5 else "",
+                "telefoon": f"06-{12000000 + 7919 * i:08d}" if i % 3 else "",
+                "toestemming": "nee" if i % 11 == 0 else "ja",
+                "rol": "coördinator" if i % 17 == 0 else "lid",
+                "netwerken": "",
+                "x": a["x"],
+                "y": a["y"],
+            }
+        )
     csv = folder / "leden.csv"
     pd.DataFrame(rows_).to_csv(csv, sep=";", index=False, encoding="utf-8")
     run("members", "import", csv, "--store", store, "--crs", "28992")

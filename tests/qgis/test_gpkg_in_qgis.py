@@ -228,14 +228,30 @@ def demo_outputs(tmp_path_factory) -> dict:
 
         st.upsert_members(
             gpd.GeoDataFrame(
-                {"member_id": ["M1", "M2"], "person_id": ["p-1", "p-2"], "name": ["Lid Een", "Lid Twee"],
-                 "email": ["een@example.org", None], "phone": [None, "+31612345678"], "consent": [True, False],
-                 "consent_date": ["2024-01-02", None], "role": ["member", "coordinator"], "status": ["active"] * 2},
-                geometry=gpd.points_from_xy([233000, 233500], [582000, 582500]), crs=28992,
+                {
+                    "member_id": ["M1", "M2"],
+                    "person_id": ["p-1", "p-2"],
+                    "name": ["Lid Een", "Lid Twee"],
+                    "email": ["een@example.org", None],
+                    "phone": [None, "+31612345678"],
+                    "consent": [True, False],
+                    "consent_date": ["2024-01-02", None],
+                    "role": ["member", "coordinator"],
+                    "status": ["active"] * 2,
+                },
+                geometry=gpd.points_from_xy([233000, 233500], [582000, 582500]),
+                crs=28992,
             )
         )
-        st.append_audit(alert_id="A-1", action="select", area=shapely.box(232000, 581000, 234000, 583000),
-                        operator="agent", reason="test", urgency="urgent", member_ids=["M1"])
+        st.append_audit(
+            alert_id="A-1",
+            action="select",
+            area=shapely.box(232000, 581000, 234000, 583000),
+            operator="agent",
+            reason="test",
+            urgency="urgent",
+            member_ids=["M1"],
+        )
         rep = check_networks(st.networks())
     check = out / "check.gpkg"
     for layer, gtype in (("overlaps", "MultiPolygon"), ("gaps", "Polygon"), ("invalid", "MultiPolygon")):

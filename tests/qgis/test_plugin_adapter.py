@@ -46,8 +46,11 @@ def test_date_fields_become_datetime64_that_incident_days_finds(adapter):
 
     from bingeo.nearrepeat import incident_days
 
-    lyr = _layer("Point?crs=EPSG:28992", [QgsField("pleegdatum", QVariant.Date), QgsField("code", QVariant.String)],
-                 [[QDate(2024, 3, 1), "a"], [NULL, "b"], [QDate(2024, 3, 5), "c"]])
+    lyr = _layer(
+        "Point?crs=EPSG:28992",
+        [QgsField("pleegdatum", QVariant.Date), QgsField("code", QVariant.String)],
+        [[QDate(2024, 3, 1), "a"], [NULL, "b"], [QDate(2024, 3, 5), "c"]],
+    )
     frame = adapter.frame_from_source(lyr)
     assert pd.api.types.is_datetime64_any_dtype(frame["pleegdatum"])
     days = incident_days(frame)

@@ -91,8 +91,12 @@ def mouse(canvas, kind, x, y, button=None):
     from qgis.PyQt.QtWidgets import QApplication
 
     button = Qt.LeftButton if button is None else button
-    types = {"press": QEvent.MouseButtonPress, "release": QEvent.MouseButtonRelease, "move": QEvent.MouseMove,
-             "double": QEvent.MouseButtonDblClick}
+    types = {
+        "press": QEvent.MouseButtonPress,
+        "release": QEvent.MouseButtonRelease,
+        "move": QEvent.MouseMove,
+        "double": QEvent.MouseButtonDblClick,
+    }
     buttons = Qt.NoButton if kind == "release" else button
     ev = QMouseEvent(types[kind], QPoint(x, y), button if kind != "move" else Qt.NoButton, buttons, Qt.NoModifier)
     QApplication.sendEvent(canvas.viewport(), ev)
@@ -237,8 +241,9 @@ def test_export_refuses_without_operator_and_logs_nothing(plugin, world, qgis_ca
     import bingeo
 
     geom = shapely.box(*world["nets"].geometry.iloc[0].bounds)
-    dlg = plugin.open_dialog(AlertArea(crs=QgsCoordinateReferenceSystem("EPSG:28992"),
-                                       geometry=QgsGeometry.fromWkt(geom.wkt)))
+    dlg = plugin.open_dialog(
+        AlertArea(crs=QgsCoordinateReferenceSystem("EPSG:28992"), geometry=QgsGeometry.fromWkt(geom.wkt))
+    )
     dlg.store.setFilePath(str(world["store"]))
     dlg.output.setFilePath(str(tmp_path / "x.csv"))
     dlg.operator.setText("")

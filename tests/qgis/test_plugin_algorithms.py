@@ -134,13 +134,23 @@ def test_assignpoints_other_crs_and_selected_only(env):
 def test_countincidents_equals_library(env):
     import bingeo
 
-    res = run("countincidents", {"INPUT": env["inc_layer"], "NETWORKS": env["nets_layer"], "BY": 3,
-                                 "DATE_FIELD": "pleegdatum", "TYPE_FIELD": "soort_delict",
-                                 "ADDRESSES": env["adr_layer"], "OUTPUT": "memory:"})
+    res = run(
+        "countincidents",
+        {
+            "INPUT": env["inc_layer"],
+            "NETWORKS": env["nets_layer"],
+            "BY": 3,
+            "DATE_FIELD": "pleegdatum",
+            "TYPE_FIELD": "soort_delict",
+            "ADDRESSES": env["adr_layer"],
+            "OUTPUT": "memory:",
+        },
+    )
     keys = ["network_id", "period", "type"]
     got = frame_of(res["OUTPUT"]).fillna({"network_id": ""}).sort_values(keys).reset_index(drop=True)
-    ref = bingeo.count_incidents(env["inc"], env["nets"], by="year", date_field="pleegdatum",
-                                 type_field="soort_delict", addresses=env["adr"])
+    ref = bingeo.count_incidents(
+        env["inc"], env["nets"], by="year", date_field="pleegdatum", type_field="soort_delict", addresses=env["adr"]
+    )
     ref = ref.fillna({"network_id": ""}).sort_values(keys).reset_index(drop=True)
     assert len(got) == len(ref) > 18
     for col in ("network_id", "period", "type", "incidents", "addresses", "households"):
@@ -152,8 +162,17 @@ def test_countincidents_equals_library(env):
 def test_coverage_equals_library(env):
     import bingeo
 
-    res = run("coverage", {"NETWORKS": env["nets_layer"], "ADDRESSES": env["adr_layer"], "BY": "woonplaats",
-                           "OUTPUT": "memory:", "OVERLAPS": "memory:", "AREAS": "memory:"})
+    res = run(
+        "coverage",
+        {
+            "NETWORKS": env["nets_layer"],
+            "ADDRESSES": env["adr_layer"],
+            "BY": "woonplaats",
+            "OUTPUT": "memory:",
+            "OVERLAPS": "memory:",
+            "AREAS": "memory:",
+        },
+    )
     ref = bingeo.coverage(env["nets"], env["adr"], by="woonplaats")
     got = frame_of(res["OUTPUT"], ["network_id"])
     want = ref.networks.sort_values("network_id").reset_index(drop=True)
@@ -161,16 +180,27 @@ def test_coverage_equals_library(env):
         assert got[col].tolist() == want[col].tolist(), col
     assert res["COVERED_SHARE"] == pytest.approx(ref.totals["covered_share"], abs=1e-15)
     ov = frame_of(res["OVERLAPS"], ["network_id_a", "network_id_b"])
-    assert ov["shared_addresses"].tolist() == ref.overlaps.sort_values(["network_id_a", "network_id_b"])[
-        "shared_addresses"].tolist()
+    assert (
+        ov["shared_addresses"].tolist()
+        == ref.overlaps.sort_values(["network_id_a", "network_id_b"])["shared_addresses"].tolist()
+    )
     assert len(frame_of(res["AREAS"])) == len(ref.areas)
 
 
 def test_hotspots_equal_library(env, tmp_path):
     import bingeo
 
-    res = run("hotspots", {"INPUT": env["inc_layer"], "NETWORKS": env["nets_layer"], "ADDRESSES": env["adr_layer"],
-                           "CELL_SIZE": 250, "CELLS": "memory:", "HOTSPOTS": str(tmp_path / "hs.gpkg")})
+    res = run(
+        "hotspots",
+        {
+            "INPUT": env["inc_layer"],
+            "NETWORKS": env["nets_layer"],
+            "ADDRESSES": env["adr_layer"],
+            "CELL_SIZE": 250,
+            "CELLS": "memory:",
+            "HOTSPOTS": str(tmp_path / "hs.gpkg"),
+        },
+    )
     ref = bingeo.find_hotspots(env["inc"], networks=env["nets"], addresses=env["adr"], cell_size=250)
     cells = frame_of(res["CELLS"], ["row", "col"])
     want = ref.cells.sort_values(["row", "col"]).reset_index(drop=True)
@@ -193,8 +223,17 @@ def test_density_equals_library_and_cancels(env, tmp_path):
     import bingeo
 
     out = tmp_path / "kde.tif"
-    res = run("density", {"INPUT": env["inc_layer"], "RADIUS": 400, "CELL_SIZE": 100, "KERNEL": 0,
-                          "OUTPUT": str(out), "CONTOURS": "memory:"})
+    res = run(
+        "density",
+        {
+            "INPUT": env["inc_layer"],
+            "RADIUS": 400,
+            "CELL_SIZE": 100,
+            "KERNEL": 0,
+            "OUTPUT": str(out),
+            "CONTOURS": "memory:",
+        },
+    )
     ref = bingeo.kernel_density(env["inc"], cell_size=100, radius=400)
     with rasterio.open(res["OUTPUT"]) as ds:
         vals = ds.read(1, masked=True)
@@ -210,8 +249,16 @@ def test_density_equals_library_and_cancels(env, tmp_path):
     # a failed run keeps its parameters alive: pass the layer's source, not the layer object, or QGIS 3.22
     # crashes in exitQgis() at the end of the session
     with pytest.raises(QgsProcessingException):
-        run("density", {"INPUT": env["inc_layer"].source(), "RADIUS": 400, "CELL_SIZE": 100,
-                        "OUTPUT": str(tmp_path / "cancelled.tif")}, feedback=fb)
+        run(
+            "density",
+            {
+                "INPUT": env["inc_layer"].source(),
+                "RADIUS": 400,
+                "CELL_SIZE": 100,
+                "OUTPUT": str(tmp_path / "cancelled.tif"),
+            },
+            feedback=fb,
+        )
     assert not (tmp_path / "cancelled.tif").exists()
 
 
@@ -223,10 +270,17 @@ def test_proposeareas_equal_library(env, tmp_path):
     hs_path = tmp_path / "hs.gpkg"
     ref_hs = bingeo.find_hotspots(env["inc"], networks=env["nets"], cell_size=250).hotspots
     bingeo.write_table(ref_hs, hs_path, layer="hotspots", geometry_type="MultiPolygon")
-    res = run("proposeareas", {"HOTSPOTS": layer(hs_path, "hotspots"), "ADDRESSES": env["adr_layer"],
-                               "NETWORKS": env["nets_layer"], "INCIDENTS": env["inc_layer"], "OUTPUT": "memory:"})
-    ref = bingeo.propose_areas(gpd.read_file(hs_path, layer="hotspots"), env["adr"], env["nets"],
-                               incidents=env["inc"])
+    res = run(
+        "proposeareas",
+        {
+            "HOTSPOTS": layer(hs_path, "hotspots"),
+            "ADDRESSES": env["adr_layer"],
+            "NETWORKS": env["nets_layer"],
+            "INCIDENTS": env["inc_layer"],
+            "OUTPUT": "memory:",
+        },
+    )
+    ref = bingeo.propose_areas(gpd.read_file(hs_path, layer="hotspots"), env["adr"], env["nets"], incidents=env["inc"])
     got = frame_of(res["OUTPUT"], ["proposal_id"])
     ref = ref.sort_values("proposal_id").reset_index(drop=True)
     assert len(got) == len(ref) > 0
@@ -333,9 +387,18 @@ def test_selectrecipients_area_layer_equals_library(env, member_store, tmp_path,
     try:
         lyr.selectByIds([next(lyr.getFeatures()).id()])
         with caplog.at_level(logging.DEBUG):
-            res = run("selectrecipients", {
-                "STORE": str(member_store), "AREA": QgsProcessingFeatureSourceDefinition(lyr.id(), True),
-                "URGENCY": 0, "OPERATOR": "agent 1234", "REASON": "PV 2026-77", "OUTPUT": str(out)}, feedback=fb)
+            res = run(
+                "selectrecipients",
+                {
+                    "STORE": str(member_store),
+                    "AREA": QgsProcessingFeatureSourceDefinition(lyr.id(), True),
+                    "URGENCY": 0,
+                    "OPERATOR": "agent 1234",
+                    "REASON": "PV 2026-77",
+                    "OUTPUT": str(out),
+                },
+                feedback=fb,
+            )
     finally:
         QgsProject.instance().removeMapLayer(lyr.id())
     assert QgsApplication_log is not None
@@ -360,12 +423,21 @@ def test_selectrecipients_centre_radius_equals_library(env, member_store, tmp_pa
     with bingeo.open_store(member_store) as st:
         members, nets = st.members(), st.networks()
     c = nets.geometry.iloc[3].representative_point()
-    tr = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:28992"), QgsCoordinateReferenceSystem("EPSG:4326"),
-                                QgsProject.instance())
+    tr = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:28992"), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+    )
     p = tr.transform(QgsPointXY(c.x, c.y))
     out = tmp_path / "radius.csv"
-    res = run("selectrecipients", {"STORE": str(member_store), "CENTRE": f"{p.x()!r},{p.y()!r} [EPSG:4326]",
-                                   "RADIUS": 700, "URGENCY": 1, "OUTPUT": str(out)})
+    res = run(
+        "selectrecipients",
+        {
+            "STORE": str(member_store),
+            "CENTRE": f"{p.x()!r},{p.y()!r} [EPSG:4326]",
+            "RADIUS": 700,
+            "URGENCY": 1,
+            "OUTPUT": str(out),
+        },
+    )
     area = bingeo.area_around(p.x(), p.y(), 700, crs_of_xy=4326, target_crs=28992)
     ref = bingeo.select_recipients(members, area=area, networks=nets, urgency="normal")
     assert _csv_ids(out) == sorted(ref.recipients["member_id"]) and len(ref.recipients) > 0
@@ -381,8 +453,16 @@ def test_webmap_equals_library(env, tmp_path):
     from bingeo.webmap import save_map, web_map
 
     out = tmp_path / "map.html"
-    run("webmap", {"NETWORKS": env["nets_layer"], "INCIDENTS": env["inc_layer"], "FIELDS": "soort_delict",
-                   "TITLE": "Groningen", "OUTPUT": str(out)})
+    run(
+        "webmap",
+        {
+            "NETWORKS": env["nets_layer"],
+            "INCIDENTS": env["inc_layer"],
+            "FIELDS": "soort_delict",
+            "TITLE": "Groningen",
+            "OUTPUT": str(out),
+        },
+    )
     ref_path = tmp_path / "ref.html"
     save_map(web_map(env["nets"], incidents=env["inc"], fields=["soort_delict"], title="Groningen"), ref_path)
 
@@ -403,17 +483,32 @@ def test_outputs_load_with_styles(env, tmp_path):
     project = QgsProject.instance()
     before = set(project.mapLayers())
     try:
-        processing.runAndLoadResults("bingeo:hotspots", {
-            "INPUT": env["inc_layer"], "NETWORKS": env["nets_layer"], "CELL_SIZE": 250,
-            "CELLS": "TEMPORARY_OUTPUT", "HOTSPOTS": "TEMPORARY_OUTPUT"})
-        processing.runAndLoadResults("bingeo:density", {
-            "INPUT": env["inc_layer"], "RADIUS": 400, "CELL_SIZE": 100, "OUTPUT": str(tmp_path / "kde.tif")})
-        processing.runAndLoadResults("bingeo:assignpoints", {
-            "INPUT": env["inc_layer"], "NETWORKS": env["nets_layer"], "OUTPUT": "TEMPORARY_OUTPUT"})
+        processing.runAndLoadResults(
+            "bingeo:hotspots",
+            {
+                "INPUT": env["inc_layer"],
+                "NETWORKS": env["nets_layer"],
+                "CELL_SIZE": 250,
+                "CELLS": "TEMPORARY_OUTPUT",
+                "HOTSPOTS": "TEMPORARY_OUTPUT",
+            },
+        )
+        processing.runAndLoadResults(
+            "bingeo:density",
+            {"INPUT": env["inc_layer"], "RADIUS": 400, "CELL_SIZE": 100, "OUTPUT": str(tmp_path / "kde.tif")},
+        )
+        processing.runAndLoadResults(
+            "bingeo:assignpoints",
+            {"INPUT": env["inc_layer"], "NETWORKS": env["nets_layer"], "OUTPUT": "TEMPORARY_OUTPUT"},
+        )
         new = {lyr.name(): lyr for lid, lyr in project.mapLayers().items() if lid not in before}
         renderers = {name: lyr.renderer().type() for name, lyr in new.items()}
-        assert renderers == {"Gi* cells": "graduatedSymbol", "Hot spots": "categorizedSymbol",
-                             "Density": "singlebandpseudocolor", "Assigned points": "categorizedSymbol"}, renderers
+        assert renderers == {
+            "Gi* cells": "graduatedSymbol",
+            "Hot spots": "categorizedSymbol",
+            "Density": "singlebandpseudocolor",
+            "Assigned points": "categorizedSymbol",
+        }, renderers
         cells = new["Gi* cells"].renderer()
         assert cells.classAttribute() == "gi_z" and len(cells.ranges()) == 7
         import bingeo
@@ -434,15 +529,16 @@ def test_assignpoints_on_a_delimited_text_layer_of_the_police_csv(env):
 
     import bingeo
 
-    uri = (f"{(SAMPLES / 'incidents.csv').as_uri()}?type=csv&delimiter=;&decimalPoint=,&xField=X&yField=Y"
-           "&crs=EPSG:28992&encoding=windows-1252&detectTypes=no&geomType=point")
+    uri = (
+        f"{(SAMPLES / 'incidents.csv').as_uri()}?type=csv&delimiter=;&decimalPoint=,&xField=X&yField=Y"
+        "&crs=EPSG:28992&encoding=windows-1252&detectTypes=no&geomType=point"
+    )
     lyr = QgsVectorLayer(uri, "incidents_csv", "delimitedtext")
     assert lyr.isValid()
     fb = QgsProcessingFeedback()
     texts = []
     fb.pushInfo = lambda t: texts.append(t)  # noqa: E731
-    res = run("assignpoints", {"INPUT": lyr, "NETWORKS": env["nets_layer"], "OUTPUT": "memory:"},
-              feedback=fb)
+    res = run("assignpoints", {"INPUT": lyr, "NETWORKS": env["nets_layer"], "OUTPUT": "memory:"}, feedback=fb)
     got = frame_of(res["OUTPUT"])
     assert len(got) == lyr.featureCount()  # every row kept
     ref = bingeo.assign(bingeo.read_points(SAMPLES / "incidents.csv", crs=28992).points, env["nets"])

@@ -40,9 +40,10 @@ def ev(qgis_processing, tmp_path_factory):
     load_plugin()
     tmp = tmp_path_factory.mktemp("plugin_evaluate")
     store = tmp / "bins.gpkg"
-    for args in (["networks", "import", SAMPLES / "networks.gpkg", "--store", store],
-                 ["networks", "import", SAMPLES / "networks_update.geojson", "--store", store, "--effective",
-                  "2024-01-01"]):
+    for args in (
+        ["networks", "import", SAMPLES / "networks.gpkg", "--store", store],
+        ["networks", "import", SAMPLES / "networks_update.geojson", "--store", store, "--effective", "2024-01-01"],
+    ):
         res = CliRunner().invoke(cli, [str(a) for a in args])
         assert res.exit_code == 0, res.output
     paths = write_samples(tmp)
@@ -120,8 +121,21 @@ def test_registered_with_help(ev):
     alg = QgsApplication.processingRegistry().algorithmById("bingeo:evaluate")
     assert alg is not None and alg.group() and alg.displayName() == "Evaluate networks before/after (WDQ)"
     names = {p.name() for p in alg.parameterDefinitions()}
-    assert {"INPUT", "NETWORKS", "MODE", "NETWORK", "BEFORE", "AFTER", "MONTHS", "BUFFER", "CONTROL", "STUDY_AREA",
-            "OUTPUT", "JSON", "REJECTS"} <= names
+    assert {
+        "INPUT",
+        "NETWORKS",
+        "MODE",
+        "NETWORK",
+        "BEFORE",
+        "AFTER",
+        "MONTHS",
+        "BUFFER",
+        "CONTROL",
+        "STUDY_AREA",
+        "OUTPUT",
+        "JSON",
+        "REJECTS",
+    } <= names
     for p in alg.parameterDefinitions():
         assert p.help() and p.description() in alg.shortHelpString(), p.name()
 
@@ -133,16 +147,34 @@ def test_one_network_around_founding_equals_library(ev):
     import bingeo
 
     out = ev["tmp"] / "one.json"
-    res = run({"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "TYPE_FIELD": "soort_delict",
-               "TYPES": "woninginbraak", "NETWORKS": ev["nets_src"], "MODE": 1, "NETWORK": "GR-BIN-015", "MONTHS": 9,
-               "BUFFER": 400, "OUTPUT": "memory:", "JSON": str(out)})
+    res = run(
+        {
+            "INPUT": ev["inc_src"],
+            "DATE_FIELD": "pleegdatum",
+            "TYPE_FIELD": "soort_delict",
+            "TYPES": "woninginbraak",
+            "NETWORKS": ev["nets_src"],
+            "MODE": 1,
+            "NETWORK": "GR-BIN-015",
+            "MONTHS": 9,
+            "BUFFER": 400,
+            "OUTPUT": "memory:",
+            "JSON": str(out),
+        }
+    )
     got = rows(res["OUTPUT"])
     assert len(got) == 1 and res["EVALUATED"] == 1
     before, after = bingeo.around_founding("2024-03-01", months=9)
     assert before == (pd.Timestamp("2023-06-01").date(), pd.Timestamp("2024-03-01").date())
-    ref = bingeo.before_after(burglaries(ev["inc"]), alive(ev["nets"], before[0], after[1], "GR-BIN-015"),
-                              network_id="GR-BIN-015", before=before, after=after, buffer=400,
-                              date_field="pleegdatum")
+    ref = bingeo.before_after(
+        burglaries(ev["inc"]),
+        alive(ev["nets"], before[0], after[1], "GR-BIN-015"),
+        network_id="GR-BIN-015",
+        before=before,
+        after=after,
+        buffer=400,
+        date_field="pleegdatum",
+    )
     assert_row_equals(got[0], ref, founded="2024-03-01")
     assert got[0]["name"] == "BIN Hoornse Meer"
     assert ref.counts["R"]["before"] > 20 and ref.counts["C"]["after"] > 20  # not a vacuous comparison
@@ -165,27 +197,46 @@ def test_given_periods_and_control_in_another_crs_equal_library(ev):
     import bingeo
 
     nets = ev["nets"]
-    hull = shapely.convex_hull(shapely.union_all(nets[nets["network_id"].isin(
-        ["GR-BIN-001", "GR-BIN-002", "GR-BIN-003", "GR-BIN-004"])].geometry.to_numpy()))
+    hull = shapely.convex_hull(
+        shapely.union_all(
+            nets[nets["network_id"].isin(["GR-BIN-001", "GR-BIN-002", "GR-BIN-003", "GR-BIN-004"])].geometry.to_numpy()
+        )
+    )
     path = polygons_file(ev["tmp"], "control84", gpd.GeoSeries([hull], crs=nets.crs).to_crs(4326).tolist(), 4326)
     out = ev["tmp"] / "periods.json"
-    res = run({"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "TYPES": "woninginbraak",
-               "NETWORKS": ev["nets_src"], "MODE": 0, "NETWORK": "GR-BIN-013",
-               "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-07-01",
-               "CONTROL": f"{path}|layername=control84", "OUTPUT": "memory:", "JSON": str(out)})
+    res = run(
+        {
+            "INPUT": ev["inc_src"],
+            "DATE_FIELD": "pleegdatum",
+            "TYPES": "woninginbraak",
+            "NETWORKS": ev["nets_src"],
+            "MODE": 0,
+            "NETWORK": "GR-BIN-013",
+            "BEFORE": "2022-01-01/2023-01-01",
+            "AFTER": "2023-01-01/2024-07-01",
+            "CONTROL": f"{path}|layername=control84",
+            "OUTPUT": "memory:",
+            "JSON": str(out),
+        }
+    )
     got = rows(res["OUTPUT"])
     control = gpd.read_file(path, layer="control84").to_crs(nets.crs)
-    ref = bingeo.before_after(burglaries(ev["inc"]), alive(nets, "2022-01-01", "2024-07-01", "GR-BIN-013"),
-                              network_id="GR-BIN-013", before=("2022-01-01", "2023-01-01"),
-                              after=("2023-01-01", "2024-07-01"), control=control, date_field="pleegdatum")
+    ref = bingeo.before_after(
+        burglaries(ev["inc"]),
+        alive(nets, "2022-01-01", "2024-07-01", "GR-BIN-013"),
+        network_id="GR-BIN-013",
+        before=("2022-01-01", "2023-01-01"),
+        after=("2023-01-01", "2024-07-01"),
+        control=control,
+        date_field="pleegdatum",
+    )
     assert ref.days == {"before": 365, "after": 547}
     assert ref.areas["C"]["definition"].startswith("the given control area")
     assert ref.counts["C"]["before"] > 0 and ref.counts["R"]["before"] > 0
     assert_row_equals(got[0], ref)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data == as_json(ref.as_dict())
-    assert set(data) >= {"counts", "success_measure", "buffer_displacement_measure", "wdq", "total_net_effect",
-                         "areas"}
+    assert set(data) >= {"counts", "success_measure", "buffer_displacement_measure", "wdq", "total_net_effect", "areas"}
 
 
 def test_undefined_figures_are_null_with_the_reason(ev):
@@ -198,14 +249,28 @@ def test_undefined_figures_are_null_with_the_reason(ev):
     nets = ev["nets"]
     far = shapely.box(100000, 400000, 101000, 401000)  # ~130 km from Groningen: no incidents
     path = polygons_file(ev["tmp"], "far", [far], nets.crs)
-    params = {"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "NETWORKS": ev["nets_src"], "MODE": 0,
-              "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01",
-              "CONTROL": f"{path}|layername=far", "OUTPUT": "memory:", "JSON": str(ev["tmp"] / "far.json")}
+    params = {
+        "INPUT": ev["inc_src"],
+        "DATE_FIELD": "pleegdatum",
+        "NETWORKS": ev["nets_src"],
+        "MODE": 0,
+        "NETWORK": "GR-BIN-013",
+        "BEFORE": "2022-01-01/2023-01-01",
+        "AFTER": "2023-01-01/2024-01-01",
+        "CONTROL": f"{path}|layername=far",
+        "OUTPUT": "memory:",
+        "JSON": str(ev["tmp"] / "far.json"),
+    }
     got = rows(run(params)["OUTPUT"])[0]
-    ref = bingeo.before_after(ev["inc"], alive(nets, "2022-01-01", "2024-01-01", "GR-BIN-013"),
-                              network_id="GR-BIN-013", before=("2022-01-01", "2023-01-01"),
-                              after=("2023-01-01", "2024-01-01"), control=gpd.read_file(path, layer="far"),
-                              date_field="pleegdatum")
+    ref = bingeo.before_after(
+        ev["inc"],
+        alive(nets, "2022-01-01", "2024-01-01", "GR-BIN-013"),
+        network_id="GR-BIN-013",
+        before=("2022-01-01", "2023-01-01"),
+        after=("2023-01-01", "2024-01-01"),
+        control=gpd.read_file(path, layer="far"),
+        date_field="pleegdatum",
+    )
     assert ref.counts["C"] == {"before": 0, "after": 0} and ref.counts["R"]["before"] > 0
     assert_row_equals(got, ref)
     assert all(got[m] is None for m in MEASURES)
@@ -224,12 +289,23 @@ def test_all_networks_equal_evaluate_networks(ev):
     study = shapely.box(*nets.total_bounds).buffer(1500)
     path = polygons_file(ev["tmp"], "study", [study], nets.crs)
     out = ev["tmp"] / "all.json"
-    res = run({"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "NETWORKS": ev["nets_src"], "MODE": 2,
-               "MONTHS": 9, "STUDY_AREA": f"{path}|layername=study", "MIN_INCIDENTS": 5, "OUTPUT": "memory:",
-               "JSON": str(out)})
+    res = run(
+        {
+            "INPUT": ev["inc_src"],
+            "DATE_FIELD": "pleegdatum",
+            "NETWORKS": ev["nets_src"],
+            "MODE": 2,
+            "MONTHS": 9,
+            "STUDY_AREA": f"{path}|layername=study",
+            "MIN_INCIDENTS": 5,
+            "OUTPUT": "memory:",
+            "JSON": str(out),
+        }
+    )
     got = {r["network_id"]: r for r in rows(res["OUTPUT"])}
-    ref = bingeo.evaluate_networks(ev["inc"], nets, months=9, study_area=gpd.read_file(path, layer="study"),
-                                   date_field="pleegdatum")
+    ref = bingeo.evaluate_networks(
+        ev["inc"], nets, months=9, study_area=gpd.read_file(path, layer="study"), date_field="pleegdatum"
+    )
     table = ref.table.set_index("network_id")
     assert set(got) == set(table.index) and len(got) == 19
     assert res["EVALUATED"] == len(ref.results) >= 1 and "GR-BIN-015" in ref.results
@@ -262,15 +338,31 @@ def test_unusable_incidents_are_kept_in_their_own_output(ev):
     inc.loc[10:12, "geometry"] = None
     path = ev["tmp"] / "gaps.gpkg"
     write_table(inc, path, layer="incidents")
-    res = run({"INPUT": f"{path}|layername=incidents", "DATE_FIELD": "pleegdatum", "NETWORKS": ev["nets_src"],
-               "MODE": 1, "NETWORK": "GR-BIN-015", "MONTHS": 9, "OUTPUT": "memory:", "REJECTS": "memory:"})
+    res = run(
+        {
+            "INPUT": f"{path}|layername=incidents",
+            "DATE_FIELD": "pleegdatum",
+            "NETWORKS": ev["nets_src"],
+            "MODE": 1,
+            "NETWORK": "GR-BIN-015",
+            "MONTHS": 9,
+            "OUTPUT": "memory:",
+            "REJECTS": "memory:",
+        }
+    )
     rej = rows(res["REJECTS"])
     assert sorted(r["reject_reason"] for r in rej) == ["no_date"] * 10 + ["no_location"] * 3
     assert sorted(r["registratienummer"] for r in rej) == sorted(inc["registratienummer"].iloc[:13])
     back = gpd.read_file(path, layer="incidents")
     before, after = bingeo.around_founding("2024-03-01", months=9)
-    ref = bingeo.before_after(back[back.geometry.notna()], alive(ev["nets"], before[0], after[1], "GR-BIN-015"),
-                              network_id="GR-BIN-015", before=before, after=after, date_field="pleegdatum")
+    ref = bingeo.before_after(
+        back[back.geometry.notna()],
+        alive(ev["nets"], before[0], after[1], "GR-BIN-015"),
+        network_id="GR-BIN-015",
+        before=before,
+        after=after,
+        date_field="pleegdatum",
+    )
     assert ref.incidents["no_date"] == 10
     assert_row_equals(rows(res["OUTPUT"])[0], ref, founded="2024-03-01")
     assert not res.get("JSON")  # no JSON unless asked
@@ -287,33 +379,63 @@ def test_layer_without_network_id_column(ev):
     fb = QgsProcessingFeedback()
     warnings = []
     fb.pushWarning = lambda t: warnings.append(t)  # noqa: E731
-    res = run({"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "NETWORKS": str(SAMPLES / "networks.gpkg"),
-               "MODE": 1, "NETWORK": "GR-BIN-014", "MONTHS": 4, "BEFORE": "2022-01-01/2023-01-01",
-               "OUTPUT": "memory:"}, feedback=fb)
+    res = run(
+        {
+            "INPUT": ev["inc_src"],
+            "DATE_FIELD": "pleegdatum",
+            "NETWORKS": str(SAMPLES / "networks.gpkg"),
+            "MODE": 1,
+            "NETWORK": "GR-BIN-014",
+            "MONTHS": 4,
+            "BEFORE": "2022-01-01/2023-01-01",
+            "OUTPUT": "memory:",
+        },
+        feedback=fb,
+    )
     nets, _, _ = bingeo.networks_from_frame(gpd.read_file(SAMPLES / "networks.gpkg"))
     before, after = bingeo.around_founding("2021-05-17", months=4)
-    ref = bingeo.before_after(ev["inc"], alive(nets, before[0], after[1], "GR-BIN-014"), network_id="GR-BIN-014",
-                              before=before, after=after, date_field="pleegdatum")
+    ref = bingeo.before_after(
+        ev["inc"],
+        alive(nets, before[0], after[1], "GR-BIN-014"),
+        network_id="GR-BIN-014",
+        before=before,
+        after=after,
+        date_field="pleegdatum",
+    )
     assert ref.counts["R"]["before"] > 0 and ref.counts["C"]["before"] > 0
     assert_row_equals(rows(res["OUTPUT"])[0], ref, founded="2021-05-17")
     assert any("periods given are not used" in w for w in warnings), warnings
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"MODE": 0, "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"}, "Give the network id"),
-    ({"MODE": 0, "NETWORK": "GR-BIN-999", "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"},
-     "No network 'GR-BIN-999'.*GR-BIN-001"),
-    ({"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01", "AFTER": "2023-01-01/2024-01-01"},
-     "Before period: give FROM/TO dates"),
-    ({"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01/2023-06-01", "AFTER": "2023-01-01/2024-01-01"},
-     "overlap"),
-    ({"MODE": 2, "CONTROL": "NETWORKS"}, "leave the control area empty"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"MODE": 0, "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"}, "Give the network id"),
+        (
+            {"MODE": 0, "NETWORK": "GR-BIN-999", "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"},
+            "No network 'GR-BIN-999'.*GR-BIN-001",
+        ),
+        (
+            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01", "AFTER": "2023-01-01/2024-01-01"},
+            "Before period: give FROM/TO dates",
+        ),
+        (
+            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01/2023-06-01", "AFTER": "2023-01-01/2024-01-01"},
+            "overlap",
+        ),
+        ({"MODE": 2, "CONTROL": "NETWORKS"}, "leave the control area empty"),
+    ],
+)
 def test_bad_parameters_are_clear_errors(ev, params, message):
     from qgis.core import QgsProcessingException
 
-    full = {"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "NETWORKS": ev["nets_src"], "OUTPUT": "memory:",
-            **params}
+    full = {
+        "INPUT": ev["inc_src"],
+        "DATE_FIELD": "pleegdatum",
+        "NETWORKS": ev["nets_src"],
+        "OUTPUT": "memory:",
+        **params,
+    }
     if full.get("CONTROL") == "NETWORKS":
         full["CONTROL"] = ev["nets_src"]
     with pytest.raises(QgsProcessingException, match=message):
@@ -330,5 +452,13 @@ def test_networks_in_degrees_are_refused(ev):
     write_table(nets84, path, layer="nets84")
     assert layer(path, "nets84").featureCount() == len(nets84)
     with pytest.raises(QgsProcessingException, match="projected CRS in metres"):
-        run({"INPUT": ev["inc_src"], "DATE_FIELD": "pleegdatum", "NETWORKS": f"{path}|layername=nets84", "MODE": 1,
-             "NETWORK": "GR-BIN-015", "OUTPUT": "memory:"})
+        run(
+            {
+                "INPUT": ev["inc_src"],
+                "DATE_FIELD": "pleegdatum",
+                "NETWORKS": f"{path}|layername=nets84",
+                "MODE": 1,
+                "NETWORK": "GR-BIN-015",
+                "OUTPUT": "memory:",
+            }
+        )

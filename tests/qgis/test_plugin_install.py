@@ -22,8 +22,7 @@ PROBE = Path(__file__).resolve().parent / "plugin_probe.py"
 DEBIAN_PYTHON = "/usr/bin/python3"
 
 #: plugins.qgis.org refuses a plugin whose metadata.txt lacks one of these.
-REQUIRED_METADATA = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
-                     "repository")
+REQUIRED_METADATA = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository")
 
 
 def build_module():
@@ -38,8 +37,12 @@ def build_module():
 @pytest.fixture(scope="module")
 def plugin_zip(tmp_path_factory):
     out = tmp_path_factory.mktemp("zip") / "bingeo_qgis.zip"
-    res = subprocess.run([sys.executable, str(PLUGIN_DIR / "build.py"), "--output", str(out)], capture_output=True,
-                         text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, str(PLUGIN_DIR / "build.py"), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     return out
 
@@ -58,11 +61,17 @@ def profile(plugin_zip, tmp_path_factory):
 def probe(python, profile_dir, *args, cwd):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "QGIS_CUSTOM_CONFIG_PATH")}
     env["QT_QPA_PLATFORM"] = "offscreen"
-    res = subprocess.run([python, str(PROBE), "--profile", str(profile_dir), *args], capture_output=True, text=True,
-                         timeout=180, cwd=cwd, env=env)
+    res = subprocess.run(
+        [python, str(PROBE), "--profile", str(profile_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=cwd,
+        env=env,
+    )
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith("PROBE-JSON ")), None)
     assert line is not None, f"rc={res.returncode}\nstdout:\n{res.stdout[-3000:]}\nstderr:\n{res.stderr[-3000:]}"
-    return json.loads(line[len("PROBE-JSON "):])
+    return json.loads(line[len("PROBE-JSON ") :])
 
 
 def test_zip_layout_and_metadata(plugin_zip):
@@ -71,8 +80,15 @@ def test_zip_layout_and_metadata(plugin_zip):
         meta_text = zf.read("bingeo_qgis/metadata.txt").decode("utf-8")
     assert all(n.startswith("bingeo_qgis/") for n in names)
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
-    for needed in ("__init__.py", "plugin.py", "provider.py", "adapter.py", "icon.png", "i18n/bingeo_qgis_nl.qm",
-                   "algorithms/__init__.py"):
+    for needed in (
+        "__init__.py",
+        "plugin.py",
+        "provider.py",
+        "adapter.py",
+        "icon.png",
+        "i18n/bingeo_qgis_nl.qm",
+        "algorithms/__init__.py",
+    ):
         assert f"bingeo_qgis/{needed}" in names, needed
     meta = configparser.ConfigParser()
     meta.read_string(meta_text)

@@ -16,8 +16,17 @@ from .selectrecipients import SelectRecipients
 
 __all__ = ["ALGORITHMS"]
 
-ALGORITHMS: list[type] = [ImportNetworks, AssignPoints, CountIncidents, Hotspots, Density, Coverage, ProposeAreas,
-                          SelectRecipients, Evaluate]
+ALGORITHMS: list[type] = [
+    ImportNetworks,
+    AssignPoints,
+    CountIncidents,
+    Hotspots,
+    Density,
+    Coverage,
+    ProposeAreas,
+    SelectRecipients,
+    Evaluate,
+]
 
 if importlib.util.find_spec("bingeo.webmap") is not None:  # issue 5: added when bingeo has web maps
     from .webmap import WebMap

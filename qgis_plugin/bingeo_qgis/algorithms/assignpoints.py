@@ -15,19 +15,29 @@ class AssignPoints(BingeoAlgorithm):
 
     NAME = "assignpoints"
     TITLE = "Assign points to networks"
-    DESCRIPTION = ("Adds network_id, network_name (the most specific network covering each point: the smallest "
-                   "when networks overlap) and network_ids (all covering networks) to every point. "
-                   "A point on a boundary belongs to the network.")
+    DESCRIPTION = (
+        "Adds network_id, network_name (the most specific network covering each point: the smallest "
+        "when networks overlap) and network_ids (all covering networks) to every point. "
+        "A point on a boundary belongs to the network."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("INPUT", "Points", [QgsProcessing.TypeVectorPoint],
-                       "Incidents or addresses (points, any CRS): every feature is kept with all its fields.")
+        self.add_layer(
+            "INPUT",
+            "Points",
+            [QgsProcessing.TypeVectorPoint],
+            "Incidents or addresses (points, any CRS): every feature is kept with all its fields.",
+        )
         self.add_networks()
-        self.add(QgsProcessingParameterString("AT", tr("Networks valid on (YYYY-MM-DD)"), optional=True),
-                 "Use only the networks valid on this date (needs valid_from/valid_to, as in a store).",
-                 advanced=True)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", tr("Assigned points"), QgsProcessing.TypeVectorPoint),
-                 "The points with network_id, network_name and network_ids.")
+        self.add(
+            QgsProcessingParameterString("AT", tr("Networks valid on (YYYY-MM-DD)"), optional=True),
+            "Use only the networks valid on this date (needs valid_from/valid_to, as in a store).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", tr("Assigned points"), QgsProcessing.TypeVectorPoint),
+            "The points with network_id, network_name and network_ids.",
+        )
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import assign

@@ -88,14 +88,20 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
 
     def add_networks(self, help_text: str = "", *, optional: bool = False) -> None:
         """Add the NETWORKS polygon layer and its NETWORK_ID field."""
-        self.add_layer("NETWORKS", "Networks", [QgsProcessing.TypeVectorPolygon],
-                       help_text or "Network boundaries (polygons): the store's networks layer, or any polygon layer "
-                       "with an id column. Only the features given are used (e.g. only the selected ones).",
-                       optional=optional)
-        self.add(QgsProcessingParameterField("NETWORK_ID_FIELD", tr("Network id field"), None, "NETWORKS",
-                                             optional=True),
-                 "Column with the network id. Default: network_id, or found automatically "
-                 "(bin_code, code, id, ...).", advanced=True)
+        self.add_layer(
+            "NETWORKS",
+            "Networks",
+            [QgsProcessing.TypeVectorPolygon],
+            help_text
+            or "Network boundaries (polygons): the store's networks layer, or any polygon layer "
+            "with an id column. Only the features given are used (e.g. only the selected ones).",
+            optional=optional,
+        )
+        self.add(
+            QgsProcessingParameterField("NETWORK_ID_FIELD", tr("Network id field"), None, "NETWORKS", optional=True),
+            "Column with the network id. Default: network_id, or found automatically (bin_code, code, id, ...).",
+            advanced=True,
+        )
 
     # ---- inputs
     def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
@@ -137,14 +143,16 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         return frame.to_crs(crs)
 
     # ---- outputs
-    def sink(self, parameters: dict, name: str, context: Any, frame: Any, feedback: Any, *,
-             style: str | None = None) -> str:
+    def sink(
+        self, parameters: dict, name: str, context: Any, frame: Any, feedback: Any, *, style: str | None = None
+    ) -> str:
         """Write ``frame`` to the sink parameter ``name`` (styled with ``styles.STYLES[style]``); return its id."""
         fields = adapter.fields_for(frame)
         crs = adapter.crs_to_qgis(getattr(frame, "crs", None)) if adapter._geometry_name(frame) else None
         wkb_type = adapter.wkb_type_for(frame)
-        sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb_type,
-                                          crs if crs is not None else adapter.crs_to_qgis(None))
+        sink, dest = self.parameterAsSink(
+            parameters, name, context, fields, wkb_type, crs if crs is not None else adapter.crs_to_qgis(None)
+        )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
         adapter.write_frame(frame, sink, fields, feedback=feedback, wkb_type=wkb_type)

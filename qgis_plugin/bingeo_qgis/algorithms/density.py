@@ -26,31 +26,58 @@ class Density(BingeoAlgorithm):
 
     NAME = "density"
     TITLE = "Kernel density (heat map)"
-    DESCRIPTION = ("Kernel density of points on the same grid and with the same values as QGIS's Heatmap (Kernel "
-                   "Density Estimation), computed much faster; optionally density bands as polygons.")
+    DESCRIPTION = (
+        "Kernel density of points on the same grid and with the same values as QGIS's Heatmap (Kernel "
+        "Density Estimation), computed much faster; optionally density bands as polygons."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("INPUT", "Points", [QgsProcessing.TypeVectorPoint],
-                       "Points in a projected CRS in metres (reproject them first otherwise).")
-        self.add(Number("RADIUS", tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
-                 "Kernel radius (bandwidth) in metres.")
-        self.add(Number("CELL_SIZE", tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
-                 "Pixel size in metres (at most twice the radius).")
-        self.add(QgsProcessingParameterEnum("KERNEL", tr("Kernel shape"), KERNELS, defaultValue=0),
-                 "Kernel shape, as in QGIS's heat map.")
-        self.add(QgsProcessingParameterEnum("OUTPUT_VALUES", tr("Output value scaling"), [tr("raw"), tr("scaled")],
-                                            defaultValue=0),
-                 "Raw kernel values (1 at a point with weight 1) or scaled by QGIS's normalising constant.")
-        self.add(Number("DECAY", tr("Decay ratio (triangular kernel)"), Number.Double, defaultValue=0),
-                 "Kernel value at the radius, triangular kernel only.", advanced=True)
-        self.add(QgsProcessingParameterField("WEIGHT_FIELD", tr("Weight field"), None, "INPUT",
-                                             QgsProcessingParameterField.Numeric, optional=True),
-                 "Numeric field weighting each point.", advanced=True)
-        self.add(QgsProcessingParameterRasterDestination("OUTPUT", tr("Density")),
-                 "The density raster (GeoTIFF); cells no kernel reaches are nodata.")
-        self.add(QgsProcessingParameterFeatureSink("CONTOURS", tr("Density bands"), QgsProcessing.TypeVectorPolygon,
-                                                   optional=True, createByDefault=False),
-                 "Five density bands (equal intervals) as polygons.")
+        self.add_layer(
+            "INPUT",
+            "Points",
+            [QgsProcessing.TypeVectorPoint],
+            "Points in a projected CRS in metres (reproject them first otherwise).",
+        )
+        self.add(
+            Number("RADIUS", tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
+            "Kernel radius (bandwidth) in metres.",
+        )
+        self.add(
+            Number("CELL_SIZE", tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
+            "Pixel size in metres (at most twice the radius).",
+        )
+        self.add(
+            QgsProcessingParameterEnum("KERNEL", tr("Kernel shape"), KERNELS, defaultValue=0),
+            "Kernel shape, as in QGIS's heat map.",
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                "OUTPUT_VALUES", tr("Output value scaling"), [tr("raw"), tr("scaled")], defaultValue=0
+            ),
+            "Raw kernel values (1 at a point with weight 1) or scaled by QGIS's normalising constant.",
+        )
+        self.add(
+            Number("DECAY", tr("Decay ratio (triangular kernel)"), Number.Double, defaultValue=0),
+            "Kernel value at the radius, triangular kernel only.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "WEIGHT_FIELD", tr("Weight field"), None, "INPUT", QgsProcessingParameterField.Numeric, optional=True
+            ),
+            "Numeric field weighting each point.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterRasterDestination("OUTPUT", tr("Density")),
+            "The density raster (GeoTIFF); cells no kernel reaches are nodata.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "CONTOURS", tr("Density bands"), QgsProcessing.TypeVectorPolygon, optional=True, createByDefault=False
+            ),
+            "Five density bands (equal intervals) as polygons.",
+        )
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import kernel_density

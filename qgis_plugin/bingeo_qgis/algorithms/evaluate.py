@@ -28,8 +28,12 @@ MODES = ["periods", "founding", "all"]
 COUNTS = [f"{k}_{p}" for k in "RBC" for p in ("before", "after")]
 MEASURES = ["success_measure", "buffer_displacement_measure", "wdq", "total_net_effect", "relative_change"]
 #: Columns of the output table, in order.
-COLUMNS = (["network_id", "name", "founded", "evaluated", "reason", "before_from", "before_to", "after_from",
-            "after_to"] + COUNTS + MEASURES + ["undefined", "interpretation"])
+COLUMNS = (
+    ["network_id", "name", "founded", "evaluated", "reason", "before_from", "before_to", "after_from", "after_to"]
+    + COUNTS
+    + MEASURES
+    + ["undefined", "interpretation"]
+)
 
 
 def _period(text: str, label: str) -> tuple[Any, Any]:
@@ -47,10 +51,17 @@ def _period(text: str, label: str) -> tuple[Any, Any]:
 
 def _row(res: Any, *, name: Any = None, founded: str | None = None) -> dict[str, Any]:
     """One row of the output table from a bingeo BeforeAfter (undefined figures stay None, reasons joined)."""
-    row: dict[str, Any] = {"network_id": res.network_id, "name": name, "founded": founded, "evaluated": True,
-                           "reason": "", "before_from": res.before[0].isoformat(),
-                           "before_to": res.before[1].isoformat(), "after_from": res.after[0].isoformat(),
-                           "after_to": res.after[1].isoformat()}
+    row: dict[str, Any] = {
+        "network_id": res.network_id,
+        "name": name,
+        "founded": founded,
+        "evaluated": True,
+        "reason": "",
+        "before_from": res.before[0].isoformat(),
+        "before_to": res.before[1].isoformat(),
+        "after_from": res.after[0].isoformat(),
+        "after_to": res.after[1].isoformat(),
+    }
     for k in "RBC":
         for p in ("before", "after"):
             row[f"{k}_{p}"] = res.counts[k][p]
@@ -72,8 +83,18 @@ def _table(rows: list[dict[str, Any]]) -> Any:
         frame[col] = pd.to_numeric(frame[col].astype(object).where(frame[col].notna(), None), errors="coerce")
         frame[col] = frame[col].astype(float)
     frame["evaluated"] = frame["evaluated"].astype(bool)
-    for col in ("network_id", "name", "founded", "reason", "before_from", "before_to", "after_from", "after_to",
-                "undefined", "interpretation"):
+    for col in (
+        "network_id",
+        "name",
+        "founded",
+        "reason",
+        "before_from",
+        "before_to",
+        "after_from",
+        "after_to",
+        "undefined",
+        "interpretation",
+    ):
         frame[col] = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in frame[col]]
     return frame
 
@@ -83,69 +104,119 @@ class Evaluate(BingeoAlgorithm):
 
     NAME = "evaluate"
     TITLE = "Evaluate networks before/after (WDQ)"
-    DESCRIPTION = ("Does a network help? Counts incidents before and after in the network (R), a buffer ring "
-                   "around it (B, without other networks) and a control area (C), and computes the success "
-                   "measure, the buffer displacement measure, the weighted displacement quotient (WDQ, Bowers & "
-                   "Johnson 2003) and the total net effect, with a sentence that interprets them. Evaluate one "
-                   "network over given periods or around its founding date, or every network around its own "
-                   "founding date. Figures that a zero count makes undefined are left empty (NULL), with the "
-                   "reason in the 'undefined' column.")
+    DESCRIPTION = (
+        "Does a network help? Counts incidents before and after in the network (R), a buffer ring "
+        "around it (B, without other networks) and a control area (C), and computes the success "
+        "measure, the buffer displacement measure, the weighted displacement quotient (WDQ, Bowers & "
+        "Johnson 2003) and the total net effect, with a sentence that interprets them. Evaluate one "
+        "network over given periods or around its founding date, or every network around its own "
+        "founding date. Figures that a zero count makes undefined are left empty (NULL), with the "
+        "reason in the 'undefined' column."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("INPUT", "Incidents", [QgsProcessing.TypeVectorPoint],
-                       "Incident points with a date (any CRS; reprojected to the networks' CRS).")
-        self.add(QgsProcessingParameterField("DATE_FIELD", tr("Date field"), None, "INPUT", optional=True),
-                 "Date of the incident (default: the first date/time field).")
-        self.add(QgsProcessingParameterField("TYPE_FIELD", tr("Type field"), None, "INPUT", optional=True),
-                 "Incident type field, to evaluate only some types (default: found from the types given).")
-        self.add(QgsProcessingParameterString("TYPES", tr("Types to keep (comma separated)"), optional=True),
-                 "Incident types to keep (exact text), e.g. woninginbraak. Empty: every incident.")
-        self.add_networks("Network boundaries (polygons, in a projected CRS in metres): the store's networks layer, "
-                          "or any polygon layer with an id column. The founding date comes from valid_from or "
-                          "founded (or opgericht, oprichtingsdatum... in a layer without a network_id column). "
-                          "Networks whose lifetime does not overlap the periods are ignored.")
-        self.add(QgsProcessingParameterEnum("MODE", tr("Evaluate"),
-                                            [tr("one network, periods given"),
-                                             tr("one network, around its founding date"),
-                                             tr("all networks, around their founding dates")], defaultValue=0),
-                 "One network over the before and after periods given, one network N months either side of its "
-                 "founding date, or every network with enough data N months either side of its own founding date.")
-        self.add(QgsProcessingParameterString("NETWORK", tr("Network id"), optional=True),
-                 "The network evaluated (response area R); not used for all networks.")
-        self.add(QgsProcessingParameterString("BEFORE", tr("Before period (FROM/TO)"), optional=True),
-                 "Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).")
-        self.add(QgsProcessingParameterString("AFTER", tr("After period (FROM/TO)"), optional=True),
-                 "After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the "
-                 "before period (the figures compare areas within a period).")
-        self.add(Number("MONTHS", tr("Months around founding"), Number.Integer, defaultValue=12, minValue=1),
-                 "Around the founding date: the before period is this many months before it, the after period "
-                 "this many months from it.")
-        self.add(Number("BUFFER", tr("Buffer width (m)"), Number.Double, defaultValue=500, minValue=0.01),
-                 "Width of the buffer ring B around the network, in metres, where crime may be displaced to or "
-                 "benefits may spread to.")
-        self.add_layer("CONTROL", "Control area", [QgsProcessing.TypeVectorPolygon],
-                       "Polygons of the control area C (one network only; parts inside the network or its buffer "
-                       "ring are removed). Default: the study area minus the network, its ring and the other "
-                       "networks.", optional=True)
-        self.add_layer("STUDY_AREA", "Study area", [QgsProcessing.TypeVectorPolygon],
-                       "Polygons of the study area for the default control area. Default: the convex hull of the "
-                       "incidents.", optional=True)
-        self.add(Number("MIN_INCIDENTS", tr("Minimum incidents in a network"), Number.Integer, defaultValue=5,
-                        minValue=0),
-                 "All networks: a network needs at least this many incidents (before and after together) to be "
-                 "evaluated.", advanced=True)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", tr("Evaluation"), QgsProcessing.TypeVector),
-                 "A table, one row per network: network_id, name, founded, evaluated, reason (why not), the "
-                 "periods, the counts R/B/C before and after, success_measure, buffer_displacement_measure, wdq, "
-                 "total_net_effect, relative_change, undefined (why a figure is empty) and interpretation.")
-        self.add(QgsProcessingParameterFileDestination("JSON", tr("Figures (JSON)"), tr("JSON (*.json)"),
-                                                       optional=True, createByDefault=False),
-                 "Optional JSON file with every figure under stable keys (counts, success_measure, "
-                 "buffer_displacement_measure, wdq, total_net_effect, the areas' definitions...), as "
-                 "`bingeo evaluate --output` writes it.")
-        self.add(QgsProcessingParameterFeatureSink("REJECTS", tr("Unusable incidents"), QgsProcessing.TypeVectorPoint,
-                                                   optional=True, createByDefault=False),
-                 "Optional: the incidents that could not be used (no location or no date), with reject_reason.")
+        self.add_layer(
+            "INPUT",
+            "Incidents",
+            [QgsProcessing.TypeVectorPoint],
+            "Incident points with a date (any CRS; reprojected to the networks' CRS).",
+        )
+        self.add(
+            QgsProcessingParameterField("DATE_FIELD", tr("Date field"), None, "INPUT", optional=True),
+            "Date of the incident (default: the first date/time field).",
+        )
+        self.add(
+            QgsProcessingParameterField("TYPE_FIELD", tr("Type field"), None, "INPUT", optional=True),
+            "Incident type field, to evaluate only some types (default: found from the types given).",
+        )
+        self.add(
+            QgsProcessingParameterString("TYPES", tr("Types to keep (comma separated)"), optional=True),
+            "Incident types to keep (exact text), e.g. woninginbraak. Empty: every incident.",
+        )
+        self.add_networks(
+            "Network boundaries (polygons, in a projected CRS in metres): the store's networks layer, "
+            "or any polygon layer with an id column. The founding date comes from valid_from or "
+            "founded (or opgericht, oprichtingsdatum... in a layer without a network_id column). "
+            "Networks whose lifetime does not overlap the periods are ignored."
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                "MODE",
+                tr("Evaluate"),
+                [
+                    tr("one network, periods given"),
+                    tr("one network, around its founding date"),
+                    tr("all networks, around their founding dates"),
+                ],
+                defaultValue=0,
+            ),
+            "One network over the before and after periods given, one network N months either side of its "
+            "founding date, or every network with enough data N months either side of its own founding date.",
+        )
+        self.add(
+            QgsProcessingParameterString("NETWORK", tr("Network id"), optional=True),
+            "The network evaluated (response area R); not used for all networks.",
+        )
+        self.add(
+            QgsProcessingParameterString("BEFORE", tr("Before period (FROM/TO)"), optional=True),
+            "Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).",
+        )
+        self.add(
+            QgsProcessingParameterString("AFTER", tr("After period (FROM/TO)"), optional=True),
+            "After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the "
+            "before period (the figures compare areas within a period).",
+        )
+        self.add(
+            Number("MONTHS", tr("Months around founding"), Number.Integer, defaultValue=12, minValue=1),
+            "Around the founding date: the before period is this many months before it, the after period "
+            "this many months from it.",
+        )
+        self.add(
+            Number("BUFFER", tr("Buffer width (m)"), Number.Double, defaultValue=500, minValue=0.01),
+            "Width of the buffer ring B around the network, in metres, where crime may be displaced to or "
+            "benefits may spread to.",
+        )
+        self.add_layer(
+            "CONTROL",
+            "Control area",
+            [QgsProcessing.TypeVectorPolygon],
+            "Polygons of the control area C (one network only; parts inside the network or its buffer "
+            "ring are removed). Default: the study area minus the network, its ring and the other "
+            "networks.",
+            optional=True,
+        )
+        self.add_layer(
+            "STUDY_AREA",
+            "Study area",
+            [QgsProcessing.TypeVectorPolygon],
+            "Polygons of the study area for the default control area. Default: the convex hull of the incidents.",
+            optional=True,
+        )
+        self.add(
+            Number("MIN_INCIDENTS", tr("Minimum incidents in a network"), Number.Integer, defaultValue=5, minValue=0),
+            "All networks: a network needs at least this many incidents (before and after together) to be evaluated.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", tr("Evaluation"), QgsProcessing.TypeVector),
+            "A table, one row per network: network_id, name, founded, evaluated, reason (why not), the "
+            "periods, the counts R/B/C before and after, success_measure, buffer_displacement_measure, wdq, "
+            "total_net_effect, relative_change, undefined (why a figure is empty) and interpretation.",
+        )
+        self.add(
+            QgsProcessingParameterFileDestination(
+                "JSON", tr("Figures (JSON)"), tr("JSON (*.json)"), optional=True, createByDefault=False
+            ),
+            "Optional JSON file with every figure under stable keys (counts, success_measure, "
+            "buffer_displacement_measure, wdq, total_net_effect, the areas' definitions...), as "
+            "`bingeo evaluate --output` writes it.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "REJECTS", tr("Unusable incidents"), QgsProcessing.TypeVectorPoint, optional=True, createByDefault=False
+            ),
+            "Optional: the incidents that could not be used (no location or no date), with reject_reason.",
+        )
         self.addOutput(QgsProcessingOutputNumber("EVALUATED", tr("Networks evaluated")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
@@ -160,17 +231,25 @@ class Evaluate(BingeoAlgorithm):
             raise QgsProcessingException(tr("Give the network id to evaluate, or choose all networks."))
         nets = self.networks(parameters, context, feedback)
         if nets.crs is None or nets.crs.is_geographic:
-            raise QgsProcessingException(tr("The networks layer is not in a projected CRS in metres: reproject it "
-                                            "first (e.g. with 'Reproject layer'), so that the buffer width is in "
-                                            "metres."))
+            raise QgsProcessingException(
+                tr(
+                    "The networks layer is not in a projected CRS in metres: reproject it "
+                    "first (e.g. with 'Reproject layer'), so that the buffer width is in "
+                    "metres."
+                )
+            )
         inc = self.to_crs(self.frame(parameters, "INPUT", context, feedback), nets.crs)
         control = self.to_crs(self.frame(parameters, "CONTROL", context, feedback, optional=True), nets.crs)
         study = self.to_crs(self.frame(parameters, "STUDY_AREA", context, feedback, optional=True), nets.crs)
         self.check(feedback, 20)
         if control is not None:
             if mode == "all":
-                raise QgsProcessingException(tr("All networks are evaluated each around its own founding date "
-                                                "against the default control area: leave the control area empty."))
+                raise QgsProcessingException(
+                    tr(
+                        "All networks are evaluated each around its own founding date "
+                        "against the default control area: leave the control area empty."
+                    )
+                )
             control = polygon_union(control)
             if control is None:
                 raise QgsProcessingException(tr("The control area layer holds no polygon (check the selection)."))
@@ -180,11 +259,15 @@ class Evaluate(BingeoAlgorithm):
                 raise QgsProcessingException(tr("The study area layer holds no polygon (check the selection)."))
 
         types = [t.strip() for t in self.parameterAsString(parameters, "TYPES", context).split(",") if t.strip()]
-        inc, type_field = select_types(inc, types or None,
-                                       type_field=self.parameterAsString(parameters, "TYPE_FIELD", context) or None)
+        inc, type_field = select_types(
+            inc, types or None, type_field=self.parameterAsString(parameters, "TYPE_FIELD", context) or None
+        )
         if type_field:
-            feedback.pushInfo(tr("{n} incidents of type {types} (field {field}).").format(
-                n=len(inc), types=", ".join(types), field=type_field))
+            feedback.pushInfo(
+                tr("{n} incidents of type {types} (field {field}).").format(
+                    n=len(inc), types=", ".join(types), field=type_field
+                )
+            )
         # incidents the evaluation cannot use are kept in REJECTS, never silently dropped
         date_field = self.parameterAsString(parameters, "DATE_FIELD", context) or None
         located = (inc.geometry.notna() & ~inc.geometry.is_empty).to_numpy()
@@ -199,13 +282,24 @@ class Evaluate(BingeoAlgorithm):
         months = self.parameterAsInt(parameters, "MONTHS", context)
         periods_given = any(self.parameterAsString(parameters, p, context).strip() for p in ("BEFORE", "AFTER"))
         if mode != "periods" and periods_given:
-            feedback.pushWarning(tr("The before and after periods given are not used: the periods are the months "
-                                    "around the founding date."))
+            feedback.pushWarning(
+                tr(
+                    "The before and after periods given are not used: the periods are the months "
+                    "around the founding date."
+                )
+            )
         self.check(feedback, 30)
 
         if mode == "all":
-            ev = evaluate_networks(pts, nets, months=months, buffer=buffer, study_area=study, date_field=date_field,
-                                   min_incidents=self.parameterAsInt(parameters, "MIN_INCIDENTS", context))
+            ev = evaluate_networks(
+                pts,
+                nets,
+                months=months,
+                buffer=buffer,
+                study_area=study,
+                date_field=date_field,
+                min_incidents=self.parameterAsInt(parameters, "MIN_INCIDENTS", context),
+            )
             rows = []
             for rec in ev.table.to_dict("records"):
                 res = ev.results.get(str(rec["network_id"]))
@@ -213,8 +307,9 @@ class Evaluate(BingeoAlgorithm):
                 if res is not None:
                     feedback.pushInfo(f"{res.network_id}: {res.interpretation}")
                 else:
-                    feedback.pushInfo(tr("not evaluated: {id}: {reason}").format(id=rec["network_id"],
-                                                                                 reason=rec["reason"]))
+                    feedback.pushInfo(
+                        tr("not evaluated: {id}: {reason}").format(id=rec["network_id"], reason=rec["reason"])
+                    )
             payload: dict[str, Any] = {
                 "networks": {nid: r.as_dict() for nid, r in ev.results.items()},
                 "not_evaluated": {str(r["network_id"]): r["reason"] for r in rows if not r["evaluated"]},
@@ -226,14 +321,19 @@ class Evaluate(BingeoAlgorithm):
             mine = nets[ids == network_id]
             if mine.empty:
                 known = ", ".join(sorted(ids.unique())[:20])
-                raise QgsProcessingException(tr("No network '{id}' in the networks layer (known: {known}).").format(
-                    id=network_id, known=known))
+                raise QgsProcessingException(
+                    tr("No network '{id}' in the networks layer (known: {known}).").format(id=network_id, known=known)
+                )
             founded = None
             if mode == "founding":
                 day = founding_date(mine.iloc[0])
                 if day is None:
-                    raise QgsProcessingException(tr("Network {id} has no founding date (valid_from or founded): "
-                                                    "give the before and after periods.").format(id=network_id))
+                    raise QgsProcessingException(
+                        tr(
+                            "Network {id} has no founding date (valid_from or founded): "
+                            "give the before and after periods."
+                        ).format(id=network_id)
+                    )
                 founded = day.isoformat()
                 before, after = around_founding(founded, months=months)
             else:
@@ -241,8 +341,17 @@ class Evaluate(BingeoAlgorithm):
                 after = _period(self.parameterAsString(parameters, "AFTER", context), tr("After period"))
             # as `bingeo evaluate`: only the networks alive during the periods are cut out of B and C
             others = networks_alive(nets, *_span(before, after), keep=network_id)
-            res = before_after(pts, others, network_id=network_id, before=before, after=after, buffer=buffer,
-                               control=control, study_area=study, date_field=date_field)
+            res = before_after(
+                pts,
+                others,
+                network_id=network_id,
+                before=before,
+                after=after,
+                buffer=buffer,
+                control=control,
+                study_area=study,
+                date_field=date_field,
+            )
             feedback.pushInfo(res.summary())
             rows = [_row(res, name=mine.iloc[0].get("name"), founded=founded)]
             payload = res.as_dict()
@@ -252,8 +361,9 @@ class Evaluate(BingeoAlgorithm):
         out = {"OUTPUT": self.sink(parameters, "OUTPUT", context, _table(rows), feedback), "EVALUATED": evaluated}
         json_path = self.parameterAsFileOutput(parameters, "JSON", context)
         if json_path:
-            Path(json_path).write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str,
-                                                  allow_nan=False), encoding="utf-8")
+            Path(json_path).write_text(
+                json.dumps(payload, indent=2, ensure_ascii=False, default=str, allow_nan=False), encoding="utf-8"
+            )
             out["JSON"] = json_path
         if parameters.get("REJECTS") not in (None, ""):
             out["REJECTS"] = self.sink(parameters, "REJECTS", context, rejects, feedback)

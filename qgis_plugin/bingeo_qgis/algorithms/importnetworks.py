@@ -28,30 +28,57 @@ class ImportNetworks(BingeoAlgorithm):
     NAME = "importnetworks"
     TITLE = "Import networks into a store"
     GROUP = "networks"
-    DESCRIPTION = ("Adds the polygons of a layer to a bingeo store (a GeoPackage, created when it does not exist) "
-                   "as networks. Re-importing the same ids updates them; earlier versions are kept as history.")
+    DESCRIPTION = (
+        "Adds the polygons of a layer to a bingeo store (a GeoPackage, created when it does not exist) "
+        "as networks. Re-importing the same ids updates them; earlier versions are kept as history."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("INPUT", "Network boundaries", [QgsProcessing.TypeVectorPolygon],
-                       "Polygons of the networks (any CRS); several features with one id become one network.")
-        self.add(QgsProcessingParameterFileDestination("STORE", tr("Store"), tr("GeoPackage (*.gpkg)")),
-                 "The store: a GeoPackage file. An existing store is updated, never overwritten.")
-        self.add(QgsProcessingParameterField("ID_FIELD", tr("Id field"), None, "INPUT", optional=True),
-                 "Column with the stable network id (default: found automatically).")
-        self.add(QgsProcessingParameterField("NAME_FIELD", tr("Name field"), None, "INPUT", optional=True),
-                 "Column with the network name (default: found automatically).")
-        self.add(QgsProcessingParameterEnum("KIND", tr("Kind for all networks"),
-                                            [tr("(from the kind field)"), "bin", "zbin", "whatsapp"],
-                                            defaultValue=0),
-                 "One kind for every network: BIN, Z-BIN (shops) or WhatsApp group.")
-        self.add(QgsProcessingParameterField("KIND_FIELD", tr("Kind field"), None, "INPUT", optional=True),
-                 "Column with the kind (bin, zbin, whatsapp; Dutch names understood).", advanced=True)
-        self.add(QgsProcessingParameterString("EFFECTIVE", tr("Effective date (YYYY-MM-DD)"), optional=True),
-                 "Date from which changed boundaries apply (default today).", advanced=True)
-        self.add(QgsProcessingParameterCrs("STORE_CRS", tr("CRS of a new store"), optional=True),
-                 "CRS of a NEW store (default: the layer's). An existing store keeps its CRS.", advanced=True)
-        self.addOutput(QgsProcessingOutputVectorLayer("NETWORKS", tr("Networks in the store"),
-                                                      QgsProcessing.TypeVectorPolygon))
+        self.add_layer(
+            "INPUT",
+            "Network boundaries",
+            [QgsProcessing.TypeVectorPolygon],
+            "Polygons of the networks (any CRS); several features with one id become one network.",
+        )
+        self.add(
+            QgsProcessingParameterFileDestination("STORE", tr("Store"), tr("GeoPackage (*.gpkg)")),
+            "The store: a GeoPackage file. An existing store is updated, never overwritten.",
+        )
+        self.add(
+            QgsProcessingParameterField("ID_FIELD", tr("Id field"), None, "INPUT", optional=True),
+            "Column with the stable network id (default: found automatically).",
+        )
+        self.add(
+            QgsProcessingParameterField("NAME_FIELD", tr("Name field"), None, "INPUT", optional=True),
+            "Column with the network name (default: found automatically).",
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                "KIND",
+                tr("Kind for all networks"),
+                [tr("(from the kind field)"), "bin", "zbin", "whatsapp"],
+                defaultValue=0,
+            ),
+            "One kind for every network: BIN, Z-BIN (shops) or WhatsApp group.",
+        )
+        self.add(
+            QgsProcessingParameterField("KIND_FIELD", tr("Kind field"), None, "INPUT", optional=True),
+            "Column with the kind (bin, zbin, whatsapp; Dutch names understood).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterString("EFFECTIVE", tr("Effective date (YYYY-MM-DD)"), optional=True),
+            "Date from which changed boundaries apply (default today).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterCrs("STORE_CRS", tr("CRS of a new store"), optional=True),
+            "CRS of a NEW store (default: the layer's). An existing store keeps its CRS.",
+            advanced=True,
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer("NETWORKS", tr("Networks in the store"), QgsProcessing.TypeVectorPolygon)
+        )
         self.addOutput(QgsProcessingOutputNumber("ADDED", tr("Networks added")))
         self.addOutput(QgsProcessingOutputNumber("UPDATED", tr("Networks updated")))
         self.addOutput(QgsProcessingOutputNumber("UNCHANGED", tr("Networks unchanged")))
@@ -69,8 +96,9 @@ class ImportNetworks(BingeoAlgorithm):
         effective = dt.date.fromisoformat(effective_text) if effective_text else None
         store_crs = self.parameterAsCrs(parameters, "STORE_CRS", context)
         self.check(feedback, 10)
-        with open_store(store_path, create=True,
-                        crs=crs_to_pyproj(store_crs) if store_crs.isValid() else frame.crs) as st:
+        with open_store(
+            store_path, create=True, crs=crs_to_pyproj(store_crs) if store_crs.isValid() else frame.crs
+        ) as st:
             nets, repairs, notes = networks_from_frame(
                 frame,
                 source=self.parameterDefinition("INPUT").description(),
@@ -85,5 +113,10 @@ class ImportNetworks(BingeoAlgorithm):
         for line in notes + repairs + report.notes:
             feedback.pushInfo(line)
         feedback.pushInfo(report.summary())
-        return {"STORE": store_path, "NETWORKS": f"{store_path}|layername=networks",
-                "ADDED": len(report.added), "UPDATED": len(report.updated), "UNCHANGED": len(report.unchanged)}
+        return {
+            "STORE": store_path,
+            "NETWORKS": f"{store_path}|layername=networks",
+            "ADDED": len(report.added),
+            "UPDATED": len(report.updated),
+            "UNCHANGED": len(report.unchanged),
+        }

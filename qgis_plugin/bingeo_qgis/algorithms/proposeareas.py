@@ -25,35 +25,69 @@ class ProposeAreas(BingeoAlgorithm):
 
     NAME = "proposeareas"
     TITLE = "Propose new network areas"
-    DESCRIPTION = ("Around each hot spot that no network covers, adds whole stretches of street nearest first until "
-                   "the households reach the minimum without passing the maximum, and draws a compact boundary "
-                   "that never overlaps an existing network or another proposal.")
+    DESCRIPTION = (
+        "Around each hot spot that no network covers, adds whole stretches of street nearest first until "
+        "the households reach the minimum without passing the maximum, and draws a compact boundary "
+        "that never overlaps an existing network or another proposal."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("HOTSPOTS", "Hot spots", [QgsProcessing.TypeVectorPolygon],
-                       "Hot-spot polygons, e.g. the Hot spots output of bingeo's hot spot algorithm.")
-        self.add_layer("ADDRESSES", "Addresses", [QgsProcessing.TypeVectorPoint],
-                       "Address points with a street name field and optionally households.")
+        self.add_layer(
+            "HOTSPOTS",
+            "Hot spots",
+            [QgsProcessing.TypeVectorPolygon],
+            "Hot-spot polygons, e.g. the Hot spots output of bingeo's hot spot algorithm.",
+        )
+        self.add_layer(
+            "ADDRESSES",
+            "Addresses",
+            [QgsProcessing.TypeVectorPoint],
+            "Address points with a street name field and optionally households.",
+        )
         self.add_networks("Existing networks: every polygon given is kept out of every proposal.")
-        self.add_layer("INCIDENTS", "Incidents", [QgsProcessing.TypeVectorPoint],
-                       "Incident points: adds the number of incidents inside each proposal.", optional=True)
-        self.add(Number("MIN_HOUSEHOLDS", tr("Minimum households"), Number.Integer, defaultValue=50, minValue=1),
-                 "Households a proposal should reach.")
-        self.add(Number("MAX_HOUSEHOLDS", tr("Maximum households"), Number.Integer, defaultValue=250, minValue=1),
-                 "Households a proposal may not pass (a WhatsApp group holds at most 256 members).")
-        self.add(QgsProcessingParameterEnum("KIND", tr("Kind"), ["BIN", "WhatsApp"], defaultValue=0),
-                 "What the proposal is for.")
-        self.add(Number("MAX_DISTANCE", tr("Maximum distance"), Number.Double, defaultValue=1000, minValue=1),
-                 "Addresses farther than this (metres) from the hot spot are never added.", advanced=True)
-        self.add(QgsProcessingParameterField("STREET_FIELD", tr("Street field"), None, "ADDRESSES", optional=True),
-                 "Street name (default: straat, street, openbare_ruimte... when present).", advanced=True)
-        self.add(QgsProcessingParameterField("HOUSEHOLDS_FIELD", tr("Households field"), None, "ADDRESSES",
-                                             optional=True),
-                 "Households per address (default: households, huishoudens... else 1).", advanced=True)
-        self.add(QgsProcessingParameterBoolean("ONLY_UNCOVERED", tr("Only uncovered hot spots"), defaultValue=True),
-                 "Only hot spots marked uncovered; unticked, every hot spot gets a proposal.", advanced=True)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", tr("Proposed areas"), QgsProcessing.TypeVectorPolygon),
-                 "One polygon per proposal: households, addresses, streets, area_m2 [, incidents].")
+        self.add_layer(
+            "INCIDENTS",
+            "Incidents",
+            [QgsProcessing.TypeVectorPoint],
+            "Incident points: adds the number of incidents inside each proposal.",
+            optional=True,
+        )
+        self.add(
+            Number("MIN_HOUSEHOLDS", tr("Minimum households"), Number.Integer, defaultValue=50, minValue=1),
+            "Households a proposal should reach.",
+        )
+        self.add(
+            Number("MAX_HOUSEHOLDS", tr("Maximum households"), Number.Integer, defaultValue=250, minValue=1),
+            "Households a proposal may not pass (a WhatsApp group holds at most 256 members).",
+        )
+        self.add(
+            QgsProcessingParameterEnum("KIND", tr("Kind"), ["BIN", "WhatsApp"], defaultValue=0),
+            "What the proposal is for.",
+        )
+        self.add(
+            Number("MAX_DISTANCE", tr("Maximum distance"), Number.Double, defaultValue=1000, minValue=1),
+            "Addresses farther than this (metres) from the hot spot are never added.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField("STREET_FIELD", tr("Street field"), None, "ADDRESSES", optional=True),
+            "Street name (default: straat, street, openbare_ruimte... when present).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField("HOUSEHOLDS_FIELD", tr("Households field"), None, "ADDRESSES", optional=True),
+            "Households per address (default: households, huishoudens... else 1).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterBoolean("ONLY_UNCOVERED", tr("Only uncovered hot spots"), defaultValue=True),
+            "Only hot spots marked uncovered; unticked, every hot spot gets a proposal.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", tr("Proposed areas"), QgsProcessing.TypeVectorPolygon),
+            "One polygon per proposal: households, addresses, streets, area_m2 [, incidents].",
+        )
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import propose_areas
@@ -66,7 +100,9 @@ class ProposeAreas(BingeoAlgorithm):
         self.check(feedback, 20)
         progress = Progress(feedback, 20, 90)
         out = propose_areas(
-            hs, adr, nets,
+            hs,
+            adr,
+            nets,
             incidents=inc,
             min_households=self.parameterAsInt(parameters, "MIN_HOUSEHOLDS", context),
             max_households=self.parameterAsInt(parameters, "MAX_HOUSEHOLDS", context),

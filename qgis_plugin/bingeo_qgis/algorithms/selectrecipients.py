@@ -31,39 +31,72 @@ class SelectRecipients(BingeoAlgorithm):
     NAME = "selectrecipients"
     TITLE = "Select alert recipients"
     GROUP = "alerts"
-    DESCRIPTION = ("Selects the members of a store who live in an area (polygons of a layer, or a centre and "
-                   "radius) and/or belong to networks, one row per person on one channel (urgent: SMS, else voice, "
-                   "else e-mail; normal: e-mail, else SMS), exports the list as CSV (plus one list per channel) and "
-                   "appends the selection to the store's audit log. Only counts are shown here: member data is "
-                   "only in the exported files.")
+    DESCRIPTION = (
+        "Selects the members of a store who live in an area (polygons of a layer, or a centre and "
+        "radius) and/or belong to networks, one row per person on one channel (urgent: SMS, else voice, "
+        "else e-mail; normal: e-mail, else SMS), exports the list as CSV (plus one list per channel) and "
+        "appends the selection to the store's audit log. Only counts are shown here: member data is "
+        "only in the exported files."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add(QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg"),
-                 "The bingeo store (GeoPackage) holding the members.")
-        self.add_layer("AREA", "Alert area", [QgsProcessing.TypeVectorPolygon],
-                       "Polygons of the alert area (any CRS; several are united). Tick 'Selected features only' "
-                       "to use the selected polygons.", optional=True)
-        self.add(QgsProcessingParameterPoint("CENTRE", tr("Centre"), optional=True),
-                 "Centre of a circular alert area (with Radius), in any CRS.")
-        self.add(QgsProcessingParameterNumber("RADIUS", tr("Radius (m)"), QgsProcessingParameterNumber.Double,
-                                              defaultValue=0, minValue=0),
-                 "Radius of the circular alert area in metres of the store's CRS.")
-        self.add(QgsProcessingParameterString("NETWORK_IDS", tr("Network ids (comma separated)"), optional=True),
-                 "Alert these networks (with an area too, a member must satisfy both).")
-        self.add(QgsProcessingParameterEnum("NETWORK_RULE", tr("Network rule"),
-                                            [tr("membership or location"), tr("membership"), tr("location")],
-                                            defaultValue=0),
-                 "Who belongs to a network: members who joined it, who live in it, or either.", advanced=True)
-        self.add(QgsProcessingParameterEnum("URGENCY", tr("Urgency"), [tr("urgent"), tr("normal")], defaultValue=0),
-                 "Urgent: SMS, else voice call, else e-mail. Normal: e-mail, else SMS.")
-        self.add(QgsProcessingParameterString("OPERATOR", tr("Operator"), optional=True),
-                 "Who sends the alert (kept in the audit log).")
-        self.add(QgsProcessingParameterString("REASON", tr("Reason"), optional=True),
-                 "Why, e.g. a case number (kept in the audit log).")
-        self.add(QgsProcessingParameterBoolean("COORDINATORS", tr("Also list coordinators"), defaultValue=False),
-                 "Also export the coordinators of the networks touched (BIN relay practice).", advanced=True)
-        self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Recipient list"), tr("CSV (*.csv)")),
-                 "The recipient list (CSV with ';', UTF-8 with BOM, for Excel); .sms/.voice/.email lists beside it.")
+        self.add(
+            QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg"),
+            "The bingeo store (GeoPackage) holding the members.",
+        )
+        self.add_layer(
+            "AREA",
+            "Alert area",
+            [QgsProcessing.TypeVectorPolygon],
+            "Polygons of the alert area (any CRS; several are united). Tick 'Selected features only' "
+            "to use the selected polygons.",
+            optional=True,
+        )
+        self.add(
+            QgsProcessingParameterPoint("CENTRE", tr("Centre"), optional=True),
+            "Centre of a circular alert area (with Radius), in any CRS.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "RADIUS", tr("Radius (m)"), QgsProcessingParameterNumber.Double, defaultValue=0, minValue=0
+            ),
+            "Radius of the circular alert area in metres of the store's CRS.",
+        )
+        self.add(
+            QgsProcessingParameterString("NETWORK_IDS", tr("Network ids (comma separated)"), optional=True),
+            "Alert these networks (with an area too, a member must satisfy both).",
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                "NETWORK_RULE",
+                tr("Network rule"),
+                [tr("membership or location"), tr("membership"), tr("location")],
+                defaultValue=0,
+            ),
+            "Who belongs to a network: members who joined it, who live in it, or either.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterEnum("URGENCY", tr("Urgency"), [tr("urgent"), tr("normal")], defaultValue=0),
+            "Urgent: SMS, else voice call, else e-mail. Normal: e-mail, else SMS.",
+        )
+        self.add(
+            QgsProcessingParameterString("OPERATOR", tr("Operator"), optional=True),
+            "Who sends the alert (kept in the audit log).",
+        )
+        self.add(
+            QgsProcessingParameterString("REASON", tr("Reason"), optional=True),
+            "Why, e.g. a case number (kept in the audit log).",
+        )
+        self.add(
+            QgsProcessingParameterBoolean("COORDINATORS", tr("Also list coordinators"), defaultValue=False),
+            "Also export the coordinators of the networks touched (BIN relay practice).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterFileDestination("OUTPUT", tr("Recipient list"), tr("CSV (*.csv)")),
+            "The recipient list (CSV with ';', UTF-8 with BOM, for Excel); .sms/.voice/.email lists beside it.",
+        )
         self.addOutput(QgsProcessingOutputString("ALERT_ID", tr("Alert id")))
         self.addOutput(QgsProcessingOutputNumber("RECIPIENTS", tr("Recipients")))
 
@@ -89,11 +122,17 @@ class SelectRecipients(BingeoAlgorithm):
                     raise QgsProcessingException(tr("Give either an alert area layer or a centre and radius."))
                 point = self.parameterAsPoint(parameters, "CENTRE", context)
                 pcrs = self.parameterAsPointCrs(parameters, "CENTRE", context)
-                area = area_around(point.x(), point.y(), radius,
-                                   crs_of_xy=crs_to_pyproj(pcrs) if pcrs.isValid() else st.crs, target_crs=st.crs)
+                area = area_around(
+                    point.x(),
+                    point.y(),
+                    radius,
+                    crs_of_xy=crs_to_pyproj(pcrs) if pcrs.isValid() else st.crs,
+                    target_crs=st.crs,
+                )
             self.check(feedback, 30)
             alert = send_alert(
-                st, output,
+                st,
+                output,
                 area=area,
                 network_ids=ids or None,
                 network_rule=RULES[self.parameterAsEnum(parameters, "NETWORK_RULE", context)],

@@ -23,32 +23,62 @@ class WebMap(BingeoAlgorithm):
     NAME = "webmap"
     TITLE = "Web map (HTML)"
     GROUP = "maps"
-    DESCRIPTION = ("Writes one HTML page (Leaflet) with the networks, the incidents (density, and points when "
-                   "zoomed in), hot spots and proposed areas, and a tool to draw an alert area. Member data never "
-                   "reaches the map: a store only adds the number of members per network.")
+    DESCRIPTION = (
+        "Writes one HTML page (Leaflet) with the networks, the incidents (density, and points when "
+        "zoomed in), hot spots and proposed areas, and a tool to draw an alert area. Member data never "
+        "reaches the map: a store only adds the number of members per network."
+    )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add(QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg", optional=True),
-                 "A bingeo store: its networks and the number of members per network. Or give a networks layer.")
+        self.add(
+            QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg", optional=True),
+            "A bingeo store: its networks and the number of members per network. Or give a networks layer.",
+        )
         self.add_networks(optional=True)
-        self.add_layer("INCIDENTS", "Incidents", [QgsProcessing.TypeVectorPoint],
-                       "Incident points: a density layer and clustered points.", optional=True)
-        self.add(QgsProcessingParameterString("FIELDS", tr("Incident fields in popups (comma separated)"),
-                                              optional=True),
-                 "Incident fields shown in the popups; no other incident field reaches the map.")
-        self.add_layer("HOTSPOTS", "Hot spots", [QgsProcessing.TypeVectorPolygon],
-                       "Hot-spot polygons (the Hot spots output of the hot spot algorithm).", optional=True)
-        self.add_layer("PROPOSALS", "Proposed areas", [QgsProcessing.TypeVectorPolygon],
-                       "Proposed new network areas.", optional=True)
+        self.add_layer(
+            "INCIDENTS",
+            "Incidents",
+            [QgsProcessing.TypeVectorPoint],
+            "Incident points: a density layer and clustered points.",
+            optional=True,
+        )
+        self.add(
+            QgsProcessingParameterString("FIELDS", tr("Incident fields in popups (comma separated)"), optional=True),
+            "Incident fields shown in the popups; no other incident field reaches the map.",
+        )
+        self.add_layer(
+            "HOTSPOTS",
+            "Hot spots",
+            [QgsProcessing.TypeVectorPolygon],
+            "Hot-spot polygons (the Hot spots output of the hot spot algorithm).",
+            optional=True,
+        )
+        self.add_layer(
+            "PROPOSALS",
+            "Proposed areas",
+            [QgsProcessing.TypeVectorPolygon],
+            "Proposed new network areas.",
+            optional=True,
+        )
         self.add(QgsProcessingParameterString("TITLE", tr("Title"), optional=True), "Title of the page and map.")
-        self.add(QgsProcessingParameterNumber("DENSITY_RADIUS", tr("Density radius (m)"),
-                                              QgsProcessingParameterNumber.Double, defaultValue=250, minValue=1),
-                 "Kernel radius of the density layer, in metres.", advanced=True)
-        self.add(QgsProcessingParameterBoolean("OFFLINE", tr("Offline (inline JavaScript, no base map)"),
-                                               defaultValue=False),
-                 "Put every script in the page so that it works without a network (needs `bingeo assets fetch`).")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Web map"), tr("HTML (*.html)")),
-                 "The HTML file.")
+        self.add(
+            QgsProcessingParameterNumber(
+                "DENSITY_RADIUS",
+                tr("Density radius (m)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=250,
+                minValue=1,
+            ),
+            "Kernel radius of the density layer, in metres.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterBoolean(
+                "OFFLINE", tr("Offline (inline JavaScript, no base map)"), defaultValue=False
+            ),
+            "Put every script in the page so that it works without a network (needs `bingeo assets fetch`).",
+        )
+        self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Web map"), tr("HTML (*.html)")), "The HTML file.")
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo.webmap import save_map, web_map
@@ -56,15 +86,23 @@ class WebMap(BingeoAlgorithm):
         store_path = self.parameterAsFile(parameters, "STORE", context) or None
         nets = self.networks(parameters, context, feedback, optional=True)
         # as read: web_map reprojects every layer to the networks' CRS itself
-        frames = {name: self.frame(parameters, name, context, feedback, optional=True)
-                  for name in ("INCIDENTS", "HOTSPOTS", "PROPOSALS")}
+        frames = {
+            name: self.frame(parameters, name, context, feedback, optional=True)
+            for name in ("INCIDENTS", "HOTSPOTS", "PROPOSALS")
+        }
         self.check(feedback, 30)
         fields = [f.strip() for f in self.parameterAsString(parameters, "FIELDS", context).split(",") if f.strip()]
         offline = self.parameterAsBool(parameters, "OFFLINE", context)
-        m = web_map(store_path if store_path and nets is None else nets,
-                    incidents=frames["INCIDENTS"], hotspots=frames["HOTSPOTS"], proposals=frames["PROPOSALS"],
-                    fields=fields, title=self.parameterAsString(parameters, "TITLE", context) or None,
-                    offline=offline, density_radius=self.parameterAsDouble(parameters, "DENSITY_RADIUS", context))
+        m = web_map(
+            store_path if store_path and nets is None else nets,
+            incidents=frames["INCIDENTS"],
+            hotspots=frames["HOTSPOTS"],
+            proposals=frames["PROPOSALS"],
+            fields=fields,
+            title=self.parameterAsString(parameters, "TITLE", context) or None,
+            offline=offline,
+            density_radius=self.parameterAsDouble(parameters, "DENSITY_RADIUS", context),
+        )
         self.check(feedback, 80)
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         save_map(m, path, offline=offline)
