@@ -108,7 +108,7 @@ _INSIDE, _GEOS, _ONE_SEGMENT, _WEDGE = 0, 1, 2, 3
 IntArray = NDArray[np.int64]
 
 
-def _radix_argsort(key: NDArray[Any], nbits: int) -> IntArray:
+def radix_argsort(key: NDArray[Any], nbits: int) -> IntArray:
     """Return a stable argsort of non-negative integers below ``2**nbits``.
 
     LSD radix sort, 16 bits per pass, each pass a NumPy stable sort of
@@ -687,7 +687,7 @@ class PolygonLocator:
         ent = np.flatnonzero((inside | cov) & complex_[gcell])
         e_cell = gcell[ent]
         e_cid = (-2 - code[e_cell]).astype(np.int64)
-        order = _radix_argsort(e_cid, max(1, int(ncx).bit_length()))
+        order = radix_argsort(e_cid, max(1, int(ncx).bit_length()))
         ent = ent[order]
         e_cell = e_cell[order]
         self._e_poly = owner[ent]
@@ -878,7 +878,7 @@ class PolygonLocator:
         # the rest: exact GEOS tests, grouped by polygon
         gi = ti[~sure]
         gpoly = b_poly[gi]
-        order = _radix_argsort(gpoly, max(1, int(self._geoms.size).bit_length()))
+        order = radix_argsort(gpoly, max(1, int(self._geoms.size).bit_length()))
         gi = gi[order]
         tp = b_pt[gi]
         keep[gi] = shapely.intersects_xy(self._geoms[gpoly[order]], x[tp], y[tp])

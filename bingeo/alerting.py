@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from bingeo._errors import InputError
-from bingeo.recipients import Selection, _coordinators, select_recipients, write_recipients
+from bingeo.recipients import Selection, network_coordinators, select_recipients, write_recipients
 
 __all__ = ["Alert", "send_alert", "follow_up"]
 
@@ -161,7 +161,7 @@ def send_alert(
         if touched:
             extra = [store.members(network=nid) for nid in touched]
             frame = pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id")
-        sel.coordinators = _coordinators(frame.reset_index(drop=True), set(touched), urgency)
+        sel.coordinators = network_coordinators(frame.reset_index(drop=True), set(touched), urgency)
     files = write_recipients(sel, path)
     alert_id = _new_alert_id()
     selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}

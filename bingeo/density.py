@@ -99,7 +99,7 @@ import numpy as np
 
 from bingeo._crs import crs_label
 from bingeo._errors import CRSError, InputError
-from bingeo._pip import _radix_argsort
+from bingeo._pip import radix_argsort
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -482,7 +482,7 @@ class _Points:
             self._clipped = (fx < 0) | (fyb < 0) | (fy < 0)
         del fx, fyb, fy
         key = self._row0 * g.cols + self._col0
-        self.order = _radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
+        self.order = radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
         self.key = key[self.order]
         self._x, self._y, self._w = x, y, w
         self.unit_weights = bool((w == 1.0).all())

@@ -74,6 +74,7 @@ __all__ = [
     "CIRCLE_SEGMENTS",
     "RECIPIENT_COLUMNS",
     "Selection",
+    "network_coordinators",
     "area_around",
     "area_from_file",
     "choose_channel",
@@ -629,12 +630,26 @@ def _member_nets(members: pd.DataFrame) -> list[set[str]]:
     return [set(_tokens(v)) for v in members["networks"].tolist()]
 
 
-def _coordinators(
+def network_coordinators(
     members: pd.DataFrame, touched: set[str], urgency: str, member_nets: list[set[str]] | None = None
 ) -> pd.DataFrame:
     """Return the coordinators of the ``touched`` networks among ``members``, one row per person.
 
-    ``member_nets`` (each row's networks, as :func:`_member_nets` gives them) saves recomputing them.
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        Member rows as :meth:`bingeo.stores.Store.members` returns them (needs ``role`` and ``networks``).
+    touched : set of str
+        Network ids whose coordinators are wanted.
+    urgency : {"urgent", "normal"}
+        Decides each coordinator's channel, as for any recipient.
+    member_nets : list of set of str, optional
+        Each row's networks, if already computed; saves recomputing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per person, in the recipient columns.
     """
     if "role" not in members.columns:
         msg = "`members` lacks column `role`, needed for `coordinators=True`."
@@ -773,7 +788,9 @@ def select_recipients(
             per_network[t] = per_network.get(t, 0) + 1
     per_network = dict(sorted(per_network.items()))
 
-    coord_frame = _coordinators(members, set(per_network) | set(ids), urgency, member_nets) if coordinators else None
+    coord_frame = (
+        network_coordinators(members, set(per_network) | set(ids), urgency, member_nets) if coordinators else None
+    )
     log.info(
         "selected %d recipients (%s urgency); excluded %s",
         len(recipients),
