@@ -38,6 +38,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Point-table query parts for :meth:`Store._select_points`: (column, type) pairs, a bounding box, SQL parameters.
+Fields = list[tuple[str, str]]
+BBox = tuple[float, float, float, float]
+Params = tuple[Any, ...]
+
 KINDS = ("bin", "zbin", "whatsapp")
 STATUSES = ("active", "retired")
 
@@ -242,13 +247,7 @@ class Store(ABC):
 
     @abstractmethod
     def _select_points(
-        self,
-        table: str,
-        fields: list[tuple[str, str]],
-        *,
-        bbox: tuple[float, float, float, float] | None = None,
-        where: str = "",
-        params: tuple[Any, ...] = (),
+        self, table: str, fields: Fields, bbox: BBox | None, where: str, params: Params
     ) -> gpd.GeoDataFrame:
         """Rows of ``table`` (alias ``t``) whose bounding box meets ``bbox``, filtered by ``where`` (``?`` marks)."""
 
@@ -487,7 +486,7 @@ class Store(ABC):
                 raise InputError(msg)
             fields = [f for f in MEMBER_FIELDS if f[0] in columns]
         where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
-        return self._select_points("members", fields, bbox=bbox, where=where, params=params)
+        return self._select_points("members", fields, bbox, where, params)
 
     def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
         """Add or update address points by ``address_id``, all or nothing."""
@@ -500,7 +499,7 @@ class Store(ABC):
 
     def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         """Address points (optionally within ``bbox``)."""
-        return self._select_points("addresses", ADDRESS_FIELDS, bbox=bbox)
+        return self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
 
     def append_audit(
         self,
@@ -539,7 +538,7 @@ class Store(ABC):
     def audit(self, alert_id: str | None = None) -> gpd.GeoDataFrame:
         """Read the audit log (or one alert's records), oldest first."""
         where, params = ("t.alert_id = ?", (alert_id,)) if alert_id else ("", ())
-        out = self._select_points("audit_log", AUDIT_FIELDS, where=where, params=params)
+        out = self._select_points("audit_log", AUDIT_FIELDS, None, where, params)
         return out.sort_values(["created_at", "alert_id"], kind="stable").reset_index(drop=True)
 
     # ---- whole-store copy --------------------------------------------------------------

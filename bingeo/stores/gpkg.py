@@ -32,6 +32,7 @@ from bingeo import settings
 from bingeo._crs import crs_label, to_crs
 from bingeo._errors import ConflictError, StoreError
 from bingeo.stores import _gpkg_format as fmt
+from bingeo.stores import base
 from bingeo.stores.base import (
     ADDRESS_FIELDS,
     AUDIT_FIELDS,
@@ -66,59 +67,74 @@ def _migration(
     return register
 
 
+def _table(
+    conn: sqlite3.Connection,
+    srs_id: int,
+    name: str,
+    fields: Any,
+    geometry: str,
+    description: str,
+    *indexes: tuple[str, str, bool],
+) -> None:
+    """Create feature table ``name`` and its indexes, each ``(index_name, columns, unique)``."""
+    fmt.create_feature_table(conn, name, fields, geometry_type=geometry, srs_id=srs_id, description=description)
+    for index, columns, unique in indexes:
+        conn.execute(f'CREATE {"UNIQUE " if unique else ""}INDEX "{index}" ON "{name}" ({columns})')
+
+
 @_migration(1)
 def _create_networks(conn: sqlite3.Connection, srs_id: int) -> None:
-    fmt.create_feature_table(
+    _table(
         conn,
+        srs_id,
         "networks",
         NETWORK_FIELDS,
-        geometry_type="MULTIPOLYGON",
-        srs_id=srs_id,
-        description="BIN networks: current version of each (active and retired)",
+        "MULTIPOLYGON",
+        "BIN networks: current version of each (active and retired)",
+        ("networks_network_id", "network_id", True),
     )
-    conn.execute('CREATE UNIQUE INDEX "networks_network_id" ON "networks" (network_id)')
-    fmt.create_feature_table(
+    _table(
         conn,
+        srs_id,
         "network_history",
         NETWORK_FIELDS,
-        geometry_type="MULTIPOLYGON",
-        srs_id=srs_id,
-        description="Earlier versions of BIN networks",
+        "MULTIPOLYGON",
+        "Earlier versions of BIN networks",
+        ("network_history_network_id", "network_id, version", False),
     )
-    conn.execute('CREATE INDEX "network_history_network_id" ON "network_history" (network_id, version)')
 
 
 @_migration(2)
 def _create_members_addresses_audit(conn: sqlite3.Connection, srs_id: int) -> None:
-    fmt.create_feature_table(
+    _table(
         conn,
+        srs_id,
         "members",
         MEMBER_FIELDS,
-        geometry_type="POINT",
-        srs_id=srs_id,
-        description="BIN members (personal data: exported only in recipient lists)",
+        "POINT",
+        "BIN members (personal data: exported only in recipient lists)",
+        ("members_member_id", "member_id", True),
+        ("members_person_id", "person_id", False),
     )
-    conn.execute('CREATE UNIQUE INDEX "members_member_id" ON "members" (member_id)')
-    conn.execute('CREATE INDEX "members_person_id" ON "members" (person_id)')
-    fmt.create_feature_table(
+    _table(
         conn,
+        srs_id,
         "addresses",
         ADDRESS_FIELDS,
-        geometry_type="POINT",
-        srs_id=srs_id,
-        description="Address points (for locating members by postcode and house number)",
+        "POINT",
+        "Address points (for locating members by postcode and house number)",
+        ("addresses_address_id", "address_id", True),
+        ("addresses_postcode", "postcode, house_number", False),
     )
-    conn.execute('CREATE UNIQUE INDEX "addresses_address_id" ON "addresses" (address_id)')
-    conn.execute('CREATE INDEX "addresses_postcode" ON "addresses" (postcode, house_number)')
-    fmt.create_feature_table(
+    _table(
         conn,
+        srs_id,
         "audit_log",
         AUDIT_FIELDS,
-        geometry_type="MULTIPOLYGON",
-        srs_id=srs_id,
-        description="Append-only log of recipient selections: who, when, why, which area",
+        "MULTIPOLYGON",
+        "Append-only log of recipient selections: who, when, why, which area",
+        ("audit_log_alert_id", "alert_id", True),
     )
-    conn.execute('CREATE UNIQUE INDEX "audit_log_alert_id" ON "audit_log" (alert_id)')
     # append-only through any SQLite client, bingeo's or QGIS's
     for op in ("UPDATE", "DELETE"):
         conn.execute(
@@ -340,13 +356,7 @@ class GpkgStore(Store):
         return counts
 
     def _select_points(
-        self,
-        table: str,
-        fields: list[tuple[str, str]],
-        *,
-        bbox: tuple[float, float, float, float] | None = None,
-        where: str = "",
-        params: tuple[Any, ...] = (),
+        self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
     ) -> gpd.GeoDataFrame:
         cols = [c for c, _ in fields]
         names = ", ".join(f't."{c}"' for c in cols)

@@ -36,6 +36,7 @@ import shapely
 
 from bingeo._crs import crs_label, to_crs
 from bingeo._errors import ConflictError, StoreError
+from bingeo.stores import base
 from bingeo.stores.base import (
     AUDIT_FIELDS,
     NETWORK_COLUMNS,
@@ -646,13 +647,7 @@ class PostgisStore(Store):
         return {"added": int(added), "updated": int(updated), "unchanged": len(frame) - int(added) - int(updated)}
 
     def _select_points(
-        self,
-        table: str,
-        fields: list[tuple[str, str]],
-        *,
-        bbox: tuple[float, float, float, float] | None = None,
-        where: str = "",
-        params: tuple[Any, ...] = (),
+        self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
     ) -> gpd.GeoDataFrame:
         sql = _sql()
         conds, args = [], ()
