@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli.main import _friendly, _period, _read_points_for_store, _with, cli, store_option
+from bingeo.cli._common import friendly, period_value, read_points_for_store, store_option, with_options
 
 __all__: list[str] = []
 
@@ -56,8 +56,8 @@ incident_options = [
 
 
 # ---------------------------------------------------------------------------------- nearrepeat
-@cli.command("nearrepeat")
-@_with(incident_options)
+@click.command("nearrepeat")
+@with_options(incident_options)
 @click.option(
     "--distance-bands",
     callback=_bands,
@@ -87,7 +87,7 @@ incident_options = [
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
 @click.option("--to-crs", help="Reproject the incidents to this metric CRS first, e.g. 28992 (needed for lon/lat).")
 @click.option("--output", "-o", type=click.Path(), help="Write the band table: .json (all figures) or .csv.")
-@_friendly
+@friendly
 def nearrepeat_cmd(
     incidents: str,
     layer: str | None,
@@ -120,7 +120,7 @@ def nearrepeat_cmd(
         raise click.BadParameter("the near-repeat output is a .json or .csv file", param_hint="--output")
     if store:
         with open_store(store) as st:
-            read = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+            read = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
     else:
         read = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
     click.echo(read.summary())
@@ -155,13 +155,13 @@ def nearrepeat_cmd(
 
 
 # ---------------------------------------------------------------------------------- evaluate
-@cli.command("evaluate")
+@click.command("evaluate")
 @store_option
-@_with(incident_options)
+@with_options(incident_options)
 @click.option("--network", "network_id", help="The network evaluated (response area R).")
 @click.option("--all", "all_networks", is_flag=True, help="Every network with enough data, around its founding date.")
-@click.option("--before", callback=_period, metavar="FROM/TO", help="Before period, e.g. 2022-01-01/2023-01-01.")
-@click.option("--after", callback=_period, metavar="FROM/TO", help="After period, e.g. 2023-01-01/2024-01-01.")
+@click.option("--before", callback=period_value, metavar="FROM/TO", help="Before period, e.g. 2022-01-01/2023-01-01.")
+@click.option("--after", callback=period_value, metavar="FROM/TO", help="After period, e.g. 2023-01-01/2024-01-01.")
 @click.option(
     "--around-founding",
     type=int,
@@ -184,7 +184,7 @@ def nearrepeat_cmd(
     type=click.Path(),
     help="One network: .json with the figures. --all: a table (.csv/.json); PNG charts beside it.",
 )
-@_friendly
+@friendly
 def evaluate_cmd(
     store: str,
     incidents: str,
@@ -223,7 +223,7 @@ def evaluate_cmd(
         raise InputError("give either --network ID or --all.")
     with open_store(store) as st:
         nets = st.networks(include_retired=True)
-        read = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        read = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         ctrl = read_polygons(control, target_crs=st.crs) if control else None
         study = read_polygons(study_area, target_crs=st.crs) if study_area else None
     click.echo(read.summary())

@@ -8,8 +8,6 @@ one-paragraph message and exit code 1; anything else is a bug and shows a traceb
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -18,41 +16,21 @@ from typing import Any
 
 import click
 
-from bingeo._errors import BingeoError
+from bingeo.cli import evaluation, maps, storeadmin
+from bingeo.cli._common import (
+    date_value,
+    fields_value,
+    friendly,
+    period_value,
+    points_options,
+    read_points_for_store,
+    rejects_beside,
+    store_option,
+    with_options,
+    write_rejects,
+)
 
 log = logging.getLogger("bingeo")
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except BingeoError as exc:
-            raise click.ClickException(str(exc)) from None
-        except NotImplementedError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _fields(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for v in values:
-        if "=" not in v:
-            raise click.BadParameter(f"{v!r}: use FIELD=COLUMN, e.g. municipality=GM_NAAM")
-        k, c = v.split("=", 1)
-        out[k.strip()] = c.strip()
-    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,30 +42,6 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("bingeo").setLevel(level)
-
-
-store_option = click.option(
-    "--store",
-    required=True,
-    metavar="STORE",
-    help="The store: a GeoPackage file such as bins.gpkg, or a PostGIS schema "
-    "postgresql://user@host/db?schema=bingeo (password from PGPASSWORD, ~/.pgpass or a service file).",
-)
-points_options = [
-    click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
-    click.option("--crs", "crs", help="CRS of inputs that carry none (CSV), e.g. 28992, 31370, 4326."),
-    click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
-    click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
-]
-
-
-def _with(options: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for opt in reversed(options):
-            fn = opt(fn)
-        return fn
-
-    return deco
 
 
 # ---------------------------------------------------------------------------------- networks
@@ -108,14 +62,14 @@ def networks() -> None:
     "--field",
     "fields",
     multiple=True,
-    callback=_fields,
+    callback=fields_value,
     metavar="FIELD=COLUMN",
     help="Map another field: municipality, police_zone, founded, status, valid_to. Repeatable.",
 )
 @click.option("--crs", help="CRS of a source that carries none.")
 @click.option("--store-crs", help="CRS of a NEW store (default: the source's). Fixed once created.")
-@click.option("--effective", callback=_date, help="Date from which changed boundaries apply (default today).")
-@_friendly
+@click.option("--effective", callback=date_value, help="Date from which changed boundaries apply (default today).")
+@friendly
 def networks_import(
     source: str,
     store: str,
@@ -154,9 +108,9 @@ def networks_import(
 @networks.command("list")
 @store_option
 @click.option("--all", "include_retired", is_flag=True, help="Also list retired networks.")
-@click.option("--at", callback=_date, help="The networks as they were on this date (YYYY-MM-DD).")
+@click.option("--at", callback=date_value, help="The networks as they were on this date (YYYY-MM-DD).")
 @click.option("--output", type=click.Path(), help="Also write them to a file (.gpkg, .csv, .geojson, .parquet).")
-@_friendly
+@friendly
 def networks_list(store: str, include_retired: bool, at: dt.date | None, output: str | None) -> None:
     """List the networks in a store."""
     from bingeo.stores import open_store
@@ -180,13 +134,13 @@ def networks_list(store: str, include_retired: bool, at: dt.date | None, output:
 
 @networks.command("check")
 @store_option
-@click.option("--at", callback=_date, help="Check the networks as they were on this date.")
+@click.option("--at", callback=date_value, help="Check the networks as they were on this date.")
 @click.option("--gap-area", type=float, help="Largest enclosed hole reported as a gap, m² (default 10000).")
 @click.option(
     "--sliver-ratio", type=float, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1)."
 )
 @click.option("--output", type=click.Path(), help="Write overlaps and gaps as layers of a GeoPackage.")
-@_friendly
+@friendly
 def networks_check(
     store: str, at: dt.date | None, gap_area: float | None, sliver_ratio: float | None, output: str | None
 ) -> None:
@@ -214,9 +168,9 @@ def networks_check(
 @networks.command("retire")
 @click.argument("network_id")
 @store_option
-@click.option("--on", "on", required=True, callback=_date, help="Retirement date (YYYY-MM-DD).")
+@click.option("--on", "on", required=True, callback=date_value, help="Retirement date (YYYY-MM-DD).")
 @click.option("--expected-version", type=int, help="Fail if the network changed since you saw this version.")
-@_friendly
+@friendly
 def networks_retire(network_id: str, store: str, on: dt.date, expected_version: int | None) -> None:
     """Retire NETWORK_ID from a date. Networks are never deleted: analyses 'as of' earlier dates still see it."""
     from bingeo.stores import open_store
@@ -229,7 +183,7 @@ def networks_retire(network_id: str, store: str, on: dt.date, expected_version: 
 @networks.command("history")
 @click.argument("network_id", required=False)
 @store_option
-@_friendly
+@friendly
 def networks_history(network_id: str | None, store: str) -> None:
     """Show every version of the networks (or of NETWORK_ID)."""
     from bingeo.stores import open_store
@@ -241,33 +195,6 @@ def networks_history(network_id: str | None, store: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- points
-def _read_points_for_store(
-    points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None
-) -> Any:
-    from bingeo.readers import read_points
-
-    return read_points(
-        points, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
-    )
-
-
-def _rejects_beside(store: str, source: str) -> str:
-    """Where an import's rejected rows go: beside a store file, or beside SOURCE for a server store."""
-    from bingeo.stores import is_postgis_url
-
-    beside = Path(source) if is_postgis_url(store) else Path(store)
-    return str(beside.with_name(Path(source).stem + ".csv"))
-
-
-def _write_rejects(result: Any, output: str) -> str | None:
-    from bingeo.readers import rejects_path, write_table
-
-    path = rejects_path(output)
-    if len(result.rejects):
-        write_table(result.rejects, path)
-        return str(path)
-    Path(path).unlink(missing_ok=True)
-    return None
 
 
 @cli.command("assign")
@@ -276,7 +203,7 @@ def _write_rejects(result: Any, output: str) -> str | None:
 @click.option(
     "--output", "-o", required=True, type=click.Path(), help="Output file: .gpkg, .csv, .geojson or .parquet."
 )
-@click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@click.option("--at", callback=date_value, help="Use the networks valid on this date.")
 @click.option(
     "--in-database",
     "in_database",
@@ -285,8 +212,8 @@ def _write_rejects(result: Any, output: str) -> str | None:
     "--output the table to create there; runs in the database, for data larger than memory.",
 )
 @click.option("--replace", is_flag=True, help="With --in-database: replace the output table.")
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def assign_cmd(
     points: str,
     store: str,
@@ -325,12 +252,12 @@ def assign_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        result = _read_points_for_store(points, st, layer, crs, x_field, y_field)
+        result = read_points_for_store(points, st, layer, crs, x_field, y_field)
     for note in result.notes:
         click.echo(f"note: {note}")
     out = assign(result.points, nets)
     write_table(out, output)
-    rej = _write_rejects(result, output)
+    rej = write_rejects(result, output)
     inside = int(out["network_id"].notna().sum())
     click.echo(result.summary())
     click.echo(
@@ -349,9 +276,9 @@ def assign_cmd(
 @click.option("--type-field", help="Column with the incident type, to count per type.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds addresses per network and rate per 1,000.")
 @click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
-@click.option("--at", callback=_date, help="Use the networks valid on this date.")
-@_with(points_options)
-@_friendly
+@click.option("--at", callback=date_value, help="Use the networks valid on this date.")
+@with_options(points_options)
+@friendly
 def counts_cmd(
     incidents: str,
     store: str,
@@ -374,14 +301,14 @@ def counts_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         adr = None
         if addresses:
             adr = read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent())
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
-    rej = _write_rejects(inc, output)
+    rej = write_rejects(inc, output)
     if adr is not None:
         click.echo(adr.summary())
         if len(adr.rejects):
@@ -412,10 +339,10 @@ def counts_cmd(
 @click.option("--areas", type=click.Path(), help="Area polygons (municipalities, police zones) to group addresses by.")
 @click.option("--area-field", help="Label column of --areas (default: --by).")
 @click.option("--households-field", help="Households per address (default: huishoudens/households; else 1).")
-@click.option("--at", callback=_date, help="Use the networks valid on this date.")
+@click.option("--at", callback=date_value, help="Use the networks valid on this date.")
 @click.option("--output", "-o", type=click.Path(), help="Write the per-network table (.csv, .gpkg, .parquet).")
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def coverage_cmd(
     store: str,
     addresses: str,
@@ -437,7 +364,7 @@ def coverage_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        adr = _read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
         zones = read_polygons(areas, target_crs=st.crs) if areas else None
     for note in adr.notes:
         click.echo(f"note: {note}")
@@ -452,19 +379,9 @@ def coverage_cmd(
         if rep.areas is not None:
             write_table(rep.areas, stem.with_name(stem.stem + ".areas" + stem.suffix))
         click.echo(f"written: {output}" + (" (+ .overlaps, .areas tables beside it)" if rep.areas is not None else ""))
-        rej = _write_rejects(adr, output)
+        rej = write_rejects(adr, output)
         if rej:
             click.echo(f"rejected address rows: {rej}")
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
-    if value is None:
-        return None
-    try:
-        a, b = value.split("/")
-        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
 
 
 hotspot_options = [
@@ -525,12 +442,12 @@ def _hotspot_kwargs(
 @store_option
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
-@click.option("--from", "start", callback=_date, help="Keep incidents from this date (included).")
-@click.option("--to", "end", callback=_date, help="Keep incidents before this date (excluded).")
-@click.option("--at", callback=_date, help="Use the networks valid on this date (default: today's).")
-@_with(hotspot_options)
-@_with(points_options)
-@_friendly
+@click.option("--from", "start", callback=date_value, help="Keep incidents from this date (included).")
+@click.option("--to", "end", callback=date_value, help="Keep incidents before this date (excluded).")
+@click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
+@with_options(hotspot_options)
+@with_options(points_options)
+@friendly
 def hotspots_cmd(
     incidents: str,
     store: str,
@@ -557,7 +474,7 @@ def hotspots_cmd(
         raise click.BadParameter("the hot spots output is a GeoPackage (.gpkg) with layers cells and hotspots")
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         kwargs = _hotspot_kwargs(st, **opts)
     for note in inc.notes:
@@ -569,7 +486,7 @@ def hotspots_cmd(
     Path(output).unlink(missing_ok=True)
     write_table(res.cells, output, layer="cells", geometry_type="Polygon")
     write_table(res.hotspots, output, layer="hotspots", geometry_type="MultiPolygon")
-    rej = _write_rejects(inc, output)
+    rej = write_rejects(inc, output)
     click.echo(res.summary())
     click.echo(f"written: {output} (layers cells, hotspots)" + (f"; rejected rows: {rej}" if rej else ""))
 
@@ -581,7 +498,7 @@ def hotspots_cmd(
     "--fit",
     "fit",
     required=True,
-    callback=_period,
+    callback=period_value,
     metavar="FROM/TO",
     help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).",
 )
@@ -589,14 +506,14 @@ def hotspots_cmd(
     "--test",
     "test",
     required=True,
-    callback=_period,
+    callback=period_value,
     metavar="FROM/TO",
     help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.",
 )
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
-@_with(hotspot_options)
-@_with(points_options)
-@_friendly
+@with_options(hotspot_options)
+@with_options(points_options)
+@friendly
 def pai_cmd(
     incidents: str,
     store: str,
@@ -620,7 +537,7 @@ def pai_cmd(
 
     with open_store(store) as st:
         nets = st.networks()
-        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         kwargs = _hotspot_kwargs(st, **opts)
     click.echo(inc.summary())
     res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], **kwargs)
@@ -693,8 +610,8 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
     show_default=True,
     help="Take addresses up to this distance (m) from the hot spot.",
 )
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def propose_cmd(
     store: str,
     hotspots_path: str,
@@ -720,7 +637,7 @@ def propose_cmd(
     with open_store(store) as st:
         nets = st.networks()
         hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
-        adr = _read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
         inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
     click.echo(adr.summary())
     out = propose_areas(
@@ -771,8 +688,8 @@ def propose_cmd(
 @click.option("--to-crs", help="Reproject the incidents to this (metric) CRS first, e.g. 28992.")
 @click.option("--type-field", help="Column with the incident type.")
 @click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable).")
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def density_cmd(
     incidents: str,
     output: str,
@@ -801,7 +718,7 @@ def density_cmd(
         raise click.BadParameter("the density is written as a GeoTIFF (.tif)")
     if store:
         with open_store(store) as st:
-            inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
     else:
         inc = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
     for note in inc.notes:
@@ -824,7 +741,7 @@ def density_cmd(
         weight_field=weight_field,
     )
     raster.write(output)
-    rej = _write_rejects(inc, output)
+    rej = write_rejects(inc, output)
     click.echo(
         f"density {raster.values.shape[1]} x {raster.values.shape[0]} pixels of {cell_size:g} m, "
         f"{kernel} kernel, radius {radius:g} m, {output_values} values; maximum {float(raster.values.max()):,.4g}"
@@ -851,12 +768,12 @@ def addresses() -> None:
     "--field",
     "fields",
     multiple=True,
-    callback=_fields,
+    callback=fields_value,
     metavar="FIELD=COLUMN",
     help="Map an address field: address_id, street, house_number, house_letter, addition, postcode, city, households.",
 )
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def addresses_import(
     source: str,
     store: str,
@@ -871,13 +788,13 @@ def addresses_import(
     from bingeo.stores import open_store
 
     with open_store(store) as st:
-        res = _read_points_for_store(source, st, layer, crs, x_field, y_field)
+        res = read_points_for_store(source, st, layer, crs, x_field, y_field)
         click.echo(res.summary())
         counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
     click.echo(
         f"addresses: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
     )
-    rej = _write_rejects(res, _rejects_beside(store, source))
+    rej = write_rejects(res, rejects_beside(store, source))
     if rej:
         click.echo(f"rejected rows: {rej}")
 
@@ -902,7 +819,7 @@ def members() -> None:
     "--field",
     "fields",
     multiple=True,
-    callback=_fields,
+    callback=fields_value,
     metavar="FIELD=COLUMN",
     help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).",
 )
@@ -913,7 +830,7 @@ def members() -> None:
     help="SOURCE is the whole member list: active members missing from it are marked as left "
     "(today). Without it, members missing from SOURCE are left as they are.",
 )
-@_friendly
+@friendly
 def members_import(
     source: str,
     store: str,
@@ -962,7 +879,7 @@ def members_import(
             f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
             f"{WHATSAPP_MAX_MEMBERS}. Split it, or make it a BIN with SMS/e-mail alerts."
         )
-    rej = _write_rejects(res, _rejects_beside(store, source))
+    rej = write_rejects(res, rejects_beside(store, source))
     if rej:
         click.echo(f"rejected rows (reasons only): {rej}")
 
@@ -1069,7 +986,7 @@ def _alert_radius(
 @click.option("--reason", help="Why, e.g. a case number (logged).")
 @click.option("--coordinators", is_flag=True, help="Also list the coordinators of the networks touched.")
 @click.option("--follow-up", "follow", metavar="ALERT_ID", help="The same people as an earlier alert (afloopbericht).")
-@_friendly
+@friendly
 def recipients_cmd(
     store: str,
     area: str | None,
@@ -1140,7 +1057,7 @@ def audit() -> None:
 
 @audit.command("list")
 @store_option
-@_friendly
+@friendly
 def audit_list(store: str) -> None:
     """Show the audit log: alert id, when, who, why, urgency, counts (member ids are not shown)."""
     import json
@@ -1172,7 +1089,7 @@ def audit_list(store: str) -> None:
     type=click.Path(),
     help="Folder for the demo's outputs (replaced if it exists).",
 )
-@_friendly
+@friendly
 def demo_cmd(output: str) -> None:
     """Run the whole pipeline on the sample data in data/samples/ and say what it shows."""
     from bingeo.demo import run_demo
@@ -1180,10 +1097,15 @@ def demo_cmd(output: str) -> None:
     run_demo(Path(output), echo=click.echo)
 
 
-# Command groups kept in their own modules: each adds its commands to ``cli`` when imported.
-# (A loop, not `from ... import`: a linter's "unused import" fix must not be able to drop them.)
-for _module in ("evaluation", "maps", "storeadmin"):
-    importlib.import_module(f"bingeo.cli.{_module}")
+# Commands kept in modules of their own (they import only bingeo.cli._common, so no loop).
+for _command in (
+    evaluation.evaluate_cmd,
+    evaluation.nearrepeat_cmd,
+    maps.map_cmd,
+    maps.assets,
+    storeadmin.store,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

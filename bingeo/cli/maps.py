@@ -8,15 +8,14 @@ from typing import Any
 
 import click
 
-from bingeo.cli.main import (
-    _date,
-    _friendly,
-    _read_points_for_store,
-    _with,
-    _write_rejects,
-    cli,
+from bingeo.cli._common import (
+    date_value,
+    friendly,
     points_options,
+    read_points_for_store,
     store_option,
+    with_options,
+    write_rejects,
 )
 
 __all__: list[str] = []
@@ -62,7 +61,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     return frame.to_crs(crs) if crs is not None and not frame.crs.equals(crs) else frame
 
 
-@cli.command("map")
+@click.command("map")
 @store_option
 @click.option("--output", "-o", required=True, type=click.Path(), help="The HTML file to write.")
 @click.option("--incidents", type=click.Path(), help="Incident points (CSV or vector file): density, points.")
@@ -78,7 +77,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 )
 @click.option("--title", help="Map title.")
 @click.option("--radius", type=float, default=250.0, show_default=True, help="Density radius in metres.")
-@click.option("--at", callback=_date, help="Draw the networks as they were on this date (default: all).")
+@click.option("--at", callback=date_value, help="Draw the networks as they were on this date (default: all).")
 @click.option(
     "--offline",
     is_flag=True,
@@ -89,8 +88,8 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     type=click.Path(),
     help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.",
 )
-@_with(points_options)
-@_friendly
+@with_options(points_options)
+@friendly
 def map_cmd(
     store: str,
     output: str,
@@ -126,7 +125,7 @@ def map_cmd(
         _webassets.require_assets()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
     popups = _read_evaluation(evaluation) if evaluation else None
     with open_store(store) as st:
-        inc = _read_points_for_store(incidents, st, layer, crs, x_field, y_field) if incidents else None
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field) if incidents else None
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
@@ -149,7 +148,7 @@ def map_cmd(
         for note in res.notes:
             click.echo(f"note: {note}")
         click.echo(res.summary())
-        rej = _write_rejects(res, str(out.with_name(f"{out.stem}.{what}.csv")))  # map.incidents.rejects.csv
+        rej = write_rejects(res, str(out.with_name(f"{out.stem}.{what}.csv")))  # map.incidents.rejects.csv
         if rej:
             click.echo(f"{len(res.rejects):,} {what} rows could not be used; they are in {rej}")
     save_map(m, out, offline=offline)
@@ -189,7 +188,7 @@ def _read_evaluation(path: str) -> dict[str, Any]:
     return popups
 
 
-@cli.group()
+@click.group()
 def assets() -> None:
     """JavaScript/CSS for offline web maps (Leaflet and plugins, from the npm registry)."""
 
@@ -197,7 +196,7 @@ def assets() -> None:
 @assets.command("fetch")
 @click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
 @click.option("--force", is_flag=True, help="Download again even when the files are there.")
-@_friendly
+@friendly
 def assets_fetch(folder: str | None, force: bool) -> None:
     """Download the pinned Leaflet packages from registry.npmjs.org, checking their sha512 integrity."""
     from bingeo import _webassets

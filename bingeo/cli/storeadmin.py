@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from bingeo.cli.main import _friendly, cli
+from bingeo.cli._common import friendly
 
 __all__ = ["store"]
 
 
-@cli.group("store")
+@click.group("store")
 def store() -> None:
     """Create, upgrade, inspect and copy stores (GeoPackage files or PostGIS schemas)."""
 
@@ -17,7 +17,7 @@ def store() -> None:
 @store.command("init")
 @click.argument("location")
 @click.option("--crs", "crs", help="CRS of a NEW store, e.g. 28992, 31370, 3812 (fixed once created).")
-@_friendly
+@friendly
 def store_init(location: str, crs: str | None) -> None:
     """Create the store LOCATION, or upgrade an older one in place.
 
@@ -37,7 +37,7 @@ def store_init(location: str, crs: str | None) -> None:
 @store.command("copy")
 @click.argument("source")
 @click.argument("target")
-@_friendly
+@friendly
 def store_copy(source: str, target: str) -> None:
     """Copy the whole store SOURCE into the new or empty store TARGET (GeoPackage <-> PostGIS).
 
@@ -55,7 +55,7 @@ def store_copy(source: str, target: str) -> None:
 
 @store.command("info")
 @click.argument("location")
-@_friendly
+@friendly
 def store_info(location: str) -> None:
     """Show a store's backend, CRS, schema version and row counts (no member data)."""
     from bingeo._crs import crs_label
@@ -75,7 +75,7 @@ def store_info(location: str) -> None:
 @click.argument("location")
 @click.option("--role", required=True, help="The application role (it must exist).")
 @click.option("--apply", "apply_", is_flag=True, help="Run the statements (as the schema's owner).")
-@_friendly
+@friendly
 def store_grants(location: str, role: str, apply_: bool) -> None:
     """Print (or --apply) the GRANTs for an application role of a PostGIS store.
 

@@ -1,0 +1,127 @@
+"""What the command modules of ``bingeo.cli`` share: error translation, option types and point reading.
+
+Every command module imports from here (never from :mod:`bingeo.cli.main`), so the modules form no loop:
+``main`` defines the ``bingeo`` group and adds the commands of the other modules to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bingeo._errors import BingeoError
+
+__all__ = [
+    "date_value",
+    "fields_value",
+    "friendly",
+    "period_value",
+    "points_options",
+    "read_points_for_store",
+    "rejects_beside",
+    "store_option",
+    "with_options",
+    "write_rejects",
+]
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BingeoError as exc:
+            raise click.ClickException(str(exc)) from None
+        except NotImplementedError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def fields_value(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r}: use FIELD=COLUMN, e.g. municipality=GM_NAAM")
+        k, c = v.split("=", 1)
+        out[k.strip()] = c.strip()
+    return out
+
+
+store_option = click.option(
+    "--store",
+    required=True,
+    metavar="STORE",
+    help="The store: a GeoPackage file such as bins.gpkg, or a PostGIS schema "
+    "postgresql://user@host/db?schema=bingeo (password from PGPASSWORD, ~/.pgpass or a service file).",
+)
+
+
+points_options = [
+    click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
+    click.option("--crs", "crs", help="CRS of inputs that carry none (CSV), e.g. 28992, 31370, 4326."),
+    click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
+    click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
+]
+
+
+def with_options(options: list[Callable[..., Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(options):
+            fn = opt(fn)
+        return fn
+
+    return deco
+
+
+def read_points_for_store(
+    points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None
+) -> Any:
+    from bingeo.readers import read_points
+
+    return read_points(
+        points, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
+    )
+
+
+def rejects_beside(store: str, source: str) -> str:
+    """Where an import's rejected rows go: beside a store file, or beside SOURCE for a server store."""
+    from bingeo.stores import is_postgis_url
+
+    beside = Path(source) if is_postgis_url(store) else Path(store)
+    return str(beside.with_name(Path(source).stem + ".csv"))
+
+
+def write_rejects(result: Any, output: str) -> str | None:
+    from bingeo.readers import rejects_path, write_table
+
+    path = rejects_path(output)
+    if len(result.rejects):
+        write_table(result.rejects, path)
+        return str(path)
+    Path(path).unlink(missing_ok=True)
+    return None
+
+
+def period_value(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
+    if value is None:
+        return None
+    try:
+        a, b = value.split("/")
+        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
