@@ -23,7 +23,14 @@ import pandas as pd
 import shapely
 
 from bingeo._errors import InputError
-from bingeo.recipients import Selection, network_coordinators, select_recipients, write_recipients
+from bingeo.recipients import (
+    NETWORK_RULE,
+    URGENCY,
+    Selection,
+    network_coordinators,
+    select_recipients,
+    write_recipients,
+)
 
 __all__ = ["Alert", "send_alert", "follow_up"]
 
@@ -122,8 +129,8 @@ def send_alert(
     *,
     area: shapely.Geometry | None = None,
     network_ids: list[str] | None = None,
-    network_rule: str = "both",
-    urgency: str = "urgent",
+    network_rule: str = NETWORK_RULE,
+    urgency: str = URGENCY,
     operator: str | None = None,
     reason: str | None = None,
     coordinators: bool = False,

@@ -107,6 +107,9 @@ if TYPE_CHECKING:
     from affine import Affine
 
 __all__ = [
+    "KERNEL",
+    "OUTPUT",
+    "DECAY",
     "KERNELS",
     "OUTPUTS",
     "METHODS",
@@ -121,6 +124,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Kernel shapes, in QGIS's order (``KERNEL`` 0 to 4 of the Processing algorithm).
+#: Default kernel, output scaling and decay ratio (QGIS heatmap defaults).
+KERNEL = "quartic"
+OUTPUT = "raw"
+DECAY = 0.0
+#: Kernel shapes.
 KERNELS = ("quartic", "triangular", "uniform", "triweight", "epanechnikov")
 #: Output values, in QGIS's order (``OUTPUT_VALUE`` 0 and 1).
 OUTPUTS = ("raw", "scaled")
@@ -1340,9 +1348,9 @@ def kernel_density(
     *,
     cell_size: float,
     radius: float,
-    kernel: str = "quartic",
-    output: str = "raw",
-    decay: float = 0.0,
+    kernel: str = KERNEL,
+    output: str = OUTPUT,
+    decay: float = DECAY,
     weight_field: str | None = None,
     method: str = "auto",
     progress: Callable[[float], None] | None = None,

@@ -42,6 +42,7 @@ __all__ = [
     "benjamini_hochberg",
     "find_hotspots",
     "ALPHA",
+    "RINGS",
     "MIN_COVERAGE",
     "MAX_CELLS",
     "MAX_CELLS_PER_SIDE",
@@ -51,6 +52,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Default neighbourhood: the cell and this many rings of cells around it.
+RINGS = 1
 #: Default significance level (false discovery rate with ``fdr=True``).
 ALPHA = 0.05
 #: Default ``min_coverage``: a hot spot with a smaller share of its incidents inside networks is uncovered.
@@ -616,7 +619,7 @@ class GiStar:
     """
 
     def __init__(
-        self, *, rings: int = 1, distance: float | None = None, alpha: float = ALPHA, fdr: bool = True
+        self, *, rings: int = RINGS, distance: float | None = None, alpha: float = ALPHA, fdr: bool = True
     ) -> None:
         if isinstance(rings, bool) or not isinstance(rings, (int, np.integer)) or rings < 1:
             msg = f"`rings` must be a whole number >= 1 (1 = the cell and its 8 neighbours), got {rings!r}"
@@ -1015,7 +1018,7 @@ def find_hotspots(
     addresses: gpd.GeoDataFrame | None = None,
     study_area: Any = None,
     cell_size: float | None = None,
-    rings: int = 1,
+    rings: int = RINGS,
     distance: float | None = None,
     alpha: float = ALPHA,
     fdr: bool = True,

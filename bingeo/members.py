@@ -46,6 +46,9 @@ __all__ = [
     "MEMBER_COLUMNS",
     "MEMBER_REJECT_REASONS",
     "MembersResult",
+    "WHATSAPP_MAX_MEMBERS",
+    "full_whatsapp_groups",
+    "mark_missing_members_left",
     "members_from_frame",
     "members_from_file",
 ]
@@ -54,6 +57,9 @@ from bingeo.addresses import normalise_postcode  # noqa: E402
 from bingeo.stores.base import MEMBER_FIELDS  # noqa: E402
 
 logger = logging.getLogger(__name__)
+
+#: Members a WhatsApp group can hold: the limit a WhatsApp-buurtpreventie network (kind ``whatsapp``) must respect.
+WHATSAPP_MAX_MEMBERS = 256
 
 #: Columns of the members frame: the store's ``members`` layer without its bookkeeping columns.
 MEMBER_COLUMNS = [c for c, _ in MEMBER_FIELDS if c not in ("version", "updated_at")]
@@ -821,3 +827,70 @@ def members_from_file(
     )
     res.notes[:0] = list(notes)
     return res
+
+
+def full_whatsapp_groups(store: Any) -> list[tuple[str, int]]:
+    """Return the WhatsApp networks with more active persons than a group holds.
+
+    Persons are counted by membership (the member's ``networks``), each person once (``person_id``, else
+    ``member_id``); only ``active`` members count.
+
+    Parameters
+    ----------
+    store : bingeo.stores.Store
+        An open store.
+
+    Returns
+    -------
+    list of (str, int)
+        ``(network_id, persons)`` for each ``whatsapp`` network over :data:`WHATSAPP_MAX_MEMBERS`, by id.
+    """
+    nets = store.networks()
+    groups = set(nets.loc[nets["kind"] == "whatsapp", "network_id"].astype(str))
+    if not groups:
+        return []
+    people: dict[str, set[str]] = {g: set() for g in groups}
+    for nid in sorted(groups):
+        m = store.members(network=nid, columns=["member_id", "person_id", "networks", "status"])
+        for pid, mid, nets_text, status in zip(m["person_id"], m["member_id"], m["networks"], m["status"]):
+            if status == "active" and nid in str(nets_text).split(";"):
+                people[nid].add(str(pid) if isinstance(pid, str) and pid else str(mid))
+    return [(nid, len(p)) for nid, p in sorted(people.items()) if len(p) > WHATSAPP_MAX_MEMBERS]
+
+
+def mark_missing_members_left(store: Any, result: MembersResult, *, on: Any = None) -> int:
+    """Mark the members missing from a full member list as left (``members import --replace``).
+
+    An active member whose id is neither among ``result.members`` nor among its rejected rows gets status
+    ``left`` and ``left_on`` = ``on`` (default today). A rejected row's member is not marked: a typo in a
+    phone number must not end a membership.
+
+    Parameters
+    ----------
+    store : bingeo.stores.Store
+        An open store, already holding the members of ``result``.
+    result : MembersResult
+        What :func:`members_from_file` read from the full list.
+    on : datetime.date, optional
+        The leaving date (default today).
+
+    Returns
+    -------
+    int
+        How many members were marked.
+    """
+    import datetime as dt
+
+    current = store.members()
+    if not len(current):
+        return 0
+    seen = set(result.members["member_id"].astype(str))
+    if "member_id" in result.rejects.columns:
+        seen |= {str(v) for v in result.rejects["member_id"].dropna() if str(v)}
+    gone = current[~current["member_id"].astype(str).isin(seen) & (current["status"].fillna("") != "left")].copy()
+    if not len(gone):
+        return 0
+    gone["status"] = "left"
+    gone["left_on"] = (on or dt.date.today()).isoformat()
+    store.upsert_members(gone)
+    return len(gone)

@@ -85,6 +85,10 @@ __all__ = [
     "NearRepeat",
     "AlertSuggestion",
     "suggest_alert",
+    "alert_radius",
+    "MIN_RATIO",
+    "SEED",
+    "ALERT_MIN_RATIO",
     "incident_days",
     "select_types",
     "TYPE_FIELD_NAMES",
@@ -96,6 +100,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Seed of the permutations of a suggested alert (the advice is reproducible).
+SEED = 0
+#: Knox ratio a suggested band needs by default: 1, significance alone.
+MIN_RATIO = 1.0
+#: Knox ratio an automatic alert radius needs (``recipients --radius auto``): on large data every band is
+#: significant, so an alert asks for a clearly raised risk, at least 20 % more pairs than expected.
+ALERT_MIN_RATIO = 1.2
 #: Default number of Monte Carlo permutations.
 PERMUTATIONS = 999
 #: Default significance level for the suggested alert radius and duration.
@@ -409,7 +420,7 @@ class NearRepeat:
         permutations: int = PERMUTATIONS,
         seed: int | None = None,
         alpha: float = ALPHA,
-        min_ratio: float = 1.0,
+        min_ratio: float = MIN_RATIO,
         progress: Callable[[float], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> None:
@@ -687,9 +698,9 @@ def suggest_alert(
     distance_bands: Sequence[float] = DISTANCE_BANDS,
     time_bands: Sequence[float] = TIME_BANDS,
     permutations: int = PERMUTATIONS,
-    seed: int | None = 0,
+    seed: int | None = SEED,
     alpha: float = ALPHA,
-    min_ratio: float = 1.0,
+    min_ratio: float = MIN_RATIO,
 ) -> AlertSuggestion:
     """Alert radius and duration from a Knox near-repeat test on past incidents.
 
@@ -723,3 +734,31 @@ def suggest_alert(
         min_ratio=min_ratio,
     ).fit(pts, date_field=date_field)
     return AlertSuggestion(knox.suggested_radius, knox.suggested_duration, knox.suggestion, knox)
+
+
+def alert_radius(
+    incidents: gpd.GeoDataFrame,
+    *,
+    types: Sequence[str] | None = None,
+    type_field: str | None = None,
+    date_field: str | None = None,
+) -> AlertSuggestion:
+    """Return the alert radius and duration for ``--radius auto``: :func:`suggest_alert` at :data:`ALERT_MIN_RATIO`.
+
+    The one rule for an automatic alert radius, shared by ``bingeo recipients`` and the QGIS plugin.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Past incidents with dates, in a projected CRS.
+    types, type_field, date_field : optional
+        As :func:`suggest_alert`.
+
+    Returns
+    -------
+    AlertSuggestion
+        ``radius`` is None (with the ``reason``) when no band shows a clearly raised risk.
+    """
+    return suggest_alert(
+        incidents, types=types, type_field=type_field, date_field=date_field, min_ratio=ALERT_MIN_RATIO
+    )

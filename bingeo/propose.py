@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 from bingeo._crs import check_same_crs, crs_label
 from bingeo._errors import CRSError, InputError
 from bingeo.counts import HOUSEHOLD_FIELDS
+from bingeo.members import WHATSAPP_MAX_MEMBERS
 
 __all__ = [
     "propose_areas",
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 
 #: Kinds of network a proposal can be made for.
 KINDS = ("bin", "whatsapp")
-#: A WhatsApp group holds at most this many members (one per household, at best).
-WHATSAPP_MAX_MEMBERS = 256
 #: Default household range of a proposal.
 MIN_HOUSEHOLDS = 50
 MAX_HOUSEHOLDS = 250
@@ -537,7 +536,7 @@ def propose_areas(
     street_field: str | None = None,
     only_uncovered: bool = True,
     buffer: float | None = None,
-    kind: str = "bin",
+    kind: str = KINDS[0],
     max_distance: float = MAX_DISTANCE,
     merge_distance: float = MERGE_DISTANCE,
     concave_ratio: float = CONCAVE_RATIO,

@@ -71,6 +71,8 @@ from bingeo._pip import locate
 
 __all__ = [
     "CHANNELS",
+    "URGENCY",
+    "NETWORK_RULE",
     "CIRCLE_SEGMENTS",
     "RECIPIENT_COLUMNS",
     "Selection",
@@ -85,6 +87,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "voice", "email")
+#: Default urgency of an alert, and default rule for selecting a network's members.
+URGENCY = "urgent"
+NETWORK_RULE = "both"
 #: Segments of a full circle (``quad_segs = CIRCLE_SEGMENTS // 4``).
 CIRCLE_SEGMENTS = 128
 RECIPIENT_COLUMNS = ["member_id", "person_id", "name", "channel", "contact", "networks", "member_ids"]
@@ -672,8 +677,8 @@ def select_recipients(
     area: BaseGeometry | None = None,
     network_ids: str | Sequence[str] | None = None,
     networks: gpd.GeoDataFrame | None = None,
-    network_rule: str = "both",
-    urgency: str = "urgent",
+    network_rule: str = NETWORK_RULE,
+    urgency: str = URGENCY,
     coordinators: bool = False,
     member_ids: Sequence[str] | None = None,
 ) -> Selection:

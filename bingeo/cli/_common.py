@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ import click
 from bingeo._errors import BingeoError
 
 __all__ = [
+    "Default",
     "date_value",
+    "edges_text",
     "fields_value",
     "friendly",
     "period_value",
@@ -125,3 +128,34 @@ def period_value(ctx: click.Context, param: click.Parameter, value: str | None) 
         return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
+
+
+class Default:
+    """An option's default read from a library constant, written once in its module.
+
+    The module is imported only when the default is needed (the command runs, or its help is shown), so the
+    CLI starts without importing every workflow. ``click`` calls the object for the value and prints ``str()``
+    of it in the help.
+
+    Parameters
+    ----------
+    module, name : str
+        Where the constant lives, e.g. ``"bingeo.evaluate"``, ``"BUFFER"``.
+    form : callable, optional
+        Turns the constant into the option's text form (e.g. band edges into ``0,100,200``).
+    """
+
+    def __init__(self, module: str, name: str, form: Callable[[Any], Any] | None = None) -> None:
+        self.module, self.name, self.form = module, name, form
+
+    def __call__(self) -> Any:
+        value = getattr(importlib.import_module(self.module), self.name)
+        return self.form(value) if self.form else value
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+def edges_text(values: Any) -> str:
+    """Band edges as an option writes them: ``0,100,200``."""
+    return ",".join(f"{v:g}" for v in values)

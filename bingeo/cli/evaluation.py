@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from bingeo.cli._common import friendly, period_value, read_points_for_store, store_option, with_options
+from bingeo.cli._common import (
+    Default,
+    edges_text,
+    friendly,
+    period_value,
+    read_points_for_store,
+    store_option,
+    with_options,
+)
 
 __all__: list[str] = []
 
@@ -61,26 +69,38 @@ incident_options = [
 @click.option(
     "--distance-bands",
     callback=_bands,
-    default="0,100,200,400,800",
+    default=Default("bingeo.nearrepeat", "DISTANCE_BANDS", edges_text),
     show_default=True,
     help="Distance band edges in metres, from 0 (each band includes its lower edge, excludes its upper).",
 )
 @click.option(
     "--time-bands",
     callback=_bands,
-    default="0,7,14,30,60",
+    default=Default("bingeo.nearrepeat", "TIME_BANDS", edges_text),
     show_default=True,
     help="Time band edges in days, from 0 (calendar days; time of day ignored).",
 )
-@click.option("--permutations", type=int, default=999, show_default=True, help="Monte Carlo permutations.")
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the permutations (same seed, same p-values)."
+    "--permutations",
+    type=int,
+    default=Default("bingeo.nearrepeat", "PERMUTATIONS"),
+    show_default=True,
+    help="Monte Carlo permutations.",
 )
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level.")
+@click.option(
+    "--seed",
+    type=int,
+    default=Default("bingeo.nearrepeat", "SEED"),
+    show_default=True,
+    help="Seed of the permutations (same seed, same p-values).",
+)
+@click.option(
+    "--alpha", type=float, default=Default("bingeo.nearrepeat", "ALPHA"), show_default=True, help="Significance level."
+)
 @click.option(
     "--min-ratio",
     type=float,
-    default=1.0,
+    default=Default("bingeo.nearrepeat", "MIN_RATIO"),
     show_default=True,
     help="The suggested radius/duration also need a Knox ratio of at least this (e.g. 1.2 = 20 % raised).",
 )
@@ -168,13 +188,19 @@ def nearrepeat_cmd(
     metavar="MONTHS",
     help="Before = MONTHS before the network's founding date, after = MONTHS from it (default 12 with --all).",
 )
-@click.option("--buffer", type=float, default=500.0, show_default=True, help="Width of the buffer ring B, metres.")
+@click.option(
+    "--buffer",
+    type=float,
+    default=Default("bingeo.evaluate", "BUFFER"),
+    show_default=True,
+    help="Width of the buffer ring B, metres.",
+)
 @click.option("--control", type=click.Path(), help="Control area C (polygon file). Default: study area minus R and B.")
 @click.option("--study-area", type=click.Path(), help="Study area for the default control (default: incidents' hull).")
 @click.option(
     "--min-incidents",
     type=int,
-    default=5,
+    default=Default("bingeo.evaluate", "MIN_INCIDENTS"),
     show_default=True,
     help="--all: fewest incidents in a network (both periods) to evaluate it.",
 )

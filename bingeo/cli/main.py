@@ -18,6 +18,7 @@ import click
 
 from bingeo.cli import evaluation, maps, storeadmin
 from bingeo.cli._common import (
+    Default,
     date_value,
     fields_value,
     friendly,
@@ -390,15 +391,25 @@ hotspot_options = [
     ),
     click.option("--cell-size", type=float, help="Grid cell size in metres (default: automatic, rule in the notes)."),
     click.option(
-        "--rings", type=int, default=1, show_default=True, help="Neighbourhood: the cell and N rings around it."
+        "--rings",
+        type=int,
+        default=Default("bingeo.hotspots", "RINGS"),
+        show_default=True,
+        help="Neighbourhood: the cell and N rings around it.",
     ),
     click.option("--distance", type=float, help="Neighbourhood: cells whose centres lie within this distance (m)."),
-    click.option("--alpha", type=float, default=0.05, show_default=True, help="Significance level."),
+    click.option(
+        "--alpha",
+        type=float,
+        default=Default("bingeo.hotspots", "ALPHA"),
+        show_default=True,
+        help="Significance level.",
+    ),
     click.option("--no-fdr", is_flag=True, help="Do not correct for multiple testing (Benjamini-Hochberg)."),
     click.option(
         "--min-coverage",
         type=float,
-        default=0.5,
+        default=Default("bingeo.hotspots", "MIN_COVERAGE"),
         show_default=True,
         help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
     ),
@@ -587,11 +598,11 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
     "--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals)."
 )
 @click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each proposal.")
-@click.option("--min-households", type=int, default=50, show_default=True)
+@click.option("--min-households", type=int, default=Default("bingeo.propose", "MIN_HOUSEHOLDS"), show_default=True)
 @click.option(
     "--max-households",
     type=int,
-    default=250,
+    default=Default("bingeo.propose", "MAX_HOUSEHOLDS"),
     show_default=True,
     help="Upper bound (a WhatsApp group holds at most 256 members).",
 )
@@ -599,14 +610,14 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
 @click.option(
     "--kind",
     type=click.Choice(["bin", "whatsapp"]),
-    default="bin",
+    default=Default("bingeo.propose", "KINDS", lambda kinds: kinds[0]),
     show_default=True,
     help="What the proposal is for (a WhatsApp group holds at most 256 members).",
 )
 @click.option(
     "--max-distance",
     type=float,
-    default=1000.0,
+    default=Default("bingeo.propose", "MAX_DISTANCE"),
     show_default=True,
     help="Take addresses up to this distance (m) from the hot spot.",
 )
@@ -670,18 +681,24 @@ def propose_cmd(
 @click.option(
     "--kernel",
     type=click.Choice(["quartic", "triangular", "uniform", "triweight", "epanechnikov"]),
-    default="quartic",
+    default=Default("bingeo.density", "KERNEL"),
     show_default=True,
 )
 @click.option(
     "--values",
     "output_values",
     type=click.Choice(["raw", "scaled"]),
-    default="raw",
+    default=Default("bingeo.density", "OUTPUT"),
     show_default=True,
     help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.",
 )
-@click.option("--decay", type=float, default=0.0, show_default=True, help="Decay ratio (triangular kernel only).")
+@click.option(
+    "--decay",
+    type=float,
+    default=Default("bingeo.density", "DECAY"),
+    show_default=True,
+    help="Decay ratio (triangular kernel only).",
+)
 @click.option("--weight-field", help="Column weighting each incident.")
 @click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
@@ -847,7 +864,12 @@ def members_import(
     for a server store), with reasons only. A member who leaves: status 'afgemeld' (or 'left') or
     consent 'nee' in SOURCE, or --replace with a complete list.
     """
-    from bingeo.members import members_from_file
+    from bingeo.members import (
+        WHATSAPP_MAX_MEMBERS,
+        full_whatsapp_groups,
+        mark_missing_members_left,
+        members_from_file,
+    )
     from bingeo.stores import open_store
 
     with open_store(store) as st:
@@ -865,15 +887,13 @@ def members_import(
             counts = st.upsert_members(res.members)  # the store reprojects
         marked = 0
         if replace:
-            marked = _mark_missing_members_left(st, res)
-        full_groups = _full_whatsapp_groups(st)
+            marked = mark_missing_members_left(st, res)
+        full_groups = full_whatsapp_groups(st)
     click.echo(res.summary())
     click.echo(
         f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
         + (f"; {marked:,} missing from the list marked as left" if replace else "")
     )
-    from bingeo.propose import WHATSAPP_MAX_MEMBERS
-
     for nid, n in full_groups:
         click.echo(
             f"note: WhatsApp group {nid} has {n:,} active members; a WhatsApp group holds at most "
@@ -882,43 +902,6 @@ def members_import(
     rej = write_rejects(res, rejects_beside(store, source))
     if rej:
         click.echo(f"rejected rows (reasons only): {rej}")
-
-
-def _full_whatsapp_groups(st: Any) -> list[tuple[str, int]]:
-    """WhatsApp networks whose active members (by membership, each person once) exceed a group's limit."""
-    from bingeo.propose import WHATSAPP_MAX_MEMBERS
-
-    nets = st.networks()
-    groups = set(nets.loc[nets["kind"] == "whatsapp", "network_id"].astype(str))
-    if not groups:
-        return []
-    people: dict[str, set[str]] = {g: set() for g in groups}
-    for nid in sorted(groups):
-        m = st.members(network=nid, columns=["member_id", "person_id", "networks", "status"])
-        for pid, mid, nets_text, status in zip(m["person_id"], m["member_id"], m["networks"], m["status"]):
-            if status == "active" and nid in str(nets_text).split(";"):
-                people[nid].add(str(pid) if isinstance(pid, str) and pid else str(mid))
-    return [(nid, len(p)) for nid, p in sorted(people.items()) if len(p) > WHATSAPP_MAX_MEMBERS]
-
-
-def _mark_missing_members_left(st: Any, res: Any) -> int:
-    """Mark active members whose id is neither in the file's members nor in its rejected rows as left, today.
-
-    A rejected row's member is not marked: a typo in a phone number must not end a membership.
-    """
-    current = st.members()
-    if not len(current):
-        return 0
-    seen = set(res.members["member_id"].astype(str))
-    if "member_id" in res.rejects.columns:
-        seen |= {str(v) for v in res.rejects["member_id"].dropna() if str(v)}
-    gone = current[~current["member_id"].astype(str).isin(seen) & (current["status"].fillna("") != "left")].copy()
-    if not len(gone):
-        return 0
-    gone["status"] = "left"
-    gone["left_on"] = dt.date.today().isoformat()
-    st.upsert_members(gone)
-    return len(gone)
 
 
 def _alert_radius(
@@ -935,12 +918,11 @@ def _alert_radius(
         return value
     if not incidents:
         raise InputError("--radius auto needs --incidents (past incidents with dates) for the near-repeat test.")
-    from bingeo.nearrepeat import suggest_alert
+    from bingeo.nearrepeat import alert_radius
     from bingeo.readers import read_points
 
     inc = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent()).points
-    # significance alone makes every band count on large data; alerts need a clearly raised risk
-    advice = suggest_alert(inc, types=list(types) or None, min_ratio=1.2)
+    advice = alert_radius(inc, types=list(types) or None)
     if advice.radius is None:
         raise InputError(f"--radius auto: {advice.reason} Give --radius in metres.")
     click.echo(f"--radius auto: {advice.radius:g} m, for {advice.duration:g} days ({advice.reason})")
@@ -974,11 +956,16 @@ def _alert_radius(
 @click.option(
     "--network-rule",
     type=click.Choice(["both", "membership", "location"]),
-    default="both",
+    default=Default("bingeo.recipients", "NETWORK_RULE"),
     show_default=True,
     help="With --network: members who joined it, who live in it, or both.",
 )
-@click.option("--urgency", type=click.Choice(["urgent", "normal"]), default="urgent", show_default=True)
+@click.option(
+    "--urgency",
+    type=click.Choice(["urgent", "normal"]),
+    default=Default("bingeo.recipients", "URGENCY"),
+    show_default=True,
+)
 @click.option(
     "--output", "-o", required=True, type=click.Path(), help="Recipient list (.csv; plus per-channel .txt lists)."
 )

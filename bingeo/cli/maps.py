@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
+    Default,
     date_value,
     friendly,
     points_options,
@@ -76,7 +77,13 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.",
 )
 @click.option("--title", help="Map title.")
-@click.option("--radius", type=float, default=250.0, show_default=True, help="Density radius in metres.")
+@click.option(
+    "--radius",
+    type=float,
+    default=Default("bingeo.webmap", "DENSITY_RADIUS"),
+    show_default=True,
+    help="Density radius in metres.",
+)
 @click.option("--at", callback=date_value, help="Draw the networks as they were on this date (default: all).")
 @click.option(
     "--offline",
