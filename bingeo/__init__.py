@@ -22,6 +22,9 @@ from bingeo.coverage import CoverageReport, coverage
 #: Everything else is imported when first used (PEP 562), so that a command line
 #: that needs one workflow does not pay for the imports of all the others.
 _LAZY = {
+    # CRS helpers (one place for CRS conversion; the QGIS plugin uses them at its boundary)
+    "to_crs": "bingeo._crs",
+    "same_crs": "bingeo._crs",
     "count_incidents": "bingeo.counts",
     "DensityRaster": "bingeo.density",
     "kernel_density": "bingeo.density",

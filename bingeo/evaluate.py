@@ -77,6 +77,8 @@ __all__ = [
     "networks_alive",
     "founding_date",
     "NetworkEvaluations",
+    "Evaluation",
+    "run_evaluation",
     "write_chart",
     "BUFFER",
     "MIN_INCIDENTS",
@@ -832,6 +834,139 @@ def evaluate_networks(
     table = pd.DataFrame(rows).reindex(columns=cols)
     table = table.astype(object).where(table.notna(), None)
     return NetworkEvaluations(table=table, results=results, rejects=rejects)
+
+
+@dataclass
+class Evaluation:
+    """The outcome of :func:`run_evaluation`: one network's before/after figures, or every network's.
+
+    Attributes
+    ----------
+    result : BeforeAfter or None
+        One network's evaluation (``network_id`` given).
+    networks : NetworkEvaluations or None
+        Every network's, each around its own founding date (``network_id`` None).
+    founded : datetime.date or None
+        The founding date the periods were taken around (one network, ``months`` given).
+    months : int or None
+        Months either side of the founding date.
+    rejects : DataFrame
+        Incidents no evaluation could use (no date), with ``reject_reason``.
+    notes : list of str
+        What was decided (periods taken around a founding date).
+    """
+
+    result: BeforeAfter | None = None
+    networks: NetworkEvaluations | None = None
+    founded: dt.date | None = None
+    months: int | None = None
+    rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """Return the JSON document that ``bingeo evaluate --output x.json`` and the plugin write."""
+        if self.networks is None:
+            assert self.result is not None
+            return self.result.as_dict()
+        ev = self.networks
+        skipped = ev.table[~ev.table["evaluated"].astype(bool)]
+        return {
+            "networks": {nid: r.as_dict() for nid, r in ev.results.items()},
+            "not_evaluated": {str(r.network_id): r.reason for r in skipped.itertuples()},
+            "popups": ev.popups(),
+        }
+
+
+def run_evaluation(
+    incidents: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    *,
+    network_id: str | None = None,
+    before: Period | Sequence[Any] | None = None,
+    after: Period | Sequence[Any] | None = None,
+    months: int | None = None,
+    buffer: float = BUFFER,
+    control: Any = None,
+    study_area: Any = None,
+    min_incidents: int = MIN_INCIDENTS,
+    date_field: str | None = None,
+) -> Evaluation:
+    """Evaluate one network (``network_id``) or every network: the one flow of ``bingeo evaluate`` and the plugin.
+
+    One network: the periods are ``before``/``after``, or ``months`` either side of its
+    founding date (:func:`founding_date`); only the other networks alive during the periods
+    (:func:`networks_alive`) are cut out of the buffer and control areas; then :func:`before_after`.
+    Every network (``network_id`` None): :func:`evaluate_networks`, each around its own founding date
+    (``months``, default :data:`AROUND_FOUNDING_MONTHS`).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents with dates in the networks' (projected) CRS, already filtered by type.
+    networks : GeoDataFrame
+        All networks, retired ones included (their lifetimes decide which count as "other networks").
+    network_id : str, optional
+        The network evaluated; None evaluates every network.
+    before, after : (date, date), optional
+        The periods ``[from, to)`` for one network, unless ``months`` is given.
+    months : int, optional
+        Months either side of the founding date (``bingeo evaluate --around-founding``).
+    buffer, control, study_area, date_field
+        As :func:`before_after`.
+    min_incidents : int
+        Every network: fewest incidents (both periods) to evaluate a network.
+
+    Returns
+    -------
+    Evaluation
+        With ``result`` (one network) or ``networks`` (every network), and :meth:`Evaluation.payload`.
+
+    Raises
+    ------
+    InputError
+        Periods and founding months both or neither given, no such network, or no founding date.
+    """
+    if network_id is None:
+        ev = evaluate_networks(
+            incidents,
+            networks,
+            months=months or AROUND_FOUNDING_MONTHS,
+            buffer=buffer,
+            min_incidents=min_incidents,
+            study_area=study_area,
+            date_field=date_field,
+        )
+        return Evaluation(networks=ev, months=months or AROUND_FOUNDING_MONTHS, rejects=ev.rejects)
+    founded = None
+    if months:
+        if before or after:
+            raise InputError("give the months around the founding date or the before/after periods, not both.")
+        row = networks[networks["network_id"].astype(str) == str(network_id)]
+        if row.empty:
+            raise InputError(f"no network {network_id!r} among the {len(networks):,} networks given.")
+        founded = founding_date(row.iloc[0])
+        if founded is None:
+            msg = (
+                f"network {network_id} has no founding date (valid_from or founded): give the before and after periods."
+            )
+            raise InputError(msg)
+        before, after = around_founding(founded, months=months)
+    elif not (before and after):
+        raise InputError("give the before and after periods (FROM/TO), or the months around the founding date.")
+    days = [*before, *after]
+    res = before_after(
+        incidents,
+        networks_alive(networks, min(days), max(days), keep=network_id),
+        network_id=network_id,
+        before=before,
+        after=after,
+        buffer=buffer,
+        control=control,
+        study_area=study_area,
+        date_field=date_field,
+    )
+    notes = [f"periods: {months} months either side of the founding date {founded}"] if founded else []
+    return Evaluation(result=res, founded=founded, months=months, rejects=res.rejects, notes=notes)
 
 
 def networks_alive(

@@ -239,8 +239,7 @@ def evaluate_cmd(
     sentence that interprets them.
     """
     from bingeo._errors import InputError
-    from bingeo.evaluate import around_founding as periods_around
-    from bingeo.evaluate import before_after, evaluate_networks, founding_date, networks_alive, write_chart
+    from bingeo.evaluate import run_evaluation, write_chart
     from bingeo.nearrepeat import select_types
     from bingeo.readers import read_polygons
     from bingeo.stores import open_store
@@ -256,103 +255,74 @@ def evaluate_cmd(
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
-
-    if all_networks:
-        if before or after or ctrl is not None:
-            raise InputError(
-                "--all evaluates each network around its own founding date: drop --before/--after/--control."
-            )
-        months = around_founding or 12
-        ev = evaluate_networks(
-            pts,
-            nets,
-            months=months,
-            buffer=buffer,
-            min_incidents=min_incidents,
-            study_area=study,
-            date_field=date_field,
-        )
-        shown = ev.table[
-            [
-                "network_id",
-                "founded",
-                "R_before",
-                "R_after",
-                "B_before",
-                "B_after",
-                "C_before",
-                "C_after",
-                "wdq",
-                "total_net_effect",
-            ]
-        ].copy()
-        for c in ("wdq", "total_net_effect"):
-            shown[c] = shown[c].map(lambda v: "" if v is None else f"{v:+.2f}")
-        for c in ("R_before", "R_after", "B_before", "B_after", "C_before", "C_after"):
-            shown[c] = shown[c].map(lambda v: "" if v is None else f"{int(v):,}")
-        done = ev.table["evaluated"].astype(bool)
-        click.echo(
-            f"{int(done.sum())} of {len(ev.table)} networks evaluated ({months} months either side of founding)."
-        )
-        if done.any():
-            click.echo(shown[done.to_numpy()].to_string(index=False, na_rep=""))
-            for nid, res in ev.results.items():
-                click.echo(f"{nid}: {res.interpretation}")
-        skipped = ev.table[~done]
-        for row in skipped.itertuples():
-            click.echo(f"not evaluated: {row.network_id}: {row.reason}")
-        if output:
-            out = Path(output)
-            if out.suffix.lower() == ".json":
-                payload = {
-                    "networks": {nid: r.as_dict() for nid, r in ev.results.items()},
-                    "not_evaluated": {r.network_id: r.reason for r in skipped.itertuples()},
-                    "popups": ev.popups(),
-                }
-                out.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-            elif out.suffix.lower() == ".csv":
-                ev.table.to_csv(out, index=False)
-            else:
-                raise click.BadParameter("the --all output is a .csv or .json table", param_hint="--output")
-            charts = []
-            for nid, res in ev.results.items():
-                safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in nid)
-                charts.append(write_chart(res, out.with_name(f"{out.stem}.{safe}.png")))
-            click.echo(f"written: {out}" + (f" and {len(charts)} charts ({out.stem}.<network>.png)" if charts else ""))
-        note = _write_all_rejects(read, ev.rejects, output, "no date")
-        if note:
-            click.echo(note)
-        return
-
-    if around_founding:
-        if before or after:
+    if all_networks and (before or after or ctrl is not None):
+        raise InputError("--all evaluates each network around its own founding date: drop --before/--after/--control.")
+    if not all_networks:
+        if around_founding and (before or after):
             raise InputError("give --around-founding MONTHS or --before/--after, not both.")
-        row = nets[nets["network_id"].astype(str) == network_id]
-        if row.empty:
+        if around_founding and not (nets["network_id"].astype(str) == network_id).any():
             raise InputError(f"no network {network_id!r} in {store}; see `bingeo networks list --all`.")
-        founded = founding_date(row.iloc[0])
-        if founded is None:
-            raise InputError(f"network {network_id} has no founding date: give --before and --after.")
-        before, after = periods_around(founded, months=around_founding)
-    elif not (before and after):
-        raise InputError("give --before FROM/TO and --after FROM/TO, or --around-founding MONTHS.")
-    res = before_after(
+        if not around_founding and not (before and after):
+            raise InputError("give --before FROM/TO and --after FROM/TO, or --around-founding MONTHS.")
+    evaluation = run_evaluation(
         pts,
-        networks_alive(nets, before[0], after[1], keep=network_id),
-        network_id=network_id,
+        nets,
+        network_id=None if all_networks else network_id,
         before=before,
         after=after,
+        months=around_founding,
         buffer=buffer,
         control=ctrl,
         study_area=study,
+        min_incidents=min_incidents,
         date_field=date_field,
     )
-    click.echo(res.summary())
-    note = _write_all_rejects(read, res.rejects, output, "no date")
+    payload = json.dumps(evaluation.payload(), indent=2, ensure_ascii=False, default=str)
+    ev, res = evaluation.networks, evaluation.result
+    if ev is None:
+        assert res is not None
+        click.echo(res.summary())
+        note = _write_all_rejects(read, evaluation.rejects, output, "no date")
+        if note:
+            click.echo(note)
+        if output:
+            if Path(output).suffix.lower() != ".json":
+                raise click.BadParameter("the evaluation output is a .json file", param_hint="--output")
+            Path(output).write_text(payload, encoding="utf-8")
+            click.echo(f"written: {output}")
+        return
+
+    shown = ev.table[
+        ["network_id", "founded", "R_before", "R_after", "B_before", "B_after", "C_before", "C_after"]
+        + ["wdq", "total_net_effect"]
+    ].copy()
+    for c in ("wdq", "total_net_effect"):
+        shown[c] = shown[c].map(lambda v: "" if v is None else f"{v:+.2f}")
+    for c in ("R_before", "R_after", "B_before", "B_after", "C_before", "C_after"):
+        shown[c] = shown[c].map(lambda v: "" if v is None else f"{int(v):,}")
+    done = ev.table["evaluated"].astype(bool)
+    click.echo(
+        f"{int(done.sum())} of {len(ev.table)} networks evaluated ({evaluation.months} months either side of founding)."
+    )
+    if done.any():
+        click.echo(shown[done.to_numpy()].to_string(index=False, na_rep=""))
+        for nid, one in ev.results.items():
+            click.echo(f"{nid}: {one.interpretation}")
+    for row in ev.table[~done].itertuples():
+        click.echo(f"not evaluated: {row.network_id}: {row.reason}")
+    if output:
+        out = Path(output)
+        if out.suffix.lower() == ".json":
+            out.write_text(payload, encoding="utf-8")
+        elif out.suffix.lower() == ".csv":
+            ev.table.to_csv(out, index=False)
+        else:
+            raise click.BadParameter("the --all output is a .csv or .json table", param_hint="--output")
+        charts = []
+        for nid, one in ev.results.items():
+            safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in nid)
+            charts.append(write_chart(one, out.with_name(f"{out.stem}.{safe}.png")))
+        click.echo(f"written: {out}" + (f" and {len(charts)} charts ({out.stem}.<network>.png)" if charts else ""))
+    note = _write_all_rejects(read, evaluation.rejects, output, "no date")
     if note:
         click.echo(note)
-    if output:
-        if Path(output).suffix.lower() != ".json":
-            raise click.BadParameter("the evaluation output is a .json file", param_hint="--output")
-        Path(output).write_text(json.dumps(res.as_dict(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        click.echo(f"written: {output}")

@@ -57,7 +57,7 @@ class AlertArea:
             return self.radius
         import pyproj
 
-        from bingeo._crs import to_crs
+        from bingeo import to_crs
 
         from .adapter import crs_to_pyproj
 

@@ -13,6 +13,11 @@ from .base import BingeoAlgorithm
 class AssignPoints(BingeoAlgorithm):
     """bingeo.assign on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    AT = "AT"
+    INPUT = "INPUT"
+    OUTPUT = "OUTPUT"
+
     NAME = "assignpoints"
     TITLE = "Assign points to networks"
     DESCRIPTION = (
@@ -23,19 +28,19 @@ class AssignPoints(BingeoAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
         self.add_layer(
-            "INPUT",
+            self.INPUT,
             "Points",
             [QgsProcessing.TypeVectorPoint],
             "Incidents or addresses (points, any CRS): every feature is kept with all its fields.",
         )
         self.add_networks()
         self.add(
-            QgsProcessingParameterString("AT", tr("Networks valid on (YYYY-MM-DD)"), optional=True),
+            QgsProcessingParameterString(self.AT, tr("Networks valid on (YYYY-MM-DD)"), optional=True),
             "Use only the networks valid on this date (needs valid_from/valid_to, as in a store).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterFeatureSink("OUTPUT", tr("Assigned points"), QgsProcessing.TypeVectorPoint),
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Assigned points"), QgsProcessing.TypeVectorPoint),
             "The points with network_id, network_name and network_ids.",
         )
 
@@ -44,8 +49,8 @@ class AssignPoints(BingeoAlgorithm):
 
         nets = self.networks(parameters, context, feedback)
         self.check(feedback, 20)
-        pts = self.to_crs(self.frame(parameters, "INPUT", context, feedback), nets.crs)
+        pts = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
         self.check(feedback, 50)
-        out = assign(pts, nets, at=self.parameterAsString(parameters, "AT", context).strip() or None)
+        out = assign(pts, nets, at=self.parameterAsString(parameters, self.AT, context).strip() or None)
         self.check(feedback, 80)
-        return {"OUTPUT": self.sink(parameters, "OUTPUT", context, out, feedback, style="points")}
+        return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, out, feedback, style="points")}

@@ -37,6 +37,10 @@ class Progress:
 class BingeoAlgorithm(QgsProcessingAlgorithm):
     """Base class: a thin adapter from Processing parameters to one bingeo function."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    NETWORKS = "NETWORKS"
+    NETWORK_ID_FIELD = "NETWORK_ID_FIELD"
+
     NAME = ""
     TITLE = ""
     GROUP = "analysis"
@@ -89,7 +93,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     def add_networks(self, help_text: str = "", *, optional: bool = False) -> None:
         """Add the NETWORKS polygon layer and its NETWORK_ID field."""
         self.add_layer(
-            "NETWORKS",
+            self.NETWORKS,
             "Networks",
             [QgsProcessing.TypeVectorPolygon],
             help_text
@@ -98,7 +102,9 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             optional=optional,
         )
         self.add(
-            QgsProcessingParameterField("NETWORK_ID_FIELD", tr("Network id field"), None, "NETWORKS", optional=True),
+            QgsProcessingParameterField(
+                self.NETWORK_ID_FIELD, tr("Network id field"), None, self.NETWORKS, optional=True
+            ),
             "Column with the network id. Default: network_id, or found automatically (bin_code, code, id, ...).",
             advanced=True,
         )
@@ -122,10 +128,10 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         """Return the networks layer as bingeo's networks frame (``network_id``, ``name``, ``kind``)."""
         from bingeo.registry import networks_from_frame
 
-        frame = self.frame(parameters, "NETWORKS", context, feedback, optional=optional)
+        frame = self.frame(parameters, self.NETWORKS, context, feedback, optional=optional)
         if frame is None:
             return None
-        id_field = self.parameterAsString(parameters, "NETWORK_ID_FIELD", context) or None
+        id_field = self.parameterAsString(parameters, self.NETWORK_ID_FIELD, context) or None
         if "network_id" in frame.columns and id_field in (None, "network_id"):
             return frame
         nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
@@ -136,7 +142,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     @staticmethod
     def to_crs(frame: Any, crs: Any) -> Any:
         """``frame`` reprojected to ``crs`` (unchanged when already there)."""
-        from bingeo._crs import same_crs
+        from bingeo import same_crs
 
         if frame is None or crs is None or frame.crs is None or same_crs(frame.crs, crs):
             return frame

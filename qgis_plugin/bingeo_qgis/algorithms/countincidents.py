@@ -20,6 +20,14 @@ PERIODS = [None, "month", "quarter", "year"]
 class CountIncidents(BingeoAlgorithm):
     """bingeo.count_incidents on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    ADDRESSES = "ADDRESSES"
+    BY = "BY"
+    DATE_FIELD = "DATE_FIELD"
+    INPUT = "INPUT"
+    OUTPUT = "OUTPUT"
+    TYPE_FIELD = "TYPE_FIELD"
+
     NAME = "countincidents"
     TITLE = "Count incidents per network"
     DESCRIPTION = (
@@ -29,11 +37,11 @@ class CountIncidents(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        self.add_layer("INPUT", "Incidents", [QgsProcessing.TypeVectorPoint], "Incident points (any CRS).")
+        self.add_layer(self.INPUT, "Incidents", [QgsProcessing.TypeVectorPoint], "Incident points (any CRS).")
         self.add_networks()
         self.add(
             QgsProcessingParameterEnum(
-                "BY",
+                self.BY,
                 tr("Count per period"),
                 [tr("(no period)"), tr("month"), tr("quarter"), tr("year")],
                 defaultValue=0,
@@ -41,22 +49,22 @@ class CountIncidents(BingeoAlgorithm):
             "Count per month, quarter or year (needs a date field).",
         )
         self.add(
-            QgsProcessingParameterField("DATE_FIELD", tr("Date field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INPUT, optional=True),
             "Date of the incident (default: the first date/time field).",
         )
         self.add(
-            QgsProcessingParameterField("TYPE_FIELD", tr("Type field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INPUT, optional=True),
             "Incident type (burglary, theft from vehicle...), to count per type.",
         )
         self.add_layer(
-            "ADDRESSES",
+            self.ADDRESSES,
             "Addresses",
             [QgsProcessing.TypeVectorPoint],
             "Address points: adds addresses, households and the rate per 1,000 addresses.",
             optional=True,
         )
         self.add(
-            QgsProcessingParameterFeatureSink("OUTPUT", tr("Incident counts"), QgsProcessing.TypeVector),
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Incident counts"), QgsProcessing.TypeVector),
             "A table: network_id, network_name, kind, [period], [type], incidents, [addresses, households, "
             "rate_per_1000_addresses].",
         )
@@ -65,17 +73,17 @@ class CountIncidents(BingeoAlgorithm):
         from bingeo import count_incidents
 
         nets = self.networks(parameters, context, feedback)
-        inc = self.to_crs(self.frame(parameters, "INPUT", context, feedback), nets.crs)
+        inc = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
         self.check(feedback, 30)
-        adr = self.to_crs(self.frame(parameters, "ADDRESSES", context, feedback, optional=True), nets.crs)
+        adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), nets.crs)
         self.check(feedback, 50)
         table = count_incidents(
             inc,
             nets,
-            by=PERIODS[self.parameterAsEnum(parameters, "BY", context)],
-            date_field=self.parameterAsString(parameters, "DATE_FIELD", context) or None,
-            type_field=self.parameterAsString(parameters, "TYPE_FIELD", context) or None,
+            by=PERIODS[self.parameterAsEnum(parameters, self.BY, context)],
+            date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
+            type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
             addresses=adr,
         )
         self.check(feedback, 90)
-        return {"OUTPUT": self.sink(parameters, "OUTPUT", context, table, feedback)}
+        return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, table, feedback)}

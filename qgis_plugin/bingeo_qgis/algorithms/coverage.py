@@ -19,6 +19,15 @@ from .base import BingeoAlgorithm
 class Coverage(BingeoAlgorithm):
     """bingeo.coverage on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    ADDRESSES = "ADDRESSES"
+    AREAS = "AREAS"
+    BY = "BY"
+    COVERED_SHARE = "COVERED_SHARE"
+    HOUSEHOLDS_FIELD = "HOUSEHOLDS_FIELD"
+    OUTPUT = "OUTPUT"
+    OVERLAPS = "OVERLAPS"
+
     NAME = "coverage"
     TITLE = "Coverage of addresses"
     DESCRIPTION = (
@@ -29,58 +38,60 @@ class Coverage(BingeoAlgorithm):
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
         self.add_networks()
         self.add_layer(
-            "ADDRESSES",
+            self.ADDRESSES,
             "Addresses",
             [QgsProcessing.TypeVectorPoint],
             "Address points (any CRS); a households field (huishoudens, households) is used when present.",
         )
         self.add(
-            QgsProcessingParameterString("BY", tr("Group by"), optional=True),
+            QgsProcessingParameterString(self.BY, tr("Group by"), optional=True),
             "Covered share per area: an address field, or 'municipality' / 'police_zone'.",
         )
         self.add(
-            QgsProcessingParameterField("HOUSEHOLDS_FIELD", tr("Households field"), None, "ADDRESSES", optional=True),
+            QgsProcessingParameterField(
+                self.HOUSEHOLDS_FIELD, tr("Households field"), None, self.ADDRESSES, optional=True
+            ),
             "Households per address (default: huishoudens/households; else 1).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterFeatureSink("OUTPUT", tr("Coverage per network"), QgsProcessing.TypeVector),
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Coverage per network"), QgsProcessing.TypeVector),
             "Per network: addresses, households, exclusive_addresses, shared_addresses.",
         )
         self.add(
             QgsProcessingParameterFeatureSink(
-                "OVERLAPS", tr("Shared addresses"), QgsProcessing.TypeVector, optional=True, createByDefault=False
+                self.OVERLAPS, tr("Shared addresses"), QgsProcessing.TypeVector, optional=True, createByDefault=False
             ),
             "Per pair of networks sharing addresses: shared_addresses, shared_households.",
         )
         self.add(
             QgsProcessingParameterFeatureSink(
-                "AREAS", tr("Coverage per area"), QgsProcessing.TypeVector, optional=True, createByDefault=False
+                self.AREAS, tr("Coverage per area"), QgsProcessing.TypeVector, optional=True, createByDefault=False
             ),
             "Per area (with Group by): addresses, covered_addresses, covered_share, households...",
         )
-        self.addOutput(QgsProcessingOutputNumber("COVERED_SHARE", tr("Covered share of addresses")))
+        self.addOutput(QgsProcessingOutputNumber(self.COVERED_SHARE, tr("Covered share of addresses")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import coverage
 
         nets = self.networks(parameters, context, feedback)
-        adr = self.to_crs(self.frame(parameters, "ADDRESSES", context, feedback), nets.crs)
+        adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback), nets.crs)
         self.check(feedback, 40)
         rep = coverage(
             nets,
             adr,
-            by=self.parameterAsString(parameters, "BY", context).strip() or None,
-            households_field=self.parameterAsString(parameters, "HOUSEHOLDS_FIELD", context) or None,
+            by=self.parameterAsString(parameters, self.BY, context).strip() or None,
+            households_field=self.parameterAsString(parameters, self.HOUSEHOLDS_FIELD, context) or None,
         )
         self.check(feedback, 80)
         feedback.pushInfo(rep.summary())
         out = {
-            "OUTPUT": self.sink(parameters, "OUTPUT", context, rep.networks, feedback),
-            "COVERED_SHARE": float(rep.totals["covered_share"]),
+            self.OUTPUT: self.sink(parameters, self.OUTPUT, context, rep.networks, feedback),
+            self.COVERED_SHARE: float(rep.totals["covered_share"]),
         }
-        if parameters.get("OVERLAPS") is not None:
-            out["OVERLAPS"] = self.sink(parameters, "OVERLAPS", context, rep.overlaps, feedback)
-        if parameters.get("AREAS") is not None and rep.areas is not None:
-            out["AREAS"] = self.sink(parameters, "AREAS", context, rep.areas, feedback)
+        if parameters.get(self.OVERLAPS) is not None:
+            out["OVERLAPS"] = self.sink(parameters, self.OVERLAPS, context, rep.overlaps, feedback)
+        if parameters.get(self.AREAS) is not None and rep.areas is not None:
+            out["AREAS"] = self.sink(parameters, self.AREAS, context, rep.areas, feedback)
         return out

@@ -17,12 +17,22 @@ from ..translation import tr
 from .base import BingeoAlgorithm, Progress
 
 Number = QgsProcessingParameterNumber
-KERNELS = ["quartic", "triangular", "uniform", "triweight", "epanechnikov"]
 OUTPUTS = ["raw", "scaled"]
 
 
 class Density(BingeoAlgorithm):
     """bingeo.kernel_density on a QGIS point layer."""
+
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    CELL_SIZE = "CELL_SIZE"
+    CONTOURS = "CONTOURS"
+    DECAY = "DECAY"
+    INPUT = "INPUT"
+    KERNEL = "KERNEL"
+    OUTPUT = "OUTPUT"
+    OUTPUT_VALUES = "OUTPUT_VALUES"
+    RADIUS = "RADIUS"
+    WEIGHT_FIELD = "WEIGHT_FIELD"
 
     NAME = "density"
     TITLE = "Kernel density (heat map)"
@@ -32,78 +42,94 @@ class Density(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
+        from bingeo import density
+
         self.add_layer(
-            "INPUT",
+            self.INPUT,
             "Points",
             [QgsProcessing.TypeVectorPoint],
             "Points in a projected CRS in metres (reproject them first otherwise).",
         )
         self.add(
-            Number("RADIUS", tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
+            Number(self.RADIUS, tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
             "Kernel radius (bandwidth) in metres.",
         )
         self.add(
-            Number("CELL_SIZE", tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
+            Number(self.CELL_SIZE, tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
             "Pixel size in metres (at most twice the radius).",
         )
         self.add(
-            QgsProcessingParameterEnum("KERNEL", tr("Kernel shape"), KERNELS, defaultValue=0),
+            QgsProcessingParameterEnum(
+                self.KERNEL,
+                tr("Kernel shape"),
+                list(density.KERNELS),
+                defaultValue=density.KERNELS.index(density.KERNEL),
+            ),
             "Kernel shape, as in QGIS's heat map.",
         )
         self.add(
             QgsProcessingParameterEnum(
-                "OUTPUT_VALUES", tr("Output value scaling"), [tr("raw"), tr("scaled")], defaultValue=0
+                self.OUTPUT_VALUES, tr("Output value scaling"), [tr("raw"), tr("scaled")], defaultValue=0
             ),
             "Raw kernel values (1 at a point with weight 1) or scaled by QGIS's normalising constant.",
         )
         self.add(
-            Number("DECAY", tr("Decay ratio (triangular kernel)"), Number.Double, defaultValue=0),
+            Number(self.DECAY, tr("Decay ratio (triangular kernel)"), Number.Double, defaultValue=density.DECAY),
             "Kernel value at the radius, triangular kernel only.",
             advanced=True,
         )
         self.add(
             QgsProcessingParameterField(
-                "WEIGHT_FIELD", tr("Weight field"), None, "INPUT", QgsProcessingParameterField.Numeric, optional=True
+                self.WEIGHT_FIELD,
+                tr("Weight field"),
+                None,
+                self.INPUT,
+                QgsProcessingParameterField.Numeric,
+                optional=True,
             ),
             "Numeric field weighting each point.",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterRasterDestination("OUTPUT", tr("Density")),
+            QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Density")),
             "The density raster (GeoTIFF); cells no kernel reaches are nodata.",
         )
         self.add(
             QgsProcessingParameterFeatureSink(
-                "CONTOURS", tr("Density bands"), QgsProcessing.TypeVectorPolygon, optional=True, createByDefault=False
+                self.CONTOURS,
+                tr("Density bands"),
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=False,
             ),
             "Five density bands (equal intervals) as polygons.",
         )
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
-        from bingeo import kernel_density
+        from bingeo import density, kernel_density
 
-        pts = self.frame(parameters, "INPUT", context, feedback)
+        pts = self.frame(parameters, self.INPUT, context, feedback)
         self.check(feedback, 10)
         progress = Progress(feedback, 10, 90)
         raster = kernel_density(
             pts,
-            cell_size=self.parameterAsDouble(parameters, "CELL_SIZE", context),
-            radius=self.parameterAsDouble(parameters, "RADIUS", context),
-            kernel=KERNELS[self.parameterAsEnum(parameters, "KERNEL", context)],
-            output=OUTPUTS[self.parameterAsEnum(parameters, "OUTPUT_VALUES", context)],
-            decay=self.parameterAsDouble(parameters, "DECAY", context),
-            weight_field=self.parameterAsString(parameters, "WEIGHT_FIELD", context) or None,
+            cell_size=self.parameterAsDouble(parameters, self.CELL_SIZE, context),
+            radius=self.parameterAsDouble(parameters, self.RADIUS, context),
+            kernel=density.KERNELS[self.parameterAsEnum(parameters, self.KERNEL, context)],
+            output=OUTPUTS[self.parameterAsEnum(parameters, self.OUTPUT_VALUES, context)],
+            decay=self.parameterAsDouble(parameters, self.DECAY, context),
+            weight_field=self.parameterAsString(parameters, self.WEIGHT_FIELD, context) or None,
             progress=progress,
             is_cancelled=progress.is_cancelled,
         )
         self.check(feedback)
-        path = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         raster.write(path)
         feedback.pushInfo(repr(raster))
         from ..styles import attach_style
 
         attach_style(context, path, "density")
-        out = {"OUTPUT": path}
-        if parameters.get("CONTOURS") is not None:
-            out["CONTOURS"] = self.sink(parameters, "CONTOURS", context, raster.contours(), feedback)
+        out = {self.OUTPUT: path}
+        if parameters.get(self.CONTOURS) is not None:
+            out["CONTOURS"] = self.sink(parameters, self.CONTOURS, context, raster.contours(), feedback)
         return out

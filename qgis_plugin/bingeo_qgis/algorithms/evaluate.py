@@ -102,6 +102,25 @@ def _table(rows: list[dict[str, Any]]) -> Any:
 class Evaluate(BingeoAlgorithm):
     """bingeo.before_after (one network) or bingeo.evaluate_networks (all) on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    AFTER = "AFTER"
+    BEFORE = "BEFORE"
+    BUFFER = "BUFFER"
+    CONTROL = "CONTROL"
+    DATE_FIELD = "DATE_FIELD"
+    EVALUATED = "EVALUATED"
+    INPUT = "INPUT"
+    JSON = "JSON"
+    MIN_INCIDENTS = "MIN_INCIDENTS"
+    MODE = "MODE"
+    MONTHS = "MONTHS"
+    NETWORK = "NETWORK"
+    OUTPUT = "OUTPUT"
+    REJECTS = "REJECTS"
+    STUDY_AREA = "STUDY_AREA"
+    TYPES = "TYPES"
+    TYPE_FIELD = "TYPE_FIELD"
+
     NAME = "evaluate"
     TITLE = "Evaluate networks before/after (WDQ)"
     DESCRIPTION = (
@@ -115,22 +134,24 @@ class Evaluate(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
+        from bingeo import evaluate
+
         self.add_layer(
-            "INPUT",
+            self.INPUT,
             "Incidents",
             [QgsProcessing.TypeVectorPoint],
             "Incident points with a date (any CRS; reprojected to the networks' CRS).",
         )
         self.add(
-            QgsProcessingParameterField("DATE_FIELD", tr("Date field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INPUT, optional=True),
             "Date of the incident (default: the first date/time field).",
         )
         self.add(
-            QgsProcessingParameterField("TYPE_FIELD", tr("Type field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INPUT, optional=True),
             "Incident type field, to evaluate only some types (default: found from the types given).",
         )
         self.add(
-            QgsProcessingParameterString("TYPES", tr("Types to keep (comma separated)"), optional=True),
+            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
             "Incident types to keep (exact text), e.g. woninginbraak. Empty: every incident.",
         )
         self.add_networks(
@@ -141,7 +162,7 @@ class Evaluate(BingeoAlgorithm):
         )
         self.add(
             QgsProcessingParameterEnum(
-                "MODE",
+                self.MODE,
                 tr("Evaluate"),
                 [
                     tr("one network, periods given"),
@@ -154,30 +175,36 @@ class Evaluate(BingeoAlgorithm):
             "founding date, or every network with enough data N months either side of its own founding date.",
         )
         self.add(
-            QgsProcessingParameterString("NETWORK", tr("Network id"), optional=True),
+            QgsProcessingParameterString(self.NETWORK, tr("Network id"), optional=True),
             "The network evaluated (response area R); not used for all networks.",
         )
         self.add(
-            QgsProcessingParameterString("BEFORE", tr("Before period (FROM/TO)"), optional=True),
+            QgsProcessingParameterString(self.BEFORE, tr("Before period (FROM/TO)"), optional=True),
             "Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).",
         )
         self.add(
-            QgsProcessingParameterString("AFTER", tr("After period (FROM/TO)"), optional=True),
+            QgsProcessingParameterString(self.AFTER, tr("After period (FROM/TO)"), optional=True),
             "After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the "
             "before period (the figures compare areas within a period).",
         )
         self.add(
-            Number("MONTHS", tr("Months around founding"), Number.Integer, defaultValue=12, minValue=1),
+            Number(
+                self.MONTHS,
+                tr("Months around founding"),
+                Number.Integer,
+                defaultValue=evaluate.AROUND_FOUNDING_MONTHS,
+                minValue=1,
+            ),
             "Around the founding date: the before period is this many months before it, the after period "
             "this many months from it.",
         )
         self.add(
-            Number("BUFFER", tr("Buffer width (m)"), Number.Double, defaultValue=500, minValue=0.01),
+            Number(self.BUFFER, tr("Buffer width (m)"), Number.Double, defaultValue=evaluate.BUFFER, minValue=0.01),
             "Width of the buffer ring B around the network, in metres, where crime may be displaced to or "
             "benefits may spread to.",
         )
         self.add_layer(
-            "CONTROL",
+            self.CONTROL,
             "Control area",
             [QgsProcessing.TypeVectorPolygon],
             "Polygons of the control area C (one network only; parts inside the network or its buffer "
@@ -186,26 +213,32 @@ class Evaluate(BingeoAlgorithm):
             optional=True,
         )
         self.add_layer(
-            "STUDY_AREA",
+            self.STUDY_AREA,
             "Study area",
             [QgsProcessing.TypeVectorPolygon],
             "Polygons of the study area for the default control area. Default: the convex hull of the incidents.",
             optional=True,
         )
         self.add(
-            Number("MIN_INCIDENTS", tr("Minimum incidents in a network"), Number.Integer, defaultValue=5, minValue=0),
+            Number(
+                self.MIN_INCIDENTS,
+                tr("Minimum incidents in a network"),
+                Number.Integer,
+                defaultValue=evaluate.MIN_INCIDENTS,
+                minValue=0,
+            ),
             "All networks: a network needs at least this many incidents (before and after together) to be evaluated.",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterFeatureSink("OUTPUT", tr("Evaluation"), QgsProcessing.TypeVector),
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Evaluation"), QgsProcessing.TypeVector),
             "A table, one row per network: network_id, name, founded, evaluated, reason (why not), the "
             "periods, the counts R/B/C before and after, success_measure, buffer_displacement_measure, wdq, "
             "total_net_effect, relative_change, undefined (why a figure is empty) and interpretation.",
         )
         self.add(
             QgsProcessingParameterFileDestination(
-                "JSON", tr("Figures (JSON)"), tr("JSON (*.json)"), optional=True, createByDefault=False
+                self.JSON, tr("Figures (JSON)"), tr("JSON (*.json)"), optional=True, createByDefault=False
             ),
             "Optional JSON file with every figure under stable keys (counts, success_measure, "
             "buffer_displacement_measure, wdq, total_net_effect, the areas' definitions...), as "
@@ -213,11 +246,15 @@ class Evaluate(BingeoAlgorithm):
         )
         self.add(
             QgsProcessingParameterFeatureSink(
-                "REJECTS", tr("Unusable incidents"), QgsProcessing.TypeVectorPoint, optional=True, createByDefault=False
+                self.REJECTS,
+                tr("Unusable incidents"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=False,
             ),
             "Optional: the incidents that could not be used (no location or no date), with reject_reason.",
         )
-        self.addOutput(QgsProcessingOutputNumber("EVALUATED", tr("Networks evaluated")))
+        self.addOutput(QgsProcessingOutputNumber(self.EVALUATED, tr("Networks evaluated")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import around_founding, before_after, evaluate_networks, incident_days, select_types
@@ -225,8 +262,8 @@ class Evaluate(BingeoAlgorithm):
 
         from ..adapter import polygon_union
 
-        mode = MODES[self.parameterAsEnum(parameters, "MODE", context)]
-        network_id = self.parameterAsString(parameters, "NETWORK", context).strip()
+        mode = MODES[self.parameterAsEnum(parameters, self.MODE, context)]
+        network_id = self.parameterAsString(parameters, self.NETWORK, context).strip()
         if mode != "all" and not network_id:
             raise QgsProcessingException(tr("Give the network id to evaluate, or choose all networks."))
         nets = self.networks(parameters, context, feedback)
@@ -238,9 +275,9 @@ class Evaluate(BingeoAlgorithm):
                     "metres."
                 )
             )
-        inc = self.to_crs(self.frame(parameters, "INPUT", context, feedback), nets.crs)
-        control = self.to_crs(self.frame(parameters, "CONTROL", context, feedback, optional=True), nets.crs)
-        study = self.to_crs(self.frame(parameters, "STUDY_AREA", context, feedback, optional=True), nets.crs)
+        inc = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
+        control = self.to_crs(self.frame(parameters, self.CONTROL, context, feedback, optional=True), nets.crs)
+        study = self.to_crs(self.frame(parameters, self.STUDY_AREA, context, feedback, optional=True), nets.crs)
         self.check(feedback, 20)
         if control is not None:
             if mode == "all":
@@ -258,9 +295,9 @@ class Evaluate(BingeoAlgorithm):
             if study is None:
                 raise QgsProcessingException(tr("The study area layer holds no polygon (check the selection)."))
 
-        types = [t.strip() for t in self.parameterAsString(parameters, "TYPES", context).split(",") if t.strip()]
+        types = [t.strip() for t in self.parameterAsString(parameters, self.TYPES, context).split(",") if t.strip()]
         inc, type_field = select_types(
-            inc, types or None, type_field=self.parameterAsString(parameters, "TYPE_FIELD", context) or None
+            inc, types or None, type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None
         )
         if type_field:
             feedback.pushInfo(
@@ -269,7 +306,7 @@ class Evaluate(BingeoAlgorithm):
                 )
             )
         # incidents the evaluation cannot use are kept in REJECTS, never silently dropped
-        date_field = self.parameterAsString(parameters, "DATE_FIELD", context) or None
+        date_field = self.parameterAsString(parameters, self.DATE_FIELD, context) or None
         located = (inc.geometry.notna() & ~inc.geometry.is_empty).to_numpy()
         no_date = incident_days(inc, date_field=date_field).isna().to_numpy()
         rejects = inc[~located | no_date].copy()
@@ -278,9 +315,9 @@ class Evaluate(BingeoAlgorithm):
             text = tr("{n} incidents cannot be used (no location or no date): see the Unusable incidents output.")
             feedback.pushInfo(text.format(n=len(rejects)))
         pts = inc[located]
-        buffer = self.parameterAsDouble(parameters, "BUFFER", context)
-        months = self.parameterAsInt(parameters, "MONTHS", context)
-        periods_given = any(self.parameterAsString(parameters, p, context).strip() for p in ("BEFORE", "AFTER"))
+        buffer = self.parameterAsDouble(parameters, self.BUFFER, context)
+        months = self.parameterAsInt(parameters, self.MONTHS, context)
+        periods_given = any(self.parameterAsString(parameters, p, context).strip() for p in (self.BEFORE, self.AFTER))
         if mode != "periods" and periods_given:
             feedback.pushWarning(
                 tr(
@@ -298,7 +335,7 @@ class Evaluate(BingeoAlgorithm):
                 buffer=buffer,
                 study_area=study,
                 date_field=date_field,
-                min_incidents=self.parameterAsInt(parameters, "MIN_INCIDENTS", context),
+                min_incidents=self.parameterAsInt(parameters, self.MIN_INCIDENTS, context),
             )
             rows = []
             for rec in ev.table.to_dict("records"):
@@ -337,8 +374,8 @@ class Evaluate(BingeoAlgorithm):
                 founded = day.isoformat()
                 before, after = around_founding(founded, months=months)
             else:
-                before = _period(self.parameterAsString(parameters, "BEFORE", context), tr("Before period"))
-                after = _period(self.parameterAsString(parameters, "AFTER", context), tr("After period"))
+                before = _period(self.parameterAsString(parameters, self.BEFORE, context), tr("Before period"))
+                after = _period(self.parameterAsString(parameters, self.AFTER, context), tr("After period"))
             # as `bingeo evaluate`: only the networks alive during the periods are cut out of B and C
             others = networks_alive(nets, *_span(before, after), keep=network_id)
             res = before_after(
@@ -358,15 +395,18 @@ class Evaluate(BingeoAlgorithm):
             evaluated = 1
         self.check(feedback, 80)
 
-        out = {"OUTPUT": self.sink(parameters, "OUTPUT", context, _table(rows), feedback), "EVALUATED": evaluated}
-        json_path = self.parameterAsFileOutput(parameters, "JSON", context)
+        out = {
+            self.OUTPUT: self.sink(parameters, self.OUTPUT, context, _table(rows), feedback),
+            self.EVALUATED: evaluated,
+        }
+        json_path = self.parameterAsFileOutput(parameters, self.JSON, context)
         if json_path:
             Path(json_path).write_text(
                 json.dumps(payload, indent=2, ensure_ascii=False, default=str, allow_nan=False), encoding="utf-8"
             )
             out["JSON"] = json_path
-        if parameters.get("REJECTS") not in (None, ""):
-            out["REJECTS"] = self.sink(parameters, "REJECTS", context, rejects, feedback)
+        if parameters.get(self.REJECTS) not in (None, ""):
+            out["REJECTS"] = self.sink(parameters, self.REJECTS, context, rejects, feedback)
         return out
 
 

@@ -25,6 +25,19 @@ KINDS = ["", "bin", "zbin", "whatsapp"]
 class ImportNetworks(BingeoAlgorithm):
     """Import network boundaries into a bingeo store."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    ADDED = "ADDED"
+    EFFECTIVE = "EFFECTIVE"
+    ID_FIELD = "ID_FIELD"
+    INPUT = "INPUT"
+    KIND = "KIND"
+    KIND_FIELD = "KIND_FIELD"
+    NAME_FIELD = "NAME_FIELD"
+    STORE = "STORE"
+    STORE_CRS = "STORE_CRS"
+    UNCHANGED = "UNCHANGED"
+    UPDATED = "UPDATED"
+
     NAME = "importnetworks"
     TITLE = "Import networks into a store"
     GROUP = "networks"
@@ -35,26 +48,26 @@ class ImportNetworks(BingeoAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
         self.add_layer(
-            "INPUT",
+            self.INPUT,
             "Network boundaries",
             [QgsProcessing.TypeVectorPolygon],
             "Polygons of the networks (any CRS); several features with one id become one network.",
         )
         self.add(
-            QgsProcessingParameterFileDestination("STORE", tr("Store"), tr("GeoPackage (*.gpkg)")),
+            QgsProcessingParameterFileDestination(self.STORE, tr("Store"), tr("GeoPackage (*.gpkg)")),
             "The store: a GeoPackage file. An existing store is updated, never overwritten.",
         )
         self.add(
-            QgsProcessingParameterField("ID_FIELD", tr("Id field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.ID_FIELD, tr("Id field"), None, self.INPUT, optional=True),
             "Column with the stable network id (default: found automatically).",
         )
         self.add(
-            QgsProcessingParameterField("NAME_FIELD", tr("Name field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.NAME_FIELD, tr("Name field"), None, self.INPUT, optional=True),
             "Column with the network name (default: found automatically).",
         )
         self.add(
             QgsProcessingParameterEnum(
-                "KIND",
+                self.KIND,
                 tr("Kind for all networks"),
                 [tr("(from the kind field)"), "bin", "zbin", "whatsapp"],
                 defaultValue=0,
@@ -62,26 +75,26 @@ class ImportNetworks(BingeoAlgorithm):
             "One kind for every network: BIN, Z-BIN (shops) or WhatsApp group.",
         )
         self.add(
-            QgsProcessingParameterField("KIND_FIELD", tr("Kind field"), None, "INPUT", optional=True),
+            QgsProcessingParameterField(self.KIND_FIELD, tr("Kind field"), None, self.INPUT, optional=True),
             "Column with the kind (bin, zbin, whatsapp; Dutch names understood).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterString("EFFECTIVE", tr("Effective date (YYYY-MM-DD)"), optional=True),
+            QgsProcessingParameterString(self.EFFECTIVE, tr("Effective date (YYYY-MM-DD)"), optional=True),
             "Date from which changed boundaries apply (default today).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterCrs("STORE_CRS", tr("CRS of a new store"), optional=True),
+            QgsProcessingParameterCrs(self.STORE_CRS, tr("CRS of a new store"), optional=True),
             "CRS of a NEW store (default: the layer's). An existing store keeps its CRS.",
             advanced=True,
         )
         self.addOutput(
-            QgsProcessingOutputVectorLayer("NETWORKS", tr("Networks in the store"), QgsProcessing.TypeVectorPolygon)
+            QgsProcessingOutputVectorLayer(self.NETWORKS, tr("Networks in the store"), QgsProcessing.TypeVectorPolygon)
         )
-        self.addOutput(QgsProcessingOutputNumber("ADDED", tr("Networks added")))
-        self.addOutput(QgsProcessingOutputNumber("UPDATED", tr("Networks updated")))
-        self.addOutput(QgsProcessingOutputNumber("UNCHANGED", tr("Networks unchanged")))
+        self.addOutput(QgsProcessingOutputNumber(self.ADDED, tr("Networks added")))
+        self.addOutput(QgsProcessingOutputNumber(self.UPDATED, tr("Networks updated")))
+        self.addOutput(QgsProcessingOutputNumber(self.UNCHANGED, tr("Networks unchanged")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import open_store
@@ -89,34 +102,34 @@ class ImportNetworks(BingeoAlgorithm):
 
         from ..adapter import crs_to_pyproj
 
-        store_path = self.parameterAsFileOutput(parameters, "STORE", context)
-        frame = self.frame(parameters, "INPUT", context, feedback)
-        kind = KINDS[self.parameterAsEnum(parameters, "KIND", context)] or None
-        effective_text = self.parameterAsString(parameters, "EFFECTIVE", context).strip()
+        store_path = self.parameterAsFileOutput(parameters, self.STORE, context)
+        frame = self.frame(parameters, self.INPUT, context, feedback)
+        kind = KINDS[self.parameterAsEnum(parameters, self.KIND, context)] or None
+        effective_text = self.parameterAsString(parameters, self.EFFECTIVE, context).strip()
         effective = dt.date.fromisoformat(effective_text) if effective_text else None
-        store_crs = self.parameterAsCrs(parameters, "STORE_CRS", context)
+        store_crs = self.parameterAsCrs(parameters, self.STORE_CRS, context)
         self.check(feedback, 10)
         with open_store(
             store_path, create=True, crs=crs_to_pyproj(store_crs) if store_crs.isValid() else frame.crs
         ) as st:
             nets, repairs, notes = networks_from_frame(
                 frame,
-                source=self.parameterDefinition("INPUT").description(),
-                id_field=self.parameterAsString(parameters, "ID_FIELD", context) or None,
-                name_field=self.parameterAsString(parameters, "NAME_FIELD", context) or None,
+                source=self.parameterDefinition(self.INPUT).description(),
+                id_field=self.parameterAsString(parameters, self.ID_FIELD, context) or None,
+                name_field=self.parameterAsString(parameters, self.NAME_FIELD, context) or None,
                 kind=kind,
-                kind_field=self.parameterAsString(parameters, "KIND_FIELD", context) or None,
+                kind_field=self.parameterAsString(parameters, self.KIND_FIELD, context) or None,
                 target_crs=st.crs,
             )
             self.check(feedback, 50)
-            report = st.import_networks(nets, source=str(parameters.get("INPUT")), effective=effective)
+            report = st.import_networks(nets, source=str(parameters.get(self.INPUT)), effective=effective)
         for line in notes + repairs + report.notes:
             feedback.pushInfo(line)
         feedback.pushInfo(report.summary())
         return {
-            "STORE": store_path,
-            "NETWORKS": f"{store_path}|layername=networks",
-            "ADDED": len(report.added),
-            "UPDATED": len(report.updated),
-            "UNCHANGED": len(report.unchanged),
+            self.STORE: store_path,
+            self.NETWORKS: f"{store_path}|layername=networks",
+            self.ADDED: len(report.added),
+            self.UPDATED: len(report.updated),
+            self.UNCHANGED: len(report.unchanged),
         }

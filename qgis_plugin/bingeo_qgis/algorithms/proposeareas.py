@@ -23,6 +23,19 @@ KINDS = ["bin", "whatsapp"]
 class ProposeAreas(BingeoAlgorithm):
     """bingeo.propose_areas on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    ADDRESSES = "ADDRESSES"
+    HOTSPOTS = "HOTSPOTS"
+    HOUSEHOLDS_FIELD = "HOUSEHOLDS_FIELD"
+    INCIDENTS = "INCIDENTS"
+    KIND = "KIND"
+    MAX_DISTANCE = "MAX_DISTANCE"
+    MAX_HOUSEHOLDS = "MAX_HOUSEHOLDS"
+    MIN_HOUSEHOLDS = "MIN_HOUSEHOLDS"
+    ONLY_UNCOVERED = "ONLY_UNCOVERED"
+    OUTPUT = "OUTPUT"
+    STREET_FIELD = "STREET_FIELD"
+
     NAME = "proposeareas"
     TITLE = "Propose new network areas"
     DESCRIPTION = (
@@ -32,60 +45,78 @@ class ProposeAreas(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
+        from bingeo import propose
+
         self.add_layer(
-            "HOTSPOTS",
+            self.HOTSPOTS,
             "Hot spots",
             [QgsProcessing.TypeVectorPolygon],
             "Hot-spot polygons, e.g. the Hot spots output of bingeo's hot spot algorithm.",
         )
         self.add_layer(
-            "ADDRESSES",
+            self.ADDRESSES,
             "Addresses",
             [QgsProcessing.TypeVectorPoint],
             "Address points with a street name field and optionally households.",
         )
         self.add_networks("Existing networks: every polygon given is kept out of every proposal.")
         self.add_layer(
-            "INCIDENTS",
+            self.INCIDENTS,
             "Incidents",
             [QgsProcessing.TypeVectorPoint],
             "Incident points: adds the number of incidents inside each proposal.",
             optional=True,
         )
         self.add(
-            Number("MIN_HOUSEHOLDS", tr("Minimum households"), Number.Integer, defaultValue=50, minValue=1),
+            Number(
+                self.MIN_HOUSEHOLDS,
+                tr("Minimum households"),
+                Number.Integer,
+                defaultValue=propose.MIN_HOUSEHOLDS,
+                minValue=1,
+            ),
             "Households a proposal should reach.",
         )
         self.add(
-            Number("MAX_HOUSEHOLDS", tr("Maximum households"), Number.Integer, defaultValue=250, minValue=1),
+            Number(
+                self.MAX_HOUSEHOLDS,
+                tr("Maximum households"),
+                Number.Integer,
+                defaultValue=propose.MAX_HOUSEHOLDS,
+                minValue=1,
+            ),
             "Households a proposal may not pass (a WhatsApp group holds at most 256 members).",
         )
         self.add(
-            QgsProcessingParameterEnum("KIND", tr("Kind"), ["BIN", "WhatsApp"], defaultValue=0),
+            QgsProcessingParameterEnum(self.KIND, tr("Kind"), ["BIN", "WhatsApp"], defaultValue=0),
             "What the proposal is for.",
         )
         self.add(
-            Number("MAX_DISTANCE", tr("Maximum distance"), Number.Double, defaultValue=1000, minValue=1),
+            Number(
+                self.MAX_DISTANCE, tr("Maximum distance"), Number.Double, defaultValue=propose.MAX_DISTANCE, minValue=1
+            ),
             "Addresses farther than this (metres) from the hot spot are never added.",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterField("STREET_FIELD", tr("Street field"), None, "ADDRESSES", optional=True),
+            QgsProcessingParameterField(self.STREET_FIELD, tr("Street field"), None, self.ADDRESSES, optional=True),
             "Street name (default: straat, street, openbare_ruimte... when present).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterField("HOUSEHOLDS_FIELD", tr("Households field"), None, "ADDRESSES", optional=True),
+            QgsProcessingParameterField(
+                self.HOUSEHOLDS_FIELD, tr("Households field"), None, self.ADDRESSES, optional=True
+            ),
             "Households per address (default: households, huishoudens... else 1).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterBoolean("ONLY_UNCOVERED", tr("Only uncovered hot spots"), defaultValue=True),
+            QgsProcessingParameterBoolean(self.ONLY_UNCOVERED, tr("Only uncovered hot spots"), defaultValue=True),
             "Only hot spots marked uncovered; unticked, every hot spot gets a proposal.",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterFeatureSink("OUTPUT", tr("Proposed areas"), QgsProcessing.TypeVectorPolygon),
+            QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Proposed areas"), QgsProcessing.TypeVectorPolygon),
             "One polygon per proposal: households, addresses, streets, area_m2 [, incidents].",
         )
 
@@ -94,9 +125,9 @@ class ProposeAreas(BingeoAlgorithm):
 
         nets = self.networks(parameters, context, feedback)
         crs = nets.crs
-        hs = self.to_crs(self.frame(parameters, "HOTSPOTS", context, feedback), crs)
-        adr = self.to_crs(self.frame(parameters, "ADDRESSES", context, feedback), crs)
-        inc = self.to_crs(self.frame(parameters, "INCIDENTS", context, feedback, optional=True), crs)
+        hs = self.to_crs(self.frame(parameters, self.HOTSPOTS, context, feedback), crs)
+        adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback), crs)
+        inc = self.to_crs(self.frame(parameters, self.INCIDENTS, context, feedback, optional=True), crs)
         self.check(feedback, 20)
         progress = Progress(feedback, 20, 90)
         out = propose_areas(
@@ -104,16 +135,16 @@ class ProposeAreas(BingeoAlgorithm):
             adr,
             nets,
             incidents=inc,
-            min_households=self.parameterAsInt(parameters, "MIN_HOUSEHOLDS", context),
-            max_households=self.parameterAsInt(parameters, "MAX_HOUSEHOLDS", context),
-            kind=KINDS[self.parameterAsEnum(parameters, "KIND", context)],
-            max_distance=self.parameterAsDouble(parameters, "MAX_DISTANCE", context),
-            street_field=self.parameterAsString(parameters, "STREET_FIELD", context) or None,
-            households_field=self.parameterAsString(parameters, "HOUSEHOLDS_FIELD", context) or None,
-            only_uncovered=self.parameterAsBool(parameters, "ONLY_UNCOVERED", context),
+            min_households=self.parameterAsInt(parameters, self.MIN_HOUSEHOLDS, context),
+            max_households=self.parameterAsInt(parameters, self.MAX_HOUSEHOLDS, context),
+            kind=KINDS[self.parameterAsEnum(parameters, self.KIND, context)],
+            max_distance=self.parameterAsDouble(parameters, self.MAX_DISTANCE, context),
+            street_field=self.parameterAsString(parameters, self.STREET_FIELD, context) or None,
+            households_field=self.parameterAsString(parameters, self.HOUSEHOLDS_FIELD, context) or None,
+            only_uncovered=self.parameterAsBool(parameters, self.ONLY_UNCOVERED, context),
             progress=progress,
             is_cancelled=progress.is_cancelled,
         )
         self.check(feedback, 90)
         feedback.pushInfo(tr("{n} proposed areas").format(n=len(out)))
-        return {"OUTPUT": self.sink(parameters, "OUTPUT", context, out, feedback, style="proposals")}
+        return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, out, feedback, style="proposals")}

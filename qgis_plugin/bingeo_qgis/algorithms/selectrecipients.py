@@ -28,6 +28,21 @@ RULES = ["both", "membership", "location"]
 class SelectRecipients(BingeoAlgorithm):
     """bingeo.send_alert: the same selection, export and audit entry as ``bingeo recipients``."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    ALERT_ID = "ALERT_ID"
+    AREA = "AREA"
+    CENTRE = "CENTRE"
+    COORDINATORS = "COORDINATORS"
+    NETWORK_IDS = "NETWORK_IDS"
+    NETWORK_RULE = "NETWORK_RULE"
+    OPERATOR = "OPERATOR"
+    OUTPUT = "OUTPUT"
+    RADIUS = "RADIUS"
+    REASON = "REASON"
+    RECIPIENTS = "RECIPIENTS"
+    STORE = "STORE"
+    URGENCY = "URGENCY"
+
     NAME = "selectrecipients"
     TITLE = "Select alert recipients"
     GROUP = "alerts"
@@ -41,11 +56,11 @@ class SelectRecipients(BingeoAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
         self.add(
-            QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg"),
+            QgsProcessingParameterFile(self.STORE, tr("Store"), extension="gpkg"),
             "The bingeo store (GeoPackage) holding the members.",
         )
         self.add_layer(
-            "AREA",
+            self.AREA,
             "Alert area",
             [QgsProcessing.TypeVectorPolygon],
             "Polygons of the alert area (any CRS; several are united). Tick 'Selected features only' "
@@ -53,22 +68,22 @@ class SelectRecipients(BingeoAlgorithm):
             optional=True,
         )
         self.add(
-            QgsProcessingParameterPoint("CENTRE", tr("Centre"), optional=True),
+            QgsProcessingParameterPoint(self.CENTRE, tr("Centre"), optional=True),
             "Centre of a circular alert area (with Radius), in any CRS.",
         )
         self.add(
             QgsProcessingParameterNumber(
-                "RADIUS", tr("Radius (m)"), QgsProcessingParameterNumber.Double, defaultValue=0, minValue=0
+                self.RADIUS, tr("Radius (m)"), QgsProcessingParameterNumber.Double, defaultValue=0, minValue=0
             ),
             "Radius of the circular alert area in metres of the store's CRS.",
         )
         self.add(
-            QgsProcessingParameterString("NETWORK_IDS", tr("Network ids (comma separated)"), optional=True),
+            QgsProcessingParameterString(self.NETWORK_IDS, tr("Network ids (comma separated)"), optional=True),
             "Alert these networks (with an area too, a member must satisfy both).",
         )
         self.add(
             QgsProcessingParameterEnum(
-                "NETWORK_RULE",
+                self.NETWORK_RULE,
                 tr("Network rule"),
                 [tr("membership or location"), tr("membership"), tr("location")],
                 defaultValue=0,
@@ -77,42 +92,42 @@ class SelectRecipients(BingeoAlgorithm):
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterEnum("URGENCY", tr("Urgency"), [tr("urgent"), tr("normal")], defaultValue=0),
+            QgsProcessingParameterEnum(self.URGENCY, tr("Urgency"), [tr("urgent"), tr("normal")], defaultValue=0),
             "Urgent: SMS, else voice call, else e-mail. Normal: e-mail, else SMS.",
         )
         self.add(
-            QgsProcessingParameterString("OPERATOR", tr("Operator"), optional=True),
+            QgsProcessingParameterString(self.OPERATOR, tr("Operator"), optional=True),
             "Who sends the alert (kept in the audit log).",
         )
         self.add(
-            QgsProcessingParameterString("REASON", tr("Reason"), optional=True),
+            QgsProcessingParameterString(self.REASON, tr("Reason"), optional=True),
             "Why, e.g. a case number (kept in the audit log).",
         )
         self.add(
-            QgsProcessingParameterBoolean("COORDINATORS", tr("Also list coordinators"), defaultValue=False),
+            QgsProcessingParameterBoolean(self.COORDINATORS, tr("Also list coordinators"), defaultValue=False),
             "Also export the coordinators of the networks touched (BIN relay practice).",
             advanced=True,
         )
         self.add(
-            QgsProcessingParameterFileDestination("OUTPUT", tr("Recipient list"), tr("CSV (*.csv)")),
+            QgsProcessingParameterFileDestination(self.OUTPUT, tr("Recipient list"), tr("CSV (*.csv)")),
             "The recipient list (CSV with ';', UTF-8 with BOM, for Excel); .sms/.voice/.email lists beside it.",
         )
-        self.addOutput(QgsProcessingOutputString("ALERT_ID", tr("Alert id")))
-        self.addOutput(QgsProcessingOutputNumber("RECIPIENTS", tr("Recipients")))
+        self.addOutput(QgsProcessingOutputString(self.ALERT_ID, tr("Alert id")))
+        self.addOutput(QgsProcessingOutputNumber(self.RECIPIENTS, tr("Recipients")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import area_around, open_store, send_alert
 
         from ..adapter import crs_to_pyproj, polygon_union
 
-        store_path = self.parameterAsFile(parameters, "STORE", context)
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        ids = [i.strip() for i in self.parameterAsString(parameters, "NETWORK_IDS", context).split(",") if i.strip()]
-        radius = self.parameterAsDouble(parameters, "RADIUS", context)
-        has_centre = parameters.get("CENTRE") not in (None, "")
+        store_path = self.parameterAsFile(parameters, self.STORE, context)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        ids = [i.strip() for i in self.parameterAsString(parameters, self.NETWORK_IDS, context).split(",") if i.strip()]
+        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
+        has_centre = parameters.get(self.CENTRE) not in (None, "")
         with open_store(store_path) as st:
             area = None
-            layer = self.frame(parameters, "AREA", context, feedback, optional=True)
+            layer = self.frame(parameters, self.AREA, context, feedback, optional=True)
             if layer is not None:
                 area = polygon_union(self.to_crs(layer, st.crs))
                 if area is None:
@@ -120,8 +135,8 @@ class SelectRecipients(BingeoAlgorithm):
             if has_centre:
                 if area is not None:
                     raise QgsProcessingException(tr("Give either an alert area layer or a centre and radius."))
-                point = self.parameterAsPoint(parameters, "CENTRE", context)
-                pcrs = self.parameterAsPointCrs(parameters, "CENTRE", context)
+                point = self.parameterAsPoint(parameters, self.CENTRE, context)
+                pcrs = self.parameterAsPointCrs(parameters, self.CENTRE, context)
                 area = area_around(
                     point.x(),
                     point.y(),
@@ -135,11 +150,11 @@ class SelectRecipients(BingeoAlgorithm):
                 output,
                 area=area,
                 network_ids=ids or None,
-                network_rule=RULES[self.parameterAsEnum(parameters, "NETWORK_RULE", context)],
-                urgency=URGENCIES[self.parameterAsEnum(parameters, "URGENCY", context)],
-                operator=self.parameterAsString(parameters, "OPERATOR", context) or None,
-                reason=self.parameterAsString(parameters, "REASON", context) or None,
-                coordinators=self.parameterAsBool(parameters, "COORDINATORS", context),
+                network_rule=RULES[self.parameterAsEnum(parameters, self.NETWORK_RULE, context)],
+                urgency=URGENCIES[self.parameterAsEnum(parameters, self.URGENCY, context)],
+                operator=self.parameterAsString(parameters, self.OPERATOR, context) or None,
+                reason=self.parameterAsString(parameters, self.REASON, context) or None,
+                coordinators=self.parameterAsBool(parameters, self.COORDINATORS, context),
             )
         feedback.pushInfo(alert.summary())  # counts only
-        return {"OUTPUT": output, "ALERT_ID": alert.alert_id, "RECIPIENTS": len(alert.selection.recipients)}
+        return {self.OUTPUT: output, self.ALERT_ID: alert.alert_id, self.RECIPIENTS: len(alert.selection.recipients)}

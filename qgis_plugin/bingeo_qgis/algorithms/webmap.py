@@ -20,6 +20,17 @@ from .base import BingeoAlgorithm
 class WebMap(BingeoAlgorithm):
     """bingeo.webmap.web_map + save_map on QGIS layers."""
 
+    # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    DENSITY_RADIUS = "DENSITY_RADIUS"
+    FIELDS = "FIELDS"
+    HOTSPOTS = "HOTSPOTS"
+    INCIDENTS = "INCIDENTS"
+    OFFLINE = "OFFLINE"
+    OUTPUT = "OUTPUT"
+    PROPOSALS = "PROPOSALS"
+    STORE = "STORE"
+    TITLE = "TITLE"
+
     NAME = "webmap"
     TITLE = "Web map (HTML)"
     GROUP = "maps"
@@ -30,43 +41,45 @@ class WebMap(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
+        from bingeo import webmap
+
         self.add(
-            QgsProcessingParameterFile("STORE", tr("Store"), extension="gpkg", optional=True),
+            QgsProcessingParameterFile(self.STORE, tr("Store"), extension="gpkg", optional=True),
             "A bingeo store: its networks and the number of members per network. Or give a networks layer.",
         )
         self.add_networks(optional=True)
         self.add_layer(
-            "INCIDENTS",
+            self.INCIDENTS,
             "Incidents",
             [QgsProcessing.TypeVectorPoint],
             "Incident points: a density layer and clustered points.",
             optional=True,
         )
         self.add(
-            QgsProcessingParameterString("FIELDS", tr("Incident fields in popups (comma separated)"), optional=True),
+            QgsProcessingParameterString(self.FIELDS, tr("Incident fields in popups (comma separated)"), optional=True),
             "Incident fields shown in the popups; no other incident field reaches the map.",
         )
         self.add_layer(
-            "HOTSPOTS",
+            self.HOTSPOTS,
             "Hot spots",
             [QgsProcessing.TypeVectorPolygon],
             "Hot-spot polygons (the Hot spots output of the hot spot algorithm).",
             optional=True,
         )
         self.add_layer(
-            "PROPOSALS",
+            self.PROPOSALS,
             "Proposed areas",
             [QgsProcessing.TypeVectorPolygon],
             "Proposed new network areas.",
             optional=True,
         )
-        self.add(QgsProcessingParameterString("TITLE", tr("Title"), optional=True), "Title of the page and map.")
+        self.add(QgsProcessingParameterString(self.TITLE, tr("Title"), optional=True), "Title of the page and map.")
         self.add(
             QgsProcessingParameterNumber(
-                "DENSITY_RADIUS",
+                self.DENSITY_RADIUS,
                 tr("Density radius (m)"),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=250,
+                defaultValue=webmap.DENSITY_RADIUS,
                 minValue=1,
             ),
             "Kernel radius of the density layer, in metres.",
@@ -74,36 +87,38 @@ class WebMap(BingeoAlgorithm):
         )
         self.add(
             QgsProcessingParameterBoolean(
-                "OFFLINE", tr("Offline (inline JavaScript, no base map)"), defaultValue=False
+                self.OFFLINE, tr("Offline (inline JavaScript, no base map)"), defaultValue=False
             ),
             "Put every script in the page so that it works without a network (needs `bingeo assets fetch`).",
         )
-        self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Web map"), tr("HTML (*.html)")), "The HTML file.")
+        self.add(
+            QgsProcessingParameterFileDestination(self.OUTPUT, tr("Web map"), tr("HTML (*.html)")), "The HTML file."
+        )
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo.webmap import save_map, web_map
 
-        store_path = self.parameterAsFile(parameters, "STORE", context) or None
+        store_path = self.parameterAsFile(parameters, self.STORE, context) or None
         nets = self.networks(parameters, context, feedback, optional=True)
         # as read: web_map reprojects every layer to the networks' CRS itself
         frames = {
             name: self.frame(parameters, name, context, feedback, optional=True)
-            for name in ("INCIDENTS", "HOTSPOTS", "PROPOSALS")
+            for name in (self.INCIDENTS, self.HOTSPOTS, self.PROPOSALS)
         }
         self.check(feedback, 30)
-        fields = [f.strip() for f in self.parameterAsString(parameters, "FIELDS", context).split(",") if f.strip()]
-        offline = self.parameterAsBool(parameters, "OFFLINE", context)
+        fields = [f.strip() for f in self.parameterAsString(parameters, self.FIELDS, context).split(",") if f.strip()]
+        offline = self.parameterAsBool(parameters, self.OFFLINE, context)
         m = web_map(
             store_path if store_path and nets is None else nets,
             incidents=frames["INCIDENTS"],
             hotspots=frames["HOTSPOTS"],
             proposals=frames["PROPOSALS"],
             fields=fields,
-            title=self.parameterAsString(parameters, "TITLE", context) or None,
+            title=self.parameterAsString(parameters, self.TITLE, context) or None,
             offline=offline,
-            density_radius=self.parameterAsDouble(parameters, "DENSITY_RADIUS", context),
+            density_radius=self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context),
         )
         self.check(feedback, 80)
-        path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         save_map(m, path, offline=offline)
-        return {"OUTPUT": path}
+        return {self.OUTPUT: path}
