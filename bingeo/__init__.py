@@ -30,6 +30,8 @@ _LAZY = {
     "kernel_density": "bingeo.density",
     "PredictiveAccuracy": "bingeo.evaluate",
     "predictive_accuracy": "bingeo.evaluate",
+    "run_evaluation": "bingeo.evaluate",
+    "Evaluation": "bingeo.evaluate",
     "GiStar": "bingeo.hotspots",
     "Grid": "bingeo.hotspots",
     "HotspotResult": "bingeo.hotspots",

@@ -257,8 +257,8 @@ class Evaluate(BingeoAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.EVALUATED, tr("Networks evaluated")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
-        from bingeo import around_founding, before_after, evaluate_networks, incident_days, select_types
-        from bingeo.evaluate import founding_date, networks_alive
+        from bingeo import incident_days, run_evaluation, select_types
+        from bingeo.evaluate import founding_date
 
         from ..adapter import polygon_union
 
@@ -327,16 +327,41 @@ class Evaluate(BingeoAlgorithm):
             )
         self.check(feedback, 30)
 
-        if mode == "all":
-            ev = evaluate_networks(
-                pts,
-                nets,
-                months=months,
-                buffer=buffer,
-                study_area=study,
-                date_field=date_field,
-                min_incidents=self.parameterAsInt(parameters, self.MIN_INCIDENTS, context),
-            )
+        network = None
+        if mode != "all":
+            network = network_id
+            mine = nets[nets["network_id"].astype(str) == network_id]
+            if mine.empty:
+                known = ", ".join(sorted(nets["network_id"].astype(str).unique())[:20])
+                raise QgsProcessingException(
+                    tr("No network '{id}' in the networks layer (known: {known}).").format(id=network_id, known=known)
+                )
+            if mode == "founding" and founding_date(mine.iloc[0]) is None:
+                raise QgsProcessingException(
+                    tr(
+                        "Network {id} has no founding date (valid_from or founded): give the before and after periods."
+                    ).format(id=network_id)
+                )
+        before = after = None
+        if mode == "periods":
+            before = _period(self.parameterAsString(parameters, self.BEFORE, context), tr("Before period"))
+            after = _period(self.parameterAsString(parameters, self.AFTER, context), tr("After period"))
+        evaluation = run_evaluation(
+            pts,
+            nets,
+            network_id=network,
+            before=before,
+            after=after,
+            months=None if mode == "periods" else months,
+            buffer=buffer,
+            control=control,
+            study_area=study,
+            date_field=date_field,
+            min_incidents=self.parameterAsInt(parameters, self.MIN_INCIDENTS, context),
+        )
+        payload = evaluation.payload()
+        if evaluation.networks is not None:
+            ev = evaluation.networks
             rows = []
             for rec in ev.table.to_dict("records"):
                 res = ev.results.get(str(rec["network_id"]))
@@ -347,51 +372,12 @@ class Evaluate(BingeoAlgorithm):
                     feedback.pushInfo(
                         tr("not evaluated: {id}: {reason}").format(id=rec["network_id"], reason=rec["reason"])
                     )
-            payload: dict[str, Any] = {
-                "networks": {nid: r.as_dict() for nid, r in ev.results.items()},
-                "not_evaluated": {str(r["network_id"]): r["reason"] for r in rows if not r["evaluated"]},
-                "popups": ev.popups(),
-            }
             evaluated = len(ev.results)
         else:
-            ids = nets["network_id"].astype(str)
-            mine = nets[ids == network_id]
-            if mine.empty:
-                known = ", ".join(sorted(ids.unique())[:20])
-                raise QgsProcessingException(
-                    tr("No network '{id}' in the networks layer (known: {known}).").format(id=network_id, known=known)
-                )
-            founded = None
-            if mode == "founding":
-                day = founding_date(mine.iloc[0])
-                if day is None:
-                    raise QgsProcessingException(
-                        tr(
-                            "Network {id} has no founding date (valid_from or founded): "
-                            "give the before and after periods."
-                        ).format(id=network_id)
-                    )
-                founded = day.isoformat()
-                before, after = around_founding(founded, months=months)
-            else:
-                before = _period(self.parameterAsString(parameters, self.BEFORE, context), tr("Before period"))
-                after = _period(self.parameterAsString(parameters, self.AFTER, context), tr("After period"))
-            # as `bingeo evaluate`: only the networks alive during the periods are cut out of B and C
-            others = networks_alive(nets, *_span(before, after), keep=network_id)
-            res = before_after(
-                pts,
-                others,
-                network_id=network_id,
-                before=before,
-                after=after,
-                buffer=buffer,
-                control=control,
-                study_area=study,
-                date_field=date_field,
-            )
+            res = evaluation.result
             feedback.pushInfo(res.summary())
+            founded = evaluation.founded.isoformat() if evaluation.founded else None
             rows = [_row(res, name=mine.iloc[0].get("name"), founded=founded)]
-            payload = res.as_dict()
             evaluated = 1
         self.check(feedback, 80)
 
@@ -408,9 +394,3 @@ class Evaluate(BingeoAlgorithm):
         if parameters.get(self.REJECTS) not in (None, ""):
             out["REJECTS"] = self.sink(parameters, self.REJECTS, context, rejects, feedback)
         return out
-
-
-def _span(before: Any, after: Any) -> tuple[Any, Any]:
-    """First and last day of two (FROM, TO) periods of dates (for the networks' lifetimes)."""
-    days = [*before, *after]
-    return min(days), max(days)
