@@ -23,6 +23,7 @@ __all__ = [
     "edges_text",
     "fields_value",
     "friendly",
+    "option_default",
     "period_value",
     "points_options",
     "read_points_for_store",
@@ -154,6 +155,12 @@ class Default:
 
     def __str__(self) -> str:
         return str(self())
+
+
+def option_default(constant: str, *decls: str, form: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
+    """Return a ``click.option`` whose shown default is the library constant ``constant`` (``"bingeo.module.NAME"``)."""
+    module, name = constant.rsplit(".", 1)
+    return click.option(*decls, default=Default(module, name, form), show_default=True, **kwargs)
 
 
 def edges_text(values: Any) -> str:

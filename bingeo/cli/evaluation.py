@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
-    Default,
     edges_text,
     friendly,
+    option_default,
     period_value,
     read_points_for_store,
     store_option,
@@ -66,42 +66,29 @@ incident_options = [
 # ---------------------------------------------------------------------------------- nearrepeat
 @click.command("nearrepeat")
 @with_options(incident_options)
-@click.option(
+@option_default(
+    "bingeo.nearrepeat.DISTANCE_BANDS",
     "--distance-bands",
+    form=edges_text,
     callback=_bands,
-    default=Default("bingeo.nearrepeat", "DISTANCE_BANDS", edges_text),
-    show_default=True,
     help="Distance band edges in metres, from 0 (each band includes its lower edge, excludes its upper).",
 )
-@click.option(
+@option_default(
+    "bingeo.nearrepeat.TIME_BANDS",
     "--time-bands",
+    form=edges_text,
     callback=_bands,
-    default=Default("bingeo.nearrepeat", "TIME_BANDS", edges_text),
-    show_default=True,
     help="Time band edges in days, from 0 (calendar days; time of day ignored).",
 )
-@click.option(
-    "--permutations",
-    type=int,
-    default=Default("bingeo.nearrepeat", "PERMUTATIONS"),
-    show_default=True,
-    help="Monte Carlo permutations.",
+@option_default("bingeo.nearrepeat.PERMUTATIONS", "--permutations", type=int, help="Monte Carlo permutations.")
+@option_default(
+    "bingeo.nearrepeat.SEED", "--seed", type=int, help="Seed of the permutations (same seed, same p-values)."
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=Default("bingeo.nearrepeat", "SEED"),
-    show_default=True,
-    help="Seed of the permutations (same seed, same p-values).",
-)
-@click.option(
-    "--alpha", type=float, default=Default("bingeo.nearrepeat", "ALPHA"), show_default=True, help="Significance level."
-)
-@click.option(
+@option_default("bingeo.nearrepeat.ALPHA", "--alpha", type=float, help="Significance level.")
+@option_default(
+    "bingeo.nearrepeat.MIN_RATIO",
     "--min-ratio",
     type=float,
-    default=Default("bingeo.nearrepeat", "MIN_RATIO"),
-    show_default=True,
     help="The suggested radius/duration also need a Knox ratio of at least this (e.g. 1.2 = 20 % raised).",
 )
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
@@ -188,20 +175,13 @@ def nearrepeat_cmd(
     metavar="MONTHS",
     help="Before = MONTHS before the network's founding date, after = MONTHS from it (default 12 with --all).",
 )
-@click.option(
-    "--buffer",
-    type=float,
-    default=Default("bingeo.evaluate", "BUFFER"),
-    show_default=True,
-    help="Width of the buffer ring B, metres.",
-)
+@option_default("bingeo.evaluate.BUFFER", "--buffer", type=float, help="Width of the buffer ring B, metres.")
 @click.option("--control", type=click.Path(), help="Control area C (polygon file). Default: study area minus R and B.")
 @click.option("--study-area", type=click.Path(), help="Study area for the default control (default: incidents' hull).")
-@click.option(
+@option_default(
+    "bingeo.evaluate.MIN_INCIDENTS",
     "--min-incidents",
     type=int,
-    default=Default("bingeo.evaluate", "MIN_INCIDENTS"),
-    show_default=True,
     help="--all: fewest incidents in a network (both periods) to evaluate it.",
 )
 @click.option(

@@ -18,10 +18,10 @@ import click
 
 from bingeo.cli import evaluation, maps, storeadmin
 from bingeo.cli._common import (
-    Default,
     date_value,
     fields_value,
     friendly,
+    option_default,
     period_value,
     points_options,
     read_points_for_store,
@@ -390,27 +390,14 @@ hotspot_options = [
         "--study-area", type=click.Path(), help="Polygon file of the area analysed (default: the incidents' extent)."
     ),
     click.option("--cell-size", type=float, help="Grid cell size in metres (default: automatic, rule in the notes)."),
-    click.option(
-        "--rings",
-        type=int,
-        default=Default("bingeo.hotspots", "RINGS"),
-        show_default=True,
-        help="Neighbourhood: the cell and N rings around it.",
-    ),
+    option_default("bingeo.hotspots.RINGS", "--rings", type=int, help="Neighbourhood: the cell and N rings around it."),
     click.option("--distance", type=float, help="Neighbourhood: cells whose centres lie within this distance (m)."),
-    click.option(
-        "--alpha",
-        type=float,
-        default=Default("bingeo.hotspots", "ALPHA"),
-        show_default=True,
-        help="Significance level.",
-    ),
+    option_default("bingeo.hotspots.ALPHA", "--alpha", type=float, help="Significance level."),
     click.option("--no-fdr", is_flag=True, help="Do not correct for multiple testing (Benjamini-Hochberg)."),
-    click.option(
+    option_default(
+        "bingeo.hotspots.MIN_COVERAGE",
         "--min-coverage",
         type=float,
-        default=Default("bingeo.hotspots", "MIN_COVERAGE"),
-        show_default=True,
         help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
     ),
     click.option("--type-field", help="Column with the incident type."),
@@ -598,27 +585,25 @@ def _select_period(points: Any, date_field: str | None, type_field: str | None, 
     "--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals)."
 )
 @click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each proposal.")
-@click.option("--min-households", type=int, default=Default("bingeo.propose", "MIN_HOUSEHOLDS"), show_default=True)
-@click.option(
+@option_default("bingeo.propose.MIN_HOUSEHOLDS", "--min-households", type=int)
+@option_default(
+    "bingeo.propose.MAX_HOUSEHOLDS",
     "--max-households",
     type=int,
-    default=Default("bingeo.propose", "MAX_HOUSEHOLDS"),
-    show_default=True,
     help="Upper bound (a WhatsApp group holds at most 256 members).",
 )
 # the choices are bingeo.propose.KINDS (written out: importing propose at start-up costs scipy)
-@click.option(
+@option_default(
+    "bingeo.propose.KINDS",
     "--kind",
+    form=lambda kinds: kinds[0],
     type=click.Choice(["bin", "whatsapp"]),
-    default=Default("bingeo.propose", "KINDS", lambda kinds: kinds[0]),
-    show_default=True,
     help="What the proposal is for (a WhatsApp group holds at most 256 members).",
 )
-@click.option(
+@option_default(
+    "bingeo.propose.MAX_DISTANCE",
     "--max-distance",
     type=float,
-    default=Default("bingeo.propose", "MAX_DISTANCE"),
-    show_default=True,
     help="Take addresses up to this distance (m) from the hot spot.",
 )
 @with_options(points_options)
@@ -678,27 +663,19 @@ def propose_cmd(
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoTIFF to write (.tif).")
 @click.option("--cell-size", required=True, type=float, help="Pixel size in metres (as QGIS heatmap's pixel size).")
 @click.option("--radius", required=True, type=float, help="Kernel radius in metres.")
-@click.option(
+@option_default(
+    "bingeo.density.KERNEL",
     "--kernel",
     type=click.Choice(["quartic", "triangular", "uniform", "triweight", "epanechnikov"]),
-    default=Default("bingeo.density", "KERNEL"),
-    show_default=True,
 )
-@click.option(
+@option_default(
+    "bingeo.density.OUTPUT",
     "--values",
     "output_values",
     type=click.Choice(["raw", "scaled"]),
-    default=Default("bingeo.density", "OUTPUT"),
-    show_default=True,
     help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.",
 )
-@click.option(
-    "--decay",
-    type=float,
-    default=Default("bingeo.density", "DECAY"),
-    show_default=True,
-    help="Decay ratio (triangular kernel only).",
-)
+@option_default("bingeo.density.DECAY", "--decay", type=float, help="Decay ratio (triangular kernel only).")
 @click.option("--weight-field", help="Column weighting each incident.")
 @click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
@@ -953,19 +930,13 @@ def _alert_radius(
 )
 @click.option("--around-crs", help="CRS of --around (default: the store's; e.g. 4326 for lon,lat).")
 @click.option("--network", "network_ids", multiple=True, help="Network id(s) to alert (repeatable).")
-@click.option(
+@option_default(
+    "bingeo.recipients.NETWORK_RULE",
     "--network-rule",
     type=click.Choice(["both", "membership", "location"]),
-    default=Default("bingeo.recipients", "NETWORK_RULE"),
-    show_default=True,
     help="With --network: members who joined it, who live in it, or both.",
 )
-@click.option(
-    "--urgency",
-    type=click.Choice(["urgent", "normal"]),
-    default=Default("bingeo.recipients", "URGENCY"),
-    show_default=True,
-)
+@option_default("bingeo.recipients.URGENCY", "--urgency", type=click.Choice(["urgent", "normal"]))
 @click.option(
     "--output", "-o", required=True, type=click.Path(), help="Recipient list (.csv; plus per-channel .txt lists)."
 )

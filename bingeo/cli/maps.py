@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
-    Default,
     date_value,
     friendly,
+    option_default,
     points_options,
     read_points_for_store,
     store_option,
@@ -77,13 +77,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.",
 )
 @click.option("--title", help="Map title.")
-@click.option(
-    "--radius",
-    type=float,
-    default=Default("bingeo.webmap", "DENSITY_RADIUS"),
-    show_default=True,
-    help="Density radius in metres.",
-)
+@option_default("bingeo.webmap.DENSITY_RADIUS", "--radius", type=float, help="Density radius in metres.")
 @click.option("--at", callback=date_value, help="Draw the networks as they were on this date (default: all).")
 @click.option(
     "--offline",
