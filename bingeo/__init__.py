@@ -11,13 +11,23 @@ import importlib
 from typing import Any
 
 from bingeo import settings
-from bingeo._errors import BingeoError, ConflictError, CRSError, CRSMismatchError, InputError, StoreError
 
 # ``assign`` and ``coverage`` are both a function and the module that holds it.  They are
 # imported now so that ``bingeo.assign`` is always the function (importing the submodule
 # later would otherwise replace the attribute by the module).
 from bingeo.assign import assign, select_valid
 from bingeo.coverage import CoverageReport, coverage
+from bingeo.errors import (
+    AssetsMissingError,
+    BingeoError,
+    ConflictError,
+    ContactError,
+    CRSError,
+    CRSMismatchError,
+    DriverMissingError,
+    InputError,
+    StoreError,
+)
 
 #: Everything else is imported when first used (PEP 562), so that a command line
 #: that needs one workflow does not pay for the imports of all the others.
@@ -109,6 +119,9 @@ __all__ = [
     "CRSMismatchError",
     "InputError",
     "StoreError",
+    "AssetsMissingError",
+    "ContactError",
+    "DriverMissingError",
     "assign",
     "select_valid",
     "coverage",

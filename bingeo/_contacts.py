@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bingeo._errors import InputError
+from bingeo.errors import ContactError
 
 __all__ = [
     "ContactError",
@@ -23,30 +23,6 @@ __all__ = [
     "check_email",
     "neutralize_cell",
 ]
-
-
-class ContactError(InputError):
-    """A phone number or e-mail address cannot be used.
-
-    Subclasses :class:`ValueError` (through :class:`bingeo.InputError`). The
-    message describes the problem without repeating the value.
-
-    Parameters
-    ----------
-    reason : str
-        Machine-readable reason code, e.g. ``"wrong_length"``.
-    message : str
-        Human-readable, value-free description.
-
-    Attributes
-    ----------
-    reason : str
-        The reason code.
-    """
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -141,7 +117,7 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
     >>> normalize_phone("112").kind
     Traceback (most recent call last):
     ...
-    bingeo._contacts.ContactError: phone number is a short number (emergency or service); members need a full number
+    bingeo.errors.ContactError: phone number is a short number (emergency or service); members need a full number
     """
     country_key = default_country.upper() if isinstance(default_country, str) else default_country
     if country_key not in _COUNTRY_CODES:
@@ -305,7 +281,7 @@ def check_email(text: str) -> str:
     >>> check_email("jan@@example.nl")
     Traceback (most recent call last):
     ...
-    bingeo._contacts.ContactError: e-mail address has more than one '@'
+    bingeo.errors.ContactError: e-mail address has more than one '@'
     """
     if not isinstance(text, str):
         msg = f"e-mail address must be text, got {type(text).__name__}"

@@ -6,7 +6,7 @@ from typing import Any, Union
 
 import pyproj
 
-from bingeo._errors import CRSError, CRSMismatchError
+from bingeo.errors import CRSError, CRSMismatchError
 
 __all__ = ["CRSLike", "to_crs", "crs_label", "same_crs", "check_same_crs"]
 

@@ -30,7 +30,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bingeo._errors import BingeoError
+from bingeo.errors import AssetsMissingError, BingeoError
 
 __all__ = [
     "PACKAGES",
@@ -48,10 +48,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FETCH_COMMAND = "bingeo assets fetch"
-
-
-class AssetsMissingError(BingeoError, FileNotFoundError):
-    """The offline JavaScript/CSS files are not in the cache: run ``bingeo assets fetch``."""
 
 
 @dataclass(frozen=True)

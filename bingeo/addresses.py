@@ -9,8 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from bingeo._errors import InputError
 from bingeo.counts import HOUSEHOLD_FIELDS
+from bingeo.errors import InputError
 
 __all__ = ["addresses_for_store", "ADDRESS_CANDIDATES"]
 

@@ -22,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 from bingeo.recipients import (
     NETWORK_RULE,
     URGENCY,

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from bingeo._crs import check_same_crs
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 
 __all__ = ["assign", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 

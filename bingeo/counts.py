@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from bingeo._errors import InputError
 from bingeo.assign import assign
+from bingeo.errors import InputError
 
 __all__ = ["count_incidents", "PERIODS", "HOUSEHOLD_FIELDS"]
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from bingeo._crs import check_same_crs
-from bingeo._errors import InputError
 from bingeo._pip import locate
 from bingeo.assign import assign, point_xy
 from bingeo.counts import HOUSEHOLD_FIELDS
+from bingeo.errors import InputError
 
 __all__ = ["coverage", "CoverageReport", "AREA_FIELDS"]
 

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 
 __all__ = ["run_demo", "samples_dir"]
 

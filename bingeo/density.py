@@ -98,8 +98,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bingeo._crs import crs_label
-from bingeo._errors import CRSError, InputError
 from bingeo._pip import radix_argsort
+from bingeo.errors import CRSError, InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -1496,7 +1496,7 @@ def kernel_density(
     >>> kernel_density(pts, cell_size=10, radius=3)
     Traceback (most recent call last):
     ...
-    bingeo._errors.InputError: `radius` 3 m is less than half the cell size 10 m: ...
+    bingeo.errors.InputError: `radius` 3 m is less than half the cell size 10 m: ...
     """
     t_start = time.perf_counter()
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)

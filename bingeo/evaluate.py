@@ -64,8 +64,8 @@ import pandas as pd
 import shapely
 
 from bingeo._crs import check_same_crs
-from bingeo._errors import InputError
 from bingeo._png import png_bytes
+from bingeo.errors import InputError
 
 __all__ = [
     "predictive_accuracy",

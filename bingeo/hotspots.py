@@ -30,8 +30,8 @@ import shapely
 from scipy import ndimage, special
 
 from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs
-from bingeo._errors import CRSError, InputError
 from bingeo.assign import point_xy
+from bingeo.errors import CRSError, InputError
 
 __all__ = [
     "Grid",

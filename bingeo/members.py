@@ -29,9 +29,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from bingeo._contacts import ContactError, check_email, normalize_phone
+from bingeo._contacts import check_email, normalize_phone
 from bingeo._crs import CRSLike, same_crs, to_crs
-from bingeo._errors import InputError
+from bingeo.errors import ContactError, InputError
 from bingeo.readers import (
     _check_source,
     _coordinate_pairs,
@@ -65,7 +65,7 @@ WHATSAPP_MAX_MEMBERS = 256
 MEMBER_COLUMNS = [c for c, _ in MEMBER_FIELDS if c not in ("version", "updated_at")]
 
 #: Reject reason codes and their description. ``bad_phone:<reason>`` and
-#: ``bad_email:<reason>`` carry the :class:`bingeo._contacts.ContactError` reason.
+#: ``bad_email:<reason>`` carry the :class:`bingeo.errors.ContactError` reason.
 MEMBER_REJECT_REASONS: dict[str, str] = {
     "missing_member_id": "without member id",
     "duplicate_member_id": "with a member id seen in an earlier row",

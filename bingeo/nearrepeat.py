@@ -79,7 +79,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 
 __all__ = [
     "NearRepeat",

@@ -22,8 +22,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from bingeo._crs import check_same_crs, crs_label
-from bingeo._errors import CRSError, InputError
 from bingeo.counts import HOUSEHOLD_FIELDS
+from bingeo.errors import CRSError, InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
 
 __all__ = [

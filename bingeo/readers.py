@@ -42,7 +42,7 @@ import pyproj
 import shapely
 
 from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
-from bingeo._errors import CRSError, InputError
+from bingeo.errors import CRSError, InputError
 
 __all__ = [
     "ReadResult",

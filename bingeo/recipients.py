@@ -66,8 +66,8 @@ from shapely.geometry.base import BaseGeometry
 
 from bingeo._contacts import neutralize_cell
 from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
-from bingeo._errors import CRSMismatchError, InputError
 from bingeo._pip import locate
+from bingeo.errors import CRSMismatchError, InputError
 
 __all__ = [
     "CHANNELS",
@@ -168,7 +168,7 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     >>> area_around(0, 0, 0, crs_of_xy=28992, target_crs=28992)
     Traceback (most recent call last):
     ...
-    bingeo._errors.InputError: `radius` must be a positive number of metres, got 0.0.
+    bingeo.errors.InputError: `radius` must be a positive number of metres, got 0.0.
     """
     r = _check_radius(radius)
     target = _metric_target(target_crs)
@@ -345,11 +345,11 @@ def area_from_file(path: str | os.PathLike[str], *, layer: str | None = None, ta
     >>> area_from_file("LINESTRING (0 0, 1 1)", target_crs=28992)
     Traceback (most recent call last):
     ...
-    bingeo._errors.InputError: WKT: no polygon or circle found. Draw a polygon or a circle.
+    bingeo.errors.InputError: WKT: no polygon or circle found. Draw a polygon or a circle.
     >>> area_from_file("POLYGON EMPTY", target_crs=28992)
     Traceback (most recent call last):
     ...
-    bingeo._errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
+    bingeo.errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
     """
     target = to_crs(target_crs, what="`target_crs`")
     if isinstance(path, str) and path.lstrip().upper().startswith(_WKT_TYPES) and not os.path.exists(path):

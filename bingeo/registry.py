@@ -23,7 +23,7 @@ import shapely
 
 from bingeo import settings
 from bingeo._crs import crs_label, to_crs
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 from bingeo.stores import ImportReport, Store, is_postgis_url, open_store
 from bingeo.stores.base import KINDS, as_multipolygon, attributes_json, iso_date
 

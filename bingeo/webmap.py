@@ -60,8 +60,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bingeo._errors import InputError
 from bingeo._png import png_bytes
+from bingeo.errors import InputError
 
 if TYPE_CHECKING:
     import folium
@@ -875,7 +875,7 @@ def web_map(
     >>> web_map(nets, fields=["x"])
     Traceback (most recent call last):
     ...
-    bingeo._errors.InputError: `fields` names columns of `incidents`, but no incidents were given.
+    bingeo.errors.InputError: `fields` names columns of `incidents`, but no incidents were given.
     """
     import folium
     import geopandas as gpd

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bingeo._contacts import ContactError, Phone, check_email, neutralize_cell, normalize_phone
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 
 # --------------------------------------------------------------------------- phones
 

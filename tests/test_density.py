@@ -17,7 +17,6 @@ import pytest
 import shapely
 from shapely.geometry import MultiPoint, Point, Polygon
 
-from bingeo._errors import CRSError, InputError
 from bingeo.density import (
     FAST_TOLERANCE,
     KERNELS,
@@ -27,6 +26,7 @@ from bingeo.density import (
     _qgis_grid,
     kernel_density,
 )
+from bingeo.errors import CRSError, InputError
 
 # --------------------------------------------------------------------------- the oracle
 

@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 import bingeo
-from bingeo._errors import CRSError, CRSMismatchError, InputError
+from bingeo.errors import CRSError, CRSMismatchError, InputError
 from bingeo.hotspots import (
     GiStar,
     Grid,

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 import bingeo
-from bingeo._errors import CRSError, InputError
+from bingeo.errors import CRSError, InputError
 from bingeo.members import MEMBER_COLUMNS, MembersResult, members_from_file, members_from_frame
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"

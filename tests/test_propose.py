@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 import bingeo
-from bingeo._errors import CRSError, CRSMismatchError, InputError
+from bingeo.errors import CRSError, CRSMismatchError, InputError
 from bingeo.propose import PROPOSAL_COLUMNS, propose_areas
 
 CRS = 28992

@@ -18,7 +18,7 @@ from geopandas.testing import assert_geodataframe_equal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bingeo._errors import CRSError, InputError
+from bingeo.errors import CRSError, InputError
 from bingeo.readers import (
     REJECT_REASONS,
     ReadResult,

@@ -13,7 +13,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bingeo._errors import InputError
+from bingeo.errors import InputError
 from bingeo.recipients import (
     Selection,
     area_around,

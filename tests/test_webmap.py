@@ -21,7 +21,7 @@ import shapely
 
 import bingeo
 from bingeo import _webassets
-from bingeo._errors import BingeoError, InputError
+from bingeo.errors import BingeoError, InputError
 from bingeo.webmap import save_map, web_map
 from tests.browser.webmap_world import (
     FIELDS,

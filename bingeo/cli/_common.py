@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from bingeo._errors import BingeoError
+from bingeo.errors import BingeoError
 
 __all__ = [
     "Default",

@@ -218,7 +218,7 @@ def evaluate_cmd(
     displacement quotient (Bowers & Johnson 2003) and the total net effect, and a
     sentence that interprets them.
     """
-    from bingeo._errors import InputError
+    from bingeo.errors import InputError
     from bingeo.evaluate import run_evaluation, write_chart
     from bingeo.nearrepeat import select_types
     from bingeo.readers import read_polygons

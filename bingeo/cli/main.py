@@ -237,7 +237,7 @@ def assign_cmd(
     from bingeo.stores import open_store
 
     if in_database:
-        from bingeo._errors import InputError
+        from bingeo.errors import InputError
         from bingeo.stores import is_postgis_url
         from bingeo.stores.postgis_assign import assign_in_database
 
@@ -885,7 +885,7 @@ def _alert_radius(
     st: Any, radius: str, incidents: str | None, incidents_crs: str | None, types: tuple[str, ...]
 ) -> float:
     """Return --radius in metres; 'auto' runs the Knox near-repeat test on --incidents."""
-    from bingeo._errors import InputError
+    from bingeo.errors import InputError
 
     if str(radius).strip().lower() != "auto":
         try:
@@ -965,8 +965,8 @@ def recipients_cmd(
     follow: str | None,
 ) -> None:
     """Select the members to alert (by area, radius or network), one channel per person, and log the selection."""
-    from bingeo._errors import InputError
     from bingeo.alerting import follow_up, send_alert
+    from bingeo.errors import InputError
     from bingeo.recipients import area_around, area_from_file
     from bingeo.stores import open_store
 

@@ -36,7 +36,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     import geopandas as gpd
     import pyogrio
 
-    from bingeo._errors import InputError
+    from bingeo.errors import InputError
 
     p = Path(path)
     if not p.exists():
@@ -173,7 +173,7 @@ def _read_evaluation(path: str) -> dict[str, Any]:
     """Read the per-network popup summaries of a `bingeo evaluate --all` JSON output."""
     import json
 
-    from bingeo._errors import InputError
+    from bingeo.errors import InputError
 
     p = Path(path)
     try:

@@ -82,7 +82,7 @@ def store_grants(location: str, role: str, apply_: bool) -> None:
     The role may read and write networks, members and addresses, and only INSERT and
     SELECT in audit_log: for it the audit log is append-only.
     """
-    from bingeo._errors import InputError
+    from bingeo.errors import InputError
     from bingeo.stores import is_postgis_url
     from bingeo.stores.postgis import PostgisStore, app_role_grants, parse_url
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from bingeo._errors import ConflictError, InputError, StoreError
+from bingeo.errors import ConflictError, InputError, StoreError
 
 __all__ = [
     "Store",

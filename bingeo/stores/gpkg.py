@@ -30,7 +30,7 @@ import shapely
 
 from bingeo import settings
 from bingeo._crs import crs_label, to_crs
-from bingeo._errors import ConflictError, StoreError
+from bingeo.errors import ConflictError, StoreError
 from bingeo.stores import _gpkg_format as fmt
 from bingeo.stores import base
 from bingeo.stores.base import (

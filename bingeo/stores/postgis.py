@@ -35,7 +35,7 @@ import pyproj
 import shapely
 
 from bingeo._crs import crs_label, to_crs
-from bingeo._errors import ConflictError, StoreError
+from bingeo.errors import ConflictError, DriverMissingError, StoreError
 from bingeo.stores import base
 from bingeo.stores.base import (
     AUDIT_FIELDS,
@@ -65,10 +65,6 @@ _PG_TYPES = {
     "BOOLEAN": "boolean",
 }
 _DATETIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
-
-
-class DriverMissingError(StoreError, ImportError):
-    """The psycopg driver is not installed (an ImportError and a StoreError)."""
 
 
 def _import_psycopg() -> Any:

@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import Any
 
-from bingeo._errors import InputError, StoreError
+from bingeo.errors import InputError, StoreError
 from bingeo.stores.postgis import PostgisStore, _sql
 
 __all__ = ["assign_in_database"]
