@@ -10,6 +10,7 @@ import pandas as pd
 
 from bingeo.assign import assign
 from bingeo.errors import InputError
+from bingeo.incidents import date_column, parse_date_column
 
 __all__ = ["count_incidents", "PERIODS", "HOUSEHOLD_FIELDS"]
 
@@ -23,26 +24,8 @@ _NONE_NAME = "(outside every network)"
 _NO_DATE = "(no date)"
 
 
-def _date_column(df: pd.DataFrame, date_field: str | None) -> str:
-    if date_field is not None:
-        if date_field not in df.columns:
-            msg = f"no date column {date_field!r} in the incidents. Columns: {', '.join(map(str, df.columns))}."
-            raise InputError(msg)
-        return date_field
-    for c in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[c]):
-            return str(c)
-    msg = (
-        "counting by period needs a date column, and none was recognised as dates. "
-        f"Name it with `--date-field`; columns: {', '.join(map(str, df.columns))}."
-    )
-    raise InputError(msg)
-
-
 def _period_labels(dates: pd.Series, by: str) -> tuple[pd.Series, list[str]]:
-    d = pd.to_datetime(dates, errors="coerce", dayfirst=True)
-    if getattr(d.dt, "tz", None) is not None:
-        d = d.dt.tz_localize(None)
+    d = parse_date_column(dates)
     freq = {"month": "M", "quarter": "Q", "year": "Y"}[by]
     per = d.dt.to_period(freq)
     labels = per.astype(str).where(per.notna(), _NO_DATE)
@@ -106,7 +89,7 @@ def count_incidents(
     full_periods: list[str] = []
     types: list[str] = []
     if by is not None:
-        col = _date_column(inc, date_field)
+        col = date_column(inc, date_field, need="counting by period needs")
         keys["period"], full_periods = _period_labels(inc[col], by)
         group.append("period")
     if type_field is not None:

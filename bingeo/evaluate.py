@@ -566,7 +566,7 @@ def before_after(
     study_area : Polygon or GeoDataFrame, optional
         For the default control area. Default: the convex hull of all incidents given.
     date_field : str, optional
-        See :func:`bingeo.nearrepeat.incident_days`.
+        See :func:`bingeo.incidents.incident_days`.
 
     Returns
     -------
@@ -595,7 +595,7 @@ def before_after(
     >>> r.success_measure, r.buffer_displacement_measure, r.wdq, r.total_net_effect
     (-1.0, 0.0, 0.0, 1.0)
     """
-    from bingeo.nearrepeat import incident_days
+    from bingeo.incidents import incident_days
 
     check_same_crs(incidents.crs, networks.crs, left="incidents", right="networks")
     if networks.crs is not None and networks.crs.is_geographic:
@@ -764,7 +764,7 @@ def evaluate_networks(
     NetworkEvaluations
         With the incidents without a usable date in ``rejects``.
     """
-    from bingeo.nearrepeat import incident_days
+    from bingeo.incidents import incident_days
 
     dates = incident_days(incidents, date_field=date_field)
     rejects = _undated(incidents, dates)

@@ -32,6 +32,7 @@ from scipy import ndimage, special
 from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs
 from bingeo.assign import point_xy
 from bingeo.errors import CRSError, InputError
+from bingeo.incidents import date_column, parse_date_column
 
 __all__ = [
     "Grid",
@@ -951,23 +952,11 @@ def _filter(
         notes.append(f"Type filter: {int(keep.sum()):,} of {len(out):,} incidents have {type_field} in {wanted}.")
         out = out[keep]
     if start is not None or end is not None:
-        if date_field is None:
-            date_field = next((str(c) for c in out.columns if pd.api.types.is_datetime64_any_dtype(out[c])), None)
-            if date_field is None:
-                msg = (
-                    "`start`/`end` need a date column and none was recognised; "
-                    f"name it with `date_field`. Columns: {cols}."
-                )
-                raise InputError(msg)
+        named = date_field is not None
+        date_field = date_column(out, date_field, need="`start`/`end` need")
+        if not named:
             notes.append(f"Date filter on column {date_field!r} (the first date column).")
-        if date_field not in out.columns:
-            msg = f"no date column {date_field!r} in the incidents. Columns: {cols}."
-            raise InputError(msg)
-        d = out[date_field]
-        if not pd.api.types.is_datetime64_any_dtype(d):
-            d = pd.to_datetime(d, errors="coerce", dayfirst=True)
-        if getattr(d.dt, "tz", None) is not None:
-            d = d.dt.tz_localize(None)
+        d = parse_date_column(out[date_field])
         keep = d.notna().to_numpy(dtype=bool)
         no_date = int((~keep).sum())
         lo = _timestamp(start, "start") if start is not None else None

@@ -32,15 +32,8 @@ import shapely
 from bingeo._contacts import check_email, normalize_phone
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo.errors import ContactError, InputError
-from bingeo.readers import (
-    _check_source,
-    _coordinate_pairs,
-    _Notes,
-    _read_text_table,
-    _source_kind,
-    _squash,
-    _zip_target,
-)
+from bingeo.readers.columns import coordinate_pairs, squash
+from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
 
 __all__ = [
     "MEMBER_COLUMNS",
@@ -79,7 +72,7 @@ MEMBER_REJECT_REASONS: dict[str, str] = {
     "ambiguous_address": "with an address matching several register entries",
 }
 
-# canonical key -> squashed aliases (see readers._squash), in order of preference
+# canonical key -> squashed aliases (see readers.squash), in order of preference
 _ALIASES: dict[str, tuple[str, ...]] = {
     "member_id": ("memberid", "lidid", "lidnummer", "lidnr", "id"),
     "person_id": ("personid", "persoonid"),
@@ -229,7 +222,7 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
             msg = f"{label}: no column {col!r} for `fields[{key!r}]`. Columns: {', '.join(map(str, columns))}."
             raise InputError(msg)
         found[key] = folded[0]
-    squashed = {c: _squash(c) for c in columns}
+    squashed = {c: squash(c) for c in columns}
     used = set(found.values())
     for key, aliases in _ALIASES.items():
         if key in found:
@@ -244,7 +237,7 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
         msg = "`fields` must name both 'x' and 'y' coordinate columns, or neither"
         raise ValueError(msg)
     if "x" not in found:
-        pairs = [p for p in _coordinate_pairs([c for c in columns if c not in used])]
+        pairs = [p for p in coordinate_pairs([c for c in columns if c not in used])]
         if pairs:
             found["x"], found["y"] = pairs[0][0], pairs[0][1]
             found["_xy_kind"] = pairs[0][2]
@@ -264,7 +257,7 @@ def _to_float(text: str) -> float | None:
 class _AddressIndex:
     """Address register keyed by (postcode, number) and (street, number)."""
 
-    def __init__(self, addresses: gpd.GeoDataFrame, notes: _Notes) -> None:
+    def __init__(self, addresses: gpd.GeoDataFrame, notes: Notes) -> None:
         if not isinstance(addresses, gpd.GeoDataFrame):
             msg = f"`addresses` should be a GeoDataFrame, got {type(addresses).__name__}"
             raise TypeError(msg)
@@ -272,7 +265,7 @@ class _AddressIndex:
             msg = "Cannot transform naive geometries. Please set a crs on the object first."
             raise ValueError(msg)
         cols = [c for c in addresses.columns if c != addresses.geometry.name]
-        squashed = {c: _squash(c) for c in cols}
+        squashed = {c: squash(c) for c in cols}
 
         def pick(aliases: tuple[str, ...]) -> str | None:
             for alias in aliases:
@@ -309,11 +302,11 @@ class _AddressIndex:
                 num = int(nums[i])
             except ValueError:
                 num = -1
-            self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
+            self.rows.append((_fold(lets[i]), _fold(toes[i]), squash(places[i]), refs[i]))
             if pcs[i]:
                 self.by_postcode.setdefault(((normalise_postcode(pcs[i]) or ""), num), []).append(i)
             if streets[i]:
-                self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
+                self.by_street.setdefault((squash(streets[i]), num), []).append(i)
 
     def match(self, cands: list[int], letter: str, addition: str, place: str) -> tuple[str, int | None]:
         """Return ('ok', index), ('address_not_found', None) or ('ambiguous_address', None)."""
@@ -443,7 +436,7 @@ def members_from_frame(
     if not isinstance(default_country, str) or default_country.upper() not in ("NL", "BE"):
         msg = f"`default_country` must be 'NL' or 'BE', got {default_country!r}"
         raise ValueError(msg)
-    notes = _Notes(source)
+    notes = Notes(source)
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
     geom_name = frame.geometry.name if is_geo else None
     columns = [str(c) for c in frame.columns if c != geom_name]
@@ -569,7 +562,7 @@ def members_from_frame(
         if geom is None:
             number = data["huisnummer"][i]
             pc = (normalise_postcode(data["postcode"][i]) or "") if has_pc else ""
-            street = _squash(data["straat"][i]) if has_street else ""
+            street = squash(data["straat"][i]) if has_street else ""
             if number and (pc or street):
                 if index is None:
                     msg = (
@@ -584,7 +577,7 @@ def members_from_frame(
                     num = int(m.group(1))
                     letter = _fold(data["huisletter"][i]) or (m.group(2) or "")
                     addition = _fold(data["toevoeging"][i]) or (m.group(3) or "")
-                    place = _squash(data["woonplaats"][i])
+                    place = squash(data["woonplaats"][i])
                     if pc:
                         if not _POSTCODE.fullmatch(pc):
                             loc_fail = ("address_not_found", f"column {cols['postcode']!r} is not a postcode")
@@ -622,7 +615,7 @@ def members_from_frame(
             available.add("email")
         wanted: set[str] = set()
         for token in re.split(r"[;,/|+\s]+", data["channels"][i]):
-            t = _squash(token)
+            t = squash(token)
             if not t:
                 continue
             if t in _CHANNELS:
@@ -799,7 +792,7 @@ def members_from_file(
     >>> res.rejects["reject_reason"].tolist()
     ['no_contact']
     """
-    source = _check_source(path)
+    source = check_source(path)
     label = str(path)
     merged = dict(fields or {})
     if (x_field is None) != (y_field is None):
@@ -807,15 +800,15 @@ def members_from_file(
         raise ValueError(msg)
     if x_field is not None:
         merged.update({"x": x_field, "y": str(y_field)})
-    notes = _Notes(label)
-    kind = _source_kind(source)
+    notes = Notes(label)
+    kind = source_kind(source)
     member = None
     if kind == "zip":
-        kind, member = _zip_target(source, layer, label)
+        kind, member = zip_target(source, layer, label)
         if kind == "vector":
             frame = gpd.read_file(member, engine="pyogrio")
     if kind == "text":
-        frame, bad, _width = _read_text_table(source, label, sep=None, encoding=None, member=member, notes=notes)
+        frame, bad, _width = read_text_table(source, label, sep=None, encoding=None, member=member, notes=notes)
         if bad:
             notes.add(f"{len(bad):,} row(s) had a wrong number of fields; padded or cut to the header.")
     elif kind == "vector" and member is None:

@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo.errors import InputError
+from bingeo.incidents import TYPE_FIELD_NAMES, incident_days, select_types
 
 __all__ = [
     "NearRepeat",
@@ -115,8 +116,6 @@ ALPHA = 0.05
 DISTANCE_BANDS = (0.0, 100.0, 200.0, 400.0, 800.0)
 #: Default time band edges, days.
 TIME_BANDS = (0.0, 7.0, 14.0, 30.0, 60.0)
-#: Column names preferred (case-insensitive) when several columns hold the requested types.
-TYPE_FIELD_NAMES = ("soort_delict", "soort", "delict", "type", "offence", "offense", "category", "crime_type")
 #: Permutations re-binned together: each pair's dates are gathered once for all of them.
 PERMUTATION_BATCH = 256
 #: Pairs per chunk: a chunk's (pairs × permutations) day differences stay small (about 1 MB).
@@ -169,146 +168,6 @@ def _labels(edges: np.ndarray, unit: str) -> list[str]:
     out = [f"[{lo:g}, {hi:g}) {unit}" for lo, hi in zip(edges[:-1], edges[1:])]
     out.append(f"≥ {edges[-1]:g} {unit}")
     return out
-
-
-def incident_days(frame: pd.DataFrame, *, date_field: str | None = None, what: str = "incidents") -> pd.Series:
-    """Calendar dates of incidents (datetime64, time of day dropped); NaT where unknown.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The incidents.
-    date_field : str, optional
-        The date column. Default: the first column holding dates (``read_points``
-        parses columns named like ``datum``/``date``/``tijd``). Three or more
-        comma-separated columns are read as year, month, day (as in the Vancouver
-        police data: ``YEAR,MONTH,DAY``).
-    what : str
-        Name of the frame in error messages.
-
-    Returns
-    -------
-    Series
-        ``datetime64[ns]`` dates on the frame's index.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"YEAR": [2023, 2023], "MONTH": [1, 2], "DAY": [31, 30]})
-    >>> incident_days(df, date_field="YEAR,MONTH,DAY").dt.strftime("%Y-%m-%d").tolist()   # 30 February: NaT
-    ['2023-01-31', nan]
-    """
-    cols = [str(c) for c in frame.columns]
-    if date_field is not None and "," in date_field:
-        parts = [p.strip() for p in date_field.split(",")]
-        missing = [p for p in parts if p not in frame.columns]
-        if len(parts) != 3 or missing:
-            msg = (
-                f"`date_field` {date_field!r}: give one date column, or three columns year,month,day "
-                f"(missing in {what}: {', '.join(missing) or '-'}). Columns: {', '.join(cols)}."
-            )
-            raise InputError(msg)
-        ymd = {k: pd.to_numeric(frame[p], errors="coerce") for k, p in zip(("year", "month", "day"), parts)}
-        dates = pd.to_datetime(pd.DataFrame(ymd, index=frame.index), errors="coerce")
-    else:
-        if date_field is None:
-            found = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-            if not found:
-                msg = (
-                    f"no column of the {what} was recognised as dates. Name it with `date_field` "
-                    f"(`--date-field`; three columns as YEAR,MONTH,DAY also work). Columns: {', '.join(cols)}."
-                )
-                raise InputError(msg)
-            date_field = str(found[0])
-        elif date_field not in frame.columns:
-            msg = f"no date column {date_field!r} in the {what}. Columns: {', '.join(cols)}."
-            raise InputError(msg)
-        raw = frame[date_field]
-        if pd.api.types.is_datetime64_any_dtype(raw):
-            dates = raw
-        else:
-            dates = _parse_dates(raw)
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates.dt.normalize().astype("datetime64[ns]")
-
-
-def select_types(
-    points: pd.DataFrame, types: Sequence[str] | None, *, type_field: str | None = None
-) -> tuple[pd.DataFrame, str | None]:
-    """Keep the incidents whose type is one of ``types``; find the type column when it is not named.
-
-    Parameters
-    ----------
-    points : DataFrame
-        The incidents.
-    types : sequence of str or None
-        Wanted values (exact text). None or empty: all incidents, column None.
-    type_field : str, optional
-        The type column. Default: the one text column that holds every wanted
-        value (when several do, one named like :data:`TYPE_FIELD_NAMES`).
-
-    Returns
-    -------
-    (DataFrame, str or None)
-        The selected rows (a new frame) and the column used.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"soort_delict": ["woninginbraak", "vernieling"], "straat": ["A", "B"]})
-    >>> sel, col = select_types(df, ["woninginbraak"])
-    >>> len(sel), col
-    (1, 'soort_delict')
-    """
-    if not types:
-        return points, None
-    cols = [str(c) for c in points.columns]
-    geometry = points.geometry.name if isinstance(points, gpd.GeoDataFrame) else None
-    if type_field is None:
-        wanted = {str(t) for t in types}
-        candidates = [
-            c
-            for c in points.columns
-            if c != geometry
-            and (points[c].dtype == object or pd.api.types.is_string_dtype(points[c]))
-            and wanted <= set(points[c].dropna().astype(str))
-        ]
-        if len(candidates) > 1:
-            named = [c for c in candidates if str(c).lower() in TYPE_FIELD_NAMES]
-            candidates = named or candidates
-        if len(candidates) != 1:
-            found = "none" if not candidates else ", ".join(map(str, candidates))
-            msg = (
-                f"type {', '.join(map(str, types))}: cannot tell which column holds the incident type "
-                f"(columns with these values: {found}). Name it (`type_field`, --type-field); "
-                f"columns: {', '.join(cols)}."
-            )
-            raise InputError(msg)
-        type_field = str(candidates[0])
-    if type_field not in points.columns:
-        msg = f"no column {type_field!r} (the incident type) in the incidents; columns: {', '.join(cols)}."
-        raise InputError(msg)
-    keep = points[type_field].astype(str).isin([str(t) for t in types]).to_numpy()
-    if not keep.any():
-        values = ", ".join(sorted(points[type_field].dropna().astype(str).unique())[:15])
-        msg = (
-            f"no incidents of type {', '.join(map(str, types))} in column {type_field!r}; its values include: {values}."
-        )
-        raise InputError(msg)
-    return points[keep], type_field
-
-
-def _parse_dates(raw: pd.Series) -> pd.Series:
-    """ISO dates first (2023-01-05), then day-first dates (5-1-2023 3:00) as Dutch/Belgian exports write them."""
-    text = raw.astype("string").str.strip()
-    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    rest = dates.isna() & text.notna() & (text != "")
-    if rest.any():
-        dates = dates.astype("datetime64[ns]")
-        later = pd.to_datetime(text[rest], errors="coerce", dayfirst=True, format="mixed")
-        dates[rest] = later.astype("datetime64[ns]")
-    return dates
 
 
 def _pair_counts_by_lag(days: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ __all__ = [
     "edges_text",
     "fields_value",
     "friendly",
+    "type_field_for",
     "option_default",
     "period_value",
     "points_options",
@@ -166,3 +167,12 @@ def option_default(constant: str, *decls: str, form: Callable[[Any], Any] | None
 def edges_text(values: Any) -> str:
     """Band edges as an option writes them: ``0,100,200``."""
     return ",".join(f"{v:g}" for v in values)
+
+
+def type_field_for(points: Any, types: Any, type_field: str | None) -> str | None:
+    """Return the type column for ``--type``: ``--type-field``, else :func:`bingeo.incidents.type_column`."""
+    if not types or type_field:
+        return type_field
+    from bingeo.incidents import type_column
+
+    return type_column(points, list(types))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from bingeo.cli._common import (
     read_points_for_store,
     rejects_beside,
     store_option,
+    type_field_for,
     with_options,
     write_rejects,
 )
@@ -478,6 +478,7 @@ def hotspots_cmd(
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
+    kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
     res = find_hotspots(
         inc.points, networks=nets, addresses=None if adr is None else adr.points, start=start, end=end, **kwargs
     )
@@ -531,6 +532,7 @@ def pai_cmd(
 
     from bingeo.evaluate import predictive_accuracy
     from bingeo.hotspots import find_hotspots
+    from bingeo.incidents import period_selector
     from bingeo.stores import open_store
 
     with open_store(store) as st:
@@ -538,10 +540,13 @@ def pai_cmd(
         inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
         kwargs = _hotspot_kwargs(st, **opts)
     click.echo(inc.summary())
+    kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
     res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], **kwargs)
     study = shapely.union_all(res.cells.geometry.to_numpy())
     # the same selection for both periods: type filter, then dates on the same column as the fit
-    sel = _select_period(inc.points, kwargs.get("date_field"), kwargs.get("type_field"), kwargs.get("types"))
+    sel = period_selector(
+        inc.points, date_field=kwargs["date_field"], types=kwargs["types"], type_field=kwargs["type_field"]
+    )
     fit_pts, test_pts = sel(fit), sel(test)
     acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
     click.echo(
@@ -551,24 +556,6 @@ def pai_cmd(
     if output:
         Path(output).write_text(json.dumps(acc.as_dict(), indent=2, default=str), encoding="utf-8")
         click.echo(f"written: {output}")
-
-
-def _select_period(points: Any, date_field: str | None, type_field: str | None, types: Any) -> Callable[..., Any]:
-    import pandas as pd
-
-    from bingeo.counts import _date_column
-
-    col = _date_column(points, date_field)
-    keep = pd.Series(True, index=points.index)
-    if type_field and types:
-        keep &= points[type_field].astype(str).isin([str(t) for t in types])
-    dates = pd.to_datetime(points[col], errors="coerce")
-
-    def select(period: tuple[dt.date, dt.date]) -> Any:
-        lo, hi = pd.Timestamp(period[0]), pd.Timestamp(period[1])
-        return points[keep & (dates >= lo) & (dates < hi)]
-
-    return select
 
 
 @cli.command("propose")
@@ -705,6 +692,7 @@ def density_cmd(
 ) -> None:
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
+    from bingeo.incidents import select_types
     from bingeo.readers import read_points, write_table
     from bingeo.stores import open_store
 
@@ -719,12 +707,11 @@ def density_cmd(
         click.echo(f"note: {note}")
     click.echo(inc.summary())
     pts = inc.points
-    if type_field:
-        if type_field not in pts.columns:
-            raise click.BadParameter(f"no column {type_field!r}; columns: {', '.join(map(str, pts.columns))}")
-        if types:
-            pts = pts[pts[type_field].astype(str).isin(types)]
-            click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
+    if type_field and type_field not in pts.columns:
+        raise click.BadParameter(f"no column {type_field!r}; columns: {', '.join(map(str, pts.columns))}")
+    if types:
+        pts, _ = select_types(pts, types, type_field=type_field)
+        click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
     raster = kernel_density(
         pts,
         cell_size=cell_size,

@@ -149,7 +149,7 @@ class Hotspots(BingeoAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.N_HOTSPOTS, tr("Hot spots found")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
-        from bingeo import find_hotspots
+        from bingeo import find_hotspots, type_column
 
         from ..adapter import polygon_union
 
@@ -161,6 +161,10 @@ class Hotspots(BingeoAlgorithm):
         area = self.to_crs(self.frame(parameters, self.STUDY_AREA, context, feedback, optional=True), crs)
         self.check(feedback, 30)
         types = [t.strip() for t in self.parameterAsString(parameters, self.TYPES, context).split(",") if t.strip()]
+        # the one rule of every command: with types and no type field, the field is found from the types
+        type_field = self.parameterAsString(parameters, self.TYPE_FIELD, context) or None
+        if types and type_field is None:
+            type_field = type_column(inc, types)
         res = find_hotspots(
             inc,
             networks=nets,
@@ -172,7 +176,7 @@ class Hotspots(BingeoAlgorithm):
             alpha=self.parameterAsDouble(parameters, self.ALPHA, context),
             fdr=self.parameterAsBool(parameters, self.FDR, context),
             min_coverage=self.parameterAsDouble(parameters, self.MIN_COVERAGE, context),
-            type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
+            type_field=type_field,
             types=types or None,
             date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
             start=self.parameterAsString(parameters, self.START, context).strip() or None,

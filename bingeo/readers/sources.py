@@ -1,0 +1,475 @@
+"""Where a source's rows come from: zip/gz, decoding, separator sniffing, text tables, vector layers."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import itertools
+import logging
+import os
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from bingeo.errors import InputError
+
+logger = logging.getLogger("bingeo.readers")
+
+
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab"}
+
+
+_VECTOR_SUFFIXES = {
+    ".gpkg",
+    ".shp",
+    ".zip",
+    ".geojson",
+    ".json",
+    ".kml",
+    ".kmz",
+    ".gml",
+    ".fgb",
+    ".sqlite",
+    ".gdb",
+    ".parquet",
+    ".geoparquet",
+}
+
+
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+
+
+_SEPARATORS = [";", ",", "\t", "|"]
+
+
+_SEP_NAMES = {";": "semicolon (;)", ",": "comma (,)", "\t": "tab", "|": "pipe (|)"}
+
+
+_KML_STYLE_FIELDS = {
+    "id",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+    "snippet",
+}
+
+
+_MAX_LISTED = 40
+
+
+class Notes(list):
+    """List of notes that also logs each one at INFO level."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def add(self, text: str) -> None:
+        """Add a note and log it."""
+        self.append(text)
+        logger.info("%s: %s", self.label, text)
+
+
+def check_source(source: Any) -> Path:
+    """Return ``source`` as an existing file path, or raise :class:`~bingeo.errors.InputError` naming it."""
+    if not isinstance(source, (str, os.PathLike)):
+        msg = f"`source` should be a path (str or os.PathLike), got {type(source).__name__}"
+        raise TypeError(msg)
+    path = Path(source)
+    if not path.exists():
+        msg = f"{source}: file not found. Check the path and the current folder ({Path.cwd()})."
+        raise InputError(msg)
+    if path.is_dir() and path.suffix.lower() != ".gdb":
+        msg = f"{source}: is a folder, not a file. Give the file itself (e.g. a .csv, .gpkg or .shp)."
+        raise InputError(msg)
+    if path.is_file() and path.stat().st_size == 0:
+        msg = f"{source}: the file is empty (0 bytes). Export it again from the source system."
+        raise InputError(msg)
+    return path
+
+
+def _suffix(path: Path) -> tuple[str, bool]:
+    """Return (last meaningful suffix, gzipped?) e.g. ``x.csv.gz`` -> (".csv", True)."""
+    sfx = [s.lower() for s in path.suffixes]
+    gz = bool(sfx) and sfx[-1] == ".gz"
+    if gz:
+        sfx = sfx[:-1]
+    return (sfx[-1] if sfx else ""), gz
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def source_kind(path: Path) -> str:
+    """'text', 'parquet', 'zip' or 'vector'."""
+    if path.is_dir():
+        return "vector"
+    sfx, gz = _suffix(path)
+    if gz or sfx in _TEXT_SUFFIXES:
+        return "text"
+    if sfx in _PARQUET_SUFFIXES:
+        return "parquet"
+    if sfx == ".zip":
+        return "zip"
+    if sfx in _VECTOR_SUFFIXES:
+        return "vector"
+    # Unknown extension: gzip or plain text that is not JSON/XML is read as a table.
+    if _is_gzip(path):
+        return "text"
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
+    if b"\x00" not in head and not stripped.startswith((b"{", b"<", b"[")):
+        try:
+            head.decode("utf-8")
+            return "text"
+        except UnicodeDecodeError:
+            pass
+    return "vector"
+
+
+def zip_target(path: Path, layer: str | None, label: str) -> tuple[str, str]:
+    """Inspect a zip: return ('text', member) or ('vector', gdal_path)."""
+    if not zipfile.is_zipfile(path):
+        msg = f"{label}: not a valid zip archive (truncated or corrupt). Download or export it again."
+        raise InputError(msg)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
+    except (zipfile.BadZipFile, OSError) as exc:
+        msg = f"{label}: the zip archive cannot be read ({exc}). Download or export it again."
+        raise InputError(msg) from None
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    vectors = [n for n in names if Path(n).suffix.lower() in _VECTOR_SUFFIXES - {".zip", ".shp"}]
+    texts = [n for n in names if Path(n).suffix.lower() in _TEXT_SUFFIXES]
+    vsi = f"/vsizip/{path.resolve()}"
+    if shps:
+        if layer is not None:
+            hits = [n for n in shps if Path(n).stem == layer]
+            if not hits:
+                listed = ", ".join(Path(n).stem for n in shps)
+                msg = f"{label}: no layer {layer!r} in the zip. Layers: {listed}. Pass one as `layer` (--layer)."
+                raise InputError(msg)
+            return "vector", f"{vsi}/{hits[0]}"
+        if len(shps) > 1:
+            listed = ", ".join(Path(n).stem for n in shps)
+            msg = f"{label}: the zip holds {len(shps)} shapefiles ({listed}). Say which one with `layer` (--layer)."
+            raise InputError(msg)
+        return "vector", f"{vsi}/{shps[0]}"
+    if len(vectors) == 1:
+        return "vector", f"{vsi}/{vectors[0]}"
+    if not vectors and len(texts) == 1:
+        return "text", texts[0]
+    found = ", ".join(names[:_MAX_LISTED]) or "nothing"
+    msg = f"{label}: cannot tell which file in the zip to read (it holds: {found}). Unzip it and pass the file itself."
+    raise InputError(msg)
+
+
+def _read_bytes(path: Path, label: str, member: str | None = None) -> bytes:
+    try:
+        if member is not None:
+            with zipfile.ZipFile(path) as zf:
+                data = zf.read(member)
+        elif _is_gzip(path):
+            with gzip.open(path, "rb") as fh:
+                data = fh.read()
+        else:
+            data = path.read_bytes()
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        msg = f"{label}: the file cannot be read or decompressed ({type(exc).__name__}). Export it again."
+        raise InputError(msg) from None
+    return data
+
+
+def _decode(data: bytes, encoding: str | None, label: str, notes: Notes) -> str:
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            msg = f"`encoding` {encoding!r} is not an encoding Python knows. Try 'utf-8' or 'cp1252'."
+            raise InputError(msg) from None
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"{label}: cannot be decoded as {encoding} (first bad byte at offset "
+                f"{exc.start}). "
+                "Leave out `encoding` (--encoding) to let bingeo detect it, or try "
+                "'cp1252'."
+            )
+            raise InputError(msg) from None
+        notes.add(f"Encoding {encoding} (as given).")
+        return text.removeprefix("\ufeff")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        notes.add("Encoding UTF-16 (byte order mark found; Excel 'Unicode text').")
+        return data.decode("utf-16").removeprefix("\ufeff")
+    if b"\x00" in data[:8192]:
+        msg = (
+            f"{label}: does not look like a text table (it contains binary data). "
+            "Give a CSV/TXT file or a vector file (.gpkg, .shp, .geojson)."
+        )
+        raise InputError(msg)
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            text = data.decode("utf-8-sig")
+            notes.add("Encoding UTF-8 with byte order mark (BOM).")
+            return text
+        except UnicodeDecodeError:
+            data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+        notes.add("Encoding UTF-8.")
+        return text
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        notes.add("Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` (--encoding) if that is wrong.")
+        return text
+    except UnicodeDecodeError:
+        notes.add("Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` (--encoding) to be sure.")
+        return data.decode("latin-1")
+
+
+def _sniff_separator(text: str, notes: Notes) -> str:
+    sample = text[:262_144]
+    truncated = len(text) > len(sample)
+    best: tuple[Any, ...] | None = None
+    best_sep = ","
+    for cand in _SEPARATORS:
+        try:
+            rows = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=cand), 202))
+        except csv.Error:
+            continue
+        rows = [r for r in rows if r and any(c.strip() for c in r)]
+        if not rows:
+            continue
+        width = len(rows[0])
+        data = rows[1:-1] if truncated or len(rows) > 201 else rows[1:]
+        share = sum(len(r) == width for r in data) / len(data) if data else 1.0
+        score = (width > 1, share, width)
+        if best is None or score > best:
+            best, best_sep = score, cand
+    if best is None or not best[0]:
+        notes.add("Only one column found; assuming comma-separated. Pass `sep` (--sep) if that is wrong.")
+        return ","
+    notes.add(f"Separator: {_SEP_NAMES[best_sep]} (detected).")
+    return best_sep
+
+
+def _unique_names(header: list[str], notes: Notes) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    changed = False
+    for i, raw in enumerate(header):
+        name = raw.strip().removeprefix("\ufeff").strip()
+        if not name:
+            name = f"column_{i + 1}"
+            changed = True
+        base, k = name, 2
+        while name in seen:
+            name = f"{base}_{k}"
+            k += 1
+            changed = True
+        seen.add(name)
+        names.append(name)
+    if changed:
+        notes.add("Empty or repeated column names were renamed (column_<n>, <name>_<k>).")
+    return names
+
+
+def read_text_table(
+    path: Path,
+    label: str,
+    *,
+    sep: str | None,
+    encoding: str | None,
+    member: str | None,
+    notes: Notes,
+) -> tuple[pd.DataFrame, dict[int, int], int]:
+    """Read a text table as strings.
+
+    Returns (raw string frame, {row index: field count} of bad records, header width).
+    """
+    data = _read_bytes(path, label, member)
+    text = _decode(data, encoding, label, notes)
+    if not text.strip():
+        msg = f"{label}: the file is empty. Export it again from the source system."
+        raise InputError(msg)
+    hint = re.match(r"sep=(.)\r?\n", text[:8])
+    if hint:
+        # Excel's "sep=;" first line names the separator; it is not a record.
+        text = text[hint.end() :]
+        if sep is None:
+            sep = hint.group(1)
+            notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (from Excel's 'sep=' line).")
+    if sep is None:
+        sep = _sniff_separator(text, notes)
+    else:
+        if not isinstance(sep, str) or len(sep) != 1:
+            msg = f"`sep` should be one character such as ';', ',' or '\\t', got {sep!r}"
+            raise InputError(msg)
+        notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (as given).")
+    # strict: an unclosed quote must not silently swallow the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records: list[list[str]] = []
+    bad: dict[int, int] = {}
+    blank = 0
+    header: list[str] | None = None
+    try:
+        for rec in reader:
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                blank += 1
+                continue
+            if header is None:
+                header = rec
+                width = len(header)
+                continue
+            if len(rec) != width:
+                bad[len(records)] = len(rec)
+                rec = (rec + [""] * width)[:width]
+            records.append(rec)
+    except csv.Error as exc:
+        msg = (
+            f"{label}: the text cannot be split into records at data record "
+            f"{len(records) + 1} (line {reader.line_num}: {exc}). "
+            'Check that record for an unclosed or stray quote (").'
+        )
+        raise InputError(msg) from None
+    if header is None:
+        msg = f"{label}: the file is empty. Export it again from the source system."
+        raise InputError(msg)
+    if not records:
+        msg = f"{label}: the file has a header but no data rows."
+        raise InputError(msg)
+    if blank:
+        notes.add(f"Skipped {blank:,} blank line(s); they are not counted in `source_row`.")
+    names = _unique_names(header, notes)
+    frame = pd.DataFrame(records, columns=names, dtype=str)
+    return frame, bad, width
+
+
+def _layer_error(label: str, layers: np.ndarray, why: str) -> InputError:
+    listed = ", ".join(f"{n} ({t})" for n, t in layers) or "none"
+    return InputError(f"{label}: {why}. Layers: {listed}. Pass one as `layer` (--layer).")
+
+
+def _open_layers(gdal_path: str, label: str) -> np.ndarray:
+    try:
+        return pyogrio.list_layers(gdal_path)
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        OSError,
+    ) as exc:
+        reason = str(exc).replace(gdal_path, "the file")[:200]
+        msg = (
+            f"{label}: cannot be opened as a vector file; it may be corrupt, "
+            f"truncated or in an "
+            f"unsupported format ({reason}). Export it again, e.g. as GeoPackage."
+        )
+        raise InputError(msg) from None
+
+
+def _choose_layer(gdal_path: str, label: str, layer: str | None, *, want: str) -> str | None:
+    """Pick the layer to read; ``want`` is 'point' or 'polygon'."""
+    layers = _open_layers(gdal_path, label)
+    if len(layers) == 0:
+        msg = f"{label}: the file holds no layers (no data)."
+        raise InputError(msg)
+    names = [str(n) for n in layers[:, 0]]
+    if layer is not None:
+        if layer not in names:
+            raise _layer_error(label, layers, f"has no layer {layer!r}")
+        return layer
+    if len(names) == 1:
+        return names[0]
+    fitting = [str(n) for n, t in layers if want in str(t).lower()]
+    if len(fitting) == 1:
+        logger.info(
+            "%s: %d layers; using the only %s layer %r",
+            label,
+            len(names),
+            want,
+            fitting[0],
+        )
+        return fitting[0]
+    raise _layer_error(label, layers, f"has {len(names)} layers and {len(fitting)} are {want} layers")
+
+
+def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFrame:
+    if driver not in ("LIBKML", "KML"):
+        return frame
+    drop = []
+    for c in frame.columns:
+        if c in _KML_STYLE_FIELDS and c != getattr(frame, "_geometry_column_name", None):
+            if frame[c].nunique(dropna=True) <= 1:
+                drop.append(c)
+    if drop:
+        logger.info(
+            "%s: dropped %d empty KML styling field(s): %s",
+            label,
+            len(drop),
+            ", ".join(drop),
+        )
+        frame = frame.drop(columns=drop)
+    return frame
+
+
+def _read_vector(
+    path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Read a vector (or parquet) source; return (GeoDataFrame or DataFrame, driver)."""
+    kind = source_kind(path)
+    if kind == "parquet":
+        try:
+            return gpd.read_parquet(path), "Parquet"
+        except ValueError as exc:
+            if "geo" not in str(exc).lower():
+                raise InputError(f"{label}: cannot be read as Parquet ({str(exc)[:200]}).") from None
+        except Exception as exc:  # pyarrow raises its own error types
+            msg = f"{label}: cannot be read as (Geo)Parquet; it may be corrupt ({type(exc).__name__})."
+            raise InputError(msg) from None
+        try:
+            return pd.read_parquet(path), "Parquet"
+        except Exception as exc:
+            msg = f"{label}: cannot be read as Parquet; it may be corrupt ({type(exc).__name__})."
+            raise InputError(msg) from None
+    gdal_path = str(path)
+    if kind == "zip":
+        _, gdal_path = zip_target(path, layer, label)
+        layer = None
+    chosen = _choose_layer(gdal_path, label, layer, want=want)
+    kwargs: dict[str, Any] = {}
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        info = pyogrio.read_info(gdal_path, layer=chosen)
+        frame = gpd.read_file(gdal_path, layer=chosen, engine="pyogrio", **kwargs)
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+    ) as exc:
+        reason = str(exc).replace(gdal_path, "the file")[:200]
+        msg = f"{label}: layer {chosen!r} cannot be read ({reason}). Export it again, e.g. as GeoPackage."
+        raise InputError(msg) from None
+    driver = str(info.get("driver", ""))
+    frame = _drop_kml_styling(frame, driver, label)
+    logger.info("%s: read %d feature(s) from layer %r (%s)", label, len(frame), chosen, driver)
+    return frame, driver
