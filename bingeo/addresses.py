@@ -9,10 +9,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from bingeo.counts import HOUSEHOLD_FIELDS
 from bingeo.errors import InputError
 
-__all__ = ["addresses_for_store", "ADDRESS_CANDIDATES"]
+__all__ = ["addresses_for_store", "household_column", "ADDRESS_CANDIDATES", "HOUSEHOLD_FIELDS"]
+
+#: Columns (case-insensitive, in order of preference) holding the number of households at an address.
+HOUSEHOLD_FIELDS = ("households", "huishoudens", "aantal_huishoudens", "hh", "menages", "ménages")
 
 #: Address columns recognised (case-insensitively) for each store field, in order of preference.
 ADDRESS_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -25,6 +27,28 @@ ADDRESS_CANDIDATES: dict[str, tuple[str, ...]] = {
     "city": ("city", "woonplaats", "plaats", "gemeente", "commune"),
     "households": HOUSEHOLD_FIELDS,  # the names counts, coverage and propose read
 }
+
+
+def household_column(addresses: pd.DataFrame, households_field: str | None = None) -> str | None:
+    """Return the column with households per address: ``households_field``, else a :data:`HOUSEHOLD_FIELDS` name.
+
+    The one rule of ``counts``, ``coverage`` and ``propose``; None when the addresses have no such column (each
+    address then counts as one household).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> household_column(pd.DataFrame({"straat": ["A"], "Huishoudens": [2]}))
+    'Huishoudens'
+    """
+    if households_field is not None:
+        if households_field not in addresses.columns:
+            columns = ", ".join(map(str, addresses.columns))
+            msg = f"no households column {households_field!r} in the addresses. Columns: {columns}."
+            raise InputError(msg)
+        return households_field
+    lower = {str(c).lower(): c for c in reversed(list(addresses.columns))}
+    return next((str(lower[name]) for name in HOUSEHOLD_FIELDS if name in lower), None)
 
 
 def normalise_postcode(value: object) -> str | None:

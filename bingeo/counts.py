@@ -8,17 +8,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from bingeo.addresses import HOUSEHOLD_FIELDS, household_column
 from bingeo.assign import assign
 from bingeo.errors import InputError
 from bingeo.incidents import date_column, parse_date_column
 
-__all__ = ["count_incidents", "PERIODS", "HOUSEHOLD_FIELDS"]
+__all__ = ["count_incidents", "PERIODS", "HOUSEHOLD_FIELDS"]  # HOUSEHOLD_FIELDS: see bingeo.addresses
 
 log = logging.getLogger(__name__)
 
 PERIODS = ("month", "quarter", "year")
 #: Address columns recognised as the number of households at the address.
-HOUSEHOLD_FIELDS = ("households", "huishoudens", "aantal_huishoudens", "hh", "menages", "ménages")
 _NONE_ID = ""
 _NONE_NAME = "(outside every network)"
 _NO_DATE = "(no date)"
@@ -118,12 +118,9 @@ def count_incidents(
     if addresses is not None:
         adr = addresses if "network_ids" in addresses.columns else assign(addresses, networks)
         a_ids = adr["network_ids"].astype(object).where(adr["network_ids"].notna(), _NONE_ID)
-        hh_col = households_field or next((c for c in adr.columns if str(c).lower() in HOUSEHOLD_FIELDS), None)
+        hh_col = household_column(adr, households_field)
         frame = pd.DataFrame({"network_id": a_ids.str.split(";")})
         if hh_col is not None:
-            if hh_col not in adr.columns:
-                msg = f"no households column {hh_col!r} in the addresses. Columns: {', '.join(map(str, adr.columns))}."
-                raise InputError(msg)
             frame["households"] = pd.to_numeric(adr[hh_col], errors="coerce").fillna(1).to_numpy()
         else:
             frame["households"] = np.nan

@@ -11,8 +11,8 @@ import pandas as pd
 
 from bingeo._crs import check_same_crs
 from bingeo._pip import locate
+from bingeo.addresses import household_column
 from bingeo.assign import assign, point_xy
-from bingeo.counts import HOUSEHOLD_FIELDS
 from bingeo.errors import InputError
 
 __all__ = ["coverage", "CoverageReport", "AREA_FIELDS"]
@@ -79,12 +79,9 @@ class CoverageReport:
 
 
 def _households(addresses: pd.DataFrame, households_field: str | None) -> np.ndarray:
-    col = households_field or next((c for c in addresses.columns if str(c).lower() in HOUSEHOLD_FIELDS), None)
+    col = household_column(addresses, households_field)
     if col is None:
         return np.ones(len(addresses), dtype=np.int64)
-    if col not in addresses.columns:
-        msg = f"no households column {col!r} in the addresses. Columns: {', '.join(map(str, addresses.columns))}."
-        raise InputError(msg)
     values = pd.to_numeric(addresses[col], errors="coerce")
     bad = int(values.isna().sum())
     if bad:

@@ -22,7 +22,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from bingeo._crs import check_same_crs, crs_label
-from bingeo.counts import HOUSEHOLD_FIELDS
+from bingeo.addresses import household_column
 from bingeo.errors import CRSError, InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
 
@@ -727,7 +727,7 @@ def propose_areas(
     crs = addresses.crs
     with_incidents = incidents is not None
 
-    hh_col = _find_field(addresses, households_field, HOUSEHOLD_FIELDS, "households_field")
+    hh_col = household_column(addresses, households_field)
     st_col = _find_field(addresses, street_field, STREET_FIELDS, "street_field")
     if st_col is None:
         log.warning(
