@@ -55,7 +55,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -64,7 +63,7 @@ import pandas as pd
 import shapely
 
 from bingeo._crs import check_same_crs
-from bingeo._png import png_bytes
+from bingeo.charts import write_chart
 from bingeo.errors import InputError
 
 __all__ = [
@@ -1031,135 +1030,3 @@ def founding_date(row: Any) -> dt.date | None:
             msg = f"network {row.get('network_id', '')}: {col} {value!r} is not a date (give YYYY-MM-DD)."
             raise InputError(msg) from None
     return None
-
-
-# ======================================================================================= charts (PNG)
-# A 3x5 pixel font for chart labels (rows top to bottom, '#' = ink), so charts need no plotting library.
-_GLYPHS = {
-    "0": "###|#.#|#.#|#.#|###",
-    "1": ".#.|##.|.#.|.#.|###",
-    "2": "###|..#|###|#..|###",
-    "3": "###|..#|.##|..#|###",
-    "4": "#.#|#.#|###|..#|..#",
-    "5": "###|#..|###|..#|###",
-    "6": "###|#..|###|#.#|###",
-    "7": "###|..#|..#|.#.|.#.",
-    "8": "###|#.#|###|#.#|###",
-    "9": "###|#.#|###|..#|###",
-    "A": ".#.|#.#|###|#.#|#.#",
-    "B": "##.|#.#|##.|#.#|##.",
-    "C": "###|#..|#..|#..|###",
-    "D": "##.|#.#|#.#|#.#|##.",
-    "E": "###|#..|##.|#..|###",
-    "F": "###|#..|##.|#..|#..",
-    "G": "###|#..|#.#|#.#|###",
-    "H": "#.#|#.#|###|#.#|#.#",
-    "I": "###|.#.|.#.|.#.|###",
-    "J": "..#|..#|..#|#.#|###",
-    "K": "#.#|#.#|##.|#.#|#.#",
-    "L": "#..|#..|#..|#..|###",
-    "M": "#.#|###|###|#.#|#.#",
-    "N": "##.|#.#|#.#|#.#|#.#",
-    "O": "###|#.#|#.#|#.#|###",
-    "P": "###|#.#|###|#..|#..",
-    "Q": "###|#.#|#.#|###|..#",
-    "R": "##.|#.#|##.|#.#|#.#",
-    "S": "###|#..|###|..#|###",
-    "T": "###|.#.|.#.|.#.|.#.",
-    "U": "#.#|#.#|#.#|#.#|###",
-    "V": "#.#|#.#|#.#|#.#|.#.",
-    "W": "#.#|#.#|###|###|#.#",
-    "X": "#.#|#.#|.#.|#.#|#.#",
-    "Y": "#.#|#.#|.#.|.#.|.#.",
-    "Z": "###|..#|.#.|#..|###",
-    "-": "...|...|###|...|...",
-    ".": "...|...|...|...|.#.",
-    ":": "...|.#.|...|.#.|...",
-    "/": "..#|..#|.#.|#..|#..",
-    "(": ".#.|#..|#..|#..|.#.",
-    ")": ".#.|..#|..#|..#|.#.",
-    " ": "...|...|...|...|...",
-    "=": "...|###|...|###|...",
-}
-_INK = (40, 40, 40)
-_R_COLOUR = (31, 119, 180)
-_B_COLOUR = (255, 127, 14)
-_FOUNDED_COLOUR = (214, 39, 40)
-
-
-def _text(img: np.ndarray, x: int, y: int, text: str, colour: tuple[int, int, int] = _INK, scale: int = 2) -> None:
-    for ch in text.upper():
-        glyph = _GLYPHS.get(ch, _GLYPHS[" "])
-        for r, line in enumerate(glyph.split("|")):
-            for c, px in enumerate(line):
-                if px == "#":
-                    y0, x0 = y + r * scale, x + c * scale
-                    img[max(y0, 0) : y0 + scale, max(x0, 0) : x0 + scale] = colour
-        x += 4 * scale
-
-
-#: Chart geometry: size and margins in pixels.
-CHART_SIZE = (480, 200)
-_MARGIN = {"left": 44, "right": 10, "top": 26, "bottom": 24}
-
-
-def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str | None = None) -> Path:
-    """Write a small PNG chart: incidents per month in the network (bars) and buffer ring (dots).
-
-    The start of the after period (the founding date with ``--around-founding``)
-    is a red vertical line. Drawn with numpy only (no plotting library).
-
-    Parameters
-    ----------
-    result : BeforeAfter
-        An evaluation (its ``monthly`` table).
-    path : str or Path
-        The PNG file to write.
-    founded : date, optional
-        Date to mark; default: the start of the after period.
-
-    Returns
-    -------
-    Path
-        ``path``.
-    """
-    w, h = CHART_SIZE
-    img = np.full((h, w, 3), 255, dtype=np.uint8)
-    m = result.monthly
-    n = max(len(m), 1)
-    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
-    peak = int(max(m["R"].max() if len(m) else 0, m["B"].max() if len(m) else 0, 1))
-    slot = (right - left) / n
-    img[top : bottom + 1, left - 1] = _INK  # y axis
-    img[bottom, left - 1 : right] = _INK  # x axis
-
-    def ypix(v: float) -> int:
-        return int(round(bottom - (bottom - top) * v / peak))
-
-    for i, rec in enumerate(m.itertuples()):
-        x0 = int(round(left + i * slot + slot * 0.15))
-        x1 = max(int(round(left + (i + 1) * slot - slot * 0.15)), x0 + 1)
-        if rec.R > 0:
-            img[ypix(rec.R) : bottom, x0:x1] = _R_COLOUR
-        yb = ypix(rec.B)
-        xc = (x0 + x1) // 2
-        img[max(yb - 2, 0) : yb + 2, max(xc - 2, 0) : xc + 2] = _B_COLOUR
-        # year labels at each January, and at the first month unless a January follows within 4 months
-        if str(rec.month).endswith("-01") or (i == 0 and int(str(rec.month)[5:7]) < 9):
-            _text(img, int(left + i * slot), bottom + 6, str(rec.month)[:4], scale=2)
-    mark = pd.Timestamp(founded if founded is not None else result.after[0])
-    if len(m):
-        first = pd.Period(str(m["month"].iloc[0]), freq="M").start_time
-        months_in = (mark.year - first.year) * 12 + (mark.month - first.month) + (mark.day - 1) / mark.days_in_month
-        xf = int(round(left + months_in * slot))
-        if left <= xf < right:
-            img[top:bottom, xf : xf + 2] = _FOUNDED_COLOUR
-    _text(img, 4, top - 2, str(peak), scale=2)
-    _text(img, 4, bottom - 10, "0", scale=2)
-    _text(img, left, 6, f"{result.network_id}", scale=2)
-    _text(img, right - 4 * 2 * 19, 6, "NETWORK", _R_COLOUR, scale=2)
-    _text(img, right - 4 * 2 * 11, 6, "BUFFER", _B_COLOUR, scale=2)
-    _text(img, right - 4 * 2 * 4, 6, "START", _FOUNDED_COLOUR, scale=2)
-    out = Path(path)
-    out.write_bytes(png_bytes(img))
-    return out
