@@ -145,3 +145,32 @@ def _ruff() -> list[str]:
 def test_ruff(args):
     out = subprocess.run(_ruff() + args, capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_static_files_are_package_data_and_in_every_map():
+    """The map's JavaScript/CSS live in bingeo/static/, are declared package data, and end up in the HTML."""
+    import fnmatch
+    import re
+
+    import geopandas as gpd
+    import shapely
+
+    import bingeo
+
+    toml = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    line = re.search(r"^\[tool\.setuptools\.package-data\]\s*\nbingeo = \[(.*)\]$", toml, re.M)
+    globs = {"bingeo": re.findall(r'"([^"]+)"', line.group(1))}
+    static = sorted((PACKAGE / "static").iterdir())
+    assert {p.suffix for p in static} == {".js", ".css"}
+    for path in static:
+        rel = path.relative_to(PACKAGE).as_posix()
+        assert any(fnmatch.fnmatch(rel, g) for g in globs["bingeo"]), rel
+    nets = gpd.GeoDataFrame(
+        {"network_id": ["A"], "name": ["A"], "kind": ["bin"]},
+        geometry=[shapely.box(233_000, 582_000, 234_000, 583_000)],
+        crs=28992,
+    )
+    html = bingeo.web_map(nets).get_root().render()
+    for path in static:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
+        assert lines and all(ln in html for ln in lines[:5] + lines[-5:]), path.name
