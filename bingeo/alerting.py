@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from bingeo._results import Result
 from bingeo.errors import InputError
 from bingeo.recipients import (
     NETWORK_RULE,
@@ -38,12 +39,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Alert:
+class Alert(Result):
     """A logged selection: its id, the selection, and the files written."""
 
     alert_id: str
     selection: Selection
     files: list[Path]
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """Summarise the alert: counts only, no member data."""

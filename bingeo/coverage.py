@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 
 from bingeo._crs import check_same_crs
 from bingeo._pip import locate
+from bingeo._results import Result
 from bingeo.addresses import household_column
 from bingeo.assign import assign, point_xy
 from bingeo.errors import InputError
@@ -27,7 +28,7 @@ AREA_FIELDS = {
 
 
 @dataclass
-class CoverageReport:
+class CoverageReport(Result):
     """Result of :func:`coverage`.
 
     Attributes
@@ -50,6 +51,7 @@ class CoverageReport:
     areas: pd.DataFrame | None
     totals: dict[str, float]
     by: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """Human summary."""

@@ -99,6 +99,7 @@ import numpy as np
 
 from bingeo._crs import crs_label
 from bingeo._pip import radix_argsort
+from bingeo._results import Result, json_safe
 from bingeo.errors import CRSError, InputError
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ _CELL_EPS = (1e-4, 1e-5)  # fitted residual (x peak) a cell may keep without exa
 
 
 @dataclass
-class DensityRaster:
+class DensityRaster(Result):
     """A kernel density raster on QGIS's heat-map grid.
 
     Attributes
@@ -210,6 +211,34 @@ class DensityRaster:
     error_bound: float = 0.0
     complete: bool = True
     timings: dict[str, float] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: size, kernel, radius, points and method, plus the highest value."""
+        top = float(np.nanmax(self.values)) if self.values.size and np.isfinite(self.values).any() else 0.0
+        return f"{self!r}; highest value {top:.4g}."
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the options and figures (JSON-safe; the grid itself as its shape)."""
+        rows, cols = self.shape
+        return json_safe(
+            {
+                "rows": rows,
+                "cols": cols,
+                "bounds": list(self.bounds),
+                "crs": self.crs,
+                "cell_size": self.cell_size,
+                "radius": self.radius,
+                "kernel": self.kernel,
+                "output": self.output,
+                "decay": self.decay,
+                "n_points": self.n_points,
+                "method": self.method,
+                "error_bound": self.error_bound,
+                "complete": self.complete,
+                "notes": self.notes,
+            }
+        )
 
     def __repr__(self) -> str:
         """Size, options and method, without the values."""

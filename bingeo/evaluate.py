@@ -63,6 +63,7 @@ import pandas as pd
 import shapely
 
 from bingeo._crs import check_same_crs
+from bingeo._results import Result, json_safe
 from bingeo.charts import write_chart
 from bingeo.errors import InputError
 
@@ -95,7 +96,7 @@ COVERAGE_SLACK_DAYS = 31
 
 
 @dataclass
-class PredictiveAccuracy:
+class PredictiveAccuracy(Result):
     """Result of :func:`predictive_accuracy` (see the module docstring for the formulas)."""
 
     fit_incidents: int
@@ -109,6 +110,7 @@ class PredictiveAccuracy:
     pai: float | None
     rri: float | None
     undefined: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """Figures under stable keys (for JSON)."""
@@ -268,7 +270,7 @@ def around_founding(founded: dt.date | str, *, months: int = AROUND_FOUNDING_MON
 
 
 @dataclass
-class BeforeAfter:
+class BeforeAfter(Result):
     """Result of :func:`before_after` (formulas in the module docstring).
 
     Attributes
@@ -319,6 +321,7 @@ class BeforeAfter:
     incidents: dict[str, int] = field(default_factory=dict)
     rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     interpretation: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Figures under stable keys (for JSON): counts, the four measures, areas, periods, interpretation."""
@@ -695,7 +698,7 @@ def _monthly(dates: pd.Series, area: np.ndarray, pb: Period, pa: Period) -> pd.D
 
 # ======================================================================================= all networks
 @dataclass
-class NetworkEvaluations:
+class NetworkEvaluations(Result):
     """Result of :func:`evaluate_networks`.
 
     Attributes
@@ -712,6 +715,27 @@ class NetworkEvaluations:
     table: pd.DataFrame
     results: dict[str, BeforeAfter]
     rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """How many networks were evaluated, and why the others were not."""
+        done = self.table["evaluated"].astype(bool) if len(self.table) else self.table.get("evaluated", [])
+        lines = [f"{int(sum(done))} of {len(self.table)} networks evaluated."]
+        lines += [f"{nid}: {res.interpretation}" for nid, res in self.results.items()]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the per-network figures (JSON-safe): evaluated ones in full, the others with their reason."""
+        return json_safe(
+            {
+                "networks": {nid: r.as_dict() for nid, r in self.results.items()},
+                "not_evaluated": {
+                    str(r.network_id): r.reason for r in self.table.itertuples() if not bool(r.evaluated)
+                },
+                "rejects": len(self.rejects),
+                "notes": self.notes,
+            }
+        )
 
     def popups(self) -> dict[str, dict[str, Any]]:
         """Per-network summary dicts for web-map popups: counts, WDQ, net effect, interpretation.
@@ -836,7 +860,7 @@ def evaluate_networks(
 
 
 @dataclass
-class Evaluation:
+class Evaluation(Result):
     """The outcome of :func:`run_evaluation`: one network's before/after figures, or every network's.
 
     Attributes
@@ -861,6 +885,15 @@ class Evaluation:
     months: int | None = None
     rejects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return one network's figures, or a line per network."""
+        inner = self.result if self.result is not None else self.networks
+        return "\n".join([*self.notes, inner.summary()]) if inner is not None else "nothing evaluated"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return :meth:`payload` plus the notes (JSON-safe)."""
+        return json_safe({**self.payload(), "notes": self.notes})
 
     def payload(self) -> dict[str, Any]:
         """Return the JSON document that ``bingeo evaluate --output x.json`` and the plugin write."""

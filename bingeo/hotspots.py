@@ -30,6 +30,7 @@ import shapely
 from scipy import ndimage, special
 
 from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs
+from bingeo._results import Result, json_safe
 from bingeo.assign import point_xy
 from bingeo.errors import CRSError, InputError
 from bingeo.incidents import date_column, parse_date_column
@@ -637,11 +638,36 @@ class GiStar:
         self.distance = None if distance is None else float(distance)
         self.alpha = float(alpha)
         self.fdr = bool(fdr)
+        self.notes: list[str] = []
 
     def __repr__(self) -> str:
         """Show the configuration, as given."""
         band = f"distance={self.distance!r}" if self.distance is not None else f"rings={self.rings}"
         return f"GiStar({band}, alpha={self.alpha}, fdr={self.fdr})"
+
+    def summary(self) -> str:
+        """One line: the neighbourhood and, once fitted, how many cells are hot and cold."""
+        if not hasattr(self, "z"):
+            return f"{self!r}, not fitted."
+        return (
+            f"{self!r}: {int(self.n):,} cells, {int(self.hot.sum()):,} hot and {int(self.cold.sum()):,} cold "
+            f"(p <= {self.cutoff_p:.3g})."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the configuration and, once fitted, the cell counts (JSON-safe; no per-cell arrays)."""
+        out: dict[str, Any] = {"rings": self.rings, "distance": self.distance, "alpha": self.alpha, "fdr": self.fdr}
+        if hasattr(self, "z"):
+            out |= {
+                "cells": self.n,
+                "hot": int(self.hot.sum()),
+                "cold": int(self.cold.sum()),
+                "mean": self.mean,
+                "variance": self.variance,
+                "cutoff_p": self.cutoff_p,
+            }
+        out["notes"] = list(self.notes)
+        return json_safe(out)
 
     def _kernel(self, cell_size: float) -> tuple[np.ndarray, bool, str]:
         if self.distance is None:
@@ -817,7 +843,7 @@ def _as_exact(y: np.ndarray) -> np.ndarray:
 
 
 @dataclass(repr=False)
-class HotspotResult:
+class HotspotResult(Result):
     """Result of :func:`find_hotspots`.
 
     Attributes

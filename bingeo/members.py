@@ -31,6 +31,7 @@ import shapely
 
 from bingeo._contacts import check_email, normalize_phone
 from bingeo._crs import CRSLike, same_crs, to_crs
+from bingeo._results import Result
 from bingeo.errors import ContactError, InputError
 from bingeo.readers.columns import coordinate_pairs, squash
 from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
@@ -127,7 +128,7 @@ _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
 
 
 @dataclass(repr=False)
-class MembersResult:
+class MembersResult(Result):
     """Members read from one source, and the rows that could not be used.
 
     Attributes

@@ -72,13 +72,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from bingeo._results import Result
 from bingeo.errors import InputError
 from bingeo.incidents import TYPE_FIELD_NAMES, incident_days, select_types
 
@@ -185,7 +186,7 @@ def _pair_counts_by_lag(days: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class AlertSuggestion:
+class AlertSuggestion(Result):
     """Alert radius and duration suggested by a Knox test (see :func:`suggest_alert`).
 
     Attributes
@@ -204,6 +205,23 @@ class AlertSuggestion:
     duration: float | None
     reason: str
     knox: NearRepeat
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Return the advice in one line: radius and duration, or why there is none."""
+        if self.radius is None:
+            return f"No alert radius: {self.reason}"
+        return f"Alert within {self.radius:g} m for {self.duration:g} days ({self.reason})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the advice and the Knox test behind it (JSON-safe)."""
+        return {
+            "radius": self.radius,
+            "duration": self.duration,
+            "reason": self.reason,
+            "knox": self.knox.as_dict(),
+            "notes": list(self.notes),
+        }
 
 
 class NearRepeat:
@@ -300,6 +318,7 @@ class NearRepeat:
         self.min_ratio = float(min_ratio)
         self.progress = progress
         self.is_cancelled = is_cancelled
+        self.notes: list[str] = []
         self.distance_labels = _labels(self.distance_bands, "m")
         self.time_labels = _labels(self.time_bands, "days")
 

@@ -67,6 +67,7 @@ from shapely.geometry.base import BaseGeometry
 from bingeo._contacts import neutralize_cell
 from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
 from bingeo._pip import locate
+from bingeo._results import Result
 from bingeo.errors import CRSMismatchError, InputError
 
 __all__ = [
@@ -462,7 +463,7 @@ def choose_channel(row: Mapping[str, Any], urgency: str) -> tuple[str, str] | No
 
 
 @dataclass
-class Selection:
+class Selection(Result):
     """Recipients of one alert.
 
     Attributes
@@ -484,6 +485,7 @@ class Selection:
     per_channel: dict[str, int] = field(default_factory=dict)
     per_network: dict[str, int] = field(default_factory=dict)
     coordinators: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """Return counts only: recipients per channel and network, exclusions, coordinators.

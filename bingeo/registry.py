@@ -23,6 +23,7 @@ import shapely
 
 from bingeo import settings
 from bingeo._crs import crs_label, to_crs
+from bingeo._results import Result
 from bingeo.errors import InputError
 from bingeo.stores import ImportReport, Store, is_postgis_url, open_store
 from bingeo.stores.base import KINDS, as_multipolygon, attributes_json, iso_date
@@ -390,7 +391,7 @@ def import_networks(
 
 
 @dataclass
-class CheckReport:
+class CheckReport(Result):
     """Result of :func:`check_networks`.
 
     Attributes

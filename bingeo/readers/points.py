@@ -15,6 +15,7 @@ import pyproj
 import shapely
 
 from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
+from bingeo._results import Result
 from bingeo.errors import InputError
 from bingeo.readers.columns import (
     _EWKT_SRID,
@@ -61,7 +62,7 @@ EXTENT_MIN_MARGIN_DEG = 0.05
 
 
 @dataclass(repr=False)
-class ReadResult:
+class ReadResult(Result):
     """Points read from one source, the rows that could not be used, and the guesses.
 
     Attributes

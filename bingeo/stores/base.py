@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from bingeo._results import Result
 from bingeo.errors import ConflictError, InputError, StoreError
 
 __all__ = [
@@ -126,7 +127,7 @@ _COMPARED = ["name", "kind", "municipality", "police_zone", "founded", "status",
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Result):
     """What an import of networks changed in the store."""
 
     source: str
