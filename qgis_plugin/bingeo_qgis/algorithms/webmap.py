@@ -29,7 +29,7 @@ class WebMap(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     PROPOSALS = "PROPOSALS"
     STORE = "STORE"
-    TITLE = "TITLE"
+    MAP_TITLE = "TITLE"
 
     NAME = "webmap"
     TITLE = "Web map (HTML)"
@@ -73,7 +73,7 @@ class WebMap(BingeoAlgorithm):
             "Proposed new network areas.",
             optional=True,
         )
-        self.add(QgsProcessingParameterString(self.TITLE, tr("Title"), optional=True), "Title of the page and map.")
+        self.add(QgsProcessingParameterString(self.MAP_TITLE, tr("Title"), optional=True), "Title of the page and map.")
         self.add(
             QgsProcessingParameterNumber(
                 self.DENSITY_RADIUS,
@@ -114,7 +114,7 @@ class WebMap(BingeoAlgorithm):
             hotspots=frames["HOTSPOTS"],
             proposals=frames["PROPOSALS"],
             fields=fields,
-            title=self.parameterAsString(parameters, self.TITLE, context) or None,
+            title=self.parameterAsString(parameters, self.MAP_TITLE, context) or None,
             offline=offline,
             density_radius=self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context),
         )
