@@ -119,7 +119,7 @@ def nearrepeat_cmd(
     Prints observed and expected pairs, Knox ratio and p-value per space-time band, and
     the suggested alert radius and duration (the run of significant bands from the origin).
     """
-    from bingeo.nearrepeat import NearRepeat, select_types
+    from bingeo.nearrepeat import select_types, suggest_alert
     from bingeo.readers import read_points
     from bingeo.stores import open_store
 
@@ -134,14 +134,16 @@ def nearrepeat_cmd(
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
-    knox = NearRepeat(
+    knox = suggest_alert(
+        pts,
+        date_field=date_field,
         distance_bands=distance_bands,
         time_bands=time_bands,
         permutations=permutations,
         seed=seed,
         alpha=alpha,
         min_ratio=min_ratio,
-    ).fit(pts, date_field=date_field)
+    ).knox
     click.echo(knox.summary())
     table = knox.table()
     shown = table.assign(
