@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Union
 
+import numpy as np
 import pyproj
 
 from bingeo.errors import CRSError, CRSMismatchError
 
-__all__ = ["CRSLike", "to_crs", "crs_label", "same_crs", "check_same_crs"]
+__all__ = [
+    "CRSLike",
+    "to_crs",
+    "crs_label",
+    "same_crs",
+    "check_same_crs",
+    "national_grid",
+    "metric_crs",
+    "to_metric",
+    "RD_NEW",
+    "LAMBERT_72",
+]
 
 CRSLike = Union[pyproj.CRS, str, int]
 
@@ -63,3 +75,122 @@ def check_same_crs(a: pyproj.CRS | None, b: pyproj.CRS | None, *, left: str, rig
             f"Use `{left}.to_crs(...)` to reproject one of them first."
         )
         raise CRSMismatchError(msg)
+
+
+# ---------------------------------------------------------------------------------- metric CRS for a place
+#: Simplified outlines (lon, lat) of the Netherlands and Belgium: Natural Earth 1:110m admin-0 countries (public
+#: domain; the ``naturalearth_lowres`` data set that geopandas 0.14 shipped), rounded to 0.001°.
+_NL_OUTLINE = (
+    (6.905, 53.482), (7.092, 53.144), (6.843, 52.228), (6.589, 51.852), (5.989, 51.852), (6.157, 50.804),
+    (5.607, 51.037), (4.974, 51.475), (4.047, 51.267), (3.315, 51.346), (3.830, 51.621), (4.706, 53.092),
+    (6.074, 53.510), (6.905, 53.482),
+)  # fmt: skip
+_BE_OUTLINE = (
+    (6.157, 50.804), (6.043, 50.128), (5.782, 50.090), (5.674, 49.529), (4.799, 49.985), (4.286, 49.907),
+    (3.588, 50.379), (3.123, 50.780), (2.658, 50.797), (2.514, 51.149), (3.315, 51.346), (4.047, 51.267),
+    (4.974, 51.475), (5.607, 51.037), (6.157, 50.804),
+)  # fmt: skip
+#: The land border between them from the coast (west) to the Vaalserberg (east), traced by hand from the
+#: positions of the towns on either side (Sluis/Knokke, Sas van Gent/Zelzate, Ossendrecht/Zandvliet,
+#: Baarle, Budel/Hamont, Thorn/Kessenich, Stein/Maasmechelen, Maastricht/Lanaken, Eijsden/Visé, Vaals):
+#: within about 2 km, where the 1:110m outline is 10-15 km off (it puts Maastricht in Belgium).
+_NL_BE_BORDER = (
+    (3.365, 51.372), (3.380, 51.290), (3.530, 51.245), (3.720, 51.210), (3.810, 51.212), (3.980, 51.240),
+    (4.100, 51.280), (4.240, 51.370), (4.390, 51.380), (4.420, 51.440), (4.480, 51.480), (4.560, 51.440),
+    (4.670, 51.430), (4.780, 51.420), (4.900, 51.430), (5.020, 51.460), (5.100, 51.430), (5.220, 51.320),
+    (5.350, 51.280), (5.480, 51.300), (5.560, 51.270), (5.840, 51.150), (5.815, 51.090), (5.780, 51.000),
+    (5.745, 50.970), (5.700, 50.900), (5.640, 50.860), (5.680, 50.770), (5.690, 50.755), (5.730, 50.765),
+    (5.770, 50.775), (5.850, 50.775), (5.910, 50.765), (6.021, 50.754),
+)  # fmt: skip
+#: EPSG codes of the national grids chosen for a new store or for work that needs metres.
+RD_NEW = 28992
+LAMBERT_72 = 31370
+
+
+def _benelux() -> tuple[Any, Any]:
+    """Return (the Netherlands and Belgium as one area, the part of it south of their border) as polygons."""
+    import shapely
+
+    area = shapely.union(shapely.Polygon(_NL_OUTLINE), shapely.Polygon(_BE_OUTLINE)).buffer(0.25)
+    south = shapely.Polygon(
+        [(2.0, 51.6), (3.0, 51.6), *_NL_BE_BORDER, (6.8, 50.754), (6.8, 49.0), (2.0, 49.0)]  # sea, border, south
+    )
+    return area, south
+
+
+def national_grid(lon: float, lat: float) -> tuple[pyproj.CRS, str]:
+    """Return the metric CRS for a place and why: RD New in the Netherlands, Lambert 72 in Belgium, else UTM.
+
+    Parameters
+    ----------
+    lon, lat : float
+        The place in degrees (WGS 84).
+
+    Returns
+    -------
+    (pyproj.CRS, str)
+        The CRS and a short reason, e.g. ``"the data lie in the Netherlands"``.
+
+    Raises
+    ------
+    CRSError
+        The place is not a longitude/latitude pair.
+
+    Examples
+    --------
+    >>> national_grid(5.69, 50.85)[0].to_epsg(), national_grid(4.40, 51.22)[0].to_epsg()  # Maastricht, Antwerp
+    (28992, 31370)
+    >>> national_grid(-123.1, 49.25)[0].to_epsg()  # Vancouver
+    32610
+    """
+    import shapely
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        msg = (
+            f"({lon:.6g}, {lat:.6g}) is not a longitude/latitude pair: the coordinates do not fit "
+            "their CRS. Check `--crs`."
+        )
+        raise CRSError(msg)
+    area, south = _benelux()
+    point = shapely.Point(lon, lat)
+    if area.contains(point):
+        if south.contains(point):
+            return pyproj.CRS.from_epsg(LAMBERT_72), "the data lie in Belgium"
+        return pyproj.CRS.from_epsg(RD_NEW), "the data lie in the Netherlands"
+    found = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat), contains=False)
+    if not found:  # the poles: no UTM zone
+        msg = f"no UTM zone covers ({lon:.4f}, {lat:.4f}). Give a metric CRS with `--crs`/`--store-crs`."
+        raise CRSError(msg)
+    return pyproj.CRS.from_epsg(int(found[0].code)), "the UTM zone of the data"
+
+
+def metric_crs(frame: Any) -> tuple[pyproj.CRS, str]:
+    """Return the metric CRS for a GeoDataFrame or GeoSeries: its own when projected, else :func:`national_grid`.
+
+    The place is the centre of the data's bounds in longitude/latitude.
+    """
+    crs = to_crs(frame.crs, what="the CRS of the data")
+    if not crs.is_geographic:
+        return crs, "the data's own CRS"
+    lonlat = frame if crs.equals(pyproj.CRS.from_epsg(4326)) else frame.to_crs(4326)
+    x0, y0, x1, y1 = (float(v) for v in lonlat.total_bounds)
+    if not all(np.isfinite([x0, y0, x1, y1])):
+        msg = "the data have no coordinates to locate them (empty, or not finite). Check `--crs`."
+        raise CRSError(msg)
+    return national_grid((x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def to_metric(frame: Any, *, what: str = "the data") -> tuple[Any, str | None]:
+    """Return ``frame`` in a metric CRS (itself when already projected) and a note saying which was chosen.
+
+    Work that needs metres (grids, radii, areas) calls this instead of refusing a geographic input; results
+    go back to the caller's CRS with ``.to_crs(frame.crs)``.
+    """
+    crs = to_crs(frame.crs, what=f"the CRS of {what}")
+    if not crs.is_geographic:
+        return frame, None
+    metric, why = metric_crs(frame)
+    note = f"{what} in {crs_label(crs)} (degrees): worked in {crs_label(metric)}, because {why}"
+    return frame.to_crs(metric), note

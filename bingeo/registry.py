@@ -22,10 +22,10 @@ import pandas as pd
 import shapely
 
 from bingeo import settings
-from bingeo._crs import crs_label, to_crs
+from bingeo._crs import crs_label, metric_crs, same_crs, to_crs
 from bingeo._results import Result
-from bingeo.errors import InputError
-from bingeo.stores import ImportReport, Store, is_postgis_url, open_store
+from bingeo.errors import CRSError, InputError
+from bingeo.stores import ImportReport, Store, open_existing_store, open_store
 from bingeo.stores.base import KINDS, as_multipolygon, attributes_json, iso_date
 
 __all__ = [
@@ -111,23 +111,154 @@ def _parse_date(value: Any, *, column: str, row: int, source: str) -> str | None
     raise InputError(msg)
 
 
-def _repair(geom: shapely.Geometry, label: str) -> tuple[shapely.Geometry, str | None]:
-    """make_valid, keep the polygonal part; return the geometry and a repair note (or None)."""
+#: Reason codes of rejected network features (``rejects["reject_reason"]``) and their labels.
+REJECT_REASONS: dict[str, str] = {
+    "non_finite": "coordinates that are not finite numbers",
+    "out_of_range": "coordinates outside what their CRS can hold",
+    "no_area": "no polygon area left after repair",
+    "reprojection": "coordinates that cannot be reprojected into the store's CRS",
+}
+#: Largest coordinate (absolute) a projected CRS is taken to hold, in its unit: 100,000 km.
+MAX_PROJECTED_COORDINATE = 1e8
+
+
+class Normalised(tuple):  # type: ignore[type-arg]
+    """What :func:`networks_from_frame` returns: ``(networks, repairs, notes)``, plus ``.rejects``.
+
+    ``rejects`` is a DataFrame of the features that could not become a network: their attributes, ``feature``
+    (1-based), ``network_id``, ``reject_reason`` (a code from :data:`REJECT_REASONS`), ``reject_detail`` and
+    ``wkt`` (the geometry as read). Unpacking gives the three parts, as before.
+    """
+
+    rejects: pd.DataFrame
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    """Return the polygons of ``geom`` with an area as one (Multi)Polygon (empty Polygon when none)."""
+    polys = [
+        p
+        for part in shapely.get_parts(geom)
+        for p in (shapely.get_parts(part) if part.geom_type == "MultiPolygon" else [part])
+        if p.geom_type == "Polygon" and p.area > 0
+    ]
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def _repair(geom: shapely.Geometry, label: str, geographic: bool = False) -> tuple[shapely.Geometry, str | None]:
+    """make_valid, keep the polygonal part with an area; return the geometry and a repair note (or None)."""
     geom = shapely.force_2d(geom)
     if geom.geom_type == "GeometryCollection":
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-        geom = shapely.union_all(parts) if parts else shapely.Polygon()
-    if shapely.is_valid(geom):
+        geom = _polygonal_part(geom)
+    if shapely.is_valid(geom) and not geom.is_empty:
         return as_multipolygon(geom), None
-    reason = shapely.is_valid_reason(geom)
-    before = geom.area
-    fixed = shapely.make_valid(geom)
-    polys = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
-    fixed = shapely.union_all(polys) if polys else shapely.Polygon()
-    if fixed.geom_type == "Polygon":
-        fixed = shapely.MultiPolygon([fixed])
-    note = f"{label}: {reason}; repaired with make_valid (area {before:,.1f} -> {fixed.area:,.1f})"
+    reason = shapely.is_valid_reason(geom) if not geom.is_empty else "no polygon"
+    before = _area_of(geom, geographic)
+    fixed = _polygonal_part(shapely.make_valid(geom)) if not geom.is_empty else geom
+    if not fixed.is_empty and not shapely.is_valid(fixed):  # make_valid's parts may touch along an edge
+        fixed = _polygonal_part(shapely.union_all(shapely.get_parts(fixed)))
+    fixed = as_multipolygon(fixed)
+    note = f"{label}: {reason}; repaired with make_valid (area {before:,.1f} -> {_area_of(fixed, geographic):,.1f} m²)"
     return fixed, note
+
+
+_GEOD = None
+
+
+def _area_of(geom: shapely.Geometry, geographic: bool) -> float:
+    """Area in m² (on the WGS 84 ellipsoid for degrees); of an invalid polygon as its rings are drawn."""
+    if not geographic:
+        return float(geom.area)
+    global _GEOD
+    if _GEOD is None:
+        import pyproj
+
+        _GEOD = pyproj.Geod(ellps="WGS84")
+    return float(abs(_GEOD.geometry_area_perimeter(geom)[0]))
+
+
+def _reject(rec: dict[str, Any], geom: Any, i: int, nid: str, reason: str, detail: str) -> dict[str, Any]:
+    row = {k: v for k, v in rec.items() if not hasattr(v, "geom_type")}
+    row.update(
+        feature=i,
+        network_id=nid,
+        reject_reason=reason,
+        reject_detail=detail,
+        wkt=shapely.to_wkt(geom, rounding_precision=-1) if geom is not None else None,
+    )
+    return row
+
+
+def _bad_coordinates(geom: shapely.Geometry, geographic: bool) -> tuple[str, str] | None:
+    """(reason, detail) when the coordinates cannot be those of a boundary in their CRS, else None."""
+    xy = shapely.get_coordinates(geom)
+    if not np.isfinite(xy).all():
+        return "non_finite", "some coordinates are NaN or infinite"
+    if not len(xy):
+        return None
+    if geographic:
+        if (np.abs(xy[:, 0]) > 360).any() or (np.abs(xy[:, 1]) > 90).any():
+            bad = xy[(np.abs(xy[:, 0]) > 360) | (np.abs(xy[:, 1]) > 90)][0]
+            return "out_of_range", f"({bad[0]:.6g}, {bad[1]:.6g}) is not a longitude/latitude pair"
+    elif (np.abs(xy) > MAX_PROJECTED_COORDINATE).any():
+        bad = xy[(np.abs(xy) > MAX_PROJECTED_COORDINATE).any(axis=1)][0]
+        return "out_of_range", f"({bad[0]:.6g}, {bad[1]:.6g}) lies over 100,000 km from the CRS's origin"
+    return None
+
+
+#: Id columns of common public boundary files, tried (case-insensitively) when none of
+#: ``FIELD_CANDIDATES["network_id"]`` is there. Codes in ``UNIQUE_ID_CANDIDATES`` are used only when every
+#: feature has its own value (a buurt file without BU_CODE must not be merged by its WK_CODE).
+UNIQUE_ID_CANDIDATES: tuple[str, ...] = ("bu_code", "buurtcode", "wk_code", "wijkcode", "gm_code", "pc6", "pc4")
+MORE_ID_CANDIDATES: tuple[str, ...] = ("ward_code", "mapid", "geoitem", "politiezon", "postcode", "lsoa_code")
+
+
+def _guess_id_column(frame: pd.DataFrame, columns: list[str], notes: list[str]) -> str | None:
+    """Return the id column of a known public format (CBS, police.uk, open-data portals, KML), or None."""
+    lower = {c.lower(): c for c in columns}
+    for cand in UNIQUE_ID_CANDIDATES + MORE_ID_CANDIDATES:
+        col = lower.get(cand)
+        if col is None:
+            continue
+        values = frame[col]
+        if values.isna().any() or (cand in UNIQUE_ID_CANDIDATES or cand == "postcode") and values.duplicated().any():
+            continue
+        notes.append(f"id column {col!r} recognised")
+        return col
+    # KML: the placemark's Name is its id, the description its label
+    if "name" in lower and "description" in lower and len(columns) == 2:
+        notes.append(f"id column {lower['name']!r} (the KML placemark name) recognised; names from 'description'")
+        return lower["name"]
+    return None
+
+
+def _check_coordinates_fit(frame: gpd.GeoDataFrame, crs: Any, source: str) -> None:
+    """Refuse longitude/latitude values declared as a projected CRS (they would become tiny areas near its origin)."""
+    if crs.is_geographic or crs.area_of_use is None:
+        return
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if not len(xy) or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+        return
+    if not (np.abs(xy - np.round(xy, 2)) > 1e-9).any():  # whole metres or cm near the origin: drawn, not lon/lat
+        return
+    import pyproj
+
+    w, s, e, n = crs.area_of_use.bounds
+    x0, y0, x1, y1 = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform_bounds(w, s, e, n)
+    mx, my = (x1 - x0) * 0.5, (y1 - y0) * 0.5
+    inside = (xy[:, 0] >= x0 - mx) & (xy[:, 0] <= x1 + mx) & (xy[:, 1] >= y0 - my) & (xy[:, 1] <= y1 + my)
+    if inside.any():
+        return
+    lon, lat = float(np.median(xy[:, 0])), float(np.median(xy[:, 1]))
+    msg = (
+        f"{source}: the coordinates (around {lon:.5g}, {lat:.5g}) look like EPSG:4326 (longitude/latitude), "
+        f"not {crs_label(crs)}, "
+        f"whose coordinates there lie far away (x {x0:,.0f} … {x1:,.0f}, y {y0:,.0f} … {y1:,.0f}). "
+        "Give `--crs 4326` (or fix the file's .prj)."
+    )
+    raise CRSError(msg)
 
 
 def networks_from_frame(
@@ -140,11 +271,19 @@ def networks_from_frame(
     kind_field: str | None = None,
     fields: Mapping[str, str] | None = None,
     target_crs: Any = None,
-) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+) -> Normalised:
     """Normalise a polygon GeoDataFrame to the registry's columns.
 
     Returns the normalised frame (in ``target_crs`` when given), the list of
-    geometry repairs, and notes about the choices made (columns used, merges).
+    geometry repairs, and notes about the choices made (columns used, merges);
+    the features that cannot become a network are in ``.rejects`` of the returned
+    triple (see :class:`Normalised`), never dropped silently.
+
+    Invalid boundaries (self-intersections, bow-ties, spikes, holes outside their
+    shell, zero-area parts) are repaired with ``make_valid`` in the source CRS and
+    again after reprojection; a feature whose coordinates are not finite, outside
+    what its CRS can hold, that cannot be reprojected, or that has no area left
+    after repair is rejected with its reason.
     """
     if frame.crs is None:
         msg = f"{source} has no CRS. Give one with `--crs`, e.g. 28992."
@@ -163,6 +302,7 @@ def networks_from_frame(
     if kind is not None and kind not in KINDS:
         msg = f"`kind` must be one of {', '.join(KINDS)}, got {kind!r}."
         raise InputError(msg)
+    src_crs = to_crs(frame.crs, what=f"the CRS of {source}")
     geom_col = frame.geometry.name
     columns = [c for c in frame.columns if c != geom_col]
     given = {"network_id": id_field, "name": name_field, "kind": kind_field, **fields}
@@ -171,6 +311,10 @@ def networks_from_frame(
         cols["kind"] = None
     notes = []
     if cols["network_id"] is None:
+        cols["network_id"] = _guess_id_column(frame, columns, notes)
+        if cols["name"] is not None and cols["name"] == cols["network_id"]:
+            cols["name"] = next((c for c in columns if c.lower() == "description"), None)
+    if cols["network_id"] is None:
         msg = (
             f"{source}: no id column found for the networks (looked for {', '.join(FIELD_CANDIDATES['network_id'])}). "
             f"Name it with `--id-field`; columns: {', '.join(columns)}."
@@ -178,8 +322,10 @@ def networks_from_frame(
         raise InputError(msg)
     used = {f: c for f, c in cols.items() if c is not None}
     notes.append("columns used: " + ", ".join(f"{f}={c}" for f, c in used.items()))
+    read_notes = dict(frame.attrs.get("bingeo_read_repairs", {}))
     out_rows = []
     repairs = []
+    rejects = []
     for i, rec in enumerate(frame.to_dict("records"), start=1):
         nid = rec.get(cols["network_id"])
         if nid is None or (isinstance(nid, float) and np.isnan(nid)) or str(nid).strip() == "":
@@ -218,16 +364,21 @@ def networks_from_frame(
                 "or retire it with `bingeo networks retire`."
             )
             raise InputError(msg)
-        geom = rec[geom_col]
-        if geom is None or geom.is_empty:
+        raw_geom = rec[geom_col]
+        if raw_geom is None or raw_geom.is_empty:
             msg = f"{source}: {label} has no geometry. Remove the feature or draw its boundary."
             raise InputError(msg)
-        geom, note = _repair(geom, label)
+        bad = _bad_coordinates(raw_geom, src_crs.is_geographic)
+        if bad is not None:
+            rejects.append(_reject(rec, raw_geom, i, nid, *bad))
+            continue
+        feature_notes = [f"{label}: {read_notes[i - 1]}"] if (i - 1) in read_notes else []
+        geom, note = _repair(raw_geom, label, src_crs.is_geographic)
         if note:
-            repairs.append(note)
+            feature_notes.append(note)
         if geom.is_empty:
-            msg = f"{source}: {label} has no polygon area left after repairing its geometry ({note})."
-            raise InputError(msg)
+            rejects.append(_reject(rec, raw_geom, i, nid, "no_area", (note or ": no polygon").split(": ", 1)[1]))
+            continue
         extra = {c: v for c, v in rec.items() if c != geom_col and c not in used.values()}
 
         def text(f: str) -> str | None:
@@ -248,23 +399,53 @@ def networks_from_frame(
                 "valid_from": founded,
                 "valid_to": valid_to,
                 "attributes": attributes_json(extra),
-                "repair_note": note,
+                "repair_note": feature_notes,
                 "geometry": geom,
+                "_feature": i,
+                "_raw": (rec, raw_geom),
             }
         )
-    out = gpd.GeoDataFrame(out_rows, geometry="geometry", crs=frame.crs)
-    if target_crs is not None:
-        target = to_crs(target_crs)
-        if not (frame.crs == target):
-            notes.append(f"reprojected from {crs_label(frame.crs)} to {crs_label(target)}")
-            out = out.to_crs(target)
-            # reprojection can (rarely) make a valid ring self-intersect: repair and say so
-            for i in np.flatnonzero(~out.is_valid.to_numpy()):
-                label = f"feature {i + 1} (id {out.at[i, 'network_id']}) after reprojection"
-                geom, note = _repair(out.geometry.iloc[i], label)
-                out.loc[out.index[i], "geometry"] = geom
-                out.loc[out.index[i], "repair_note"] = "; ".join(x for x in (out.at[i, "repair_note"], note) if x)
-                repairs.append(str(note))
+    target = to_crs(target_crs) if target_crs is not None else None
+    if out_rows and target is not None and not same_crs(src_crs, target):
+        notes.append(f"reprojected from {crs_label(src_crs)} to {crs_label(target)}")
+        moved = gpd.GeoSeries([r["geometry"] for r in out_rows], crs=src_crs).to_crs(target).to_numpy()
+        kept = []
+        for row, geom in zip(out_rows, moved):
+            rec, raw_geom = row["_raw"]
+            label = f"feature {row['_feature']} (id {row['network_id']}) after reprojection"
+            bad = _bad_coordinates(geom, target.is_geographic) if geom is not None else ("non_finite", "")
+            if bad is not None:
+                detail = f"from {crs_label(src_crs)} to {crs_label(target)}: {bad[1] or 'no result'}"
+                rejects.append(_reject(rec, raw_geom, row["_feature"], row["network_id"], "reprojection", detail))
+                continue
+            # reprojection can make a valid ring self-intersect (or a thin part collapse): repair and say so
+            geom, note = _repair(geom, label, target.is_geographic)
+            if note:
+                row["repair_note"].append(note)
+            if geom.is_empty:
+                detail = str(note).split(": ", 1)[1]
+                rejects.append(_reject(rec, raw_geom, row["_feature"], row["network_id"], "no_area", detail))
+                continue
+            row["geometry"] = geom
+            kept.append(row)
+        out_rows = kept
+    rejected = pd.DataFrame(rejects)
+    if rejects:
+        counts = rejected["reject_reason"].value_counts()
+        notes.append(
+            f"{len(rejected)} feature(s) rejected: "
+            + ", ".join(f"{n} with {REJECT_REASONS[r]}" for r, n in counts.items())
+            + " (kept in the rejects with the reason; fix them in the source and import again)"
+        )
+    if not out_rows:
+        shown = "; ".join(f"feature {r['feature']}: {r['reject_detail']}" for r in rejects[:5])
+        msg = f"{source}: no feature can become a network ({shown}). Check the geometry and `--crs`."
+        raise InputError(msg)
+    for row in out_rows:
+        repairs.extend(row["repair_note"])
+        row["repair_note"] = "; ".join(row["repair_note"]) or None
+        del row["_feature"], row["_raw"]
+    out = gpd.GeoDataFrame(out_rows, geometry="geometry", crs=target if target is not None else src_crs)
     dup = out["network_id"].duplicated(keep=False)
     if dup.any():
         merged = []
@@ -274,18 +455,21 @@ def networks_from_frame(
                 keep.append(grp.iloc[0].to_dict())
                 continue
             first = grp.iloc[0].to_dict()
-            first["geometry"] = as_multipolygon(shapely.union_all(grp.geometry.values))
+            first["geometry"] = as_multipolygon(_polygonal_part(shapely.union_all(grp.geometry.values)))
             merged.append(f"{nid} ({len(grp)} features)")
             keep.append(first)
         out = gpd.GeoDataFrame(keep, geometry="geometry", crs=out.crs)
         notes.append("features sharing an id were merged into one network (multipolygon): " + ", ".join(merged))
     out["area_m2"] = _area_m2(out.geometry)
-    return out, repairs, notes
+    result = Normalised((out, repairs, notes))
+    result.rejects = rejected
+    return result
 
 
 def _area_m2(geoms: gpd.GeoSeries) -> np.ndarray:
     if geoms.crs is not None and geoms.crs.is_geographic:
-        return geoms.to_crs(geoms.estimate_utm_crs()).area.to_numpy()
+        metric, _ = metric_crs(geoms)
+        return geoms.to_crs(metric).area.to_numpy()
     return geoms.area.to_numpy()
 
 
@@ -337,8 +521,12 @@ def import_networks(
 ) -> ImportReport:
     """Import (add or update) networks from a vector file into a store.
 
-    The store is created when it does not exist; its CRS is ``store_crs`` or,
-    by default, the CRS of this first import. Everything is reprojected into it.
+    The store is created when it does not exist, and only when this first import
+    succeeds (a refused source leaves no store behind). Its CRS is ``store_crs`` or,
+    by default, the CRS of the source; a source in degrees gives a metric store in
+    its national grid (RD New in the Netherlands, Lambert 72 in Belgium, else its UTM
+    zone), and the report's notes say so. Everything is reprojected into it. A
+    ``store_crs`` that differs from an existing store's CRS is an error.
     Re-importing the same source updates networks by id instead of duplicating them.
 
     Examples
@@ -353,41 +541,64 @@ def import_networks(
     from bingeo.readers import read_polygons
 
     frame = read_polygons(source, layer=layer, crs=crs)
-    own = not isinstance(store, Store)
-    if own:
-        target = store_crs if store_crs is not None else frame.crs
-        if (
-            not is_postgis_url(store)
-            and not os.path.exists(os.fspath(store))
-            and target is not None
-            and to_crs(target).is_geographic
-        ):
-            log.warning(
-                "the new store will use a geographic CRS (%s): areas and distances are computed in "
-                "an estimated UTM zone. Give `store_crs` (e.g. 28992, 31370, 3812) for a metric store.",
-                crs_label(to_crs(target)),
-            )
-        st = open_store(store, create=True, crs=target)
-    else:
-        st = store  # type: ignore[assignment]
-    try:
-        nets, repairs, notes = networks_from_frame(
-            frame,
-            source=os.fspath(source),
-            id_field=id_field,
-            name_field=name_field,
-            kind=kind,
-            kind_field=kind_field,
-            fields=fields,
-            target_crs=st.crs,
-        )
-        report = st.import_networks(nets, source=os.path.basename(os.fspath(source)), effective=effective)
-    finally:
+    label = os.fspath(source)
+    _check_coordinates_fit(frame, to_crs(frame.crs), label)
+    kwargs = dict(
+        source=label, id_field=id_field, name_field=name_field, kind=kind, kind_field=kind_field, fields=fields
+    )
+    st = store if isinstance(store, Store) else open_existing_store(store)
+    own = st is not store
+    new_store = st is None
+    creation_note = None
+    if st is not None and store_crs is not None and not same_crs(to_crs(store_crs, what="`--store-crs`"), st.crs):
         if own:
             st.close()
+        msg = (
+            f"`--store-crs {store_crs}` cannot take effect: the store {st.location} already exists in "
+            f"{crs_label(st.crs)}, and a store's CRS is fixed when it is created. Leave out `--store-crs` "
+            f"(the networks are reprojected into {crs_label(st.crs)}), or give a new store."
+        )
+        raise InputError(msg)
+    try:
+        if new_store:
+            target, creation_note = _new_store_crs(frame, store_crs)
+            normalised = networks_from_frame(frame, target_crs=target, **kwargs)
+            st = open_store(store, create=True, crs=target)  # only now: a refused input leaves nothing behind
+        else:
+            normalised = networks_from_frame(frame, target_crs=st.crs, **kwargs)
+        nets, repairs, notes = normalised
+        try:
+            report = st.import_networks(nets, source=os.path.basename(label), effective=effective)
+        except BaseException:
+            if new_store:
+                st.discard()  # the first import failed: no store is created
+                st = None
+            raise
+    finally:
+        if own and st is not None:
+            st.close()
     report.repairs = repairs
-    report.notes = notes + report.notes
+    report.rejects = normalised.rejects
+    report.notes = ([creation_note] if creation_note else []) + notes + report.notes
     return report
+
+
+def _new_store_crs(frame: gpd.GeoDataFrame, store_crs: Any) -> tuple[Any, str | None]:
+    """Return the CRS of a new store and a note: ``store_crs``, else the source's, else its national grid."""
+    if store_crs is not None:
+        return to_crs(store_crs, what="`--store-crs`"), None
+    src = to_crs(frame.crs, what="the CRS of the source")
+    if not src.is_geographic:
+        return src, f"new store created in {crs_label(src)}, the source's CRS"
+    usable = [_bad_coordinates(g, True) is None for g in frame.geometry.to_numpy()]
+    if not any(usable):  # every feature is rejected: networks_from_frame says why, before any store exists
+        return src, None
+    metric, why = metric_crs(frame[usable])
+    note = (
+        f"new store created in {crs_label(metric)} (metres) instead of the source's {crs_label(src)} (degrees): "
+        f"{why}. Give `--store-crs` to choose another."
+    )
+    return metric, note
 
 
 @dataclass

@@ -104,6 +104,9 @@ def networks_import(
         effective=effective,
     )
     click.echo(report.summary())
+    rej = write_rejects(report, rejects_beside(store, source))
+    if rej:
+        click.echo(f"{len(report.rejects)} rejected feature(s) written to {rej}")
 
 
 @networks.command("list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -73,7 +74,12 @@ def read_polygons(
             "zipped Shapefile, GeoJSON or KML."
         )
         raise InputError(msg)
-    frame, driver = _read_vector(path, label, layer, want="polygon")
+    try:
+        with warnings.catch_warnings():  # GDAL's "Non closed ring detected": such rings are handled below
+            warnings.filterwarnings("ignore", message="Non closed ring", category=RuntimeWarning)
+            frame, driver = _read_vector(path, label, layer, want="polygon")
+    except shapely.errors.GEOSException:
+        frame, driver = _read_unreadable_rings(path, label, layer)
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame.columns:
         msg = f"{label}: the layer has no geometry (it is a plain table). Give a layer with polygons."
         raise InputError(msg)
@@ -140,6 +146,7 @@ def read_polygons(
             crs_label(src),
             crs_label(target),
         )
+    out.attrs.update(frame.attrs)
     n_invalid = int((~out.geometry.is_valid).sum())
     logger.info(
         "%s: %d polygons in %s (%d invalid)",
@@ -149,6 +156,24 @@ def read_polygons(
         n_invalid,
     )
     return out
+
+
+def _read_unreadable_rings(path: Any, label: str, layer: str | None) -> tuple[gpd.GeoDataFrame, str]:
+    """Read a layer some of whose rings GEOS cannot build (unclosed, or fewer than 4 points).
+
+    GDAL closes such rings (``on_invalid="fix"``); which features needed it is recorded in
+    ``frame.attrs["bingeo_read_repairs"]`` (0-based position -> note), so the import reports each one.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Non closed ring", category=RuntimeWarning)
+        fixed, driver = _read_vector(path, label, layer, want="polygon", on_invalid="fix")
+        plain, _ = _read_vector(path, label, layer, want="polygon", on_invalid="ignore")
+    broken = np.flatnonzero(shapely.is_missing(np.asarray(plain.geometry.values, dtype=object)))
+    fixed.attrs["bingeo_read_repairs"] = {
+        int(i): "a ring that GEOS cannot build (not closed, or under 4 points) was closed on reading" for i in broken
+    }
+    logger.info("%s: %d feature(s) with unclosed or too short rings, closed on reading", label, len(broken))
+    return fixed, driver
 
 
 def _polygon_parts(geom: Any) -> Any:

@@ -432,7 +432,7 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
 
 
 def _read_vector(
-    path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None
+    path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None, on_invalid: str = "raise"
 ) -> tuple[pd.DataFrame, str]:
     """Read a vector (or parquet) source; return (GeoDataFrame or DataFrame, driver)."""
     kind = source_kind(path)
@@ -455,7 +455,7 @@ def _read_vector(
         _, gdal_path = zip_target(path, layer, label)
         layer = None
     chosen = _choose_layer(gdal_path, label, layer, want=want)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {} if on_invalid == "raise" else {"on_invalid": on_invalid}
     if encoding is not None:
         kwargs["encoding"] = encoding
     try:

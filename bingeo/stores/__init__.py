@@ -7,7 +7,7 @@ from typing import Any
 
 from bingeo.stores.base import ImportReport, Store
 
-__all__ = ["open_store", "is_postgis_url", "copy_store", "Store", "ImportReport"]
+__all__ = ["open_store", "open_existing_store", "is_postgis_url", "copy_store", "Store", "ImportReport"]
 
 
 def is_postgis_url(location: str | os.PathLike[str]) -> bool:
@@ -43,6 +43,21 @@ def open_store(location: str | os.PathLike[str], *, create: bool = False, crs: A
     from bingeo.stores.gpkg import GpkgStore
 
     return GpkgStore(text, create=create, crs=crs)
+
+
+def open_existing_store(location: str | os.PathLike[str]) -> Store | None:
+    """Open the store at ``location``, or return None when there is none yet (nothing is created).
+
+    Any other problem (not a store, no connection, a newer schema) raises :class:`bingeo.StoreError`.
+    """
+    from bingeo.errors import StoreError
+
+    try:
+        return open_store(location)
+    except StoreError as exc:
+        if getattr(exc, "missing", False):
+            return None
+        raise
 
 
 def copy_store(source: str | os.PathLike[str] | Store, target: str | os.PathLike[str] | Store) -> dict[str, int]:

@@ -138,6 +138,10 @@ class ImportReport(Result):
     not_in_source: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Features of the source that could not become a network, with ``reject_reason`` and ``reject_detail``.
+    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Networks the source would have un-retired: retired in the store, left retired (``bingeo networks reactivate``).
+    kept_retired: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One paragraph for people: counts and what to look at."""
@@ -151,9 +155,21 @@ class ImportReport(Result):
                 f"{len(self.not_in_source)} active networks in the store are not in this source and were left "
                 "as they are (retire them with `bingeo networks retire ID --on DATE`)."
             )
+        if self.kept_retired:
+            parts.append(
+                f"{len(self.kept_retired)} network(s) in the source are retired in the store and stay retired "
+                f"({', '.join(self.kept_retired[:10])}{', …' if len(self.kept_retired) > 10 else ''}); "
+                "bring one back with `bingeo networks reactivate ID`."
+            )
         if self.repairs:
             parts.append(f"{len(self.repairs)} invalid geometries were repaired with make_valid:")
             parts.extend(f"  - {r}" for r in self.repairs)
+        if len(self.rejects):
+            parts.append("Features not imported (in the rejects file, with the reason):")
+            parts.extend(
+                f"  - feature {r.feature} (id {r.network_id}): {r.reject_detail}"
+                for r in self.rejects.head(20).itertuples()
+            )
         parts.extend(self.notes)
         return "\n".join(parts)
 
@@ -267,6 +283,10 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
+
+    def discard(self) -> None:
+        """Remove this store, which this process has just created (its first import failed); closes it."""
+        raise NotImplementedError
 
     def __enter__(self) -> Store:  # noqa: D105
         return self

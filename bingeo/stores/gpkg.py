@@ -155,7 +155,9 @@ class GpkgStore(Store):
                 f"store {self.path} does not exist. Create it by importing networks: "
                 f"`bingeo networks import FILE --store {self.path}`."
             )
-            raise StoreError(msg)
+            err = StoreError(msg)
+            err.missing = True  # type: ignore[attr-defined]
+            raise err
         if exists and self.path.stat().st_size > 0 and not _looks_like_sqlite(self.path):
             msg = f"{self.path} is not a GeoPackage (not an SQLite file). Give the path of a bingeo store (.gpkg)."
             raise StoreError(msg)
@@ -415,6 +417,13 @@ class GpkgStore(Store):
             msg = f"`table` must be one of {', '.join(TABLES)}, got {table!r}"
             raise StoreError(msg)
         return int(self._conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])  # noqa: S608 - fixed names
+
+    def discard(self) -> None:
+        """Remove this store, which this process has just created (its first import failed)."""
+        self._conn.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        log.info("removed the new store %s: its first import failed", self.path)
 
     def close(self) -> None:
         """Close the file."""

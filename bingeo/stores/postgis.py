@@ -336,7 +336,9 @@ class PostgisStore(Store):
                     f"there is no bingeo store in schema {self.schema!r} of {self.location}. Create it with "
                     f"`bingeo store init '{self.location}' --crs 28992` (or import networks into it)."
                 )
-                raise StoreError(msg)
+                err = StoreError(msg)
+                err.missing = True  # type: ignore[attr-defined]
+                raise err
             if crs is None:
                 msg = f"a new store needs a CRS: give `crs` (e.g. 28992) when creating {self.location}."
                 raise StoreError(msg)
@@ -401,6 +403,10 @@ class PostgisStore(Store):
             cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"bingeo:{self.schema}",))
             if self._read_meta() is not None:  # someone else created it meanwhile
                 return
+            had_schema = cur.execute("SELECT count(*) FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone()[
+                0
+            ]
+            self._created_schema = not had_schema
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(self._ident))
             cur.execute(
                 sql.SQL("CREATE TABLE {}.bingeo_meta (key text PRIMARY KEY, value text NOT NULL)").format(self._ident)
@@ -706,6 +712,26 @@ class PostgisStore(Store):
                 cur.execute(statement.encode())
         log.info("granted application rights on %s to role %s", self.location, role)
         return statements
+
+    def discard(self) -> None:
+        """Remove this store, which this process has just created (its first import failed).
+
+        Drops the schema when creating the store created it, else bingeo's tables and function in it.
+        """
+        sql = _sql()
+        with self._write(()) as cur:
+            if getattr(self, "_created_schema", False):
+                cur.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(self._ident))
+            else:
+                for table in (*TABLES, "bingeo_meta"):
+                    cur.execute(
+                        sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(self._ident, sql.Identifier(table))
+                    )
+                cur.execute(
+                    sql.SQL("DROP FUNCTION IF EXISTS {}.bingeo_audit_append_only() CASCADE").format(self._ident)
+                )
+        log.info("removed the new store %s: its first import failed", self.location)
+        self._conn.close()
 
     def close(self) -> None:
         """Close the connection."""
