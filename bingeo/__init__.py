@@ -35,6 +35,9 @@ _LAZY = {
     # CRS helpers (one place for CRS conversion; the QGIS plugin uses them at its boundary)
     "to_crs": "bingeo._crs",
     "same_crs": "bingeo._crs",
+    "national_grid": "bingeo._crs",
+    "metric_crs": "bingeo._crs",
+    "to_metric": "bingeo._crs",
     "count_incidents": "bingeo.counts",
     "DensityRaster": "bingeo.density",
     "kernel_density": "bingeo.density",

@@ -72,7 +72,7 @@ def check_same_crs(a: pyproj.CRS | None, b: pyproj.CRS | None, *, left: str, rig
     if not same_crs(a, b):
         msg = (
             f"CRS mismatch between {left} ({crs_label(a)[:50]}) and {right} ({crs_label(b)[:50]}). "
-            f"Use `{left}.to_crs(...)` to reproject one of them first."
+            "Reproject one of them into the CRS of the other first."
         )
         raise CRSMismatchError(msg)
 

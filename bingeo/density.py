@@ -97,7 +97,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bingeo._crs import crs_label
+from bingeo._crs import crs_label, to_metric
 from bingeo._pip import radix_argsort
 from bingeo._results import Result, json_safe
 from bingeo.errors import CRSError, InputError
@@ -214,9 +214,9 @@ class DensityRaster(Result):
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: size, kernel, radius, points and method, plus the highest value."""
+        """One line: size, kernel, radius, points and method, plus the highest value (and the notes)."""
         top = float(np.nanmax(self.values)) if self.values.size and np.isfinite(self.values).any() else 0.0
-        return f"{self!r}; highest value {top:.4g}."
+        return "\n".join([f"{self!r}; highest value {top:.4g}.", *self.notes])
 
     def as_dict(self) -> dict[str, Any]:
         """Return the options and figures (JSON-safe; the grid itself as its shape)."""
@@ -1297,19 +1297,11 @@ def _coordinates(points: Any, weight_field: str | None) -> tuple[np.ndarray, np.
             "Belgian Lambert 72): kernel density needs coordinates in metres."
         )
         raise CRSError(msg)
-    if crs.is_geographic:
-        msg = (
-            f"`points` are in a geographic CRS ({crs_label(crs)[:50]}): cell size and radius must be in metres. "
-            "Reproject first: `points.to_crs(28992)` (Netherlands), `points.to_crs(31370)` (Belgium) or "
-            "`points.to_crs(points.estimate_utm_crs())`."
-        )
-        raise CRSError(msg)
     unit = (crs.axis_info[0].unit_name if crs.axis_info else "") or ""
     if unit.lower() not in ("metre", "meter", "m"):
         msg = (
             f"`points` are in {crs_label(crs)[:50]}, whose unit is {unit or 'unknown'!r}, not metres. "
-            "Reproject first, e.g. `points.to_crs(28992)`, `points.to_crs(31370)` or "
-            "`points.to_crs(points.estimate_utm_crs())`."
+            "Reproject the points into a CRS in metres first, e.g. EPSG:28992 (RD New) or 31370 (Lambert 72)."
         )
         raise CRSError(msg)
     geoms = points.geometry.to_numpy()
@@ -1529,6 +1521,10 @@ def kernel_density(
     """
     t_start = time.perf_counter()
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)
+    metric_note = None
+    if getattr(points, "crs", None) is not None and points.crs.is_geographic:
+        # cell size and radius are metres: work in the place's national grid (the raster is in that CRS)
+        points, metric_note = to_metric(points, what="the points")
     x, y, w = _coordinates(points, weight_field)
     t_coords = time.perf_counter() - t_start
     if x.size == 0:
@@ -1611,4 +1607,5 @@ def kernel_density(
         error_bound=bound,
         complete=complete,
         timings=timings,
+        notes=[metric_note] if metric_note else [],
     )

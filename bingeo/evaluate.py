@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from bingeo._crs import check_same_crs
+from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo._results import Result, json_safe
 from bingeo.charts import write_chart
 from bingeo.errors import InputError
@@ -175,9 +175,17 @@ def predictive_accuracy(
     """
     for name, frame in (("fit_incidents", fit_incidents), ("test_incidents", test_incidents)):
         check_same_crs(frame.crs, hotspots.crs, left=name, right="hotspots")
-    if hotspots.crs is not None and hotspots.crs.is_geographic:
-        msg = "PAI needs areas in metres: reproject the hot spots and incidents to a projected CRS first (`to_crs`)."
-        raise InputError(msg)
+    if hotspots.crs is not None and hotspots.crs.is_geographic:  # areas in m²: the place's national grid
+        metric_hotspots, note = to_metric(hotspots, what="the hot spots")
+        metric = metric_hotspots.crs
+        res = predictive_accuracy(
+            metric_hotspots,
+            fit_incidents.to_crs(metric),
+            test_incidents.to_crs(metric),
+            study_area=_reproject_area(study_area, hotspots.crs, metric),
+        )
+        res.notes.insert(0, note)
+        return res
     hot = shapely.union_all(hotspots.geometry.to_numpy()) if len(hotspots) else shapely.Polygon()
     if isinstance(study_area, (int, float, np.floating)):
         area_total = float(study_area)
@@ -231,6 +239,15 @@ def predictive_accuracy(
 
 # ======================================================================================= before / after
 Period = tuple[dt.date, dt.date]
+
+
+def _reproject_area(value: Any, src: Any, dst: Any) -> Any:
+    """Move an area (frame, series or shapely geometry in ``src``) into ``dst``; numbers stay as they are."""
+    if isinstance(value, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        return value.to_crs(dst)
+    if isinstance(value, shapely.Geometry):
+        return gpd.GeoSeries([value], crs=src).to_crs(dst).iloc[0]
+    return value
 
 
 def _as_period(value: Any, name: str) -> Period:
@@ -600,9 +617,23 @@ def before_after(
     from bingeo.incidents import incident_days
 
     check_same_crs(incidents.crs, networks.crs, left="incidents", right="networks")
-    if networks.crs is not None and networks.crs.is_geographic:
-        msg = "the evaluation needs metres: reproject the networks and incidents to a projected CRS first (`to_crs`)."
-        raise InputError(msg)
+    if networks.crs is not None and networks.crs.is_geographic:  # buffers in metres: the place's national grid
+        metric_networks, note = to_metric(networks, what="the networks")
+        metric = metric_networks.crs
+        res = before_after(
+            incidents.to_crs(metric),
+            metric_networks,
+            network_id=network_id,
+            before=before,
+            after=after,
+            buffer=buffer,
+            control=_reproject_area(control, networks.crs, metric),
+            study_area=_reproject_area(study_area, networks.crs, metric),
+            date_field=date_field,
+        )
+        res.geometries = {k: _reproject_area(g, metric, networks.crs) for k, g in res.geometries.items()}
+        res.notes.insert(0, f"{note}; the areas are given in {crs_label(networks.crs)}")
+        return res
     if "network_id" not in networks.columns:
         msg = f"`networks` needs a network_id column; columns: {', '.join(map(str, networks.columns))}."
         raise InputError(msg)

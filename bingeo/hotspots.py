@@ -29,7 +29,7 @@ import pyproj
 import shapely
 from scipy import ndimage, special
 
-from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs
+from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs, to_metric
 from bingeo._results import Result, json_safe
 from bingeo.assign import point_xy
 from bingeo.errors import CRSError, InputError
@@ -1097,7 +1097,7 @@ def find_hotspots(
         No incidents (saying which filter emptied the selection), an unknown column,
         a study area with fewer than 2 cells, a grid larger than :data:`MAX_CELLS`.
     CRSError
-        Incidents without a CRS or in a geographic CRS (degrees).
+        Incidents without a CRS.
     CRSMismatchError
         ``networks``, ``addresses`` or ``study_area`` in another CRS than the incidents.
 
@@ -1140,13 +1140,37 @@ def find_hotspots(
         msg = "Cannot transform naive geometries. Please set a crs on the object first."
         raise CRSError(msg)
     crs = to_crs(incidents.crs, what="the CRS of `incidents`")
-    if crs.is_geographic:
-        msg = (
-            f"the incidents are in a geographic CRS ({crs_label(crs)}): a grid needs metres. "
-            "Reproject them first, e.g. `incidents.to_crs(28992)` (RD New), 31370 (Lambert 72) "
-            "or `incidents.estimate_utm_crs()`."
+    if crs.is_geographic:  # a grid needs metres: work in the place's national grid, answer in the input's CRS
+        for other, name in ((networks, "networks"), (addresses, "addresses")):
+            if other is not None:
+                _check_frame(other, name, crs)
+        metric_incidents, note = to_metric(incidents, what="the incidents")
+        metric = metric_incidents.crs
+        if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            check_same_crs(study_area.crs, crs, left="study_area", right="incidents")
+            study_area = study_area.to_crs(metric)
+        elif isinstance(study_area, shapely.Geometry):
+            study_area = gpd.GeoSeries([study_area], crs=crs).to_crs(metric).iloc[0]
+        res = find_hotspots(
+            metric_incidents,
+            networks=None if networks is None else networks.to_crs(metric),
+            addresses=None if addresses is None else addresses.to_crs(metric),
+            study_area=study_area,
+            cell_size=cell_size,
+            rings=rings,
+            distance=distance,
+            alpha=alpha,
+            fdr=fdr,
+            min_coverage=min_coverage,
+            type_field=type_field,
+            types=types,
+            date_field=date_field,
+            start=start,
+            end=end,
         )
-        raise CRSError(msg)
+        res.cells, res.hotspots = res.cells.to_crs(crs), res.hotspots.to_crs(crs)
+        res.notes.insert(0, f"{note}; cells and hot spots are given in {crs_label(crs)}")
+        return res
     if not (0.0 <= float(min_coverage) <= 1.0):
         msg = f"`min_coverage` must be a share between 0 and 1, got {min_coverage!r}"
         raise ValueError(msg)

@@ -329,7 +329,8 @@ class NearRepeat:
         Parameters
         ----------
         points : GeoDataFrame
-            Incident points in a projected CRS (metres), with a date column.
+            Incident points with a date column; in a geographic CRS the distances are measured in the
+            place's national grid (RD New, Lambert 72, else UTM), as ``notes`` say.
         date_field : str, optional
             See :func:`incident_days`.
 
@@ -344,12 +345,11 @@ class NearRepeat:
         if points.crs is None:
             msg = "Cannot transform naive geometries. Please set a crs on the object first."
             raise ValueError(msg)
-        if points.crs.is_geographic:
-            msg = (
-                "the Knox test measures distances in metres: reproject the incidents to a projected CRS "
-                "first (`to_crs`, e.g. 28992 in the Netherlands, 31370 in Belgium)."
-            )
-            raise InputError(msg)
+        metric_note = None
+        if points.crs.is_geographic:  # distances in metres: work in the place's national grid
+            from bingeo._crs import to_metric
+
+            points, metric_note = to_metric(points, what="the incidents")
         from bingeo.assign import point_xy
 
         x, y = point_xy(points, what="points")
@@ -364,6 +364,8 @@ class NearRepeat:
             log.info("Knox test: %d incidents left out (%d without a date)", int(bad.sum()), int(no_date.sum()))
         days = dates.to_numpy()[~bad].astype("datetime64[D]").astype(np.int64)
         self._fit_xyt(np.column_stack([x[~bad], y[~bad]]), days)
+        if metric_note:
+            self.notes.insert(0, metric_note)
         return self
 
     def _fit_xyt(self, xy: np.ndarray, days: np.ndarray) -> None:

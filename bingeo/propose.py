@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from bingeo._crs import check_same_crs, crs_label
+from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo.addresses import household_column
 from bingeo.errors import CRSError, InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
@@ -153,13 +153,6 @@ def _check_projected(frame: gpd.GeoDataFrame, name: str) -> None:
         msg = (
             f"Cannot transform naive geometries. Please set a crs on the object first: `{name}` has no CRS; "
             f"use `{name}.set_crs(28992)` (RD New) or `{name}.set_crs(31370)` (Lambert 72)."
-        )
-        raise CRSError(msg)
-    if frame.crs.is_geographic:
-        msg = (
-            f"`{name}` is in a geographic CRS ({crs_label(frame.crs)[:50]}): proposals need distances and "
-            f"areas in metres. Reproject first, e.g. `{name}.to_crs(28992)` (NL), `{name}.to_crs(31370)` (BE) "
-            f"or `{name}.to_crs({name}.estimate_utm_crs())`."
         )
         raise CRSError(msg)
 
@@ -630,7 +623,9 @@ def propose_areas(
         ``max_households`` > 256; an unknown ``kind``; a named column that does
         not exist; negative households.
     CRSError
-        ``addresses`` without a CRS or in a geographic CRS.
+        ``addresses`` without a CRS. In a geographic CRS the work is done in the national grid of the
+        place (RD New, Lambert 72, else UTM), the proposals come back in the addresses' CRS and
+        ``attrs["notes"]`` says which CRS was used.
     CRSMismatchError
         The inputs do not share one CRS.
 
@@ -719,6 +714,35 @@ def propose_areas(
     if concave_ratio > 1:
         msg = f"`concave_ratio` must be between 0 and 1, got {concave_ratio!r}."
         raise InputError(msg)
+    if addresses.crs is not None and addresses.crs.is_geographic:  # distances in metres: the place's national grid
+        check_same_crs(addresses.crs, hotspots.crs, left="addresses", right="hotspots")
+        check_same_crs(addresses.crs, networks.crs, left="addresses", right="networks")
+        if incidents is not None:
+            check_same_crs(addresses.crs, incidents.crs, left="addresses", right="incidents")
+        metric_addresses, note = to_metric(addresses, what="the addresses")
+        metric = metric_addresses.crs
+        out = propose_areas(
+            hotspots.to_crs(metric),
+            metric_addresses,
+            networks.to_crs(metric),
+            incidents=None if incidents is None else incidents.to_crs(metric),
+            min_households=min_households,
+            max_households=max_households,
+            households_field=households_field,
+            street_field=street_field,
+            only_uncovered=only_uncovered,
+            buffer=buffer,
+            kind=kind,
+            max_distance=max_distance,
+            merge_distance=merge_distance,
+            concave_ratio=concave_ratio,
+            include_hotspot=include_hotspot,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        ).to_crs(addresses.crs)
+        log.info("%s", note)
+        out.attrs["notes"] = [f"{note}; proposals are given in {crs_label(addresses.crs)}"]
+        return out
     _check_projected(addresses, "addresses")
     check_same_crs(addresses.crs, hotspots.crs, left="addresses", right="hotspots")
     check_same_crs(addresses.crs, networks.crs, left="addresses", right="networks")

@@ -65,10 +65,10 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from bingeo._contacts import neutralize_cell
-from bingeo._crs import CRSLike, crs_label, same_crs, to_crs
+from bingeo._crs import CRSLike, crs_label, national_grid, same_crs, to_crs
 from bingeo._pip import locate
 from bingeo._results import Result
-from bingeo.errors import CRSMismatchError, InputError
+from bingeo.errors import CRSError, CRSMismatchError, InputError
 
 __all__ = [
     "CHANNELS",
@@ -119,15 +119,13 @@ def _check_radius(radius: Any) -> float:
     return r
 
 
-def _metric_target(target_crs: CRSLike) -> pyproj.CRS:
+def _metric_target(target_crs: CRSLike, x: float, y: float, crs_of_xy: pyproj.CRS) -> pyproj.CRS:
+    """Return the CRS to draw a disc around (x, y) in: ``target_crs`` when metric, else its national grid."""
     crs = to_crs(target_crs, what="`target_crs`")
-    if not crs.is_projected:
-        msg = (
-            f"`target_crs` {crs_label(crs)} is not projected: a radius in metres needs a metric CRS. "
-            "Give e.g. 28992 (RD New), 31370 (Lambert 72) or 3812 (Lambert 2008)."
-        )
-        raise InputError(msg)
-    return crs
+    if crs.is_projected:
+        return crs
+    lon, lat = pyproj.Transformer.from_crs(crs_of_xy, 4326, always_xy=True).transform(float(x), float(y))
+    return national_grid(lon, lat)[0]
 
 
 def _circle(x: float, y: float, radius: float) -> shapely.Polygon:
@@ -150,7 +148,7 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     crs_of_xy : CRS-like
         CRS of ``x`` and ``y``.
     target_crs : CRS-like
-        Projected CRS of the members.
+        CRS of the members (the store's).
 
     Returns
     -------
@@ -159,7 +157,8 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     Raises
     ------
     InputError
-        ``radius <= 0``, a non-finite centre or a geographic ``target_crs``.
+        ``radius <= 0``, or a centre that is not finite or does not fit ``crs_of_xy``. A ``target_crs``
+        in degrees gets a disc drawn in the place's national grid (RD New, Lambert 72, else UTM).
 
     Examples
     --------
@@ -172,13 +171,23 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     bingeo.errors.InputError: `radius` must be a positive number of metres, got 0.0.
     """
     r = _check_radius(radius)
-    target = _metric_target(target_crs)
     source = to_crs(crs_of_xy, what="`crs_of_xy`")
+    wanted = to_crs(target_crs, what="`target_crs`")
+    if not (math.isfinite(float(x)) and math.isfinite(float(y))):
+        msg = f"The centre ({x}, {y}) is not a pair of finite numbers: check the coordinates."
+        raise InputError(msg)
+    try:
+        target = _metric_target(wanted, x, y, source)
+    except CRSError:
+        msg = f"The centre ({x:.6g}, {y:.6g}) does not fit {crs_label(source)}: check `crs_of_xy`."
+        raise InputError(msg) from None
     tx, ty = pyproj.Transformer.from_crs(source, target, always_xy=True).transform(float(x), float(y))
     if not (math.isfinite(tx) and math.isfinite(ty)):
         msg = f"The centre cannot be transformed from {crs_label(source)} to {crs_label(target)}: check `crs_of_xy`."
         raise InputError(msg)
-    return _circle(tx, ty, r)
+    disc = _circle(tx, ty, r)
+    # a store in degrees: the disc is drawn in metres in the place's national grid, then moved into it
+    return disc if same_crs(target, wanted) else _transform(disc, target, wanted)
 
 
 def _polygonal(geom: BaseGeometry | None) -> list[BaseGeometry]:
@@ -290,9 +299,7 @@ def _area_from_geojson(path: Path, target: pyproj.CRS) -> BaseGeometry:
             except InputError as exc:
                 msg = f"{source}: feature {i} (circle): {exc}"
                 raise InputError(msg) from None
-            metric = _metric_target(target)
-            centre = _transform(geom, src_crs, metric)
-            parts.append(_circle(centre.x, centre.y, r))
+            parts.append(area_around(geom.x, geom.y, r, crs_of_xy=src_crs, target_crs=target))
             continue
         found = _polygonal(geom)
         if not found:

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from bingeo import settings
-from bingeo._crs import crs_label, metric_crs, same_crs, to_crs
+from bingeo._crs import crs_label, metric_crs, same_crs, to_crs, to_metric
 from bingeo._results import Result
 from bingeo.errors import CRSError, InputError
 from bingeo.stores import ImportReport, Store, open_existing_store, open_store
@@ -700,9 +700,9 @@ def check_networks(
     crs = networks.crs
     notes = []
     work = networks
-    if crs is not None and crs.is_geographic:
-        work = networks.to_crs(networks.estimate_utm_crs())
-        notes.append(f"areas computed in {crs_label(work.crs)}")
+    if crs is not None and crs.is_geographic and len(networks):
+        work, note = to_metric(networks, what="the networks")
+        notes.append(f"{note}; areas are in m²")
     geoms = work.geometry.to_numpy()
     ids = work["network_id"].to_numpy()
     valid = shapely.is_valid(geoms)

@@ -573,9 +573,10 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
     if len(pts) == 0:
         return None
     if not pts.crs.is_projected:
-        utm = pts.estimate_utm_crs()
-        log.info("incidents are in a geographic CRS: density computed in %s", utm.name)
-        pts = pts.to_crs(utm)
+        from bingeo._crs import to_metric
+
+        pts, note = to_metric(pts, what="the incidents")
+        log.info("density: %s", note)
     x0, y0, x1, y1 = pts.total_bounds
     side = max(x1 - x0, y1 - y0) + 2 * radius
     cell = float(cell_size) if cell_size else max(radius / 5.0, side / MAX_DENSITY_SIDE)

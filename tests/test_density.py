@@ -406,8 +406,9 @@ def test_repr():
 
 
 def test_crs_errors():
-    with pytest.raises(CRSError, match=r"geographic CRS.*points.to_crs\(28992\)"):
-        kernel_density(frame([(5.1, 52.1)], crs=4326), cell_size=100, radius=1000)
+    # issue 13: points in degrees are gridded in the national grid of their place, which the summary names
+    kde = kernel_density(frame([(5.1, 52.1)], crs=4326), cell_size=100, radius=1000)
+    assert kde.crs.to_epsg() == 28992 and "worked in EPSG:28992" in kde.summary()
     with pytest.raises(CRSError, match="has no CRS"):
         kernel_density(gpd.GeoDataFrame(geometry=[Point(0, 0)]), cell_size=100, radius=1000)
     with pytest.raises(CRSError, match="not metres"):

@@ -50,6 +50,7 @@ def test_errors(hotspots):
         predictive_accuracy(hotspots, pts([(1, 1)]).to_crs(4326), pts([(1, 1)]), study_area=1e6)
     with pytest.raises(bingeo.InputError, match="positive area"):
         predictive_accuracy(hotspots, pts([(1, 1)]), pts([(1, 1)]), study_area=0)
+    # issue 13: hot spots in degrees are measured in the metric grid of their place (areas in m²)
     geo = hotspots.to_crs(4326)
-    with pytest.raises(bingeo.InputError, match="needs areas in metres"):
-        predictive_accuracy(geo, pts([(1, 1)]).to_crs(4326), pts([(1, 1)]).to_crs(4326), study_area=1e6)
+    r = predictive_accuracy(geo, pts([(1, 1)]).to_crs(4326), pts([(1, 1)]).to_crs(4326), study_area=1e6)
+    assert r.hotspot_area_m2 == pytest.approx(20000, rel=0.01) and "worked in EPSG:" in r.notes[0]

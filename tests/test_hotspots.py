@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 import bingeo
+from bingeo._crs import crs_label, metric_crs
 from bingeo.errors import CRSError, CRSMismatchError, InputError
 from bingeo.hotspots import (
     GiStar,
@@ -562,8 +563,13 @@ def test_filters_empty_selection_errors(planted):
 
 def test_bad_crs_and_types(planted):
     _, pts, _ = planted
-    with pytest.raises(CRSError, match="geographic CRS"):
-        find_hotspots(pts.to_crs(4326))
+    # issue 13: incidents in degrees are counted in the place's metric grid, and come back in degrees
+    geo = find_hotspots(pts.to_crs(4326), cell_size=100)
+    metric, _ = metric_crs(pts.to_crs(4326))
+    ref = find_hotspots(pts.to_crs(4326).to_crs(metric), cell_size=100)
+    assert "worked in " + crs_label(metric) in geo.notes[0]
+    assert geo.cells.crs.to_epsg() == 4326 and geo.hotspots.crs.to_epsg() == 4326
+    assert sorted(geo.hotspots["incidents"]) == sorted(ref.hotspots["incidents"])
     with pytest.raises(CRSError, match="naive geometries"):
         find_hotspots(pts.set_crs(None, allow_override=True))
     nets = gpd.GeoDataFrame({"network_id": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=31370)

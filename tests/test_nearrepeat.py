@@ -188,8 +188,9 @@ def test_errors_and_rejects():
         NearRepeat(time_bands=[0, 7, 7])
     with pytest.raises(bingeo.InputError, match="permutations"):
         NearRepeat(permutations=-1)
-    with pytest.raises(bingeo.InputError, match="projected CRS"):
-        NearRepeat().fit(pts.to_crs(4326))
+    # issue 13: incidents in degrees are measured in the metric grid of their place, and the notes say so
+    geo = NearRepeat(permutations=9, seed=1).fit(pts.to_crs(4326))
+    assert any("worked in EPSG:" in n for n in geo.notes)
     with pytest.raises(bingeo.InputError, match="no date column 'datum'"):
         NearRepeat().fit(pts, date_field="datum")
     with pytest.raises(bingeo.InputError, match="recognised as dates"):

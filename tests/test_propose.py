@@ -11,6 +11,7 @@ import pytest
 import shapely
 
 import bingeo
+from bingeo._crs import crs_label, metric_crs
 from bingeo.errors import CRSError, CRSMismatchError, InputError
 from bingeo.propose import PROPOSAL_COLUMNS, propose_areas
 
@@ -367,7 +368,6 @@ def _args():
     ("change", "error", "match"),
     [
         (lambda h, a, n, kw: (h, pd.DataFrame(a), n, kw), TypeError, "`addresses` should be a GeoDataFrame"),
-        (lambda h, a, n, kw: (h, a.to_crs(4326), n, kw), CRSError, "geographic CRS.*to_crs\\(28992\\)"),
         (lambda h, a, n, kw: (h, a.set_crs(None, allow_override=True), n, kw), CRSError, "naive geometries"),
         (lambda h, a, n, kw: (h.to_crs(3857), a, n, kw), CRSMismatchError, "CRS mismatch between addresses"),
         (lambda h, a, n, kw: (h, a, n.to_crs(31370), kw), CRSMismatchError, "networks"),
@@ -399,7 +399,6 @@ def _args():
     ],
     ids=[
         "not-a-geodataframe",
-        "geographic",
         "no-crs",
         "crs-hotspots",
         "crs-networks",
@@ -419,6 +418,17 @@ def test_errors(change, error, match):
     h, a, n, kw = change(h, a, n, {})
     with pytest.raises(error, match=match):
         propose_areas(h, a, n, **kw)
+
+
+def test_inputs_in_degrees_are_worked_in_metres():
+    """Issue 13: addresses in degrees no longer fail; the work is done in the place's metric grid."""
+    h, a, n = (f.to_crs(4326) for f in _args())
+    out = propose_areas(h, a, n, min_households=20)
+    metric = metric_crs(a)[0]
+    ref = propose_areas(h.to_crs(metric), a.to_crs(metric), n.to_crs(metric), min_households=20)
+    assert out.crs.to_epsg() == 4326 and len(out) == len(ref) > 0
+    assert out["households"].tolist() == ref["households"].tolist()
+    assert "worked in " + crs_label(metric) in out.attrs["notes"][0]
 
 
 # --------------------------------------------------------------------------- sample data

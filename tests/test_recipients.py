@@ -322,8 +322,10 @@ def test_area_around():
     for r in (0, -1, float("nan")):
         with pytest.raises(InputError):
             area_around(0, 0, r, crs_of_xy=CRS, target_crs=CRS)
-    with pytest.raises(InputError, match="projected"):
-        area_around(5, 52, 10, crs_of_xy=4326, target_crs=4326)
+    # issue 13: a store in degrees gets the disc drawn in metres in the national grid, then moved into degrees
+    geo = area_around(5.1, 52.1, 100, crs_of_xy=4326, target_crs=4326)
+    back = gpd.GeoSeries([geo], crs=4326).to_crs(28992).iloc[0]
+    assert back.symmetric_difference(area_around(5.1, 52.1, 100, crs_of_xy=4326, target_crs=28992)).area < 1
 
 
 def test_unknown_network_lists_ids():

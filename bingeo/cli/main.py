@@ -638,6 +638,8 @@ def propose_cmd(
     )
     Path(output).unlink(missing_ok=True)
     write_table(out, output, layer="proposals", geometry_type="MultiPolygon")
+    for note in out.attrs.get("notes", []):
+        click.echo(note)
     click.echo(f"{len(out)} proposed areas:")
     for r in out.itertuples():
         extra = f", {r.incidents} incidents" if "incidents" in out.columns else ""
