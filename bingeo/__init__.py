@@ -36,6 +36,7 @@ _LAZY = {
     "to_crs": "bingeo._crs",
     "same_crs": "bingeo._crs",
     "national_grid": "bingeo._crs",
+    "reactivate_network": "bingeo.registry",
     "metric_crs": "bingeo._crs",
     "to_metric": "bingeo._crs",
     "count_incidents": "bingeo.counts",

@@ -32,6 +32,7 @@ __all__ = [
     "networks_from_file",
     "networks_from_frame",
     "import_networks",
+    "reactivate_network",
     "check_networks",
     "CheckReport",
     "FIELD_CANDIDATES",
@@ -294,13 +295,13 @@ def networks_from_frame(
     fields = dict(fields or {})
     unknown = set(fields) - set(FIELD_CANDIDATES)
     if unknown:
-        msg = f"unknown network field(s) {sorted(unknown)} in `fields`; valid: {', '.join(FIELD_CANDIDATES)}."
+        msg = f"unknown network field(s) {sorted(unknown)} in `--field`; valid: {', '.join(FIELD_CANDIDATES)}."
         raise InputError(msg)
     if kind is not None and kind_field is not None:
-        msg = "give either `kind` (one kind for all) or `kind_field`, not both."
+        msg = "give either `--kind` (one kind for all) or `--kind-field`, not both."
         raise InputError(msg)
     if kind is not None and kind not in KINDS:
-        msg = f"`kind` must be one of {', '.join(KINDS)}, got {kind!r}."
+        msg = f"`--kind` must be one of {', '.join(KINDS)}, got {kind!r}."
         raise InputError(msg)
     src_crs = to_crs(frame.crs, what=f"the CRS of {source}")
     geom_col = frame.geometry.name
@@ -581,6 +582,29 @@ def import_networks(
     report.rejects = normalised.rejects
     report.notes = ([creation_note] if creation_note else []) + notes + report.notes
     return report
+
+
+def reactivate_network(
+    store: Store | str | os.PathLike[str],
+    network_id: str,
+    *,
+    on: dt.date | str | None = None,
+    expected_version: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Bring a retired network back from ``on`` (default today); see :meth:`Store.reactivate_network`.
+
+    A re-import never un-retires a network: this is the one way back. The retirement stays in
+    ``networks history`` and analyses "as of" a date in between still leave the network out.
+
+    Returns
+    -------
+    GeoDataFrame
+        The network's new current row.
+    """
+    if isinstance(store, Store):
+        return store.reactivate_network(network_id, on=on, expected_version=expected_version)
+    with open_store(store) as st:
+        return st.reactivate_network(network_id, on=on, expected_version=expected_version)
 
 
 def _new_store_crs(frame: gpd.GeoDataFrame, store_crs: Any) -> tuple[Any, str | None]:

@@ -48,7 +48,7 @@ def cli(verbose: int, quiet: bool) -> None:
 # ---------------------------------------------------------------------------------- networks
 @cli.group()
 def networks() -> None:
-    """Keep the registry of networks: import, list, check, retire, history."""
+    """Keep the registry of networks: import, list, check, retire, reactivate, history."""
 
 
 @networks.command("import")
@@ -68,7 +68,11 @@ def networks() -> None:
     help="Map another field: municipality, police_zone, founded, status, valid_to. Repeatable.",
 )
 @click.option("--crs", help="CRS of a source that carries none.")
-@click.option("--store-crs", help="CRS of a NEW store (default: the source's). Fixed once created.")
+@click.option(
+    "--store-crs",
+    help="CRS of a NEW store (default: the source's; for a source in degrees its national grid: 28992 in the "
+    "Netherlands, 31370 in Belgium, else UTM). Fixed once created: another CRS for an existing store is an error.",
+)
 @click.option("--effective", callback=date_value, help="Date from which changed boundaries apply (default today).")
 @friendly
 def networks_import(
@@ -182,6 +186,20 @@ def networks_retire(network_id: str, store: str, on: dt.date, expected_version: 
     with open_store(store) as st:
         st.retire_network(network_id, on=on, expected_version=expected_version)
     click.echo(f"network {network_id} retired on {on}.")
+
+
+@networks.command("reactivate")
+@click.argument("network_id")
+@store_option
+@click.option("--on", "on", callback=date_value, help="Active again from this date (YYYY-MM-DD; default today).")
+@click.option("--expected-version", type=int, help="Fail if the network changed since you saw this version.")
+@friendly
+def networks_reactivate(network_id: str, store: str, on: dt.date | None, expected_version: int | None) -> None:
+    """Bring the retired network NETWORK_ID back. Its retirement stays in `networks history`."""
+    from bingeo.registry import reactivate_network
+
+    row = reactivate_network(store, network_id, on=on, expected_version=expected_version)
+    click.echo(f"network {network_id} is active again from {on or dt.date.today()} (version {row['version'].iloc[0]}).")
 
 
 @networks.command("history")

@@ -64,7 +64,7 @@ def read_polygons(
     """
     label = str(source)
     path = check_source(source)
-    crs_given = to_crs(crs, what="`crs`") if crs is not None else None
+    crs_given = to_crs(crs, what="`--crs`") if crs is not None else None
     target = to_crs(target_crs, what="`target_crs`") if target_crs is not None else None
     kind = source_kind(path)
     if kind == "text":
@@ -126,7 +126,7 @@ def read_polygons(
     src = file_crs or crs_given
     if src is None:
         msg = (
-            f"{label}: the file has no CRS. Give one with `crs` (CLI: --crs 28992), "
+            f"{label}: the file has no CRS. Give one with `--crs`, "
             f"e.g. 28992 for "
             "RD New, 31370 for Lambert 72, 3812 for Lambert 2008, 4326 for "
             "longitude/latitude; or add a "

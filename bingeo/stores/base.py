@@ -249,7 +249,11 @@ class Store(ABC):
 
     @abstractmethod
     def _sync_validity(self, handle: Any, network_id: str, valid_from: str | None, valid_to: str | None) -> None:
-        """Give every history row of a network the lifetime of its current row."""
+        """Give the history rows of a network's current life its lifetime (``valid_from``, ``valid_to``).
+
+        Rows of an earlier life (retired on or before ``valid_from``, the day of a reactivation) keep
+        their own retirement.
+        """
 
     @abstractmethod
     def _upsert_points(
@@ -377,6 +381,14 @@ class Store(ABC):
                     self._insert_network(h, "networks", rec, geom)
                     report.added.append(rec["network_id"])
                     continue
+                # The lifetime belongs to the network: a source never un-retires it or moves its retirement
+                # (`networks reactivate` does), and a reactivated network's current life keeps its start.
+                if _norm(old.valid_to) is not None:
+                    if (_norm(rec.get("valid_to")), rec["status"]) != (_norm(old.valid_to), old.status):
+                        report.kept_retired.append(rec["network_id"])
+                    rec["valid_to"], rec["status"] = old.valid_to, old.status
+                if _norm(old.valid_from) != _norm(old.founded):
+                    rec["valid_from"] = old.valid_from
                 geom = as_multipolygon(geom)
                 same_geom = bool(shapely.equals_exact(shapely.normalize(old.geometry), shapely.normalize(geom), 1e-7))
                 same_attrs = all(_norm(getattr(old, k)) == _norm(rec.get(k)) for k in _COMPARED)
@@ -454,6 +466,48 @@ class Store(ABC):
             rec.update(status="retired", valid_to=day.isoformat(), updated_at=now, version=int(old.version) + 1)
             self._replace_current(h, rec, old.geometry, int(old.version))
         log.info("retired network %s on %s", network_id, day)
+        return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
+
+    def reactivate_network(
+        self, network_id: str, *, on: dt.date | str | None = None, expected_version: int | None = None
+    ) -> gpd.GeoDataFrame:
+        """Bring a retired network back from date ``on`` (default today); its retirement stays in the history.
+
+        The retired version moves to ``network_history`` (``version_to`` = ``on``) and a new current
+        version starts on ``on``, so analyses "as of" a date between the retirement and ``on`` do not
+        see the network. A retirement that has not started yet by ``on`` is simply cancelled.
+        """
+        day = _today() if on is None else (on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on)))
+        now = _now()
+        with self._write() as h:
+            cur = self._select_networks("networks", "WHERE network_id = ?", (network_id,), handle=h)
+            if cur.empty:
+                known = self._select_networks("networks", "", (), handle=h)["network_id"].tolist()
+                msg = f"no network with id {network_id!r} in {self.location}. Known ids: {_clip(known)}"
+                raise InputError(msg)
+            old = next(cur.itertuples(index=False))
+            if expected_version is not None and int(old.version) != expected_version:
+                msg = (
+                    f"network {network_id!r} is at version {old.version}, not {expected_version}: "
+                    "someone changed it since you read it. Reload and try again."
+                )
+                raise ConflictError(msg)
+            retired_on = _norm(old.valid_to)
+            if retired_on is None:
+                msg = f"network {network_id!r} is not retired: there is nothing to reactivate."
+                raise InputError(msg)
+            rec = {k: getattr(old, k) for k in NETWORK_COLUMNS}
+            rec.update(status="active", valid_to=None, updated_at=now, version=int(old.version) + 1)
+            if day.isoformat() <= str(retired_on):  # not retired yet on that day: cancel the retirement
+                rec.update(version_to=None)
+                self._replace_current(h, rec, old.geometry, int(old.version))
+            else:  # a new life from `day`; the retired version is kept as it was
+                hist = {k: getattr(old, k) for k in NETWORK_COLUMNS}
+                hist["version_to"] = day.isoformat()
+                self._insert_network(h, "network_history", hist, old.geometry)
+                rec.update(valid_from=day.isoformat(), version_from=day.isoformat(), version_to=None)
+                self._replace_current(h, rec, old.geometry, int(old.version))
+        log.info("reactivated network %s on %s", network_id, day)
         return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
 
     # ---- members, addresses, audit ------------------------------------------------------

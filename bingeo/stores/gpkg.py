@@ -178,7 +178,7 @@ class GpkgStore(Store):
                 self._conn.close()
                 if not exists:
                     self.path.unlink(missing_ok=True)
-                msg = f"a new store needs a CRS: give `crs` (e.g. 28992) when creating {self.path}."
+                msg = f"a new store needs a CRS: give `--crs` (e.g. 28992) when creating {self.path}."
                 raise StoreError(msg)
             self.crs = to_crs(crs, what="store `crs`")
             self._initialise()
@@ -318,9 +318,16 @@ class GpkgStore(Store):
         return int(cur.rowcount)
 
     def _sync_validity(self, handle: Any, network_id: str, valid_from: str | None, valid_to: str | None) -> None:
+        if valid_from is None:
+            handle.execute(
+                'UPDATE "network_history" SET valid_from = ?, valid_to = ? WHERE network_id = ?',
+                (valid_from, valid_to, network_id),
+            )
+            return
         handle.execute(
-            'UPDATE "network_history" SET valid_from = ?, valid_to = ? WHERE network_id = ?',
-            (valid_from, valid_to, network_id),
+            'UPDATE "network_history" SET valid_from = ?, valid_to = ? WHERE network_id = ? '
+            "AND (valid_to IS NULL OR valid_to > ?)",
+            (valid_from, valid_to, network_id, valid_from),
         )
 
     # ---- point tables: members, addresses ----------------------------------------------

@@ -340,7 +340,7 @@ class PostgisStore(Store):
                 err.missing = True  # type: ignore[attr-defined]
                 raise err
             if crs is None:
-                msg = f"a new store needs a CRS: give `crs` (e.g. 28992) when creating {self.location}."
+                msg = f"a new store needs a CRS: give `--crs` (e.g. 28992) when creating {self.location}."
                 raise StoreError(msg)
             self.crs = to_crs(crs, what="store `crs`")
             self._initialise(target)
@@ -560,11 +560,20 @@ class PostgisStore(Store):
 
     def _sync_validity(self, handle: Any, network_id: str, valid_from: str | None, valid_to: str | None) -> None:
         sql = _sql()
+        if valid_from is None:
+            handle.execute(
+                sql.SQL("UPDATE {}.network_history SET valid_from = %s, valid_to = %s WHERE network_id = %s").format(
+                    self._ident
+                ),
+                (valid_from, valid_to, network_id),
+            )
+            return
         handle.execute(
-            sql.SQL("UPDATE {}.network_history SET valid_from = %s, valid_to = %s WHERE network_id = %s").format(
-                self._ident
-            ),
-            (valid_from, valid_to, network_id),
+            sql.SQL(
+                "UPDATE {}.network_history SET valid_from = %s, valid_to = %s WHERE network_id = %s "
+                "AND (valid_to IS NULL OR valid_to > %s)"
+            ).format(self._ident),
+            (valid_from, valid_to, network_id, valid_from),
         )
 
     # ---- point tables ------------------------------------------------------------------
