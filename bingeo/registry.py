@@ -212,7 +212,19 @@ def _bad_coordinates(geom: shapely.Geometry, geographic: bool) -> tuple[str, str
 #: ``FIELD_CANDIDATES["network_id"]`` is there. Codes in ``UNIQUE_ID_CANDIDATES`` are used only when every
 #: feature has its own value (a buurt file without BU_CODE must not be merged by its WK_CODE).
 UNIQUE_ID_CANDIDATES: tuple[str, ...] = ("bu_code", "buurtcode", "wk_code", "wijkcode", "gm_code", "pc6", "pc4")
-MORE_ID_CANDIDATES: tuple[str, ...] = ("ward_code", "mapid", "geoitem", "politiezon", "postcode", "lsoa_code")
+MORE_ID_CANDIDATES: tuple[str, ...] = (
+    "ward_code",
+    "mapid",
+    "geoitem",
+    "politiezon",
+    "postcode",
+    "lsoa_code",
+    "district",
+)
+#: Columns GDAL's KML driver adds to every placemark (styling, time): not data.
+KML_COLUMNS = (
+    "id", "timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder", "icon",
+)  # fmt: skip
 
 
 def _guess_id_column(frame: pd.DataFrame, columns: list[str], notes: list[str]) -> str | None:
@@ -223,15 +235,22 @@ def _guess_id_column(frame: pd.DataFrame, columns: list[str], notes: list[str]) 
         if col is None:
             continue
         values = frame[col]
-        if values.isna().any() or (cand in UNIQUE_ID_CANDIDATES or cand == "postcode") and values.duplicated().any():
+        unique = cand in UNIQUE_ID_CANDIDATES or cand in ("postcode", "district")
+        if values.isna().any() or unique and values.duplicated().any():
             continue
         notes.append(f"id column {col!r} recognised")
         return col
-    # KML: the placemark's Name is its id, the description its label
-    if "name" in lower and "description" in lower and len(columns) == 2:
+    # KML (or a GeoJSON made from one): the placemark's Name is its id, the description its label
+    others = [c for c in columns if c.lower() not in ("name", "description", *KML_COLUMNS)]
+    if "name" in lower and "description" in lower and not others and frame[lower["name"]].notna().all():
         notes.append(f"id column {lower['name']!r} (the KML placemark name) recognised; names from 'description'")
         return lower["name"]
     return None
+
+
+def _empty(values: pd.Series) -> bool:
+    """Return True when no value of the column holds anything (None, NaN or blank text)."""
+    return bool(values.isna().all() or values.astype(str).str.strip().isin(["", "None", "nan"]).all())
 
 
 def _check_coordinates_fit(frame: gpd.GeoDataFrame, crs: Any, source: str) -> None:
@@ -311,6 +330,9 @@ def networks_from_frame(
     if kind is not None:
         cols["kind"] = None
     notes = []
+    if id_field is None and cols["network_id"] is not None and _empty(frame[cols["network_id"]]):
+        notes.append(f"column {cols['network_id']!r} is empty in every feature: not used as the id")
+        cols["network_id"] = None
     if cols["network_id"] is None:
         cols["network_id"] = _guess_id_column(frame, columns, notes)
         if cols["name"] is not None and cols["name"] == cols["network_id"]:
