@@ -529,9 +529,10 @@ def networks_from_file(
 
 
 def import_networks(
-    source: str | os.PathLike[str],
+    source: str | os.PathLike[str] | gpd.GeoDataFrame,
     store: Store | str | os.PathLike[str],
     *,
+    name: str | None = None,
     layer: str | None = None,
     crs: Any = None,
     store_crs: Any = None,
@@ -551,6 +552,7 @@ def import_networks(
     zone), and the report's notes say so. Everything is reprojected into it. A
     ``store_crs`` that differs from an existing store's CRS is an error.
     Re-importing the same source updates networks by id instead of duplicating them.
+    ``source`` may also be a GeoDataFrame of polygons (``name`` labels it in messages).
 
     Examples
     --------
@@ -563,8 +565,12 @@ def import_networks(
     """
     from bingeo.readers import read_polygons
 
-    frame = read_polygons(source, layer=layer, crs=crs)
-    label = os.fspath(source)
+    if isinstance(source, gpd.GeoDataFrame):  # a layer already read (the QGIS plugin)
+        frame, label = source.reset_index(drop=True), name or "<frame>"
+        if frame.crs is None:
+            frame = frame.set_crs(to_crs(crs, what="`--crs`"))
+    else:
+        frame, label = read_polygons(source, layer=layer, crs=crs), name or os.fspath(source)
     _check_coordinates_fit(frame, to_crs(frame.crs), label)
     kwargs = dict(
         source=label, id_field=id_field, name_field=name_field, kind=kind, kind_field=kind_field, fields=fields
@@ -591,7 +597,7 @@ def import_networks(
             normalised = networks_from_frame(frame, target_crs=st.crs, **kwargs)
         nets, repairs, notes = normalised
         try:
-            report = st.import_networks(nets, source=os.path.basename(label), effective=effective)
+            report = st.import_networks(nets, source=name or os.path.basename(label), effective=effective)
         except BaseException:
             if new_store:
                 st.discard()  # the first import failed: no store is created

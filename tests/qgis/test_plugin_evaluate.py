@@ -442,23 +442,46 @@ def test_bad_parameters_are_clear_errors(ev, params, message):
         run(full)
 
 
-def test_networks_in_degrees_are_refused(ev):
-    from qgis.core import QgsProcessingException
+def test_networks_in_degrees_are_evaluated_in_metres(ev):
+    """Issue 13: a networks layer in degrees is evaluated in the national grid of its place (RD New here).
 
+    It used to be refused ("projected CRS in metres"); the counts now equal the library's on the RD layer.
+    """
+    import bingeo
     from bingeo.readers import write_table
 
-    nets84 = ev["nets"].to_crs(4326)[["network_id", "valid_from", "geometry"]]
+    nets84 = ev["nets"].to_crs(4326)[["network_id", "valid_from", "valid_to", "geometry"]]
     path = ev["tmp"] / "nets84.gpkg"
     write_table(nets84, path, layer="nets84")
     assert layer(path, "nets84").featureCount() == len(nets84)
-    with pytest.raises(QgsProcessingException, match="projected CRS in metres"):
-        run(
-            {
-                "INPUT": ev["inc_src"],
-                "DATE_FIELD": "pleegdatum",
-                "NETWORKS": f"{path}|layername=nets84",
-                "MODE": 1,
-                "NETWORK": "GR-BIN-015",
-                "OUTPUT": "memory:",
-            }
-        )
+    res = run(
+        {
+            "INPUT": ev["inc_src"],
+            "DATE_FIELD": "pleegdatum",
+            "TYPE_FIELD": "soort_delict",
+            "TYPES": "woninginbraak",
+            "NETWORKS": f"{path}|layername=nets84",
+            "MODE": 1,
+            "NETWORK": "GR-BIN-015",
+            "MONTHS": 9,
+            "BUFFER": 400,
+            "OUTPUT": "memory:",
+        }
+    )
+    got = rows(res["OUTPUT"])
+    before, after = bingeo.around_founding("2024-03-01", months=9)
+    # the library on the same layer in degrees (a round trip through degrees moves edges by millimetres,
+    # enough to move incidents that lie exactly on a boundary)
+    ref = bingeo.before_after(
+        burglaries(ev["inc"]).to_crs(4326),
+        alive(ev["nets"], before[0], after[1], "GR-BIN-015").to_crs(4326),
+        network_id="GR-BIN-015",
+        before=before,
+        after=after,
+        buffer=400,
+        date_field="pleegdatum",
+    )
+    assert len(got) == 1 and ref.counts["R"]["before"] > 20 and "EPSG:28992" in ref.notes[0]
+    for area in "RBC":
+        for period in ("before", "after"):
+            assert got[0][f"{area}_{period}"] == ref.counts[area][period], (area, period)

@@ -267,14 +267,8 @@ class Evaluate(BingeoAlgorithm):
         if mode != "all" and not network_id:
             raise QgsProcessingException(tr("Give the network id to evaluate, or choose all networks."))
         nets = self.networks(parameters, context, feedback)
-        if nets.crs is None or nets.crs.is_geographic:
-            raise QgsProcessingException(
-                tr(
-                    "The networks layer is not in a projected CRS in metres: reproject it "
-                    "first (e.g. with 'Reproject layer'), so that the buffer width is in "
-                    "metres."
-                )
-            )
+        if nets.crs is None:  # in degrees, bingeo works in the national grid of the place itself
+            raise QgsProcessingException(tr("The networks layer has no CRS: set it in the layer properties."))
         inc = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
         control = self.to_crs(self.frame(parameters, self.CONTROL, context, feedback, optional=True), nets.crs)
         study = self.to_crs(self.frame(parameters, self.STUDY_AREA, context, feedback, optional=True), nets.crs)

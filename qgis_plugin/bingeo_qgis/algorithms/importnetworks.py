@@ -97,8 +97,7 @@ class ImportNetworks(BingeoAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.UNCHANGED, tr("Networks unchanged")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
-        from bingeo import open_store
-        from bingeo.registry import networks_from_frame
+        from bingeo.registry import import_networks
 
         from ..adapter import crs_to_pyproj
 
@@ -109,22 +108,20 @@ class ImportNetworks(BingeoAlgorithm):
         effective = dt.date.fromisoformat(effective_text) if effective_text else None
         store_crs = self.parameterAsCrs(parameters, self.STORE_CRS, context)
         self.check(feedback, 10)
-        with open_store(
-            store_path, create=True, crs=crs_to_pyproj(store_crs) if store_crs.isValid() else frame.crs
-        ) as st:
-            nets, repairs, notes = networks_from_frame(
-                frame,
-                source=self.parameterDefinition(self.INPUT).description(),
-                id_field=self.parameterAsString(parameters, self.ID_FIELD, context) or None,
-                name_field=self.parameterAsString(parameters, self.NAME_FIELD, context) or None,
-                kind=kind,
-                kind_field=self.parameterAsString(parameters, self.KIND_FIELD, context) or None,
-                target_crs=st.crs,
-            )
-            self.check(feedback, 50)
-            report = st.import_networks(nets, source=str(parameters.get(self.INPUT)), effective=effective)
-        for line in notes + repairs + report.notes:
-            feedback.pushInfo(line)
+        # the library's one import flow: a store in degrees gets its national grid, a store is created
+        # only when its first import succeeds, broken boundaries are repaired or rejected with the reason
+        report = import_networks(
+            frame,
+            store_path,
+            name=self.parameterDefinition(self.INPUT).description(),
+            store_crs=crs_to_pyproj(store_crs) if store_crs.isValid() else None,
+            id_field=self.parameterAsString(parameters, self.ID_FIELD, context) or None,
+            name_field=self.parameterAsString(parameters, self.NAME_FIELD, context) or None,
+            kind=kind,
+            kind_field=self.parameterAsString(parameters, self.KIND_FIELD, context) or None,
+            effective=effective,
+        )
+        self.check(feedback, 90)
         feedback.pushInfo(report.summary())
         return {
             self.STORE: store_path,
