@@ -437,6 +437,22 @@ class Store(ABC):
         # The lifetime (founded .. retired) belongs to the network, not to one version.
         self._sync_validity(h, rec["network_id"], rec.get("valid_from"), rec.get("valid_to"))
 
+    def _current_row(self, h: Any, network_id: str, expected_version: int | None) -> tuple[gpd.GeoDataFrame, Any]:
+        """Return the current row of a network (frame, tuple); errors for an unknown id or a stale version."""
+        cur = self._select_networks("networks", "WHERE network_id = ?", (network_id,), handle=h)
+        if cur.empty:
+            known = self._select_networks("networks", "", (), handle=h)["network_id"].tolist()
+            msg = f"no network with id {network_id!r} in {self.location}. Known ids: {_clip(known)}"
+            raise InputError(msg)
+        old = next(cur.itertuples(index=False))
+        if expected_version is not None and int(old.version) != expected_version:
+            msg = (
+                f"network {network_id!r} is at version {old.version}, not {expected_version}: "
+                "someone changed it since you read it. Reload and try again."
+            )
+            raise ConflictError(msg)
+        return cur, old
+
     def retire_network(
         self, network_id: str, *, on: dt.date | str, expected_version: int | None = None
     ) -> gpd.GeoDataFrame:
@@ -448,18 +464,7 @@ class Store(ABC):
         day = on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on))
         now = _now()
         with self._write() as h:
-            cur = self._select_networks("networks", "WHERE network_id = ?", (network_id,), handle=h)
-            if cur.empty:
-                known = self._select_networks("networks", "", (), handle=h)["network_id"].tolist()
-                msg = f"no network with id {network_id!r} in {self.location}. Known ids: {_clip(known)}"
-                raise InputError(msg)
-            old = next(cur.itertuples(index=False))
-            if expected_version is not None and int(old.version) != expected_version:
-                msg = (
-                    f"network {network_id!r} is at version {old.version}, not {expected_version}: "
-                    "someone changed it since you read it. Reload and try again."
-                )
-                raise ConflictError(msg)
+            cur, old = self._current_row(h, network_id, expected_version)
             if old.status == "retired" and old.valid_to == day.isoformat():
                 return cur
             rec = {k: getattr(old, k) for k in NETWORK_COLUMNS}
@@ -480,18 +485,7 @@ class Store(ABC):
         day = _today() if on is None else (on if isinstance(on, dt.date) else dt.date.fromisoformat(str(on)))
         now = _now()
         with self._write() as h:
-            cur = self._select_networks("networks", "WHERE network_id = ?", (network_id,), handle=h)
-            if cur.empty:
-                known = self._select_networks("networks", "", (), handle=h)["network_id"].tolist()
-                msg = f"no network with id {network_id!r} in {self.location}. Known ids: {_clip(known)}"
-                raise InputError(msg)
-            old = next(cur.itertuples(index=False))
-            if expected_version is not None and int(old.version) != expected_version:
-                msg = (
-                    f"network {network_id!r} is at version {old.version}, not {expected_version}: "
-                    "someone changed it since you read it. Reload and try again."
-                )
-                raise ConflictError(msg)
+            cur, old = self._current_row(h, network_id, expected_version)
             retired_on = _norm(old.valid_to)
             if retired_on is None:
                 msg = f"network {network_id!r} is not retired: there is nothing to reactivate."
