@@ -608,8 +608,27 @@ def import_networks(
             st.close()
     report.repairs = repairs
     report.rejects = normalised.rejects
-    report.notes = ([creation_note] if creation_note else []) + notes + report.notes
+    outside = _outside_area_of_use(nets)
+    report.notes = ([creation_note] if creation_note else []) + notes + report.notes + ([outside] if outside else [])
     return report
+
+
+def _outside_area_of_use(nets: gpd.GeoDataFrame) -> str | None:
+    """Return a note when the networks lie wholly outside the area their CRS is made for, else None."""
+    crs = nets.crs
+    if crs is None or crs.area_of_use is None or not len(nets):
+        return None
+    lonlat = nets.geometry.to_crs(4326)
+    x0, y0, x1, y1 = (float(v) for v in lonlat.total_bounds)
+    w, s, e, n = crs.area_of_use.bounds
+    if x1 >= w - 1 and x0 <= e + 1 and y1 >= s - 1 and y0 <= n + 1:  # within 1° of it: fine
+        return None
+    better, why = metric_crs(lonlat)
+    area = crs.area_of_use.name.rstrip(".")
+    return (
+        f"the networks lie outside the area {crs_label(crs)} is made for ({area}): distances and areas there "
+        f"are distorted. A store in {crs_label(better)} would fit ({why})."
+    )
 
 
 def reactivate_network(

@@ -208,3 +208,13 @@ def test_nearrepeat_evaluate_recipients_on_a_store_in_degrees(stores, tmp_path):
         )  # fmt: skip
         found.append([line for line in out.splitlines() if "recipients" in line][0])
     assert found[0] == found[1] and "3 recipients" in found[0]
+
+
+@pytest.mark.requires("real-data")
+def test_networks_outside_the_store_crs_area_are_named(tmp_path):
+    """Vancouver into an RD New store works, and the import says which CRS would fit; Groningen does not."""
+    run("store", "init", tmp_path / "rd.gpkg", "--crs", "28992")
+    out = run("networks", "import", REAL / "vancouver/vancouver_local_areas.geojson", "--store", tmp_path / "rd.gpkg")
+    assert "lie outside the area EPSG:28992" in out and "EPSG:32610" in out
+    out = run("networks", "import", SAMPLES / "networks.gpkg", "--store", tmp_path / "rd.gpkg")
+    assert "lie outside the area" not in out
