@@ -108,7 +108,11 @@ def networks_import(
         effective=effective,
     )
     click.echo(report.summary())
-    rej = write_rejects(report, rejects_beside(store, source))
+    beside = rejects_beside(store, source)
+    try:
+        rej = write_rejects(report, beside)
+    except OSError:  # a read-only folder beside a server store's source: the current folder instead
+        rej = write_rejects(report, Path(beside).name)
     if rej:
         click.echo(f"{len(report.rejects)} rejected feature(s) written to {rej}")
 
