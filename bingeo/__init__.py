@@ -20,6 +20,7 @@ from bingeo.coverage import CoverageReport, coverage
 from bingeo.errors import (
     AssetsMissingError,
     BingeoError,
+    CancelledError,
     ConflictError,
     ContactError,
     CRSError,
@@ -124,6 +125,7 @@ __all__ = [
     "InputError",
     "StoreError",
     "AssetsMissingError",
+    "CancelledError",
     "ContactError",
     "DriverMissingError",
     "assign",

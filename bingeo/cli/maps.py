@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
+    POSITIVE,
     date_value,
     friendly,
     option_default,
@@ -77,7 +78,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.",
 )
 @click.option("--title", help="Map title.")
-@option_default("bingeo.webmap.DENSITY_RADIUS", "--radius", type=float, help="Density radius in metres.")
+@option_default("bingeo.webmap.DENSITY_RADIUS", "--radius", type=POSITIVE, help="Density radius in metres.")
 @click.option("--at", callback=date_value, help="Draw the networks as they were on this date (default: all).")
 @click.option(
     "--offline",
