@@ -11,6 +11,7 @@ command of the ``bingeo`` group has a base invocation, so a new command cannot e
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import time
@@ -122,7 +123,7 @@ def _bad_values(param: click.Parameter) -> list[tuple[str, str]]:
             ("a directory", "{adir}"),
             ("empty file", "{empty}"),
         ]
-    return [("empty text", ""), ("negative", "-1"), ("nonsense", "x?y;z" + "9" * 300)]
+    return [("empty text", ""), ("nonsense", "x?y;z" + "9" * 60)]
 
 
 def _names_a_file(param: click.Parameter) -> bool:
@@ -228,13 +229,23 @@ def test_every_command_has_a_base_invocation():
     assert set(COMMANDS) == set(BASE)
 
 
-@pytest.mark.parametrize("path", sorted(BASE), ids=" ".join)
+# long, networked (demo, assets fetch) or PostGIS-only (grants): driven only with values that fail early
+@pytest.mark.parametrize("path", sorted(set(BASE) - EARLY_ONLY - {("store", "grants")}), ids=" ".join)
 def test_base_invocations_work(world, tmp_path, path):
-    if path in EARLY_ONLY or path == ("store", "grants"):
-        pytest.skip("long, networked, or PostGIS-only: driven only with values that fail early")
     res = _invoke(world, tmp_path, path, BASE[path])
     expected = 1 if path == ("assets", "status") else 0  # the empty cache: "1 when some are missing"
     assert res.exit_code == expected, res.output
+
+
+def _wording(path: tuple[str, ...], output: str) -> list[str]:
+    """Library words in a message: a backticked Python call, or a parameter name the command spells as an option."""
+    from bingeo.cli._common import PARAMETER_ALIASES
+
+    names = {p.name for p in COMMANDS[path].params if p.name and p.opts and p.opts[0].startswith("--")}
+    names |= {lib for lib, targets in PARAMETER_ALIASES.items() if names & set(targets)}
+    found = [f"`{n}`" for n in sorted(names) if f"`{n}`" in output]
+    found += re.findall(r"`[A-Za-z_][\w.]*\.\w+\([^`]*\)`", output)
+    return sorted(set(found))
 
 
 #: A bad value must be refused or done with quickly: seconds one case may take.
@@ -246,7 +257,7 @@ def _too_long(signum, frame):
 
 
 def test_every_option_with_bad_values_is_a_message(world, tmp_path):
-    tracebacks, bad_exit, slow = [], [], []
+    tracebacks, bad_exit, slow, words = [], [], [], []
     old = signal.signal(signal.SIGALRM, _too_long)
     for i, (path, label, kind, value) in enumerate(CASES):
         case_dir = tmp_path / f"c{i}"
@@ -267,10 +278,56 @@ def test_every_option_with_bad_values_is_a_message(world, tmp_path):
             bad_exit.append(f"{shown}: exit {res.exit_code}")
         elif "Traceback" in res.output:
             tracebacks.append(f"{shown}: traceback printed")
+        elif res.exit_code == 1 and _wording(path, res.output):
+            words.append(f"{shown}: says {', '.join(_wording(path, res.output))}: {res.output.strip()[-300:]}")
         shutil.rmtree(case_dir, ignore_errors=True)
     signal.signal(signal.SIGALRM, old)
-    print(f"{len(CASES)} cases; {len(tracebacks)} tracebacks; {len(bad_exit)} other exit codes")
+    print(f"{len(CASES)} cases; {len(tracebacks)} tracebacks; {len(bad_exit)} other exit codes; {len(words)} wording")
     print("slowest:", "; ".join(f"{s:.1f} s {c}" for s, c in sorted(slow, reverse=True)[:8]))
     if os.environ.get("BINGEO_BAD_VALUES_REPORT"):
-        Path(os.environ["BINGEO_BAD_VALUES_REPORT"]).write_text("\n".join(tracebacks + bad_exit) + "\n")
-    assert not tracebacks and not bad_exit, "\n".join(tracebacks + bad_exit)
+        Path(os.environ["BINGEO_BAD_VALUES_REPORT"]).write_text("\n".join(tracebacks + bad_exit + words) + "\n")
+    assert not tracebacks and not bad_exit and not words, "\n".join(tracebacks + bad_exit + words)
+
+
+def test_library_names_are_said_as_the_options_typed(world, tmp_path):
+    res = _invoke(world, tmp_path, ("hotspots",), [*BASE[("hotspots",)], "--from", "2024-01-01", "--to", "2023-01-01"])
+    assert res.exit_code == 1, res.output
+    assert "`--to`" in res.output and "`--from`" in res.output
+    assert "`start`" not in res.output and "`end`" not in res.output and "Traceback" not in res.output
+
+
+def test_log_lines_and_printed_notes_name_options_as_typed():
+    import logging
+
+    from bingeo.cli._common import OptionNames, friendly
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Keep()
+    handler.addFilter(OptionNames())
+    log = logging.getLogger("bingeo.test_option_names")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+    @click.command()
+    @click.option("--store-crs")
+    @click.option("--from", "start")
+    @friendly
+    def cmd(store_crs, start):
+        log.warning("Give `store_crs` (e.g. 28992); keep `start` before `end`; or `incidents.to_crs(28992)`.")
+        click.echo("note: a smaller `start` or `cell_size`")
+
+    try:
+        res = CliRunner().invoke(cmd, [])
+    finally:
+        log.removeHandler(handler)
+    assert res.exit_code == 0, res.output
+    assert lines == [
+        "Give `--store-crs` (e.g. 28992); keep `--from` before `end`; or a metric CRS: `--to-crs 28992` (or 31370, "
+        "3812) where the command has it, else a store in a metric CRS (`bingeo store init STORE --crs 28992`)."
+    ]
+    assert res.output == "note: a smaller `--from` or `cell_size`\n"

@@ -248,3 +248,18 @@ def test_a_read_only_store_is_a_message(store, tmp_path):
         assert "read-only" in out and str(store) in out and "Traceback" not in out
     finally:
         subprocess.run(undo, check=True)
+
+
+# ------------------------------------------------------------------ store init|info --store
+
+
+def test_store_init_and_info_take_store_like_every_other_command(tmp_path):
+    path = tmp_path / "s.gpkg"
+    out = run("store", "init", "--store", path, "--crs", "28992")
+    assert "ready" in out and "EPSG:28992" in out and path.exists()
+    by_option = run("store", "info", "--store", path)
+    assert by_option == run("store", "info", path)
+    assert "EPSG:28992" in by_option
+    assert "give the store" in run("store", "info", code=2)
+    assert "differ" in run("store", "info", path, "--store", tmp_path / "other.gpkg", code=2)
+    run("store", "info", path, "--store", path)  # the same store both ways is fine

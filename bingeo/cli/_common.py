@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import importlib
+import logging
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ __all__ = [
     "CALL_ADVICE",
     "Default",
     "Number",
+    "OptionNames",
     "INPUT_NAMES",
     "OUTPUT_NAMES",
     "PARAMETER_ALIASES",
@@ -182,6 +184,25 @@ def refuse_output_over_input(ctx: click.Context) -> None:
                     raise click.UsageError(msg, ctx)
 
 
+def _echo_as_typed(echo: Callable[..., Any]) -> Callable[..., Any]:
+    """``click.echo`` that says library parameter names as options (:func:`cli_message`) in text it prints."""
+
+    @functools.wraps(echo)
+    def say(message: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return echo(cli_message(message) if isinstance(message, str) else message, *args, **kwargs)
+
+    return say
+
+
+class OptionNames(logging.Filter):
+    """A logging filter that says library parameter names in log lines as the running command's options."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        if click.get_current_context(silent=True) is not None:
+            record.msg, record.args = cli_message(record.getMessage()), ()
+        return True
+
+
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command so that every error bingeo raises on purpose ends it with a message (exit code 1).
 
@@ -194,10 +215,14 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             refuse_output_over_input(ctx)
+        echo = click.echo
+        click.echo = _echo_as_typed(echo)  # summaries and notes too; restored below
         try:
             return fn(*args, **kwargs)
         except (BingeoError, NotImplementedError) as exc:
             raise click.ClickException(cli_message(str(exc))) from None
+        finally:
+            click.echo = echo
 
     return wrapper
 

@@ -21,6 +21,7 @@ from bingeo.cli._common import (
     PROBABILITY,
     SHARE,
     Number,
+    OptionNames,
     Whole,
     date_value,
     fields_value,
@@ -49,6 +50,9 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("bingeo").setLevel(level)
+    for handler in logging.getLogger().handlers:  # log lines name options as typed, like error messages
+        if not any(isinstance(f, OptionNames) for f in handler.filters):
+            handler.addFilter(OptionNames())
 
 
 # ---------------------------------------------------------------------------------- networks

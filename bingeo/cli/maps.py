@@ -196,7 +196,12 @@ def assets() -> None:
 
 
 @assets.command("fetch")
-@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Cache folder (default: $BINGEO_ASSETS or the user cache).",
+)
 @click.option("--force", is_flag=True, help="Download again even when the files are there.")
 @friendly
 def assets_fetch(folder: str | None, force: bool) -> None:
@@ -210,7 +215,12 @@ def assets_fetch(folder: str | None, force: bool) -> None:
 
 
 @assets.command("status")
-@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Cache folder (default: $BINGEO_ASSETS or the user cache).",
+)
 def assets_status(folder: str | None) -> None:
     """Say whether the offline assets are there (exit code 1 when some are missing)."""
     from bingeo import _webassets

@@ -164,6 +164,9 @@ class GpkgStore(Store):
         self.path = Path(path)
         self.location = str(self.path)
         exists = self.path.exists()
+        if exists and self.path.is_dir():
+            msg = f"store {self.path} is a folder. Give the path of a GeoPackage file, e.g. {self.path / 'bins.gpkg'}."
+            raise StoreError(msg)
         if not exists and not create:
             msg = (
                 f"store {self.path} does not exist. Create it by importing networks: "
@@ -175,9 +178,6 @@ class GpkgStore(Store):
             raise StoreError(msg)
         if not exists and not self.path.parent.exists():
             msg = f"cannot create store {self.path}: folder {self.path.parent} does not exist."
-            raise StoreError(msg)
-        if exists and self.path.is_dir():
-            msg = f"store {self.path} is a folder. Give the path of a GeoPackage file, e.g. {self.path / 'bins.gpkg'}."
             raise StoreError(msg)
         try:
             self._conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
