@@ -234,18 +234,26 @@ def test_recipient_export_uses_the_same_writer(tmp_path):
     assert "write_csv" in inspect.getsource(recipients._write_csv)
 
 
-def test_a_read_only_store_is_a_message(store, tmp_path):
-    """sqlite3's OperationalError for a store nobody may write becomes a StoreError message."""
+def _read_only(path: Path) -> list[str]:
+    """Make a file or folder read-only even for root (immutable); return the command that undoes it."""
     if os.geteuid() == 0:  # root writes anything but an immutable file
-        made = subprocess.run(["chattr", "+i", str(store)], capture_output=True)
+        made = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
         assert made.returncode == 0, made.stderr
-        undo = ["chattr", "-i", str(store)]
-    else:
-        store.chmod(0o444)
-        undo = ["chmod", "644", str(store)]
+        return ["chattr", "-i", str(path)]
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    return ["chmod", "755" if path.is_dir() else "644", str(path)]
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_a_read_only_store_is_a_message(store, tmp_path, where):
+    """sqlite3's OperationalError for a store nobody may write becomes a StoreError message."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    target = store if where == "file" else folder / "new.gpkg"
+    undo = _read_only(store if where == "file" else folder)
     try:
-        out = run("networks", "import", SAMPLES / "networks_update.geojson", "--store", store, code=1)
-        assert "read-only" in out and str(store) in out and "Traceback" not in out
+        out = run("networks", "import", SAMPLES / "networks_update.geojson", "--store", target, code=1)
+        assert "read-only" in out and str(target) in out and "Traceback" not in out
     finally:
         subprocess.run(undo, check=True)
 
