@@ -20,6 +20,7 @@ from bingeo.coverage import CoverageReport, coverage
 from bingeo.errors import (
     AssetsMissingError,
     BingeoError,
+    CancelledError,
     ConflictError,
     ContactError,
     CRSError,
@@ -128,6 +129,7 @@ __all__ = [
     "InputError",
     "StoreError",
     "AssetsMissingError",
+    "CancelledError",
     "ContactError",
     "DriverMissingError",
     "assign",

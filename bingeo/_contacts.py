@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bingeo.errors import ContactError
+from bingeo.errors import ContactError, InputError
 
 __all__ = [
     "ContactError",
@@ -122,7 +122,7 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
     country_key = default_country.upper() if isinstance(default_country, str) else default_country
     if country_key not in _COUNTRY_CODES:
         msg = f"default_country must be 'NL' or 'BE', got {default_country!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     if not isinstance(text, str):
         msg = f"phone number must be text, got {type(text).__name__}"
         raise ContactError("not_text", msg)

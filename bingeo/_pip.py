@@ -77,6 +77,8 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from bingeo.errors import InputError
+
 __all__ = ["PolygonLocator", "locate"]
 
 logger = logging.getLogger(__name__)
@@ -338,7 +340,7 @@ class PolygonLocator:
         self.stats: dict[str, int] = {}
         if cell_size is not None and not (np.isfinite(cell_size) and cell_size > 0):
             msg = f"`cell_size` should be a positive finite number, got {cell_size!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         geoms = _as_polygon_array(polygons)
         if geoms.size:
             tid = shapely.get_type_id(geoms)
@@ -457,7 +459,7 @@ class PolygonLocator:
             )
         else:  # pragma: no cover - needs absurd cell sizes
             msg = "cannot place row sample ordinates; use a larger `cell_size`"
-            raise ValueError(msg)
+            raise InputError(msg)
         self._yc = yc
 
     def _col(self, v: NDArray[np.float64]) -> IntArray:

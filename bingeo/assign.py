@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -66,8 +67,17 @@ def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFr
     return networks[keep]
 
 
+#: Points located per step of :func:`assign` (between progress reports and cancellation checks).
+CHUNK = 250_000
+
+
 def assign(
-    points: gpd.GeoDataFrame, networks: gpd.GeoDataFrame, *, at: dt.date | str | None = None
+    points: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    *,
+    at: dt.date | str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> gpd.GeoDataFrame:
     """Assign every point to the networks that cover it.
 
@@ -82,6 +92,10 @@ def assign(
         :meth:`bingeo.stores.Store.networks` returns them. Same CRS as ``points``.
     at : date or ISO string, optional
         Use only the networks valid on that date (needs ``valid_from``/``valid_to``).
+    progress : callable, optional
+        Called with the share of points done (0 to 1), every :data:`CHUNK` points.
+    is_cancelled : callable, optional
+        Polled between chunks; when it returns True, :class:`~bingeo.errors.CancelledError` is raised.
 
     Returns
     -------
@@ -105,7 +119,8 @@ def assign(
     1  2          A           A
     2  3        NaN         NaN
     """
-    from bingeo._pip import locate
+    from bingeo._pip import PolygonLocator
+    from bingeo._progress import check_cancelled, report
 
     if not isinstance(points, gpd.GeoDataFrame):
         msg = f"`points` should be a GeoDataFrame, got {type(points).__name__}"
@@ -125,7 +140,17 @@ def assign(
     names = (
         (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
     )
-    pi, gi = locate(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"), polys)
+    xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    locator = PolygonLocator(polys, expected_points=xa.size)
+    pis, gis = [], []
+    for lo in range(0, xa.size, CHUNK):  # chunks in point order: the pairs stay sorted by (point, polygon)
+        check_cancelled(is_cancelled, "assigning points to networks")
+        p_chunk, g_chunk = locator.locate(xa[lo : lo + CHUNK], ya[lo : lo + CHUNK])
+        pis.append(p_chunk + lo)
+        gis.append(g_chunk)
+        report(progress, min(lo + CHUNK, xa.size) / xa.size)
+    pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
+    gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
 
     out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]

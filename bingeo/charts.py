@@ -146,6 +146,6 @@ def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str
     _text(img, right - 4 * 2 * 19, 6, "NETWORK", _R_COLOUR, scale=2)
     _text(img, right - 4 * 2 * 11, 6, "BUFFER", _B_COLOUR, scale=2)
     _text(img, right - 4 * 2 * 4, 6, "START", _FOUNDED_COLOUR, scale=2)
-    out = Path(path)
-    out.write_bytes(png_bytes(img))
-    return out
+    from bingeo.readers.write import write_text
+
+    return write_text(path, png_bytes(img))

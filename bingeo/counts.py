@@ -77,7 +77,7 @@ def count_incidents(
     """
     if by is not None and by not in PERIODS:
         msg = f"`by` must be one of {', '.join(PERIODS)}, got {by!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     if type_field is not None and type_field not in incidents.columns:
         msg = f"no type column {type_field!r} in the incidents. Columns: {', '.join(map(str, incidents.columns))}."
         raise InputError(msg)

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from bingeo.errors import InputError
 
-__all__ = ["run_demo", "samples_dir"]
+__all__ = ["DEMO_MARKER", "run_demo", "samples_dir"]
+
+#: File the demo leaves in its output folder: only such a folder (or an empty one) is replaced by a new run.
+DEMO_MARKER = ".bingeo-demo"
 
 
 def samples_dir() -> Path:
@@ -28,12 +31,42 @@ def samples_dir() -> Path:
     raise InputError(msg)
 
 
-def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, Path]:
+def _prepare_output(output: Path) -> None:
+    """Empty ``output`` for a new run, refusing anything that is not an earlier demo's folder."""
+    if output.exists() and not output.is_dir():
+        msg = f"{output} is a file. Give the demo a folder for its outputs (`--output bingeo-demo`)."
+        raise InputError(msg)
+    if output.is_dir() and any(output.iterdir()):
+        if not (output / DEMO_MARKER).exists():
+            msg = (
+                f"{output} already holds files that the demo did not write; they are left as they are. "
+                "Give the demo a new or empty folder (`--output bingeo-demo`)."
+            )
+            raise InputError(msg)
+        shutil.rmtree(output)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / DEMO_MARKER).write_text("outputs of `bingeo demo`; the next run replaces this folder\n")
+
+
+def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
     """Run import → check → assign → counts → coverage → hot spots → proposals → an alert → a web map on the samples.
 
-    Outputs are written into ``output``.
+    Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
+    replaced); any other folder is refused, so the demo never deletes a user's files.
 
-    Returns the paths of the outputs by name.
+    Parameters
+    ----------
+    output : pathlib.Path
+        The output folder.
+    echo : callable
+        Where the explanation goes, line by line.
+    offline : bool
+        Write the web map with every JavaScript/CSS file inlined (needs ``bingeo assets fetch`` once).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The paths of the outputs by name.
     """
     from bingeo.addresses import addresses_for_store
     from bingeo.alerting import follow_up, send_alert
@@ -50,9 +83,11 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
     from bingeo.webmap import save_map, web_map
 
     src = samples_dir()
-    if output.exists():
-        shutil.rmtree(output)
-    output.mkdir(parents=True)
+    if offline:
+        from bingeo import _webassets
+
+        _webassets.require_assets()  # before any work: the message names `bingeo assets fetch`
+    _prepare_output(output)
     store_path = output / "bins.gpkg"
     paths: dict[str, Path] = {"store": store_path}
 
@@ -181,11 +216,13 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print) -> dict[str, 
             proposals=props,
             fields=[type_field] if type_field else [],
             title="bingeo demo: Groningen",
+            offline=offline,
         )
-        paths["map"] = save_map(m, output / "map.html")  # online; `bingeo map --offline` inlines the libraries
+        paths["map"] = save_map(m, output / "map.html", offline=offline)
         echo(
-            f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB): open it in a browser. Member counts "
-            "only; no member data is on the map."
+            f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB"
+            + (", offline: all JavaScript/CSS inlined" if offline else "")
+            + "): open it in a browser. Member counts only; no member data is on the map."
         )
 
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(

@@ -314,7 +314,9 @@ class DensityRaster(Result):
         }
         if compress:
             profile["compress"] = compress
-        with rasterio.open(out, "w", **profile) as ds:
+        from bingeo.readers.write import replacing
+
+        with replacing(out) as tmp, rasterio.open(tmp, "w", **profile) as ds:
             ds.write(data, 1)
             ds.update_tags(AREA_OR_POINT="Area")
         log.info("density raster %d x %d cells written to %s", self.shape[1], self.shape[0], out)

@@ -19,6 +19,7 @@ error                       raised when
 :class:`ConflictError`      someone else changed the same record: reload, retry
 :class:`DriverMissingError` a PostGIS store without the psycopg driver installed
 :class:`AssetsMissingError` an offline web map without ``bingeo assets fetch``
+:class:`CancelledError`     the caller's ``is_cancelled()`` said stop (QGIS's Cancel)
 ==========================  ===================================================
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "ContactError",
     "DriverMissingError",
     "AssetsMissingError",
+    "CancelledError",
 ]
 
 
@@ -67,6 +69,10 @@ class DriverMissingError(StoreError, ImportError):
 
 class AssetsMissingError(BingeoError, FileNotFoundError):
     """The offline JavaScript/CSS files are not in the cache: run ``bingeo assets fetch``."""
+
+
+class CancelledError(BingeoError, RuntimeError):
+    """Long work stopped because the caller's ``is_cancelled()`` returned True; nothing was written."""
 
 
 class ContactError(InputError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,10 +124,10 @@ class Grid:
         """Check the numbers and the mask."""
         if not (np.isfinite(self.cell_size) and self.cell_size > 0):
             msg = f"`cell_size` must be a positive number, got {self.cell_size!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         if int(self.nrows) < 1 or int(self.ncols) < 1:
             msg = f"a grid needs at least one row and one column, got {self.nrows} x {self.ncols}"
-            raise ValueError(msg)
+            raise InputError(msg)
         self.x0, self.y0, self.cell_size = float(self.x0), float(self.y0), float(self.cell_size)
         self.nrows, self.ncols = int(self.nrows), int(self.ncols)
         if self.crs is not None and not isinstance(self.crs, pyproj.CRS):
@@ -184,10 +184,10 @@ class Grid:
         minx, miny, maxx, maxy = (float(v) for v in bounds)
         if not all(np.isfinite([minx, miny, maxx, maxy])) or maxx < minx or maxy < miny:
             msg = f"`bounds` must be finite (minx, miny, maxx, maxy) with min <= max, got {tuple(bounds)!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         if not (np.isfinite(cell_size) and cell_size > 0):
             msg = f"`cell_size` must be a positive number, got {cell_size!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         s = float(cell_size)
         x0 = math.floor(minx / s) * s
         y0 = math.floor(miny / s) * s
@@ -374,7 +374,7 @@ def auto_cell_size(points_xy: Any, *, area: float | None = None) -> tuple[float,
     else:
         if not (np.isfinite(area) and area >= 0):
             msg = f"`area` must be a non-negative number of square metres, got {area!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         area = float(area)
         where = "the study area"
     density = math.sqrt(area / len(xy))
@@ -498,7 +498,7 @@ def benjamini_hochberg(p: Any, alpha: float = ALPHA) -> np.ndarray:
 def _check_alpha(alpha: float) -> None:
     if not (isinstance(alpha, (int, float, np.floating)) and 0.0 < float(alpha) < 1.0):
         msg = f"`alpha` must be a number between 0 and 1 (e.g. 0.05), got {alpha!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
 
 
 def _window_sum(a: np.ndarray, half_widths: np.ndarray, square: bool) -> np.ndarray:
@@ -625,14 +625,14 @@ class GiStar:
     ) -> None:
         if isinstance(rings, bool) or not isinstance(rings, (int, np.integer)) or rings < 1:
             msg = f"`rings` must be a whole number >= 1 (1 = the cell and its 8 neighbours), got {rings!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         if distance is not None:
             if rings != 1:
                 msg = f"give either `rings` ({rings}) or `distance` ({distance}), not both"
-                raise ValueError(msg)
+                raise InputError(msg)
             if not (isinstance(distance, (int, float, np.number)) and np.isfinite(distance) and distance > 0):
                 msg = f"`distance` must be a positive number, got {distance!r}"
-                raise ValueError(msg)
+                raise InputError(msg)
         _check_alpha(alpha)
         self.rings = int(rings)
         self.distance = None if distance is None else float(distance)
@@ -752,7 +752,7 @@ class GiStar:
             raise InputError(msg)
         if not (isinstance(cell_size, (int, float, np.number)) and np.isfinite(cell_size) and cell_size > 0):
             msg = f"`cell_size` must be a positive number, got {cell_size!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
 
         half, square, self.weights = self._kernel(float(cell_size))
         ones = np.ones(y.shape, dtype=np.int64) if m is None else m.astype(np.int64)
@@ -961,7 +961,7 @@ def _filter(
     if types is not None or type_field is not None:
         if type_field is None or types is None:
             msg = "give both `type_field` (the column) and `types` (the values to keep), or neither"
-            raise ValueError(msg)
+            raise InputError(msg)
         if type_field not in out.columns:
             msg = f"no type column {type_field!r} in the incidents. Columns: {cols}."
             raise InputError(msg)
@@ -1043,6 +1043,8 @@ def find_hotspots(
     date_field: str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> HotspotResult:
     """Find statistically significant hot spots of incidents and how well networks cover them.
 
@@ -1085,6 +1087,10 @@ def find_hotspots(
         exclusive, so ``start="2023-01-01", end="2024-01-01"`` is the year 2023).
         ``date_field`` defaults to the first datetime column. Incidents without a
         date are left out when a date filter is given.
+    progress : callable, optional
+        Called with the share done (0 to 1) after each stage (grid counts, Gi*, cells, hot spots).
+    is_cancelled : callable, optional
+        Polled between stages; True raises :class:`~bingeo.errors.CancelledError`.
 
     Returns
     -------
@@ -1173,7 +1179,7 @@ def find_hotspots(
         return res
     if not (0.0 <= float(min_coverage) <= 1.0):
         msg = f"`min_coverage` must be a share between 0 and 1, got {min_coverage!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     _check_alpha(alpha)
     gi = GiStar(rings=rings, distance=distance, alpha=alpha, fdr=fdr)  # checks the options first
     if networks is not None:
@@ -1219,7 +1225,7 @@ def find_hotspots(
     else:
         if not (isinstance(cell_size, (int, float, np.number)) and np.isfinite(cell_size) and cell_size > 0):
             msg = f"`cell_size` must be a positive number of metres, got {cell_size!r}"
-            raise ValueError(msg)
+            raise InputError(msg)
         cell_size = float(cell_size)
         notes.append(f"Cell size {cell_size:g} (given).")
     log.info("cell size %g", cell_size)
@@ -1260,8 +1266,13 @@ def find_hotspots(
                 "All incidents fall in one cell: the grid was widened to the 3 x 3 cells around it. "
                 "Give a `study_area` or a smaller `cell_size` for a meaningful analysis."
             )
+    from bingeo._progress import check_cancelled, report
+
+    check_cancelled(is_cancelled, "the hot-spot analysis")
+    report(progress, 0.1)
     counts, outside = count_grid(x, y, grid)
     counted = len(x) - outside
+    report(progress, 0.3)
     notes.append(
         f"Grid {grid.nrows:,} x {grid.ncols:,} cells of {cell_size:g} {_unit(crs)}"
         + (f", {grid.n_cells:,} with their centre in the study area" if grid.mask is not None else "")
@@ -1275,10 +1286,15 @@ def find_hotspots(
     if counted == 0:
         notes.append("No incident lies in the study area: there are no hot spots.")
 
+    check_cancelled(is_cancelled, "the hot-spot analysis")
     gi.fit(counts, grid.mask, cell_size=cell_size)
     notes.extend(gi.notes)
+    report(progress, 0.5)
 
+    check_cancelled(is_cancelled, "the hot-spot analysis")
     cells = _cells_frame(grid, counts, gi)
+    report(progress, 0.7)
+    check_cancelled(is_cancelled, "the hot-spot analysis")
     hotspots = _hotspot_frame(
         grid,
         counts,
@@ -1291,6 +1307,7 @@ def find_hotspots(
         min_coverage=float(min_coverage),
         notes=notes,
     )
+    report(progress, 1.0)
     for n in notes:
         log.info("%s", n)
     return HotspotResult(cells=cells, hotspots=hotspots, grid=grid, gi=gi, notes=notes, incidents=counted)

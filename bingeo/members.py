@@ -19,6 +19,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
@@ -32,7 +33,7 @@ import shapely
 from bingeo._contacts import check_email, normalize_phone
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
-from bingeo.errors import ContactError, InputError
+from bingeo.errors import ContactError, CRSError, InputError
 from bingeo.readers.columns import coordinate_pairs, squash
 from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
 
@@ -213,7 +214,7 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
     unknown = sorted(set(fields) - set(_ALIASES))
     if unknown:
         msg = f"`fields` has unknown key(s) {unknown}; valid keys: {', '.join(sorted(_ALIASES))}"
-        raise ValueError(msg)
+        raise InputError(msg)
     for key, col in fields.items():
         if col in columns:
             found[key] = col
@@ -236,7 +237,7 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
                 break
     if ("x" in found) != ("y" in found):
         msg = "`fields` must name both 'x' and 'y' coordinate columns, or neither"
-        raise ValueError(msg)
+        raise InputError(msg)
     if "x" not in found:
         pairs = [p for p in coordinate_pairs([c for c in columns if c not in used])]
         if pairs:
@@ -264,7 +265,7 @@ class _AddressIndex:
             raise TypeError(msg)
         if addresses.crs is None:
             msg = "Cannot transform naive geometries. Please set a crs on the object first."
-            raise ValueError(msg)
+            raise CRSError(msg)
         cols = [c for c in addresses.columns if c != addresses.geometry.name]
         squashed = {c: squash(c) for c in cols}
 
@@ -436,7 +437,7 @@ def members_from_frame(
         raise TypeError(msg)
     if not isinstance(default_country, str) or default_country.upper() not in ("NL", "BE"):
         msg = f"`default_country` must be 'NL' or 'BE', got {default_country!r}"
-        raise ValueError(msg)
+        raise InputError(msg)
     notes = Notes(source)
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
     geom_name = frame.geometry.name if is_geo else None
@@ -568,7 +569,7 @@ def members_from_frame(
                 if index is None:
                     msg = (
                         f"{source}: members are located by address but no `addresses` were given. "
-                        "Pass an address register, e.g. bingeo.read_points('addresses.csv', crs=28992).points."
+                        "Load an address register: `bingeo.read_points('addresses.csv', crs=28992)`."
                     )
                     raise InputError(msg)
                 m = _HOUSE.fullmatch(_fold(number))
@@ -752,6 +753,8 @@ def members_from_file(
     layer: str | None = None,
     x_field: str | None = None,
     y_field: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> MembersResult:
     """Read a member list from a CSV/TXT (any encoding and separator) or vector file.
 
@@ -770,6 +773,8 @@ def members_from_file(
         Layer of a multi-layer vector file.
     x_field, y_field : str, optional, keyword-only
         Coordinate columns (same as ``fields={"x": ..., "y": ...}``).
+    progress, is_cancelled : callable, optional, keyword-only
+        Share done (after reading, then after the checks) and a cancel poll (STYLE.md section 7).
 
     Returns
     -------
@@ -798,7 +803,7 @@ def members_from_file(
     merged = dict(fields or {})
     if (x_field is None) != (y_field is None):
         msg = "give both `x_field` and `y_field`, or neither"
-        raise ValueError(msg)
+        raise InputError(msg)
     if x_field is not None:
         merged.update({"x": x_field, "y": str(y_field)})
     notes = Notes(label)
@@ -816,10 +821,15 @@ def members_from_file(
         frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     elif kind == "parquet":
         frame = pd.read_parquet(source)
+    from bingeo._progress import check_cancelled, report
+
+    report(progress, 0.4)
+    check_cancelled(is_cancelled, "the member import")
     res = members_from_frame(
         frame, crs=crs, addresses=addresses, default_country=default_country, fields=merged, source=label
     )
     res.notes[:0] = list(notes)
+    report(progress, 1.0)
     return res
 
 

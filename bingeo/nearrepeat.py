@@ -80,7 +80,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo._results import Result
-from bingeo.errors import InputError
+from bingeo.errors import CRSError, InputError
 from bingeo.incidents import TYPE_FIELD_NAMES, incident_days, select_types
 
 __all__ = [
@@ -344,7 +344,7 @@ class NearRepeat:
             raise TypeError(msg)
         if points.crs is None:
             msg = "Cannot transform naive geometries. Please set a crs on the object first."
-            raise ValueError(msg)
+            raise CRSError(msg)
         metric_note = None
         if points.crs.is_geographic:  # distances in metres: work in the place's national grid
             from bingeo._crs import to_metric
@@ -581,6 +581,8 @@ def suggest_alert(
     seed: int | None = SEED,
     alpha: float = ALPHA,
     min_ratio: float = MIN_RATIO,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
 ) -> AlertSuggestion:
     """Alert radius and duration from a Knox near-repeat test on past incidents.
 
@@ -596,8 +598,9 @@ def suggest_alert(
         See :func:`incident_days`.
     type_field, types : optional
         Keep only incidents of these types (e.g. burglaries); see :func:`select_types`.
-    distance_bands, time_bands, permutations, seed, alpha, min_ratio
-        As :class:`NearRepeat` (the seed defaults to 0, so the advice is reproducible).
+    distance_bands, time_bands, permutations, seed, alpha, min_ratio, progress, is_cancelled
+        As :class:`NearRepeat` (the seed defaults to 0, so the advice is reproducible); ``progress`` follows
+        the permutations.
 
     Returns
     -------
@@ -612,6 +615,8 @@ def suggest_alert(
         seed=seed,
         alpha=alpha,
         min_ratio=min_ratio,
+        progress=progress,
+        is_cancelled=is_cancelled,
     ).fit(pts, date_field=date_field)
     return AlertSuggestion(knox.suggested_radius, knox.suggested_duration, knox.suggestion, knox)
 

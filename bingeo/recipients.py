@@ -46,7 +46,6 @@ Member data (names, contacts, locations) never appears in errors, logs or
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import logging
@@ -64,7 +63,6 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from bingeo._contacts import neutralize_cell
 from bingeo._crs import CRSLike, crs_label, national_grid, same_crs, to_crs
 from bingeo._pip import locate
 from bingeo._results import Result
@@ -818,11 +816,11 @@ def select_recipients(
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow([neutralize_cell(c) for c in frame.columns])
-        for row in frame.itertuples(index=False):
-            writer.writerow([neutralize_cell(_text(v)) for v in row])
+    """Excel (NL/BE locale) CSV through bingeo's one CSV writer: every cell as text, neutralised there."""
+    from bingeo.readers.write import write_csv
+
+    text = pd.DataFrame({c: [_text(v) for v in frame[c]] for c in frame.columns}, columns=list(frame.columns))
+    write_csv(text, path, sep=";", encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def write_recipients(selection: Selection, path: str | os.PathLike[str], *, lists: bool = True) -> list[Path]:
@@ -830,7 +828,7 @@ def write_recipients(selection: Selection, path: str | os.PathLike[str], *, list
 
     The CSV uses ``;`` as separator (Excel with a Dutch or Belgian locale),
     UTF-8 with a byte-order mark and CRLF line ends; every cell passes
-    :func:`bingeo._contacts.neutralize_cell`.  E.164 phone numbers start with
+    :func:`bingeo.readers.write.excel_safe` (the rule of every CSV bingeo writes).  E.164 phone numbers start with
     ``+`` and therefore get a leading apostrophe: Excel shows them as text
     (without the apostrophe, and without turning them into numbers); other
     readers show the apostrophe.  With coordinators, they go to
@@ -855,6 +853,8 @@ def write_recipients(selection: Selection, path: str | os.PathLike[str], *, list
     list of pathlib.Path
         The files written, CSV first.
     """
+    from bingeo.readers.write import write_text
+
     out = Path(path)
     written = [out]
     _write_csv(selection.recipients[RECIPIENT_COLUMNS], out)
@@ -867,6 +867,6 @@ def write_recipients(selection: Selection, path: str | os.PathLike[str], *, list
         for channel in CHANNELS:
             contacts = list(dict.fromkeys(_text(c) for c in rec.loc[rec["channel"] == channel, "contact"]))
             lpath = out.with_name(f"{out.stem}.{channel}.txt")
-            lpath.write_text("".join(c + "\n" for c in contacts if c), encoding="utf-8", newline="\n")
+            write_text(lpath, "".join(c + "\n" for c in contacts if c), newline="\n")
             written.append(lpath)
     return written

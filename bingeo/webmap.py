@@ -121,6 +121,8 @@ def _static(name: str) -> str:
 #: The map's own JavaScript (helpers for layers, popups, the draw tool) and CSS, kept as files of their own.
 _HELPERS_JS = _static("webmap.js")
 _CSS = _static("webmap.css")
+#: Shows a message in the page when the map libraries did not load (online map, blocked CDN).
+_LOAD_CHECK_JS = _static("loadcheck.js")
 
 
 def _json_for_html(obj: Any) -> str:
@@ -820,7 +822,10 @@ def web_map(
     mapname = m.get_name()
     page_title = title or "bingeo map"
     m.get_root().header.add_child(
-        folium.Element(f"<title>{html.escape(page_title)}</title><style>{_CSS}</style>"), name="bingeo_head"
+        folium.Element(
+            f"<title>{html.escape(page_title)}</title><style>{_CSS}</style><script>{_LOAD_CHECK_JS}</script>"
+        ),
+        name="bingeo_head",
     )
     snippet(code=_HELPERS_JS).add_to(m)
 
@@ -1002,9 +1007,10 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
         raise InputError(msg)
     if offline is None:
         offline = bool(getattr(m, "_bingeo_offline", False))
+    from bingeo.readers.write import write_text
+
     if not offline:
-        out.write_text(m.get_root().render(), encoding="utf-8")
-        return out
+        return write_text(out, m.get_root().render())
     js = _webassets.offline_js()
     css = _webassets.offline_css()
     saved = m.default_js, m.default_css
@@ -1033,5 +1039,4 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool | Non
             "remove the element that adds it, or save the map online."
         )
         raise InputError(msg)
-    out.write_text(page, encoding="utf-8")
-    return out
+    return write_text(out, page)

@@ -20,6 +20,7 @@ BUILTIN = {
     "ConflictError": RuntimeError,
     "DriverMissingError": ImportError,
     "AssetsMissingError": FileNotFoundError,
+    "CancelledError": RuntimeError,
 }
 
 

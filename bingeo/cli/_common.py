@@ -6,10 +6,15 @@ Every command module imports from here (never from :mod:`bingeo.cli.main`), so t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import importlib
-from collections.abc import Callable
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +23,18 @@ import click
 from bingeo.errors import BingeoError
 
 __all__ = [
+    "CALL_ADVICE",
     "Default",
+    "Number",
+    "OptionNames",
+    "INPUT_NAMES",
+    "OUTPUT_NAMES",
+    "PARAMETER_ALIASES",
+    "POSITIVE",
+    "PROBABILITY",
+    "SHARE",
+    "Whole",
+    "cli_message",
     "date_value",
     "edges_text",
     "fields_value",
@@ -26,8 +42,10 @@ __all__ = [
     "type_field_for",
     "option_default",
     "period_value",
+    "progress_bar",
     "points_options",
     "read_points_for_store",
+    "refuse_output_over_input",
     "rejects_beside",
     "store_option",
     "with_options",
@@ -35,17 +53,243 @@ __all__ = [
 ]
 
 
+#: Library parameter names that an option of another name stands for (``name`` -> the click parameter's name).
+#: Names equal to a click parameter's name need no entry: ``cell_size`` becomes ``--cell-size`` by itself.
+PARAMETER_ALIASES: dict[str, tuple[str, ...]] = {
+    "start": ("start", "fit", "before"),  # hotspots --from; pai --fit; evaluate --before
+    "end": ("end", "fit", "before"),
+    "gap_max_area": ("gap_area",),
+    "fdr": ("no_fdr",),
+    "target_crs": ("to_crs",),
+    "crs_of_xy": ("around_crs",),
+    "points": ("incidents", "points", "source"),
+    "store_crs": ("store_crs", "crs"),
+    "months": ("around_founding",),
+    "network_ids": ("network_ids",),
+    "output": ("output_values", "output"),
+}
+
+#: Python calls a library message may give as advice, and what a command-line user does instead.
+CALL_ADVICE: dict[str, str] = {
+    "to_crs": "a metric CRS: `--to-crs 28992` (or 31370, 3812) where the command has it, else a store in a "
+    "metric CRS (`bingeo store init STORE --crs 28992`)",
+    "estimate_utm_crs": "the UTM zone's EPSG code (e.g. `--to-crs 32631`)",
+    "read_points": "`bingeo addresses import ADDRESSES.csv --store STORE` (the store's addresses are then used)",
+}
+
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+_CALL = re.compile(r"^[A-Za-z_][\w.]*\.(\w+)\(.*\)$")
+
+
+def _option_text(param: click.Parameter) -> str:
+    if isinstance(param, click.Argument) or not param.opts:
+        return (param.name or "").upper()
+    longs = [o for o in param.opts if o.startswith("--")]
+    return (longs or param.opts)[0]
+
+
+def cli_message(message: str, ctx: click.Context | None = None) -> str:
+    """Say a library message in the words of the command line that ran it.
+
+    Backticked library parameter names become the current command's options as typed (`cell_size` ->
+    `--cell-size`, `start`/`end` -> `--from`/`--to`, `store_crs` -> `--store-crs`); names are matched to the
+    command's click parameters by name, then through :data:`PARAMETER_ALIASES`. A backticked Python call given
+    as advice (`incidents.to_crs(28992)`) is replaced by what a command-line user does instead
+    (:data:`CALL_ADVICE`). Anything else is left as it is.
+
+    Parameters
+    ----------
+    message : str
+        The message of a :class:`bingeo.errors.BingeoError`.
+    ctx : click.Context, optional
+        The running command's context (default: the current one).
+
+    Returns
+    -------
+    str
+    """
+    ctx = ctx or click.get_current_context(silent=True)
+    params: dict[str, click.Parameter] = {}
+    while ctx is not None:
+        for p in ctx.command.params:
+            if p.name and p.name not in params and p.name not in ("verbose", "quiet", "version", "help"):
+                params[p.name] = p
+        ctx = ctx.parent
+
+    def replace(match: re.Match[str]) -> str:
+        text = match.group(1)
+        call = _CALL.match(text)
+        if call:
+            return CALL_ADVICE.get(call.group(1), "the matching command-line option (see `--help`)")
+        for name in (text, *PARAMETER_ALIASES.get(text, ())):
+            if name in params:
+                return f"`{_option_text(params[name])}`"
+        return match.group(0)
+
+    return _BACKTICKED.sub(replace, message)
+
+
+#: Parameters (by click name) that name a file bingeo reads, besides every ``click.Path`` that is not an output.
+INPUT_NAMES = ("store", "store_opt", "location", "source")
+
+#: Parameters that name a file bingeo writes.
+OUTPUT_NAMES = ("output", "target")
+
+
+def _same_file(a: str, b: str) -> bool:
+    from bingeo.stores import is_postgis_url
+
+    if is_postgis_url(a) or is_postgis_url(b):
+        return False
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_output_over_input(ctx: click.Context) -> None:
+    """Refuse a command whose output would overwrite one of its inputs (links resolved), naming both options.
+
+    Inputs are every path parameter that is not an output, and the store; outputs are ``--output`` (with the
+    rejects file written beside it) and ``TARGET``.
+
+    Raises
+    ------
+    click.UsageError
+        ``bingeo assign same.csv ... --output same.csv``.
+    """
+    from bingeo.readers import rejects_path
+
+    inputs: list[tuple[click.Parameter, str]] = []
+    outputs: list[tuple[click.Parameter, str]] = []
+    for p in ctx.command.params:
+        value = ctx.params.get(p.name or "")
+        if not isinstance(value, str) or not value:
+            continue
+        if p.name in OUTPUT_NAMES:
+            outputs.append((p, value))
+        elif p.name in INPUT_NAMES or isinstance(p.type, click.Path):
+            inputs.append((p, value))
+    for out_param, out in outputs:
+        written = [out]
+        if out_param.name == "output" and Path(out).suffix:
+            written.append(str(rejects_path(out)))
+        for in_param, source in inputs:
+            if in_param is out_param:
+                continue
+            for w in written:
+                if _same_file(w, source):
+                    what = "" if w == out else f" (its rejects file {w})"
+                    msg = (
+                        f"{_option_text(out_param)} {out}{what} is the same file as {_option_text(in_param)} "
+                        f"{source}: writing it would destroy the input. Give {_option_text(out_param)} another name."
+                    )
+                    raise click.UsageError(msg, ctx)
+
+
+def _echo_as_typed(echo: Callable[..., Any]) -> Callable[..., Any]:
+    """``click.echo`` that says library parameter names as options (:func:`cli_message`) in text it prints."""
+
+    @functools.wraps(echo)
+    def say(message: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return echo(cli_message(message) if isinstance(message, str) else message, *args, **kwargs)
+
+    return say
+
+
+class OptionNames(logging.Filter):
+    """A logging filter that says library parameter names in log lines as the running command's options."""
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: D102
+        if click.get_current_context(silent=True) is not None:
+            record.msg, record.args = cli_message(record.getMessage()), ()
+        return True
+
+
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command so that every error bingeo raises on purpose ends it with a message (exit code 1).
+
+    The message names the options as the user typed them (:func:`cli_message`). A store file the system
+    refuses to open or write (a read-only folder or file) is a :class:`bingeo.errors.StoreError` message too.
+    """
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            refuse_output_over_input(ctx)
+        echo = click.echo
+        click.echo = _echo_as_typed(echo)  # summaries and notes too; restored below
         try:
             return fn(*args, **kwargs)
-        except BingeoError as exc:
-            raise click.ClickException(str(exc)) from None
-        except NotImplementedError as exc:
-            raise click.ClickException(str(exc)) from None
+        except (BingeoError, NotImplementedError) as exc:
+            raise click.ClickException(cli_message(str(exc))) from None
+        finally:
+            click.echo = echo
 
     return wrapper
+
+
+class Number(click.FloatRange):
+    """A finite number in a range (``nan`` and ``inf`` refused), shown with its valid range in errors and help.
+
+    Parameters
+    ----------
+    min, max : float, optional
+        The bounds.
+    min_open, max_open : bool
+        Whether a bound itself is refused (``--cell-size 0`` is).
+    """
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            self.fail(f"{value!r} is not a finite number; give a number {self._describe_range()}.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class Whole(click.IntRange):
+    """A whole number in a range, shown with its valid range in errors and help."""
+
+    name = "integer"
+
+
+#: Ranges of the numeric options, one place for all commands (``Number(min=0, min_open=True)`` = above 0).
+POSITIVE = Number(min=0, min_open=True, max=1e7)  # metres: up to 10,000 km
+SHARE = Number(min=0, max=1)
+PROBABILITY = Number(min=0, max=1, min_open=True, max_open=True)
+
+
+@contextlib.contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[float], None] | None]:
+    """Show a progress bar for long work on a terminal; yield the ``progress`` callback for the library.
+
+    The bar is tqdm's, on standard error: small, with no dependencies of its own, and it draws nothing
+    when standard error is not a terminal (a pipe, a file, CI). With the global ``--quiet`` there is no
+    bar either; then (and off a terminal) ``None`` is yielded, so the library does not even report.
+
+    Parameters
+    ----------
+    what : str
+        What is being done, shown before the bar (``assigning``).
+
+    Yields
+    ------
+    callable or None
+        ``progress(share)`` with the share done, 0 to 1.
+    """
+    ctx = click.get_current_context(silent=True)
+    quiet = bool(ctx and ctx.find_root().params.get("quiet"))
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    fmt = "{desc}: {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left"
+    with tqdm(total=1000, desc=what, file=sys.stderr, leave=False, bar_format=fmt, mininterval=0.2) as bar:
+
+        def update(share: float) -> None:
+            bar.update(max(round(share * 1000) - bar.n, 0))
+
+        yield update
 
 
 def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

@@ -9,10 +9,15 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
+    POSITIVE,
+    PROBABILITY,
+    Number,
+    Whole,
     edges_text,
     friendly,
     option_default,
     period_value,
+    progress_bar,
     read_points_for_store,
     store_option,
     with_options,
@@ -80,15 +85,20 @@ incident_options = [
     callback=_bands,
     help="Time band edges in days, from 0 (calendar days; time of day ignored).",
 )
-@option_default("bingeo.nearrepeat.PERMUTATIONS", "--permutations", type=int, help="Monte Carlo permutations.")
 @option_default(
-    "bingeo.nearrepeat.SEED", "--seed", type=int, help="Seed of the permutations (same seed, same p-values)."
+    "bingeo.nearrepeat.PERMUTATIONS", "--permutations", type=Whole(min=0, max=99_999), help="Monte Carlo permutations."
 )
-@option_default("bingeo.nearrepeat.ALPHA", "--alpha", type=float, help="Significance level.")
+@option_default(
+    "bingeo.nearrepeat.SEED",
+    "--seed",
+    type=Whole(min=0, max=2**32 - 1),
+    help="Seed of the permutations (same seed, same p-values).",
+)
+@option_default("bingeo.nearrepeat.ALPHA", "--alpha", type=PROBABILITY, help="Significance level.")
 @option_default(
     "bingeo.nearrepeat.MIN_RATIO",
     "--min-ratio",
-    type=float,
+    type=Number(min=0, max=1e6),
     help="The suggested radius/duration also need a Knox ratio of at least this (e.g. 1.2 = 20 % raised).",
 )
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
@@ -134,16 +144,18 @@ def nearrepeat_cmd(
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
-    knox = suggest_alert(
-        pts,
-        date_field=date_field,
-        distance_bands=distance_bands,
-        time_bands=time_bands,
-        permutations=permutations,
-        seed=seed,
-        alpha=alpha,
-        min_ratio=min_ratio,
-    ).knox
+    with progress_bar("Knox permutations") as progress:
+        knox = suggest_alert(
+            pts,
+            date_field=date_field,
+            distance_bands=distance_bands,
+            time_bands=time_bands,
+            permutations=permutations,
+            seed=seed,
+            alpha=alpha,
+            min_ratio=min_ratio,
+            progress=progress,
+        ).knox
     click.echo(knox.summary())
     table = knox.table()
     shown = table.assign(
@@ -156,10 +168,12 @@ def nearrepeat_cmd(
     if note:
         click.echo(note)
     if output:
+        from bingeo.readers import write_table, write_text
+
         if Path(output).suffix.lower() == ".json":
-            Path(output).write_text(json.dumps(knox.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+            write_text(output, json.dumps(knox.as_dict(), indent=2, ensure_ascii=False))
         else:
-            table.to_csv(output, index=False)
+            write_table(table, output)
         click.echo(f"written: {output}")
 
 
@@ -173,17 +187,17 @@ def nearrepeat_cmd(
 @click.option("--after", callback=period_value, metavar="FROM/TO", help="After period, e.g. 2023-01-01/2024-01-01.")
 @click.option(
     "--around-founding",
-    type=int,
+    type=Whole(min=1, max=1200),
     metavar="MONTHS",
     help="Before = MONTHS before the network's founding date, after = MONTHS from it (default 12 with --all).",
 )
-@option_default("bingeo.evaluate.BUFFER", "--buffer", type=float, help="Width of the buffer ring B, metres.")
+@option_default("bingeo.evaluate.BUFFER", "--buffer", type=POSITIVE, help="Width of the buffer ring B, metres.")
 @click.option("--control", type=click.Path(), help="Control area C (polygon file). Default: study area minus R and B.")
 @click.option("--study-area", type=click.Path(), help="Study area for the default control (default: incidents' hull).")
 @option_default(
     "bingeo.evaluate.MIN_INCIDENTS",
     "--min-incidents",
-    type=int,
+    type=Whole(min=0, max=10**9),
     help="--all: fewest incidents in a network (both periods) to evaluate it.",
 )
 @click.option(
@@ -270,7 +284,9 @@ def evaluate_cmd(
         if output:
             if Path(output).suffix.lower() != ".json":
                 raise click.BadParameter("the evaluation output is a .json file", param_hint="--output")
-            Path(output).write_text(payload, encoding="utf-8")
+            from bingeo.readers import write_text
+
+            write_text(output, payload)
             click.echo(f"written: {output}")
         return
 
@@ -293,11 +309,13 @@ def evaluate_cmd(
     for row in ev.table[~done].itertuples():
         click.echo(f"not evaluated: {row.network_id}: {row.reason}")
     if output:
+        from bingeo.readers import write_table, write_text
+
         out = Path(output)
         if out.suffix.lower() == ".json":
-            out.write_text(payload, encoding="utf-8")
+            write_text(out, payload)
         elif out.suffix.lower() == ".csv":
-            ev.table.to_csv(out, index=False)
+            write_table(ev.table, out)
         else:
             raise click.BadParameter("the --all output is a .csv or .json table", param_hint="--output")
         charts = []

@@ -17,12 +17,19 @@ import click
 
 from bingeo.cli import evaluation, maps, storeadmin
 from bingeo.cli._common import (
+    POSITIVE,
+    PROBABILITY,
+    SHARE,
+    Number,
+    OptionNames,
+    Whole,
     date_value,
     fields_value,
     friendly,
     option_default,
     period_value,
     points_options,
+    progress_bar,
     read_points_for_store,
     rejects_beside,
     store_option,
@@ -43,6 +50,9 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("bingeo").setLevel(level)
+    for handler in logging.getLogger().handlers:  # log lines name options as typed, like error messages
+        if not any(isinstance(f, OptionNames) for f in handler.filters):
+            handler.addFilter(OptionNames())
 
 
 # ---------------------------------------------------------------------------------- networks
@@ -147,9 +157,11 @@ def networks_list(store: str, include_retired: bool, at: dt.date | None, output:
 @networks.command("check")
 @store_option
 @click.option("--at", callback=date_value, help="Check the networks as they were on this date.")
-@click.option("--gap-area", type=float, help="Largest enclosed hole reported as a gap, m² (default 10000).")
 @click.option(
-    "--sliver-ratio", type=float, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1)."
+    "--gap-area", type=Number(min=0, max=1e12), help="Largest enclosed hole reported as a gap, m² (default 10000)."
+)
+@click.option(
+    "--sliver-ratio", type=SHARE, help="Thinness 4πA/P² below which an overlap or gap is a sliver (default 0.1)."
 )
 @click.option("--output", type=click.Path(), help="Write overlaps and gaps as layers of a GeoPackage.")
 @friendly
@@ -170,10 +182,12 @@ def networks_check(
 
         if Path(output).suffix.lower() != ".gpkg":
             raise click.BadParameter("the check output is a GeoPackage (.gpkg) with layers overlaps, gaps, invalid")
-        Path(output).unlink(missing_ok=True)
-        write_table(report.overlaps, output, layer="overlaps", geometry_type="MultiPolygon")
-        write_table(report.gaps, output, layer="gaps", geometry_type="Polygon")
-        write_table(report.invalid, output, layer="invalid", geometry_type="MultiPolygon")
+        from bingeo.readers import replacing
+
+        with replacing(output) as tmp:  # one new file, all layers, or nothing
+            write_table(report.overlaps, tmp, layer="overlaps", geometry_type="MultiPolygon")
+            write_table(report.gaps, tmp, layer="gaps", geometry_type="Polygon")
+            write_table(report.invalid, tmp, layer="invalid", geometry_type="MultiPolygon")
         click.echo(f"layers overlaps, gaps and invalid written to {output}")
 
 
@@ -181,7 +195,7 @@ def networks_check(
 @click.argument("network_id")
 @store_option
 @click.option("--on", "on", required=True, callback=date_value, help="Retirement date (YYYY-MM-DD).")
-@click.option("--expected-version", type=int, help="Fail if the network changed since you saw this version.")
+@click.option("--expected-version", type=Whole(min=1), help="Fail if the network changed since you saw this version.")
 @friendly
 def networks_retire(network_id: str, store: str, on: dt.date, expected_version: int | None) -> None:
     """Retire NETWORK_ID from a date. Networks are never deleted: analyses 'as of' earlier dates still see it."""
@@ -281,7 +295,8 @@ def assign_cmd(
         result = read_points_for_store(points, st, layer, crs, x_field, y_field)
     for note in result.notes:
         click.echo(f"note: {note}")
-    out = assign(result.points, nets)
+    with progress_bar("assigning") as progress:
+        out = assign(result.points, nets, progress=progress)
     write_table(out, output)
     rej = write_rejects(result, output)
     inside = int(out["network_id"].notna().sum())
@@ -414,15 +429,22 @@ hotspot_options = [
     click.option(
         "--study-area", type=click.Path(), help="Polygon file of the area analysed (default: the incidents' extent)."
     ),
-    click.option("--cell-size", type=float, help="Grid cell size in metres (default: automatic, rule in the notes)."),
-    option_default("bingeo.hotspots.RINGS", "--rings", type=int, help="Neighbourhood: the cell and N rings around it."),
-    click.option("--distance", type=float, help="Neighbourhood: cells whose centres lie within this distance (m)."),
-    option_default("bingeo.hotspots.ALPHA", "--alpha", type=float, help="Significance level."),
+    click.option(
+        "--cell-size", type=POSITIVE, help="Grid cell size in metres (default: automatic, rule in the notes)."
+    ),
+    option_default(
+        "bingeo.hotspots.RINGS",
+        "--rings",
+        type=Whole(min=1, max=100),
+        help="Neighbourhood: the cell and N rings around it.",
+    ),
+    click.option("--distance", type=POSITIVE, help="Neighbourhood: cells whose centres lie within this distance (m)."),
+    option_default("bingeo.hotspots.ALPHA", "--alpha", type=PROBABILITY, help="Significance level."),
     click.option("--no-fdr", is_flag=True, help="Do not correct for multiple testing (Benjamini-Hochberg)."),
     option_default(
         "bingeo.hotspots.MIN_COVERAGE",
         "--min-coverage",
-        type=float,
+        type=SHARE,
         help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
     ),
     click.option("--type-field", help="Column with the incident type."),
@@ -504,12 +526,21 @@ def hotspots_cmd(
         click.echo(f"note: {note}")
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
-    res = find_hotspots(
-        inc.points, networks=nets, addresses=None if adr is None else adr.points, start=start, end=end, **kwargs
-    )
-    Path(output).unlink(missing_ok=True)
-    write_table(res.cells, output, layer="cells", geometry_type="Polygon")
-    write_table(res.hotspots, output, layer="hotspots", geometry_type="MultiPolygon")
+    with progress_bar("hot spots") as progress:
+        res = find_hotspots(
+            inc.points,
+            networks=nets,
+            addresses=None if adr is None else adr.points,
+            start=start,
+            end=end,
+            progress=progress,
+            **kwargs,
+        )
+    from bingeo.readers import replacing
+
+    with replacing(output) as tmp:  # one new file, both layers, or nothing
+        write_table(res.cells, tmp, layer="cells", geometry_type="Polygon")
+        write_table(res.hotspots, tmp, layer="hotspots", geometry_type="MultiPolygon")
     rej = write_rejects(inc, output)
     click.echo(res.summary())
     click.echo(f"written: {output} (layers cells, hotspots)" + (f"; rejected rows: {rej}" if rej else ""))
@@ -566,7 +597,8 @@ def pai_cmd(
         kwargs = _hotspot_kwargs(st, **opts)
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
-    res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], **kwargs)
+    with progress_bar("hot spots") as progress:
+        res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], progress=progress, **kwargs)
     study = shapely.union_all(res.cells.geometry.to_numpy())
     # the same selection for both periods: type filter, then dates on the same column as the fit
     sel = period_selector(
@@ -579,7 +611,9 @@ def pai_cmd(
     )
     click.echo(acc.summary())
     if output:
-        Path(output).write_text(json.dumps(acc.as_dict(), indent=2, default=str), encoding="utf-8")
+        from bingeo.readers import write_text
+
+        write_text(output, json.dumps(acc.as_dict(), indent=2, default=str))
         click.echo(f"written: {output}")
 
 
@@ -597,11 +631,11 @@ def pai_cmd(
     "--output", "-o", required=True, type=click.Path(), help="GeoPackage of proposed areas (layer proposals)."
 )
 @click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each proposal.")
-@option_default("bingeo.propose.MIN_HOUSEHOLDS", "--min-households", type=int)
+@option_default("bingeo.propose.MIN_HOUSEHOLDS", "--min-households", type=Whole(min=1, max=10**6))
 @option_default(
     "bingeo.propose.MAX_HOUSEHOLDS",
     "--max-households",
-    type=int,
+    type=Whole(min=1, max=10**6),
     help="Upper bound (a WhatsApp group holds at most 256 members).",
 )
 # the choices are bingeo.propose.KINDS (written out: importing propose at start-up costs scipy)
@@ -615,7 +649,7 @@ def pai_cmd(
 @option_default(
     "bingeo.propose.MAX_DISTANCE",
     "--max-distance",
-    type=float,
+    type=POSITIVE,
     help="Take addresses up to this distance (m) from the hot spot.",
 )
 @with_options(points_options)
@@ -648,18 +682,22 @@ def propose_cmd(
         adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
         inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
     click.echo(adr.summary())
-    out = propose_areas(
-        hs,
-        adr.points,
-        nets,
-        incidents=None if inc is None else inc.points,
-        min_households=min_households,
-        max_households=max_households,
-        kind=kind,
-        max_distance=max_distance,
-    )
-    Path(output).unlink(missing_ok=True)
-    write_table(out, output, layer="proposals", geometry_type="MultiPolygon")
+    with progress_bar("proposing") as progress:
+        out = propose_areas(
+            hs,
+            adr.points,
+            nets,
+            incidents=None if inc is None else inc.points,
+            min_households=min_households,
+            max_households=max_households,
+            kind=kind,
+            max_distance=max_distance,
+            progress=progress,
+        )
+    from bingeo.readers import replacing
+
+    with replacing(output) as tmp:  # a new file: no layers of an older one survive
+        write_table(out, tmp, layer="proposals", geometry_type="MultiPolygon")
     for note in out.attrs.get("notes", []):
         click.echo(note)
     click.echo(f"{len(out)} proposed areas:")
@@ -675,8 +713,8 @@ def propose_cmd(
 @cli.command("density")
 @click.argument("incidents", type=click.Path())
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoTIFF to write (.tif).")
-@click.option("--cell-size", required=True, type=float, help="Pixel size in metres (as QGIS heatmap's pixel size).")
-@click.option("--radius", required=True, type=float, help="Kernel radius in metres.")
+@click.option("--cell-size", required=True, type=POSITIVE, help="Pixel size in metres (as QGIS heatmap's pixel size).")
+@click.option("--radius", required=True, type=POSITIVE, help="Kernel radius in metres.")
 @option_default(
     "bingeo.density.KERNEL",
     "--kernel",
@@ -689,7 +727,9 @@ def propose_cmd(
     type=click.Choice(["raw", "scaled"]),
     help="QGIS heatmap's output values: raw (sum of kernel values) or scaled.",
 )
-@option_default("bingeo.density.DECAY", "--decay", type=float, help="Decay ratio (triangular kernel only).")
+@option_default(
+    "bingeo.density.DECAY", "--decay", type=Number(min=-1e6, max=1e6), help="Decay ratio (triangular kernel only)."
+)
 @click.option("--weight-field", help="Column weighting each incident.")
 @click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
@@ -739,15 +779,17 @@ def density_cmd(
     if types:
         pts, _ = select_types(pts, types, type_field=type_field)
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
-    raster = kernel_density(
-        pts,
-        cell_size=cell_size,
-        radius=radius,
-        kernel=kernel,
-        output=output_values,
-        decay=decay,
-        weight_field=weight_field,
-    )
+    with progress_bar("density") as progress:
+        raster = kernel_density(
+            pts,
+            cell_size=cell_size,
+            radius=radius,
+            kernel=kernel,
+            output=output_values,
+            decay=decay,
+            weight_field=weight_field,
+            progress=progress,
+        )
     raster.write(output)
     rej = write_rejects(inc, output)
     click.echo(
@@ -758,8 +800,10 @@ def density_cmd(
     if contours:
         bands = raster.contours()
         cpath = Path(output).with_suffix(".contours.gpkg")
-        cpath.unlink(missing_ok=True)
-        write_table(bands, cpath, layer="contours", geometry_type="MultiPolygon")
+        from bingeo.readers import replacing
+
+        with replacing(cpath) as tmp:
+            write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
         click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
 
 
@@ -865,14 +909,16 @@ def members_import(
 
     with open_store(store) as st:
         adr = st.addresses()
-        res = members_from_file(
-            source,
-            crs=crs,
-            addresses=adr if len(adr) else None,
-            default_country=default_country,
-            fields=fields or None,
-            layer=layer,
-        )
+        with progress_bar("reading members") as progress:
+            res = members_from_file(
+                source,
+                crs=crs,
+                addresses=adr if len(adr) else None,
+                default_country=default_country,
+                fields=fields or None,
+                layer=layer,
+                progress=progress,
+            )
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         if len(res.members):
             counts = st.upsert_members(res.members)  # the store reprojects
@@ -1059,14 +1105,19 @@ def audit_list(store: str) -> None:
     default="bingeo-demo",
     show_default=True,
     type=click.Path(),
-    help="Folder for the demo's outputs (replaced if it exists).",
+    help="Folder for the demo's outputs: new, empty, or an earlier demo's (then replaced).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Write the web map with all JavaScript/CSS inlined (needs `bingeo assets fetch` once).",
 )
 @friendly
-def demo_cmd(output: str) -> None:
+def demo_cmd(output: str, offline: bool) -> None:
     """Run the whole pipeline on the sample data in data/samples/ and say what it shows."""
     from bingeo.demo import run_demo
 
-    run_demo(Path(output), echo=click.echo)
+    run_demo(Path(output), echo=click.echo, offline=offline)
 
 
 # Commands kept in modules of their own (they import only bingeo.cli._common, so no loop).

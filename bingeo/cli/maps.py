@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
+    POSITIVE,
     date_value,
     friendly,
     option_default,
@@ -77,7 +78,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     help="Incident columns to show in the incident popups (repeatable or comma-separated). Default none.",
 )
 @click.option("--title", help="Map title.")
-@option_default("bingeo.webmap.DENSITY_RADIUS", "--radius", type=float, help="Density radius in metres.")
+@option_default("bingeo.webmap.DENSITY_RADIUS", "--radius", type=POSITIVE, help="Density radius in metres.")
 @click.option("--at", callback=date_value, help="Draw the networks as they were on this date (default: all).")
 @click.option(
     "--offline",
@@ -195,7 +196,12 @@ def assets() -> None:
 
 
 @assets.command("fetch")
-@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Cache folder (default: $BINGEO_ASSETS or the user cache).",
+)
 @click.option("--force", is_flag=True, help="Download again even when the files are there.")
 @friendly
 def assets_fetch(folder: str | None, force: bool) -> None:
@@ -209,7 +215,12 @@ def assets_fetch(folder: str | None, force: bool) -> None:
 
 
 @assets.command("status")
-@click.option("--dir", "folder", type=click.Path(), help="Cache folder (default: $BINGEO_ASSETS or the user cache).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False),
+    help="Cache folder (default: $BINGEO_ASSETS or the user cache).",
+)
 def assets_status(folder: str | None) -> None:
     """Say whether the offline assets are there (exit code 1 when some are missing)."""
     from bingeo import _webassets

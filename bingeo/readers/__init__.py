@@ -7,7 +7,8 @@ Three public readers and two writers, in a package of one module per job:
 * :mod:`~bingeo.readers.columns`: coordinate columns and the CRS guess;
 * :mod:`~bingeo.readers.points`: :func:`read_points` (pipeline, rejects, extent);
 * :mod:`~bingeo.readers.polygons`: :func:`read_polygons`;
-* :mod:`~bingeo.readers.write`: :func:`write_table`, :func:`rejects_path`.
+* :mod:`~bingeo.readers.write`: :func:`write_table`, :func:`write_csv`, :func:`write_text`, :func:`replacing`
+  (every output whole or not at all), :func:`excel_safe`, :func:`rejects_path`.
 
 What each does:
 
@@ -28,13 +29,25 @@ numbers and counts do.
 from bingeo.readers.columns import GUESS_SHARE
 from bingeo.readers.points import EXTENT_MARGIN_SHARE, REJECT_REASONS, ReadResult, read_points
 from bingeo.readers.polygons import read_polygons
-from bingeo.readers.write import SUPPORTED_OUTPUTS, rejects_path, write_table
+from bingeo.readers.write import (
+    SUPPORTED_OUTPUTS,
+    excel_safe,
+    rejects_path,
+    replacing,
+    write_csv,
+    write_table,
+    write_text,
+)
 
 __all__ = [
     "ReadResult",
     "read_points",
     "read_polygons",
     "write_table",
+    "write_csv",
+    "write_text",
+    "replacing",
+    "excel_safe",
     "rejects_path",
     "REJECT_REASONS",
     "SUPPORTED_OUTPUTS",

@@ -1,9 +1,19 @@
-""":func:`write_table` writes a (Geo)DataFrame by extension; :func:`rejects_path` names a rejects file."""
+"""How bingeo writes files: write_table by extension, write_csv, replacing (atomic), rejects_path.
+
+Every output goes through :func:`replacing`: it is written to a hidden temporary file in the same folder and
+renamed over the target only when complete, so a killed command leaves the old file or the new one, never half
+a file. Every CSV goes through :func:`write_csv`, which makes it safe to open in a spreadsheet
+(:func:`excel_safe`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,11 +22,25 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from bingeo._contacts import neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
 from bingeo.readers.sources import _suffix
 
 logger = logging.getLogger("bingeo.readers")
+
+__all__ = [
+    "SUPPORTED_OUTPUTS",
+    "excel_safe",
+    "rejects_path",
+    "replacing",
+    "write_csv",
+    "write_table",
+    "write_text",
+]
+
+#: Name part of the temporary files :func:`replacing` writes beside an output (``.out.k3j9.part.csv``).
+PARTIAL_MARK = ".part"
 
 
 #: Output formats of :func:`write_table`, by extension.
@@ -81,6 +105,159 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str], *, keep: bool = False) -> Iterator[Path]:
+    """Write a file whole or not at all: yield a temporary path beside ``path``, then rename it over ``path``.
+
+    The temporary file is hidden (``.name.XXXX.part.ext``, the same extension, so drivers choose by it) and
+    lies in the same folder, so the final :func:`os.replace` is atomic: a command killed while writing leaves
+    ``path`` as it was. On an error the temporary file is removed and ``path`` is untouched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write. Its folder must exist; it must not be a folder.
+    keep : bool
+        Start from a copy of the existing file (a GeoPackage that gets one more layer).
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist, or ``path`` is a folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with replacing(folder / "a.txt") as tmp:
+    ...     _ = tmp.write_text("whole")
+    >>> (folder / "a.txt").read_text(), sorted(p.name for p in folder.iterdir())
+    ('whole', ['a.txt'])
+    """
+    p = Path(path)
+    if p.is_dir():
+        msg = f"{p} is a folder. Give a file name for the output, e.g. {p / ('output' + (p.suffix or '.csv'))}."
+        raise InputError(msg)
+    if not p.parent.is_dir():
+        msg = f"{p}: the folder {p.parent} does not exist. Create it first."
+        raise InputError(msg)
+    fd, name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=PARTIAL_MARK + p.suffix, dir=p.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # drivers (GDAL, SQLite) create the file themselves
+    try:
+        if keep and p.exists():
+            shutil.copyfile(p, tmp)
+        yield tmp
+        if not tmp.exists():  # nothing was written: write nothing
+            return
+        os.replace(tmp, p)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal"), tmp.with_name(tmp.name + "-wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def write_text(path: str | os.PathLike[str], text: str | bytes, *, newline: str | None = None) -> Path:
+    """Write text (UTF-8) or bytes to ``path`` whole or not at all (see :func:`replacing`); return the path."""
+    with replacing(path) as tmp:
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8", newline=newline)
+    return Path(path)
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, float) and np.isinf(value):
+        return "'" + ("-inf" if value < 0 else "inf")
+    return neutralize_cell(value)
+
+
+def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` that a spreadsheet opens without running any cell as a formula.
+
+    The rule (the same for outputs, rejects and recipient lists): a *text* cell or column name that starts,
+    after spaces, with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe
+    (:func:`bingeo._contacts.neutralize_cell`, OWASP's advice). *Numbers stay numbers*: a numeric column is
+    written as numbers, negative ones included, since a spreadsheet reads ``-12.5`` as a number, never as
+    a formula; only infinite values, which no spreadsheet reads as numbers, become the text ``'inf`` /
+    ``'-inf``. Rejects hold the raw text of the input, so a raw ``-inf`` there is text and gets the mark.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> t = excel_safe(pd.DataFrame({"a": ["=HYPERLINK(1)", "x"], "n": [-1.5, float("-inf")]}))
+    >>> t["a"].tolist(), t["n"].tolist()
+    (["'=HYPERLINK(1)", 'x'], [-1.5, "'-inf"])
+    """
+    out = pd.DataFrame(df).copy(deep=False)
+    for i, col in enumerate(out.columns):
+        s = out.iloc[:, i]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        if pd.api.types.is_numeric_dtype(s):
+            if pd.api.types.is_float_dtype(s):
+                inf = np.isinf(s.to_numpy(dtype=float, na_value=np.nan))
+                if inf.any():
+                    s = s.astype(object)
+                    s[inf] = s[inf].map(_safe_cell)
+                    out.isetitem(i, s)
+            continue
+        first = s.astype(object).map(lambda v: v.lstrip(" ")[:1] if isinstance(v, str) else "")
+        risky = first.isin(("=", "+", "-", "@", "\t", "\r")).to_numpy()
+        floats = s.map(lambda v: isinstance(v, float) and bool(np.isinf(v))).to_numpy(dtype=bool)
+        if risky.any() or floats.any():
+            s = s.astype(object).copy()
+            hit = risky | floats
+            s[hit] = s[hit].map(_safe_cell)
+            out.isetitem(i, s)
+    out.columns = [neutralize_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    sep: str = ",",
+    encoding: str = "utf-8",
+    lineterminator: str = "\n",
+) -> Path:
+    """Write a plain table as CSV, safe for spreadsheets (:func:`excel_safe`) and whole or not at all.
+
+    Every CSV bingeo writes goes through this function: outputs, rejects and recipient lists.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table (geometry already turned into columns); it is not changed.
+    path : str or os.PathLike
+        The file.
+    sep, encoding, lineterminator : str
+        CSV dialect: ``,``/UTF-8/LF by default; recipient lists use ``;``, ``utf-8-sig`` and CRLF for Excel.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    with replacing(path) as tmp:
+        excel_safe(df).to_csv(tmp, index=False, sep=sep, encoding=encoding, lineterminator=lineterminator)
+    return Path(path)
+
+
 def write_table(
     df: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -132,32 +309,42 @@ def write_table(
         listed = ", ".join(SUPPORTED_OUTPUTS)
         msg = f"{path}: unknown output format {ext or '(no extension)'!r}. Use one of: {listed}."
         raise InputError(msg)
-    if not p.parent.exists():
-        msg = f"{path}: the folder {p.parent} does not exist. Create it first."
-        raise InputError(msg)
     is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
-    if ext == ".gpkg":
-        name = layer or p.stem
-        df = _naive_datetimes_as_text(df)
-        if is_geo:
-            extra = {"geometry_type": geometry_type} if geometry_type else {}
-            df.to_file(p, layer=name, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra)
-        else:
-            pyogrio.write_dataframe(pd.DataFrame(df), p, layer=name, driver="GPKG", VERSION="1.2")
-        logger.info("Wrote %d rows to %s (layer %r, GeoPackage 1.2)", len(df), p, name)
-    elif ext == ".csv":
-        out = _csv_frame(df, is_geo)
-        out.to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
+    if ext == ".csv":
+        write_csv(_csv_frame(df, is_geo), p)
         if is_geo:
             logger.info("Wrote %d rows to %s (coordinates in %s)", len(df), p, crs_label(df.crs))
         else:
             logger.info("Wrote %d rows to %s", len(df), p)
+        return
+    with replacing(p, keep=ext == ".gpkg") as tmp:
+        _write_by_driver(df, tmp, ext, is_geo, layer=layer or p.stem, geometry_type=geometry_type, shown=path)
+    logger.info("Wrote %d rows to %s", len(df), p)
+
+
+def _write_by_driver(
+    df: pd.DataFrame,
+    p: Path,
+    ext: str,
+    is_geo: bool,
+    *,
+    layer: str,
+    geometry_type: str | None,
+    shown: str | os.PathLike[str],
+) -> None:
+    if ext == ".gpkg":
+        df = _naive_datetimes_as_text(df)
+        if is_geo:
+            extra = {"geometry_type": geometry_type} if geometry_type else {}
+            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra)
+        else:
+            pyogrio.write_dataframe(pd.DataFrame(df), p, layer=layer, driver="GPKG", VERSION="1.2")
     elif ext == ".geojson":
         if not is_geo:
-            msg = f"{path}: GeoJSON needs geometry but the table has none. Write it as .csv or .parquet."
+            msg = f"{shown}: GeoJSON needs geometry but the table has none. Write it as .csv or .parquet."
             raise InputError(msg)
         if df.crs is None:
-            msg = f"{path}: GeoJSON must be in EPSG:4326, but the data has no CRS to reproject from. Set one first."
+            msg = f"{shown}: GeoJSON must be in EPSG:4326, but the data has no CRS to reproject from. Set one first."
             raise InputError(msg)
         out = df if same_crs(to_crs(df.crs), to_crs(4326)) else df.to_crs(4326)
         if out is not df:
@@ -166,16 +353,11 @@ def write_table(
                 len(df),
                 crs_label(df.crs),
             )
-        if p.exists():
-            p.unlink()
         out.to_file(p, driver="GeoJSON", engine="pyogrio", RFC7946="YES")
-        logger.info("Wrote %d rows to %s", len(df), p)
-    else:  # .parquet
-        if is_geo:
-            df.to_parquet(p, index=False)
-        else:
-            pd.DataFrame(df).to_parquet(p, index=False)
-        logger.info("Wrote %d rows to %s", len(df), p)
+    elif is_geo:  # .parquet
+        df.to_parquet(p, index=False)
+    else:
+        pd.DataFrame(df).to_parquet(p, index=False)
 
 
 def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from bingeo.stores.base import ImportReport, Store
@@ -60,7 +61,13 @@ def open_existing_store(location: str | os.PathLike[str]) -> Store | None:
         raise
 
 
-def copy_store(source: str | os.PathLike[str] | Store, target: str | os.PathLike[str] | Store) -> dict[str, int]:
+def copy_store(
+    source: str | os.PathLike[str] | Store,
+    target: str | os.PathLike[str] | Store,
+    *,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> dict[str, int]:
     """Copy a whole store (networks with history, members, addresses, audit log) into a new one.
 
     GeoPackage to PostGIS, PostGIS to GeoPackage, or the same backend. The
@@ -86,7 +93,7 @@ def copy_store(source: str | os.PathLike[str] | Store, target: str | os.PathLike
     try:
         dst = target if isinstance(target, Store) else open_store(target, create=True, crs=src.crs)
         try:
-            return src.copy_to(dst)
+            return src.copy_to(dst, progress=progress, is_cancelled=is_cancelled)
         finally:
             if dst is not target:
                 dst.close()

@@ -17,6 +17,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from bingeo.errors import CRSError
+
 __all__ = [
     "APPLICATION_ID",
     "USER_VERSION",
@@ -211,7 +213,7 @@ def add_srs(conn: sqlite3.Connection, crs: pyproj.CRS) -> int:
     epsg = crs.to_epsg()
     if epsg is None:
         msg = f"the store needs a CRS with an EPSG code; {crs.name!r} has none"
-        raise ValueError(msg)
+        raise CRSError(msg)
     conn.execute(
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)",
         (crs.name, epsg, "EPSG", epsg, crs.to_wkt("WKT1_GDAL"), crs.name),

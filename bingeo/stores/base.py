@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -627,12 +627,22 @@ class Store(ABC):
             order = [key]
         return gdf.sort_values(order, kind="stable").reset_index(drop=True)
 
-    def copy_to(self, target: Store) -> dict[str, int]:
+    def copy_to(
+        self,
+        target: Store,
+        *,
+        progress: Callable[[float], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> dict[str, int]:
         """Copy every table of this store into the empty store ``target``, in one transaction.
 
         Rows keep their versions, dates, timestamps and audit records. ``target``
         must have the same CRS and hold nothing yet. Returns the rows copied per table.
+        ``progress`` gets the share of rows done (read, then written) and ``is_cancelled``
+        is polled per table; a cancelled copy writes nothing.
         """
+        from bingeo._progress import check_cancelled, report
+
         if not target.crs.equals(self.crs):
             msg = (
                 f"cannot copy {self.location} (EPSG:{self.crs.to_epsg()}) into {target.location} "
@@ -643,11 +653,21 @@ class Store(ABC):
         if busy:
             msg = f"the target store {target.location} is not empty ({', '.join(busy)}): copy into a new store."
             raise StoreError(msg)
-        frames = {t: self.read_table(t) for t in TABLES}
+        sizes = {t: self._count(t) for t in TABLES}
+        total, done = 2 * max(sum(sizes.values()), 1), 0
+        frames = {}
+        for t in TABLES:
+            check_cancelled(is_cancelled, "the store copy")
+            frames[t] = self.read_table(t)
+            done += sizes[t]
+            report(progress, done / total)
         with target._write(tuple(TABLES)) as h:
             for table, gdf in frames.items():
+                check_cancelled(is_cancelled, "the store copy")
                 if len(gdf):
                     target._copy_rows(h, table, gdf)
+                done += sizes[table]
+                report(progress, done / total)
         counts = {t: len(f) for t, f in frames.items()}
         log.info("copied %s to %s: %s", self.location, target.location, counts)
         return counts

@@ -143,6 +143,20 @@ def _create_members_addresses_audit(conn: sqlite3.Connection, srs_id: int) -> No
         )
 
 
+def _is_permission_problem(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("readonly", "read-only", "unable to open", "disk i/o", "permission"))
+
+
+def _unwritable(path: Path, exc: sqlite3.OperationalError) -> str:
+    """Return the message for a store file the system will not let bingeo open or write."""
+    where = path.parent if not path.exists() else path
+    return (
+        f"store {path} cannot be opened for writing ({exc}): {where} is read-only for you, or on a read-only "
+        "disk. Keep the store in a folder you may write to (copy it there first)."
+    )
+
+
 class GpkgStore(Store):
     """A store in a GeoPackage file. Open with :func:`bingeo.open_store`."""
 
@@ -150,6 +164,9 @@ class GpkgStore(Store):
         self.path = Path(path)
         self.location = str(self.path)
         exists = self.path.exists()
+        if exists and self.path.is_dir():
+            msg = f"store {self.path} is a folder. Give the path of a GeoPackage file, e.g. {self.path / 'bins.gpkg'}."
+            raise StoreError(msg)
         if not exists and not create:
             msg = (
                 f"store {self.path} does not exist. Create it by importing networks: "
@@ -164,11 +181,17 @@ class GpkgStore(Store):
         if not exists and not self.path.parent.exists():
             msg = f"cannot create store {self.path}: folder {self.path.parent} does not exist."
             raise StoreError(msg)
-        self._conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
-        fmt.register_functions(self._conn)
-        self._conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
+            fmt.register_functions(self._conn)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(_unwritable(self.path, exc)) from None
         try:
             meta = self._read_meta()
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            raise StoreError(_unwritable(self.path, exc)) from None
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             msg = f"{self.path} cannot be read as a GeoPackage ({exc}). Is it a bingeo store?"
@@ -262,6 +285,8 @@ class GpkgStore(Store):
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if _is_permission_problem(exc):
+                raise StoreError(_unwritable(self.path, exc)) from None
             msg = (
                 f"store {self.path} is locked by another writer and stayed locked for "
                 f"{settings.lock_timeout:g} s ({exc}). Try again when the other import has finished."
@@ -269,14 +294,23 @@ class GpkgStore(Store):
             raise StoreError(msg) from None
         try:
             yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        else:
             for table in tables:  # only the layers written: a 1 M-member R-tree scan costs ~0.3 s
                 if self._has_table(table):
                     fmt.update_extent(self._conn, table)
+        except BaseException as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _is_permission_problem(exc):
+                raise StoreError(_unwritable(self.path, exc)) from None
+            raise
+        try:
             self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if _is_permission_problem(exc):
+                raise StoreError(_unwritable(self.path, exc)) from None
+            raise
 
     def _has_table(self, name: str) -> bool:
         return bool(self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0])
