@@ -170,6 +170,10 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
 
     # ---- running
     def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102, N802
+        from .. import worker
+
+        if worker.needed():  # inside the QGIS desktop: bingeo's GEOS/GDAL/PROJ must not meet QGIS's
+            return worker.run_algorithm(self, parameters, context, feedback)
         from bingeo import BingeoError
 
         try:

@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm
 
@@ -134,7 +135,7 @@ class Evaluate(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import evaluate
+        evaluate = library_constants("evaluate")
 
         self.add_layer(
             self.INPUT,

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm
 
@@ -51,7 +52,7 @@ class Hotspots(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import hotspots
+        hotspots = library_constants("hotspots")
 
         self.add_layer(
             self.INPUT,

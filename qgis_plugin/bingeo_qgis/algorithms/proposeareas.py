@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm, Progress
 
@@ -45,7 +46,7 @@ class ProposeAreas(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import propose
+        propose = library_constants("propose")
 
         self.add_layer(
             self.HOTSPOTS,

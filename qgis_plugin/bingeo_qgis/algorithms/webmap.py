@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm
 
@@ -41,7 +42,7 @@ class WebMap(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import webmap
+        webmap = library_constants("webmap")
 
         self.add(
             QgsProcessingParameterFile(self.STORE, tr("Store"), extension="gpkg", optional=True),

@@ -1111,5 +1111,29 @@
       <source>The before and after periods given are not used: the periods are the months around the founding date.</source>
       <translation>De opgegeven voor- en naperiode worden niet gebruikt: de periodes zijn de maanden rond de oprichtingsdatum.</translation>
     </message>
+    <message>
+      <source>Or select polygons of a layer and use 'Alert the selected polygons'.</source>
+      <translation>Of selecteer polygonen van een laag en kies 'De geselecteerde polygonen alarmeren'.</translation>
+    </message>
+    <message>
+      <source>Alert area: click the polygon's vertices on the map; right-click or double-click to finish (Backspace removes the last vertex, Esc starts again).</source>
+      <translation>Alarmgebied: klik de hoekpunten van de polygoon op de kaart; rechtsklik of dubbelklik om af te sluiten (Backspace haalt het laatste hoekpunt weg, Esc begint opnieuw).</translation>
+    </message>
+    <message>
+      <source>Alert circle: press at the centre on the map and drag to the radius, then release.</source>
+      <translation>Alarmcirkel: druk op de kaart in het middelpunt, sleep tot de straal en laat los.</translation>
+    </message>
+    <message>
+      <source>No store chosen yet: choose the store that holds the members in the dialog.</source>
+      <translation>Nog geen opslag gekozen: kies in het venster de opslag met de leden.</translation>
+    </message>
+    <message>
+      <source>Members from the store {store} (change it in the dialog).</source>
+      <translation>Leden uit de opslag {store} (te wijzigen in het venster).</translation>
+    </message>
+    <message>
+      <source>bingeo's worker process stopped (exit code {code}): {tail}</source>
+      <translation>Het werkproces van bingeo is gestopt (afsluitcode {code}): {tail}</translation>
+    </message>
   </context>
 </TS>
