@@ -130,12 +130,9 @@ def _run(job: dict[str, Any], feedback: Any, folder: str) -> dict[str, Any]:
 
 def _write_source(source: Any, path: str, context: Any, feedback: Any) -> None:
     """Write a feature source (selection and all) to a GeoPackage, geometries as they are (no validity check)."""
-    from qgis.core import (
-        QgsFeatureRequest,
-        QgsProcessingException,
-        QgsProcessingFeatureSource,
-        QgsVectorFileWriter,
-    )
+    from qgis.core import QgsProcessingException, QgsVectorFileWriter
+
+    from . import adapter
 
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
@@ -146,12 +143,7 @@ def _write_source(source: Any, path: str, context: Any, feedback: Any) -> None:
     )
     if writer.hasError():
         raise QgsProcessingException(writer.errorMessage())
-    request = QgsFeatureRequest()
-    try:
-        features = source.getFeatures(request, QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
-    except TypeError:  # a plain QgsFeatureSource
-        features = source.getFeatures(request)
-    for i, feature in enumerate(features):
+    for i, feature in enumerate(adapter.features_as_given(source)):
         if i % 1000 == 0 and feedback is not None and feedback.isCanceled():
             break
         writer.addFeature(feature)

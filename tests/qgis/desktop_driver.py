@@ -152,7 +152,6 @@ def main() -> None:
     import importlib.util
 
     import shapely  # noqa: F401  (in the process, as the plugin's users have it: nothing may break)
-
     from bingeo_qgis import worker
 
     REPORT["bingeo"] = importlib.util.find_spec("bingeo").origin

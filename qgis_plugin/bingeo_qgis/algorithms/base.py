@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterString,
 )
 
 from .. import adapter
@@ -38,8 +39,14 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     """Base class: a thin adapter from Processing parameters to one bingeo function."""
 
     # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    AT = "AT"
     NETWORKS = "NETWORKS"
     NETWORK_ID_FIELD = "NETWORK_ID_FIELD"
+
+    #: Which networks of the layer are used, as bingeo's command line does with ``--store``: ``None`` every
+    #: feature given; ``"today"`` the networks active today; ``"parameter"`` those active on the AT date
+    #: (empty: today), as ``--at``.
+    AS_OF: str | None = None
 
     NAME = ""
     TITLE = ""
@@ -108,6 +115,12 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             "Column with the network id. Default: network_id, or found automatically (bin_code, code, id, ...).",
             advanced=True,
         )
+        if self.AS_OF == "parameter":
+            self.add(
+                QgsProcessingParameterString(self.AT, tr("Networks as of (YYYY-MM-DD)"), optional=True),
+                "Use the networks active on this date (their lifetime valid_from/valid_to), as bingeo's --at. "
+                "Empty: the networks active today; retired ones are left out, as on the command line.",
+            )
 
     # ---- inputs
     def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
@@ -133,11 +146,70 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             return None
         id_field = self.parameterAsString(parameters, self.NETWORK_ID_FIELD, context) or None
         if "network_id" in frame.columns and id_field in (None, "network_id"):
-            return frame
-        nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
-        for note in notes:
-            feedback.pushInfo(note)
-        return nets
+            nets = frame
+        else:
+            nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
+            for note in notes:
+                feedback.pushInfo(note)
+        if self.AS_OF is None:
+            return nets
+        at = self.parameterAsString(parameters, self.AT, context).strip() if self.AS_OF == "parameter" else ""
+        return self.active_networks(nets, at, feedback)
+
+    @staticmethod
+    def active_networks(nets: Any, at: str, feedback: Any) -> Any:
+        """Return the networks active today (``at`` empty) or on date ``at``: the rule of bingeo's command line.
+
+        Today: status ``active`` and no retirement date up to today (``Store.networks()``). On a date: founded
+        on or before it and not retired on or before it (``bingeo.select_valid``, ``--at``). A layer without
+        these columns (not from a store) is used whole. The log says how many networks were left out.
+        """
+        import datetime as dt
+
+        import numpy as np
+
+        from bingeo import select_valid
+
+        total = len(nets)
+        if at:
+            try:
+                day = dt.date.fromisoformat(at)
+            except ValueError:
+                msg = tr("Networks as of: give a date as YYYY-MM-DD, e.g. 2024-06-01; got '{text}'.")
+                raise QgsProcessingException(msg.format(text=at)) from None
+            if not {"valid_from", "valid_to"} <= set(nets.columns):
+                msg = tr(
+                    "Networks as of {date}: the networks layer has no lifetimes (valid_from, valid_to). "
+                    "Use the store's networks layer, or leave the date empty."
+                )
+                raise QgsProcessingException(msg.format(date=at))
+            kept = select_valid(nets, day)
+            if "version_from" in kept.columns:
+                newer = sum(
+                    v is not None and str(v)[:10] > at
+                    for v in kept["version_from"].where(kept["version_from"].notna(), None)
+                )
+                if newer:
+                    msg = tr(
+                        "{n} networks were redrawn after {date}: their current boundary is used. For the boundary "
+                        "they had then, run bingeo on the store (command line --at {date})."
+                    )
+                    feedback.reportError(msg.format(n=newer, date=at), False)
+        else:
+            day = dt.date.today()
+            keep = np.ones(total, dtype=bool)
+            if "status" in nets.columns:
+                keep &= (nets["status"].astype("object") == "active").to_numpy()
+            if "valid_to" in nets.columns:
+                ends = nets["valid_to"].astype("object").where(nets["valid_to"].notna(), None)
+                keep &= np.array([e is None or str(e)[:10] > day.isoformat() for e in ends], dtype=bool)
+            kept = nets[keep]
+        text = tr(
+            "Networks active on {date}: {n} of {total} used; {left} retired or not yet founded then are left out "
+            "(the rule of bingeo's command line)."
+        )
+        feedback.pushInfo(text.format(date=day.isoformat(), n=len(kept), total=total, left=total - len(kept)))
+        return kept.reset_index(drop=True)
 
     @staticmethod
     def to_crs(frame: Any, crs: Any) -> Any:

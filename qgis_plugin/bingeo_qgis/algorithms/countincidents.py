@@ -28,6 +28,7 @@ class CountIncidents(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     TYPE_FIELD = "TYPE_FIELD"
 
+    AS_OF = "parameter"
     NAME = "countincidents"
     TITLE = "Count incidents per network"
     DESCRIPTION = (

@@ -28,6 +28,7 @@ class Coverage(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     OVERLAPS = "OVERLAPS"
 
+    AS_OF = "parameter"
     NAME = "coverage"
     TITLE = "Coverage of addresses"
     DESCRIPTION = (

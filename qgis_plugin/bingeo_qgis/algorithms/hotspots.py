@@ -43,6 +43,7 @@ class Hotspots(BingeoAlgorithm):
     TYPES = "TYPES"
     TYPE_FIELD = "TYPE_FIELD"
 
+    AS_OF = "parameter"
     NAME = "hotspots"
     TITLE = "Hot spots (Gi*) and their coverage"
     DESCRIPTION = (

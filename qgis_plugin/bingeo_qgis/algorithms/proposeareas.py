@@ -37,6 +37,7 @@ class ProposeAreas(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     STREET_FIELD = "STREET_FIELD"
 
+    AS_OF = "today"
     NAME = "proposeareas"
     TITLE = "Propose new network areas"
     DESCRIPTION = (

@@ -1135,5 +1135,29 @@
       <source>bingeo's worker process stopped (exit code {code}): {tail}</source>
       <translation>Het werkproces van bingeo is gestopt (afsluitcode {code}): {tail}</translation>
     </message>
+    <message>
+      <source>Networks active on {date}: {n} of {total} used; {left} retired or not yet founded then are left out (the rule of bingeo's command line).</source>
+      <translation>Netwerken actief op {date}: {n} van {total} gebruikt; {left} die toen opgeheven of nog niet opgericht waren, blijven buiten beschouwing (de regel van de opdrachtregel van bingeo).</translation>
+    </message>
+    <message>
+      <source>Use the networks active on this date (their lifetime valid_from/valid_to), as bingeo's --at. Empty: the networks active today; retired ones are left out, as on the command line.</source>
+      <translation>Gebruik de netwerken die op deze datum actief waren (hun looptijd valid_from/valid_to), zoals --at van bingeo. Leeg: de netwerken die vandaag actief zijn; opgeheven netwerken blijven buiten beschouwing, zoals op de opdrachtregel.</translation>
+    </message>
+    <message>
+      <source>Networks as of {date}: the networks layer has no lifetimes (valid_from, valid_to). Use the store's networks layer, or leave the date empty.</source>
+      <translation>Netwerken per {date}: de netwerkenlaag heeft geen looptijden (valid_from, valid_to). Gebruik de netwerkenlaag van de opslag, of laat de datum leeg.</translation>
+    </message>
+    <message>
+      <source>Networks as of (YYYY-MM-DD)</source>
+      <translation>Netwerken per (JJJJ-MM-DD)</translation>
+    </message>
+    <message>
+      <source>Networks as of: give a date as YYYY-MM-DD, e.g. 2024-06-01; got '{text}'.</source>
+      <translation>Netwerken per: geef een datum als JJJJ-MM-DD, bijv. 2024-06-01; gekregen: '{text}'.</translation>
+    </message>
+    <message>
+      <source>{n} networks were redrawn after {date}: their current boundary is used. For the boundary they had then, run bingeo on the store (command line --at {date}).</source>
+      <translation>{n} netwerken zijn na {date} opnieuw ingetekend: hun huidige grens wordt gebruikt. Voor de grens van toen: gebruik bingeo op de opslag (opdrachtregel --at {date}).</translation>
+    </message>
   </context>
 </TS>
