@@ -86,9 +86,21 @@ def _run(job: dict[str, Any], feedback: Any, folder: str) -> dict[str, Any]:
         errors="replace",
     )
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] and None, daemon=True).start()
     errors: list[str] = []
-    threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True).start()
+    readers = [
+        threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] and None, daemon=True),
+        threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+
+    def close() -> None:
+        proc.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+
     result: dict[str, Any] | None = None
     failure = None
     while True:
@@ -97,10 +109,10 @@ def _run(job: dict[str, Any], feedback: Any, folder: str) -> dict[str, Any]:
         except queue.Empty:
             if feedback is not None and feedback.isCanceled():
                 proc.kill()
-                proc.wait()
+                close()
                 raise QgsProcessingException(tr("Cancelled.")) from None
-            if proc.poll() is not None and lines.empty():
-                break
+            if proc.poll() is not None and not readers[0].is_alive() and lines.empty():
+                break  # the worker ended and every line it wrote was handled
             continue
         if not line.startswith(PREFIX):
             if feedback is not None and line.strip():
@@ -118,7 +130,7 @@ def _run(job: dict[str, Any], feedback: Any, folder: str) -> dict[str, Any]:
             result = value
         elif kind == "error":
             failure = value
-    proc.wait()
+    close()
     if failure is not None:
         raise QgsProcessingException(failure)
     if result is None or proc.returncode != 0:

@@ -175,3 +175,15 @@ def test_bad_as_of_date_is_a_clear_error(demo):
     params = {"INPUT": demo["inc_layer"], "NETWORKS": demo["nets_layer"], "AT": "1-6-2022", "OUTPUT": "memory:"}
     with pytest.raises(QgsProcessingException):
         run("assignpoints", params)
+
+
+def test_cell_size_says_zero_is_automatic(demo):
+    """The dialog's label and help say what 0 means; the widget shows one decimal, not 0.000000."""
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("bingeo:hotspots")
+    param = alg.parameterDefinition("CELL_SIZE")
+    assert "0 = automatic" in param.description()
+    assert "0 = automatic (the rule in the README" in param.help()
+    assert param.metadata()["widget_wrapper"]["decimals"] == 1
+    assert param.defaultValue() == 0

@@ -16,7 +16,10 @@ from qgis.core import (
 from .. import adapter
 from ..translation import tr
 
-__all__ = ["BingeoAlgorithm", "Progress"]
+__all__ = ["BingeoAlgorithm", "Progress", "REPAIRS_SHOWN"]
+
+#: How many repair notes of a networks layer the log lists (the rest are counted).
+REPAIRS_SHOWN = 20
 
 
 class Progress:
@@ -131,9 +134,21 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
                 return None
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
         frame = adapter.frame_from_source(source, feedback=feedback)
-        missing = int((frame.geometry.isna() | frame.geometry.is_empty).sum())
+        import numpy as np
+        import shapely
+
+        geoms = frame.geometry.to_numpy()
+        unusable = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        points = shapely.get_type_id(geoms) == 0  # a point with NaN or infinite coordinates is not usable either
+        if points.any():
+            xy = np.column_stack([shapely.get_x(geoms[points]), shapely.get_y(geoms[points])])
+            unusable[points] |= ~np.isfinite(xy).all(axis=1)
+        missing = int(unusable.sum())
         if missing:
-            text = tr("{n} features of '{layer}' have no geometry: they are kept, but match nothing.")
+            text = tr(
+                "{n} features of '{layer}' have no usable geometry (empty, or coordinates that are not numbers): "
+                "rejected from the analysis; they are kept in the output, but match nothing."
+            )
             feedback.pushInfo(text.format(n=missing, layer=self.parameterDefinition(name).description()))
         return frame
 
@@ -148,9 +163,15 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         if "network_id" in frame.columns and id_field in (None, "network_id"):
             nets = frame
         else:
-            nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
+            nets, repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
             for note in notes:
                 feedback.pushInfo(note)
+            if repairs:  # QGIS's invalid-geometry check is skipped for these: bingeo repairs, and says so
+                feedback.pushInfo(tr("Repaired {n} invalid network polygons:").format(n=len(repairs)))
+                for note in repairs[:REPAIRS_SHOWN]:
+                    feedback.pushInfo(f"  - {note}")
+                if len(repairs) > REPAIRS_SHOWN:
+                    feedback.pushInfo(tr("  ... and {n} more.").format(n=len(repairs) - REPAIRS_SHOWN))
         if self.AS_OF is None:
             return nets
         at = self.parameterAsString(parameters, self.AT, context).strip() if self.AS_OF == "parameter" else ""

@@ -20,6 +20,16 @@ from .base import BingeoAlgorithm
 
 Number = QgsProcessingParameterNumber
 
+#: Decimals the cell size shows (0 reads as "0 m = automatic", not "0.000000").
+CELL_SIZE_DECIMALS = 1
+
+
+def cell_size_parameter(name: str) -> Any:
+    """Return the cell size parameter: metres, 0 = automatic, said in its label and shown without a tail of zeros."""
+    param = Number(name, tr("Cell size (m; 0 = automatic)"), Number.Double, defaultValue=0, minValue=0)
+    param.setMetadata({"widget_wrapper": {"decimals": CELL_SIZE_DECIMALS}})
+    return param
+
 
 class Hotspots(BingeoAlgorithm):
     """bingeo.find_hotspots on QGIS layers."""
@@ -78,8 +88,10 @@ class Hotspots(BingeoAlgorithm):
             optional=True,
         )
         self.add(
-            Number(self.CELL_SIZE, tr("Cell size"), Number.Double, defaultValue=0, minValue=0),
-            "Side of a grid cell in CRS units (metres). 0: chosen from the data (the rule is reported).",
+            cell_size_parameter(self.CELL_SIZE),
+            "Side of a grid cell in metres. 0 = automatic (the rule in the README: the larger of twice the mean "
+            "nearest-neighbour distance between distinct incident locations and the square root of area per "
+            "incident, rounded); the log reports the size chosen and why.",
         )
         self.add(
             Number(self.RINGS, tr("Neighbourhood rings"), Number.Integer, defaultValue=hotspots.RINGS, minValue=1),

@@ -1159,5 +1159,25 @@
       <source>{n} networks were redrawn after {date}: their current boundary is used. For the boundary they had then, run bingeo on the store (command line --at {date}).</source>
       <translation>{n} netwerken zijn na {date} opnieuw ingetekend: hun huidige grens wordt gebruikt. Voor de grens van toen: gebruik bingeo op de opslag (opdrachtregel --at {date}).</translation>
     </message>
+    <message>
+      <source>{n} features of '{layer}' have no usable geometry (empty, or coordinates that are not numbers): rejected from the analysis; they are kept in the output, but match nothing.</source>
+      <translation>{n} objecten van '{layer}' hebben geen bruikbare geometrie (leeg, of coördinaten die geen getallen zijn): afgewezen voor de analyse; ze blijven in de uitvoer, maar vallen nergens in.</translation>
+    </message>
+    <message>
+      <source>Repaired {n} invalid network polygons:</source>
+      <translation>{n} ongeldige netwerkpolygonen hersteld:</translation>
+    </message>
+    <message>
+      <source>  ... and {n} more.</source>
+      <translation>  ... en nog {n}.</translation>
+    </message>
+    <message>
+      <source>Cell size (m; 0 = automatic)</source>
+      <translation>Celgrootte (m; 0 = automatisch)</translation>
+    </message>
+    <message>
+      <source>Side of a grid cell in metres. 0 = automatic (the rule in the README: the larger of twice the mean nearest-neighbour distance between distinct incident locations and the square root of area per incident, rounded); the log reports the size chosen and why.</source>
+      <translation>Zijde van een rastercel in meters. 0 = automatisch (de regel in de README: de grootste van tweemaal de gemiddelde afstand tot de dichtstbijzijnde andere incidentlocatie en de wortel van de oppervlakte per incident, afgerond); het logboek meldt de gekozen grootte en waarom.</translation>
+    </message>
   </context>
 </TS>
