@@ -82,7 +82,7 @@ def test_invalid_network_rings_are_repaired_not_a_stop(data, worker, monkeypatch
 
 @pytest.mark.parametrize("worker", ["0", "1"], ids=["in-process", "worker"])
 def test_points_without_usable_geometry_are_counted(data, worker, monkeypatch, tmp_path):
-    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+    from qgis.core import QgsFeature, QgsGeometry, QgsPoint, QgsPointXY, QgsVectorLayer
 
     monkeypatch.setenv("BINGEO_QGIS_WORKER", worker)
     lyr = QgsVectorLayer("Point?crs=EPSG:28992&field=nr:integer", "pts", "memory")
@@ -93,14 +93,22 @@ def test_points_without_usable_geometry_are_counted(data, worker, monkeypatch, t
         if i == 1:
             f.setGeometry(QgsGeometry())  # empty
         elif i == 3:
-            f.setGeometry(QgsGeometry.fromWkt("Point (nan nan)"))
+            f.setGeometry(QgsGeometry(QgsPoint(float("inf"), float("inf"))))  # coordinates that are no number
         else:
             f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(233900 + i, 583400)))
         feats.append(f)
     lyr.dataProvider().addFeatures(feats)
     params = {"INPUT": lyr, "NETWORKS": data["buurten"], "NETWORK_ID_FIELD": "BU_CODE", "OUTPUT": "memory:"}
-    res, log = run("assignpoints", params)
+    res, log = run("assignpoints", {**params, "REJECTS": "memory:"})
     out = rows(res["OUTPUT"]) if not isinstance(res["OUTPUT"], str) else rows(layer(res["OUTPUT"]))
     assert sorted(r["nr"] for r in out) == [0, 1, 2, 3, 4]  # every row kept
     assert "2 features of 'Points' have no usable geometry" in log and "rejected" in log, log
+    rejects = rows(res["REJECTS"]) if not isinstance(res["REJECTS"], str) else rows(layer(res["REJECTS"]))
+    assert sorted((r["nr"], r["reject_reason"]) for r in rejects) == [(1, "no_location"), (3, "invalid_coordinates")]
+    for alg, extra in (("countincidents", {}), ("hotspots", {"CELLS": "memory:", "HOTSPOTS": "memory:"})):
+        if alg == "hotspots":
+            continue  # five points make no grid; the rejects rule is the same code (BingeoAlgorithm.frame)
+        res, log = run(alg, {**params, **extra, "REJECTS": "memory:"})
+        got = rows(res["REJECTS"]) if not isinstance(res["REJECTS"], str) else rows(layer(res["REJECTS"]))
+        assert sorted(r["nr"] for r in got) == [1, 3], alg
     assert os.environ["BINGEO_QGIS_WORKER"] == worker

@@ -38,6 +38,7 @@ class AssignPoints(BingeoAlgorithm):
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Assigned points"), QgsProcessing.TypeVectorPoint),
             "The points with network_id, network_name and network_ids.",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import assign

@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterString,
@@ -43,6 +44,8 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
 
     # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
     AT = "AT"
+    INPUT = "INPUT"
+    REJECTS = "REJECTS"
     NETWORKS = "NETWORKS"
     NETWORK_ID_FIELD = "NETWORK_ID_FIELD"
 
@@ -60,6 +63,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     def __init__(self) -> None:
         super().__init__()
         self._help: list[tuple[str, str]] = []
+        self.rejects: Any = None  # INPUT's features without a usable geometry, set by frame()
 
     # ---- identity
     def name(self) -> str:  # noqa: D102
@@ -125,6 +129,20 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
                 "Empty: the networks active today; retired ones are left out, as on the command line.",
             )
 
+    def add_rejects(self) -> None:
+        """Add the optional REJECTS output: the features of INPUT without a usable geometry, with reject_reason."""
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                self.REJECTS,
+                tr("Rejected points"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=False,
+            ),
+            "Optional: the input features without a usable geometry (reject_reason: no_location, "
+            "invalid_coordinates), with all their fields.",
+        )
+
     # ---- inputs
     def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
         """Return the layer parameter ``name`` (selected features when asked) as a GeoDataFrame in its own CRS."""
@@ -150,6 +168,11 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
                 "rejected from the analysis; they are kept in the output, but match nothing."
             )
             feedback.pushInfo(text.format(n=missing, layer=self.parameterDefinition(name).description()))
+        if name == self.INPUT:  # the main points: their rejects go to the REJECTS output, when asked
+            rejects = frame[unusable].copy()
+            empty = shapely.is_missing(geoms[unusable]) | shapely.is_empty(geoms[unusable])
+            rejects["reject_reason"] = np.where(empty, "no_location", "invalid_coordinates")
+            self.rejects = rejects
         return frame
 
     def networks(self, parameters: dict, context: Any, feedback: Any, *, optional: bool = False) -> Any:
@@ -269,8 +292,13 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             return worker.run_algorithm(self, parameters, context, feedback)
         from bingeo import BingeoError
 
+        self.rejects = None
         try:
-            return self.process(parameters, context, feedback)
+            out = self.process(parameters, context, feedback)
+            wanted = self.parameterDefinition(self.REJECTS) is not None and parameters.get(self.REJECTS) is not None
+            if wanted and self.REJECTS not in out and self.rejects is not None:
+                out[self.REJECTS] = self.sink(parameters, self.REJECTS, context, self.rejects, feedback)
+            return out
         except QgsProcessingException:
             raise
         except (BingeoError, ValueError, TypeError, OSError) as exc:

@@ -69,6 +69,7 @@ class CountIncidents(BingeoAlgorithm):
             "A table: network_id, network_name, kind, [period], [type], incidents, [addresses, households, "
             "rate_per_1000_addresses].",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import count_incidents

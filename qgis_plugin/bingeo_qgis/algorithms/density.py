@@ -105,6 +105,7 @@ class Density(BingeoAlgorithm):
             ),
             "Five density bands (equal intervals) as polygons.",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import density, kernel_density

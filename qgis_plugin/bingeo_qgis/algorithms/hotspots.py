@@ -161,6 +161,7 @@ class Hotspots(BingeoAlgorithm):
             "Hot spots ranked (uncovered first): incidents, area_m2, max_z, covered_share, network_ids.",
         )
         self.addOutput(QgsProcessingOutputNumber(self.N_HOTSPOTS, tr("Hot spots found")))
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import find_hotspots, type_column

@@ -1179,5 +1179,13 @@
       <source>Side of a grid cell in metres. 0 = automatic (the rule in the README: the larger of twice the mean nearest-neighbour distance between distinct incident locations and the square root of area per incident, rounded); the log reports the size chosen and why.</source>
       <translation>Zijde van een rastercel in meters. 0 = automatisch (de regel in de README: de grootste van tweemaal de gemiddelde afstand tot de dichtstbijzijnde andere incidentlocatie en de wortel van de oppervlakte per incident, afgerond); het logboek meldt de gekozen grootte en waarom.</translation>
     </message>
+    <message>
+      <source>Optional: the input features without a usable geometry (reject_reason: no_location, invalid_coordinates), with all their fields.</source>
+      <translation>Optioneel: de invoerobjecten zonder bruikbare geometrie (reject_reason: no_location, invalid_coordinates), met al hun velden.</translation>
+    </message>
+    <message>
+      <source>Rejected points</source>
+      <translation>Afgewezen punten</translation>
+    </message>
   </context>
 </TS>
