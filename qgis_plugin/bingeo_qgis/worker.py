@@ -26,12 +26,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WORKER_ENV", "GLOBAL_SYMBOLS", "needed", "run_algorithm", "run_function", "main"]
+__all__ = ["WORKER_ENV", "WORKER_FID", "GLOBAL_SYMBOLS", "needed", "run_algorithm", "run_function", "main"]
 
 #: Environment variable forcing the worker on (``1``) or off (``0``).
 WORKER_ENV = "BINGEO_QGIS_WORKER"
 #: One C symbol of GEOS, GDAL and PROJ: when one is in the process's global scope, bingeo runs in a worker.
 GLOBAL_SYMBOLS = ("GEOSversion", "GDALVersionInfo", "proj_info")
+#: Name of the GeoPackage key column of the files exchanged with the worker (never an input's own column, such as
+#: ``fid``, which stays an ordinary field); dropped on both sides.
+WORKER_FID = "bingeo_worker_fid"
+#: Fields of each sink written in this process, by destination (the worker reports them: a GeoPackage turns a
+#: field named ``fid`` into its key, which must come back as the field it was).
+SINK_FIELDS: dict[str, list[str]] = {}
 #: Prefix of the worker's stdout lines the plugin reads (anything else is passed on as information).
 PREFIX = "BINGEO-WORKER "
 
@@ -149,7 +155,7 @@ def _write_source(source: Any, path: str, context: Any, feedback: Any) -> None:
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = "data"
-    options.layerOptions = ["FID=bingeo_worker_fid", "SPATIAL_INDEX=NO"]
+    options.layerOptions = [f"FID={WORKER_FID}", "SPATIAL_INDEX=NO"]
     writer = QgsVectorFileWriter.create(
         path, source.fields(), source.wkbType(), source.sourceCrs(), context.transformContext(), options
     )
@@ -262,8 +268,12 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
         layer = QgsVectorLayer(written, name, "ogr")
         if not layer.isValid():
             raise QgsProcessingException(f"the worker's output {path} cannot be read")
-        keys = set(layer.dataProvider().pkAttributeIndexes())  # the GeoPackage's fid: not an output column
-        keep = [i for i in range(layer.fields().count()) if i not in keys]
+        wanted = result.get("fields", {}).get(written)
+        if wanted is not None:  # exactly the algorithm's fields (a field named fid became the file's key)
+            keep = [layer.fields().indexOf(n) for n in wanted if layer.fields().indexOf(n) >= 0]
+        else:
+            keys = set(layer.dataProvider().pkAttributeIndexes())  # the GeoPackage's own key: not an output column
+            keep = [i for i in range(layer.fields().count()) if i not in keys]
         fields = QgsFields()
         for i in keep:
             fields.append(layer.fields().at(i))
@@ -350,7 +360,9 @@ def _serve_algorithm(job: dict[str, Any]) -> dict[str, Any]:
         alg.postProcess(context, feedback)
     out = {k: v for k, v in results.items() if isinstance(v, (str, int, float, bool, type(None)))}
     QgsApplication.processingRegistry().removeProvider(provider)
-    return {"outputs": out, "styles": dict(styles.REQUESTED)}
+    from . import worker  # this file runs as __main__: the algorithms fill the imported module's SINK_FIELDS
+
+    return {"outputs": out, "styles": dict(styles.REQUESTED), "fields": dict(worker.SINK_FIELDS)}
 
 
 def _serve_function(job: dict[str, Any]) -> dict[str, Any]:

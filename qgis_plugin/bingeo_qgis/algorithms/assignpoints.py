@@ -7,7 +7,7 @@ from typing import Any
 from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink
 
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 
 class AssignPoints(BingeoAlgorithm):
@@ -47,6 +47,8 @@ class AssignPoints(BingeoAlgorithm):
         self.check(feedback, 20)
         pts = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
         self.check(feedback, 50)
-        out = assign(pts, nets)  # the networks active at the as-of date (AT), as `bingeo assign --at`
+        # the networks active at the as-of date (AT), as `bingeo assign --at`
+        out = assign(pts, nets, **Progress(feedback, 50, 80).kwargs(assign))
+        self.check(feedback)
         self.check(feedback, 80)
         return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, out, feedback, style="points")}

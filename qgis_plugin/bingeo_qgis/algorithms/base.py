@@ -16,6 +16,7 @@ from qgis.core import (
 
 from .. import adapter
 from ..translation import tr
+from ..worker import SINK_FIELDS, WORKER_FID
 
 __all__ = ["BingeoAlgorithm", "Progress", "REPAIRS_SHOWN"]
 
@@ -37,6 +38,17 @@ class Progress:
     def is_cancelled(self) -> bool:
         """Return True when the user cancelled."""
         return bool(self.feedback is not None and self.feedback.isCanceled())
+
+    def kwargs(self, func: Any) -> dict[str, Any]:
+        """Return ``progress=``/``is_cancelled=`` for ``func``, for those of the two keywords it takes."""
+        import inspect
+
+        try:
+            names = inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            return {}
+        given = {"progress": self, "is_cancelled": self.is_cancelled}
+        return {k: v for k, v in given.items() if k in names}
 
 
 class BingeoAlgorithm(QgsProcessingAlgorithm):
@@ -152,6 +164,8 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
                 return None
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
         frame = adapter.frame_from_source(source, feedback=feedback)
+        if WORKER_FID in frame.columns:  # the key of the file QGIS handed to this worker: not the user's data
+            frame = frame.drop(columns=WORKER_FID)
         import numpy as np
         import shapely
 
@@ -277,6 +291,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
+        SINK_FIELDS[dest] = [f.name() for f in fields]
         adapter.write_frame(frame, sink, fields, feedback=feedback, wkb_type=wkb_type)
         if style is not None:
             from ..styles import attach_style

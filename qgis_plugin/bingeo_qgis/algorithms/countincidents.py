@@ -12,7 +12,7 @@ from qgis.core import (
 )
 
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 PERIODS = [None, "month", "quarter", "year"]
 
@@ -86,6 +86,7 @@ class CountIncidents(BingeoAlgorithm):
             date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
             type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
             addresses=adr,
+            **Progress(feedback, 40, 80).kwargs(count_incidents),
         )
         self.check(feedback, 90)
         return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, table, feedback)}

@@ -20,7 +20,7 @@ from qgis.core import (
 
 from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 Number = QgsProcessingParameterNumber
 
@@ -359,6 +359,7 @@ class Evaluate(BingeoAlgorithm):
             study_area=study,
             date_field=date_field,
             min_incidents=self.parameterAsInt(parameters, self.MIN_INCIDENTS, context),
+            **Progress(feedback, 30, 90).kwargs(run_evaluation),
         )
         payload = evaluation.payload()
         if evaluation.networks is not None:

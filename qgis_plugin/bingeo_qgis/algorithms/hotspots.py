@@ -16,7 +16,7 @@ from qgis.core import (
 
 from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 Number = QgsProcessingParameterNumber
 
@@ -196,6 +196,7 @@ class Hotspots(BingeoAlgorithm):
             date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
             start=self.parameterAsString(parameters, self.START, context).strip() or None,
             end=self.parameterAsString(parameters, self.END, context).strip() or None,
+            **Progress(feedback, 30, 70).kwargs(find_hotspots),
         )
         self.check(feedback, 70)
         for note in res.notes:

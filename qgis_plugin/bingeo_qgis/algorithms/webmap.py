@@ -15,7 +15,7 @@ from qgis.core import (
 
 from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 
 class WebMap(BingeoAlgorithm):
@@ -118,6 +118,7 @@ class WebMap(BingeoAlgorithm):
             title=self.parameterAsString(parameters, self.MAP_TITLE, context) or None,
             offline=offline,
             density_radius=self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context),
+            **Progress(feedback, 30, 80).kwargs(web_map),
         )
         self.check(feedback, 80)
         path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
