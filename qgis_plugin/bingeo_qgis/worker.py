@@ -231,6 +231,7 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
     folder = tempfile.mkdtemp(prefix="bingeo_", dir=QgsProcessingUtils.tempFolder())
     values: dict[str, Any] = {}
     sinks: dict[str, str] = {}
+    sources: dict[str, str] = {}
     for param in alg.parameterDefinitions():
         name = param.name()
         if isinstance(param, (QgsProcessingParameterFeatureSource, QgsProcessingParameterVectorLayer)):
@@ -240,6 +241,7 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
                     raise QgsProcessingException(alg.invalidSourceError(parameters, name))
                 values[name] = None
                 continue
+            sources[name] = alg.source_name(parameters, name, context)
             path = os.path.join(folder, f"in_{name}.gpkg")
             _write_source(source, path, context, feedback)
             values[name] = f"{path}|layername=data"
@@ -257,7 +259,7 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
             values[name] = _plain_value(alg, param, parameters, context)
     if feedback is not None and feedback.isCanceled():
         raise QgsProcessingException("Cancelled.")
-    job = {"kind": "algorithm", "algorithm": alg.id(), "parameters": values}
+    job = {"kind": "algorithm", "algorithm": alg.id(), "parameters": values, "sources": sources}
     result = _run(job, feedback, folder)
     outputs = dict(result["outputs"])
     styles = result.get("styles", {})
@@ -337,6 +339,7 @@ def _serve_algorithm(job: dict[str, Any]) -> dict[str, Any]:
     provider = BingeoProvider()
     QgsApplication.processingRegistry().addProvider(provider)
     alg = QgsApplication.processingRegistry().createAlgorithmById(job["algorithm"])
+    alg.source_names = job.get("sources", {})  # the layers as QGIS named them, not the temporary files
     params: dict[str, Any] = {}
     sinks = []
     from qgis.core import QgsProcessingParameterFeatureSink, QgsProcessingParameterRasterDestination

@@ -99,3 +99,15 @@ def test_progress_keywords_only_where_the_library_takes_them():
     p = Progress(None)
     assert set(p.kwargs(both)) == {"progress", "is_cancelled"}
     assert p.kwargs(neither) == {}
+
+
+def test_worker_import_records_the_layer_not_its_temporary_copy(env, monkeypatch, tmp_path):
+    import bingeo
+
+    monkeypatch.setenv("BINGEO_QGIS_WORKER", "1")
+    store = tmp_path / "bins.gpkg"
+    res = run("importnetworks", {"INPUT": env["nets"], "STORE": str(store), "ID_FIELD": "bin_code"}, Feedback())
+    assert res["ADDED"] == 18
+    with bingeo.open_store(store) as st:
+        sources = set(st.networks(include_retired=True)["source"])
+    assert sources == {env["nets"].source()}

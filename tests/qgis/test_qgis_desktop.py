@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plugin_support import PLUGIN_DIR, SAMPLES, make_member_store, write_samples  # noqa: E402
+from plugin_support import BASE_ALGORITHMS, PLUGIN_DIR, SAMPLES, make_member_store, write_samples  # noqa: E402
 
 DRIVER = Path(__file__).resolve().parent / "desktop_driver.py"
 QGIS_PYTHON = "/usr/bin/python3"
@@ -176,21 +176,7 @@ def test_plain_python_keeps_bingeo_in_process():
     assert not worker.needed()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "importnetworks",
-        "assignpoints",
-        "countincidents",
-        "hotspots",
-        "density",
-        "coverage",
-        "proposeareas",
-        "selectrecipients",
-        "webmap",
-        "evaluate",
-    ],
-)
+@pytest.mark.parametrize("name", sorted(BASE_ALGORITHMS | {"webmap"}))
 def test_dialog_ran_and_wrote_its_outputs(desktop, name):
     got = desktop["report"].get("algorithms", {}).get(f"bingeo:{name}")
     assert got is not None, f"bingeo:{name} never ran: {desktop['report'].get('steps')}"

@@ -189,6 +189,17 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             self.rejects = rejects
         return frame
 
+    def source_name(self, parameters: dict, name: str, context: Any) -> str:
+        """Return where the layer parameter ``name`` comes from (its data source), for a store's import log.
+
+        In a worker (see ``worker.py``) the layer is a temporary file: the name QGIS saw is handed over.
+        """
+        given = getattr(self, "source_names", {}).get(name)
+        if given:
+            return given
+        lyr = self.parameterAsVectorLayer(parameters, name, context)
+        return lyr.source() if lyr is not None else str(parameters.get(name))
+
     def networks(self, parameters: dict, context: Any, feedback: Any, *, optional: bool = False) -> Any:
         """Return the networks layer as bingeo's networks frame (``network_id``, ``name``, ``kind``)."""
         from bingeo.registry import networks_from_frame

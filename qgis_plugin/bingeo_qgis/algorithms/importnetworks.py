@@ -122,7 +122,9 @@ class ImportNetworks(BingeoAlgorithm):
                 target_crs=st.crs,
             )
             self.check(feedback, 50)
-            report = st.import_networks(nets, source=str(parameters.get(self.INPUT)), effective=effective)
+            report = st.import_networks(
+                nets, source=self.source_name(parameters, self.INPUT, context), effective=effective
+            )
         for line in notes + repairs + report.notes:
             feedback.pushInfo(line)
         feedback.pushInfo(report.summary())
