@@ -99,11 +99,15 @@ class AlertDialog(QDialog):
 
         if worker.needed():
             from qgis.core import QgsProcessingException
+            from qgis.PyQt.QtWidgets import QApplication
 
+            QApplication.setOverrideCursor(Qt.WaitCursor)  # a worker process takes a few seconds to start
             try:
                 return worker.run_function(name, *args)
             except QgsProcessingException as exc:
                 return {"error": str(exc)}
+            finally:
+                QApplication.restoreOverrideCursor()
         return getattr(worker_functions, name)(*args)
 
     def preview(self, *_args: Any) -> Any:
