@@ -8,9 +8,12 @@ Steps:
 2. Compile each ``.ts`` to ``.qm`` with a small writer of Qt's binary format (no ``lrelease`` needed:
    Debian's is in ``qttools5-dev-tools``, which QGIS does not pull in). ``--lrelease`` uses ``lrelease``
    instead, when it is installed.
-3. Zip ``bingeo_qgis/`` (top folder ``bingeo_qgis/``, no caches) for QGIS's "Install from ZIP".
+3. Build bingeo's wheel (``pip wheel --no-deps``; bingeo is on no package index) for
+   ``bingeo_qgis/wheels/``: the plugin's install hint points QGIS's own Python at it.
+   ``--no-wheel`` leaves it out.
+4. Zip ``bingeo_qgis/`` (top folder ``bingeo_qgis/``, no caches) plus the wheel for QGIS's "Install from ZIP".
 
-Only the standard library is used, so the build runs in any Python 3.9+.
+Only the standard library (and pip, for the wheel) is used, so the build runs in any Python 3.9+.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -29,7 +33,10 @@ HERE = Path(__file__).resolve().parent
 PLUGIN = HERE / "bingeo_qgis"
 I18N = PLUGIN / "i18n"
 CONTEXT = "bingeo"
-DEFAULT_OUT = HERE.parent / "dist" / "bingeo_qgis.zip"
+ROOT = HERE.parent
+DEFAULT_OUT = ROOT / "dist" / "bingeo_qgis.zip"
+#: Folder of the zip holding bingeo's wheel (the plugin's ``deps.WHEELS``).
+WHEELS = "wheels"
 
 # ------------------------------------------------------------------------------------------ strings
 
@@ -191,14 +198,36 @@ def compile_ts(ts: Path, qm: Path, *, use_lrelease: bool = False) -> Path:
 # ------------------------------------------------------------------------------------------ zip
 
 
-def build_zip(out: Path = DEFAULT_OUT) -> Path:
-    """Zip the plugin folder as ``bingeo_qgis/...`` (no __pycache__, no .pyc)."""
+def build_wheel(folder: Path) -> Path:
+    """Build bingeo's wheel (no dependencies) into ``folder`` with pip; return its path.
+
+    The sources are copied first, so that setuptools leaves no ``build/`` or ``*.egg-info`` in the checkout.
+    """
+    src = folder / "src"
+    shutil.copytree(ROOT / "bingeo", src / "bingeo", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(src)],
+        capture_output=True,
+        text=True,
+    )
+    wheels = sorted(folder.glob("bingeo-*.whl"))
+    if res.returncode != 0 or not wheels:
+        sys.exit(f"building bingeo's wheel failed (pip and setuptools are needed; or use --no-wheel):\n{res.stderr}")
+    return wheels[-1]
+
+
+def build_zip(out: Path = DEFAULT_OUT, *, wheel: Path | None = None) -> Path:
+    """Zip the plugin folder as ``bingeo_qgis/...`` (no __pycache__, no .pyc), with ``wheel`` in ``wheels/``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(PLUGIN.rglob("*")):
-            if path.is_dir() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo"):
+            if path.is_dir() or "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo", ".whl"):
                 continue
             zf.write(path, Path("bingeo_qgis") / path.relative_to(PLUGIN))
+        if wheel is not None:
+            zf.write(wheel, Path("bingeo_qgis") / WHEELS / wheel.name)
     return out
 
 
@@ -208,14 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", "-o", type=Path, default=DEFAULT_OUT, help="zip to write")
     parser.add_argument("--update-ts", action="store_true", help="add new source strings to the .ts files first")
     parser.add_argument("--lrelease", action="store_true", help="compile with Qt's lrelease instead")
+    parser.add_argument("--no-wheel", action="store_true", help="leave bingeo's wheel out of the zip")
     args = parser.parse_args(argv)
     for ts in sorted(I18N.glob("*.ts")):
         if args.update_ts:
             print(f"{ts.name}: {update_ts(ts)} new strings")
         qm = compile_ts(ts, ts.with_suffix(".qm"), use_lrelease=args.lrelease)
         print(f"compiled {qm.relative_to(HERE.parent)}")
-    out = build_zip(args.output)
-    print(f"written {out}")
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = None if args.no_wheel else build_wheel(Path(tmp))
+        out = build_zip(args.output, wheel=wheel)
+    print(f"written {out}" + (f" (with {wheel.name})" if wheel else ""))
     return 0
 
 

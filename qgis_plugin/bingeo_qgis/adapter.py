@@ -28,6 +28,7 @@ __all__ = [
     "crs_to_qgis",
     "frame_from_features",
     "frame_from_source",
+    "features_as_given",
     "fields_for",
     "wkb_type_for",
     "write_frame",
@@ -115,11 +116,28 @@ def frame_from_features(
     return gpd.GeoDataFrame(data, geometry=geom_col, crs=crs_to_pyproj(crs))
 
 
+def features_as_given(source: Any) -> Any:
+    """Iterate ``source``'s features with their geometries as they are.
+
+    A Processing source skips QGIS's invalid-geometry check (which stops the algorithm, or drops the features,
+    at "Feature (82) from ... has invalid geometry"): bingeo repairs invalid polygons and reports it, and
+    counts points without a usable geometry as rejects.
+    """
+    from qgis.core import QgsProcessingFeatureSource
+
+    if isinstance(source, QgsProcessingFeatureSource):
+        return source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)
+    return source.getFeatures(QgsFeatureRequest())
+
+
 def frame_from_source(source: Any, *, feedback: Any = None) -> Any:
-    """Read a QgsFeatureSource (a layer, or its selected features) into a GeoDataFrame in its own CRS."""
+    """Read a QgsFeatureSource (a layer, or its selected features) into a GeoDataFrame in its own CRS.
+
+    Geometries come as they are, invalid ones included (:func:`features_as_given`).
+    """
     total = int(source.featureCount()) if source.featureCount() >= 0 else 0
     return frame_from_features(
-        source.getFeatures(QgsFeatureRequest()), source.fields(), source.sourceCrs(), feedback=feedback, total=total
+        features_as_given(source), source.fields(), source.sourceCrs(), feedback=feedback, total=total
     )
 
 

@@ -5,6 +5,7 @@ Only counts are shown and logged; member data goes only into the exported recipi
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from qgis.core import Qgis, QgsMessageLog, QgsSettings
@@ -92,42 +93,54 @@ class AlertDialog(QDialog):
     def _options(self) -> dict[str, Any]:
         return {"urgency": self.urgency.currentData(), "coordinators": self.coordinators.isChecked()}
 
+    def _call(self, name: str, *args: Any) -> dict[str, Any]:
+        """Run ``worker_functions.<name>``: here, or in a worker process inside the QGIS desktop."""
+        from . import worker, worker_functions
+
+        if worker.needed():
+            from qgis.core import QgsProcessingException
+            from qgis.PyQt.QtWidgets import QApplication
+
+            QApplication.setOverrideCursor(Qt.WaitCursor)  # a worker process takes a few seconds to start
+            try:
+                return worker.run_function(name, *args)
+            except QgsProcessingException as exc:
+                return {"error": str(exc)}
+            finally:
+                QApplication.restoreOverrideCursor()
+        return getattr(worker_functions, name)(*args)
+
     def preview(self, *_args: Any) -> Any:
-        """Count the recipients (nothing written, nothing logged); return the Selection or None."""
-        from bingeo import BingeoError, open_store, select_recipients
+        """Count the recipients (nothing written, nothing logged); return the counts or None."""
+        from .worker_functions import area_to_json
 
         path = self.store.filePath()
         self.selection = None
         if not path:
             self.summary.setText(tr("Choose the store that holds the members."))
             return None
-        try:
-            with open_store(path) as st:
-                area = self.area.to_store_crs(st.crs)
-                if self.area.kind == "circle":  # the radius as the store measures it
-                    self.area_label.setText(tr("circle of {r:,.0f} m").format(r=self.area.radius_in(st.crs)))
-                members = st.members(bbox=area.bounds)
-                opts = self._options()
-                self.selection = select_recipients(
-                    members, area=area, urgency=opts["urgency"], coordinators=opts["coordinators"]
-                )
-        except (BingeoError, ValueError, OSError) as exc:
-            self.summary.setText(tr("Cannot count the recipients: {error}").format(error=exc))
+        opts = self._options()
+        res = self._call("count_recipients", path, area_to_json(self.area), opts["urgency"], opts["coordinators"])
+        if "error" in res:
+            self.summary.setText(tr("Cannot count the recipients: {error}").format(error=res["error"]))
             return None
-        self._show_counts(self.selection)
+        if res.get("radius") is not None:  # the radius as the store measures it
+            self.area_label.setText(tr("circle of {r:,.0f} m").format(r=res["radius"]))
+        self.selection = SimpleNamespace(**res)
+        self._show_counts(res)
         return self.selection
 
-    def _show_counts(self, sel: Any) -> None:
-        rows = [("channel", c, tr("channel: {c}").format(c=c), n) for c, n in sel.per_channel.items()]
-        rows += [("network", k, tr("network: {n}").format(n=k), v) for k, v in sel.per_network.items()]
-        rows += [("excluded", k, tr("excluded: {r}").format(r=k), v) for k, v in sel.excluded.items()]
+    def _show_counts(self, counts: dict[str, Any]) -> None:
+        rows = [("channel", c, tr("channel: {c}").format(c=c), n) for c, n in counts["channel"].items()]
+        rows += [("network", k, tr("network: {n}").format(n=k), v) for k, v in counts["network"].items()]
+        rows += [("excluded", k, tr("excluded: {r}").format(r=k), v) for k, v in counts["excluded"].items()]
         self.table.setRowCount(len(rows))
         for i, (group, key, label, n) in enumerate(rows):
             item = QTableWidgetItem(label)
             item.setData(Qt.UserRole, (group, key))
             self.table.setItem(i, 0, item)
             self.table.setItem(i, 1, QTableWidgetItem(str(int(n))))
-        self.summary.setText(tr("{n} recipients").format(n=len(sel.recipients)))
+        self.summary.setText(tr("{n} recipients").format(n=counts["recipients"]))
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Return the counts shown in the table: per channel, per network and excluded."""
@@ -139,8 +152,6 @@ class AlertDialog(QDialog):
 
     def export(self) -> Any:
         """Select, export and log the alert (same code path and audit entry as ``bingeo recipients``)."""
-        from bingeo import BingeoError, open_store, send_alert
-
         operator, reason, output = self.operator.text().strip(), self.reason.text().strip(), self.output.filePath()
         missing = [
             name
@@ -157,27 +168,31 @@ class AlertDialog(QDialog):
             return None
         if not output.lower().endswith(".csv"):
             output += ".csv"
-        try:
-            with open_store(self.store.filePath()) as st:
-                opts = self._options()
-                self.alert = send_alert(
-                    st,
-                    output,
-                    area=self.area.to_store_crs(st.crs),
-                    urgency=opts["urgency"],
-                    operator=operator,
-                    reason=reason,
-                    coordinators=opts["coordinators"],
-                )
-        except (BingeoError, ValueError, OSError) as exc:
-            self.summary.setText(tr("The alert was not exported: {error}").format(error=exc))
-            QgsMessageLog.logMessage(tr("alert not exported: {error}").format(error=exc), "bingeo", Qgis.Warning)
+        from .worker_functions import area_to_json
+
+        opts = self._options()
+        res = self._call(
+            "export_alert",
+            self.store.filePath(),
+            output,
+            area_to_json(self.area),
+            opts["urgency"],
+            opts["coordinators"],
+            operator,
+            reason,
+        )
+        if "error" in res:
+            self.summary.setText(tr("The alert was not exported: {error}").format(error=res["error"]))
+            QgsMessageLog.logMessage(
+                tr("alert not exported: {error}").format(error=res["error"]), "bingeo", Qgis.Warning
+            )
             return None
+        self.alert = SimpleNamespace(**res)
         settings = QgsSettings()
         settings.setValue(SETTINGS_STORE, self.store.filePath())
         settings.setValue(SETTINGS_OPERATOR, operator)
-        self._show_counts(self.alert.selection)
-        n = len(self.alert.selection.recipients)
+        self._show_counts(res)
+        n = res["recipients"]
         text = tr("Alert {id}: {n} recipients exported.").format(id=self.alert.alert_id, n=n)
         self.summary.setText(text)
         QgsMessageLog.logMessage(text, "bingeo", Qgis.Info)

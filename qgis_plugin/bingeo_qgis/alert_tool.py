@@ -23,7 +23,10 @@ from qgis.gui import QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
-from bingeo.recipients import CIRCLE_SEGMENTS  # the canvas draws the circle the selection uses
+from .deps import library_constants
+
+#: The canvas draws the circle the selection uses (read without importing bingeo, see ``worker.py``).
+CIRCLE_SEGMENTS = library_constants("recipients").CIRCLE_SEGMENTS
 
 __all__ = ["AlertArea", "AlertAreaTool", "CIRCLE_SEGMENTS"]
 

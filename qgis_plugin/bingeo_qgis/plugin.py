@@ -9,6 +9,7 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 
 from .deps import missing_dependencies, missing_message
 from .translation import install_translator, remove_translator, tr
+from .worker import needed as worker_needed
 
 __all__ = ["BingeoPlugin"]
 
@@ -25,7 +26,8 @@ class BingeoPlugin:
         self.tool: Any = None
         self.dialog: Any = None
         install_translator()
-        self.missing = missing_dependencies()
+        # inside the QGIS desktop bingeo's libraries are only looked up here: they run in a worker process
+        self.missing = missing_dependencies(import_them=not worker_needed())
         self.message = missing_message(self.missing) if self.missing else ""
         if self.missing:
             QgsMessageLog.logMessage(self.message, "bingeo", Qgis.Warning)
@@ -84,7 +86,31 @@ class BingeoPlugin:
         self.tool.setAction(self.action_polygon if mode == "polygon" else self.action_circle)
         self.tool.areaDrawn.connect(self.open_dialog)
         canvas.setMapTool(self.tool)
+        self.iface.messageBar().pushMessage("bingeo", self.tool_hint(mode), level=Qgis.Info, duration=15)
         return self.tool
+
+    @staticmethod
+    def tool_hint(mode: str) -> str:
+        """How to draw with the alert tool in ``mode``, the other ways, and which store the dialog will use."""
+        from qgis.core import QgsSettings
+
+        from .alert_dialog import SETTINGS_STORE
+
+        if mode == "polygon":
+            how = tr(
+                "Alert area: click the polygon's vertices on the map; right-click or double-click to finish "
+                "(Backspace removes the last vertex, Esc starts again)."
+            )
+        else:
+            how = tr("Alert circle: press at the centre on the map and drag to the radius, then release.")
+        other = tr("Or select polygons of a layer and use 'Alert the selected polygons'.")
+        store = str(QgsSettings().value(SETTINGS_STORE, "") or "")
+        where = (
+            tr("Members from the store {store} (change it in the dialog).").format(store=store)
+            if store
+            else tr("No store chosen yet: choose the store that holds the members in the dialog.")
+        )
+        return f"{how} {other} {where}"
 
     def alert_selected(self) -> Any:
         """Open the dialog for the selected polygons of the active layer."""

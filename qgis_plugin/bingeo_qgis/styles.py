@@ -137,8 +137,14 @@ class _Styler(QgsProcessingLayerPostProcessorInterface):
             layer.triggerRepaint()
 
 
+#: Styles asked for in this process, by output (the worker reports them to QGIS, see ``worker.py``).
+REQUESTED: dict[str, str] = {}
+
+
 def attach_style(context: Any, dest: str, style: str) -> None:
     """Style output ``dest`` with :data:`STYLES` ``style`` when QGIS loads it at the end of the algorithm."""
+    if dest:
+        REQUESTED[dest] = style
     if not dest or not context.willLoadLayerOnCompletion(dest):
         return
     styler = _Styler(STYLES[style])

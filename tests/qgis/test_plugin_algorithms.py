@@ -38,13 +38,21 @@ def env(qgis_processing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("plugin_algs")
     paths = write_samples(tmp)
     nets = bingeo.networks_from_file(SAMPLES / "networks.gpkg", id_field="bin_code", kind_field="soort")[0]
+    # the networks the command line uses (a store's networks(): active today; GR-BIN-012 retired in 2022): the
+    # plugin applies the same as-of rule (issue 13; before, it used every feature of the layer, retired ones too)
+    ref_store = tmp / "cli_rule.gpkg"
+    bingeo.import_networks(SAMPLES / "networks.gpkg", ref_store, id_field="bin_code", kind_field="soort")
+    with bingeo.open_store(ref_store) as st:
+        active = st.networks()
+    assert "GR-BIN-012" in set(nets["network_id"]) - set(active["network_id"])
     data = {
         "tmp": tmp,
         "paths": paths,
         # the library's inputs: read with geopandas from the very files QGIS reads
         "inc": gpd.read_file(paths["incidents"], layer="incidents"),
         "adr": gpd.read_file(paths["addresses"], layer="addresses"),
-        "nets": nets,
+        "nets": active,
+        "nets_all": nets,
         "inc_layer": layer(paths["incidents"], "incidents"),
         "adr_layer": layer(paths["addresses"], "addresses"),
         "nets_layer": layer(paths["networks"], "networks"),
@@ -464,7 +472,7 @@ def test_webmap_equals_library(env, tmp_path):
         },
     )
     ref_path = tmp_path / "ref.html"
-    save_map(web_map(env["nets"], incidents=env["inc"], fields=["soort_delict"], title="Groningen"), ref_path)
+    save_map(web_map(env["nets_all"], incidents=env["inc"], fields=["soort_delict"], title="Groningen"), ref_path)
 
     def blocks(path):
         text = Path(path).read_text(encoding="utf-8")

@@ -88,6 +88,8 @@ def test_zip_layout_and_metadata(plugin_zip):
         "icon.png",
         "i18n/bingeo_qgis_nl.qm",
         "algorithms/__init__.py",
+        "worker.py",
+        "wheels/bingeo-0.1.0-py3-none-any.whl",
     ):
         assert f"bingeo_qgis/{needed}" in names, needed
     meta = configparser.ConfigParser()
@@ -155,6 +157,16 @@ def test_debian_python_without_bingeo_loads_and_says_what_to_install(profile, tm
     assert f"{DEBIAN_PYTHON} -m pip install --user" in msg and msg.rstrip(". ").endswith("restart QGIS")
     if (Path("/usr/lib/python3.11") / "EXTERNALLY-MANAGED").exists():
         assert "--break-system-packages" in msg
+    # the command installs the wheel the plugin ships (bingeo is on no package index), and pip accepts it
+    wheel = Path(out["home"]) / "bingeo_qgis" / "wheels" / "bingeo-0.1.0-py3-none-any.whl"
+    command = msg.split("Install with: ")[1].rsplit(" and restart QGIS", 1)[0]
+    assert command.endswith(str(wheel)) and wheel.exists()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONUSERBASE"] = str(tmp_path / "userbase")  # nothing lands in the real user site
+    res = subprocess.run(
+        command.split() + ["--dry-run", "--no-deps", "--no-index"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert res.returncode == 0 and "Would install bingeo-0.1.0" in res.stdout, res.stdout + res.stderr
 
 
 @pytest.mark.requires("qgis")
@@ -167,7 +179,8 @@ def test_missing_bingeo_shows_message_bar_in_dutch(profile, tmp_path):
     assert len(out["message_bar"]) == 1
     level, title, text = out["message_bar"][0]
     assert level == int(Qgis.Warning) and title == "bingeo"
-    assert text.startswith("bingeo heeft bingeo nodig") and "-m pip install bingeo" in text
+    assert text.startswith("bingeo heeft bingeo nodig") and "-m pip install" in text
+    assert text.split(" en start QGIS opnieuw")[0].endswith("/bingeo_qgis/wheels/bingeo-0.1.0-py3-none-any.whl")
     assert any(tag == "bingeo" and "Installeer met" in msg for tag, msg in out["logged"])
 
 
@@ -178,11 +191,14 @@ def test_install_command_per_platform():
         from bingeo_qgis.deps import install_command
     finally:
         sys.path.remove(str(PLUGIN_DIR))
-    win = install_command(["geopandas", "bingeo"], platform="win32")
-    assert win.startswith("python -m pip install bingeo") and "OSGeo4W Shell" in win
+    wheel = Path("/opt/q gis/bingeo-0.1.0-py3-none-any.whl")
+    win = install_command(["geopandas", "bingeo"], platform="win32", wheel=wheel)
+    assert win.startswith(f'python -m pip install "{wheel}"') and "OSGeo4W Shell" in win
     assert install_command(["geopandas", "scipy"], platform="win32").startswith("python -m pip install geopandas scipy")
-    mac = install_command(["bingeo"], platform="darwin")
-    assert " -m pip install" in mac and mac.endswith(" bingeo") and "python" in mac.split(" -m ")[0]
+    mac = install_command(["bingeo"], platform="darwin", wheel=wheel)
+    assert " -m pip install" in mac and mac.endswith(f" '{wheel}'") and "python" in mac.split(" -m ")[0]
+    assert install_command(["bingeo"], platform="linux", wheel=None).endswith(" <folder of the bingeo source>")
     linux = install_command(["pyogrio"], platform="linux")
-    assert linux.split(" -m pip install")[0] in (sys.executable, os.path.join(sys.exec_prefix, "bin", "python3"))
+    python = linux.split(" -m pip install")[0]
+    assert os.path.realpath(python) == os.path.realpath(sys.executable)  # this Python, not the first one on PATH
     assert linux.endswith(" pyogrio")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 from .assignpoints import AssignPoints
 from .countincidents import CountIncidents
@@ -28,7 +29,14 @@ ALGORITHMS: list[type] = [
     Evaluate,
 ]
 
-if importlib.util.find_spec("bingeo.webmap") is not None:  # issue 5: added when bingeo has web maps
+
+def _has_module(name: str) -> bool:
+    """Whether ``bingeo.<name>`` exists, without importing bingeo (see ``worker.py``)."""
+    spec = importlib.util.find_spec("bingeo")
+    return spec is not None and any((Path(p) / f"{name}.py").exists() for p in spec.submodule_search_locations or ())
+
+
+if _has_module("webmap"):  # issue 5: added when bingeo has web maps
     from .webmap import WebMap
 
     ALGORITHMS.append(WebMap)

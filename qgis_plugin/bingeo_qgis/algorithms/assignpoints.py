@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink, QgsProcessingParameterString
+from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink
 
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 
 class AssignPoints(BingeoAlgorithm):
     """bingeo.assign on QGIS layers."""
 
     # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
-    AT = "AT"
     INPUT = "INPUT"
     OUTPUT = "OUTPUT"
 
+    AS_OF = "parameter"
     NAME = "assignpoints"
     TITLE = "Assign points to networks"
     DESCRIPTION = (
@@ -35,14 +35,10 @@ class AssignPoints(BingeoAlgorithm):
         )
         self.add_networks()
         self.add(
-            QgsProcessingParameterString(self.AT, tr("Networks valid on (YYYY-MM-DD)"), optional=True),
-            "Use only the networks valid on this date (needs valid_from/valid_to, as in a store).",
-            advanced=True,
-        )
-        self.add(
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Assigned points"), QgsProcessing.TypeVectorPoint),
             "The points with network_id, network_name and network_ids.",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import assign
@@ -51,6 +47,8 @@ class AssignPoints(BingeoAlgorithm):
         self.check(feedback, 20)
         pts = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
         self.check(feedback, 50)
-        out = assign(pts, nets, at=self.parameterAsString(parameters, self.AT, context).strip() or None)
+        # the networks active at the as-of date (AT), as `bingeo assign --at`
+        out = assign(pts, nets, **Progress(feedback, 50, 80).kwargs(assign))
+        self.check(feedback)
         self.check(feedback, 80)
         return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, out, feedback, style="points")}

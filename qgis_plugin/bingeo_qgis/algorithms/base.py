@@ -8,14 +8,20 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterString,
 )
 
 from .. import adapter
 from ..translation import tr
+from ..worker import SINK_FIELDS, WORKER_FID
 
-__all__ = ["BingeoAlgorithm", "Progress"]
+__all__ = ["BingeoAlgorithm", "Progress", "REPAIRS_SHOWN"]
+
+#: How many repair notes of a networks layer the log lists (the rest are counted).
+REPAIRS_SHOWN = 20
 
 
 class Progress:
@@ -33,13 +39,32 @@ class Progress:
         """Return True when the user cancelled."""
         return bool(self.feedback is not None and self.feedback.isCanceled())
 
+    def kwargs(self, func: Any) -> dict[str, Any]:
+        """Return ``progress=``/``is_cancelled=`` for ``func``, for those of the two keywords it takes."""
+        import inspect
+
+        try:
+            names = inspect.signature(func).parameters
+        except (TypeError, ValueError):
+            return {}
+        given = {"progress": self, "is_cancelled": self.is_cancelled}
+        return {k: v for k, v in given.items() if k in names}
+
 
 class BingeoAlgorithm(QgsProcessingAlgorithm):
     """Base class: a thin adapter from Processing parameters to one bingeo function."""
 
     # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    AT = "AT"
+    INPUT = "INPUT"
+    REJECTS = "REJECTS"
     NETWORKS = "NETWORKS"
     NETWORK_ID_FIELD = "NETWORK_ID_FIELD"
+
+    #: Which networks of the layer are used, as bingeo's command line does with ``--store``: ``None`` every
+    #: feature given; ``"today"`` the networks active today; ``"parameter"`` those active on the AT date
+    #: (empty: today), as ``--at``.
+    AS_OF: str | None = None
 
     NAME = ""
     TITLE = ""
@@ -50,6 +75,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
     def __init__(self) -> None:
         super().__init__()
         self._help: list[tuple[str, str]] = []
+        self.rejects: Any = None  # INPUT's features without a usable geometry, set by frame()
 
     # ---- identity
     def name(self) -> str:  # noqa: D102
@@ -108,6 +134,26 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             "Column with the network id. Default: network_id, or found automatically (bin_code, code, id, ...).",
             advanced=True,
         )
+        if self.AS_OF == "parameter":
+            self.add(
+                QgsProcessingParameterString(self.AT, tr("Networks as of (YYYY-MM-DD)"), optional=True),
+                "Use the networks active on this date (their lifetime valid_from/valid_to), as bingeo's --at. "
+                "Empty: the networks active today; retired ones are left out, as on the command line.",
+            )
+
+    def add_rejects(self) -> None:
+        """Add the optional REJECTS output: the features of INPUT without a usable geometry, with reject_reason."""
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                self.REJECTS,
+                tr("Rejected points"),
+                QgsProcessing.TypeVectorPoint,
+                optional=True,
+                createByDefault=False,
+            ),
+            "Optional: the input features without a usable geometry (reject_reason: no_location, "
+            "invalid_coordinates), with all their fields.",
+        )
 
     # ---- inputs
     def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
@@ -118,11 +164,41 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
                 return None
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
         frame = adapter.frame_from_source(source, feedback=feedback)
-        missing = int((frame.geometry.isna() | frame.geometry.is_empty).sum())
+        if WORKER_FID in frame.columns:  # the key of the file QGIS handed to this worker: not the user's data
+            frame = frame.drop(columns=WORKER_FID)
+        import numpy as np
+        import shapely
+
+        geoms = frame.geometry.to_numpy()
+        unusable = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        points = shapely.get_type_id(geoms) == 0  # a point with NaN or infinite coordinates is not usable either
+        if points.any():
+            xy = np.column_stack([shapely.get_x(geoms[points]), shapely.get_y(geoms[points])])
+            unusable[points] |= ~np.isfinite(xy).all(axis=1)
+        missing = int(unusable.sum())
         if missing:
-            text = tr("{n} features of '{layer}' have no geometry: they are kept, but match nothing.")
+            text = tr(
+                "{n} features of '{layer}' have no usable geometry (empty, or coordinates that are not numbers): "
+                "rejected from the analysis; they are kept in the output, but match nothing."
+            )
             feedback.pushInfo(text.format(n=missing, layer=self.parameterDefinition(name).description()))
+        if name == self.INPUT:  # the main points: their rejects go to the REJECTS output, when asked
+            rejects = frame[unusable].copy()
+            empty = shapely.is_missing(geoms[unusable]) | shapely.is_empty(geoms[unusable])
+            rejects["reject_reason"] = np.where(empty, "no_location", "invalid_coordinates")
+            self.rejects = rejects
         return frame
+
+    def source_name(self, parameters: dict, name: str, context: Any) -> str:
+        """Return where the layer parameter ``name`` comes from (its data source), for a store's import log.
+
+        In a worker (see ``worker.py``) the layer is a temporary file: the name QGIS saw is handed over.
+        """
+        given = getattr(self, "source_names", {}).get(name)
+        if given:
+            return given
+        lyr = self.parameterAsVectorLayer(parameters, name, context)
+        return lyr.source() if lyr is not None else str(parameters.get(name))
 
     def networks(self, parameters: dict, context: Any, feedback: Any, *, optional: bool = False) -> Any:
         """Return the networks layer as bingeo's networks frame (``network_id``, ``name``, ``kind``)."""
@@ -133,11 +209,76 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             return None
         id_field = self.parameterAsString(parameters, self.NETWORK_ID_FIELD, context) or None
         if "network_id" in frame.columns and id_field in (None, "network_id"):
-            return frame
-        nets, _repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
-        for note in notes:
-            feedback.pushInfo(note)
-        return nets
+            nets = frame
+        else:
+            nets, repairs, notes = networks_from_frame(frame, source=tr("the networks layer"), id_field=id_field)
+            for note in notes:
+                feedback.pushInfo(note)
+            if repairs:  # QGIS's invalid-geometry check is skipped for these: bingeo repairs, and says so
+                feedback.pushInfo(tr("Repaired {n} invalid network polygons:").format(n=len(repairs)))
+                for note in repairs[:REPAIRS_SHOWN]:
+                    feedback.pushInfo(f"  - {note}")
+                if len(repairs) > REPAIRS_SHOWN:
+                    feedback.pushInfo(tr("  ... and {n} more.").format(n=len(repairs) - REPAIRS_SHOWN))
+        if self.AS_OF is None:
+            return nets
+        at = self.parameterAsString(parameters, self.AT, context).strip() if self.AS_OF == "parameter" else ""
+        return self.active_networks(nets, at, feedback)
+
+    @staticmethod
+    def active_networks(nets: Any, at: str, feedback: Any) -> Any:
+        """Return the networks active today (``at`` empty) or on date ``at``: the rule of bingeo's command line.
+
+        Today: status ``active`` and no retirement date up to today (``Store.networks()``). On a date: founded
+        on or before it and not retired on or before it (``bingeo.select_valid``, ``--at``). A layer without
+        these columns (not from a store) is used whole. The log says how many networks were left out.
+        """
+        import datetime as dt
+
+        import numpy as np
+
+        from bingeo import select_valid
+
+        total = len(nets)
+        if at:
+            try:
+                day = dt.date.fromisoformat(at)
+            except ValueError:
+                msg = tr("Networks as of: give a date as YYYY-MM-DD, e.g. 2024-06-01; got '{text}'.")
+                raise QgsProcessingException(msg.format(text=at)) from None
+            if not {"valid_from", "valid_to"} <= set(nets.columns):
+                msg = tr(
+                    "Networks as of {date}: the networks layer has no lifetimes (valid_from, valid_to). "
+                    "Use the store's networks layer, or leave the date empty."
+                )
+                raise QgsProcessingException(msg.format(date=at))
+            kept = select_valid(nets, day)
+            if "version_from" in kept.columns:
+                newer = sum(
+                    v is not None and str(v)[:10] > at
+                    for v in kept["version_from"].where(kept["version_from"].notna(), None)
+                )
+                if newer:
+                    msg = tr(
+                        "{n} networks were redrawn after {date}: their current boundary is used. For the boundary "
+                        "they had then, run bingeo on the store (command line --at {date})."
+                    )
+                    feedback.reportError(msg.format(n=newer, date=at), False)
+        else:
+            day = dt.date.today()
+            keep = np.ones(total, dtype=bool)
+            if "status" in nets.columns:
+                keep &= (nets["status"].astype("object") == "active").to_numpy()
+            if "valid_to" in nets.columns:
+                ends = nets["valid_to"].astype("object").where(nets["valid_to"].notna(), None)
+                keep &= np.array([e is None or str(e)[:10] > day.isoformat() for e in ends], dtype=bool)
+            kept = nets[keep]
+        text = tr(
+            "Networks active on {date}: {n} of {total} used; {left} retired or not yet founded then are left out "
+            "(the rule of bingeo's command line)."
+        )
+        feedback.pushInfo(text.format(date=day.isoformat(), n=len(kept), total=total, left=total - len(kept)))
+        return kept.reset_index(drop=True)
 
     @staticmethod
     def to_crs(frame: Any, crs: Any) -> Any:
@@ -161,6 +302,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
+        SINK_FIELDS[dest] = [f.name() for f in fields]
         adapter.write_frame(frame, sink, fields, feedback=feedback, wkb_type=wkb_type)
         if style is not None:
             from ..styles import attach_style
@@ -170,10 +312,19 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
 
     # ---- running
     def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102, N802
+        from .. import worker
+
+        if worker.needed():  # inside the QGIS desktop: bingeo's GEOS/GDAL/PROJ must not meet QGIS's
+            return worker.run_algorithm(self, parameters, context, feedback)
         from bingeo import BingeoError
 
+        self.rejects = None
         try:
-            return self.process(parameters, context, feedback)
+            out = self.process(parameters, context, feedback)
+            wanted = self.parameterDefinition(self.REJECTS) is not None and parameters.get(self.REJECTS) is not None
+            if wanted and self.REJECTS not in out and self.rejects is not None:
+                out[self.REJECTS] = self.sink(parameters, self.REJECTS, context, self.rejects, feedback)
+            return out
         except QgsProcessingException:
             raise
         except (BingeoError, ValueError, TypeError, OSError) as exc:

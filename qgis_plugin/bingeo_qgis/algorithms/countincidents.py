@@ -12,7 +12,7 @@ from qgis.core import (
 )
 
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 PERIODS = [None, "month", "quarter", "year"]
 
@@ -28,6 +28,7 @@ class CountIncidents(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     TYPE_FIELD = "TYPE_FIELD"
 
+    AS_OF = "parameter"
     NAME = "countincidents"
     TITLE = "Count incidents per network"
     DESCRIPTION = (
@@ -68,6 +69,7 @@ class CountIncidents(BingeoAlgorithm):
             "A table: network_id, network_name, kind, [period], [type], incidents, [addresses, households, "
             "rate_per_1000_addresses].",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import count_incidents
@@ -84,6 +86,7 @@ class CountIncidents(BingeoAlgorithm):
             date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
             type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
             addresses=adr,
+            **Progress(feedback, 40, 80).kwargs(count_incidents),
         )
         self.check(feedback, 90)
         return {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, table, feedback)}

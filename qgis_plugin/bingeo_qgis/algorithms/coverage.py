@@ -13,7 +13,7 @@ from qgis.core import (
 )
 
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 
 class Coverage(BingeoAlgorithm):
@@ -28,6 +28,7 @@ class Coverage(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     OVERLAPS = "OVERLAPS"
 
+    AS_OF = "parameter"
     NAME = "coverage"
     TITLE = "Coverage of addresses"
     DESCRIPTION = (
@@ -83,6 +84,7 @@ class Coverage(BingeoAlgorithm):
             adr,
             by=self.parameterAsString(parameters, self.BY, context).strip() or None,
             households_field=self.parameterAsString(parameters, self.HOUSEHOLDS_FIELD, context) or None,
+            **Progress(feedback, 30, 80).kwargs(coverage),
         )
         self.check(feedback, 80)
         feedback.pushInfo(rep.summary())

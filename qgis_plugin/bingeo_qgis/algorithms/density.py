@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm, Progress
 
@@ -42,7 +43,7 @@ class Density(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import density
+        density = library_constants("density")
 
         self.add_layer(
             self.INPUT,
@@ -104,6 +105,7 @@ class Density(BingeoAlgorithm):
             ),
             "Five density bands (equal intervals) as polygons.",
         )
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import density, kernel_density

@@ -18,8 +18,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 Number = QgsProcessingParameterNumber
 
@@ -134,7 +135,7 @@ class Evaluate(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import evaluate
+        evaluate = library_constants("evaluate")
 
         self.add_layer(
             self.INPUT,
@@ -352,6 +353,7 @@ class Evaluate(BingeoAlgorithm):
             study_area=study,
             date_field=date_field,
             min_incidents=self.parameterAsInt(parameters, self.MIN_INCIDENTS, context),
+            **Progress(feedback, 30, 90).kwargs(run_evaluation),
         )
         payload = evaluation.payload()
         if evaluation.networks is not None:

@@ -14,10 +14,21 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 Number = QgsProcessingParameterNumber
+
+#: Decimals the cell size shows (0 reads as "0 m = automatic", not "0.000000").
+CELL_SIZE_DECIMALS = 1
+
+
+def cell_size_parameter(name: str) -> Any:
+    """Return the cell size parameter: metres, 0 = automatic, said in its label and shown without a tail of zeros."""
+    param = Number(name, tr("Cell size (m; 0 = automatic)"), Number.Double, defaultValue=0, minValue=0)
+    param.setMetadata({"widget_wrapper": {"decimals": CELL_SIZE_DECIMALS}})
+    return param
 
 
 class Hotspots(BingeoAlgorithm):
@@ -42,6 +53,7 @@ class Hotspots(BingeoAlgorithm):
     TYPES = "TYPES"
     TYPE_FIELD = "TYPE_FIELD"
 
+    AS_OF = "parameter"
     NAME = "hotspots"
     TITLE = "Hot spots (Gi*) and their coverage"
     DESCRIPTION = (
@@ -51,7 +63,7 @@ class Hotspots(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import hotspots
+        hotspots = library_constants("hotspots")
 
         self.add_layer(
             self.INPUT,
@@ -76,8 +88,10 @@ class Hotspots(BingeoAlgorithm):
             optional=True,
         )
         self.add(
-            Number(self.CELL_SIZE, tr("Cell size"), Number.Double, defaultValue=0, minValue=0),
-            "Side of a grid cell in CRS units (metres). 0: chosen from the data (the rule is reported).",
+            cell_size_parameter(self.CELL_SIZE),
+            "Side of a grid cell in metres. 0 = automatic (the rule in the README: the larger of twice the mean "
+            "nearest-neighbour distance between distinct incident locations and the square root of area per "
+            "incident, rounded); the log reports the size chosen and why.",
         )
         self.add(
             Number(self.RINGS, tr("Neighbourhood rings"), Number.Integer, defaultValue=hotspots.RINGS, minValue=1),
@@ -147,6 +161,7 @@ class Hotspots(BingeoAlgorithm):
             "Hot spots ranked (uncovered first): incidents, area_m2, max_z, covered_share, network_ids.",
         )
         self.addOutput(QgsProcessingOutputNumber(self.N_HOTSPOTS, tr("Hot spots found")))
+        self.add_rejects()
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import find_hotspots, type_column
@@ -181,6 +196,7 @@ class Hotspots(BingeoAlgorithm):
             date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
             start=self.parameterAsString(parameters, self.START, context).strip() or None,
             end=self.parameterAsString(parameters, self.END, context).strip() or None,
+            **Progress(feedback, 30, 70).kwargs(find_hotspots),
         )
         self.check(feedback, 70)
         for note in res.notes:

@@ -113,7 +113,7 @@ class ImportNetworks(BingeoAlgorithm):
         report = import_networks(
             frame,
             store_path,
-            name=self.parameterDefinition(self.INPUT).description(),
+            name=self.source_name(parameters, self.INPUT, context),
             store_crs=crs_to_pyproj(store_crs) if store_crs.isValid() else None,
             id_field=self.parameterAsString(parameters, self.ID_FIELD, context) or None,
             name_field=self.parameterAsString(parameters, self.NAME_FIELD, context) or None,

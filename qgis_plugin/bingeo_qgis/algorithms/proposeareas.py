@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm, Progress
 
@@ -36,6 +37,7 @@ class ProposeAreas(BingeoAlgorithm):
     OUTPUT = "OUTPUT"
     STREET_FIELD = "STREET_FIELD"
 
+    AS_OF = "today"
     NAME = "proposeareas"
     TITLE = "Propose new network areas"
     DESCRIPTION = (
@@ -45,7 +47,7 @@ class ProposeAreas(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import propose
+        propose = library_constants("propose")
 
         self.add_layer(
             self.HOTSPOTS,

@@ -13,8 +13,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..deps import library_constants
 from ..translation import tr
-from .base import BingeoAlgorithm
+from .base import BingeoAlgorithm, Progress
 
 
 class WebMap(BingeoAlgorithm):
@@ -41,7 +42,7 @@ class WebMap(BingeoAlgorithm):
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
-        from bingeo import webmap
+        webmap = library_constants("webmap")
 
         self.add(
             QgsProcessingParameterFile(self.STORE, tr("Store"), extension="gpkg", optional=True),
@@ -117,6 +118,7 @@ class WebMap(BingeoAlgorithm):
             title=self.parameterAsString(parameters, self.MAP_TITLE, context) or None,
             offline=offline,
             density_radius=self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context),
+            **Progress(feedback, 30, 80).kwargs(web_map),
         )
         self.check(feedback, 80)
         path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)

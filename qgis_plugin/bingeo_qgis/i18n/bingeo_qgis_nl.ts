@@ -1111,5 +1111,81 @@
       <source>The before and after periods given are not used: the periods are the months around the founding date.</source>
       <translation>De opgegeven voor- en naperiode worden niet gebruikt: de periodes zijn de maanden rond de oprichtingsdatum.</translation>
     </message>
+    <message>
+      <source>Or select polygons of a layer and use 'Alert the selected polygons'.</source>
+      <translation>Of selecteer polygonen van een laag en kies 'De geselecteerde polygonen alarmeren'.</translation>
+    </message>
+    <message>
+      <source>Alert area: click the polygon's vertices on the map; right-click or double-click to finish (Backspace removes the last vertex, Esc starts again).</source>
+      <translation>Alarmgebied: klik de hoekpunten van de polygoon op de kaart; rechtsklik of dubbelklik om af te sluiten (Backspace haalt het laatste hoekpunt weg, Esc begint opnieuw).</translation>
+    </message>
+    <message>
+      <source>Alert circle: press at the centre on the map and drag to the radius, then release.</source>
+      <translation>Alarmcirkel: druk op de kaart in het middelpunt, sleep tot de straal en laat los.</translation>
+    </message>
+    <message>
+      <source>No store chosen yet: choose the store that holds the members in the dialog.</source>
+      <translation>Nog geen opslag gekozen: kies in het venster de opslag met de leden.</translation>
+    </message>
+    <message>
+      <source>Members from the store {store} (change it in the dialog).</source>
+      <translation>Leden uit de opslag {store} (te wijzigen in het venster).</translation>
+    </message>
+    <message>
+      <source>bingeo's worker process stopped (exit code {code}): {tail}</source>
+      <translation>Het werkproces van bingeo is gestopt (afsluitcode {code}): {tail}</translation>
+    </message>
+    <message>
+      <source>Networks active on {date}: {n} of {total} used; {left} retired or not yet founded then are left out (the rule of bingeo's command line).</source>
+      <translation>Netwerken actief op {date}: {n} van {total} gebruikt; {left} die toen opgeheven of nog niet opgericht waren, blijven buiten beschouwing (de regel van de opdrachtregel van bingeo).</translation>
+    </message>
+    <message>
+      <source>Use the networks active on this date (their lifetime valid_from/valid_to), as bingeo's --at. Empty: the networks active today; retired ones are left out, as on the command line.</source>
+      <translation>Gebruik de netwerken die op deze datum actief waren (hun looptijd valid_from/valid_to), zoals --at van bingeo. Leeg: de netwerken die vandaag actief zijn; opgeheven netwerken blijven buiten beschouwing, zoals op de opdrachtregel.</translation>
+    </message>
+    <message>
+      <source>Networks as of {date}: the networks layer has no lifetimes (valid_from, valid_to). Use the store's networks layer, or leave the date empty.</source>
+      <translation>Netwerken per {date}: de netwerkenlaag heeft geen looptijden (valid_from, valid_to). Gebruik de netwerkenlaag van de opslag, of laat de datum leeg.</translation>
+    </message>
+    <message>
+      <source>Networks as of (YYYY-MM-DD)</source>
+      <translation>Netwerken per (JJJJ-MM-DD)</translation>
+    </message>
+    <message>
+      <source>Networks as of: give a date as YYYY-MM-DD, e.g. 2024-06-01; got '{text}'.</source>
+      <translation>Netwerken per: geef een datum als JJJJ-MM-DD, bijv. 2024-06-01; gekregen: '{text}'.</translation>
+    </message>
+    <message>
+      <source>{n} networks were redrawn after {date}: their current boundary is used. For the boundary they had then, run bingeo on the store (command line --at {date}).</source>
+      <translation>{n} netwerken zijn na {date} opnieuw ingetekend: hun huidige grens wordt gebruikt. Voor de grens van toen: gebruik bingeo op de opslag (opdrachtregel --at {date}).</translation>
+    </message>
+    <message>
+      <source>{n} features of '{layer}' have no usable geometry (empty, or coordinates that are not numbers): rejected from the analysis; they are kept in the output, but match nothing.</source>
+      <translation>{n} objecten van '{layer}' hebben geen bruikbare geometrie (leeg, of coördinaten die geen getallen zijn): afgewezen voor de analyse; ze blijven in de uitvoer, maar vallen nergens in.</translation>
+    </message>
+    <message>
+      <source>Repaired {n} invalid network polygons:</source>
+      <translation>{n} ongeldige netwerkpolygonen hersteld:</translation>
+    </message>
+    <message>
+      <source>  ... and {n} more.</source>
+      <translation>  ... en nog {n}.</translation>
+    </message>
+    <message>
+      <source>Cell size (m; 0 = automatic)</source>
+      <translation>Celgrootte (m; 0 = automatisch)</translation>
+    </message>
+    <message>
+      <source>Side of a grid cell in metres. 0 = automatic (the rule in the README: the larger of twice the mean nearest-neighbour distance between distinct incident locations and the square root of area per incident, rounded); the log reports the size chosen and why.</source>
+      <translation>Zijde van een rastercel in meters. 0 = automatisch (de regel in de README: de grootste van tweemaal de gemiddelde afstand tot de dichtstbijzijnde andere incidentlocatie en de wortel van de oppervlakte per incident, afgerond); het logboek meldt de gekozen grootte en waarom.</translation>
+    </message>
+    <message>
+      <source>Optional: the input features without a usable geometry (reject_reason: no_location, invalid_coordinates), with all their fields.</source>
+      <translation>Optioneel: de invoerobjecten zonder bruikbare geometrie (reject_reason: no_location, invalid_coordinates), met al hun velden.</translation>
+    </message>
+    <message>
+      <source>Rejected points</source>
+      <translation>Afgewezen punten</translation>
+    </message>
   </context>
 </TS>
