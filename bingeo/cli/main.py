@@ -829,6 +829,7 @@ def members_import(
     consent 'nee' in SOURCE, or --replace with a complete list.
     """
     from bingeo.members import (
+        CONSENT_NAMES,
         WHATSAPP_MAX_MEMBERS,
         full_whatsapp_groups,
         mark_missing_members_left,
@@ -853,7 +854,25 @@ def members_import(
         if replace:
             marked = mark_missing_members_left(st, res)
         full_groups = full_whatsapp_groups(st)
+    click.echo("columns used: " + "; ".join(f"{role} = {col or '(none)'}" for role, col in res.columns.items()))
     click.echo(res.summary())
+    if not res.columns.get("consent"):
+        click.secho(
+            f"WARNING: {source} has no consent column (looked for {', '.join(CONSENT_NAMES)}). All "
+            f"{len(res.members):,} members are stored WITHOUT consent: no alert will reach any of them. Name the "
+            "column with --field consent=COLUMN and import again.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
+    elif len(res.members) and not res.with_consent:
+        click.secho(
+            f"WARNING: no member of {source} has consent in column {res.columns['consent']!r} "
+            "(yes values: ja, yes, akkoord, oui, 1, x): no alert will reach any of them.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
     click.echo(
         f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
         + (f"; {marked:,} missing from the list marked as left" if replace else "")
