@@ -43,6 +43,7 @@ __all__ = [
     "count_grid",
     "benjamini_hochberg",
     "find_hotspots",
+    "select_incidents",
     "ALPHA",
     "RINGS",
     "MIN_COVERAGE",
@@ -1010,6 +1011,51 @@ def _filter(
         )
         out = out[keep]
     return out
+
+
+def select_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    type_field: str | None = None,
+    types: str | Sequence[str] | None = None,
+    date_field: str | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Return the incidents :func:`find_hotspots` analyses for these options, and notes saying which.
+
+    The same selection as :func:`find_hotspots` (so a map drawn with these options shows the incidents its
+    hot spots come from). With ``types`` and no ``type_field``, the type column is found by
+    :func:`bingeo.incidents.type_column`; the date column and dates follow :mod:`bingeo.incidents`.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incident points.
+    type_field, types, date_field, start, end : keyword-only
+        As in :func:`find_hotspots`.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The selected rows, and notes such as ``"Date filter 2023-01-01 <= datum < 2024-01-01: ..."``.
+
+    Raises
+    ------
+    InputError
+        A missing column, or a filter that leaves no incident.
+    """
+    from bingeo.incidents import type_column
+
+    notes: list[str] = []
+    if types is not None and not _types_list(types):
+        types = None
+    if types is not None and type_field is None:
+        type_field = type_column(incidents, _types_list(types))
+    out = _filter(
+        incidents, type_field=type_field, types=types, date_field=date_field, start=start, end=end, notes=notes
+    )
+    return out, notes
 
 
 def _xy(frame: gpd.GeoDataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
