@@ -515,11 +515,16 @@ def members_from_frame(
 ) -> MembersResult:
     """Check and locate a member list given as a (Geo)DataFrame.
 
-    Columns are detected case-insensitively by their Dutch or English name
-    (``lid_id``, ``naam``, ``e-mail``, ``telefoon``, ``kanalen``,
-    ``toestemming``, ``rol``, ``netwerken``, ``postcode``, ``huisnummer``,
-    ``straat``, ``x``/``y``, ``lon``/``lat``, ...); ``fields`` overrides.
-    Every input row ends up exactly once, in ``members`` or in ``rejects``.
+    Columns are detected case-insensitively by their Dutch, Flemish, French
+    or English name (``Lidnummer``, ``Voornaam`` + ``Tussenvoegsel`` +
+    ``Achternaam`` or ``Naam``, ``Nom`` + ``Prénom``, ``E-mailadres``,
+    ``Courriel``, ``Mobiel``/``GSM``, ``Telefoon``/``Vast``, ``Kanaal``,
+    ``Toestemming AVG``/``Akkoord``/``Consentement``, ``Rol``, ``BIN``,
+    ``Postcode``, ``Huisnummer``, ``Huisletter``, ``Toevoeging``/``Bus``,
+    ``Straat``, ``Woonplaats``/``Gemeente``, ``x``/``y``, ``lon``/``lat``,
+    ...; see ``_ALIASES``); ``fields`` overrides. ``columns`` of the result
+    says which column filled each role (:data:`COLUMN_ROLES`). Every input
+    row ends up exactly once, in ``members`` or in ``rejects``.
 
     Parameters
     ----------
@@ -536,9 +541,10 @@ def members_from_frame(
         Country of phone numbers without an international prefix.
     fields : mapping, optional, keyword-only
         Canonical key -> column name, e.g. ``{"member_id": "nr"}``. Keys:
-        member_id, person_id, name, email, phone, channels, consent,
-        consent_date, role, networks, status, left_on, postcode, huisnummer,
-        huisletter, toevoeging, straat, woonplaats, x, y.
+        member_id, person_id, name, first_name, infix, last_name, email,
+        mobile, phone, channels, consent, consent_date, role, networks,
+        status, left_on, postcode, huisnummer, huisletter, toevoeging, straat,
+        woonplaats, x, y.
     source : str, keyword-only
         Label used in messages and the summary.
 
@@ -563,15 +569,22 @@ def members_from_frame(
 
     - ``duplicate_member_id``: the first row with a member id is judged on its
       own merits; every later row with the same id is rejected.
+    - Phones: with a mobile column and a phone column, one number is kept
+      (the store holds one): the first usable mobile number (SMS and calls),
+      else the first usable number, mobile column first; the count of rows
+      with two usable numbers is in ``notes``.
     - A member with one unusable contact (bad e-mail but good phone, or the
       reverse) is kept with that contact blanked; the count is in ``notes``.
       Only when no usable contact remains is the row rejected, as
       ``bad_phone:<reason>`` when a phone was given, else
       ``bad_email:<reason>``, or ``no_contact`` when neither was given.
       Service numbers (0800/0900) cannot receive alerts: ``service_number``.
-    - A member without consent (``nee``, or an empty consent cell, or no
-      consent column) is kept with ``consent=False``; an unreadable consent
-      value is ``bad_consent``.
+    - A member without consent (``nee``/``neen``/``non``, or an empty consent
+      cell, or no consent column) is kept with ``consent=False``; consent is
+      ``ja``/``yes``/``akkoord``/``oui``/``x``/``1``/a check mark, or a text
+      starting with such a word (``Ja, akkoord``); an unreadable consent value
+      is ``bad_consent``. Without a consent column a note says that no alert
+      will reach these members.
     - An empty role means ``member``; an unknown role is ``bad_role``.
     - ``channels`` becomes ``;``-joined tokens among sms, voice, email.
       Channels the member's contacts cannot serve (sms without mobile) are

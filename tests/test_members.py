@@ -149,6 +149,13 @@ def test_phone_formats_nl(addresses):
         ("0", False),
         ("N", False),
         ("", False),
+        ("Akkoord", True),
+        ("Ja, akkoord", True),
+        ("oui", True),
+        ("\u2713", True),
+        ("Neen", False),
+        ("non", False),
+        ("Niet akkoord", False),
     ],
 )
 def test_consent_variants_kept(value, expected):

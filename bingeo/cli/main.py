@@ -399,7 +399,8 @@ hotspot_options = [
         "bingeo.hotspots.MIN_COVERAGE",
         "--min-coverage",
         type=float,
-        help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
+        help="A hot spot is uncovered when less than this share of its incidents (of its area, when it holds "
+        "none) lie in a network.",
     ),
     click.option("--type-field", help="Column with the incident type."),
     click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable)."),
@@ -803,7 +804,8 @@ def members() -> None:
     multiple=True,
     callback=fields_value,
     metavar="FIELD=COLUMN",
-    help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).",
+    help="Map a member field (member_id, name, first_name, last_name, email, mobile, phone, channels, consent, "
+    "role, networks, ...); the import prints the column used for each.",
 )
 @click.option("--layer", help="Layer of a multi-layer source.")
 @click.option(
