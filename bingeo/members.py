@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -386,13 +386,15 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
     return found
 
 
-def columns_used(cols: Mapping[str, str]) -> dict[str, str]:
+def columns_used(cols: Mapping[str, str], order: Sequence[str] = ()) -> dict[str, str]:
     """Return, for each role of :data:`COLUMN_ROLES`, the column(s) that fill it ('' when none).
 
     Parameters
     ----------
     cols : mapping
         Canonical key -> column name, as detected.
+    order : sequence of str
+        The source's columns: address columns are listed in this order.
 
     Returns
     -------
@@ -408,7 +410,9 @@ def columns_used(cols: Mapping[str, str]) -> dict[str, str]:
                 names = [cols[k] for k in ("first_name", "infix", "last_name") if k in cols]
         if role == "location":
             xy = "+".join(str(cols[k]) for k in ("x", "y") if k in cols)
-            address = "+".join(str(cols[k]) for k in keys[2:] if k in cols)
+            place = {str(c): i for i, c in enumerate(order)}
+            names = sorted((str(cols[k]) for k in keys[2:] if k in cols), key=lambda c: place.get(c, len(place)))
+            address = "+".join(names)
             out[role] = " or ".join(t for t in (xy, address) if t)
             continue
         out[role] = "+".join(str(n) for n in names)
@@ -628,7 +632,7 @@ def members_from_frame(
     if "member_id" not in cols:
         msg = f"{source}: no member id column (member_id, lid_id, lidnummer, id). Columns: {', '.join(columns)}."
         raise InputError(msg)
-    used = columns_used(cols)
+    used = columns_used(cols, columns)
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     index = _AddressIndex(addresses, notes) if addresses is not None else None
     sheet = _Sheet(frame, cols, index, default_country, source, is_geo)

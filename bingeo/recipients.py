@@ -359,7 +359,13 @@ def _area_from_geojson(
         msg = f"{source}: not readable as GeoJSON ({type(exc).__name__}). Export the drawing as GeoJSON."
         raise InputError(msg) from None
     named = _geojson_crs(doc, source)
-    src_crs = crs or named or pyproj.CRS.from_epsg(4326)
+    if named is not None and crs is not None and not same_crs(named, crs):
+        msg = (
+            f"{source}: the file says its CRS is {crs_label(named)}, but --area-crs gives {crs_label(crs)}. "
+            "Leave out --area-crs, or fix the file's `crs` member."
+        )
+        raise InputError(msg)
+    src_crs = named or crs or pyproj.CRS.from_epsg(4326)
     features = _geojson_features(doc, source)
     shapes: list[tuple[int, BaseGeometry | None, Mapping[str, Any]]] = []
     for i, feat in enumerate(features):

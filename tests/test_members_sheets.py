@@ -224,3 +224,31 @@ def test_sheet_without_consent_column_warns_loudly(base):
     assert NAME_MARK not in res.output
     with bingeo.open_store(store) as st:
         assert not st.members()["consent"].any()
+
+
+def test_flemish_sheet_located_by_street_number_bus_and_gemeente(base):
+    """Straat + Huisnummer + Bus + Gemeente (no postcode): located through the store's address register."""
+    adr = pd.read_csv(SAMPLES / "addresses.csv", dtype=str, keep_default_na=False)
+    key = ["straat", "huisnummer", "huisletter", "toevoeging"]
+    unique = adr[~adr.duplicated(key, keep=False) & (adr["huisletter"] == "")]
+    picks = pd.concat([unique[unique["toevoeging"] != ""].head(3), unique[unique["toevoeging"] == ""].head(5)])
+    rows, consenting = [], set()
+    for i, (_, a) in enumerate(picks.iterrows()):
+        consent = "ja" if i % 2 == 0 else "neen"
+        rows.append(
+            [f"V{i}", "Janssens", f"{NAME_MARK}{i}", f"0470 {i:02d} 56 78", consent]
+            + [a["straat"], a["huisnummer"], a["toevoeging"], a["woonplaats"]]
+        )
+        if consent == "ja":
+            consenting.add(f"V{i}")
+    header = ["Lidnr", "Naam", "Voornaam", "GSM", "Akkoord", "Straat", "Huisnummer", "Bus", "Gemeente"]
+    store = fresh_store(base, "vl_adres")
+    sheet = write_sheet(base["tmp"] / "leden_vl_adres.csv", header, rows, encoding="utf-8")
+    out = run("members", "import", sheet, "--store", store, "--default-country", "BE")
+    assert "location = Straat+Huisnummer+Bus+Gemeente" in out
+    assert f"{len(rows)} kept ({len(consenting)} with consent)" in out
+    with bingeo.open_store(store) as st:
+        m = st.members().set_index("member_id")
+    assert set(m["located_by"]) == {"street"}
+    assert list(m.loc[[f"V{i}" for i in range(len(rows))], "address_ref"]) == list(picks["adres_id"])
+    assert set(recipients(base, store, "vl_adres")["member_id"]) == consenting
