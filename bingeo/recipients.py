@@ -471,7 +471,7 @@ def area_from_file(
     bingeo.errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
     """
     target = to_crs(target_crs, what="`target_crs`")
-    given = to_crs(crs, what="`crs` of the area") if crs is not None else None
+    given = to_crs(crs, what="the CRS of the area (`crs`, --area-crs)") if crs is not None else None
     if isinstance(path, str) and path.lstrip().upper().startswith(_WKT_TYPES) and not os.path.exists(path):
         return _parse_wkt(path, "WKT", target, given, swap_xy)
     p = Path(path)

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from bingeo._pip import PolygonLocator
 
 __all__ = [
+    "ALL_INCIDENTS",
     "DENSITY_RADIUS",
     "KIND_COLOURS",
     "POINTS_MIN_ZOOM",
@@ -618,6 +619,8 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
 # ----------------------------------------------------------------------------------------------- the map
 
 
+#: What the legend says the map shows when no type or period was given.
+ALL_INCIDENTS = "all incidents"
 _PERIOD_NOTE = re.compile(r"Date filter (.+?): [\d,]+ of ")
 
 
@@ -630,7 +633,12 @@ def _incidents_label(types: Sequence[str] | None, notes: Sequence[str], start: A
         period = f"{start if start is not None else '…'} to {end if end is not None else '…'}"
     if period:
         parts.append(period)
-    return "; ".join(parts) if parts else "all incidents"
+    return "; ".join(parts) if parts else ALL_INCIDENTS
+
+
+def _layer_note(shows: str) -> str:
+    """Return the selection for a layer name: only when some incidents were left out."""
+    return f"; {html.escape(shows)}" if shows and shows != ALL_INCIDENTS else ""
 
 
 def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None, shows: str = "") -> str:
@@ -890,7 +898,7 @@ def web_map(
             )
             js_layer(
                 dens_js,
-                name=f"Incident density (radius {density_radius:g} m; {html.escape(shows)})",
+                name=f"Incident density (radius {density_radius:g} m{_layer_note(shows)})",
                 body=_data_block("bingeo-density", dens),
             ).add_to(m)
     if nets is not None and len(nets):
@@ -964,7 +972,7 @@ def web_map(
         info["incidents"] = data["n"]
         js_layer(
             f"bingeo.points('bingeo-incidents', {mapname}, {POINTS_MIN_ZOOM}, {MAX_POINTS})",
-            name=f"Incidents (points from zoom {POINTS_MIN_ZOOM}; {html.escape(shows)})",
+            name=f"Incidents (points from zoom {POINTS_MIN_ZOOM}{_layer_note(shows)})",
             body=_data_block("bingeo-incidents", data),
         ).add_to(m)
 
@@ -987,7 +995,7 @@ def web_map(
         code.append(f"{mapname}.setView([52.1, 5.3], 7);")
     code.append(f"bingeo.map = {mapname}; window.bingeoReady = performance.now();")
     heading = html.escape(page_title) if title else ""
-    if shows and ("density" in has or "points" in has):
+    if shows and shows != ALL_INCIDENTS and ("density" in has or "points" in has):
         heading += ("<br>" if heading else "") + f'<span class="bingeo-shows">Incidents: {html.escape(shows)}</span>'
     snippet(body=f'<div class="bingeo-title">{heading}</div>' if heading else "", code="\n".join(code)).add_to(m)
     m._bingeo_info = info  # noqa: SLF001 (what the map holds, for summaries)
