@@ -395,6 +395,25 @@ def test_around_with_lat_lon_swapped_says_what_the_swapped_pair_would_reach(worl
     # lon/lat given without --around-crs: read as metres of the store; the message names the option
     out = run(*base, "--around", f"{lon},{lat}", ok=False)
     assert f"--around-crs 4326 (longitude,latitude) it would reach {n} person" in out
+    # a drawn GeoJSON area written latitude first: the swapped reading is named with its count
+    area = shapely.Point(centre.x, centre.y).buffer(400, quad_segs=32)
+    wgs = gpd.GeoSeries([area], crs=28992).to_crs(4326).iloc[0]
+    swapped = tmp / "latfirst.geojson"
+    swapped.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": shapely.transform(wgs, lambda xy: xy[:, ::-1]).__geo_interface__,
+            }
+        )
+    )
+    out = run("recipients", "--store", world["store"], "--area", swapped, "--output", tmp / "lf.csv", ok=False)
+    m2 = re.search(r"the x and y of latfirst.geojson swapped it would reach ([\d,]+) person", out)
+    assert m2 and int(m2.group(1)) == len(
+        _people_reached(world, wgs_back := gpd.GeoSeries([wgs], crs=4326).to_crs(28992).iloc[0])
+    )
+    assert wgs_back.symmetric_difference(area).area < 1
     assert _audit_len(world) == before + 1
 
 
