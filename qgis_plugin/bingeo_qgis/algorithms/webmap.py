@@ -65,13 +65,14 @@ class WebMap(BingeoAlgorithm):
             QgsProcessingParameterString(self.FIELDS, tr("Incident fields in popups (comma separated)"), optional=True),
             "Incident fields shown in the popups; no other incident field reaches the map.",
         )
+        # the incidents of the hot spots: the same options, with the same texts, as bingeo:hotspots
         self.add(
             QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INCIDENTS, optional=True),
-            "Incident type field, to show only some types (give the same as for the hot spots).",
+            "Incident type field, to keep only some types.",
         )
         self.add(
-            QgsProcessingParameterString(self.TYPES, tr("Types to show (comma separated)"), optional=True),
-            "Incident types shown in the density and the points (exact text), e.g. woninginbraak.",
+            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
+            "Incident types to keep (exact text), e.g. woninginbraak.",
         )
         self.add(
             QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INCIDENTS, optional=True),
@@ -80,11 +81,11 @@ class WebMap(BingeoAlgorithm):
         )
         self.add(
             QgsProcessingParameterString(self.START, tr("From (YYYY-MM-DD, included)"), optional=True),
-            "Show incidents from this date (as for the hot spots).",
+            "Keep incidents from this date (included).",
         )
         self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD)"), optional=True),
-            "Show incidents before this date (as for the hot spots).",
+            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, excluded)"), optional=True),
+            "Keep incidents before this date (excluded).",
         )
         self.add_layer(
             self.HOTSPOTS,
