@@ -10,26 +10,30 @@ have left or withdrawn consent since (counted, not listed).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from bingeo._results import Result
-from bingeo.errors import InputError
+from bingeo.errors import BingeoError, InputError
 from bingeo.recipients import (
     NETWORK_RULE,
     URGENCY,
     Selection,
     network_coordinators,
     select_recipients,
+    why_nobody,
     write_recipients,
 )
 
@@ -90,6 +94,28 @@ def _members_for(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
 
 
+def _reach(
+    store: Any,
+    make: Callable[[], shapely.Geometry],
+    ids: list[str],
+    nets: gpd.GeoDataFrame,
+    network_rule: str,
+    urgency: str,
+) -> int:
+    """Return the persons another reading of the area would reach (0 when it cannot be read)."""
+    try:
+        area = make()
+    except (BingeoError, ValueError, shapely.errors.GEOSException):
+        return 0
+    if area is None or area.is_empty or not np.isfinite(area.bounds).all():
+        return 0
+    members = _members_for(store, area, ids, nets)
+    sel = select_recipients(
+        members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule, urgency=urgency
+    )
+    return len(sel.recipients)
+
+
 def _log(
     store: Any,
     alert: str,
@@ -136,12 +162,19 @@ def send_alert(
     operator: str | None = None,
     reason: str | None = None,
     coordinators: bool = False,
+    alternatives: Mapping[str, Callable[[], shapely.Geometry]] | None = None,
 ) -> Alert:
     """Select recipients in ``area`` and/or ``network_ids``, export them to ``output``, log the selection.
 
     ``area`` is in the store's CRS (see :func:`bingeo.recipients.area_from_file` and
     :func:`bingeo.recipients.area_around`). With ``network_ids``, ``network_rule``
     says whether members count by membership, by location, or both (default).
+
+    A selection that reaches nobody fails (:class:`~bingeo.errors.InputError`) with the reason
+    (:func:`bingeo.recipients.why_nobody`: an empty store, the members there cannot be alerted, the area lies
+    outside every network, ...): nothing is written or logged. ``alternatives`` are other readings of the
+    input (label -> a function returning the area), tried only then: those that would reach someone are named
+    (e.g. x and y swapped). Without them, the area with x and y swapped is tried.
     """
     path = _check_output(output)
     if area is None and not network_ids:
@@ -171,6 +204,21 @@ def send_alert(
             extra = [store.members(network=nid) for nid in touched]
             frame = pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id")
         sel.coordinators = network_coordinators(frame.reset_index(drop=True), set(touched), urgency)
+    if not len(sel.recipients):
+        if alternatives is None and area is not None:
+            alternatives = {"x and y swapped": functools.partial(shapely.transform, area, lambda xy: xy[:, ::-1])}
+        reach = {
+            label: _reach(store, make, ids, nets, network_rule, urgency) for label, make in (alternatives or {}).items()
+        }
+        msg = why_nobody(
+            sel,
+            members_in_store=len(store.members(columns=["member_id"])),
+            area=area,
+            network_ids=ids,
+            networks=nets,
+            alternatives=reach,
+        )
+        raise InputError(msg)
     files = write_recipients(sel, path)
     alert_id = _new_alert_id()
     selection = {"mode": "area" if area is not None else "network", "network_ids": ids, "network_rule": network_rule}
@@ -209,6 +257,15 @@ def follow_up(
     members = members[members["member_id"].isin(ids)]
     # the same people, not the same area: no spatial filter; everyone keeps their membership
     sel = select_recipients(members, member_ids=ids, urgency=urgency)
+    if not len(sel.recipients):
+        gone = len(set(ids)) - len(members)
+        parts = [f"{n:,} {text}" for n, text in ((gone, "no longer in the store"),) if n > 0]
+        parts += [f"{n:,} {k.replace('_', ' ')}" for k, n in sel.excluded.items() if n]
+        msg = (
+            f"The follow-up of {alert_id} reaches nobody: of the people it reached, "
+            f"{', '.join(parts) or 'none is left'}. No recipient list was written and nothing was logged."
+        )
+        raise InputError(msg)
     files = write_recipients(sel, path)
     new_id = _new_alert_id()
     try:

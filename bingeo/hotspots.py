@@ -43,6 +43,7 @@ __all__ = [
     "count_grid",
     "benjamini_hochberg",
     "find_hotspots",
+    "select_incidents",
     "ALPHA",
     "RINGS",
     "MIN_COVERAGE",
@@ -1012,6 +1013,51 @@ def _filter(
     return out
 
 
+def select_incidents(
+    incidents: gpd.GeoDataFrame,
+    *,
+    type_field: str | None = None,
+    types: str | Sequence[str] | None = None,
+    date_field: str | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Return the incidents :func:`find_hotspots` analyses for these options, and notes saying which.
+
+    The same selection as :func:`find_hotspots` (so a map drawn with these options shows the incidents its
+    hot spots come from). With ``types`` and no ``type_field``, the type column is found by
+    :func:`bingeo.incidents.type_column`; the date column and dates follow :mod:`bingeo.incidents`.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incident points.
+    type_field, types, date_field, start, end : keyword-only
+        As in :func:`find_hotspots`.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The selected rows, and notes such as ``"Date filter 2023-01-01 <= datum < 2024-01-01: ..."``.
+
+    Raises
+    ------
+    InputError
+        A missing column, or a filter that leaves no incident.
+    """
+    from bingeo.incidents import type_column
+
+    notes: list[str] = []
+    if types is not None and not _types_list(types):
+        types = None
+    if types is not None and type_field is None:
+        type_field = type_column(incidents, _types_list(types))
+    out = _filter(
+        incidents, type_field=type_field, types=types, date_field=date_field, start=start, end=end, notes=notes
+    )
+    return out, notes
+
+
 def _xy(frame: gpd.GeoDataFrame, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x, y of point geometries and a mask of usable rows (not missing, not empty)."""
     x, y = point_xy(frame, what=what)
@@ -1116,7 +1162,10 @@ def find_hotspots(
     ``covered_share`` is the share of the hot spot's incidents (those in its cells)
     that lie inside at least one of ``networks``; ``network_ids`` lists the networks
     that hold at least one of those incidents, separated by ``;``, the network with
-    most of them first (empty when none). ``rank`` puts uncovered hot spots first,
+    most of them first (empty when none). A hot spot without incidents of its own
+    (hot because of its neighbours) is measured by area instead: ``covered_share`` is
+    the share of its area inside any network, and ``network_ids`` the networks
+    overlapping it, largest overlap first. ``rank`` puts uncovered hot spots first,
     then by incidents (most first), then by ``max_z``. ``hotspot_id`` numbers the
     hot spots in grid order (top-left first), independent of the networks.
 
@@ -1400,11 +1449,21 @@ def _hotspot_frame(
         share = np.where(in_counts > 0, covered / np.maximum(in_counts, 1), 0.0)
     if networks is None:
         notes.append("No networks given: every hot spot counts as uncovered (covered_share 0).")
-    empty_spots = int((in_counts == 0).sum())
-    if empty_spots:
+    empty = np.flatnonzero(in_counts == 0)
+    if len(empty) and networks is not None:
+        share[empty], by_area = _area_coverage(geoms[empty], networks)
+        for j, text in zip(empty, by_area):
+            net_ids[j] = text
+    if len(empty):
         notes.append(
-            f"{empty_spots} hot spot{'s' if empty_spots != 1 else ''} hold no incident of their own (hot because "
-            "of their neighbours): covered_share 0."
+            f"{len(empty)} hot spot{'s' if len(empty) != 1 else ''} (id {', '.join(str(j + 1) for j in empty[:10])}"
+            f"{', ...' if len(empty) > 10 else ''}) hold no incident of their own (hot because of their "
+            "neighbours): "
+            + (
+                "covered_share is the share of their area inside networks."
+                if networks is not None
+                else "covered_share 0."
+            )
         )
     frame = pd.DataFrame(
         {
@@ -1427,6 +1486,28 @@ def _hotspot_frame(
     frame["rank"] = np.arange(1, k + 1, dtype=np.int64)
     geom = geoms[frame["hotspot_id"].to_numpy() - 1]
     return gpd.GeoDataFrame(frame[cols], geometry=list(geom), crs=grid.crs)
+
+
+def _area_coverage(spots: np.ndarray, networks: gpd.GeoDataFrame) -> tuple[np.ndarray, list[str]]:
+    """Share of each hot spot's area inside any network, and the networks overlapping it, largest overlap first.
+
+    The coverage of a hot spot without incidents of its own: its area decides, since no incident can.
+    """
+    polys = np.asarray(networks.geometry.to_numpy(), dtype=object)
+    ok = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
+    polys, nids = polys[ok], networks["network_id"].astype(str).to_numpy()[ok]
+    union = shapely.union_all(polys) if len(polys) else shapely.Polygon()
+    tree = shapely.STRtree(polys)
+    shares = np.zeros(len(spots), dtype="float64")
+    ids: list[str] = []
+    for j, spot in enumerate(spots):
+        area = float(shapely.area(spot))
+        shares[j] = min(1.0, float(shapely.area(shapely.intersection(spot, union))) / area) if area > 0 else 0.0
+        hits = tree.query(spot, predicate="intersects")
+        overlap = shapely.area(shapely.intersection(polys[hits], spot)) if len(hits) else np.zeros(0)
+        ranked = sorted((-a, str(nids[h])) for h, a in zip(hits, overlap) if a > 0)
+        ids.append(";".join(dict.fromkeys(n for _, n in ranked)))
+    return shares, ids
 
 
 def _metres_per_unit(crs: pyproj.CRS | None) -> float:

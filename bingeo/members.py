@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -38,10 +38,13 @@ from bingeo.readers.columns import coordinate_pairs, squash
 from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
 
 __all__ = [
+    "COLUMN_ROLES",
+    "CONSENT_NAMES",
     "MEMBER_COLUMNS",
     "MEMBER_REJECT_REASONS",
     "MembersResult",
     "WHATSAPP_MAX_MEMBERS",
+    "columns_used",
     "full_whatsapp_groups",
     "mark_missing_members_left",
     "members_from_frame",
@@ -74,30 +77,152 @@ MEMBER_REJECT_REASONS: dict[str, str] = {
     "ambiguous_address": "with an address matching several register entries",
 }
 
-# canonical key -> squashed aliases (see readers.squash), in order of preference
+# canonical key -> squashed aliases (see readers.squash), in order of preference. Dutch, Flemish, French, English:
+# the names coordinators give their spreadsheet columns.
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "member_id": ("memberid", "lidid", "lidnummer", "lidnr", "id"),
+    "member_id": ("memberid", "lidid", "idlid", "lidnummer", "lidnr", "registratienummer", "numerodemembre", "id"),
     "person_id": ("personid", "persoonid"),
-    "name": ("name", "naam", "volledigenaam", "fullname"),
-    "email": ("email", "emailadres", "mail", "mailadres"),
-    "phone": ("phone", "telefoon", "telefoonnummer", "mobiel", "mobielnummer", "gsm", "tel"),
-    "channels": ("channels", "kanalen", "kanaal", "voorkeur"),
-    "consent": ("consent", "toestemming"),
-    "consent_date": ("consentdate", "toestemmingdatum", "datumtoestemming"),
-    "role": ("role", "rol"),
-    "networks": ("networks", "netwerken", "netwerk", "bin", "bincode"),
-    "status": ("status", "lidstatus"),
-    "left_on": ("lefton", "afgemeldop", "uitgeschrevenop", "einddatum"),
-    "postcode": ("postcode", "postalcode", "zip", "zipcode"),
-    "huisnummer": ("huisnummer", "huisnr", "housenumber", "nummer"),
-    "huisletter": ("huisletter", "houseletter"),
-    "toevoeging": ("toevoeging", "huisnummertoevoeging", "addition"),
-    "straat": ("straat", "straatnaam", "street", "openbareruimtenaam"),
-    "woonplaats": ("woonplaats", "plaats", "city", "gemeente"),
+    "name": ("name", "naam", "volledigenaam", "fullname", "nomcomplet", "nom"),
+    "first_name": ("voornaam", "voornamen", "roepnaam", "prenom", "firstname", "givenname"),
+    "infix": ("tussenvoegsel", "tussenvoegsels", "voorvoegsel", "tussenv"),
+    "last_name": ("achternaam", "familienaam", "geslachtsnaam", "nomdefamille", "lastname", "surname", "familyname"),
+    "email": (
+        "email",
+        "emailadres",
+        "emailaddress",
+        "mail",
+        "mailadres",
+        "courriel",
+        "adresseemail",
+        "adressemail",
+        "adressecourriel",
+    ),
+    "mobile": (
+        "mobiel",
+        "mobielnummer",
+        "mobielnr",
+        "mobieltelefoonnummer",
+        "mobieletelefoon",
+        "telefoonmobiel",
+        "gsm",
+        "gsmnummer",
+        "gsmnr",
+        "06",
+        "06nummer",
+        "mobile",
+        "mobilenumber",
+        "mobilephone",
+        "cellphone",
+        "portable",
+        "telportable",
+        "telephoneportable",
+        "numerodegsm",
+    ),
+    "phone": (
+        "phone",
+        "telefoon",
+        "telefoonnummer",
+        "telnr",
+        "tel",
+        "vast",
+        "vastnummer",
+        "vastetelefoon",
+        "telefoonvast",
+        "vastnr",
+        "phonenumber",
+        "telephone",
+        "telephonefixe",
+        "fixe",
+        "telfixe",
+    ),
+    "channels": (
+        "channels",
+        "channel",
+        "kanalen",
+        "kanaal",
+        "voorkeur",
+        "voorkeurskanaal",
+        "voorkeurkanaal",
+        "kanaalvoorkeur",
+        "preferredchannel",
+        "canal",
+        "canalprefere",
+        "canaux",
+    ),
+    "consent": (
+        "consent",
+        "toestemming",
+        "toestemmingavg",
+        "avgtoestemming",
+        "toestemminggegeven",
+        "akkoord",
+        "akkoordavg",
+        "avgakkoord",
+        "akkoordgegeven",
+        "gdpr",
+        "avg",
+        "consentement",
+        "accord",
+        "accordrgpd",
+        "rgpd",
+    ),
+    "consent_date": (
+        "consentdate",
+        "toestemmingdatum",
+        "datumtoestemming",
+        "toestemminggegevenop",
+        "datumakkoord",
+        "akkoorddatum",
+        "dateconsentement",
+        "dateaccord",
+    ),
+    "role": ("role", "rol", "functie", "fonction"),
+    "networks": (
+        "networks",
+        "network",
+        "netwerken",
+        "netwerk",
+        "bin",
+        "bincode",
+        "binnaam",
+        "buurtpreventie",
+        "reseau",
+    ),
+    "status": ("status", "lidstatus", "statut"),
+    "left_on": ("lefton", "afgemeldop", "uitgeschrevenop", "einddatum", "datumafmelding", "datedesortie"),
+    "postcode": ("postcode", "postalcode", "codepostal", "zip", "zipcode", "pc"),
+    "huisnummer": ("huisnummer", "huisnr", "housenumber", "nummer", "nr", "numero"),
+    "huisletter": ("huisletter", "houseletter", "letter"),
+    "toevoeging": ("toevoeging", "huisnummertoevoeging", "addition", "bus", "busnummer", "boite"),
+    "straat": ("straat", "straatnaam", "street", "openbareruimtenaam", "rue"),
+    "woonplaats": ("woonplaats", "plaats", "city", "gemeente", "stad", "deelgemeente", "commune", "localite", "ville"),
     "x": (),
     "y": (),
 }
+# roles found by the start of a column name when no alias matches exactly ("Toestemming AVG 2024" -> consent);
+# columns holding a date (datum/date/op) are never taken for these
+_PREFIXES: dict[str, tuple[str, ...]] = {
+    "consent": ("toestemming", "akkoord", "consent", "accord", "avg", "gdpr", "rgpd"),
+    "email": ("email", "emailadres", "mailadres", "courriel"),
+    "mobile": ("mobiel", "gsm", "mobile", "portable"),
+    "phone": ("telefoon", "telephone", "phone"),
+}
+_NOT_BY_PREFIX = re.compile(r"datum|date|op$")
 _ADDRESS_ID = ("adresid", "addressid", "adresref", "id", "identificatie", "nummeraanduidingid")
+
+#: The roles `members import` reports in its "columns used" line, with the keys that fill each.
+COLUMN_ROLES: dict[str, tuple[str, ...]] = {
+    "id": ("member_id",),
+    "name": ("first_name", "infix", "last_name", "name"),
+    "consent": ("consent",),
+    "mobile": ("mobile",),
+    "phone": ("phone",),
+    "e-mail": ("email",),
+    "preferred channel": ("channels",),
+    "location": ("x", "y", "postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats"),
+    "network": ("networks",),
+    "status": ("status", "left_on"),
+}
 
 _CHANNELS = {
     "sms": "sms",
@@ -112,8 +237,8 @@ _CHANNELS = {
     "mail": "email",
 }
 _CHANNEL_ORDER = ("sms", "voice", "email")
-_YES = {"ja", "yes", "true", "1", "j", "y", "waar", "x"}
-_NO = {"nee", "no", "false", "0", "n", "onwaar"}
+_YES = {"ja", "yes", "true", "1", "j", "y", "waar", "x", "akkoord", "oui", "ok", "gegeven", "v", "\u2713", "\u2714"}
+_NO = {"nee", "neen", "no", "false", "0", "n", "onwaar", "non", "niet", "geen", "niks"}
 _ROLES = {
     "member": "member",
     "lid": "member",
@@ -143,12 +268,21 @@ class MembersResult(Result):
         Decisions and counts (columns detected, contacts blanked, ...).
     source : str
         The source label.
+    columns : dict
+        The column(s) used for each role of :data:`COLUMN_ROLES` (``""`` when none), e.g.
+        ``{"id": "Lidnummer", "name": "Voornaam+Tussenvoegsel+Achternaam", "consent": "Toestemming AVG", ...}``.
     """
 
     members: gpd.GeoDataFrame
     rejects: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def with_consent(self) -> int:
+        """Members kept with consent: the only ones an alert can reach."""
+        return int(self.members["consent"].astype(bool).sum()) if len(self.members) else 0
 
     def summary(self) -> str:
         """Return a one-line account with counts only.
@@ -156,10 +290,13 @@ class MembersResult(Result):
         Returns
         -------
         str
-            E.g. ``"Read 10 member rows from x.csv: 8 kept, 2 rejected (1 no_contact, 1 no_location)"``.
+            E.g. ``"Read 10 member rows from x.csv: 8 kept (7 with consent), 2 rejected (1 no_contact, ...)"``.
         """
         n_ok, n_bad = len(self.members), len(self.rejects)
-        text = f"Read {n_ok + n_bad:,} member rows from {self.source}: {n_ok:,} kept, {n_bad:,} rejected"
+        text = (
+            f"Read {n_ok + n_bad:,} member rows from {self.source}: {n_ok:,} kept ({self.with_consent:,} with "
+            f"consent), {n_bad:,} rejected"
+        )
         if n_bad:
             counts = self.rejects["reject_reason"].value_counts()
             items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -226,15 +363,19 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
         found[key] = folded[0]
     squashed = {c: squash(c) for c in columns}
     used = set(found.values())
+
+    def take(key: str, hits: list[str]) -> None:
+        if hits and key not in found:
+            found[key] = hits[0]
+            used.add(hits[0])
+
     for key, aliases in _ALIASES.items():
-        if key in found:
-            continue
         for alias in aliases:
-            hits = [c for c in columns if squashed[c] == alias and c not in used]
-            if hits:
-                found[key] = hits[0]
-                used.add(hits[0])
-                break
+            take(key, [c for c in columns if squashed[c] == alias and c not in used])
+    for key, prefixes in _PREFIXES.items():
+        for prefix in prefixes:
+            hits = [c for c in columns if c not in used and squashed[c].startswith(prefix)]
+            take(key, [c for c in hits if not _NOT_BY_PREFIX.search(squashed[c])])
     if ("x" in found) != ("y" in found):
         msg = "`fields` must name both 'x' and 'y' coordinate columns, or neither"
         raise InputError(msg)
@@ -244,6 +385,39 @@ def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) ->
             found["x"], found["y"] = pairs[0][0], pairs[0][1]
             found["_xy_kind"] = pairs[0][2]
     return found
+
+
+def columns_used(cols: Mapping[str, str], order: Sequence[str] = ()) -> dict[str, str]:
+    """Return, for each role of :data:`COLUMN_ROLES`, the column(s) that fill it ('' when none).
+
+    Parameters
+    ----------
+    cols : mapping
+        Canonical key -> column name, as detected.
+    order : sequence of str
+        The source's columns: address columns are listed in this order.
+
+    Returns
+    -------
+    dict
+        E.g. ``{"id": "Lidnummer", "name": "Voornaam+Achternaam", "consent": "", ...}``.
+    """
+    out = {}
+    for role, keys in COLUMN_ROLES.items():
+        names = [cols[k] for k in keys if k in cols and not k.startswith("_")]
+        if role == "name" and any(k in cols for k in ("first_name", "last_name")):
+            names = [cols[k] for k in ("first_name", "infix", "last_name", "name") if k in cols][:3]
+            if "last_name" in cols:  # a 'Naam' beside Voornaam/Achternaam is not part of the name
+                names = [cols[k] for k in ("first_name", "infix", "last_name") if k in cols]
+        if role == "location":
+            xy = "+".join(str(cols[k]) for k in ("x", "y") if k in cols)
+            place = {str(c): i for i, c in enumerate(order)}
+            names = sorted((str(cols[k]) for k in keys[2:] if k in cols), key=lambda c: place.get(c, len(place)))
+            address = "+".join(names)
+            out[role] = " or ".join(t for t in (xy, address) if t)
+            continue
+        out[role] = "+".join(str(n) for n in names)
+    return out
 
 
 def _to_float(text: str) -> float | None:
@@ -346,11 +520,16 @@ def members_from_frame(
 ) -> MembersResult:
     """Check and locate a member list given as a (Geo)DataFrame.
 
-    Columns are detected case-insensitively by their Dutch or English name
-    (``lid_id``, ``naam``, ``e-mail``, ``telefoon``, ``kanalen``,
-    ``toestemming``, ``rol``, ``netwerken``, ``postcode``, ``huisnummer``,
-    ``straat``, ``x``/``y``, ``lon``/``lat``, ...); ``fields`` overrides.
-    Every input row ends up exactly once, in ``members`` or in ``rejects``.
+    Columns are detected case-insensitively by their Dutch, Flemish, French
+    or English name (``Lidnummer``, ``Voornaam`` + ``Tussenvoegsel`` +
+    ``Achternaam`` or ``Naam``, ``Nom`` + ``Prénom``, ``E-mailadres``,
+    ``Courriel``, ``Mobiel``/``GSM``, ``Telefoon``/``Vast``, ``Kanaal``,
+    ``Toestemming AVG``/``Akkoord``/``Consentement``, ``Rol``, ``BIN``,
+    ``Postcode``, ``Huisnummer``, ``Huisletter``, ``Toevoeging``/``Bus``,
+    ``Straat``, ``Woonplaats``/``Gemeente``, ``x``/``y``, ``lon``/``lat``,
+    ...; see ``_ALIASES``); ``fields`` overrides. ``columns`` of the result
+    says which column filled each role (:data:`COLUMN_ROLES`). Every input
+    row ends up exactly once, in ``members`` or in ``rejects``.
 
     Parameters
     ----------
@@ -367,9 +546,10 @@ def members_from_frame(
         Country of phone numbers without an international prefix.
     fields : mapping, optional, keyword-only
         Canonical key -> column name, e.g. ``{"member_id": "nr"}``. Keys:
-        member_id, person_id, name, email, phone, channels, consent,
-        consent_date, role, networks, status, left_on, postcode, huisnummer,
-        huisletter, toevoeging, straat, woonplaats, x, y.
+        member_id, person_id, name, first_name, infix, last_name, email,
+        mobile, phone, channels, consent, consent_date, role, networks,
+        status, left_on, postcode, huisnummer, huisletter, toevoeging, straat,
+        woonplaats, x, y.
     source : str, keyword-only
         Label used in messages and the summary.
 
@@ -394,15 +574,22 @@ def members_from_frame(
 
     - ``duplicate_member_id``: the first row with a member id is judged on its
       own merits; every later row with the same id is rejected.
+    - Phones: with a mobile column and a phone column, one number is kept
+      (the store holds one): the first usable mobile number (SMS and calls),
+      else the first usable number, mobile column first; the count of rows
+      with two usable numbers is in ``notes``.
     - A member with one unusable contact (bad e-mail but good phone, or the
       reverse) is kept with that contact blanked; the count is in ``notes``.
       Only when no usable contact remains is the row rejected, as
       ``bad_phone:<reason>`` when a phone was given, else
       ``bad_email:<reason>``, or ``no_contact`` when neither was given.
       Service numbers (0800/0900) cannot receive alerts: ``service_number``.
-    - A member without consent (``nee``, or an empty consent cell, or no
-      consent column) is kept with ``consent=False``; an unreadable consent
-      value is ``bad_consent``.
+    - A member without consent (``nee``/``neen``/``non``, or an empty consent
+      cell, or no consent column) is kept with ``consent=False``; consent is
+      ``ja``/``yes``/``akkoord``/``oui``/``x``/``1``/a check mark, or a text
+      starting with such a word (``Ja, akkoord``); an unreadable consent value
+      is ``bad_consent``. Without a consent column a note says that no alert
+      will reach these members.
     - An empty role means ``member``; an unknown role is ``bad_role``.
     - ``channels`` becomes ``;``-joined tokens among sms, voice, email.
       Channels the member's contacts cannot serve (sms without mobile) are
@@ -430,7 +617,7 @@ def members_from_frame(
       member_id         phone channels  consent
     0         1  +31612345678      sms     True
     >>> res.summary()
-    'Read 2 member rows from <frame>: 1 kept, 1 rejected (1 no_contact)'
+    'Read 2 member rows from <frame>: 1 kept (1 with consent), 1 rejected (1 no_contact)'
     """
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` should be a DataFrame or GeoDataFrame, got {type(frame).__name__}"
@@ -446,17 +633,82 @@ def members_from_frame(
     if "member_id" not in cols:
         msg = f"{source}: no member id column (member_id, lid_id, lidnummer, id). Columns: {', '.join(columns)}."
         raise InputError(msg)
-    notes.add("Columns: " + ", ".join(f"{k}={v}" for k, v in cols.items() if not k.startswith("_")) + ".")
-    n = len(frame)
-
-    def col(key: str) -> list[str]:
-        name = cols.get(key)
-        return [""] * n if name is None else [_cell(v) for v in frame[name].to_numpy()]
-
-    data = {k: col(k) for k in _ALIASES}
-
-    # target CRS and coordinate CRS
+    used = columns_used(cols, columns)
+    notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     index = _AddressIndex(addresses, notes) if addresses is not None else None
+    sheet = _Sheet(frame, cols, index, default_country, source, is_geo)
+    coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
+
+    reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
+    kept: list[dict[str, Any]] = []
+    kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
+    seen_ids: set[str] = set()
+    for i in range(sheet.n):
+        row = sheet.row(i, seen_ids)
+        if isinstance(row, tuple):
+            reasons.append((i, *row))
+            continue
+        kept_geom.append(row.pop("_geom"))
+        kept.append(row)
+
+    out_geoms = _to_target(
+        [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
+    )
+    target = out_geoms.crs
+    members = pd.DataFrame(kept, columns=MEMBER_COLUMNS)
+    members["consent"] = members["consent"].astype(bool)
+    for c in ("consent_date", "left_on"):
+        members[c] = pd.to_datetime(members[c])
+    result = gpd.GeoDataFrame(members, geometry=out_geoms.reset_index(drop=True), crs=target).reset_index(drop=True)
+    rejects = pd.DataFrame(
+        {
+            "source_row": pd.Series([r + 1 for r, _, _ in reasons], dtype="int64"),
+            "member_id": pd.Series([sheet.data["member_id"][r] or None for r, _, _ in reasons], dtype=object),
+            "reject_reason": pd.Series([c for _, c, _ in reasons], dtype=object),
+            "reject_detail": pd.Series([d for _, _, d in reasons], dtype=object),
+        }
+    )
+    for key, text in _COUNT_NOTES.items():
+        if sheet.counts[key]:
+            notes.add(f"{sheet.counts[key]:,} {text}.")
+    if "consent" not in cols:
+        notes.add(
+            f"No consent column found (looked for {', '.join(CONSENT_NAMES)}): every member is stored without "
+            "consent, and no alert will reach any of them."
+        )
+    dup = sum(1 for _, c, _ in reasons if c == "duplicate_member_id")
+    if dup:
+        notes.add(f"{dup:,} row(s) repeat an earlier member id and were rejected; the first row of each id is kept.")
+    out = MembersResult(members=result, rejects=rejects, notes=list(notes), source=source, columns=used)
+    logger.info("%s", out.summary())
+    return out
+
+
+_COUNT_NOTES = {
+    "phone_blanked": "row(s) kept without their unusable phone number (the e-mail address is usable)",
+    "email_blanked": "row(s) kept without their unusable e-mail address (the phone number is usable)",
+    "two_phones": "row(s) gave two usable phone numbers; the mobile one is kept (it takes SMS and calls)",
+    "second_phone_bad": "row(s) kept with one usable phone number; their other, unusable number was left out",
+    "consent_empty": "row(s) with an empty consent cell kept with consent=False",
+    "channel_unknown": "unknown channel token(s) ignored (known: sms, voice, email)",
+    "channel_dropped": "row(s) asked for a channel their contacts cannot serve; it was dropped",
+    "consent_date_bad": "consent date(s) not read as a day-first date; left empty",
+    "left_on_bad": "left_on date(s) not read as a day-first date; left empty",
+    "status_unknown": "row(s) with an unknown status kept as active",
+}
+
+#: Consent column names recognised (shown when a member list has none of them).
+CONSENT_NAMES = ("Toestemming", "Toestemming AVG", "Toestemming gegeven", "Akkoord", "AVG", "Consent", "Accord", "RGPD")
+
+
+def _crs_of(
+    cols: Mapping[str, str],
+    crs: CRSLike | None,
+    geom_crs: pyproj.CRS | None,
+    index: _AddressIndex | None,
+    notes: Notes,
+) -> tuple[pyproj.CRS | None, pyproj.CRS | None]:
+    """Return the CRS of the coordinate columns and the output CRS (None: decided by the rows)."""
     coord_crs: pyproj.CRS | None = None
     if "x" in cols:
         if crs is not None:
@@ -464,283 +716,284 @@ def members_from_frame(
         elif cols.get("_xy_kind") == "geographic":
             coord_crs = pyproj.CRS.from_epsg(4326)
             notes.add("Coordinates in lon/lat columns read as EPSG:4326 (WGS 84).")
-    geom_crs = frame.crs if is_geo else None
     if index is not None:
-        target = index.crs
-    elif crs is not None:
-        target = to_crs(crs)
-    else:
-        target = geom_crs or coord_crs
+        return coord_crs, index.crs
+    if crs is not None:
+        return coord_crs, to_crs(crs)
+    return coord_crs, geom_crs or coord_crs
 
-    has_pc = "postcode" in cols and "huisnummer" in cols
-    has_street = "straat" in cols and "huisnummer" in cols
-    geoms = list(frame.geometry.to_numpy()) if is_geo else [None] * n
 
-    reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
-    kept: list[dict[str, Any]] = []
-    kept_geom: list[Any] = []
-    kept_geom_crs: list[str] = []  # 'target' | 'coords' | 'frame'
-    seen_ids: set[str] = set()
-    counts: Counter[str] = Counter()
+def _to_target(
+    geoms: list[Any],
+    kinds: list[str],
+    coord_crs: pyproj.CRS | None,
+    frame: pd.DataFrame,
+    is_geo: bool,
+    target: pyproj.CRS | None,
+    notes: Notes,
+) -> gpd.GeoSeries:
+    """Bring the kept locations (from the frame's geometry, coordinates or the register) into one CRS."""
+    needs_crs = {"coords": coord_crs, "frame": frame.crs if is_geo else None}
+    for key, src_crs in needs_crs.items():
+        if key in kinds and src_crs is None and target is None:
+            to_crs(None, what="`crs` of the member coordinates")
+    if target is None and "target" not in kinds:
+        target = coord_crs or needs_crs["frame"]
+    out = np.array(geoms, dtype=object)
+    for key, src_crs in needs_crs.items():
+        mask = np.array([k == key for k in kinds], dtype=bool)
+        src = src_crs if src_crs is not None else target
+        if mask.any() and target is not None and src is not None and not same_crs(src, target):
+            out[mask] = gpd.GeoSeries(list(out[mask]), crs=src).to_crs(target).to_numpy()
+            notes.add(f"{int(mask.sum()):,} member location(s) reprojected to the output CRS.")
+    return gpd.GeoSeries(list(out), crs=target)
 
-    for i in range(n):
-        mid = data["member_id"][i]
 
-        def reject(code: str, detail: str, i: int = i) -> None:
-            reasons.append((i, code, detail))
+def _consent(text: str) -> bool | None:
+    """Return True/False for a consent cell (empty: False), None when unreadable."""
+    if text.strip() in _CHECKED:
+        return True
+    folded = _fold(text)
+    if folded in _YES or not folded:
+        return bool(folded)
+    if folded in _NO:
+        return False
+    first = next((t for t in re.split(r"[^0-9a-z]+", folded) if t), "")
+    if first in _YES:
+        return True
+    if first in _NO:
+        return False
+    return None
 
+
+_CHECKED = {"\u2713", "\u2714", "\u2611"}
+
+
+class _Sheet:
+    """A member list being read: its columns by role, as text, and the per-row rules."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        cols: dict[str, str],
+        index: _AddressIndex | None,
+        default_country: str,
+        source: str,
+        is_geo: bool,
+    ) -> None:
+        self.n = len(frame)
+        self.cols = cols
+        self.index = index
+        self.country = default_country
+        self.source = source
+        self.counts: Counter[str] = Counter()
+        self.geoms = list(frame.geometry.to_numpy()) if is_geo else [None] * self.n
+
+        def col(key: str) -> list[str]:
+            name = cols.get(key)
+            return [""] * self.n if name is None else [_cell(v) for v in frame[name].to_numpy()]
+
+        self.data = {k: col(k) for k in _ALIASES}
+        self.has_pc = "postcode" in cols and "huisnummer" in cols
+        self.has_street = "straat" in cols and "huisnummer" in cols
+
+    def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
+        """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
+        d, cols = self.data, self.cols
+        mid = d["member_id"][i]
         if not mid:
-            reject("missing_member_id", f"column {cols['member_id']!r} is empty")
-            continue
+            return "missing_member_id", f"column {cols['member_id']!r} is empty"
         if mid in seen_ids:
-            reject("duplicate_member_id", "member id already used in an earlier row; the first row is kept")
-            continue
+            return "duplicate_member_id", "member id already used in an earlier row; the first row is kept"
         seen_ids.add(mid)
-
-        role_text = _fold(data["role"][i])
+        role_text = _fold(d["role"][i])
         if role_text and role_text not in _ROLES:
-            reject("bad_role", f"column {cols['role']!r} is not one of member/lid/deelnemer/coordinator/beheerder")
-            continue
-        role = _ROLES.get(role_text, "member")
-
-        consent_text = _fold(data["consent"][i])
-        if consent_text in _YES:
-            consent = True
-        elif consent_text in _NO or not consent_text:
-            consent = False
-            if not consent_text and "consent" in cols:
-                counts["consent_empty"] += 1
-        else:
-            reject("bad_consent", f"column {cols['consent']!r} is not ja/nee/yes/no/true/false/1/0/j/n")
-            continue
-
-        # contacts
-        phone = kind = None
-        phone_err = email_err = None
-        mobile = False
-        if data["phone"][i]:
-            try:
-                p = normalize_phone(data["phone"][i], default_country=default_country)
-            except ContactError as exc:
-                phone_err = exc.reason
-            else:
-                if p.kind == "service":
-                    phone_err = "service_number"
-                else:
-                    phone, kind, mobile = p.e164, p.kind, p.mobile
-        email = None
-        if data["email"][i]:
-            try:
-                email = check_email(data["email"][i])
-            except ContactError as exc:
-                email_err = exc.reason
-        if phone is None and email is None:
-            if phone_err:
-                extra = f"; e-mail: {email_err}" if email_err else ""
-                reject(f"bad_phone:{phone_err}", f"column {cols['phone']!r}: {phone_err}{extra}")
-            elif email_err:
-                reject(f"bad_email:{email_err}", f"column {cols['email']!r}: {email_err}")
-            else:
-                reject("no_contact", "neither a phone number nor an e-mail address")
-            continue
-
-        # location
-        geom = None
-        geom_from = ""
-        located_by = ""
-        address_ref = None
-        loc_fail: tuple[str, str] | None = None
-        g = geoms[i]
-        if g is not None and not (isinstance(g, float) and math.isnan(g)) and not g.is_empty:
-            geom = g if g.geom_type == "Point" else g.representative_point()
-            geom_from, located_by = "frame", "coordinates"
-        elif "x" in cols and (data["x"][i] or data["y"][i]):
-            xv, yv = _to_float(data["x"][i]), _to_float(data["y"][i])
-            if xv is not None and yv is not None:
-                geom = shapely.Point(xv, yv)
-                geom_from, located_by = "coords", "coordinates"
-            else:
-                loc_fail = ("no_location", "coordinates are not numbers")
-        if geom is None:
-            number = data["huisnummer"][i]
-            pc = (normalise_postcode(data["postcode"][i]) or "") if has_pc else ""
-            street = squash(data["straat"][i]) if has_street else ""
-            if number and (pc or street):
-                if index is None:
-                    msg = (
-                        f"{source}: members are located by address but no `addresses` were given. "
-                        "Load an address register: `bingeo.read_points('addresses.csv', crs=28992)`."
-                    )
-                    raise InputError(msg)
-                m = _HOUSE.fullmatch(_fold(number))
-                if m is None:
-                    loc_fail = ("address_not_found", f"column {cols['huisnummer']!r} is not a house number")
-                else:
-                    num = int(m.group(1))
-                    letter = _fold(data["huisletter"][i]) or (m.group(2) or "")
-                    addition = _fold(data["toevoeging"][i]) or (m.group(3) or "")
-                    place = squash(data["woonplaats"][i])
-                    if pc:
-                        if not _POSTCODE.fullmatch(pc):
-                            loc_fail = ("address_not_found", f"column {cols['postcode']!r} is not a postcode")
-                        else:
-                            status, hit = index.match(index.by_postcode.get((pc, num), []), letter, addition, "")
-                            by = "postcode"
-                    else:
-                        status, hit = index.match(index.by_street.get((street, num), []), letter, addition, place)
-                        by = "street"
-                    if loc_fail is None:
-                        if hit is None:
-                            loc_fail = (
-                                status,
-                                f"no single match by {by} and house number in `addresses`"
-                                if status == "ambiguous_address"
-                                else f"no match by {by} in `addresses`",
-                            )
-                        else:
-                            geom = index.geoms[hit]
-                            geom_from, located_by, address_ref = "target", by, index.rows[hit][3]
-            elif loc_fail is None:
-                loc_fail = ("no_location", "no coordinates and no postcode/street with house number")
-        if geom is None:
-            assert loc_fail is not None
-            reject(*loc_fail)
-            continue
-
-        # channels
-        available = set()
-        if mobile:
-            available |= {"sms", "voice"}
-        elif phone:
-            available.add("voice")
-        if email:
-            available.add("email")
-        wanted: set[str] = set()
-        for token in re.split(r"[;,/|+\s]+", data["channels"][i]):
-            t = squash(token)
-            if not t:
-                continue
-            if t in _CHANNELS:
-                wanted.add(_CHANNELS[t])
-            else:
-                counts["channel_unknown"] += 1
-        if wanted - available:
-            counts["channel_dropped"] += 1
-        wanted &= available
-        if not wanted:
-            wanted = {"sms"} if mobile else ({"voice"} if phone else set())
-            if email:
-                wanted.add("email")
-        if phone_err:
-            counts["phone_blanked"] += 1
-        if email_err:
-            counts["email_blanked"] += 1
-
-        # dates and status
-        consent_date = _parse_date(data["consent_date"][i]) if data["consent_date"][i] else None
-        if data["consent_date"][i] and consent_date is None:
-            counts["consent_date_bad"] += 1
-        left_on = _parse_date(data["left_on"][i]) if data["left_on"][i] else None
-        if data["left_on"][i] and left_on is None:
-            counts["left_on_bad"] += 1
-        status_text = _fold(data["status"][i])
-        if status_text in _LEFT or left_on is not None:
-            status_value = "left"
-        else:
-            status_value = "active"
-            if status_text and status_text not in _ACTIVE:
-                counts["status_unknown"] += 1
-
+            return "bad_role", f"column {cols['role']!r} is not one of member/lid/deelnemer/coordinator/beheerder"
+        consent = _consent(d["consent"][i])
+        if consent is None:
+            return "bad_consent", f"column {cols['consent']!r} is not ja/nee/yes/no/akkoord/oui/non/true/false/1/0"
+        if not d["consent"][i].strip() and "consent" in cols:
+            self.counts["consent_empty"] += 1
+        contacts = self.contacts(i)
+        if isinstance(contacts, tuple):
+            return contacts
+        geom = self.locate(i)
+        if isinstance(geom[0], str):
+            return geom[0], geom[1]
+        self.counts.update(contacts["counted"])
+        phone, email = contacts["phone"], contacts["email"]
+        status, left_on = self.status(i)
         networks: list[str] = []
-        for net in re.split(r"[;,]", data["networks"][i]):
+        for net in re.split(r"[;,]", d["networks"][i]):
             if net.strip() and net.strip() not in networks:
                 networks.append(net.strip())
-
-        if data["person_id"][i]:
-            pid = data["person_id"][i]
+        if d["person_id"][i]:
+            pid = d["person_id"][i]
         elif email:
             pid = _person_id("email", email.casefold())
         else:
             pid = _person_id("phone", str(phone))
-
-        kept.append(
-            {
-                "_row": i,
-                "member_id": mid,
-                "person_id": pid,
-                "name": data["name"][i] or None,
-                "email": email,
-                "phone": phone,
-                "phone_kind": kind,
-                "channels": ";".join(c for c in _CHANNEL_ORDER if c in wanted),
-                "consent": consent,
-                "consent_date": consent_date,
-                "role": role,
-                "networks": ";".join(networks),
-                "address_ref": address_ref,
-                "located_by": located_by,
-                "status": status_value,
-                "left_on": left_on,
-            }
-        )
-        kept_geom.append(geom)
-        kept_geom_crs.append(geom_from)
-
-    # geometries into the target CRS
-    needs_crs = {"coords": coord_crs, "frame": geom_crs}
-    for key, src_crs in needs_crs.items():
-        if key in kept_geom_crs and src_crs is None and target is None:
-            to_crs(None, what="`crs` of the member coordinates")
-    if target is None and "target" not in kept_geom_crs:
-        target = coord_crs or geom_crs
-    out_geoms = np.array(kept_geom, dtype=object)
-    for key, src_crs in needs_crs.items():
-        mask = np.array([k == key for k in kept_geom_crs], dtype=bool)
-        if mask.any():
-            src = src_crs if src_crs is not None else target
-            if target is not None and src is not None and not same_crs(src, target):
-                out_geoms[mask] = gpd.GeoSeries(list(out_geoms[mask]), crs=src).to_crs(target).to_numpy()
-                notes.add(f"{int(mask.sum()):,} member location(s) reprojected to the output CRS.")
-
-    members = pd.DataFrame(kept, columns=["_row", *MEMBER_COLUMNS])
-    members = members.drop(columns="_row")
-    members["consent"] = members["consent"].astype(bool)
-    for c in ("consent_date", "left_on"):
-        members[c] = pd.to_datetime(members[c])
-    result = gpd.GeoDataFrame(members, geometry=gpd.GeoSeries(list(out_geoms), crs=target), crs=target).reset_index(
-        drop=True
-    )
-
-    rejects = pd.DataFrame(
-        {
-            "source_row": pd.Series([r + 1 for r, _, _ in reasons], dtype="int64"),
-            "member_id": pd.Series([data["member_id"][r] or None for r, _, _ in reasons], dtype=object),
-            "reject_reason": pd.Series([c for _, c, _ in reasons], dtype=object),
-            "reject_detail": pd.Series([d for _, _, d in reasons], dtype=object),
+        return {
+            "member_id": mid,
+            "person_id": pid,
+            "name": self.name(i) or None,
+            "email": email,
+            "phone": phone,
+            "phone_kind": contacts["kind"],
+            "channels": self.channels(i, contacts),
+            "consent": consent,
+            "consent_date": self.date(i, "consent_date"),
+            "role": _ROLES.get(role_text, "member"),
+            "networks": ";".join(networks),
+            "address_ref": geom[3],
+            "located_by": geom[2],
+            "status": status,
+            "left_on": left_on,
+            "_geom": (geom[0], geom[1]),
         }
-    )
 
-    messages = {
-        "phone_blanked": "row(s) kept without their unusable phone number (the e-mail address is usable)",
-        "email_blanked": "row(s) kept without their unusable e-mail address (the phone number is usable)",
-        "consent_empty": "row(s) with an empty consent cell kept with consent=False",
-        "channel_unknown": "unknown channel token(s) ignored (known: sms, voice, email)",
-        "channel_dropped": "row(s) asked for a channel their contacts cannot serve; it was dropped",
-        "consent_date_bad": "consent date(s) not read as a day-first date; left empty",
-        "left_on_bad": "left_on date(s) not read as a day-first date; left empty",
-        "status_unknown": "row(s) with an unknown status kept as active",
-    }
-    for key, text in messages.items():
-        if counts[key]:
-            notes.add(f"{counts[key]:,} {text}.")
-    if "consent" not in cols:
-        notes.add("No consent column: every member kept with consent=False.")
-    dup = sum(1 for _, c, _ in reasons if c == "duplicate_member_id")
-    if dup:
-        notes.add(f"{dup:,} row(s) repeat an earlier member id and were rejected; the first row of each id is kept.")
-    out = MembersResult(members=result, rejects=rejects, notes=list(notes), source=source)
-    logger.info("%s", out.summary())
-    return out
+    def name(self, i: int) -> str:
+        """Return the full name: the name column, or first name + infix + last name.
+
+        A 'Naam' or 'Nom' beside 'Voornaam'/'Prénom' is the last name.
+        """
+        d = self.data
+        if not any(k in self.cols for k in ("first_name", "last_name")):
+            return d["name"][i]
+        last = d["last_name"][i] if "last_name" in self.cols else d["name"][i]
+        return " ".join(p for p in (d["first_name"][i], d["infix"][i], last) if p)
+
+    def contacts(self, i: int) -> dict[str, Any] | tuple[str, str]:
+        """Return phone, kind, mobile and email of row ``i``, or (reason, detail) when none is usable."""
+        d, cols = self.data, self.cols
+        usable: list[Any] = []
+        phone_err: tuple[str, str] | None = None  # (column, reason)
+        for key in ("mobile", "phone"):
+            if not d[key][i]:
+                continue
+            try:
+                p = normalize_phone(d[key][i], default_country=self.country)
+            except ContactError as exc:
+                phone_err = phone_err or (cols[key], exc.reason)
+                continue
+            if p.kind == "service":
+                phone_err = phone_err or (cols[key], "service_number")
+            else:
+                usable.append(p)
+        email = email_err = None
+        if d["email"][i]:
+            try:
+                email = check_email(d["email"][i])
+            except ContactError as exc:
+                email_err = exc.reason
+        if not usable and email is None:
+            if phone_err:
+                extra = f"; e-mail: {email_err}" if email_err else ""
+                return f"bad_phone:{phone_err[1]}", f"column {phone_err[0]!r}: {phone_err[1]}{extra}"
+            if email_err:
+                return f"bad_email:{email_err}", f"column {cols['email']!r}: {email_err}"
+            return "no_contact", "neither a phone number nor an e-mail address"
+        chosen = next((p for p in usable if p.mobile), usable[0] if usable else None)
+        counted = {
+            "two_phones": len({p.e164 for p in usable}) > 1,
+            "phone_blanked": bool(phone_err) and not usable,
+            "second_phone_bad": bool(phone_err) and bool(usable),
+            "email_blanked": bool(email_err),
+        }
+        return {
+            "phone": chosen.e164 if chosen else None,
+            "kind": chosen.kind if chosen else None,
+            "mobile": bool(chosen and chosen.mobile),
+            "email": email,
+            "counted": [k for k, v in counted.items() if v],
+        }
+
+    def channels(self, i: int, contacts: Mapping[str, Any]) -> str:
+        """Return the channels (``;``-joined): the wanted ones the contacts can serve, else from the contacts."""
+        available = set()
+        if contacts["mobile"]:
+            available |= {"sms", "voice"}
+        elif contacts["phone"]:
+            available.add("voice")
+        if contacts["email"]:
+            available.add("email")
+        wanted: set[str] = set()
+        for token in re.split(r"[;,/|+\s]+", self.data["channels"][i]):
+            t = squash(token)
+            if t in _CHANNELS:
+                wanted.add(_CHANNELS[t])
+            elif t:
+                self.counts["channel_unknown"] += 1
+        if wanted - available:
+            self.counts["channel_dropped"] += 1
+        wanted &= available
+        if not wanted:
+            wanted = {"sms"} if contacts["mobile"] else ({"voice"} if contacts["phone"] else set())
+            if contacts["email"]:
+                wanted.add("email")
+        return ";".join(c for c in _CHANNEL_ORDER if c in wanted)
+
+    def date(self, i: int, key: str) -> datetime | None:
+        """Return a day-first date cell (counted in ``<key>_bad`` when unreadable)."""
+        text = self.data[key][i]
+        value = _parse_date(text) if text else None
+        if text and value is None:
+            self.counts[f"{key}_bad"] += 1
+        return value
+
+    def status(self, i: int) -> tuple[str, datetime | None]:
+        """``("left", date)`` when the status says so or a leaving date is given, else ``("active", None)``."""
+        left_on = self.date(i, "left_on")
+        status_text = _fold(self.data["status"][i])
+        if status_text in _LEFT or left_on is not None:
+            return "left", left_on
+        if status_text and status_text not in _ACTIVE:
+            self.counts["status_unknown"] += 1
+        return "active", None
+
+    def locate(self, i: int) -> tuple[Any, str, str, str | None]:
+        """Return (geometry, 'frame'|'coords'|'target', located_by, address_ref), or (reason, detail, '', None)."""
+        d, cols = self.data, self.cols
+        g = self.geoms[i]
+        if g is not None and not (isinstance(g, float) and math.isnan(g)) and not g.is_empty:
+            return (g if g.geom_type == "Point" else g.representative_point()), "frame", "coordinates", None
+        fail = ("no_location", "no coordinates and no postcode/street with house number")
+        if "x" in cols and (d["x"][i] or d["y"][i]):
+            xv, yv = _to_float(d["x"][i]), _to_float(d["y"][i])
+            if xv is not None and yv is not None:
+                return shapely.Point(xv, yv), "coords", "coordinates", None
+            fail = ("no_location", "coordinates are not numbers")
+        number = d["huisnummer"][i]
+        pc = (normalise_postcode(d["postcode"][i]) or "") if self.has_pc else ""
+        street = squash(d["straat"][i]) if self.has_street else ""
+        if not (number and (pc or street)):
+            return (*fail, "", None)
+        if self.index is None:
+            msg = (
+                f"{self.source}: members are located by address but no `addresses` were given. "
+                "Load an address register: `bingeo.read_points('addresses.csv', crs=28992)`."
+            )
+            raise InputError(msg)
+        m = _HOUSE.fullmatch(_fold(number))
+        if m is None:
+            return "address_not_found", f"column {cols['huisnummer']!r} is not a house number", "", None
+        num = int(m.group(1))
+        letter = _fold(d["huisletter"][i]) or (m.group(2) or "")
+        addition = _fold(d["toevoeging"][i]) or (m.group(3) or "")
+        if pc and not _POSTCODE.fullmatch(pc):
+            return "address_not_found", f"column {cols['postcode']!r} is not a postcode", "", None
+        if pc:
+            by = "postcode"
+            status, hit = self.index.match(self.index.by_postcode.get((pc, num), []), letter, addition, "")
+        else:
+            by = "street"
+            place = squash(d["woonplaats"][i])
+            status, hit = self.index.match(self.index.by_street.get((street, num), []), letter, addition, place)
+        if hit is None:
+            if status == "ambiguous_address":
+                return status, f"no single match by {by} and house number in `addresses`", "", None
+            return status, f"no match by {by} in `addresses`", "", None
+        return self.index.geoms[hit], "target", by, self.index.rows[hit][3]
 
 
 def members_from_file(

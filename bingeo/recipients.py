@@ -73,12 +73,15 @@ __all__ = [
     "URGENCY",
     "NETWORK_RULE",
     "CIRCLE_SEGMENTS",
+    "LIKELY_CRS",
     "RECIPIENT_COLUMNS",
     "Selection",
     "network_coordinators",
     "area_around",
     "area_from_file",
     "choose_channel",
+    "looks_like_crs",
+    "why_nobody",
     "select_recipients",
     "write_recipients",
 ]
@@ -130,6 +133,64 @@ def _circle(x: float, y: float, radius: float) -> shapely.Polygon:
     return shapely.Point(x, y).buffer(radius, quad_segs=CIRCLE_SEGMENTS // 4)
 
 
+#: Projected CRSs an alert area or centre is checked against when its coordinates cannot be in the CRS given
+#: (after the store's own CRS): RD New, Belgian Lambert 72, Belgian Lambert 2008.
+LIKELY_CRS = (28992, 31370, 3812)
+
+
+def _lonlat_ok(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool(np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90))
+
+
+def looks_like_crs(x: Any, y: Any, *, prefer: CRSLike | None = None) -> pyproj.CRS | None:
+    """Return the first projected CRS whose area of use holds all these coordinates, or None.
+
+    Tried in order: ``prefer`` (e.g. the store's CRS), then :data:`LIKELY_CRS`.
+
+    Parameters
+    ----------
+    x, y : array-like
+        Coordinates.
+    prefer : CRS-like, optional
+        Tried first.
+
+    Returns
+    -------
+    pyproj.CRS or None
+
+    Examples
+    --------
+    >>> looks_like_crs([233500.0], [582000.0]).to_epsg()
+    28992
+    >>> looks_like_crs([150000.0], [170000.0]).to_epsg()
+    31370
+    >>> looks_like_crs([6.5], [53.2]) is None
+    True
+    """
+    xs, ys = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    if not (len(xs) and np.isfinite(xs).all() and np.isfinite(ys).all()):
+        return None
+    candidates = ([prefer] if prefer is not None else []) + list(LIKELY_CRS)
+    for cand in candidates:
+        crs = to_crs(cand)
+        if not crs.is_projected or crs.area_of_use is None:
+            continue
+        w, s, e, n = crs.area_of_use.bounds
+        tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+        minx, miny, maxx, maxy = tr.transform_bounds(w, s, e, n)
+        if xs.min() >= minx and xs.max() <= maxx and ys.min() >= miny and ys.max() <= maxy:
+            return crs
+    return None
+
+
+def _looks_like_hint(x: np.ndarray, y: np.ndarray, prefer: CRSLike | None, option: str) -> str:
+    crs = looks_like_crs(x, y, prefer=prefer)
+    if crs is None:
+        return f"Give the CRS of the coordinates with {option} (e.g. 28992 for RD New, 31370 for Lambert 72)."
+    code = crs.to_epsg() or crs.srs
+    return f"They look like {crs_label(crs)} metres: give {option} {code}."
+
+
 def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target_crs: CRSLike) -> shapely.Polygon:
     """Return the disc of ``radius`` metres around a point.
 
@@ -173,6 +234,12 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     wanted = to_crs(target_crs, what="`target_crs`")
     if not (math.isfinite(float(x)) and math.isfinite(float(y))):
         msg = f"The centre ({x}, {y}) is not a pair of finite numbers: check the coordinates."
+        raise InputError(msg)
+    if source.is_geographic and not _lonlat_ok(np.array([x]), np.array([y])):
+        msg = (
+            f"the centre {x:g},{y:g} cannot be longitude/latitude ({crs_label(source)}: |x| <= 180, |y| <= 90). "
+            + _looks_like_hint(np.array([x]), np.array([y]), wanted, "--around-crs")
+        )
         raise InputError(msg)
     try:
         target = _metric_target(wanted, x, y, source)
@@ -222,9 +289,15 @@ def _finish_area(parts: list[BaseGeometry], source: str, ignored: int = 0, degen
     return area
 
 
-def _parse_wkt(text: str, source: str, target: pyproj.CRS) -> BaseGeometry:
+def _swap(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: xy[:, ::-1])
+
+
+def _parse_wkt(
+    text: str, source: str, target: pyproj.CRS, crs: pyproj.CRS | None = None, swap_xy: bool = False
+) -> BaseGeometry:
     text = text.strip()
-    crs = target
+    crs = crs or target
     if text.upper().startswith("SRID="):
         head, _, text = text.partition(";")
         crs = to_crs(head[5:].strip(), what=f"{source}: SRID")
@@ -233,6 +306,8 @@ def _parse_wkt(text: str, source: str, target: pyproj.CRS) -> BaseGeometry:
     except shapely.errors.GEOSException:
         msg = f"{source}: not valid WKT. Give e.g. 'POLYGON ((x y, ...))' or 'SRID=4326;POLYGON (...)'."
         raise InputError(msg) from None
+    if swap_xy:
+        geom = _swap(geom)
     if not same_crs(crs, target):
         geom = _transform(geom, crs, target)
     parts = _polygonal(geom)
@@ -244,14 +319,26 @@ def _transform(geom: BaseGeometry, source: pyproj.CRS, target: pyproj.CRS) -> Ba
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
-def _geojson_crs(doc: Mapping[str, Any], source: str) -> pyproj.CRS:
-    """RFC 7946 GeoJSON is WGS84; a legacy ``crs`` member (QGIS) is honoured."""
+def _geojson_crs(doc: Mapping[str, Any], source: str) -> pyproj.CRS | None:
+    """Return the CRS of a legacy ``crs`` member (QGIS), or None (RFC 7946 GeoJSON is WGS84)."""
     named = doc.get("crs")
     if isinstance(named, Mapping):
         name = (named.get("properties") or {}).get("name")
         if name:
             return to_crs(name, what=f"{source}: `crs`")
-    return pyproj.CRS.from_epsg(4326)
+    return None
+
+
+def _check_lonlat(geoms: list[BaseGeometry], source: str, target: pyproj.CRS) -> None:
+    """Refuse coordinates that cannot be lon/lat in a GeoJSON read as WGS84, naming the CRS they look like."""
+    coords = shapely.get_coordinates(np.asarray(geoms, dtype=object)) if geoms else np.zeros((0, 2))
+    if not len(coords) or _lonlat_ok(coords[:, 0], coords[:, 1]):
+        return
+    msg = (
+        f"{source}: the coordinates cannot be longitude/latitude (|x| <= 180, |y| <= 90), which a GeoJSON "
+        "without a `crs` member is read as. " + _looks_like_hint(coords[:, 0], coords[:, 1], target, "--area-crs")
+    )
+    raise InputError(msg)
 
 
 def _geojson_features(doc: Any, source: str) -> list[Mapping[str, Any]]:
@@ -269,27 +356,45 @@ def _geojson_features(doc: Any, source: str) -> list[Mapping[str, Any]]:
     raise InputError(msg)
 
 
-def _area_from_geojson(path: Path, target: pyproj.CRS) -> BaseGeometry:
+def _area_from_geojson(
+    path: Path, target: pyproj.CRS, crs: pyproj.CRS | None = None, swap_xy: bool = False
+) -> BaseGeometry:
     source = path.name
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         msg = f"{source}: not readable as GeoJSON ({type(exc).__name__}). Export the drawing as GeoJSON."
         raise InputError(msg) from None
-    src_crs = _geojson_crs(doc, source)
-    parts: list[BaseGeometry] = []
-    ignored = degenerate = 0
-    for i, feat in enumerate(_geojson_features(doc, source)):
+    named = _geojson_crs(doc, source)
+    if named is not None and crs is not None and not same_crs(named, crs):
+        msg = (
+            f"{source}: the file says its CRS is {crs_label(named)}, but --area-crs gives {crs_label(crs)}. "
+            "Leave out --area-crs, or fix the file's `crs` member."
+        )
+        raise InputError(msg)
+    src_crs = named or crs or pyproj.CRS.from_epsg(4326)
+    features = _geojson_features(doc, source)
+    shapes: list[tuple[int, BaseGeometry | None, Mapping[str, Any]]] = []
+    for i, feat in enumerate(features):
         gj = feat.get("geometry")
         props = feat.get("properties") or {}
         if not isinstance(gj, Mapping):
-            ignored += 1
+            shapes.append((i, None, props))
             continue
         try:
             geom = shapely.geometry.shape(gj)
         except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException):
             msg = f"{source}: feature {i} has an invalid geometry of type {str(gj.get('type'))[:30]!r}."
             raise InputError(msg) from None
+        shapes.append((i, _swap(geom) if swap_xy else geom, props))
+    if crs is None and named is None and not swap_xy:
+        _check_lonlat([g for _, g, _ in shapes if g is not None], source, target)
+    parts: list[BaseGeometry] = []
+    ignored = degenerate = 0
+    for i, geom, props in shapes:
+        if geom is None:
+            ignored += 1
+            continue
         radius = props.get("radius", props.get("radius_m")) if isinstance(props, Mapping) else None
         if isinstance(geom, shapely.Point) and radius is not None:
             try:
@@ -310,7 +415,14 @@ def _area_from_geojson(path: Path, target: pyproj.CRS) -> BaseGeometry:
     return _finish_area(parts, source, ignored, degenerate)
 
 
-def area_from_file(path: str | os.PathLike[str], *, layer: str | None = None, target_crs: CRSLike) -> BaseGeometry:
+def area_from_file(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    target_crs: CRSLike,
+    crs: CRSLike | None = None,
+    swap_xy: bool = False,
+) -> BaseGeometry:
     """Read an alert area drawn in a web map or QGIS as one (Multi)Polygon.
 
     Parameters
@@ -332,6 +444,12 @@ def area_from_file(path: str | os.PathLike[str], *, layer: str | None = None, ta
         Layer of a GeoPackage or zipped Shapefile.
     target_crs : CRS-like
         CRS of the members (projected, when the file has circles).
+    crs : CRS-like, optional
+        CRS of the file's coordinates when the file does not say (GeoJSON without a ``crs`` member, WKT
+        without ``SRID=``, a file without CRS; CLI: ``--area-crs``). A GeoJSON without one is read as WGS84;
+        coordinates that cannot be lon/lat are refused, naming the CRS they look like.
+    swap_xy : bool
+        Read every coordinate pair as (y, x): to test whether x and y were swapped.
 
     Returns
     -------
@@ -358,20 +476,25 @@ def area_from_file(path: str | os.PathLike[str], *, layer: str | None = None, ta
     bingeo.errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
     """
     target = to_crs(target_crs, what="`target_crs`")
+    given = to_crs(crs, what="the CRS of the area (`crs`, --area-crs)") if crs is not None else None
     if isinstance(path, str) and path.lstrip().upper().startswith(_WKT_TYPES) and not os.path.exists(path):
-        return _parse_wkt(path, "WKT", target)
+        return _parse_wkt(path, "WKT", target, given, swap_xy)
     p = Path(path)
     if not p.exists():
         msg = f"{p.name}: file not found. Give a GeoJSON, WKT, GeoPackage or Shapefile path, or a WKT string."
         raise InputError(msg)
     suffix = p.suffix.lower()
     if suffix == ".wkt":
-        return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target)
+        return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target, given, swap_xy)
     if suffix in (".geojson", ".json"):
-        return _area_from_geojson(p, target)
+        return _area_from_geojson(p, target, given, swap_xy)
     from bingeo.readers import read_polygons
 
-    polys = read_polygons(p, layer=layer, target_crs=target)
+    if swap_xy:
+        polys = read_polygons(p, layer=layer, crs=given)
+        polys = gpd.GeoDataFrame(geometry=[_swap(g) for g in polys.geometry], crs=polys.crs).to_crs(target)
+    else:
+        polys = read_polygons(p, layer=layer, crs=given, target_crs=target)
     return _finish_area([g for geom in polys.geometry for g in _polygonal(geom)], p.name, degenerate=len(polys))
 
 
@@ -810,6 +933,113 @@ def select_recipients(
         ", ".join(f"{k} {v}" for k, v in excluded.items()),
     )
     return Selection(recipients, excluded, per_channel, per_network, coord_frame)
+
+
+# --------------------------------------------------------------------------- nobody reached
+
+_EXCLUDED_TEXT = {"no_consent": "without consent", "left": "who left", "no_usable_contact": "without a usable contact"}
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres:,.0f} m" if metres < 1000 else f"{metres / 1000:,.1f} km"
+
+
+def _nearest_network(area: BaseGeometry, networks: gpd.GeoDataFrame) -> tuple[str, float] | None:
+    """Return the network nearest to ``area`` and its distance in metres (None: one touches it, or none)."""
+    nets = networks[~(networks.geometry.isna() | networks.geometry.is_empty)]
+    if not len(nets):
+        return None
+    shape = gpd.GeoSeries([area], crs=nets.crs)
+    if nets.crs is not None and nets.crs.is_geographic:
+        utm = nets.estimate_utm_crs()
+        nets, shape = nets.to_crs(utm), shape.to_crs(utm)
+    dist = shapely.distance(np.asarray(nets.geometry.to_numpy(), dtype=object), shape.iloc[0])
+    if not np.isfinite(dist).any() or np.nanmin(dist) <= 0:
+        return None
+    k = int(np.nanargmin(dist))
+    row = nets.iloc[k]
+    name = _text(row.get("name")) if "name" in nets.columns else ""
+    label = f"{row['network_id']}" + (f" ({name})" if name and name != str(row["network_id"]) else "")
+    return label, float(dist[k])
+
+
+def _outside_crs_area(area: BaseGeometry, crs: pyproj.CRS) -> bool:
+    if not crs.is_projected or crs.area_of_use is None:
+        return False
+    w, s, e, n = crs.area_of_use.bounds
+    minx, miny, maxx, maxy = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform_bounds(w, s, e, n)
+    ax0, ay0, ax1, ay1 = area.bounds
+    return ax1 < minx or ax0 > maxx or ay1 < miny or ay0 > maxy
+
+
+def why_nobody(
+    selection: Selection,
+    *,
+    members_in_store: int,
+    area: BaseGeometry | None = None,
+    network_ids: Sequence[str] = (),
+    networks: gpd.GeoDataFrame | None = None,
+    alternatives: Mapping[str, int] | None = None,
+) -> str:
+    """Say why a selection reaches nobody: counts, network ids and distances only, never member data.
+
+    Parameters
+    ----------
+    selection : Selection
+        A selection without recipients (its ``excluded`` counts say who was there).
+    members_in_store : int
+        Members in the store (0: the store is empty).
+    area : shapely geometry, optional
+        The alert area, in the networks' CRS.
+    network_ids : sequence of str
+        The networks alerted.
+    networks : GeoDataFrame, optional
+        The active networks: names the nearest one when the area lies outside all of them.
+    alternatives : mapping, optional
+        Other readings of the input (e.g. ``"--around 6.57,53.22 (x and y swapped)"``) and the persons
+        each would reach; those reaching someone are named.
+
+    Returns
+    -------
+    str
+        E.g. ``"The alert area reaches nobody (...). No member lives in it. It lies outside every network:
+        the nearest is GR-BIN-004 (Oosterpoort), 3.2 km away."``
+    """
+    if members_in_store == 0:
+        return (
+            "The store holds no members, so an alert reaches nobody: no recipient list was written and nothing was "
+            "logged. Import the member list first (bingeo members import LIST --store STORE)."
+        )
+    ids = ", ".join(network_ids)
+    if area is not None:
+        what = "The alert area" + (f" within network(s) {ids}" if ids else "")
+    else:
+        what = f"Network(s) {ids}"
+    lines = [f"{what} reaches nobody: no recipient list was written and nothing was logged."]
+    held = sum(selection.excluded.values())
+    if held:
+        parts = [f"{n:,} {_EXCLUDED_TEXT.get(k, k)}" for k, n in selection.excluded.items() if n]
+        lines.append(f"It holds {held:,} person(s), none of whom can be alerted: {', '.join(parts)}.")
+    else:
+        lines.append("No member lives in it." if area is not None and not ids else "It holds no member.")
+    if area is not None and networks is not None:
+        if not len(networks):
+            lines.append("The store has no active network.")
+        else:
+            near = _nearest_network(area, networks)
+            if near is not None:
+                lines.append(
+                    f"It lies outside every network: the nearest is {near[0]}, {_distance_text(near[1])} away."
+                )
+            if networks.crs is not None and _outside_crs_area(area, to_crs(networks.crs)):
+                lines.append(
+                    f"It lies outside the area where the store's CRS ({crs_label(networks.crs)}) is used: were the "
+                    "coordinates in another CRS (--area-crs, --around-crs)?"
+                )
+    for label, n in (alternatives or {}).items():
+        if n > 0:
+            lines.append(f"With {label} it would reach {n:,} person(s).")
+    return " ".join(lines)
 
 
 # --------------------------------------------------------------------------- export

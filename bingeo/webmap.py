@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from bingeo._pip import PolygonLocator
 
 __all__ = [
+    "ALL_INCIDENTS",
     "DENSITY_RADIUS",
     "KIND_COLOURS",
     "POINTS_MIN_ZOOM",
@@ -621,7 +622,29 @@ def _density_data(incidents: gpd.GeoDataFrame, radius: float, cell_size: float |
 # ----------------------------------------------------------------------------------------------- the map
 
 
-def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None) -> str:
+#: What the legend says the map shows when no type or period was given.
+ALL_INCIDENTS = "all incidents"
+_PERIOD_NOTE = re.compile(r"Date filter (.+?): [\d,]+ of ")
+
+
+def _incidents_label(types: Sequence[str] | None, notes: Sequence[str], start: Any, end: Any) -> str:
+    """Say which incidents the map shows: their types and period, as the selection's notes state them."""
+    parts = [("type " if len(types) == 1 else "types ") + ", ".join(map(str, types))] if types else []
+    found = [m.group(1) for m in (_PERIOD_NOTE.match(n) for n in notes) if m]
+    period = found[0] if found else None
+    if period is None and (start is not None or end is not None):
+        period = f"{start if start is not None else '…'} to {end if end is not None else '…'}"
+    if period:
+        parts.append(period)
+    return "; ".join(parts) if parts else ALL_INCIDENTS
+
+
+def _layer_note(shows: str) -> str:
+    """Return the selection for a layer name: only when some incidents were left out."""
+    return f"; {html.escape(shows)}" if shows and shows != ALL_INCIDENTS else ""
+
+
+def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None, shows: str = "") -> str:
     def sw(style: str) -> str:
         return f'<span class="sw" style="{style}"></span>'
 
@@ -636,6 +659,8 @@ def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None) -
         parts.append(f'<span class="ramp" style="background:{ramp}"></span> incident density (radius {radius:g} m)<br>')
     if has.get("points"):
         parts.append(f"{sw('background:#b10026;border-radius:50%')}incidents (from zoom {POINTS_MIN_ZOOM})<br>")
+    if shows and (has.get("density") or has.get("points")):
+        parts.append(f"<i>Incidents: {html.escape(shows)}</i><br>")
     if has.get("hotspots"):
         parts.append(f"{sw('background:#e31a1c88;border:3px solid #e31a1c')}uncovered hot spot (rank)<br>")
         parts.append(f"{sw('background:#fd8d3c44;border:2px solid #fd8d3c')}hot spot inside networks<br>")
@@ -662,6 +687,11 @@ def web_map(
     density_cell_size: float | None = None,
     simplify_m: float = SIMPLIFY_M,
     draw: bool = True,
+    type_field: str | None = None,
+    types: str | Sequence[str] | None = None,
+    date_field: str | None = None,
+    start: Any = None,
+    end: Any = None,
 ) -> folium.Map:
     """Build the web map of networks, incidents, hot spots and proposals, with a draw tool.
 
@@ -708,6 +738,10 @@ def web_map(
         Polygon simplification tolerance, metres (0: none).
     draw : bool, default True
         Add the draw tool with its "Export area" button.
+    type_field, types, date_field, start, end : optional
+        Which incidents the map shows (density, points and the counts per network), selected exactly as
+        :func:`bingeo.find_hotspots` selects them (:func:`bingeo.hotspots.select_incidents`): give the
+        options of the hot spots on the map. The title and the legend say which types and period are shown.
 
     Returns
     -------
@@ -794,7 +828,19 @@ def web_map(
         else:
             msg = f"`hotspots` should be a HotspotResult or a GeoDataFrame, got {type(hotspots).__name__}."
             raise TypeError(msg)
+    shows = ""
     if incidents is not None:
+        filtered = bool(types) or start is not None or end is not None
+        if filtered:
+            from bingeo.hotspots import select_incidents
+
+            incidents, filter_notes = select_incidents(
+                incidents, type_field=type_field, types=types or None, date_field=date_field, start=start, end=end
+            )
+            for note in filter_notes:
+                log.info("web map: %s", note)
+        types_list = [types] if isinstance(types, str) else list(types or [])
+        shows = _incidents_label(types_list, filter_notes if filtered else [], start, end)
         incidents = _to(incidents, crs, "incidents")
         incidents = incidents[_valid_geoms(incidents)]  # once: density, points and counts use valid ones only
         unknown = [f for f in fields if f not in incidents.columns]
@@ -845,6 +891,8 @@ def web_map(
 
     has: dict[str, bool] = {}
     info: dict[str, Any] = {"density_radius_m": float(density_radius), "fields": list(fields)}
+    if shows:
+        info["incidents_shown"] = shows
     # density under everything else
     if incidents is not None:
         dens = _density_data(incidents, float(density_radius), density_cell_size)
@@ -856,7 +904,7 @@ def web_map(
             )
             js_layer(
                 dens_js,
-                name=f"Incident density (radius {density_radius:g} m)",
+                name=f"Incident density (radius {density_radius:g} m{_layer_note(shows)})",
                 body=_data_block("bingeo-density", dens),
             ).add_to(m)
     if nets is not None and len(nets):
@@ -930,13 +978,13 @@ def web_map(
         info["incidents"] = data["n"]
         js_layer(
             f"bingeo.points('bingeo-incidents', {mapname}, {POINTS_MIN_ZOOM}, {MAX_POINTS})",
-            name=f"Incidents (points from zoom {POINTS_MIN_ZOOM})",
+            name=f"Incidents (points from zoom {POINTS_MIN_ZOOM}{_layer_note(shows)})",
             body=_data_block("bingeo-incidents", data),
         ).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     kinds = sorted({str(k) for k in nets["kind"].dropna()}) if nets is not None and "kind" in nets else []
-    legend = _legend_html(kinds, has, float(density_radius))
+    legend = _legend_html(kinds, has, float(density_radius), shows)
     code = [
         f"L.control.scale({{imperial: false, maxWidth: 200}}).addTo({mapname});",
         "(function () { var lg = L.control({position: 'bottomright'});",
@@ -952,9 +1000,10 @@ def web_map(
     else:
         code.append(f"{mapname}.setView([52.1, 5.3], 7);")
     code.append(f"bingeo.map = {mapname}; window.bingeoReady = performance.now();")
-    snippet(
-        body=f'<div class="bingeo-title">{html.escape(page_title)}</div>' if title else "", code="\n".join(code)
-    ).add_to(m)
+    heading = html.escape(page_title) if title else ""
+    if shows and shows != ALL_INCIDENTS and ("density" in has or "points" in has):
+        heading += ("<br>" if heading else "") + f'<span class="bingeo-shows">Incidents: {html.escape(shows)}</span>'
+    snippet(body=f'<div class="bingeo-title">{heading}</div>' if heading else "", code="\n".join(code)).add_to(m)
     m._bingeo_info = info  # noqa: SLF001 (what the map holds, for summaries)
     log.info("web map: %s", info)
     return m

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -339,6 +341,130 @@ def test_bad_requests_are_refused_and_not_logged(world):
     run("recipients", "--store", world["store"], "--area", wkt, "--output", tmp / "x.csv", ok=False)
     with bingeo.open_store(world["store"]) as st:
         assert len(st.audit()) == before
+
+
+def _audit_len(world) -> int:
+    with bingeo.open_store(world["store"]) as st:
+        return len(st.audit())
+
+
+def _people_reached(world, area) -> set[str]:
+    return expected_people(stored_members(world["store"]), area)
+
+
+def test_area_outside_every_network_says_why_and_names_the_nearest(world):
+    """An area far from every network fails, names the nearest network and its distance (brute force)."""
+    run, tmp = world["run"], world["tmp"]
+    with bingeo.open_store(world["store"]) as st:
+        nets = st.networks()
+    minx, miny, maxx, maxy = nets.total_bounds
+    far = shapely.box(maxx + 2500, miny, maxx + 3000, miny + 500)
+    dist = nets.distance(far)
+    nearest = nets.loc[dist.idxmin(), "network_id"]
+    assert not _people_reached(world, far)
+    drawn = tmp / "far.geojson"
+    drawn.write_text(gpd.GeoSeries([far], crs=28992).to_crs(4326).to_json())
+    before = _audit_len(world)
+    out = run("recipients", "--store", world["store"], "--area", drawn, "--output", tmp / "far.csv", ok=False)
+    assert "reaches nobody" in out and "outside every network" in out
+    assert f"the nearest is {nearest}" in out
+    km = re.search(r"([\d.,]+) (km|m) away", out)
+    metres = float(km.group(1).replace(",", "")) * (1000 if km.group(2) == "km" else 1)
+    assert metres == pytest.approx(dist.min(), abs=60)  # printed to 0.1 km; the WGS84 round trip moves it < 1 m
+    assert "No member lives in it" in out and "Traceback" not in out
+    assert not (tmp / "far.csv").exists() and _audit_len(world) == before
+
+
+def test_around_with_lat_lon_swapped_says_what_the_swapped_pair_would_reach(world):
+    run, tmp = world["run"], world["tmp"]
+    m = stored_members(world["store"])
+    centre = m.geometry.dropna().iloc[3]
+    lon, lat = pyproj.Transformer.from_crs(28992, 4326, always_xy=True).transform(centre.x, centre.y)
+    expected = _people_reached(world, shapely.Point(centre.x, centre.y).buffer(400, quad_segs=32))
+    assert expected
+    before = _audit_len(world)
+    base = ["recipients", "--store", world["store"], "--radius", "400", "--output", tmp / "sw.csv"]
+    out = run(*base, "--around", f"{lat},{lon}", "--around-crs", "4326", ok=False)
+    assert "reaches nobody" in out and "(x and y swapped)" in out
+    n = int(re.search(r"x and y swapped\) it would reach ([\d,]+) person", out).group(1).replace(",", ""))
+    # the swapped pair, run as it should have been: the same count, which brute force confirms
+    ok = run(*base, "--around", f"{lon},{lat}", "--around-crs", "4326")
+    got = pd.read_csv(tmp / "sw.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert n == len(got) and f"{n} recipients" in ok
+    assert abs(len(expected) - n) <= 1  # the 128-gon around the reprojected centre vs the brute-force disc
+    # lon/lat given without --around-crs: read as metres of the store; the message names the option
+    out = run(*base, "--around", f"{lon},{lat}", ok=False)
+    assert f"--around-crs 4326 (longitude,latitude) it would reach {n} person" in out
+    # a drawn GeoJSON area written latitude first: the swapped reading is named with its count
+    area = shapely.Point(centre.x, centre.y).buffer(400, quad_segs=32)
+    wgs = gpd.GeoSeries([area], crs=28992).to_crs(4326).iloc[0]
+    swapped = tmp / "latfirst.geojson"
+    swapped.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": shapely.transform(wgs, lambda xy: xy[:, ::-1]).__geo_interface__,
+            }
+        )
+    )
+    out = run("recipients", "--store", world["store"], "--area", swapped, "--output", tmp / "lf.csv", ok=False)
+    m2 = re.search(r"the x and y of latfirst.geojson swapped it would reach ([\d,]+) person", out)
+    assert m2 and int(m2.group(1)) == len(
+        _people_reached(world, wgs_back := gpd.GeoSeries([wgs], crs=4326).to_crs(28992).iloc[0])
+    )
+    assert wgs_back.symmetric_difference(area).area < 1
+    assert _audit_len(world) == before + 1
+
+
+def test_drawn_area_in_rd_metres_without_crs_names_the_crs_and_option(world):
+    run, tmp = world["run"], world["tmp"]
+    m = stored_members(world["store"])
+    area = m.geometry.dropna().iloc[5].buffer(800)
+    drawn = tmp / "rd.geojson"
+    doc = json.loads(gpd.GeoSeries([area]).to_json())  # no crs member: RD metres read as lon/lat
+    doc.pop("crs", None)
+    drawn.write_text(json.dumps(doc))
+    before = _audit_len(world)
+    out = run("recipients", "--store", world["store"], "--area", drawn, "--output", tmp / "rd.csv", ok=False)
+    assert "cannot be longitude/latitude" in out and "EPSG:28992" in out and "--area-crs 28992" in out
+    assert _audit_len(world) == before and not (tmp / "rd.csv").exists()
+    run("recipients", "--store", world["store"], "--area", drawn, "--area-crs", "28992", "--output", tmp / "rd.csv")
+    got = pd.read_csv(tmp / "rd.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert set(got["person_id"]) == _people_reached(world, area)
+    assert _audit_len(world) == before + 1
+
+
+def test_area_with_only_unreachable_members_and_empty_store(world, tmp_path):
+    run = world["run"]
+    m = stored_members(world["store"])
+    refusing = m[~m["consent"] & m.geometry.notna()]
+    spot = refusing.geometry.iloc[0]
+    others = m[m.geometry.notna() & (m["member_id"] != refusing["member_id"].iloc[0])]
+    radius = min(float(others.distance(spot).min()) / 2, 50.0)
+    assert radius > 1
+    before = _audit_len(world)
+    out = run(
+        "recipients",
+        "--store",
+        world["store"],
+        "--around",
+        f"{spot.x},{spot.y}",
+        "--radius",
+        f"{radius:.2f}",
+        "--output",
+        tmp_path / "x.csv",
+        ok=False,
+    )
+    assert "reaches nobody" in out and "1 without consent" in out and "outside every network" not in out
+    assert _audit_len(world) == before
+    # a store with networks and no members
+    empty = tmp_path / "empty.gpkg"
+    run("networks", "import", SAMPLES / "networks.gpkg", "--store", empty)
+    out = run("recipients", "--store", empty, "--network", "GR-BIN-001", "--output", tmp_path / "y.csv", ok=False)
+    assert "holds no members" in out and "bingeo members import" in out
+    with bingeo.open_store(empty) as st:
+        assert st.audit().empty
 
 
 def test_no_member_data_outside_recipient_exports(world, caplog):

@@ -690,3 +690,65 @@ def test_vancouver_chain():
     # downtown (Central Business District, mapid CBD) is the top theft-from-vehicle hot spot
     assert "CBD" in hs.sort_values("incidents").iloc[-1]["network_ids"].split(";")
     assert res.cells["count"].sum() == res.incidents
+
+
+def _zero_incident_hotspot_case(k: int = 3, background: int = 200):
+    """Incidents in the four diagonal neighbours of an empty block: hot cells between them hold no incident."""
+    rng = np.random.default_rng(1)
+    pts = list(zip(rng.uniform(0, 4000, background), rng.uniform(0, 4000, background)))
+    pts = [p for p in pts if not (1850 <= p[0] < 2250 and 1850 <= p[1] < 2250)]
+    for dr in (-1, 1):
+        for dc in (-1, 1):
+            pts += [(2050 + dc * 100 + rng.uniform(-40, 40), 2050 + dr * 100 + rng.uniform(-40, 40)) for _ in range(k)]
+    x, y = np.array(pts).T
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=28992)
+
+
+def test_hotspot_without_own_incidents_is_covered_by_area():
+    """A hot spot with no incident of its own lying wholly in a network is covered, not "uncovered" #1.
+
+    Reference: a geopandas overlay (area share) for hot spots without incidents, and a point-in-polygon
+    count with geopandas.sjoin (incident share) for the others.
+    """
+    inc = _zero_incident_hotspot_case()
+    area = shapely.box(0, 0, 4000, 4000)
+    bare = bingeo.find_hotspots(inc, study_area=area, cell_size=100).hotspots
+    empty = bare[bare["incidents"] == 0]
+    assert len(empty) >= 1, bare[["incidents", "area_m2"]]
+    spot = empty.geometry.iloc[0]
+    # one network holds that hot spot wholly; another covers the left 40 % of every hot spot's bounding box
+    minx, miny, maxx, maxy = bare.total_bounds
+    nets = gpd.GeoDataFrame(
+        {"network_id": ["N-IN", "N-LEFT"]},
+        geometry=[
+            spot.buffer(30, join_style="mitre"),
+            shapely.box(minx - 1, miny - 1, minx + 0.4 * (maxx - minx), maxy + 1),
+        ],
+        crs=28992,
+    )
+    hs = bingeo.find_hotspots(inc, study_area=area, cell_size=100, networks=nets).hotspots
+    assert len(hs) == len(bare)
+    union = nets.union_all()
+    for _, h in hs.iterrows():
+        one = gpd.GeoDataFrame(geometry=[h.geometry], crs=28992)
+        if h["incidents"] == 0:
+            inter = gpd.overlay(
+                one, gpd.GeoDataFrame(geometry=[union], crs=28992), how="intersection", keep_geom_type=False
+            )
+            expected = inter.area.sum() / h.geometry.area
+            over = gpd.overlay(one, nets, how="intersection", keep_geom_type=False)
+            over = (
+                over[over.area > 0].assign(a=lambda f: f.area).sort_values(["a", "network_id"], ascending=[False, True])
+            )
+            assert h["network_ids"] == ";".join(over["network_id"])
+        else:
+            mine = inc[inc.within(h.geometry) | inc.touches(h.geometry)]
+            inside = gpd.sjoin(mine, nets, predicate="intersects").index.unique()
+            expected = len(inside) / len(mine)
+        assert h["covered_share"] == pytest.approx(expected, abs=1e-9)
+        assert h["uncovered"] == (expected < bingeo.hotspots.MIN_COVERAGE)
+    wholly = hs[hs.geometry.apply(lambda g: g.equals(spot))].iloc[0]
+    assert wholly["covered_share"] == pytest.approx(1.0) and not wholly["uncovered"]
+    assert wholly["network_ids"].split(";")[0] == "N-IN"
+    # before: with no incident inside, it ranked among the uncovered; now an uncovered hot spot outranks it
+    assert wholly["rank"] > hs["uncovered"].sum()

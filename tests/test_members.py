@@ -149,6 +149,13 @@ def test_phone_formats_nl(addresses):
         ("0", False),
         ("N", False),
         ("", False),
+        ("Akkoord", True),
+        ("Ja, akkoord", True),
+        ("oui", True),
+        ("\u2713", True),
+        ("Neen", False),
+        ("non", False),
+        ("Niet akkoord", False),
     ],
 )
 def test_consent_variants_kept(value, expected):
@@ -408,7 +415,7 @@ def test_summary_and_result_type():
     df = pd.DataFrame({"id": ["1", "2"], "email": ["a@b.nl", ""], "x": ["1", "1"], "y": ["2", "2"]})
     res = members_from_frame(df, crs=28992, source="leden.csv")
     assert isinstance(res, MembersResult)
-    assert res.summary() == "Read 2 member rows from leden.csv: 1 kept, 1 rejected (1 no_contact)"
+    assert res.summary() == "Read 2 member rows from leden.csv: 1 kept (0 with consent), 1 rejected (1 no_contact)"
 
 
 def test_empty_frame_gives_empty_result():
@@ -416,3 +423,28 @@ def test_empty_frame_gives_empty_result():
     res = members_from_frame(df, crs=28992)
     assert len(res.members) == 0 and len(res.rejects) == 0
     assert list(res.members.columns) == [*MEMBER_COLUMNS, "geometry"]
+
+
+def test_privacy_new_columns_no_member_values_leak(addresses):
+    """Split names, two phone columns and a Toestemming AVG column: no member value in notes or rejects."""
+    df = pd.DataFrame(
+        {
+            "Lidnummer": ["A1", "A2", "A3", "A4"],
+            "Voornaam": ["MARKERVOOR"] * 4,
+            "Achternaam": ["MARKERACHTER"] * 4,
+            "Mobiel": ["06-98765432", "06-9876543", "06-98765432", "MARKERMOB"],
+            "Telefoon": ["050-9876543", "050-98765", "", ""],
+            "Toestemming AVG": ["ja", "ja", "MARKERJA", "ja"],
+            "X": ["233000"] * 4,
+            "Y": ["582000"] * 4,
+        }
+    )
+    res = members_from_frame(df, crs=28992)
+    assert res.columns["name"] == "Voornaam+Achternaam" and res.columns["consent"] == "Toestemming AVG"
+    assert list(res.members["member_id"]) == ["A1"]
+    assert res.members.loc[0, "phone"] == "+31698765432" and res.members.loc[0, "name"] == "MARKERVOOR MARKERACHTER"
+    assert list(res.rejects["reject_reason"]) == ["bad_phone:wrong_length", "bad_consent", "bad_phone:letters"]
+    assert any("two usable phone numbers" in n for n in res.notes)
+    blob = "\n".join([*res.notes, res.summary(), *res.rejects.astype(str).to_numpy().ravel()]).casefold()
+    for marker in ("markervoor", "markerachter", "98765", "markermob", "markerja"):
+        assert marker not in blob, marker

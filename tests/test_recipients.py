@@ -424,3 +424,45 @@ def test_empty_geojson_polygon(tmp_path):
         area_from_file(p, target_crs=CRS)
     with pytest.raises(InputError, match="no polygon"):
         area_from_file("LINESTRING (0 0, 1 1)", target_crs=CRS)
+
+
+@pytest.mark.parametrize(
+    ("epsg", "box"),
+    [
+        (28992, (233000, 582000, 233400, 582300)),
+        (31370, (150000, 170000, 150400, 170300)),
+        (3812, (650000, 670000, 650400, 670300)),
+    ],
+    ids=["rd", "lambert72", "lambert2008"],
+)
+def test_metric_geojson_without_crs_names_the_crs_it_looks_like(tmp_path, epsg, box):
+    """A drawn area in national metres without a `crs` member is refused with the CRS and --area-crs; with it, read."""
+    poly = shapely.box(*box)
+    path = tmp_path / "area.geojson"
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": poly.__geo_interface__}],
+    }
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=rf"cannot be longitude/latitude.*EPSG:{epsg}.*--area-crs {epsg}"):
+        area_from_file(path, target_crs=epsg)
+    assert area_from_file(path, target_crs=epsg, crs=epsg).equals(poly)
+    # read in another store CRS: reprojected, same place (reference: pyproj through geopandas)
+    ref = gpd.GeoSeries([poly], crs=epsg).to_crs(4326).iloc[0]
+    assert area_from_file(path, target_crs=4326, crs=epsg).symmetric_difference(ref).area < 1e-12
+    # a file that names its CRS must agree with the option
+    doc["crs"] = {"type": "name", "properties": {"name": f"EPSG:{epsg}"}}
+    path.write_text(json.dumps(doc))
+    assert area_from_file(path, target_crs=epsg).equals(poly)
+    with pytest.raises(InputError, match="--area-crs gives"):
+        area_from_file(path, target_crs=epsg, crs=4326)
+
+
+def test_swap_xy_reads_y_first():
+    a = area_from_file("POLYGON ((0 10, 0 20, 5 20, 5 10, 0 10))", target_crs=28992, swap_xy=True)
+    assert a.equals(shapely.box(10, 0, 20, 5))
+
+
+def test_around_metres_given_as_lonlat_names_the_crs():
+    with pytest.raises(InputError, match=r"233500,582000 cannot be longitude/latitude.*--around-crs 28992"):
+        area_around(233500, 582000, 100, crs_of_xy=4326, target_crs=28992)

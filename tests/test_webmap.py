@@ -403,3 +403,65 @@ def test_member_counts_after_networks_without_geometry_are_dropped():
         for f in d["geojson"]["features"]
     }
     assert got == {"A": 2, "C": 1}  # A: p1 (location), p2 (membership); C: p1 once (membership and location)
+
+
+# --------------------------------------------------------------------------- which incidents
+
+
+def test_map_follows_the_hotspots_type_and_period(world, incidents, tmp_path):
+    """`map --type/--from/--to`: density, points and counts are those of the hot spots' incidents, and say so.
+
+    Reference: the incidents filtered here with pandas (type equal, lo <= date < hi, a TO day on which no
+    incident of the type falls, so either reading of TO gives the same set), and a map built from them alone.
+    """
+    kind = "woninginbraak"
+    lo = pd.Timestamp("2022-03-01")
+    days = set(incidents.loc[incidents["soort_delict"] == kind, "pleegdatum"].dt.normalize())
+    hi = next(
+        d for d in pd.date_range("2023-06-01", periods=60) if d not in days and d - pd.Timedelta(days=1) not in days
+    )
+    ref = incidents[
+        (incidents["soort_delict"] == kind) & (incidents["pleegdatum"] >= lo) & (incidents["pleegdatum"] < hi)
+    ]
+    assert 0 < len(ref) < len(incidents)
+    opts = ["--type", kind, "--from", str(lo.date()), "--to", str(hi.date())]
+    hs_out = run(
+        ["hotspots", SAMPLES / "incidents.csv", "--store", world["store"], "--crs", "28992"]
+        + ["--output", tmp_path / "hs.gpkg", *opts]
+    )
+    out = tmp_path / "filtered.html"
+    text = run(
+        ["map", "--store", world["store"], "--incidents", SAMPLES / "incidents.csv", "--crs", "28992"]
+        + ["--hotspots", tmp_path / "hs.gpkg", "--fields", "soort_delict", "--title", "Groningen"]
+        + ["--output", out, *opts]
+    )
+    page = out.read_text(encoding="utf-8")
+    # the points: exactly the reference incidents
+    d = data_block(page, "bingeo-incidents")
+    got = decode_points(d)
+    r4326 = ref.to_crs(4326)
+    expected = np.column_stack([np.round(r4326.geometry.y * 1e5), np.round(r4326.geometry.x * 1e5)]).astype(np.int64)
+    assert sorted(map(tuple, got.tolist())) == sorted(map(tuple, expected.tolist()))
+    assert set(d["values"][0]) == {kind}
+    # the density: the same image as a map of the reference incidents alone
+    alone = web_map(None, incidents=ref)
+    assert data_block(page, "bingeo-density") == data_block(alone.get_root().render(), "bingeo-density")
+    # the same incidents as the hot spots: their count is in both summaries
+    assert f"{len(ref):,} of" in hs_out
+    assert f"{len(ref):,} incidents: type {kind}" in text
+    # the map says what it shows: title box, legend and layer names name the type and the period
+    shows = re.search(r'class="bingeo-shows">Incidents: ([^<]*)<', page).group(1)
+    assert kind in shows and str(lo.date()) in shows and str(hi.date()) in shows
+    assert page.count(f"Incidents: type {kind}") >= 2  # title box and legend
+    # without options: "all incidents"
+    assert "all incidents" in run(
+        ["map", "--store", world["store"], "--incidents", SAMPLES / "incidents.csv", "--crs", "28992"]
+        + ["--output", tmp_path / "all.html"]
+    )
+    # an unknown type is an error naming the values there are, as for the hot spots
+    bad = run(
+        ["map", "--store", world["store"], "--incidents", SAMPLES / "incidents.csv", "--crs", "28992"]
+        + ["--type", "nope", "--output", tmp_path / "bad.html"],
+        ok=False,
+    )
+    assert "nope" in bad and not (tmp_path / "bad.html").exists()

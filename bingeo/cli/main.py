@@ -8,6 +8,7 @@ one-paragraph message and exit code 1; anything else is a bug and shows a traceb
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -445,7 +446,8 @@ hotspot_options = [
         "bingeo.hotspots.MIN_COVERAGE",
         "--min-coverage",
         type=SHARE,
-        help="A hot spot is uncovered when less than this share of its incidents lie in a network.",
+        help="A hot spot is uncovered when less than this share of its incidents (of its area, when it holds "
+        "none) lie in a network.",
     ),
     click.option("--type-field", help="Column with the incident type."),
     click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable)."),
@@ -873,7 +875,8 @@ def members() -> None:
     multiple=True,
     callback=fields_value,
     metavar="FIELD=COLUMN",
-    help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).",
+    help="Map a member field (member_id, name, first_name, last_name, email, mobile, phone, channels, consent, "
+    "role, networks, ...); the import prints the column used for each.",
 )
 @click.option("--layer", help="Layer of a multi-layer source.")
 @click.option(
@@ -900,6 +903,7 @@ def members_import(
     consent 'nee' in SOURCE, or --replace with a complete list.
     """
     from bingeo.members import (
+        CONSENT_NAMES,
         WHATSAPP_MAX_MEMBERS,
         full_whatsapp_groups,
         mark_missing_members_left,
@@ -926,7 +930,25 @@ def members_import(
         if replace:
             marked = mark_missing_members_left(st, res)
         full_groups = full_whatsapp_groups(st)
+    click.echo("columns used: " + "; ".join(f"{role} = {col or '(none)'}" for role, col in res.columns.items()))
     click.echo(res.summary())
+    if not res.columns.get("consent"):
+        click.secho(
+            f"WARNING: {source} has no consent column (looked for {', '.join(CONSENT_NAMES)}). All "
+            f"{len(res.members):,} members are stored WITHOUT consent: no alert will reach any of them. Name the "
+            "column with --field consent=COLUMN and import again.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
+    elif len(res.members) and not res.with_consent:
+        click.secho(
+            f"WARNING: no member of {source} has consent in column {res.columns['consent']!r} "
+            "(yes values: ja, yes, akkoord, oui, 1, x): no alert will reach any of them.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
     click.echo(
         f"members: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
         + (f"; {marked:,} missing from the list marked as left" if replace else "")
@@ -974,6 +996,10 @@ def _alert_radius(
     help="Alert area: GeoJSON (web map or QGIS; circles as Point + radius), GeoPackage, Shapefile or WKT.",
 )
 @click.option("--layer", help="Layer of --area.")
+@click.option(
+    "--area-crs",
+    help="CRS of --area when the file does not say (a GeoJSON without `crs` is lon/lat), e.g. 28992.",
+)
 @click.option("--around", help="Centre of a circular area: X,Y.")
 @click.option(
     "--radius",
@@ -1009,6 +1035,7 @@ def recipients_cmd(
     store: str,
     area: str | None,
     layer: str | None,
+    area_crs: str | None,
     around: str | None,
     radius: str | None,
     incidents: str | None,
@@ -1035,8 +1062,12 @@ def recipients_cmd(
             alert = follow_up(st, follow, output, urgency=urgency, operator=operator, reason=reason)
         else:
             shape = None
+            others: dict[str, Any] = {}
             if area:
-                shape = area_from_file(area, layer=layer, target_crs=st.crs)
+                shape = area_from_file(area, layer=layer, target_crs=st.crs, crs=area_crs)
+                others[f"the x and y of {Path(area).name} swapped"] = functools.partial(
+                    area_from_file, area, layer=layer, target_crs=st.crs, crs=area_crs, swap_xy=True
+                )
             elif around is not None or radius is not None:
                 if around is None or radius is None:
                     raise InputError("--around X,Y needs --radius M (and the other way round).")
@@ -1046,13 +1077,18 @@ def recipients_cmd(
                     raise InputError(
                         f"--around {around!r}: give X,Y, e.g. 233500,582000 or 6.5665,53.2194 with --around-crs 4326."
                     ) from None
-                shape = area_around(
-                    x,
-                    y,
-                    _alert_radius(st, radius, incidents, incidents_crs, radius_types),
-                    crs_of_xy=around_crs or st.crs,
-                    target_crs=st.crs,
+                metres = _alert_radius(st, radius, incidents, incidents_crs, radius_types)
+                xy_crs = around_crs or st.crs
+                shape = area_around(x, y, metres, crs_of_xy=xy_crs, target_crs=st.crs)
+                crs_text = f" --around-crs {around_crs}" if around_crs else ""
+                others[f"--around {y:g},{x:g}{crs_text} (x and y swapped)"] = functools.partial(
+                    area_around, y, x, metres, crs_of_xy=xy_crs, target_crs=st.crs
                 )
+                if not around_crs:  # a lon/lat pair given without --around-crs, either way round
+                    for a, b in ((x, y), (y, x)):
+                        others[f"--around {a:g},{b:g} --around-crs 4326 (longitude,latitude)"] = functools.partial(
+                            area_around, a, b, metres, crs_of_xy=4326, target_crs=st.crs
+                        )
             alert = send_alert(
                 st,
                 output,
@@ -1063,6 +1099,7 @@ def recipients_cmd(
                 operator=operator,
                 reason=reason,
                 coordinators=coordinators,
+                alternatives=others,
             )
     click.echo(alert.summary())
     click.echo("written: " + ", ".join(str(f) for f in alert.files))

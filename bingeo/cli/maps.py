@@ -90,6 +90,11 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
     type=click.Path(),
     help="Output of `bingeo evaluate --all --output eval.json`: before/after figures in network popups.",
 )
+@click.option("--type-field", help="Column with the incident type (as for `bingeo hotspots`).")
+@click.option("--type", "types", multiple=True, help="Only incidents of this type (repeatable), as for the hot spots.")
+@click.option("--date-field", help="Date column for --from/--to (default: the first column recognised as dates).")
+@click.option("--from", "start", callback=date_value, help="Only incidents from this date (as `bingeo hotspots`).")
+@click.option("--to", "end", callback=date_value, help="Only incidents before this date (as `bingeo hotspots`).")
 @with_options(points_options)
 @friendly
 def map_cmd(
@@ -105,6 +110,11 @@ def map_cmd(
     at: dt.date | None,
     offline: bool,
     evaluation: str | None,
+    type_field: str | None,
+    types: tuple[str, ...],
+    date_field: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
     layer: str | None,
     crs: str | None,
     x_field: str | None,
@@ -114,6 +124,8 @@ def map_cmd(
 
     Member data never reaches the map: networks show a members count only.
     --layer, --x-field and --y-field are of the incidents; --crs is of the incident and address CSVs.
+    --type, --type-field, --date-field, --from and --to select the incidents drawn (density, points, counts)
+    exactly as `bingeo hotspots` selects them: give the same options as for the hot spots on the map.
     """
     from bingeo import _webassets
     from bingeo.readers import read_points
@@ -143,6 +155,11 @@ def map_cmd(
             at=at,
             density_radius=radius,
             evaluation=popups,
+            type_field=type_field,
+            types=list(types) or None,
+            date_field=date_field,
+            start=start,
+            end=end,
         )
     for what, res in (("incidents", inc), ("addresses", adr)):
         if res is None:
@@ -158,7 +175,8 @@ def map_cmd(
     parts = [f"{info.get('networks_active', 0):,} active and {info.get('networks_retired', 0):,} retired networks"]
     if "incidents" in info:
         parts.append(
-            f"{info['incidents']:,} incidents (density radius {info['density_radius_m']:g} m; popups: "
+            f"{info['incidents']:,} incidents: {info.get('incidents_shown', 'all incidents')} "
+            f"(density radius {info['density_radius_m']:g} m; popups: "
             f"{', '.join(info['fields']) or 'no fields'})"
         )
     if "hotspots" in info:

@@ -483,6 +483,35 @@ def test_webmap_equals_library(env, tmp_path):
     assert "GR-BIN-001" in out.read_text(encoding="utf-8")
 
 
+def test_webmap_follows_type_and_period_as_library(env, tmp_path):
+    """TYPES/START/END select the incidents as the library's web_map does (the hot spots' selection)."""
+    from bingeo.webmap import save_map, web_map
+
+    out = tmp_path / "map.html"
+    opts = {"TYPES": "woninginbraak", "DATE_FIELD": "pleegdatum", "START": "2022-01-01", "END": "2023-01-01"}
+    run("webmap", {"NETWORKS": env["nets_layer"], "INCIDENTS": env["inc_layer"], **opts, "OUTPUT": str(out)})
+    ref_path = tmp_path / "ref.html"
+    ref = web_map(
+        env["nets"],
+        incidents=env["inc"],
+        types=["woninginbraak"],
+        date_field="pleegdatum",
+        start="2022-01-01",
+        end="2023-01-01",
+    )
+    save_map(ref, ref_path)
+    everything = tmp_path / "all.html"
+    save_map(web_map(env["nets"], incidents=env["inc"]), everything)
+
+    def blocks(path):
+        text = Path(path).read_text(encoding="utf-8")
+        return re.findall(r'<script type="application/json" id="[^"]*">(.*?)</script>', text, flags=re.S)
+
+    assert blocks(out) == blocks(ref_path)
+    assert blocks(out) != blocks(everything)
+    assert "Incidents: type woninginbraak" in out.read_text(encoding="utf-8")
+
+
 def test_outputs_load_with_styles(env, tmp_path):
     """Run as the toolbox does (results loaded into the project): each output gets its style."""
     import processing

@@ -7,6 +7,7 @@ from typing import Any
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -22,14 +23,19 @@ class WebMap(BingeoAlgorithm):
     """bingeo.webmap.web_map + save_map on QGIS layers."""
 
     # parameter and output names (QuickOSM's pattern: one constant each, used everywhere below)
+    DATE_FIELD = "DATE_FIELD"
     DENSITY_RADIUS = "DENSITY_RADIUS"
+    END = "END"
     FIELDS = "FIELDS"
     HOTSPOTS = "HOTSPOTS"
     INCIDENTS = "INCIDENTS"
     OFFLINE = "OFFLINE"
     OUTPUT = "OUTPUT"
     PROPOSALS = "PROPOSALS"
+    START = "START"
     STORE = "STORE"
+    TYPES = "TYPES"
+    TYPE_FIELD = "TYPE_FIELD"
     MAP_TITLE = "TITLE"
 
     NAME = "webmap"
@@ -59,6 +65,28 @@ class WebMap(BingeoAlgorithm):
         self.add(
             QgsProcessingParameterString(self.FIELDS, tr("Incident fields in popups (comma separated)"), optional=True),
             "Incident fields shown in the popups; no other incident field reaches the map.",
+        )
+        # the incidents of the hot spots: the same options, with the same texts, as bingeo:hotspots
+        self.add(
+            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INCIDENTS, optional=True),
+            "Incident type field, to keep only some types.",
+        )
+        self.add(
+            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
+            "Incident types to keep (exact text), e.g. woninginbraak.",
+        )
+        self.add(
+            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INCIDENTS, optional=True),
+            "Date of the incident (default: the first date/time field).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterString(self.START, tr("From (YYYY-MM-DD, included)"), optional=True),
+            "Keep incidents from this date (included).",
+        )
+        self.add(
+            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, excluded)"), optional=True),
+            "Keep incidents before this date (excluded).",
         )
         self.add_layer(
             self.HOTSPOTS,
@@ -109,6 +137,7 @@ class WebMap(BingeoAlgorithm):
         self.check(feedback, 30)
         fields = [f.strip() for f in self.parameterAsString(parameters, self.FIELDS, context).split(",") if f.strip()]
         offline = self.parameterAsBool(parameters, self.OFFLINE, context)
+        types = [t.strip() for t in self.parameterAsString(parameters, self.TYPES, context).split(",") if t.strip()]
         m = web_map(
             store_path if store_path and nets is None else nets,
             incidents=frames["INCIDENTS"],
@@ -119,7 +148,16 @@ class WebMap(BingeoAlgorithm):
             offline=offline,
             density_radius=self.parameterAsDouble(parameters, self.DENSITY_RADIUS, context),
             **Progress(feedback, 30, 80).kwargs(web_map),
+            # the incidents of the hot spots: the same selection as bingeo:hotspots (bingeo.hotspots.select_incidents)
+            type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
+            types=types or None,
+            date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
+            start=self.parameterAsString(parameters, self.START, context).strip() or None,
+            end=self.parameterAsString(parameters, self.END, context).strip() or None,
         )
+        shown = getattr(m, "_bingeo_info", {}).get("incidents_shown")
+        if shown:
+            feedback.pushInfo(f"Incidents shown: {shown}")
         self.check(feedback, 80)
         path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         save_map(m, path, offline=offline)
