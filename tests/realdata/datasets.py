@@ -1,13 +1,13 @@
-"""The real datasets of ``../shared/data/real`` as a new user would meet them, and as an open-data portal publishes them.
+"""The real datasets of ``../shared/data/real`` as a new user meets them, and as an open-data portal publishes them.
 
 Each :class:`Dataset` names its network polygons, and where it has them its incidents and address points, with
 what an analyst knows of them from the source (the CRS of a CSV, an incident type, the period covered). From it,
 :func:`inputs` builds one of three *variants* in a work folder:
 
 ``asis``    the files exactly as published (CSV, tab, KML, GeoPackage, zipped Shapefile, ...);
-``portal``  as an open-data portal republishes them: the networks reprojected to WGS84 GeoJSON with three rings made
-            self-intersecting (a bow-tie: two consecutive vertices of the exterior ring swapped), the incidents as WGS84 GeoJSON
-            points;
+``portal``  as an open-data portal republishes them: the networks reprojected to WGS84 GeoJSON with three rings
+            made self-intersecting (a bow-tie: two consecutive vertices of an exterior ring swapped), the incidents
+            as WGS84 GeoJSON points;
 ``excel``   the incidents as an Excel sheet (the columns of the CSV, a second sheet with notes before it).
 
 The variants are built with pandas/geopandas/shapely directly, never with bingeo, so a bingeo reader bug cannot
@@ -206,9 +206,10 @@ def _xy(ds: Dataset, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bow_tie(geom: shapely.Geometry) -> shapely.Geometry:
-    """The same polygon with two consecutive vertices of its (first) exterior ring swapped: a self-intersecting ring."""
+    """The same polygon with two consecutive vertices of an exterior ring swapped: a self-intersecting ring."""
     polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
-    first = polys[0]
+    k = max(range(len(polys)), key=lambda i: len(polys[i].exterior.coords))  # the part with the most vertices
+    first = polys[k]
     holes = [list(i.coords) for i in first.interiors]
     ring = list(first.exterior.coords)
     for i in range(1, len(ring) - 2):  # the first swap that makes the ring cross itself
@@ -216,8 +217,8 @@ def bow_tie(geom: shapely.Geometry) -> shapely.Geometry:
         if not shapely.Polygon(bent, holes).is_valid:
             ring = bent
             break
-    polys[0] = shapely.Polygon(ring, holes)
-    return shapely.MultiPolygon(polys) if geom.geom_type == "MultiPolygon" else polys[0]
+    polys[k] = shapely.Polygon(ring, holes)
+    return shapely.MultiPolygon(polys) if geom.geom_type == "MultiPolygon" else polys[k]
 
 
 def inputs(ds: Dataset, variant: str, real: Path, samples: Path, folder: Path) -> dict[str, str | None]:

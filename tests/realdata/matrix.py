@@ -27,7 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from click.testing import CliRunner
 
