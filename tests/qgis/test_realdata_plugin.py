@@ -1,0 +1,148 @@
+"""The real-data matrix through the plugin in real QGIS 3.22 (issue 13).
+
+Each real incident dataset, as published and as an open-data portal republishes it (WGS84 GeoJSON networks with
+three bow-tie rings, incidents as WGS84 GeoJSON), loaded as QGIS layers the way an analyst loads them (a CSV
+through the delimited-text provider with its X/Y fields and CRS; vector files through OGR), then run through
+``bingeo:assignpoints``, ``bingeo:countincidents``, ``bingeo:hotspots`` and ``bingeo:density``.
+
+The reference for the assignment is geopandas ``sjoin(predicate="intersects")`` against the same polygons repaired
+with shapely's ``make_valid`` (polygonal parts): equal for every point farther than 1 m from a boundary (closer
+ones may differ by the reprojection of the boundary, which the reference does not share).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from plugin_support import load_plugin, rows, unload_plugin  # noqa: E402
+
+from tests.realdata.datasets import BY_NAME, inputs, read_incidents  # noqa: E402
+
+#: The matrix ids of SOURCES.md a QGIS user picks in the dialog's id field.
+ID_FIELDS = {
+    "vancouver": "mapid",
+    "lancashire": "ward_code",
+    "nottingham": "ward_code",
+    "groningen": "BU_CODE",
+}
+CASES = [(name, variant) for name in ID_FIELDS for variant in ("asis", "portal")]
+ALGORITHMS = ("assignpoints", "countincidents", "hotspots", "density")
+
+
+@pytest.fixture(scope="module")
+def plugin(qgis_processing):
+    load_plugin()
+    yield
+    unload_plugin()
+
+
+def _csv_layer(ds, path: str, folder: Path):
+    """A CSV (gzipped or not) loaded as QGIS's delimited-text provider loads it: X/Y fields and a CRS."""
+    from qgis.core import QgsVectorLayer
+
+    plain = folder / (Path(path).name.removesuffix(".gz"))
+    if not plain.exists():
+        if path.endswith(".gz"):
+            with gzip.open(path, "rb") as src, open(plain, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        else:
+            shutil.copy(path, plain)
+    delim = {"\t": "%5Ct", ";": ";", ",": ","}[ds.sep]
+    uri = (
+        f"file://{plain}?type=csv&delimiter={delim}&xField={ds.x}&yField={ds.y}&crs=EPSG:{ds.incidents_crs}"
+        f"&detectTypes=no&geomType=point&encoding={'windows-1252' if ds.encoding == 'cp1252' else 'UTF-8'}"
+    )
+    if ds.decimal == ",":
+        uri += "&decimalPoint=,"
+    lyr = QgsVectorLayer(uri, "incidents", "delimitedtext")
+    assert lyr.isValid(), uri
+    return lyr
+
+
+def _layers(name: str, variant: str, real: Path, samples: Path, folder: Path):
+    from qgis.core import QgsVectorLayer
+
+    ds = BY_NAME[name]
+    files = inputs(ds, variant, real, samples, folder)
+    net_path = files["networks"]
+    uri = f"/vsizip/{net_path}" if net_path.endswith(".zip") else net_path
+    nets = QgsVectorLayer(uri, "networks", "ogr")
+    assert nets.isValid(), uri
+    if files["incidents"].endswith(".geojson"):
+        inc = QgsVectorLayer(files["incidents"], "incidents", "ogr")
+        assert inc.isValid()
+    else:
+        inc = _csv_layer(ds, files["incidents"], folder)
+    return ds, files, nets, inc
+
+
+def _reference(files: dict, id_field: str, points: gpd.GeoDataFrame) -> pd.Series:
+    """Covering network ids per output point: sjoin(intersects) on make_valid polygons, in the points' CRS."""
+    path = files["networks"]
+    nets = gpd.read_file(("zip://" + path) if path.endswith(".zip") else path)
+    nets["geometry"] = [
+        shapely.make_valid(g) if not g.is_valid else g for g in nets.geometry
+    ]  # polygonal parts are what matter for covers
+    nets = nets[[id_field, "geometry"]].to_crs(points.crs)
+    pairs = gpd.sjoin(points[["geometry"]], nets, predicate="intersects", how="inner")
+    return pairs.groupby(level=0)[id_field].apply(lambda s: frozenset(map(str, s)))
+
+
+@pytest.mark.parametrize(("name", "variant"), CASES, ids=[f"{n}/{v}" for n, v in CASES])
+def test_plugin_on_real_data(name, variant, plugin, real, samples, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingFeedback
+
+    ds, files, nets, inc = _layers(name, variant, real, samples, tmp_path)
+    common = {"NETWORKS": nets, "NETWORK_ID_FIELD": ID_FIELDS[name]}
+    failures = []
+
+    def run(alg, params):
+        try:
+            return processing.run(f"bingeo:{alg}", {**common, **params}, feedback=QgsProcessingFeedback())
+        except Exception as exc:  # QgsProcessingException: what the user sees in the log
+            failures.append(f"{alg}: {str(exc).strip().splitlines()[-1][:300]}")
+            return None
+
+    res = run("assignpoints", {"INPUT": inc, "OUTPUT": "memory:"})
+    if res is not None:
+        out = res["OUTPUT"]
+        got = pd.DataFrame(rows(out))
+        geoms = gpd.GeoSeries.from_wkb(got["_geometry"], crs=out.crs().toWkt())
+        pts = gpd.GeoDataFrame(got.drop(columns=["_geometry", "_wkt"]), geometry=geoms).reset_index(drop=True)
+        want = _reference(files, ID_FIELDS[name], pts)
+        have = pts["network_ids"].dropna().astype(str)
+        have = have[have != ""].map(lambda s: frozenset(s.split(";")))
+        metric = pts.to_crs(pts.estimate_utm_crs())
+        ref_nets = gpd.read_file(
+            ("zip://" + files["networks"]) if files["networks"].endswith(".zip") else files["networks"]
+        )
+        edges = ref_nets.to_crs(metric.crs).boundary.union_all()
+        bad = [
+            i
+            for i in want.index.union(have.index)
+            if want.get(i, frozenset()) != have.get(i, frozenset()) and metric.geometry[i].distance(edges) > 1.0
+        ]
+        if bad:
+            failures.append(f"assignpoints: {len(bad)} of {len(pts)} points differ from sjoin(intersects)")
+        n_read = len(read_incidents(ds, real, samples))
+        if len(pts) < 0.5 * n_read:
+            failures.append(f"assignpoints: {len(pts)} points out of {n_read} rows")
+    run("countincidents", {"INPUT": inc, "OUTPUT": "memory:"})
+    a, b = ds.period
+    params = {"INPUT": inc, "CELLS": "memory:", "HOTSPOTS": "memory:", "START": a, "END": b}
+    if ds.incident_type:
+        params.update({"TYPE_FIELD": ds.type_field, "TYPES": ds.incident_type})
+    run("hotspots", params)
+    run("density", {"INPUT": inc, "CELL_SIZE": 100, "RADIUS": 500, "OUTPUT": str(tmp_path / "d.tif")})
+    assert not failures, "\n".join(failures)
