@@ -1274,9 +1274,9 @@ def _check_options(
         raise InputError(msg)
     if r < p / 2:
         msg = (
-            f"`radius` {r:g} m is less than half the cell size {p:g} m: a point can then lie farther than the "
+            f"`radius` {r:g} m is less than half the `cell_size` {p:g} m: a point can then lie farther than the "
             "radius from every cell centre and would add nothing to the raster (QGIS drops such points "
-            f"silently). Use a cell size of at most {2 * r:g} m (2 x radius) or a radius of at least {p / 2:g} m."
+            f"silently). Use a `cell_size` of at most {2 * r:g} m (2 x radius) or a radius of at least {p / 2:g} m."
         )
         raise InputError(msg)
     if dec != 0 and kernel != "triangular":
@@ -1519,7 +1519,7 @@ def kernel_density(
     >>> kernel_density(pts, cell_size=10, radius=3)
     Traceback (most recent call last):
     ...
-    bingeo.errors.InputError: `radius` 3 m is less than half the cell size 10 m: ...
+    bingeo.errors.InputError: `radius` 3 m is less than half the `cell_size` 10 m: ...
     """
     t_start = time.perf_counter()
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)

@@ -370,7 +370,7 @@ def test_input_frame_is_not_changed():
         ({"cell_size": 0}, InputError, r"`cell_size` must be > 0"),
         ({"cell_size": float("nan")}, InputError, r"`cell_size` must be a finite number"),
         ({"cell_size": "100"}, TypeError, r"`cell_size` must be a number; got str"),
-        ({"radius": 40, "cell_size": 100}, InputError, r"less than half the cell size.*at most 80 m"),
+        ({"radius": 40, "cell_size": 100}, InputError, r"less than half the `cell_size`.*at most 80 m"),
         ({"kernel": "gaussian"}, InputError, r"unknown `kernel` 'gaussian'; valid kernels: quartic, triangular"),
         ({"output": "density"}, InputError, r"unknown `output` 'density'; valid values: raw, scaled"),
         ({"method": "gpu"}, InputError, r"unknown `method` 'gpu'"),

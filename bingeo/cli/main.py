@@ -766,7 +766,7 @@ def density_cmd(
     from bingeo.stores import open_store
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
-        raise click.BadParameter("the density is written as a GeoTIFF (.tif)")
+        raise click.BadParameter(f"{output}: the density is written as a GeoTIFF (.tif)", param_hint="'--output'")
     if store:
         with open_store(store) as st:
             inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
