@@ -53,6 +53,9 @@ COMPONENTS = ("qgis", "postgis", "chromium", "real-data")
 #: CI has it beside the clone; a bare clone elsewhere does not (its tests skip there).
 REAL_DATA = Path(os.environ.get("BINGEO_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
 
+#: Scripts that QGIS itself runs (``qgis --code ...``), not test modules: --doctest-modules must not import them.
+collect_ignore = ["qgis/desktop_driver.py"]
+
 
 # --------------------------------------------------------------------------- CI or not
 

@@ -134,7 +134,7 @@ def test_at_date_uses_networks_valid_then(nested):
 
 def test_errors(nested):
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([1], [1]), crs=4326)
-    with pytest.raises(bingeo.CRSMismatchError, match="to_crs"):
+    with pytest.raises(bingeo.CRSMismatchError, match="Reproject one of them"):
         assign(pts, nested)
     with pytest.raises(TypeError, match="should be a GeoDataFrame"):
         assign(pd.DataFrame({"a": [1]}), nested)

@@ -46,6 +46,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("networks", "check"): ["--store", "{store}"],
     ("networks", "retire"): ["GR-BIN-003", "--store", "{store}", "--on", "2025-01-01"],
     ("networks", "history"): ["--store", "{store}"],
+    ("networks", "reactivate"): ["GR-BIN-012", "--store", "{store}"],
     ("assign",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/a.csv"],
     ("counts",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/c.csv"],
     ("coverage",): ["--store", "{store}", "--addresses", "{addresses}", "--crs", "28992"],
@@ -76,7 +77,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("density",): ["{incidents}", "--crs", "28992", "--output", "{out}/d.tif", "--cell-size", "100", "--radius", "300"],
     ("addresses", "import"): ["{addresses}", "--store", "{store}", "--crs", "28992"],
     ("members", "import"): ["{members}", "--store", "{store}", "--crs", "28992"],
-    ("recipients",): ["--store", "{store}", "--around", "233500,582000", "--radius", "300", "--output", "{out}/r.csv"],
+    ("recipients",): ["--store", "{store}", "--around", "233900,583400", "--radius", "1500", "--output", "{out}/r.csv"],
     ("audit", "list"): ["--store", "{store}"],
     ("demo",): ["--output", "{out}/demo"],
     ("evaluate",): [

@@ -492,7 +492,7 @@ def test_webmap_follows_type_and_period_as_library(env, tmp_path):
     run("webmap", {"NETWORKS": env["nets_layer"], "INCIDENTS": env["inc_layer"], **opts, "OUTPUT": str(out)})
     ref_path = tmp_path / "ref.html"
     ref = web_map(
-        env["nets"],
+        env["nets_all"],  # the web map draws every network (retired ones dashed), as test_webmap_equals_library
         incidents=env["inc"],
         types=["woninginbraak"],
         date_field="pleegdatum",
@@ -501,7 +501,7 @@ def test_webmap_follows_type_and_period_as_library(env, tmp_path):
     )
     save_map(ref, ref_path)
     everything = tmp_path / "all.html"
-    save_map(web_map(env["nets"], incidents=env["inc"]), everything)
+    save_map(web_map(env["nets_all"], incidents=env["inc"]), everything)
 
     def blocks(path):
         text = Path(path).read_text(encoding="utf-8")

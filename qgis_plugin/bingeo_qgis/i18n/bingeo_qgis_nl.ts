@@ -1187,5 +1187,9 @@
       <source>Rejected points</source>
       <translation>Afgewezen punten</translation>
     </message>
+    <message>
+      <source>The networks layer has no CRS: set it in the layer properties.</source>
+      <translation>De netwerkenlaag heeft geen CRS: stel het in bij de laageigenschappen.</translation>
+    </message>
   </context>
 </TS>
