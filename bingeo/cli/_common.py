@@ -19,12 +19,15 @@ from bingeo.errors import BingeoError
 
 __all__ = [
     "Default",
+    "date_fields_for",
     "date_value",
+    "dated",
     "edges_text",
     "fields_value",
     "friendly",
     "type_field_for",
     "option_default",
+    "period_text",
     "period_value",
     "points_options",
     "read_points_for_store",
@@ -49,12 +52,18 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Read a day option (``--from``, ``--at``) with THE date parser, so 2022-06-01 is always 1 June."""
     if value is None:
         return None
+    from bingeo.errors import InputError
+    from bingeo.incidents import period
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        got = period(value, None, names=(param.opts[0] if param.opts else "DATE", ""))
+    except InputError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    assert got.first is not None
+    return got.first
 
 
 def fields_value(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -78,6 +87,10 @@ store_option = click.option(
 
 points_options = [
     click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
+    click.option(
+        "--sheet",
+        help="Sheet of a spreadsheet (.xlsx, .xls, .ods); default: the sheet with coordinate columns.",
+    ),
     click.option("--crs", "crs", help="CRS of inputs that carry none (CSV), e.g. 28992, 31370, 4326."),
     click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
     click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
@@ -94,13 +107,44 @@ def with_options(options: list[Callable[..., Any]]) -> Callable[[Callable[..., A
 
 
 def read_points_for_store(
-    points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None
+    points: str,
+    st: Any,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    *,
+    sheet: str | None = None,
+    date_field: str | None = None,
 ) -> Any:
+    """Read POINTS into the store's CRS, checked against its extent; ``--date-field`` is parsed as dates."""
     from bingeo.readers import read_points
 
     return read_points(
-        points, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
+        points,
+        layer=layer,
+        sheet=sheet,
+        crs=crs,
+        x_field=x_field,
+        y_field=y_field,
+        target_crs=st.crs,
+        extent=st.extent(),
+        date_fields=date_fields_for(date_field),
     )
+
+
+def date_fields_for(date_field: str | None) -> list[str] | None:
+    """``read_points``' ``date_fields`` for ``--date-field``: that column, or detection (split columns too)."""
+    if date_field is None or "," in date_field:
+        return None
+    return [date_field]
+
+
+def dated(read: Any, date_field: str | None, need: str) -> Any:
+    """Move the incidents without a usable date to the rejects (for commands that use dates)."""
+    from bingeo.incidents import require_dates
+
+    return require_dates(read, date_field=date_field, need=need)
 
 
 def rejects_beside(store: str, source: str) -> str:
@@ -123,13 +167,27 @@ def write_rejects(result: Any, output: str) -> str | None:
 
 
 def period_value(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
+    """Read a ``FROM/TO`` option (``--fit``, ``--before``): the days FROM and TO, both included."""
     if value is None:
         return None
+    from bingeo.errors import InputError
+    from bingeo.incidents import parse_period
+
+    name = param.opts[0] if param.opts else "FROM/TO"
     try:
-        a, b = value.split("/")
-        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
+        got = parse_period(value, name=name)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+    assert got.first is not None and got.last is not None
+    return got.first, got.last
+
+
+def period_text(value: tuple[Any, Any] | None, dates: Any = None, *, start: Any = None, end: Any = None) -> str:
+    """Return the exact interval used and its length: ``2014-01-01 to 2014-12-31 (both included, 365 days)``."""
+    from bingeo.incidents import period
+
+    a, b = value if value is not None else (start, end)
+    return period(a, b).describe(dates)
 
 
 class Default:

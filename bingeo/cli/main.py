@@ -18,9 +18,11 @@ import click
 from bingeo.cli import evaluation, maps, storeadmin
 from bingeo.cli._common import (
     date_value,
+    dated,
     fields_value,
     friendly,
     option_default,
+    period_text,
     period_value,
     points_options,
     read_points_for_store,
@@ -223,6 +225,7 @@ def assign_cmd(
     in_database: bool,
     replace: bool,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -253,7 +256,7 @@ def assign_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        result = read_points_for_store(points, st, layer, crs, x_field, y_field)
+        result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
     for note in result.notes:
         click.echo(f"note: {note}")
     out = assign(result.points, nets)
@@ -291,6 +294,7 @@ def counts_cmd(
     addresses_crs: str | None,
     at: dt.date | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -302,10 +306,12 @@ def counts_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         adr = None
         if addresses:
             adr = read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent())
+    if by is not None:
+        inc = dated(inc, date_field, f"counting --by {by} needs")
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -327,6 +333,14 @@ def counts_cmd(
         addresses=None if adr is None else adr.points,
     )
     write_table(table, output)
+    if by is not None:
+        spans = [p for p in table["period"].unique() if p[:1].isdigit()]
+        if spans:
+            import pandas as pd
+
+            first, last = pd.Period(min(spans)), pd.Period(max(spans))
+            span = period_text((first.start_time.date(), last.end_time.date()))
+            click.echo(f"Counted by {by} from {first} to {last}: {span}.")
     top = table.groupby(["network_id", "network_name"], as_index=False)["incidents"].sum()
     top = top[top["network_id"] != ""].sort_values("incidents", ascending=False).head(5)
     click.echo("most incidents: " + "; ".join(f"{r.network_name} {r.incidents}" for r in top.itertuples()))
@@ -354,6 +368,7 @@ def coverage_cmd(
     at: dt.date | None,
     output: str | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -365,7 +380,7 @@ def coverage_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
         zones = read_polygons(areas, target_crs=st.crs) if areas else None
     for note in adr.notes:
         click.echo(f"note: {note}")
@@ -440,8 +455,8 @@ def _hotspot_kwargs(
 @store_option
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
-@click.option("--from", "start", callback=date_value, help="Keep incidents from this date (included).")
-@click.option("--to", "end", callback=date_value, help="Keep incidents before this date (excluded).")
+@click.option("--from", "start", callback=date_value, help="Keep incidents from this day (included).")
+@click.option("--to", "end", callback=date_value, help="Keep incidents up to this day (included).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
 @with_options(hotspot_options)
 @with_options(points_options)
@@ -455,6 +470,7 @@ def hotspots_cmd(
     end: dt.date | None,
     at: dt.date | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -472,9 +488,13 @@ def hotspots_cmd(
         raise click.BadParameter("the hot spots output is a GeoPackage (.gpkg) with layers cells and hotspots")
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+        )
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         kwargs = _hotspot_kwargs(st, **opts)
+    if start is not None or end is not None:
+        inc = dated(inc, opts["date_field"], "--from/--to need")
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -499,7 +519,7 @@ def hotspots_cmd(
     required=True,
     callback=period_value,
     metavar="FROM/TO",
-    help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).",
+    help="Period the hot spots are found on, both days included, e.g. 2022-01-01/2022-12-31.",
 )
 @click.option(
     "--test",
@@ -507,7 +527,7 @@ def hotspots_cmd(
     required=True,
     callback=period_value,
     metavar="FROM/TO",
-    help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.",
+    help="Period the hot spots are tested on, both days included, e.g. 2023-01-01/2023-12-31.",
 )
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
 @with_options(hotspot_options)
@@ -520,6 +540,7 @@ def pai_cmd(
     test: tuple[dt.date, dt.date],
     output: str | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -537,8 +558,11 @@ def pai_cmd(
 
     with open_store(store) as st:
         nets = st.networks()
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+        )
         kwargs = _hotspot_kwargs(st, **opts)
+    inc = dated(inc, opts["date_field"], "pai needs")
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
     res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], **kwargs)
@@ -550,7 +574,7 @@ def pai_cmd(
     fit_pts, test_pts = sel(fit), sel(test)
     acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
     click.echo(
-        f"{len(res.hotspots)} hot spots found on {fit[0]} .. {fit[1]} (TO excluded), tested on {test[0]} .. {test[1]}."
+        f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )
     click.echo(acc.summary())
     if output:
@@ -606,6 +630,7 @@ def propose_cmd(
     kind: str,
     max_distance: float,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -620,7 +645,7 @@ def propose_cmd(
     with open_store(store) as st:
         nets = st.networks()
         hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
         inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
     click.echo(adr.summary())
     out = propose_areas(
@@ -686,6 +711,7 @@ def density_cmd(
     type_field: str | None,
     types: tuple[str, ...],
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -700,7 +726,7 @@ def density_cmd(
         raise click.BadParameter("the density is written as a GeoTIFF (.tif)")
     if store:
         with open_store(store) as st:
-            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet)
     else:
         inc = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
     for note in inc.notes:
@@ -760,6 +786,7 @@ def addresses_import(
     store: str,
     fields: dict[str, str],
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -769,7 +796,7 @@ def addresses_import(
     from bingeo.stores import open_store
 
     with open_store(store) as st:
-        res = read_points_for_store(source, st, layer, crs, x_field, y_field)
+        res = read_points_for_store(source, st, layer, crs, x_field, y_field, sheet=sheet)
         click.echo(res.summary())
         counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
     click.echo(

@@ -105,6 +105,7 @@ def map_cmd(
     offline: bool,
     evaluation: str | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -126,7 +127,7 @@ def map_cmd(
         _webassets.require_assets()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
     popups = _read_evaluation(evaluation) if evaluation else None
     with open_store(store) as st:
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field) if incidents else None
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet) if incidents else None
         adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None

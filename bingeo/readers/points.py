@@ -27,9 +27,25 @@ from bingeo.readers.columns import (
     coordinate_pairs,
 )
 from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
-from bingeo.readers.values import _convert_numeric, _date_named, _text_series, parse_dates, parse_numbers
+from bingeo.readers.values import (
+    _ISO_DATE_RE,
+    _convert_numeric,
+    _date_named,
+    _text_series,
+    combine_date_parts,
+    date_part_columns,
+    parse_numbers,
+    read_dates,
+)
 
 logger = logging.getLogger("bingeo.readers")
+
+
+_ROWS_LISTED = 10
+
+
+#: A text column not named like a date is read as dates when at least this share of its values are ISO dates.
+ISO_CONTENT_SHARE = 0.9
 
 
 #: Reason codes used in ``ReadResult.rejects["reject_reason"]`` and their labels in
@@ -46,6 +62,8 @@ REJECT_REASONS: dict[str, str] = {
     "non_finite": "not finite after reprojection",
     "outside_extent": "outside extent",
     "outside_crs_area": "outside the CRS's area of use",
+    "no_date": "without a date",
+    "bad_date": "with an impossible or unreadable date",
 }
 
 
@@ -119,6 +137,51 @@ class ReadResult(Result):
         """Return the summary and the CRS, not the frames."""
         return f"ReadResult({self.summary()}; crs={crs_label(self.crs)})"
 
+    def date_problem(self, column: str) -> np.ndarray | None:
+        """Why each usable point's ``column`` has no date (per row of ``points``; None where fine or unknown).
+
+        Read time records the impossible or unreadable values of a date column (31-02-2023, month 13) here,
+        so that a command that needs the date can reject those rows with their reason.
+        """
+        detail = getattr(self, "_bad_dates", {}).get(column)
+        if detail is None:
+            return None
+        return detail[self.points["source_row"].to_numpy(dtype="int64") - 1]
+
+    def reject(self, mask: Any, code: str, detail: str | np.ndarray, *, note: str | None = None) -> ReadResult:
+        """Return a new result with the points under ``mask`` moved to the rejects (``code``, ``detail``).
+
+        The rejected rows are written as they were read (raw text for text files), like every other reject.
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return self
+        moved = self.points[mask]
+        rows = moved["source_row"].to_numpy(dtype="int64")
+        raw = getattr(self, "_raw", None)
+        if raw is not None and len(raw) >= int(rows.max()):
+            extra = raw.iloc[rows - 1].copy()
+            if "source_row" in extra.columns:
+                extra = extra.drop(columns="source_row")
+        else:
+            extra = pd.DataFrame(moved.drop(columns=[moved.geometry.name, "source_row"]))
+        extra = extra.reset_index(drop=True)
+        extra["source_row"] = rows
+        extra["reject_reason"] = code
+        extra["reject_detail"] = detail if isinstance(detail, str) else np.asarray(detail, dtype=object)[mask]
+        rejects = pd.concat([self.rejects, extra], ignore_index=True) if len(self.rejects) else extra
+        rejects = rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+        out = ReadResult(
+            points=self.points[~mask].reset_index(drop=True),
+            rejects=rejects,
+            crs=self.crs,
+            notes=list(self.notes) + ([note] if note else []),
+            source=self.source,
+        )
+        out._raw = raw
+        out._bad_dates = getattr(self, "_bad_dates", {})
+        return out
+
 
 def _check_extent(extent: Any) -> tuple[float, float, float, float] | None:
     if extent is None:
@@ -150,6 +213,7 @@ def read_points(
     source: str | os.PathLike[str],
     *,
     layer: str | None = None,
+    sheet: str | None = None,
     x_field: str | None = None,
     y_field: str | None = None,
     crs: CRSLike | None = None,
@@ -328,6 +392,7 @@ class _TableInput:
     bad_fields: dict[int, int]
     width: int
     file_crs: pyproj.CRS | None
+    sheet: bool = False
 
 
 class _Rejects:
@@ -503,6 +568,7 @@ def _points_from_table(
 
     # ---- convert the other columns
     data = raw.copy()
+    bad_dates: dict[str, np.ndarray] = {}
     if table.text:
         decimal_comma = any(c in ("comma", "mixed") for _, c in conventions)
         _convert_columns(
@@ -512,6 +578,7 @@ def _points_from_table(
             decimal_comma=decimal_comma,
             label=label,
             notes=notes,
+            bad_dates=bad_dates,
         )
     else:
         _convert_dates_only(
@@ -520,12 +587,14 @@ def _points_from_table(
             date_fields=date_fields,
             label=label,
             notes=notes,
+            bad_dates=bad_dates,
+            serials=table.sheet,
         )
     if wkt_col is None:
         data[xcol] = x
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop)
+    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
 
 
 def _crs_conflict(label: str, file_crs: pyproj.CRS, given: pyproj.CRS) -> InputError:
@@ -602,11 +671,20 @@ def _points_of(
     return arr, x, y
 
 
+def _looks_iso(s: pd.Series) -> bool:
+    """Tell whether a text column holds ISO 8601 dates (police.uk's ``month``), a few bad values allowed."""
+    if not _is_text_column(s):
+        return False
+    t = _text_series(s)
+    t = t[t != ""]
+    return len(t) > 0 and float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
+
+
 def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:
     cols = list(data.columns)
     if date_fields is not None:
         return [c for c in (_find_column(f, cols, label, "`date_fields`") for f in date_fields) if c not in skip]
-    return [c for c in cols if c not in skip and _date_named(c)]
+    return [c for c in cols if c not in skip and (_date_named(c) or _looks_iso(data[c]))]
 
 
 def _is_text_column(s: pd.Series) -> bool:
@@ -617,6 +695,52 @@ def _is_text_column(s: pd.Series) -> bool:
     return False
 
 
+def _read_date_column(
+    data: pd.DataFrame, c: str, bad_dates: dict[str, np.ndarray], notes: Notes, *, serials: bool
+) -> bool:
+    """Parse column ``c`` of ``data`` as dates in place when it holds dates; note what was done."""
+    got = read_dates(data[c], serials=serials)
+    if not got.is_dates:
+        return False
+    data[c] = got.values
+    notes.add(f"Column {c!r} parsed as dates ({got.how}).")
+    if got.bad.any():
+        bad_dates[c] = got.detail(c, empty=False)
+        rows = np.flatnonzero(got.bad)[:_ROWS_LISTED] + 1
+        more = " ..." if got.bad.sum() > _ROWS_LISTED else ""
+        notes.add(
+            f"{int(got.bad.sum()):,} value(s) of {c!r} are impossible or unreadable dates (rows "
+            f"{', '.join(map(str, rows))}{more}); a command that needs the date rejects those rows."
+        )
+    return True
+
+
+def _split_dates(data: pd.DataFrame, skip: set[str], bad_dates: dict[str, np.ndarray], notes: Notes) -> None:
+    """YEAR/MONTH/DAY[/HOUR/MINUTE] columns (Vancouver's police export) become one date column."""
+    if any(pd.api.types.is_datetime64_any_dtype(data[c]) for c in data.columns):
+        return
+    parts = date_part_columns([c for c in data.columns if c not in skip])
+    if parts is None:
+        return
+    got = combine_date_parts(data, parts)
+    if not got.is_dates:
+        return
+    name = "date"
+    k = 2
+    while name in data.columns:
+        name = f"date_{k}"
+        k += 1
+    data[name] = got.values
+    label = "/".join(parts[k] for k in ("year", "month", "day", "hour", "minute") if k in parts)
+    notes.add(f"Columns {label} combined into the date column {name!r}.")
+    if got.bad.any():
+        bad_dates[name] = got.detail(label, empty=False)
+        notes.add(
+            f"{int(got.bad.sum()):,} row(s) have {label} that make no date; a command that needs the date "
+            "rejects those rows."
+        )
+
+
 def _convert_columns(
     data: pd.DataFrame,
     *,
@@ -625,23 +749,20 @@ def _convert_columns(
     decimal_comma: bool,
     label: str,
     notes: Notes,
+    bad_dates: dict[str, np.ndarray],
 ) -> None:
     dates = _date_candidates(data, skip, date_fields, label)
     done: set[str] = set()
     for c in dates:
-        parsed, how = parse_dates(data[c])
-        if parsed is not None:
-            data[c] = parsed
-            done.add(c)
-            notes.add(f"Column {c!r} parsed as dates ({how}).")
+        done.add(c)
+        if _read_date_column(data, c, bad_dates, notes, serials=False):
             continue
+        how = read_dates(data[c]).how
         nums = _convert_numeric(data[c], decimal_comma=decimal_comma)
         if nums is not None and date_fields is None:
             data[c] = nums
-            done.add(c)
             notes.add(f"Column {c!r} is named like a date but holds numbers; read as numbers.")
         else:
-            done.add(c)
             notes.add(f"Column {c!r} kept as text: not parsed as dates because {how}.")
     converted = []
     comma_cols = []
@@ -663,6 +784,8 @@ def _convert_columns(
         )
     if comma_cols:
         notes.add(f"Column(s) {', '.join(map(repr, comma_cols))} read as numbers with a decimal comma.")
+    if date_fields is None:
+        _split_dates(data, skip, bad_dates, notes)
 
 
 def _convert_dates_only(
@@ -672,16 +795,18 @@ def _convert_dates_only(
     date_fields: Sequence[str] | None,
     label: str,
     notes: Notes,
+    bad_dates: dict[str, np.ndarray],
+    serials: bool = False,
 ) -> None:
     for c in _date_candidates(data, skip, date_fields, label):
-        if not _is_text_column(data[c]):
+        if pd.api.types.is_datetime64_any_dtype(data[c]):
             continue
-        parsed, how = parse_dates(data[c])
-        if parsed is not None:
-            data[c] = parsed
-            notes.add(f"Column {c!r} parsed as dates ({how}).")
-        else:
-            notes.add(f"Column {c!r} kept as text: not parsed as dates because {how}.")
+        if not (_is_text_column(data[c]) or serials):
+            continue
+        if not _read_date_column(data, c, bad_dates, notes, serials=serials):
+            notes.add(f"Column {c!r} kept as it is: not parsed as dates because {read_dates(data[c]).how}.")
+    if date_fields is None:
+        _split_dates(data, skip, bad_dates, notes)
 
 
 def _points_from_geometry(
@@ -737,8 +862,9 @@ def _points_from_geometry(
         notes.add(f"The file has no CRS; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if wrong.")
     raw = pd.DataFrame(frame.drop(columns=gcol))
     data = raw.copy()
-    _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes)
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[])
+    bad_dates: dict[str, np.ndarray] = {}
+    _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes, bad_dates=bad_dates)
+    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[], bad_dates=bad_dates)
 
 
 def _finish(
@@ -754,6 +880,7 @@ def _finish(
     notes: Notes,
     *,
     drop: list[str],
+    bad_dates: dict[str, np.ndarray] | None = None,
 ) -> ReadResult:
     n = len(raw)
     x = np.asarray(x, dtype="float64")
@@ -856,6 +983,8 @@ def _finish(
     rj["reject_detail"] = pd.Series(rej.detail[bad], dtype=object).to_numpy()
     rj = rj.reset_index(drop=True)
     result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label)
+    result._raw = raw
+    result._bad_dates = bad_dates or {}
     if len(points) == 0:
         msg = "No usable rows: check `crs`, the coordinate columns and `extent`."
         notes.add(msg)
