@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from typing import Any
 import click
 
 from bingeo.errors import BingeoError
+
+log = logging.getLogger("bingeo.cli")
 
 __all__ = [
     "Default",
@@ -26,6 +29,7 @@ __all__ = [
     "fields_value",
     "friendly",
     "type_field_for",
+    "usable",
     "option_default",
     "period_text",
     "period_value",
@@ -116,21 +120,65 @@ def read_points_for_store(
     *,
     sheet: str | None = None,
     date_field: str | None = None,
+    target_crs: str | None = None,
 ) -> Any:
-    """Read POINTS into the store's CRS, checked against its extent; ``--date-field`` is parsed as dates."""
+    """Read POINTS into the store's CRS, checked against its extent (without a store: into ``target_crs``).
+
+    ``--date-field`` is parsed as dates; a file none of whose rows is usable fails with the likely cause.
+    """
     from bingeo.readers import read_points
 
-    return read_points(
+    result = read_points(
         points,
         layer=layer,
         sheet=sheet,
         crs=crs,
         x_field=x_field,
         y_field=y_field,
-        target_crs=st.crs,
-        extent=st.extent(),
+        target_crs=st.crs if st is not None else target_crs,
+        extent=st.extent() if st is not None else None,
         date_fields=date_fields_for(date_field),
     )
+    return usable(result)
+
+
+def usable(result: Any, *, crs_option: str = "--crs") -> Any:
+    """Return ``result`` when it has usable rows; else fail with the likely cause and the option to give.
+
+    A command whose input rows were ALL rejected must not end with exit 0 and an empty result.
+    """
+    from bingeo.errors import InputError
+
+    if len(result.points):
+        hint = result.crs_hint
+        if hint and hint.get("epsg") is not None:
+            log.warning(
+                "%s: %s of %s located rows fall outside %s: the coordinates look like %s; give %s %s",
+                result.source,
+                f"{hint['n_far']:,}",
+                f"{hint['n_located']:,}",
+                hint["where"],
+                hint["label"],
+                crs_option,
+                hint["epsg"],
+            )
+        return result
+    msg = f"{result.summary()}: no row can be used."
+    hint = result.crs_hint
+    if hint and hint.get("epsg") is not None:
+        msg += (
+            f" The coordinates fall outside {hint['where']}; they look like {hint['label']} "
+            f"({hint['share']:.0%} of them fall inside with it): give {crs_option} {hint['epsg']}"
+        )
+        msg += " and swap --x-field/--y-field." if hint.get("swap") else "."
+    elif hint:
+        msg += (
+            f" The coordinates fall outside {hint['where']} in every CRS tried: check the coordinate columns "
+            f"(--x-field/--y-field) and {crs_option}."
+        )
+    else:
+        msg += " See the reasons above; fix the file or the options and run again."
+    raise InputError(msg)
 
 
 def date_fields_for(date_field: str | None) -> list[str] | None:

@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
-    date_fields_for,
     dated,
     edges_text,
     friendly,
@@ -126,7 +125,6 @@ def nearrepeat_cmd(
     """
     from bingeo.incidents import incident_days
     from bingeo.nearrepeat import select_types, suggest_alert
-    from bingeo.readers import read_points
     from bingeo.stores import open_store
 
     if output and Path(output).suffix.lower() not in (".json", ".csv"):
@@ -137,15 +135,8 @@ def nearrepeat_cmd(
                 incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field
             )
     else:
-        read = read_points(
-            incidents,
-            layer=layer,
-            sheet=sheet,
-            crs=crs,
-            x_field=x_field,
-            y_field=y_field,
-            target_crs=to_crs,
-            date_fields=date_fields_for(date_field),
+        read = read_points_for_store(
+            incidents, None, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field, target_crs=to_crs
         )
     read = dated(read, date_field, "the Knox test needs")
     click.echo(read.summary())

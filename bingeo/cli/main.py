@@ -29,6 +29,7 @@ from bingeo.cli._common import (
     rejects_beside,
     store_option,
     type_field_for,
+    usable,
     with_options,
     write_rejects,
 )
@@ -309,7 +310,10 @@ def counts_cmd(
         inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         adr = None
         if addresses:
-            adr = read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent())
+            adr = usable(
+                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                crs_option="--addresses-crs",
+            )
     if by is not None:
         inc = dated(inc, date_field, f"counting --by {by} needs")
     for note in inc.notes:
@@ -455,6 +459,7 @@ def _hotspot_kwargs(
 @store_option
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
+@click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
 @click.option("--from", "start", callback=date_value, help="Keep incidents from this day (included).")
 @click.option("--to", "end", callback=date_value, help="Keep incidents up to this day (included).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
@@ -466,6 +471,7 @@ def hotspots_cmd(
     store: str,
     output: str,
     addresses: str | None,
+    addresses_crs: str | None,
     start: dt.date | None,
     end: dt.date | None,
     at: dt.date | None,
@@ -491,7 +497,12 @@ def hotspots_cmd(
         inc = read_points_for_store(
             incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
         )
-        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        adr = None
+        if addresses:
+            adr = usable(
+                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                crs_option="--addresses-crs",
+            )
         kwargs = _hotspot_kwargs(st, **opts)
     if start is not None or end is not None:
         inc = dated(inc, opts["date_field"], "--from/--to need")
@@ -646,7 +657,7 @@ def propose_cmd(
         nets = st.networks()
         hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
         adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
-        inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
+        inc = usable(read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent())) if incidents else None
     click.echo(adr.summary())
     out = propose_areas(
         hs,
@@ -719,7 +730,7 @@ def density_cmd(
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
     from bingeo.incidents import select_types
-    from bingeo.readers import read_points, write_table
+    from bingeo.readers import write_table
     from bingeo.stores import open_store
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
@@ -728,7 +739,7 @@ def density_cmd(
         with open_store(store) as st:
             inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet)
     else:
-        inc = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
+        inc = read_points_for_store(incidents, None, layer, crs, x_field, y_field, sheet=sheet, target_crs=to_crs)
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -912,7 +923,8 @@ def _alert_radius(
     from bingeo.nearrepeat import alert_radius
     from bingeo.readers import read_points
 
-    inc = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent()).points
+    read = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent())
+    inc = usable(read, crs_option="--incidents-crs").points
     advice = alert_radius(inc, types=list(types) or None)
     if advice.radius is None:
         raise InputError(f"--radius auto: {advice.reason} Give --radius in metres.")

@@ -15,6 +15,7 @@ from bingeo.cli._common import (
     points_options,
     read_points_for_store,
     store_option,
+    usable,
     with_options,
     write_rejects,
 )
@@ -128,7 +129,7 @@ def map_cmd(
     popups = _read_evaluation(evaluation) if evaluation else None
     with open_store(store) as st:
         inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet) if incidents else None
-        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        adr = usable(read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent())) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
         m = web_map(

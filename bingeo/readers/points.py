@@ -26,6 +26,7 @@ from bingeo.readers.columns import (
     _wkt_columns,
     coordinate_pairs,
 )
+from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
 from bingeo.readers.values import (
     _ISO_DATE_RE,
@@ -100,6 +101,10 @@ class ReadResult(Result):
         columns, CRS guessed, decimal comma, dates parsed, reprojection.
     source : str
         The source path as given.
+    crs_hint : dict or None
+        When all or most rows fall outside the extent or the CRS's area of use: what the coordinates look
+        like, ``{"epsg": 4326, "label": ..., "share": 0.98, "swap": False}`` (``epsg`` None when no CRS
+        tried places them), so that a message can name the option to give (``--crs 4326``).
     """
 
     points: gpd.GeoDataFrame
@@ -107,6 +112,7 @@ class ReadResult(Result):
     crs: pyproj.CRS
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    crs_hint: dict[str, Any] | None = None
 
     def summary(self) -> str:
         """Return a one-line account of the read, with counts per reject reason.
@@ -228,12 +234,17 @@ def read_points(
     Parameters
     ----------
     source : str or os.PathLike
-        CSV/TXT/TSV/TAB (optionally ``.gz``, or a ``.zip`` holding one such file), or
+        CSV/TXT/TSV/TAB (optionally ``.gz``, or a ``.zip`` holding one such file), a spreadsheet
+        (.xlsx, .xls, .ods), or
         any vector file GDAL reads (GeoPackage, Shapefile, zipped Shapefile,
         GeoJSON, KML), or (Geo)Parquet.
     layer : str, optional
         Layer of a multi-layer source (GeoPackage, shapefile name in a zip). Without
         it, the only layer or the only point layer is used.
+    sheet : str, optional
+        Sheet of a spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods). Without it, the only sheet or the sheet
+        whose header names coordinate columns (:mod:`bingeo.readers.sheets`); the sheet is read as the
+        text a CSV export of it would hold, then exactly like a CSV.
     x_field, y_field : str, optional
         Coordinate columns, overriding detection (case-insensitive). For a vector
         source they make bingeo use these attribute columns instead of the geometry.
@@ -331,13 +342,20 @@ def read_points(
         date_fields = [date_fields]
 
     kind = source_kind(path)
+    if sheet is not None and kind != "sheet":
+        msg = f"{label}: --sheet (`sheet`) is for spreadsheets (.xlsx, .xls, .ods); this file has no sheets."
+        raise InputError(msg)
     member = None
     if kind == "zip":
         zkind, member_or_path = zip_target(path, layer, label)
         if zkind == "text":
             kind, member = "text", member_or_path
 
-    if kind == "text":
+    if kind == "sheet":
+        raw, bad_fields, width, label = read_sheet_table(path, label, sheet=sheet or layer, notes=notes)
+        notes.label = label
+        table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None, sheet=True)
+    elif kind == "text":
         raw, bad_fields, width = read_text_table(path, label, sep=sep, encoding=encoding, member=member, notes=notes)
         table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None)
     else:
@@ -579,6 +597,7 @@ def _points_from_table(
             label=label,
             notes=notes,
             bad_dates=bad_dates,
+            serials=table.sheet,
         )
     else:
         _convert_dates_only(
@@ -750,12 +769,14 @@ def _convert_columns(
     label: str,
     notes: Notes,
     bad_dates: dict[str, np.ndarray],
+    serials: bool = False,
 ) -> None:
     dates = _date_candidates(data, skip, date_fields, label)
     done: set[str] = set()
     for c in dates:
         done.add(c)
-        if _read_date_column(data, c, bad_dates, notes, serials=False):
+        # a spreadsheet's date column may hold Excel serial day numbers (date cells formatted as numbers)
+        if _read_date_column(data, c, bad_dates, notes, serials=serials):
             continue
         how = read_dates(data[c]).how
         nums = _convert_numeric(data[c], decimal_comma=decimal_comma)
@@ -982,7 +1003,8 @@ def _finish(
     rj["reject_reason"] = pd.Series(rej.reason[bad], dtype=object).to_numpy()
     rj["reject_detail"] = pd.Series(rej.detail[bad], dtype=object).to_numpy()
     rj = rj.reset_index(drop=True)
-    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label)
+    hint = _wrong_place_hint(rej, x, y, src, final, box, notes)
+    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label, crs_hint=hint)
     result._raw = raw
     result._bad_dates = bad_dates or {}
     if len(points) == 0:
@@ -991,6 +1013,101 @@ def _finish(
         result.notes.append(msg)
     logger.info("%s", result.summary())
     return result
+
+
+#: Reasons that say a row's coordinates are in the wrong place (wrong CRS, swapped columns).
+WRONG_PLACE = ("outside_extent", "outside_crs_area", "swapped_lat_lon", "out_of_range", "non_finite")
+
+
+#: Share of the located rows in the wrong place from which the CRS the coordinates look like is named.
+WRONG_PLACE_SHARE = 0.5
+
+
+#: CRSs tried, besides the UTM zones of the data: lon/lat, RD New, Lambert 72 and 2008, British National Grid,
+#: Web Mercator, ETRS89 Lambert (France, Europe).
+CRS_CANDIDATES = (4326, 28992, 31370, 3812, 27700, 3857, 2154, 3035)
+
+
+def _utm_zones(lon: np.ndarray, lat: np.ndarray) -> list[int]:
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 84)
+    if not ok.any():
+        return []
+    zone = int(np.clip(np.floor((np.median(lon[ok]) + 180) / 6) + 1, 1, 60))
+    north = np.median(lat[ok]) >= 0
+    return [(32600 if north else 32700) + zone] + ([26900 + zone] if north and 1 <= zone <= 23 else [])
+
+
+def _wrong_place_hint(
+    rej: _Rejects,
+    x: np.ndarray,
+    y: np.ndarray,
+    src: pyproj.CRS,
+    final: pyproj.CRS,
+    box: tuple[float, float, float, float] | None,
+    notes: Notes,
+) -> dict[str, Any] | None:
+    """Name the CRS the coordinates look like when all or most rows fall in the wrong place."""
+    far = np.isin(rej.reason.astype(str), WRONG_PLACE)
+    located = far | rej.ok
+    n_far, n_located = int(far.sum()), int(located.sum())
+    if n_far == 0 or n_far < WRONG_PLACE_SHARE * n_located:
+        return None
+    fx, fy = x[far], y[far]
+    fin = np.isfinite(fx) & np.isfinite(fy) & (np.abs(fx) < 1e12) & (np.abs(fy) < 1e12)
+    fx, fy = fx[fin], fy[fin]
+    where = "the store's extent" if box is not None else f"the area of use of {crs_label(src)}"
+    best: dict[str, Any] = {"epsg": None, "label": "", "share": 0.0, "swap": False}
+    if len(fx):
+        if box is not None:
+            margin, _ = _extent_margin(box, final)
+            lo_x, lo_y, hi_x, hi_y = box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
+            to_lonlat = pyproj.Transformer.from_crs(final, 4326, always_xy=True)
+            with np.errstate(all="ignore"):
+                clon, clat = to_lonlat.transform([(lo_x + hi_x) / 2], [(lo_y + hi_y) / 2], errcheck=False)
+            tries = list(CRS_CANDIDATES) + _utm_zones(np.asarray(clon), np.asarray(clat))
+            for epsg in tries:
+                cand = to_crs(epsg)
+                for swap in (False, True):
+                    if same_crs(cand, src) and not swap:
+                        continue
+                    ax, ay = (fy, fx) if swap else (fx, fy)
+                    if cand.is_geographic and not ((np.abs(ax) <= 180) & (np.abs(ay) <= 90)).mean() >= 0.5:
+                        continue
+                    tr = pyproj.Transformer.from_crs(cand, final, always_xy=True)
+                    with np.errstate(all="ignore"):
+                        tx, ty = tr.transform(ax, ay, errcheck=False)
+                    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+                    share = float(((tx >= lo_x) & (tx <= hi_x) & (ty >= lo_y) & (ty <= hi_y)).mean())
+                    if share > best["share"] + 1e-9:
+                        best = {"epsg": epsg, "label": crs_label(cand), "share": share, "swap": swap}
+        else:
+            epsg, _ = _guess_crs(fx, fy, geographic_names=False)
+            if epsg is None and ((np.abs(fy) <= 180) & (np.abs(fx) <= 90)).mean() >= GUESS_SHARE_SWAPPED:
+                best = {"epsg": 4326, "label": crs_label(to_crs(4326)), "share": 1.0, "swap": True}
+            elif epsg is not None and not same_crs(to_crs(epsg), src):
+                share = 1.0
+                best = {"epsg": epsg, "label": crs_label(to_crs(epsg)), "share": share, "swap": False}
+    hint = dict(best, n_far=n_far, n_located=n_located, where=where)
+    if best["epsg"] is None or best["share"] < WRONG_PLACE_SHARE:
+        hint.update(epsg=None, label="", share=0.0)
+        notes.add(
+            f"{n_far:,} of {n_located:,} located rows fall outside {where}, and none of the CRSs tried "
+            f"({', '.join(map(str, CRS_CANDIDATES))} and the UTM zones) places them inside: check the coordinate "
+            "columns and `crs` (--crs)."
+        )
+        return hint
+    how = f"`crs` {best['epsg']} (--crs {best['epsg']})"
+    if best["swap"]:
+        how += " with x and y swapped (--x-field/--y-field the other way round)"
+    notes.add(
+        f"{n_far:,} of {n_located:,} located rows fall outside {where}: the coordinates look like "
+        f"{best['label']} ({best['share']:.0%} of them fall inside with it). Give {how}."
+    )
+    return hint
+
+
+#: Share of swapped lat/lon pairs from which a file without a store is said to have its columns swapped.
+GUESS_SHARE_SWAPPED = 0.99
 
 
 def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:

@@ -268,7 +268,8 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
       text (``2023/01/05``) are read year-month-day only: ``2022-06-01`` is 1 June, never 6 January.
     * D-M-Y text is read day first, as Dutch and Belgian exports write dates, unless reading month first (US
       exports, ``12/31/2017 11:00 PM``) explains more of the column's values.
-    * With ``serials``, numbers are Excel serial day numbers within :data:`EXCEL_SERIAL_RANGE`.
+    * With ``serials`` (a spreadsheet's date column), numbers and number text are Excel serial day numbers
+      within :data:`EXCEL_SERIAL_RANGE`.
     * Anything else, or an impossible date (31-02-2023, month 13), is *bad* on its own row; the column is dates
       when more than :data:`DATE_SHARE` of its non-empty values are.
 
@@ -332,6 +333,12 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
             out[part.index] = _as_naive(got)
         kinds.append("ISO 8601" + (", time zones converted to UTC" if tz.any() else ""))
     rest = v[~iso]
+    if serials:
+        plain = rest[rest.str.fullmatch(r"\d+(?:\.\d+)?")]
+        if len(plain):
+            out[plain.index] = _excel_serials(pd.to_numeric(plain))
+            kinds.append("Excel serial day numbers")
+            rest = rest.drop(plain.index)
     dmy = rest[rest.str.fullmatch(_DMY_RE.pattern)]
     if len(dmy):
         day_first, month_first, n_day, n_month = _dmy(dmy)
