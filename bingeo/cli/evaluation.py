@@ -312,7 +312,7 @@ def evaluate_cmd(
     if done.any():
         click.echo(shown[done.to_numpy()].to_string(index=False, na_rep=""))
         for nid, one in ev.results.items():
-            click.echo(f"{nid}: {one.interpretation}")
+            click.echo(f"{nid}: before {period_text(one.before)}, after {period_text(one.after)}. {one.interpretation}")
     for row in ev.table[~done].itertuples():
         click.echo(f"not evaluated: {row.network_id}: {row.reason}")
     if output:

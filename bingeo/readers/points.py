@@ -696,7 +696,9 @@ def _looks_iso(s: pd.Series) -> bool:
         return False
     t = _text_series(s)
     t = t[t != ""]
-    return len(t) > 0 and float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
+    if len(t) == 0 or float(t.head(200).str.fullmatch(_ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+        return False
+    return float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
 
 
 def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:
@@ -751,7 +753,15 @@ def _split_dates(data: pd.DataFrame, skip: set[str], bad_dates: dict[str, np.nda
         k += 1
     data[name] = got.values
     label = "/".join(parts[k] for k in ("year", "month", "day", "hour", "minute") if k in parts)
-    notes.add(f"Columns {label} combined into the date column {name!r}.")
+    notes.add(
+        f"Columns {label} combined into the date column {name!r}"
+        + (
+            " (an HOUR/MINUTE of 0 on a 0/0 privacy row is suppressed data, not midnight: such rows are rejected "
+            "as at 0/0)."
+            if "hour" in parts
+            else "."
+        )
+    )
     if got.bad.any():
         bad_dates[name] = got.detail(label, empty=False)
         notes.add(

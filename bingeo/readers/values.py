@@ -247,11 +247,16 @@ def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
 
 def _zero_pad(v: pd.Series) -> pd.Series:
     """``2023-1-5 9:05`` -> ``2023-01-05 09:05`` (pandas' ISO 8601 reader wants two digits)."""
-    return (
-        v.str.replace(r"^(\d{4})-(\d)(?=\D)", r"\1-0\2", regex=True)
+    short = ~v.str.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ]\d{2}:)")
+    if not short.any():
+        return v
+    w = v[short]
+    padded = (
+        w.str.replace(r"^(\d{4})-(\d)(?=\D)", r"\1-0\2", regex=True)
         .str.replace(r"^(\d{4}-\d{2})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
         .str.replace(r"^(\d{4}-\d{2}-\d{2}[T ])(\d)(?=:)", r"\g<1>0\2", regex=True)
     )
+    return v.where(~short, padded.reindex(v.index))
 
 
 def _as_naive(values: pd.Series) -> pd.Series:
@@ -299,15 +304,21 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
         bad = ~empty & out.isna().to_numpy()
         return _verdict(out, empty, bad, kinds, "it holds numbers, not dates")
     obj = values.astype(object)
-    is_dt = obj.map(lambda v: isinstance(v, (dt.date, np.datetime64)) and not pd.isna(v)).to_numpy(dtype=bool)
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # text only: no cells to sort
+        is_dt = np.zeros(n, dtype=bool)
+    else:
+        is_dt = obj.map(lambda v: isinstance(v, (dt.date, np.datetime64)) and not pd.isna(v)).to_numpy(dtype=bool)
     if is_dt.any():
         got = pd.to_datetime(
             obj[is_dt].map(pd.Timestamp).map(lambda t: t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t)
         )
         out[is_dt] = got.astype("datetime64[ns]")
         kinds.append("date cells")
-    is_num = obj.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
-    is_num = is_num.to_numpy(dtype=bool) & ~obj.isna().to_numpy()
+    if is_dt.any() or values.dtype == object:
+        is_num = obj.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+        is_num = is_num.to_numpy(dtype=bool) & ~obj.isna().to_numpy()
+    else:
+        is_num = np.zeros(n, dtype=bool)
     if serials and is_num.any():
         out[is_num] = _excel_serials(pd.to_numeric(obj[is_num]))
         kinds.append("Excel serial day numbers")
