@@ -178,3 +178,26 @@ def test_cells_over_131072_characters(tmp_path):
     path.write_text(f'x;y;omschrijving\n233000;583000;"{long}"\n233001;583001;kort\n', encoding="utf-8")
     res = read_points(path, crs=28992)
     assert res.points["omschrijving"].str.len().tolist() == [300_000, 4]
+
+
+def test_without_a_store_the_area_of_use_names_the_crs(tmp_path):
+    lonlat = _lonlat(RD)
+    given_as_rd = _points_csv(tmp_path, lonlat, "a.csv", header="x;y")
+    res = invoke("nearrepeat", "--incidents", given_as_rd, "--crs", 28992, "--permutations", 9)
+    assert res.exit_code == 1 and "area of use of EPSG:28992" in res.output and "--crs 4326" in res.output
+    swapped = _points_csv(tmp_path, [(lat, lon) for lon, lat in lonlat], "b.csv", header="x;y")
+    res = invoke(
+        "density",
+        swapped,
+        "--crs",
+        4326,
+        "--to-crs",
+        28992,
+        "--cell-size",
+        100,
+        "--radius",
+        500,
+        "-o",
+        tmp_path / "d.tif",
+    )
+    assert res.exit_code == 1 and "--crs 4326 and swap --x-field/--y-field" in res.output

@@ -1065,38 +1065,45 @@ def _wrong_place_hint(
     fx, fy = x[far], y[far]
     fin = np.isfinite(fx) & np.isfinite(fy) & (np.abs(fx) < 1e12) & (np.abs(fy) < 1e12)
     fx, fy = fx[fin], fy[fin]
-    where = "the store's extent" if box is not None else f"the area of use of {crs_label(src)}"
+    where = "the store's extent" if box is not None else f"the area of use of {crs_label(final)}"
     best: dict[str, Any] = {"epsg": None, "label": "", "share": 0.0, "swap": False}
-    if len(fx):
-        if box is not None:
-            margin, _ = _extent_margin(box, final)
-            lo_x, lo_y, hi_x, hi_y = box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
-            to_lonlat = pyproj.Transformer.from_crs(final, 4326, always_xy=True)
+    if box is not None:
+        margin, _ = _extent_margin(box, final)
+        lo_x, lo_y, hi_x, hi_y = box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
+        to_lonlat = pyproj.Transformer.from_crs(final, 4326, always_xy=True)
+        with np.errstate(all="ignore"):
+            clon, clat = to_lonlat.transform([(lo_x + hi_x) / 2], [(lo_y + hi_y) / 2], errcheck=False)
+        center = (np.asarray(clon, dtype=float), np.asarray(clat, dtype=float))
+
+        def inside(tx: np.ndarray, ty: np.ndarray) -> np.ndarray:
+            return (tx >= lo_x) & (tx <= hi_x) & (ty >= lo_y) & (ty <= hi_y)
+    else:
+        aou = final.area_of_use
+        center = (
+            np.array([(aou.west + aou.east) / 2 if aou else np.nan]),
+            np.array([(aou.south + aou.north) / 2 if aou else np.nan]),
+        )
+
+        def inside(tx: np.ndarray, ty: np.ndarray) -> np.ndarray:
+            ok = np.isfinite(tx) & np.isfinite(ty)
+            out = np.zeros(len(tx), dtype=bool)
+            out[ok] = ~_outside_area_of_use(tx[ok], ty[ok], final)
+            return out
+
+    for epsg in (*CRS_CANDIDATES, *_utm_zones(*center)) if len(fx) else ():
+        cand = to_crs(epsg)
+        for swap in (False, True):
+            if same_crs(cand, src) and not swap:
+                continue
+            ax, ay = (fy, fx) if swap else (fx, fy)
+            if cand.is_geographic and not ((np.abs(ax) <= 180) & (np.abs(ay) <= 90)).mean() >= 0.5:
+                continue
+            tr = pyproj.Transformer.from_crs(cand, final, always_xy=True)
             with np.errstate(all="ignore"):
-                clon, clat = to_lonlat.transform([(lo_x + hi_x) / 2], [(lo_y + hi_y) / 2], errcheck=False)
-            tries = list(CRS_CANDIDATES) + _utm_zones(np.asarray(clon), np.asarray(clat))
-            for epsg in tries:
-                cand = to_crs(epsg)
-                for swap in (False, True):
-                    if same_crs(cand, src) and not swap:
-                        continue
-                    ax, ay = (fy, fx) if swap else (fx, fy)
-                    if cand.is_geographic and not ((np.abs(ax) <= 180) & (np.abs(ay) <= 90)).mean() >= 0.5:
-                        continue
-                    tr = pyproj.Transformer.from_crs(cand, final, always_xy=True)
-                    with np.errstate(all="ignore"):
-                        tx, ty = tr.transform(ax, ay, errcheck=False)
-                    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
-                    share = float(((tx >= lo_x) & (tx <= hi_x) & (ty >= lo_y) & (ty <= hi_y)).mean())
-                    if share > best["share"] + 1e-9:
-                        best = {"epsg": epsg, "label": crs_label(cand), "share": share, "swap": swap}
-        else:
-            epsg, _ = _guess_crs(fx, fy, geographic_names=False)
-            if epsg is None and ((np.abs(fy) <= 180) & (np.abs(fx) <= 90)).mean() >= GUESS_SHARE_SWAPPED:
-                best = {"epsg": 4326, "label": crs_label(to_crs(4326)), "share": 1.0, "swap": True}
-            elif epsg is not None and not same_crs(to_crs(epsg), src):
-                share = 1.0
-                best = {"epsg": epsg, "label": crs_label(to_crs(epsg)), "share": share, "swap": False}
+                tx, ty = tr.transform(ax, ay, errcheck=False)
+            share = float(inside(np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)).mean())
+            if share > best["share"] + 1e-9:
+                best = {"epsg": epsg, "label": crs_label(cand), "share": share, "swap": swap}
     hint = dict(best, n_far=n_far, n_located=n_located, where=where)
     if best["epsg"] is None or best["share"] < WRONG_PLACE_SHARE:
         hint.update(epsg=None, label="", share=0.0)
@@ -1114,10 +1121,6 @@ def _wrong_place_hint(
         f"{best['label']} ({best['share']:.0%} of them fall inside with it). Give {how}."
     )
     return hint
-
-
-#: Share of swapped lat/lon pairs from which a file without a store is said to have its columns swapped.
-GUESS_SHARE_SWAPPED = 0.99
 
 
 def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
