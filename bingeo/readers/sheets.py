@@ -48,9 +48,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
+        return _float_text(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -63,6 +61,23 @@ def cell_text(value: Any) -> str:
         secs = int(value.total_seconds())
         return f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
     return str(value)
+
+
+def _float_text(value: float) -> str:
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+#: Fast paths by exact type (most cells are text or numbers); anything else goes through :func:`cell_text`.
+_BY_TYPE: dict[type, Any] = {str: str, float: _float_text, int: str, type(None): lambda v: ""}
+
+
+def _row_text(row: list[Any], width: int) -> list[str]:
+    out = [_BY_TYPE.get(type(v), cell_text)(v) for v in row[:width]]
+    if len(out) < width:
+        out += [""] * (width - len(out))
+    return out
 
 
 def _names(row: list[Any]) -> list[str]:
@@ -177,7 +192,7 @@ def read_sheet_table(
     header = _unique_names(_names(rows[head]), notes)
     width = len(header)
     body = rows[head + 1 :]
-    records = [[cell_text(v) for v in (list(r) + [None] * width)[:width]] for r in body]
+    records = [_row_text(r, width) for r in body]
     # trailing empty rows are the sheet's used range, not records; empty rows inside are skipped as in a CSV
     keep = [i for i, r in enumerate(records) if any(c.strip() for c in r)]
     if not keep:
