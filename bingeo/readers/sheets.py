@@ -1,7 +1,7 @@
 """Spreadsheets in (.xlsx, .xlsm, .xls, .ods): the sheet holding coordinates, read as the text of a CSV.
 
 A police export is very often an Excel file. bingeo reads it with python-calamine (Rust, reads .xlsx, .xls,
-.xlsb and .ods; 100,000 rows 7-10x faster than openpyxl, see ``benchmarks/sheets.py``) and turns every
+.xlsb and .ods; 100,000 rows 7-15x faster than openpyxl, see ``benchmarks/sheets.py``) and turns every
 cell into the text a CSV export of the same sheet would hold: whole numbers without ``.0``, other numbers
 in full precision, date cells as ISO 8601 (``2023-01-05 17:30:00``), times as ``17:30:00``, booleans as
 TRUE/FALSE. The CSV pipeline then does the rest, so columns, CRS, dates (also Excel serial day numbers in
