@@ -259,8 +259,11 @@ def read_points(
         the margin are rejected as ``outside_extent`` (see Notes).
     date_fields : sequence of str, optional
         Columns to parse as dates. By default columns whose name starts or ends with
-        date/datum/tijd/time (``pleegdatum``, ``starttijd``, ``datetime``) are tried.
-        Pass ``[]`` to parse none.
+        date/datum/tijd/time (``pleegdatum``, ``starttijd``, ``datetime``) and text columns of ISO dates
+        (police.uk's ``month``) are tried, and split ``YEAR/MONTH/DAY[/HOUR/MINUTE]`` columns are combined
+        into a ``date`` column. A column is dates when more than half of its values are; the others are
+        impossible or unreadable dates, noted with their rows and rejected (``bad_date``) by the commands
+        that need dates (:func:`bingeo.incidents.require_dates`). Pass ``[]`` to parse none.
     sep : str, optional
         Field separator of a text file; detected among ``;`` ``,`` tab ``|`` otherwise.
     encoding : str, optional
