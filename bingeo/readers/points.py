@@ -1093,7 +1093,8 @@ def _wrong_place_hint(
             out[ok] = ~_outside_area_of_use(tx[ok], ty[ok], final)
             return out
 
-    for epsg in (*CRS_CANDIDATES, *_utm_zones(*center)) if len(fx) else ():
+    judge = len(fx) > 0 and (box is not None or final.area_of_use is not None)
+    for epsg in (*CRS_CANDIDATES, *_utm_zones(*center)) if judge else ():
         cand = to_crs(epsg)
         for swap in (False, True):
             if same_crs(cand, src) and not swap:
