@@ -34,7 +34,9 @@ from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, InputError
 from bingeo.readers.columns import coordinate_pairs, squash
+from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
+from bingeo.readers.values import read_dates
 
 __all__ = [
     "MEMBER_COLUMNS",
@@ -122,7 +124,6 @@ _ROLES = {
 }
 _LEFT = {"left", "afgemeld", "uitgeschreven", "opgezegd", "inactief", "inactive", "gestopt"}
 _ACTIVE = {"active", "actief", "lid", "member"}
-_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y", "%Y/%m/%d")
 _HOUSE = re.compile(r"(\d{1,6})\s*([a-z])?(?:\s*[-/ ]\s*([0-9a-z]{1,4}))?")
 _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
 
@@ -193,13 +194,15 @@ def _fold(text: str) -> str:
     return plain.casefold().strip()
 
 
-def _parse_date(text: str) -> datetime | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
+def _has_member_id(names: list[str]) -> bool:
+    """Whether a sheet's header names a member id column (how a members sheet is told from the others)."""
+    return any(squash(n) in _ALIASES["member_id"] for n in names)
+
+
+def _dates(texts: list[str]) -> list[datetime | None]:
+    """Read a column of date texts with THE date parser (:func:`bingeo.readers.values.read_dates`)."""
+    got = read_dates(pd.Series(texts, dtype=object)).values
+    return [None if pd.isna(v) else v.to_pydatetime() for v in got]
 
 
 def _person_id(kind: str, value: str) -> str:
@@ -453,6 +456,8 @@ def members_from_frame(
         return [""] * n if name is None else [_cell(v) for v in frame[name].to_numpy()]
 
     data = {k: col(k) for k in _ALIASES}
+    # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
+    days = {k: _dates(data[k]) for k in ("consent_date", "left_on")}
 
     # target CRS and coordinate CRS
     index = _AddressIndex(addresses, notes) if addresses is not None else None
@@ -636,10 +641,10 @@ def members_from_frame(
             counts["email_blanked"] += 1
 
         # dates and status
-        consent_date = _parse_date(data["consent_date"][i]) if data["consent_date"][i] else None
+        consent_date = days["consent_date"][i]
         if data["consent_date"][i] and consent_date is None:
             counts["consent_date_bad"] += 1
-        left_on = _parse_date(data["left_on"][i]) if data["left_on"][i] else None
+        left_on = days["left_on"][i]
         if data["left_on"][i] and left_on is None:
             counts["left_on_bad"] += 1
         status_text = _fold(data["status"][i])
@@ -812,6 +817,10 @@ def members_from_file(
         frame, bad, _width = read_text_table(source, label, sep=None, encoding=None, member=member, notes=notes)
         if bad:
             notes.add(f"{len(bad):,} row(s) had a wrong number of fields; padded or cut to the header.")
+    elif kind == "sheet":
+        frame, _bad, _width, label = read_sheet_table(
+            source, label, sheet=layer, notes=notes, wanted=_has_member_id, what="a member id column"
+        )
     elif kind == "vector" and member is None:
         frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     elif kind == "parquet":

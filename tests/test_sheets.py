@@ -268,3 +268,20 @@ def test_ods_and_cli_assign_name_the_sheet(tmp_path, samples):
     assert "(sheet 'Meldingen')" in a.output
     pd.testing.assert_frame_equal(_assign_table(tmp_path / "a.csv"), _assign_table(tmp_path / "b.csv"))
     assert _rejects(tmp_path / "a.rejects.csv") == _rejects(tmp_path / "b.rejects.csv")
+
+
+def test_members_sheet_is_found_by_its_id_column(tmp_path, samples):
+    """A coordinator's workbook: the members sheet (no coordinates, an id column) is chosen; same as the CSV."""
+    import bingeo
+    from bingeo.members import members_from_file
+
+    raw = pd.read_csv(samples / "members.csv", sep=None, engine="python", dtype=str, keep_default_na=False)
+    path = tmp_path / "leden.xlsx"
+    write_xlsx(raw, path, sheet="Leden", extra_sheets=[("Uitleg", [["Ledenlijst BIN"]])])
+    adr = bingeo.read_points(samples / "addresses.csv", crs=28992).points
+    ref = members_from_file(samples / "members.csv", addresses=adr)
+    got = members_from_file(path, addresses=adr)
+    assert any("Sheet 'Leden' of 2 (the one with a member id column" in n for n in got.notes)
+    cols = [c for c in ref.members.columns if c != "geometry"]
+    pd.testing.assert_frame_equal(pd.DataFrame(ref.members[cols]), pd.DataFrame(got.members[cols]))
+    assert ref.members.geometry.equals(got.members.geometry) and ref.members["consent_date"].notna().any()

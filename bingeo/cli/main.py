@@ -843,6 +843,7 @@ def members() -> None:
     help="Map a member field (member_id, name, email, phone, channels, consent, role, networks, ...).",
 )
 @click.option("--layer", help="Layer of a multi-layer source.")
+@click.option("--sheet", help="Sheet of a spreadsheet (.xlsx, .xls, .ods); default: the one with a member id column.")
 @click.option(
     "--replace",
     is_flag=True,
@@ -857,9 +858,10 @@ def members_import(
     default_country: str,
     fields: dict[str, str],
     layer: str | None,
+    sheet: str | None,
     replace: bool,
 ) -> None:
-    """Import members from SOURCE (CSV or vector file); re-importing updates them by member id.
+    """Import members from SOURCE (CSV, spreadsheet or vector file); re-importing updates them by member id.
 
     Locations: coordinates, or an address already in the store (postcode + house number, or street +
     house number). Rows that cannot be used go to SOURCE's .rejects.csv beside the store (beside SOURCE
@@ -882,7 +884,7 @@ def members_import(
             addresses=adr if len(adr) else None,
             default_country=default_country,
             fields=fields or None,
-            layer=layer,
+            layer=sheet or layer,
         )
         counts = {"added": 0, "updated": 0, "unchanged": 0}
         if len(res.members):

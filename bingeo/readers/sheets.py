@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,8 +90,8 @@ def _has_coordinates(names: list[str]) -> bool:
     return bool(coordinate_pairs(named)) or any(squash(n) in _WKT_NAMES for n in named)
 
 
-def _header_row(rows: list[list[Any]]) -> int | None:
-    """Index of the header row: the first naming coordinates in the first rows, else the first non-empty."""
+def _header_row(rows: list[list[Any]], wanted: Callable[[list[str]], bool]) -> int | None:
+    """Index of the header row: the first ``wanted`` one among the first rows, else the first non-empty."""
     first = None
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         names = _names(row)
@@ -98,7 +99,7 @@ def _header_row(rows: list[list[Any]]) -> int | None:
             continue
         if first is None:
             first = i
-        if _has_coordinates(names):
+        if wanted([n for n in names if n]):
             return i
     return first
 
@@ -130,9 +131,18 @@ def _rows(wb: Any, name: str, label: str) -> list[list[Any]]:
 
 
 def read_sheet_table(
-    path: Path, label: str, *, sheet: str | None, notes: Notes
+    path: Path,
+    label: str,
+    *,
+    sheet: str | None,
+    notes: Notes,
+    wanted: Callable[[list[str]], bool] | None = None,
+    what: str = "coordinate columns (X/Y, lon/lat, RD_X/RD_Y, ...)",
 ) -> tuple[pd.DataFrame, dict[int, int], int, str]:
     """Read the sheet with coordinates as a frame of strings, like :func:`~bingeo.readers.sources.read_text_table`.
+
+    ``wanted`` tells a header that fits (default: one naming coordinate columns) and ``what`` names it in
+    messages; members, for instance, are found by their id column.
 
     Returns
     -------
@@ -140,6 +150,7 @@ def read_sheet_table(
         The cells as text (original column names), ``{}`` (a sheet has no ragged records), the header width,
         and ``label`` with the sheet named (``export.xlsx (sheet 'Incidenten')``) for messages and summaries.
     """
+    wanted = wanted or _has_coordinates
     wb = _open(path, label)
     names = [str(n) for n in wb.sheet_names]
     if not names:
@@ -155,12 +166,12 @@ def read_sheet_table(
         seen: dict[str, list[str]] = {}
         for name in names:
             rows = _rows(wb, name, label)
-            head = _header_row(rows)
+            head = _header_row(rows, wanted)
             if head is None:
                 seen[name] = []
                 continue
             seen[name] = [n for n in _names(rows[head]) if n]
-            if len(names) == 1 or _has_coordinates(seen[name]):
+            if len(names) == 1 or wanted(seen[name]):
                 found.append((name, rows))
         if not found:
             listed = "; ".join(
@@ -168,8 +179,8 @@ def read_sheet_table(
                 for n, cols in seen.items()
             )
             msg = (
-                f"{label}: no sheet has coordinate columns (X/Y, lon/lat, RD_X/RD_Y, ...). Sheets and their "
-                f"columns: {listed}. Give the sheet with --sheet and the columns with --x-field/--y-field."
+                f"{label}: no sheet has {what}. Sheets and their columns: {listed}. Give the sheet with --sheet"
+                " (and the columns with their options)."
             )
             raise InputError(msg)
         chosen, rows = found[0]
@@ -181,12 +192,12 @@ def read_sheet_table(
             notes.add(
                 f"Sheet {chosen!r} of {len(names)} (the "
                 + ("first " if also else "")
-                + "one with coordinate columns; also in the workbook: "
+                + f"one with {what.split(' (')[0]}; also in the workbook: "
                 + ", ".join(repr(n) for n in others)
                 + "). Give --sheet to read another."
             )
     sheet_label = f"{label} (sheet {chosen!r})"
-    head = _header_row(rows)
+    head = _header_row(rows, wanted)
     if head is None:
         raise InputError(f"{sheet_label}: the sheet is empty.")
     header = _unique_names(_names(rows[head]), notes)
