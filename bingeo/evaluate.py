@@ -251,30 +251,29 @@ def _reproject_area(value: Any, src: Any, dst: Any) -> Any:
 
 
 def _as_period(value: Any, name: str) -> Period:
-    try:
-        a, b = value
-        a = a if isinstance(a, dt.date) else dt.date.fromisoformat(str(a))
-        b = b if isinstance(b, dt.date) else dt.date.fromisoformat(str(b))
-    except (TypeError, ValueError):
-        msg = f"`{name}` must be (FROM, TO) dates, e.g. ('2022-01-01', '2023-01-01') with TO excluded; got {value!r}."
-        raise InputError(msg) from None
-    if isinstance(a, dt.datetime):
-        a = a.date()
-    if isinstance(b, dt.datetime):
-        b = b.date()
-    if b <= a:
-        msg = f"`{name}` ends ({b}) on or before it starts ({a}): give FROM/TO with TO after FROM (TO excluded)."
+    """(FROM, TO) days, both included, read by :func:`bingeo.incidents.parse_period`."""
+    from bingeo.incidents import parse_period
+
+    got = parse_period(value, name=f"--{name}")
+    if got.first is None or got.last is None:  # pragma: no cover - parse_period gives both
+        msg = f"--{name} needs both FROM and TO."
         raise InputError(msg)
-    return a, b
+    return got.first, got.last
+
+
+def _day_after(day: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(day) + pd.Timedelta(days=1)
 
 
 def around_founding(founded: dt.date | str, *, months: int = AROUND_FOUNDING_MONTHS) -> tuple[Period, Period]:
-    """Before and after periods of ``months`` either side of a founding date.
+    """Before and after periods of ``months`` either side of a founding date, (FROM, TO) with both included.
+
+    The before period ends the day before the founding date; the after period starts on it.
 
     Examples
     --------
     >>> around_founding("2024-03-01", months=12)
-    ((datetime.date(2023, 3, 1), datetime.date(2024, 3, 1)), (datetime.date(2024, 3, 1), datetime.date(2025, 3, 1)))
+    ((datetime.date(2023, 3, 1), datetime.date(2024, 2, 29)), (datetime.date(2024, 3, 1), datetime.date(2025, 2, 28)))
     """
     day = founded if isinstance(founded, dt.date) else dt.date.fromisoformat(str(founded)[:10])
     if int(months) != months or months < 1:
@@ -283,7 +282,8 @@ def around_founding(founded: dt.date | str, *, months: int = AROUND_FOUNDING_MON
     ts = pd.Timestamp(day)
     start = (ts - pd.DateOffset(months=int(months))).date()
     end = (ts + pd.DateOffset(months=int(months))).date()
-    return (start, day), (day, end)
+    one = dt.timedelta(days=1)
+    return (start, day - one), (day, end - one)
 
 
 @dataclass
@@ -295,9 +295,9 @@ class BeforeAfter(Result):
     network_id : str
         The response area's network.
     before, after : (date, date)
-        Periods, FROM included and TO excluded.
+        Periods, FROM and TO both included (whole days).
     days : dict
-        ``before``/``after`` period lengths in days.
+        ``before``/``after`` period lengths in days (TO − FROM + 1).
     counts : dict
         ``{"R": {"before": n, "after": n}, "B": {...}, "C": {...}}``.
     rates_per_day : dict
@@ -350,7 +350,7 @@ class BeforeAfter(Result):
                 "days": self.days["before"],
             },
             "after": {"from": self.after[0].isoformat(), "to": self.after[1].isoformat(), "days": self.days["after"]},
-            "periods_note": "FROM included, TO excluded",
+            "periods_note": "FROM and TO both included (whole days)",
             "counts": self.counts,
             "rates_per_day": self.rates_per_day,
             "success_measure": self.success_measure,
@@ -398,8 +398,8 @@ class BeforeAfter(Result):
 
         d_b, d_a = self.days["before"], self.days["after"]
         lines = [
-            f"Network {self.network_id}: before {self.before[0]} .. {self.before[1]} ({d_b} days), "
-            f"after {self.after[0]} .. {self.after[1]} ({d_a} days); TO excluded.",
+            f"Network {self.network_id}: before {self.before[0]} to {self.before[1]} ({d_b:,} days), "
+            f"after {self.after[0]} to {self.after[1]} ({d_a:,} days); FROM and TO both included.",
             f"{'area':<22}{'before':>9}{'after':>9}{'before/day':>12}{'after/day':>12}  definition",
         ]
         for key, label in (("R", "R response (network)"), ("B", "B buffer ring"), ("C", "C control")):
@@ -575,7 +575,8 @@ def before_after(
     network_id : str
         The network evaluated.
     before, after : (FROM, TO)
-        Periods as dates or ISO strings; FROM included, TO excluded. They must not overlap.
+        Periods as dates or ISO strings (or ``"FROM/TO"`` text); FROM and TO both included, so
+        ``("2014-01-01", "2014-12-31")`` is the whole of 2014. They must not overlap.
     buffer : float
         Width of the buffer ring, metres.
     control : Polygon or GeoDataFrame, optional
@@ -606,8 +607,8 @@ def before_after(
     >>> pts = gpd.GeoDataFrame(
     ...     {"date": pd.to_datetime(["2023-02-01"] * 4 + ["2024-02-01"] * 3)},
     ...     geometry=gpd.points_from_xy([50, 50, 300, 5000, 50, 300, 5000], [50] * 7), crs=28992)
-    >>> r = before_after(pts, nets, network_id="N1", before=("2023-01-01", "2024-01-01"),
-    ...                  after=("2024-01-01", "2025-01-01"), buffer=500,
+    >>> r = before_after(pts, nets, network_id="N1", before=("2023-01-01", "2023-12-31"),
+    ...                  after=("2024-01-01", "2024-12-31"), buffer=500,
     ...                  study_area=shapely.box(-1000, -1000, 6000, 1000))
     >>> r.counts
     {'R': {'before': 2, 'after': 1}, 'B': {'before': 1, 'after': 1}, 'C': {'before': 1, 'after': 1}}
@@ -641,8 +642,11 @@ def before_after(
         msg = f"`buffer` must be a positive width in metres, got {buffer!r}."
         raise InputError(msg)
     pb, pa = _as_period(before, "before"), _as_period(after, "after")
-    if pb[0] < pa[1] and pa[0] < pb[1]:
-        msg = f"the before period {pb[0]}..{pb[1]} and the after period {pa[0]}..{pa[1]} overlap; TO is excluded."
+    if pb[0] <= pa[1] and pa[0] <= pb[1]:
+        msg = (
+            f"the before period {pb[0]} to {pb[1]} and the after period {pa[0]} to {pa[1]} overlap (FROM and TO "
+            "are both included): end --before the day before --after starts."
+        )
         raise InputError(msg)
     dates = incident_days(incidents, date_field=date_field)
     no_date = dates.isna().to_numpy()
@@ -650,13 +654,13 @@ def before_after(
     dated = incidents[~no_date]
     d = dates[~no_date]
     geoms, defs = _areas(networks, network_id, buffer=buffer, study_area=study_area, control=control, incidents=dated)
-    in_b = ((d >= pd.Timestamp(pb[0])) & (d < pd.Timestamp(pb[1]))).to_numpy()
-    in_a = ((d >= pd.Timestamp(pa[0])) & (d < pd.Timestamp(pa[1]))).to_numpy()
+    in_b = ((d >= pd.Timestamp(pb[0])) & (d < _day_after(pb[1]))).to_numpy()
+    in_a = ((d >= pd.Timestamp(pa[0])) & (d < _day_after(pa[1]))).to_numpy()
     use = in_b | in_a
     area = np.full(len(dated), "", dtype=object)
     area[use] = _classify(dated[use], geoms)
     counts = {k: {"before": int(((area == k) & in_b).sum()), "after": int(((area == k) & in_a).sum())} for k in "RBC"}
-    days = {"before": (pb[1] - pb[0]).days, "after": (pa[1] - pa[0]).days}
+    days = {"before": (pb[1] - pb[0]).days + 1, "after": (pa[1] - pa[0]).days + 1}
     rates = {k: {p: counts[k][p] / days[p] for p in ("before", "after")} for k in "RBC"}
     rb, ra = counts["R"]["before"], counts["R"]["after"]
     bb, ba = counts["B"]["before"], counts["B"]["after"]
@@ -718,7 +722,7 @@ def _undated(incidents: gpd.GeoDataFrame, dates: pd.Series) -> pd.DataFrame:
 
 def _monthly(dates: pd.Series, area: np.ndarray, pb: Period, pa: Period) -> pd.DataFrame:
     lo, hi = min(pb[0], pa[0]), max(pb[1], pa[1])
-    months = pd.period_range(pd.Timestamp(lo), pd.Timestamp(hi) - pd.Timedelta(days=1), freq="M")
+    months = pd.period_range(pd.Timestamp(lo), pd.Timestamp(hi), freq="M")
     frame = pd.DataFrame({"month": dates.dt.to_period("M").array, "area": area})
     table = frame.groupby(["month", "area"]).size().unstack(fill_value=0)
     table = table.reindex(index=months, columns=["R", "B", "C"], fill_value=0)
@@ -839,7 +843,7 @@ def evaluate_networks(
             continue
         row["founded"] = founded.isoformat()
         pb, pa = around_founding(founded, months=months)
-        if first is None or first - slack > pb[0] or last + slack < pa[1] - dt.timedelta(days=1):
+        if first is None or first - slack > pb[0] or last + slack < pa[1]:
             row["reason"] = (
                 f"the incidents ({first} .. {last}) do not cover {pb[0]} .. {pa[1]} ({months} months either side)"
             )
@@ -1016,10 +1020,10 @@ def run_evaluation(
         before, after = around_founding(founded, months=months)
     elif not (before and after):
         raise InputError("give the before and after periods (FROM/TO), or the months around the founding date.")
-    days = [*before, *after]
+    before, after = _as_period(before, "before"), _as_period(after, "after")
     res = before_after(
         incidents,
-        networks_alive(networks, min(days), max(days), keep=network_id),
+        networks_alive(networks, min(before[0], after[0]), max(before[1], after[1]), keep=network_id),
         network_id=network_id,
         before=before,
         after=after,
@@ -1035,7 +1039,7 @@ def run_evaluation(
 def networks_alive(
     networks: gpd.GeoDataFrame, start: dt.date, end: dt.date, *, keep: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Return the networks whose lifetime [valid_from, valid_to) overlaps [start, end).
+    """Return the networks whose lifetime [valid_from, valid_to) overlaps the days ``start`` to ``end`` (included).
 
     These are the "other networks" cut out of the buffer ring and the control area
     when a network is evaluated over the periods from ``start`` to ``end``.
@@ -1045,7 +1049,7 @@ def networks_alive(
     networks : GeoDataFrame
         Networks with ``network_id`` and optionally ``valid_from``/``valid_to``.
     start, end : date
-        The span evaluated (``end`` excluded).
+        The span evaluated (both days included).
     keep : str, optional
         The id of the network evaluated: its rows are appended (at the end) when its
         lifetime does not overlap the span, so that it is always among those returned.
@@ -1053,7 +1057,7 @@ def networks_alive(
     alive = np.ones(len(networks), dtype=bool)
     if "valid_from" in networks.columns:
         vf = pd.to_datetime(networks["valid_from"], errors="coerce")
-        alive &= (vf.isna() | (vf < pd.Timestamp(end))).to_numpy()
+        alive &= (vf.isna() | (vf < _day_after(end))).to_numpy()
     if "valid_to" in networks.columns:
         vt = pd.to_datetime(networks["valid_to"], errors="coerce")
         alive &= (vt.isna() | (vt > pd.Timestamp(start))).to_numpy()

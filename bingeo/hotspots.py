@@ -33,7 +33,7 @@ from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs, to_metric
 from bingeo._results import Result, json_safe
 from bingeo.assign import point_xy
 from bingeo.errors import CRSError, InputError
-from bingeo.incidents import date_column, parse_date_column
+from bingeo.incidents import period, read_incident_dates
 
 __all__ = [
     "Grid",
@@ -931,18 +931,6 @@ def _types_list(types: Any) -> list[str]:
     return [str(t) for t in types]
 
 
-def _timestamp(value: Any, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        msg = f"`{what}` {value!r} is not a date; give an ISO date such as 2023-01-01"
-        raise InputError(msg) from None
-    if ts is pd.NaT:
-        msg = f"`{what}` is empty; give an ISO date such as 2023-01-01"
-        raise InputError(msg)
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
-
-
 def _filter(
     incidents: gpd.GeoDataFrame,
     *,
@@ -980,32 +968,24 @@ def _filter(
         out = out[keep]
     if start is not None or end is not None:
         named = date_field is not None
-        date_field = date_column(out, date_field, need="`start`/`end` need")
+        span = period(start, end, names=("--from (`start`)", "--to (`end`)"))
+        col, got = read_incident_dates(out, date_field=date_field, need="--from/--to (`start`/`end`) need")
         if not named:
-            notes.append(f"Date filter on column {date_field!r} (the first date column).")
-        d = parse_date_column(out[date_field])
-        keep = d.notna().to_numpy(dtype=bool)
-        no_date = int((~keep).sum())
-        lo = _timestamp(start, "start") if start is not None else None
-        hi = _timestamp(end, "end") if end is not None else None
-        if lo is not None and hi is not None and hi <= lo:
-            msg = f"`end` ({hi.date()}) must be after `start` ({lo.date()}); the period is start <= date < end"
-            raise InputError(msg)
-        if lo is not None:
-            keep = keep & (d >= lo).fillna(False).to_numpy(dtype=bool)
-        if hi is not None:
-            keep = keep & (d < hi).fillna(False).to_numpy(dtype=bool)
-        period = f"{lo.date() if lo is not None else '…'} <= {date_field} < {hi.date() if hi is not None else '…'}"
+            notes.append(f"Date filter on column {col!r} (the first date column).")
+        d = got.values
+        no_date = int(d.isna().sum())
+        keep = span.contains(d)
+        used = span.describe(d)
         if not keep.any():
             rng = d.dropna()
-            span = f"{rng.min().date()} to {rng.max().date()}" if len(rng) else "none (no valid dates)"
+            known = f"{rng.min().date()} to {rng.max().date()}" if len(rng) else "none (no valid dates)"
             msg = (
-                f"the date filter left no incidents: none has {period}"
-                f"{' (after the type filter)' if types is not None else ''}. Dates present: {span}."
+                f"the date filter left no incidents: none has {col} from {used}"
+                f"{' (after the type filter)' if types is not None else ''}. Dates present: {known}."
             )
             raise InputError(msg)
         notes.append(
-            f"Date filter {period}: {int(keep.sum()):,} of {len(out):,} incidents"
+            f"Date filter {col} from {used}: {int(keep.sum()):,} of {len(out):,} incidents"
             + (f" ({no_date:,} without a date left out)" if no_date else "")
             + "."
         )
@@ -1129,10 +1109,10 @@ def find_hotspots(
     type_field, types : optional
         Keep only incidents whose ``type_field`` is one of ``types`` (exact text).
     date_field, start, end : optional
-        Keep only incidents with ``start <= date < end`` (start inclusive, end
-        exclusive, so ``start="2023-01-01", end="2024-01-01"`` is the year 2023).
-        ``date_field`` defaults to the first datetime column. Incidents without a
-        date are left out when a date filter is given.
+        Keep only incidents dated from ``start`` to ``end``, both included: a day-precision ``end``
+        includes that whole day, so ``start="2023-01-01", end="2023-12-31"`` is the year 2023
+        (:func:`bingeo.incidents.period`). ``date_field`` defaults to the first datetime column. Incidents
+        without a date are left out (and counted in the notes) when a date filter is given.
     progress : callable, optional
         Called with the share done (0 to 1) after each stage (grid counts, Gi*, cells, hot spots).
     is_cancelled : callable, optional

@@ -7,25 +7,35 @@ Every workflow that filters incidents (``counts``, ``hotspots``, ``pai``, ``eval
 * **Type column** (:func:`type_column`): the column named by ``type_field``; else the one text column
   holding every wanted value (when several do, the one named like :data:`TYPE_FIELD_NAMES`).
 * **Date column** (:func:`date_column`): the column named by ``date_field``; else the first column that
-  holds dates (:func:`bingeo.read_points` parses columns named like ``datum``/``date``/``tijd``).
-  ``YEAR,MONTH,DAY`` (three comma-separated columns) is read as a date too (:func:`incident_dates`).
-* **Dates** (:func:`parse_date_column`): date columns are used as they are; text is read by THE date
-  parser, :func:`bingeo.readers.values.parse_dates` (ISO 8601 first, then day-first as Dutch and Belgian
-  exports write dates, month-first only when it explains every value); where it cannot read the column
-  as a whole, each value is read on its own and unreadable values are unknown (NaT), never a guess.
-* **Periods** (:func:`period_selector`): ``[from, to)``, the TO date excluded.
+  holds dates (:func:`bingeo.read_points` parses columns named like ``datum``/``date``/``tijd``, text
+  columns of ISO dates such as police.uk's ``month``, and split ``YEAR/MONTH/DAY[/HOUR/MINUTE]`` columns,
+  combined into ``date``). ``YEAR,MONTH,DAY`` (comma-separated columns) names split columns too.
+* **Dates**: THE date parser, :func:`bingeo.readers.values.read_dates` (ISO 8601 is always year-month-day;
+  D-M-Y day first as Dutch and Belgian exports write dates, month first only when that explains more
+  values). An impossible value (31-02, month 13) is bad on its own row, never the whole column.
+* **Rows without a usable date** (:func:`require_dates`): rejected (``no_date``/``bad_date``, with row
+  numbers) by every command that uses dates.
+* **Periods** (:func:`period`, :func:`parse_period`): FROM and TO both included; a day-precision TO
+  includes that whole day (``2014-01-01/2014-12-31`` is the whole of 2014, 365 days).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from bingeo.errors import InputError
-from bingeo.readers.values import parse_date_values, parse_dates
+from bingeo.readers.values import ParsedDates, combine_date_parts, read_dates
+
+if TYPE_CHECKING:
+    from bingeo.readers.points import ReadResult
 
 __all__ = [
     "TYPE_FIELD_NAMES",
@@ -35,6 +45,11 @@ __all__ = [
     "parse_date_column",
     "incident_dates",
     "incident_days",
+    "read_incident_dates",
+    "require_dates",
+    "Period",
+    "period",
+    "parse_period",
     "period_selector",
 ]
 
@@ -165,7 +180,7 @@ def date_column(
     """
     if date_field is not None:
         if date_field not in frame.columns:
-            msg = f"no date column {date_field!r} in the {what}. Columns: {_columns(frame)}."
+            msg = f"no date column {date_field!r} in the {what} (--date-field). Columns: {_columns(frame)}."
             raise InputError(msg)
         return date_field
     for c in frame.columns:
@@ -173,7 +188,7 @@ def date_column(
             return str(c)
     msg = (
         f"{need} a date column, and no column of the {what} was recognised as dates. "
-        f"Name it with `date_field` (`--date-field`; three columns as YEAR,MONTH,DAY also work). "
+        f"Name it with --date-field (`date_field`; split columns as YEAR,MONTH,DAY[,HOUR,MINUTE] also work). "
         f"Columns: {_columns(frame)}."
     )
     raise InputError(msg)
@@ -188,36 +203,46 @@ def parse_date_column(values: pd.Series) -> pd.Series:
     >>> parse_date_column(pd.Series(["2022-06-01", "31-12-2022", "nonsense"])).dt.strftime("%Y-%m-%d").tolist()
     ['2022-06-01', '2022-12-31', nan]
     """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        dates = values
-    else:
-        dates, _ = parse_dates(values)
-        if dates is None:
-            dates = parse_date_values(values)
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates
+    return read_dates(values).values
+
+
+def _split_field(frame: pd.DataFrame, date_field: str, what: str) -> dict[str, str]:
+    parts = [p.strip() for p in date_field.split(",")]
+    missing = [p for p in parts if p not in frame.columns]
+    if not 3 <= len(parts) <= 5 or missing:
+        msg = (
+            f"--date-field {date_field!r}: give one date column, or the columns year,month,day[,hour,minute] "
+            f"(missing in the {what}: {', '.join(missing) or '-'}). Columns: {_columns(frame)}."
+        )
+        raise InputError(msg)
+    return dict(zip(("year", "month", "day", "hour", "minute"), parts))
+
+
+def read_incident_dates(
+    frame: pd.DataFrame, *, date_field: str | None = None, need: str = "this needs", what: str = "incidents"
+) -> tuple[str, ParsedDates]:
+    """Return (label of the date column, the dates read by THE date parser with empty and bad rows).
+
+    ``date_field`` as :func:`date_column`; comma-separated columns are read as year, month, day[, hour,
+    minute] (as in the Vancouver police data: ``YEAR,MONTH,DAY,HOUR,MINUTE``).
+    """
+    if date_field is not None and "," in date_field:
+        return date_field, combine_date_parts(frame, _split_field(frame, date_field, what))
+    col = date_column(frame, date_field, need=need, what=what)
+    got = read_dates(frame[col])
+    if date_field is not None and not got.is_dates and not pd.api.types.is_datetime64_any_dtype(frame[col]):
+        msg = f"--date-field {col!r}: the column does not hold dates ({got.how})."
+        raise InputError(msg)
+    return col, got
 
 
 def incident_dates(frame: pd.DataFrame, *, date_field: str | None = None, what: str = "incidents") -> pd.Series:
     """Return the incidents' dates and times (datetime64, tz-naive), NaT where unknown.
 
-    ``date_field`` as :func:`date_column`; three comma-separated columns are read as year, month, day (as in
-    the Vancouver police data: ``YEAR,MONTH,DAY``).
+    ``date_field`` as :func:`date_column`; three to five comma-separated columns are read as year, month, day
+    [, hour, minute] (as in the Vancouver police data: ``YEAR,MONTH,DAY``).
     """
-    if date_field is not None and "," in date_field:
-        parts = [p.strip() for p in date_field.split(",")]
-        missing = [p for p in parts if p not in frame.columns]
-        if len(parts) != 3 or missing:
-            msg = (
-                f"`date_field` {date_field!r}: give one date column, or three columns year,month,day "
-                f"(missing in {what}: {', '.join(missing) or '-'}). Columns: {_columns(frame)}."
-            )
-            raise InputError(msg)
-        ymd = {k: pd.to_numeric(frame[p], errors="coerce") for k, p in zip(("year", "month", "day"), parts)}
-        return pd.to_datetime(pd.DataFrame(ymd, index=frame.index), errors="coerce")
-    col = date_column(frame, date_field, need="reading incident dates needs", what=what)
-    return parse_date_column(frame[col])
+    return read_incident_dates(frame, date_field=date_field, need="reading incident dates needs", what=what)[1].values
 
 
 def incident_days(frame: pd.DataFrame, *, date_field: str | None = None, what: str = "incidents") -> pd.Series:
@@ -229,9 +254,8 @@ def incident_days(frame: pd.DataFrame, *, date_field: str | None = None, what: s
         The incidents.
     date_field : str, optional
         The date column. Default: the first column holding dates (``read_points``
-        parses columns named like ``datum``/``date``/``tijd``). Three or more
-        comma-separated columns are read as year, month, day (as in the Vancouver
-        police data: ``YEAR,MONTH,DAY``).
+        parses columns named like ``datum``/``date``/``tijd``, ISO dates and split YEAR/MONTH/DAY columns).
+        Three to five comma-separated columns are read as year, month, day[, hour, minute].
     what : str
         Name of the frame in error messages.
 
@@ -250,17 +274,209 @@ def incident_days(frame: pd.DataFrame, *, date_field: str | None = None, what: s
     return incident_dates(frame, date_field=date_field, what=what).dt.normalize().astype("datetime64[ns]")
 
 
+def require_dates(read: ReadResult, *, date_field: str | None = None, need: str = "this needs") -> ReadResult:
+    """Move the incidents without a usable date to the rejects: ``no_date`` (empty) or ``bad_date``.
+
+    For every command that uses dates (``counts --by``, periods of ``hotspots``/``pai``/``evaluate``,
+    ``nearrepeat``): each such row is a reject with its row number and reason, never counted in "(no date)"
+    and never silently left out. Impossible dates found at read time (31-02-2023, month 13) are ``bad_date``.
+
+    Parameters
+    ----------
+    read : ReadResult
+        The incidents as :func:`bingeo.read_points` read them.
+    date_field, need
+        As :func:`date_column`.
+
+    Returns
+    -------
+    ReadResult
+        A new result; its ``summary()`` counts the rows moved.
+    """
+    col, got = read_incident_dates(read.points, date_field=date_field, need=need)
+    no_date = got.values.isna().to_numpy()
+    if not no_date.any():
+        return read
+    detail = got.detail(col)
+    known = read.date_problem(col)
+    bad = got.bad.copy()
+    if known is not None:
+        has = np.not_equal(known, None) & no_date
+        detail[has] = known[has]
+        bad |= has
+    empty = no_date & ~bad
+    n_bad, n_empty = int(bad.sum()), int(empty.sum())
+    out = read.reject(bad, "bad_date", detail)
+    out = out.reject(empty[~bad], "no_date", detail[~bad])
+    parts = [f"{n_empty:,} without a date"] if n_empty else []
+    parts += [f"{n_bad:,} with an impossible or unreadable date"] if n_bad else []
+    out.notes.append(f"Dates from {col!r}: {' and '.join(parts)} rejected ({need.removesuffix(' needs')} needs dates).")
+    if len(out.points) == 0:
+        msg = (
+            f"{read.source}: no incident has a usable date in {col!r} ({' and '.join(parts)}); "
+            f"{need} dates. Name the date column with --date-field."
+        )
+        raise InputError(msg)
+    return out
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of days or times: FROM included, TO included (a day-precision TO includes that whole day).
+
+    Attributes
+    ----------
+    start : Timestamp or None
+        The first instant included (None: open).
+    stop : Timestamp or None
+        The first instant *after* the period (TO + 1 day for a day-precision TO; None: open).
+    text : str
+        The period as the user wrote it, for messages.
+    """
+
+    start: pd.Timestamp | None
+    stop: pd.Timestamp | None
+    text: str = ""
+
+    def contains(self, dates: pd.Series) -> np.ndarray:
+        """Mask of ``dates`` inside the period (NaT never)."""
+        keep = dates.notna().to_numpy(dtype=bool, copy=True)
+        if self.start is not None:
+            keep &= (dates >= self.start).fillna(False).to_numpy(dtype=bool)
+        if self.stop is not None:
+            keep &= (dates < self.stop).fillna(False).to_numpy(dtype=bool)
+        return keep
+
+    @property
+    def first(self) -> dt.date | None:
+        """The first day (FROM)."""
+        return None if self.start is None else self.start.date()
+
+    @property
+    def last(self) -> dt.date | None:
+        """The last day included (TO)."""
+        return None if self.stop is None else (self.stop - pd.Timedelta(1, "ns")).date()
+
+    @property
+    def days(self) -> float | None:
+        """Length in days (None when open)."""
+        if self.start is None or self.stop is None:
+            return None
+        return (self.stop - self.start) / pd.Timedelta(days=1)
+
+    def describe(self, dates: pd.Series | None = None) -> str:
+        """``2014-01-01 to 2014-12-31 (both included, 365 days)``; an open end is closed at the data's dates."""
+        lo, hi, closed = self.start, self.stop, ""
+        if dates is not None and (lo is None or hi is None):
+            known = dates.dropna()
+            if len(known):
+                if lo is None:
+                    lo, closed = known.min().normalize(), " (open start: from the first incident)"
+                if hi is None:
+                    hi, closed = known.max().normalize() + pd.Timedelta(days=1), " (open end: to the last incident)"
+        if lo is None or hi is None:
+            return f"{_day(lo) if lo is not None else '…'} to {_day(hi, last=True) if hi is not None else '…'}"
+        days = (hi - lo) / pd.Timedelta(days=1)
+        return f"{_day(lo)} to {_day(hi, last=True)} (both included, {days:,.4g} day{'' if days == 1 else 's'}){closed}"
+
+
+def _day(ts: pd.Timestamp, *, last: bool = False) -> str:
+    if last:
+        if ts == ts.normalize():
+            return (ts - pd.Timedelta(days=1)).date().isoformat()
+        return (ts - pd.Timedelta(1, "ns")).isoformat(sep=" ", timespec="minutes")
+    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(sep=" ", timespec="minutes")
+
+
+def _bound(value: Any, what: str) -> tuple[pd.Timestamp, bool]:
+    """Return (timestamp, day precision?) of a period bound."""
+    if isinstance(value, dt.datetime) or isinstance(value, pd.Timestamp):
+        ts, day = pd.Timestamp(value), False
+        day = ts == ts.normalize()
+    elif isinstance(value, dt.date):
+        ts, day = pd.Timestamp(value), True
+    else:
+        text = str(value).strip()
+        if not text:
+            msg = f"{what} is empty; give a date such as 2023-01-01."
+            raise InputError(msg)
+        got = read_dates(pd.Series([text], dtype=object))
+        if not got.is_dates or got.values.isna().iloc[0]:
+            msg = f"{what} {text!r} is not a date; give a date such as 2023-01-01 (YYYY-MM-DD)."
+            raise InputError(msg)
+        ts = got.values.iloc[0]
+        day = bool(re.fullmatch(r"[\d/.-]+", text)) or ts == ts.normalize()
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts, day
+
+
+def period(start: Any = None, end: Any = None, *, names: tuple[str, str] = ("--from", "--to")) -> Period:
+    """Return the :class:`Period` from ``start`` to ``end``, both included.
+
+    A TO of day precision (``2014-12-31``, a ``date``, a midnight ``Timestamp``) includes that whole day, as
+    an analyst who writes 2014-01-01/2014-12-31 means the whole of 2014; a TO with a time includes that
+    instant. ``names`` are the options (or parameters) named in messages.
+
+    Examples
+    --------
+    >>> p = period("2014-01-01", "2014-12-31")
+    >>> p.days, p.describe()
+    (365.0, '2014-01-01 to 2014-12-31 (both included, 365 days)')
+    """
+    lo = hi = None
+    if start is not None:
+        lo, _ = _bound(start, names[0])
+    if end is not None:
+        hi, day = _bound(end, names[1])
+        hi = hi.normalize() + pd.Timedelta(days=1) if day else hi + pd.Timedelta(1, "ns")
+    if lo is not None and hi is not None and hi <= lo:
+        msg = (
+            f"{names[1]} ({_day(hi, last=True)}) is before {names[0]} ({_day(lo)}): give FROM before TO "
+            "(both included)."
+        )
+        raise InputError(msg)
+    text = f"{start if start is not None else ''}/{end if end is not None else ''}"
+    return Period(lo, hi, text)
+
+
+def parse_period(value: Any, *, name: str = "--period") -> Period:
+    """Read a ``FROM/TO`` period (text ``2014-01-01/2014-12-31`` or a pair of dates); both days included.
+
+    Examples
+    --------
+    >>> parse_period("2014-01-01/2014-12-31").describe()
+    '2014-01-01 to 2014-12-31 (both included, 365 days)'
+    """
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) != 2 or not all(p.strip() for p in parts):
+            msg = f"{name} {value!r}: use FROM/TO, e.g. 2022-01-01/2022-12-31 (both days included)."
+            raise InputError(msg)
+        a, b = parts
+    else:
+        try:
+            a, b = value
+        except (TypeError, ValueError):
+            msg = f"{name} {value!r}: give (FROM, TO) dates, e.g. ('2022-01-01', '2022-12-31'), both included."
+            raise InputError(msg) from None
+    return period(a, b, names=(f"{name} FROM", f"{name} TO"))
+
+
 def period_selector(
     frame: pd.DataFrame,
     *,
     date_field: str | None = None,
     types: Sequence[str] | None = None,
     type_field: str | None = None,
-) -> Callable[[tuple[dt.date, dt.date]], pd.DataFrame]:
-    """Return ``select(period)``: the incidents of ``types`` whose date is in ``[from, to)``.
+) -> Callable[[Any], pd.DataFrame]:
+    """Return ``select(period)``: the incidents of ``types`` whose date is in the period (both ends included).
 
     The type column is found by :func:`type_column`, the dates by :func:`incident_dates`; rows without a
-    date are in no period. Used by ``bingeo pai`` for its fit and test periods.
+    date are in no period. ``period`` is a :class:`Period` or FROM/TO as :func:`parse_period` reads it. Used
+    by ``bingeo pai`` for its fit and test periods.
     """
     dates = incident_dates(frame, date_field=date_field)
     keep = pd.Series(True, index=frame.index)
@@ -268,8 +484,7 @@ def period_selector(
         col = type_column(frame, types, type_field=type_field)
         keep &= frame[col].astype(str).isin([str(t) for t in types])
 
-    def select(period: tuple[dt.date, dt.date]) -> pd.DataFrame:
-        lo, hi = pd.Timestamp(period[0]), pd.Timestamp(period[1])
-        return frame[keep & (dates >= lo) & (dates < hi)]
+    def select(value: Any) -> pd.DataFrame:
+        return frame[keep.to_numpy(dtype=bool) & parse_period(value).contains(dates)]
 
     return select

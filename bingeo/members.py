@@ -35,7 +35,9 @@ from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
 from bingeo.readers.columns import coordinate_pairs, squash
+from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, check_source, read_text_table, source_kind, zip_target
+from bingeo.readers.values import read_dates
 
 __all__ = [
     "COLUMN_ROLES",
@@ -248,7 +250,6 @@ _ROLES = {
 }
 _LEFT = {"left", "afgemeld", "uitgeschreven", "opgezegd", "inactief", "inactive", "gestopt"}
 _ACTIVE = {"active", "actief", "lid", "member"}
-_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%y", "%d/%m/%y", "%Y/%m/%d")
 _HOUSE = re.compile(r"(\d{1,6})\s*([a-z])?(?:\s*[-/ ]\s*([0-9a-z]{1,4}))?")
 _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
 
@@ -331,13 +332,15 @@ def _fold(text: str) -> str:
     return plain.casefold().strip()
 
 
-def _parse_date(text: str) -> datetime | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
+def _has_member_id(names: list[str]) -> bool:
+    """Whether a sheet's header names a member id column (how a members sheet is told from the others)."""
+    return any(squash(n) in _ALIASES["member_id"] for n in names)
+
+
+def _dates(texts: list[str]) -> list[datetime | None]:
+    """Read a column of date texts with THE date parser (:func:`bingeo.readers.values.read_dates`)."""
+    got = read_dates(pd.Series(texts, dtype=object)).values
+    return [None if pd.isna(v) else v.to_pydatetime() for v in got]
 
 
 def _person_id(kind: str, value: str) -> str:
@@ -794,6 +797,8 @@ class _Sheet:
             return [""] * self.n if name is None else [_cell(v) for v in frame[name].to_numpy()]
 
         self.data = {k: col(k) for k in _ALIASES}
+        # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
+        self.days = {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
 
@@ -934,9 +939,9 @@ class _Sheet:
         return ";".join(c for c in _CHANNEL_ORDER if c in wanted)
 
     def date(self, i: int, key: str) -> datetime | None:
-        """Return a day-first date cell (counted in ``<key>_bad`` when unreadable)."""
+        """Return a date cell read by THE date parser (counted in ``<key>_bad`` when unreadable)."""
         text = self.data[key][i]
-        value = _parse_date(text) if text else None
+        value = self.days[key][i] if text else None
         if text and value is None:
             self.counts[f"{key}_bad"] += 1
         return value
@@ -1070,6 +1075,10 @@ def members_from_file(
         frame, bad, _width = read_text_table(source, label, sep=None, encoding=None, member=member, notes=notes)
         if bad:
             notes.add(f"{len(bad):,} row(s) had a wrong number of fields; padded or cut to the header.")
+    elif kind == "sheet":
+        frame, _bad, _width, label = read_sheet_table(
+            source, label, sheet=layer, notes=notes, wanted=_has_member_id, what="a member id column"
+        )
     elif kind == "vector" and member is None:
         frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     elif kind == "parquet":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from bingeo import settings
 from bingeo._crs import crs_label, metric_crs, same_crs, to_crs, to_metric
 from bingeo._results import Result
 from bingeo.errors import CRSError, InputError
+from bingeo.readers.values import read_dates
 from bingeo.stores import ImportReport, Store, open_existing_store, open_store
 from bingeo.stores.base import KINDS, as_multipolygon, attributes_json, iso_date
 
@@ -52,7 +52,6 @@ FIELD_CANDIDATES: dict[str, tuple[str, ...]] = {
     "valid_to": ("retired_on", "valid_to", "opgeheven", "opgeheven_op", "end_date", "einddatum"),
 }
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KIND_VALUES = {
     "bin": "bin",
     "buurtinformatienetwerk": "bin",
@@ -101,13 +100,11 @@ def _find(columns: list[str], wanted: str, given: str | None, source: str) -> st
 
 def _parse_date(value: Any, *, column: str, row: int, source: str) -> str | None:
     text = iso_date(value)
-    if text is None or _ISO_DAY.fullmatch(text):
+    if text is None:
         return text
-    for dayfirst in (False, True) if text[:4].isdigit() else (True,):
-        try:
-            return pd.to_datetime(text, dayfirst=dayfirst).date().isoformat()
-        except (ValueError, TypeError, OverflowError):
-            continue
+    got = read_dates(pd.Series([text], dtype=object)).values.iloc[0]  # THE date parser: ISO never day-first
+    if not pd.isna(got):
+        return got.date().isoformat()
     msg = f"{source}: row {row}, column {column!r}: {text[:40]!r} is not a date. Use YYYY-MM-DD or DD-MM-YYYY."
     raise InputError(msg)
 

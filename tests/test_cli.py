@@ -286,9 +286,9 @@ def test_hotspots_and_pai_commands(store, tmp_path):
         "--crs",
         "28992",
         "--fit",
-        "2021-01-01/2023-01-01",
+        "2021-01-01/2022-12-31",
         "--test",
-        "2023-01-01/2025-01-01",
+        "2023-01-01/2024-12-31",
         "--output",
         tmp_path / "pai.json",
     )

@@ -18,8 +18,8 @@ import bingeo
 from bingeo.cli.main import cli
 from bingeo.evaluate import around_founding, before_after, evaluate_networks, write_chart
 
-BEFORE = ("2023-01-01", "2023-07-01")  # 181 days
-AFTER = ("2023-07-01", "2024-07-01")  # 366 days: periods of different length
+BEFORE = ("2023-01-01", "2023-06-30")  # 181 days, FROM and TO both included
+AFTER = ("2023-07-01", "2024-06-30")  # 366 days: periods of different length
 
 
 def pts(rows):
@@ -137,10 +137,10 @@ def test_undefined_ratios_are_none_with_reasons(nets):
 def test_errors_and_rejects(nets):
     inc = constructed_case()
     with pytest.raises(bingeo.InputError, match="overlap"):
-        before_after(inc, nets, network_id="N1", before=("2023-01-01", "2023-08-01"), after=AFTER)
+        before_after(inc, nets, network_id="N1", before=("2023-01-01", "2023-07-01"), after=AFTER)  # 1 day shared
     with pytest.raises(bingeo.InputError, match="no network 'N9'"):
         before_after(inc, nets, network_id="N9", before=BEFORE, after=AFTER)
-    with pytest.raises(bingeo.InputError, match="TO after FROM"):
+    with pytest.raises(bingeo.InputError, match="is before --before FROM"):
         before_after(inc, nets, network_id="N1", before=("2023-07-01", "2023-01-01"), after=AFTER)
     with pytest.raises(bingeo.CRSMismatchError):
         before_after(inc.to_crs(4326), nets, network_id="N1", before=BEFORE, after=AFTER)
@@ -150,8 +150,8 @@ def test_errors_and_rejects(nets):
     r = before_after(inc, nets, network_id="N1", before=BEFORE, after=AFTER)
     assert r.incidents["no_date"] == 2 and len(r.rejects) == 2 and r.counts["R"]["before"] == 20
     assert around_founding("2024-02-29", months=12) == (
-        (dt.date(2023, 2, 28), dt.date(2024, 2, 29)),
-        (dt.date(2024, 2, 29), dt.date(2025, 2, 28)),
+        (dt.date(2023, 2, 28), dt.date(2024, 2, 28)),
+        (dt.date(2024, 2, 29), dt.date(2025, 2, 27)),
     )
 
 
@@ -255,7 +255,7 @@ def test_real_vancouver_local_area_against_sjoin(real):
     edge = ((dist - 500).abs() < 1).to_numpy()  # buffer polygons approximate the arcs: allow points within 1 m
     expect = {}
     for name, (lo, hi) in (("before", before), ("after", after)):
-        per = ((date >= pd.Timestamp(lo)) & (date < pd.Timestamp(hi))).to_numpy()
+        per = ((date >= pd.Timestamp(lo)) & (date <= pd.Timestamp(hi))).to_numpy()  # both days included
         for key, mask in (("R", in_r), ("B", in_b), ("C", in_c)):
             expect.setdefault(key, {})[name] = (int((mask & per).sum()), int((edge & per).sum()))
     for key in "RBC":
@@ -318,7 +318,7 @@ def test_cli_evaluate_one_network(tmp_path, samples, store):
     assert res.exit_code == 0, res.output
     assert "WDQ" in res.output and "Success measure" in res.output and "GR-BIN-015" in res.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["before"] == {"from": "2023-06-01", "to": "2024-03-01", "days": 274}
+    assert data["before"] == {"from": "2023-06-01", "to": "2024-02-29", "days": 274}
     # independent count in R: burglaries inside GR-BIN-015 per period (sjoin on the store's networks)
     with bingeo.open_store(store) as st:
         net = st.networks(include_retired=True)
@@ -411,7 +411,7 @@ def test_cli_evaluate_all_writes_undated_rejects(tmp_path, samples, store):
     rejects = pd.read_csv(tmp_path / "all.rejects.csv", dtype=str)
     no_date = rejects[rejects["reject_reason"] == "no_date"]
     assert sorted(no_date["registratienummer"]) == sorted(raw.loc[undated, "registratienummer"])
-    assert (no_date["reject_detail"] == "no date").all()
+    assert (no_date["reject_detail"] == "'pleegdatum' is empty (no date)").all()
     assert "could not be used" in res.output
 
 

@@ -557,7 +557,7 @@ def test_filters_empty_selection_errors(planted):
         find_hotspots(pts, types="burglary")
     with pytest.raises(InputError, match="`incidents` is empty"):
         find_hotspots(pts.iloc[:0])
-    with pytest.raises(InputError, match="`start`/`end` need a date column"):
+    with pytest.raises(InputError, match=r"--from/--to \(`start`/`end`\) need a date column"):
         find_hotspots(pts, start="2023-01-01")
 
 
@@ -638,7 +638,7 @@ def test_sample_date_and_type_filters(groningen):
         type_field="soort_delict",
         types="woninginbraak",
         start="2023-03-01",
-        end="2025-01-01",
+        end="2024-12-31",
         cell_size=100,
     )
     d = incidents["pleegdatum"]
@@ -647,9 +647,13 @@ def test_sample_date_and_type_filters(groningen):
     # the burglary series H5 (from March 2023) is an uncovered hot spot
     h5 = res.hotspots[res.hotspots.intersects(shapely.Point(*PLANTED["H5"]))]
     assert len(h5) == 1 and h5.iloc[0].uncovered
-    # end is exclusive: the same day as start and end is empty
-    with pytest.raises(InputError, match="`end`.*must be after `start`"):
-        find_hotspots(incidents, start="2023-03-01", end="2023-03-01")
+    # end is included (issue 13: a day-precision TO includes that whole day): start = end is that one day
+    day = d.dt.normalize().value_counts().index[0]
+    one = find_hotspots(incidents, start=day.date().isoformat(), end=day.date().isoformat(), cell_size=100)
+    assert one.incidents == int((d.dt.normalize() == day).sum()) > 1
+    assert any("both included, 1 day)" in n for n in one.notes)
+    with pytest.raises(InputError, match=r"--to \(`end`\) \(2023-02-28\) is before --from"):
+        find_hotspots(incidents, start="2023-03-01", end="2023-02-28")
     with pytest.raises(InputError, match="date filter left no incidents.*2021-01-01 to 2024-12-31"):
         find_hotspots(incidents, date_field="pleegdatum", start="2030-01-01")
 

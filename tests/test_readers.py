@@ -78,8 +78,12 @@ def test_vancouver_2023_zero_zero_privacy_offsets() -> None:
     assert sorted(res.rejects.loc[res.rejects.reject_reason == "zero_zero", "source_row"]) == list(
         np.flatnonzero(zero.to_numpy()) + 1
     )
-    # original columns, original order, coordinates as floats
-    assert list(res.points.columns[:-2]) == list(ref.columns)
+    # original columns, original order, coordinates as floats; then the date made of YEAR/MONTH/DAY/HOUR/MINUTE
+    assert list(res.points.columns[:-3]) == list(ref.columns)
+    assert res.points.columns[-3] == "date"
+    kept = ref[~zero & ref["X"].notna()]
+    want = pd.to_datetime(kept[["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"]].rename(columns=str.lower))
+    assert res.points["date"].tolist() == want.tolist()
     assert res.points["X"].dtype == "float64"
     assert res.points["YEAR"].dtype == "int64"
     np.testing.assert_allclose(res.points.geometry.x, ref.loc[~zero, "X"].to_numpy())

@@ -22,6 +22,8 @@ import click
 
 from bingeo.errors import BingeoError
 
+log = logging.getLogger("bingeo.cli")
+
 __all__ = [
     "CALL_ADVICE",
     "Default",
@@ -35,12 +37,16 @@ __all__ = [
     "SHARE",
     "Whole",
     "cli_message",
+    "date_fields_for",
     "date_value",
+    "dated",
     "edges_text",
     "fields_value",
     "friendly",
     "type_field_for",
+    "usable",
     "option_default",
+    "period_text",
     "period_value",
     "progress_bar",
     "points_options",
@@ -293,12 +299,18 @@ def progress_bar(what: str) -> Iterator[Callable[[float], None] | None]:
 
 
 def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Read a day option (``--from``, ``--at``) with THE date parser, so 2022-06-01 is always 1 June."""
     if value is None:
         return None
+    from bingeo.errors import InputError
+    from bingeo.incidents import period
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        got = period(value, None, names=(param.opts[0] if param.opts else "DATE", ""))
+    except InputError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    assert got.first is not None
+    return got.first
 
 
 def fields_value(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -322,6 +334,10 @@ store_option = click.option(
 
 points_options = [
     click.option("--layer", help="Layer of a multi-layer source (GeoPackage)."),
+    click.option(
+        "--sheet",
+        help="Sheet of a spreadsheet (.xlsx, .xls, .ods); default: the sheet with coordinate columns.",
+    ),
     click.option("--crs", "crs", help="CRS of inputs that carry none (CSV), e.g. 28992, 31370, 4326."),
     click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
     click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
@@ -338,13 +354,88 @@ def with_options(options: list[Callable[..., Any]]) -> Callable[[Callable[..., A
 
 
 def read_points_for_store(
-    points: str, st: Any, layer: str | None, crs: str | None, x_field: str | None, y_field: str | None
+    points: str,
+    st: Any,
+    layer: str | None,
+    crs: str | None,
+    x_field: str | None,
+    y_field: str | None,
+    *,
+    sheet: str | None = None,
+    date_field: str | None = None,
+    target_crs: str | None = None,
 ) -> Any:
+    """Read POINTS into the store's CRS, checked against its extent (without a store: into ``target_crs``).
+
+    ``--date-field`` is parsed as dates; a file none of whose rows is usable fails with the likely cause.
+    """
     from bingeo.readers import read_points
 
-    return read_points(
-        points, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=st.crs, extent=st.extent()
+    result = read_points(
+        points,
+        layer=layer,
+        sheet=sheet,
+        crs=crs,
+        x_field=x_field,
+        y_field=y_field,
+        target_crs=st.crs if st is not None else target_crs,
+        extent=st.extent() if st is not None else None,
+        date_fields=date_fields_for(date_field),
     )
+    return usable(result)
+
+
+def usable(result: Any, *, crs_option: str = "--crs") -> Any:
+    """Return ``result`` when it has usable rows; else fail with the likely cause and the option to give.
+
+    A command whose input rows were ALL rejected must not end with exit 0 and an empty result.
+    """
+    from bingeo.errors import InputError
+
+    if len(result.points):
+        hint = result.crs_hint
+        if hint and hint.get("epsg") is not None:
+            log.warning(
+                "%s: %s of %s located rows fall outside %s: the coordinates look like %s; give %s %s",
+                result.source,
+                f"{hint['n_far']:,}",
+                f"{hint['n_located']:,}",
+                hint["where"],
+                hint["label"],
+                crs_option,
+                hint["epsg"],
+            )
+        return result
+    msg = f"{result.summary()}: no row can be used."
+    hint = result.crs_hint
+    if hint and hint.get("epsg") is not None:
+        msg += (
+            f" The coordinates fall outside {hint['where']}; they look like {hint['label']} "
+            f"({hint['share']:.0%} of them fall inside with it): give {crs_option} {hint['epsg']}"
+        )
+        msg += " and swap --x-field/--y-field." if hint.get("swap") else "."
+    elif hint:
+        msg += (
+            f" The coordinates fall outside {hint['where']} in every CRS tried: check the coordinate columns "
+            f"(--x-field/--y-field) and {crs_option}."
+        )
+    else:
+        msg += " See the reasons above; fix the file or the options and run again."
+    raise InputError(msg)
+
+
+def date_fields_for(date_field: str | None) -> list[str] | None:
+    """``read_points``' ``date_fields`` for ``--date-field``: that column, or detection (split columns too)."""
+    if date_field is None or "," in date_field:
+        return None
+    return [date_field]
+
+
+def dated(read: Any, date_field: str | None, need: str) -> Any:
+    """Move the incidents without a usable date to the rejects (for commands that use dates)."""
+    from bingeo.incidents import require_dates
+
+    return require_dates(read, date_field=date_field, need=need)
 
 
 def rejects_beside(store: str, source: str) -> str:
@@ -367,13 +458,27 @@ def write_rejects(result: Any, output: str) -> str | None:
 
 
 def period_value(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[dt.date, dt.date] | None:
+    """Read a ``FROM/TO`` option (``--fit``, ``--before``): the days FROM and TO, both included."""
     if value is None:
         return None
+    from bingeo.errors import InputError
+    from bingeo.incidents import parse_period
+
+    name = param.opts[0] if param.opts else "FROM/TO"
     try:
-        a, b = value.split("/")
-        return dt.date.fromisoformat(a.strip()), dt.date.fromisoformat(b.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use FROM/TO, e.g. 2022-01-01/2023-01-01 (TO excluded)") from None
+        got = parse_period(value, name=name)
+    except InputError as exc:
+        raise click.BadParameter(str(exc)) from None
+    assert got.first is not None and got.last is not None
+    return got.first, got.last
+
+
+def period_text(value: tuple[Any, Any] | None, dates: Any = None, *, start: Any = None, end: Any = None) -> str:
+    """Return the exact interval used and its length: ``2014-01-01 to 2014-12-31 (both included, 365 days)``."""
+    from bingeo.incidents import period
+
+    a, b = value if value is not None else (start, end)
+    return period(a, b).describe(dates)
 
 
 class Default:

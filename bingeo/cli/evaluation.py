@@ -13,9 +13,11 @@ from bingeo.cli._common import (
     PROBABILITY,
     Number,
     Whole,
+    dated,
     edges_text,
     friendly,
     option_default,
+    period_text,
     period_value,
     progress_bar,
     read_points_for_store,
@@ -59,6 +61,7 @@ def _write_all_rejects(read: Any, extra: Any, output: str | None, detail: str) -
 incident_options = [
     click.option("--incidents", required=True, type=click.Path(), help="Incidents: CSV or vector file with dates."),
     click.option("--layer", help="Layer of a multi-layer incidents file."),
+    click.option("--sheet", help="Sheet of a spreadsheet (.xlsx, .xls, .ods); default: the one with coordinates."),
     click.option("--crs", help="CRS of incidents that carry none (CSV), e.g. 28992, 31370, 4326."),
     click.option("--x-field", help="Column with the x / longitude coordinate (default: found automatically)."),
     click.option("--y-field", help="Column with the y / latitude coordinate (default: found automatically)."),
@@ -108,6 +111,7 @@ incident_options = [
 def nearrepeat_cmd(
     incidents: str,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -129,17 +133,22 @@ def nearrepeat_cmd(
     Prints observed and expected pairs, Knox ratio and p-value per space-time band, and
     the suggested alert radius and duration (the run of significant bands from the origin).
     """
+    from bingeo.incidents import incident_days
     from bingeo.nearrepeat import select_types, suggest_alert
-    from bingeo.readers import read_points
     from bingeo.stores import open_store
 
     if output and Path(output).suffix.lower() not in (".json", ".csv"):
         raise click.BadParameter("the near-repeat output is a .json or .csv file", param_hint="--output")
     if store:
         with open_store(store) as st:
-            read = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+            read = read_points_for_store(
+                incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field
+            )
     else:
-        read = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
+        read = read_points_for_store(
+            incidents, None, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field, target_crs=to_crs
+        )
+    read = dated(read, date_field, "the Knox test needs")
     click.echo(read.summary())
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
@@ -156,6 +165,8 @@ def nearrepeat_cmd(
             min_ratio=min_ratio,
             progress=progress,
         ).knox
+    days = incident_days(pts, date_field=date_field)
+    click.echo(f"Dates used: {period_text(None, days)}.")
     click.echo(knox.summary())
     table = knox.table()
     shown = table.assign(
@@ -183,8 +194,18 @@ def nearrepeat_cmd(
 @with_options(incident_options)
 @click.option("--network", "network_id", help="The network evaluated (response area R).")
 @click.option("--all", "all_networks", is_flag=True, help="Every network with enough data, around its founding date.")
-@click.option("--before", callback=period_value, metavar="FROM/TO", help="Before period, e.g. 2022-01-01/2023-01-01.")
-@click.option("--after", callback=period_value, metavar="FROM/TO", help="After period, e.g. 2023-01-01/2024-01-01.")
+@click.option(
+    "--before",
+    callback=period_value,
+    metavar="FROM/TO",
+    help="Before period, both days included, e.g. 2022-01-01/2022-12-31.",
+)
+@click.option(
+    "--after",
+    callback=period_value,
+    metavar="FROM/TO",
+    help="After period, both days included, e.g. 2023-01-01/2023-12-31.",
+)
 @click.option(
     "--around-founding",
     type=Whole(min=1, max=1200),
@@ -211,6 +232,7 @@ def evaluate_cmd(
     store: str,
     incidents: str,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -244,9 +266,10 @@ def evaluate_cmd(
         raise InputError("give either --network ID or --all.")
     with open_store(store) as st:
         nets = st.networks(include_retired=True)
-        read = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        read = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         ctrl = read_polygons(control, target_crs=st.crs) if control else None
         study = read_polygons(study_area, target_crs=st.crs) if study_area else None
+    read = dated(read, date_field, "the evaluation needs")
     click.echo(read.summary())
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
@@ -305,7 +328,7 @@ def evaluate_cmd(
     if done.any():
         click.echo(shown[done.to_numpy()].to_string(index=False, na_rep=""))
         for nid, one in ev.results.items():
-            click.echo(f"{nid}: {one.interpretation}")
+            click.echo(f"{nid}: before {period_text(one.before)}, after {period_text(one.after)}. {one.interpretation}")
     for row in ev.table[~done].itertuples():
         click.echo(f"not evaluated: {row.network_id}: {row.reason}")
     if output:

@@ -25,9 +25,11 @@ from bingeo.cli._common import (
     OptionNames,
     Whole,
     date_value,
+    dated,
     fields_value,
     friendly,
     option_default,
+    period_text,
     period_value,
     points_options,
     progress_bar,
@@ -35,6 +37,7 @@ from bingeo.cli._common import (
     rejects_beside,
     store_option,
     type_field_for,
+    usable,
     with_options,
     write_rejects,
 )
@@ -263,6 +266,7 @@ def assign_cmd(
     in_database: bool,
     replace: bool,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -293,7 +297,7 @@ def assign_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        result = read_points_for_store(points, st, layer, crs, x_field, y_field)
+        result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
     for note in result.notes:
         click.echo(f"note: {note}")
     with progress_bar("assigning") as progress:
@@ -332,6 +336,7 @@ def counts_cmd(
     addresses_crs: str | None,
     at: dt.date | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -343,10 +348,15 @@ def counts_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         adr = None
         if addresses:
-            adr = read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent())
+            adr = usable(
+                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                crs_option="--addresses-crs",
+            )
+    if by is not None:
+        inc = dated(inc, date_field, f"counting --by {by} needs")
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -368,6 +378,14 @@ def counts_cmd(
         addresses=None if adr is None else adr.points,
     )
     write_table(table, output)
+    if by is not None:
+        spans = [p for p in table["period"].unique() if p[:1].isdigit()]
+        if spans:
+            import pandas as pd
+
+            first, last = pd.Period(min(spans)), pd.Period(max(spans))
+            span = period_text((first.start_time.date(), last.end_time.date()))
+            click.echo(f"Counted by {by} from {first} to {last}: {span}.")
     top = table.groupby(["network_id", "network_name"], as_index=False)["incidents"].sum()
     top = top[top["network_id"] != ""].sort_values("incidents", ascending=False).head(5)
     click.echo("most incidents: " + "; ".join(f"{r.network_name} {r.incidents}" for r in top.itertuples()))
@@ -395,6 +413,7 @@ def coverage_cmd(
     at: dt.date | None,
     output: str | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -406,7 +425,7 @@ def coverage_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
         zones = read_polygons(areas, target_crs=st.crs) if areas else None
     for note in adr.notes:
         click.echo(f"note: {note}")
@@ -489,8 +508,9 @@ def _hotspot_kwargs(
 @store_option
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
-@click.option("--from", "start", callback=date_value, help="Keep incidents from this date (included).")
-@click.option("--to", "end", callback=date_value, help="Keep incidents before this date (excluded).")
+@click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
+@click.option("--from", "start", callback=date_value, help="Keep incidents from this day (included).")
+@click.option("--to", "end", callback=date_value, help="Keep incidents up to this day (included).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
 @with_options(hotspot_options)
 @with_options(points_options)
@@ -500,10 +520,12 @@ def hotspots_cmd(
     store: str,
     output: str,
     addresses: str | None,
+    addresses_crs: str | None,
     start: dt.date | None,
     end: dt.date | None,
     at: dt.date | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -521,9 +543,18 @@ def hotspots_cmd(
         raise click.BadParameter("the hot spots output is a GeoPackage (.gpkg) with layers cells and hotspots")
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
-        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        inc = read_points_for_store(
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+        )
+        adr = None
+        if addresses:
+            adr = usable(
+                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                crs_option="--addresses-crs",
+            )
         kwargs = _hotspot_kwargs(st, **opts)
+    if start is not None or end is not None:
+        inc = dated(inc, opts["date_field"], "--from/--to need")
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -557,7 +588,7 @@ def hotspots_cmd(
     required=True,
     callback=period_value,
     metavar="FROM/TO",
-    help="Period the hot spots are found on, e.g. 2022-01-01/2023-01-01 (TO excluded).",
+    help="Period the hot spots are found on, both days included, e.g. 2022-01-01/2022-12-31.",
 )
 @click.option(
     "--test",
@@ -565,7 +596,7 @@ def hotspots_cmd(
     required=True,
     callback=period_value,
     metavar="FROM/TO",
-    help="Period the hot spots are tested on, e.g. 2023-01-01/2024-01-01.",
+    help="Period the hot spots are tested on, both days included, e.g. 2023-01-01/2023-12-31.",
 )
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
 @with_options(hotspot_options)
@@ -578,6 +609,7 @@ def pai_cmd(
     test: tuple[dt.date, dt.date],
     output: str | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -595,8 +627,11 @@ def pai_cmd(
 
     with open_store(store) as st:
         nets = st.networks()
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+        inc = read_points_for_store(
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+        )
         kwargs = _hotspot_kwargs(st, **opts)
+    inc = dated(inc, opts["date_field"], "pai needs")
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
     with progress_bar("hot spots") as progress:
@@ -609,7 +644,7 @@ def pai_cmd(
     fit_pts, test_pts = sel(fit), sel(test)
     acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
     click.echo(
-        f"{len(res.hotspots)} hot spots found on {fit[0]} .. {fit[1]} (TO excluded), tested on {test[0]} .. {test[1]}."
+        f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )
     click.echo(acc.summary())
     if output:
@@ -667,6 +702,7 @@ def propose_cmd(
     kind: str,
     max_distance: float,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -681,8 +717,8 @@ def propose_cmd(
     with open_store(store) as st:
         nets = st.networks()
         hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field)
-        inc = read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent()) if incidents else None
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
+        inc = usable(read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent())) if incidents else None
     click.echo(adr.summary())
     with progress_bar("proposing") as progress:
         out = propose_areas(
@@ -755,6 +791,7 @@ def density_cmd(
     type_field: str | None,
     types: tuple[str, ...],
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -762,16 +799,16 @@ def density_cmd(
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
     from bingeo.incidents import select_types
-    from bingeo.readers import read_points, write_table
+    from bingeo.readers import write_table
     from bingeo.stores import open_store
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
         raise click.BadParameter(f"{output}: the density is written as a GeoTIFF (.tif)", param_hint="'--output'")
     if store:
         with open_store(store) as st:
-            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field)
+            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet)
     else:
-        inc = read_points(incidents, layer=layer, crs=crs, x_field=x_field, y_field=y_field, target_crs=to_crs)
+        inc = read_points_for_store(incidents, None, layer, crs, x_field, y_field, sheet=sheet, target_crs=to_crs)
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -833,6 +870,7 @@ def addresses_import(
     store: str,
     fields: dict[str, str],
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -842,7 +880,7 @@ def addresses_import(
     from bingeo.stores import open_store
 
     with open_store(store) as st:
-        res = read_points_for_store(source, st, layer, crs, x_field, y_field)
+        res = read_points_for_store(source, st, layer, crs, x_field, y_field, sheet=sheet)
         click.echo(res.summary())
         counts = st.import_addresses(addresses_for_store(res.points, fields=fields, source=source))
     click.echo(
@@ -879,6 +917,7 @@ def members() -> None:
     "role, networks, ...); the import prints the column used for each.",
 )
 @click.option("--layer", help="Layer of a multi-layer source.")
+@click.option("--sheet", help="Sheet of a spreadsheet (.xlsx, .xls, .ods); default: the one with a member id column.")
 @click.option(
     "--replace",
     is_flag=True,
@@ -893,9 +932,10 @@ def members_import(
     default_country: str,
     fields: dict[str, str],
     layer: str | None,
+    sheet: str | None,
     replace: bool,
 ) -> None:
-    """Import members from SOURCE (CSV or vector file); re-importing updates them by member id.
+    """Import members from SOURCE (CSV, spreadsheet or vector file); re-importing updates them by member id.
 
     Locations: coordinates, or an address already in the store (postcode + house number, or street +
     house number). Rows that cannot be used go to SOURCE's .rejects.csv beside the store (beside SOURCE
@@ -920,7 +960,7 @@ def members_import(
                 addresses=adr if len(adr) else None,
                 default_country=default_country,
                 fields=fields or None,
-                layer=layer,
+                layer=sheet or layer,
                 progress=progress,
             )
         counts = {"added": 0, "updated": 0, "unchanged": 0}
@@ -980,7 +1020,8 @@ def _alert_radius(
     from bingeo.nearrepeat import alert_radius
     from bingeo.readers import read_points
 
-    inc = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent()).points
+    read = read_points(incidents, crs=incidents_crs, target_crs=st.crs, extent=st.extent())
+    inc = usable(read, crs_option="--incidents-crs").points
     advice = alert_radius(inc, types=list(types) or None)
     if advice.radius is None:
         raise InputError(f"--radius auto: {advice.reason} Give --radius in metres.")

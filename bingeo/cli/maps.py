@@ -16,6 +16,7 @@ from bingeo.cli._common import (
     points_options,
     read_points_for_store,
     store_option,
+    usable,
     with_options,
     write_rejects,
 )
@@ -94,7 +95,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 @click.option("--type", "types", multiple=True, help="Only incidents of this type (repeatable), as for the hot spots.")
 @click.option("--date-field", help="Date column for --from/--to (default: the first column recognised as dates).")
 @click.option("--from", "start", callback=date_value, help="Only incidents from this date (as `bingeo hotspots`).")
-@click.option("--to", "end", callback=date_value, help="Only incidents before this date (as `bingeo hotspots`).")
+@click.option("--to", "end", callback=date_value, help="Only incidents up to this day, included (as `bingeo hotspots`).")
 @with_options(points_options)
 @friendly
 def map_cmd(
@@ -116,6 +117,7 @@ def map_cmd(
     start: dt.date | None,
     end: dt.date | None,
     layer: str | None,
+    sheet: str | None,
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
@@ -139,8 +141,8 @@ def map_cmd(
         _webassets.require_assets()  # raises AssetsMissingError naming `bingeo assets fetch`, before any work
     popups = _read_evaluation(evaluation) if evaluation else None
     with open_store(store) as st:
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field) if incidents else None
-        adr = read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent()) if addresses else None
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet) if incidents else None
+        adr = usable(read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent())) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
         m = web_map(

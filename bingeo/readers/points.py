@@ -26,10 +26,27 @@ from bingeo.readers.columns import (
     _wkt_columns,
     coordinate_pairs,
 )
+from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
-from bingeo.readers.values import _convert_numeric, _date_named, _text_series, parse_dates, parse_numbers
+from bingeo.readers.values import (
+    _ISO_DATE_RE,
+    _convert_numeric,
+    _date_named,
+    _text_series,
+    combine_date_parts,
+    date_part_columns,
+    parse_numbers,
+    read_dates,
+)
 
 logger = logging.getLogger("bingeo.readers")
+
+
+_ROWS_LISTED = 10
+
+
+#: A text column not named like a date is read as dates when at least this share of its values are ISO dates.
+ISO_CONTENT_SHARE = 0.9
 
 
 #: Reason codes used in ``ReadResult.rejects["reject_reason"]`` and their labels in
@@ -46,6 +63,8 @@ REJECT_REASONS: dict[str, str] = {
     "non_finite": "not finite after reprojection",
     "outside_extent": "outside extent",
     "outside_crs_area": "outside the CRS's area of use",
+    "no_date": "without a date",
+    "bad_date": "with an impossible or unreadable date",
 }
 
 
@@ -82,6 +101,10 @@ class ReadResult(Result):
         columns, CRS guessed, decimal comma, dates parsed, reprojection.
     source : str
         The source path as given.
+    crs_hint : dict or None
+        When all or most rows fall outside the extent or the CRS's area of use: what the coordinates look
+        like, ``{"epsg": 4326, "label": ..., "share": 0.98, "swap": False}`` (``epsg`` None when no CRS
+        tried places them), so that a message can name the option to give (``--crs 4326``).
     """
 
     points: gpd.GeoDataFrame
@@ -89,6 +112,7 @@ class ReadResult(Result):
     crs: pyproj.CRS
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    crs_hint: dict[str, Any] | None = None
 
     def summary(self) -> str:
         """Return a one-line account of the read, with counts per reject reason.
@@ -118,6 +142,51 @@ class ReadResult(Result):
     def __repr__(self) -> str:  # pragma: no cover - trivial
         """Return the summary and the CRS, not the frames."""
         return f"ReadResult({self.summary()}; crs={crs_label(self.crs)})"
+
+    def date_problem(self, column: str) -> np.ndarray | None:
+        """Why each usable point's ``column`` has no date (per row of ``points``; None where fine or unknown).
+
+        Read time records the impossible or unreadable values of a date column (31-02-2023, month 13) here,
+        so that a command that needs the date can reject those rows with their reason.
+        """
+        detail = getattr(self, "_bad_dates", {}).get(column)
+        if detail is None:
+            return None
+        return detail[self.points["source_row"].to_numpy(dtype="int64") - 1]
+
+    def reject(self, mask: Any, code: str, detail: str | np.ndarray, *, note: str | None = None) -> ReadResult:
+        """Return a new result with the points under ``mask`` moved to the rejects (``code``, ``detail``).
+
+        The rejected rows are written as they were read (raw text for text files), like every other reject.
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return self
+        moved = self.points[mask]
+        rows = moved["source_row"].to_numpy(dtype="int64")
+        raw = getattr(self, "_raw", None)
+        if raw is not None and len(raw) >= int(rows.max()):
+            extra = raw.iloc[rows - 1].copy()
+            if "source_row" in extra.columns:
+                extra = extra.drop(columns="source_row")
+        else:
+            extra = pd.DataFrame(moved.drop(columns=[moved.geometry.name, "source_row"]))
+        extra = extra.reset_index(drop=True)
+        extra["source_row"] = rows
+        extra["reject_reason"] = code
+        extra["reject_detail"] = detail if isinstance(detail, str) else np.asarray(detail, dtype=object)[mask]
+        rejects = pd.concat([self.rejects, extra], ignore_index=True) if len(self.rejects) else extra
+        rejects = rejects.sort_values("source_row", kind="stable").reset_index(drop=True)
+        out = ReadResult(
+            points=self.points[~mask].reset_index(drop=True),
+            rejects=rejects,
+            crs=self.crs,
+            notes=list(self.notes) + ([note] if note else []),
+            source=self.source,
+        )
+        out._raw = raw
+        out._bad_dates = getattr(self, "_bad_dates", {})
+        return out
 
 
 def _check_extent(extent: Any) -> tuple[float, float, float, float] | None:
@@ -150,6 +219,7 @@ def read_points(
     source: str | os.PathLike[str],
     *,
     layer: str | None = None,
+    sheet: str | None = None,
     x_field: str | None = None,
     y_field: str | None = None,
     crs: CRSLike | None = None,
@@ -164,12 +234,17 @@ def read_points(
     Parameters
     ----------
     source : str or os.PathLike
-        CSV/TXT/TSV/TAB (optionally ``.gz``, or a ``.zip`` holding one such file), or
+        CSV/TXT/TSV/TAB (optionally ``.gz``, or a ``.zip`` holding one such file), a spreadsheet
+        (.xlsx, .xls, .ods), or
         any vector file GDAL reads (GeoPackage, Shapefile, zipped Shapefile,
         GeoJSON, KML), or (Geo)Parquet.
     layer : str, optional
         Layer of a multi-layer source (GeoPackage, shapefile name in a zip). Without
         it, the only layer or the only point layer is used.
+    sheet : str, optional
+        Sheet of a spreadsheet (.xlsx, .xlsm, .xlsb, .xls, .ods). Without it, the only sheet or the sheet
+        whose header names coordinate columns (:mod:`bingeo.readers.sheets`); the sheet is read as the
+        text a CSV export of it would hold, then exactly like a CSV.
     x_field, y_field : str, optional
         Coordinate columns, overriding detection (case-insensitive). For a vector
         source they make bingeo use these attribute columns instead of the geometry.
@@ -184,8 +259,11 @@ def read_points(
         the margin are rejected as ``outside_extent`` (see Notes).
     date_fields : sequence of str, optional
         Columns to parse as dates. By default columns whose name starts or ends with
-        date/datum/tijd/time (``pleegdatum``, ``starttijd``, ``datetime``) are tried.
-        Pass ``[]`` to parse none.
+        date/datum/tijd/time (``pleegdatum``, ``starttijd``, ``datetime``) and text columns of ISO dates
+        (police.uk's ``month``) are tried, and split ``YEAR/MONTH/DAY[/HOUR/MINUTE]`` columns are combined
+        into a ``date`` column. A column is dates when more than half of its values are; the others are
+        impossible or unreadable dates, noted with their rows and rejected (``bad_date``) by the commands
+        that need dates (:func:`bingeo.incidents.require_dates`). Pass ``[]`` to parse none.
     sep : str, optional
         Field separator of a text file; detected among ``;`` ``,`` tab ``|`` otherwise.
     encoding : str, optional
@@ -267,13 +345,20 @@ def read_points(
         date_fields = [date_fields]
 
     kind = source_kind(path)
+    if sheet is not None and kind != "sheet":
+        msg = f"{label}: --sheet (`sheet`) is for spreadsheets (.xlsx, .xls, .ods); this file has no sheets."
+        raise InputError(msg)
     member = None
     if kind == "zip":
         zkind, member_or_path = zip_target(path, layer, label)
         if zkind == "text":
             kind, member = "text", member_or_path
 
-    if kind == "text":
+    if kind == "sheet":
+        raw, bad_fields, width, label = read_sheet_table(path, label, sheet=sheet or layer, notes=notes)
+        notes.label = label
+        table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None, sheet=True)
+    elif kind == "text":
         raw, bad_fields, width = read_text_table(path, label, sep=sep, encoding=encoding, member=member, notes=notes)
         table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None)
     else:
@@ -328,6 +413,7 @@ class _TableInput:
     bad_fields: dict[int, int]
     width: int
     file_crs: pyproj.CRS | None
+    sheet: bool = False
 
 
 class _Rejects:
@@ -503,6 +589,7 @@ def _points_from_table(
 
     # ---- convert the other columns
     data = raw.copy()
+    bad_dates: dict[str, np.ndarray] = {}
     if table.text:
         decimal_comma = any(c in ("comma", "mixed") for _, c in conventions)
         _convert_columns(
@@ -512,6 +599,8 @@ def _points_from_table(
             decimal_comma=decimal_comma,
             label=label,
             notes=notes,
+            bad_dates=bad_dates,
+            serials=table.sheet,
         )
     else:
         _convert_dates_only(
@@ -520,12 +609,14 @@ def _points_from_table(
             date_fields=date_fields,
             label=label,
             notes=notes,
+            bad_dates=bad_dates,
+            serials=table.sheet,
         )
     if wkt_col is None:
         data[xcol] = x
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop)
+    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
 
 
 def _crs_conflict(label: str, file_crs: pyproj.CRS, given: pyproj.CRS) -> InputError:
@@ -602,11 +693,22 @@ def _points_of(
     return arr, x, y
 
 
+def _looks_iso(s: pd.Series) -> bool:
+    """Tell whether a text column holds ISO 8601 dates (police.uk's ``month``), a few bad values allowed."""
+    if not _is_text_column(s):
+        return False
+    t = _text_series(s)
+    t = t[t != ""]
+    if len(t) == 0 or float(t.head(200).str.fullmatch(_ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+        return False
+    return float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
+
+
 def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:
     cols = list(data.columns)
     if date_fields is not None:
         return [c for c in (_find_column(f, cols, label, "`date_fields`") for f in date_fields) if c not in skip]
-    return [c for c in cols if c not in skip and _date_named(c)]
+    return [c for c in cols if c not in skip and (_date_named(c) or _looks_iso(data[c]))]
 
 
 def _is_text_column(s: pd.Series) -> bool:
@@ -617,6 +719,60 @@ def _is_text_column(s: pd.Series) -> bool:
     return False
 
 
+def _read_date_column(
+    data: pd.DataFrame, c: str, bad_dates: dict[str, np.ndarray], notes: Notes, *, serials: bool
+) -> bool:
+    """Parse column ``c`` of ``data`` as dates in place when it holds dates; note what was done."""
+    got = read_dates(data[c], serials=serials)
+    if not got.is_dates:
+        return False
+    data[c] = got.values
+    notes.add(f"Column {c!r} parsed as dates ({got.how}).")
+    if got.bad.any():
+        bad_dates[c] = got.detail(c, empty=False)
+        rows = np.flatnonzero(got.bad)[:_ROWS_LISTED] + 1
+        more = " ..." if got.bad.sum() > _ROWS_LISTED else ""
+        notes.add(
+            f"{int(got.bad.sum()):,} value(s) of {c!r} are impossible or unreadable dates (rows "
+            f"{', '.join(map(str, rows))}{more}); a command that needs the date rejects those rows."
+        )
+    return True
+
+
+def _split_dates(data: pd.DataFrame, skip: set[str], bad_dates: dict[str, np.ndarray], notes: Notes) -> None:
+    """YEAR/MONTH/DAY[/HOUR/MINUTE] columns (Vancouver's police export) become one date column."""
+    if any(pd.api.types.is_datetime64_any_dtype(data[c]) for c in data.columns):
+        return
+    parts = date_part_columns([c for c in data.columns if c not in skip])
+    if parts is None:
+        return
+    got = combine_date_parts(data, parts)
+    if not got.is_dates:
+        return
+    name = "date"
+    k = 2
+    while name in data.columns:
+        name = f"date_{k}"
+        k += 1
+    data[name] = got.values
+    label = "/".join(parts[k] for k in ("year", "month", "day", "hour", "minute") if k in parts)
+    notes.add(
+        f"Columns {label} combined into the date column {name!r}"
+        + (
+            " (an HOUR/MINUTE of 0 on a 0/0 privacy row is suppressed data, not midnight: such rows are rejected "
+            "as at 0/0)."
+            if "hour" in parts
+            else "."
+        )
+    )
+    if got.bad.any():
+        bad_dates[name] = got.detail(label, empty=False)
+        notes.add(
+            f"{int(got.bad.sum()):,} row(s) have {label} that make no date; a command that needs the date "
+            "rejects those rows."
+        )
+
+
 def _convert_columns(
     data: pd.DataFrame,
     *,
@@ -625,23 +781,22 @@ def _convert_columns(
     decimal_comma: bool,
     label: str,
     notes: Notes,
+    bad_dates: dict[str, np.ndarray],
+    serials: bool = False,
 ) -> None:
     dates = _date_candidates(data, skip, date_fields, label)
     done: set[str] = set()
     for c in dates:
-        parsed, how = parse_dates(data[c])
-        if parsed is not None:
-            data[c] = parsed
-            done.add(c)
-            notes.add(f"Column {c!r} parsed as dates ({how}).")
+        done.add(c)
+        # a spreadsheet's date column may hold Excel serial day numbers (date cells formatted as numbers)
+        if _read_date_column(data, c, bad_dates, notes, serials=serials):
             continue
+        how = read_dates(data[c]).how
         nums = _convert_numeric(data[c], decimal_comma=decimal_comma)
         if nums is not None and date_fields is None:
             data[c] = nums
-            done.add(c)
             notes.add(f"Column {c!r} is named like a date but holds numbers; read as numbers.")
         else:
-            done.add(c)
             notes.add(f"Column {c!r} kept as text: not parsed as dates because {how}.")
     converted = []
     comma_cols = []
@@ -663,6 +818,8 @@ def _convert_columns(
         )
     if comma_cols:
         notes.add(f"Column(s) {', '.join(map(repr, comma_cols))} read as numbers with a decimal comma.")
+    if date_fields is None:
+        _split_dates(data, skip, bad_dates, notes)
 
 
 def _convert_dates_only(
@@ -672,16 +829,18 @@ def _convert_dates_only(
     date_fields: Sequence[str] | None,
     label: str,
     notes: Notes,
+    bad_dates: dict[str, np.ndarray],
+    serials: bool = False,
 ) -> None:
     for c in _date_candidates(data, skip, date_fields, label):
-        if not _is_text_column(data[c]):
+        if pd.api.types.is_datetime64_any_dtype(data[c]):
             continue
-        parsed, how = parse_dates(data[c])
-        if parsed is not None:
-            data[c] = parsed
-            notes.add(f"Column {c!r} parsed as dates ({how}).")
-        else:
-            notes.add(f"Column {c!r} kept as text: not parsed as dates because {how}.")
+        if not (_is_text_column(data[c]) or serials):
+            continue
+        if not _read_date_column(data, c, bad_dates, notes, serials=serials):
+            notes.add(f"Column {c!r} kept as it is: not parsed as dates because {read_dates(data[c]).how}.")
+    if date_fields is None:
+        _split_dates(data, skip, bad_dates, notes)
 
 
 def _points_from_geometry(
@@ -737,8 +896,9 @@ def _points_from_geometry(
         notes.add(f"The file has no CRS; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if wrong.")
     raw = pd.DataFrame(frame.drop(columns=gcol))
     data = raw.copy()
-    _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes)
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[])
+    bad_dates: dict[str, np.ndarray] = {}
+    _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes, bad_dates=bad_dates)
+    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[], bad_dates=bad_dates)
 
 
 def _finish(
@@ -754,6 +914,7 @@ def _finish(
     notes: Notes,
     *,
     drop: list[str],
+    bad_dates: dict[str, np.ndarray] | None = None,
 ) -> ReadResult:
     n = len(raw)
     x = np.asarray(x, dtype="float64")
@@ -855,13 +1016,115 @@ def _finish(
     rj["reject_reason"] = pd.Series(rej.reason[bad], dtype=object).to_numpy()
     rj["reject_detail"] = pd.Series(rej.detail[bad], dtype=object).to_numpy()
     rj = rj.reset_index(drop=True)
-    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label)
+    hint = _wrong_place_hint(rej, x, y, src, final, box, notes)
+    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label, crs_hint=hint)
+    result._raw = raw
+    result._bad_dates = bad_dates or {}
     if len(points) == 0:
         msg = "No usable rows: check `crs`, the coordinate columns and `extent`."
         notes.add(msg)
         result.notes.append(msg)
     logger.info("%s", result.summary())
     return result
+
+
+#: Reasons that say a row's coordinates are in the wrong place (wrong CRS, swapped columns).
+WRONG_PLACE = ("outside_extent", "outside_crs_area", "swapped_lat_lon", "out_of_range", "non_finite")
+
+
+#: Share of the located rows in the wrong place from which the CRS the coordinates look like is named.
+WRONG_PLACE_SHARE = 0.5
+
+
+#: CRSs tried, besides the UTM zones of the data: lon/lat, RD New, Lambert 72 and 2008, British National Grid,
+#: Web Mercator, ETRS89 Lambert (France, Europe).
+CRS_CANDIDATES = (4326, 28992, 31370, 3812, 27700, 3857, 2154, 3035)
+
+
+def _utm_zones(lon: np.ndarray, lat: np.ndarray) -> list[int]:
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 84)
+    if not ok.any():
+        return []
+    zone = int(np.clip(np.floor((np.median(lon[ok]) + 180) / 6) + 1, 1, 60))
+    north = np.median(lat[ok]) >= 0
+    return [(32600 if north else 32700) + zone] + ([26900 + zone] if north and 1 <= zone <= 23 else [])
+
+
+def _wrong_place_hint(
+    rej: _Rejects,
+    x: np.ndarray,
+    y: np.ndarray,
+    src: pyproj.CRS,
+    final: pyproj.CRS,
+    box: tuple[float, float, float, float] | None,
+    notes: Notes,
+) -> dict[str, Any] | None:
+    """Name the CRS the coordinates look like when all or most rows fall in the wrong place."""
+    far = np.isin(rej.reason.astype(str), WRONG_PLACE)
+    located = far | rej.ok
+    n_far, n_located = int(far.sum()), int(located.sum())
+    if n_far == 0 or n_far < WRONG_PLACE_SHARE * n_located:
+        return None
+    fx, fy = x[far], y[far]
+    fin = np.isfinite(fx) & np.isfinite(fy) & (np.abs(fx) < 1e12) & (np.abs(fy) < 1e12)
+    fx, fy = fx[fin], fy[fin]
+    where = "the store's extent" if box is not None else f"the area of use of {crs_label(final)}"
+    best: dict[str, Any] = {"epsg": None, "label": "", "share": 0.0, "swap": False}
+    if box is not None:
+        margin, _ = _extent_margin(box, final)
+        lo_x, lo_y, hi_x, hi_y = box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin
+        to_lonlat = pyproj.Transformer.from_crs(final, 4326, always_xy=True)
+        with np.errstate(all="ignore"):
+            clon, clat = to_lonlat.transform([(lo_x + hi_x) / 2], [(lo_y + hi_y) / 2], errcheck=False)
+        center = (np.asarray(clon, dtype=float), np.asarray(clat, dtype=float))
+
+        def inside(tx: np.ndarray, ty: np.ndarray) -> np.ndarray:
+            return (tx >= lo_x) & (tx <= hi_x) & (ty >= lo_y) & (ty <= hi_y)
+    else:
+        aou = final.area_of_use
+        center = (
+            np.array([(aou.west + aou.east) / 2 if aou else np.nan]),
+            np.array([(aou.south + aou.north) / 2 if aou else np.nan]),
+        )
+
+        def inside(tx: np.ndarray, ty: np.ndarray) -> np.ndarray:
+            ok = np.isfinite(tx) & np.isfinite(ty)
+            out = np.zeros(len(tx), dtype=bool)
+            out[ok] = ~_outside_area_of_use(tx[ok], ty[ok], final)
+            return out
+
+    judge = len(fx) > 0 and (box is not None or final.area_of_use is not None)
+    for epsg in (*CRS_CANDIDATES, *_utm_zones(*center)) if judge else ():
+        cand = to_crs(epsg)
+        for swap in (False, True):
+            if same_crs(cand, src) and not swap:
+                continue
+            ax, ay = (fy, fx) if swap else (fx, fy)
+            if cand.is_geographic and not ((np.abs(ax) <= 180) & (np.abs(ay) <= 90)).mean() >= 0.5:
+                continue
+            tr = pyproj.Transformer.from_crs(cand, final, always_xy=True)
+            with np.errstate(all="ignore"):
+                tx, ty = tr.transform(ax, ay, errcheck=False)
+            share = float(inside(np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)).mean())
+            if share > best["share"] + 1e-9:
+                best = {"epsg": epsg, "label": crs_label(cand), "share": share, "swap": swap}
+    hint = dict(best, n_far=n_far, n_located=n_located, where=where)
+    if best["epsg"] is None or best["share"] < WRONG_PLACE_SHARE:
+        hint.update(epsg=None, label="", share=0.0)
+        notes.add(
+            f"{n_far:,} of {n_located:,} located rows fall outside {where}, and none of the CRSs tried "
+            f"({', '.join(map(str, CRS_CANDIDATES))} and the UTM zones) places them inside: check the coordinate "
+            "columns and `crs` (--crs)."
+        )
+        return hint
+    how = f"`crs` {best['epsg']} (--crs {best['epsg']})"
+    if best["swap"]:
+        how += " with x and y swapped (--x-field/--y-field the other way round)"
+    notes.add(
+        f"{n_far:,} of {n_located:,} located rows fall outside {where}: the coordinates look like "
+        f"{best['label']} ({best['share']:.0%} of them fall inside with it). Give {how}."
+    )
+    return hint
 
 
 def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:

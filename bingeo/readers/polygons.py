@@ -67,9 +67,10 @@ def read_polygons(
     crs_given = to_crs(crs, what="`--crs`") if crs is not None else None
     target = to_crs(target_crs, what="`target_crs`") if target_crs is not None else None
     kind = source_kind(path)
-    if kind == "text":
+    if kind in ("text", "sheet"):
+        what = "a spreadsheet" if kind == "sheet" else "a text table"
         msg = (
-            f"{label}: a text table cannot hold network boundaries. Give a "
+            f"{label}: {what} cannot hold network boundaries. Give a "
             f"GeoPackage, Shapefile, "
             "zipped Shapefile, GeoJSON or KML."
         )

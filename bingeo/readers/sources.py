@@ -48,6 +48,9 @@ _VECTOR_SUFFIXES = {
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 
 
+_SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+
+
 _SEPARATORS = [";", ",", "\t", "|"]
 
 
@@ -70,6 +73,10 @@ _KML_STYLE_FIELDS = {
 
 
 _MAX_LISTED = 40
+
+
+#: Largest cell the text reader accepts (characters): the csv module's default is 131,072.
+_FIELD_SIZE_LIMIT = 2**31 - 1
 
 
 class Notes(list):
@@ -118,10 +125,12 @@ def _is_gzip(path: Path) -> bool:
 
 
 def source_kind(path: Path) -> str:
-    """'text', 'parquet', 'zip' or 'vector'."""
+    """'text', 'sheet', 'parquet', 'zip' or 'vector'."""
     if path.is_dir():
         return "vector"
     sfx, gz = _suffix(path)
+    if sfx in _SHEET_SUFFIXES and not gz:
+        return "sheet"
     if gz or sfx in _TEXT_SUFFIXES:
         return "text"
     if sfx in _PARQUET_SUFFIXES:
@@ -177,7 +186,13 @@ def zip_target(path: Path, layer: str | None, label: str) -> tuple[str, str]:
         return "vector", f"{vsi}/{vectors[0]}"
     if not vectors and len(texts) == 1:
         return "text", texts[0]
-    found = ", ".join(names[:_MAX_LISTED]) or "nothing"
+    found = ", ".join(names[:_MAX_LISTED]) + (" ..." if len(names) > _MAX_LISTED else "") or "nothing (it is empty)"
+    if not vectors and not texts:
+        msg = (
+            f"{label}: the zip is intact but holds no shapefile, no other vector file and no table (it holds: "
+            f"{found}). Give a zip with a shapefile (.shp with its .shx, .dbf and .prj), or the file itself."
+        )
+        raise InputError(msg)
     msg = f"{label}: cannot tell which file in the zip to read (it holds: {found}). Unzip it and pass the file itself."
     raise InputError(msg)
 
@@ -218,6 +233,10 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: Notes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         notes.add("Encoding UTF-16 (byte order mark found; Excel 'Unicode text').")
         return data.decode("utf-16").removeprefix("\ufeff")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        notes.add(f"Encoding {utf16.upper()} without a byte order mark (detected from its zero bytes).")
+        return data.decode(utf16).removeprefix("\ufeff")
     if b"\x00" in data[:8192]:
         msg = (
             f"{label}: does not look like a text table (it contains binary data). "
@@ -244,6 +263,29 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: Notes) -> str:
     except UnicodeDecodeError:
         notes.add("Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` (--encoding) to be sure.")
         return data.decode("latin-1")
+
+
+#: Share of the zero bytes that must sit on one side of the byte pairs to read text as UTF-16 without a BOM.
+UTF16_ZERO_SHARE = 0.9
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when ``data`` is UTF-16 text without a BOM (Latin text: every other byte 0)."""
+    head = data[:8192]
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2], head[1::2]
+    n = len(head) // 2
+    zero_even, zero_odd = even.count(0) / n, odd.count(0) / n
+    for enc, zeros, other in (("utf-16-le", zero_odd, zero_even), ("utf-16-be", zero_even, zero_odd)):
+        if zeros >= UTF16_ZERO_SHARE and other <= 1 - UTF16_ZERO_SHARE:
+            try:
+                data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            return enc
+    return None
 
 
 def _sniff_separator(text: str, notes: Notes) -> str:
@@ -306,6 +348,9 @@ def read_text_table(
 
     Returns (raw string frame, {row index: field count} of bad records, header width).
     """
+    # no limit on a cell's size: the csv module refuses cells over 131,072 characters by default (long
+    # descriptions, WKT polygons)
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
     data = _read_bytes(path, label, member)
     text = _decode(data, encoding, label, notes)
     if not text.strip():
@@ -452,7 +497,14 @@ def _read_vector(
             raise InputError(msg) from None
     gdal_path = str(path)
     if kind == "zip":
-        _, gdal_path = zip_target(path, layer, label)
+        zkind, gdal_path = zip_target(path, layer, label)
+        if zkind == "text":
+            msg = (
+                f"{label}: the zip holds no shapefile or other vector file, only the table {gdal_path!r}. Give a "
+                f"zip with a shapefile (.shp with its .shx, .dbf and .prj)"
+                + (", or read the table as points." if want == "polygon" else ".")
+            )
+            raise InputError(msg)
         layer = None
     chosen = _choose_layer(gdal_path, label, layer, want=want)
     kwargs: dict[str, Any] = {} if on_invalid == "raise" else {"on_invalid": on_invalid}

@@ -1,10 +1,12 @@
-"""THE one number parser and THE one date parser of bingeo (decimal commas, grouped thousands, day-first dates)."""
+"""THE one number parser and THE one date parser of bingeo (decimal commas, grouped thousands, dates)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -128,10 +130,30 @@ def _convert_numeric(s: pd.Series, *, decimal_comma: bool) -> pd.Series | None:
 _DATE_HINT = re.compile(r"^(date|datum|tijd|time)|(date|datum|tijd|time)$")
 
 
-_ISO_RE = (
-    r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?"
-)
+#: Share of a column's non-empty values that must be dates for the column to be read as dates; the other
+#: values are then impossible or unreadable dates, rejected row by row where a command needs the date.
+DATE_SHARE = 0.5
+
+
+#: Excel serial day numbers read as dates in a date-named column of numbers (1927-05-18 .. 2119-01-10).
+EXCEL_SERIAL_RANGE = (10_000, 80_000)
+
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?"
+
+
+#: A plain ISO 8601 date or date and time (no zone): detected as a date column by content alone.
+_ISO_DATE_RE = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
+
+
+_ISO_RE = r"\d{4}-\d{1,2}-\d{1,2}" + _TIME + r"(?:Z|[+-]\d{2}:?\d{2})?"
+
+
+#: Year first with slashes or dots (2023/01/05): as unambiguous as ISO 8601.
+_YMD_RE = r"\d{4}[/.]\d{1,2}[/.]\d{1,2}" + _TIME
 
 
 _TZ_RE = r".*(?:Z|[+-]\d{2}:?\d{2})"
@@ -140,105 +162,280 @@ _TZ_RE = r".*(?:Z|[+-]\d{2}:?\d{2})"
 _TIME_ONLY_RE = r"\d{1,2}:\d{2}(?::\d{2})?"
 
 
-_DAYFIRST = [f"%d{s}%m{s}%Y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")] + [
-    f"%d{s}%m{s}%y{t}" for s in ("-", "/", ".") for t in (" %H:%M:%S", " %H:%M", "")
-]
-
-
-_MONTHFIRST = [f"%m/%d/%Y{t}" for t in (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "")]
+#: Day or month first: D-M-Y or M/D/Y with a 2- or 4-digit year, an optional time (24 h or AM/PM).
+_DMY_RE = re.compile(
+    r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<p>[AaPp][Mm])?)?"
+)
 
 
 def _date_named(name: str) -> bool:
     return any(_DATE_HINT.search(tok) for tok in _tokens(name))
 
 
-def parse_date_values(raw: pd.Series) -> pd.Series:
-    """Read each value on its own: ISO 8601 first (2023-01-05), then day-first (5-1-2023 3:00); NaT if neither.
+@dataclass
+class ParsedDates:
+    """A column read by THE date parser.
 
-    The fallback of :func:`bingeo.incidents.parse_date_column` for a column that :func:`parse_dates` cannot
-    read as a whole (a few impossible dates among good ones): the good values keep their date.
+    Attributes
+    ----------
+    values : Series
+        ``datetime64[ns]`` (tz-naive; values with a time zone in UTC), NaT where empty or not a date.
+    empty : ndarray of bool
+        Empty cells.
+    bad : ndarray of bool
+        Non-empty cells that are not dates (impossible such as 31-02-2023 or month 13, or unreadable).
+    how : str
+        The format(s) found, e.g. ``"ISO 8601"`` or ``"day first (31-12-2017)"``; or why the column is no dates.
+    is_dates : bool
+        True when more than :data:`DATE_SHARE` of the non-empty values are dates.
     """
-    text = raw.astype("string").str.strip()
-    dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    rest = dates.isna() & text.notna() & (text != "")
-    if rest.any():
-        dates = dates.astype("datetime64[ns]")
-        later = pd.to_datetime(text[rest], errors="coerce", dayfirst=True, format="mixed")
-        dates[rest] = later.astype("datetime64[ns]")
-    return dates
 
+    values: pd.Series
+    empty: np.ndarray
+    bad: np.ndarray
+    how: str
+    is_dates: bool
+    formats: str = ""
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series | None, str]:
-    """Parse a column of dates.
-
-    Returns (datetimes or None, description of the format or reason of failure).
-    """
-    t = _text_series(s)
-    nonempty = t != ""
-    if not nonempty.any():
-        return None, "it is empty"
-    v = t[nonempty]
-    if v.str.fullmatch(_TIME_ONLY_RE).all():
-        return None, "it holds times of day without a date"
-    iso = v.str.fullmatch(_ISO_RE)
-    parsed = pd.Series(pd.NaT, index=v.index, dtype="datetime64[us]")
-    kinds: list[str] = []
-    if iso.all() and v.str.fullmatch(_TZ_RE).any():
-        try:
-            out = pd.to_datetime(v.str.replace(",", ".", regex=False), format="ISO8601", utc=True)
-        except (ValueError, TypeError):
-            return None, "its ISO 8601 values mix time zones and plain times"
-        full = pd.Series(pd.NaT, index=s.index, dtype=out.dtype)
-        full[nonempty] = out
-        return full, "ISO 8601 with time zone, converted to UTC"
-    if iso.any():
-        try:
-            parsed[iso] = pd.to_datetime(
-                v[iso].str.replace(",", ".", regex=False),
-                format="ISO8601",
-                errors="coerce",
-            )
-        except (ValueError, TypeError):
-            return None, "its ISO 8601 values cannot be parsed"
-        kinds.append("ISO 8601")
-    rest = parsed.isna()
-    day_ok = False
-    for fmt in _DAYFIRST:
-        if not rest.any():
-            break
-        got = pd.to_datetime(v[rest], format=fmt, errors="coerce")
-        if got.notna().any():
-            parsed[got.index[got.notna()]] = got[got.notna()]
-            day_ok = True
-            rest = parsed.isna()
-    if day_ok:
-        kinds.append("day first (31-12-2017)")
-    if rest.any():
-        # Month-first only when it explains every value that day-first could not.
-        alt = pd.Series(pd.NaT, index=v.index, dtype="datetime64[us]")
-        alt[iso] = parsed[iso]
-        ok = iso.copy()
-        for fmt in _MONTHFIRST:
-            left = ~ok
-            if not left.any():
-                break
-            got = pd.to_datetime(v[left], format=fmt, errors="coerce")
-            alt[got.index[got.notna()]] = got[got.notna()]
-            ok = alt.notna()
-        if ok.all():
-            parsed, kinds = (
-                alt,
-                [k for k in kinds if k == "ISO 8601"] + ["month first (12/31/2017)"],
-            )
-            rest = parsed.isna()
-    if rest.any():
-        return (
-            None,
-            f"{int(rest.sum()):,} of {len(v):,} values are not dates in a known format",
+    def detail(self, column: str, *, empty: bool = True) -> np.ndarray:
+        """Per row: why it has no date (``None`` where it has one), naming ``column`` and never the value."""
+        out = np.full(len(self.values), None, dtype=object)
+        if empty:
+            out[self.empty] = f"{column!r} is empty (no date)"
+        out[self.bad] = (
+            f"{column!r} is not a date: an impossible day or month, or unreadable (the column is read as "
+            f"{self.formats or 'dates'})"
         )
-    full = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    full[nonempty] = parsed
-    return full, " and ".join(kinds)
+        return out
+
+
+def _excel_serials(nums: pd.Series) -> pd.Series:
+    lo, hi = EXCEL_SERIAL_RANGE
+    ok = nums.between(lo, hi)
+    out = pd.Series(pd.NaT, index=nums.index, dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = _EXCEL_EPOCH + pd.to_timedelta(nums[ok].astype("float64"), unit="D").dt.round("s")
+    return out
+
+
+def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
+    """Read D-M-Y / M-D-Y text both ways; return (day-first, month-first, n day-first ok, n month-first ok)."""
+    m = v.str.extract(_DMY_RE.pattern)
+    a, b = pd.to_numeric(m["a"]), pd.to_numeric(m["b"])
+    y = pd.to_numeric(m["y"])
+    y = y.where(m["y"].str.len() == 4, 2000 + y - 100 * (y >= 70))  # 2-digit years: 1970 .. 2069
+    hh = pd.to_numeric(m["H"]).fillna(0)
+    pm = m["p"].str.lower()
+    hh = hh.where(pm.isna(), (hh % 12) + 12 * (pm == "pm"))
+    rest = {
+        "hour": hh,
+        "minute": pd.to_numeric(m["M"]).fillna(0),
+        "second": pd.to_numeric(m["S"]).fillna(0),
+    }
+    bad_clock = (rest["hour"] > 23) | (rest["minute"] > 59) | (rest["second"] > 59)
+    bad_clock |= pm.notna() & ((pd.to_numeric(m["H"]) > 12) | (pd.to_numeric(m["H"]) == 0))
+
+    def build(day: pd.Series, month: pd.Series) -> pd.Series:
+        parts = pd.DataFrame({"year": y, "month": month, "day": day, **rest})
+        got = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
+        return got.where(~bad_clock)
+
+    day_first, month_first = build(a, b), build(b, a)
+    return day_first, month_first, int(day_first.notna().sum()), int(month_first.notna().sum())
+
+
+def _zero_pad(v: pd.Series) -> pd.Series:
+    """``2023-1-5 9:05`` -> ``2023-01-05 09:05`` (pandas' ISO 8601 reader wants two digits)."""
+    short = ~v.str.match(r"\d{4}-\d{2}-\d{2}(?:$|[T ]\d{2}:)")
+    if not short.any():
+        return v
+    w = v[short]
+    padded = (
+        w.str.replace(r"^(\d{4})-(\d)(?=\D)", r"\1-0\2", regex=True)
+        .str.replace(r"^(\d{4}-\d{2})-(\d)(?=\D|$)", r"\1-0\2", regex=True)
+        .str.replace(r"^(\d{4}-\d{2}-\d{2}[T ])(\d)(?=:)", r"\g<1>0\2", regex=True)
+    )
+    return v.where(~short, padded.reindex(v.index))
+
+
+def _as_naive(values: pd.Series) -> pd.Series:
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values.astype("datetime64[ns]")
+
+
+def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
+    """Read a column of dates value by value (THE date parser), never guessing one value's format alone.
+
+    * Date and datetime cells (a GeoPackage's or a spreadsheet's) are used as they are.
+    * ISO 8601 text (``2023-01-05``, ``2023-01-05T10:00``, with ``Z``/offsets: converted to UTC) and year-first
+      text (``2023/01/05``) are read year-month-day only: ``2022-06-01`` is 1 June, never 6 January.
+    * D-M-Y text is read day first, as Dutch and Belgian exports write dates, unless reading month first (US
+      exports, ``12/31/2017 11:00 PM``) explains more of the column's values.
+    * With ``serials`` (a spreadsheet's date column), numbers and number text are Excel serial day numbers
+      within :data:`EXCEL_SERIAL_RANGE`.
+    * Anything else, or an impossible date (31-02-2023, month 13), is *bad* on its own row; the column is dates
+      when more than :data:`DATE_SHARE` of its non-empty values are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> got = read_dates(pd.Series(["2022-06-01", "31-12-2022", "", "31-02-2022"]))
+    >>> got.values.dt.strftime("%Y-%m-%d").tolist(), got.empty.tolist(), got.bad.tolist()
+    (['2022-06-01', '2022-12-31', nan, nan], [False, False, True, False], [False, False, False, True])
+    >>> read_dates(pd.Series(["12/31/2017 11:00 PM", "1/2/2018 1:00 AM"])).values.tolist()
+    [Timestamp('2017-12-31 23:00:00'), Timestamp('2018-01-02 01:00:00')]
+    """
+    n = len(values)
+    index = values.index
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = _as_naive(values)
+        empty = out.isna().to_numpy()
+        return ParsedDates(out, empty, np.zeros(n, dtype=bool), "date cells", True)
+    out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    kinds: list[str] = []
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        nums = pd.to_numeric(values, errors="coerce")
+        empty = nums.isna().to_numpy()
+        if serials:
+            out = _excel_serials(nums)
+            kinds.append("Excel serial day numbers")
+        bad = ~empty & out.isna().to_numpy()
+        return _verdict(out, empty, bad, kinds, "it holds numbers, not dates")
+    obj = values.astype(object)
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # text only: no cells to sort
+        is_dt = np.zeros(n, dtype=bool)
+    else:
+        is_dt = obj.map(lambda v: isinstance(v, (dt.date, np.datetime64)) and not pd.isna(v)).to_numpy(dtype=bool)
+    if is_dt.any():
+        got = pd.to_datetime(
+            obj[is_dt].map(pd.Timestamp).map(lambda t: t.tz_convert("UTC").tz_localize(None) if t.tzinfo else t)
+        )
+        out[is_dt] = got.astype("datetime64[ns]")
+        kinds.append("date cells")
+    if is_dt.any() or values.dtype == object:
+        is_num = obj.map(lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool))
+        is_num = is_num.to_numpy(dtype=bool) & ~obj.isna().to_numpy()
+    else:
+        is_num = np.zeros(n, dtype=bool)
+    if serials and is_num.any():
+        out[is_num] = _excel_serials(pd.to_numeric(obj[is_num]))
+        kinds.append("Excel serial day numbers")
+    t = _text_series(obj.where(~(is_dt | is_num), None))
+    t = t.where(~pd.Series(is_dt | is_num, index=index), "")
+    empty = ((t == "").to_numpy() & ~is_dt & ~is_num) | obj.isna().to_numpy()
+    text = ~empty & ~is_dt & ~is_num
+    v = t[text]
+    if len(v) and v.str.fullmatch(_TIME_ONLY_RE).all() and not kinds:
+        return ParsedDates(out, empty, text, "it holds times of day without a date", False)
+    iso = v.str.fullmatch(_ISO_RE) | v.str.fullmatch(_YMD_RE)
+    if iso.any():
+        w = v[iso].str.replace(",", ".", regex=False)
+        w = w.where(
+            ~w.str.fullmatch(_YMD_RE), w.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+        )
+        tz = w.str.fullmatch(_TZ_RE)
+        for zoned in (False, True):
+            part = w[tz == zoned]
+            if len(part) == 0:
+                continue
+            got = pd.to_datetime(_zero_pad(part), format="ISO8601", errors="coerce", utc=zoned)
+            out[part.index] = _as_naive(got)
+        kinds.append("ISO 8601" + (", time zones converted to UTC" if tz.any() else ""))
+    rest = v[~iso]
+    if serials:
+        plain = rest[rest.str.fullmatch(r"\d+(?:\.\d+)?")]
+        if len(plain):
+            out[plain.index] = _excel_serials(pd.to_numeric(plain))
+            kinds.append("Excel serial day numbers")
+            rest = rest.drop(plain.index)
+    dmy = rest[rest.str.fullmatch(_DMY_RE.pattern)]
+    if len(dmy):
+        day_first, month_first, n_day, n_month = _dmy(dmy)
+        if n_month > n_day:
+            out[dmy.index] = month_first
+            kinds.append("month first (12/31/2017)")
+        else:
+            out[dmy.index] = day_first
+            kinds.append("day first (31-12-2017)")
+    bad = text & out.isna().to_numpy()
+    return _verdict(out, empty, bad, kinds, "its values are not dates in a known format")
+
+
+def _verdict(out: pd.Series, empty: np.ndarray, bad: np.ndarray, kinds: list[str], why_not: str) -> ParsedDates:
+    n_dates = int(out.notna().sum())
+    n_values = n_dates + int(bad.sum())
+    if n_values == 0:
+        return ParsedDates(out, empty, bad, "it is empty", False)
+    if n_dates <= DATE_SHARE * n_values:
+        how = f"{n_values - n_dates:,} of {n_values:,} values are not dates in a known format" if n_dates else why_not
+        return ParsedDates(out, empty, bad, how, False)
+    formats = " and ".join(kinds)
+    how = formats + (f"; {int(bad.sum()):,} value(s) are not dates" if bad.any() else "")
+    return ParsedDates(out, empty, bad, how, True, formats)
+
+
+#: Names of split date columns, per part (English, Dutch, French, German).
+DATE_PART_NAMES = {
+    "year": ("year", "yr", "jaar", "annee", "jahr"),
+    "month": ("month", "mon", "maand", "mois", "monat"),
+    "day": ("day", "dag", "jour", "tag"),
+    "hour": ("hour", "hr", "uur", "heure", "stunde"),
+    "minute": ("minute", "min", "minuut", "minuten", "minutes"),
+}
+
+
+def date_part_columns(columns: list[str]) -> dict[str, str] | None:
+    """Find split date columns (YEAR/MONTH/DAY[/HOUR/MINUTE]) by name; None unless year, month and day exist."""
+    found: dict[str, str] = {}
+    for part, names in DATE_PART_NAMES.items():
+        for c in columns:
+            if "".join(_tokens(c)) in names and part not in found:
+                found[part] = c
+    if not {"year", "month", "day"} <= set(found):
+        return None
+    if "minute" in found and "hour" not in found:
+        del found["minute"]
+    return found
+
+
+def combine_date_parts(frame: pd.DataFrame, parts: dict[str, str]) -> ParsedDates:
+    """Read split date columns (``{"year": "YEAR", "month": "MONTH", "day": "DAY", "hour": ..., "minute": ...}``).
+
+    A row is empty when its year, month and day are all empty, and bad when they do not make a date (30
+    February, month 13) or a part is not a whole number; an empty hour or minute counts as 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"YEAR": [2023, 2023, None], "MONTH": [1, 2, None], "DAY": [31, 30, None]})
+    >>> got = combine_date_parts(df, {"year": "YEAR", "month": "MONTH", "day": "DAY"})
+    >>> got.values.dt.strftime("%Y-%m-%d").tolist(), got.bad.tolist(), got.empty.tolist()
+    (['2023-01-31', nan, nan], [False, True, False], [False, False, True])
+    """
+    nums = {}
+    blank = {}
+    for part, col in parts.items():
+        raw = frame[col]
+        text = _text_series(raw) if not pd.api.types.is_numeric_dtype(raw) else None
+        v = pd.to_numeric(raw if text is None else text.where(text != "", None), errors="coerce")
+        blank[part] = raw.isna() if text is None else (text == "")
+        nums[part] = v.where(v == v.round())
+    empty = (blank["year"] & blank["month"] & blank["day"]).to_numpy()
+    table = pd.DataFrame({k: nums[k] for k in ("year", "month", "day")})
+    for k in ("hour", "minute"):
+        if k in nums:
+            table[k] = nums[k].where(~blank[k], 0)
+    ok_clock = pd.Series(True, index=frame.index)
+    if "hour" in table:
+        ok_clock &= table["hour"].between(0, 23)
+    if "minute" in table:
+        ok_clock &= table["minute"].between(0, 59)
+    out = pd.to_datetime(table, errors="coerce").astype("datetime64[ns]").where(ok_clock)
+    bad = ~empty & out.isna().to_numpy()
+    label = "/".join(parts[k] for k in ("year", "month", "day", "hour", "minute") if k in parts)
+    return _verdict(out, empty, bad, [f"split columns {label}"], "its parts are not dates")
 
 
 def _tokens(name: str) -> tuple[str, ...]:

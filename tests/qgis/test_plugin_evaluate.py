@@ -73,9 +73,9 @@ def burglaries(inc):
 
 
 def alive(nets, start, end, keep):
-    """Networks whose lifetime [valid_from, valid_to) overlaps [start, end), and the one evaluated."""
+    """Networks whose lifetime [valid_from, valid_to) overlaps the days start to end (both included)."""
     vf, vt = pd.to_datetime(nets["valid_from"]), pd.to_datetime(nets["valid_to"])
-    ok = (vf.isna() | (vf < pd.Timestamp(end))) & (vt.isna() | (vt > pd.Timestamp(start)))
+    ok = (vf.isna() | (vf <= pd.Timestamp(end))) & (vt.isna() | (vt > pd.Timestamp(start)))
     return nets[ok.to_numpy() | (nets["network_id"] == keep).to_numpy()]
 
 
@@ -165,7 +165,7 @@ def test_one_network_around_founding_equals_library(ev):
     got = rows(res["OUTPUT"])
     assert len(got) == 1 and res["EVALUATED"] == 1
     before, after = bingeo.around_founding("2024-03-01", months=9)
-    assert before == (pd.Timestamp("2023-06-01").date(), pd.Timestamp("2024-03-01").date())
+    assert before == (pd.Timestamp("2023-06-01").date(), pd.Timestamp("2024-02-29").date())  # both included
     ref = bingeo.before_after(
         burglaries(ev["inc"]),
         alive(ev["nets"], before[0], after[1], "GR-BIN-015"),
@@ -212,7 +212,7 @@ def test_given_periods_and_control_in_another_crs_equal_library(ev):
             "NETWORKS": ev["nets_src"],
             "MODE": 0,
             "NETWORK": "GR-BIN-013",
-            "BEFORE": "2022-01-01/2023-01-01",
+            "BEFORE": "2022-01-01/2022-12-31",
             "AFTER": "2023-01-01/2024-07-01",
             "CONTROL": f"{path}|layername=control84",
             "OUTPUT": "memory:",
@@ -225,12 +225,12 @@ def test_given_periods_and_control_in_another_crs_equal_library(ev):
         burglaries(ev["inc"]),
         alive(nets, "2022-01-01", "2024-07-01", "GR-BIN-013"),
         network_id="GR-BIN-013",
-        before=("2022-01-01", "2023-01-01"),
+        before=("2022-01-01", "2022-12-31"),
         after=("2023-01-01", "2024-07-01"),
         control=control,
         date_field="pleegdatum",
     )
-    assert ref.days == {"before": 365, "after": 547}
+    assert ref.days == {"before": 365, "after": 548}  # FROM and TO both included
     assert ref.areas["C"]["definition"].startswith("the given control area")
     assert ref.counts["C"]["before"] > 0 and ref.counts["R"]["before"] > 0
     assert_row_equals(got[0], ref)
@@ -255,8 +255,8 @@ def test_undefined_figures_are_null_with_the_reason(ev):
         "NETWORKS": ev["nets_src"],
         "MODE": 0,
         "NETWORK": "GR-BIN-013",
-        "BEFORE": "2022-01-01/2023-01-01",
-        "AFTER": "2023-01-01/2024-01-01",
+        "BEFORE": "2022-01-01/2022-12-31",
+        "AFTER": "2023-01-01/2023-12-31",
         "CONTROL": f"{path}|layername=far",
         "OUTPUT": "memory:",
         "JSON": str(ev["tmp"] / "far.json"),
@@ -264,10 +264,10 @@ def test_undefined_figures_are_null_with_the_reason(ev):
     got = rows(run(params)["OUTPUT"])[0]
     ref = bingeo.before_after(
         ev["inc"],
-        alive(nets, "2022-01-01", "2024-01-01", "GR-BIN-013"),
+        alive(nets, "2022-01-01", "2023-12-31", "GR-BIN-013"),
         network_id="GR-BIN-013",
-        before=("2022-01-01", "2023-01-01"),
-        after=("2023-01-01", "2024-01-01"),
+        before=("2022-01-01", "2022-12-31"),
+        after=("2023-01-01", "2023-12-31"),
         control=gpd.read_file(path, layer="far"),
         date_field="pleegdatum",
     )
@@ -387,7 +387,7 @@ def test_layer_without_network_id_column(ev):
             "MODE": 1,
             "NETWORK": "GR-BIN-014",
             "MONTHS": 4,
-            "BEFORE": "2022-01-01/2023-01-01",
+            "BEFORE": "2022-01-01/2022-12-31",
             "OUTPUT": "memory:",
         },
         feedback=fb,
@@ -410,17 +410,17 @@ def test_layer_without_network_id_column(ev):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"MODE": 0, "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"}, "Give the network id"),
+        ({"MODE": 0, "BEFORE": "2022-01-01/2022-12-31", "AFTER": "2023-01-01/2023-12-31"}, "Give the network id"),
         (
-            {"MODE": 0, "NETWORK": "GR-BIN-999", "BEFORE": "2022-01-01/2023-01-01", "AFTER": "2023-01-01/2024-01-01"},
+            {"MODE": 0, "NETWORK": "GR-BIN-999", "BEFORE": "2022-01-01/2022-12-31", "AFTER": "2023-01-01/2023-12-31"},
             "No network 'GR-BIN-999'.*GR-BIN-001",
         ),
         (
-            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01", "AFTER": "2023-01-01/2024-01-01"},
+            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01", "AFTER": "2023-01-01/2023-12-31"},
             "Before period: give FROM/TO dates",
         ),
         (
-            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01/2023-06-01", "AFTER": "2023-01-01/2024-01-01"},
+            {"MODE": 0, "NETWORK": "GR-BIN-013", "BEFORE": "2022-01-01/2023-06-01", "AFTER": "2023-01-01/2023-12-31"},
             "overlap",
         ),
         ({"MODE": 2, "CONTROL": "NETWORKS"}, "leave the control area empty"),

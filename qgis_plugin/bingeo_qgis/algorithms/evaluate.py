@@ -38,15 +38,14 @@ COLUMNS = (
 
 
 def _period(text: str, label: str) -> tuple[Any, Any]:
-    import datetime as dt
+    from bingeo.errors import InputError
+    from bingeo.incidents import parse_period
 
-    parts = [p.strip() for p in (text or "").split("/")]
     try:
-        if len(parts) != 2:
-            raise ValueError(text)
-        return dt.date.fromisoformat(parts[0]), dt.date.fromisoformat(parts[1])
-    except ValueError:
-        msg = tr("{label}: give FROM/TO dates, e.g. 2023-01-01/2024-01-01 (TO excluded); got '{text}'.")
+        got = parse_period((text or "").strip(), name=label)
+        return got.first, got.last
+    except InputError:
+        msg = tr("{label}: give FROM/TO dates, e.g. 2023-01-01/2023-12-31 (both days included); got '{text}'.")
         raise QgsProcessingException(msg.format(label=label, text=text)) from None
 
 
@@ -181,11 +180,11 @@ class Evaluate(BingeoAlgorithm):
         )
         self.add(
             QgsProcessingParameterString(self.BEFORE, tr("Before period (FROM/TO)"), optional=True),
-            "Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).",
+            "Before period as FROM/TO dates, e.g. 2023-01-01/2023-12-31 (FROM and TO both included).",
         )
         self.add(
             QgsProcessingParameterString(self.AFTER, tr("After period (FROM/TO)"), optional=True),
-            "After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the "
+            "After period as FROM/TO dates, e.g. 2024-01-01/2024-12-31; it may differ in length from the "
             "before period (the figures compare areas within a period).",
         )
         self.add(

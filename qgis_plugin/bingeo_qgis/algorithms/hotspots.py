@@ -149,8 +149,8 @@ class Hotspots(BingeoAlgorithm):
             "Keep incidents from this date (included).",
         )
         self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, excluded)"), optional=True),
-            "Keep incidents before this date (excluded).",
+            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, included)"), optional=True),
+            "Keep incidents up to this day (included).",
         )
         self.add(
             QgsProcessingParameterFeatureSink(self.CELLS, tr("Gi* cells"), QgsProcessing.TypeVectorPolygon),

@@ -85,8 +85,8 @@ class WebMap(BingeoAlgorithm):
             "Keep incidents from this date (included).",
         )
         self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, excluded)"), optional=True),
-            "Keep incidents before this date (excluded).",
+            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, included)"), optional=True),
+            "Keep incidents up to this day (included).",
         )
         self.add_layer(
             self.HOTSPOTS,

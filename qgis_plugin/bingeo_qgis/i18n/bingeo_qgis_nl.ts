@@ -468,8 +468,8 @@
       <translation>Incidenten vanaf deze datum houden (inclusief).</translation>
     </message>
     <message>
-      <source>Keep incidents before this date (excluded).</source>
-      <translation>Incidenten vóór deze datum houden (exclusief).</translation>
+      <source>Keep incidents up to this day (included).</source>
+      <translation>Incidenten tot en met deze dag houden (inclusief).</translation>
     </message>
     <message>
       <source>One square per cell: row, col, count, gi_z, gi_p, hot, cold.</source>
@@ -512,8 +512,8 @@
       <translation>Vanaf (JJJJ-MM-DD, inclusief)</translation>
     </message>
     <message>
-      <source>To (YYYY-MM-DD, excluded)</source>
-      <translation>Tot (JJJJ-MM-DD, exclusief)</translation>
+      <source>To (YYYY-MM-DD, included)</source>
+      <translation>Tot en met (JJJJ-MM-DD, inclusief)</translation>
     </message>
     <message>
       <source>Gi* cells</source>
@@ -952,12 +952,12 @@
       <translation>Het geëvalueerde netwerk (responsgebied R); niet gebruikt bij alle netwerken.</translation>
     </message>
     <message>
-      <source>Before period as FROM/TO dates, e.g. 2023-01-01/2024-01-01 (FROM included, TO excluded).</source>
-      <translation>Voorperiode als VAN/TOT-datums, bijv. 2023-01-01/2024-01-01 (VAN inbegrepen, TOT niet).</translation>
+      <source>Before period as FROM/TO dates, e.g. 2023-01-01/2023-12-31 (FROM and TO both included).</source>
+      <translation>Voorperiode als VAN/TOT-datums, bijv. 2023-01-01/2023-12-31 (VAN en TOT allebei inbegrepen).</translation>
     </message>
     <message>
-      <source>After period as FROM/TO dates, e.g. 2024-01-01/2025-01-01; it may differ in length from the before period (the figures compare areas within a period).</source>
-      <translation>Naperiode als VAN/TOT-datums, bijv. 2024-01-01/2025-01-01; ze mag anders lang zijn dan de voorperiode (de cijfers vergelijken gebieden binnen een periode).</translation>
+      <source>After period as FROM/TO dates, e.g. 2024-01-01/2024-12-31; it may differ in length from the before period (the figures compare areas within a period).</source>
+      <translation>Naperiode als VAN/TOT-datums, bijv. 2024-01-01/2024-12-31; ze mag anders lang zijn dan de voorperiode (de cijfers vergelijken gebieden binnen een periode).</translation>
     </message>
     <message>
       <source>Around the founding date: the before period is this many months before it, the after period this many months from it.</source>
@@ -996,8 +996,8 @@
       <translation>Optioneel: de incidenten die niet bruikbaar waren (geen locatie of geen datum), met reject_reason.</translation>
     </message>
     <message>
-      <source>{label}: give FROM/TO dates, e.g. 2023-01-01/2024-01-01 (TO excluded); got '{text}'.</source>
-      <translation>{label}: geef VAN/TOT-datums, bijv. 2023-01-01/2024-01-01 (TOT niet inbegrepen); gekregen: '{text}'.</translation>
+      <source>{label}: give FROM/TO dates, e.g. 2023-01-01/2023-12-31 (both days included); got '{text}'.</source>
+      <translation>{label}: geef VAN/TOT-datums, bijv. 2023-01-01/2023-12-31 (beide dagen inbegrepen); gekregen: '{text}'.</translation>
     </message>
     <message>
       <source>{n} incidents cannot be used (no location or no date): see the Unusable incidents output.</source>
