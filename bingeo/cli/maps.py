@@ -95,7 +95,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 @click.option("--type", "types", multiple=True, help="Only incidents of this type (repeatable), as for the hot spots.")
 @click.option("--date-field", help="Date column for --from/--to (default: the first column recognised as dates).")
 @click.option("--from", "start", callback=date_value, help="Only incidents from this date (as `bingeo hotspots`).")
-@click.option("--to", "end", callback=date_value, help="Only incidents up to this day, included (as `bingeo hotspots`).")
+@click.option("--to", "end", callback=date_value, help="Only incidents up to this day (included).")
 @with_options(points_options)
 @friendly
 def map_cmd(
