@@ -69,6 +69,7 @@ _LAZY = {
     "send_alert": "bingeo.alerting",
     "ReadResult": "bingeo.readers",
     "read_points": "bingeo.readers",
+    "points_from_frame": "bingeo.readers",
     "read_polygons": "bingeo.readers",
     "rejects_path": "bingeo.readers",
     "write_table": "bingeo.readers",

@@ -29,6 +29,8 @@ from bingeo.readers import (
 )
 from tests.conftest import REAL_DATA as REAL  # noqa: E402
 
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
 VPD = REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_{}.csv.gz"
 ADDRESSES = REAL / "vancouver" / "vancouver_property_addresses_sample.csv.gz"
 LANCS_ASB = REAL / "uk_lancashire" / "lancashire_asb_2022.tab.gz"
@@ -911,3 +913,26 @@ def test_points_outside_the_crs_area_of_use_are_rejected_without_an_extent(tmp_p
     res = read_points(src, crs=28992, extent=(150000, 450000, 240000, 590000))
     assert set(res.points["id"]) == {"a", "d"}
     assert "outside_crs_area" not in set(res.rejects["reject_reason"])
+
+
+def test_points_from_frame_applies_the_file_rules(tmp_path) -> None:
+    """A layer already in memory (what the QGIS plugin holds) gets the same rejects and dates as the file read."""
+    from bingeo.readers import points_from_frame
+
+    src = read_points(SAMPLES / "incidents.csv", crs=28992)
+    # the table as a GIS holds it: every row a point (0/0 and empty ones too), dates as the text of the export
+    raw = pd.read_csv(SAMPLES / "incidents.csv", sep=";", decimal=",", encoding="cp1252", dtype=str)
+    x = pd.to_numeric(raw["X"].str.replace(",", "."), errors="coerce")
+    y = pd.to_numeric(raw["Y"].str.replace(",", "."), errors="coerce")
+    geoms = [None if pd.isna(a) or pd.isna(b) else shapely.Point(a, b) for a, b in zip(x, y)]
+    frame = gpd.GeoDataFrame(raw.drop(columns=["X", "Y"]), geometry=geoms, crs=28992)
+    path = tmp_path / "incidents.gpkg"
+    frame.to_file(path, engine="pyogrio")
+    from_file = read_points(path)
+    got = points_from_frame(frame, label="incidents")
+    assert len(got.points) + len(got.rejects) == len(frame)
+    assert got.points["registratienummer"].tolist() == from_file.points["registratienummer"].tolist()
+    assert got.rejects["reject_reason"].tolist() == from_file.rejects["reject_reason"].tolist()
+    assert (got.rejects["reject_reason"] == "zero_zero").sum() == 10  # the planted privacy offsets
+    assert pd.api.types.is_datetime64_any_dtype(got.points["pleegdatum"])  # text dates read as dates
+    assert got.points["pleegdatum"].tolist() == src.points["pleegdatum"].tolist()

@@ -27,7 +27,7 @@ numbers and counts do.
 """
 
 from bingeo.readers.columns import GUESS_SHARE
-from bingeo.readers.points import EXTENT_MARGIN_SHARE, REJECT_REASONS, ReadResult, read_points
+from bingeo.readers.points import EXTENT_MARGIN_SHARE, REJECT_REASONS, ReadResult, points_from_frame, read_points
 from bingeo.readers.polygons import read_polygons
 from bingeo.readers.write import (
     SUPPORTED_OUTPUTS,
@@ -42,6 +42,7 @@ from bingeo.readers.write import (
 __all__ = [
     "ReadResult",
     "read_points",
+    "points_from_frame",
     "read_polygons",
     "write_table",
     "write_csv",

@@ -406,6 +406,55 @@ def read_points(
     )
 
 
+def points_from_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    label: str = "the layer",
+    target_crs: CRSLike | None = None,
+    extent: Sequence[float] | None = None,
+    date_fields: Sequence[str] | None = None,
+) -> ReadResult:
+    """Apply :func:`read_points`' rules to points already in memory (e.g. a QGIS layer read by the plugin).
+
+    The same rejects as from a file (empty geometry, not a point, 0/0, swapped lat/lon, outside the extent or
+    the CRS's area of use) and the same date reading (text dates by THE date parser, split YEAR/MONTH/DAY
+    columns), so an analysis in QGIS sees the incidents the command line sees.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Points with a CRS.
+    label : str, optional, keyword-only
+        How messages name the input (a layer's name).
+    target_crs, extent, date_fields : optional, keyword-only
+        As :func:`read_points`.
+
+    Returns
+    -------
+    ReadResult
+        ``points`` (the usable rows, original index lost), ``rejects`` (with ``source_row``, ``reject_reason``,
+        ``reject_detail``) and ``notes``.
+    """
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = f"`frame` should be a GeoDataFrame, got {type(frame).__name__}"
+        raise TypeError(msg)
+    if len(frame) == 0:
+        msg = f"{label}: the layer is empty (no features)."
+        raise InputError(msg)
+    if isinstance(date_fields, str):
+        date_fields = [date_fields]
+    return _points_from_geometry(
+        frame,
+        label,
+        file_crs=to_crs(frame.crs, what=f"the CRS of {label}") if frame.crs is not None else None,
+        crs_given=None,
+        target=to_crs(target_crs, what="`target_crs`") if target_crs is not None else None,
+        box=_check_extent(extent),
+        date_fields=date_fields,
+        notes=Notes(label),
+    )
+
+
 @dataclass
 class _TableInput:
     raw: pd.DataFrame

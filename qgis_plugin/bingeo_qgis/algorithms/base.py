@@ -189,6 +189,33 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             self.rejects = rejects
         return frame
 
+    def points(self, parameters: dict, name: str, context: Any, feedback: Any) -> Any:
+        """Return the usable points of the layer parameter ``name``, by the command line's reading rules.
+
+        :func:`bingeo.readers.points_from_frame` applies :func:`bingeo.read_points`' rejects (empty or non-finite
+        geometry, 0/0 placeholders, outside the CRS's area of use) and date reading (text dates, split
+        YEAR/MONTH/DAY columns) to the layer, so an analysis here sees the incidents the command line sees.
+        The rejected features (with ``reject_reason``) go to the REJECTS output when asked.
+        """
+        from bingeo.readers import points_from_frame
+
+        frame = self.frame(parameters, name, context, feedback)
+        label = self.parameterDefinition(name).description()
+        res = points_from_frame(frame, label=label)
+        if len(res.rejects):
+            feedback.pushInfo(res.summary())
+            if name == self.INPUT:
+                rejected = frame.iloc[res.rejects["source_row"].to_numpy(dtype="int64") - 1].copy()
+                rejected["reject_reason"] = res.rejects["reject_reason"].to_numpy()
+                self.rejects = rejected
+        for note in res.notes:
+            feedback.pushInfo(note)
+        if len(res.points) == 0:
+            raise QgsProcessingException(
+                tr("No usable point in '{layer}': {summary}").format(layer=label, summary=res.summary())
+            )
+        return res.points
+
     def source_name(self, parameters: dict, name: str, context: Any) -> str:
         """Return where the layer parameter ``name`` comes from (its data source), for a store's import log.
 

@@ -75,7 +75,7 @@ class CountIncidents(BingeoAlgorithm):
         from bingeo import count_incidents
 
         nets = self.networks(parameters, context, feedback)
-        inc = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
+        inc = self.to_crs(self.points(parameters, self.INPUT, context, feedback), nets.crs)
         self.check(feedback, 30)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), nets.crs)
         self.check(feedback, 50)

@@ -110,7 +110,7 @@ class Density(BingeoAlgorithm):
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import density, kernel_density
 
-        pts = self.frame(parameters, self.INPUT, context, feedback)
+        pts = self.points(parameters, self.INPUT, context, feedback)
         self.check(feedback, 10)
         progress = Progress(feedback, 10, 90)
         raster = kernel_density(

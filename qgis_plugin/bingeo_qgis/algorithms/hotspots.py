@@ -169,7 +169,7 @@ class Hotspots(BingeoAlgorithm):
         from ..adapter import polygon_union
 
         nets = self.networks(parameters, context, feedback, optional=True)
-        inc = self.frame(parameters, self.INPUT, context, feedback)
+        inc = self.points(parameters, self.INPUT, context, feedback)
         crs = nets.crs if nets is not None else inc.crs
         inc = self.to_crs(inc, crs)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), crs)

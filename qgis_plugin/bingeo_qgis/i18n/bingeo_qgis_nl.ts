@@ -1191,5 +1191,9 @@
       <source>The networks layer has no CRS: set it in the layer properties.</source>
       <translation>De netwerkenlaag heeft geen CRS: stel het in bij de laageigenschappen.</translation>
     </message>
+    <message>
+      <source>No usable point in '{layer}': {summary}</source>
+      <translation>Geen bruikbaar punt in '{layer}': {summary}</translation>
+    </message>
   </context>
 </TS>
