@@ -79,7 +79,8 @@ def count_incidents(
         msg = f"`by` must be one of {', '.join(PERIODS)}, got {by!r}"
         raise InputError(msg)
     if type_field is not None and type_field not in incidents.columns:
-        msg = f"no type column {type_field!r} in the incidents. Columns: {', '.join(map(str, incidents.columns))}."
+        cols = ", ".join(map(str, incidents.columns))
+        msg = f"no type column {type_field!r} (`type_field`) in the incidents. Columns: {cols}."
         raise InputError(msg)
     inc = incidents if "network_ids" in incidents.columns else assign(incidents, networks)
     # one row per (incident, containing network)

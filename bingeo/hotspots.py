@@ -952,7 +952,7 @@ def _filter(
             msg = "give both `type_field` (the column) and `types` (the values to keep), or neither"
             raise InputError(msg)
         if type_field not in out.columns:
-            msg = f"no type column {type_field!r} in the incidents. Columns: {cols}."
+            msg = f"no type column {type_field!r} (`type_field`) in the incidents. Columns: {cols}."
             raise InputError(msg)
         wanted = _types_list(types)
         values = out[type_field].astype("string")

@@ -61,6 +61,17 @@ def _columns(frame: pd.DataFrame) -> str:
     return ", ".join(map(str, frame.columns))
 
 
+def _type_values_hint(frame: pd.DataFrame, geometry: str | None) -> str:
+    """Say which types the incidents hold: the values of the column named like a type column, most first."""
+    named = [c for c in frame.columns if c != geometry and str(c).lower() in TYPE_FIELD_NAMES]
+    if not named:
+        return " Name the type column with `type_field`."
+    counts = frame[named[0]].dropna().astype(str).value_counts()
+    shown = ", ".join(f"{v} ({n:,})" for v, n in counts.head(12).items())
+    more = f" and {len(counts) - 12:,} more" if len(counts) > 12 else ""
+    return f" Column {named[0]!r} holds: {shown}{more}."
+
+
 def type_column(frame: pd.DataFrame, types: Sequence[str], *, type_field: str | None = None) -> str:
     """Return the column holding the incident type: ``type_field``, or found from the wanted ``types``.
 
@@ -91,7 +102,8 @@ def type_column(frame: pd.DataFrame, types: Sequence[str], *, type_field: str | 
     """
     if type_field is not None:
         if type_field not in frame.columns:
-            msg = f"no column {type_field!r} (the incident type) in the incidents; columns: {_columns(frame)}."
+            msg = f"no column {type_field!r} (`type_field`, the incident type) in the incidents; "
+            msg += f"columns: {_columns(frame)}."
             raise InputError(msg)
         return type_field
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
@@ -106,12 +118,15 @@ def type_column(frame: pd.DataFrame, types: Sequence[str], *, type_field: str | 
     if len(candidates) > 1:
         named = [c for c in candidates if str(c).lower() in TYPE_FIELD_NAMES]
         candidates = named or candidates
+    if not candidates:
+        them = "it" if len(wanted) == 1 else "them"
+        msg = f"type {', '.join(map(str, types))}: no column of the incidents holds {them}."
+        msg += _type_values_hint(frame, geometry) + f" Columns: {_columns(frame)}."
+        raise InputError(msg)
     if len(candidates) != 1:
-        found = "none" if not candidates else ", ".join(map(str, candidates))
         msg = (
             f"type {', '.join(map(str, types))}: cannot tell which column holds the incident type "
-            f"(columns with these values: {found}). Name it (`type_field`, --type-field); "
-            f"columns: {_columns(frame)}."
+            f"(columns with these values: {', '.join(map(str, candidates))}). Name it with `type_field`."
         )
         raise InputError(msg)
     return str(candidates[0])

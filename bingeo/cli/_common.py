@@ -73,6 +73,7 @@ PARAMETER_ALIASES: dict[str, tuple[str, ...]] = {
     "months": ("around_founding",),
     "network_ids": ("network_ids",),
     "output": ("output_values", "output"),
+    "date_fields": ("date_field",),
 }
 
 #: Python calls a library message may give as advice, and what a command-line user does instead.

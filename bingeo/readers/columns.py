@@ -139,7 +139,7 @@ def _find_column(name: str, columns: Sequence[str], label: str, what: str) -> st
         return folded[0]
     msg = (
         f"{label}: no column {name!r} for {what}. Columns: {_list_names(columns)}. "
-        f"Give existing names with `x_field`/`y_field` (--x-field/--y-field)."
+        f"Give {what} the name of one of these columns."
     )
     raise InputError(msg)
 

@@ -105,7 +105,7 @@ def desktop(tmp_path_factory):
                 "NETWORKS": store_nets,
                 "MODE": 0,
                 "NETWORK": "GR-BIN-013",
-                "BEFORE": "2022-01-01/2023-01-01",
+                "BEFORE": "2022-01-01/2022-12-31",
                 "AFTER": "2023-01-01/2024-07-01",
                 "OUTPUT": temp,
                 "JSON": str(out / "eval.json"),

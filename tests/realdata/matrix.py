@@ -158,11 +158,13 @@ class World:
             self.files["_incidents"] = read_incidents(self.ds, self.real, self.samples)
         return self.files["_incidents"]
 
-    def period(self) -> tuple[str, str, str]:
-        """(first day, middle day, last day) of the analysed period."""
+    def period(self) -> tuple[str, str, str, str]:
+        """(first day, middle day, the day after it, last day) of the analysed period: two halves, both ends
+        included (a period's TO day is part of it)."""
         a, b = (pd.Timestamp(v) for v in self.ds.period)
-        mid = a + (b - a) / 2
-        return a.date().isoformat(), mid.date().isoformat(), b.date().isoformat()
+        mid = (a + (b - a) / 2).normalize()
+        nxt = mid + pd.Timedelta(days=1)
+        return a.date().isoformat(), mid.date().isoformat(), nxt.date().isoformat(), b.date().isoformat()
 
     def type_opts(self) -> list[str]:
         if not self.ds.incident_type:
@@ -262,7 +264,7 @@ def w_coverage(w: World) -> None:
 
 def w_hotspots(w: World) -> None:
     w.need("import")
-    a, _, b = w.period()
+    a, _, _, b = w.period()
     out = w.path("hotspots.gpkg")
     text = cli("hotspots", *w.inc(), "--store", w.store, "--output", out, "--from", a, "--to", b, *w.type_opts())
     cells_ = gpd.read_file(out, layer="cells")
@@ -299,8 +301,8 @@ def w_propose(w: World) -> None:
 
 def w_pai(w: World) -> None:
     w.need("import")
-    a, m, b = w.period()
-    cli("pai", *w.inc(), "--store", w.store, "--fit", f"{a}/{m}", "--test", f"{m}/{b}", "--output", w.path("pai.json"))
+    a, m, n, b = w.period()
+    cli("pai", *w.inc(), "--store", w.store, "--fit", f"{a}/{m}", "--test", f"{n}/{b}", "--output", w.path("pai.json"))
 
 
 def _busiest_network(w: World) -> str:
@@ -314,7 +316,7 @@ def _busiest_network(w: World) -> str:
 
 def w_evaluate(w: World) -> None:
     net = _busiest_network(w)
-    a, m, b = w.period()
+    a, m, n, b = w.period()
     cli(
         "evaluate",
         "--store",
@@ -326,7 +328,7 @@ def w_evaluate(w: World) -> None:
         "--before",
         f"{a}/{m}",
         "--after",
-        f"{m}/{b}",
+        f"{n}/{b}",
         "--output",
         w.path("eval.json"),
     )
