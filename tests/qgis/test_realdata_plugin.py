@@ -3,7 +3,8 @@
 Each real incident dataset, as published and as an open-data portal republishes it (WGS84 GeoJSON networks with
 three bow-tie rings, incidents as WGS84 GeoJSON), loaded as QGIS layers the way an analyst loads them (a CSV
 through the delimited-text provider with its X/Y fields and CRS; vector files through OGR), then run through
-``bingeo:assignpoints``, ``bingeo:countincidents``, ``bingeo:hotspots`` and ``bingeo:density``.
+``bingeo:assignpoints``, ``countincidents``, ``hotspots``, ``density``, ``importnetworks``, ``evaluate``,
+``coverage`` and ``proposeareas`` (where the set has address points) and ``webmap``.
 
 The reference for the assignment is geopandas ``sjoin(predicate="intersects")`` against the same polygons repaired
 with shapely's ``make_valid`` (polygonal parts): equal for every point farther than 1 m from a boundary (closer
@@ -87,6 +88,23 @@ def _layers(name: str, variant: str, real: Path, samples: Path, folder: Path):
     return ds, files, nets, inc
 
 
+def _address_layer(ds, files: dict, folder: Path):
+    """The address points as a QGIS user loads the CSV: delimited text with its coordinate fields and CRS."""
+    from qgis.core import QgsVectorLayer
+
+    path = files["addresses"]
+    plain = folder / Path(path).name.removesuffix(".gz")
+    if not plain.exists():
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rb") as src, open(plain, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    xf, yf = ("longitude", "latitude") if "longitude" in plain.read_text(encoding="utf-8")[:300] else ("x", "y")
+    uri = f"file://{plain}?type=csv&delimiter=,&xField={xf}&yField={yf}&crs=EPSG:{files['addresses_crs']}"
+    lyr = QgsVectorLayer(uri + "&detectTypes=yes&geomType=point", "addresses", "delimitedtext")
+    assert lyr.isValid(), uri
+    return lyr
+
+
 def _reference(files: dict, id_field: str, points: gpd.GeoDataFrame) -> pd.Series:
     """Covering network ids per output point: sjoin(intersects) on make_valid polygons, in the points' CRS."""
     path = files["networks"]
@@ -145,11 +163,29 @@ def test_plugin_on_real_data(name, variant, plugin, real, samples, tmp_path):
     params = {"INPUT": inc, "CELLS": "memory:", "HOTSPOTS": "memory:", "START": a, "END": b}
     if ds.incident_type:
         params.update({"TYPE_FIELD": ds.type_field, "TYPES": ds.incident_type})
-    run("hotspots", params)
+    hs = run("hotspots", params)
     run("density", {"INPUT": inc, "CELL_SIZE": 100, "RADIUS": 500, "OUTPUT": str(tmp_path / "d.tif")})
+    imported = run("importnetworks", {"INPUT": nets, "ID_FIELD": ID_FIELDS[name], "STORE": str(tmp_path / "s.gpkg")})
+    if imported is not None and not imported["ADDED"]:
+        failures.append("importnetworks: no network added")
+    if out is not None:  # the busiest network, before/after halves of the period (both ends included)
+        busiest = pts["network_id"].dropna().astype(str).value_counts().index[0]
+        mid = (pd.Timestamp(a) + (pd.Timestamp(b) - pd.Timestamp(a)) / 2).normalize()
+        periods = {"BEFORE": f"{a}/{mid.date()}", "AFTER": f"{(mid + pd.Timedelta(days=1)).date()}/{b}"}
+        ev = {"INPUT": inc, "MODE": 0, "NETWORK": busiest, "OUTPUT": "memory:", "JSON": str(tmp_path / "e.json")}
+        run("evaluate", {**ev, **periods})
+    adr = _address_layer(ds, files, tmp_path) if files["addresses"] else None
+    if adr is not None:
+        run("coverage", {"ADDRESSES": adr, "OUTPUT": "memory:"})
+        if hs is not None:
+            run("proposeareas", {"HOTSPOTS": hs["HOTSPOTS"], "ADDRESSES": adr, "INCIDENTS": inc, "OUTPUT": "memory:"})
+    page = tmp_path / "map.html"
+    run("webmap", {"INCIDENTS": inc, "OUTPUT": str(page), **({"HOTSPOTS": hs["HOTSPOTS"]} if hs else {})})
+    if not failures and not page.exists():
+        failures.append("webmap: no page written")
     # no QGIS layer may outlive the test through a failure's traceback: QGIS 3.22 crashes in exitQgis() then
     common.clear()
-    del nets, inc, res, out
+    del nets, inc, res, out, hs, imported, adr
     gc.collect()
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)

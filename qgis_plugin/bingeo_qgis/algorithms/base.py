@@ -189,7 +189,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             self.rejects = rejects
         return frame
 
-    def points(self, parameters: dict, name: str, context: Any, feedback: Any) -> Any:
+    def points(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
         """Return the usable points of the layer parameter ``name``, by the command line's reading rules.
 
         :func:`bingeo.readers.points_from_frame` applies :func:`bingeo.read_points`' rejects (empty or non-finite
@@ -199,7 +199,9 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         """
         from bingeo.readers import points_from_frame
 
-        frame = self.frame(parameters, name, context, feedback)
+        frame = self.frame(parameters, name, context, feedback, optional=optional)
+        if frame is None:
+            return None
         label = self.parameterDefinition(name).description()
         res = points_from_frame(frame, label=label)
         if len(res.rejects):

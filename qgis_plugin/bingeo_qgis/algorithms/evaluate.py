@@ -257,6 +257,8 @@ class Evaluate(BingeoAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.EVALUATED, tr("Networks evaluated")))
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
+        import pandas as pd
+
         from bingeo import incident_days, run_evaluation, select_types
         from bingeo.evaluate import founding_date
 
@@ -269,7 +271,9 @@ class Evaluate(BingeoAlgorithm):
         nets = self.networks(parameters, context, feedback)
         if nets.crs is None:  # in degrees, bingeo works in the national grid of the place itself
             raise QgsProcessingException(tr("The networks layer has no CRS: set it in the layer properties."))
-        inc = self.to_crs(self.frame(parameters, self.INPUT, context, feedback), nets.crs)
+        # the command line's reading rules: 0/0 and empty geometries rejected, text and split dates read as dates
+        inc = self.to_crs(self.points(parameters, self.INPUT, context, feedback), nets.crs)
+        unread = self.rejects  # the features the reading rejected (reject_reason as from the command line)
         control = self.to_crs(self.frame(parameters, self.CONTROL, context, feedback, optional=True), nets.crs)
         study = self.to_crs(self.frame(parameters, self.STUDY_AREA, context, feedback, optional=True), nets.crs)
         self.check(feedback, 20)
@@ -305,6 +309,8 @@ class Evaluate(BingeoAlgorithm):
         no_date = incident_days(inc, date_field=date_field).isna().to_numpy()
         rejects = inc[~located | no_date].copy()
         rejects["reject_reason"] = ["no_location" if not ok else "no_date" for ok in located[~located | no_date]]
+        if unread is not None and len(unread):
+            rejects = pd.concat([unread.to_crs(rejects.crs), rejects], ignore_index=True)
         if len(rejects):
             text = tr("{n} incidents cannot be used (no location or no date): see the Unusable incidents output.")
             feedback.pushInfo(text.format(n=len(rejects)))

@@ -129,7 +129,7 @@ class ProposeAreas(BingeoAlgorithm):
         crs = nets.crs
         hs = self.to_crs(self.frame(parameters, self.HOTSPOTS, context, feedback), crs)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback), crs)
-        inc = self.to_crs(self.frame(parameters, self.INCIDENTS, context, feedback, optional=True), crs)
+        inc = self.to_crs(self.points(parameters, self.INCIDENTS, context, feedback, optional=True), crs)
         self.check(feedback, 20)
         progress = Progress(feedback, 20, 90)
         out = propose_areas(

@@ -132,8 +132,10 @@ class WebMap(BingeoAlgorithm):
         # as read: web_map reprojects every layer to the networks' CRS itself
         frames = {
             name: self.frame(parameters, name, context, feedback, optional=True)
-            for name in (self.INCIDENTS, self.HOTSPOTS, self.PROPOSALS)
+            for name in (self.HOTSPOTS, self.PROPOSALS)
         }
+        # incidents by the command line's reading rules (0/0 placeholders out, text dates read as dates)
+        frames[self.INCIDENTS] = self.points(parameters, self.INCIDENTS, context, feedback, optional=True)
         self.check(feedback, 30)
         fields = [f.strip() for f in self.parameterAsString(parameters, self.FIELDS, context).split(",") if f.strip()]
         offline = self.parameterAsBool(parameters, self.OFFLINE, context)
