@@ -393,3 +393,29 @@ def store_location(request, tmp_path):
     if request.param == "gpkg":
         return str(tmp_path / "bins.gpkg")
     return request.getfixturevalue("postgis_store_url")
+
+
+# --------------------------------------------------------------------------- leaving the test process
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._bingeo_exitstatus = int(exitstatus)  # for pytest_unconfigure below
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave with pytest's own exit status once everything is reported and QGIS has exited (exitQgis).
+
+    With the whole suite in one process (about 1,500 tests: QGIS, Processing and the plugin loaded and
+    unloaded many times, PostGIS, browsers), QGIS 3.22's Python bindings segfault in Python's own teardown,
+    after every test has passed and after ``exitQgis()``: no Python frame is on the stack (seen on
+    2026-12-07; subsets of the suite end cleanly, so it was not narrowed down further). That teardown
+    decides nothing about bingeo, and a crash there would turn a green run red, so the process leaves
+    before it. ``BINGEO_FULL_TEARDOWN=1`` keeps the normal teardown (to investigate the crash).
+    """
+    status = getattr(config, "_bingeo_exitstatus", None)
+    if status is None or "qgis.core" not in sys.modules or os.environ.get("BINGEO_FULL_TEARDOWN") == "1":
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
