@@ -112,6 +112,34 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         self._help.append((param.description(), text))
         return param
 
+    def add_incident_filters(self, parent: str) -> None:
+        """Add TYPE_FIELD, TYPES, DATE_FIELD, START and END: which incidents of the layer ``parent`` are used.
+
+        The same choice, with the same texts, as the command line's --type-field, --type, --date-field, --from
+        and --to (both days included), for every algorithm that filters incidents.
+        """
+        self.add(
+            QgsProcessingParameterField("TYPE_FIELD", tr("Type field"), None, parent, optional=True),
+            "Incident type field, to keep only some types.",
+        )
+        self.add(
+            QgsProcessingParameterString("TYPES", tr("Types to keep (comma separated)"), optional=True),
+            "Incident types to keep (exact text), e.g. woninginbraak.",
+        )
+        self.add(
+            QgsProcessingParameterField("DATE_FIELD", tr("Date field"), None, parent, optional=True),
+            "Date of the incident (default: the first date/time field).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterString("START", tr("From (YYYY-MM-DD, included)"), optional=True),
+            "Keep incidents from this date (included).",
+        )
+        self.add(
+            QgsProcessingParameterString("END", tr("To (YYYY-MM-DD, included)"), optional=True),
+            "Keep incidents up to this day (included).",
+        )
+
     def add_layer(self, name: str, label: str, types: list[int], help_text: str, *, optional: bool = False) -> Any:
         """Add a vector layer input (any provider and CRS; 'selected features only' is offered by the dialog)."""
         return self.add(QgsProcessingParameterFeatureSource(name, tr(label), types, optional=optional), help_text)

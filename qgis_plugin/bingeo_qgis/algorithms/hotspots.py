@@ -9,9 +9,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterField,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
 )
 
 from ..deps import library_constants
@@ -131,27 +129,7 @@ class Hotspots(BingeoAlgorithm):
             "A hot spot is uncovered when less than this share of its incidents lies in a network.",
             advanced=True,
         )
-        self.add(
-            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INPUT, optional=True),
-            "Incident type field, to keep only some types.",
-        )
-        self.add(
-            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
-            "Incident types to keep (exact text), e.g. woninginbraak.",
-        )
-        self.add(
-            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INPUT, optional=True),
-            "Date of the incident (default: the first date/time field).",
-            advanced=True,
-        )
-        self.add(
-            QgsProcessingParameterString(self.START, tr("From (YYYY-MM-DD, included)"), optional=True),
-            "Keep incidents from this date (included).",
-        )
-        self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, included)"), optional=True),
-            "Keep incidents up to this day (included).",
-        )
+        self.add_incident_filters(self.INPUT)
         self.add(
             QgsProcessingParameterFeatureSink(self.CELLS, tr("Gi* cells"), QgsProcessing.TypeVectorPolygon),
             "One square per cell: row, col, count, gi_z, gi_p, hot, cold.",

@@ -7,7 +7,6 @@ from typing import Any
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -67,27 +66,7 @@ class WebMap(BingeoAlgorithm):
             "Incident fields shown in the popups; no other incident field reaches the map.",
         )
         # the incidents of the hot spots: the same options, with the same texts, as bingeo:hotspots
-        self.add(
-            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INCIDENTS, optional=True),
-            "Incident type field, to keep only some types.",
-        )
-        self.add(
-            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
-            "Incident types to keep (exact text), e.g. woninginbraak.",
-        )
-        self.add(
-            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INCIDENTS, optional=True),
-            "Date of the incident (default: the first date/time field).",
-            advanced=True,
-        )
-        self.add(
-            QgsProcessingParameterString(self.START, tr("From (YYYY-MM-DD, included)"), optional=True),
-            "Keep incidents from this date (included).",
-        )
-        self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, included)"), optional=True),
-            "Keep incidents up to this day (included).",
-        )
+        self.add_incident_filters(self.INCIDENTS)
         self.add_layer(
             self.HOTSPOTS,
             "Hot spots",
