@@ -13,6 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_support import SAMPLES, layer, load_plugin, rows, unload_plugin, write_samples  # noqa: E402
 
+#: Every test here needs QGIS's Python bindings (skipped without them on a developer machine, failed in CI).
+pytestmark = pytest.mark.requires("qgis")
+
 
 @pytest.fixture(scope="module")
 def env(qgis_processing, tmp_path_factory):

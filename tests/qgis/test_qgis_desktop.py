@@ -25,6 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plugin_support import BASE_ALGORITHMS, PLUGIN_DIR, SAMPLES, make_member_store, write_samples  # noqa: E402
 
 DRIVER = Path(__file__).resolve().parent / "desktop_driver.py"
+
+#: Every test here needs QGIS's Python bindings (skipped without them on a developer machine, failed in CI).
+pytestmark = pytest.mark.requires("qgis")
 QGIS_PYTHON = "/usr/bin/python3"
 #: Time allowed for the whole desktop session (start, 10 dialogs, the alert tool, quit).
 SESSION_TIMEOUT = 600
