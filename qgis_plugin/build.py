@@ -207,11 +207,12 @@ def build_wheel(folder: Path) -> Path:
     shutil.copytree(ROOT / "bingeo", src / "bingeo", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, src / name)
-    res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(src)],
-        capture_output=True,
-        text=True,
-    )
+    wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(src)]
+    # with this Python's own setuptools first (fast, offline); a Python whose setuptools cannot build wheels
+    # (no `wheel` package beside setuptools < 70) gets pyproject.toml's build requirements from the index
+    res = subprocess.run([*wheel[:5], "--no-build-isolation", *wheel[5:]], capture_output=True, text=True)
+    if res.returncode != 0:
+        res = subprocess.run(wheel, capture_output=True, text=True)
     wheels = sorted(folder.glob("bingeo-*.whl"))
     if res.returncode != 0 or not wheels:
         sys.exit(f"building bingeo's wheel failed (pip and setuptools are needed; or use --no-wheel):\n{res.stderr}")
