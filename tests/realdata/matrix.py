@@ -365,7 +365,8 @@ def _address_xy(w: World) -> pd.DataFrame:
 
 def w_recipients(w: World) -> None:
     w.need("import")
-    adr = _address_xy(w).sample(n=min(400, len(_address_xy(w))), random_state=1).reset_index(drop=True)
+    every = _address_xy(w)
+    adr = every.sample(n=min(400, len(every)), random_state=1).reset_index(drop=True)
     members = pd.DataFrame(
         {
             "lidnummer": [f"M{i:05d}" for i in range(len(adr))],

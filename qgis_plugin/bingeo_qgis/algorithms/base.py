@@ -184,8 +184,14 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         )
 
     # ---- inputs
-    def frame(self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False) -> Any:
-        """Return the layer parameter ``name`` (selected features when asked) as a GeoDataFrame in its own CRS."""
+    def frame(
+        self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False, check: bool = True
+    ) -> Any:
+        """Return the layer parameter ``name`` (selected features when asked) as a GeoDataFrame in its own CRS.
+
+        With ``check``, features without a usable geometry are counted in the log (and, for INPUT, kept as
+        REJECTS); :meth:`points` leaves that to the reading rules instead.
+        """
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
             if optional:
@@ -194,6 +200,8 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         frame = adapter.frame_from_source(source, feedback=feedback)
         if WORKER_FID in frame.columns:  # the key of the file QGIS handed to this worker: not the user's data
             frame = frame.drop(columns=WORKER_FID)
+        if not check:
+            return frame
         import numpy as np
         import shapely
 
@@ -227,7 +235,7 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         """
         from bingeo.readers import points_from_frame
 
-        frame = self.frame(parameters, name, context, feedback, optional=optional)
+        frame = self.frame(parameters, name, context, feedback, optional=optional, check=False)
         if frame is None:
             return None
         label = self.parameterDefinition(name).description()
