@@ -160,6 +160,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "requires(*components): the test needs external components "
         f"({', '.join(COMPONENTS)}); skipped when missing, failed in CI / BINGEO_REQUIRE_ALL=1",
     )
+    # pytest-xdist registers it too; without xdist (a plain `pytest`) the mark must still be known
+    config.addinivalue_line("markers", "xdist_group(name): run on the same xdist worker as its group")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -199,6 +201,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if mod is not None:
             for it in doctests:
                 it.dtest.globs.setdefault("bingeo", mod)
+    _xdist_groups(items)
+
+
+def _xdist_groups(items: list[pytest.Item]) -> None:
+    """Keep together, under ``pytest -n 2 --dist loadgroup`` (README's test command), what shares costly state.
+
+    - every test that runs QGIS in-process or its desktop: one QGIS at a time writes QGIS's settings
+      (two processes writing the same QSettings files would race);
+    - each real dataset's cells of the real-data matrix: a dataset's world (stores, exports, sheets) is built
+      once per process, so its cells go to one worker;
+    - the tests of a module that share a module-scoped fixture (built once, not once per worker).
+
+    Everything else is spread test by test. Without xdist the marks are inert.
+    """
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/qgis/" in path or "qgis_app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("qgis"))
+        elif path.endswith("tests/test_realdata_matrix.py") and hasattr(item, "callspec"):
+            item.add_marker(pytest.mark.xdist_group(f"matrix-{item.callspec.params['dataset']}"))
+        elif _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(path))
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
 
 
 # --------------------------------------------------------------------------- fixtures
