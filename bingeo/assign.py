@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -13,6 +14,9 @@ import shapely
 
 from bingeo._crs import check_same_crs
 from bingeo.errors import InputError
+
+if TYPE_CHECKING:
+    from bingeo.stores.base import Store
 
 __all__ = ["assign", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 
@@ -76,6 +80,8 @@ def assign(
     networks: gpd.GeoDataFrame,
     *,
     at: dt.date | str | None = None,
+    store: Store | None = None,
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> gpd.GeoDataFrame:
@@ -92,6 +98,17 @@ def assign(
         :meth:`bingeo.stores.Store.networks` returns them. Same CRS as ``points``.
     at : date or ISO string, optional
         Use only the networks valid on that date (needs ``valid_from``/``valid_to``).
+    store : Store, optional
+        An open store (:func:`bingeo.open_store`) that keeps the grid index of these networks: the
+        index built for exactly these boundaries (a fingerprint of every coordinate, the CRS and the
+        cell size) is read from the store, else built once and saved there, so a repeated assign
+        against unchanged networks skips the build. Importing, retiring or reactivating networks
+        drops it; a damaged or outdated index is rebuilt, never trusted. The answer is the same
+        with or without it. ``networks`` need not come from the store.
+    workers : int, optional
+        Threads locating blocks of points at once; the answer does not depend on it. Default: the
+        ``BINGEO_WORKERS`` environment variable when set, else every CPU available to the process
+        (:func:`bingeo._pip.resolve_workers`, the one rule of bingeo's parallel kernels).
     progress : callable, optional
         Called with the share of points done (0 to 1), every :data:`CHUNK` points.
     is_cancelled : callable, optional
@@ -119,7 +136,7 @@ def assign(
     1  2          A           A
     2  3        NaN         NaN
     """
-    from bingeo._pip import PolygonLocator
+    from bingeo._pip import PolygonLocator, resolve_workers
     from bingeo._progress import check_cancelled, report
 
     if not isinstance(points, gpd.GeoDataFrame):
@@ -141,14 +158,23 @@ def assign(
         (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
     )
     xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    locator = PolygonLocator(polys, expected_points=xa.size)
+    n_workers = resolve_workers(workers)
+    check_cancelled(is_cancelled, "assigning points to networks")
+    if store is not None:
+        locator = store.network_locator(polys)
+    else:
+        locator = PolygonLocator(polys, expected_points=xa.size)
     pis, gis = [], []
-    for lo in range(0, xa.size, CHUNK):  # chunks in point order: the pairs stay sorted by (point, polygon)
-        check_cancelled(is_cancelled, "assigning points to networks")
-        p_chunk, g_chunk = locator.locate(xa[lo : lo + CHUNK], ya[lo : lo + CHUNK])
-        pis.append(p_chunk + lo)
-        gis.append(g_chunk)
-        report(progress, min(lo + CHUNK, xa.size) / xa.size)
+    block = min(CHUNK, max(1, -(-xa.size // n_workers)))
+    blocks = locator.locate_blocks(xa, ya, block, workers=n_workers)
+    try:
+        for lo, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
+            pis.append(p_chunk + lo)
+            gis.append(g_chunk)
+            report(progress, min(lo + block, xa.size) / xa.size)
+            check_cancelled(is_cancelled, "assigning points to networks")
+    finally:
+        blocks.close()
     pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
     gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
 
