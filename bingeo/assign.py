@@ -18,7 +18,7 @@ from bingeo.errors import InputError
 if TYPE_CHECKING:
     from bingeo.stores.base import Store
 
-__all__ = ["assign", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
+__all__ = ["assign", "Assigner", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,6 @@ def assign(
     1  2          A           A
     2  3        NaN         NaN
     """
-    from bingeo._pip import PolygonLocator, resolve_workers
-    from bingeo._progress import check_cancelled, report
-
     if not isinstance(points, gpd.GeoDataFrame):
         msg = f"`points` should be a GeoDataFrame, got {type(points).__name__}"
         raise TypeError(msg)
@@ -152,72 +149,122 @@ def assign(
     if at is not None:
         networks = select_valid(networks, at)
     x, y = point_xy(points, what="points")
-    polys = networks.geometry.to_numpy()
-    ids = networks["network_id"].astype(str).to_numpy(dtype=object)
-    names = (
-        (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
-    )
-    xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    n_workers = resolve_workers(workers)
-    check_cancelled(is_cancelled, "assigning points to networks")
-    if store is not None:
-        locator = store.network_locator(polys)
-    else:
-        locator = PolygonLocator(polys, expected_points=xa.size)
-    pis, gis = [], []
-    block = min(CHUNK, max(1, -(-xa.size // n_workers)))
-    blocks = locator.locate_blocks(xa, ya, block, workers=n_workers)
-    try:
-        for lo, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
-            pis.append(p_chunk + lo)
-            gis.append(g_chunk)
-            report(progress, min(lo + block, xa.size) / xa.size)
-            check_cancelled(is_cancelled, "assigning points to networks")
-    finally:
-        blocks.close()
-    pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
-    gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
-
+    assigner = Assigner(networks, store=store, workers=workers, expected_points=len(x), is_cancelled=is_cancelled)
+    id_col, name_col, ids_col = assigner.columns(x, y, progress=progress, is_cancelled=is_cancelled)
     out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
     if clash:
         log.info("replacing existing columns %s with a new assignment", clash)
-    id_codes, id_cats = pd.factorize(ids)
-    name_codes, name_cats = pd.factorize(names)
-    best = np.full(len(out), -1, dtype=np.int64)  # polygon index of the most specific network
-    # network_ids categories: every single id, then each combination of overlapping networks met
-    combos: dict[str, int] = {text: code for code, text in enumerate(id_cats)}
-    multi_pts = multi_codes = None
-    if len(pi):
-        # pairs come sorted by (point, polygon): one run per point
-        starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
-        counts = np.diff(np.r_[starts, len(pi)])
-        several = np.flatnonzero(counts > 1)
-        if len(several):
-            # rank polygons by specificity: smaller area first, then id; then sort each run by rank
-            order = np.lexsort((ids.astype(str), shapely.area(polys)))
-            rank = np.empty(len(polys), dtype=np.int64)
-            rank[order] = np.arange(len(polys))
-            gi = gi[np.lexsort((rank[gi], pi))]
-            multi_pts = pi[starts[several]]
-            multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
-        best[pi[starts]] = gi[starts]
-    found = best >= 0
-    safe = np.maximum(best, 0)
-
-    def codes(lookup: np.ndarray) -> np.ndarray:
-        return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
-
-    # categorical columns: compact for millions of points, written as plain text to every format
-    id_point_codes = codes(id_codes)
-    out["network_id"] = pd.Categorical.from_codes(id_point_codes, id_cats)
-    out["network_name"] = pd.Categorical.from_codes(codes(name_codes), name_cats)
-    ids_codes = id_point_codes.copy()
-    if multi_pts is not None:
-        ids_codes[multi_pts] = multi_codes
-    out["network_ids"] = pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object))
-    log.info("assigned %d of %d points to %d networks", int(found.sum()), len(out), len(polys))
+    out["network_id"] = id_col
+    out["network_name"] = name_col
+    out["network_ids"] = ids_col
+    found = int((id_col.codes >= 0).sum())
+    log.info("assigned %d of %d points to %d networks", found, len(out), len(assigner.ids))
     return out
+
+
+class Assigner:
+    """The networks side of :func:`assign`, built once for any number of batches of points.
+
+    Parameters
+    ----------
+    networks : GeoDataFrame
+        As for :func:`assign` (already selected for a date).
+    store, workers
+        As for :func:`assign`.
+    expected_points : int, optional
+        How many points will be located (tunes a fresh grid; ignored with ``store``).
+    is_cancelled : callable, optional
+        Polled before the index is built or read.
+    """
+
+    def __init__(
+        self,
+        networks: gpd.GeoDataFrame,
+        *,
+        store: Store | None = None,
+        workers: int | None = None,
+        expected_points: int | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> None:
+        from bingeo._pip import PolygonLocator, resolve_workers
+        from bingeo._progress import check_cancelled
+
+        self.polys = networks.geometry.to_numpy()
+        self.ids = networks["network_id"].astype(str).to_numpy(dtype=object)
+        names = networks["name"] if "name" in networks.columns else networks["network_id"]
+        self.names = names.astype(str).to_numpy(dtype=object)
+        self.workers = resolve_workers(workers)
+        check_cancelled(is_cancelled, "assigning points to networks")
+        if store is not None:
+            self.locator = store.network_locator(self.polys)
+        else:
+            self.locator = PolygonLocator(self.polys, expected_points=expected_points)
+        self._id_codes, self._id_cats = pd.factorize(self.ids)
+        self._name_codes, self._name_cats = pd.factorize(self.names)
+        self._rank: np.ndarray | None = None
+
+    def columns(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        progress: Callable[[float], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
+        """Return ``network_id``, ``network_name`` and ``network_ids`` of the points ``(x, y)`` (see :func:`assign`)."""
+        from bingeo._progress import check_cancelled, report
+
+        xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        pis, gis = [], []
+        block = min(CHUNK, max(1, -(-xa.size // self.workers)))
+        blocks = self.locator.locate_blocks(xa, ya, block, workers=self.workers)
+        try:
+            for lo, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
+                pis.append(p_chunk + lo)
+                gis.append(g_chunk)
+                report(progress, min(lo + block, xa.size) / xa.size)
+                check_cancelled(is_cancelled, "assigning points to networks")
+        finally:
+            blocks.close()
+        pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
+        gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
+        ids = self.ids
+        best = np.full(xa.size, -1, dtype=np.int64)  # polygon index of the most specific network
+        # network_ids categories: every single id, then each combination of overlapping networks met
+        combos: dict[str, int] = {text: code for code, text in enumerate(self._id_cats)}
+        multi_pts = multi_codes = None
+        if len(pi):
+            # pairs come sorted by (point, polygon): one run per point
+            starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
+            counts = np.diff(np.r_[starts, len(pi)])
+            several = np.flatnonzero(counts > 1)
+            if len(several):
+                # rank polygons by specificity: smaller area first, then id; then sort each run by rank
+                if self._rank is None:
+                    order = np.lexsort((ids.astype(str), shapely.area(self.polys)))
+                    self._rank = np.empty(len(self.polys), dtype=np.int64)
+                    self._rank[order] = np.arange(len(self.polys))
+                gi = gi[np.lexsort((self._rank[gi], pi))]
+                multi_pts = pi[starts[several]]
+                multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
+            best[pi[starts]] = gi[starts]
+        found = best >= 0
+        safe = np.maximum(best, 0)
+
+        def codes(lookup: np.ndarray) -> np.ndarray:
+            return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
+
+        # categorical columns: compact for millions of points, written as plain text to every format
+        id_point_codes = codes(self._id_codes)
+        ids_codes = id_point_codes.copy()
+        if multi_pts is not None:
+            ids_codes[multi_pts] = multi_codes
+        return (
+            pd.Categorical.from_codes(id_point_codes, self._id_cats),
+            pd.Categorical.from_codes(codes(self._name_codes), self._name_cats),
+            pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object)),
+        )
 
 
 def _combinations(

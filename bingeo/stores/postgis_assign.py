@@ -4,8 +4,15 @@
 store's networks: a point on a boundary belongs to the network (``ST_Covers``);
 ``network_id`` and ``network_name`` are those of the smallest covering network
 by area (ties: the lowest id), and ``network_ids`` lists every covering network,
-most specific first, separated by ``;``. Nothing leaves the database: the result
-is a new table with every column of the points plus those three.
+most specific first, separated by ``;``. The result is a new table with every column
+of the points plus those three, written in the database.
+
+How: the points' coordinates stream out (binary COPY, a block at a time) through
+bingeo's own kernel with the store's grid index, and only the codes of assigned rows
+come back (binary COPY, joined by ``ctid``): the rows never travel, and memory holds
+one block of coordinates and 10 bytes per assigned point. Measured faster than any
+SQL plan tried (a network-driven ``ST_Covers`` join over a GiST index on the points
+was 4-6x slower than reading the table and assigning in memory).
 """
 
 from __future__ import annotations
@@ -13,8 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from bingeo.assign import Assigner
 from bingeo.errors import InputError, StoreError
 from bingeo.stores.postgis import PostgisStore, _sql
 
@@ -47,6 +59,7 @@ def assign_in_database(
     geometry: str | None = None,
     at: dt.date | str | None = None,
     replace: bool = False,
+    workers: int | None = None,
 ) -> dict[str, int]:
     """Assign the points of a PostGIS table to the store's networks, in the database.
 
@@ -68,6 +81,8 @@ def assign_in_database(
         today's active networks, as :meth:`bingeo.stores.Store.networks`.
     replace : bool, default False
         Replace ``output`` when it exists (else that is an error).
+    workers : int, optional
+        Threads of the point-in-polygon kernel (see :func:`bingeo.assign`).
 
     Returns
     -------
@@ -119,19 +134,8 @@ def assign_in_database(
         msg = f"{src_schema}.{src_table} already has columns {clash}: rename them before assigning."
         raise InputError(msg)
 
-    if at is None:
-        where = "WHERE status = 'active' AND (valid_to IS NULL OR valid_to > %s)"
-        params: tuple[Any, ...] = (dt.date.today().isoformat(),)
-        parts = [("networks", where, params)]
-    else:
-        day = at.isoformat() if isinstance(at, dt.date) else dt.date.fromisoformat(str(at)).isoformat()
-        where = (
-            "WHERE (valid_from IS NULL OR valid_from <= %s) AND (valid_to IS NULL OR valid_to > %s) "
-            "AND (version_from IS NULL OR version_from <= %s) AND (version_to IS NULL OR version_to > %s)"
-        )
-        params = (day, day, day, day)
-        parts = [("networks", where, params), ("network_history", where, params)]
-
+    nets = store.networks(at=at)
+    assigner = Assigner(nets, store=store, workers=workers)  # the store's grid index, read or built once
     with store._write(()) as cur:
         # one scan of the points: rows that are not points, and the SRIDs used
         bad, srid_list = cur.execute(
@@ -158,68 +162,148 @@ def assign_in_database(
         elif _table_exists(cur, out_schema, out_table):
             msg = f"the output table {out_schema}.{out_table} exists already; give another name or replace=True."
             raise StoreError(msg)
-        cur.execute(
-            "CREATE TEMP TABLE bingeo_assign_nets (network_id text, name text, area double precision, "
-            "geom geometry) ON COMMIT DROP"
-        )
-        for name, cond, args in parts:
-            cur.execute(
-                sql.SQL(
-                    "INSERT INTO bingeo_assign_nets SELECT network_id, name, ST_Area(geom), geom FROM {}.{} {}"
-                ).format(store._ident, sql.Identifier(name), sql.SQL(cond)),
-                args,
-            )
-        cur.execute("ANALYZE bingeo_assign_nets")  # no index on purpose: the join must be driven by the networks
-        n_nets = cur.execute("SELECT count(*) FROM bingeo_assign_nets").fetchone()[0]
         point = (
             sql.SQL("p.{}").format(g)
             if srids == [store.srid] or not srids
             else sql.SQL("ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
         )
-        # Polygon-driven join: for each network, the points under it through a GiST index on the points,
-        # so PostGIS reuses one prepared polygon for many points (a point-driven LATERAL join re-prepares
-        # a polygon for almost every point, ~2.5x slower). Rows are matched back by ctid: writers to the
-        # points table wait until the result is written.
-        cur.execute("SET LOCAL jit = off")
-        cur.execute("SET LOCAL work_mem = '256MB'")  # the per-point aggregation stays in memory
+        # The points stream through bingeo's kernel (the store's grid index, worker threads): binary COPY
+        # out of (ctid, x, y), fixed-size rows parsed by numpy, BLOCK rows at a time; only the assigned
+        # rows' (ctid, code) are kept (10 bytes each) and copied back, then joined to the points by ctid.
+        # Writers to the points table wait until the result is written.
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(src))
-        # work tables: unlogged tables beside the output (shared buffers; temporary tables would be
-        # limited to temp_buffers, 8 MB by default), dropped before the transaction ends
+        codes: dict[tuple[str, str, str], int] = {}
+        rids, found = [], []
+        read = sql.SQL(
+            "COPY (SELECT p.ctid, ST_X({pt}), ST_Y({pt}) FROM {src} p WHERE p.{g} IS NOT NULL "
+            "AND NOT ST_IsEmpty(p.{g})) TO STDOUT (FORMAT binary)"
+        ).format(pt=point, src=src, g=g)
+        for rid, x, y in _binary_rows(cur, read):
+            cols = assigner.columns(x, y)
+            hit = np.flatnonzero(cols[0].codes >= 0)
+            rids.append(rid[hit])
+            found.append(_combination_codes(cols, hit, codes))
+        rid = np.concatenate(rids) if rids else np.empty(0, _TID)
+        code = np.concatenate(found) if found else np.empty(0, np.int32)
         work = f"bingeo_assign_{uuid.uuid4().hex[:10]}"
-        pts = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_pts"))
-        pairs = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_pairs"))
+        res = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_res"))
+        names = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_codes"))
+        cur.execute(sql.SQL("CREATE UNLOGGED TABLE {} (rid tid, code int4)").format(res))
         cur.execute(
             sql.SQL(
-                "CREATE UNLOGGED TABLE {pts} AS SELECT p.ctid AS rid, {pt} AS geom "
-                "FROM {src} p WHERE p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})"
-            ).format(pts=pts, pt=point, src=src, g=g)
+                "CREATE UNLOGGED TABLE {} (code int4 PRIMARY KEY, network_id text, network_name text, network_ids text)"
+            ).format(names)
         )
-        cur.execute(sql.SQL("CREATE INDEX ON {} USING GIST (geom)").format(pts))
-        cur.execute(sql.SQL("ANALYZE {}").format(pts))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(res)) as copy:
+            copy.write(_binary_result(rid, code))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(names)) as copy:
+            for (nid, name, nids), c in codes.items():
+                copy.write_row((c, nid, name, nids))
+        cur.execute(sql.SQL("ANALYZE {}").format(res))
         cur.execute(
             sql.SQL(
-                "CREATE UNLOGGED TABLE {pairs} AS SELECT p.rid, n.network_id, n.name, n.area "
-                "FROM bingeo_assign_nets n JOIN {pts} p ON ST_Covers(n.geom, p.geom)"
-            ).format(pairs=pairs, pts=pts)
+                "CREATE TABLE {dst} AS SELECT p.*, c.network_id, c.network_name, c.network_ids FROM {src} p "
+                "LEFT JOIN {res} r ON r.rid = p.ctid LEFT JOIN {names} c ON c.code = r.code"
+            ).format(dst=dst, src=src, res=res, names=names)
         )
-        order = sql.SQL('area, network_id COLLATE "C"')
-        cur.execute(
-            sql.SQL(
-                "CREATE TABLE {dst} AS SELECT p.*, m.network_id, m.network_name, m.network_ids FROM {src} p "
-                "LEFT JOIN (SELECT rid, (array_agg(network_id ORDER BY {o}))[1] AS network_id, "
-                "(array_agg(name ORDER BY {o}))[1] AS network_name, "
-                "string_agg(network_id, ';' ORDER BY {o}) AS network_ids "
-                "FROM {pairs} GROUP BY rid) m ON m.rid = p.ctid"
-            ).format(dst=dst, src=src, o=order, pairs=pairs)
-        )
-        cur.execute(sql.SQL("DROP TABLE {}, {}").format(pts, pairs))
+        cur.execute(sql.SQL("DROP TABLE {}, {}").format(res, names))
         counts = cur.execute(sql.SQL("SELECT count(*), count(network_id) FROM {}").format(dst)).fetchone()
-    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": int(n_nets)}
+    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": len(nets)}
     log.info(
         "assigned %d of %d points in %s to %d networks (in the database)",
         result["assigned"],
         result["points"],
         f"{src_schema}.{src_table}",
-        n_nets,
+        len(nets),
     )
     return result
+
+
+#: Rows of points parsed and located per block while streaming a table through the kernel.
+BLOCK = 1_000_000
+_TID = np.dtype([("block", ">u4"), ("offset", ">u2")])
+# one binary COPY row of (ctid, float8, float8): field count, then length + value per field
+_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("tid", _TID),
+        ("l2", ">i4"),
+        ("x", ">f8"),
+        ("l3", ">i4"),
+        ("y", ">f8"),
+    ]
+)
+_HEADER = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _binary_rows(cur: Any, query: Any) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(tid, x, y)`` arrays of up to :data:`BLOCK` rows of a binary COPY of (ctid, float8, float8)."""
+    buf = bytearray()
+    started = False
+    with cur.copy(query) as copy:
+        for data in copy:
+            buf += data
+            if not started:
+                if len(buf) < 19:
+                    continue
+                if bytes(buf[:11]) != _HEADER:
+                    msg = "unexpected COPY header from the server"
+                    raise StoreError(msg)
+                skip = 19 + int.from_bytes(buf[15:19], "big")
+                if len(buf) < skip:
+                    continue
+                del buf[:skip]
+                started = True
+            if len(buf) >= BLOCK * _ROW.itemsize:
+                yield _parse(buf, BLOCK)
+    if not started:
+        return
+    if len(buf) >= 2 and bytes(buf[-2:]) == b"\xff\xff":
+        del buf[-2:]
+    while buf:
+        yield _parse(buf, BLOCK)
+
+
+def _parse(buf: bytearray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take up to ``limit`` whole rows off the front of ``buf``; check their layout."""
+    n = min(limit, len(buf) // _ROW.itemsize)
+    rows = np.frombuffer(bytes(buf[: n * _ROW.itemsize]), dtype=_ROW)
+    del buf[: n * _ROW.itemsize]
+    if not ((rows["n"] == 3).all() and (rows["l1"] == 6).all() and (rows["l2"] == 8).all() and (rows["l3"] == 8).all()):
+        msg = "unexpected COPY row layout from the server (a NULL coordinate?)"
+        raise StoreError(msg)
+    if n == 0 and buf:
+        msg = "truncated COPY data from the server"
+        raise StoreError(msg)
+    return rows["tid"].copy(), rows["x"].astype(np.float64), rows["y"].astype(np.float64)
+
+
+def _combination_codes(
+    cols: tuple[pd.Categorical, pd.Categorical, pd.Categorical], hit: np.ndarray, codes: dict[tuple[str, str, str], int]
+) -> np.ndarray:
+    """Return the codes (int32) of the (network_id, network_name, network_ids) of the points ``hit``.
+
+    New combinations are added to ``codes``.
+    """
+    a, b, c = (np.asarray(col.codes, dtype=np.int64)[hit] for col in cols)
+    key = np.stack([a, b, c], axis=1)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    cats = [col.categories for col in cols]
+    mapped = np.array(
+        [codes.setdefault((cats[0][i], cats[1][j], cats[2][k]), len(codes)) for i, j, k in uniq.tolist()],
+        dtype=np.int32,
+    )
+    return mapped[inverse.ravel()]
+
+
+def _binary_result(rid: np.ndarray, code: np.ndarray) -> bytes:
+    """Return (tid, int4) rows in PostgreSQL's binary COPY format."""
+    row = np.dtype([("n", ">i2"), ("l1", ">i4"), ("tid", _TID), ("l2", ">i4"), ("code", ">i4")])
+    out = np.empty(rid.size, row)
+    out["n"] = 2
+    out["l1"] = 6
+    out["tid"] = rid
+    out["l2"] = 4
+    out["code"] = code
+    return _HEADER + b"\0\0\0\0\0\0\0\0" + out.tobytes() + b"\xff\xff"
