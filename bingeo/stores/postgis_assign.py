@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +29,7 @@ import pandas as pd
 
 from bingeo.assign import Assigner
 from bingeo.errors import InputError, StoreError
-from bingeo.stores.postgis import PostgisStore, _sql
+from bingeo.stores.postgis import PostgisStore, _import_psycopg, _sql
 
 __all__ = ["assign_in_database"]
 
@@ -136,53 +137,41 @@ def assign_in_database(
 
     nets = store.networks(at=at)
     assigner = Assigner(nets, store=store, workers=workers)  # the store's grid index, read or built once
+    psycopg = _import_psycopg()
+    tm: dict[str, float] = {}
+    t0 = time.perf_counter()
     with store._write(()) as cur:
-        # one scan of the points: rows that are not points, and the SRIDs used
-        bad, srid_list = cur.execute(
-            sql.SQL(
-                "SELECT count(*) FILTER (WHERE NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'), "
-                "array_agg(DISTINCT ST_SRID({g})) FROM {src} WHERE {g} IS NOT NULL"
-            ).format(g=g, src=src)
-        ).fetchone()
-        if bad:
-            msg = (
-                f"{src_schema}.{src_table}.{geometry} must hold points; {bad} rows hold other geometries. "
-                "Use ST_PointOnSurface or ST_Centroid first."
-            )
-            raise InputError(msg)
-        srids = list(srid_list or [])
-        if 0 in srids:
-            msg = (
-                f"{src_schema}.{src_table}.{geometry} has points without an SRID: cannot transform naive "
-                "geometries. Set one with ST_SetSRID first."
-            )
-            raise InputError(msg)
         if replace:
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(dst))
         elif _table_exists(cur, out_schema, out_table):
             msg = f"the output table {out_schema}.{out_table} exists already; give another name or replace=True."
             raise StoreError(msg)
-        point = (
-            sql.SQL("p.{}").format(g)
-            if srids == [store.srid] or not srids
-            else sql.SQL("ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
-        )
-        # The points stream through bingeo's kernel (the store's grid index, worker threads): binary COPY
-        # out of (ctid, x, y), fixed-size rows parsed by numpy, BLOCK rows at a time; only the assigned
-        # rows' (ctid, code) are kept (10 bytes each) and copied back, then joined to the points by ctid.
-        # Writers to the points table wait until the result is written.
+        # Writers to the points table wait until the result is written (rows are matched back by ctid).
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(src))
+        # The points stream through bingeo's kernel (the store's grid index, worker threads): a binary COPY
+        # of (ctid, x, y), fixed-size rows parsed by numpy a block at a time; only the assigned rows'
+        # (ctid, code) are kept, 10 bytes each, and copied back. ST_Transform to the store's SRID is a
+        # no-op for points already in it; a row that is no point or has no SRID stops the COPY, and is
+        # then explained by the query in _refused.
+        typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid  # geometry(Point, SRID) column
+        point = sql.SQL("p.{}" if typed else "ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
+        read = sql.SQL(
+            "COPY (SELECT p.ctid, ST_X(q.pt), ST_Y(q.pt) FROM {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q "
+            "WHERE p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})) TO STDOUT (FORMAT binary)"
+        ).format(point=point, src=src, g=g)
         codes: dict[tuple[str, str, str], int] = {}
         rids, found = [], []
-        read = sql.SQL(
-            "COPY (SELECT p.ctid, ST_X({pt}), ST_Y({pt}) FROM {src} p WHERE p.{g} IS NOT NULL "
-            "AND NOT ST_IsEmpty(p.{g})) TO STDOUT (FORMAT binary)"
-        ).format(pt=point, src=src, g=g)
-        for rid, x, y in _binary_rows(cur, read):
-            cols = assigner.columns(x, y)
-            hit = np.flatnonzero(cols[0].codes >= 0)
-            rids.append(rid[hit])
-            found.append(_combination_codes(cols, hit, codes))
+        try:
+            with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
+                for rid, x, y in _binary_rows(cur, read):
+                    cols = assigner.columns(x, y)
+                    hit = np.flatnonzero(cols[0].codes >= 0)
+                    rids.append(rid[hit])
+                    found.append(_combination_codes(cols, hit, codes))
+        except psycopg.Error:
+            _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
+            raise
+        tm["stream"] = time.perf_counter() - t0
         rid = np.concatenate(rids) if rids else np.empty(0, _TID)
         code = np.concatenate(found) if found else np.empty(0, np.int32)
         work = f"bingeo_assign_{uuid.uuid4().hex[:10]}"
@@ -200,21 +189,26 @@ def assign_in_database(
             for (nid, name, nids), c in codes.items():
                 copy.write_row((c, nid, name, nids))
         cur.execute(sql.SQL("ANALYZE {}").format(res))
+        tm["copy back"] = time.perf_counter() - t0
+        cur.execute("SET LOCAL jit = off")
         cur.execute(
             sql.SQL(
                 "CREATE TABLE {dst} AS SELECT p.*, c.network_id, c.network_name, c.network_ids FROM {src} p "
                 "LEFT JOIN {res} r ON r.rid = p.ctid LEFT JOIN {names} c ON c.code = r.code"
             ).format(dst=dst, src=src, res=res, names=names)
         )
+        counts = (cur.rowcount, int(rid.size))
         cur.execute(sql.SQL("DROP TABLE {}, {}").format(res, names))
-        counts = cur.execute(sql.SQL("SELECT count(*), count(network_id) FROM {}").format(dst)).fetchone()
-    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": len(nets)}
+        tm["output"] = time.perf_counter() - t0
+    log.debug("assign_in_database stages (cumulative seconds): %s", tm)
+    n_nets = len(nets)
+    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": n_nets}
     log.info(
         "assigned %d of %d points in %s to %d networks (in the database)",
         result["assigned"],
         result["points"],
         f"{src_schema}.{src_table}",
-        len(nets),
+        n_nets,
     )
     return result
 
@@ -235,6 +229,25 @@ _ROW = np.dtype(
     ]
 )
 _HEADER = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
+    """Raise the :class:`InputError` that explains why the points could not be read, if it is one of ours."""
+    sql = _sql()
+    bad, srid_list = cur.execute(
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'), "
+            "array_agg(DISTINCT ST_SRID({g})) FROM {src} WHERE {g} IS NOT NULL"
+        ).format(g=g, src=src)
+    ).fetchone()
+    if bad:
+        msg = (
+            f"{column} must hold points; {bad} rows hold other geometries. Use ST_PointOnSurface or ST_Centroid first."
+        )
+        raise InputError(msg)
+    if 0 in list(srid_list or []):
+        msg = f"{column} has points without an SRID: cannot transform naive geometries. Set one with ST_SetSRID first."
+        raise InputError(msg)
 
 
 def _binary_rows(cur: Any, query: Any) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
