@@ -26,26 +26,54 @@ log = logging.getLogger(__name__)
 ASSIGN_COLUMNS = ["network_id", "network_name", "network_ids"]
 
 
-def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points") -> tuple[np.ndarray, np.ndarray]:
+def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points", workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of a frame of points; None and empty points give NaN (never matched).
 
     Raises :class:`InputError` naming ``what`` when any row holds another geometry type.
+    ``workers`` threads read blocks of rows at once (shapely releases the GIL).
     """
     geoms = frame.geometry.to_numpy()
-    kinds = shapely.get_type_id(geoms)
-    bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    n = len(geoms)
+    x = np.empty(n)
+    y = np.empty(n)
+
+    def read(lo: int, hi: int) -> int:
+        """Fill x, y of rows lo..hi; return the first row that is no point, or -1."""
+        g = geoms[lo:hi]
+        kinds = shapely.get_type_id(g)
+        bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
+        if bad.any():
+            return lo + int(np.flatnonzero(bad)[0])
+        try:
+            shapely.get_x(g, out=x[lo:hi])  # None gives NaN
+            shapely.get_y(g, out=y[lo:hi])
+        except shapely.errors.GEOSException:  # an empty point: one more pass
+            xy, row = shapely.get_coordinates(g, return_index=True)
+            x[lo:hi] = np.nan
+            y[lo:hi] = np.nan
+            x[lo + row] = xy[:, 0]
+            y[lo + row] = xy[:, 1]
+        return -1
+
+    block = max(CHUNK, -(-n // max(workers, 1)))
+    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    if len(spans) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(spans))) as ex:
+            firsts = list(ex.map(lambda span: read(*span), spans))
+    else:
+        firsts = [read(*span) for span in spans]
+    bad_rows = [f for f in firsts if f >= 0]
+    if bad_rows:
+        first = bad_rows[0]
+        kinds = shapely.get_type_id(geoms)
+        count = int(((kinds != 0) & (kinds != -1)).sum())
         msg = (
-            f"`{what}` must hold Point geometries; {int(bad.sum())} rows do not "
+            f"`{what}` must hold Point geometries; {count} rows do not "
             f"(first: row {first}, a {geoms[first].geom_type}). Use their centroids or representative points."
         )
         raise InputError(msg)
-    xy, row = shapely.get_coordinates(geoms, return_index=True)  # one pass
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[row] = xy[:, 0]
-    y[row] = xy[:, 1]
     return x, y
 
 
@@ -148,8 +176,11 @@ def assign(
     check_same_crs(points.crs, networks.crs, left="points", right="networks")
     if at is not None:
         networks = select_valid(networks, at)
-    x, y = point_xy(points, what="points")
-    assigner = Assigner(networks, store=store, workers=workers, expected_points=len(x), is_cancelled=is_cancelled)
+    from bingeo._pip import resolve_workers
+
+    n_workers = resolve_workers(workers)
+    x, y = point_xy(points, what="points", workers=n_workers)
+    assigner = Assigner(networks, store=store, workers=n_workers, expected_points=len(x), is_cancelled=is_cancelled)
     id_col, name_col, ids_col = assigner.columns(x, y, progress=progress, is_cancelled=is_cancelled)
     out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
