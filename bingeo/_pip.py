@@ -70,7 +70,6 @@ simple rings whose interior side is given by their orientation.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -125,6 +124,7 @@ IntArray = NDArray[np.int64]
 
 # what locate needs (saved by to_bytes), and what only the build needs (dropped after it)
 _STATE_ARRAYS = ("_code", "_e_start", "_e_poly", "_e_kind", "_e_ref", "_ftab", "_fmode", "_poly_ids")
+_MAGIC = b"BGIX\0\0\0\0"  # a bingeo grid index; bytes 4-8 hold the CRC-32 of the rest
 _STATE_SCALARS = ("_x0", "_y0", "_s", "_nx", "_ny", "_zero_x", "_zero_y")
 _BUILD_ONLY = (
     "_sx0",
@@ -820,22 +820,34 @@ class PolygonLocator:
     def to_bytes(self, key: str) -> bytes:
         """Return the grid index as bytes, for :meth:`from_bytes` with the same polygons and ``key``.
 
-        The bytes start with a CRC-32 of the rest, so a damaged copy is detected.
+        The bytes start with a magic number and a CRC-32 of the rest (a damaged copy is detected), then a
+        JSON header and the raw arrays, 8-byte aligned, which :meth:`from_bytes` maps without copying.
         Only a grid-mode locator can be saved (``mode == "grid"``).
         """
         if not self._grid:
             msg = "only a grid-mode PolygonLocator can be saved"
             raise ValueError(msg)
-        head = {"format": INDEX_FORMAT, "key": key, "stats": self.stats}
+        head: dict[str, Any] = {"format": INDEX_FORMAT, "key": key, "stats": self.stats}
         head.update({name: getattr(self, name) for name in _STATE_SCALARS})
-        buf = io.BytesIO()
-        buf.write(b"\0" * 4)
-        arrays = {name.lstrip("_"): getattr(self, name) for name in _STATE_ARRAYS}
-        np.savez(buf, header=np.frombuffer(json.dumps(head).encode(), np.uint8), **arrays)
-        data = buf.getbuffer()
-        data[:4] = zlib.crc32(data[4:]).to_bytes(4, "little")
-        del data
-        return buf.getvalue()
+        arrays, offset = [], 0
+        for name in _STATE_ARRAYS:
+            a = np.ascontiguousarray(getattr(self, name))
+            arrays.append(a)
+            head[name] = [a.dtype.str, list(a.shape), offset]
+            offset += a.nbytes + (-a.nbytes) % 8  # 8-byte aligned
+        text = json.dumps(head).encode()
+        text += b" " * ((-len(text) - 12) % 8)
+        out = bytearray(12 + len(text) + offset)
+        out[8:12] = len(text).to_bytes(4, "little")
+        out[12 : 12 + len(text)] = text
+        base = 12 + len(text)
+        for name, a in zip(_STATE_ARRAYS, arrays):
+            at = base + head[name][2]
+            out[at : at + a.nbytes] = a.tobytes()
+        out[:8] = _MAGIC
+        crc = zlib.crc32(memoryview(out)[8:])
+        out[4:8] = crc.to_bytes(4, "little")
+        return bytes(out)
 
     @classmethod
     def from_bytes(cls, data: bytes, polygons: ArrayLike, *, key: str) -> PolygonLocator:
@@ -843,24 +855,40 @@ class PolygonLocator:
 
         Raises :class:`IndexFormatError` when ``data`` is damaged, of another :data:`INDEX_FORMAT`,
         saved under another ``key`` or does not fit ``polygons``: the caller then builds afresh.
-        The polygons are prepared in place, as by the constructor.
+        The polygons are prepared in place, as by the constructor. The arrays are read-only views
+        of ``data`` (no copy).
         """
         t0 = time.perf_counter()
         view = memoryview(data)
-        if len(view) < 4 or zlib.crc32(view[4:]).to_bytes(4, "little") != bytes(view[:4]):
+        if len(view) < 12 or bytes(view[:4]) != _MAGIC[:4]:
+            msg = "the stored index is not a bingeo index"
+            raise IndexFormatError(msg)
+        if zlib.crc32(view[8:]).to_bytes(4, "little") != bytes(view[4:8]):
             msg = "the stored index is damaged (checksum mismatch)"
             raise IndexFormatError(msg)
+        size = int.from_bytes(view[8:12], "little")
         try:
-            with np.load(io.BytesIO(view[4:]), allow_pickle=False) as z:
-                head = json.loads(z["header"].tobytes().decode())
-                arrays = {name: z[name.lstrip("_")] for name in _STATE_ARRAYS}
-        except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+            head = json.loads(bytes(view[12 : 12 + size]).decode())
+            if not isinstance(head, dict):
+                raise ValueError("not an object")
+            found = head.get("format")
+            if found != INDEX_FORMAT:
+                msg = f"the stored index has format {found}, not {INDEX_FORMAT}"
+                raise IndexFormatError(msg)
+            base = 12 + size
+            arrays = {}
+            for name in _STATE_ARRAYS:
+                dtype, shape, at = head[name]
+                dt_ = np.dtype(dtype)
+                if dt_.hasobject:
+                    raise ValueError("object array")
+                count = int(np.prod(shape, dtype=np.int64))
+                arrays[name] = np.frombuffer(view, dtype=dt_, count=count, offset=base + int(at)).reshape(shape)
+        except IndexFormatError:
+            raise
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             msg = f"the stored index cannot be read: {exc}"
             raise IndexFormatError(msg) from None
-        if not isinstance(head, dict) or head.get("format") != INDEX_FORMAT:
-            found = head.get("format") if isinstance(head, dict) else "?"
-            msg = f"the stored index has format {found}, not {INDEX_FORMAT}"
-            raise IndexFormatError(msg)
         if head.get("key") != key:
             msg = "the stored index was built for other polygons"
             raise IndexFormatError(msg)
