@@ -14,7 +14,9 @@ In one run it times
 (b) bingeo: ``bingeo.assign.assign(points, networks)`` when that is
     importable (with every core, and with ``workers=1`` and ``workers=2``; then with a
     store that keeps the grid index: the first call builds and saves it, repeated calls
-    read it), and in any case the kernel ``bingeo._pip.locate`` (said which);
+    read it; then repeated in one process, where the last grid locators stay in memory), and in
+    any case the kernel ``bingeo._pip.locate`` (said which); every fresh run starts with nothing
+    kept in memory;
 (c) for context, candidate generation by shapely's STRtree (bounding boxes
     only, and with the exact ``intersects`` predicate), by the ``rtree``
     package (bulk array load + ``intersection_v``), and bingeo's grid
@@ -188,8 +190,9 @@ def run(args: argparse.Namespace) -> int:
     # (a) geopandas sjoin -------------------------------------------------------------
     frames: dict[str, Any] = {}
 
-    def fresh() -> None:  # no spatial index cached from the previous run
+    def fresh() -> None:  # no spatial index cached from the previous run, no grid locator kept in memory
         frames["p"], frames["g"] = points.copy(), networks.copy()
+        _pip._kept.clear()
 
     joined, t_sjoin = timed(
         lambda: gpd.sjoin(frames["p"], frames["g"], predicate="within", how="left"),
@@ -254,6 +257,14 @@ def run(args: argparse.Namespace) -> int:
                 lambda: assign(frames["p"], frames["g"], store=st, workers=1), repeat, fresh
             )
             same_runs &= out_s["network_ids"].equals(assigned["network_ids"])
+        # in one process, the last grid locators stay in memory: a repeated call skips even the store
+        assign(frames["p"], frames["g"])
+        out_m, extra["kept in memory"] = timed(lambda: assign(frames["p"], frames["g"]), repeat)
+        same_runs &= out_m["network_ids"].equals(assigned["network_ids"])
+        log.info(
+            "(b) bingeo.assign, repeated in one process: %s  (the locator kept in memory)",
+            fmt(extra["kept in memory"], n),
+        )
         log.info(
             "(b) bingeo.assign, store, first call   : %s  (builds and saves the index)", fmt(extra["store first"], n)
         )
@@ -340,7 +351,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("results agree: %s", ok)
     if extra:
         for ref, t_ref in (("within", t_sjoin), ("intersects", t_sjoin_i)):
-            for what in ("store repeated", "workers=1"):
+            for what in ("store repeated", "kept in memory", "workers=1"):
                 log.info(
                     "RESULT sjoin(%s) %.3f s, bingeo.assign (%s) %.3f s: %.1fx faster",
                     ref,

@@ -74,10 +74,12 @@ import json
 import logging
 import os
 import queue
+import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -86,7 +88,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from bingeo.errors import InputError
 
-__all__ = ["PolygonLocator", "locate", "fingerprint", "resolve_workers", "IndexFormatError"]
+__all__ = ["PolygonLocator", "locate", "fingerprint", "resolve_workers", "IndexFormatError", "borrow_locator"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +114,8 @@ CHUNK_POINTS = 1 << 21
 MIN_POINTS_PER_WORKER = 50_000
 #: Environment variable with the default number of worker threads (see :func:`resolve_workers`).
 WORKERS_ENV = "BINGEO_WORKERS"
+#: Grid locators kept in memory for the next call with the same polygons (0: none).
+KEEP_IN_MEMORY = 2
 #: Version of the serialised index (:meth:`PolygonLocator.to_bytes`); an index of another version is rebuilt.
 INDEX_FORMAT = 1
 
@@ -1225,6 +1229,48 @@ class PolygonLocator:
             "geos": int(gi.size),
         }
         return res_pt, res_poly
+
+
+_kept: dict[str, tuple[PolygonLocator, threading.Lock]] = {}
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def borrow_locator(key: str, build: Callable[[], PolygonLocator]) -> Iterator[PolygonLocator]:
+    """Lend the locator kept in memory under ``key``, else the one ``build()`` returns (kept for next time).
+
+    ``key`` must name the polygons exactly (:func:`fingerprint`): a locator answers the same whatever
+    its cell size, so any grid-mode locator of the same polygons serves. A locator is lent to one
+    caller at a time (GEOS's prepared polygons are not safe to share between threads): a second
+    caller meanwhile builds its own. The last :data:`KEEP_IN_MEMORY` grid locators are kept.
+    """
+    with _kept_lock:
+        entry = _kept.pop(key, None)
+        if entry is not None:
+            _kept[key] = entry  # most recent last
+            if not entry[1].acquire(blocking=False):
+                entry = None
+    if entry is not None:
+        try:
+            yield entry[0]
+        finally:
+            entry[1].release()
+        return
+    loc = build()
+    lock = threading.Lock()
+    if loc.mode == "grid" and KEEP_IN_MEMORY > 0:
+        lock.acquire()
+        with _kept_lock:
+            _kept.pop(key, None)
+            _kept[key] = (loc, lock)
+            while len(_kept) > KEEP_IN_MEMORY:
+                del _kept[next(iter(_kept))]
+        try:
+            yield loc
+        finally:
+            lock.release()
+    else:
+        yield loc
 
 
 def locate(

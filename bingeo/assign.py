@@ -180,8 +180,8 @@ def assign(
 
     n_workers = resolve_workers(workers)
     x, y = point_xy(points, what="points", workers=n_workers)
-    assigner = Assigner(networks, store=store, workers=n_workers, expected_points=len(x), is_cancelled=is_cancelled)
-    id_col, name_col, ids_col = assigner.columns(x, y, progress=progress, is_cancelled=is_cancelled)
+    with Assigner(networks, store=store, workers=n_workers, expected_points=len(x), is_cancelled=is_cancelled) as a:
+        id_col, name_col, ids_col = a.columns(x, y, progress=progress, is_cancelled=is_cancelled)
     out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
     if clash:
@@ -190,7 +190,7 @@ def assign(
     out["network_name"] = name_col
     out["network_ids"] = ids_col
     found = int((id_col.codes >= 0).sum())
-    log.info("assigned %d of %d points to %d networks", found, len(out), len(assigner.ids))
+    log.info("assigned %d of %d points to %d networks", found, len(out), len(networks))
     return out
 
 
@@ -218,7 +218,7 @@ class Assigner:
         expected_points: int | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> None:
-        from bingeo._pip import PolygonLocator, resolve_workers
+        from bingeo._pip import PolygonLocator, borrow_locator, fingerprint, resolve_workers
         from bingeo._progress import check_cancelled
 
         self.polys = networks.geometry.to_numpy()
@@ -227,13 +227,29 @@ class Assigner:
         self.names = names.astype(str).to_numpy(dtype=object)
         self.workers = resolve_workers(workers)
         check_cancelled(is_cancelled, "assigning points to networks")
+        # the locator of these boundaries kept in memory by an earlier call, else the store's, else a new one
         if store is not None:
-            self.locator = store.network_locator(self.polys)
+            key = "store " + store.network_index_key(self.polys)
+            self._lent = borrow_locator(key, lambda: store.network_locator(self.polys, key=key[6:]))
         else:
-            self.locator = PolygonLocator(self.polys, expected_points=expected_points)
+            key = "memory " + fingerprint(self.polys)
+            self._lent = borrow_locator(key, lambda: PolygonLocator(self.polys, expected_points=expected_points))
+        self.locator = self._lent.__enter__()
         self._id_codes, self._id_cats = pd.factorize(self.ids)
         self._name_codes, self._name_cats = pd.factorize(self.names)
         self._rank: np.ndarray | None = None
+
+    def close(self) -> None:
+        """Give the locator back (another call may then use it); the assigner is done."""
+        lent, self._lent = self._lent, None
+        if lent is not None:
+            lent.__exit__(None, None, None)
+
+    def __enter__(self) -> Assigner:  # noqa: D105
+        return self
+
+    def __exit__(self, *exc: object) -> None:  # noqa: D105
+        self.close()
 
     def columns(
         self,

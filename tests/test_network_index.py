@@ -27,6 +27,13 @@ from tests.conftest import ROOT
 NETWORKS = ROOT / "data" / "samples" / "networks.gpkg"
 
 
+@pytest.fixture(autouse=True)
+def no_memory(monkeypatch):
+    """These tests are about the store: no locator kept in memory by an earlier call may answer instead."""
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 0)
+    _pip._kept.clear()
+
+
 @pytest.fixture()
 def store(tmp_path):
     bingeo.import_networks(NETWORKS, tmp_path / "s.gpkg", id_field="bin_code", kind_field="soort")
@@ -208,3 +215,29 @@ def test_the_workers_rule(monkeypatch):
         _pip.resolve_workers()
     with pytest.raises(bingeo.InputError, match="`workers`"):
         _pip.resolve_workers(0)
+
+
+def test_a_locator_is_kept_in_memory_and_lent_to_one_caller_at_a_time(monkeypatch):
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 2)
+    polys = np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)])
+    built = []
+
+    def build():
+        built.append(_pip.PolygonLocator(polys, cell_size=0.5))
+        return built[-1]
+
+    key = _pip.fingerprint(polys)
+    with _pip.borrow_locator(key, build) as first:
+        with _pip.borrow_locator(key, build) as second:  # lent already: a second one is built
+            assert second is not first
+    with _pip.borrow_locator(key, build) as third:
+        assert third in built[:2]
+    assert len(built) == 2
+    nets = gpd.GeoDataFrame({"network_id": ["A", "B"]}, geometry=polys, crs=28992)
+    pts = points_for(nets, n=500)
+    want = bingeo.assign(pts, nets)
+    kept = dict(_pip._kept)
+    got = bingeo.assign(pts, nets)  # the kept locator answers
+    assert dict(_pip._kept).keys() == kept.keys()
+    pd.testing.assert_frame_equal(got, want)
+    assert as_sets(got) == reference(pts, nets)

@@ -184,8 +184,12 @@ def test_assign_command_in_database(groningen, postgis_store_url, tmp_path):
     assert bad.exit_code == 1 and "needs a PostGIS store" in bad.output
 
 
-def test_the_store_keeps_the_network_index(groningen):
+def test_the_store_keeps_the_network_index(groningen, monkeypatch):
     """The grid index lives in the store's schema, is read back, and is dropped when a network changes."""
+    from bingeo import _pip
+
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 0)  # no locator kept in memory by an earlier test answers
+    _pip._kept.clear()
     st, pts = groningen
 
     def saved() -> int:

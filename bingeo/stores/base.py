@@ -308,18 +308,27 @@ class Store(ABC):
     def _clear_index(self, handle: Any) -> None:
         """Drop every saved index, inside the write transaction ``handle`` that changes networks."""
 
-    def network_locator(self, polygons: Any) -> Any:
+    def network_locator(self, polygons: Any, *, key: str | None = None) -> Any:
         """Return the point locator of ``polygons`` (network boundaries in the store's CRS), from the store.
 
         The grid index is looked up under a fingerprint of the polygons (every coordinate, in order),
         the store's CRS and :data:`INDEX_CELLS_PER_SIDE`; when it is missing, damaged or of an older
         format it is built and saved (a store that cannot be written, e.g. a read-only file or a role
         without rights, just builds it each time). :func:`bingeo.assign` calls this with ``store=``.
+        ``key``: :meth:`network_index_key` of ``polygons`` when the caller has it already.
         """
-        from bingeo._pip import IndexFormatError, PolygonLocator, fingerprint
-
         geoms = np.asarray(polygons, dtype=object)
-        key = fingerprint(geoms, salt=f"{self.crs.to_wkt()} cells_per_side={INDEX_CELLS_PER_SIDE}")
+        return self._locator(self.network_index_key(geoms) if key is None else key, geoms)
+
+    def network_index_key(self, polygons: Any) -> str:
+        """Return the key of the stored grid index of ``polygons`` (see :meth:`network_locator`)."""
+        from bingeo._pip import fingerprint
+
+        return fingerprint(polygons, salt=f"{self.crs.to_wkt()} cells_per_side={INDEX_CELLS_PER_SIDE}")
+
+    def _locator(self, key: str, geoms: np.ndarray) -> Any:
+        from bingeo._pip import IndexFormatError, PolygonLocator
+
         try:
             data = self._load_index(key)
         except StoreError as exc:

@@ -140,7 +140,7 @@ def assign_in_database(
     psycopg = _import_psycopg()
     tm: dict[str, float] = {}
     t0 = time.perf_counter()
-    with store._write(()) as cur:
+    with assigner, store._write(()) as cur:
         if replace:
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(dst))
         elif _table_exists(cur, out_schema, out_table):
