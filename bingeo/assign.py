@@ -132,7 +132,9 @@ def assign(
         cell size) is read from the store, else built once and saved there, so a repeated assign
         against unchanged networks skips the build. Importing, retiring or reactivating networks
         drops it; a damaged or outdated index is rebuilt, never trusted. The answer is the same
-        with or without it. ``networks`` need not come from the store.
+        with or without it. ``networks`` need not come from the store. With or without a store,
+        the grid locators of the last boundaries used stay in memory
+        (:data:`bingeo._pip.KEEP_IN_MEMORY`), so a repeated call in one process skips the build.
     workers : int, optional
         Threads locating blocks of points at once; the answer does not depend on it. Default: the
         ``BINGEO_WORKERS`` environment variable when set, else every CPU available to the process

@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -148,26 +147,46 @@ def assign_in_database(
             raise StoreError(msg)
         # Writers to the points table wait until the result is written (rows are matched back by ctid).
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(src))
-        # The points stream through bingeo's kernel (the store's grid index, worker threads): a binary COPY
-        # of (ctid, x, y), fixed-size rows parsed by numpy a block at a time; only the assigned rows'
-        # (ctid, code) are kept, 10 bytes each, and copied back. ST_Transform to the store's SRID is a
-        # no-op for points already in it; a row that is no point or has no SRID stops the COPY, and is
-        # then explained by the query in _refused.
-        typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid  # geometry(Point, SRID) column
+        # The points stream through bingeo's kernel (the store's grid index, worker threads), PAGES table
+        # pages at a time (a TID range scan): each query returns three bytea, every row's ctid, x and y in
+        # binary, read by numpy without a Python object per row; only the assigned rows' (ctid, code) are
+        # kept, 10 bytes each, and copied back. ST_Transform to the store's SRID is skipped for a
+        # geometry(…, SRID) column already in it; a row that is no point or has no SRID stops the read,
+        # and is then explained by the query in _refused.
+        typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid
         point = sql.SQL("p.{}" if typed else "ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
         read = sql.SQL(
-            "COPY (SELECT p.ctid, ST_X(q.pt), ST_Y(q.pt) FROM {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q "
-            "WHERE p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})) TO STDOUT (FORMAT binary)"
+            "SELECT string_agg(tidsend(p.ctid), ''::bytea), string_agg(float8send(ST_X(q.pt)), ''::bytea), "
+            "string_agg(float8send(ST_Y(q.pt)), ''::bytea) FROM {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q "
+            "WHERE p.ctid >= %s::tid AND p.ctid < %s::tid AND p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})"
         ).format(point=point, src=src, g=g)
+        pages = cur.execute(
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            (src_schema, src_table),
+        ).fetchone()[0]
         codes: dict[tuple[str, str, str], int] = {}
         rids, found = [], []
         try:
             with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
-                for rid, x, y in _binary_rows(cur, read):
+                for first in range(0, max(int(pages), 1), PAGES):
+                    last = first + PAGES if first + PAGES < pages else 2**32 - 1  # the last range: to the end
+                    t1 = time.perf_counter()
+                    tids, xs, ys = cur.execute(read, (f"({first},0)", f"({last},0)"), binary=True).fetchone()
+                    tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
+                    if tids is None:
+                        continue
+                    rid = np.frombuffer(tids, _TID)
+                    x = np.frombuffer(xs, ">f8").astype(np.float64)
+                    y = np.frombuffer(ys, ">f8").astype(np.float64)
+                    t1 = time.perf_counter()
                     cols = assigner.columns(x, y)
+                    t2 = time.perf_counter()
                     hit = np.flatnonzero(cols[0].codes >= 0)
                     rids.append(rid[hit])
                     found.append(_combination_codes(cols, hit, codes))
+                    tm["locate"] = tm.get("locate", 0.0) + t2 - t1
+                    tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
         except psycopg.Error:
             _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
             raise
@@ -213,21 +232,10 @@ def assign_in_database(
     return result
 
 
-#: Rows of points parsed and located per block while streaming a table through the kernel.
-BLOCK = 1_000_000
-_TID = np.dtype([("block", ">u4"), ("offset", ">u2")])
-# one binary COPY row of (ctid, float8, float8): field count, then length + value per field
-_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l1", ">i4"),
-        ("tid", _TID),
-        ("l2", ">i4"),
-        ("x", ">f8"),
-        ("l3", ">i4"),
-        ("y", ">f8"),
-    ]
-)
+#: Table pages read and located per query while streaming a points table through the kernel
+#: (8,192 pages of 8 kB hold about a million points).
+PAGES = 8192
+_TID = np.dtype([("block", ">u4"), ("offset", ">u2")])  # tidsend: block number, then line pointer
 _HEADER = b"PGCOPY\n\xff\r\n\x00"
 
 
@@ -250,48 +258,6 @@ def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
         raise InputError(msg)
 
 
-def _binary_rows(cur: Any, query: Any) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(tid, x, y)`` arrays of up to :data:`BLOCK` rows of a binary COPY of (ctid, float8, float8)."""
-    buf = bytearray()
-    started = False
-    with cur.copy(query) as copy:
-        for data in copy:
-            buf += data
-            if not started:
-                if len(buf) < 19:
-                    continue
-                if bytes(buf[:11]) != _HEADER:
-                    msg = "unexpected COPY header from the server"
-                    raise StoreError(msg)
-                skip = 19 + int.from_bytes(buf[15:19], "big")
-                if len(buf) < skip:
-                    continue
-                del buf[:skip]
-                started = True
-            if len(buf) >= BLOCK * _ROW.itemsize:
-                yield _parse(buf, BLOCK)
-    if not started:
-        return
-    if len(buf) >= 2 and bytes(buf[-2:]) == b"\xff\xff":
-        del buf[-2:]
-    while buf:
-        yield _parse(buf, BLOCK)
-
-
-def _parse(buf: bytearray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Take up to ``limit`` whole rows off the front of ``buf``; check their layout."""
-    n = min(limit, len(buf) // _ROW.itemsize)
-    rows = np.frombuffer(bytes(buf[: n * _ROW.itemsize]), dtype=_ROW)
-    del buf[: n * _ROW.itemsize]
-    if not ((rows["n"] == 3).all() and (rows["l1"] == 6).all() and (rows["l2"] == 8).all() and (rows["l3"] == 8).all()):
-        msg = "unexpected COPY row layout from the server (a NULL coordinate?)"
-        raise StoreError(msg)
-    if n == 0 and buf:
-        msg = "truncated COPY data from the server"
-        raise StoreError(msg)
-    return rows["tid"].copy(), rows["x"].astype(np.float64), rows["y"].astype(np.float64)
-
-
 def _combination_codes(
     cols: tuple[pd.Categorical, pd.Categorical, pd.Categorical], hit: np.ndarray, codes: dict[tuple[str, str, str], int]
 ) -> np.ndarray:
@@ -300,14 +266,17 @@ def _combination_codes(
     New combinations are added to ``codes``.
     """
     a, b, c = (np.asarray(col.codes, dtype=np.int64)[hit] for col in cols)
-    key = np.stack([a, b, c], axis=1)
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    nb, nc = len(cols[1].categories) + 1, len(cols[2].categories) + 1
+    inverse, uniq = pd.factorize((a * nb + b) * nc + c)  # one int64 key per combination (hashed, no sort)
     cats = [col.categories for col in cols]
     mapped = np.array(
-        [codes.setdefault((cats[0][i], cats[1][j], cats[2][k]), len(codes)) for i, j, k in uniq.tolist()],
+        [
+            codes.setdefault((cats[0][k // nc // nb], cats[1][k // nc % nb], cats[2][k % nc]), len(codes))
+            for k in uniq.tolist()
+        ],
         dtype=np.int32,
     )
-    return mapped[inverse.ravel()]
+    return mapped[inverse]
 
 
 def _binary_result(rid: np.ndarray, code: np.ndarray) -> bytes:
