@@ -210,6 +210,7 @@ def assign_in_database(
         cur.execute(sql.SQL("ANALYZE {}").format(res))
         tm["copy back"] = time.perf_counter() - t0
         cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL work_mem = '256MB'")  # the hash of the assigned rows stays in memory
         cur.execute(
             sql.SQL(
                 "CREATE TABLE {dst} AS SELECT p.*, c.network_id, c.network_name, c.network_ids FROM {src} p "
