@@ -7,12 +7,14 @@ by area (ties: the lowest id), and ``network_ids`` lists every covering network,
 most specific first, separated by ``;``. The result is a new table with every column
 of the points plus those three, written in the database.
 
-How: the points' coordinates stream out (binary COPY, a block at a time) through
-bingeo's own kernel with the store's grid index, and only the codes of assigned rows
-come back (binary COPY, joined by ``ctid``): the rows never travel, and memory holds
-one block of coordinates and 10 bytes per assigned point. Measured faster than any
-SQL plan tried (a network-driven ``ST_Covers`` join over a GiST index on the points
-was 4-6x slower than reading the table and assigning in memory).
+How: the points' coordinates stream out (8,192 table pages a query, as three bytea of
+binary ctids, x and y) through bingeo's own kernel with the store's grid index, and only
+the codes of assigned rows come back (binary COPY), joined to the points by ``ctid`` as
+the output table is written: the rows themselves never travel, and memory holds one
+block of coordinates and 10 bytes per assigned point. On 1 M points this takes 1.6x the
+time of reading the table and assigning in memory, most of it writing the output table;
+the SQL plan it replaces (a network-driven ``ST_Covers`` join over a GiST index on the
+points) took 4-6x.
 """
 
 from __future__ import annotations
