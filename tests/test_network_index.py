@@ -241,3 +241,24 @@ def test_a_locator_is_kept_in_memory_and_lent_to_one_caller_at_a_time(monkeypatc
     assert dict(_pip._kept).keys() == kept.keys()
     pd.testing.assert_frame_equal(got, want)
     assert as_sets(got) == reference(pts, nets)
+
+
+def test_the_assign_command_keeps_and_reads_the_index(store, tmp_path):
+    from click.testing import CliRunner
+
+    from bingeo.cli.main import cli
+
+    incidents = ROOT / "data" / "samples" / "incidents.csv"
+    outs, rows = [], []
+    for i in range(2):
+        out = tmp_path / f"a{i}.csv"
+        args = ["assign", str(incidents), "--store", str(store.path), "--crs", "28992", "-o", str(out)]
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+        with sqlite3.connect(store.path) as con:
+            rows.append(con.execute(f"SELECT fid, key FROM {INDEX_TABLE}").fetchall())
+    assert len(rows[0]) == 1 and rows[1] == rows[0]  # built and saved by the first command, read by the second
+    assert outs[0] == outs[1]
+    got = pd.read_csv(tmp_path / "a1.csv", sep=None, engine="python")
+    assert got["network_id"].notna().sum() > 1000
