@@ -12,7 +12,11 @@ In one run it times
     headline ratio), and with ``"within"`` (the usual call, slightly faster,
     which drops points on edges);
 (b) bingeo: ``bingeo.assign.assign(points, networks)`` when that is
-    importable, and in any case the kernel ``bingeo._pip.locate`` (said which);
+    importable (with every core, and with ``workers=1`` and ``workers=2``; then with a
+    store that keeps the grid index: the first call builds and saves it, repeated calls
+    read it; then repeated in one process, where the last grid locators stay in memory), and in
+    any case the kernel ``bingeo._pip.locate`` (said which); every fresh run starts with nothing
+    kept in memory;
 (c) for context, candidate generation by shapely's STRtree (bounding boxes
     only, and with the exact ``intersects`` predicate), by the ``rtree``
     package (bulk array load + ``intersection_v``), and bingeo's grid
@@ -159,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         repeat,
     )
     log.info(
-        "python %s, numpy %s, shapely %s (GEOS %s), geopandas %s, rtree %s, %s, %d CPUs (single-threaded code)",
+        "python %s, numpy %s, shapely %s (GEOS %s), geopandas %s, rtree %s, %s, %d CPUs; load average %s",
         platform.python_version(),
         np.__version__,
         shapely.__version__,
@@ -168,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         rtree.__version__,
         platform.machine(),
         os.cpu_count() or 0,
+        " ".join(f"{v:.1f}" for v in os.getloadavg()),
     )
     t0 = time.perf_counter()
     polys = make_polygons(m, args.seed)
@@ -185,8 +190,9 @@ def run(args: argparse.Namespace) -> int:
     # (a) geopandas sjoin -------------------------------------------------------------
     frames: dict[str, Any] = {}
 
-    def fresh() -> None:  # no spatial index cached from the previous run
+    def fresh() -> None:  # no spatial index cached from the previous run, no grid locator kept in memory
         frames["p"], frames["g"] = points.copy(), networks.copy()
+        _pip._kept.clear()
 
     joined, t_sjoin = timed(
         lambda: gpd.sjoin(frames["p"], frames["g"], predicate="within", how="left"),
@@ -225,10 +231,46 @@ def run(args: argparse.Namespace) -> int:
     assign = bingeo_assign()
     t_bingeo, timed_what = t_kernel, "bingeo._pip.locate"
     assigned = None
+    extra: dict[str, list[float]] = {}
+    same_runs = True
     if assign is not None:
+        import tempfile
+
+        from bingeo._pip import resolve_workers
+        from bingeo.stores import open_store
+
+        cores = resolve_workers()
         assigned, t_assign = timed(lambda: assign(frames["p"], frames["g"]), repeat, fresh)
-        log.info("(b) bingeo.assign.assign              : %s", fmt(t_assign, n))
-        t_bingeo, timed_what = t_assign, "bingeo.assign.assign"
+        log.info("(b) bingeo.assign.assign (%d workers)  : %s", cores, fmt(t_assign, n))
+        t_bingeo, timed_what = t_assign, f"bingeo.assign.assign ({cores} workers)"
+        for w in (1, 2):
+            out_w, extra[f"workers={w}"] = timed(lambda w=w: assign(frames["p"], frames["g"], workers=w), repeat, fresh)
+            log.info("(b) bingeo.assign, workers=%d         : %s", w, fmt(extra[f"workers={w}"], n))
+            same_runs &= out_w["network_ids"].equals(assigned["network_ids"])
+        # the store keeps the grid index: the first assign builds and saves it, the next ones read it
+        with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.gpkg", create=True, crs=28992) as st:
+            out_s, extra["store first"] = timed(lambda: assign(frames["p"], frames["g"], store=st), 1, fresh)
+            same_runs &= out_s["network_ids"].equals(assigned["network_ids"])
+            out_s, extra["store repeated"] = timed(lambda: assign(frames["p"], frames["g"], store=st), repeat, fresh)
+            same_runs &= out_s["network_ids"].equals(assigned["network_ids"])
+            out_s, extra["store repeated, workers=1"] = timed(
+                lambda: assign(frames["p"], frames["g"], store=st, workers=1), repeat, fresh
+            )
+            same_runs &= out_s["network_ids"].equals(assigned["network_ids"])
+        # in one process, the last grid locators stay in memory: a repeated call skips even the store
+        assign(frames["p"], frames["g"])
+        out_m, extra["kept in memory"] = timed(lambda: assign(frames["p"], frames["g"]), repeat)
+        same_runs &= out_m["network_ids"].equals(assigned["network_ids"])
+        log.info(
+            "(b) bingeo.assign, repeated in one process: %s  (the locator kept in memory)",
+            fmt(extra["kept in memory"], n),
+        )
+        log.info(
+            "(b) bingeo.assign, store, first call   : %s  (builds and saves the index)", fmt(extra["store first"], n)
+        )
+        log.info("(b) bingeo.assign, store, repeated     : %s  (reads the index)", fmt(extra["store repeated"], n))
+        log.info("(b)   the same with workers=1          : %s", fmt(extra["store repeated, workers=1"], n))
+        log.info("  every bingeo.assign run (workers 1/2/all, fresh/stored index) gave the same answer: %s", same_runs)
     else:
         log.info("(b) bingeo.assign is not importable: timing the kernel bingeo._pip.locate")
 
@@ -305,8 +347,39 @@ def run(args: argparse.Namespace) -> int:
         ok &= same
     same_i = pair_set(sji_p, sji_q) == pair_set(pk, qk)
     log.info("  sjoin(intersects) pairs identical to bingeo's: %s", same_i)
-    ok &= same_i
+    ok &= same_i & same_runs
     log.info("results agree: %s", ok)
+    if extra:
+        for ref, t_ref in (("within", t_sjoin), ("intersects", t_sjoin_i)):
+            for what in ("store repeated", "kept in memory", "workers=1"):
+                log.info(
+                    "RESULT sjoin(%s) %.3f s, bingeo.assign (%s) %.3f s: %.1fx faster",
+                    ref,
+                    min(t_ref),
+                    what,
+                    min(extra[what]),
+                    min(t_ref) / min(extra[what]),
+                )
+        log.info(
+            "RESULT repeated assign with the stored index %.3f s vs a fresh build %.3f s: %.2fx (first call, "
+            "build + save: %.3f s)",
+            min(extra["store repeated"]),
+            min(t_bingeo),
+            min(t_bingeo) / min(extra["store repeated"]),
+            min(extra["store first"]),
+        )
+        for label, one, two in (
+            ("fresh build", "workers=1", "workers=2"),
+            ("stored index", "store repeated, workers=1", "store repeated"),
+        ):
+            log.info(
+                "RESULT workers (%s): 1 worker %.3f s, %s %.3f s: speed-up %.2fx",
+                label,
+                min(extra[one]),
+                "2 workers" if two == "workers=2" else f"{resolve_workers()} workers",
+                min(extra[two]),
+                min(extra[one]) / min(extra[two]),
+            )
     for ref, t_ref in (("intersects", t_sjoin_i), ("within", t_sjoin)):
         for what, t in ((timed_what, t_bingeo), ("bingeo._pip.locate", t_kernel)):
             if what == "bingeo._pip.locate" and timed_what == what and ref == "within":

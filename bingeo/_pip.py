@@ -69,8 +69,17 @@ simple rings whose interior side is given by their orientation.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import queue
+import threading
 import time
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -79,7 +88,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from bingeo.errors import InputError
 
-__all__ = ["PolygonLocator", "locate"]
+__all__ = ["PolygonLocator", "locate", "fingerprint", "resolve_workers", "IndexFormatError", "borrow_locator"]
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +110,14 @@ MAX_COORDINATE = 1e100
 MIN_COORDINATE = 1e-100
 #: Points processed per block inside :meth:`PolygonLocator.locate`.
 CHUNK_POINTS = 1 << 21
+#: Below this many points per worker, :meth:`PolygonLocator.locate` stays on one thread.
+MIN_POINTS_PER_WORKER = 50_000
+#: Environment variable with the default number of worker threads (see :func:`resolve_workers`).
+WORKERS_ENV = "BINGEO_WORKERS"
+#: Grid locators kept in memory for the next call with the same polygons (0: none).
+KEEP_IN_MEMORY = 2
+#: Version of the serialised index (:meth:`PolygonLocator.to_bytes`); an index of another version is rebuilt.
+INDEX_FORMAT = 1
 
 _POLYGON = 3
 _MULTIPOLYGON = 6
@@ -108,6 +125,26 @@ _MULTIPOLYGON = 6
 _INSIDE, _GEOS, _ONE_SEGMENT, _WEDGE = 0, 1, 2, 3
 
 IntArray = NDArray[np.int64]
+
+# what locate needs (saved by to_bytes), and what only the build needs (dropped after it)
+_STATE_ARRAYS = ("_code", "_e_start", "_e_poly", "_e_kind", "_e_ref", "_ftab", "_fmode", "_poly_ids")
+_MAGIC = b"BGIX\0\0\0\0"  # a bingeo grid index; bytes 4-8 hold the CRC-32 of the rest
+_STATE_SCALARS = ("_x0", "_y0", "_s", "_nx", "_ny", "_zero_x", "_zero_y")
+_BUILD_ONLY = (
+    "_sx0",
+    "_sy0",
+    "_sx1",
+    "_sy1",
+    "_spoly",
+    "_scol",
+    "_srow",
+    "_sa",
+    "_sprev",
+    "_sside",
+    "_sturn",
+    "_sdiag",
+    "_yc",
+)
 
 
 def radix_argsort(key: NDArray[Any], nbits: int) -> IntArray:
@@ -136,6 +173,50 @@ def _excl_cumsum(a: NDArray[Any]) -> IntArray:
     if a.shape[0] > 1:
         np.cumsum(a[:-1], out=out[1:])
     return out
+
+
+class IndexFormatError(ValueError):
+    """A serialised index that cannot be trusted (corrupt, of another format, or of other polygons)."""
+
+
+def resolve_workers(workers: int | None = None) -> int:
+    """Return the number of worker threads to use: the one rule of bingeo's parallel kernels.
+
+    ``workers`` when given (at least 1); else the environment variable ``BINGEO_WORKERS``
+    (:data:`WORKERS_ENV`) when set to a whole number; else every CPU this process may run on
+    (``os.sched_getaffinity``, or ``os.cpu_count()`` where that does not exist).
+    """
+    if workers is None:
+        text = os.environ.get(WORKERS_ENV, "").strip()
+        if text:
+            try:
+                workers = int(text)
+            except ValueError:
+                msg = f"environment variable {WORKERS_ENV} should be a whole number of workers, got {text!r}"
+                raise InputError(msg) from None
+        elif hasattr(os, "sched_getaffinity"):
+            workers = len(os.sched_getaffinity(0))
+        else:  # pragma: no cover - not on Linux
+            workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        msg = f"`workers` should be a whole number of at least 1, got {workers!r}"
+        raise InputError(msg)
+    return int(workers)
+
+
+def fingerprint(polygons: ArrayLike, *, salt: str = "") -> str:
+    """Return a hex digest naming these polygons exactly (order, coordinates, ``None``s) and ``salt``.
+
+    Two arrays get the same fingerprint only when their WKB (every coordinate bit) is the same,
+    so a stored index keyed by it is never used for other polygons.
+    """
+    geoms = np.asarray(polygons, dtype=object)
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"bingeo-grid-index {INDEX_FORMAT} {geoms.size} {salt}\n".encode())
+    wkb = shapely.to_wkb(geoms).tolist()
+    h.update(np.array([-1 if w is None else len(w) for w in wkb], np.int64).tobytes())
+    h.update(b"".join(w for w in wkb if w is not None))
+    return h.hexdigest()
 
 
 def _as_polygon_array(polygons: ArrayLike) -> NDArray[np.object_]:
@@ -333,6 +414,7 @@ class PolygonLocator:
         *,
         cell_size: float | None = None,
         expected_points: int | None = None,
+        cells_per_side: float | None = None,
     ) -> None:
         t0 = time.perf_counter()
         tm: dict[str, float] = {}
@@ -381,13 +463,15 @@ class PolygonLocator:
             return
         self._grid = True
         self.mode = "grid"
-        self._setup_grid(b, cell_size, expected_points)
+        self._setup_grid(b, cell_size, expected_points, cells_per_side)
         tm["grid"] = time.perf_counter() - t0
         self._segments(xy, ring, poly, hole)
         tm["segments"] = time.perf_counter() - t0
         raster = self._rasterise(b)
         tm["raster"] = time.perf_counter() - t0
         self._fold(raster)
+        del raster
+        self._compact()
         tm["fold"] = time.perf_counter() - t0
         logger.debug(
             "PolygonLocator: %d polygons, %d x %d cells of %g, %d complex cells, %d candidates, built in %.3f s",
@@ -406,6 +490,7 @@ class PolygonLocator:
         b: NDArray[np.float64],
         cell_size: float | None,
         expected_points: int | None,
+        cells_per_side: float | None = None,
     ) -> None:
         """Choose the cell size and origin, and the row sample ordinates."""
         x0, y0 = float(b[:, 0].min()), float(b[:, 1].min())
@@ -414,7 +499,8 @@ class PolygonLocator:
             s = float(cell_size)
         else:
             side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-            s = float(np.median(side)) / _cells_per_side(expected_points, b.shape[0])
+            k = _cells_per_side(expected_points, b.shape[0]) if cells_per_side is None else float(cells_per_side)
+            s = float(np.median(side)) / k
         big = max(abs(x0), abs(y0), abs(x1), abs(y1), x1 - x0, y1 - y0)
         w, h = x1 - x0, y1 - y0
         s = max(
@@ -522,21 +608,7 @@ class PolygonLocator:
         turn = np.where(left, 1, -1).astype(np.int8)
         turn[~sure] = 0
         self._sturn = turn
-        # what the fast path reads, one row per segment (V = start, A = start
-        # of the previous segment, B = end): V, A - V, B - V, flags
-        p = prev
-        self._ftab = np.stack(
-            [
-                self._sx0,
-                self._sy0,
-                self._sx0[p] - self._sx0,
-                self._sy0[p] - self._sy0,
-                self._sx1 - self._sx0,
-                self._sy1 - self._sy0,
-            ],
-            axis=1,
-        )
-        self._fmode = (self._sside > 0).astype(np.int8) | (turn > 0).astype(np.int8) << 1
+        # what the fast path reads is tabulated by _compact for the segments candidates refer to
 
     def _rasterise(self, b: NDArray[np.float64]) -> dict[str, Any]:
         """Classify every cell of every polygon's bounding box.
@@ -720,14 +792,182 @@ class PolygonLocator:
             wedge_candidates=int((kind == _WEDGE).sum()),
         )
 
+    def _compact(self) -> None:
+        """Tabulate what the fast path reads, for the segments candidates refer to only; drop build arrays.
+
+        One row per such segment (V = its start, A = start of the previous segment, B = its end):
+        V, A - V, B - V; and its flags (bit 0: interior on the left, bit 1: left turn at V).
+        """
+        ref = self._e_ref
+        used = ref >= 0
+        seg, inv = np.unique(ref[used], return_inverse=True)
+        p = self._sprev[seg]
+        sx, sy = self._sx0[seg], self._sy0[seg]
+        ftab = np.empty((seg.size, 6), np.float64)
+        ftab[:, 0] = sx
+        ftab[:, 1] = sy
+        ftab[:, 2] = self._sx0[p] - sx
+        ftab[:, 3] = self._sy0[p] - sy
+        ftab[:, 4] = self._sx1[seg] - sx
+        ftab[:, 5] = self._sy1[seg] - sy
+        self._ftab = ftab
+        self._fmode = (self._sside[seg] > 0).astype(np.int8) | (self._sturn[seg] > 0).astype(np.int8) << 1
+        small = np.int32 if max(seg.size, int(self._e_start[-1])) < 2**31 else np.int64
+        ref = ref.astype(small)
+        ref[used] = inv
+        self._e_ref = ref
+        self._e_start = self._e_start.astype(small)
+        for name in _BUILD_ONLY:
+            self.__dict__.pop(name, None)
+
+    # ------------------------------------------------------------------ stored index
+    def to_bytes(self, key: str) -> bytes:
+        """Return the grid index as bytes, for :meth:`from_bytes` with the same polygons and ``key``.
+
+        The bytes start with a magic number and a CRC-32 of the rest (a damaged copy is detected), then a
+        JSON header and the raw arrays, 8-byte aligned, which :meth:`from_bytes` maps without copying.
+        Only a grid-mode locator can be saved (``mode == "grid"``).
+        """
+        if not self._grid:
+            msg = "only a grid-mode PolygonLocator can be saved"
+            raise ValueError(msg)
+        head: dict[str, Any] = {"format": INDEX_FORMAT, "key": key, "stats": self.stats}
+        head.update({name: getattr(self, name) for name in _STATE_SCALARS})
+        arrays, offset = [], 0
+        for name in _STATE_ARRAYS:
+            a = np.ascontiguousarray(getattr(self, name))
+            arrays.append(a)
+            head[name] = [a.dtype.str, list(a.shape), offset]
+            offset += a.nbytes + (-a.nbytes) % 8  # 8-byte aligned
+        text = json.dumps(head).encode()
+        text += b" " * ((-len(text) - 12) % 8)
+        out = bytearray(12 + len(text) + offset)
+        out[8:12] = len(text).to_bytes(4, "little")
+        out[12 : 12 + len(text)] = text
+        base = 12 + len(text)
+        for name, a in zip(_STATE_ARRAYS, arrays):
+            at = base + head[name][2]
+            out[at : at + a.nbytes] = a.tobytes()
+        out[:8] = _MAGIC
+        crc = zlib.crc32(memoryview(out)[8:])
+        out[4:8] = crc.to_bytes(4, "little")
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, polygons: ArrayLike, *, key: str) -> PolygonLocator:
+        """Rebuild a locator saved by :meth:`to_bytes` for ``polygons``, without building the grid.
+
+        Raises :class:`IndexFormatError` when ``data`` is damaged, of another :data:`INDEX_FORMAT`,
+        saved under another ``key`` or does not fit ``polygons``: the caller then builds afresh.
+        The polygons are prepared in place, as by the constructor. The arrays are read-only views
+        of ``data`` (no copy).
+        """
+        t0 = time.perf_counter()
+        view = memoryview(data)
+        if len(view) < 12 or bytes(view[:4]) != _MAGIC[:4]:
+            msg = "the stored index is not a bingeo index"
+            raise IndexFormatError(msg)
+        if zlib.crc32(view[8:]).to_bytes(4, "little") != bytes(view[4:8]):
+            msg = "the stored index is damaged (checksum mismatch)"
+            raise IndexFormatError(msg)
+        size = int.from_bytes(view[8:12], "little")
+        try:
+            head = json.loads(bytes(view[12 : 12 + size]).decode())
+            if not isinstance(head, dict):
+                raise ValueError("not an object")
+            found = head.get("format")
+            if found != INDEX_FORMAT:
+                msg = f"the stored index has format {found}, not {INDEX_FORMAT}"
+                raise IndexFormatError(msg)
+            base = 12 + size
+            arrays = {}
+            for name in _STATE_ARRAYS:
+                dtype, shape, at = head[name]
+                dt_ = np.dtype(dtype)
+                if dt_.hasobject:
+                    raise ValueError("object array")
+                count = int(np.prod(shape, dtype=np.int64))
+                arrays[name] = np.frombuffer(view, dtype=dt_, count=count, offset=base + int(at)).reshape(shape)
+        except IndexFormatError:
+            raise
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+            msg = f"the stored index cannot be read: {exc}"
+            raise IndexFormatError(msg) from None
+        if head.get("key") != key:
+            msg = "the stored index was built for other polygons"
+            raise IndexFormatError(msg)
+        geoms = _as_polygon_array(polygons)
+        self = cls.__new__(cls)
+        self.timings = {}
+        self.stats = dict(head.get("stats") or {})
+        self._tree = None
+        self._grid = True
+        self.mode = "grid"
+        for name in _STATE_SCALARS:
+            setattr(self, name, head[name] if name in head else None)
+        for name, arr in arrays.items():
+            setattr(self, name, arr)
+        self._check_state(geoms)
+        self._geoms = geoms[self._poly_ids]
+        shapely.prepare(self._geoms)
+        self.cell_size = float(self._s)
+        self.grid_shape = (int(self._ny), int(self._nx))
+        self.timings["load"] = time.perf_counter() - t0
+        return self
+
+    def _check_state(self, geoms: NDArray[np.object_]) -> None:
+        """Raise :class:`IndexFormatError` unless the loaded state is consistent with ``geoms``."""
+
+        def bad(what: str) -> IndexFormatError:
+            return IndexFormatError(f"the stored index is inconsistent: {what}")
+
+        try:
+            nx, ny, s, x0, y0 = int(self._nx), int(self._ny), float(self._s), float(self._x0), float(self._y0)
+            if not isinstance(self._zero_x, bool) or not isinstance(self._zero_y, bool):
+                raise bad("flags")
+        except (TypeError, ValueError):
+            raise bad("grid parameters") from None
+        if nx < 1 or ny < 1 or not (np.isfinite(s) and s > 0 and np.isfinite(x0) and np.isfinite(y0)):
+            raise bad("grid parameters")
+        kinds = {"_code": "i", "_e_start": "i", "_e_poly": "i", "_e_kind": "i", "_e_ref": "i", "_fmode": "i"}
+        for name, kind in kinds.items():
+            arr = getattr(self, name)
+            if arr.dtype.kind != kind or arr.ndim != 1:
+                raise bad(name)
+        ftab = self._ftab
+        if ftab.dtype != np.float64 or ftab.ndim != 2 or ftab.shape[1] != 6 or not np.isfinite(ftab).all():
+            raise bad("segment table")
+        tid = shapely.get_type_id(geoms) if geoms.size else np.zeros(0, np.int64)
+        usable = ((tid == _POLYGON) | (tid == _MULTIPOLYGON)) & ~shapely.is_empty(geoms)
+        if not np.array_equal(self._poly_ids, np.flatnonzero(usable)):
+            raise bad("polygon numbers")
+        npoly = self._poly_ids.size
+        code, start = self._code, self._e_start
+        ncx = start.size - 1
+        if code.size != nx * ny or ncx < 0 or start[0] != 0 or start[-1] != self._e_poly.size:
+            raise bad("cell table")
+        if (np.diff(start) < 0).any() or (code.size and (code.min() < -1 - ncx or code.max() >= npoly)):
+            raise bad("cell codes")
+        e_poly, kind, ref = self._e_poly, self._e_kind, self._e_ref
+        if kind.size != e_poly.size or ref.size != e_poly.size:
+            raise bad("candidates")
+        if e_poly.size and (e_poly.min() < 0 or e_poly.max() >= npoly or kind.min() < 0 or kind.max() > _WEDGE):
+            raise bad("candidates")
+        fast = kind >= _ONE_SEGMENT
+        if (ref[fast] < 0).any() or (ref >= ftab.shape[0]).any() or self._fmode.size != ftab.shape[0]:
+            raise bad("segment references")
+
     # ------------------------------------------------------------------ query
-    def locate(self, x: ArrayLike, y: ArrayLike) -> tuple[IntArray, IntArray]:
+    def locate(self, x: ArrayLike, y: ArrayLike, *, workers: int = 1) -> tuple[IntArray, IntArray]:
         """Return every (point, polygon) pair where the polygon covers the point.
 
         Parameters
         ----------
         x, y : array_like of float
             Point coordinates, 1-D, same length, in the polygons' CRS.
+        workers : int, default 1
+            Threads locating blocks of points at once (numpy and GEOS release the GIL); each has its
+            own copy of the prepared polygons. The result does not depend on it.
 
         Returns
         -------
@@ -744,27 +984,90 @@ class PolygonLocator:
         n = xa.size
         if n == 0 or self._geoms.size == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        if not self._grid:
-            return self._locate_tree(xa, ya)
-        if n <= CHUNK_POINTS:
-            return self._locate(xa, ya)
+        chunk = CHUNK_POINTS
+        if workers > 1:
+            chunk = min(chunk, max(MIN_POINTS_PER_WORKER, -(-n // workers)))
         pts, pols = [], []
-        for i in range(0, n, CHUNK_POINTS):
-            p, q = self._locate(xa[i : i + CHUNK_POINTS], ya[i : i + CHUNK_POINTS])
-            pts.append(p + i)
+        for lo, p, q in self.locate_blocks(xa, ya, chunk, workers=workers):
+            pts.append(p + lo)
             pols.append(q)
+        if len(pts) == 1:
+            return pts[0], pols[0]
         return np.concatenate(pts), np.concatenate(pols)
 
-    def _locate_tree(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[IntArray, IntArray]:
-        """Locate with STRtree candidates and GEOS only."""
+    def locate_blocks(
+        self, x: NDArray[np.float64], y: NDArray[np.float64], block: int, *, workers: int = 1
+    ) -> Iterator[tuple[int, IntArray, IntArray]]:
+        """Yield ``(start, point_index, polygon_index)`` for each block of ``block`` points, in order.
+
+        ``point_index`` counts from ``start``. With ``workers > 1`` up to that many blocks are
+        located at once in threads, each with its own copy of the prepared polygons (GEOS's
+        prepared geometries are not safe to share between threads); blocks still come out in order,
+        so the result is that of one thread. Closing the generator early cancels the blocks not started.
+        """
+        n = x.size
+        spans = [(lo, min(lo + block, n)) for lo in range(0, n, max(1, int(block)))]
+        workers = max(1, min(int(workers), len(spans)))
+        if workers == 1 or not self._grid:
+            for lo, hi in spans:
+                p, q = self._locate_any(x[lo:hi], y[lo:hi], self._geoms)
+                yield lo, p, q
+            return
+        if self._zero_x or self._zero_y:
+            self._strtree()  # built once, before the threads share it
+        pool: queue.SimpleQueue[NDArray[np.object_]] = queue.SimpleQueue()
+        for g in self._geometry_copies(workers):
+            pool.put(g)
+
+        def run(lo: int, hi: int) -> tuple[int, IntArray, IntArray]:
+            g = pool.get()
+            try:
+                p, q = self._locate(x[lo:hi], y[lo:hi], g)
+            finally:
+                pool.put(g)
+            return lo, p, q
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bingeo-locate") as ex:
+            futures = [ex.submit(run, lo, hi) for lo, hi in spans]
+            try:
+                for f in futures:
+                    yield f.result()
+            finally:
+                for f in futures:
+                    f.cancel()
+
+    def _geometry_copies(self, workers: int) -> list[NDArray[np.object_]]:
+        """Return ``workers`` arrays of the prepared polygons: the locator's own and independent copies."""
+        copies: list[NDArray[np.object_]] = self.__dict__.setdefault("_copies", [])
+        while len(copies) < workers - 1:
+            g = shapely.from_wkb(shapely.to_wkb(self._geoms, include_srid=False, flavor="iso"))
+            shapely.prepare(g)
+            copies.append(g)
+        return [self._geoms, *copies[: workers - 1]]
+
+    def _strtree(self) -> shapely.STRtree:
         if self._tree is None:
             self._tree = shapely.STRtree(self._geoms)
+        return self._tree
+
+    def _locate_any(
+        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
+    ) -> tuple[IntArray, IntArray]:
+        if x.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return self._locate(x, y, geoms) if self._grid else self._locate_tree(x, y, geoms)
+
+    def _locate_tree(
+        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
+    ) -> tuple[IntArray, IntArray]:
+        """Locate with STRtree candidates and GEOS only."""
+        tree = self._strtree()
         finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        a, b = self._tree.query(shapely.points(x[finite], y[finite]))
+        a, b = tree.query(shapely.points(x[finite], y[finite]))
         a = finite[a]
         order = np.argsort(b, kind="stable")
         a, b = a[order], b[order]
-        hit = shapely.intersects_xy(self._geoms[b], x[a], y[a])
+        hit = shapely.intersects_xy(geoms[b], x[a], y[a])
         a, b = a[hit], self._poly_ids[b[hit]]
         order = np.lexsort((b, a))
         return a[order].astype(np.int64), b[order].astype(np.int64)
@@ -824,7 +1127,9 @@ class PolygonLocator:
         sure[i] = ok
         return hit, sure
 
-    def _locate(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[IntArray, IntArray]:
+    def _locate(
+        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
+    ) -> tuple[IntArray, IntArray]:
         tm: dict[str, float] = {}
         t0 = time.perf_counter()
         n = x.size
@@ -880,10 +1185,10 @@ class PolygonLocator:
         # the rest: exact GEOS tests, grouped by polygon
         gi = ti[~sure]
         gpoly = b_poly[gi]
-        order = radix_argsort(gpoly, max(1, int(self._geoms.size).bit_length()))
+        order = radix_argsort(gpoly, max(1, int(geoms.size).bit_length()))
         gi = gi[order]
         tp = b_pt[gi]
-        keep[gi] = shapely.intersects_xy(self._geoms[gpoly[order]], x[tp], y[tp])
+        keep[gi] = shapely.intersects_xy(geoms[gpoly[order]], x[tp], y[tp])
         tm["geos"] = time.perf_counter() - t0
         b_pt = b_pt[keep]
         b_poly = b_poly[keep]
@@ -909,7 +1214,7 @@ class PolygonLocator:
             res_poly[pos_b] = self._poly_ids[b_poly]
         if tiny is not None:
             sub = np.flatnonzero(tiny)
-            p, q = self._locate_tree(x[sub], y[sub])
+            p, q = self._locate_tree(x[sub], y[sub], geoms)
             res_pt = np.concatenate([res_pt, sub[p]])
             res_poly = np.concatenate([res_poly, q])
             order = np.lexsort((res_poly, res_pt))
@@ -924,6 +1229,48 @@ class PolygonLocator:
             "geos": int(gi.size),
         }
         return res_pt, res_poly
+
+
+_kept: dict[str, tuple[PolygonLocator, threading.Lock]] = {}
+_kept_lock = threading.Lock()
+
+
+@contextmanager
+def borrow_locator(key: str, build: Callable[[], PolygonLocator]) -> Iterator[PolygonLocator]:
+    """Lend the locator kept in memory under ``key``, else the one ``build()`` returns (kept for next time).
+
+    ``key`` must name the polygons exactly (:func:`fingerprint`): a locator answers the same whatever
+    its cell size, so any grid-mode locator of the same polygons serves. A locator is lent to one
+    caller at a time (GEOS's prepared polygons are not safe to share between threads): a second
+    caller meanwhile builds its own. The last :data:`KEEP_IN_MEMORY` grid locators are kept.
+    """
+    with _kept_lock:
+        entry = _kept.pop(key, None)
+        if entry is not None:
+            _kept[key] = entry  # most recent last
+            if not entry[1].acquire(blocking=False):
+                entry = None
+    if entry is not None:
+        try:
+            yield entry[0]
+        finally:
+            entry[1].release()
+        return
+    loc = build()
+    lock = threading.Lock()
+    if loc.mode == "grid" and KEEP_IN_MEMORY > 0:
+        lock.acquire()
+        with _kept_lock:
+            _kept.pop(key, None)
+            _kept[key] = (loc, lock)
+            while len(_kept) > KEEP_IN_MEMORY:
+                del _kept[next(iter(_kept))]
+        try:
+            yield loc
+        finally:
+            lock.release()
+    else:
+        yield loc
 
 
 def locate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -14,7 +15,10 @@ import shapely
 from bingeo._crs import check_same_crs
 from bingeo.errors import InputError
 
-__all__ = ["assign", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
+if TYPE_CHECKING:
+    from bingeo.stores.base import Store
+
+__all__ = ["assign", "Assigner", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +26,54 @@ log = logging.getLogger(__name__)
 ASSIGN_COLUMNS = ["network_id", "network_name", "network_ids"]
 
 
-def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points") -> tuple[np.ndarray, np.ndarray]:
+def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points", workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of a frame of points; None and empty points give NaN (never matched).
 
     Raises :class:`InputError` naming ``what`` when any row holds another geometry type.
+    ``workers`` threads read blocks of rows at once (shapely releases the GIL).
     """
     geoms = frame.geometry.to_numpy()
-    kinds = shapely.get_type_id(geoms)
-    bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    n = len(geoms)
+    x = np.empty(n)
+    y = np.empty(n)
+
+    def read(lo: int, hi: int) -> int:
+        """Fill x, y of rows lo..hi; return the first row that is no point, or -1."""
+        g = geoms[lo:hi]
+        kinds = shapely.get_type_id(g)
+        bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
+        if bad.any():
+            return lo + int(np.flatnonzero(bad)[0])
+        try:
+            shapely.get_x(g, out=x[lo:hi])  # None gives NaN
+            shapely.get_y(g, out=y[lo:hi])
+        except shapely.errors.GEOSException:  # an empty point: one more pass
+            xy, row = shapely.get_coordinates(g, return_index=True)
+            x[lo:hi] = np.nan
+            y[lo:hi] = np.nan
+            x[lo + row] = xy[:, 0]
+            y[lo + row] = xy[:, 1]
+        return -1
+
+    block = max(CHUNK, -(-n // max(workers, 1)))
+    spans = [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+    if len(spans) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(spans))) as ex:
+            firsts = list(ex.map(lambda span: read(*span), spans))
+    else:
+        firsts = [read(*span) for span in spans]
+    bad_rows = [f for f in firsts if f >= 0]
+    if bad_rows:
+        first = bad_rows[0]
+        kinds = shapely.get_type_id(geoms)
+        count = int(((kinds != 0) & (kinds != -1)).sum())
         msg = (
-            f"`{what}` must hold Point geometries; {int(bad.sum())} rows do not "
+            f"`{what}` must hold Point geometries; {count} rows do not "
             f"(first: row {first}, a {geoms[first].geom_type}). Use their centroids or representative points."
         )
         raise InputError(msg)
-    xy, row = shapely.get_coordinates(geoms, return_index=True)  # one pass
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    x[row] = xy[:, 0]
-    y[row] = xy[:, 1]
     return x, y
 
 
@@ -76,6 +108,8 @@ def assign(
     networks: gpd.GeoDataFrame,
     *,
     at: dt.date | str | None = None,
+    store: Store | None = None,
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> gpd.GeoDataFrame:
@@ -92,6 +126,19 @@ def assign(
         :meth:`bingeo.stores.Store.networks` returns them. Same CRS as ``points``.
     at : date or ISO string, optional
         Use only the networks valid on that date (needs ``valid_from``/``valid_to``).
+    store : Store, optional
+        An open store (:func:`bingeo.open_store`) that keeps the grid index of these networks: the
+        index built for exactly these boundaries (a fingerprint of every coordinate, the CRS and the
+        cell size) is read from the store, else built once and saved there, so a repeated assign
+        against unchanged networks skips the build. Importing, retiring or reactivating networks
+        drops it; a damaged or outdated index is rebuilt, never trusted. The answer is the same
+        with or without it. ``networks`` need not come from the store. With or without a store,
+        the grid locators of the last boundaries used stay in memory
+        (:data:`bingeo._pip.KEEP_IN_MEMORY`), so a repeated call in one process skips the build.
+    workers : int, optional
+        Threads locating blocks of points at once; the answer does not depend on it. Default: the
+        ``BINGEO_WORKERS`` environment variable when set, else every CPU available to the process
+        (:func:`bingeo._pip.resolve_workers`, the one rule of bingeo's parallel kernels).
     progress : callable, optional
         Called with the share of points done (0 to 1), every :data:`CHUNK` points.
     is_cancelled : callable, optional
@@ -119,9 +166,6 @@ def assign(
     1  2          A           A
     2  3        NaN         NaN
     """
-    from bingeo._pip import PolygonLocator
-    from bingeo._progress import check_cancelled, report
-
     if not isinstance(points, gpd.GeoDataFrame):
         msg = f"`points` should be a GeoDataFrame, got {type(points).__name__}"
         raise TypeError(msg)
@@ -134,64 +178,142 @@ def assign(
     check_same_crs(points.crs, networks.crs, left="points", right="networks")
     if at is not None:
         networks = select_valid(networks, at)
-    x, y = point_xy(points, what="points")
-    polys = networks.geometry.to_numpy()
-    ids = networks["network_id"].astype(str).to_numpy(dtype=object)
-    names = (
-        (networks["name"] if "name" in networks.columns else networks["network_id"]).astype(str).to_numpy(dtype=object)
-    )
-    xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    locator = PolygonLocator(polys, expected_points=xa.size)
-    pis, gis = [], []
-    for lo in range(0, xa.size, CHUNK):  # chunks in point order: the pairs stay sorted by (point, polygon)
-        check_cancelled(is_cancelled, "assigning points to networks")
-        p_chunk, g_chunk = locator.locate(xa[lo : lo + CHUNK], ya[lo : lo + CHUNK])
-        pis.append(p_chunk + lo)
-        gis.append(g_chunk)
-        report(progress, min(lo + CHUNK, xa.size) / xa.size)
-    pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
-    gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
+    from bingeo._pip import resolve_workers
 
+    n_workers = resolve_workers(workers)
+    x, y = point_xy(points, what="points", workers=n_workers)
+    with Assigner(networks, store=store, workers=n_workers, expected_points=len(x), is_cancelled=is_cancelled) as a:
+        id_col, name_col, ids_col = a.columns(x, y, progress=progress, is_cancelled=is_cancelled)
     out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
     if clash:
         log.info("replacing existing columns %s with a new assignment", clash)
-    id_codes, id_cats = pd.factorize(ids)
-    name_codes, name_cats = pd.factorize(names)
-    best = np.full(len(out), -1, dtype=np.int64)  # polygon index of the most specific network
-    # network_ids categories: every single id, then each combination of overlapping networks met
-    combos: dict[str, int] = {text: code for code, text in enumerate(id_cats)}
-    multi_pts = multi_codes = None
-    if len(pi):
-        # pairs come sorted by (point, polygon): one run per point
-        starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
-        counts = np.diff(np.r_[starts, len(pi)])
-        several = np.flatnonzero(counts > 1)
-        if len(several):
-            # rank polygons by specificity: smaller area first, then id; then sort each run by rank
-            order = np.lexsort((ids.astype(str), shapely.area(polys)))
-            rank = np.empty(len(polys), dtype=np.int64)
-            rank[order] = np.arange(len(polys))
-            gi = gi[np.lexsort((rank[gi], pi))]
-            multi_pts = pi[starts[several]]
-            multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
-        best[pi[starts]] = gi[starts]
-    found = best >= 0
-    safe = np.maximum(best, 0)
-
-    def codes(lookup: np.ndarray) -> np.ndarray:
-        return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
-
-    # categorical columns: compact for millions of points, written as plain text to every format
-    id_point_codes = codes(id_codes)
-    out["network_id"] = pd.Categorical.from_codes(id_point_codes, id_cats)
-    out["network_name"] = pd.Categorical.from_codes(codes(name_codes), name_cats)
-    ids_codes = id_point_codes.copy()
-    if multi_pts is not None:
-        ids_codes[multi_pts] = multi_codes
-    out["network_ids"] = pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object))
-    log.info("assigned %d of %d points to %d networks", int(found.sum()), len(out), len(polys))
+    out["network_id"] = id_col
+    out["network_name"] = name_col
+    out["network_ids"] = ids_col
+    found = int((id_col.codes >= 0).sum())
+    log.info("assigned %d of %d points to %d networks", found, len(out), len(networks))
     return out
+
+
+class Assigner:
+    """The networks side of :func:`assign`, built once for any number of batches of points.
+
+    Parameters
+    ----------
+    networks : GeoDataFrame
+        As for :func:`assign` (already selected for a date).
+    store, workers
+        As for :func:`assign`.
+    expected_points : int, optional
+        How many points will be located (tunes a fresh grid; ignored with ``store``).
+    is_cancelled : callable, optional
+        Polled before the index is built or read.
+    """
+
+    def __init__(
+        self,
+        networks: gpd.GeoDataFrame,
+        *,
+        store: Store | None = None,
+        workers: int | None = None,
+        expected_points: int | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> None:
+        from bingeo._pip import PolygonLocator, borrow_locator, fingerprint, resolve_workers
+        from bingeo._progress import check_cancelled
+
+        self.polys = networks.geometry.to_numpy()
+        self.ids = networks["network_id"].astype(str).to_numpy(dtype=object)
+        names = networks["name"] if "name" in networks.columns else networks["network_id"]
+        self.names = names.astype(str).to_numpy(dtype=object)
+        self.workers = resolve_workers(workers)
+        check_cancelled(is_cancelled, "assigning points to networks")
+        # the locator of these boundaries kept in memory by an earlier call, else the store's, else a new one
+        if store is not None:
+            key = "store " + store.network_index_key(self.polys)
+            self._lent = borrow_locator(key, lambda: store.network_locator(self.polys, key=key[6:]))
+        else:
+            key = "memory " + fingerprint(self.polys)
+            self._lent = borrow_locator(key, lambda: PolygonLocator(self.polys, expected_points=expected_points))
+        self.locator = self._lent.__enter__()
+        self._id_codes, self._id_cats = pd.factorize(self.ids)
+        self._name_codes, self._name_cats = pd.factorize(self.names)
+        self._rank: np.ndarray | None = None
+
+    def close(self) -> None:
+        """Give the locator back (another call may then use it); the assigner is done."""
+        lent, self._lent = self._lent, None
+        if lent is not None:
+            lent.__exit__(None, None, None)
+
+    def __enter__(self) -> Assigner:  # noqa: D105
+        return self
+
+    def __exit__(self, *exc: object) -> None:  # noqa: D105
+        self.close()
+
+    def columns(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        progress: Callable[[float], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
+        """Return ``network_id``, ``network_name`` and ``network_ids`` of the points ``(x, y)`` (see :func:`assign`)."""
+        from bingeo._progress import check_cancelled, report
+
+        xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        pis, gis = [], []
+        block = min(CHUNK, max(1, -(-xa.size // self.workers)))
+        blocks = self.locator.locate_blocks(xa, ya, block, workers=self.workers)
+        try:
+            for lo, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
+                pis.append(p_chunk + lo)
+                gis.append(g_chunk)
+                report(progress, min(lo + block, xa.size) / xa.size)
+                check_cancelled(is_cancelled, "assigning points to networks")
+        finally:
+            blocks.close()
+        pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
+        gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
+        ids = self.ids
+        best = np.full(xa.size, -1, dtype=np.int64)  # polygon index of the most specific network
+        # network_ids categories: every single id, then each combination of overlapping networks met
+        combos: dict[str, int] = {text: code for code, text in enumerate(self._id_cats)}
+        multi_pts = multi_codes = None
+        if len(pi):
+            # pairs come sorted by (point, polygon): one run per point
+            starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
+            counts = np.diff(np.r_[starts, len(pi)])
+            several = np.flatnonzero(counts > 1)
+            if len(several):
+                # rank polygons by specificity: smaller area first, then id; then sort each run by rank
+                if self._rank is None:
+                    order = np.lexsort((ids.astype(str), shapely.area(self.polys)))
+                    self._rank = np.empty(len(self.polys), dtype=np.int64)
+                    self._rank[order] = np.arange(len(self.polys))
+                gi = gi[np.lexsort((self._rank[gi], pi))]
+                multi_pts = pi[starts[several]]
+                multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
+            best[pi[starts]] = gi[starts]
+        found = best >= 0
+        safe = np.maximum(best, 0)
+
+        def codes(lookup: np.ndarray) -> np.ndarray:
+            return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
+
+        # categorical columns: compact for millions of points, written as plain text to every format
+        id_point_codes = codes(self._id_codes)
+        ids_codes = id_point_codes.copy()
+        if multi_pts is not None:
+            ids_codes[multi_pts] = multi_codes
+        return (
+            pd.Categorical.from_codes(id_point_codes, self._id_cats),
+            pd.Categorical.from_codes(codes(self._name_codes), self._name_cats),
+            pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object)),
+        )
 
 
 def _combinations(

@@ -182,3 +182,25 @@ def test_assign_command_in_database(groningen, postgis_store_url, tmp_path):
     gpkg = tmp_path / "bins.gpkg"
     bad = CliRunner().invoke(cli, ["assign", "pts", "--store", str(gpkg), "--in-database", "--output", "x"])
     assert bad.exit_code == 1 and "needs a PostGIS store" in bad.output
+
+
+def test_the_store_keeps_the_network_index(groningen, monkeypatch):
+    """The grid index lives in the store's schema, is read back, and is dropped when a network changes."""
+    from bingeo import _pip
+
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 0)  # no locator kept in memory by an earlier test answers
+    _pip._kept.clear()
+    st, pts = groningen
+
+    def saved() -> int:
+        return st._conn.execute(f'SELECT count(*) FROM "{st.schema}".bingeo_network_index').fetchone()[0]
+
+    assign_in_database(st, "pts", output="idx_1")
+    assert saved() == 1
+    nets = st.networks()
+    assert "load" in st.network_locator(nets.geometry.to_numpy()).timings  # read, not built
+    pd.testing.assert_frame_equal(bingeo.assign(pts, nets, store=st), bingeo.assign(pts, nets))
+    st.retire_network(nets["network_id"].iloc[0], on="2020-01-01")
+    assert saved() == 0
+    assign_in_database(st, "pts", output="idx_2")
+    pd.testing.assert_frame_equal(read_output(st, "idx_2"), expected(pts, st.networks()))

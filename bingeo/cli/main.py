@@ -298,10 +298,10 @@ def assign_cmd(
     with open_store(store) as st:
         nets = st.networks(at=at)
         result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    with progress_bar("assigning") as progress:
-        out = assign(result.points, nets, progress=progress)
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        with progress_bar("assigning") as progress:  # the store keeps the networks' grid index
+            out = assign(result.points, nets, store=st, progress=progress)
     write_table(out, output)
     rej = write_rejects(result, output)
     inside = int(out["network_id"].notna().sum())

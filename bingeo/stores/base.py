@@ -44,6 +44,14 @@ Fields = list[tuple[str, str]]
 BBox = tuple[float, float, float, float]
 Params = tuple[Any, ...]
 
+#: Grid cells along the median network's bounding box in the stored index (finer than a one-off
+#: build, which must repay its build time in one call; see :func:`bingeo._pip._cells_per_side`).
+INDEX_CELLS_PER_SIDE = 20.0
+#: The stored index table (GeoPackage: an ``attributes`` table; PostGIS: a table in the store's schema).
+INDEX_TABLE = "bingeo_network_index"
+#: How many indexes (for different dates or selections of networks) a store keeps.
+INDEX_KEEP = 4
+
 KINDS = ("bin", "zbin", "whatsapp")
 STATUSES = ("active", "retired")
 
@@ -288,6 +296,62 @@ class Store(ABC):
     def close(self) -> None:
         """Close the connection."""
 
+    # ---- the stored grid index of the networks (a cache: any failure means a fresh build) ----
+    def _load_index(self, key: str) -> bytes | None:
+        """Return the index saved under ``key`` (see :meth:`network_locator`), or None."""
+        return None
+
+    def _save_index(self, key: str, data: bytes) -> bool:
+        """Save an index under ``key``, keeping the few most recent ones; False when it could not."""
+        return False
+
+    def _clear_index(self, handle: Any) -> None:
+        """Drop every saved index, inside the write transaction ``handle`` that changes networks."""
+
+    def network_locator(self, polygons: Any, *, key: str | None = None) -> Any:
+        """Return the point locator of ``polygons`` (network boundaries in the store's CRS), from the store.
+
+        The grid index is looked up under a fingerprint of the polygons (every coordinate, in order),
+        the store's CRS and :data:`INDEX_CELLS_PER_SIDE`; when it is missing, damaged or of an older
+        format it is built and saved (a store that cannot be written, e.g. a read-only file or a role
+        without rights, just builds it each time). :func:`bingeo.assign` calls this with ``store=``.
+        ``key``: :meth:`network_index_key` of ``polygons`` when the caller has it already.
+        """
+        geoms = np.asarray(polygons, dtype=object)
+        return self._locator(self.network_index_key(geoms) if key is None else key, geoms)
+
+    def network_index_key(self, polygons: Any) -> str:
+        """Return the key of the stored grid index of ``polygons`` (see :meth:`network_locator`)."""
+        from bingeo._pip import fingerprint
+
+        return fingerprint(polygons, salt=f"{self.crs.to_wkt()} cells_per_side={INDEX_CELLS_PER_SIDE}")
+
+    def _locator(self, key: str, geoms: np.ndarray) -> Any:
+        from bingeo._pip import IndexFormatError, PolygonLocator
+
+        try:
+            data = self._load_index(key)
+        except StoreError as exc:
+            log.info("the network index of %s cannot be read (%s): building it", self.location, exc)
+            data = None
+        if data is not None:
+            try:
+                loc = PolygonLocator.from_bytes(data, geoms, key=key)
+            except IndexFormatError as exc:
+                log.warning("the network index stored in %s is not usable (%s): rebuilding it", self.location, exc)
+            else:
+                log.info("network index of %d networks read from %s", len(geoms), self.location)
+                return loc
+        loc = PolygonLocator(geoms, cells_per_side=INDEX_CELLS_PER_SIDE)
+        if loc.mode == "grid":
+            saved = self._save_index(key, loc.to_bytes(key))
+            log.info(
+                "network index of %d networks built%s",
+                len(geoms),
+                f" and saved in {self.location}" if saved else f" (not saved: {self.location} cannot be written)",
+            )
+        return loc
+
     def discard(self) -> None:
         """Remove this store, which this process has just created (its first import failed); closes it."""
         raise NotImplementedError
@@ -406,6 +470,8 @@ class Store(ABC):
                 (report.retired if rec["status"] == "retired" and old.status != "retired" else report.updated).append(
                     rec["network_id"]
                 )
+            if report.added or report.updated or report.retired:
+                self._clear_index(h)
         report.not_in_source = sorted(
             nid for nid, row in by_id.items() if nid not in incoming_ids and row.status == "active"
         )
@@ -470,6 +536,7 @@ class Store(ABC):
             rec = {k: getattr(old, k) for k in NETWORK_COLUMNS}
             rec.update(status="retired", valid_to=day.isoformat(), updated_at=now, version=int(old.version) + 1)
             self._replace_current(h, rec, old.geometry, int(old.version))
+            self._clear_index(h)
         log.info("retired network %s on %s", network_id, day)
         return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
 
@@ -501,6 +568,7 @@ class Store(ABC):
                 self._insert_network(h, "network_history", hist, old.geometry)
                 rec.update(valid_from=day.isoformat(), version_from=day.isoformat(), version_to=None)
                 self._replace_current(h, rec, old.geometry, int(old.version))
+            self._clear_index(h)
         log.info("reactivated network %s on %s", network_id, day)
         return self._select_networks("networks", "WHERE network_id = ?", (network_id,))
 

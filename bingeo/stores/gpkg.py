@@ -7,7 +7,9 @@ Layers a user sees when opening the file in QGIS:
 ``network_history``
     earlier versions of networks whose boundary or attributes changed.
 
-Table ``bingeo_meta`` (not a layer) records the schema version and the CRS.
+Table ``bingeo_meta`` (not a layer) records the schema version and the CRS; table
+``bingeo_network_index`` (not a layer either; made by the first assign with the store) keeps the
+grid index of the networks, dropped whenever networks change (see :meth:`Store.network_locator`).
 Every write runs in one ``BEGIN IMMEDIATE`` transaction: an import killed
 half-way leaves the file as it was. Writers wait for the lock up to
 ``settings.lock_timeout`` seconds instead of failing at once.
@@ -36,6 +38,8 @@ from bingeo.stores import base
 from bingeo.stores.base import (
     ADDRESS_FIELDS,
     AUDIT_FIELDS,
+    INDEX_KEEP,
+    INDEX_TABLE,
     MEMBER_FIELDS,
     NETWORK_COLUMNS,
     NETWORK_FIELDS,
@@ -49,6 +53,9 @@ from bingeo.stores.base import (
 __all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AUDIT_FIELDS"]
 
 log = logging.getLogger(__name__)
+
+#: Seconds saving the network index waits for another writer's lock before giving up (it is a cache).
+INDEX_LOCK_TIMEOUT = 1.0
 
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
@@ -311,6 +318,53 @@ class GpkgStore(Store):
             if _is_permission_problem(exc):
                 raise StoreError(_unwritable(self.path, exc)) from None
             raise
+
+    # ---- the stored network index ------------------------------------------------------------
+    def _load_index(self, key: str) -> bytes | None:
+        if not self._has_table(INDEX_TABLE):
+            return None
+        try:
+            row = self._conn.execute(f'SELECT data FROM "{INDEX_TABLE}" WHERE key = ?', (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from None
+        return None if row is None or not isinstance(row[0], bytes) else row[0]
+
+    def _save_index(self, key: str, data: bytes) -> bool:
+        # a cache: wait for another writer's lock briefly only, and never fail the caller
+        self._conn.execute(f"PRAGMA busy_timeout = {int(1000 * min(settings.lock_timeout, INDEX_LOCK_TIMEOUT))}")
+        try:
+            with self._write(()) as conn:
+                if not self._has_table(INDEX_TABLE):
+                    fmt.create_attribute_table(
+                        conn,
+                        INDEX_TABLE,
+                        [
+                            ("key", "TEXT NOT NULL UNIQUE"),
+                            ("created_at", "DATETIME NOT NULL"),
+                            ("data", "BLOB NOT NULL"),
+                        ],
+                        description="bingeo: grid index of the networks for assign (rebuilt when they change)",
+                    )
+                conn.execute(f'DELETE FROM "{INDEX_TABLE}" WHERE key = ?', (key,))
+                conn.execute(
+                    f'DELETE FROM "{INDEX_TABLE}" WHERE fid NOT IN '
+                    f'(SELECT fid FROM "{INDEX_TABLE}" ORDER BY fid DESC LIMIT ?)',
+                    (INDEX_KEEP - 1,),
+                )
+                conn.execute(
+                    f'INSERT INTO "{INDEX_TABLE}" (key, created_at, data) VALUES (?, ?, ?)',
+                    (key, _now(), sqlite3.Binary(data)),
+                )
+        except (StoreError, sqlite3.Error) as exc:
+            log.info("network index not saved in %s: %s", self.path, exc)
+            return False
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(1000 * settings.lock_timeout)}")
+        return True
+
+    def _clear_index(self, handle: Any) -> None:
+        if self._has_table(INDEX_TABLE):
+            handle.execute(f'DELETE FROM "{INDEX_TABLE}"')
 
     def _has_table(self, name: str) -> bool:
         return bool(self._conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0])

@@ -39,6 +39,8 @@ from bingeo.errors import ConflictError, DriverMissingError, StoreError
 from bingeo.stores import base
 from bingeo.stores.base import (
     AUDIT_FIELDS,
+    INDEX_KEEP,
+    INDEX_TABLE,
     NETWORK_COLUMNS,
     NETWORK_FIELDS,
     TABLES,
@@ -713,6 +715,57 @@ class PostgisStore(Store):
         query = sql.SQL("SELECT count(*) FROM {}.{}").format(self._ident, sql.Identifier(table))
         return int(self._conn.execute(query).fetchone()[0])
 
+    # ---- the stored network index ------------------------------------------------------------
+    def _index_table(self) -> Any:
+        sql = _sql()
+        return sql.SQL("{}.{}").format(self._ident, sql.Identifier(INDEX_TABLE))
+
+    def _has_index_table(self) -> bool:
+        row = self._conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.{INDEX_TABLE}",)).fetchone()
+        return row is not None and row[0] is not None
+
+    def _load_index(self, key: str) -> bytes | None:
+        sql = _sql()
+        psycopg = _import_psycopg()
+        try:
+            with self._conn.transaction():
+                if not self._has_index_table():
+                    return None
+                query = sql.SQL("SELECT data FROM {} WHERE key = %s").format(self._index_table())
+                row = self._conn.execute(query, (key,)).fetchone()
+        except psycopg.Error as exc:
+            raise StoreError(str(exc).strip().splitlines()[0]) from None
+        return None if row is None else bytes(row[0])
+
+    def _save_index(self, key: str, data: bytes) -> bool:
+        sql = _sql()
+        table = self._index_table()
+        try:
+            with self._write(()) as cur:
+                cur.execute("SET LOCAL lock_timeout = '1s'")  # a cache: never wait long for it
+                cur.execute(
+                    sql.SQL(
+                        "CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, created_at timestamptz NOT NULL "
+                        "DEFAULT now(), data bytea NOT NULL)"
+                    ).format(table)
+                )
+                cur.execute(sql.SQL("DELETE FROM {} WHERE key = %s").format(table), (key,))
+                cur.execute(
+                    sql.SQL(
+                        "DELETE FROM {t} WHERE key NOT IN (SELECT key FROM {t} ORDER BY created_at DESC LIMIT %s)"
+                    ).format(t=table),
+                    (INDEX_KEEP - 1,),
+                )
+                cur.execute(sql.SQL("INSERT INTO {} (key, data) VALUES (%s, %s)").format(table), (key, data))
+        except (StoreError, ConflictError) as exc:
+            log.info("network index not saved in %s: %s", self.location, exc)
+            return False
+        return True
+
+    def _clear_index(self, handle: Any) -> None:
+        if self._has_index_table():
+            handle.execute(_sql().SQL("DELETE FROM {}").format(self._index_table()))
+
     def grant_app_role(self, role: str) -> list[str]:
         """Run :func:`app_role_grants` for ``role`` (an existing role) in one transaction; returns the statements."""
         statements = app_role_grants(self.schema, role)
@@ -732,7 +785,7 @@ class PostgisStore(Store):
             if getattr(self, "_created_schema", False):
                 cur.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(self._ident))
             else:
-                for table in (*TABLES, "bingeo_meta"):
+                for table in (*TABLES, "bingeo_meta", INDEX_TABLE):
                     cur.execute(
                         sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(self._ident, sql.Identifier(table))
                     )

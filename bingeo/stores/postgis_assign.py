@@ -4,19 +4,33 @@
 store's networks: a point on a boundary belongs to the network (``ST_Covers``);
 ``network_id`` and ``network_name`` are those of the smallest covering network
 by area (ties: the lowest id), and ``network_ids`` lists every covering network,
-most specific first, separated by ``;``. Nothing leaves the database: the result
-is a new table with every column of the points plus those three.
+most specific first, separated by ``;``. The result is a new table with every column
+of the points plus those three, written in the database.
+
+How: the points' coordinates stream out (8,192 table pages a query, as three bytea of
+binary ctids, x and y) through bingeo's own kernel with the store's grid index, and only
+the codes of assigned rows come back (binary COPY), joined to the points by ``ctid`` as
+the output table is written: the rows themselves never travel, and memory holds one
+block of coordinates and 10 bytes per assigned point. On 1 M points this takes 1.6x the
+time of reading the table and assigning in memory, most of it writing the output table;
+the SQL plan it replaces (a network-driven ``ST_Covers`` join over a GiST index on the
+points) took 4-6x.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from bingeo.assign import Assigner
 from bingeo.errors import InputError, StoreError
-from bingeo.stores.postgis import PostgisStore, _sql
+from bingeo.stores.postgis import PostgisStore, _import_psycopg, _sql
 
 __all__ = ["assign_in_database"]
 
@@ -47,6 +61,7 @@ def assign_in_database(
     geometry: str | None = None,
     at: dt.date | str | None = None,
     replace: bool = False,
+    workers: int | None = None,
 ) -> dict[str, int]:
     """Assign the points of a PostGIS table to the store's networks, in the database.
 
@@ -68,6 +83,8 @@ def assign_in_database(
         today's active networks, as :meth:`bingeo.stores.Store.networks`.
     replace : bool, default False
         Replace ``output`` when it exists (else that is an error).
+    workers : int, optional
+        Threads of the point-in-polygon kernel (see :func:`bingeo.assign`).
 
     Returns
     -------
@@ -119,102 +136,95 @@ def assign_in_database(
         msg = f"{src_schema}.{src_table} already has columns {clash}: rename them before assigning."
         raise InputError(msg)
 
-    if at is None:
-        where = "WHERE status = 'active' AND (valid_to IS NULL OR valid_to > %s)"
-        params: tuple[Any, ...] = (dt.date.today().isoformat(),)
-        parts = [("networks", where, params)]
-    else:
-        day = at.isoformat() if isinstance(at, dt.date) else dt.date.fromisoformat(str(at)).isoformat()
-        where = (
-            "WHERE (valid_from IS NULL OR valid_from <= %s) AND (valid_to IS NULL OR valid_to > %s) "
-            "AND (version_from IS NULL OR version_from <= %s) AND (version_to IS NULL OR version_to > %s)"
-        )
-        params = (day, day, day, day)
-        parts = [("networks", where, params), ("network_history", where, params)]
-
-    with store._write(()) as cur:
-        # one scan of the points: rows that are not points, and the SRIDs used
-        bad, srid_list = cur.execute(
-            sql.SQL(
-                "SELECT count(*) FILTER (WHERE NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'), "
-                "array_agg(DISTINCT ST_SRID({g})) FROM {src} WHERE {g} IS NOT NULL"
-            ).format(g=g, src=src)
-        ).fetchone()
-        if bad:
-            msg = (
-                f"{src_schema}.{src_table}.{geometry} must hold points; {bad} rows hold other geometries. "
-                "Use ST_PointOnSurface or ST_Centroid first."
-            )
-            raise InputError(msg)
-        srids = list(srid_list or [])
-        if 0 in srids:
-            msg = (
-                f"{src_schema}.{src_table}.{geometry} has points without an SRID: cannot transform naive "
-                "geometries. Set one with ST_SetSRID first."
-            )
-            raise InputError(msg)
+    nets = store.networks(at=at)
+    assigner = Assigner(nets, store=store, workers=workers)  # the store's grid index, read or built once
+    psycopg = _import_psycopg()
+    tm: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with assigner, store._write(()) as cur:
         if replace:
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(dst))
         elif _table_exists(cur, out_schema, out_table):
             msg = f"the output table {out_schema}.{out_table} exists already; give another name or replace=True."
             raise StoreError(msg)
-        cur.execute(
-            "CREATE TEMP TABLE bingeo_assign_nets (network_id text, name text, area double precision, "
-            "geom geometry) ON COMMIT DROP"
-        )
-        for name, cond, args in parts:
-            cur.execute(
-                sql.SQL(
-                    "INSERT INTO bingeo_assign_nets SELECT network_id, name, ST_Area(geom), geom FROM {}.{} {}"
-                ).format(store._ident, sql.Identifier(name), sql.SQL(cond)),
-                args,
-            )
-        cur.execute("ANALYZE bingeo_assign_nets")  # no index on purpose: the join must be driven by the networks
-        n_nets = cur.execute("SELECT count(*) FROM bingeo_assign_nets").fetchone()[0]
-        point = (
-            sql.SQL("p.{}").format(g)
-            if srids == [store.srid] or not srids
-            else sql.SQL("ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
-        )
-        # Polygon-driven join: for each network, the points under it through a GiST index on the points,
-        # so PostGIS reuses one prepared polygon for many points (a point-driven LATERAL join re-prepares
-        # a polygon for almost every point, ~2.5x slower). Rows are matched back by ctid: writers to the
-        # points table wait until the result is written.
-        cur.execute("SET LOCAL jit = off")
-        cur.execute("SET LOCAL work_mem = '256MB'")  # the per-point aggregation stays in memory
+        # Writers to the points table wait until the result is written (rows are matched back by ctid).
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(src))
-        # work tables: unlogged tables beside the output (shared buffers; temporary tables would be
-        # limited to temp_buffers, 8 MB by default), dropped before the transaction ends
+        # The points stream through bingeo's kernel (the store's grid index, worker threads), PAGES table
+        # pages at a time (a TID range scan): each query returns three bytea, every row's ctid, x and y in
+        # binary, read by numpy without a Python object per row; only the assigned rows' (ctid, code) are
+        # kept, 10 bytes each, and copied back. ST_Transform to the store's SRID is skipped for a
+        # geometry(…, SRID) column already in it; a row that is no point or has no SRID stops the read,
+        # and is then explained by the query in _refused.
+        typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid
+        point = sql.SQL("p.{}" if typed else "ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
+        read = sql.SQL(
+            "SELECT string_agg(tidsend(p.ctid), ''::bytea), string_agg(float8send(ST_X(q.pt)), ''::bytea), "
+            "string_agg(float8send(ST_Y(q.pt)), ''::bytea) FROM {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q "
+            "WHERE p.ctid >= %s::tid AND p.ctid < %s::tid AND p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})"
+        ).format(point=point, src=src, g=g)
+        pages = cur.execute(
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            (src_schema, src_table),
+        ).fetchone()[0]
+        codes: dict[tuple[str, str, str], int] = {}
+        rids, found = [], []
+        try:
+            with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
+                for first in range(0, max(int(pages), 1), PAGES):
+                    last = first + PAGES if first + PAGES < pages else 2**32 - 1  # the last range: to the end
+                    t1 = time.perf_counter()
+                    tids, xs, ys = cur.execute(read, (f"({first},0)", f"({last},0)"), binary=True).fetchone()
+                    tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
+                    if tids is None:
+                        continue
+                    rid = np.frombuffer(tids, _TID)
+                    x = np.frombuffer(xs, ">f8").astype(np.float64)
+                    y = np.frombuffer(ys, ">f8").astype(np.float64)
+                    t1 = time.perf_counter()
+                    cols = assigner.columns(x, y)
+                    t2 = time.perf_counter()
+                    hit = np.flatnonzero(cols[0].codes >= 0)
+                    rids.append(rid[hit])
+                    found.append(_combination_codes(cols, hit, codes))
+                    tm["locate"] = tm.get("locate", 0.0) + t2 - t1
+                    tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
+        except psycopg.Error:
+            _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
+            raise
+        tm["stream"] = time.perf_counter() - t0
+        rid = np.concatenate(rids) if rids else np.empty(0, _TID)
+        code = np.concatenate(found) if found else np.empty(0, np.int32)
         work = f"bingeo_assign_{uuid.uuid4().hex[:10]}"
-        pts = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_pts"))
-        pairs = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_pairs"))
+        res = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_res"))
+        names = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_codes"))
+        cur.execute(sql.SQL("CREATE UNLOGGED TABLE {} (rid tid, code int4)").format(res))
         cur.execute(
             sql.SQL(
-                "CREATE UNLOGGED TABLE {pts} AS SELECT p.ctid AS rid, {pt} AS geom "
-                "FROM {src} p WHERE p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})"
-            ).format(pts=pts, pt=point, src=src, g=g)
+                "CREATE UNLOGGED TABLE {} (code int4 PRIMARY KEY, network_id text, network_name text, network_ids text)"
+            ).format(names)
         )
-        cur.execute(sql.SQL("CREATE INDEX ON {} USING GIST (geom)").format(pts))
-        cur.execute(sql.SQL("ANALYZE {}").format(pts))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(res)) as copy:
+            copy.write(_binary_result(rid, code))
+        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(names)) as copy:
+            for (nid, name, nids), c in codes.items():
+                copy.write_row((c, nid, name, nids))
+        cur.execute(sql.SQL("ANALYZE {}").format(res))
+        tm["copy back"] = time.perf_counter() - t0
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL work_mem = '256MB'")  # the hash of the assigned rows stays in memory
         cur.execute(
             sql.SQL(
-                "CREATE UNLOGGED TABLE {pairs} AS SELECT p.rid, n.network_id, n.name, n.area "
-                "FROM bingeo_assign_nets n JOIN {pts} p ON ST_Covers(n.geom, p.geom)"
-            ).format(pairs=pairs, pts=pts)
+                "CREATE TABLE {dst} AS SELECT p.*, c.network_id, c.network_name, c.network_ids FROM {src} p "
+                "LEFT JOIN {res} r ON r.rid = p.ctid LEFT JOIN {names} c ON c.code = r.code"
+            ).format(dst=dst, src=src, res=res, names=names)
         )
-        order = sql.SQL('area, network_id COLLATE "C"')
-        cur.execute(
-            sql.SQL(
-                "CREATE TABLE {dst} AS SELECT p.*, m.network_id, m.network_name, m.network_ids FROM {src} p "
-                "LEFT JOIN (SELECT rid, (array_agg(network_id ORDER BY {o}))[1] AS network_id, "
-                "(array_agg(name ORDER BY {o}))[1] AS network_name, "
-                "string_agg(network_id, ';' ORDER BY {o}) AS network_ids "
-                "FROM {pairs} GROUP BY rid) m ON m.rid = p.ctid"
-            ).format(dst=dst, src=src, o=order, pairs=pairs)
-        )
-        cur.execute(sql.SQL("DROP TABLE {}, {}").format(pts, pairs))
-        counts = cur.execute(sql.SQL("SELECT count(*), count(network_id) FROM {}").format(dst)).fetchone()
-    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": int(n_nets)}
+        counts = (cur.rowcount, int(rid.size))
+        cur.execute(sql.SQL("DROP TABLE {}, {}").format(res, names))
+        tm["output"] = time.perf_counter() - t0
+    log.debug("assign_in_database stages (cumulative seconds): %s", tm)
+    n_nets = len(nets)
+    result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": n_nets}
     log.info(
         "assigned %d of %d points in %s to %d networks (in the database)",
         result["assigned"],
@@ -223,3 +233,62 @@ def assign_in_database(
         n_nets,
     )
     return result
+
+
+#: Table pages read and located per query while streaming a points table through the kernel
+#: (8,192 pages of 8 kB hold about a million points).
+PAGES = 8192
+_TID = np.dtype([("block", ">u4"), ("offset", ">u2")])  # tidsend: block number, then line pointer
+_HEADER = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
+    """Raise the :class:`InputError` that explains why the points could not be read, if it is one of ours."""
+    sql = _sql()
+    bad, srid_list = cur.execute(
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE NOT ST_IsEmpty({g}) AND GeometryType({g}) <> 'POINT'), "
+            "array_agg(DISTINCT ST_SRID({g})) FROM {src} WHERE {g} IS NOT NULL"
+        ).format(g=g, src=src)
+    ).fetchone()
+    if bad:
+        msg = (
+            f"{column} must hold points; {bad} rows hold other geometries. Use ST_PointOnSurface or ST_Centroid first."
+        )
+        raise InputError(msg)
+    if 0 in list(srid_list or []):
+        msg = f"{column} has points without an SRID: cannot transform naive geometries. Set one with ST_SetSRID first."
+        raise InputError(msg)
+
+
+def _combination_codes(
+    cols: tuple[pd.Categorical, pd.Categorical, pd.Categorical], hit: np.ndarray, codes: dict[tuple[str, str, str], int]
+) -> np.ndarray:
+    """Return the codes (int32) of the (network_id, network_name, network_ids) of the points ``hit``.
+
+    New combinations are added to ``codes``.
+    """
+    a, b, c = (np.asarray(col.codes, dtype=np.int64)[hit] for col in cols)
+    nb, nc = len(cols[1].categories) + 1, len(cols[2].categories) + 1
+    inverse, uniq = pd.factorize((a * nb + b) * nc + c)  # one int64 key per combination (hashed, no sort)
+    cats = [col.categories for col in cols]
+    mapped = np.array(
+        [
+            codes.setdefault((cats[0][k // nc // nb], cats[1][k // nc % nb], cats[2][k % nc]), len(codes))
+            for k in uniq.tolist()
+        ],
+        dtype=np.int32,
+    )
+    return mapped[inverse]
+
+
+def _binary_result(rid: np.ndarray, code: np.ndarray) -> bytes:
+    """Return (tid, int4) rows in PostgreSQL's binary COPY format."""
+    row = np.dtype([("n", ">i2"), ("l1", ">i4"), ("tid", _TID), ("l2", ">i4"), ("code", ">i4")])
+    out = np.empty(rid.size, row)
+    out["n"] = 2
+    out["l1"] = 6
+    out["tid"] = rid
+    out["l2"] = 4
+    out["code"] = code
+    return _HEADER + b"\0\0\0\0\0\0\0\0" + out.tobytes() + b"\xff\xff"
