@@ -226,6 +226,8 @@ def _xdist_groups(items: list[pytest.Item]) -> None:
 
 
 def _uses_module_fixture(item: pytest.Item) -> bool:
+    if getattr(getattr(item, "module", None), "XDIST_SPREAD", False):  # the module says its fixture is cheap
+        return False
     info = getattr(item, "_fixtureinfo", None)
     return info is not None and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
 

@@ -257,10 +257,17 @@ def _too_long(signum, frame):
     raise TimeoutError(f"still running after {CASE_SECONDS} s")
 
 
-def test_every_option_with_bad_values_is_a_message(world, tmp_path):
+#: The cases run in this many tests (each takes every SHARDS-th case), so that `pytest -n 2` spreads them.
+SHARDS = 4
+#: tests/conftest.py: spread these tests over the workers although they share the module's `world`
+XDIST_SPREAD = True
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_option_with_bad_values_is_a_message(world, tmp_path, shard):
     tracebacks, bad_exit, slow, words = [], [], [], []
     old = signal.signal(signal.SIGALRM, _too_long)
-    for i, (path, label, kind, value) in enumerate(CASES):
+    for i, (path, label, kind, value) in list(enumerate(CASES))[shard::SHARDS]:
         case_dir = tmp_path / f"c{i}"
         case_dir.mkdir()
         args = _args(path, label, value)
@@ -283,10 +290,14 @@ def test_every_option_with_bad_values_is_a_message(world, tmp_path):
             words.append(f"{shown}: says {', '.join(_wording(path, res.output))}: {res.output.strip()[-300:]}")
         shutil.rmtree(case_dir, ignore_errors=True)
     signal.signal(signal.SIGALRM, old)
-    print(f"{len(CASES)} cases; {len(tracebacks)} tracebacks; {len(bad_exit)} other exit codes; {len(words)} wording")
+    print(
+        f"{len(CASES[shard::SHARDS])} of {len(CASES)} cases; {len(tracebacks)} tracebacks;",
+        f"{len(bad_exit)} other exit codes; {len(words)} wording",
+    )
     print("slowest:", "; ".join(f"{s:.1f} s {c}" for s, c in sorted(slow, reverse=True)[:8]))
     if os.environ.get("BINGEO_BAD_VALUES_REPORT"):
-        Path(os.environ["BINGEO_BAD_VALUES_REPORT"]).write_text("\n".join(tracebacks + bad_exit + words) + "\n")
+        with Path(os.environ["BINGEO_BAD_VALUES_REPORT"]).open("a") as report:  # every shard adds its own
+            report.write("\n".join(tracebacks + bad_exit + words) + "\n")
     assert not tracebacks and not bad_exit and not words, "\n".join(tracebacks + bad_exit + words)
 
 
