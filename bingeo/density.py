@@ -84,13 +84,15 @@ largest value, guaranteed (measured: 1e-5 or less); see :func:`kernel_density`.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,7 @@ import numpy as np
 from bingeo._crs import crs_label, to_metric
 from bingeo._pip import radix_argsort
 from bingeo._results import Result, json_safe
+from bingeo._workers import resolve_workers
 from bingeo.errors import CRSError, InputError
 
 if TYPE_CHECKING:
@@ -563,65 +566,52 @@ class _Points:
         )
 
 
-def _threads() -> int:
-    """Threads to use: the CPUs this process may run on, at most 4."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, 4))
-
-
 def _run_chunks(
     n: int,
     step: int,
-    task: Callable[[int, int, dict[str, Any]], None],
+    task: Callable[[int, int], Any],
+    combine: Callable[[Any], None],
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Run ``task(lo, hi, local)`` over chunks of ``range(n)`` in threads (numpy releases the GIL).
+) -> int:
+    """Run ``task(lo, hi)`` over fixed chunks of ``range(n)``, in threads; ``combine`` each result in order.
 
-    ``local`` is a per-thread dict where a task keeps its own output buffers;
-    all of them are returned for the caller to add up. ``progress`` and
+    The chunks do not depend on ``workers`` and ``combine`` (called in this
+    thread, chunk after chunk) sees them in order, so the result is the same
+    whatever the number of threads (numpy releases the GIL for most of the
+    work). At most ``2 * workers`` chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
-    items done (fewer than ``n`` when cancelled) and the per-thread dicts.
+    items done (fewer than ``n`` when cancelled).
     """
-    bounds = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
-    workers = min(_threads(), len(bounds))
-    locals_: list[dict[str, Any]] = []
-    tls = threading.local()
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def run(lo_hi: tuple[int, int]) -> int:
-        if stop.is_set():
-            return 0
-        local = getattr(tls, "d", None)
-        if local is None:
-            local = tls.d = {}
-            with lock:
-                locals_.append(local)
-        task(lo_hi[0], lo_hi[1], local)
-        return lo_hi[1] - lo_hi[0]
-
+    bounds = iter([(lo, min(n, lo + step)) for lo in range(0, n, step)])
     done = 0
-    if workers <= 1:
-        for lo_hi in bounds:
+    if workers <= 1 or n <= step:
+        for lo, hi in bounds:
             if is_cancelled is not None and is_cancelled():
                 break
-            done += run(lo_hi)
+            combine(task(lo, hi))
+            done += hi - lo
             if progress is not None:
                 progress(done / n)
-        return done, locals_
+        return done
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for k in pool.map(run, bounds):
-            done += k
+        pending: deque[tuple[int, Future[Any]]] = deque()
+        for lo, hi in itertools.islice(bounds, 2 * workers):
+            pending.append((hi - lo, pool.submit(task, lo, hi)))
+        stop = False
+        while pending:
+            size, fut = pending.popleft()
+            combine(fut.result())
+            done += size
             if progress is not None:
                 progress(done / n)
-            if is_cancelled is not None and not stop.is_set() and is_cancelled():
-                stop.set()
-    return done, locals_
+            stop = stop or (is_cancelled is not None and is_cancelled())
+            nxt = None if stop else next(bounds, None)
+            if nxt is not None:
+                pending.append((nxt[1] - nxt[0], pool.submit(task, *nxt)))
+    return done
 
 
 def _inside_threshold(r: float) -> float:
@@ -636,20 +626,45 @@ def _inside_threshold(r: float) -> float:
 
 def _kernel_of_squares(kernel: str, s: np.ndarray, r: float, decay: float) -> np.ndarray:
     """QGIS's raw kernel from squared distances (equal to :func:`_raw_kernel` up to the last bits)."""
-    if kernel == "triangular":
-        return _raw_kernel(kernel, np.sqrt(s), r, decay)
+    return _kernel_into(kernel, s, r, decay, np.empty_like(s))
+
+
+def _kernel_into(kernel: str, s: np.ndarray, r: float, decay: float, v: np.ndarray) -> np.ndarray:
+    """:func:`_kernel_of_squares` written into ``v`` (no temporaries)."""
     if kernel == "uniform":
-        return np.ones_like(s)
-    v = s * (-1.0 / (r * r))
+        v.fill(1.0)
+        return v
+    if kernel == "triangular":  # 1 - (1 - decay) * d / r
+        np.sqrt(s, out=v)
+        v /= r
+        v *= -(1.0 - decay)
+        v += 1.0
+        return v
+    np.multiply(s, -1.0 / (r * r), out=v)
     v += 1.0
     if kernel == "quartic":
         v *= v
     elif kernel == "triweight":
-        v *= v * v
+        np.power(v, 3, out=v)
     return v
 
 
 # =========================================================================== exact engine
+
+
+def _squares(start: np.ndarray, v: np.ndarray, origin: float, p: float, half: np.ndarray) -> np.ndarray:
+    """QGIS's ``((start + i + 0.5) * p + origin - v) ** 2`` for the block's cells ``i`` (rows) and points.
+
+    ``half`` is ``i + 0.5`` as a column; ``start + (i + 0.5)`` is exact, so
+    the doubles are QGIS's. Computed in place (no temporaries).
+    """
+    d = np.empty((half.shape[0], v.size))
+    np.add(half, start.astype("float64"), out=d)
+    d *= p
+    d += origin
+    d -= v
+    d *= d
+    return d
 
 
 def _paint_cells(
@@ -663,6 +678,7 @@ def _paint_cells(
     cells: tuple[np.ndarray, np.ndarray] | None = None,
     minus: np.ndarray | None = None,
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> int:
@@ -676,6 +692,12 @@ def _paint_cells(
     ``((col0 + xp + 0.5) * p + xmin) - x`` (and from ``ymin`` upwards), and a
     cell is painted when ``sqrt(dx**2 + dy**2) <= r``. Returns the number of
     points done (fewer when cancelled).
+
+    Each chunk of points (sorted by block, so their blocks cover a short
+    stretch of the raster) is painted into its own small buffer, every
+    point's kernel on one block cell at a time (no masks: the kernel times
+    ``dist <= r``), and the buffers are added to the raster in chunk order:
+    the same sums whatever the number of ``workers``.
     """
     k = g.k
     if cells is None:
@@ -686,56 +708,134 @@ def _paint_cells(
     if n == 0 or nc == 0:
         return n
     off = cy * g.cols + cx
-    ar = np.arange(k, dtype="float64")[:, None]
+    reach = int(off.max()) + 1
+    half = np.arange(k, dtype="float64")[:, None] + 0.5
     thr = _inside_threshold(g.r)
-    size = g.rows * g.cols
     every = n == pts.n  # all points (idx is 0..n-1): contiguous blocks of the sorted copies
     if every:
         pts.block(0, 0)
+    unit = pts.unit_weights
 
-    def task(lo: int, hi: int, local: dict[str, Any]) -> None:
-        if out is not None and "out" not in local:
-            local["out"] = np.zeros(size)
-        if hits is not None and "hits" not in local:
-            local["hits"] = np.zeros(size, bool)
-        o_loc, h_loc = local.get("out"), local.get("hits")
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         x, y, w, col0, rowb, row0 = pts.block(lo, hi) if every else pts.take(idx[lo:hi])
-        dx = (col0 + ar + 0.5) * g.p + g.xmin - x  # (k, c): block column xp, point
-        dx *= dx
-        dy = (rowb + ar + 0.5) * g.p + g.ymin - y
-        dy *= dy
-        base = row0 * g.cols + col0
-        unit = pts.unit_weights
+        key = row0 * g.cols + col0  # ascending (the points are sorted by block): a short stretch
+        k0 = int(key.min())
+        rel = key - k0
+        span = int(key.max()) - k0 + reach
+        buf = np.zeros(span) if out is not None else None
+        hbuf = np.zeros(span, np.uint8) if hits is not None else None
+        dx = _squares(col0, x, g.xmin, g.p, half)  # (k, c): block column xp, point
+        dy = _squares(rowb, y, g.ymin, g.p, half)
+        s = np.empty(x.size)
+        v = np.empty(x.size)
+        m = np.empty(x.size, bool)
         for j in range(nc):
-            s = dx[cx[j]] + dy[cy[j]]
-            m = s <= thr
-            if minus is not None:
-                v = _kernel_of_squares(kernel, s, g.r, decay)
-                v *= w
-                v[~m] = 0.0
-                v -= minus[lo:hi, j]
-                np.add.at(o_loc, base + off[j], v)
-                if h_loc is not None:
-                    h_loc[base[m] + off[j]] = True
-                continue
-            t = base[m]
-            t += off[j]
-            if o_loc is not None:
-                v = _kernel_of_squares(kernel, s[m], g.r, decay)
+            np.add(dx[cx[j]], dy[cy[j]], out=s)
+            np.less_equal(s, thr, out=m)
+            if buf is not None:
+                _kernel_into(kernel, s, g.r, decay, v)
+                v *= m
                 if not unit:
-                    v *= w[m]
-                np.add.at(o_loc, t, v)
-            if h_loc is not None:
-                h_loc[t] = True
+                    v *= w
+                if minus is not None:
+                    v -= minus[lo:hi, j]
+                np.add.at(buf[off[j] :], rel, v)
+            if hbuf is not None:
+                np.maximum.at(hbuf[off[j] :], rel, m.view(np.uint8))
+        return k0, buf, hbuf
 
-    step = _CELLS_CHUNK
-    done, locals_ = _run_chunks(n, step, task, progress=progress, is_cancelled=is_cancelled)
-    for local in locals_:
-        if out is not None:
-            out += local["out"]
-        if hits is not None:
-            hits |= local["hits"]
-    return done
+    def combine(res: tuple[int, np.ndarray | None, np.ndarray | None]) -> None:
+        k0, buf, hbuf = res  # a block may run past the raster's end with cells never painted: cut them
+        if buf is not None and out is not None:
+            out[k0 : k0 + buf.size] += buf[: out.size - k0]
+        if hbuf is not None and hits is not None:
+            hits[k0 : k0 + hbuf.size] |= hbuf[: hits.size - k0].view(bool)
+
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
+
+
+def _zero_at_rim(kernel: str, decay: float) -> bool:
+    """Tell whether the kernel is 0 at the radius, so that a painted cell near it adds (almost) nothing."""
+    return kernel in ("quartic", "triweight", "epanechnikov") or (kernel == "triangular" and decay == 0)
+
+
+def _paint_rim(
+    out: np.ndarray,
+    pts: _Points,
+    idx: np.ndarray,
+    g: _Grid,
+    kernel: str,
+    cells: tuple[np.ndarray, np.ndarray],
+    *,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """Add the values (not the reach) of the kernel of the points ``idx`` on the block cells ``cells``.
+
+    For kernels that are 0 at the radius (:func:`_zero_at_rim`): the value is
+    ``max(K(d), 0)`` with ``K`` continued past the radius (``1 - d**2 / r**2``,
+    its powers, or ``1 - d / r``), which is 0 wherever QGIS does not paint
+    and differs from QGIS only at cells within rounding of the radius, where
+    the value is itself about 1e-7. Distances and values are in float32
+    (rounding about 1e-7 of each value; the sums are float64): half the
+    memory traffic of :func:`_paint_cells`, and no masks. Chunks as in
+    :func:`_paint_cells` (the same sums whatever the number of ``workers``).
+    """
+    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    n, nc = idx.size, cx.size
+    if n == 0 or nc == 0:
+        return n
+    off = cy * g.cols + cx
+    reach = int(off.max()) + 1
+    steps = (np.arange(g.k) * g.p).astype("float32")[:, None]
+    every = n == pts.n
+    if every:
+        pts.block(0, 0)
+    unit = pts.unit_weights
+    r2 = g.r * g.r
+    polynomial = kernel != "triangular"
+
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray]:
+        x, y, w, col0, rowb, _row0 = pts.block(lo, hi) if every else pts.take(idx[lo:hi])
+        key = _row0 * g.cols + col0
+        k0 = int(key.min())
+        rel = key - k0
+        buf = np.zeros(int(key.max()) - k0 + reach)
+        # offsets from the centres of block column / row 0, then one cell further per column / row
+        dx = steps + ((col0 + 0.5) * g.p + g.xmin - x).astype("float32")
+        dx *= dx
+        dy = steps + ((rowb + 0.5) * g.p + g.ymin - y).astype("float32")
+        dy *= dy
+        if polynomial:  # 1 - s / r**2 as (-dx**2 / r**2) + (1 - dy**2 / r**2)
+            dx *= np.float32(-1.0 / r2)
+            dy *= np.float32(-1.0 / r2)
+            dy += np.float32(1.0)
+        v = np.empty(x.size, "float32")
+        v64 = np.empty(x.size)
+        w32 = None if unit else w.astype("float32")
+        for j in range(nc):
+            np.add(dx[cx[j]], dy[cy[j]], out=v)
+            if not polynomial:  # 1 - d / r
+                np.sqrt(v, out=v)
+                v *= np.float32(-1.0 / g.r)
+                v += np.float32(1.0)
+            np.maximum(v, np.float32(0.0), out=v)
+            if kernel == "quartic":
+                v *= v
+            elif kernel == "triweight":
+                np.power(v, 3, out=v)
+            if w32 is not None:
+                v *= w32
+            v64[:] = v
+            np.add.at(buf[off[j] :], rel, v64)
+        return k0, buf
+
+    def combine(res: tuple[int, np.ndarray]) -> None:
+        k0, buf = res
+        out[k0 : k0 + buf.size] += buf[: out.size - k0]
+
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
 def _paint_uniform(
@@ -744,6 +844,7 @@ def _paint_uniform(
     pts: _Points,
     g: _Grid,
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> int:
@@ -754,20 +855,24 @@ def _paint_uniform(
     p)``, clipped to the block. The differences are summed along the rows at
     the end. This paints the same cells as QGIS's ``sqrt(dx**2 + dy**2) <= r``
     wherever the coordinates make the distances exact (snapped data, where
-    ties happen), and elsewhere up to a rounding of the last bit.
+    ties happen), and elsewhere up to a rounding of the last bit. Each chunk
+    of points adds into its own stretch of differences, added up in chunk
+    order (the same sums whatever the number of ``workers``).
     """
     k, b, p, r = g.k, g.b, g.p, g.r
     width = g.cols + 1
     size = g.rows * width
     unit = pts.unit_weights
     ar = np.arange(k, dtype="float64")[:, None]
-    rows_k = np.arange(k)[:, None]
+    rows_k = np.arange(k)[:, None] * width
+    reach = (k - 1) * width + k + 1
+    diff = np.zeros(size, dtype="float64" if unit else "complex128")  # imaginary: count
 
-    def task(lo: int, hi: int, local: dict[str, Any]) -> None:
-        if "diff" not in local:
-            local["diff"] = np.zeros(size, dtype="float64" if unit else "complex128")  # imaginary: count
-        diff = local["diff"]
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray]:
         x, y, w, col0, rowb, row0 = pts.block(lo, hi)
+        key = row0 * width + col0
+        k0 = int(key[0])
+        buf = np.zeros(int(key[-1]) - k0 + reach, dtype=diff.dtype)
         dy = (rowb + ar + 0.5) * p + g.ymin - y  # (k, c): block row yp, point
         h2 = r * r - dy * dy
         ok = h2 >= 0
@@ -779,19 +884,21 @@ def _paint_uniform(
         after += 1.0
         np.clip(after, first, float(2 * b + 1), out=after)  # an empty run adds +w and -w at one place
         after[~ok] = first[~ok]
-        base = (row0 * width + col0) + rows_k * width
+        base = (key - k0) + rows_k
         ww = np.broadcast_to(w if unit else w + 1j, ok.shape)
-        np.add.at(diff, (base + first.astype("int64")).ravel(), ww.ravel())
-        np.add.at(diff, (base + after.astype("int64")).ravel(), -ww.ravel())
+        np.add.at(buf, (base + first.astype("int64")).ravel(), ww.ravel())
+        np.add.at(buf, (base + after.astype("int64")).ravel(), -ww.ravel())
+        return k0, buf
+
+    def combine(res: tuple[int, np.ndarray]) -> None:
+        k0, buf = res
+        diff[k0 : k0 + buf.size] += buf[: diff.size - k0]
 
     step = max(256, _CHUNK_PAIRS // (2 * k))
     pts.block(0, 0)  # sorted copies made once, before the threads
-    done, locals_ = _run_chunks(pts.n, step, task, progress=progress, is_cancelled=is_cancelled)
-    if not locals_:
+    done = _run_chunks(pts.n, step, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
+    if done == 0:
         return done
-    diff = locals_[0]["diff"]
-    for local in locals_[1:]:
-        diff += local["diff"]
     acc = np.cumsum(diff.reshape(g.rows, width), axis=1)[:, : g.cols]
     if unit:
         counts = np.rint(acc.real)
@@ -988,13 +1095,13 @@ class _Conv:
     size at least as large, so that nothing wraps around.
     """
 
-    def __init__(self, g: _Grid) -> None:
+    def __init__(self, g: _Grid, workers: int = 1) -> None:
         self.rows, self.cols = g.rows, g.cols
         self.nar, self.nac = g.rows - 2 * g.b, g.cols - 2 * g.b
         from scipy import fft as _fft  # lazy: ~0.1 s of start-up for every bingeo command otherwise
 
         self.shape = (_fft.next_fast_len(g.rows, real=True), _fft.next_fast_len(g.cols, real=True))
-        self.workers = _threads()
+        self.workers = workers
         self._local = threading.local()  # per thread: a padded input buffer, reused (its padding stays 0)
         # transform of a stamp's columns: k non-zero rows only, so a (rows x k) DFT matrix beats an FFT
         phase = -2.0 * np.pi * np.outer(np.arange(self.shape[0]), np.arange(g.k)) / self.shape[0]
@@ -1049,6 +1156,7 @@ def _fast(
     progress: Callable[[float], None] | None,
     is_cancelled: Callable[[], bool] | None,
     timings: dict[str, float],
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed."""
     rows, cols = g.rows, g.cols
@@ -1058,7 +1166,7 @@ def _fast(
     unit_weights = pts.unit_weights
     if kernel == "uniform":
         t0 = time.perf_counter()
-        done = _paint_uniform(out, hits, pts, g, progress=progress, is_cancelled=is_cancelled)
+        done = _paint_uniform(out, hits, pts, g, workers=workers, progress=progress, is_cancelled=is_cancelled)
         timings["rows"] = time.perf_counter() - t0
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, done
 
@@ -1066,7 +1174,7 @@ def _fast(
     st = _choose_stamps(kernel, g, decay)
     timings["stamps"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv = _Conv(g)
+    cv = _Conv(g, workers)
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
@@ -1079,7 +1187,7 @@ def _fast(
     del row0, col0
     w = pts.weights()
     if odd is not None and odd.any():
-        _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay)
+        _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay, workers=workers)
         regular = np.flatnonzero(~odd)
         ux, uy, w, anchor = ux[regular], uy[regular], w[regular], anchor[regular]
     else:
@@ -1160,7 +1268,7 @@ def _fast(
             uy = _offset(frowb, fy, g.ymin, g)
             coef_x = st.coef[:, xc[0], xc[1]]  # (nb, n_x)
             fitted = (_basis(ux, uy, st.deg) @ coef_x) * w[sel][:, None]
-            _paint_cells(out, hits, pts, flagged, g, kernel, decay, cells=xcells, minus=fitted)
+            _paint_cells(out, hits, pts, flagged, g, kernel, decay, cells=xcells, minus=fitted, workers=workers)
             if (bgrid[flag] > FAST_TOLERANCE * max(top, 0.0)).any():
                 # at the flagged pixels only the other cells' (small) residuals are left
                 rest = cv.back(spec_abs * cv.stamp(np.where(st.xcells, 0.0, st.resid)))[flag]
@@ -1173,25 +1281,32 @@ def _fast(
         timings["n_corrected"] = float(flagged.size)
         done = n_all
     else:
-        done_x = _paint_cells(
-            out,
-            None,
-            pts,
-            regular,
-            g,
-            kernel,
-            decay,
-            cells=xcells,
-            progress=None if progress is None else (lambda f: progress(0.6 + 0.4 * f)),
-            is_cancelled=is_cancelled,
-        )
+        rim_progress = None if progress is None else (lambda f: progress(0.6 + 0.4 * f))
+        if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+            done_x = _paint_rim(
+                out, pts, regular, g, kernel, xcells, workers=workers, progress=rim_progress, is_cancelled=is_cancelled
+            )
+        else:
+            done_x = _paint_cells(
+                out,
+                None,
+                pts,
+                regular,
+                g,
+                kernel,
+                decay,
+                cells=xcells,
+                workers=workers,
+                progress=rim_progress,
+                is_cancelled=is_cancelled,
+            )
         done = n_all if done_x == regular.size else int(done_x)
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
         if maybe_x.any():
             flag = (cv.back(spec_count * cv.stamp(maybe_x)) > 0.5) & ~hits
             flagged = _touching(flag, maybe_x, anchor, regular, cv, g)
             mc = np.nonzero(maybe_x)
-            _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]))
+            _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]), workers=workers)
         bound = _FFT_ROUNDING * float(np.abs(out).max())
         if st.resid.any():
             bound += float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
@@ -1376,6 +1491,7 @@ def kernel_density(
     decay: float = DECAY,
     weight_field: str | None = None,
     method: str = "auto",
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> DensityRaster:
@@ -1414,6 +1530,11 @@ def kernel_density(
         ``"auto"`` takes ``"exact"`` when points x window cells is at most
         :data:`EXACT_PAIRS` (30 million: a few tenths of a second) and
         ``"fast"`` otherwise.
+    workers : int, optional
+        Threads to use. Default: the environment variable ``BINGEO_WORKERS``
+        when set, else every CPU this process may run on; 1 runs in the
+        calling thread. The raster is identical whatever the number (the
+        work is split into the same chunks and added up in the same order).
     progress : callable, optional
         Called with the fraction done (0 to 1).
     is_cancelled : callable, optional
@@ -1523,6 +1644,7 @@ def kernel_density(
     """
     t_start = time.perf_counter()
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)
+    n_workers = resolve_workers(workers)
     metric_note = None
     if getattr(points, "crs", None) is not None and points.crs.is_geographic:
         # cell size and radius are metres: work in the place's national grid (the raster is in that CRS)
@@ -1570,7 +1692,16 @@ def kernel_density(
         out = np.zeros(g.rows * g.cols)
         hits = np.zeros(g.rows * g.cols, bool)
         done = _paint_cells(
-            out, hits, pts, np.arange(x.size), g, kernel, dec, progress=progress, is_cancelled=is_cancelled
+            out,
+            hits,
+            pts,
+            np.arange(x.size),
+            g,
+            kernel,
+            dec,
+            workers=n_workers,
+            progress=progress,
+            is_cancelled=is_cancelled,
         )
         values, reached = out.reshape(g.rows, g.cols), hits.reshape(g.rows, g.cols)
     else:
@@ -1582,6 +1713,7 @@ def kernel_density(
             progress=progress,
             is_cancelled=is_cancelled,
             timings=timings,
+            workers=n_workers,
         )
     timings["compute"] = time.perf_counter() - t0
     complete = done == x.size
