@@ -1223,31 +1223,74 @@ def _fast(
         return spec
 
     timings["moments_prep"] = time.perf_counter() - t0
-    # two threads: numpy and the FFTs release the GIL for most of the work
+    xc = np.nonzero(st.xcells)
+    xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     acc = None
     spec_count = None
-    with ThreadPoolExecutor(max_workers=cv.workers) as pool:
-        for n_m, spec in enumerate(pool.map(moment, [-1, *live])):
+    rim = None
+    done_x = regular.size
+    # the moments in `workers` threads (numpy and the FFTs release the GIL for most of the work);
+    # meanwhile, without a fit, the cells painted point by point, in as many threads (into their own raster)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(moment, m) for m in [-1, *live]]
+        if not st.fit_mode:
+            t1 = time.perf_counter()
+            rim = np.zeros(rows * cols)
+            rim_progress = None if progress is None else (lambda f: progress(0.6 * f))
+            if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+                done_x = _paint_rim(
+                    rim,
+                    pts,
+                    regular,
+                    g,
+                    kernel,
+                    xcells,
+                    workers=workers,
+                    progress=rim_progress,
+                    is_cancelled=is_cancelled,
+                )
+            else:
+                done_x = _paint_cells(
+                    rim,
+                    None,
+                    pts,
+                    regular,
+                    g,
+                    kernel,
+                    decay,
+                    cells=xcells,
+                    workers=workers,
+                    progress=rim_progress,
+                    is_cancelled=is_cancelled,
+                )
+            timings["exact_cells"] = time.perf_counter() - t1
+            if done_x < regular.size:
+                for f in futures:
+                    f.cancel()
+                return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
+        for n_m, f in enumerate(futures):
+            spec = f.result()
             if n_m == 0:
                 spec_count = spec
             elif acc is None:
                 acc = spec
             else:
                 acc += spec
-            if progress is not None:
+            if progress is not None and st.fit_mode:
                 progress(0.6 * n_m / len(live))
     timings["moments_fft"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if acc is not None:
         out += cv.back(acc)
     del acc
+    if rim is not None:
+        out += rim
+    del rim
     assert spec_count is not None
     hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
     timings["inverse_fft"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    xc = np.nonzero(st.xcells)
-    xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     maybe_x = st.maybe & st.xcells
     spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
     if st.fit_mode:
@@ -1281,26 +1324,7 @@ def _fast(
         timings["n_corrected"] = float(flagged.size)
         done = n_all
     else:
-        rim_progress = None if progress is None else (lambda f: progress(0.6 + 0.4 * f))
-        if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
-            done_x = _paint_rim(
-                out, pts, regular, g, kernel, xcells, workers=workers, progress=rim_progress, is_cancelled=is_cancelled
-            )
-        else:
-            done_x = _paint_cells(
-                out,
-                None,
-                pts,
-                regular,
-                g,
-                kernel,
-                decay,
-                cells=xcells,
-                workers=workers,
-                progress=rim_progress,
-                is_cancelled=is_cancelled,
-            )
-        done = n_all if done_x == regular.size else int(done_x)
+        done = n_all
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
         if maybe_x.any():
             flag = (cv.back(spec_count * cv.stamp(maybe_x)) > 0.5) & ~hits
@@ -1311,7 +1335,7 @@ def _fast(
         if st.resid.any():
             bound += float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
         timings["n_corrected"] = float(regular.size)
-    timings["exact_cells"] = time.perf_counter() - t0
+    timings["corrections"] = time.perf_counter() - t0
     out[~hits] = 0.0
     if progress is not None:
         progress(1.0)
