@@ -1139,6 +1139,13 @@ class _Conv:
         a = _fft.rfft(np.asarray(st, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)
         return self._dft @ a
 
+    def stamps(self, sts: np.ndarray) -> np.ndarray:
+        """Return the transforms of (n, k, k) stamps at once: one matrix product for all their columns."""
+        from scipy import fft as _fft
+
+        a = _fft.rfft(np.asarray(sts, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)  # (n, k, C)
+        return np.einsum("rk,nkc->nrc", self._dft, a, optimize=True)
+
     def back(self, spec: np.ndarray) -> np.ndarray:
         """Raster (flat, float64) from a spectrum."""
         from scipy import fft as _fft
@@ -1206,6 +1213,8 @@ def _fast(
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
     count = np.bincount(anchor, minlength=n_cells).astype("float64")
 
+    stamp_specs = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+
     def moment(m: int) -> np.ndarray:
         # one basis function: its sums per anchor cell, transformed, times its stamp's transform
         if m < 0:
@@ -1219,7 +1228,7 @@ def _fast(
                 wm *= w
             mom = np.bincount(anchor, weights=wm, minlength=n_cells)
         spec = cv.grid(mom, workers=1)
-        spec *= cv.stamp(st.coef[m])
+        spec *= stamp_specs.pop(m)
         return spec
 
     timings["moments_prep"] = time.perf_counter() - t0
@@ -1617,8 +1626,12 @@ def kernel_density(
     Where the kernel is not smooth across a cell, no polynomial fits it:
     cells on the rim (``d = r`` crosses them) of the uniform, Epanechnikov and
     triangular kernels, and the tip of the triangular cone. Those cells (about
-    ``8 r / p`` of them) are computed point by point, exactly, for every
-    point. The uniform kernel needs no fit at all: in each window row its
+    ``8 r / p`` of them) are computed point by point, for every point, while
+    the FFTs run. A kernel that is 0 at the radius (Epanechnikov, triangular
+    without decay) is taken there as ``max(K, 0)`` with ``K`` continued past
+    the radius, in float32 and without masks: that is 0 wherever QGIS does
+    not paint, and the values differ from QGIS's by about 1e-7 of each (whose
+    reach is decided exactly, below). The uniform kernel needs no fit at all: in each window row its
     cells are one run, from ``ceil((-h - sx) / p)`` to ``floor((h - sx) /
     p)`` with ``h = sqrt(r**2 - dy**2)``, added as +w and -w and summed along
     the rows. For the quartic and triweight kernels (continuous slopes at the
@@ -1631,6 +1644,12 @@ def kernel_density(
     at all. So the raster is within :data:`FAST_TOLERANCE` (0.05 %) of the
     largest value of QGIS's, whatever the data, and ``error_bound`` holds the
     bound reached (the measured error is usually 100 times smaller).
+
+    Threads: the points, sorted by window, are cut into chunks of a fixed
+    size; each chunk is painted into its own buffer (a short stretch of the
+    raster), the buffers are added to the raster in chunk order, and the FFT
+    terms are summed in a fixed order. So the raster is the same, bit for
+    bit, whatever ``workers`` is.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
     clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; best of 7
