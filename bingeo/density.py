@@ -508,33 +508,33 @@ class _Points:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray, g: _Grid) -> None:
-        b = float(g.b)
-
         def start(a: np.ndarray, origin: float, flip: bool) -> np.ndarray:
             # addFeature(): (v - origin) / p - b in doubles, then C's truncation towards zero
             t = np.subtract(origin, a) if flip else np.subtract(a, origin)
             t /= g.p
-            t -= b
+            t -= float(g.b)
             return t
 
-        fx, fyb, fy = start(x, g.xmin, False), start(y, g.ymin, False), start(y, g.ymax, True)
-        self._col0, self._rowb, self._row0 = fx.astype("int64"), fyb.astype("int64"), fy.astype("int64")
-        self._clipped = None
-        if g.b * g.p > g.r:  # b rounded up: a point near the extent's edge can start its block at -0.x
-            self._clipped = (fx < 0) | (fyb < 0) | (fy < 0)
-        del fx, fyb, fy
-        key = self._row0 * g.cols + self._col0
-        self.order = radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
-        self.key = key[self.order]
-        self._x, self._y, self._w = x, y, w
+        key = start(y, g.ymax, True).astype("int64")
+        key *= g.cols
+        key += start(x, g.xmin, False).astype("int64")
+        order = radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
+        self.key = key[order]
+        del key
+        # sorted copies; the block starts recomputed from them (the same doubles, read in order: faster
+        # than gathering three more arrays)
+        self._x, self._y = x[order], y[order]
         self.unit_weights = bool((w == 1.0).all())
+        self._w = w if self.unit_weights else w[order]
+        del order
+        fx, fyb, fy = start(self._x, g.xmin, False), start(self._y, g.ymin, False), start(self._y, g.ymax, True)
+        self._col0, self._rowb, self._row0 = fx.astype("int64"), fyb.astype("int64"), fy.astype("int64")
+        self.clipped: np.ndarray | None = None  # True where a block start was truncated from a negative value
+        if g.b * g.p > g.r:  # b rounded up: a point near the extent's edge can start its block at -0.x
+            self.clipped = (fx < 0) | (fyb < 0) | (fy < 0)
+        del fx, fyb, fy
         self.n = x.size
         self.g = g
-
-    @property
-    def clipped(self) -> np.ndarray | None:
-        """True (sorted) where a block start was truncated from a negative value (None: none can be)."""
-        return None if self._clipped is None else self._clipped[self.order]
 
     def take(self, ii: np.ndarray) -> tuple[np.ndarray, ...]:
         """x, y, w, col0, rowb, row0 of the points at sorted positions ``ii``.
@@ -543,27 +543,20 @@ class _Points:
         (where the values go); ``rowb``: first block row counted from the
         bottom (what QGIS's distances use).
         """
-        o = self.order[ii]
-        return (self._x[o], self._y[o], self._w[o], self._col0[o], self._rowb[o], self._row0[o])
+        return (self._x[ii], self._y[ii], self._w[ii], self._col0[ii], self._rowb[ii], self._row0[ii])
 
     def block(self, lo: int, hi: int) -> tuple[np.ndarray, ...]:
-        """Like :meth:`take` for the sorted positions ``lo`` to ``hi`` (views of sorted copies)."""
-        if not hasattr(self, "_all"):
-            o = self.order
-            self._all = (self._x[o], self._y[o], self.weights(), self._col0[o], self._rowb[o], self._row0[o])
-        return tuple(a[lo:hi] for a in self._all)
+        """Like :meth:`take` for the sorted positions ``lo`` to ``hi`` (views)."""
+        return (self._x[lo:hi], self._y[lo:hi], self._w[lo:hi], self._col0[lo:hi], self._rowb[lo:hi], self._row0[lo:hi])
 
     def weights(self) -> np.ndarray:
         """Weights in sorted order."""
-        return self._w if self.unit_weights else self._w[self.order]
+        return self._w
 
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
         """Offsets (sorted) of the points from the centre of their own cell (block cell b), in cells."""
         g = self.g
-        return (
-            _offset(self._col0, self._x, g.xmin, g)[self.order],
-            _offset(self._rowb, self._y, g.ymin, g)[self.order],
-        )
+        return (_offset(self._col0, self._x, g.xmin, g), _offset(self._rowb, self._y, g.ymin, g))
 
 
 def _run_chunks(
@@ -712,8 +705,6 @@ def _paint_cells(
     half = np.arange(k, dtype="float64")[:, None] + 0.5
     thr = _inside_threshold(g.r)
     every = n == pts.n  # all points (idx is 0..n-1): contiguous blocks of the sorted copies
-    if every:
-        pts.block(0, 0)
     unit = pts.unit_weights
 
     def task(lo: int, hi: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
@@ -790,8 +781,6 @@ def _paint_rim(
     reach = int(off.max()) + 1
     steps = (np.arange(g.k) * g.p).astype("float32")[:, None]
     every = n == pts.n
-    if every:
-        pts.block(0, 0)
     unit = pts.unit_weights
     r2 = g.r * g.r
     polynomial = kernel != "triangular"
@@ -895,7 +884,6 @@ def _paint_uniform(
         diff[k0 : k0 + buf.size] += buf[: diff.size - k0]
 
     step = max(256, _CHUNK_PAIRS // (2 * k))
-    pts.block(0, 0)  # sorted copies made once, before the threads
     done = _run_chunks(pts.n, step, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
     if done == 0:
         return done
@@ -1433,7 +1421,7 @@ def _check_options(
     return p, r, dec
 
 
-def _coordinates(points: Any, weight_field: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import geopandas as gpd
     import shapely
 
@@ -1455,19 +1443,29 @@ def _coordinates(points: Any, weight_field: str | None) -> tuple[np.ndarray, np.
         )
         raise CRSError(msg)
     geoms = points.geometry.to_numpy()
-    types = shapely.get_type_id(geoms)  # -1: missing
     if weight_field is None:
         wcol = np.ones(len(geoms))
     else:
         wcol = _weights(points, weight_field)
-    if (types == 0).all():  # the common case: points only (an empty point gives NaN)
-        x = shapely.get_x(geoms)
-        y = shapely.get_y(geoms)
+
+    def coordinate(get: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | None:
+        try:
+            return get(geoms)
+        except shapely.errors.GEOSException:  # an empty point: taken by the general case below
+            return None
+
+    # the common case, points only: x and y at once (shapely releases the GIL), with the types
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 3))) as pool:
+        futures = [pool.submit(coordinate, get) for get in (shapely.get_x, shapely.get_y)]
+        types = shapely.get_type_id(geoms)  # -1: missing
+        x, y = (f.result() for f in futures)
+    if x is not None and y is not None and (types == 0).all():
         ok = ~(np.isnan(x) | np.isnan(y))
         if not ok.all():
             log.info("%d of %d features without geometry (empty) skipped", int((~ok).sum()), len(geoms))
             x, y, wcol = x[ok], y[ok], wcol[ok]
         return x, y, wcol
+    del x, y
     wrong = ~np.isin(types, (-1, 0, 4))
     if wrong.any():
         found = sorted({shapely.geometry.base.GEOMETRY_TYPES[t] for t in np.unique(types[wrong])})
@@ -1692,7 +1690,7 @@ def kernel_density(
     if getattr(points, "crs", None) is not None and points.crs.is_geographic:
         # cell size and radius are metres: work in the place's national grid (the raster is in that CRS)
         points, metric_note = to_metric(points, what="the points")
-    x, y, w = _coordinates(points, weight_field)
+    x, y, w = _coordinates(points, weight_field, n_workers)
     t_coords = time.perf_counter() - t_start
     if x.size == 0:
         msg = "`points` holds no points (all geometries null or empty): nothing to make a density of."

@@ -352,6 +352,15 @@ def test_multipoints_and_empty_geometries():
     assert kde.n_points == 3
 
 
+def test_points_with_an_empty_point():
+    gdf = frame(SMALL, w=[2.0, 0.5, -1.0])
+    gdf.loc[len(gdf)] = [4.0, Point()]  # an empty point among points only
+    kde = kernel_density(gdf, cell_size=1, radius=4, weight_field="w")
+    ref, origin = qgis_reference(SMALL, r=4, p=1, weights=[2.0, 0.5, -1.0])
+    assert_like_qgis(kde, ref, origin)
+    assert kde.n_points == 3
+
+
 def test_input_frame_is_not_changed():
     gdf = frame(SMALL, w=[1.0, 2.0, 3.0])
     before = gdf.copy()
