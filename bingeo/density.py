@@ -660,6 +660,13 @@ def _squares(start: np.ndarray, v: np.ndarray, origin: float, p: float, half: np
     return d
 
 
+def _block_cells(cells: tuple[np.ndarray, np.ndarray], g: _Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Block columns, block rows, their offsets in the flat raster, and the stretch a block spans."""
+    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    off = cy * g.cols + cx
+    return cx, cy, off, int(off.max(initial=0)) + 1
+
+
 def _paint_cells(
     out: np.ndarray | None,
     hits: np.ndarray | None,
@@ -696,12 +703,10 @@ def _paint_cells(
     if cells is None:
         yy, xx = np.divmod(np.arange(k * k), k)
         cells = (xx, yy)
-    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    cx, cy, off, reach = _block_cells(cells, g)
     n, nc = idx.size, cx.size
     if n == 0 or nc == 0:
         return n
-    off = cy * g.cols + cx
-    reach = int(off.max()) + 1
     half = np.arange(k, dtype="float64")[:, None] + 0.5
     thr = _inside_threshold(g.r)
     every = n == pts.n  # all points (idx is 0..n-1): contiguous blocks of the sorted copies
@@ -773,12 +778,10 @@ def _paint_rim(
     memory traffic of :func:`_paint_cells`, and no masks. Chunks as in
     :func:`_paint_cells` (the same sums whatever the number of ``workers``).
     """
-    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    cx, cy, off, reach = _block_cells(cells, g)
     n, nc = idx.size, cx.size
     if n == 0 or nc == 0:
         return n
-    off = cy * g.cols + cx
-    reach = int(off.max()) + 1
     steps = (np.arange(g.k) * g.p).astype("float32")[:, None]
     every = n == pts.n
     unit = pts.unit_weights
@@ -1233,33 +1236,12 @@ def _fast(
         if not st.fit_mode:
             t1 = time.perf_counter()
             rim = np.zeros(rows * cols)
-            rim_progress = None if progress is None else (lambda f: progress(0.6 * f))
+            run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
+            run["progress"] = None if progress is None else (lambda f: progress(0.6 * f))
             if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
-                done_x = _paint_rim(
-                    rim,
-                    pts,
-                    regular,
-                    g,
-                    kernel,
-                    xcells,
-                    workers=workers,
-                    progress=rim_progress,
-                    is_cancelled=is_cancelled,
-                )
+                done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
             else:
-                done_x = _paint_cells(
-                    rim,
-                    None,
-                    pts,
-                    regular,
-                    g,
-                    kernel,
-                    decay,
-                    cells=xcells,
-                    workers=workers,
-                    progress=rim_progress,
-                    is_cancelled=is_cancelled,
-                )
+                done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
             timings["exact_cells"] = time.perf_counter() - t1
             if done_x < regular.size:
                 for f in futures:
