@@ -64,8 +64,11 @@ Pairs closer than the largest distance edge are found once with a k-d tree
 Each permutation then only re-bins the time differences of those pairs, with
 numpy, in chunks of pairs: a gather of the permuted dates, a subtraction and one
 comparison-and-count per time edge. The counts in the open-ended bands follow
-from totals that permutations do not change. ``benchmarks/nearrepeat.py``
-measures it.
+from totals that permutations do not change. The permutations run in blocks of
+:data:`PERMUTATION_BATCH`, each block with its own generator derived from the seed
+(:func:`knox_permutations`), on ``workers`` threads; the counts are whole numbers
+added up per block, so the p-values are the same whatever the number of threads.
+``benchmarks/nearrepeat.py`` measures it, on one thread and on all.
 """
 
 from __future__ import annotations
