@@ -1632,13 +1632,19 @@ def kernel_density(
     bit, whatever ``workers`` is.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
-    clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; best of 7
-    against QGIS 3.22.16 reading a GeoPackage, best of 2): quartic 0.31 s
-    against 8.3 s (26x), triweight 0.31 s against 15.7 s (51x), uniform 0.37
-    s against 9.3 s (25x), Epanechnikov 0.71 s against 8.1 s (11x),
-    triangular 1.0 s against 8.9 s (9x); the first call in a process takes
-    0.1 to 0.5 s more. The exact method takes 2.6 to 3.3 s. Largest
-    difference from QGIS's raster: 8e-6 of its maximum (fast), 1e-6 (exact).
+    clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; against
+    QGIS 3.22.16 reading a GeoPackage, in the same process). On a quiet
+    machine, before issue 14: quartic 0.31 s against 8.3 s (26x), triweight
+    0.31 s against 15.7 s (51x), uniform 0.37 s against 9.3 s (25x),
+    Epanechnikov 0.71 s against 8.1 s (11x), triangular 1.0 s against 8.9 s
+    (9x). After it (the rim in float32 without masks, painted while the FFTs
+    run), measured on the same 2 CPUs shared with other jobs (load 5 to 7,
+    which slows bingeo's two threads more than QGIS's one): Epanechnikov
+    18-19x, triangular 24x, quartic 16-24x, triweight 37x; one thread's CPU
+    time for the Epanechnikov kernel went from 1.45 s to 0.8 s, for the
+    triangular from 1.95 s to 1.3 s. The first call in a process takes 0.1 to
+    1 s more. The exact method takes 2.6 to 3.3 s. Largest difference from
+    QGIS's raster: 3e-6 to 8e-6 of its maximum (fast), 1e-6 (exact).
     Reading the points from the GeoPackage into a GeoDataFrame takes another
     1.0 to 1.3 s. Memory: about 230 MB on top of the points' GeoDataFrame for
     that case (roughly 120 bytes per point and 100 per cell).
