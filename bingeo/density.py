@@ -774,8 +774,9 @@ def _paint_rim(
     its powers, or ``1 - d / r``), which is 0 wherever QGIS does not paint
     and differs from QGIS only at cells within rounding of the radius, where
     the value is itself about 1e-7. Distances and values are in float32
-    (rounding about 1e-7 of each value; the sums are float64): half the
-    memory traffic of :func:`_paint_cells`, and no masks. Chunks as in
+    (rounding about 1e-7 of each value; a chunk's sums are float32 too, the
+    raster's float64): half the memory traffic of :func:`_paint_cells`, and
+    no masks. Chunks as in
     :func:`_paint_cells` (the same sums whatever the number of ``workers``).
     """
     cx, cy, off, reach = _block_cells(cells, g)
@@ -793,7 +794,7 @@ def _paint_rim(
         key = _row0 * g.cols + col0
         k0 = int(key.min())
         rel = key - k0
-        buf = np.zeros(int(key.max()) - k0 + reach)
+        buf = np.zeros(int(key.max()) - k0 + reach, "float32")  # a chunk's sums: float32 is enough
         # offsets from the centres of block column / row 0, then one cell further per column / row
         dx = steps + ((col0 + 0.5) * g.p + g.xmin - x).astype("float32")
         dx *= dx
@@ -804,14 +805,12 @@ def _paint_rim(
             dy *= np.float32(-1.0 / r2)
             dy += np.float32(1.0)
         v = np.empty(x.size, "float32")
-        v64 = np.empty(x.size)
         w32 = None if unit else w.astype("float32")
         for j in range(nc):
             np.add(dx[cx[j]], dy[cy[j]], out=v)
-            if not polynomial:  # 1 - d / r
+            if not polynomial:  # r - d, divided by r when the chunk is added (1 - d / r)
                 np.sqrt(v, out=v)
-                v *= np.float32(-1.0 / g.r)
-                v += np.float32(1.0)
+                np.subtract(np.float32(g.r), v, out=v)
             np.maximum(v, np.float32(0.0), out=v)
             if kernel == "quartic":
                 v *= v
@@ -819,13 +818,17 @@ def _paint_rim(
                 np.power(v, 3, out=v)
             if w32 is not None:
                 v *= w32
-            v64[:] = v
-            np.add.at(buf[off[j] :], rel, v64)
+            np.add.at(buf[off[j] :], rel, v)
         return k0, buf
+
+    scale = 1.0 if polynomial else 1.0 / g.r
 
     def combine(res: tuple[int, np.ndarray]) -> None:
         k0, buf = res
-        out[k0 : k0 + buf.size] += buf[: out.size - k0]
+        part = buf[: out.size - k0].astype("float64")
+        if scale != 1.0:
+            part *= scale
+        out[k0 : k0 + part.size] += part
 
     return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
