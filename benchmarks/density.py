@@ -368,10 +368,10 @@ def run(args: argparse.Namespace) -> int:
             same_nodata,
         )
         if workers > 1:
-            # CPU seconds (all threads) hardly depend on the machine's load: QGIS's against bingeo's on one thread
+            # CPU seconds (all threads) depend less on the machine's load: QGIS's against bingeo's on one thread
             log.info(
-                "RESULT %s CPU time: QGIS %.2f s, bingeo on one thread %.2f s: %.1fx less work (load-independent; "
-                "the wall-time ratio on 2 idle cores is about this times bingeo's speed-up on 2 threads)",
+                "RESULT %s CPU time: QGIS %.2f s, bingeo on one thread %.2f s: %.1fx less work (less sensitive to "
+                "the load; the wall-time ratio on 2 idle cores is about this times bingeo's speed-up on 2 threads)",
                 kernel,
                 CPU_SECONDS[id(t_q)],
                 CPU_SECONDS[id(t_1)],
