@@ -15,9 +15,14 @@ values), it times
     file to read);
 (b) ``bingeo.density.kernel_density`` on the GeoDataFrame (``method="auto"``,
     which is ``"fast"`` here): the first call in the process and the best and
-    median of ``--repeat`` calls, with its stage timings;
-(c) end to end, as ``bingeo density INCIDENTS ... --output kde.tif`` would
-    run: read the GeoPackage (pyogrio), kernel_density, write the GeoTIFF;
+    median of ``--repeat`` calls, with its stage timings; then on one thread
+    (``workers=1``): the speed-up per core, and the two rasters must be
+    identical;
+(c) end to end, as ``bingeo density INCIDENTS ... --output kde.tif`` runs:
+    read the GeoPackage with ``bingeo.readers.read_points`` (the reader of
+    the command, with its checks and rejects), kernel_density, write the
+    GeoTIFF, with the time of each stage; with ``--cli`` also the whole
+    command, run in this process;
 (d) with ``--exact``, also bingeo's exact method (QGIS's loop, vectorised);
 
 and compares bingeo's raster with QGIS's GeoTIFF: same size and geotransform
@@ -84,13 +89,21 @@ def make_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return (np.concatenate([rng.uniform(x0, x1, nu), cx]), np.concatenate([rng.uniform(y0, y1, nu), cy]))
 
 
+CPU_SECONDS: dict[int, float] = {}  # id of a list of times returned by timed() -> its best CPU time
+
+
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[Any, list[float]]:
+    """Run ``fn`` ``repeat`` times: its result and wall times (the best CPU time in ``CPU_SECONDS``)."""
     times = []
+    cpu = []
     result = None
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    CPU_SECONDS[id(times)] = min(cpu)
     return result, times
 
 
@@ -181,14 +194,16 @@ def read_tif(path: Path) -> tuple[np.ndarray, Any]:
 
 def run(args: argparse.Namespace) -> int:
     import geopandas as gpd
-    import pyogrio
     import scipy
 
     import bingeo
+    from benchmarks._cores import parallel_ceiling
+    from bingeo._workers import resolve_workers
     from bingeo.density import FAST_TOLERANCE, kernel_density
-    from bingeo.readers import write_table
+    from bingeo.readers import read_points, write_table
 
     n = args.points
+    workers = resolve_workers(args.workers)
     qgis = None if args.no_qgis else Qgis()
     log.info(
         "bingeo density benchmark: %d points, %g m cells, %g m radius, kernels %s, seed %d",
@@ -233,7 +248,8 @@ def run(args: argparse.Namespace) -> int:
     ok = True
     for kernel in args.kernels:
         log.info("--- %s kernel", kernel)
-        opts = {"cell_size": args.cell_size, "radius": args.radius, "kernel": kernel}
+        opts: dict[str, Any] = {"cell_size": args.cell_size, "radius": args.radius, "kernel": kernel}
+        opts["workers"] = workers
         # (b) bingeo, in memory: first call, then repeats
         t0 = time.perf_counter()
         kde = kernel_density(points, **opts)
@@ -243,13 +259,57 @@ def run(args: argparse.Namespace) -> int:
         log.info("      stages (last call) %s", {k: round(v, 3) for k, v in kde.timings.items()})
         log.info("      guaranteed error bound %.1e of the largest value", kde.error_bound / np.abs(kde.values).max())
 
-        # (c) end to end: read the GeoPackage, compute, write the GeoTIFF
+        # speed-up per core: the same call on one thread (the raster must be identical)
+        if workers > 1:
+            single, t_1 = timed(lambda: kernel_density(points, **{**opts, "workers": 1}), args.repeat)
+            same = np.array_equal(single.values, kde.values) and np.array_equal(single.reached, kde.reached)
+            ok &= same
+            log.info(
+                "(b) on 1 thread                     : %s -> %d workers are %.2fx faster (%.2f per core); "
+                "rasters identical: %s; load (1 min) %.1f; a GIL-free numpy workload gets %.2fx from %d threads "
+                "right now (the ceiling here)",
+                fmt(t_1),
+                workers,
+                min(t_1) / min(t_b),
+                min(t_1) / min(t_b) / workers,
+                same,
+                os.getloadavg()[0],
+                parallel_ceiling(workers),
+                workers,
+            )
+
+        # (c) end to end, through the reading function `bingeo density` uses (bingeo.readers.read_points,
+        # with its checks and rejects): read the GeoPackage, compute, write the GeoTIFF; stage by stage
+        stages: dict[str, list[float]] = {"read": [], "density": [], "write": []}
+
         def end_to_end() -> Any:
-            pts = pyogrio.read_dataframe(gpkg, layer="points", use_arrow=True)
-            return kernel_density(pts, **opts).write(work / f"bingeo_{kernel}.tif")
+            t0 = time.perf_counter()
+            pts = read_points(gpkg, layer="points").points
+            t1 = time.perf_counter()
+            kde_e = kernel_density(pts, **opts)
+            t2 = time.perf_counter()
+            out = kde_e.write(work / f"bingeo_{kernel}.tif")
+            t3 = time.perf_counter()
+            for key, v in zip(stages, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+                stages[key].append(v)
+            return out
 
         _, t_e2e = timed(end_to_end, max(1, args.repeat // 2))
-        log.info("(c) bingeo read gpkg + density + tif : %s", fmt(t_e2e))
+        log.info(
+            "(c) bingeo read_points(gpkg) + density + tif : %s  (best: read %.3f s, density %.3f s, write %.3f s)",
+            fmt(t_e2e),
+            *(min(v) for v in stages.values()),
+        )
+        if args.cli:
+            from bingeo.cli.main import cli
+
+            def command() -> None:
+                argv = ["density", str(gpkg), "--layer", "points", "--output", str(work / f"cli_{kernel}.tif")]
+                argv += ["--cell-size", str(args.cell_size), "--radius", str(args.radius), "--kernel", kernel]
+                cli.main(argv, standalone_mode=False)
+
+            _, t_cli = timed(command, 1)
+            log.info("(c) the whole `bingeo density` command, in this process : %s", fmt(t_cli))
         t_exact = None
         if args.exact:
             exact, t_exact = timed(lambda: kernel_density(points, **opts, method="exact"), 1)
@@ -307,6 +367,16 @@ def run(args: argparse.Namespace) -> int:
             aligned,
             same_nodata,
         )
+        if workers > 1:
+            # CPU seconds (all threads) depend less on the machine's load: QGIS's against bingeo's on one thread
+            log.info(
+                "RESULT %s CPU time: QGIS %.2f s, bingeo on one thread %.2f s: %.1fx less work (less sensitive to "
+                "the load; the wall-time ratio on 2 idle cores is about this times bingeo's speed-up on 2 threads)",
+                kernel,
+                CPU_SECONDS[id(t_q)],
+                CPU_SECONDS[id(t_1)],
+                CPU_SECONDS[id(t_q)] / CPU_SECONDS[id(t_1)],
+            )
         if t_exact is not None:
             log.info(
                 "RESULT %s exact method: %.3f s: %.1fx faster than QGIS", kernel, min(t_exact), min(t_q) / min(t_exact)
@@ -333,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qgis-memory", action="store_true", help="also time QGIS on a memory layer")
     ap.add_argument("--exact", action="store_true", help="also time bingeo's exact method")
     ap.add_argument("--no-qgis", action="store_true", help="time bingeo only")
+    ap.add_argument("--workers", type=int, default=None, help="bingeo's threads (default every CPU); 1 is timed too")
+    ap.add_argument("--cli", action="store_true", help="also time the whole `bingeo density` command in-process")
     ap.add_argument("--keep", action="store_true", help="keep the GeoPackage and the GeoTIFFs written")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)

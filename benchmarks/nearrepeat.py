@@ -13,7 +13,10 @@ tuned variant that is bingeo's inner step without batching permutations. They ru
 on a few permutations and are extrapolated to 999. Both use the same permutations (same
 seed), and the script checks that the counts of every permutation agree.
 
-    python3 benchmarks/nearrepeat.py [--repeat 3] [--reference-permutations 10] [--synthetic]
+bingeo runs on ``--workers`` threads (default every CPU) and, for the speed-up per core, on one;
+the p-values must be identical.
+
+    python3 benchmarks/nearrepeat.py [--repeat 3] [--reference-permutations 10] [--synthetic] [--workers 2]
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 import geopandas as gpd  # noqa: E402
 
-from bingeo.nearrepeat import DISTANCE_BANDS, TIME_BANDS, NearRepeat  # noqa: E402
+from benchmarks._cores import parallel_ceiling  # noqa: E402
+from bingeo.nearrepeat import DISTANCE_BANDS, TIME_BANDS, NearRepeat, knox_permutations  # noqa: E402
 
 REAL = Path(os.environ.get("BINGEO_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
 N = 50_000
@@ -114,11 +118,10 @@ def reference(
         return np.bincount(code, minlength=nd * (nt + 1)).reshape(nd, nt + 1)[:, :nt]
 
     obs = table(days)
-    rng = np.random.default_rng(seed)
     sims = []
     t0 = time.perf_counter()
-    for _ in range(permutations):
-        sims.append(table(days[rng.permutation(len(days))]))
+    for perm in knox_permutations(len(days), permutations, seed):  # the same permutations as bingeo
+        sims.append(table(days[perm]))
     return obs, sims, (time.perf_counter() - t0) / permutations
 
 
@@ -128,7 +131,13 @@ def main() -> None:
     ap.add_argument("--permutations", type=int, default=999)
     ap.add_argument("--reference-permutations", type=int, default=10)
     ap.add_argument("--synthetic", action="store_true", help="Use synthetic data even if the real data is there.")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="Threads for bingeo (default: every CPU); also timed on 1 core."
+    )
     args = ap.parse_args()
+    from bingeo._workers import resolve_workers
+
+    args.workers = resolve_workers(args.workers)
 
     pts = None if args.synthetic else chicago()
     source = "real Chicago aggravated assaults 2010-2019 (random 50,000)" if pts is not None else "synthetic"
@@ -139,8 +148,15 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        knox = NearRepeat(permutations=args.permutations, seed=1).fit(pts)
+        knox = NearRepeat(permutations=args.permutations, seed=1, workers=args.workers).fit(pts)
         times.append(time.perf_counter() - t0)
+    one_core = []
+    if args.workers > 1:
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            single = NearRepeat(permutations=args.permutations, seed=1, workers=1).fit(pts)
+            one_core.append(time.perf_counter() - t0)
+        assert np.array_equal(single.p_value, knox.p_value), "p-values differ between 1 and several workers"
     t0 = time.perf_counter()
     NearRepeat(permutations=0).fit(pts)
     setup = time.perf_counter() - t0
@@ -156,6 +172,14 @@ def main() -> None:
         f"-> {(best - setup) / args.permutations * 1000:.1f} ms per permutation"
     )
 
+    if one_core:
+        print(
+            f"on 1 core: best {min(one_core):.2f} s ({', '.join(f'{t:.2f}' for t in one_core)}); on {args.workers} "
+            f"workers {best:.2f} s: speed-up {min(one_core) / best:.2f}x ({min(one_core) / best / args.workers:.2f} "
+            f"per core); p-values identical: yes; machine load (1 min) {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} CPUs; a GIL-free numpy workload gets {parallel_ceiling(args.workers):.2f}x from "
+            f"{args.workers} threads right now (the ceiling here)"
+        )
     k = args.reference_permutations
     check = NearRepeat(permutations=k, seed=1).fit(pts)
     for how, label in (

@@ -84,13 +84,15 @@ largest value, guaranteed (measured: 1e-5 or less); see :func:`kernel_density`.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,7 @@ import numpy as np
 from bingeo._crs import crs_label, to_metric
 from bingeo._pip import radix_argsort
 from bingeo._results import Result, json_safe
+from bingeo._workers import resolve_workers
 from bingeo.errors import CRSError, InputError
 
 if TYPE_CHECKING:
@@ -505,33 +508,33 @@ class _Points:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, w: np.ndarray, g: _Grid) -> None:
-        b = float(g.b)
-
         def start(a: np.ndarray, origin: float, flip: bool) -> np.ndarray:
             # addFeature(): (v - origin) / p - b in doubles, then C's truncation towards zero
             t = np.subtract(origin, a) if flip else np.subtract(a, origin)
             t /= g.p
-            t -= b
+            t -= float(g.b)
             return t
 
-        fx, fyb, fy = start(x, g.xmin, False), start(y, g.ymin, False), start(y, g.ymax, True)
-        self._col0, self._rowb, self._row0 = fx.astype("int64"), fyb.astype("int64"), fy.astype("int64")
-        self._clipped = None
-        if g.b * g.p > g.r:  # b rounded up: a point near the extent's edge can start its block at -0.x
-            self._clipped = (fx < 0) | (fyb < 0) | (fy < 0)
-        del fx, fyb, fy
-        key = self._row0 * g.cols + self._col0
-        self.order = radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
-        self.key = key[self.order]
-        self._x, self._y, self._w = x, y, w
+        key = start(y, g.ymax, True).astype("int64")
+        key *= g.cols
+        key += start(x, g.xmin, False).astype("int64")
+        order = radix_argsort(key, max(1, (g.rows * g.cols - 1).bit_length()))
+        self.key = key[order]
+        del key
+        # sorted copies; the block starts recomputed from them (the same doubles, read in order: faster
+        # than gathering three more arrays)
+        self._x, self._y = x[order], y[order]
         self.unit_weights = bool((w == 1.0).all())
+        self._w = w if self.unit_weights else w[order]
+        del order
+        fx, fyb, fy = start(self._x, g.xmin, False), start(self._y, g.ymin, False), start(self._y, g.ymax, True)
+        self._col0, self._rowb, self._row0 = fx.astype("int64"), fyb.astype("int64"), fy.astype("int64")
+        self.clipped: np.ndarray | None = None  # True where a block start was truncated from a negative value
+        if g.b * g.p > g.r:  # b rounded up: a point near the extent's edge can start its block at -0.x
+            self.clipped = (fx < 0) | (fyb < 0) | (fy < 0)
+        del fx, fyb, fy
         self.n = x.size
         self.g = g
-
-    @property
-    def clipped(self) -> np.ndarray | None:
-        """True (sorted) where a block start was truncated from a negative value (None: none can be)."""
-        return None if self._clipped is None else self._clipped[self.order]
 
     def take(self, ii: np.ndarray) -> tuple[np.ndarray, ...]:
         """x, y, w, col0, rowb, row0 of the points at sorted positions ``ii``.
@@ -540,88 +543,68 @@ class _Points:
         (where the values go); ``rowb``: first block row counted from the
         bottom (what QGIS's distances use).
         """
-        o = self.order[ii]
-        return (self._x[o], self._y[o], self._w[o], self._col0[o], self._rowb[o], self._row0[o])
+        return (self._x[ii], self._y[ii], self._w[ii], self._col0[ii], self._rowb[ii], self._row0[ii])
 
     def block(self, lo: int, hi: int) -> tuple[np.ndarray, ...]:
-        """Like :meth:`take` for the sorted positions ``lo`` to ``hi`` (views of sorted copies)."""
-        if not hasattr(self, "_all"):
-            o = self.order
-            self._all = (self._x[o], self._y[o], self.weights(), self._col0[o], self._rowb[o], self._row0[o])
-        return tuple(a[lo:hi] for a in self._all)
+        """Like :meth:`take` for the sorted positions ``lo`` to ``hi`` (views)."""
+        return (self._x[lo:hi], self._y[lo:hi], self._w[lo:hi], self._col0[lo:hi], self._rowb[lo:hi], self._row0[lo:hi])
 
     def weights(self) -> np.ndarray:
         """Weights in sorted order."""
-        return self._w if self.unit_weights else self._w[self.order]
+        return self._w
 
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
         """Offsets (sorted) of the points from the centre of their own cell (block cell b), in cells."""
         g = self.g
-        return (
-            _offset(self._col0, self._x, g.xmin, g)[self.order],
-            _offset(self._rowb, self._y, g.ymin, g)[self.order],
-        )
-
-
-def _threads() -> int:
-    """Threads to use: the CPUs this process may run on, at most 4."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, 4))
+        return (_offset(self._col0, self._x, g.xmin, g), _offset(self._rowb, self._y, g.ymin, g))
 
 
 def _run_chunks(
     n: int,
     step: int,
-    task: Callable[[int, int, dict[str, Any]], None],
+    task: Callable[[int, int], Any],
+    combine: Callable[[Any], None],
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Run ``task(lo, hi, local)`` over chunks of ``range(n)`` in threads (numpy releases the GIL).
+) -> int:
+    """Run ``task(lo, hi)`` over fixed chunks of ``range(n)``, in threads; ``combine`` each result in order.
 
-    ``local`` is a per-thread dict where a task keeps its own output buffers;
-    all of them are returned for the caller to add up. ``progress`` and
+    The chunks do not depend on ``workers`` and ``combine`` (called in this
+    thread, chunk after chunk) sees them in order, so the result is the same
+    whatever the number of threads (numpy releases the GIL for most of the
+    work). At most ``2 * workers`` chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
-    items done (fewer than ``n`` when cancelled) and the per-thread dicts.
+    items done (fewer than ``n`` when cancelled).
     """
-    bounds = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
-    workers = min(_threads(), len(bounds))
-    locals_: list[dict[str, Any]] = []
-    tls = threading.local()
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def run(lo_hi: tuple[int, int]) -> int:
-        if stop.is_set():
-            return 0
-        local = getattr(tls, "d", None)
-        if local is None:
-            local = tls.d = {}
-            with lock:
-                locals_.append(local)
-        task(lo_hi[0], lo_hi[1], local)
-        return lo_hi[1] - lo_hi[0]
-
+    bounds = iter([(lo, min(n, lo + step)) for lo in range(0, n, step)])
     done = 0
-    if workers <= 1:
-        for lo_hi in bounds:
+    if workers <= 1 or n <= step:
+        for lo, hi in bounds:
             if is_cancelled is not None and is_cancelled():
                 break
-            done += run(lo_hi)
+            combine(task(lo, hi))
+            done += hi - lo
             if progress is not None:
                 progress(done / n)
-        return done, locals_
+        return done
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for k in pool.map(run, bounds):
-            done += k
+        pending: deque[tuple[int, Future[Any]]] = deque()
+        for lo, hi in itertools.islice(bounds, 2 * workers):
+            pending.append((hi - lo, pool.submit(task, lo, hi)))
+        stop = False
+        while pending:
+            size, fut = pending.popleft()
+            combine(fut.result())
+            done += size
             if progress is not None:
                 progress(done / n)
-            if is_cancelled is not None and not stop.is_set() and is_cancelled():
-                stop.set()
-    return done, locals_
+            stop = stop or (is_cancelled is not None and is_cancelled())
+            nxt = None if stop else next(bounds, None)
+            if nxt is not None:
+                pending.append((nxt[1] - nxt[0], pool.submit(task, *nxt)))
+    return done
 
 
 def _inside_threshold(r: float) -> float:
@@ -636,20 +619,52 @@ def _inside_threshold(r: float) -> float:
 
 def _kernel_of_squares(kernel: str, s: np.ndarray, r: float, decay: float) -> np.ndarray:
     """QGIS's raw kernel from squared distances (equal to :func:`_raw_kernel` up to the last bits)."""
-    if kernel == "triangular":
-        return _raw_kernel(kernel, np.sqrt(s), r, decay)
+    return _kernel_into(kernel, s, r, decay, np.empty_like(s))
+
+
+def _kernel_into(kernel: str, s: np.ndarray, r: float, decay: float, v: np.ndarray) -> np.ndarray:
+    """:func:`_kernel_of_squares` written into ``v`` (no temporaries)."""
     if kernel == "uniform":
-        return np.ones_like(s)
-    v = s * (-1.0 / (r * r))
+        v.fill(1.0)
+        return v
+    if kernel == "triangular":  # 1 - (1 - decay) * d / r
+        np.sqrt(s, out=v)
+        v /= r
+        v *= -(1.0 - decay)
+        v += 1.0
+        return v
+    np.multiply(s, -1.0 / (r * r), out=v)
     v += 1.0
     if kernel == "quartic":
         v *= v
     elif kernel == "triweight":
-        v *= v * v
+        np.power(v, 3, out=v)
     return v
 
 
 # =========================================================================== exact engine
+
+
+def _squares(start: np.ndarray, v: np.ndarray, origin: float, p: float, half: np.ndarray) -> np.ndarray:
+    """QGIS's ``((start + i + 0.5) * p + origin - v) ** 2`` for the block's cells ``i`` (rows) and points.
+
+    ``half`` is ``i + 0.5`` as a column; ``start + (i + 0.5)`` is exact, so
+    the doubles are QGIS's. Computed in place (no temporaries).
+    """
+    d = np.empty((half.shape[0], v.size))
+    np.add(half, start.astype("float64"), out=d)
+    d *= p
+    d += origin
+    d -= v
+    d *= d
+    return d
+
+
+def _block_cells(cells: tuple[np.ndarray, np.ndarray], g: _Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Block columns, block rows, their offsets in the flat raster, and the stretch a block spans."""
+    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    off = cy * g.cols + cx
+    return cx, cy, off, int(off.max(initial=0)) + 1
 
 
 def _paint_cells(
@@ -663,6 +678,7 @@ def _paint_cells(
     cells: tuple[np.ndarray, np.ndarray] | None = None,
     minus: np.ndarray | None = None,
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> int:
@@ -676,66 +692,145 @@ def _paint_cells(
     ``((col0 + xp + 0.5) * p + xmin) - x`` (and from ``ymin`` upwards), and a
     cell is painted when ``sqrt(dx**2 + dy**2) <= r``. Returns the number of
     points done (fewer when cancelled).
+
+    Each chunk of points (sorted by block, so their blocks cover a short
+    stretch of the raster) is painted into its own small buffer, every
+    point's kernel on one block cell at a time (no masks: the kernel times
+    ``dist <= r``), and the buffers are added to the raster in chunk order:
+    the same sums whatever the number of ``workers``.
     """
     k = g.k
     if cells is None:
         yy, xx = np.divmod(np.arange(k * k), k)
         cells = (xx, yy)
-    cx, cy = (np.asarray(c, dtype="int64") for c in cells)
+    cx, cy, off, reach = _block_cells(cells, g)
     n, nc = idx.size, cx.size
     if n == 0 or nc == 0:
         return n
-    off = cy * g.cols + cx
-    ar = np.arange(k, dtype="float64")[:, None]
+    half = np.arange(k, dtype="float64")[:, None] + 0.5
     thr = _inside_threshold(g.r)
-    size = g.rows * g.cols
     every = n == pts.n  # all points (idx is 0..n-1): contiguous blocks of the sorted copies
-    if every:
-        pts.block(0, 0)
+    unit = pts.unit_weights
 
-    def task(lo: int, hi: int, local: dict[str, Any]) -> None:
-        if out is not None and "out" not in local:
-            local["out"] = np.zeros(size)
-        if hits is not None and "hits" not in local:
-            local["hits"] = np.zeros(size, bool)
-        o_loc, h_loc = local.get("out"), local.get("hits")
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         x, y, w, col0, rowb, row0 = pts.block(lo, hi) if every else pts.take(idx[lo:hi])
-        dx = (col0 + ar + 0.5) * g.p + g.xmin - x  # (k, c): block column xp, point
-        dx *= dx
-        dy = (rowb + ar + 0.5) * g.p + g.ymin - y
-        dy *= dy
-        base = row0 * g.cols + col0
-        unit = pts.unit_weights
+        key = row0 * g.cols + col0  # ascending (the points are sorted by block): a short stretch
+        k0 = int(key.min())
+        rel = key - k0
+        span = int(key.max()) - k0 + reach
+        buf = np.zeros(span) if out is not None else None
+        hbuf = np.zeros(span, np.uint8) if hits is not None else None
+        dx = _squares(col0, x, g.xmin, g.p, half)  # (k, c): block column xp, point
+        dy = _squares(rowb, y, g.ymin, g.p, half)
+        s = np.empty(x.size)
+        v = np.empty(x.size)
+        m = np.empty(x.size, bool)
         for j in range(nc):
-            s = dx[cx[j]] + dy[cy[j]]
-            m = s <= thr
-            if minus is not None:
-                v = _kernel_of_squares(kernel, s, g.r, decay)
-                v *= w
-                v[~m] = 0.0
-                v -= minus[lo:hi, j]
-                np.add.at(o_loc, base + off[j], v)
-                if h_loc is not None:
-                    h_loc[base[m] + off[j]] = True
-                continue
-            t = base[m]
-            t += off[j]
-            if o_loc is not None:
-                v = _kernel_of_squares(kernel, s[m], g.r, decay)
+            np.add(dx[cx[j]], dy[cy[j]], out=s)
+            np.less_equal(s, thr, out=m)
+            if buf is not None:
+                _kernel_into(kernel, s, g.r, decay, v)
+                v *= m
                 if not unit:
-                    v *= w[m]
-                np.add.at(o_loc, t, v)
-            if h_loc is not None:
-                h_loc[t] = True
+                    v *= w
+                if minus is not None:
+                    v -= minus[lo:hi, j]
+                np.add.at(buf[off[j] :], rel, v)
+            if hbuf is not None:
+                np.maximum.at(hbuf[off[j] :], rel, m.view(np.uint8))
+        return k0, buf, hbuf
 
-    step = _CELLS_CHUNK
-    done, locals_ = _run_chunks(n, step, task, progress=progress, is_cancelled=is_cancelled)
-    for local in locals_:
-        if out is not None:
-            out += local["out"]
-        if hits is not None:
-            hits |= local["hits"]
-    return done
+    def combine(res: tuple[int, np.ndarray | None, np.ndarray | None]) -> None:
+        k0, buf, hbuf = res  # a block may run past the raster's end with cells never painted: cut them
+        if buf is not None and out is not None:
+            out[k0 : k0 + buf.size] += buf[: out.size - k0]
+        if hbuf is not None and hits is not None:
+            hits[k0 : k0 + hbuf.size] |= hbuf[: hits.size - k0].view(bool)
+
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
+
+
+def _zero_at_rim(kernel: str, decay: float) -> bool:
+    """Tell whether the kernel is 0 at the radius, so that a painted cell near it adds (almost) nothing."""
+    return kernel in ("quartic", "triweight", "epanechnikov") or (kernel == "triangular" and decay == 0)
+
+
+def _paint_rim(
+    out: np.ndarray,
+    pts: _Points,
+    idx: np.ndarray,
+    g: _Grid,
+    kernel: str,
+    cells: tuple[np.ndarray, np.ndarray],
+    *,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """Add the values (not the reach) of the kernel of the points ``idx`` on the block cells ``cells``.
+
+    For kernels that are 0 at the radius (:func:`_zero_at_rim`): the value is
+    ``max(K(d), 0)`` with ``K`` continued past the radius (``1 - d**2 / r**2``,
+    its powers, or ``1 - d / r``), which is 0 wherever QGIS does not paint
+    and differs from QGIS only at cells within rounding of the radius, where
+    the value is itself about 1e-7. Distances and values are in float32
+    (rounding about 1e-7 of each value; a chunk's sums are float32 too, the
+    raster's float64): half the memory traffic of :func:`_paint_cells`, and
+    no masks. Chunks as in
+    :func:`_paint_cells` (the same sums whatever the number of ``workers``).
+    """
+    cx, cy, off, reach = _block_cells(cells, g)
+    n, nc = idx.size, cx.size
+    if n == 0 or nc == 0:
+        return n
+    steps = (np.arange(g.k) * g.p).astype("float32")[:, None]
+    every = n == pts.n
+    unit = pts.unit_weights
+    r2 = g.r * g.r
+    polynomial = kernel != "triangular"
+
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray]:
+        x, y, w, col0, rowb, _row0 = pts.block(lo, hi) if every else pts.take(idx[lo:hi])
+        key = _row0 * g.cols + col0
+        k0 = int(key.min())
+        rel = key - k0
+        buf = np.zeros(int(key.max()) - k0 + reach, "float32")  # a chunk's sums: float32 is enough
+        # offsets from the centres of block column / row 0, then one cell further per column / row
+        dx = steps + ((col0 + 0.5) * g.p + g.xmin - x).astype("float32")
+        dx *= dx
+        dy = steps + ((rowb + 0.5) * g.p + g.ymin - y).astype("float32")
+        dy *= dy
+        if polynomial:  # 1 - s / r**2 as (-dx**2 / r**2) + (1 - dy**2 / r**2)
+            dx *= np.float32(-1.0 / r2)
+            dy *= np.float32(-1.0 / r2)
+            dy += np.float32(1.0)
+        v = np.empty(x.size, "float32")
+        w32 = None if unit else w.astype("float32")
+        for j in range(nc):
+            np.add(dx[cx[j]], dy[cy[j]], out=v)
+            if not polynomial:  # r - d, divided by r when the chunk is added (1 - d / r)
+                np.sqrt(v, out=v)
+                np.subtract(np.float32(g.r), v, out=v)
+            np.maximum(v, np.float32(0.0), out=v)
+            if kernel == "quartic":
+                v *= v
+            elif kernel == "triweight":
+                np.power(v, 3, out=v)
+            if w32 is not None:
+                v *= w32
+            np.add.at(buf[off[j] :], rel, v)
+        return k0, buf
+
+    scale = 1.0 if polynomial else 1.0 / g.r
+
+    def combine(res: tuple[int, np.ndarray]) -> None:
+        k0, buf = res
+        part = buf[: out.size - k0].astype("float64")
+        if scale != 1.0:
+            part *= scale
+        out[k0 : k0 + part.size] += part
+
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
 def _paint_uniform(
@@ -744,6 +839,7 @@ def _paint_uniform(
     pts: _Points,
     g: _Grid,
     *,
+    workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> int:
@@ -754,20 +850,24 @@ def _paint_uniform(
     p)``, clipped to the block. The differences are summed along the rows at
     the end. This paints the same cells as QGIS's ``sqrt(dx**2 + dy**2) <= r``
     wherever the coordinates make the distances exact (snapped data, where
-    ties happen), and elsewhere up to a rounding of the last bit.
+    ties happen), and elsewhere up to a rounding of the last bit. Each chunk
+    of points adds into its own stretch of differences, added up in chunk
+    order (the same sums whatever the number of ``workers``).
     """
     k, b, p, r = g.k, g.b, g.p, g.r
     width = g.cols + 1
     size = g.rows * width
     unit = pts.unit_weights
     ar = np.arange(k, dtype="float64")[:, None]
-    rows_k = np.arange(k)[:, None]
+    rows_k = np.arange(k)[:, None] * width
+    reach = (k - 1) * width + k + 1
+    diff = np.zeros(size, dtype="float64" if unit else "complex128")  # imaginary: count
 
-    def task(lo: int, hi: int, local: dict[str, Any]) -> None:
-        if "diff" not in local:
-            local["diff"] = np.zeros(size, dtype="float64" if unit else "complex128")  # imaginary: count
-        diff = local["diff"]
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray]:
         x, y, w, col0, rowb, row0 = pts.block(lo, hi)
+        key = row0 * width + col0
+        k0 = int(key[0])
+        buf = np.zeros(int(key[-1]) - k0 + reach, dtype=diff.dtype)
         dy = (rowb + ar + 0.5) * p + g.ymin - y  # (k, c): block row yp, point
         h2 = r * r - dy * dy
         ok = h2 >= 0
@@ -779,19 +879,20 @@ def _paint_uniform(
         after += 1.0
         np.clip(after, first, float(2 * b + 1), out=after)  # an empty run adds +w and -w at one place
         after[~ok] = first[~ok]
-        base = (row0 * width + col0) + rows_k * width
+        base = (key - k0) + rows_k
         ww = np.broadcast_to(w if unit else w + 1j, ok.shape)
-        np.add.at(diff, (base + first.astype("int64")).ravel(), ww.ravel())
-        np.add.at(diff, (base + after.astype("int64")).ravel(), -ww.ravel())
+        np.add.at(buf, (base + first.astype("int64")).ravel(), ww.ravel())
+        np.add.at(buf, (base + after.astype("int64")).ravel(), -ww.ravel())
+        return k0, buf
+
+    def combine(res: tuple[int, np.ndarray]) -> None:
+        k0, buf = res
+        diff[k0 : k0 + buf.size] += buf[: diff.size - k0]
 
     step = max(256, _CHUNK_PAIRS // (2 * k))
-    pts.block(0, 0)  # sorted copies made once, before the threads
-    done, locals_ = _run_chunks(pts.n, step, task, progress=progress, is_cancelled=is_cancelled)
-    if not locals_:
+    done = _run_chunks(pts.n, step, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
+    if done == 0:
         return done
-    diff = locals_[0]["diff"]
-    for local in locals_[1:]:
-        diff += local["diff"]
     acc = np.cumsum(diff.reshape(g.rows, width), axis=1)[:, : g.cols]
     if unit:
         counts = np.rint(acc.real)
@@ -988,13 +1089,13 @@ class _Conv:
     size at least as large, so that nothing wraps around.
     """
 
-    def __init__(self, g: _Grid) -> None:
+    def __init__(self, g: _Grid, workers: int = 1) -> None:
         self.rows, self.cols = g.rows, g.cols
         self.nar, self.nac = g.rows - 2 * g.b, g.cols - 2 * g.b
         from scipy import fft as _fft  # lazy: ~0.1 s of start-up for every bingeo command otherwise
 
         self.shape = (_fft.next_fast_len(g.rows, real=True), _fft.next_fast_len(g.cols, real=True))
-        self.workers = _threads()
+        self.workers = workers
         self._local = threading.local()  # per thread: a padded input buffer, reused (its padding stays 0)
         # transform of a stamp's columns: k non-zero rows only, so a (rows x k) DFT matrix beats an FFT
         phase = -2.0 * np.pi * np.outer(np.arange(self.shape[0]), np.arange(g.k)) / self.shape[0]
@@ -1032,6 +1133,13 @@ class _Conv:
         a = _fft.rfft(np.asarray(st, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)
         return self._dft @ a
 
+    def stamps(self, sts: np.ndarray) -> np.ndarray:
+        """Return the transforms of (n, k, k) stamps at once: one matrix product for all their columns."""
+        from scipy import fft as _fft
+
+        a = _fft.rfft(np.asarray(sts, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)  # (n, k, C)
+        return np.einsum("rk,nkc->nrc", self._dft, a, optimize=True)
+
     def back(self, spec: np.ndarray) -> np.ndarray:
         """Raster (flat, float64) from a spectrum."""
         from scipy import fft as _fft
@@ -1049,6 +1157,7 @@ def _fast(
     progress: Callable[[float], None] | None,
     is_cancelled: Callable[[], bool] | None,
     timings: dict[str, float],
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed."""
     rows, cols = g.rows, g.cols
@@ -1058,7 +1167,7 @@ def _fast(
     unit_weights = pts.unit_weights
     if kernel == "uniform":
         t0 = time.perf_counter()
-        done = _paint_uniform(out, hits, pts, g, progress=progress, is_cancelled=is_cancelled)
+        done = _paint_uniform(out, hits, pts, g, workers=workers, progress=progress, is_cancelled=is_cancelled)
         timings["rows"] = time.perf_counter() - t0
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, done
 
@@ -1066,7 +1175,7 @@ def _fast(
     st = _choose_stamps(kernel, g, decay)
     timings["stamps"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv = _Conv(g)
+    cv = _Conv(g, workers)
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
@@ -1079,7 +1188,7 @@ def _fast(
     del row0, col0
     w = pts.weights()
     if odd is not None and odd.any():
-        _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay)
+        _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay, workers=workers)
         regular = np.flatnonzero(~odd)
         ux, uy, w, anchor = ux[regular], uy[regular], w[regular], anchor[regular]
     else:
@@ -1098,6 +1207,8 @@ def _fast(
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
     count = np.bincount(anchor, minlength=n_cells).astype("float64")
 
+    stamp_specs = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+
     def moment(m: int) -> np.ndarray:
         # one basis function: its sums per anchor cell, transformed, times its stamp's transform
         if m < 0:
@@ -1111,35 +1222,57 @@ def _fast(
                 wm *= w
             mom = np.bincount(anchor, weights=wm, minlength=n_cells)
         spec = cv.grid(mom, workers=1)
-        spec *= cv.stamp(st.coef[m])
+        spec *= stamp_specs.pop(m)
         return spec
 
     timings["moments_prep"] = time.perf_counter() - t0
-    # two threads: numpy and the FFTs release the GIL for most of the work
+    xc = np.nonzero(st.xcells)
+    xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     acc = None
     spec_count = None
-    with ThreadPoolExecutor(max_workers=cv.workers) as pool:
-        for n_m, spec in enumerate(pool.map(moment, [-1, *live])):
+    rim = None
+    done_x = regular.size
+    # the moments in `workers` threads (numpy and the FFTs release the GIL for most of the work);
+    # meanwhile, without a fit, the cells painted point by point, in as many threads (into their own raster)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(moment, m) for m in [-1, *live]]
+        if not st.fit_mode:
+            t1 = time.perf_counter()
+            rim = np.zeros(rows * cols)
+            run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
+            run["progress"] = None if progress is None else (lambda f: progress(0.6 * f))
+            if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+                done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
+            else:
+                done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
+            timings["exact_cells"] = time.perf_counter() - t1
+            if done_x < regular.size:
+                for f in futures:
+                    f.cancel()
+                return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
+        for n_m, f in enumerate(futures):
+            spec = f.result()
             if n_m == 0:
                 spec_count = spec
             elif acc is None:
                 acc = spec
             else:
                 acc += spec
-            if progress is not None:
+            if progress is not None and st.fit_mode:
                 progress(0.6 * n_m / len(live))
     timings["moments_fft"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if acc is not None:
         out += cv.back(acc)
     del acc
+    if rim is not None:
+        out += rim
+    del rim
     assert spec_count is not None
     hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
     timings["inverse_fft"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    xc = np.nonzero(st.xcells)
-    xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     maybe_x = st.maybe & st.xcells
     spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
     if st.fit_mode:
@@ -1160,7 +1293,7 @@ def _fast(
             uy = _offset(frowb, fy, g.ymin, g)
             coef_x = st.coef[:, xc[0], xc[1]]  # (nb, n_x)
             fitted = (_basis(ux, uy, st.deg) @ coef_x) * w[sel][:, None]
-            _paint_cells(out, hits, pts, flagged, g, kernel, decay, cells=xcells, minus=fitted)
+            _paint_cells(out, hits, pts, flagged, g, kernel, decay, cells=xcells, minus=fitted, workers=workers)
             if (bgrid[flag] > FAST_TOLERANCE * max(top, 0.0)).any():
                 # at the flagged pixels only the other cells' (small) residuals are left
                 rest = cv.back(spec_abs * cv.stamp(np.where(st.xcells, 0.0, st.resid)))[flag]
@@ -1173,30 +1306,18 @@ def _fast(
         timings["n_corrected"] = float(flagged.size)
         done = n_all
     else:
-        done_x = _paint_cells(
-            out,
-            None,
-            pts,
-            regular,
-            g,
-            kernel,
-            decay,
-            cells=xcells,
-            progress=None if progress is None else (lambda f: progress(0.6 + 0.4 * f)),
-            is_cancelled=is_cancelled,
-        )
-        done = n_all if done_x == regular.size else int(done_x)
+        done = n_all
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
         if maybe_x.any():
             flag = (cv.back(spec_count * cv.stamp(maybe_x)) > 0.5) & ~hits
             flagged = _touching(flag, maybe_x, anchor, regular, cv, g)
             mc = np.nonzero(maybe_x)
-            _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]))
+            _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]), workers=workers)
         bound = _FFT_ROUNDING * float(np.abs(out).max())
         if st.resid.any():
             bound += float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
         timings["n_corrected"] = float(regular.size)
-    timings["exact_cells"] = time.perf_counter() - t0
+    timings["corrections"] = time.perf_counter() - t0
     out[~hits] = 0.0
     if progress is not None:
         progress(1.0)
@@ -1285,7 +1406,7 @@ def _check_options(
     return p, r, dec
 
 
-def _coordinates(points: Any, weight_field: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import geopandas as gpd
     import shapely
 
@@ -1307,19 +1428,29 @@ def _coordinates(points: Any, weight_field: str | None) -> tuple[np.ndarray, np.
         )
         raise CRSError(msg)
     geoms = points.geometry.to_numpy()
-    types = shapely.get_type_id(geoms)  # -1: missing
     if weight_field is None:
         wcol = np.ones(len(geoms))
     else:
         wcol = _weights(points, weight_field)
-    if (types == 0).all():  # the common case: points only (an empty point gives NaN)
-        x = shapely.get_x(geoms)
-        y = shapely.get_y(geoms)
+
+    def coordinate(get: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | None:
+        try:
+            return get(geoms)
+        except shapely.errors.GEOSException:  # an empty point: taken by the general case below
+            return None
+
+    # the common case, points only: x and y at once (shapely releases the GIL), with the types
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, 3))) as pool:
+        futures = [pool.submit(coordinate, get) for get in (shapely.get_x, shapely.get_y)]
+        types = shapely.get_type_id(geoms)  # -1: missing
+        x, y = (f.result() for f in futures)
+    if x is not None and y is not None and (types == 0).all():
         ok = ~(np.isnan(x) | np.isnan(y))
         if not ok.all():
             log.info("%d of %d features without geometry (empty) skipped", int((~ok).sum()), len(geoms))
             x, y, wcol = x[ok], y[ok], wcol[ok]
         return x, y, wcol
+    del x, y
     wrong = ~np.isin(types, (-1, 0, 4))
     if wrong.any():
         found = sorted({shapely.geometry.base.GEOMETRY_TYPES[t] for t in np.unique(types[wrong])})
@@ -1376,6 +1507,7 @@ def kernel_density(
     decay: float = DECAY,
     weight_field: str | None = None,
     method: str = "auto",
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> DensityRaster:
@@ -1414,6 +1546,11 @@ def kernel_density(
         ``"auto"`` takes ``"exact"`` when points x window cells is at most
         :data:`EXACT_PAIRS` (30 million: a few tenths of a second) and
         ``"fast"`` otherwise.
+    workers : int, optional
+        Threads to use. Default: the environment variable ``BINGEO_WORKERS``
+        when set, else every CPU this process may run on; 1 runs in the
+        calling thread. The raster is identical whatever the number (the
+        work is split into the same chunks and added up in the same order).
     progress : callable, optional
         Called with the fraction done (0 to 1).
     is_cancelled : callable, optional
@@ -1472,8 +1609,12 @@ def kernel_density(
     Where the kernel is not smooth across a cell, no polynomial fits it:
     cells on the rim (``d = r`` crosses them) of the uniform, Epanechnikov and
     triangular kernels, and the tip of the triangular cone. Those cells (about
-    ``8 r / p`` of them) are computed point by point, exactly, for every
-    point. The uniform kernel needs no fit at all: in each window row its
+    ``8 r / p`` of them) are computed point by point, for every point, while
+    the FFTs run. A kernel that is 0 at the radius (Epanechnikov, triangular
+    without decay) is taken there as ``max(K, 0)`` with ``K`` continued past
+    the radius, in float32 and without masks: that is 0 wherever QGIS does
+    not paint, and the values differ from QGIS's by about 1e-7 of each (whose
+    reach is decided exactly, below). The uniform kernel needs no fit at all: in each window row its
     cells are one run, from ``ceil((-h - sx) / p)`` to ``floor((h - sx) /
     p)`` with ``h = sqrt(r**2 - dy**2)``, added as +w and -w and summed along
     the rows. For the quartic and triweight kernels (continuous slopes at the
@@ -1487,14 +1628,26 @@ def kernel_density(
     largest value of QGIS's, whatever the data, and ``error_bound`` holds the
     bound reached (the measured error is usually 100 times smaller).
 
+    Threads: the points, sorted by window, are cut into chunks of a fixed
+    size; each chunk is painted into its own buffer (a short stretch of the
+    raster), the buffers are added to the raster in chunk order, and the FFT
+    terms are summed in a fixed order. So the raster is the same, bit for
+    bit, whatever ``workers`` is.
+
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
-    clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; best of 7
-    against QGIS 3.22.16 reading a GeoPackage, best of 2): quartic 0.31 s
-    against 8.3 s (26x), triweight 0.31 s against 15.7 s (51x), uniform 0.37
-    s against 9.3 s (25x), Epanechnikov 0.71 s against 8.1 s (11x),
-    triangular 1.0 s against 8.9 s (9x); the first call in a process takes
-    0.1 to 0.5 s more. The exact method takes 2.6 to 3.3 s. Largest
-    difference from QGIS's raster: 8e-6 of its maximum (fast), 1e-6 (exact).
+    clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; against
+    QGIS 3.22.16 reading a GeoPackage, in the same process). On a quiet
+    machine, before issue 14: quartic 0.31 s against 8.3 s (26x), triweight
+    0.31 s against 15.7 s (51x), uniform 0.37 s against 9.3 s (25x),
+    Epanechnikov 0.71 s against 8.1 s (11x), triangular 1.0 s against 8.9 s
+    (9x). After it (the rim in float32 without masks, painted while the FFTs
+    run), measured on the same 2 CPUs shared with other jobs (load 5 to 7,
+    which slows bingeo's two threads more than QGIS's one): Epanechnikov
+    18-19x, triangular 24x, quartic 16-24x, triweight 37x; one thread's CPU
+    time for the Epanechnikov kernel went from 1.45 s to 0.8 s, for the
+    triangular from 1.95 s to 1.3 s. The first call in a process takes 0.1 to
+    1 s more. The exact method takes 2.6 to 3.3 s. Largest difference from
+    QGIS's raster: 3e-6 to 8e-6 of its maximum (fast), 1e-6 (exact).
     Reading the points from the GeoPackage into a GeoDataFrame takes another
     1.0 to 1.3 s. Memory: about 230 MB on top of the points' GeoDataFrame for
     that case (roughly 120 bytes per point and 100 per cell).
@@ -1523,11 +1676,12 @@ def kernel_density(
     """
     t_start = time.perf_counter()
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)
+    n_workers = resolve_workers(workers)
     metric_note = None
     if getattr(points, "crs", None) is not None and points.crs.is_geographic:
         # cell size and radius are metres: work in the place's national grid (the raster is in that CRS)
         points, metric_note = to_metric(points, what="the points")
-    x, y, w = _coordinates(points, weight_field)
+    x, y, w = _coordinates(points, weight_field, n_workers)
     t_coords = time.perf_counter() - t_start
     if x.size == 0:
         msg = "`points` holds no points (all geometries null or empty): nothing to make a density of."
@@ -1570,7 +1724,16 @@ def kernel_density(
         out = np.zeros(g.rows * g.cols)
         hits = np.zeros(g.rows * g.cols, bool)
         done = _paint_cells(
-            out, hits, pts, np.arange(x.size), g, kernel, dec, progress=progress, is_cancelled=is_cancelled
+            out,
+            hits,
+            pts,
+            np.arange(x.size),
+            g,
+            kernel,
+            dec,
+            workers=n_workers,
+            progress=progress,
+            is_cancelled=is_cancelled,
         )
         values, reached = out.reshape(g.rows, g.cols), hits.reshape(g.rows, g.cols)
     else:
@@ -1582,6 +1745,7 @@ def kernel_density(
             progress=progress,
             is_cancelled=is_cancelled,
             timings=timings,
+            workers=n_workers,
         )
     timings["compute"] = time.perf_counter() - t0
     complete = done == x.size

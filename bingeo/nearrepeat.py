@@ -64,14 +64,17 @@ Pairs closer than the largest distance edge are found once with a k-d tree
 Each permutation then only re-bins the time differences of those pairs, with
 numpy, in chunks of pairs: a gather of the permuted dates, a subtraction and one
 comparison-and-count per time edge. The counts in the open-ended bands follow
-from totals that permutations do not change. ``benchmarks/nearrepeat.py``
-measures it.
+from totals that permutations do not change. The permutations run in blocks of
+:data:`PERMUTATION_BATCH`, each block with its own generator derived from the seed
+(:func:`knox_permutations`), on ``workers`` threads; the counts are whole numbers
+added up per block, so the p-values are the same whatever the number of threads.
+``benchmarks/nearrepeat.py`` measures it, on one thread and on all.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +83,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo._results import Result
+from bingeo._workers import resolve_workers
 from bingeo.errors import CRSError, InputError
 from bingeo.incidents import TYPE_FIELD_NAMES, incident_days, select_types
 
@@ -98,6 +102,8 @@ __all__ = [
     "ALPHA",
     "DISTANCE_BANDS",
     "TIME_BANDS",
+    "PERMUTATION_BATCH",
+    "knox_permutations",
 ]
 
 log = logging.getLogger(__name__)
@@ -148,6 +154,71 @@ def _count_below(t: np.ndarray, ia: np.ndarray, jb: np.ndarray, starts: np.ndarr
                 acc[k, :c] += hit[:c]
         out[:, d, :] = acc.sum(axis=1, dtype=np.int64).T
     return out
+
+
+def _block_permutations(n: int, m: int, seed: int | None, block: int) -> Iterator[np.ndarray]:
+    """Yield permutations ``block * PERMUTATION_BATCH`` to ``+ m`` of ``n`` dates (see :func:`knox_permutations`)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
+    for _ in range(m):
+        yield rng.permutation(n)
+
+
+def knox_permutations(n: int, permutations: int, seed: int | None) -> Iterator[np.ndarray]:
+    """Yield the permutations of ``n`` dates that :class:`NearRepeat` uses, in order.
+
+    Permutation ``i`` is the ``(i % PERMUTATION_BATCH)``-th ``rng.permutation(n)``
+    of ``rng = numpy.random.default_rng(numpy.random.SeedSequence(seed,
+    spawn_key=(i // PERMUTATION_BATCH,)))``: each block of
+    :data:`PERMUTATION_BATCH` permutations has its own generator, derived from
+    the seed (the children of ``SeedSequence(seed).spawn``), so the blocks can
+    run in any order, on any number of threads, with the same p-values.
+    """
+    for b in range(-(-permutations // PERMUTATION_BATCH)):
+        yield from _block_permutations(n, min(PERMUTATION_BATCH, permutations - b * PERMUTATION_BATCH), seed, b)
+
+
+def _run_blocks(
+    n_blocks: int,
+    task: Callable[[int], Any],
+    combine: Callable[[Any], None],
+    *,
+    workers: int,
+    progress: Callable[[float], None] | None,
+    is_cancelled: Callable[[], bool] | None,
+) -> int:
+    """Run ``task(b)`` for every block in ``workers`` threads; ``combine`` the results in block order.
+
+    ``progress`` and ``is_cancelled`` are called from this thread only; when
+    cancelled, no new block starts. Returns the number of blocks combined.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    done = 0
+    if workers <= 1 or n_blocks <= 1:
+        for b in range(n_blocks):
+            if is_cancelled is not None and is_cancelled():
+                break
+            combine(task(b))
+            done += 1
+            if progress is not None:
+                progress(done / n_blocks)
+        return done
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future[Any]] = [pool.submit(task, b) for b in range(min(workers, n_blocks))]
+        nxt = len(pending)
+        while pending:
+            if is_cancelled is not None and is_cancelled():
+                for f in pending:
+                    f.cancel()
+                break
+            combine(pending.pop(0).result())
+            done += 1
+            if progress is not None:
+                progress(done / n_blocks)
+            if nxt < n_blocks:
+                pending.append(pool.submit(task, nxt))
+                nxt += 1
+    return done
 
 
 def _edges(values: Sequence[float], name: str, unit: str) -> np.ndarray:
@@ -236,11 +307,20 @@ class NearRepeat:
     permutations : int
         Monte Carlo permutations of the dates among the locations (0: no p-values).
     seed : int, optional
-        Seed of the permutations: the same seed gives the same p-values.
+        Seed of the permutations: the same seed gives the same p-values, whatever
+        ``workers`` (see :func:`knox_permutations` for the sequence). The
+        sequence changed once, in bingeo's issue 14: from one generator for all
+        permutations to one per block of :data:`PERMUTATION_BATCH`, so that the
+        blocks run in parallel; p-values of a given seed from before differ
+        (by Monte Carlo noise).
     alpha : float
         Significance level for :attr:`significant` and the suggestion.
     min_ratio : float
         The suggestion also requires a Knox ratio of at least this (default 1: significance alone).
+    workers : int, optional
+        Threads running blocks of permutations. Default: the environment
+        variable ``BINGEO_WORKERS`` when set, else every CPU; the results do not
+        depend on it.
     progress : callable, optional
         Called with the share of permutations done (0..1).
     is_cancelled : callable, optional
@@ -298,6 +378,7 @@ class NearRepeat:
         seed: int | None = None,
         alpha: float = ALPHA,
         min_ratio: float = MIN_RATIO,
+        workers: int | None = None,
         progress: Callable[[float], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> None:
@@ -316,6 +397,7 @@ class NearRepeat:
             msg = f"`min_ratio` must be at least 1 (a Knox ratio above 1 means raised risk), got {min_ratio!r}."
             raise InputError(msg)
         self.min_ratio = float(min_ratio)
+        self.workers = resolve_workers(workers)
         self.progress = progress
         self.is_cancelled = is_cancelled
         self.notes: list[str] = []
@@ -430,25 +512,30 @@ class NearRepeat:
         self.p_value: np.ndarray | None = None
         self.expected_simulated: np.ndarray | None = None
         if self.permutations:
-            rng = np.random.default_rng(self.seed)
             exceed = np.zeros(observed.shape, dtype=np.int64)
-            sim_sum = np.zeros(observed.shape, dtype=np.float64)
-            done = 0
-            while done < self.permutations:
-                if self.is_cancelled is not None and self.is_cancelled():
-                    msg = "the Knox test was cancelled."
-                    raise InputError(msg)
-                m = min(PERMUTATION_BATCH, self.permutations - done)
-                # one permutation after another from one generator: the same seed, the same p-values
+            sim_sum = np.zeros(observed.shape, dtype=np.int64)
+            # no seed: fresh entropy, drawn once for all blocks
+            seed = np.random.SeedSequence().entropy if self.seed is None else self.seed
+
+            def block(b: int) -> np.ndarray:
+                # one block of permutations, from its own generator: the same seed, the same p-values
+                m = min(PERMUTATION_BATCH, self.permutations - b * PERMUTATION_BATCH)
                 shuffled = np.empty((n, m), dtype=tdtype)  # column q: the dates after permutation q
-                for q in range(m):
-                    shuffled[:, q] = tdays[rng.permutation(n)]
-                sims = table_of(_count_below(shuffled, ia, jb, starts, tedges))
-                exceed += (sims >= observed).sum(axis=0)
-                sim_sum += sims.sum(axis=0)
-                done += m
-                if self.progress is not None:
-                    self.progress(done / self.permutations)
+                for q, perm in enumerate(_block_permutations(n, m, seed, b)):
+                    shuffled[:, q] = tdays[perm]
+                return table_of(_count_below(shuffled, ia, jb, starts, tedges))
+
+            def combine(sims: np.ndarray) -> None:
+                exceed[...] += (sims >= observed).sum(axis=0)
+                sim_sum[...] += sims.sum(axis=0)
+
+            n_blocks = -(-self.permutations // PERMUTATION_BATCH)
+            done = _run_blocks(
+                n_blocks, block, combine, workers=self.workers, progress=self.progress, is_cancelled=self.is_cancelled
+            )
+            if done < n_blocks:
+                msg = "the Knox test was cancelled."
+                raise InputError(msg)
             self.p_value = (1 + exceed) / (1 + self.permutations)
             self.expected_simulated = sim_sum / self.permutations
         self._suggest()

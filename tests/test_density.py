@@ -352,6 +352,15 @@ def test_multipoints_and_empty_geometries():
     assert kde.n_points == 3
 
 
+def test_points_with_an_empty_point():
+    gdf = frame(SMALL, w=[2.0, 0.5, -1.0])
+    gdf.loc[len(gdf)] = [4.0, Point()]  # an empty point among points only
+    kde = kernel_density(gdf, cell_size=1, radius=4, weight_field="w")
+    ref, origin = qgis_reference(SMALL, r=4, p=1, weights=[2.0, 0.5, -1.0])
+    assert_like_qgis(kde, ref, origin)
+    assert kde.n_points == 3
+
+
 def test_input_frame_is_not_changed():
     gdf = frame(SMALL, w=[1.0, 2.0, 3.0])
     before = gdf.copy()
@@ -545,3 +554,43 @@ def test_contours_of_an_empty_band_and_written_to_gpkg(tmp_path, contour_kde):
     write_table(bands, tmp_path / "bands.gpkg", layer="bands", geometry_type="MultiPolygon")
     back = gpd.read_file(tmp_path / "bands.gpkg", layer="bands")
     assert len(back) == 5 and back.crs.to_epsg() == 28992
+
+
+# --------------------------------------------------------------------------- workers
+
+
+@pytest.mark.parametrize(
+    ("method", "kernel"), [("exact", "quartic"), ("exact", "triangular")] + [("fast", k) for k in KERNELS]
+)
+def test_workers_give_the_same_raster(medium, monkeypatch, kernel, method):
+    import bingeo.density as density
+
+    monkeypatch.setattr(density, "_CELLS_CHUNK", 700)  # many chunks, in flight in every thread
+    monkeypatch.setattr(density, "_CHUNK_PAIRS", 1 << 14)
+    pts = medium.iloc[::4]
+    opts = {"cell_size": 100, "radius": 1000, "kernel": kernel, "method": method, "weight_field": "weight"}
+    one = kernel_density(pts, workers=1, **opts)
+    for n in (2, 3):
+        many = kernel_density(pts, workers=n, **opts)
+        np.testing.assert_array_equal(many.values, one.values)
+        np.testing.assert_array_equal(many.reached, one.reached)
+        assert many.error_bound == one.error_bound
+
+
+def test_workers_rule(monkeypatch):
+    from bingeo._workers import WORKERS_ENV, cpu_count, resolve_workers
+
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert resolve_workers(None) == cpu_count() >= 1
+    assert resolve_workers(3) == 3
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    assert resolve_workers(None) == 2
+    assert resolve_workers(1) == 1  # the argument wins
+    monkeypatch.setenv(WORKERS_ENV, "many")
+    with pytest.raises(InputError, match="BINGEO_WORKERS='many'"):
+        kernel_density(frame(SMALL), cell_size=1, radius=4)
+    monkeypatch.delenv(WORKERS_ENV)
+    with pytest.raises(InputError, match="`workers` must be >= 1"):
+        kernel_density(frame(SMALL), cell_size=1, radius=4, workers=0)
+    with pytest.raises(TypeError, match="`workers` must be a whole number"):
+        kernel_density(frame(SMALL), cell_size=1, radius=4, workers=1.5)

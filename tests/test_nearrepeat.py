@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import bingeo
 from bingeo.cli.main import cli
-from bingeo.nearrepeat import NearRepeat, incident_days, select_types, suggest_alert
+from bingeo.nearrepeat import NearRepeat, incident_days, knox_permutations, select_types, suggest_alert
 from tests.conftest import need
 
 DBANDS = [0, 100, 200, 400]
@@ -65,8 +65,7 @@ def test_observed_expected_and_pvalues_equal_brute_force():
     knox = NearRepeat(distance_bands=DBANDS, time_bands=TBANDS, permutations=39, seed=11).fit(pts, date_field="when")
     x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
     days = pts["when"].dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
-    rng = np.random.default_rng(11)
-    perms = [rng.permutation(len(x)) for _ in range(39)]  # the documented sequence of permutations
+    perms = list(knox_permutations(len(x), 39, 11))  # the documented sequence of permutations
     obs, *sims = brute_tables(x, y, days, DBANDS, TBANDS, perms)
     np.testing.assert_array_equal(knox.observed, obs)
     assert knox.observed.sum() == len(x) * (len(x) - 1) // 2
@@ -291,3 +290,27 @@ def test_progress_and_cancel():
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 2
     with pytest.raises(bingeo.InputError, match="cancelled"):
         NearRepeat(permutations=99, is_cancelled=lambda: True).fit(pts)
+
+
+def test_blocks_of_permutations_on_any_number_of_workers(monkeypatch):
+    import bingeo.nearrepeat as nearrepeat
+
+    monkeypatch.setattr(nearrepeat, "PERMUTATION_BATCH", 8)  # 5 blocks, the last one short
+    pts = make_points(n=150, seed=6)
+    runs = [
+        NearRepeat(distance_bands=DBANDS, time_bands=TBANDS, permutations=37, seed=3, workers=w).fit(
+            pts, date_field="when"
+        )
+        for w in (1, 2, 3)
+    ]
+    for knox in runs[1:]:
+        np.testing.assert_array_equal(knox.p_value, runs[0].p_value)
+        np.testing.assert_array_equal(knox.expected_simulated, runs[0].expected_simulated)
+    # and they are the documented permutations, block after block
+    x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+    days = pts["when"].dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
+    perms = list(knox_permutations(len(x), 37, 3))
+    assert len(perms) == 37 and not np.array_equal(perms[0], perms[8])
+    obs, *sims = brute_tables(x, y, days, DBANDS, TBANDS, perms)
+    exceed = sum((s >= obs).astype(int) for s in sims)
+    np.testing.assert_allclose(runs[0].p_value, (1 + exceed) / 38)
