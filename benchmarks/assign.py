@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     if assign is not None:
         import tempfile
 
-        from bingeo._pip import resolve_workers
+        from bingeo._workers import resolve_workers
         from bingeo.stores import open_store
 
         cores = resolve_workers()

@@ -72,7 +72,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -88,7 +87,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from bingeo.errors import InputError
 
-__all__ = ["PolygonLocator", "locate", "fingerprint", "resolve_workers", "IndexFormatError", "borrow_locator"]
+__all__ = ["PolygonLocator", "locate", "fingerprint", "IndexFormatError", "borrow_locator"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +111,6 @@ MIN_COORDINATE = 1e-100
 CHUNK_POINTS = 1 << 21
 #: Below this many points per worker, :meth:`PolygonLocator.locate` stays on one thread.
 MIN_POINTS_PER_WORKER = 50_000
-#: Environment variable with the default number of worker threads (see :func:`resolve_workers`).
-WORKERS_ENV = "BINGEO_WORKERS"
 #: Grid locators kept in memory for the next call with the same polygons (0: none).
 KEEP_IN_MEMORY = 2
 #: Version of the serialised index (:meth:`PolygonLocator.to_bytes`); an index of another version is rebuilt.
@@ -177,31 +174,6 @@ def _excl_cumsum(a: NDArray[Any]) -> IntArray:
 
 class IndexFormatError(ValueError):
     """A serialised index that cannot be trusted (corrupt, of another format, or of other polygons)."""
-
-
-def resolve_workers(workers: int | None = None) -> int:
-    """Return the number of worker threads to use: the one rule of bingeo's parallel kernels.
-
-    ``workers`` when given (at least 1); else the environment variable ``BINGEO_WORKERS``
-    (:data:`WORKERS_ENV`) when set to a whole number; else every CPU this process may run on
-    (``os.sched_getaffinity``, or ``os.cpu_count()`` where that does not exist).
-    """
-    if workers is None:
-        text = os.environ.get(WORKERS_ENV, "").strip()
-        if text:
-            try:
-                workers = int(text)
-            except ValueError:
-                msg = f"environment variable {WORKERS_ENV} should be a whole number of workers, got {text!r}"
-                raise InputError(msg) from None
-        elif hasattr(os, "sched_getaffinity"):
-            workers = len(os.sched_getaffinity(0))
-        else:  # pragma: no cover - not on Linux
-            workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        msg = f"`workers` should be a whole number of at least 1, got {workers!r}"
-        raise InputError(msg)
-    return int(workers)
 
 
 def fingerprint(polygons: ArrayLike, *, salt: str = "") -> str:

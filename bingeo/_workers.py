@@ -28,7 +28,7 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def resolve_workers(workers: int | None) -> int:
+def resolve_workers(workers: int | None = None) -> int:
     """Return the number of workers to use for ``workers`` (see the module docstring for the rule).
 
     Raises

@@ -138,7 +138,7 @@ def assign(
     workers : int, optional
         Threads locating blocks of points at once; the answer does not depend on it. Default: the
         ``BINGEO_WORKERS`` environment variable when set, else every CPU available to the process
-        (:func:`bingeo._pip.resolve_workers`, the one rule of bingeo's parallel kernels).
+        (:func:`bingeo._workers.resolve_workers`, the one rule of bingeo's parallel kernels).
     progress : callable, optional
         Called with the share of points done (0 to 1), every :data:`CHUNK` points.
     is_cancelled : callable, optional
@@ -178,7 +178,7 @@ def assign(
     check_same_crs(points.crs, networks.crs, left="points", right="networks")
     if at is not None:
         networks = select_valid(networks, at)
-    from bingeo._pip import resolve_workers
+    from bingeo._workers import resolve_workers
 
     n_workers = resolve_workers(workers)
     x, y = point_xy(points, what="points", workers=n_workers)
@@ -220,8 +220,9 @@ class Assigner:
         expected_points: int | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> None:
-        from bingeo._pip import PolygonLocator, borrow_locator, fingerprint, resolve_workers
+        from bingeo._pip import PolygonLocator, borrow_locator, fingerprint
         from bingeo._progress import check_cancelled
+        from bingeo._workers import resolve_workers
 
         self.polys = networks.geometry.to_numpy()
         self.ids = networks["network_id"].astype(str).to_numpy(dtype=object)

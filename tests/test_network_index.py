@@ -204,19 +204,6 @@ def test_workers_give_the_answer_of_one_thread():
     pd.testing.assert_frame_equal(bingeo.assign(pts, nets, workers=2), bingeo.assign(pts, nets, workers=1))
 
 
-def test_the_workers_rule(monkeypatch):
-    monkeypatch.setenv("BINGEO_WORKERS", "3")
-    assert _pip.resolve_workers() == 3
-    assert _pip.resolve_workers(1) == 1
-    monkeypatch.delenv("BINGEO_WORKERS")
-    assert _pip.resolve_workers() >= 1
-    monkeypatch.setenv("BINGEO_WORKERS", "many")
-    with pytest.raises(bingeo.InputError, match="BINGEO_WORKERS"):
-        _pip.resolve_workers()
-    with pytest.raises(bingeo.InputError, match="`workers`"):
-        _pip.resolve_workers(0)
-
-
 def test_a_locator_is_kept_in_memory_and_lent_to_one_caller_at_a_time(monkeypatch):
     monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 2)
     polys = np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)])
