@@ -54,11 +54,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -67,6 +65,10 @@ from bingeo._crs import CRSLike, crs_label, national_grid, same_crs, to_crs
 from bingeo._pip import locate
 from bingeo._results import Result
 from bingeo.errors import CRSError, CRSMismatchError, InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "CHANNELS",
@@ -488,6 +490,8 @@ def area_from_file(
         return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target, given, swap_xy)
     if suffix in (".geojson", ".json"):
         return _area_from_geojson(p, target, given, swap_xy)
+    import geopandas as gpd
+
     from bingeo.readers import read_polygons
 
     if swap_xy:
@@ -501,8 +505,13 @@ def area_from_file(
 # --------------------------------------------------------------------------- channels
 
 
+def _is_na(value: Any) -> bool:
+    """Whether ``value`` is ``pandas.NA`` (told by its type, so that this module does not import pandas)."""
+    return type(value).__name__ == "NAType"
+
+
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or _is_na(value):
         return ""
     return str(value).strip()
 
@@ -620,6 +629,7 @@ class Selection(Result):
 
         Examples
         --------
+        >>> import pandas as pd
         >>> s = Selection(pd.DataFrame(columns=RECIPIENT_COLUMNS), {"left": 1}, {"sms": 0}, {})
         >>> print(s.summary())
         0 recipients (sms 0)
@@ -731,6 +741,8 @@ def _clean_rows(members: pd.DataFrame, order: list[int]) -> list[dict[str, Any]]
 
     Converted column by column once: pandas row access (iloc) costs ~0.2 ms a row.
     """
+    import pandas as pd
+
     frame = pd.DataFrame(members[[c for c in _ROW_TEXT if c in members.columns] + ["consent"]]).iloc[order]
     cols: dict[str, list[Any]] = {}
     for c in _ROW_TEXT:
@@ -745,6 +757,8 @@ def _clean_rows(members: pd.DataFrame, order: list[int]) -> list[dict[str, Any]]
 
 
 def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    import pandas as pd
+
     groups: dict[str, list[dict[str, Any]]] = {}
     order = sorted(positions)
     for row in _clean_rows(members, order):
@@ -946,6 +960,8 @@ def _distance_text(metres: float) -> str:
 
 def _nearest_network(area: BaseGeometry, networks: gpd.GeoDataFrame) -> tuple[str, float] | None:
     """Return the network nearest to ``area`` and its distance in metres (None: one touches it, or none)."""
+    import geopandas as gpd
+
     nets = networks[~(networks.geometry.isna() | networks.geometry.is_empty)]
     if not len(nets):
         return None
@@ -1047,6 +1063,8 @@ def why_nobody(
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Excel (NL/BE locale) CSV through bingeo's one CSV writer: every cell as text, neutralised there."""
+    import pandas as pd
+
     from bingeo.readers.write import write_csv
 
     text = pd.DataFrame({c: [_text(v) for v in frame[c]] for c in frame.columns}, columns=list(frame.columns))
