@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
@@ -368,35 +369,66 @@ class GpkgStore(Store):
     def _upsert_points(
         self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
     ) -> dict[str, int]:
-        versioned = any(c == "version" for c, _ in fields)
+        """Upsert through a temporary table: SQLite compares, updates and inserts the rows, not Python.
+
+        The incoming rows go into ``temp.bingeo_upsert`` (same declared types as ``table``, so values are
+        stored and compared as they would be in it); one ``UPDATE ... FROM`` rewrites the rows whose values
+        or geometry differ and one ``INSERT ... SELECT`` adds the new ids in input order. The R-tree entries
+        of the new rows are written from the envelopes computed here rather than by the insert trigger,
+        which would call back into Python for each row; the trigger is restored in the same transaction.
+        """
+        decl = dict(fields)
+        versioned = "version" in decl
         now = _now()
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
-        blobs = fmt.encode_many(frame.geometry.to_numpy(), self.srs_id)
-        rows = [tuple(_sql(v) for v in r) for r in frame[cols].itertuples(index=False, name=None)]
+        geoms = frame.geometry.to_numpy()
+        blobs = fmt.encode_many(geoms, self.srs_id)
+        env = _rtree_envelopes(geoms, blobs)  # minx, maxx, miny, maxy, cell
+        values = [_plain_column(frame[c]) for c in cols]
+        rows = zip(range(len(blobs)), blobs, *env, *values)
         names = ", ".join(f'"{c}"' for c in cols)
+        tmp = "temp.bingeo_upsert"
+        typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols)
+        differs = " OR ".join([f't."{c}" IS NOT s."{c}"' for c in cols if c != key] + ["t.geom IS NOT s.geom"])
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in cols if c != key)
+        rtree = f"rtree_{table}_geom"
         with self._write((table,)) as conn:
-            existing = {
-                r[0]: r[1:]
-                for r in conn.execute(f'SELECT "{key}", {names}, geom FROM "{table}"')  # noqa: S608 - fixed names
-            }
-            inserts, updates = [], []
-            k = cols.index(key)
-            for row, blob in zip(rows, blobs):
-                old = existing.get(row[k])
-                if old is None:
-                    inserts.append((blob, *row, now) + ((1,) if versioned else ()))
-                elif tuple(old[:-1]) == row and old[-1] == blob:
-                    counts["unchanged"] += 1
-                else:
-                    updates.append((blob, *row, now, row[k]))
-            extra = ', "updated_at"' + (', "version"' if versioned else "")
-            marks = ", ".join("?" for _ in range(len(cols) + 2 + versioned))
-            conn.executemany(f'INSERT INTO "{table}" (geom, {names}{extra}) VALUES ({marks})', inserts)
-            sets = ", ".join(f'"{c}" = ?' for c in cols)
-            bump = ", version = version + 1" if versioned else ""
-            conn.executemany(f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates)
-            counts["added"], counts["updated"] = len(inserts), len(updates)
-        return counts
+            conn.execute(f"DROP TABLE IF EXISTS {tmp}")
+            conn.execute(
+                f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
+                f"maxy REAL, cell INTEGER, {typed})"
+            )
+            marks = ", ".join("?" for _ in range(len(cols) + 7))
+            conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
+            conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
+            bump = ", version = t.version + 1" if versioned else ""
+            updated = conn.execute(
+                f'UPDATE "{table}" AS t SET geom = s.geom, {sets}, updated_at = ?{bump} '  # noqa: S608
+                f'FROM {tmp} AS s WHERE t."{key}" = s."{key}" AND ({differs})',
+                (now,),
+            ).rowcount
+            trigger = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
+            ).fetchone()
+            before = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
+            if trigger is not None:
+                conn.execute(f'DROP TRIGGER "{rtree}_insert"')
+            extra, ones = (', "version"', ", 1") if versioned else ("", "")
+            added = conn.execute(
+                f'INSERT INTO "{table}" (geom, {names}, "updated_at"{extra}) '  # noqa: S608 - fixed names
+                f"SELECT s.geom, {', '.join(f's.{chr(34)}{c}{chr(34)}' for c in cols)}, ?{ones} FROM {tmp} AS s "
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE t."{key}" = s."{key}") ORDER BY s.ord',
+                (now,),
+            ).rowcount
+            if trigger is not None:
+                conn.execute(
+                    f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) '  # noqa: S608 - fixed names
+                    f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '
+                    f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL ORDER BY s.cell',
+                    (before,),
+                )
+                conn.execute(trigger[0])
+            conn.execute(f"DROP TABLE {tmp}")
+        return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
 
     def _select_points(
         self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
@@ -472,6 +504,42 @@ class GpkgStore(Store):
 
 
 _sql = plain_value
+
+
+def _plain_column(values: Any) -> list[Any]:
+    """Return a column as values sqlite3 binds (see :func:`plain_value`), converted a column at a time."""
+    out = values.tolist()
+    if values.dtype == bool or values.dtype.kind in "iu":
+        return out  # Python bools and ints already
+    return [v if type(v) is str else _sql(v) for v in out]
+
+
+def _rtree_envelopes(geoms: Any, blobs: list[bytes | None]) -> list[list[Any]]:
+    """Return the R-tree rows the insert trigger would write: (minx, maxx, miny, maxy) of non-empty blobs, else None.
+
+    The same values as in the blob header :func:`_gpkg_format.encode_many` writes.
+    """
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    keep = np.array([b is not None and not (b[3] & 0b00010000) for b in blobs], dtype=bool)
+    env = [[float(v) if k else None for v, k in zip(bounds[:, i].tolist(), keep)] for i in (0, 2, 1, 3)]
+    # the order the R-tree is filled in: cells of a 1024 x 1024 grid in Morton order, so that consecutive
+    # insertions touch the same R-tree nodes (5-10x faster than input order for a million random points)
+    fin = keep & np.isfinite(bounds).all(axis=1)
+    cell = np.zeros(len(blobs), dtype=np.int64)
+    if fin.any():
+        lo, hi = bounds[fin, :2].min(axis=0), bounds[fin, 2:].max(axis=0)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        ij = np.clip(((bounds[fin, :2] - lo) / span * 1023).astype(np.int64), 0, 1023)
+        cell[fin] = _morton(ij[:, 0]) | (_morton(ij[:, 1]) << 1)
+    return [*env, cell.tolist()]
+
+
+def _morton(v: np.ndarray) -> np.ndarray:
+    """Spread the 10 bits of ``v`` to the even bit positions (Z-order curve)."""
+    v = (v | (v << 8)) & 0x00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F
+    v = (v | (v << 2)) & 0x33333333
+    return (v | (v << 1)) & 0x55555555
 
 
 def _looks_like_sqlite(path: Path) -> bool:
