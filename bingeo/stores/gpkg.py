@@ -21,11 +21,9 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 
@@ -46,6 +44,9 @@ from bingeo.stores.base import (
     as_multipolygon,
     plain_value,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AUDIT_FIELDS"]
 
@@ -319,6 +320,9 @@ class GpkgStore(Store):
     def _select_networks(
         self, table: str, where: str = "", params: tuple[Any, ...] = (), *, handle: Any = None
     ) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pandas as pd
+
         cols = ", ".join(f'"{c}"' for c in NETWORK_COLUMNS)
         rows = self._conn.execute(f'SELECT {cols}, geom FROM "{table}" {where} ORDER BY fid', params).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=NETWORK_COLUMNS)
@@ -430,9 +434,9 @@ class GpkgStore(Store):
             conn.execute(f"DROP TABLE {tmp}")
         return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
 
-    def _select_points(
+    def _select_rows(
         self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
-    ) -> gpd.GeoDataFrame:
+    ) -> tuple[list[tuple[Any, ...]], np.ndarray]:
         cols = [c for c, _ in fields]
         names = ", ".join(f't."{c}"' for c in cols)
         sql = f'SELECT {names}, t.geom FROM "{table}" t'
@@ -449,11 +453,20 @@ class GpkgStore(Store):
             sql += f" WHERE {where}"
         sql += " ORDER BY t.fid"  # insertion order, whatever the index walked: the same on every backend
         rows = self._conn.execute(sql, args + params).fetchall()
-        df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+        return [r[:-1] for r in rows], fmt.decode_many([r[-1] for r in rows])  # BOOLEAN columns hold 0/1
+
+    def _select_points(
+        self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
+    ) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pandas as pd
+
+        cols = [c for c, _ in fields]
+        rows, geoms = self._select_rows(table, fields, bbox, where, params)
+        df = pd.DataFrame(rows, columns=cols)
         for c, decl in fields:
             if decl.split()[0] == "BOOLEAN":  # SQLite stores 0/1
                 df[c] = df[c].astype(bool)
-        geoms = fmt.decode_many([r[-1] for r in rows])
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
 
     # ---- audit log, copy ------------------------------------------------------------------
