@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 
 import bingeo
@@ -68,6 +69,15 @@ def content(path: Path, table: str) -> tuple[list[tuple], list[tuple], tuple]:
     return rows, rtree, extent
 
 
+@pytest.fixture(params=["row-by-row", "packed"])
+def rtree_mode(request, monkeypatch):
+    """The new rows' R-tree entries inserted one by one, or the whole R-tree packed at once."""
+    import bingeo.stores.gpkg as gpkg
+
+    monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 10**9 if request.param == "row-by-row" else 1)
+    return request.param
+
+
 def both(tmp_path: Path, name: str):
     a, b = tmp_path / f"{name}-bulk.gpkg", tmp_path / f"{name}-reference.gpkg"
     with bingeo.open_store(a, create=True, crs=28992):
@@ -85,7 +95,7 @@ def upsert_both(a: Path, b: Path, frame) -> tuple[dict, dict]:
     return got, want
 
 
-def test_bulk_upsert_equals_reference_on_the_sample_members(tmp_path):
+def test_bulk_upsert_equals_reference_on_the_sample_members(tmp_path, rtree_mode):
     adr = bingeo.read_points(SAMPLES / "addresses.csv", crs=28992).points
     res = members_from_file(SAMPLES / "members.csv", addresses=adr)
     assert len(res.rejects)  # the planted bad rows are read, and not stored
@@ -121,7 +131,7 @@ def test_bulk_upsert_equals_reference_on_the_sample_members(tmp_path):
         assert first.loc[2, "member_id"] in set(near["member_id"])
 
 
-def test_bulk_upsert_equals_reference_on_many_random_members(tmp_path):
+def test_bulk_upsert_equals_reference_on_many_random_members(tmp_path, rtree_mode):
     import geopandas as gpd
 
     rng = np.random.default_rng(1)
@@ -151,3 +161,44 @@ def test_bulk_upsert_equals_reference_on_many_random_members(tmp_path):
     got, want = upsert_both(a, b, moved)
     assert got == want and got["added"] == n - n // 2
     assert content(a, "members") == content(b, "members")
+
+
+def test_packed_rtree_answers_like_brute_force_and_takes_later_rows(tmp_path, monkeypatch):
+    import geopandas as gpd
+
+    import bingeo.stores.gpkg as gpkg
+
+    rng = np.random.default_rng(2)
+    n = 6000
+    frame = gpd.GeoDataFrame(
+        {
+            "member_id": [f"M{i:05d}" for i in range(n)],
+            "consent": np.ones(n, dtype=bool),
+            "role": ["member"] * n,
+            "status": ["active"] * n,
+        },
+        geometry=gpd.points_from_xy(rng.uniform(-50.5, 1000.5, n), rng.normal(4e5, 300.0, n)),
+        crs=28992,
+    )
+    path = tmp_path / "s.gpkg"
+    with bingeo.open_store(path, create=True, crs=28992) as st:
+        monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 1)
+        st.upsert_members(frame.iloc[:5000])  # packed: three levels of nodes
+        monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 10**9)
+        st.upsert_members(frame.iloc[4000:])  # 1,000 more through SQLite's own insertion, 1,000 unchanged
+        moved = frame.iloc[:10].copy()
+        moved["geometry"] = gpd.points_from_xy(np.full(10, 2000.0), np.full(10, 4e5))
+        st.upsert_members(moved)  # updates move entries in the packed tree
+        xy = shapely.get_coordinates(np.concatenate([moved.geometry.to_numpy(), frame.geometry.to_numpy()[10:]]))
+        for box in [(0, 399_900, 100, 400_100), (500, 399_000, 2000, 401_000), (-60, 0, 2e3, 1e6)]:
+            got = set(st.members(bbox=box, columns=["member_id"])["member_id"])
+            inside = (xy[:, 0] >= box[0]) & (xy[:, 0] <= box[2]) & (xy[:, 1] >= box[1]) & (xy[:, 1] <= box[3])
+            ids = np.array([f"M{i:05d}" for i in range(n)])
+            assert got == set(ids[inside])
+    rows, rtree, _ = content(path, "members")  # rtreecheck: the packed tree is well-formed
+    assert len(rtree) == n
+    conn = sqlite3.connect(path)
+    depth = int.from_bytes(
+        conn.execute("SELECT data FROM rtree_members_geom_node WHERE nodeno = 1").fetchone()[0][:2], "big"
+    )
+    assert depth >= 2

@@ -52,6 +52,10 @@ __all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AU
 
 log = logging.getLogger(__name__)
 
+#: Rows added by one upsert from which the table's R-tree is packed anew in one pass (much faster than
+#: SQLite's one-at-a-time insertion for many rows) rather than extended row by row.
+RTREE_BULK_ROWS = 10_000
+
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
 
@@ -424,12 +428,21 @@ class GpkgStore(Store):
                 (now,),
             ).rowcount
             if trigger is not None:
-                conn.execute(
-                    f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) '  # noqa: S608 - fixed names
-                    f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '
-                    f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL',
-                    (before,),
+                new_boxes = (
+                    f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '  # noqa: S608
+                    f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL'
                 )
+                if added >= RTREE_BULK_ROWS:  # pack the whole tree once: the rows there and the new ones
+                    old = np.array(conn.execute(f'SELECT id, minx, maxx, miny, maxy FROM "{rtree}"').fetchall())
+                    new = np.array(conn.execute(new_boxes, (before,)).fetchall())
+                    both = [a.reshape(-1, 5) for a in (old, new)]
+                    ids = np.concatenate([both[0][:, 0], both[1][:, 0]]).astype(np.int64)
+                    box = np.concatenate([both[0][:, 1:], fmt.rtree_floats(both[1][:, 1:])]).astype(np.float32)
+                    fmt.rebuild_rtree(conn, rtree, ids, box)
+                else:
+                    conn.execute(
+                        f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,)
+                    )
                 conn.execute(trigger[0])
             conn.execute(f"DROP TABLE {tmp}")
         return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
