@@ -33,7 +33,6 @@ from bingeo.recipients import (
     coordinator_records,
     recipient_records,
     select_recipients,
-    select_rows,
     why_nobody,
     write_recipients,
 )
@@ -118,7 +117,7 @@ def _reach(
     if area is None or area.is_empty or not np.isfinite(area.bounds).all():
         return 0
     members = _members_for(store, area, ids, nets)
-    sel = select_rows(
+    sel = select_recipients(
         members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule, urgency=urgency
     )
     return len(sel._recipients)
@@ -194,7 +193,7 @@ def send_alert(
     ids = list(network_ids or [])
     nets = store.networks() if ids else None  # an alert by area alone reads no networks (unless nobody is reached)
     members = _members_for(store, area, ids, nets)
-    sel = select_rows(
+    sel = select_recipients(
         members,
         area=area,
         network_ids=ids or None,

@@ -82,7 +82,6 @@ __all__ = [
     "coordinator_records",
     "network_coordinators",
     "recipient_records",
-    "select_rows",
     "area_around",
     "area_from_file",
     "choose_channel",
@@ -916,7 +915,7 @@ def _as_geo(members: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def select_recipients(
-    members: gpd.GeoDataFrame,
+    members: gpd.GeoDataFrame | MemberRows,
     *,
     area: BaseGeometry | None = None,
     network_ids: str | Sequence[str] | None = None,
@@ -930,10 +929,11 @@ def select_recipients(
 
     Parameters
     ----------
-    members : geopandas.GeoDataFrame
+    members : geopandas.GeoDataFrame or MemberRows
         Members frame (``member_id``, ``person_id``, ``name``, ``email``,
         ``phone``, ``phone_kind``, ``channels``, ``consent``, ``role``,
-        ``networks``, ``status``, point ``geometry`` or None).
+        ``networks``, ``status``, point ``geometry`` or None), or the same
+        read as plain rows (:class:`MemberRows`, what :func:`bingeo.send_alert` reads).
     area : shapely.Polygon or MultiPolygon, optional
         In the members' CRS; members whose point it covers (boundary included).
     network_ids : str or sequence of str, optional
@@ -968,30 +968,8 @@ def select_recipients(
     CRSMismatchError
         ``networks`` and ``members`` in different CRSs.
     """
-    return select_rows(
-        MemberRows.from_frame(_as_geo(members)),
-        area=area,
-        network_ids=network_ids,
-        networks=networks,
-        network_rule=network_rule,
-        urgency=urgency,
-        coordinators=coordinators,
-        member_ids=member_ids,
-    )
-
-
-def select_rows(
-    members: MemberRows,
-    *,
-    area: BaseGeometry | None = None,
-    network_ids: str | Sequence[str] | None = None,
-    networks: gpd.GeoDataFrame | None = None,
-    network_rule: str = NETWORK_RULE,
-    urgency: str = URGENCY,
-    coordinators: bool = False,
-    member_ids: Sequence[str] | None = None,
-) -> Selection:
-    """:func:`select_recipients` on member rows (a frame's, or a store's read without pandas)."""
+    if not isinstance(members, MemberRows):
+        members = MemberRows.from_frame(_as_geo(members))
     _check_urgency(urgency)
     if network_rule not in _RULES:
         msg = f"`network_rule` must be one of {', '.join(_RULES)}, got {str(network_rule)[:30]!r}."

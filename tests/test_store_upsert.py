@@ -134,25 +134,13 @@ def test_bulk_upsert_equals_reference_on_the_sample_members(tmp_path, rtree_mode
 def test_bulk_upsert_equals_reference_on_many_random_members(tmp_path, rtree_mode):
     import geopandas as gpd
 
+    from tests.test_store_members import members_frame
+
     rng = np.random.default_rng(1)
     n = 3000
-    frame = gpd.GeoDataFrame(
-        {
-            "member_id": [f"M{i:05d}" for i in range(n)],
-            "person_id": [f"p-{i // 2:05d}" for i in range(n)],
-            "name": np.where(rng.random(n) < 0.1, None, [f"Lid {i}" for i in range(n)]),
-            "email": np.where(rng.random(n) < 0.3, None, [f"lid{i}@example.org" for i in range(n)]),
-            "phone": ["+31612345678"] * n,
-            "phone_kind": ["mobile"] * n,
-            "channels": ["sms;email"] * n,
-            "consent": rng.random(n) > 0.1,
-            "role": ["member"] * n,
-            "networks": ["GR-BIN-001"] * n,
-            "status": ["active"] * n,
-        },
-        geometry=gpd.points_from_xy(rng.uniform(230000, 236000, n), rng.uniform(578000, 586000, n)),
-        crs=28992,
-    )
+    frame = members_frame(n, seed=1)
+    frame.loc[rng.random(n) < 0.1, "name"] = None
+    frame.loc[rng.random(n) < 0.3, "email"] = None
     a, b = both(tmp_path, "random")
     assert upsert_both(a, b, frame.iloc[: n // 2])[0]["added"] == n // 2
     moved = frame.copy()
