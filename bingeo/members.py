@@ -12,7 +12,9 @@ notes. Those only carry row numbers, column names, counts and reason codes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import logging
 import math
@@ -20,7 +22,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Sequence
@@ -329,6 +331,18 @@ def _cell(value: Any) -> str:
     if isinstance(value, (np.floating,)):
         return _cell(float(value))
     return str(value).strip()
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (if it runs) while many acyclic objects are made."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _cells(column: pd.Series) -> list[str]:
@@ -659,13 +673,14 @@ def members_from_frame(
     kept: list[dict[str, Any]] = []
     kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
     seen_ids: set[str] = set()
-    for i in range(sheet.n):
-        row = sheet.row(i, seen_ids)
-        if isinstance(row, tuple):
-            reasons.append((i, *row))
-            continue
-        kept_geom.append(row.pop("_geom"))
-        kept.append(row)
+    with _no_gc():  # a dict per row, no cycles: the collector's full passes cost ~20 % of a 1 M-row list
+        for i in range(sheet.n):
+            row = sheet.row(i, seen_ids)
+            if isinstance(row, tuple):
+                reasons.append((i, *row))
+                continue
+            kept_geom.append(row.pop("_geom"))
+            kept.append(row)
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
