@@ -8,15 +8,11 @@ network. The public API is flat: ``bingeo.open_store``, ``bingeo.assign``, ...
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from bingeo import settings
-
-# ``assign`` and ``coverage`` are both a function and the module that holds it.  They are
-# imported now so that ``bingeo.assign`` is always the function (importing the submodule
-# later would otherwise replace the attribute by the module).
-from bingeo.assign import assign, select_valid
-from bingeo.coverage import CoverageReport, coverage
 from bingeo.errors import (
     AssetsMissingError,
     BingeoError,
@@ -33,6 +29,10 @@ from bingeo.errors import (
 #: Everything else is imported when first used (PEP 562), so that a command line
 #: that needs one workflow does not pay for the imports of all the others.
 _LAZY = {
+    "assign": "bingeo.assign",
+    "select_valid": "bingeo.assign",
+    "coverage": "bingeo.coverage",
+    "CoverageReport": "bingeo.coverage",
     # CRS helpers (one place for CRS conversion; the QGIS plugin uses them at its boundary)
     "to_crs": "bingeo._crs",
     "same_crs": "bingeo._crs",
@@ -105,6 +105,26 @@ _LAZY = {
 }
 
 
+#: Public functions named like the module that holds them: ``bingeo.assign`` is the function, never the module.
+_SHADOWED = ("assign", "coverage")
+
+
+class _Package(types.ModuleType):
+    """The ``bingeo`` package: keeps ``bingeo.assign`` and ``bingeo.coverage`` the functions.
+
+    Importing a submodule binds it on its package (``setattr(bingeo, "assign", <module>)``); with the
+    functions loaded lazily, that would replace the function by the module. This keeps the function.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
@@ -133,9 +153,5 @@ __all__ = [
     "CancelledError",
     "ContactError",
     "DriverMissingError",
-    "assign",
-    "select_valid",
-    "coverage",
-    "CoverageReport",
     *_LAZY,
 ]

@@ -18,11 +18,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from bingeo._results import Result
@@ -30,12 +28,17 @@ from bingeo.errors import BingeoError, InputError
 from bingeo.recipients import (
     NETWORK_RULE,
     URGENCY,
+    MemberRows,
     Selection,
-    network_coordinators,
+    coordinator_records,
+    recipient_records,
     select_recipients,
     why_nobody,
     write_recipients,
 )
+
+if TYPE_CHECKING:  # pandas and geopandas: only where a path needs them (an alert by area needs neither)
+    import geopandas as gpd
 
 __all__ = ["Alert", "send_alert", "follow_up"]
 
@@ -72,14 +75,19 @@ def _check_output(output: str | os.PathLike[str]) -> Path:
     return path
 
 
+def _read(store: Any, **where: Any) -> MemberRows:
+    names, rows, geoms = store.member_rows(**where)
+    return MemberRows.from_rows(names, rows, geoms, store.crs)
+
+
 def _members_for(
-    store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame
-) -> gpd.GeoDataFrame:
+    store: Any, area: shapely.Geometry | None, network_ids: list[str], nets: gpd.GeoDataFrame | None
+) -> MemberRows:
     """Candidate members: through the R-tree for areas, plus members who joined the networks.
 
-    Needs ``area`` or ``network_ids`` (send_alert checks).
+    Needs ``area`` or ``network_ids`` (send_alert checks); ``nets`` when there are ``network_ids``.
     """
-    frames = []
+    parts = []
     boxes = []
     if area is not None:
         boxes.append(area.bounds)
@@ -87,11 +95,10 @@ def _members_for(
         chosen = nets[nets["network_id"].isin(network_ids)]
         boxes.extend(g.bounds for g in chosen.geometry)
     for box in boxes:
-        frames.append(store.members(bbox=box))
+        parts.append(_read(store, bbox=box))
     for nid in network_ids:  # membership; the exact test is select_recipients'
-        frames.append(store.members(network=nid))
-    out = pd.concat(frames, ignore_index=True).drop_duplicates("member_id")
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=store.crs)
+        parts.append(_read(store, network=nid))
+    return parts[0].join(*parts[1:])
 
 
 def _reach(
@@ -113,7 +120,7 @@ def _reach(
     sel = select_recipients(
         members, area=area, network_ids=ids or None, networks=nets, network_rule=network_rule, urgency=urgency
     )
-    return len(sel.recipients)
+    return len(sel._recipients)
 
 
 def _log(
@@ -129,10 +136,10 @@ def _log(
     parent: str | None = None,
 ) -> None:
     member_ids: list[str] = []
-    for ids in sel.recipients.get("member_ids", pd.Series(dtype=object)):
-        member_ids.extend(str(ids).split(";"))
+    for rec in recipient_records(sel._recipients):
+        member_ids.extend(str(rec["member_ids"]).split(";"))
     counts = {
-        "recipients": len(sel.recipients),
+        "recipients": len(sel._recipients),
         "per_channel": sel.per_channel,
         "per_network": sel.per_network,
         "excluded": sel.excluded,
@@ -183,8 +190,8 @@ def send_alert(
     if area is not None and area.is_empty:
         msg = "the alert area is empty: nobody can be selected. Check the file or the radius."
         raise InputError(msg)
-    nets = store.networks()
     ids = list(network_ids or [])
+    nets = store.networks() if ids else None  # an alert by area alone reads no networks (unless nobody is reached)
     members = _members_for(store, area, ids, nets)
     sel = select_recipients(
         members,
@@ -201,10 +208,11 @@ def send_alert(
         touched = sorted(set(sel.per_network) | set(ids))
         frame = members
         if touched:
-            extra = [store.members(network=nid) for nid in touched]
-            frame = pd.concat([members, *extra], ignore_index=True).drop_duplicates("member_id")
-        sel.coordinators = network_coordinators(frame.reset_index(drop=True), set(touched), urgency)
-    if not len(sel.recipients):
+            frame = members.join(*(_read(store, network=nid) for nid in touched))
+        sel.coordinators = coordinator_records(frame, set(touched), urgency)
+    if not len(sel._recipients):
+        if nets is None:
+            nets = store.networks()
         if alternatives is None and area is not None:
             alternatives = {"x and y swapped": functools.partial(shapely.transform, area, lambda xy: xy[:, ::-1])}
         reach = {
@@ -228,7 +236,7 @@ def send_alert(
         for f in files:
             Path(f).unlink(missing_ok=True)
         raise
-    log.info("alert %s: %d recipients", alert_id, len(sel.recipients))
+    log.info("alert %s: %d recipients", alert_id, len(sel._recipients))
     return Alert(alert_id, sel, files)
 
 
@@ -243,7 +251,7 @@ def follow_up(
 ) -> Alert:
     """Reach the same people as ``alert_id`` again (the afloopbericht), wherever they live now.
 
-    Members who left or withdrew consent since are excluded and counted.
+    MemberRows who left or withdrew consent since are excluded and counted.
     """
     path = _check_output(output)
     record = store.audit(alert_id)

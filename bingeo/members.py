@@ -12,6 +12,9 @@ notes. Those only carry row numbers, column names, counts and reason codes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import hashlib
 import logging
 import math
@@ -19,7 +22,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Sequence
@@ -54,6 +57,10 @@ __all__ = [
 ]
 
 from bingeo.addresses import normalise_postcode  # noqa: E402
+
+#: :func:`squash` of cell values, cached: a member list repeats its channel tokens, streets and places.
+_squash = functools.lru_cache(maxsize=1 << 16)(squash)
+_postcode = functools.lru_cache(maxsize=1 << 16)(normalise_postcode)
 from bingeo.stores.base import MEMBER_FIELDS  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -326,6 +333,26 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (if it runs) while many acyclic objects are made."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _cells(column: pd.Series) -> list[str]:
+    """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
+    if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
+        return [_cell(v) for v in column.to_numpy()]
+    return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
     """Lower-case ASCII form without accents, for matching words (coördinator -> coordinator)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -481,11 +508,11 @@ class _AddressIndex:
                 num = int(nums[i])
             except ValueError:
                 num = -1
-            self.rows.append((_fold(lets[i]), _fold(toes[i]), squash(places[i]), refs[i]))
+            self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
             if pcs[i]:
-                self.by_postcode.setdefault(((normalise_postcode(pcs[i]) or ""), num), []).append(i)
+                self.by_postcode.setdefault(((_postcode(pcs[i]) or ""), num), []).append(i)
             if streets[i]:
-                self.by_street.setdefault((squash(streets[i]), num), []).append(i)
+                self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
 
     def match(self, cands: list[int], letter: str, addition: str, place: str) -> tuple[str, int | None]:
         """Return ('ok', index), ('address_not_found', None) or ('ambiguous_address', None)."""
@@ -646,13 +673,14 @@ def members_from_frame(
     kept: list[dict[str, Any]] = []
     kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
     seen_ids: set[str] = set()
-    for i in range(sheet.n):
-        row = sheet.row(i, seen_ids)
-        if isinstance(row, tuple):
-            reasons.append((i, *row))
-            continue
-        kept_geom.append(row.pop("_geom"))
-        kept.append(row)
+    with _no_gc():  # a dict per row, no cycles: the collector's full passes cost ~20 % of a 1 M-row list
+        for i in range(sheet.n):
+            row = sheet.row(i, seen_ids)
+            if isinstance(row, tuple):
+                reasons.append((i, *row))
+                continue
+            kept_geom.append(row.pop("_geom"))
+            kept.append(row)
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
@@ -742,7 +770,11 @@ def _to_target(
             to_crs(None, what="`crs` of the member coordinates")
     if target is None and "target" not in kinds:
         target = coord_crs or needs_crs["frame"]
-    out = np.array(geoms, dtype=object)
+    out = np.empty(len(geoms), dtype=object)
+    out[:] = geoms
+    xy = np.array([k == "coords" for k in kinds], dtype=bool)
+    if xy.any():  # coordinate pairs become points in one call (a shapely.Point each costs ~20 us)
+        out[xy] = shapely.points(np.array([geoms[i] for i in np.flatnonzero(xy)], dtype=float))
     for key, src_crs in needs_crs.items():
         mask = np.array([k == key for k in kinds], dtype=bool)
         src = src_crs if src_crs is not None else target
@@ -752,6 +784,7 @@ def _to_target(
     return gpd.GeoSeries(list(out), crs=target)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _consent(text: str) -> bool | None:
     """Return True/False for a consent cell (empty: False), None when unreadable."""
     if text.strip() in _CHECKED:
@@ -770,6 +803,36 @@ def _consent(text: str) -> bool | None:
 
 
 _CHECKED = {"\u2713", "\u2714", "\u2611"}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, int, bool]:
+    """Return the channels for a ``channels`` cell and the contacts there are (cached: few distinct inputs).
+
+    Also returns the number of unknown tokens and whether a wanted channel was dropped.
+    """
+    available = set()
+    if mobile:
+        available |= {"sms", "voice"}
+    elif phone:
+        available.add("voice")
+    if email:
+        available.add("email")
+    wanted: set[str] = set()
+    unknown = 0
+    for token in re.split(r"[;,/|+\s]+", given):
+        t = _squash(token)
+        if t in _CHANNELS:
+            wanted.add(_CHANNELS[t])
+        elif t:
+            unknown += 1
+    dropped = bool(wanted - available)
+    wanted &= available
+    if not wanted:
+        wanted = {"sms"} if mobile else ({"voice"} if phone else set())
+        if email:
+            wanted.add("email")
+    return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
 class _Sheet:
@@ -794,7 +857,7 @@ class _Sheet:
 
         def col(key: str) -> list[str]:
             name = cols.get(key)
-            return [""] * self.n if name is None else [_cell(v) for v in frame[name].to_numpy()]
+            return [""] * self.n if name is None else _cells(frame[name])
 
         self.data = {k: col(k) for k in _ALIASES}
         # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
@@ -915,28 +978,14 @@ class _Sheet:
 
     def channels(self, i: int, contacts: Mapping[str, Any]) -> str:
         """Return the channels (``;``-joined): the wanted ones the contacts can serve, else from the contacts."""
-        available = set()
-        if contacts["mobile"]:
-            available |= {"sms", "voice"}
-        elif contacts["phone"]:
-            available.add("voice")
-        if contacts["email"]:
-            available.add("email")
-        wanted: set[str] = set()
-        for token in re.split(r"[;,/|+\s]+", self.data["channels"][i]):
-            t = squash(token)
-            if t in _CHANNELS:
-                wanted.add(_CHANNELS[t])
-            elif t:
-                self.counts["channel_unknown"] += 1
-        if wanted - available:
+        text, unknown, dropped = _channels(
+            self.data["channels"][i], bool(contacts["mobile"]), bool(contacts["phone"]), bool(contacts["email"])
+        )
+        if unknown:
+            self.counts["channel_unknown"] += unknown
+        if dropped:
             self.counts["channel_dropped"] += 1
-        wanted &= available
-        if not wanted:
-            wanted = {"sms"} if contacts["mobile"] else ({"voice"} if contacts["phone"] else set())
-            if contacts["email"]:
-                wanted.add("email")
-        return ";".join(c for c in _CHANNEL_ORDER if c in wanted)
+        return text
 
     def date(self, i: int, key: str) -> datetime | None:
         """Return a date cell read by THE date parser (counted in ``<key>_bad`` when unreadable)."""
@@ -966,11 +1015,11 @@ class _Sheet:
         if "x" in cols and (d["x"][i] or d["y"][i]):
             xv, yv = _to_float(d["x"][i]), _to_float(d["y"][i])
             if xv is not None and yv is not None:
-                return shapely.Point(xv, yv), "coords", "coordinates", None
+                return (xv, yv), "coords", "coordinates", None  # made points all at once (_to_target)
             fail = ("no_location", "coordinates are not numbers")
         number = d["huisnummer"][i]
-        pc = (normalise_postcode(d["postcode"][i]) or "") if self.has_pc else ""
-        street = squash(d["straat"][i]) if self.has_street else ""
+        pc = (_postcode(d["postcode"][i]) or "") if self.has_pc else ""
+        street = _squash(d["straat"][i]) if self.has_street else ""
         if not (number and (pc or street)):
             return (*fail, "", None)
         if self.index is None:
@@ -992,7 +1041,7 @@ class _Sheet:
             status, hit = self.index.match(self.index.by_postcode.get((pc, num), []), letter, addition, "")
         else:
             by = "street"
-            place = squash(d["woonplaats"][i])
+            place = _squash(d["woonplaats"][i])
             status, hit = self.index.match(self.index.by_street.get((street, num), []), letter, addition, place)
         if hit is None:
             if status == "ambiguous_address":

@@ -54,11 +54,9 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -68,6 +66,10 @@ from bingeo._pip import locate
 from bingeo._results import Result
 from bingeo.errors import CRSError, CRSMismatchError, InputError
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
 __all__ = [
     "CHANNELS",
     "URGENCY",
@@ -75,8 +77,11 @@ __all__ = [
     "CIRCLE_SEGMENTS",
     "LIKELY_CRS",
     "RECIPIENT_COLUMNS",
+    "MemberRows",
     "Selection",
+    "coordinator_records",
     "network_coordinators",
+    "recipient_records",
     "area_around",
     "area_from_file",
     "choose_channel",
@@ -488,6 +493,8 @@ def area_from_file(
         return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target, given, swap_xy)
     if suffix in (".geojson", ".json"):
         return _area_from_geojson(p, target, given, swap_xy)
+    import geopandas as gpd
+
     from bingeo.readers import read_polygons
 
     if swap_xy:
@@ -501,8 +508,13 @@ def area_from_file(
 # --------------------------------------------------------------------------- channels
 
 
+def _is_na(value: Any) -> bool:
+    """Whether ``value`` is ``pandas.NA`` (told by its type, so that this module does not import pandas)."""
+    return type(value).__name__ == "NAType"
+
+
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or _is_na(value):
         return ""
     return str(value).strip()
 
@@ -606,6 +618,11 @@ class Selection(Result):
         Recipients per network id in their ``networks``.
     coordinators : pandas.DataFrame or None
         Coordinators of the networks touched (same columns), when asked for.
+
+    Notes
+    -----
+    A selection made by bingeo holds its rows as records and builds the frames when they are first read:
+    ``bingeo recipients`` writes its lists and log without importing pandas.
     """
 
     recipients: pd.DataFrame
@@ -620,20 +637,55 @@ class Selection(Result):
 
         Examples
         --------
+        >>> import pandas as pd
         >>> s = Selection(pd.DataFrame(columns=RECIPIENT_COLUMNS), {"left": 1}, {"sms": 0}, {})
         >>> print(s.summary())
         0 recipients (sms 0)
         excluded: left 1
         """
         chans = ", ".join(f"{k} {v}" for k, v in self.per_channel.items())
-        lines = [f"{len(self.recipients)} recipients ({chans})"]
+        lines = [f"{len(self._recipients)} recipients ({chans})"]
         if self.excluded:
             lines.append("excluded: " + ", ".join(f"{k} {v}" for k, v in self.excluded.items()))
         if self.per_network:
             lines.append("per network: " + ", ".join(f"{k} {v}" for k, v in self.per_network.items()))
-        if self.coordinators is not None:
-            lines.append(f"coordinators: {len(self.coordinators)}")
+        if self._coordinators is not None:
+            lines.append(f"coordinators: {len(self._coordinators)}")
         return "\n".join(lines)
+
+
+def _frame_of(value: Any) -> Any:
+    """Return a recipient table as a DataFrame: records (list of dicts) become one, with :data:`RECIPIENT_COLUMNS`."""
+    if isinstance(value, list):
+        import pandas as pd
+
+        return pd.DataFrame(value, columns=RECIPIENT_COLUMNS)
+    return value
+
+
+def _property(name: str) -> property:
+    def get(self: Selection) -> Any:
+        value = _frame_of(getattr(self, name))
+        setattr(self, name, value)
+        return value
+
+    def put(self: Selection, value: Any) -> None:
+        setattr(self, name, value)
+
+    return property(get, put)
+
+
+# the dataclass's __init__ assigns through these: records stay records until the frame is read
+Selection.recipients = _property("_recipients")  # type: ignore[assignment]
+Selection.coordinators = _property("_coordinators")  # type: ignore[assignment]
+
+
+def recipient_records(table: Any) -> list[dict[str, Any]]:
+    """Return a recipient table (records, or a caller's DataFrame) as records of :data:`RECIPIENT_COLUMNS`."""
+    if isinstance(table, list):
+        return table
+    cols = list(table[RECIPIENT_COLUMNS].columns)
+    return [dict(zip(cols, row)) for row in table[RECIPIENT_COLUMNS].itertuples(index=False, name=None)]
 
 
 _REQUIRED = (
@@ -667,16 +719,57 @@ def _network_index(networks: gpd.GeoDataFrame | None) -> dict[str, Any]:
     return out
 
 
-def _located(members: gpd.GeoDataFrame, polygons: Sequence[Any]) -> list[set[int]]:
+class MemberRows:
+    """Member rows for a selection: each column as a list, the point geometries and the CRS.
+
+    Made from a members GeoDataFrame (:func:`select_recipients`) or straight from a store's rows
+    (:meth:`bingeo.stores.Store.member_rows`, what ``bingeo recipients`` reads), so that both select alike.
+    """
+
+    def __init__(self, columns: dict[str, list[Any]], geoms: np.ndarray, crs: Any) -> None:
+        self.columns, self.geoms, self.crs = columns, geoms, crs
+
+    @classmethod
+    def from_frame(cls, members: gpd.GeoDataFrame) -> MemberRows:
+        """Return the rows of a members GeoDataFrame (values as ``tolist`` gives them)."""
+        cols = {str(c): members[c].tolist() for c in members.columns if c != members.geometry.name}
+        return cls(cols, np.asarray(members.geometry.array, dtype=object), members.crs)
+
+    @classmethod
+    def from_rows(cls, names: list[str], rows: list[tuple[Any, ...]], geoms: np.ndarray, crs: Any) -> MemberRows:
+        """Return the rows :meth:`bingeo.stores.Store.member_rows` read (column names, value tuples, points)."""
+        cols = {c: [r[i] for r in rows] for i, c in enumerate(names)}
+        return cls(cols, np.asarray(geoms, dtype=object), crs)
+
+    def __len__(self) -> int:  # noqa: D105
+        return len(self.geoms)
+
+    def join(self, *others: MemberRows) -> MemberRows:
+        """Return these rows and the others' (in order), each member id once (its first row)."""
+        seen: set[Any] = set()
+        keep: list[tuple[MemberRows, int]] = []
+        for part in (self, *others):
+            for i, mid in enumerate(part.columns["member_id"]):
+                if mid not in seen:
+                    seen.add(mid)
+                    keep.append((part, i))
+        names = list(self.columns)
+        cols = {c: [p.columns[c][i] for p, i in keep] for c in names}
+        geoms = np.empty(len(keep), dtype=object)
+        geoms[:] = [p.geoms[i] for p, i in keep]
+        return MemberRows(cols, geoms, self.crs)
+
+
+def _located(members: MemberRows, polygons: Sequence[Any]) -> list[set[int]]:
     """For each polygon, positions of members whose point it covers."""
-    geoms = members.geometry.array
-    ok = ~(shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms)))
-    ok &= np.asarray(shapely.get_type_id(np.asarray(geoms))) == 0
+    geoms = members.geoms
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ok &= np.asarray(shapely.get_type_id(geoms)) == 0
     pos = np.flatnonzero(ok)
     sets: list[set[int]] = [set() for _ in polygons]
     if pos.size == 0 or not polygons:
         return sets
-    pts = np.asarray(geoms)[pos]
+    pts = geoms[pos]
     pi, gi = locate(shapely.get_x(pts), shapely.get_y(pts), np.asarray(polygons, dtype=object))
     for p, g in zip(pi.tolist(), gi.tolist()):
         sets[g].add(int(pos[p]))
@@ -726,25 +819,30 @@ def _merge(rows: list[dict[str, Any]], urgency: str) -> tuple[dict[str, Any] | N
 _ROW_TEXT = ("member_id", "person_id", "name", "email", "phone", "phone_kind", "channels", "networks", "status")
 
 
-def _clean_rows(members: pd.DataFrame, order: list[int]) -> list[dict[str, Any]]:
+def _missing(v: Any) -> bool:
+    return v is None or v != v or _is_na(v)
+
+
+def _clean_rows(members: MemberRows, order: list[int]) -> list[dict[str, Any]]:
     """Return the rows at ``order`` as plain dicts: text stripped ('' for missing), ``consent`` a bool.
 
     Converted column by column once: pandas row access (iloc) costs ~0.2 ms a row.
     """
-    frame = pd.DataFrame(members[[c for c in _ROW_TEXT if c in members.columns] + ["consent"]]).iloc[order]
     cols: dict[str, list[Any]] = {}
+    got = members.columns
     for c in _ROW_TEXT:
-        vals = frame[c].tolist() if c in frame.columns else [None] * len(order)
-        cols[c] = ["" if v is None or v != v or v is pd.NA else str(v).strip() for v in vals]
-    cols["consent"] = [isinstance(v, (bool, np.bool_)) and bool(v) for v in frame["consent"].tolist()]
+        vals = [got[c][i] for i in order] if c in got else [None] * len(order)
+        cols[c] = ["" if _missing(v) else str(v).strip() for v in vals]
+    cols["consent"] = [isinstance(v, (bool, np.bool_)) and bool(v) for v in (got["consent"][i] for i in order)]
     for c in ("member_id", "person_id", "name"):  # reported as given (e.g. integer ids stay integers)
-        vals = frame[c].tolist() if c in frame.columns else [None] * len(order)
-        cols["raw_" + c] = [None if v is None or v != v or v is pd.NA else v for v in vals]
+        vals = [got[c][i] for i in order] if c in got else [None] * len(order)
+        cols["raw_" + c] = [None if _missing(v) else v for v in vals]
     names = list(cols)
     return [dict(zip(names, vals)) for vals in zip(*cols.values())]
 
 
-def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tuple[pd.DataFrame, dict[str, int]]:
+def _people(members: MemberRows, positions: Iterable[int], urgency: str) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Return the recipients (records, one per person) among ``positions`` and the persons excluded, by reason."""
     groups: dict[str, list[dict[str, Any]]] = {}
     order = sorted(positions)
     for row in _clean_rows(members, order):
@@ -758,11 +856,29 @@ def _people(members: pd.DataFrame, positions: Iterable[int], urgency: str) -> tu
             excluded[reason] += 1
         else:
             recs.append(rec)
-    return pd.DataFrame(recs, columns=RECIPIENT_COLUMNS), excluded
+    return recs, excluded
 
 
-def _member_nets(members: pd.DataFrame) -> list[set[str]]:
-    return [set(_tokens(v)) for v in members["networks"].tolist()]
+def _member_nets(members: MemberRows) -> list[set[str]]:
+    return [set(_tokens(v)) for v in members.columns["networks"]]
+
+
+def coordinator_records(
+    members: MemberRows, touched: set[str], urgency: str, member_nets: list[set[str]] | None = None
+) -> list[dict[str, Any]]:
+    """Return the coordinators of the ``touched`` networks among ``members`` as recipient records."""
+    if "role" not in members.columns:
+        msg = "`members` lacks column `role`, needed for `coordinators=True`."
+        raise InputError(msg)
+    if member_nets is None:
+        member_nets = _member_nets(members)
+    roles = members.columns["role"]
+    pos = [
+        i
+        for i, (role, nets) in enumerate(zip(roles, member_nets))
+        if nets & touched and _text(role).lower() == "coordinator"
+    ]
+    return _people(members, pos, urgency)[0]
 
 
 def network_coordinators(
@@ -786,23 +902,20 @@ def network_coordinators(
     pandas.DataFrame
         One row per person, in the recipient columns.
     """
-    if "role" not in members.columns:
-        msg = "`members` lacks column `role`, needed for `coordinators=True`."
-        raise InputError(msg)
-    if member_nets is None:
-        member_nets = _member_nets(members)
-    roles = members["role"].tolist()
-    pos = [
-        i
-        for i, (role, nets) in enumerate(zip(roles, member_nets))
-        if nets & touched and _text(role).lower() == "coordinator"
-    ]
-    frame, _ = _people(members, pos, urgency)
-    return frame
+    return _frame_of(coordinator_records(MemberRows.from_frame(_as_geo(members)), touched, urgency, member_nets))
+
+
+def _as_geo(members: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return a members frame with a geometry column (a plain frame gets an empty one)."""
+    import geopandas as gpd
+
+    if isinstance(members, gpd.GeoDataFrame) and members._geometry_column_name in members.columns:
+        return members
+    return gpd.GeoDataFrame(members, geometry=[None] * len(members))
 
 
 def select_recipients(
-    members: gpd.GeoDataFrame,
+    members: gpd.GeoDataFrame | MemberRows,
     *,
     area: BaseGeometry | None = None,
     network_ids: str | Sequence[str] | None = None,
@@ -816,10 +929,11 @@ def select_recipients(
 
     Parameters
     ----------
-    members : geopandas.GeoDataFrame
+    members : geopandas.GeoDataFrame or MemberRows
         Members frame (``member_id``, ``person_id``, ``name``, ``email``,
         ``phone``, ``phone_kind``, ``channels``, ``consent``, ``role``,
-        ``networks``, ``status``, point ``geometry`` or None).
+        ``networks``, ``status``, point ``geometry`` or None), or the same
+        read as plain rows (:class:`MemberRows`, what :func:`bingeo.send_alert` reads).
     area : shapely.Polygon or MultiPolygon, optional
         In the members' CRS; members whose point it covers (boundary included).
     network_ids : str or sequence of str, optional
@@ -854,6 +968,8 @@ def select_recipients(
     CRSMismatchError
         ``networks`` and ``members`` in different CRSs.
     """
+    if not isinstance(members, MemberRows):
+        members = MemberRows.from_frame(_as_geo(members))
     _check_urgency(urgency)
     if network_rule not in _RULES:
         msg = f"`network_rule` must be one of {', '.join(_RULES)}, got {str(network_rule)[:30]!r}."
@@ -867,7 +983,6 @@ def select_recipients(
         raise InputError(msg)
     ids = [network_ids] if isinstance(network_ids, str) else list(network_ids or [])
     ids = [_text(i) for i in ids]
-    members = members.reset_index(drop=True)
     n = len(members)
     selected = set(range(n))
     # each member's networks, once (for the network test and the coordinators)
@@ -913,18 +1028,18 @@ def select_recipients(
 
     if member_ids is not None:  # e.g. a follow-up: the people of an earlier alert
         wanted_ids = {str(m) for m in member_ids}
-        selected &= {i for i, m in enumerate(members["member_id"].astype(str)) if m in wanted_ids}
+        selected &= {i for i, m in enumerate(members.columns["member_id"]) if str(m) in wanted_ids}
 
     recipients, excluded = _people(members, selected, urgency)
-    per_channel = {c: int((recipients["channel"] == c).sum()) for c in CHANNELS}
+    per_channel = {c: sum(1 for r in recipients if r["channel"] == c) for c in CHANNELS}
     per_network: dict[str, int] = {}
-    for nets in recipients["networks"]:
+    for nets in (r["networks"] for r in recipients):
         for t in _tokens(nets):
             per_network[t] = per_network.get(t, 0) + 1
     per_network = dict(sorted(per_network.items()))
 
     coord_frame = (
-        network_coordinators(members, set(per_network) | set(ids), urgency, member_nets) if coordinators else None
+        coordinator_records(members, set(per_network) | set(ids), urgency, member_nets) if coordinators else None
     )
     log.info(
         "selected %d recipients (%s urgency); excluded %s",
@@ -946,6 +1061,8 @@ def _distance_text(metres: float) -> str:
 
 def _nearest_network(area: BaseGeometry, networks: gpd.GeoDataFrame) -> tuple[str, float] | None:
     """Return the network nearest to ``area`` and its distance in metres (None: one touches it, or none)."""
+    import geopandas as gpd
+
     nets = networks[~(networks.geometry.isna() | networks.geometry.is_empty)]
     if not len(nets):
         return None
@@ -1045,12 +1162,41 @@ def why_nobody(
 # --------------------------------------------------------------------------- export
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Excel (NL/BE locale) CSV through bingeo's one CSV writer: every cell as text, neutralised there."""
-    from bingeo.readers.write import write_csv
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all, as :func:`bingeo.readers.write.replacing` does.
 
-    text = pd.DataFrame({c: [_text(v) for v in frame[c]] for c in frame.columns}, columns=list(frame.columns))
-    write_csv(text, path, sep=";", encoding="utf-8-sig", lineterminator="\r\n")
+    A hidden ``.part`` file beside ``path``, renamed over it; written here without importing the readers
+    (and pandas), so that ``bingeo recipients`` starts fast.
+    """
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part" + path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(name)  # created afresh below: the permissions of any new file (mkstemp's are 0600)
+    try:
+        with open(name, "xb") as fh:
+            fh.write(data)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _write_csv(records: list[dict[str, Any]], path: Path) -> None:
+    """Write an Excel (NL/BE locale) CSV: every cell as text, neutralised.
+
+    The bytes :func:`bingeo.readers.write.write_csv` writes for the same table as text (``;``, UTF-8 with a
+    byte-order mark, CRLF, each cell through :func:`bingeo._contacts.neutralize_cell`), without pandas.
+    """
+    import csv
+    import io
+
+    from bingeo._contacts import neutralize_cell
+
+    buf = io.StringIO()
+    out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    out.writerow([neutralize_cell(c) for c in RECIPIENT_COLUMNS])
+    out.writerows([neutralize_cell(_text(r[c])) for c in RECIPIENT_COLUMNS] for r in records)
+    _write_whole(path, buf.getvalue().encode("utf-8-sig"))
 
 
 def write_recipients(selection: Selection, path: str | os.PathLike[str], *, lists: bool = True) -> list[Path]:
@@ -1083,20 +1229,18 @@ def write_recipients(selection: Selection, path: str | os.PathLike[str], *, list
     list of pathlib.Path
         The files written, CSV first.
     """
-    from bingeo.readers.write import write_text
-
     out = Path(path)
     written = [out]
-    _write_csv(selection.recipients[RECIPIENT_COLUMNS], out)
-    if selection.coordinators is not None:
+    rec = recipient_records(selection._recipients)
+    _write_csv(rec, out)
+    if selection._coordinators is not None:
         cpath = out.with_name(f"{out.stem}.coordinators.csv")
-        _write_csv(selection.coordinators[RECIPIENT_COLUMNS], cpath)
+        _write_csv(recipient_records(selection._coordinators), cpath)
         written.append(cpath)
     if lists:
-        rec = selection.recipients
         for channel in CHANNELS:
-            contacts = list(dict.fromkeys(_text(c) for c in rec.loc[rec["channel"] == channel, "contact"]))
+            contacts = list(dict.fromkeys(_text(r["contact"]) for r in rec if r["channel"] == channel))
             lpath = out.with_name(f"{out.stem}.{channel}.txt")
-            write_text(lpath, "".join(c + "\n" for c in contacts if c), newline="\n")
+            _write_whole(lpath, "".join(c + "\n" for c in contacts if c).encode("utf-8"))
             written.append(lpath)
     return written

@@ -392,3 +392,44 @@ def test_neutralized_e164_can_be_read_back():
     with pytest.raises(ContactError):
         normalize_phone(cell)
     assert normalize_phone(cell[1:]).e164 == "+31612345678"
+
+
+def _full_rules(text):
+    """check_email with its fast path for plain addresses switched off: every rule applied."""
+    import bingeo._contacts as contacts
+
+    saved = contacts._PLAIN_EMAIL
+    contacts._PLAIN_EMAIL = re.compile(r"(?!)")  # matches nothing
+    try:
+        return check_email(text)
+    except ContactError as exc:
+        return exc.reason
+    finally:
+        contacts._PLAIN_EMAIL = saved
+
+
+def _fast(text):
+    try:
+        return check_email(text)
+    except ContactError as exc:
+        return exc.reason
+
+
+_EMAIL_ALPHABET = "aZ09._-+@!ü Ä" + "xn--"
+
+
+@given(st.text(alphabet=_EMAIL_ALPHABET, max_size=30))
+def test_plain_email_fast_path_equals_full_rules_on_any_text(text):
+    assert _fast(text) == _full_rules(text)
+
+
+@given(
+    local=st.from_regex(r"[A-Za-z0-9_+\-]{1,70}(\.[A-Za-z0-9_+\-]{1,5}){0,2}", fullmatch=True),
+    labels=st.lists(st.from_regex(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?", fullmatch=True), min_size=1, max_size=5),
+    tld=st.from_regex(r"[a-zA-Z]{1,64}", fullmatch=True),
+)
+def test_plain_email_fast_path_equals_full_rules_near_the_limits(local, labels, tld):
+    # lengths around 64 (local part), 63 (label), 253/254 (domain, address); upper-case top-level domains
+    text = f"{local}@{'.'.join(labels)}.{tld}"
+    assert _fast(text) == _full_rules(text)
+    assert _fast(" " + text + "\t") == _full_rules(" " + text + "\t")

@@ -448,3 +448,19 @@ def test_privacy_new_columns_no_member_values_leak(addresses):
     blob = "\n".join([*res.notes, res.summary(), *res.rejects.astype(str).to_numpy().ravel()]).casefold()
     for marker in ("markervoor", "markerachter", "98765", "markermob", "markerja"):
         assert marker not in blob, marker
+
+
+@pytest.mark.parametrize("dtype", [object, "string[python]", "string[pyarrow]", "float64", "Int64", "datetime64[ns]"])
+def test_column_conversion_equals_the_cell_rule(dtype):
+    from bingeo import members as m
+
+    values = {
+        object: [" a ", None, float("nan"), 12.0, 12.5, 7, pd.NA, "", "\tx\n", True],
+        "string[python]": [" a ", None, "", "06 12", pd.NA],
+        "string[pyarrow]": [" a ", None, "", "06 12", pd.NA],
+        "float64": [1.0, float("nan"), 2.5, -0.0],
+        "Int64": [1, None, 3],
+        "datetime64[ns]": ["2024-01-02", None],
+    }[dtype]
+    column = pd.Series(values, dtype=dtype)
+    assert m._cells(column) == [m._cell(v) for v in column.to_numpy()]

@@ -155,15 +155,13 @@ def refuse_output_over_input(ctx: click.Context) -> None:
     """Refuse a command whose output would overwrite one of its inputs (links resolved), naming both options.
 
     Inputs are every path parameter that is not an output, and the store; outputs are ``--output`` (with the
-    rejects file written beside it) and ``TARGET``.
+    rejects file written beside it, unless the command sets ``writes_rejects = False``) and ``TARGET``.
 
     Raises
     ------
     click.UsageError
         ``bingeo assign same.csv ... --output same.csv``.
     """
-    from bingeo.readers import rejects_path
-
     inputs: list[tuple[click.Parameter, str]] = []
     outputs: list[tuple[click.Parameter, str]] = []
     for p in ctx.command.params:
@@ -176,7 +174,9 @@ def refuse_output_over_input(ctx: click.Context) -> None:
             inputs.append((p, value))
     for out_param, out in outputs:
         written = [out]
-        if out_param.name == "output" and Path(out).suffix:
+        if out_param.name == "output" and Path(out).suffix and getattr(ctx.command, "writes_rejects", True):
+            from bingeo.readers import rejects_path  # imports pandas: only for commands that write rejects
+
             written.append(str(rejects_path(out)))
         for in_param, source in inputs:
             if in_param is out_param:

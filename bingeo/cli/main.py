@@ -1146,6 +1146,9 @@ def recipients_cmd(
     click.echo("written: " + ", ".join(str(f) for f in alert.files))
 
 
+recipients_cmd.writes_rejects = False  # type: ignore[attr-defined]  # lists and coordinators, no rejects
+
+
 @cli.group()
 def audit() -> None:
     """Show the append-only log of recipient selections."""

@@ -15,16 +15,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 
 from bingeo._results import Result
 from bingeo.errors import ConflictError, InputError, StoreError
+
+if TYPE_CHECKING:  # pandas and geopandas are imported where used: a recipient selection needs neither
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "Store",
@@ -147,7 +149,7 @@ class ImportReport(Result):
     repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: Features of the source that could not become a network, with ``reject_reason`` and ``reject_detail``.
-    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejects: pd.DataFrame = field(default_factory=lambda: _frame())
     #: Networks the source would have un-retired: retired in the store, left retired (``bingeo networks reactivate``).
     kept_retired: list[str] = field(default_factory=list)
 
@@ -182,6 +184,17 @@ class ImportReport(Result):
         return "\n".join(parts)
 
 
+def _frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
+def _is_nat(value: Any) -> bool:
+    """Whether ``value`` is ``pandas.NaT`` (told by its type: this module does not import pandas)."""
+    return type(value).__name__ == "NaTType"
+
+
 def _now() -> str:
     """UTC timestamp in the GeoPackage DATETIME format (``YYYY-MM-DDTHH:MM:SS.SSSZ``)."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -200,7 +213,7 @@ def _today() -> dt.date:
 
 def plain_value(value: Any) -> Any:
     """Return a value a database driver binds: None for missing (None, NaT, NaN), Python scalars for numpy."""
-    if value is None or value is pd.NaT:
+    if value is None or _is_nat(value):
         return None
     if isinstance(value, float) and value != value:
         return None
@@ -211,9 +224,9 @@ def plain_value(value: Any) -> Any:
 
 def iso_date(value: Any) -> str | None:
     """Format a date or timestamp as ISO ``YYYY-MM-DD`` text (text is only stripped); None when missing."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or _is_nat(value):
         return None
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -378,6 +391,9 @@ class Store(ABC):
         include_retired : bool, default False
             With ``at=None``: also list retired networks (their latest version).
         """
+        import geopandas as gpd
+        import pandas as pd
+
         if at is None:
             where = "" if include_retired else "WHERE status = 'active' AND (valid_to IS NULL OR valid_to > ?)"
             params: tuple[Any, ...] = () if include_retired else (_today().isoformat(),)
@@ -398,6 +414,9 @@ class Store(ABC):
 
     def network_history(self, network_id: str | None = None) -> gpd.GeoDataFrame:
         """Every version of every network (or of one), oldest first."""
+        import geopandas as gpd
+        import pandas as pd
+
         where, params = ("WHERE network_id = ?", (network_id,)) if network_id else ("", ())
         cur = self._select_networks("networks", where, params)
         old = self._select_networks("network_history", where, params)
@@ -625,6 +644,28 @@ class Store(ABC):
         where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
         return self._select_points("members", fields, bbox, where, params)
 
+    def member_rows(
+        self, *, bbox: tuple[float, float, float, float] | None = None, network: str | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]], np.ndarray]:
+        """Read members as plain rows: the column names, a tuple of values per member and the point geometries.
+
+        The rows and order of :meth:`members` (``consent`` a bool), without building a frame: what a
+        recipient selection reads, so that ``bingeo recipients`` starts without pandas.
+        """
+        where, params = ("t.networks LIKE ?", (f"%{network}%",)) if network is not None else ("", ())
+        rows, geoms = self._select_rows("members", MEMBER_FIELDS, bbox, where, params)
+        cols = [c for c, _ in MEMBER_FIELDS]
+        k = cols.index("consent")
+        return cols, [(*r[:k], bool(r[k]), *r[k + 1 :]) for r in rows], geoms
+
+    def _select_rows(
+        self, table: str, fields: Fields, bbox: BBox | None, where: str, params: Params
+    ) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+        """Rows of a point table as value tuples and a geometry array (a backend may skip the frame)."""
+        frame = self._select_points(table, fields, bbox, where, params)
+        cols = [c for c, _ in fields]
+        return list(frame[cols].itertuples(index=False, name=None)), np.asarray(frame.geometry.array, dtype=object)
+
     def import_addresses(self, addresses: gpd.GeoDataFrame) -> dict[str, int]:
         """Add or update address points by ``address_id``, all or nothing."""
         frame, cols = self._prepare_points("addresses", ADDRESS_FIELDS, "address_id", addresses)
@@ -742,7 +783,7 @@ class Store(ABC):
 
 
 def _norm(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or _is_nat(v):
         return None
     if isinstance(v, str):
         return v.strip() or None
@@ -756,7 +797,7 @@ def _clip(items: list[str], n: int = 20) -> str:
 
 def attributes_json(row: dict[str, Any]) -> str | None:
     """Serialise extra source attributes as JSON text (dates as ISO strings)."""
-    clean = {k: (iso_date(v) if isinstance(v, (dt.date, pd.Timestamp)) else v) for k, v in row.items()}
+    clean = {k: (iso_date(v) if isinstance(v, dt.date) else v) for k, v in row.items()}  # Timestamps too
     clean = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in clean.items()}
     if not clean:
         return None

@@ -23,10 +23,9 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import pandas as pd
+import numpy as np
 import pyproj
 import shapely
 
@@ -50,12 +49,19 @@ from bingeo.stores.base import (
     plain_value,
 )
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AUDIT_FIELDS"]
 
 log = logging.getLogger(__name__)
 
 #: Seconds saving the network index waits for another writer's lock before giving up (it is a cache).
 INDEX_LOCK_TIMEOUT = 1.0
+
+#: Rows added by one upsert from which the table's R-tree is packed anew in one pass (much faster than
+#: SQLite's one-at-a-time insertion for many rows) rather than extended row by row.
+RTREE_BULK_ROWS = 10_000
 
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
@@ -372,6 +378,9 @@ class GpkgStore(Store):
     def _select_networks(
         self, table: str, where: str = "", params: tuple[Any, ...] = (), *, handle: Any = None
     ) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pandas as pd
+
         cols = ", ".join(f'"{c}"' for c in NETWORK_COLUMNS)
         rows = self._conn.execute(f'SELECT {cols}, geom FROM "{table}" {where} ORDER BY fid', params).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=NETWORK_COLUMNS)
@@ -422,39 +431,79 @@ class GpkgStore(Store):
     def _upsert_points(
         self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
     ) -> dict[str, int]:
-        versioned = any(c == "version" for c, _ in fields)
-        now = _now()
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
-        blobs = fmt.encode_many(frame.geometry.to_numpy(), self.srs_id)
-        rows = [tuple(_sql(v) for v in r) for r in frame[cols].itertuples(index=False, name=None)]
-        names = ", ".join(f'"{c}"' for c in cols)
-        with self._write((table,)) as conn:
-            existing = {
-                r[0]: r[1:]
-                for r in conn.execute(f'SELECT "{key}", {names}, geom FROM "{table}"')  # noqa: S608 - fixed names
-            }
-            inserts, updates = [], []
-            k = cols.index(key)
-            for row, blob in zip(rows, blobs):
-                old = existing.get(row[k])
-                if old is None:
-                    inserts.append((blob, *row, now) + ((1,) if versioned else ()))
-                elif tuple(old[:-1]) == row and old[-1] == blob:
-                    counts["unchanged"] += 1
-                else:
-                    updates.append((blob, *row, now, row[k]))
-            extra = ', "updated_at"' + (', "version"' if versioned else "")
-            marks = ", ".join("?" for _ in range(len(cols) + 2 + versioned))
-            conn.executemany(f'INSERT INTO "{table}" (geom, {names}{extra}) VALUES ({marks})', inserts)
-            sets = ", ".join(f'"{c}" = ?' for c in cols)
-            bump = ", version = version + 1" if versioned else ""
-            conn.executemany(f'UPDATE "{table}" SET geom = ?, {sets}, updated_at = ?{bump} WHERE "{key}" = ?', updates)
-            counts["added"], counts["updated"] = len(inserts), len(updates)
-        return counts
+        """Upsert through a temporary table: SQLite compares, updates and inserts the rows, not Python.
 
-    def _select_points(
+        The incoming rows go into ``temp.bingeo_upsert`` (same declared types as ``table``, so values are
+        stored and compared as they would be in it); one ``UPDATE ... FROM`` rewrites the rows whose values
+        or geometry differ and one ``INSERT ... SELECT`` adds the new ids in input order. The R-tree entries
+        of the new rows are written from the envelopes computed here rather than by the insert trigger,
+        which would call back into Python for each row; the trigger is restored in the same transaction.
+        """
+        decl = dict(fields)
+        versioned = "version" in decl
+        now = _now()
+        geoms = frame.geometry.to_numpy()
+        blobs = fmt.encode_many(geoms, self.srs_id)
+        env = _rtree_envelopes(geoms, blobs)
+        values = [_plain_column(frame[c]) for c in cols]
+        rows = zip(range(len(blobs)), blobs, *env, *values)
+        names = ", ".join(f'"{c}"' for c in cols)
+        tmp = "temp.bingeo_upsert"
+        typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols)
+        differs = " OR ".join([f't."{c}" IS NOT s."{c}"' for c in cols if c != key] + ["t.geom IS NOT s.geom"])
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in cols if c != key)
+        rtree = f"rtree_{table}_geom"
+        with self._write((table,)) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {tmp}")
+            conn.execute(
+                f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
+                f"maxy REAL, {typed})"
+            )
+            marks = ", ".join("?" for _ in range(len(cols) + 6))
+            conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
+            conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
+            bump = ", version = t.version + 1" if versioned else ""
+            updated = conn.execute(
+                f'UPDATE "{table}" AS t SET geom = s.geom, {sets}, updated_at = ?{bump} '  # noqa: S608
+                f'FROM {tmp} AS s WHERE t."{key}" = s."{key}" AND ({differs})',
+                (now,),
+            ).rowcount
+            trigger = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
+            ).fetchone()
+            before = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
+            if trigger is not None:
+                conn.execute(f'DROP TRIGGER "{rtree}_insert"')
+            extra, ones = (', "version"', ", 1") if versioned else ("", "")
+            added = conn.execute(
+                f'INSERT INTO "{table}" (geom, {names}, "updated_at"{extra}) '  # noqa: S608 - fixed names
+                f"SELECT s.geom, {', '.join(f's.{chr(34)}{c}{chr(34)}' for c in cols)}, ?{ones} FROM {tmp} AS s "
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE t."{key}" = s."{key}") ORDER BY s.ord',
+                (now,),
+            ).rowcount
+            if trigger is not None:
+                new_boxes = (
+                    f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '  # noqa: S608
+                    f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL'
+                )
+                if added >= RTREE_BULK_ROWS:  # pack the whole tree once: the rows there and the new ones
+                    old = np.array(conn.execute(f'SELECT id, minx, maxx, miny, maxy FROM "{rtree}"').fetchall())
+                    new = np.array(conn.execute(new_boxes, (before,)).fetchall())
+                    both = [a.reshape(-1, 5) for a in (old, new)]
+                    ids = np.concatenate([both[0][:, 0], both[1][:, 0]]).astype(np.int64)
+                    box = np.concatenate([both[0][:, 1:], fmt.rtree_floats(both[1][:, 1:])]).astype(np.float32)
+                    fmt.rebuild_rtree(conn, rtree, ids, box)
+                else:
+                    conn.execute(
+                        f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,)
+                    )
+                conn.execute(trigger[0])
+            conn.execute(f"DROP TABLE {tmp}")
+        return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
+
+    def _select_rows(
         self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
-    ) -> gpd.GeoDataFrame:
+    ) -> tuple[list[tuple[Any, ...]], np.ndarray]:
         cols = [c for c, _ in fields]
         names = ", ".join(f't."{c}"' for c in cols)
         sql = f'SELECT {names}, t.geom FROM "{table}" t'
@@ -471,11 +520,20 @@ class GpkgStore(Store):
             sql += f" WHERE {where}"
         sql += " ORDER BY t.fid"  # insertion order, whatever the index walked: the same on every backend
         rows = self._conn.execute(sql, args + params).fetchall()
-        df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+        return [r[:-1] for r in rows], fmt.decode_many([r[-1] for r in rows])  # BOOLEAN columns hold 0/1
+
+    def _select_points(
+        self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
+    ) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+        import pandas as pd
+
+        cols = [c for c, _ in fields]
+        rows, geoms = self._select_rows(table, fields, bbox, where, params)
+        df = pd.DataFrame(rows, columns=cols)
         for c, decl in fields:
             if decl.split()[0] == "BOOLEAN":  # SQLite stores 0/1
                 df[c] = df[c].astype(bool)
-        geoms = fmt.decode_many([r[-1] for r in rows])
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
 
     # ---- audit log, copy ------------------------------------------------------------------
@@ -526,6 +584,24 @@ class GpkgStore(Store):
 
 
 _sql = plain_value
+
+
+def _plain_column(values: Any) -> list[Any]:
+    """Return a column as values sqlite3 binds (see :func:`plain_value`), converted a column at a time."""
+    out = values.tolist()
+    if values.dtype == bool or values.dtype.kind in "iu":
+        return out  # Python bools and ints already
+    return [v if type(v) is str else _sql(v) for v in out]
+
+
+def _rtree_envelopes(geoms: Any, blobs: list[bytes | None]) -> list[list[float | None]]:
+    """Return the R-tree rows the insert trigger would write: (minx, maxx, miny, maxy) of non-empty blobs, else None.
+
+    The same values as in the blob header :func:`_gpkg_format.encode_many` writes.
+    """
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    keep = np.array([b is not None and not (b[3] & 0b00010000) for b in blobs], dtype=bool)
+    return [[float(v) if k else None for v, k in zip(bounds[:, i].tolist(), keep)] for i in (0, 2, 1, 3)]
 
 
 def _looks_like_sqlite(path: Path) -> bool:
