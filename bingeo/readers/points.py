@@ -29,9 +29,11 @@ from bingeo.readers.columns import (
 from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
 from bingeo.readers.values import (
+    _HEAD_ROWS,
     _ISO_DATE_RE,
     _convert_numeric,
     _date_named,
+    _fullmatch,
     _text_series,
     combine_date_parts,
     date_part_columns,
@@ -746,11 +748,15 @@ def _looks_iso(s: pd.Series) -> bool:
     """Tell whether a text column holds ISO 8601 dates (police.uk's ``month``), a few bad values allowed."""
     if not _is_text_column(s):
         return False
+    head = _text_series(s.head(_HEAD_ROWS))
+    head = head[head != ""]
+    if len(head) >= 200 and float(_fullmatch(head.head(200), _ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+        return False  # the first 200 non-empty values settle most columns; else the whole column is read
     t = _text_series(s)
     t = t[t != ""]
-    if len(t) == 0 or float(t.head(200).str.fullmatch(_ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+    if len(t) == 0 or float(_fullmatch(t.head(200), _ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
         return False
-    return float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
+    return float(_fullmatch(t, _ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
 
 
 def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:

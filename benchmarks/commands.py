@@ -1,0 +1,164 @@
+"""Benchmark: whole commands on a real-sized Dutch police export, against the script users would write.
+
+Workload: a police export of ``--rows`` incidents (default 1,000,000) made from the sample export
+``data/samples/incidents.csv`` (``;``, decimal commas, Windows-1252, CRLF, quoted multi-line descriptions, D-M-Y
+dates): its 5,000 rows repeated with new registration numbers and the good coordinates moved by up to 50 m, its
+planted bad rows kept (empty, 0/0, lat/lon, swapped, far away) and, per 100,000 rows, 3 impossible dates, 2 rows
+with a wrong number of fields and 2 unreadable coordinates added. The 18 sample networks are imported into a
+store. The same rows are also written as a GeoPackage, a GeoParquet file and an ``.xlsx`` sheet (the sheet has
+``--sheet-rows`` rows, 200,000 by default: a naive ``pandas.read_excel`` of a million rows takes minutes).
+Everything lives under ``--data`` (default ``/work/bench-data``), made once and reused.
+
+In one run, for each input, it runs as subprocesses (so Python start-up and imports count for both):
+
+(a) the naive script: ``pandas.read_csv(sep=";", decimal=",", encoding="cp1252")`` (or ``geopandas.read_file``,
+    ``geopandas.read_parquet``, ``pandas.read_excel``) + ``geopandas.points_from_xy`` +
+    ``geopandas.sjoin(predicate="within")`` + ``to_csv``;
+(b) the whole command ``bingeo assign INPUT --store S --output out.csv`` (and ``out.gpkg``);
+
+and prints wall time, peak RSS (of the child, from ``wait4``) and the ratio naive ÷ bingeo. It checks that
+bingeo's output and rejects together hold every input row once.
+
+``--stream-check`` runs only ``bingeo assign`` on the export (give ``--rows 10000000``) and reports its peak RSS
+against the 1.5 GB target.
+
+Examples
+--------
+python benchmarks/commands.py --rows 100000 --repeat 1
+python benchmarks/commands.py --repeat 3
+python benchmarks/commands.py --rows 10000000 --stream-check
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "samples" / "incidents.csv"
+NETWORKS = ROOT / "data" / "samples" / "networks.gpkg"
+COLUMNS = ["registratienummer", "pleegdatum", "soort_delict", "straat", "plaats", "omschrijving", "X", "Y"]
+CHUNK = 500_000
+JITTER_M = 50.0
+#: Extra bad rows planted per 100,000 rows: impossible dates, wrong field counts, unreadable coordinates.
+PLANTED = {"bad_date": 3, "wrong_fields": 2, "bad_number": 2}
+STREAM_LIMIT_GB = 1.5
+
+
+def _sample() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+
+
+def _dec_comma(values: np.ndarray) -> pd.Series:
+    return pd.Series(np.char.replace(np.char.mod("%.2f", values), ".", ","), dtype=object)
+
+
+def _quoted(s: pd.Series) -> pd.Series:
+    need = s.str.contains(r'[;"\n\r]', regex=True)
+    q = '"' + s.str.replace('"', '""', regex=False) + '"'
+    return s.where(~need, q)
+
+
+def export_rows(start: int, n: int, seed: int) -> pd.DataFrame:
+    """Rows ``start .. start+n`` of the export as text cells (the planted bad rows included)."""
+    base = _sample()
+    rng = np.random.default_rng(seed + start)
+    take = np.arange(start, start + n) % len(base)
+    df = base.iloc[take].reset_index(drop=True)
+    df["registratienummer"] = [f"PL0100-{2021000000 + i}" for i in range(start, start + n)]
+    x = pd.to_numeric(df["X"].str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+    y = pd.to_numeric(df["Y"].str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+    good = (x > 200_000) & (x < 260_000) & (y > 560_000) & (y < 600_000)
+    jx = x + rng.uniform(-JITTER_M, JITTER_M, n)
+    jy = y + rng.uniform(-JITTER_M, JITTER_M, n)
+    df.loc[good, "X"] = _dec_comma(jx[good]).to_numpy()
+    df.loc[good, "Y"] = _dec_comma(jy[good]).to_numpy()
+    per = max(1, n // 100_000)
+    rows = rng.choice(np.flatnonzero(good), size=per * sum(PLANTED.values()), replace=False)
+    k = 0
+    for what, count in PLANTED.items():
+        sel = rows[k : k + per * count]
+        k += per * count
+        if what == "bad_date":
+            df.loc[sel, "pleegdatum"] = "31-2-2022 10:00"
+        elif what == "wrong_fields":
+            df.loc[sel, "plaats"] = "Groningen;Stad"  # an unquoted separator: one field too many
+        else:
+            df.loc[sel, "X"] = "onbekend"
+    return df
+
+
+def write_export_csv(path: Path, rows: int, seed: int = 0) -> None:
+    """Write the export as a Dutch police export: ``;``, CRLF, Windows-1252."""
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write((";".join(COLUMNS) + "\r\n").encode("cp1252"))
+        for start in range(0, rows, CHUNK):
+            df = export_rows(start, min(CHUNK, rows - start), seed)
+            df["omschrijving"] = _quoted(df["omschrijving"])
+            df["straat"] = _quoted(df["straat"])
+            line = df[COLUMNS[0]]
+            for c in COLUMNS[1:]:
+                line = line + ";" + df[c]
+            fh.write(("\r\n".join(line) + "\r\n").encode("cp1252"))
+    os.replace(tmp, path)
+
+
+def _as_points(path_csv: Path):
+    """The export's usable rows as a GeoDataFrame (RD New), the way an export to GeoPackage would hold them."""
+    import geopandas as gpd
+
+    df = pd.read_csv(path_csv, sep=";", decimal=",", encoding="cp1252", on_bad_lines="skip", dtype={"X": str})
+    x = pd.to_numeric(df["X"].str.replace(",", ".", regex=False), errors="coerce")
+    df["X"] = x
+    df = df.dropna(subset=["X", "Y"]).reset_index(drop=True)
+    return gpd.GeoDataFrame(df.drop(columns=["X", "Y"]), geometry=gpd.points_from_xy(df["X"], df["Y"]), crs=28992)
+
+
+def write_export_gpkg(path_csv: Path, path: Path) -> None:
+    pts = _as_points(path_csv)
+    tmp = path.with_name(".tmp" + path.name)
+    pts.to_file(tmp, layer="incidenten", driver="GPKG", engine="pyogrio", use_arrow=True)
+    os.replace(tmp, path)
+
+
+def write_export_parquet(path_csv: Path, path: Path) -> None:
+    pts = _as_points(path_csv)
+    tmp = path.with_name(".tmp" + path.name)
+    pts.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def write_export_xlsx(path: Path, rows: int, seed: int = 0) -> None:
+    """The first ``rows`` rows as an Excel sheet (text cells as the CSV holds them, dates as date cells)."""
+    import openpyxl
+
+    df = export_rows(0, rows, seed)
+    when = pd.to_datetime(df["pleegdatum"], format="%d-%m-%Y %H:%M", errors="coerce")
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Incidenten")
+    ws.append(COLUMNS)
+    dates = [None if pd.isna(t) else t.to_pydatetime() for t in when]
+    for i, row in enumerate(df[COLUMNS].itertuples(index=False)):
+        cells = list(row)
+        cells[1] = dates[i] if dates[i] is not None else row[1]
+        for j in (6, 7):
+            v = row[j].replace(",", ".")
+            try:
+                cells[j] = float(v) if v else None
+            except ValueError:
+                pass
+        ws.append(cells)
+    tmp = path.with_name(".tmp" + path.name)
+    wb.save(tmp)
+    os.replace(tmp, path)
