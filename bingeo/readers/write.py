@@ -468,6 +468,15 @@ def write_table(
     logger.info("Wrote %d rows to %s", len(df), p)
 
 
+def _arrow_io() -> dict[str, bool]:
+    """``use_arrow=True`` for pyogrio when pyarrow is there: features cross as Arrow batches, not row by row."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return {}
+    return {"use_arrow": True}
+
+
 def _write_by_driver(
     df: pd.DataFrame,
     p: Path,
@@ -482,7 +491,7 @@ def _write_by_driver(
         df = _naive_datetimes_as_text(df)
         if is_geo:
             extra = {"geometry_type": geometry_type} if geometry_type else {}
-            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra)
+            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra, **_arrow_io())
         else:
             pyogrio.write_dataframe(pd.DataFrame(df), p, layer=layer, driver="GPKG", VERSION="1.2")
     elif ext == ".geojson":
