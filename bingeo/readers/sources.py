@@ -441,6 +441,27 @@ def _quotes_plain(data: bytes, sep: str) -> bool:
     return bool((opening | closing).all())
 
 
+def _empty_lines(data: bytes) -> int:
+    """Count the empty lines outside quoted fields (quotes checked by :func:`_quotes_plain`), as pyarrow skips them."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    lf = np.flatnonzero(b == 10)
+    cr = np.flatnonzero(b == 13)
+    cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
+    lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
+    start = np.concatenate([lf_start, cr_alone])
+    end = np.concatenate([lf + 1, cr_alone + 1])
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], end[order]
+    empty = start[1:][start[1:] == end[:-1]]
+    quotes = np.flatnonzero(b == 34)
+    return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
+
+
+def _blank(rec: list[str]) -> bool:
+    """Tell whether the csv path skips this record as a blank line: nothing, or one field of spaces."""
+    return not rec or (len(rec) == 1 and not rec[0].strip())
+
+
 def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], int, int] | None:
     """Split ``text`` into records with pyarrow's CSV parser: the frame of strings, bad records, width, blanks.
 
@@ -472,9 +493,7 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep
-            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(first.count(sep) + 1)},
                 strings_can_be_null=False,
@@ -483,6 +502,7 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
+    empty_lines = _empty_lines(data)
     del data
     width = table.num_columns
     if not all(pa.types.is_string(t) for t in table.schema.types):
@@ -492,12 +512,13 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
     header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
     body = table.slice(1)
     # pyarrow numbers rows from 1 with the header and counts blank and odd rows; the csv path does not count blanks
-    blank_rows = sorted(n for n, k, t in odd if k == 1 and not t.strip())
-    bad_rows = [(n, t) for n, k, t in odd if not (k == 1 and not t.strip())]
+    split = [(n, next(csv.reader(io.StringIO(t, newline=""), delimiter=sep), [])) for n, _, t in odd]
+    blank_rows = sorted(n for n, rec in split if _blank(rec))
     bad: dict[int, int] = {}
     cells: list[list[str]] = []
-    for n, t in bad_rows:
-        rec = next(csv.reader(io.StringIO(t, newline=""), delimiter=sep))
+    for n, rec in split:
+        if _blank(rec):
+            continue
         idx = n - 2 - int(np.searchsorted(blank_rows, n))
         bad[idx] = len(rec)
         cells.append((rec + [""] * width)[:width])
@@ -525,7 +546,7 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
         {i: col.to_pandas() if as_object else pd.Series(col, dtype=dtype) for i, col in columns.items()}
     )
     frame.columns = header
-    return frame, bad, width, len(blank_rows)
+    return frame, bad, width, len(blank_rows) + empty_lines
 
 
 def _layer_error(label: str, layers: np.ndarray, why: str) -> InputError:

@@ -339,8 +339,9 @@ def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
     a = np.abs(v)
     whole = finite & (v == np.round(v)) & (a < 1e15) & (v != 0)
     plain = finite & ~whole & (a >= 1e-4) & (a < 1e15)
-    rest = finite & ~whole & ~plain
     text = pc.cast(pa.array(v), pa.string())
+    plain &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)  # Arrow's 1.00000000005e+10
+    rest = finite & ~whole & ~plain
     ints = pc.binary_join_element_wise(pc.cast(pa.array(np.where(whole, v, 0).astype(np.int64)), pa.string()), ".0", "")
     res = pc.if_else(pa.array(whole), ints, pc.if_else(pa.array(plain), text, pa.scalar("", pa.string())))
     if rest.any():
