@@ -255,3 +255,10 @@ def test_geopackage_points_through_arrow(tmp_path, monkeypatch):
         careful = read_points(path)
     assert_geodataframe_equal(fast.points, careful.points)
     assert fast.notes == careful.notes
+
+
+def test_csv_writer_chunked_text_columns():
+    """Text columns made by concatenation hold several Arrow chunks (counts tables): still pandas' bytes."""
+    df = pd.concat([_frame(300, 1), _frame(200, 2)], ignore_index=True)
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want

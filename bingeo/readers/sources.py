@@ -443,6 +443,8 @@ def _quotes_plain(data: bytes, sep: str) -> bool:
 
 def _empty_lines(data: bytes) -> int:
     """Count the empty lines outside quoted fields (quotes checked by :func:`_quotes_plain`), as pyarrow skips them."""
+    if b"\n\n" not in data and b"\r\r" not in data and b"\n\r" not in data:  # no line break follows another
+        return 0
     b = np.frombuffer(data, dtype=np.uint8)
     lf = np.flatnonzero(b == 10)
     cr = np.flatnonzero(b == 13)

@@ -12,7 +12,6 @@ import codecs
 import contextlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from bingeo._contacts import neutralize_cell
+from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
 from bingeo.readers.sources import _suffix
@@ -267,9 +266,6 @@ def write_csv(
     return Path(path)
 
 
-_RE2_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
 #: Rows rendered at a time by the fast CSV writer.
 CSV_CHUNK_ROWS = 200_000
 
@@ -292,7 +288,7 @@ def _csv_chunks(
     if sep in "\"'" or sep in lineterminator or not lineterminator:
         return None
     frame = pd.DataFrame(df)
-    special = "[" + "".join(_RE2_ESCAPES.get(c, re.escape(c)) for c in sorted({sep, '"', *lineterminator})) + "]"
+    special = "".join(sorted({sep, '"', *lineterminator}))  # a field holding one of these is quoted
     renderers = []
     for i in range(frame.shape[1]):
         r = _renderer(frame.iloc[:, i], special, pa, pc)
@@ -316,6 +312,8 @@ def _csv_chunks(
             rows = pc.binary_join_element_wise(*cols, sep)
             rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), lineterminator)
             rows = rows.cast(pa.string())
+            if isinstance(rows, pa.ChunkedArray):
+                rows = rows.combine_chunks()
             offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
             yield memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
@@ -325,9 +323,16 @@ def _csv_chunks(
 def _text_renderer(values: Any, special: str, pc: Any, pa: Any) -> Any:
     """Excel-safe and quoted CSV fields of a text array (nulls: empty fields)."""
     values = pc.fill_null(values.cast(pa.string()), "")
-    risky = pc.match_substring_regex(values, r"^ *[=+\-@\t\r]")
-    values = pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
-    need = pc.match_substring_regex(values, special)
+    first = pc.utf8_slice_codeunits(pc.utf8_ltrim(values, characters=" "), 0, 1)
+    risky = pc.is_in(first, value_set=pa.array(list(FORMULA_TRIGGERS), type=pa.string()))
+    if pc.any(risky).as_py():
+        values = pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+    need = None
+    for char in special:  # substring searches, far faster than one regular expression
+        hit = pc.match_substring(values, char)
+        need = hit if need is None else pc.or_(need, hit)
+    if not pc.any(need).as_py():
+        return values
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
     return pc.if_else(need, quoted, values)
 
@@ -342,8 +347,10 @@ def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
     text = pc.cast(pa.array(v), pa.string())
     plain &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)  # Arrow's 1.00000000005e+10
     rest = finite & ~whole & ~plain
-    ints = pc.binary_join_element_wise(pc.cast(pa.array(np.where(whole, v, 0).astype(np.int64)), pa.string()), ".0", "")
-    res = pc.if_else(pa.array(whole), ints, pc.if_else(pa.array(plain), text, pa.scalar("", pa.string())))
+    res = pc.if_else(pa.array(plain), text, pa.scalar("", pa.string()))
+    if whole.any():
+        ints = pc.cast(pa.array(np.where(whole, v, 0).astype(np.int64)), pa.string())
+        res = pc.if_else(pa.array(whole), pc.binary_join_element_wise(ints, ".0", ""), res)
     if rest.any():
         out = res.to_numpy(zero_copy_only=False).astype(object)
         out[rest] = [repr(float(x)) for x in v[rest]]
