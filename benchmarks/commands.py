@@ -214,8 +214,8 @@ def naive_script(kind: str, out: str) -> str:
     return NAIVE_HEAD + NAIVE_READ[kind] + NAIVE_JOIN + NAIVE_WRITE[out]
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``cmd``; return (seconds, peak RSS in GB) of the child (``wait4``), failing loudly on an error."""
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS in GB, CPU seconds) of the child (``wait4``); fail loudly."""
     with open(os.devnull, "wb") as devnull:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env)
@@ -224,7 +224,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
         seconds = time.perf_counter() - t0
     if status != 0:
         raise SystemExit(f"failed ({status}): {' '.join(cmd)}\n{err.decode(errors='replace')[-3000:]}")
-    return seconds, usage.ru_maxrss * 1024 / 1e9
+    return seconds, usage.ru_maxrss * 1024 / 1e9, usage.ru_utime + usage.ru_stime
 
 
 def count_rows(path: Path) -> int:
@@ -296,14 +296,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.stream_check:
         out = work / "stream.csv"
         cmd = [sys.executable, "-m", "bingeo", "assign", str(paths["csv"]), "--store", str(paths["store"])]
-        secs, gb = run([*cmd, "--output", str(out)], env)
+        secs, gb, _ = run([*cmd, "--output", str(out)], env)
         n = count_rows(out) + count_rows(out.with_name("stream.rejects.csv"))
         verdict = "OK" if gb < STREAM_LIMIT_GB else "ABOVE"
         print(f"bingeo assign, {args.rows:,} rows: {secs:.1f} s, peak RSS {gb:.2f} GB ({verdict} {STREAM_LIMIT_GB} GB)")
         print(f"output + rejects rows: {n:,} (input {args.rows:,})")
         return 0 if gb < STREAM_LIMIT_GB and n == args.rows else 1
     cases = [("csv", o) for o in outs if "csv" in kinds] + [(k, "csv") for k in kinds if k != "csv"]
-    print(f"{'input':8} {'output':6} {'naive s':>9} {'naive GB':>9} {'bingeo s':>9} {'bingeo GB':>10} {'ratio':>6}")
+    print(
+        f"{'input':8} {'output':6} {'naive s':>8} {'(cpu)':>7} {'GB':>5} {'bingeo s':>9} {'(cpu)':>7} {'GB':>5}"
+        f" {'ratio':>6} {'(cpu)':>6}"
+    )
     for kind, fmt in cases:
         src = paths[kind]
         script = work / f"naive_{kind}_{fmt}.py"
@@ -313,14 +316,15 @@ def main(argv: list[str] | None = None) -> int:
             bingeo_out = work / f"bingeo.{fmt}"
             for p in (naive_out, bingeo_out):
                 p.unlink(missing_ok=True)
-            n_s, n_gb = run([sys.executable, str(script), str(src), str(paths["store"]), str(naive_out)], env)
+            n_s, n_gb, n_cpu = run([sys.executable, str(script), str(src), str(paths["store"]), str(naive_out)], env)
             cmd = [sys.executable, "-m", "bingeo", "assign", str(src), "--store", str(paths["store"])]
-            b_s, b_gb = run([*cmd, "--output", str(bingeo_out)], env)
+            b_s, b_gb, b_cpu = run([*cmd, "--output", str(bingeo_out)], env)
             rej = work / "bingeo.rejects.csv"
             n_rows = count_rows(bingeo_out) + (count_rows(rej) if rej.exists() else 0)
             rej.unlink(missing_ok=True)
             print(
-                f"{kind:8} {fmt:6} {n_s:9.2f} {n_gb:9.2f} {b_s:9.2f} {b_gb:10.2f} {n_s / b_s:5.1f}x"
+                f"{kind:8} {fmt:6} {n_s:8.2f} {n_cpu:7.2f} {n_gb:5.2f} {b_s:9.2f} {b_cpu:7.2f} {b_gb:5.2f}"
+                f" {n_s / b_s:5.1f}x {n_cpu / b_cpu:5.1f}x"
                 f"   (bingeo rows + rejects: {n_rows:,})",
                 flush=True,
             )

@@ -262,3 +262,17 @@ def test_csv_writer_chunked_text_columns():
     df = pd.concat([_frame(300, 1), _frame(200, 2)], ignore_index=True)
     want = excel_safe(df).to_csv(index=False).encode("utf-8")
     assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+
+
+@pytest.mark.parametrize("sep", ["-", "/", "."])
+def test_usual_dutch_dates_split_equal_python(sep):
+    """Columns whose every value has the usual shape (1-1-2021 12:45) are split, not matched: the same dates."""
+    rng = np.random.default_rng(1)
+    d, m = rng.integers(1, 35, 3000), rng.integers(1, 14, 3000)
+    y = rng.choice(["2021", "99", "2024"], 3000)
+    t = rng.choice(["", " 0:00", " 23:59", " 7:05", " 24:00", " 12:61"], 3000)
+    s = pd.Series([f"{a}{sep}{b}{sep}{c}{e}" for a, b, c, e in zip(d, m, y, t)], dtype=str)
+    got, want = read_dates(s), read_dates(_as_object(s))
+    pd.testing.assert_series_equal(got.values, want.values)
+    np.testing.assert_array_equal(got.bad, want.bad)
+    assert (got.how, got.is_dates) == (want.how, want.is_dates)

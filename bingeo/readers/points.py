@@ -599,16 +599,13 @@ def _points_from_table(
         assert xcol is not None and ycol is not None
         x, xe, xb, xconv = parse_numbers(raw[xcol])
         y, ye, yb, yconv = parse_numbers(raw[ycol])
-        det = np.where(
-            xe & ye,
-            f"{xcol!r} and {ycol!r} are empty",
-            np.where(xe, f"{xcol!r} is empty", f"{ycol!r} is empty"),
+        rej.set(
+            xe | ye,
+            "empty_coordinates",
+            _which(xe, ye, f"{xcol!r} and {ycol!r} are empty", f"{xcol!r} is empty", f"{ycol!r} is empty"),
         )
-        rej.set(xe | ye, "empty_coordinates", det)
-        det = np.where(
-            xb & yb,
-            f"{xcol!r} and {ycol!r} are not numbers",
-            np.where(xb, f"{xcol!r} is not a number", f"{ycol!r} is not a number"),
+        det = _which(
+            xb, yb, f"{xcol!r} and {ycol!r} are not numbers", f"{xcol!r} is not a number", f"{ycol!r} is not a number"
         )
         rej.set(xb | yb, "unparseable_coordinates", det)
         coord_cols = [xcol, ycol]
@@ -670,6 +667,15 @@ def _points_from_table(
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
     return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
+
+
+def _which(a: np.ndarray, b: np.ndarray, both: str, only_a: str, only_b: str) -> np.ndarray:
+    """Per row: ``both``, ``only_a`` or ``only_b`` where ``a``/``b`` hold (None elsewhere; set only where needed)."""
+    out = np.full(len(a), None, dtype=object)
+    out[a & ~b] = only_a
+    out[b & ~a] = only_b
+    out[a & b] = both
+    return out
 
 
 def _crs_conflict(label: str, file_crs: pyproj.CRS, given: pyproj.CRS) -> InputError:

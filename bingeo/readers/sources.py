@@ -545,7 +545,7 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
     else:
         columns = {i: body.column(i) for i in range(width)}
     frame = pd.DataFrame(
-        {i: col.to_pandas() if as_object else pd.Series(col, dtype=dtype) for i, col in columns.items()}
+        {i: col.to_pandas() if as_object else col.to_pandas(types_mapper=lambda _: dtype) for i, col in columns.items()}
     )
     frame.columns = header
     return frame, bad, width, len(blank_rows) + empty_lines

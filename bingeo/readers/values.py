@@ -319,7 +319,7 @@ def _excel_serials(nums: pd.Series) -> pd.Series:
 
 def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
     """Read D-M-Y / M-D-Y text both ways; return (day-first, month-first, n day-first ok, n month-first ok)."""
-    m = _extract(v, _DMY_RE.pattern)
+    m = _dmy_groups(v)
     a, b = _numbers(m["a"]), _numbers(m["b"])
     y = _numbers(m["y"])
     y = y.where(m["y"].str.len() == 4, 2000 + y - 100 * (y >= 70))  # 2-digit years: 1970 .. 2069
@@ -352,11 +352,70 @@ def _numbers(digits: pd.Series) -> pd.Series:
 
 def _dmy_match(v: pd.Series) -> np.ndarray:
     """Which values are D-M-Y / M-D-Y text (both separators the same: ``1-2-2023``, not ``1-2/2023``)."""
-    ok = _fullmatch(v, _DMY_RE.pattern)
-    if ok.any():
-        seps = v[ok].str.replace(r"^\d{1,2}([-/.])\d{1,2}([-/.]).*$", r"\1\2", regex=True)
-        ok[ok] = (seps.str[0] == seps.str[1]).to_numpy(dtype=bool)
+    simple = _simple_dmy(v)
+    ok = simple.copy()
+    rest = ~simple
+    if rest.any():
+        w = v[rest]
+        got = _fullmatch(w, _DMY_RE.pattern)
+        if got.any():
+            seps = w[got].str.replace(r"^\d{1,2}([-/.])\d{1,2}([-/.]).*$", r"\1\2", regex=True)
+            got[got] = (seps.str[0] == seps.str[1]).to_numpy(dtype=bool)
+        ok[rest] = got
     return ok
+
+
+#: The usual shapes of D-M-Y text (``1-1-2021 12:45``, ``31/12/2021``), split without a regular expression.
+_SIMPLE_DMY = {
+    sep: rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}(?:\d{{4}}|\d{{2}})(?: \d{{1,2}}:\d{{2}})?"
+    for sep in "-/."
+}
+
+
+def _simple_dmy(v: pd.Series) -> np.ndarray:
+    """Which values have a usual shape of :data:`_SIMPLE_DMY` (a subset of what ``_DMY_RE`` matches)."""
+    if _arrow_text(v) is None:
+        return np.zeros(len(v), dtype=bool)
+    out = np.zeros(len(v), dtype=bool)
+    for pattern in _SIMPLE_DMY.values():
+        out |= _fullmatch(v, pattern)
+    return out
+
+
+def _dmy_groups(v: pd.Series) -> pd.DataFrame:
+    """Return the groups of ``_DMY_RE`` in each value of ``v`` (all match it), split when all have a usual shape."""
+    if len(v) == 0 or _arrow_text(v) is None:
+        return _extract(v, _DMY_RE.pattern)
+    by_sep = [c for c, pattern in _SIMPLE_DMY.items() if _fullmatch(v, pattern).all()]
+    if not by_sep:  # unusual shapes, or separators that differ between values
+        return _extract(v, _DMY_RE.pattern)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(v.array, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    has_time = pc.match_substring(arr, " ")
+    if not pc.all(has_time).as_py():
+        arr = pc.if_else(has_time, arr, pc.binary_join_element_wise(arr, "0:0", " "))
+    halves = pc.split_pattern(arr, " ")
+    date = pc.list_element(halves, 0)
+    sep = pa.array(np.full(len(arr), by_sep[0], dtype=object), type=pa.string())
+    parts = pc.split_pattern(date, by_sep[0])
+    hm = pc.split_pattern(pc.list_element(halves, 1), ":")
+    none = pa.nulls(len(arr), type=pa.string())
+    cols = {
+        "a": pc.list_element(parts, 0),
+        "s": sep,
+        "b": pc.list_element(parts, 1),
+        "s2": sep,
+        "y": pc.list_element(parts, 2),
+        "H": pc.if_else(has_time, pc.list_element(hm, 0), none),
+        "M": pc.if_else(has_time, pc.list_element(hm, 1), none),
+        "S": none,
+        "p": none,
+    }
+    return pd.DataFrame({k: pd.Series(c, index=v.index, dtype=v.dtype) for k, c in cols.items()}, index=v.index)
 
 
 def _zero_pad(v: pd.Series) -> pd.Series:
