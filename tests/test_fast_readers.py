@@ -13,6 +13,7 @@ import gzip
 import io
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
@@ -276,3 +277,25 @@ def test_usual_dutch_dates_split_equal_python(sep):
     pd.testing.assert_series_equal(got.values, want.values)
     np.testing.assert_array_equal(got.bad, want.bad)
     assert (got.how, got.is_dates) == (want.how, want.is_dates)
+
+
+def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
+    """Points written through Arrow: the same layer as feature by feature, still GeoPackage 1.2 for QGIS 3.22."""
+    import sqlite3
+
+    import bingeo.readers.write as write_mod
+    from bingeo.readers import write_table
+
+    pts = read_points(SAMPLES / "incidents.csv", extent=(229209, 579103, 238235, 586129)).points
+    fast, careful = tmp_path / "fast.gpkg", tmp_path / "careful.gpkg"
+    write_table(pts, fast)
+    with monkeypatch.context() as m:
+        m.setattr(write_mod, "_arrow_io", lambda: {})
+        write_table(pts, careful)
+    a, b = gpd.read_file(fast), gpd.read_file(careful)
+    assert_geodataframe_equal(a, b)
+    for path in (fast, careful):
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+            kinds = con.execute("SELECT geometry_type_name, srs_id FROM gpkg_geometry_columns").fetchall()
+        assert kinds == [("POINT", 28992)]

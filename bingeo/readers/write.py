@@ -499,7 +499,11 @@ def _write_by_driver(
         df = _naive_datetimes_as_text(df)
         if is_geo:
             extra = {"geometry_type": geometry_type} if geometry_type else {}
-            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra, **_arrow_io())
+            # points cross as Arrow batches; other layers go feature by feature, which promotes polygons to the
+            # layer's multipolygons (Arrow writes them as they are, which GDAL warns about)
+            points = bool((shapely.get_type_id(np.asarray(df.geometry.values)) == 0).all())
+            more = _arrow_io() if points and len(df) else {}
+            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra, **more)
         else:
             pyogrio.write_dataframe(pd.DataFrame(df), p, layer=layer, driver="GPKG", VERSION="1.2")
     elif ext == ".geojson":
