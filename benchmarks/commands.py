@@ -19,6 +19,10 @@ In one run, for each input, it runs as subprocesses (so Python start-up and impo
 and prints wall time, peak RSS (of the child, from ``wait4``) and the ratio naive ÷ bingeo. It checks that
 bingeo's output and rejects together hold every input row once.
 
+``--before DIR`` also runs the command from another checkout (e.g. ``/work/main``, the code before this
+benchmark's changes) and ``bingeo counts INPUT --by month`` from both (another command that reads points, with
+its dates), to show the gain of every command that reads points.
+
 ``--stream-check`` runs only ``bingeo assign`` on the export (give ``--rows 10000000``) and reports its peak RSS
 against the 1.5 GB target.
 
@@ -286,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--outputs", default="csv,gpkg", help="outputs for the CSV input: csv, gpkg")
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--stream-check", action="store_true", help="only bingeo assign on the CSV: peak RSS")
+    ap.add_argument("--before", type=Path, help="another checkout to compare with (e.g. /work/main)")
     args = ap.parse_args(argv)
     kinds = [k.strip() for k in args.inputs.split(",") if k.strip()]
     outs = [k.strip() for k in args.outputs.split(",") if k.strip()]
@@ -326,6 +331,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"{kind:8} {fmt:6} {n_s:8.2f} {n_cpu:7.2f} {n_gb:5.2f} {b_s:9.2f} {b_cpu:7.2f} {b_gb:5.2f}"
                 f" {n_s / b_s:5.1f}x {n_cpu / b_cpu:5.1f}x"
                 f"   (bingeo rows + rejects: {n_rows:,})",
+                flush=True,
+            )
+    if args.before is not None:
+        print(f"\nthe same commands from {args.before} (before) and from this checkout (after):")
+        old_env = dict(env, PYTHONPATH=str(args.before))
+        base = [str(paths["csv"]), "--store", str(paths["store"])]
+        for name, extra in (("assign", ["--output", str(work / "ba.csv")]), ("counts", ["--by", "month", "-o"])):
+            argv = [sys.executable, "-m", "bingeo", name, *base, *extra]
+            if name == "counts":
+                argv.append(str(work / "bc.csv"))
+            o_s, o_gb, o_cpu = run(argv, old_env)
+            n_s, n_gb, n_cpu = run(argv, env)
+            print(
+                f"bingeo {name:7} before {o_s:7.2f} s (cpu {o_cpu:6.2f}, {o_gb:4.2f} GB)  after {n_s:7.2f} s "
+                f"(cpu {n_cpu:6.2f}, {n_gb:4.2f} GB)  {o_s / n_s:4.1f}x (cpu {o_cpu / n_cpu:4.1f}x)",
                 flush=True,
             )
     return 0
