@@ -40,6 +40,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -222,7 +223,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float
     """Run ``cmd``; return (wall seconds, peak RSS in GB, CPU seconds) of the child (``wait4``); fail loudly."""
     with open(os.devnull, "wb") as devnull:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env)
+        # cwd: not a checkout, whose bingeo `python -m` would import before PYTHONPATH's
+        proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir())
         err = proc.stderr.read() if proc.stderr else b""
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
@@ -352,8 +354,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def tempfile_dir(data: Path) -> str:
-    import tempfile
-
     return tempfile.mkdtemp(prefix="commands-bench-", dir=data)
 
 

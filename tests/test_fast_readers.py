@@ -299,3 +299,19 @@ def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
             assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
             kinds = con.execute("SELECT geometry_type_name, srs_id FROM gpkg_geometry_columns").fetchall()
         assert kinds == [("POINT", 28992)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
+    from bingeo.readers.write import _iso_text
+
+    rng = np.random.default_rng(seed)
+    ns = rng.integers(-2 * 10**18, 4 * 10**18, 500) // 10 ** int(rng.integers(0, 10))
+    for unit in ("ns", "s"):
+        v = pd.Series(
+            ns.astype(f"datetime64[{unit}]" if unit == "ns" else "datetime64[ns]").astype(f"datetime64[{unit}]")
+        )
+        v[rng.random(500) < 0.1] = pd.NaT
+        for dates_only, fmt in ((False, "%Y-%m-%dT%H:%M:%S"), (True, "%Y-%m-%d")):
+            want = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
+            pd.testing.assert_series_equal(_iso_text(v, dates_only), want)

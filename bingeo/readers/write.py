@@ -103,8 +103,29 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
         v = out[c]
         dates_only = bool((v.dropna() == v.dropna().dt.normalize()).all())
         fmt = "%Y-%m-%d" if dates_only else "%Y-%m-%dT%H:%M:%S"
-        out[c] = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
+        fast = _iso_text(v, dates_only)
+        out[c] = fast if fast is not None else v.dt.strftime(fmt).astype(object).where(v.notna(), None)
     return out
+
+
+def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
+    """``v.dt.strftime("%Y-%m-%dT%H:%M:%S")`` (or ``"%Y-%m-%d"``) through Arrow, None where missing; or None."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    t = v.to_numpy()
+    if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
+        return None
+    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
+    ok = ~np.isnat(t)
+    secs = np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]")  # strftime's %S drops the fraction
+    arr = pa.array(secs, mask=~ok, type=pa.timestamp("s"))
+    text = pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string())
+    if not dates_only:
+        text = pc.replace_substring(text, " ", "T", max_replacements=1)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=v.index, dtype=object)
 
 
 @contextlib.contextmanager
