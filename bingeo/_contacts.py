@@ -347,7 +347,8 @@ def check_email(text: str) -> str:
     return f"{local}@{domain}"
 
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters (after spaces) that make a spreadsheet read a text cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize_cell(value: object) -> object:
@@ -391,6 +392,6 @@ def neutralize_cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    if value.lstrip(" ").startswith(_FORMULA_TRIGGERS):
+    if value.lstrip(" ").startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value

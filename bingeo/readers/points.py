@@ -29,9 +29,11 @@ from bingeo.readers.columns import (
 from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
 from bingeo.readers.values import (
+    _HEAD_ROWS,
     _ISO_DATE_RE,
     _convert_numeric,
     _date_named,
+    _fullmatch,
     _text_series,
     combine_date_parts,
     date_part_columns,
@@ -471,16 +473,18 @@ class _Rejects:
     def __init__(self, n: int) -> None:
         self.reason = np.full(n, None, dtype=object)
         self.detail = np.full(n, None, dtype=object)
+        self._ok = np.ones(n, dtype=bool)
 
     @property
     def ok(self) -> np.ndarray:
-        return np.equal(self.reason, None)
+        return self._ok.copy()
 
     def set(self, mask: np.ndarray, code: str, detail: str | np.ndarray) -> None:
-        m = np.asarray(mask, dtype=bool) & self.ok
+        m = np.asarray(mask, dtype=bool) & self._ok
         if m.any():
             self.reason[m] = code
             self.detail[m] = detail if isinstance(detail, str) else np.asarray(detail, dtype=object)[m]
+            self._ok &= ~m
 
 
 def _safe_name(name: str, taken: Sequence[str], notes: Notes, what: str) -> str:
@@ -595,16 +599,13 @@ def _points_from_table(
         assert xcol is not None and ycol is not None
         x, xe, xb, xconv = parse_numbers(raw[xcol])
         y, ye, yb, yconv = parse_numbers(raw[ycol])
-        det = np.where(
-            xe & ye,
-            f"{xcol!r} and {ycol!r} are empty",
-            np.where(xe, f"{xcol!r} is empty", f"{ycol!r} is empty"),
+        rej.set(
+            xe | ye,
+            "empty_coordinates",
+            _which(xe, ye, f"{xcol!r} and {ycol!r} are empty", f"{xcol!r} is empty", f"{ycol!r} is empty"),
         )
-        rej.set(xe | ye, "empty_coordinates", det)
-        det = np.where(
-            xb & yb,
-            f"{xcol!r} and {ycol!r} are not numbers",
-            np.where(xb, f"{xcol!r} is not a number", f"{ycol!r} is not a number"),
+        det = _which(
+            xb, yb, f"{xcol!r} and {ycol!r} are not numbers", f"{xcol!r} is not a number", f"{ycol!r} is not a number"
         )
         rej.set(xb | yb, "unparseable_coordinates", det)
         coord_cols = [xcol, ycol]
@@ -666,6 +667,15 @@ def _points_from_table(
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
     return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
+
+
+def _which(a: np.ndarray, b: np.ndarray, both: str, only_a: str, only_b: str) -> np.ndarray:
+    """Per row: ``both``, ``only_a`` or ``only_b`` where ``a``/``b`` hold (None elsewhere; set only where needed)."""
+    out = np.full(len(a), None, dtype=object)
+    out[a & ~b] = only_a
+    out[b & ~a] = only_b
+    out[a & b] = both
+    return out
 
 
 def _crs_conflict(label: str, file_crs: pyproj.CRS, given: pyproj.CRS) -> InputError:
@@ -746,11 +756,15 @@ def _looks_iso(s: pd.Series) -> bool:
     """Tell whether a text column holds ISO 8601 dates (police.uk's ``month``), a few bad values allowed."""
     if not _is_text_column(s):
         return False
+    head = _text_series(s.head(_HEAD_ROWS))
+    head = head[head != ""]
+    if len(head) >= 200 and float(_fullmatch(head.head(200), _ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+        return False  # the first 200 non-empty values settle most columns; else the whole column is read
     t = _text_series(s)
     t = t[t != ""]
-    if len(t) == 0 or float(t.head(200).str.fullmatch(_ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
+    if len(t) == 0 or float(_fullmatch(t.head(200), _ISO_DATE_RE).mean()) < ISO_CONTENT_SHARE:
         return False
-    return float(t.str.fullmatch(_ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
+    return float(_fullmatch(t, _ISO_DATE_RE).mean()) >= ISO_CONTENT_SHARE
 
 
 def _date_candidates(data: pd.DataFrame, skip: set[str], date_fields: Sequence[str] | None, label: str) -> list[str]:
@@ -1109,7 +1123,7 @@ def _wrong_place_hint(
     notes: Notes,
 ) -> dict[str, Any] | None:
     """Name the CRS the coordinates look like when all or most rows fall in the wrong place."""
-    far = np.isin(rej.reason.astype(str), WRONG_PLACE)
+    far = pd.Series(rej.reason, dtype=object).isin(WRONG_PLACE).to_numpy()
     located = far | rej.ok
     n_far, n_located = int(far.sum()), int(located.sum())
     if n_far == 0 or n_far < WRONG_PLACE_SHARE * n_located:
@@ -1176,10 +1190,52 @@ def _wrong_place_hint(
     return hint
 
 
+#: Points from which the area-of-use check first tries the points' bounding box (cheaper than every point).
+_BBOX_FIRST = 10_000
+
+
+def _bbox_inside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> bool:
+    """Tell whether the bounding box of the points surely lies inside ``crs``'s area of use (1 degree of margin).
+
+    The box's outline, densified and reprojected to lon/lat, must lie inside the (convex) lon/lat box with a
+    margin of 0.01 degree: a projection maps the box onto a region whose outline is that line, and a region
+    lies inside the convex hull of its outline. No answer (False) for geographic CRSs, areas crossing the
+    antimeridian or non-finite coordinates: then every point is checked.
+    """
+    aou = crs.area_of_use
+    if len(x) < _BBOX_FIRST or crs.is_geographic or aou is None or aou.west > aou.east:
+        return False
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return False
+    x0, x1, y0, y1 = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    t = np.linspace(0.0, 1.0, 2001)
+    bx = np.concatenate([x0 + (x1 - x0) * t, np.full_like(t, x1), x1 - (x1 - x0) * t, np.full_like(t, x0)])
+    by = np.concatenate([np.full_like(t, y0), y0 + (y1 - y0) * t, np.full_like(t, y1), y1 - (y1 - y0) * t])
+    try:
+        tr = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        with np.errstate(all="ignore"):
+            lon, lat = tr.transform(bx, by, errcheck=False)
+    except pyproj.exceptions.ProjError:  # pragma: no cover - defensive
+        return False
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    margin = 0.01
+    pad = 1.0 - margin
+    return bool(
+        np.isfinite(lon).all()
+        and np.isfinite(lat).all()
+        and (lon >= aou.west - pad).all()
+        and (lon <= aou.east + pad).all()
+        and (lat >= aou.south - pad).all()
+        and (lat <= aou.north + pad).all()
+    )
+
+
 def _outside_area_of_use(x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     """Return a mask of the points outside ``crs``'s area of use (with 1 degree of margin)."""
     aou = crs.area_of_use
     if aou is None or len(x) == 0:
+        return np.zeros(len(x), dtype=bool)
+    if _bbox_inside_area_of_use(x, y, crs):
         return np.zeros(len(x), dtype=bool)
     try:
         if crs.is_geographic:

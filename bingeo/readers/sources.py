@@ -353,7 +353,7 @@ def read_text_table(
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
     data = _read_bytes(path, label, member)
     text = _decode(data, encoding, label, notes)
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): no copy of a large text)
         msg = f"{label}: the file is empty. Export it again from the source system."
         raise InputError(msg)
     hint = re.match(r"sep=(.)\r?\n", text[:8])
@@ -370,6 +370,13 @@ def read_text_table(
             msg = f"`sep` should be one character such as ';', ',' or '\\t', got {sep!r}"
             raise InputError(msg)
         notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (as given).")
+    fast = _arrow_records(text, sep)
+    if fast is not None:
+        frame, bad, width, blank = fast
+        if blank:
+            notes.add(f"Skipped {blank:,} blank line(s); they are not counted in `source_row`.")
+        frame.columns = _unique_names(list(frame.columns), notes)
+        return frame, bad, width
     # strict: an unclosed quote must not silently swallow the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     records: list[list[str]] = []
@@ -407,6 +414,141 @@ def read_text_table(
     names = _unique_names(header, notes)
     frame = pd.DataFrame(records, columns=names, dtype=str)
     return frame, bad, width
+
+
+def _quotes_plain(data: bytes, sep: str) -> bool:
+    """Tell whether every quote of ``data`` opens, closes or doubles inside a field (RFC 4180).
+
+    Then pyarrow's parser and the csv module split the text alike. A quote inside an unquoted field, text
+    after a closing quote or an unclosed quote (which the csv module refuses) says no: the careful path.
+    """
+    b = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(b == 34)
+    if len(q) == 0:
+        return True
+    if len(q) % 2:
+        return False
+    ends = np.array([ord(sep), 10, 13], dtype=np.uint8)
+    before = np.where(q > 0, b[np.maximum(q - 1, 0)], 10)
+    after = np.where(q + 1 < len(b), b[np.minimum(q + 1, len(b) - 1)], 10)
+    prev_adjacent = np.zeros(len(q), dtype=bool)
+    prev_adjacent[1:] = q[1:] == q[:-1] + 1
+    next_adjacent = np.zeros(len(q), dtype=bool)
+    next_adjacent[:-1] = q[1:] == q[:-1] + 1
+    k = np.arange(len(q))
+    opening = (k % 2 == 0) & (np.isin(before, ends) | prev_adjacent)
+    closing = (k % 2 == 1) & (np.isin(after, ends) | next_adjacent)
+    return bool((opening | closing).all())
+
+
+def _empty_lines(data: bytes) -> int:
+    """Count the empty lines outside quoted fields (quotes checked by :func:`_quotes_plain`), as pyarrow skips them."""
+    if b"\n\n" not in data and b"\r\r" not in data and b"\n\r" not in data:  # no line break follows another
+        return 0
+    b = np.frombuffer(data, dtype=np.uint8)
+    lf = np.flatnonzero(b == 10)
+    cr = np.flatnonzero(b == 13)
+    cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
+    lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
+    start = np.concatenate([lf_start, cr_alone])
+    end = np.concatenate([lf + 1, cr_alone + 1])
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], end[order]
+    empty = start[1:][start[1:] == end[:-1]]
+    quotes = np.flatnonzero(b == 34)
+    return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
+
+
+def _blank(rec: list[str]) -> bool:
+    """Tell whether the csv path skips this record as a blank line: nothing, or one field of spaces."""
+    return not rec or (len(rec) == 1 and not rec[0].strip())
+
+
+def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], int, int] | None:
+    """Split ``text`` into records with pyarrow's CSV parser: the frame of strings, bad records, width, blanks.
+
+    The same records as the csv module's (the careful path), or None where they might differ (no pyarrow, a
+    separator that is not one ASCII character, quotes that are not RFC 4180, a blank first line, one column).
+    Records with a wrong number of fields are split again by the csv module, padded or cut to the header.
+    """
+    if len(sep) != 1 or ord(sep) > 127 or sep in '"\r\n':
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    end = text.find("\n", 0, 1 << 20)
+    first = text[: end if end >= 0 else 1 << 20].strip()
+    if not first:
+        return None
+    data = text.encode("utf-8")
+    if not _quotes_plain(data, sep):
+        return None
+    odd: list[tuple[int, int, str]] = []
+
+    def keep(row: Any) -> str:
+        odd.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(first.count(sep) + 1)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    empty_lines = _empty_lines(data)
+    del data
+    width = table.num_columns
+    if not all(pa.types.is_string(t) for t in table.schema.types):
+        return None
+    if width < 2 or table.num_rows == 0 or any(n is None for n, _, _ in odd):
+        return None
+    header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
+    body = table.slice(1)
+    # pyarrow numbers rows from 1 with the header and counts blank and odd rows; the csv path does not count blanks
+    split = [(n, next(csv.reader(io.StringIO(t, newline=""), delimiter=sep), [])) for n, _, t in odd]
+    blank_rows = sorted(n for n, rec in split if _blank(rec))
+    bad: dict[int, int] = {}
+    cells: list[list[str]] = []
+    for n, rec in split:
+        if _blank(rec):
+            continue
+        idx = n - 2 - int(np.searchsorted(blank_rows, n))
+        bad[idx] = len(rec)
+        cells.append((rec + [""] * width)[:width])
+    if not body.num_rows and not cells:
+        return None
+    dtype = pd.Series([""], dtype=str).dtype
+    as_object = pd.api.types.is_object_dtype(dtype)  # pandas 2: text columns are object columns
+    if cells:
+        total = body.num_rows + len(cells)
+        at = np.fromiter(bad.keys(), dtype=np.int64)
+        is_bad = np.zeros(total, dtype=bool)
+        is_bad[at] = True
+        order = np.empty(total, dtype=np.int64)
+        order[~is_bad] = np.arange(body.num_rows)
+        order[at] = body.num_rows + np.arange(len(cells))
+        columns = {
+            i: pa.concat_arrays(
+                [body.column(i).combine_chunks(), pa.array([r[i] for r in cells], type=pa.string())]
+            ).take(pa.array(order))
+            for i in range(width)
+        }
+    else:
+        columns = {i: body.column(i) for i in range(width)}
+    frame = pd.DataFrame(
+        {i: col.to_pandas() if as_object else col.to_pandas(types_mapper=lambda _: dtype) for i, col in columns.items()}
+    )
+    frame.columns = header
+    return frame, bad, width, len(blank_rows) + empty_lines
 
 
 def _layer_error(label: str, layers: np.ndarray, why: str) -> InputError:
@@ -476,6 +618,18 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
     return frame
 
 
+#: Vector formats whose points are read through Arrow.
+_ARROW_SUFFIXES = (".gpkg", ".shp")
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return False
+    return True
+
+
 def _read_vector(
     path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None, on_invalid: str = "raise"
 ) -> tuple[pd.DataFrame, str]:
@@ -510,6 +664,10 @@ def _read_vector(
     kwargs: dict[str, Any] = {} if on_invalid == "raise" else {"on_invalid": on_invalid}
     if encoding is not None:
         kwargs["encoding"] = encoding
+    if want == "point" and gdal_path.lower().endswith(_ARROW_SUFFIXES) and _has_pyarrow():
+        # features cross as Arrow batches, not one by one (4x faster); the same frame from these formats (other
+        # drivers give date fields as date objects through Arrow, as datetimes without)
+        kwargs["use_arrow"] = True
     try:
         info = pyogrio.read_info(gdal_path, layer=chosen)
         frame = gpd.read_file(gdal_path, layer=chosen, engine="pyogrio", **kwargs)

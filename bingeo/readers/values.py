@@ -7,6 +7,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,78 @@ _SPACE_GROUPED = r"[+-]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d*)?"
 
 
 def _text_series(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:  # text already: no detour
+        return values.fillna("").str.strip().str.replace("\u2212", "-", regex=False)
     s = values.astype(object).where(values.notna(), "")
     return s.astype(str).str.strip().str.replace("\u2212", "-", regex=False)
+
+
+def _arrow_text(s: pd.Series) -> Any:
+    """Return the pyarrow array under a text column (None for other columns)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
+        return None
+    try:
+        return pa.array(s.array, type=pa.large_string())
+    except (pa.ArrowException, TypeError, ValueError):  # pragma: no cover - defensive
+        return None
+
+
+def _re2(pattern: str) -> str:
+    r"""Python's ``\uXXXX`` escapes as RE2 writes them (``\x{XXXX}``)."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", pattern)
+
+
+def _fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
+    """``s.str.fullmatch(pattern)`` as a bool array, by RE2 over Arrow where it can (the same answers)."""
+    arr = _arrow_text(s)
+    if arr is not None:
+        import pyarrow.compute as pc
+
+        try:
+            got = pc.match_substring_regex(arr, f"^(?:{_re2(pattern)})$")
+            return pc.fill_null(got, False).to_numpy(zero_copy_only=False)
+        except Exception:  # noqa: BLE001 - a pattern RE2 does not take: Python's re
+            pass
+    return s.str.fullmatch(pattern).to_numpy(dtype=bool, na_value=False)
+
+
+def _extract(s: pd.Series, pattern: str) -> pd.DataFrame:
+    """``s.str.extract(pattern)`` (named groups; NaN where a group did not match), by RE2 over Arrow."""
+    arr = _arrow_text(s)
+    if arr is not None:
+        import pyarrow.compute as pc
+
+        try:
+            got = pc.extract_regex(arr, "^" + _re2(pattern))  # anchored: RE2 tries one start only
+        except Exception:  # noqa: BLE001 - a pattern RE2 does not take: Python's re
+            got = None
+        if got is not None:
+            names = [got.type.field(i).name for i in range(got.type.num_fields)]
+            out = {}
+            for i, name in enumerate(names):
+                col = pc.struct_field(got, [i])
+                col = pc.if_else(pc.equal(col, ""), None, col)  # an unmatched optional group: NaN, as pandas
+                out[name] = pd.Series(col, index=s.index, dtype=s.dtype)
+            return pd.DataFrame(out, index=s.index)
+    return s.str.extract(pattern)
+
+
+def _to_float(s: pd.Series) -> np.ndarray:
+    """Floats of number text (NaN where not a number), by Arrow's exact parser where it can."""
+    arr = _arrow_text(s)
+    if arr is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            pass
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -48,18 +119,18 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
         return vals, empty, bad, "point"
     s = _text_series(values)
     empty = (s == "").to_numpy()
-    grouped = s.str.fullmatch(_SPACE_GROUPED)
+    grouped = _fullmatch(s, _SPACE_GROUPED)
     if grouped.any():
         s = s.where(~grouped, s.str.replace(r"[ \u00a0\u202f']", "", regex=True))
-    dot_ok = s.str.fullmatch(_NUM_DOT).to_numpy(dtype=bool)
-    comma_ok = s.str.fullmatch(_NUM_COMMA).to_numpy(dtype=bool)
+    dot_ok = _fullmatch(s, _NUM_DOT)
+    comma_ok = _fullmatch(s, _NUM_COMMA)
     dot_val = np.full(len(s), np.nan)
     comma_val = np.full(len(s), np.nan)
     if dot_ok.any():
-        dot_val[dot_ok] = pd.to_numeric(s[dot_ok].str.replace(",", "", regex=False), errors="coerce")
+        dot_val[dot_ok] = _to_float(s[dot_ok].str.replace(",", "", regex=False))
     if comma_ok.any():
         conv = s[comma_ok].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        comma_val[comma_ok] = pd.to_numeric(conv, errors="coerce")
+        comma_val[comma_ok] = _to_float(conv)
     both = dot_ok & comma_ok
     differ = both & ~(dot_val == comma_val)
     only_dot = dot_ok & ~comma_ok
@@ -73,7 +144,7 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
         elif n_dot > n_comma:
             use_comma = np.zeros(len(s), dtype=bool)
         else:
-            use_comma = differ & s.str.contains(",", regex=False).to_numpy(dtype=bool)
+            use_comma = differ & s.str.contains(",", regex=False).to_numpy(dtype=bool, na_value=False)
         out[use_comma] = comma_val[use_comma]
     comma_used = (
         n_comma > 0
@@ -102,29 +173,56 @@ def _convert_numeric(s: pd.Series, *, decimal_comma: bool) -> pd.Series | None:
     separators and numbers of more than 15 digits keep the column as text.
     """
     t = s.str.strip()
-    nonempty = t != ""
+    head = t.head(_HEAD_ROWS)
+    head = head[head != ""]
+    plain = _INT_RE + "|" + _DEC_DOT_RE + ("|" + _DEC_COMMA_RE if decimal_comma else "")
+    if len(head) and not _fullmatch(head, plain).all():  # one value that is no plain number decides
+        return None
+    nonempty = (t != "").to_numpy(dtype=bool)
     if not nonempty.any():
         return None
     v = t[nonempty]
-    is_int = v.str.fullmatch(_INT_RE)
+    is_int = _fullmatch(v, _INT_RE)
     if is_int.all():
-        nums = pd.to_numeric(v, errors="coerce").astype("int64")
+        nums = _to_int(v)
         if nonempty.all():
-            return nums.reindex(s.index)
+            return pd.Series(nums, index=s.index)
         out = pd.Series(pd.NA, index=s.index, dtype="Int64")
         out[nonempty] = nums
         return out
-    is_dec = is_int | v.str.fullmatch(_DEC_DOT_RE)
+    is_dec = is_int | _fullmatch(v, _DEC_DOT_RE)
     if decimal_comma and not is_dec.all():
-        is_comma = v.str.fullmatch(_DEC_COMMA_RE)
-        if (is_dec | is_comma).all() and is_comma.any() and not v[~is_int].str.contains(".", regex=False).any():
+        is_comma = _fullmatch(v, _DEC_COMMA_RE)
+        if (
+            (is_dec | is_comma).all()
+            and is_comma.any()
+            and not v[~is_int].str.contains(".", regex=False).to_numpy(dtype=bool, na_value=False).any()
+        ):
             v = v.str.replace(",", ".", regex=False)
             is_dec = is_dec | is_comma
     if not is_dec.all():
         return None
     out = pd.Series(np.nan, index=s.index, dtype="float64")
-    out[nonempty] = pd.to_numeric(v, errors="coerce").astype("float64")
+    out[nonempty] = _to_float(v)
     return out
+
+
+#: Values looked at first by the column checks: one value of them that fails settles a column without the rest.
+_HEAD_ROWS = 1000
+
+
+def _to_int(v: pd.Series) -> np.ndarray:
+    """int64 of whole-number text (every value checked by ``_INT_RE`` first)."""
+    arr = _arrow_text(v)
+    if arr is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            return pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:  # pragma: no cover - defensive
+            pass
+    return pd.to_numeric(v, errors="coerce").astype("int64").to_numpy()
 
 
 _DATE_HINT = re.compile(r"^(date|datum|tijd|time)|(date|datum|tijd|time)$")
@@ -164,7 +262,7 @@ _TIME_ONLY_RE = r"\d{1,2}:\d{2}(?::\d{2})?"
 
 #: Day or month first: D-M-Y or M/D/Y with a 2- or 4-digit year, an optional time (24 h or AM/PM).
 _DMY_RE = re.compile(
-    r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})"
+    r"(?P<a>\d{1,2})(?P<s>[-/.])(?P<b>\d{1,2})(?P<s2>[-/.])(?P<y>\d{4}|\d{2})"
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<p>[AaPp][Mm])?)?"
 )
 
@@ -221,20 +319,21 @@ def _excel_serials(nums: pd.Series) -> pd.Series:
 
 def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
     """Read D-M-Y / M-D-Y text both ways; return (day-first, month-first, n day-first ok, n month-first ok)."""
-    m = v.str.extract(_DMY_RE.pattern)
-    a, b = pd.to_numeric(m["a"]), pd.to_numeric(m["b"])
-    y = pd.to_numeric(m["y"])
+    m = _dmy_groups(v)
+    a, b = _numbers(m["a"]), _numbers(m["b"])
+    y = _numbers(m["y"])
     y = y.where(m["y"].str.len() == 4, 2000 + y - 100 * (y >= 70))  # 2-digit years: 1970 .. 2069
-    hh = pd.to_numeric(m["H"]).fillna(0)
+    hour = _numbers(m["H"])
+    hh = hour.fillna(0)
     pm = m["p"].str.lower()
     hh = hh.where(pm.isna(), (hh % 12) + 12 * (pm == "pm"))
     rest = {
         "hour": hh,
-        "minute": pd.to_numeric(m["M"]).fillna(0),
-        "second": pd.to_numeric(m["S"]).fillna(0),
+        "minute": _numbers(m["M"]).fillna(0),
+        "second": _numbers(m["S"]).fillna(0),
     }
     bad_clock = (rest["hour"] > 23) | (rest["minute"] > 59) | (rest["second"] > 59)
-    bad_clock |= pm.notna() & ((pd.to_numeric(m["H"]) > 12) | (pd.to_numeric(m["H"]) == 0))
+    bad_clock |= pm.notna() & ((hour > 12) | (hour == 0))
 
     def build(day: pd.Series, month: pd.Series) -> pd.Series:
         parts = pd.DataFrame({"year": y, "month": month, "day": day, **rest})
@@ -243,6 +342,80 @@ def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
 
     day_first, month_first = build(a, b), build(b, a)
     return day_first, month_first, int(day_first.notna().sum()), int(month_first.notna().sum())
+
+
+def _numbers(digits: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` of digit text or missing values (int64 when none is missing, else float64)."""
+    out = pd.Series(_to_float(digits), index=digits.index)
+    return out.astype("int64") if not out.isna().any() else out
+
+
+def _dmy_match(v: pd.Series) -> np.ndarray:
+    """Which values are D-M-Y / M-D-Y text (both separators the same: ``1-2-2023``, not ``1-2/2023``)."""
+    simple = _simple_dmy(v)
+    ok = simple.copy()
+    rest = ~simple
+    if rest.any():
+        w = v[rest]
+        got = _fullmatch(w, _DMY_RE.pattern)
+        if got.any():
+            seps = w[got].str.replace(r"^\d{1,2}([-/.])\d{1,2}([-/.]).*$", r"\1\2", regex=True)
+            got[got] = (seps.str[0] == seps.str[1]).to_numpy(dtype=bool)
+        ok[rest] = got
+    return ok
+
+
+#: The usual shapes of D-M-Y text (``1-1-2021 12:45``, ``31/12/2021``), split without a regular expression.
+_SIMPLE_DMY = {
+    sep: rf"\d{{1,2}}{re.escape(sep)}\d{{1,2}}{re.escape(sep)}(?:\d{{4}}|\d{{2}})(?: \d{{1,2}}:\d{{2}})?"
+    for sep in "-/."
+}
+
+
+def _simple_dmy(v: pd.Series) -> np.ndarray:
+    """Which values have a usual shape of :data:`_SIMPLE_DMY` (a subset of what ``_DMY_RE`` matches)."""
+    if _arrow_text(v) is None:
+        return np.zeros(len(v), dtype=bool)
+    out = np.zeros(len(v), dtype=bool)
+    for pattern in _SIMPLE_DMY.values():
+        out |= _fullmatch(v, pattern)
+    return out
+
+
+def _dmy_groups(v: pd.Series) -> pd.DataFrame:
+    """Return the groups of ``_DMY_RE`` in each value of ``v`` (all match it), split when all have a usual shape."""
+    if len(v) == 0 or _arrow_text(v) is None:
+        return _extract(v, _DMY_RE.pattern)
+    by_sep = [c for c, pattern in _SIMPLE_DMY.items() if _fullmatch(v, pattern).all()]
+    if not by_sep:  # unusual shapes, or separators that differ between values
+        return _extract(v, _DMY_RE.pattern)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(v.array, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    has_time = pc.match_substring(arr, " ")
+    if not pc.all(has_time).as_py():
+        arr = pc.if_else(has_time, arr, pc.binary_join_element_wise(arr, "0:0", " "))
+    halves = pc.split_pattern(arr, " ")
+    date = pc.list_element(halves, 0)
+    sep = pa.array(np.full(len(arr), by_sep[0], dtype=object), type=pa.string())
+    parts = pc.split_pattern(date, by_sep[0])
+    hm = pc.split_pattern(pc.list_element(halves, 1), ":")
+    none = pa.nulls(len(arr), type=pa.string())
+    cols = {
+        "a": pc.list_element(parts, 0),
+        "s": sep,
+        "b": pc.list_element(parts, 1),
+        "s2": sep,
+        "y": pc.list_element(parts, 2),
+        "H": pc.if_else(has_time, pc.list_element(hm, 0), none),
+        "M": pc.if_else(has_time, pc.list_element(hm, 1), none),
+        "S": none,
+        "p": none,
+    }
+    return pd.DataFrame({k: pd.Series(c, index=v.index, dtype=v.dtype) for k, c in cols.items()}, index=v.index)
 
 
 def _zero_pad(v: pd.Series) -> pd.Series:
@@ -350,7 +523,7 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
             out[plain.index] = _excel_serials(pd.to_numeric(plain))
             kinds.append("Excel serial day numbers")
             rest = rest.drop(plain.index)
-    dmy = rest[rest.str.fullmatch(_DMY_RE.pattern)]
+    dmy = rest[_dmy_match(rest)]
     if len(dmy):
         day_first, month_first, n_day, n_month = _dmy(dmy)
         if n_month > n_day:

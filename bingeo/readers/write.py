@@ -8,6 +8,7 @@ a file. Every CSV goes through :func:`write_csv`, which makes it safe to open in
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import logging
 import os
@@ -15,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +24,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from bingeo._contacts import neutralize_cell
+from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
 from bingeo.readers.sources import _suffix
@@ -101,8 +103,29 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
         v = out[c]
         dates_only = bool((v.dropna() == v.dropna().dt.normalize()).all())
         fmt = "%Y-%m-%d" if dates_only else "%Y-%m-%dT%H:%M:%S"
-        out[c] = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
+        fast = _iso_text(v, dates_only)
+        out[c] = fast if fast is not None else v.dt.strftime(fmt).astype(object).where(v.notna(), None)
     return out
+
+
+def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
+    """``v.dt.strftime("%Y-%m-%dT%H:%M:%S")`` (or ``"%Y-%m-%d"``) through Arrow, None where missing; or None."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    t = v.to_numpy()
+    if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
+        return None
+    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
+    ok = ~np.isnat(t)
+    secs = np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]")  # strftime's %S drops the fraction
+    arr = pa.array(secs, mask=~ok, type=pa.timestamp("s"))
+    text = pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string())
+    if not dates_only:
+        text = pc.replace_substring(text, " ", "T", max_replacements=1)
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=v.index, dtype=object)
 
 
 @contextlib.contextmanager
@@ -254,8 +277,160 @@ def write_csv(
     pathlib.Path
     """
     with replacing(path) as tmp:
-        excel_safe(df).to_csv(tmp, index=False, sep=sep, encoding=encoding, lineterminator=lineterminator)
+        fast = _csv_chunks(df, sep=sep, encoding=encoding, lineterminator=lineterminator)
+        if fast is None:
+            excel_safe(df).to_csv(tmp, index=False, sep=sep, encoding=encoding, lineterminator=lineterminator)
+        else:
+            with open(tmp, "wb") as fh:
+                for chunk in fast:
+                    fh.write(chunk)
     return Path(path)
+
+
+#: Rows rendered at a time by the fast CSV writer.
+CSV_CHUNK_ROWS = 200_000
+
+
+def _csv_chunks(
+    df: pd.DataFrame, *, sep: str, encoding: str, lineterminator: str, header: bool = True
+) -> Iterator[bytes] | None:
+    """Render ``excel_safe(df).to_csv(index=False, ...)`` as chunks of bytes, column by column through Arrow.
+
+    None when the frame has a column this writer does not render exactly as pandas does (then pandas writes
+    it): text, categories of text, whole numbers, floats, booleans and time-zone-free datetimes are rendered.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") or len(sep) != 1 or df.shape[1] < 2:
+        return None
+    if sep in "\"'" or sep in lineterminator or not lineterminator:
+        return None
+    frame = pd.DataFrame(df)
+    special = "".join(sorted({sep, '"', *lineterminator}))  # a field holding one of these is quoted
+    renderers = []
+    for i in range(frame.shape[1]):
+        r = _renderer(frame.iloc[:, i], special, pa, pc)
+        if r is None:
+            return None
+        renderers.append(r)
+    names = [neutralize_cell(c) if isinstance(c, str) else c for c in frame.columns]
+    if not all(isinstance(c, str) for c in names):
+        return None
+
+    def chunks() -> Iterator[bytes]:
+        if encoding.lower().replace("_", "-") == "utf-8-sig":
+            yield codecs.BOM_UTF8
+        if header:
+            head = pd.DataFrame(columns=names).to_csv(index=False, sep=sep, lineterminator=lineterminator)
+            yield head.encode("utf-8")
+        n = len(frame)
+        for start in range(0, n, CSV_CHUNK_ROWS):
+            stop = min(n, start + CSV_CHUNK_ROWS)
+            cols = [render(start, stop) for render in renderers]
+            rows = pc.binary_join_element_wise(*cols, sep)
+            rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), lineterminator)
+            rows = rows.cast(pa.string())
+            if isinstance(rows, pa.ChunkedArray):
+                rows = rows.combine_chunks()
+            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
+            yield memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+
+    return chunks()
+
+
+def _text_renderer(values: Any, special: str, pc: Any, pa: Any) -> Any:
+    """Excel-safe and quoted CSV fields of a text array (nulls: empty fields)."""
+    values = pc.fill_null(values.cast(pa.string()), "")
+    first = pc.utf8_slice_codeunits(pc.utf8_ltrim(values, characters=" "), 0, 1)
+    risky = pc.is_in(first, value_set=pa.array(list(FORMULA_TRIGGERS), type=pa.string()))
+    if pc.any(risky).as_py():
+        values = pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+    need = None
+    for char in special:  # substring searches, far faster than one regular expression
+        hit = pc.match_substring(values, char)
+        need = hit if need is None else pc.or_(need, hit)
+    if not pc.any(need).as_py():
+        return values
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+    return pc.if_else(need, quoted, values)
+
+
+def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
+    """Python's ``repr`` of each float (pandas' CSV text), empty for NaN; Arrow's text where it is the same."""
+    out = np.full(len(v), "", dtype=object)
+    finite = np.isfinite(v)
+    a = np.abs(v)
+    whole = finite & (v == np.round(v)) & (a < 1e15) & (v != 0)
+    plain = finite & ~whole & (a >= 1e-4) & (a < 1e15)
+    text = pc.cast(pa.array(v), pa.string())
+    plain &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)  # Arrow's 1.00000000005e+10
+    rest = finite & ~whole & ~plain
+    res = pc.if_else(pa.array(plain), text, pa.scalar("", pa.string()))
+    if whole.any():
+        ints = pc.cast(pa.array(np.where(whole, v, 0).astype(np.int64)), pa.string())
+        res = pc.if_else(pa.array(whole), pc.binary_join_element_wise(ints, ".0", ""), res)
+    if rest.any():
+        out = res.to_numpy(zero_copy_only=False).astype(object)
+        out[rest] = [repr(float(x)) for x in v[rest]]
+        res = pa.array(out, type=pa.string())
+    return res
+
+
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
+    """Return a function (start, stop) -> Arrow text of the CSV fields of ``s[start:stop]``, or None."""
+    dtype = s.dtype
+    empty = pa.scalar("", pa.string())
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories
+        if len(cats) and pd.api.types.infer_dtype(cats, skipna=False) != "string":
+            return None
+        fields = _text_renderer(pa.array(np.asarray(cats, dtype=object), type=pa.string()), special, pc, pa)
+        codes = s.cat.codes.to_numpy()
+
+        def render(a: int, b: int) -> Any:
+            c = codes[a:b]
+            return pc.fill_null(fields.take(pa.array(c, mask=c < 0)), empty)
+
+        return render
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        v = s.to_numpy()
+        return lambda a, b: pc.if_else(pa.array(v[a:b]), "True", "False").cast(pa.string())
+    if pd.api.types.is_integer_dtype(dtype):
+        arr = pa.array(s.array) if isinstance(dtype, pd.api.extensions.ExtensionDtype) else pa.array(s.to_numpy())
+        return lambda a, b: pc.fill_null(pc.cast(arr.slice(a, b - a), pa.string()), empty)
+    if pd.api.types.is_float_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        v = s.to_numpy(dtype="float64")
+        if np.isinf(v).any():
+            return None
+        return lambda a, b: _float_fields(v[a:b], pa, pc)
+    if isinstance(dtype, np.dtype) and dtype.kind == "M" and np.datetime_data(dtype)[0] in _PER_SECOND:
+        per = _PER_SECOND[np.datetime_data(dtype)[0]]
+        t = s.to_numpy()
+        ok = ~np.isnat(t)
+        ticks = t.view(np.int64)[ok]
+        if (ticks % per).any():
+            return None
+        dates_only = not (ticks % (86_400 * per)).any()  # pandas writes 2021-01-01, else 2021-01-01 12:45:00
+        secs = np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]")
+
+        def render_dt(a: int, b: int) -> Any:
+            arr = pa.array(secs[a:b], mask=~ok[a:b], type=pa.timestamp("s"))
+            return pc.fill_null(pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string()), empty)
+
+        return render_dt
+    if pd.api.types.is_string_dtype(dtype):
+        if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+            return None
+        vals = s.to_numpy(dtype=object, na_value=None) if pd.api.types.is_object_dtype(dtype) else None
+        arr = pa.array(vals, type=pa.string()) if vals is not None else pa.array(s.array, type=pa.string())
+        return lambda a, b: _text_renderer(arr.slice(a, b - a), special, pc, pa)
+    return None
 
 
 def write_table(
@@ -322,6 +497,15 @@ def write_table(
     logger.info("Wrote %d rows to %s", len(df), p)
 
 
+def _arrow_io() -> dict[str, bool]:
+    """``use_arrow=True`` for pyogrio when pyarrow is there: features cross as Arrow batches, not row by row."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return {}
+    return {"use_arrow": True}
+
+
 def _write_by_driver(
     df: pd.DataFrame,
     p: Path,
@@ -336,7 +520,11 @@ def _write_by_driver(
         df = _naive_datetimes_as_text(df)
         if is_geo:
             extra = {"geometry_type": geometry_type} if geometry_type else {}
-            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra)
+            # points cross as Arrow batches; other layers go feature by feature, which promotes polygons to the
+            # layer's multipolygons (Arrow writes them as they are, which GDAL warns about)
+            points = bool((shapely.get_type_id(np.asarray(df.geometry.values)) == 0).all())
+            more = _arrow_io() if points and len(df) else {}
+            df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra, **more)
         else:
             pyogrio.write_dataframe(pd.DataFrame(df), p, layer=layer, driver="GPKG", VERSION="1.2")
     elif ext == ".geojson":

@@ -1,0 +1,317 @@
+"""The fast paths of reading and writing points give exactly what the careful paths give.
+
+* text tables split by pyarrow's CSV parser == split by the csv module (``_arrow_records`` off);
+* numbers and dates parsed through Arrow compute (text columns) == through pandas/Python ``re`` (object columns);
+* CSV written through Arrow == ``excel_safe(df).to_csv(...)`` byte for byte;
+* the area-of-use check by the points' box == the check point by point;
+* GeoPackage points read through Arrow == read feature by feature.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+import bingeo.readers.points as points_mod
+import bingeo.readers.sources as sources
+from bingeo.errors import InputError
+from bingeo.readers import read_points
+from bingeo.readers.sources import Notes, read_text_table
+from bingeo.readers.values import _convert_numeric, parse_numbers, read_dates
+from bingeo.readers.write import _csv_chunks, excel_safe
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+def _read(path: Path):
+    notes = Notes("t")
+    try:
+        return (*read_text_table(path, "t", sep=None, encoding=None, member=None, notes=notes), notes)
+    except InputError as exc:
+        return str(exc)
+
+
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch):
+    fast = _read(path)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_arrow_records", lambda text, sep: None)
+        careful = _read(path)
+    return fast, careful
+
+
+def _same_table(fast, careful):
+    if isinstance(careful, str):  # refused: the same message
+        assert fast == careful
+        return
+    assert fast[3] == careful[3]  # notes: blank lines skipped, names renamed
+    assert_frame_equal(fast[0], careful[0])
+    assert fast[1] == careful[1]
+    assert fast[2] == careful[2]
+
+
+TEXTS = {
+    "plain": "a;b;c\r\n1;2;3\r\n4;5;6\r\n",
+    "quoted_multiline": 'a;b;c\r\n1;"x\ny;z";3\r\n4;"q""r";6\r\n',
+    "wrong_fields": "a;b;c\n1;2\n3;4;5;6\n7;8;9\n",
+    "blank_lines": "a;b;c\n\n1;2;3\n   \n\n4;5;6\n\n",
+    "blank_then_bad": "a;b;c\n\n  \n1;2\n4;5;6\n7;8;9;10\n",
+    "quote_mid_field": 'a;b\n1;ab"c\n2;3\n',
+    "text_after_quote": 'a;b\n1;"ab"c\n2;3\n',
+    "space_before_quote": 'a;b\n1; "x;y"\n2;3\n',
+    "duplicate_names": "x;x;;y\n1;2;3;4\n",
+    "cr_only": "a;b\r1;2\r3;4\r",
+    "no_final_newline": "a;b\n1;2",
+    "sep_line": "sep=;\na;b\n1;2\n",
+    "bom": "\ufeffa;b\n1;2\n",
+}
+
+
+@pytest.mark.parametrize("text", list(TEXTS.values()), ids=list(TEXTS))
+def test_text_tables_split_alike(tmp_path, monkeypatch, text):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _same_table(*_both(path, monkeypatch))
+
+
+def test_unclosed_quote_is_still_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('a;b\n1;"abc\n2;3\n', encoding="utf-8")
+    with pytest.raises(Exception, match="unclosed or stray quote"):
+        read_text_table(path, "t", sep=None, encoding=None, member=None, notes=Notes("t"))
+
+
+_CELLS = st.sampled_from(["", "1", "2,5", "x", "x y", '"', "a;b", "a\nb", "é€", "  ", '""', 'q"r', "-3"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(_CELLS, min_size=1, max_size=5), min_size=1, max_size=8), width=st.integers(2, 4))
+def test_any_csv_splits_alike(tmp_path_factory, rows, width):
+    import csv
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow([f"c{i}" for i in range(width)])
+    for r in rows:
+        w.writerow(r)
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_bytes(buf.getvalue().encode("cp1252"))
+    mp = pytest.MonkeyPatch()
+    try:
+        _same_table(*_both(path, mp))
+    finally:
+        mp.undo()
+
+
+def test_sample_and_real_exports_split_alike(monkeypatch):
+    _same_table(*_both(SAMPLES / "incidents.csv", monkeypatch))
+    real = REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz"
+    if not real.exists():
+        pytest.skip("real data not beside the clone")
+    _same_table(*_both(real, monkeypatch))
+
+
+def _as_object(s: pd.Series) -> pd.Series:
+    return pd.Series(s.to_numpy(dtype=object), index=s.index, dtype=object)
+
+
+_NUMBERS = [
+    "230941,44", "230.941,44", "155.000", "155,000", "1,234.5", "-0,5", "+1,5", ",5", "1 234,5", "1\u00a0234,5",
+    "12e3", "abc", "", "  7  ", "\u22125,5", "0", "007", "1.2.3", "5,", "1'234.5",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_numbers_through_arrow_equal_python(seed):
+    rng = np.random.default_rng(seed)
+    s = pd.Series(rng.choice(_NUMBERS, 500), dtype=str)
+    got, want = parse_numbers(s), parse_numbers(_as_object(s))
+    np.testing.assert_array_equal(got[0], want[0])
+    for a, b in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(a, b)
+    for comma in (False, True):
+        for pick in (["1", "22", ""], ["1,5", "2", ""], ["1.5", "-2"], ["007", "1"], ["x", "1"]):
+            t = pd.Series(rng.choice(pick, 300), dtype=str)
+            a, b = _convert_numeric(t, decimal_comma=comma), _convert_numeric(_as_object(t), decimal_comma=comma)
+            if b is None:
+                assert a is None
+            else:
+                pd.testing.assert_series_equal(a, b)
+
+
+_DATES = [
+    "1-1-2021 12:45", "31-12-2021 3:05", "31-2-2022 10:00", "13-13-2021", "12/31/2017 11:00 PM", "1/2/2018 1:00 AM",
+    "2021-06-01", "2021-6-1 9:05", "2021/01/05", "2021-01-05T10:00:00Z", "5.3.21", "1-2/2021", "", "x", "25:00",
+    "3-4-2021 24:00", "3-4-2021 12:00 PM", "3-4-2021 0:30 am", "03-04-2021 23:59:59",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dates_through_arrow_equal_python(seed):
+    rng = np.random.default_rng(seed)
+    s = pd.Series(rng.choice(_DATES[: 6 + seed * 3], 400), dtype=str)
+    got, want = read_dates(s), read_dates(_as_object(s))
+    pd.testing.assert_series_equal(got.values, want.values)
+    np.testing.assert_array_equal(got.bad, want.bad)
+    np.testing.assert_array_equal(got.empty, want.empty)
+    assert (got.how, got.is_dates) == (want.how, want.is_dates)
+
+
+def _csv_bytes(df, **kw):
+    return b"".join(bytes(c) for c in _csv_chunks(df, **kw))
+
+
+def _frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    txt = np.array(
+        ["a", "", " =x", "-5", "+3", "@a", "\tq", "\rq", "p;q", 'q"r', "s,t", "x\ny", "é€", "  -1"], dtype=object
+    )
+    floats = [1.5, 230941.44, -0.0, 0.0, 5.0, 1e-5, 1e16, 1e20, 123.456, -7.0, 1e15, 0.0001, 2.5e-7, np.nan]
+    return pd.DataFrame(
+        {
+            "s": pd.Series(rng.choice(txt, n), dtype=str),
+            "o": pd.Series(np.where(rng.random(n) < 0.2, None, rng.choice(txt, n)), dtype=object),
+            "f": rng.choice(floats, n) * rng.choice([1, 1.1, 3.7], n),
+            "i": rng.integers(-1000, 10**12, n),
+            "I": pd.array(np.where(rng.random(n) < 0.3, None, rng.integers(0, 50, n)), dtype="Int64"),
+            "b": rng.random(n) < 0.5,
+            "d": pd.Series(pd.to_datetime(rng.integers(1.6e9, 1.7e9, n), unit="s")).where(rng.random(n) < 0.9),
+            "dd": pd.to_datetime(rng.integers(18000, 19000, n), unit="D"),
+            "c": pd.Categorical(np.where(rng.random(n) < 0.3, None, rng.choice(["GR-1", "=x", "a;b"], n))),
+            "-neg": 1,
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("dialect", [(",", "\n", "utf-8"), (";", "\r\n", "utf-8-sig")], ids=["plain", "excel"])
+def test_csv_writer_equals_pandas(seed, dialect):
+    sep, lt, enc = dialect
+    df = _frame(2000, seed)
+    want = excel_safe(df).to_csv(index=False, sep=sep, lineterminator=lt).encode("utf-8")
+    if enc == "utf-8-sig":
+        want = b"\xef\xbb\xbf" + want
+    assert _csv_bytes(df, sep=sep, encoding=enc, lineterminator=lt) == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(allow_infinity=False), min_size=2, max_size=50))
+def test_csv_writer_floats_equal_pandas(values):
+    df = pd.DataFrame({"v": values, "k": 1})
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+
+
+def test_area_of_use_by_box_equals_point_by_point(monkeypatch):
+    rng = np.random.default_rng(0)
+    crs = pyproj.CRS.from_epsg(28992)
+    cases = {
+        "inside": (rng.uniform(13_000, 278_000, 20_000), rng.uniform(306_000, 619_000, 20_000)),
+        "some_outside": (rng.uniform(-400_000, 278_000, 20_000), rng.uniform(306_000, 619_000, 20_000)),
+        "groningen": (rng.uniform(229_000, 238_000, 20_000), rng.uniform(579_000, 586_000, 20_000)),
+    }
+    for x, y in cases.values():
+        got = points_mod._outside_area_of_use(x, y, crs)
+        with monkeypatch.context() as m:
+            m.setattr(points_mod, "_bbox_inside_area_of_use", lambda *a: False)
+            want = points_mod._outside_area_of_use(x, y, crs)
+        np.testing.assert_array_equal(got, want)
+    assert points_mod._bbox_inside_area_of_use(*cases["groningen"], crs)
+    assert not points_mod._bbox_inside_area_of_use(*cases["some_outside"], crs)
+
+
+def test_read_points_the_same_either_way(tmp_path, monkeypatch):
+    """The whole reader on the sample export (and its gzip): points, rejects and notes as the careful path."""
+    gz = tmp_path / "incidents.csv.gz"
+    gz.write_bytes(gzip.compress((SAMPLES / "incidents.csv").read_bytes()))
+    for src in (SAMPLES / "incidents.csv", gz):
+        fast = read_points(src, extent=(229209, 579103, 238235, 586129))
+        with monkeypatch.context() as m:
+            m.setattr(sources, "_arrow_records", lambda text, sep: None)
+            m.setattr(points_mod, "_bbox_inside_area_of_use", lambda *a: False)
+            careful = read_points(src, extent=(229209, 579103, 238235, 586129))
+        assert_geodataframe_equal(fast.points, careful.points)
+        assert_frame_equal(fast.rejects, careful.rejects)
+        assert fast.notes == careful.notes
+
+
+def test_geopackage_points_through_arrow(tmp_path, monkeypatch):
+    pts = read_points(SAMPLES / "incidents.csv", extent=(229209, 579103, 238235, 586129)).points
+    path = tmp_path / "p.gpkg"
+    pts.drop(columns="pleegdatum").to_file(path, engine="pyogrio")
+    fast = read_points(path)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_ARROW_SUFFIXES", ())
+        careful = read_points(path)
+    assert_geodataframe_equal(fast.points, careful.points)
+    assert fast.notes == careful.notes
+
+
+def test_csv_writer_chunked_text_columns():
+    """Text columns made by concatenation hold several Arrow chunks (counts tables): still pandas' bytes."""
+    df = pd.concat([_frame(300, 1), _frame(200, 2)], ignore_index=True)
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+
+
+@pytest.mark.parametrize("sep", ["-", "/", "."])
+def test_usual_dutch_dates_split_equal_python(sep):
+    """Columns whose every value has the usual shape (1-1-2021 12:45) are split, not matched: the same dates."""
+    rng = np.random.default_rng(1)
+    d, m = rng.integers(1, 35, 3000), rng.integers(1, 14, 3000)
+    y = rng.choice(["2021", "99", "2024"], 3000)
+    t = rng.choice(["", " 0:00", " 23:59", " 7:05", " 24:00", " 12:61"], 3000)
+    s = pd.Series([f"{a}{sep}{b}{sep}{c}{e}" for a, b, c, e in zip(d, m, y, t)], dtype=str)
+    got, want = read_dates(s), read_dates(_as_object(s))
+    pd.testing.assert_series_equal(got.values, want.values)
+    np.testing.assert_array_equal(got.bad, want.bad)
+    assert (got.how, got.is_dates) == (want.how, want.is_dates)
+
+
+def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
+    """Points written through Arrow: the same layer as feature by feature, still GeoPackage 1.2 for QGIS 3.22."""
+    import sqlite3
+
+    import bingeo.readers.write as write_mod
+    from bingeo.readers import write_table
+
+    pts = read_points(SAMPLES / "incidents.csv", extent=(229209, 579103, 238235, 586129)).points
+    fast, careful = tmp_path / "fast.gpkg", tmp_path / "careful.gpkg"
+    write_table(pts, fast)
+    with monkeypatch.context() as m:
+        m.setattr(write_mod, "_arrow_io", lambda: {})
+        write_table(pts, careful)
+    a, b = gpd.read_file(fast), gpd.read_file(careful)
+    assert_geodataframe_equal(a, b)
+    for path in (fast, careful):
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+            kinds = con.execute("SELECT geometry_type_name, srs_id FROM gpkg_geometry_columns").fetchall()
+        assert kinds == [("POINT", 28992)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
+    from bingeo.readers.write import _iso_text
+
+    rng = np.random.default_rng(seed)
+    ns = rng.integers(-2 * 10**18, 4 * 10**18, 500) // 10 ** int(rng.integers(0, 10))
+    for unit in ("ns", "s"):
+        v = pd.Series(
+            ns.astype(f"datetime64[{unit}]" if unit == "ns" else "datetime64[ns]").astype(f"datetime64[{unit}]")
+        )
+        v[rng.random(500) < 0.1] = pd.NaT
+        for dates_only, fmt in ((False, "%Y-%m-%dT%H:%M:%S"), (True, "%Y-%m-%d")):
+            want = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
+            pd.testing.assert_series_equal(_iso_text(v, dates_only), want)
