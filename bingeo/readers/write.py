@@ -287,6 +287,23 @@ def write_csv(
     return Path(path)
 
 
+def append_csv(df: pd.DataFrame, fh: Any, *, header: bool) -> None:
+    """Append ``df`` to the open binary file ``fh`` exactly as :func:`write_table` writes a ``.csv``.
+
+    Blocks of one table appended in order, the first with ``header=True``, give the bytes of the whole table
+    written at once (the streamed ``bingeo assign``), provided every block has the same columns and dtypes
+    and, for datetimes, the same dates-only rendering.
+    """
+    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    frame = _csv_frame(df, is_geo)
+    fast = _csv_chunks(frame, sep=",", encoding="utf-8", lineterminator="\n", header=header)
+    if fast is None:
+        excel_safe(frame).to_csv(fh, index=False, header=header, sep=",", encoding="utf-8", lineterminator="\n")
+        return
+    for chunk in fast:
+        fh.write(chunk)
+
+
 #: Rows rendered at a time by the fast CSV writer.
 CSV_CHUNK_ROWS = 200_000
 
