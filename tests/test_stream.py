@@ -96,3 +96,26 @@ def test_a_decision_is_taken_on_the_whole_column(tmp_path, monkeypatch):
     assert whole_note != first_note  # a per-block decision would differ from the whole file's
     store = _store(tmp_path, SAMPLES / "networks.gpkg")
     _same(src, store, tmp_path, 20, monkeypatch)
+
+
+def test_geopackage_output_streams_like_the_whole_write(tmp_path, monkeypatch):
+    import geopandas as gpd
+    from geopandas.testing import assert_geodataframe_equal
+
+    src = SAMPLES / "incidents.csv"
+    import pyogrio
+
+    store = _store(tmp_path, SAMPLES / "networks.gpkg")
+    assert _streams(src, store, tmp_path / "probe.gpkg", 1500)
+    outs = {}
+    for rows in (None, 1500):
+        d = tmp_path / str(rows)
+        d.mkdir()
+        printed = _assign(src, store, d / "out.gpkg", rows, monkeypatch)
+        outs[rows] = (printed, gpd.read_file(d / "out.gpkg", layer="out"), (d / "out.rejects.csv").read_bytes())
+    assert outs[1500][0] == outs[None][0]
+    assert_geodataframe_equal(outs[1500][1], outs[None][1], check_dtype=True)
+    assert outs[1500][2] == outs[None][2]
+    layers = [pyogrio.list_layers(tmp_path / str(r) / "out.gpkg").tolist() for r in (None, 1500)]
+    assert layers[0] == layers[1]
+    assert not list((tmp_path / "1500").glob("*.part*"))

@@ -29,7 +29,7 @@ from bingeo.readers.columns import _guess_crs, coordinate_pairs
 from bingeo.readers.points import _ROWS_LISTED, ReadResult, _guessed_note, read_points
 from bingeo.readers.sources import Notes, _is_gzip, check_source, read_text_table, source_kind
 from bingeo.readers.values import parse_numbers
-from bingeo.readers.write import append_csv, rejects_path
+from bingeo.readers.write import append_csv, append_gpkg, rejects_path
 
 #: Text tables larger than this many bytes are streamed by ``bingeo assign`` (CSV output).
 STREAM_BYTES = 200 * 2**20
@@ -41,7 +41,7 @@ STREAM_BLOCK_ROWS = 200_000
 STREAM_ENV = "BINGEO_STREAM_BLOCK_ROWS"
 
 #: Output formats the streamer appends to.
-STREAM_OUTPUTS = (".csv",)
+STREAM_OUTPUTS = (".csv", ".gpkg")
 
 _SUMS = {
     "reproj": re.compile(r"^Reprojected ([\d,]+) (points from .*)$", re.S),
@@ -195,7 +195,11 @@ def _guess_whole(path: Path, rows: int, label: str, read: dict[str, Any]) -> tup
                 ok[np.fromiter(bad.keys(), dtype=int)] = False
             x_all.append(x[ok])
             y_all.append(y[ok])
-    epsg, why = _guess_crs(np.concatenate(x_all), np.concatenate(y_all), geographic_names=(kind == "geographic"))
+    x = np.concatenate(x_all)
+    x_all.clear()  # one copy at a time: 8 bytes a coordinate
+    y = np.concatenate(y_all)
+    y_all.clear()
+    epsg, why = _guess_crs(x, y, geographic_names=(kind == "geographic"))
     if epsg is None:
         return None
     return epsg, _guessed_note(to_crs(epsg), why), [xc, yc]
@@ -254,7 +258,11 @@ def stream_points(
     path = check_source(source)
     label = str(source)
     out_p, rej_p = Path(output), rejects_path(output)
-    out_tmp, rej_tmp = out_p.with_name(out_p.name + ".part"), rej_p.with_name(rej_p.name + ".part")
+    gpkg = out_p.suffix.lower() == ".gpkg"
+    if gpkg and out_p.exists():
+        return None  # the whole-file write replaces only its layer of an existing GeoPackage
+    out_tmp = out_p.with_name(out_p.stem + ".part" + out_p.suffix)
+    rej_tmp = rej_p.with_name(rej_p.name + ".part")
     merged = _Merged()
     decided: tuple[Any, ...] | None = None
     n_ok = n_bad = blocks = 0
@@ -272,7 +280,7 @@ def stream_points(
     try:
         with (
             tempfile.TemporaryDirectory(prefix="bingeo-stream-") as tmpdir,
-            open(out_tmp, "wb") as fo,
+            open(os.devnull if gpkg else out_tmp, "wb") as fo,
             open(rej_tmp, "wb") as fr,
         ):
             block_file = Path(tmpdir) / path.name
@@ -298,7 +306,12 @@ def stream_points(
                     block_notes = _with_guess(block_notes, guess[1], guess[2])
                 merged.add(block_notes, offset)
                 out, c = job(res.points)
-                append_csv(out, fo, header=blocks == 0)
+                if not gpkg:
+                    append_csv(out, fo, header=blocks == 0)
+                elif blocks == 0 and len(out) == 0:
+                    return None  # the layer's geometry type comes from the first rows
+                else:
+                    append_gpkg(out, out_tmp, layer=out_p.stem, first=blocks == 0)
                 if len(res.rejects):
                     append_csv(res.rejects, fr, header=fr.tell() == 0)
                     reasons.append(res.rejects["reject_reason"])
