@@ -29,31 +29,32 @@ def _store(tmp: Path, networks: Path) -> Path:
     return store
 
 
-def _assign(src: Path, store: Path, out: Path, rows: int | None, monkeypatch) -> str:
+def _assign(src: Path, store: Path, out: Path, rows: int | None, monkeypatch, more: tuple[str, ...] = ()) -> str:
     if rows is None:
         monkeypatch.delenv(STREAM_ENV, raising=False)
     else:
         monkeypatch.setenv(STREAM_ENV, str(rows))
-    res = CliRunner().invoke(cli, ["assign", str(src), "--store", str(store), "-o", str(out)])
+    res = CliRunner().invoke(cli, ["assign", str(src), "--store", str(store), "-o", str(out), *more])
     assert res.exit_code == 0, res.output
     return res.output.replace(str(out.with_suffix("")), "OUT")
 
 
-def _streams(src: Path, store: Path, out: Path, rows: int) -> bool:
+def _streams(src: Path, store: Path, out: Path, rows: int, x: str | None = None, y: str | None = None) -> bool:
     """Whether the streamer takes the file block by block (it returns None when it gives it back)."""
     from bingeo.assign import assign
 
     with open_store(store) as st:
         nets = st.networks()
-        read = {"crs": None, "x_field": None, "y_field": None, "target_crs": st.crs, "extent": st.extent()}
+        read = {"crs": None, "x_field": x, "y_field": y, "target_crs": st.crs, "extent": st.extent()}
         got = stream_points(src, out, lambda p: (assign(p, nets, store=st), {}), rows=rows, read=read)
     return got is not None
 
 
-def _same(src: Path, store: Path, tmp: Path, rows: int, monkeypatch) -> None:
-    whole = _assign(src, store, tmp / "whole" / "out.csv", None, monkeypatch) if (tmp / "whole").mkdir() is None else ""
+def _same(src: Path, store: Path, tmp: Path, rows: int, monkeypatch, more: tuple[str, ...] = ()) -> None:
+    (tmp / "whole").mkdir()
+    whole = _assign(src, store, tmp / "whole" / "out.csv", None, monkeypatch, more)
     (tmp / "blocks").mkdir()
-    blocks = _assign(src, store, tmp / "blocks" / "out.csv", rows, monkeypatch)
+    blocks = _assign(src, store, tmp / "blocks" / "out.csv", rows, monkeypatch, more)
     assert blocks == whole
     for name in ("out.csv", "out.rejects.csv"):
         a, b = tmp / "whole" / name, tmp / "blocks" / name
@@ -67,6 +68,13 @@ def test_sample_export_streams_like_the_whole_read(tmp_path, monkeypatch):
     store = _store(tmp_path, SAMPLES / "networks.gpkg")
     assert _streams(src, store, tmp_path / "probe.csv", 700)
     _same(src, store, tmp_path, 700, monkeypatch)
+
+
+def test_given_columns_stream_like_the_whole_read(tmp_path, monkeypatch):
+    src = SAMPLES / "incidents.csv"
+    store = _store(tmp_path, SAMPLES / "networks.gpkg")
+    assert _streams(src, store, tmp_path / "probe.csv", 1500, "x", "y")
+    _same(src, store, tmp_path, 1500, monkeypatch, ("--x-field", "x", "--y-field", "y"))
 
 
 def test_real_chicago_export_streams_like_the_whole_read(tmp_path, monkeypatch):

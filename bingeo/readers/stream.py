@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from bingeo._crs import to_crs
-from bingeo.readers.columns import _guess_crs, coordinate_pairs
+from bingeo.errors import InputError
+from bingeo.readers.columns import _find_column, _guess_crs, coordinate_pairs
 from bingeo.readers.points import _ROWS_LISTED, ReadResult, _guessed_note, read_points
 from bingeo.readers.sources import Notes, _is_gzip, check_source, read_text_table, source_kind
 from bingeo.readers.values import parse_numbers
@@ -165,8 +166,8 @@ def _text(key: tuple[str, ...], n: int, rows: list[int]) -> str:
 def _guess_whole(path: Path, rows: int, label: str, read: dict[str, Any]) -> tuple[int, str, list[str]] | None:
     """Pass 1 for a file without ``crs``: guess its CRS from ALL its coordinates, as the whole-file read does.
 
-    Returns (EPSG, the guess note, the coordinate notes it follows) or None (several coordinate pairs, WKT,
-    no guess: the whole-file read decides and reports).
+    Returns (EPSG, the guess note, the coordinate columns) or None (several detected coordinate pairs, WKT, no
+    guess: the whole-file read decides and reports).
     """
     x_all: list[np.ndarray] = []
     y_all: list[np.ndarray] = []
@@ -182,12 +183,20 @@ def _guess_whole(path: Path, rows: int, label: str, read: dict[str, Any]) -> tup
             except Exception:  # noqa: BLE001 - the whole-file read reports it
                 return None
             cols = list(raw.columns)
-            if read.get("x_field") is not None or read.get("y_field") is not None:
-                return None
-            pairs = coordinate_pairs(cols)
-            if len(pairs) != 1:
-                return None
-            xc, yc, kind = pairs[0]
+            xf, yf = read.get("x_field"), read.get("y_field")
+            if xf is not None and yf is not None:
+                try:
+                    xc, yc = _find_column(xf, cols, label, "`x_field`"), _find_column(yf, cols, label, "`y_field`")
+                except InputError:
+                    return None
+                kind = next((k for a, b, k in coordinate_pairs(cols) if (a, b) == (xc, yc)), "projected")
+            elif xf is not None or yf is not None:
+                return None  # a WKT column, or a mistake the whole-file read reports
+            else:
+                pairs = coordinate_pairs(cols)
+                if len(pairs) != 1:
+                    return None
+                xc, yc, kind = pairs[0]
             x, xe, xb, _ = parse_numbers(raw[xc])
             y, ye, yb, _ = parse_numbers(raw[yc])
             ok = ~(xe | ye | xb | yb) & ~((x == 0) & (y == 0))
