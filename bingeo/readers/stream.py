@@ -274,6 +274,7 @@ def stream_points(
     rej_tmp = rej_p.with_name(rej_p.name + ".part")
     merged = _Merged()
     decided: tuple[Any, ...] | None = None
+    out_kinds: tuple[Any, ...] | None = None
     n_ok = n_bad = blocks = 0
     reasons: list[pd.Series] = []
     counts: dict[str, int] = {}
@@ -315,6 +316,11 @@ def stream_points(
                     block_notes = _with_guess(block_notes, guess[1], guess[2])
                 merged.add(block_notes, offset)
                 out, c = job(res.points)
+                kinds = tuple((str(k), str(t)) for k, t in out.dtypes.items())  # the job's columns decide alike too
+                if out_kinds is None:
+                    out_kinds = kinds
+                elif kinds != out_kinds:
+                    return None
                 if not gpkg:
                     append_csv(out, fo, header=blocks == 0)
                 elif blocks == 0 and len(out) == 0:
