@@ -24,7 +24,10 @@ benchmark's changes) and ``bingeo counts INPUT --by month`` from both (another c
 its dates), to show the gain of every command that reads points.
 
 ``--stream-check`` runs only ``bingeo assign`` on the export (give ``--rows 10000000``) and reports its peak RSS
-against the 1.5 GB target.
+against the 1.5 GB target (a file over ``bingeo.readers.stream.STREAM_BYTES`` is streamed block by block).
+``--stream-compare`` runs ``bingeo assign`` on the export twice, read whole and streamed (the block size forced
+through ``BINGEO_STREAM_BLOCK_ROWS``, ``--block-rows``), and checks that output, rejects and printed lines are
+byte for byte the same, with the peak RSS of both.
 
 Examples
 --------
@@ -219,9 +222,12 @@ def naive_script(kind: str, out: str) -> str:
     return NAIVE_HEAD + NAIVE_READ[kind] + NAIVE_JOIN + NAIVE_WRITE[out]
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS in GB, CPU seconds) of the child (``wait4``); fail loudly."""
-    with open(os.devnull, "wb") as devnull:
+def run(cmd: list[str], env: dict[str, str] | None = None, stdout: Path | None = None) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS in GB, CPU seconds) of the child (``wait4``); fail loudly.
+
+    Its standard output goes to the file ``stdout`` when given.
+    """
+    with open(stdout or os.devnull, "wb") as devnull:
         t0 = time.perf_counter()
         # cwd: not a checkout, whose bingeo `python -m` would import before PYTHONPATH's
         proc = subprocess.Popen(cmd, stdout=devnull, stderr=subprocess.PIPE, env=env, cwd=tempfile.gettempdir())
@@ -283,6 +289,26 @@ def _env() -> dict[str, str]:
     return env
 
 
+def stream_compare(paths: dict[str, Path], work: Path, env: dict[str, str], rows: int, block_rows: int) -> int:
+    """``bingeo assign`` of the CSV export read whole and streamed: same output bytes; wall time and peak RSS."""
+    printed, files = {}, {}
+    for how in ("whole", "streamed"):
+        out = work / how / "out.csv"
+        out.parent.mkdir(exist_ok=True)
+        run_env = dict(env)
+        run_env.pop("BINGEO_STREAM_BLOCK_ROWS", None)
+        if how == "streamed":
+            run_env["BINGEO_STREAM_BLOCK_ROWS"] = str(block_rows)
+        cmd = [sys.executable, "-m", "bingeo", "assign", str(paths["csv"]), "--store", str(paths["store"])]
+        secs, gb, _ = run([*cmd, "--output", str(out)], run_env, stdout=work / how / "printed.txt")
+        printed[how] = (work / how / "printed.txt").read_text().replace(str(out.parent), "DIR")
+        files[how] = [out.read_bytes(), out.with_name("out.rejects.csv").read_bytes()]
+        print(f"bingeo assign, {rows:,} rows, {how}: {secs:.1f} s, peak RSS {gb:.2f} GB")
+    same = printed["whole"] == printed["streamed"] and files["whole"] == files["streamed"]
+    print(f"streamed output, rejects and printed lines {'IDENTICAL' if same else 'DIFFERENT'} to the whole read")
+    return 0 if same else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -292,14 +318,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--outputs", default="csv,gpkg", help="outputs for the CSV input: csv, gpkg")
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--stream-check", action="store_true", help="only bingeo assign on the CSV: peak RSS")
+    ap.add_argument("--stream-compare", action="store_true", help="bingeo assign read whole vs streamed: same bytes")
+    ap.add_argument("--block-rows", type=int, default=200_000, help="with --stream-compare: lines per block")
     ap.add_argument("--before", type=Path, help="another checkout to compare with (e.g. /work/main)")
     args = ap.parse_args(argv)
     kinds = [k.strip() for k in args.inputs.split(",") if k.strip()]
     outs = [k.strip() for k in args.outputs.split(",") if k.strip()]
-    paths = prepare(args.data, args.rows, args.sheet_rows, [] if args.stream_check else kinds)
+    only_csv = args.stream_check or args.stream_compare
+    paths = prepare(args.data, args.rows, args.sheet_rows, [] if only_csv else kinds)
     work = Path(tempfile_dir(args.data))
     env = _env()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; load {os.getloadavg()}")
+    if args.stream_compare:
+        return stream_compare(paths, work, env, args.rows, args.block_rows)
     if args.stream_check:
         out = work / "stream.csv"
         cmd = [sys.executable, "-m", "bingeo", "assign", str(paths["csv"]), "--store", str(paths["store"])]

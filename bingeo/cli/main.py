@@ -295,8 +295,25 @@ def assign_cmd(
         )
         return
 
+    from bingeo.readers.stream import block_rows
+
+    rows = block_rows(points, output) if layer is None and sheet is None else None
     with open_store(store) as st:
         nets = st.networks(at=at)
+        streamed = None
+        if rows is not None:
+            streamed = _assign_streamed(points, output, st, nets, rows, crs, x_field, y_field)
+        if streamed is not None:
+            for note in streamed.notes:
+                click.echo(f"note: {note}")
+            click.echo(streamed.summary)
+            inside, n_out, rej = streamed.counts["inside"], streamed.rows_out, streamed.rejects
+            click.echo(
+                f"{inside:,} of {n_out:,} usable points lie in one of {len(nets)} networks"
+                f"{' valid on ' + str(at) if at else ''}; {n_out - inside:,} lie outside every network."
+            )
+            click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
+            return
         result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
         for note in result.notes:
             click.echo(f"note: {note}")
@@ -311,6 +328,33 @@ def assign_cmd(
         f"{' valid on ' + str(at) if at else ''}; {len(out) - inside:,} lie outside every network."
     )
     click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
+
+
+def _assign_streamed(
+    points: str, output: str, st: Any, nets: Any, rows: int, crs: str | None, x: str | None, y: str | None
+) -> Any:
+    """``bingeo assign`` of a large text table block by block (:mod:`bingeo.readers.stream`); None: read it whole.
+
+    The notes are printed after the blocks are read (they are summed over the blocks), so that a file the
+    streamer gives back to the whole-file read prints nothing twice.
+    """
+    from bingeo.assign import assign
+    from bingeo.readers.stream import stream_points
+
+    def job(pts: Any) -> tuple[Any, dict[str, int]]:
+        out = assign(pts, nets, store=st)  # the store keeps the networks' grid index: built once
+        return out, {"inside": int(out["network_id"].notna().sum())}
+
+    read = {
+        "crs": crs,
+        "x_field": x,
+        "y_field": y,
+        "target_crs": st.crs,
+        "extent": st.extent(),
+        "date_fields": None,
+    }
+    with progress_bar("assigning") as progress:
+        return stream_points(points, output, job, rows=rows, read=read, progress=progress)
 
 
 @cli.command("counts")

@@ -635,7 +635,7 @@ def _points_from_table(
         if epsg is None:
             raise _no_crs_error(label, why)
         src = to_crs(epsg)
-        notes.add(f"No CRS given; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if this is wrong.")
+        notes.add(_guessed_note(src, why))
 
     # ---- convert the other columns
     data = raw.copy()
@@ -667,6 +667,11 @@ def _points_from_table(
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
     return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
+
+
+def _guessed_note(src: pyproj.CRS, why: str) -> str:
+    """Return the note of a CRS guessed for a text table (also printed by the streamed read)."""
+    return f"No CRS given; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if this is wrong."
 
 
 def _which(a: np.ndarray, b: np.ndarray, both: str, only_a: str, only_b: str) -> np.ndarray:

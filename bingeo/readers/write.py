@@ -287,6 +287,29 @@ def write_csv(
     return Path(path)
 
 
+def append_gpkg(df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str, first: bool) -> None:
+    """Write (``first``) or append a block of points to a GeoPackage layer exactly as :func:`write_table` does."""
+    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    _write_by_driver(df, Path(path), ".gpkg", is_geo, layer=layer, geometry_type=None, shown=path, append=not first)
+
+
+def append_csv(df: pd.DataFrame, fh: Any, *, header: bool) -> None:
+    """Append ``df`` to the open binary file ``fh`` exactly as :func:`write_table` writes a ``.csv``.
+
+    Blocks of one table appended in order, the first with ``header=True``, give the bytes of the whole table
+    written at once (the streamed ``bingeo assign``), provided every block has the same columns and dtypes
+    and, for datetimes, the same dates-only rendering.
+    """
+    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    frame = _csv_frame(df, is_geo)
+    fast = _csv_chunks(frame, sep=",", encoding="utf-8", lineterminator="\n", header=header)
+    if fast is None:
+        excel_safe(frame).to_csv(fh, index=False, header=header, sep=",", encoding="utf-8", lineterminator="\n")
+        return
+    for chunk in fast:
+        fh.write(chunk)
+
+
 #: Rows rendered at a time by the fast CSV writer.
 CSV_CHUNK_ROWS = 200_000
 
@@ -515,11 +538,14 @@ def _write_by_driver(
     layer: str,
     geometry_type: str | None,
     shown: str | os.PathLike[str],
+    append: bool = False,
 ) -> None:
     if ext == ".gpkg":
         df = _naive_datetimes_as_text(df)
         if is_geo:
-            extra = {"geometry_type": geometry_type} if geometry_type else {}
+            extra: dict[str, Any] = {"geometry_type": geometry_type} if geometry_type else {}
+            if append:
+                extra["mode"] = "a"
             # points cross as Arrow batches; other layers go feature by feature, which promotes polygons to the
             # layer's multipolygons (Arrow writes them as they are, which GDAL warns about)
             points = bool((shapely.get_type_id(np.asarray(df.geometry.values)) == 0).all())
