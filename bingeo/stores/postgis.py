@@ -721,7 +721,9 @@ class PostgisStore(Store):
         return sql.SQL("{}.{}").format(self._ident, sql.Identifier(INDEX_TABLE))
 
     def _has_index_table(self) -> bool:
-        row = self._conn.execute("SELECT to_regclass(%s)", (f"{self.schema}.{INDEX_TABLE}",)).fetchone()
+        # quote_ident: a schema name may hold any character (tests/test_postgis.py uses quotes and semicolons)
+        query = "SELECT to_regclass(quote_ident(%s) || '.' || quote_ident(%s))"
+        row = self._conn.execute(query, (self.schema, INDEX_TABLE)).fetchone()
         return row is not None and row[0] is not None
 
     def _load_index(self, key: str) -> bytes | None:
