@@ -95,9 +95,9 @@ def test_plain_emails_agree_with_check_email():
 
 def _both(monkeypatch, path, **kw):
     quick = members_from_file(path, **kw)
-    monkeypatch.setattr(members_mod, "QUICK_CONTACTS", False)
+    monkeypatch.setattr(members_mod, "QUICK_ROWS", False)
     slow = members_from_file(path, **kw)
-    monkeypatch.setattr(members_mod, "QUICK_CONTACTS", True)
+    monkeypatch.setattr(members_mod, "QUICK_ROWS", True)
     return quick, slow
 
 
