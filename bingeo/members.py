@@ -30,6 +30,8 @@ from typing import Any, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
@@ -263,6 +265,8 @@ _LEFT = {"left", "afgemeld", "uitgeschreven", "opgezegd", "inactief", "inactive"
 _ACTIVE = {"active", "actief", "lid", "member"}
 _HOUSE = re.compile(r"(\d{1,6})\s*([a-z])?(?:\s*[-/ ]\s*([0-9a-z]{1,4}))?")
 _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
+#: A cell that starts or ends with a character ``str.strip`` may remove (every ``str.isspace`` one, in RE2).
+_EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x85\p{Z}]|[\t-\r\x1c-\x1f\x85\p{Z}]$"
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
@@ -354,6 +358,10 @@ def _cells(column: pd.Series) -> list[str]:
     """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return [_cell(v) for v in column.to_numpy()]
+    if getattr(column.dtype, "storage", None) == "pyarrow":  # arrow text: nothing to strip is the common case
+        arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
+        if not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+            return pc.fill_null(arr, "").to_pylist()
     return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
 
 
@@ -517,7 +525,7 @@ class _AddressIndex:
 
         def column(key: str) -> list[str]:
             name = self.cols[key]
-            return [""] * len(addresses) if name is None else [_cell(v) for v in addresses[name].to_numpy()]
+            return [""] * len(addresses) if name is None else _cells(addresses[name])
 
         pcs, nums, lets, toes, streets, places = (
             column(k) for k in ("postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats")
@@ -992,7 +1000,7 @@ class _Sheet:
                 or (_person_id("email", q["email"].casefold()) if q["email"] else _person_id("phone", str(q["phone"])))  # type: ignore[index]
                 for i, q in zip(rows, quick)
             ],
-            "name": [self.name(i) or None for i in rows],
+            "name": self.names(rows),
             "email": [q["email"] for q in quick],  # type: ignore[index]
             "phone": [q["phone"] for q in quick],  # type: ignore[index]
             "phone_kind": [q["kind"] for q in quick],  # type: ignore[index]
@@ -1059,6 +1067,14 @@ class _Sheet:
             "left_on": left_on,
             "_geom": (geom[0], geom[1]),
         }
+
+    def names(self, rows: list[int]) -> list[str | None]:
+        """Return :meth:`name` (None when empty) of the given rows, a column at a time."""
+        d = self.data
+        if not any(k in self.cols for k in ("first_name", "last_name")):
+            return [d["name"][i] or None for i in rows]
+        first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
+        return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
