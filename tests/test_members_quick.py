@@ -163,3 +163,10 @@ def test_generated_bad_rows_same_by_both_ways(monkeypatch, tmp_path):
     assert len(quick.members) > 100
     assert {"missing_member_id", "bad_phone:service_number"} <= set(quick.rejects["reject_reason"])
     assert len(quick.notes) >= 8  # columns used, blanked phone and e-mail, two phones, channels, dates, status
+
+
+def test_arrow_text_cells_same_as_python_strip():
+    texts = ["a", " a", "b\u00a0", "\u3000c", "d\x1f", None, "", "e f", "\u200bg"]
+    arrow = pd.Series(texts, dtype="string[pyarrow]")
+    assert members_mod._cells(arrow) == members_mod._cells(pd.Series(texts, dtype=object))
+    assert members_mod._cells(arrow[[0, 5, 6, 7]].reset_index(drop=True)) == ["a", "", "", "e f"]  # the short way
