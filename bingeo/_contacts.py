@@ -15,9 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from bingeo.errors import ContactError, InputError
 
 __all__ = [
@@ -187,6 +184,9 @@ def plain_phones(texts: Sequence[str], *, default_country: str = "NL") -> list[t
     >>> plain_phones(["06-12 34 56 78", "+31 (0)20 123 4567", "0800 1234", ""])
     [('+31612345678', True), ('+31201234567', False), None, None]
     """
+    import pyarrow as pa  # here: the recipients command imports this module without pandas or pyarrow
+    import pyarrow.compute as pc
+
     arr = pa.array(texts, type=pa.string())
     found = pc.extract_regex(pc.replace_substring_regex(arr, r"[ .\-/()]", ""), _PLAIN_NL)
     intl, national = found.field("intl"), found.field("national")
@@ -305,6 +305,9 @@ def plain_emails(texts: Sequence[str]) -> list[bool]:
     >>> plain_emails(["jan.jansen@example.nl", "Jan@Example.NL", ""])
     [True, False, False]
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = pa.array(texts, type=pa.string())
     local = pc.find_substring(arr, "@")
     size = pc.utf8_length(arr)
