@@ -170,3 +170,19 @@ def test_arrow_text_cells_same_as_python_strip():
     arrow = pd.Series(texts, dtype="string[pyarrow]")
     assert members_mod._cells(arrow) == members_mod._cells(pd.Series(texts, dtype=object))
     assert members_mod._cells(arrow[[0, 5, 6, 7]].reset_index(drop=True)) == ["a", "", "", "e f"]  # the short way
+
+
+@pytest.mark.parametrize("utc", [False, True])
+def test_store_dates_a_column_at_a_time_as_iso_date(utc):
+    from bingeo.stores.base import _iso_dates, iso_date
+
+    col = pd.Series(pd.to_datetime(["2024-01-02 23:30+01:00", None, "1999-12-31 00:00+01:00"], utc=utc))
+    assert (
+        _iso_dates(col)
+        == [iso_date(v) for v in col.astype(object)]
+        == [
+            "2024-01-02",
+            None,
+            "1999-12-31" if not utc else "1999-12-30",
+        ]
+    )
