@@ -693,8 +693,8 @@ def members_from_frame(
         raise InputError(msg)
     used = columns_used(cols, columns)
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
-    index = _AddressIndex(addresses, notes) if addresses is not None else None
-    with _no_gc():  # the short way's contacts: a dict per row too
+    with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
+        index = _AddressIndex(addresses, notes) if addresses is not None else None
         sheet = _Sheet(frame, cols, index, default_country, source, is_geo)
     coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
 
