@@ -446,7 +446,7 @@ class GpkgStore(Store):
         blobs = fmt.encode_many(geoms, self.srs_id)
         env = _rtree_envelopes(geoms, blobs)
         values = [_plain_column(frame[c]) for c in cols]
-        rows: Any = zip(range(len(blobs)), blobs, *env, *values)
+        rows = zip(range(len(blobs)), blobs, *env, *values)
         names = ", ".join(f'"{c}"' for c in cols)
         tmp = "temp.bingeo_upsert"
         typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols)
@@ -454,8 +454,6 @@ class GpkgStore(Store):
         sets = ", ".join(f'"{c}" = s."{c}"' for c in cols if c != key)
         rtree = f"rtree_{table}_geom"
         with self._write((table,)) as conn:
-            if conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:  # noqa: S608 - fixed names
-                rows = _not_stored(conn, table, cols, key, rows)
             conn.execute(f"DROP TABLE IF EXISTS {tmp}")
             conn.execute(
                 f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
@@ -594,19 +592,6 @@ def _plain_column(values: Any) -> list[Any]:
     if values.dtype == bool or values.dtype.kind in "iu":
         return out  # Python bools and ints already
     return [v if type(v) is str else _sql(v) for v in out]
-
-
-def _not_stored(conn: sqlite3.Connection, table: str, cols: list[str], key: str, rows: Any) -> list[tuple[Any, ...]]:
-    """Return the upsert rows (ord, geom, 4 envelope values, values of ``cols``) not stored exactly so already.
-
-    A row whose geometry blob and values equal (Python ``==``) the stored ones is one SQLite's ``IS NOT``
-    finds unchanged too, so it is left out of the temporary table; every other row goes there and SQLite
-    decides as before. A re-import of an unchanged list then writes nothing.
-    """
-    names = ", ".join(f'"{c}"' for c in cols)
-    stored = {r[0]: r[1:] for r in conn.execute(f'SELECT "{key}", geom, {names} FROM "{table}"')}  # noqa: S608
-    at = 6 + cols.index(key)
-    return [r for r in rows if stored.get(r[at]) != (r[1], *r[6:])]
 
 
 def _rtree_envelopes(geoms: Any, blobs: list[bytes | None]) -> list[list[float | None]]:
