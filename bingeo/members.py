@@ -30,10 +30,12 @@ from typing import Any, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from bingeo._contacts import check_email, normalize_phone
+from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phones
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
@@ -67,6 +69,10 @@ logger = logging.getLogger(__name__)
 
 #: Members a WhatsApp group can hold: the limit a WhatsApp-buurtpreventie network (kind ``whatsapp``) must respect.
 WHATSAPP_MAX_MEMBERS = 256
+#: Read a member list a column at a time by the short way (contacts by :func:`bingeo._contacts.plain_phones`
+#: and :func:`bingeo._contacts.plain_emails`, coordinates, postcode + plain house number); the rows it cannot
+#: decide (and all rejects) go through the per-row rules. False: every row by the per-row rules.
+QUICK_ROWS = True
 
 #: Columns of the members frame: the store's ``members`` layer without its bookkeeping columns.
 MEMBER_COLUMNS = [c for c, _ in MEMBER_FIELDS if c not in ("version", "updated_at")]
@@ -259,6 +265,9 @@ _LEFT = {"left", "afgemeld", "uitgeschreven", "opgezegd", "inactief", "inactive"
 _ACTIVE = {"active", "actief", "lid", "member"}
 _HOUSE = re.compile(r"(\d{1,6})\s*([a-z])?(?:\s*[-/ ]\s*([0-9a-z]{1,4}))?")
 _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
+#: A cell that starts or ends with a character ``str.strip`` may remove (every ``str.isspace`` one, in RE2).
+_EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x85\p{Z}]|[\t-\r\x1c-\x1f\x85\p{Z}]$"
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(repr=False)
@@ -349,6 +358,10 @@ def _cells(column: pd.Series) -> list[str]:
     """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return [_cell(v) for v in column.to_numpy()]
+    if getattr(column.dtype, "storage", None) == "pyarrow":  # arrow text: nothing to strip is the common case
+        arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
+        if not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+            return pc.fill_null(arr, "").to_pylist()
     return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
 
 
@@ -366,8 +379,23 @@ def _has_member_id(names: list[str]) -> bool:
 
 def _dates(texts: list[str]) -> list[datetime | None]:
     """Read a column of date texts with THE date parser (:func:`bingeo.readers.values.read_dates`)."""
-    got = read_dates(pd.Series(texts, dtype=object)).values
-    return [None if pd.isna(v) else v.to_pydatetime() for v in got]
+    at = [k for k, t in enumerate(texts) if t]  # empty cells are no dates and weigh in no column rule
+    out: list[datetime | None] = [None] * len(texts)
+    if at:
+        got = read_dates(pd.Series([texts[k] for k in at], dtype=object)).values
+        for k, v in zip(at, got):
+            out[k] = None if pd.isna(v) else v.to_pydatetime()
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _networks(text: str) -> str:
+    """Return the networks of a cell, ``;``-joined, each once."""
+    networks: list[str] = []
+    for net in re.split(r"[;,]", text):
+        if net.strip() and net.strip() not in networks:
+            networks.append(net.strip())
+    return ";".join(networks)
 
 
 def _person_id(kind: str, value: str) -> str:
@@ -497,7 +525,7 @@ class _AddressIndex:
 
         def column(key: str) -> list[str]:
             name = self.cols[key]
-            return [""] * len(addresses) if name is None else [_cell(v) for v in addresses[name].to_numpy()]
+            return [""] * len(addresses) if name is None else _cells(addresses[name])
 
         pcs, nums, lets, toes, streets, places = (
             column(k) for k in ("postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats")
@@ -665,8 +693,9 @@ def members_from_frame(
         raise InputError(msg)
     used = columns_used(cols, columns)
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
-    index = _AddressIndex(addresses, notes) if addresses is not None else None
-    sheet = _Sheet(frame, cols, index, default_country, source, is_geo)
+    with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
+        index = _AddressIndex(addresses, notes) if addresses is not None else None
+        sheet = _Sheet(frame, cols, index, default_country, source, is_geo)
     coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
@@ -674,13 +703,27 @@ def members_from_frame(
     kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
     seen_ids: set[str] = set()
     with _no_gc():  # a dict per row, no cycles: the collector's full passes cost ~20 % of a 1 M-row list
+        quick_rows, quick_cols, quick_geom = sheet.quick_rows(is_geo) if QUICK_ROWS else ([], {}, [])
+        quick_at = dict.fromkeys(quick_rows, True)
+        kept_at: list[int] = []
+        mids = sheet.data["member_id"]
         for i in range(sheet.n):
+            if i in quick_at:
+                seen_ids.add(mids[i])
+                continue
             row = sheet.row(i, seen_ids)
             if isinstance(row, tuple):
                 reasons.append((i, *row))
                 continue
             kept_geom.append(row.pop("_geom"))
             kept.append(row)
+            kept_at.append(i)
+    if quick_rows:  # both ways' members, in row order
+        order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable").tolist()
+        both = quick_geom + kept_geom
+        kept_geom = [both[k] for k in order]
+        columns_of = {c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}
+        kept = {c: [v[k] for k in order] for c, v in columns_of.items()}  # type: ignore[assignment]
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
@@ -864,6 +907,115 @@ class _Sheet:
         self.days = {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
+        self.quick = self.quick_contacts() if QUICK_ROWS else [None] * self.n
+
+    def quick_contacts(self) -> list[dict[str, Any] | None]:
+        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes, else None."""
+        d, country = self.data, self.country
+
+        def phones(key: str) -> list[tuple[str, bool] | None]:
+            return plain_phones(d[key], default_country=country) if key in self.cols else [None] * self.n
+
+        plain = plain_emails(d["email"]) if "email" in self.cols else [False] * self.n
+        out: list[dict[str, Any] | None] = []
+        for m_text, t_text, e_text, pm, pt, ok in zip(
+            d["mobile"], d["phone"], d["email"], phones("mobile"), phones("phone"), plain
+        ):
+            mail = e_text if ok else None
+            if (m_text and pm is None) or (t_text and pt is None) or (e_text and mail is None):
+                out.append(None)  # a cell the short way cannot decide: the per-row rules say why
+                continue
+            chosen = pm if pm and (pm[1] or not (pt and pt[1])) else (pt or pm)
+            if chosen is None and mail is None:
+                out.append(None)
+                continue
+            out.append(
+                {
+                    "phone": chosen[0] if chosen else None,
+                    "kind": ("mobile" if chosen[1] else "landline") if chosen else None,
+                    "mobile": bool(chosen and chosen[1]),
+                    "email": mail,
+                    "counted": ["two_phones"] if pm and pt and pm[0] != pt[0] else [],
+                }
+            )
+        return out
+
+    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, list[Any]], list[tuple[Any, str]]]:
+        """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
+
+        A row is decided when its id is new, its role and consent are readable, :meth:`quick_contacts` decided
+        its contacts, and it has coordinates that are numbers or a postcode + plain house number that matches
+        one address. Every other row (all rejects among them) is left to :meth:`row`.
+        """
+        d, cols, n = self.data, self.cols, self.n
+        mids = pd.Series(d["member_id"], dtype=object)
+        fresh = ((mids != "") & ~mids.duplicated()).to_numpy()
+        roles = [_fold(t) for t in d["role"]]
+        consents = [_consent(t) for t in d["consent"]]
+        has_xy = "x" in cols
+        use_pc = self.index is not None and self.has_pc
+        index = self.index
+        rows: list[int] = []
+        places: list[tuple[Any, str, str, str | None]] = []
+        for i in range(n):
+            if is_geo or not fresh[i] or self.quick[i] is None or consents[i] is None:
+                continue
+            if roles[i] and roles[i] not in _ROLES:
+                continue
+            if has_xy and (d["x"][i] or d["y"][i]):
+                xv, yv = _to_float(d["x"][i]), _to_float(d["y"][i])
+                if xv is None or yv is None:
+                    continue
+                place: tuple[Any, str, str, str | None] = ((xv, yv), "coords", "coordinates", None)
+            else:
+                number = d["huisnummer"][i]
+                if not use_pc or not _PLAIN_NUMBER.fullmatch(number):
+                    continue
+                pc = _postcode(d["postcode"][i]) or ""
+                if not pc or not _POSTCODE.fullmatch(pc):
+                    continue
+                cands = index.by_postcode.get((pc, int(number)), [])  # type: ignore[union-attr]
+                _, hit = index.match(cands, _fold(d["huisletter"][i]), _fold(d["toevoeging"][i]), "")  # type: ignore[union-attr]
+                if hit is None:
+                    continue
+                place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
+            rows.append(i)
+            places.append(place)
+        quick = [self.quick[i] for i in rows]
+        counts = self.counts
+        if "consent" in cols:
+            counts["consent_empty"] += sum(1 for i in rows if not d["consent"][i].strip())
+        counts["two_phones"] += sum(1 for q in quick if q["counted"])  # type: ignore[index]
+        chans = []
+        for i, q in zip(rows, quick):
+            text, unknown, dropped = _channels(d["channels"][i], q["mobile"], bool(q["phone"]), bool(q["email"]))  # type: ignore[index]
+            counts["channel_unknown"] += unknown
+            counts["channel_dropped"] += dropped
+            chans.append(text)
+        pids = d["person_id"]
+        states = [self.status(i) for i in rows]
+        out = {
+            "member_id": [d["member_id"][i] for i in rows],
+            "person_id": [
+                pids[i]
+                or (_person_id("email", q["email"].casefold()) if q["email"] else _person_id("phone", str(q["phone"])))  # type: ignore[index]
+                for i, q in zip(rows, quick)
+            ],
+            "name": self.names(rows),
+            "email": [q["email"] for q in quick],  # type: ignore[index]
+            "phone": [q["phone"] for q in quick],  # type: ignore[index]
+            "phone_kind": [q["kind"] for q in quick],  # type: ignore[index]
+            "channels": chans,
+            "consent": [consents[i] for i in rows],
+            "consent_date": [self.date(i, "consent_date") for i in rows],
+            "role": [_ROLES.get(roles[i], "member") for i in rows],
+            "networks": [_networks(d["networks"][i]) for i in rows],
+            "address_ref": [p[3] for p in places],
+            "located_by": [p[2] for p in places],
+            "status": [st[0] for st in states],
+            "left_on": [st[1] for st in states],
+        }
+        return rows, out, [(p[0], p[1]) for p in places]
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
@@ -891,10 +1043,7 @@ class _Sheet:
         self.counts.update(contacts["counted"])
         phone, email = contacts["phone"], contacts["email"]
         status, left_on = self.status(i)
-        networks: list[str] = []
-        for net in re.split(r"[;,]", d["networks"][i]):
-            if net.strip() and net.strip() not in networks:
-                networks.append(net.strip())
+        networks = _networks(d["networks"][i])
         if d["person_id"][i]:
             pid = d["person_id"][i]
         elif email:
@@ -912,13 +1061,21 @@ class _Sheet:
             "consent": consent,
             "consent_date": self.date(i, "consent_date"),
             "role": _ROLES.get(role_text, "member"),
-            "networks": ";".join(networks),
+            "networks": networks,
             "address_ref": geom[3],
             "located_by": geom[2],
             "status": status,
             "left_on": left_on,
             "_geom": (geom[0], geom[1]),
         }
+
+    def names(self, rows: list[int]) -> list[str | None]:
+        """Return :meth:`name` (None when empty) of the given rows, a column at a time."""
+        d = self.data
+        if not any(k in self.cols for k in ("first_name", "last_name")):
+            return [d["name"][i] or None for i in rows]
+        first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
+        return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
@@ -933,6 +1090,9 @@ class _Sheet:
 
     def contacts(self, i: int) -> dict[str, Any] | tuple[str, str]:
         """Return phone, kind, mobile and email of row ``i``, or (reason, detail) when none is usable."""
+        quick = self.quick[i]
+        if quick is not None:
+            return quick
         d, cols = self.data, self.cols
         usable: list[Any] = []
         phone_err: tuple[str, str] | None = None  # (column, reason)

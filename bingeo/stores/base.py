@@ -234,6 +234,15 @@ def iso_date(value: Any) -> str | None:
     return text or None
 
 
+def _iso_dates(column: pd.Series) -> list[str | None]:
+    """Return :func:`iso_date` of each value; a datetime column a column at a time (its years have 4 digits)."""
+    if column.dtype.kind == "M":
+        missing = column.isna().to_numpy()
+        texts = column.dt.strftime("%Y-%m-%d").tolist()
+        return [None if gone else t for t, gone in zip(texts, missing.tolist())]
+    return [iso_date(v) for v in column.astype(object)]
+
+
 class Store(ABC):
     """A bingeo store: one CRS, a registry of networks with history.
 
@@ -610,7 +619,7 @@ class Store(ABC):
             frame = frame.copy()
             for c in dates:
                 if c in cols:
-                    frame[c] = [iso_date(v) for v in frame[c].astype(object)]
+                    frame[c] = _iso_dates(frame[c])
         return frame, cols
 
     def upsert_members(self, members: gpd.GeoDataFrame) -> dict[str, int]:
