@@ -300,32 +300,25 @@ def assign_cmd(
     rows = block_rows(points, output) if layer is None and sheet is None else None
     with open_store(store) as st:
         nets = st.networks(at=at)
-        streamed = None
-        if rows is not None:
-            streamed = _assign_streamed(points, output, st, nets, rows, crs, x_field, y_field)
-        if streamed is not None:
-            for note in streamed.notes:
+        streamed = _assign_streamed(points, output, st, nets, rows, crs, x_field, y_field) if rows else None
+        if streamed is None:
+            result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
+            for note in result.notes:
                 click.echo(f"note: {note}")
-            click.echo(streamed.summary)
-            inside, n_out, rej = streamed.counts["inside"], streamed.rows_out, streamed.rejects
-            click.echo(
-                f"{inside:,} of {n_out:,} usable points lie in one of {len(nets)} networks"
-                f"{' valid on ' + str(at) if at else ''}; {n_out - inside:,} lie outside every network."
-            )
-            click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
-            return
-        result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
-        for note in result.notes:
+            with progress_bar("assigning") as progress:  # the store keeps the networks' grid index
+                out = assign(result.points, nets, store=st, progress=progress)
+    if streamed is not None:  # written block by block; its notes are summed over the blocks
+        for note in streamed.notes:
             click.echo(f"note: {note}")
-        with progress_bar("assigning") as progress:  # the store keeps the networks' grid index
-            out = assign(result.points, nets, store=st, progress=progress)
-    write_table(out, output)
-    rej = write_rejects(result, output)
-    inside = int(out["network_id"].notna().sum())
-    click.echo(result.summary())
+        summary, inside, n_out, rej = streamed.summary, streamed.counts["inside"], streamed.rows_out, streamed.rejects
+    else:
+        write_table(out, output)
+        rej = write_rejects(result, output)
+        summary, inside, n_out = result.summary(), int(out["network_id"].notna().sum()), len(out)
+    click.echo(summary)
     click.echo(
-        f"{inside:,} of {len(out):,} usable points lie in one of {len(nets)} networks"
-        f"{' valid on ' + str(at) if at else ''}; {len(out) - inside:,} lie outside every network."
+        f"{inside:,} of {n_out:,} usable points lie in one of {len(nets)} networks"
+        f"{' valid on ' + str(at) if at else ''}; {n_out - inside:,} lie outside every network."
     )
     click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
 

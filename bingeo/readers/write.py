@@ -108,6 +108,19 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _whole_seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (``datetime64[s]`` of ``t``, the fraction dropped; mask of the values that are not NaT)."""
+    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
+    ok = ~np.isnat(t)
+    return np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]"), ok
+
+
+def _timestamp_text(secs: np.ndarray, ok: np.ndarray, dates_only: bool, pa: Any, pc: Any) -> Any:
+    """Arrow text of ``secs`` where ``ok`` (null elsewhere): ``2021-01-01``, or ``2021-01-01 12:45:00``."""
+    arr = pa.array(secs, mask=~ok, type=pa.timestamp("s"))
+    return pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string())
+
+
 def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
     """``v.dt.strftime("%Y-%m-%dT%H:%M:%S")`` (or ``"%Y-%m-%d"``) through Arrow, None where missing; or None."""
     try:
@@ -118,11 +131,8 @@ def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
     t = v.to_numpy()
     if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
         return None
-    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
-    ok = ~np.isnat(t)
-    secs = np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]")  # strftime's %S drops the fraction
-    arr = pa.array(secs, mask=~ok, type=pa.timestamp("s"))
-    text = pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string())
+    secs, ok = _whole_seconds(t)  # strftime's %S drops the fraction
+    text = _timestamp_text(secs, ok, dates_only, pa, pc)
     if not dates_only:
         text = pc.replace_substring(text, " ", "T", max_replacements=1)
     return pd.Series(text.to_numpy(zero_copy_only=False), index=v.index, dtype=object)
@@ -287,9 +297,14 @@ def write_csv(
     return Path(path)
 
 
+def _is_geo(df: pd.DataFrame) -> bool:
+    """Whether ``df`` is a GeoDataFrame that holds its geometry column."""
+    return isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+
+
 def append_gpkg(df: pd.DataFrame, path: str | os.PathLike[str], *, layer: str, first: bool) -> None:
     """Write (``first``) or append a block of points to a GeoPackage layer exactly as :func:`write_table` does."""
-    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    is_geo = _is_geo(df)
     _write_by_driver(df, Path(path), ".gpkg", is_geo, layer=layer, geometry_type=None, shown=path, append=not first)
 
 
@@ -300,7 +315,7 @@ def append_csv(df: pd.DataFrame, fh: Any, *, header: bool) -> None:
     written at once (the streamed ``bingeo assign``), provided every block has the same columns and dtypes
     and, for datetimes, the same dates-only rendering.
     """
-    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    is_geo = _is_geo(df)
     frame = _csv_frame(df, is_geo)
     fast = _csv_chunks(frame, sep=",", encoding="utf-8", lineterminator="\n", header=header)
     if fast is None:
@@ -440,11 +455,10 @@ def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
         if (ticks % per).any():
             return None
         dates_only = not (ticks % (86_400 * per)).any()  # pandas writes 2021-01-01, else 2021-01-01 12:45:00
-        secs = np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]")
+        secs, _ = _whole_seconds(t)
 
         def render_dt(a: int, b: int) -> Any:
-            arr = pa.array(secs[a:b], mask=~ok[a:b], type=pa.timestamp("s"))
-            return pc.fill_null(pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string()), empty)
+            return pc.fill_null(_timestamp_text(secs[a:b], ok[a:b], dates_only, pa, pc), empty)
 
         return render_dt
     if pd.api.types.is_string_dtype(dtype):
@@ -507,7 +521,7 @@ def write_table(
         listed = ", ".join(SUPPORTED_OUTPUTS)
         msg = f"{path}: unknown output format {ext or '(no extension)'!r}. Use one of: {listed}."
         raise InputError(msg)
-    is_geo = isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns
+    is_geo = _is_geo(df)
     if ext == ".csv":
         write_csv(_csv_frame(df, is_geo), p)
         if is_geo:
