@@ -232,8 +232,8 @@ class Assigner:
         check_cancelled(is_cancelled, "assigning points to networks")
         # the locator of these boundaries kept in memory by an earlier call, else the store's, else a new one
         if store is not None:
-            key = "store " + store.network_index_key(self.polys)
-            self._lent = borrow_locator(key, lambda: store.network_locator(self.polys, key=key[6:]))
+            stored = store.network_index_key(self.polys)
+            self._lent = borrow_locator("store " + stored, lambda: store.network_locator(self.polys, key=stored))
         else:
             key = "memory " + fingerprint(self.polys)
             self._lent = borrow_locator(key, lambda: PolygonLocator(self.polys, expected_points=expected_points))

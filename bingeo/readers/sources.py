@@ -473,11 +473,9 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
     """
     if len(sep) != 1 or ord(sep) > 127 or sep in '"\r\n':
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     end = text.find("\n", 0, 1 << 20)
     first = text[: end if end >= 0 else 1 << 20].strip()
     if not first:
@@ -622,14 +620,6 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
 _ARROW_SUFFIXES = (".gpkg", ".shp")
 
 
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return False
-    return True
-
-
 def _read_vector(
     path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None, on_invalid: str = "raise"
 ) -> tuple[pd.DataFrame, str]:
@@ -664,7 +654,7 @@ def _read_vector(
     kwargs: dict[str, Any] = {} if on_invalid == "raise" else {"on_invalid": on_invalid}
     if encoding is not None:
         kwargs["encoding"] = encoding
-    if want == "point" and gdal_path.lower().endswith(_ARROW_SUFFIXES) and _has_pyarrow():
+    if want == "point" and gdal_path.lower().endswith(_ARROW_SUFFIXES):
         # features cross as Arrow batches, not one by one (4x faster); the same frame from these formats (other
         # drivers give date fields as date objects through Arrow, as datetimes without)
         kwargs["use_arrow"] = True

@@ -36,10 +36,8 @@ def _text_series(values: pd.Series) -> pd.Series:
 
 def _arrow_text(s: pd.Series) -> Any:
     """Return the pyarrow array under a text column (None for other columns)."""
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+    import pyarrow as pa
+
     if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
         return None
     try:

@@ -123,11 +123,9 @@ def _timestamp_text(secs: np.ndarray, ok: np.ndarray, dates_only: bool, pa: Any,
 
 def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
     """``v.dt.strftime("%Y-%m-%dT%H:%M:%S")`` (or ``"%Y-%m-%d"``) through Arrow, None where missing; or None."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     t = v.to_numpy()
     if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
         return None
@@ -337,11 +335,9 @@ def _csv_chunks(
     None when the frame has a column this writer does not render exactly as pandas does (then pandas writes
     it): text, categories of text, whole numbers, floats, booleans and time-zone-free datetimes are rendered.
     """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") or len(sep) != 1 or df.shape[1] < 2:
         return None
     if sep in "\"'" or sep in lineterminator or not lineterminator:
@@ -535,11 +531,7 @@ def write_table(
 
 
 def _arrow_io() -> dict[str, bool]:
-    """``use_arrow=True`` for pyogrio when pyarrow is there: features cross as Arrow batches, not row by row."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return {}
+    """``use_arrow=True`` for pyogrio: features cross as Arrow batches, not row by row (tests switch it off)."""
     return {"use_arrow": True}
 
 
