@@ -33,6 +33,11 @@ _LAZY = {
     "select_valid": "bingeo.assign",
     "coverage": "bingeo.coverage",
     "CoverageReport": "bingeo.coverage",
+    # incidents known by a time window (aoristic weights)
+    "hour_of_week": "bingeo.aoristic",
+    "incident_windows": "bingeo.aoristic",
+    "time_bins": "bingeo.aoristic",
+    "window_columns": "bingeo.aoristic",
     # CRS helpers (one place for CRS conversion; the QGIS plugin uses them at its boundary)
     "to_crs": "bingeo._crs",
     "same_crs": "bingeo._crs",
