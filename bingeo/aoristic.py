@@ -36,19 +36,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from bingeo.errors import InputError
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from bingeo.readers.points import ReadResult
+
 __all__ = [
+    "DAYS",
     "MAX_WINDOW",
+    "MONTHLY_MIN_ROWS",
     "TIME_MODES",
+    "Profile",
     "Spread",
     "Windows",
     "hour_of_week",
     "incident_windows",
+    "network_profiles",
+    "require_windows",
     "time_bins",
     "window_columns",
 ]
@@ -177,6 +188,20 @@ class Windows:
         return np.equal(self.problem, None)
 
 
+def _make_windows(begin: np.ndarray, end: np.ndarray, begin_field: str, end_field: str) -> Windows:
+    """Apply the window rules to begin and end times in int64 ns (see the module docstring)."""
+    whole_days = _whole_days(np.concatenate([begin, end]))
+    problem = np.full(len(begin), None, dtype=object)
+    problem[begin == _NAT] = f"{begin_field!r} is empty or not a date (no begin of the window)"
+    no_end = (end == _NAT) & (begin != _NAT)
+    end = np.where(no_end, begin, end)
+    backwards = (begin != _NAT) & (end != _NAT) & (end < begin)
+    problem[backwards] = f"{end_field!r} is before {begin_field!r}"
+    if whole_days:
+        end = np.where(end != _NAT, end + 24 * _NS_PER_HOUR, end)
+    return Windows(begin, end, problem, begin_field, end_field, whole_days)
+
+
 def incident_windows(frame: pd.DataFrame, *, begin_field: str | None = None, end_field: str | None = None) -> Windows:
     """Read the time window of every incident from its begin and end columns.
 
@@ -222,18 +247,7 @@ def incident_windows(frame: pd.DataFrame, *, begin_field: str | None = None, end
         if name not in frame.columns:
             msg = f"no column {name!r} in the incidents ({opt}). Columns: {', '.join(map(repr, frame.columns))}."
             raise InputError(msg)
-    begin = _ns(frame[begin_field])
-    end = _ns(frame[end_field])
-    whole_days = _whole_days(begin) and _whole_days(end)
-    problem = np.full(len(frame), None, dtype=object)
-    problem[begin == _NAT] = f"{begin_field!r} is empty or not a date (no begin of the window)"
-    no_end = (end == _NAT) & (begin != _NAT)
-    end = np.where(no_end, begin, end)
-    backwards = (begin != _NAT) & (end != _NAT) & (end < begin)
-    problem[backwards] = f"{end_field!r} is before {begin_field!r}"
-    if whole_days:
-        end = np.where(end != _NAT, end + 24 * _NS_PER_HOUR, end)
-    return Windows(begin, end, problem, str(begin_field), str(end_field), whole_days)
+    return _make_windows(_ns(frame[begin_field]), _ns(frame[end_field]), str(begin_field), str(end_field))
 
 
 @dataclass(frozen=True)
@@ -389,10 +403,13 @@ def hour_of_week(
     n_groups: int | None = None,
     how: str = "aoristic",
     max_window: pd.Timedelta = MAX_WINDOW,
+    weights: object = None,
 ) -> Spread:
     """Weights of incidents per hour of the week (Monday 00:00-01:00 first), per group.
 
     Parameters and rules as :func:`time_bins`; the bins are the 168 hours of a week, every week folded onto one.
+    ``weights`` (optional, one per incident) scales each incident's total of 1 (e.g. the share of its window inside
+    a period).
 
     Returns
     -------
@@ -412,12 +429,13 @@ def hour_of_week(
     out = np.zeros((n, _HOURS_PER_WEEK), dtype=np.float64)
     instant = e == b
     slot = ((b[instant] - _MONDAY) // _NS_PER_HOUR) % _HOURS_PER_WEEK
-    np.add.at(out, (g[instant], slot), 1.0)
+    wts = np.ones(len(b)) if weights is None else np.asarray(weights, dtype=np.float64)
+    np.add.at(out, (g[instant], slot), wts[instant])
     # windows: the time of [b, e) in slot s is F_s(e) - F_s(b), with F_s(t) = whole weeks before t (one hour
     # each) + clip(r - s, 0, 1), r = hours since the week began; weighted by 1/duration and summed over incidents.
     w = ~instant
     g = g[w]
-    dur = (e[w] - b[w]).astype(np.float64) / _NS_PER_HOUR
+    dur = (e[w] - b[w]).astype(np.float64) / _NS_PER_HOUR / wts[w]  # a weight w: as if the window were 1/w longer
     week_ns = _HOURS_PER_WEEK * _NS_PER_HOUR
     weeks = {}
     for t, sign in ((e[w], 1.0), (b[w], -1.0)):
@@ -433,3 +451,194 @@ def hour_of_week(
         out += after + part.reshape(n, -1)
     out += np.bincount(g, weights=(weeks[1.0] - weeks[-1.0]).astype(np.float64) / dur, minlength=n)[:, None]
     return Spread(out.reshape(n, 7, 24), 0.0, n_long)
+
+
+#: Day names of the hour-of-week tables, Monday first.
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+#: With at least this many incidents, dates that are all the first of a month at midnight are taken as months only.
+MONTHLY_MIN_ROWS = 20
+
+_OUTSIDE_ID = ""
+_OUTSIDE_NAME = "(outside every network)"
+
+
+def require_windows(
+    read: ReadResult,
+    *,
+    begin_field: str | None = None,
+    end_field: str | None = None,
+    date_field: str | None = None,
+    need: str = "this needs",
+) -> tuple[ReadResult, Windows]:
+    """Read each incident's time window and move the rows without a usable one to the rejects.
+
+    The window columns are ``begin_field`` and ``end_field``, else the pair :func:`window_columns` finds. Without
+    such a pair every incident is an instant at its date (:func:`bingeo.incidents.require_dates`; a column of
+    dates without times gives each incident its whole day).
+
+    Parameters
+    ----------
+    read : ReadResult
+        Incidents as :func:`bingeo.read_points` read them.
+    begin_field, end_field : str, optional
+        The window's columns.
+    date_field : str, optional
+        The date column used when there is no window (as ``--date-field``).
+    need : str
+        Who needs the times, for messages.
+
+    Returns
+    -------
+    (ReadResult, Windows)
+        The usable incidents and their windows. Rows moved to the rejects: ``no_date`` (no begin),
+        ``bad_date`` (an impossible or unreadable begin or end) and ``end_before_begin``.
+    """
+    from bingeo.incidents import date_column, require_dates
+
+    frame = read.points
+    if begin_field is None and end_field is None:
+        dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+        pair = window_columns(dates) if date_field is None else None
+        if pair is None:
+            read = require_dates(read, date_field=date_field, need=need)
+            col = date_column(read.points, date_field, need=need)
+            read.notes.append(f"No begin and end columns: each incident is counted at its date in {col!r}.")
+            return read, _make_windows(_ns(read.points[col]), np.full(len(read.points), _NAT), col, col)
+        begin_field, end_field = pair
+    if (begin_field is None) != (end_field is None):
+        msg = "give both --begin-field and --end-field (the columns of each incident's time window)."
+        raise InputError(msg)
+    w = incident_windows(frame, begin_field=begin_field, end_field=end_field)
+    code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
+    detail = w.problem.copy()
+    for col in (w.begin_field, w.end_field):
+        known = read.date_problem(col)
+        if known is not None:
+            has = np.not_equal(known, None)
+            code[has] = "bad_date"
+            detail[has] = known[has]
+    keep = np.equal(code, None)
+    out, alive = read, np.ones(len(code), dtype=bool)
+    for reason in ("no_date", "bad_date", "end_before_begin"):
+        mask = code == reason
+        out = out.reject(mask[alive], reason, detail[alive])
+        alive &= ~mask
+    if len(out.points) == 0:
+        msg = (
+            f"{read.source}: no incident has a usable time window in {w.begin_field!r} and {w.end_field!r}; {need} one."
+        )
+        raise InputError(msg)
+    n_moved = int((~keep).sum())
+    out.notes.append(
+        f"Time windows from {w.begin_field!r} to {w.end_field!r}"
+        + (" (dates without times: each end includes its whole day)" if w.whole_days else "")
+        + (f"; {n_moved:,} rows without a usable window rejected." if n_moved else ".")
+    )
+    return out, Windows(w.begin[keep], w.end[keep], w.problem[keep], w.begin_field, w.end_field, w.whole_days)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Hour-of-week profiles of incidents per network.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per network and day: ``network_id``, ``network_name``, ``day`` (Monday first), the weights of
+        hours ``00`` to ``23`` and the day's ``total``. Incidents outside every network are on rows with an empty
+        ``network_id``; an incident in two networks counts in both.
+    weights : ndarray, shape (n_networks + 1, 7, 24)
+        The same weights; the last group is outside every network.
+    long_windows : int
+        Incidents counted at their midpoint because their window is longer than ``max_window``.
+    how : str
+        The time mode used.
+    """
+
+    table: pd.DataFrame
+    weights: np.ndarray
+    long_windows: int
+    how: str
+
+
+def network_profiles(
+    incidents: gpd.GeoDataFrame,
+    networks: gpd.GeoDataFrame,
+    windows: Windows,
+    *,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
+    start: pd.Timestamp | None = None,
+    stop: pd.Timestamp | None = None,
+) -> Profile:
+    """Hour-of-week profile (7 x 24 weights) of the incidents in each network.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Usable incidents, in the networks' CRS (or already assigned: a ``network_ids`` column).
+    networks : GeoDataFrame
+        Networks with ``network_id`` (and ``name``).
+    windows : Windows
+        The incidents' windows, row for row (:func:`require_windows`).
+    how, max_window
+        As :func:`time_bins`.
+    start, stop : Timestamp, optional
+        Only the time in ``[start, stop)`` counts: a window partly inside the period adds the share inside it;
+        an incident wholly outside adds nothing.
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    InputError
+        The dates give months only (every one the first of a month at midnight).
+    """
+    from bingeo.assign import assign
+
+    if len(windows.begin) != len(incidents):
+        msg = f"`windows` has {len(windows.begin)} rows for {len(incidents)} incidents."
+        raise ValueError(msg)
+    if windows.whole_days and len(windows.begin) >= MONTHLY_MIN_ROWS:
+        days = pd.DatetimeIndex(windows.begin.astype("datetime64[ns]")).day
+        if bool((days == 1).all()):
+            msg = (
+                f"every date in {windows.begin_field!r} is the first of a month at 00:00: the data gives months only "
+                "(as police.uk does), and an hour-of-week profile needs each incident's day and time."
+            )
+            raise InputError(msg)
+    inc = incidents if "network_ids" in incidents.columns else assign(incidents, networks)
+    ids = networks["network_id"].astype(str).tolist()
+    number = {nid: i for i, nid in enumerate(ids)}
+    lists = inc["network_ids"].astype(object).where(inc["network_ids"].notna(), "").str.split(";")
+    rows = np.repeat(np.arange(len(inc)), lists.str.len().to_numpy())
+    groups = np.array([number.get(n, len(ids)) for one in lists for n in one], dtype=np.int64)
+    b, e = windows.begin, windows.end
+    n_long = int(((e - b) > pd.Timedelta(max_window).value).sum()) if how == "aoristic" else 0
+    if how != "aoristic" or n_long:  # collapse to instants first, so the period sees the instant counted
+        b, e, _, _, _ = _prepare(b, e, None, 1, how, max_window)
+    lo = np.iinfo(np.int64).min + 1 if start is None else pd.Timestamp(start).value
+    hi = np.iinfo(np.int64).max if stop is None else pd.Timestamp(stop).value
+    cb, ce = np.clip(b, lo, hi), np.clip(e, lo, hi)
+    share = np.where(e > b, (ce - cb) / np.maximum(e - b, 1), ((b >= lo) & (b < hi)).astype(np.float64))
+    sel = share[rows] > 0
+    got = hour_of_week(
+        cb[rows][sel],
+        ce[rows][sel],
+        groups=groups[sel],
+        n_groups=len(ids) + 1,
+        how="aoristic",
+        max_window=pd.Timedelta(np.iinfo(np.int64).max),
+        weights=share[rows][sel],
+    )
+    names = networks.get("name", networks["network_id"]).astype(str).tolist()
+    hours = [f"{h:02d}" for h in range(24)]
+    table = pd.DataFrame(got.weights.reshape(-1, 24), columns=hours)
+    table.insert(0, "day", list(DAYS) * (len(ids) + 1))
+    table.insert(0, "network_name", np.repeat([*names, _OUTSIDE_NAME], 7))
+    table.insert(0, "network_id", np.repeat([*ids, _OUTSIDE_ID], 7))
+    table["total"] = table[hours].sum(axis=1)
+    return Profile(table, got.weights, n_long, how)

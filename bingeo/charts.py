@@ -1,4 +1,4 @@
-"""Charts as PNG without a plotting library: the monthly before/after chart of an evaluated network.
+"""Charts as PNG without a plotting library: before/after per month, and the hour-of-week heat table.
 
 A 3x5 pixel font draws the labels; :mod:`bingeo._png` encodes the image. ``bingeo evaluate --all`` writes one
 chart per network with :func:`write_chart`.
@@ -18,7 +18,7 @@ from bingeo._png import png_bytes
 if TYPE_CHECKING:
     from bingeo.evaluate import BeforeAfter
 
-__all__ = ["write_chart", "CHART_SIZE"]
+__all__ = ["write_chart", "write_hour_table", "CHART_SIZE", "HOUR_CELL"]
 
 # A 3x5 pixel font for chart labels (rows top to bottom, '#' = ink), so charts need no plotting library.
 _GLYPHS = {
@@ -146,6 +146,62 @@ def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str
     _text(img, right - 4 * 2 * 19, 6, "NETWORK", _R_COLOUR, scale=2)
     _text(img, right - 4 * 2 * 11, 6, "BUFFER", _B_COLOUR, scale=2)
     _text(img, right - 4 * 2 * 4, 6, "START", _FOUNDED_COLOUR, scale=2)
+    from bingeo.readers.write import write_text
+
+    return write_text(path, png_bytes(img))
+
+
+#: Side of one hour's cell in the hour-of-week heat table, pixels.
+HOUR_CELL = 16
+
+# light yellow -> orange -> dark red (ColorBrewer YlOrRd ends and middle)
+_HEAT = np.array([(255, 255, 204), (253, 141, 60), (128, 0, 38)], dtype=np.float64)
+
+
+def _heat(v: np.ndarray) -> np.ndarray:
+    """RGB of values in 0..1 along :data:`_HEAT` (white for exactly 0)."""
+    t = np.clip(v, 0.0, 1.0) * (len(_HEAT) - 1)
+    i = np.minimum(t.astype(int), len(_HEAT) - 2)
+    f = (t - i)[..., None]
+    rgb = _HEAT[i] * (1 - f) + _HEAT[i + 1] * f
+    rgb[v <= 0] = 255
+    return rgb.astype(np.uint8)
+
+
+def write_hour_table(weights: np.ndarray, path: str | Path, *, title: str = "") -> Path:
+    """Write a 7 x 24 hour-of-week heat table as PNG: days down (Monday first), hours across.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (7, 24)
+        Incidents per day and hour (aoristic weights allowed).
+    path : str or Path
+        The PNG file to write.
+    title : str
+        Written above the table (letters, digits and ``-./:()=`` only; others are left blank).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (7, 24):
+        msg = f"`weights` must have shape (7, 24); got {w.shape}."
+        raise ValueError(msg)
+    c, left, top = HOUR_CELL, 36, 40
+    img = np.full((top + 7 * c + 30, left + 24 * c + 10, 3), 255, dtype=np.uint8)
+    peak = float(w.max())
+    cells = _heat(w / peak if peak > 0 else w)
+    img[top : top + 7 * c, left : left + 24 * c] = np.repeat(np.repeat(cells, c, axis=0), c, axis=1)
+    img[top : top + 7 * c + 1 : c, left : left + 24 * c] = 235  # grid lines
+    img[top : top + 7 * c, left : left + 24 * c + 1 : c] = 235
+    for d, name in enumerate(("MO", "TU", "WE", "TH", "FR", "SA", "SU")):
+        _text(img, 8, top + d * c + 3, name, scale=2)
+    for h in range(0, 24, 3):
+        _text(img, left + h * c + 2, top - 13, f"{h:02d}", scale=2)
+    _text(img, 8, 6, title[:60], scale=2)
+    _text(img, left, top + 7 * c + 8, f"MAX {peak:.1f} PER HOUR", scale=2)
     from bingeo.readers.write import write_text
 
     return write_text(path, png_bytes(img))

@@ -95,6 +95,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
         "2022-01-01/2022-12-31",
     ],
     ("nearrepeat",): ["--incidents", "{incidents}", "--crs", "28992", "--permutations", "19"],
+    ("profile",): ["--incidents", "{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/p.csv"],
     ("map",): ["--store", "{store}", "--output", "{out}/m.html"],
     ("assets", "fetch"): ["--dir", "{assets}"],
     ("assets", "status"): ["--dir", "{assets}"],

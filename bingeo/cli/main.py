@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import evaluation, maps, storeadmin
+from bingeo.cli import evaluation, maps, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1245,6 +1245,7 @@ for _command in (
     maps.map_cmd,
     maps.assets,
     storeadmin.store,
+    temporal.profile_cmd,
 ):
     cli.add_command(_command)
 

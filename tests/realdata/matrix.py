@@ -47,14 +47,26 @@ WORKFLOWS = (
     "pai",
     "evaluate",
     "nearrepeat",
+    "profile",
     "recipients",
     "map",
 )
 #: Workflows that need incidents / addresses.
-NEEDS_INCIDENTS = {"assign", "counts", "hotspots", "density", "propose", "pai", "evaluate", "nearrepeat", "map"}
+NEEDS_INCIDENTS = {
+    "assign",
+    "counts",
+    "hotspots",
+    "density",
+    "propose",
+    "pai",
+    "evaluate",
+    "nearrepeat",
+    "profile",
+    "map",
+}
 NEEDS_ADDRESSES = {"coverage", "propose", "recipients"}
 #: The Excel variant changes only how incidents are read: the workflows that read them straight.
-EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "nearrepeat"}
+EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "nearrepeat", "profile"}
 
 
 class CellFailure(AssertionError):
@@ -67,6 +79,8 @@ def applies(ds: Dataset, variant: str, workflow: str) -> bool:
         return False
     if workflow in NEEDS_ADDRESSES and not ds.addresses:
         return False
+    if workflow == "profile" and ds.date_column == "month":
+        return False  # police.uk gives months only: an hour-of-week profile is refused (tests/test_profile.py)
     if variant == "excel":
         return ds.has_incidents and workflow in EXCEL_WORKFLOWS
     return True
@@ -355,6 +369,40 @@ def w_nearrepeat(w: World) -> None:
     )
 
 
+def w_profile(w: World) -> None:
+    """Hour-of-week profile per network: the incidents have no time windows, so each counts 1 at its hour.
+
+    Reference: the assigned points (checked against sjoin by `assign`), their time read by pandas from the
+    dataset's own date columns, counted per network, day of week and hour.
+    """
+    w.need("assign")
+    out = w.path("profile.csv")
+    cli("profile", "--incidents", *w.inc(), "--store", w.store, "--output", out)
+    got = pd.read_csv(out, dtype={"network_id": str}, keep_default_na=False)
+    pts = w.files["assigned"]
+    if w.ds.date_format == "split":
+        parts = {k: pd.to_numeric(pts[k.upper()], errors="coerce") for k in ("year", "month", "day", "hour", "minute")}
+        when = pd.to_datetime(pd.DataFrame(parts), errors="coerce")
+    else:
+        col = next(c for c in pts.columns if c.lower() == (w.ds.date_column or "pleegdatum").lower())
+        when = pd.to_datetime(pts[col], errors="coerce", format="ISO8601")
+    ids = pts["network_ids"].astype(object).where(pts["network_ids"].notna(), "").astype(str).str.split(";")
+    ref = pd.DataFrame({"network_id": ids, "day": when.dt.day_of_week, "hour": when.dt.hour}).explode("network_id")
+    ref = ref.dropna(subset=["day"])
+    want = ref.groupby(["network_id", "day", "hour"]).size()
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    long = got.melt(id_vars=["network_id", "day"], value_vars=[f"{h:02d}" for h in range(24)], var_name="hour")
+    long["day"] = long["day"].map(days.index)
+    long["hour"] = long["hour"].astype(int)
+    have = long[long["value"] != 0].set_index(["network_id", "day", "hour"])["value"]
+    diff = have.sub(want.astype(float), fill_value=0.0).abs()
+    if len(got) != 7 * (len(w.networks()) + 1) or diff.max() > 1e-9:
+        raise CellFailure(
+            f"profile differs from pandas' count per network, day and hour in {int((diff > 1e-9).sum())} cells "
+            f"(largest difference {diff.max():.3g}); {len(got)} rows"
+        )
+
+
 def _address_xy(w: World) -> pd.DataFrame:
     """The address points as the test reads them: pandas, the coordinate columns named in SOURCES.md."""
     path = w.files["addresses"]
@@ -439,6 +487,7 @@ RUN: dict[str, Callable[[World], None]] = {
     "pai": w_pai,
     "evaluate": w_evaluate,
     "nearrepeat": w_nearrepeat,
+    "profile": w_profile,
     "recipients": w_recipients,
     "map": w_map,
 }
