@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo.addresses import HOUSEHOLD_FIELDS, household_column
+from bingeo.aoristic import MAX_WINDOW, Windows, time_bins
 from bingeo.assign import assign
 from bingeo.errors import InputError
 from bingeo.incidents import date_column, parse_date_column
@@ -38,6 +39,41 @@ def _period_labels(dates: pd.Series, by: str) -> tuple[pd.Series, list[str]]:
     return labels, full
 
 
+def _spread_periods(
+    keys: pd.DataFrame, windows: Windows, by: str, how: str, max_window: pd.Timedelta
+) -> tuple[pd.Series, list[str]]:
+    """Weights per (network, period[, type]) from time windows: aoristic shares, or one instant each."""
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[by]
+    if len(windows.begin) != len(keys):
+        msg = f"`windows` has {len(windows.begin)} rows for {len(keys)} incidents."
+        raise ValueError(msg)
+    first = pd.Timestamp(windows.begin.min()).to_period(freq)
+    last = pd.Timestamp(int(windows.end.max()) - 1).to_period(freq)
+    periods = pd.period_range(first, last, freq=freq)
+    edges = [p.start_time for p in periods] + [(last + 1).start_time]
+    exploded = keys.reset_index(drop=True).explode("network_id")
+    rows = exploded.index.to_numpy()
+    other = [c for c in exploded.columns if c != "network_id"]
+    combo = exploded[["network_id", *other]].astype(str)
+    codes, uniques = pd.MultiIndex.from_frame(combo).factorize()
+    uniques = pd.MultiIndex.from_tuples(list(uniques), names=["network_id", *other])
+    got = time_bins(
+        windows.begin[rows],
+        windows.end[rows],
+        pd.DatetimeIndex(edges),
+        groups=codes,
+        n_groups=len(uniques),
+        how=how,
+        max_window=max_window,
+    )
+    labels = periods.astype(str).tolist()
+    frame = pd.DataFrame(got.weights, index=uniques, columns=labels)
+    frame.columns.name = "period"
+    counted = frame.stack().rename("incidents")
+    counted = counted.reorder_levels(["network_id", "period", *other])
+    return counted, labels
+
+
 def count_incidents(
     incidents: gpd.GeoDataFrame,
     networks: gpd.GeoDataFrame,
@@ -47,6 +83,9 @@ def count_incidents(
     type_field: str | None = None,
     addresses: gpd.GeoDataFrame | None = None,
     households_field: str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
 ) -> pd.DataFrame:
     """Incidents per network (and period and type), with address counts and rates.
 
@@ -68,6 +107,13 @@ def count_incidents(
     addresses : GeoDataFrame, optional
         Address points; adds ``addresses``, ``households`` (when a households
         column exists) and ``rate_per_1000_addresses``.
+    windows : Windows, optional
+        Each incident's time window, row for row (:func:`bingeo.aoristic.require_windows`). With ``by``, an
+        incident adds to each period the share of its window in that period (``how="aoristic"``, Ratcliffe
+        2002), or 1 to the period of its window's begin, midpoint or end: ``incidents`` are then weights, and
+        still sum to 1 per incident.
+    how, max_window
+        As :func:`bingeo.aoristic.time_bins`.
 
     Returns
     -------
@@ -90,15 +136,20 @@ def count_incidents(
     full_periods: list[str] = []
     types: list[str] = []
     if by is not None:
-        col = date_column(inc, date_field, need="counting by period needs")
-        keys["period"], full_periods = _period_labels(inc[col], by)
+        if windows is None:
+            col = date_column(inc, date_field, need="counting by period needs")
+            keys["period"], full_periods = _period_labels(inc[col], by)
+        else:
+            keys["period"] = ""  # set from the windows below
         group.append("period")
     if type_field is not None:
         keys["type"] = inc[type_field].astype(object).where(inc[type_field].notna(), "(no type)").astype(str)
         types = sorted(keys["type"].unique())
         group.append("type")
-    exploded = keys.explode("network_id")
-    counted = exploded.groupby(group, sort=False).size().rename("incidents")
+    if by is not None and windows is not None:
+        counted, full_periods = _spread_periods(keys.drop(columns="period"), windows, by, how, max_window)
+    else:
+        counted = keys.explode("network_id").groupby(group, sort=False).size().rename("incidents")
 
     net_ids = networks["network_id"].astype(str).tolist() + [_NONE_ID]
     levels = [net_ids]
@@ -108,7 +159,8 @@ def count_incidents(
         levels.append(types)
     index = pd.MultiIndex.from_product(levels, names=group) if len(levels) > 1 else pd.Index(net_ids, name="network_id")
     table = counted.reindex(index, fill_value=0).reset_index()
-    table["incidents"] = table["incidents"].astype("int64")
+    if windows is None or by is None or how != "aoristic":
+        table["incidents"] = table["incidents"].round().astype("int64")
     names = dict(zip(networks["network_id"].astype(str), networks.get("name", networks["network_id"]).astype(str)))
     kinds = dict(
         zip(networks["network_id"].astype(str), networks["kind"] if "kind" in networks else [None] * len(networks))

@@ -131,3 +131,36 @@ def test_half_given_window_columns_is_a_message(windowed: tuple[Path, Path, pd.D
         + ["--begin-field", "Begin-pleegdatum/tijd"],
     )
     assert res.exit_code != 0 and "--end-field" in res.output and "Traceback" not in res.output
+
+
+def test_counts_by_month_spread_over_windows(windowed: tuple[Path, Path, pd.DataFrame], tmp_path: Path) -> None:
+    """``counts --by month`` with windows: per network and month, the share of each window (minutes counted)."""
+    path, store, df = windowed
+    out = tmp_path / "c.csv"
+    text = run("counts", path, "--store", store, "--by", "month", "-o", out)
+    assert "Counted by time window (aoristic)" in text and "1 windows longer than 14 days" in text
+    got = pd.read_csv(out, dtype={"network_id": str}, keep_default_na=False)
+    assigned = tmp_path / "a.csv"
+    run("assign", path, "--store", store, "-o", assigned)
+    pts = pd.read_csv(assigned, dtype=str, keep_default_na=False)
+    rejected = set(pd.read_csv(tmp_path / "c.rejects.csv", dtype=str)["source_row"])
+    pts = pts[~pts["source_row"].isin(rejected)]
+    b = pd.to_datetime(pts["Begin-pleegdatum/tijd"], format="ISO8601")
+    e = pd.to_datetime(pts["Eind-pleegdatum/tijd"].replace("", None), format="ISO8601").fillna(b)
+    mid = b + (e - b) / 2
+    long = (e - b) > pd.Timedelta(days=14)
+    b, e = b.where(~long, mid), e.where(~long, mid)
+    want: dict[tuple[str, str], float] = {}
+    for ids, bb, ee in zip(pts["network_ids"], b, e, strict=True):
+        n = max(int((ee - bb) / pd.Timedelta(minutes=1)), 1)
+        months = pd.date_range(bb, periods=n, freq="min").strftime("%Y-%m").value_counts() / n
+        for nid in ids.split(";"):
+            for m, w in months.items():
+                want[(nid, m)] = want.get((nid, m), 0.0) + w
+    have = got.set_index(["network_id", "period"])["incidents"]
+    ref = pd.Series(want).reindex(have.index, fill_value=0.0)
+    np.testing.assert_allclose(have.to_numpy(), ref.to_numpy(), atol=1e-6)
+    assert sum(want.values()) == pytest.approx(have.sum())
+    # the instant modes count whole incidents
+    run("counts", path, "--store", store, "--by", "month", "-o", tmp_path / "b.csv", "--time", "begin")
+    assert pd.read_csv(tmp_path / "b.csv")["incidents"].dtype == np.int64

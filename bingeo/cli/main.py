@@ -361,6 +361,7 @@ def _assign_streamed(
 @click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date.")
 @with_options(points_options)
+@with_options(temporal.time_options)
 @friendly
 def counts_cmd(
     incidents: str,
@@ -377,8 +378,16 @@ def counts_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
 ) -> None:
-    """Count INCIDENTS per network (per period and type), with addresses and rates per 1,000 addresses."""
+    """Count INCIDENTS per network (per period and type), with addresses and rates per 1,000 addresses.
+
+    With --by and incidents known by a time window (begin and end columns such as Begin-pleegdatum/tijd and
+    Eind-pleegdatum/tijd), each incident adds to each period the share of its window in it (--time aoristic).
+    """
     from bingeo.counts import count_incidents
     from bingeo.readers import read_points, write_table
     from bingeo.stores import open_store
@@ -392,8 +401,11 @@ def counts_cmd(
                 read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
                 crs_option="--addresses-crs",
             )
+    windows = None
     if by is not None:
-        inc = dated(inc, date_field, f"counting --by {by} needs")
+        inc, windows = temporal.windows_or_dates(
+            inc, date_field=date_field, begin_field=begin_field, end_field=end_field, need=f"counting --by {by} needs"
+        )
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -413,8 +425,21 @@ def counts_cmd(
         date_field=date_field,
         type_field=type_field,
         addresses=None if adr is None else adr.points,
+        windows=windows,
+        how=how,
+        max_window=max_window,
     )
     write_table(table, output)
+    if windows is not None:
+        long = int(((windows.end - windows.begin) > max_window.value).sum()) if how == "aoristic" else 0
+        click.echo(
+            f"Counted by time window ({how}) from {windows.begin_field!r} to {windows.end_field!r}"
+            + (
+                f"; {long:,} windows longer than {max_window.days:g} days (--max-window) at their midpoint."
+                if long
+                else "."
+            )
+        )
     if by is not None:
         spans = [p for p in table["period"].unique() if p[:1].isdigit()]
         if spans:

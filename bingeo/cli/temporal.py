@@ -22,7 +22,7 @@ from bingeo.cli._common import (
 )
 from bingeo.cli.evaluation import incident_options
 
-__all__ = ["profile_cmd", "time_options"]
+__all__ = ["profile_cmd", "time_options", "windows_or_dates"]
 
 
 def _days(ctx: click.Context, param: click.Parameter, value: float | None) -> Any:
@@ -53,6 +53,31 @@ time_options = [
     click.option("--begin-field", help="Column of the window's begin (default: found, e.g. Begin-pleegdatum/tijd)."),
     click.option("--end-field", help="Column of the window's end (default: found, e.g. Eind-pleegdatum/tijd)."),
 ]
+
+
+def windows_or_dates(
+    read: Any, *, date_field: str | None, begin_field: str | None, end_field: str | None, need: str
+) -> tuple[Any, Any]:
+    """Return the usable incidents and their time windows (None when they have only dates).
+
+    Windows when begin/end columns are named or found by name; else the incidents with a usable date, as
+    :func:`bingeo.incidents.require_dates`.
+    """
+    import pandas as pd
+
+    from bingeo.aoristic import require_windows, window_columns
+    from bingeo.incidents import require_dates
+
+    if (begin_field is None) != (end_field is None):
+        raise click.UsageError("give both --begin-field and --end-field, or neither (they are then found by name).")
+    frame = read.points
+    found = begin_field is not None or (
+        date_field is None
+        and window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]) is not None
+    )
+    if not found:
+        return require_dates(read, date_field=date_field, need=need), None
+    return require_windows(read, begin_field=begin_field, end_field=end_field, need=need)
 
 
 def _file_name(text: str) -> str:
