@@ -187,6 +187,17 @@ class Windows:
         """Mask of usable rows."""
         return np.equal(self.problem, None)
 
+    def at(self, how: str) -> np.ndarray:
+        """One instant per window (``"begin"``, ``"midpoint"`` or ``"end"``) as datetime64[ns].
+
+        An end is exclusive, so ``"end"`` of a day-precision window is the last nanosecond of its last day.
+        """
+        if how not in TIME_MODES[1:]:
+            msg = f"`how` must be one of {', '.join(TIME_MODES[1:])} for one instant per incident; got {how!r}."
+            raise ValueError(msg)
+        end = np.where(self.end > self.begin, self.end - 1, self.end) if how == "end" else self.end
+        return _instants(self.begin, end, how).astype("datetime64[ns]")
+
 
 def _make_windows(begin: np.ndarray, end: np.ndarray, begin_field: str, end_field: str) -> Windows:
     """Apply the window rules to begin and end times in int64 ns (see the module docstring)."""

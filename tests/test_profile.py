@@ -164,3 +164,23 @@ def test_counts_by_month_spread_over_windows(windowed: tuple[Path, Path, pd.Data
     # the instant modes count whole incidents
     run("counts", path, "--store", store, "--by", "month", "-o", tmp_path / "b.csv", "--time", "begin")
     assert pd.read_csv(tmp_path / "b.csv")["incidents"].dtype == np.int64
+
+
+def test_nearrepeat_uses_one_instant_of_each_window(windowed: tuple[Path, Path, pd.DataFrame], tmp_path: Path) -> None:
+    """Knox with windows: the midpoint by default; --time begin equals the test on a plain begin-date column."""
+    path, store, df = windowed
+    args = ["--store", store, "--distance-bands", "0,200,400", "--time-bands", "0,7,14", "--permutations", "19"]
+    text = run("nearrepeat", "--incidents", path, *args, "-o", tmp_path / "mid.json")
+    assert "the midpoint of each window" in text
+    run("nearrepeat", "--incidents", path, *args, "--time", "begin", "-o", tmp_path / "begin.json")
+    plain = df.drop(columns=["Eind-pleegdatum/tijd"]).rename(columns={"Begin-pleegdatum/tijd": "pleegdatum"})
+    plain = plain.drop(index=[7, 11])  # the rows the windowed run rejects (end before begin, impossible end)
+    plain.to_csv(tmp_path / "plain.csv", sep=";", index=False, encoding="cp1252", decimal=",")
+    run("nearrepeat", "--incidents", tmp_path / "plain.csv", *args, "-o", tmp_path / "plain.json")
+    import json
+
+    begin = json.loads((tmp_path / "begin.json").read_text())
+    ref = json.loads((tmp_path / "plain.json").read_text())
+    mid = json.loads((tmp_path / "mid.json").read_text())
+    assert begin["bands"] == ref["bands"] and begin["incidents"] == 5000 - 50 - 2
+    assert [b["observed"] for b in mid["bands"]] != [b["observed"] for b in begin["bands"]]

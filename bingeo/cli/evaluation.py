@@ -22,6 +22,8 @@ from bingeo.cli._common import (
     progress_bar,
     read_points_for_store,
     store_option,
+    time_options,
+    windows_or_dates,
     with_options,
 )
 
@@ -107,6 +109,7 @@ incident_options = [
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
 @click.option("--to-crs", help="Reproject the incidents to this metric CRS first, e.g. 28992 (needed for lon/lat).")
 @click.option("--output", "-o", type=click.Path(), help="Write the band table: .json (all figures) or .csv.")
+@with_options(time_options)
 @friendly
 def nearrepeat_cmd(
     incidents: str,
@@ -127,11 +130,17 @@ def nearrepeat_cmd(
     store: str | None,
     to_crs: str | None,
     output: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
 ) -> None:
     """Knox near-repeat test: how far and how long after an incident the risk nearby is raised.
 
     Prints observed and expected pairs, Knox ratio and p-value per space-time band, and
     the suggested alert radius and duration (the run of significant bands from the origin).
+    Incidents known by a time window count at one instant of it: the midpoint (--time aoristic or midpoint),
+    the begin or the end.
     """
     from bingeo.incidents import incident_days
     from bingeo.nearrepeat import select_types, suggest_alert
@@ -148,7 +157,17 @@ def nearrepeat_cmd(
         read = read_points_for_store(
             incidents, None, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field, target_crs=to_crs
         )
-    read = dated(read, date_field, "the Knox test needs")
+    read, windows = windows_or_dates(
+        read, date_field=date_field, begin_field=begin_field, end_field=end_field, need="the Knox test needs"
+    )
+    if windows is not None:
+        mode = "midpoint" if how == "aoristic" else how
+        read.points["bingeo_time"] = windows.at(mode)
+        date_field = "bingeo_time"
+        click.echo(
+            f"note: the Knox test needs one time per incident: the {mode} of each window from "
+            f"{windows.begin_field!r} to {windows.end_field!r}."
+        )
     click.echo(read.summary())
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:

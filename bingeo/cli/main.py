@@ -36,8 +36,10 @@ from bingeo.cli._common import (
     read_points_for_store,
     rejects_beside,
     store_option,
+    time_options,
     type_field_for,
     usable,
+    windows_or_dates,
     with_options,
     write_rejects,
 )
@@ -361,7 +363,7 @@ def _assign_streamed(
 @click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date.")
 @with_options(points_options)
-@with_options(temporal.time_options)
+@with_options(time_options)
 @friendly
 def counts_cmd(
     incidents: str,
@@ -403,7 +405,7 @@ def counts_cmd(
             )
     windows = None
     if by is not None:
-        inc, windows = temporal.windows_or_dates(
+        inc, windows = windows_or_dates(
             inc, date_field=date_field, begin_field=begin_field, end_field=end_field, need=f"counting --by {by} needs"
         )
     for note in inc.notes:

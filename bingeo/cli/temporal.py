@@ -10,74 +10,18 @@ from typing import Any
 import click
 
 from bingeo.cli._common import (
-    Number,
     date_value,
     friendly,
-    option_default,
     progress_bar,
     store_option,
+    time_options,
     usable,
     with_options,
     write_rejects,
 )
 from bingeo.cli.evaluation import incident_options
 
-__all__ = ["profile_cmd", "time_options", "windows_or_dates"]
-
-
-def _days(ctx: click.Context, param: click.Parameter, value: float | None) -> Any:
-    import pandas as pd
-
-    return None if value is None else pd.Timedelta(days=value)
-
-
-#: Options of every command that reads each incident's time: the mode, the longest window spread, the columns.
-time_options = [
-    option_default(
-        "bingeo.aoristic.TIME_MODES",
-        "--time",
-        "how",
-        form=lambda modes: modes[0],
-        type=click.Choice(["aoristic", "begin", "midpoint", "end"]),
-        help="Spread each incident over its time window (aoristic), or count it at the window's begin, midpoint or "
-        "end.",
-    ),
-    option_default(
-        "bingeo.aoristic.MAX_WINDOW",
-        "--max-window",
-        form=lambda t: t.days,
-        type=Number(min=0, max=3660),
-        callback=_days,
-        help="Longest window spread, days; longer ones are counted at their midpoint and reported.",
-    ),
-    click.option("--begin-field", help="Column of the window's begin (default: found, e.g. Begin-pleegdatum/tijd)."),
-    click.option("--end-field", help="Column of the window's end (default: found, e.g. Eind-pleegdatum/tijd)."),
-]
-
-
-def windows_or_dates(
-    read: Any, *, date_field: str | None, begin_field: str | None, end_field: str | None, need: str
-) -> tuple[Any, Any]:
-    """Return the usable incidents and their time windows (None when they have only dates).
-
-    Windows when begin/end columns are named or found by name; else the incidents with a usable date, as
-    :func:`bingeo.incidents.require_dates`.
-    """
-    import pandas as pd
-
-    from bingeo.aoristic import require_windows, window_columns
-    from bingeo.incidents import require_dates
-
-    if (begin_field is None) != (end_field is None):
-        raise click.UsageError("give both --begin-field and --end-field, or neither (they are then found by name).")
-    frame = read.points
-    found = begin_field is not None or (
-        date_field is None
-        and window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]) is not None
-    )
-    if not found:
-        return require_dates(read, date_field=date_field, need=need), None
-    return require_windows(read, begin_field=begin_field, end_field=end_field, need=need)
+__all__ = ["profile_cmd"]
 
 
 def _file_name(text: str) -> str:
