@@ -49,7 +49,7 @@ def _prepare_output(output: Path) -> None:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
-    """Run import → check → assign → counts → coverage → hot spots → proposals → an alert → a web map on the samples.
+    """Run import → check → assign → counts → coverage → hot spots → proposals → an alert → a web map → an hour profile.
 
     Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
     replaced); any other folder is refused, so the demo never deletes a user's files.
@@ -70,7 +70,9 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
     """
     from bingeo.addresses import addresses_for_store
     from bingeo.alerting import follow_up, send_alert
+    from bingeo.aoristic import network_profiles, require_windows
     from bingeo.assign import assign
+    from bingeo.charts import write_hour_table
     from bingeo.counts import count_incidents
     from bingeo.coverage import coverage
     from bingeo.hotspots import find_hotspots
@@ -223,6 +225,26 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
             f"   {paths['map']} ({paths['map'].stat().st_size / 1e6:.2f} MB"
             + (", offline: all JavaScript/CSS inlined" if offline else "")
             + "): open it in a browser. Member counts only; no member data is on the map."
+        )
+
+        echo("\n10. When: burglaries known by a time window (left home / came back), spread over the hours (aoristic).")
+        burg = read_points(src / "woninginbraken.csv", crs=28992, target_crs=crs, extent=extent)
+        burg, windows = require_windows(burg, need="a profile needs")
+        echo("   " + burg.summary().replace("\n", "\n   "))
+        prof = network_profiles(burg.points, nets, windows)
+        paths["profile"] = output / "burglary_hours.csv"
+        write_table(prof.table, paths["profile"])
+        paths["profile_chart"] = write_hour_table(
+            prof.weights.sum(axis=0), output / "burglary_hours.png", title="BURGLARIES (AORISTIC)"
+        )
+        at_begin = network_profiles(burg.points, nets, windows, how="begin").weights.sum(axis=0)
+        spread = prof.weights.sum(axis=0)
+        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        d1, h1 = divmod(int(at_begin.argmax()), 24)
+        d2, h2 = divmod(int(spread.argmax()), 24)
+        echo(
+            f"   Counted at the begin of each window the busiest hour is {days[d1]} {h1:02d}:00; spread over the "
+            f"windows it is {days[d2]} {h2:02d}:00 ({prof.long_windows} windows over 14 days at their midpoint)."
         )
 
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(

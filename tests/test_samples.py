@@ -37,8 +37,9 @@ UPDATE = SAMPLES / "networks_update.geojson"
 ADDRESSES = SAMPLES / "addresses.csv"
 INCIDENTS = SAMPLES / "incidents.csv"
 MEMBERS = SAMPLES / "members.csv"
-FILES = [NETWORKS, UPDATE, ADDRESSES, INCIDENTS, MEMBERS]
-TEXT_FILES = ["addresses.csv", "incidents.csv", "networks_update.geojson", "members.csv"]
+WINDOWS = SAMPLES / "woninginbraken.csv"
+FILES = [NETWORKS, UPDATE, ADDRESSES, INCIDENTS, MEMBERS, WINDOWS]
+TEXT_FILES = ["addresses.csv", "incidents.csv", "networks_update.geojson", "members.csv", "woninginbraken.csv"]
 MEMBER_REJECTS = {
     "address_not_found": 4,
     "bad_email:missing_at": 4,
@@ -373,3 +374,19 @@ def test_members_sample_reads_with_the_planted_rejects_only() -> None:
     assert set(coord["networks"]) <= active and len(coord) >= 10
     assert (m.groupby("person_id")["member_id"].nunique() > 1).sum() >= 5
     assert (~m["consent"]).sum() > 0 and (m["status"] == "left").sum() > 0
+
+
+def test_burglary_windows_hold_the_incident_time() -> None:
+    """Each burglary's time in incidents.csv lies inside its window; the planted bad windows are there."""
+    inc = pd.read_csv(INCIDENTS, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    win = pd.read_csv(WINDOWS, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    burg = inc[inc["soort_delict"] == "woninginbraak"].set_index("registratienummer")
+    assert len(win) == len(burg) and set(win["registratienummer"]) == set(burg.index)
+    when = pd.to_datetime(burg.loc[win["registratienummer"], "pleegdatum"], format="%d-%m-%Y %H:%M").to_numpy()
+    begin = pd.to_datetime(win["Begin-pleegdatum/tijd"], format="%d-%m-%Y %H:%M").to_numpy()
+    end = pd.to_datetime(win["Eind-pleegdatum/tijd"], format="%d-%m-%Y %H:%M", errors="coerce").to_numpy()
+    instant = win["Eind-pleegdatum/tijd"] == ""
+    assert (begin[instant.to_numpy()] == when[instant.to_numpy()]).all()
+    ok = ~instant.to_numpy() & ~np.isnat(end) & (end >= begin)
+    assert ((begin[ok] <= when[ok]) & (when[ok] <= end[ok])).all()
+    assert int((end < begin).sum()) == 2 and win["Eind-pleegdatum/tijd"].str.startswith("31-2-").sum() == 1

@@ -67,6 +67,7 @@ REJECT_REASONS: dict[str, str] = {
     "outside_crs_area": "outside the CRS's area of use",
     "no_date": "without a date",
     "bad_date": "with an impossible or unreadable date",
+    "end_before_begin": "with a time window that ends before it begins",
 }
 
 

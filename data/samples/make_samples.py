@@ -438,6 +438,60 @@ RDY_RANGE = (300000.0, 625000.0)
 # ============================================================================
 # helpers
 # ============================================================================
+#: Window lengths of the burglaries (hours, from a uniform range) and how often each kind occurs: found at once (no
+#: end), away for the day, overnight or a weekend, a holiday, and a long absence (beyond --max-window's 14 days).
+BURGLARY_WINDOWS = [((0, 0), 0.25), ((1, 10), 0.40), ((10, 64), 0.25), ((72, 240), 0.08), ((360, 600), 0.02)]
+
+
+def burglary_windows(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The burglaries of ``incidents`` as an export with a time window: when the residents left and came back.
+
+    The time in ``incidents`` lies inside each window (uniformly placed). Planted: two windows that end before they
+    begin and one impossible end date (31 February).
+    """
+    rng = rng_for("burglary-windows")
+    b = incidents[incidents["kind"] == "woninginbraak"].reset_index(drop=True)
+    ranges = [r for r, _ in BURGLARY_WINDOWS]
+    kind = rng.choice(len(ranges), size=len(b), p=[p for _, p in BURGLARY_WINDOWS])
+    lo = np.array([ranges[k][0] for k in kind], dtype=float)
+    hi = np.array([ranges[k][1] for k in kind], dtype=float)
+    minutes = np.round(rng.uniform(lo, hi) * 12) * 5  # whole 5 minutes
+    before = np.round(rng.uniform(0, 1, len(b)) * minutes / 5) * 5
+    begin = b["dt"] - pd.to_timedelta(before, unit="min")
+    end = begin + pd.to_timedelta(minutes, unit="min")
+
+    def text(ts: pd.Series) -> list[str]:
+        return [f"{d.day}-{d.month}-{d.year} {d.hour}:{d.minute:02d}" for d in ts]
+
+    end_text = [t if m > 0 else "" for t, m in zip(text(end), minutes)]
+    plant = rng.choice(np.flatnonzero((minutes > 60) & (b["bad"] == "").to_numpy()), size=3, replace=False)
+    for r in plant[:2]:
+        end_text[r] = text(pd.Series([begin.iloc[r] - pd.Timedelta(hours=3)]))[0]
+    end_text[plant[2]] = "31-2-" + end_text[plant[2]].split("-", 2)[2]
+    return pd.DataFrame(
+        {
+            "registratienummer": b["registratienummer"],
+            "Begin-pleegdatum/tijd": text(begin),
+            "Eind-pleegdatum/tijd": end_text,
+            "soort_delict": b["soort_delict"],
+            "straat": b["straat"],
+            "plaats": b["plaats"],
+            "X": b["X"],
+            "Y": b["Y"],
+        }
+    )
+
+
+def windows_bytes(df: pd.DataFrame) -> bytes:
+    """Serialise the burglaries with windows like the incidents: ';', CRLF, Windows-1252."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(df.columns)
+    for row in df.itertuples(index=False):
+        w.writerow(row)
+    return buf.getvalue().encode("cp1252")
+
+
 def rng_for(part: str) -> np.random.Generator:
     """One independent, reproducible generator per part, so parts do not shift each other."""
     salt = sum((i + 1) * ord(c) for i, c in enumerate(part))
@@ -1283,6 +1337,7 @@ def main(argv=None) -> int:
     write_geojson(update, out / "networks_update.geojson")
     (out / "addresses.csv").write_bytes(addresses.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     (out / "incidents.csv").write_bytes(incidents_bytes(incidents))
+    (out / "woninginbraken.csv").write_bytes(windows_bytes(burglary_windows(incidents)))
     (out / "members.csv").write_bytes(members_bytes(members))
 
     if not args.quiet:
@@ -1296,7 +1351,8 @@ def main(argv=None) -> int:
         for h in hot_info:
             print("hot spot", h)
         print(f"members: {member_info}")
-        for f in ["networks.gpkg", "networks_update.geojson", "addresses.csv", "incidents.csv", "members.csv"]:
+        files = ["networks.gpkg", "networks_update.geojson", "addresses.csv", "incidents.csv", "woninginbraken.csv"]
+        for f in [*files, "members.csv"]:
             print(f"{f}: {(out / f).stat().st_size:,} bytes")
     return 0
 
