@@ -57,6 +57,7 @@ __all__ = [
     "Spread",
     "Windows",
     "hour_of_week",
+    "find_windows",
     "incident_windows",
     "network_profiles",
     "require_windows",
@@ -474,6 +475,50 @@ _OUTSIDE_ID = ""
 _OUTSIDE_NAME = "(outside every network)"
 
 
+def _pair(frame: pd.DataFrame) -> tuple[str, str] | None:
+    return window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])])
+
+
+def find_windows(
+    frame: pd.DataFrame,
+    *,
+    begin_field: str | None = None,
+    end_field: str | None = None,
+    date_field: str | None = None,
+    need: str = "this needs",
+) -> Windows:
+    """Return every row's time window: from begin/end columns (named, or found by name), else an instant at its date.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Incidents with parsed date columns.
+    begin_field, end_field : str, optional
+        The window's columns (both or neither).
+    date_field : str, optional
+        Without window columns: the date column (or ``YEAR,MONTH,DAY[,HOUR,MINUTE]``), as ``--date-field``.
+    need : str
+        Who needs the times, for messages.
+
+    Returns
+    -------
+    Windows
+        Row for row; :attr:`Windows.ok` marks the usable ones.
+    """
+    from bingeo.incidents import read_incident_dates
+
+    if begin_field is None and end_field is None:
+        pair = _pair(frame) if date_field is None else None
+        if pair is None:
+            label, got = read_incident_dates(frame, date_field=date_field, need=need)
+            return _make_windows(_ns(got.values), np.full(len(frame), _NAT), label, label)
+        begin_field, end_field = pair
+    if begin_field is None or end_field is None:
+        msg = "give both --begin-field and --end-field (the columns of each incident's time window)."
+        raise InputError(msg)
+    return incident_windows(frame, begin_field=begin_field, end_field=end_field)
+
+
 def require_windows(
     read: ReadResult,
     *,
@@ -505,22 +550,15 @@ def require_windows(
         The usable incidents and their windows. Rows moved to the rejects: ``no_date`` (no begin),
         ``bad_date`` (an impossible or unreadable begin or end) and ``end_before_begin``.
     """
-    from bingeo.incidents import date_column, require_dates
+    from bingeo.incidents import require_dates
 
     frame = read.points
-    if begin_field is None and end_field is None:
-        dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
-        pair = window_columns(dates) if date_field is None else None
-        if pair is None:
-            read = require_dates(read, date_field=date_field, need=need)
-            col = date_column(read.points, date_field, need=need)
-            read.notes.append(f"No begin and end columns: each incident is counted at its date in {col!r}.")
-            return read, _make_windows(_ns(read.points[col]), np.full(len(read.points), _NAT), col, col)
-        begin_field, end_field = pair
-    if (begin_field is None) != (end_field is None):
-        msg = "give both --begin-field and --end-field (the columns of each incident's time window)."
-        raise InputError(msg)
-    w = incident_windows(frame, begin_field=begin_field, end_field=end_field)
+    if begin_field is None and end_field is None and (date_field is not None or _pair(frame) is None):
+        read = require_dates(read, date_field=date_field, need=need)
+        w = find_windows(read.points, date_field=date_field, need=need)
+        read.notes.append(f"No begin and end columns: each incident is counted at its date in {w.begin_field!r}.")
+        return read, w
+    w = find_windows(frame, begin_field=begin_field, end_field=end_field, need=need)
     code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
     detail = w.problem.copy()
     for col in (w.begin_field, w.end_field):

@@ -444,7 +444,7 @@ BURGLARY_WINDOWS = [((0, 0), 0.25), ((1, 10), 0.40), ((10, 64), 0.25), ((72, 240
 
 
 def burglary_windows(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The burglaries of ``incidents`` as an export with a time window: when the residents left and came back.
+    """Make an export of the burglaries of ``incidents`` with a time window: when the residents left and came back.
 
     The time in ``incidents`` lies inside each window (uniformly placed). Planted: two windows that end before they
     begin and one impossible end date (31 February).
