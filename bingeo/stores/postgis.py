@@ -31,10 +31,9 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from bingeo._crs import crs_label, to_crs
+from bingeo._crs import StoredCRS, crs_label, to_crs
 from bingeo.errors import ConflictError, DriverMissingError, StoreError
 from bingeo.stores import base
 from bingeo.stores.base import (
@@ -347,11 +346,11 @@ class PostgisStore(Store):
             self.crs = to_crs(crs, what="store `crs`")
             self._initialise(target)
         else:
-            self.crs = pyproj.CRS.from_user_input(meta["crs"])
+            self.stored_crs = StoredCRS(meta["crs"])
             if crs is not None and to_crs(crs) != self.crs:
                 log.info("store %s keeps its CRS %s (asked: %s)", self.location, crs_label(self.crs), crs)
             self._migrate(int(meta["schema_version"]), target)
-        self.srid = int(self.crs.to_epsg())  # type: ignore[arg-type]
+        self.srid = int(self.stored_crs.epsg)  # type: ignore[arg-type]
 
     # ---- schema ----------------------------------------------------------------------
     def _read_meta(self) -> dict[str, str] | None:
