@@ -12,13 +12,18 @@ Targets: (b) < 100 ms (issue 4), (c) < 0.5 s (issue 14; against the same selecti
 and pandas, as the command made it before, run as a process in the same run). The store is built once and kept in
 ``--work`` (building 1 M members takes about 80 s).
 
-python benchmarks/recipients.py [--members 1000000] [--work /tmp/bingeo-bench]
+python benchmarks/recipients.py [--members 1000000] [--work /tmp/bingeo-bench] [--bytecode cached|none]
+
+The processes run with compiled bytecode cached, as after ``pip install`` (``PYTHONPYCACHEPREFIX`` in
+``--work``, one untimed warm-up run; the source tree is not written to). ``--bytecode none`` keeps
+``PYTHONDONTWRITEBYTECODE`` when it is set, so that every process compiles bingeo's modules anew (about 0.1 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -81,10 +86,19 @@ write_csv(text, sys.argv[3], sep=";", encoding="utf-8-sig", lineterminator="\\r\
 """
 
 
-def _timed(cmd: list[str]) -> float:
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
     return time.perf_counter() - t
+
+
+def child_env(work: Path, bytecode: str) -> dict[str, str]:
+    """The environment of the timed processes: bytecode cached under ``work`` (``cached``) or as inherited."""
+    env = dict(os.environ)
+    if bytecode == "cached":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
 
 
 def _stats(times: list[float]) -> str:
@@ -110,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bingeo-bench"))
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--cli-repeat", type=int, default=7, help="Runs of the whole command (and its references).")
+    ap.add_argument(
+        "--bytecode",
+        choices=("cached", "none"),
+        default="cached",
+        help="cached: as after pip install (default); none: every process compiles bingeo anew when "
+        "PYTHONDONTWRITEBYTECODE is set.",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     logging.getLogger("bingeo").setLevel(logging.WARNING)
@@ -187,11 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     cli_times: list[float] = []
     frame_times: list[float] = []
     start_times: dict[str, list[float]] = {k: [] for k in starts}
+    env = child_env(args.work, args.bytecode)
+    log.info(
+        "processes: bytecode %s (PYTHONDONTWRITEBYTECODE %s)",
+        args.bytecode,
+        "unset" if "PYTHONDONTWRITEBYTECODE" not in env else "set",
+    )
+    _timed(cmd, env)  # warm-up (untimed): fills the bytecode cache and the file cache
+    _timed(frame_path, env)
     for _ in range(args.cli_repeat):  # interleaved: a busy machine disturbs both alike
-        cli_times.append(_timed(cmd))
-        frame_times.append(_timed(frame_path))
+        cli_times.append(_timed(cmd, env))
+        frame_times.append(_timed(frame_path, env))
         for k, c in starts.items():
-            start_times[k].append(_timed(c))
+            start_times[k].append(_timed(c, env))
     same = (args.work / "recipients.csv").read_bytes() == (args.work / "frames.csv").read_bytes()
     log.info("(c) bingeo recipients (subprocess)  : %s", _stats(cli_times))
     log.info("    same semantics through GeoDataFrames and pandas (subprocess): %s", _stats(frame_times))

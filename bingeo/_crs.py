@@ -1,16 +1,26 @@
-"""CRS handling in one place: parsing user input, checking, comparing."""
+"""CRS handling in one place: parsing user input, checking, comparing.
+
+pyproj is imported where a CRS is parsed or transformed, not with this module: a store's CRS is held as a
+:class:`StoredCRS` (its EPSG code) and becomes a ``pyproj.CRS`` on first use, so that a command that never
+needs one (``bingeo recipients`` with an area in the store's CRS) does not load pyproj.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Union
+import re
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pyproj
 
 from bingeo.errors import CRSError, CRSMismatchError
 
+if TYPE_CHECKING:
+    import pyproj
+
 __all__ = [
     "CRSLike",
+    "StoredCRS",
+    "resolve",
     "to_crs",
     "crs_label",
     "same_crs",
@@ -22,7 +32,49 @@ __all__ = [
     "LAMBERT_72",
 ]
 
-CRSLike = Union[pyproj.CRS, str, int]
+CRSLike = Union["pyproj.CRS", "StoredCRS", str, int]
+_EPSG_TEXT = re.compile(r"EPSG:([0-9]+)")
+
+
+class StoredCRS:
+    """A CRS that is already known to be valid (a store's), held until needed.
+
+    Made from the text a store keeps (``"EPSG:28992"``: its :attr:`epsg` is read from the text) or from a
+    ``pyproj.CRS``; :meth:`resolve` returns the ``pyproj.CRS``, made once with
+    ``pyproj.CRS.from_user_input(text)`` as before. :func:`to_crs`, :func:`same_crs` and :func:`crs_label`
+    accept it like a ``pyproj.CRS``, and :func:`same_crs` compares two of them by their text without pyproj.
+    """
+
+    __slots__ = ("text", "_crs")
+
+    def __init__(self, text: str | None = None, crs: pyproj.CRS | None = None) -> None:
+        if text is None and crs is None:
+            msg = "StoredCRS needs a text or a pyproj.CRS"
+            raise TypeError(msg)
+        self.text, self._crs = text, crs
+
+    @property
+    def epsg(self) -> int | None:
+        """The EPSG code (from the text when it is ``EPSG:<code>``, else pyproj's ``to_epsg()``)."""
+        if self.text is not None and (m := _EPSG_TEXT.fullmatch(self.text)):
+            return int(m.group(1))
+        return self.resolve().to_epsg()
+
+    def resolve(self) -> pyproj.CRS:
+        """Return the ``pyproj.CRS`` (imports pyproj on first use)."""
+        if self._crs is None:
+            import pyproj
+
+            self._crs = pyproj.CRS.from_user_input(self.text)
+        return self._crs
+
+    def __repr__(self) -> str:
+        return f"StoredCRS({self.text!r})" if self.text is not None else f"StoredCRS(crs={self._crs!r})"
+
+
+def resolve(crs: Any) -> Any:
+    """Return ``crs`` itself, or the ``pyproj.CRS`` of a :class:`StoredCRS`."""
+    return crs.resolve() if isinstance(crs, StoredCRS) else crs
 
 
 def to_crs(value: Any, *, what: str = "`crs`") -> pyproj.CRS:
@@ -34,6 +86,10 @@ def to_crs(value: Any, *, what: str = "`crs`") -> pyproj.CRS:
     if value is None:
         msg = f"{what} is missing. Give one, e.g. 28992 (RD New), 31370 (Lambert 72) or 4326."
         raise CRSError(msg)
+    if isinstance(value, StoredCRS):
+        return value.resolve()
+    import pyproj
+
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     try:
@@ -51,23 +107,29 @@ def to_crs(value: Any, *, what: str = "`crs`") -> pyproj.CRS:
     return crs
 
 
-def crs_label(crs: pyproj.CRS | None) -> str:
+def crs_label(crs: pyproj.CRS | StoredCRS | None) -> str:
     """Short human label, e.g. ``EPSG:28992 (Amersfoort / RD New)``."""
     if crs is None:
         return "no CRS"
+    crs = resolve(crs)
     epsg = crs.to_epsg()
     name = crs.name
     return f"EPSG:{epsg} ({name})" if epsg else name[:50]
 
 
-def same_crs(a: pyproj.CRS | None, b: pyproj.CRS | None) -> bool:
+def same_crs(a: pyproj.CRS | StoredCRS | None, b: pyproj.CRS | StoredCRS | None) -> bool:
     """Return True when both CRSs are set and equivalent."""
     if a is None or b is None:
         return False
+    if isinstance(a, StoredCRS) and isinstance(b, StoredCRS) and a.text is not None and a.text == b.text:
+        return True  # the same definition (pyproj would say so too)
+    a, b = resolve(a), resolve(b)
     return bool(a == b or (a.to_epsg() is not None and a.to_epsg() == b.to_epsg()))
 
 
-def check_same_crs(a: pyproj.CRS | None, b: pyproj.CRS | None, *, left: str, right: str) -> None:
+def check_same_crs(
+    a: pyproj.CRS | StoredCRS | None, b: pyproj.CRS | StoredCRS | None, *, left: str, right: str
+) -> None:
     """Raise :class:`CRSMismatchError` when two inputs do not share a CRS."""
     if not same_crs(a, b):
         msg = (
@@ -143,6 +205,7 @@ def national_grid(lon: float, lat: float) -> tuple[pyproj.CRS, str]:
     >>> national_grid(-123.1, 49.25)[0].to_epsg()  # Vancouver
     32610
     """
+    import pyproj
     import shapely
     from pyproj.aoi import AreaOfInterest
     from pyproj.database import query_utm_crs_info
@@ -171,6 +234,8 @@ def metric_crs(frame: Any) -> tuple[pyproj.CRS, str]:
 
     The place is the centre of the data's bounds in longitude/latitude.
     """
+    import pyproj
+
     crs = to_crs(frame.crs, what="the CRS of the data")
     if not crs.is_geographic:
         return crs, "the data's own CRS"

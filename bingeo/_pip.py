@@ -308,6 +308,17 @@ def _orient(
     return det > 0, sure
 
 
+def _median(values: NDArray[np.float64]) -> float:
+    """``float(np.median(values))`` for a 1-D float array, without ``np.median``'s import of ``numpy.ma``."""
+    if values.size == 0 or np.isnan(values).any():
+        return float(np.median(values))  # empty or NaN: numpy's own answer (and warning)
+    ordered = np.sort(values)
+    mid = values.size // 2
+    if values.size % 2:
+        return float(ordered[mid])
+    return float((ordered[mid - 1] + ordered[mid]) / 2.0)
+
+
 class PolygonLocator:
     """Locate points in a fixed set of polygons, exactly and fast.
 
@@ -472,7 +483,7 @@ class PolygonLocator:
         else:
             side = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
             k = _cells_per_side(expected_points, b.shape[0]) if cells_per_side is None else float(cells_per_side)
-            s = float(np.median(side)) / k
+            s = _median(side) / k
         big = max(abs(x0), abs(y0), abs(x1), abs(y1), x1 - x0, y1 - y0)
         w, h = x1 - x0, y1 - y0
         s = max(

@@ -77,7 +77,7 @@ def _check_output(output: str | os.PathLike[str]) -> Path:
 
 def _read(store: Any, **where: Any) -> MemberRows:
     names, rows, geoms = store.member_rows(**where)
-    return MemberRows.from_rows(names, rows, geoms, store.crs)
+    return MemberRows.from_rows(names, rows, geoms, store.stored_crs)
 
 
 def _members_for(

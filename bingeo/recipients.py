@@ -57,18 +57,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from bingeo._crs import CRSLike, crs_label, national_grid, same_crs, to_crs
+from bingeo._crs import CRSLike, StoredCRS, crs_label, national_grid, resolve, same_crs, to_crs
 from bingeo._pip import locate
 from bingeo._results import Result
 from bingeo.errors import CRSError, CRSMismatchError, InputError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pyproj too: an area in the store's CRS needs none
     import geopandas as gpd
     import pandas as pd
+    import pyproj
 
 __all__ = [
     "CHANNELS",
@@ -127,6 +127,8 @@ def _check_radius(radius: Any) -> float:
 
 def _metric_target(target_crs: CRSLike, x: float, y: float, crs_of_xy: pyproj.CRS) -> pyproj.CRS:
     """Return the CRS to draw a disc around (x, y) in: ``target_crs`` when metric, else its national grid."""
+    import pyproj
+
     crs = to_crs(target_crs, what="`target_crs`")
     if crs.is_projected:
         return crs
@@ -172,6 +174,8 @@ def looks_like_crs(x: Any, y: Any, *, prefer: CRSLike | None = None) -> pyproj.C
     >>> looks_like_crs([6.5], [53.2]) is None
     True
     """
+    import pyproj
+
     xs, ys = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
     if not (len(xs) and np.isfinite(xs).all() and np.isfinite(ys).all()):
         return None
@@ -234,6 +238,8 @@ def area_around(x: float, y: float, radius: float, *, crs_of_xy: CRSLike, target
     ...
     bingeo.errors.InputError: `radius` must be a positive number of metres, got 0.0.
     """
+    import pyproj
+
     r = _check_radius(radius)
     source = to_crs(crs_of_xy, what="`crs_of_xy`")
     wanted = to_crs(target_crs, what="`target_crs`")
@@ -320,7 +326,9 @@ def _parse_wkt(
 
 
 def _transform(geom: BaseGeometry, source: pyproj.CRS, target: pyproj.CRS) -> BaseGeometry:
-    tr = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    import pyproj
+
+    tr = pyproj.Transformer.from_crs(resolve(source), resolve(target), always_xy=True)
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
@@ -364,6 +372,8 @@ def _geojson_features(doc: Any, source: str) -> list[Mapping[str, Any]]:
 def _area_from_geojson(
     path: Path, target: pyproj.CRS, crs: pyproj.CRS | None = None, swap_xy: bool = False
 ) -> BaseGeometry:
+    import pyproj
+
     source = path.name
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -480,7 +490,8 @@ def area_from_file(
     ...
     bingeo.errors.InputError: WKT: the area is empty (1 polygon(s) without surface). Draw a polygon with a surface.
     """
-    target = to_crs(target_crs, what="`target_crs`")
+    # a store's CRS (valid by construction) stays a StoredCRS: WKT in that CRS needs no pyproj
+    target = target_crs if isinstance(target_crs, StoredCRS) else to_crs(target_crs, what="`target_crs`")
     given = to_crs(crs, what="the CRS of the area (`crs`, --area-crs)") if crs is not None else None
     if isinstance(path, str) and path.lstrip().upper().startswith(_WKT_TYPES) and not os.path.exists(path):
         return _parse_wkt(path, "WKT", target, given, swap_xy)
@@ -491,6 +502,7 @@ def area_from_file(
     suffix = p.suffix.lower()
     if suffix == ".wkt":
         return _parse_wkt(p.read_text(encoding="utf-8-sig"), p.name, target, given, swap_xy)
+    target = resolve(target)
     if suffix in (".geojson", ".json"):
         return _area_from_geojson(p, target, given, swap_xy)
     import geopandas as gpd
@@ -1081,6 +1093,8 @@ def _nearest_network(area: BaseGeometry, networks: gpd.GeoDataFrame) -> tuple[st
 
 
 def _outside_crs_area(area: BaseGeometry, crs: pyproj.CRS) -> bool:
+    import pyproj
+
     if not crs.is_projected or crs.area_of_use is None:
         return False
     w, s, e, n = crs.area_of_use.bounds

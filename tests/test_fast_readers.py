@@ -315,3 +315,124 @@ def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
         for dates_only, fmt in ((False, "%Y-%m-%dT%H:%M:%S"), (True, "%Y-%m-%d")):
             want = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
             pd.testing.assert_series_equal(_iso_text(v, dates_only), want)
+
+
+NOTTINGHAM = REAL / "uk_nottingham" / "nottingham_burglary_2022.csv.gz"
+
+
+def _both_ways(path, monkeypatch, **kw):
+    """read_points through the plain-points path and through geometry objects; how often the first was taken."""
+    taken = []
+    real = sources._read_plain_points
+
+    def spy(*a, **k):
+        got = real(*a, **k)
+        taken.append(got is not None)
+        return got
+
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_points", spy)
+        fast = read_points(path, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_points", lambda *a, **k: None)
+        careful = read_points(path, **kw)
+    assert_geodataframe_equal(fast.points, careful.points)
+    assert_frame_equal(fast.rejects, careful.rejects)
+    assert fast.notes == careful.notes and fast.crs == careful.crs
+    return taken, fast
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp"])
+def test_plain_points_equal_the_geometry_path(tmp_path, monkeypatch, suffix):
+    """Real Nottingham burglaries (dates, text, numbers) plus 0/0 and far-away rows, written as a point layer:
+    the coordinates decoded from the WKB give the same points, rejects and notes as the geometry objects."""
+    from bingeo.readers import write_table
+
+    src = read_points(NOTTINGHAM, crs=4326)
+    pts = src.points.to_crs(27700)
+    pts.loc[pts.index[:3], "geometry"] = gpd.points_from_xy([0.0, 0.0, 9e6], [0.0, 0.0, 9e6], crs=27700)
+    path = tmp_path / f"burglary{suffix}"
+    if suffix == ".gpkg":
+        write_table(pts, path)
+    else:  # a shapefile has no date-time fields: the dates as text (read back as dates by read_points)
+        for c in pts.columns[pts.dtypes.astype(str).str.startswith("datetime")]:
+            pts[c] = pts[c].dt.strftime("%Y-%m-%d")
+        pts.to_file(path, engine="pyogrio")
+    taken, fast = _both_ways(path, monkeypatch)
+    assert taken == [True]  # the plain path was taken
+    assert len(fast.points) > 100 and set(fast.rejects["reject_reason"]) == {"zero_zero", "outside_crs_area"}
+    # with an extent and a target CRS (reprojection: the points are made from the new coordinates)
+    taken, fast = _both_ways(path, monkeypatch, extent=tuple(pts.total_bounds), target_crs=4326)
+    assert taken == [True] and fast.crs.to_epsg() == 4326
+
+
+def test_plain_points_without_attributes(tmp_path, monkeypatch):
+    from bingeo.readers import write_table
+
+    rng = np.random.default_rng(3)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(rng.uniform(230_000, 238_000, 500), rng.uniform(579_000, 586_000, 500)), crs=28992
+    )
+    path = tmp_path / "bare.gpkg"
+    write_table(pts, path, layer="points")
+    taken, fast = _both_ways(path, monkeypatch)
+    assert taken == [True] and list(fast.points.columns) == ["source_row", "geometry"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "POINT EMPTY",
+        None,
+        "POINT Z (233000 583000 4)",
+        "MULTIPOINT ((233000 583000), (233100 583100))",
+        "POINT (1 nan)",
+    ],
+    ids=["empty", "null", "z", "multipoint", "nan"],
+)
+def test_layers_that_are_not_plain_points_take_the_geometry_path(tmp_path, monkeypatch, odd):
+    import shapely
+
+    geoms = [shapely.Point(233000 + i, 583000 + i) for i in range(20)]
+    geoms[7] = shapely.from_wkt(odd.replace("nan", "1")) if odd else None
+    if odd == "POINT (1 nan)":
+        geoms[7] = shapely.Point(1.0, np.nan)
+    frame = gpd.GeoDataFrame({"k": range(20)}, geometry=gpd.GeoSeries(geoms), crs=28992)
+    path = tmp_path / "odd.gpkg"
+    frame.to_file(path, engine="pyogrio")
+    taken, fast = _both_ways(path, monkeypatch)
+    assert taken == [False]
+    assert len(fast.points) in (19, 20)
+
+
+def test_wkb_points_xy_reads_what_shapely_reads():
+    import pyarrow as pa
+    import shapely
+
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(0, 1e5, 1000), rng.normal(0, 1e5, 1000)
+    wkb = shapely.to_wkb(shapely.points(x, y), byte_order=1)
+    for typ in (pa.binary(), pa.large_binary()):
+        arr = pa.chunked_array([pa.array(wkb[:400], type=typ), pa.array(wkb[400:], type=typ)])
+        gx, gy = sources.wkb_points_xy(arr)
+        np.testing.assert_array_equal(gx, x)
+        np.testing.assert_array_equal(gy, y)
+        assert sources.wkb_points_xy(arr.slice(10, 500))[0].tolist() == x[10:510].tolist()  # an offset slice
+    big_endian = pa.array(shapely.to_wkb(shapely.points(x, y), byte_order=0))
+    assert sources.wkb_points_xy(big_endian) is None
+
+
+def test_points_kept_from_the_input_are_those_made_from_xy():
+    """Usable points read unmoved are kept as read, not made again: the same 2-D points; Z points are made anew."""
+    import shapely
+
+    from bingeo.readers import points_from_frame
+
+    xy = [(233000.5, 583000.25), (233100.0, 583200.0), (0.0, 0.0)]
+    for geoms in ([shapely.Point(x, y) for x, y in xy], [shapely.Point(x, y, 7.0) for x, y in xy]):
+        frame = gpd.GeoDataFrame({"k": [1, 2, 3]}, geometry=geoms, crs=28992)
+        got = points_from_frame(frame).points.geometry.array
+        want = shapely.points(np.array(xy[:2]))
+        assert not shapely.has_z(got).any()
+        assert shapely.equals_exact(got, want, tolerance=0).all()
+        assert shapely.to_wkb(got).tolist() == shapely.to_wkb(want).tolist()

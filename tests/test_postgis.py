@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -13,6 +14,7 @@ import bingeo
 from bingeo.cli.main import cli
 from bingeo.stores import open_store
 from bingeo.stores.postgis import PostgisStore, app_role_grants, parse_url, redact
+from tests.conftest import ROOT
 
 
 def nets(n: int = 3) -> gpd.GeoDataFrame:
@@ -191,7 +193,8 @@ def test_application_role_can_work_but_not_rewrite_the_audit_log(postgis_store_u
     try:
         res = CliRunner().invoke(cli, ["store", "grants", postgis_store_url, "--role", role, "--apply"])
         assert res.exit_code == 0, res.output
-        assert res.output.splitlines()[:6] == app_role_grants(schema, role)
+        grants = app_role_grants(schema, role)
+        assert res.output.splitlines()[: len(grants)] == grants
         app_url = postgis_store_url.replace("postgres@", f"{role}@")
         with open_store(app_url) as st:  # the application's everyday work
             st.import_networks(nets(), source="app")
@@ -217,6 +220,77 @@ def test_application_role_can_work_but_not_rewrite_the_audit_log(postgis_store_u
                 con.execute(f'ALTER TABLE "{schema}".audit_log DISABLE TRIGGER audit_log_append_only')
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(f'DROP TABLE "{schema}".audit_log')
+    finally:
+        with raw(postgis_store_url) as con:
+            con.execute(f'DROP OWNED BY "{role}"')
+            con.execute(f'DROP ROLE "{role}"')
+
+
+def test_application_role_keeps_and_reads_the_stored_network_index(postgis_store_url, monkeypatch):
+    """After `bingeo store grants`, the app role saves the grid index once and reads it afterwards (no rebuild
+    at every assign), clears it when it changes networks, and gets the answer of a fresh build."""
+    import psycopg
+
+    from bingeo import _pip
+    from bingeo.stores.base import INDEX_TABLE
+
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 0)  # the store must answer, not a grid kept in memory
+    _pip._kept.clear()
+    networks = gpd.read_file(ROOT / "data" / "samples" / "networks.gpkg")
+    networks = networks.rename(columns={"bin_code": "network_id", "soort": "kind"}).assign(status="active")
+    role = f"bin_app_{uuid.uuid4().hex[:8]}"
+    with open_store(postgis_store_url, create=True, crs=28992) as st:
+        st.import_networks(networks[["network_id", "kind", "status", "geometry"]], source="owner")
+        schema = st.schema
+        polys = st.networks().geometry.to_numpy()
+        st.network_locator(polys)  # the owner made the index table (and saved one index)
+    with raw(postgis_store_url) as con:
+        con.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        res = CliRunner().invoke(cli, ["store", "grants", postgis_store_url, "--role", role, "--apply"])
+        assert res.exit_code == 0, res.output
+        app_url = postgis_store_url.replace("postgres@", f"{role}@")
+        with open_store(app_url) as st:
+            st.retire_network(networks["network_id"].iloc[0], on="2024-01-01")  # a change: clears the index
+            nets = st.networks()
+            polys = nets.geometry.to_numpy()
+            first = st.network_locator(polys)
+            assert "load" not in first.timings  # built (the change cleared the index) ...
+            second = st.network_locator(polys)
+            assert "load" in second.timings  # ... saved by the app role, and read back
+            pts = gpd.GeoDataFrame(geometry=shapely.points(shapely.get_coordinates(polys)), crs=28992)
+            stored = bingeo.assign(pts, nets, store=st)
+        pd.testing.assert_frame_equal(stored, bingeo.assign(pts, nets))
+        with raw(app_url) as con:  # the app role may use the cache, not change its table
+            assert con.execute(f'SELECT count(*) FROM "{schema}"."{INDEX_TABLE}"').fetchone()[0] == 1
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(f'DROP TABLE "{schema}"."{INDEX_TABLE}"')
+    finally:
+        with raw(postgis_store_url) as con:
+            con.execute(f'DROP OWNED BY "{role}"')
+            con.execute(f'DROP ROLE "{role}"')
+
+
+def test_application_role_saves_the_index_in_a_store_that_had_none(postgis_store_url, monkeypatch):
+    """The grants create the index table when no call made it yet: the app role cannot create tables."""
+    from bingeo import _pip
+
+    monkeypatch.setattr(_pip, "KEEP_IN_MEMORY", 0)
+    _pip._kept.clear()
+    networks = gpd.read_file(ROOT / "data" / "samples" / "networks.gpkg")
+    networks = networks.rename(columns={"bin_code": "network_id", "soort": "kind"}).assign(status="active")
+    role = f"bin_app_{uuid.uuid4().hex[:8]}"
+    with open_store(postgis_store_url, create=True, crs=28992) as st:
+        st.import_networks(networks, source="owner")
+    with raw(postgis_store_url) as con:
+        con.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        with PostgisStore(postgis_store_url) as st:
+            st.grant_app_role(role)
+        with open_store(postgis_store_url.replace("postgres@", f"{role}@")) as st:
+            polys = st.networks().geometry.to_numpy()
+            assert "load" not in st.network_locator(polys).timings
+            assert "load" in st.network_locator(polys).timings
     finally:
         with raw(postgis_store_url) as con:
             con.execute(f'DROP OWNED BY "{role}"')

@@ -1169,9 +1169,10 @@ def recipients_cmd(
             shape = None
             others: dict[str, Any] = {}
             if area:
-                shape = area_from_file(area, layer=layer, target_crs=st.crs, crs=area_crs)
+                # the store's CRS as stored: an area in that CRS is read without loading pyproj
+                shape = area_from_file(area, layer=layer, target_crs=st.stored_crs, crs=area_crs)
                 others[f"the x and y of {Path(area).name} swapped"] = functools.partial(
-                    area_from_file, area, layer=layer, target_crs=st.crs, crs=area_crs, swap_xy=True
+                    area_from_file, area, layer=layer, target_crs=st.stored_crs, crs=area_crs, swap_xy=True
                 )
             elif around is not None or radius is not None:
                 if around is None or radius is None:

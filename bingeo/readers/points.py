@@ -27,7 +27,15 @@ from bingeo.readers.columns import (
     coordinate_pairs,
 )
 from bingeo.readers.sheets import read_sheet_table
-from bingeo.readers.sources import Notes, _read_vector, check_source, read_text_table, source_kind, zip_target
+from bingeo.readers.sources import (
+    Notes,
+    PlainPoints,
+    _read_vector,
+    check_source,
+    read_text_table,
+    source_kind,
+    zip_target,
+)
 from bingeo.readers.values import (
     _HEAD_ROWS,
     _ISO_DATE_RE,
@@ -365,10 +373,28 @@ def read_points(
         raw, bad_fields, width = read_text_table(path, label, sep=sep, encoding=encoding, member=member, notes=notes)
         table = _TableInput(raw=raw, text=True, bad_fields=bad_fields, width=width, file_crs=None)
     else:
-        frame, driver = _read_vector(path, label, layer, want="point", encoding=encoding)
+        plain = x_field is None and y_field is None
+        frame, driver = _read_vector(path, label, layer, want="point", encoding=encoding, plain_points=plain)
         if len(frame) == 0:
             msg = f"{label}: the layer is empty (no features)."
             raise InputError(msg)
+        if isinstance(frame, PlainPoints):  # every geometry a plain 2-D point: the coordinates without objects
+            return _points_from_coordinates(
+                frame.attributes,
+                frame.x,
+                frame.y,
+                _Rejects(len(frame)),
+                label,
+                file_crs=to_crs(pyproj.CRS.from_user_input(frame.crs), what=f"the CRS of {label}")
+                if frame.crs is not None
+                else None,
+                crs_given=crs_given,
+                target=target,
+                box=box,
+                date_fields=date_fields,
+                notes=notes,
+                geoms=None,
+            )
         file_crs = None
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
             file_crs = to_crs(frame.crs, what=f"the CRS of {label}")
@@ -943,6 +969,38 @@ def _points_from_geometry(
             "(`layer`, --layer), or make points first (e.g. centroids in QGIS)."
         )
         raise InputError(msg)
+    return _points_from_coordinates(
+        pd.DataFrame(frame.drop(columns=gcol)),
+        x,
+        y,
+        rej,
+        label,
+        file_crs=file_crs,
+        crs_given=crs_given,
+        target=target,
+        box=box,
+        date_fields=date_fields,
+        notes=notes,
+        geoms=arr,
+    )
+
+
+def _points_from_coordinates(
+    raw: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    rej: _Rejects,
+    label: str,
+    *,
+    file_crs: pyproj.CRS | None,
+    crs_given: pyproj.CRS | None,
+    target: pyproj.CRS | None,
+    box: tuple[float, float, float, float] | None,
+    date_fields: Sequence[str] | None,
+    notes: Notes,
+    geoms: np.ndarray | None,
+) -> ReadResult:
+    """Finish :func:`_points_from_geometry` once the coordinates are known (and the geometries, if made)."""
     rej.set(
         (x == 0) & (y == 0),
         "zero_zero",
@@ -963,11 +1021,16 @@ def _points_from_geometry(
             raise _no_crs_error(label, why)
         src = to_crs(epsg)
         notes.add(f"The file has no CRS; guessed {crs_label(src)} because {why}. Pass `crs` (--crs) if wrong.")
-    raw = pd.DataFrame(frame.drop(columns=gcol))
     data = raw.copy()
     bad_dates: dict[str, np.ndarray] = {}
     _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes, bad_dates=bad_dates)
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[], bad_dates=bad_dates)
+    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[], bad_dates=bad_dates, geoms=geoms)
+
+
+def _has_m(geoms: np.ndarray) -> bool:
+    """Whether any geometry has M values (shapely >= 2.1 tells; older shapely reads none)."""
+    has_m = getattr(shapely, "has_m", None)
+    return bool(has_m is not None and len(geoms) and has_m(geoms).any())
 
 
 def _finish(
@@ -984,7 +1047,13 @@ def _finish(
     *,
     drop: list[str],
     bad_dates: dict[str, np.ndarray] | None = None,
+    geoms: np.ndarray | None = None,
 ) -> ReadResult:
+    """Check the coordinates, reproject, and split the rows into points and rejects.
+
+    ``geoms``: the rows' point geometries when they were made (x and y are theirs); the usable ones are kept
+    as they are when nothing moved them and they are 2-D, instead of being made again from x and y.
+    """
     n = len(raw)
     x = np.asarray(x, dtype="float64")
     y = np.asarray(y, dtype="float64")
@@ -1003,6 +1072,7 @@ def _finish(
     xt, yt = x.copy(), y.copy()
     ok = rej.ok
     if target is not None and not same_crs(src, target):
+        geoms = None  # moved: the points are made from the new coordinates
         tr = pyproj.Transformer.from_crs(src, target, always_xy=True)
         with np.errstate(all="ignore"):
             xt[ok], yt[ok] = tr.transform(x[ok], y[ok], errcheck=False)
@@ -1075,7 +1145,12 @@ def _finish(
         pts = pts.rename(columns={"geometry": new})
     pts["source_row"] = rows[ok]
     pts = pts.reset_index(drop=True)
-    points = gpd.GeoDataFrame(pts, geometry=gpd.points_from_xy(xt[ok], yt[ok]), crs=final)
+    kept = geoms[ok] if geoms is not None else None
+    if kept is not None and not (shapely.has_z(kept).any() or _has_m(kept)):
+        geometry = gpd.array.from_shapely(kept, crs=final)  # the points read, unmoved and 2-D
+    else:
+        geometry = gpd.points_from_xy(xt[ok], yt[ok])
+    points = gpd.GeoDataFrame(pts, geometry=geometry, crs=final)
     bad = ~ok
     rj = raw.loc[bad].copy()
     for col in ("reject_reason", "reject_detail"):
@@ -1129,8 +1204,10 @@ def _wrong_place_hint(
     notes: Notes,
 ) -> dict[str, Any] | None:
     """Name the CRS the coordinates look like when all or most rows fall in the wrong place."""
-    far = pd.Series(rej.reason, dtype=object).isin(WRONG_PLACE).to_numpy()
-    located = far | rej.ok
+    ok = rej.ok
+    far = np.zeros(len(ok), dtype=bool)
+    far[~ok] = pd.Series(rej.reason[~ok], dtype=object).isin(WRONG_PLACE).to_numpy()  # usable rows: no reason
+    located = far | ok
     n_far, n_located = int(far.sum()), int(located.sum())
     if n_far == 0 or n_far < WRONG_PLACE_SHARE * n_located:
         return None

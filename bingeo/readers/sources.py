@@ -618,12 +618,97 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
 
 #: Vector formats whose points are read through Arrow.
 _ARROW_SUFFIXES = (".gpkg", ".shp")
+#: A 2-D point as little-endian WKB: byte order 1, type 1 (Point), x, y.
+_WKB_POINT_BYTES = 21
+
+
+class PlainPoints:
+    """A point layer whose every geometry is a 2-D point with finite coordinates, read without geometry objects.
+
+    ``attributes`` is the frame ``geopandas.read_file`` gives without its geometry column (the same Arrow
+    conversion), ``x`` and ``y`` the coordinates, ``crs`` the layer's CRS as pyogrio reports it (or None).
+    """
+
+    def __init__(self, attributes: pd.DataFrame, x: np.ndarray, y: np.ndarray, crs: Any) -> None:
+        self.attributes, self.x, self.y, self.crs = attributes, x, y, crs
+
+    def __len__(self) -> int:
+        """Return the number of points."""
+        return len(self.x)
+
+
+def wkb_points_xy(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return (x, y) of an Arrow column of WKB when every value is a 2-D point with finite coordinates, else None.
+
+    Decoded from the Arrow buffers without making geometry objects. Anything else (a null, another geometry
+    type, Z or M, big-endian WKB, an empty point, a non-finite coordinate) gives None: the caller then reads the
+    geometries one by one, with their rejects.
+    """
+    import pyarrow as pa
+
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if isinstance(arr.type, pa.BaseExtensionType):
+        arr = arr.storage
+    if arr.null_count or not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
+        return None
+    n = len(arr)
+    width = np.int64 if pa.types.is_large_binary(arr.type) else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64)
+    if n == 0 or not (np.diff(offsets) == _WKB_POINT_BYTES).all():
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + n * _WKB_POINT_BYTES]
+    blob = data.reshape(n, _WKB_POINT_BYTES)
+    if not ((blob[:, 0] == 1).all() and (blob[:, 1:5] == np.array([1, 0, 0, 0], dtype=np.uint8)).all()):
+        return None
+    x = np.ascontiguousarray(blob[:, 5:13]).view("<f8").ravel().astype("float64")
+    y = np.ascontiguousarray(blob[:, 13:21]).view("<f8").ravel().astype("float64")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    return x, y
+
+
+def _read_plain_points(gdal_path: str, layer: str, kwargs: dict[str, Any], *, has_fields: bool) -> PlainPoints | None:
+    """Read a point layer as :class:`PlainPoints` (coordinates from the WKB, attributes as read_file's), or None.
+
+    A layer without attribute fields is read once (its frame without geometry has no columns).
+    """
+    from pyogrio.raw import read_arrow
+
+    opts = {k: v for k, v in kwargs.items() if k != "use_arrow"}
+    meta, table = read_arrow(gdal_path, layer=layer, columns=[], **opts)
+    name = meta["geometry_name"] or "wkb_geometry"
+    if name not in table.column_names:
+        return None
+    xy = wkb_points_xy(table.column(name))
+    if xy is None:
+        return None
+    n = len(xy[0])
+    if has_fields:
+        attrs = pyogrio.read_dataframe(gdal_path, layer=layer, read_geometry=False, use_arrow=True, **opts)
+    else:
+        attrs = pd.DataFrame()
+    if len(attrs.columns) == 0:
+        attrs = pd.DataFrame(index=pd.RangeIndex(n))
+    if len(attrs) != n or "geometry" in attrs.columns:
+        return None
+    return PlainPoints(attrs, xy[0], xy[1], meta["crs"])
 
 
 def _read_vector(
-    path: Path, label: str, layer: str | None, *, want: str, encoding: str | None = None, on_invalid: str = "raise"
-) -> tuple[pd.DataFrame, str]:
-    """Read a vector (or parquet) source; return (GeoDataFrame or DataFrame, driver)."""
+    path: Path,
+    label: str,
+    layer: str | None,
+    *,
+    want: str,
+    encoding: str | None = None,
+    on_invalid: str = "raise",
+    plain_points: bool = False,
+) -> tuple[Any, str]:
+    """Read a vector (or parquet) source; return (GeoDataFrame or DataFrame, driver).
+
+    With ``plain_points``, a GeoPackage or shapefile point layer whose geometries are all plain 2-D points
+    comes back as :class:`PlainPoints` (no geometry objects made); any other layer as before.
+    """
     kind = source_kind(path)
     if kind == "parquet":
         try:
@@ -660,7 +745,11 @@ def _read_vector(
         kwargs["use_arrow"] = True
     try:
         info = pyogrio.read_info(gdal_path, layer=chosen)
-        frame = gpd.read_file(gdal_path, layer=chosen, engine="pyogrio", **kwargs)
+        frame = None
+        if plain_points and kwargs.get("use_arrow"):
+            frame = _read_plain_points(gdal_path, chosen, kwargs, has_fields=len(info.get("fields", ())) > 0)
+        if frame is None:
+            frame = gpd.read_file(gdal_path, layer=chosen, engine="pyogrio", **kwargs)
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,
@@ -670,6 +759,7 @@ def _read_vector(
         msg = f"{label}: layer {chosen!r} cannot be read ({reason}). Export it again, e.g. as GeoPackage."
         raise InputError(msg) from None
     driver = str(info.get("driver", ""))
-    frame = _drop_kml_styling(frame, driver, label)
+    if not isinstance(frame, PlainPoints):  # (KML is never read as plain points)
+        frame = _drop_kml_styling(frame, driver, label)
     logger.info("%s: read %d feature(s) from layer %r (%s)", label, len(frame), chosen, driver)
     return frame, driver

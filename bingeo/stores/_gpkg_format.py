@@ -12,12 +12,15 @@ from __future__ import annotations
 import sqlite3
 import struct
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyproj
 import shapely
 
 from bingeo.errors import CRSError
+
+if TYPE_CHECKING:  # pyproj is imported where a store is created: opening one needs none
+    import pyproj
 
 __all__ = [
     "APPLICATION_ID",
@@ -171,18 +174,23 @@ CREATE TABLE IF NOT EXISTS gpkg_tile_matrix (
   CONSTRAINT fk_tmm_table_name FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name));
 """
 
-_DEFAULT_SRS = [
-    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-    (
-        "WGS 84 geodetic",
-        4326,
-        "EPSG",
-        4326,
-        pyproj.CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
-        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
-    ),
-]
+
+def _default_srs() -> list[tuple[str, int, str, int, str, str]]:
+    """Return the rows every GeoPackage's gpkg_spatial_ref_sys holds."""
+    import pyproj
+
+    return [
+        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+        ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            pyproj.CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
+    ]
 
 
 def execute_script(conn: sqlite3.Connection, script: str) -> None:
@@ -206,7 +214,7 @@ def create_core_tables(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute(f"PRAGMA user_version = {USER_VERSION}")
     execute_script(conn, _CORE_DDL)
-    conn.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", _DEFAULT_SRS)
+    conn.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?,?,?,?,?,?)", _default_srs())
 
 
 def add_srs(conn: sqlite3.Connection, crs: pyproj.CRS) -> int:

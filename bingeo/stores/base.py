@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyproj
 import shapely
 
+from bingeo._crs import StoredCRS
 from bingeo._results import Result
 from bingeo.errors import ConflictError, InputError, StoreError
 
-if TYPE_CHECKING:  # pandas and geopandas are imported where used: a recipient selection needs neither
+if TYPE_CHECKING:  # pandas, geopandas and pyproj are imported where used: a recipient selection needs none
     import geopandas as gpd
     import pandas as pd
+    import pyproj
 
 __all__ = [
     "Store",
@@ -249,8 +250,18 @@ class Store(ABC):
     Open one with :func:`bingeo.open_store`. Stores are context managers.
     """
 
-    crs: pyproj.CRS
     location: str
+    #: The store's CRS as stored (its EPSG code); :attr:`crs` is the same as a ``pyproj.CRS``.
+    stored_crs: StoredCRS
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        """The store's CRS (a ``pyproj.CRS``, made on first use from :attr:`stored_crs`)."""
+        return self.stored_crs.resolve()
+
+    @crs.setter
+    def crs(self, value: pyproj.CRS) -> None:
+        self.stored_crs = StoredCRS(crs=value)
 
     # ---- primitives each backend implements ------------------------------------------
     @contextmanager

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyproj
 import shapely
 
 from bingeo import settings
-from bingeo._crs import crs_label, to_crs
+from bingeo._crs import StoredCRS, crs_label, to_crs
 from bingeo.errors import ConflictError, StoreError
 from bingeo.stores import _gpkg_format as fmt
 from bingeo.stores import base
@@ -219,11 +218,11 @@ class GpkgStore(Store):
             self.crs = to_crs(crs, what="store `crs`")
             self._initialise()
         else:
-            self.crs = pyproj.CRS.from_user_input(meta["crs"])
+            self.stored_crs = StoredCRS(meta["crs"])
             if crs is not None and to_crs(crs) != self.crs:
                 log.info("store %s keeps its CRS %s (asked: %s)", self.path, crs_label(self.crs), crs)
             self._migrate(int(meta["schema_version"]))
-        self.srs_id = int(self.crs.to_epsg())  # type: ignore[arg-type]
+        self.srs_id = int(self.stored_crs.epsg)  # type: ignore[arg-type]
 
     # ---- schema ---------------------------------------------------------------------
     def _read_meta(self) -> dict[str, str] | None:

@@ -31,10 +31,9 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from bingeo._crs import crs_label, to_crs
+from bingeo._crs import StoredCRS, crs_label, to_crs
 from bingeo.errors import ConflictError, DriverMissingError, StoreError
 from bingeo.stores import base
 from bingeo.stores.base import (
@@ -50,7 +49,15 @@ from bingeo.stores.base import (
     plain_value,
 )
 
-__all__ = ["PostgisStore", "SCHEMA_VERSION", "parse_url", "redact", "app_role_grants", "DriverMissingError"]
+__all__ = [
+    "PostgisStore",
+    "SCHEMA_VERSION",
+    "INDEX_DDL",
+    "parse_url",
+    "redact",
+    "app_role_grants",
+    "DriverMissingError",
+]
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +161,23 @@ def _scrub(text: str, url: str) -> str:
     return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.I)
 
 
+#: The stored grid index of the networks (a cache, see :meth:`bingeo.stores.base.Store.network_locator`),
+#: made by the first call that saves one, or by :func:`app_role_grants` (format: the table's name).
+INDEX_DDL = (
+    "CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), "
+    "data bytea NOT NULL)"
+)
+
+
 def app_role_grants(schema: str, role: str) -> list[str]:
     """Return the GRANTs for an application role that uses a store but cannot rewrite its audit log.
 
     The role may read and write networks, members and addresses, read the
     schema version, and only INSERT and SELECT on ``audit_log``: no UPDATE,
     DELETE or TRUNCATE there (the trigger refuses those for the owner as well).
+    It may read, save and clear the stored grid index of the networks
+    (``bingeo_network_index``, created here when missing: the role cannot create
+    tables), so that ``assign`` does not build it at every call.
     It cannot create or alter tables: run ``bingeo store init`` (migrations) as
     the owner. Run the statements as the schema's owner.
 
@@ -183,6 +201,8 @@ def app_role_grants(schema: str, role: str) -> list[str]:
         f"GRANT SELECT, INSERT ON {s}.{ident('audit_log')} TO {r};",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {s}.{ident('audit_log')} FROM {r};",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {s} TO {r};",
+        INDEX_DDL.format(f"{s}.{ident(INDEX_TABLE)}") + ";",
+        f"GRANT SELECT, INSERT, DELETE ON {s}.{ident(INDEX_TABLE)} TO {r};",
     ]
 
 
@@ -347,11 +367,11 @@ class PostgisStore(Store):
             self.crs = to_crs(crs, what="store `crs`")
             self._initialise(target)
         else:
-            self.crs = pyproj.CRS.from_user_input(meta["crs"])
+            self.stored_crs = StoredCRS(meta["crs"])
             if crs is not None and to_crs(crs) != self.crs:
                 log.info("store %s keeps its CRS %s (asked: %s)", self.location, crs_label(self.crs), crs)
             self._migrate(int(meta["schema_version"]), target)
-        self.srid = int(self.crs.to_epsg())  # type: ignore[arg-type]
+        self.srid = int(self.stored_crs.epsg)  # type: ignore[arg-type]
 
     # ---- schema ----------------------------------------------------------------------
     def _read_meta(self) -> dict[str, str] | None:
@@ -745,12 +765,8 @@ class PostgisStore(Store):
         try:
             with self._write(()) as cur:
                 cur.execute("SET LOCAL lock_timeout = '1s'")  # a cache: never wait long for it
-                cur.execute(
-                    sql.SQL(
-                        "CREATE TABLE IF NOT EXISTS {} (key text PRIMARY KEY, created_at timestamptz NOT NULL "
-                        "DEFAULT now(), data bytea NOT NULL)"
-                    ).format(table)
-                )
+                if not self._has_index_table():  # CREATE ... IF NOT EXISTS needs the right to create, even then
+                    cur.execute(sql.SQL(INDEX_DDL).format(table))
                 cur.execute(sql.SQL("DELETE FROM {} WHERE key = %s").format(table), (key,))
                 cur.execute(
                     sql.SQL(
