@@ -1514,15 +1514,61 @@ def _rules_digest() -> bytes:
     return h.digest()
 
 
+def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
+    """Return an Arrow text column as an Arrow string array (None for any other column)."""
+    if getattr(column.dtype, "storage", None) != "pyarrow" and not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    arr = pa.chunked_array(column.array._pa_array)
+    return arr.cast(pa.string()) if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
+def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
+    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
+    return pd.util.hash_pandas_object(pd.Series(pd.arrays.ArrowExtensionArray(arr)), index=False).to_numpy(np.uint64)
+
+
 def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]], context: list[Any]) -> np.ndarray:
-    """Return a 64-bit digest of each row (every cell, the dates as read over the whole list) and ``context``."""
-    table = frame.copy(deep=False)
-    table.columns = [f"c{k}" for k in range(table.shape[1])]
-    for key, values in days.items():
-        table[f"d_{key}"] = [v.isoformat() if v is not None else "" for v in values]
-    rows = pd.util.hash_pandas_object(table, index=False).to_numpy(dtype=np.uint64)
+    """Return a 64-bit digest of each row (every cell, the dates as read over the whole list) and ``context``.
+
+    Arrow text columns (a CSV's) are joined into one text per row and hashed once; other frames are hashed
+    column by column.
+    """
     salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
+    dated = {
+        k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if any(d is not None for d in v)
+    }
+    arrays = [_arrow_text(frame[c]) for c in frame.columns]
+    if all(a is not None for a in arrays):
+        extra = [pa.chunked_array([pa.array(v, pa.string())]) for v in dated.values()]
+        joined = pc.binary_join_element_wise(*arrays, *extra, _CELL_SEPARATOR, null_handling="replace")
+        rows = _hash_texts(joined)
+    else:
+        table = frame.copy(deep=False)
+        table.columns = [f"c{k}" for k in range(table.shape[1])]
+        for key, values in dated.items():
+            table[f"d_{key}"] = values
+        rows = pd.util.hash_pandas_object(table, index=False).to_numpy(dtype=np.uint64)
     return (rows ^ np.uint64(int.from_bytes(salt, "little"))).view(np.int64)
+
+
+#: Joins a row's cells into the one text whose hash is its digest (the ASCII unit separator).
+_CELL_SEPARATOR = "\x1f"
+
+
+def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids.
+
+    Ids are compared by a 64-bit hash: two different ids with the same hash count as repeated (their rows
+    are checked again: the safe side).
+    """
+    arr = _arrow_text(column)
+    if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+        texts = pc.fill_null(arr, "")
+        hashed = pd.Series(_hash_texts(texts))
+        given = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
+        return given & ~hashed.duplicated(keep=False).to_numpy(), pd.arrays.ArrowExtensionArray(texts)
+    ids = pd.Series(_cells(column), dtype=object)
+    return ((ids != "") & ~ids.duplicated(keep=False)).to_numpy(), ids.to_numpy()
 
 
 def _import_known(
@@ -1534,7 +1580,11 @@ def _import_known(
     fields: dict[str, str],
     label: str,
 ) -> tuple[MembersResult, dict[str, int]]:
-    """Run :func:`import_members` for a store that remembers: skip the rows it already holds."""
+    """Run :func:`import_members` for a store that remembers: skip the rows it already holds.
+
+    A row is skipped when its digest (which covers its member id cell) is remembered for a member unchanged
+    since, and its member id occurs once in the list (else the first-row rule decides, over the rows checked).
+    """
     fingerprint, known = memo
     columns = [str(c) for c in frame.columns]
     cols = _detect(columns, fields, label)
@@ -1542,23 +1592,20 @@ def _import_known(
         res = members_from_frame(frame, crs=crs, default_country=default_country, fields=fields, source=label)
         return res, dict.fromkeys(_COUNTS, 0)
     n = len(frame)
-    ids = _cells(frame[cols["member_id"]])
     days = {k: _dates(_cells(frame[cols[k]])) if k in cols else [None] * n for k in ("consent_date", "left_on")}
     crs_text = to_crs(crs).to_wkt() if crs is not None else None
     context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
     digests = _row_digests(frame, days, context)
-    id_series = pd.Series(ids, dtype=object)
-    once = ((id_series != "") & ~id_series.duplicated(keep=False)).to_numpy()
-    known = known[~known["digest"].duplicated(keep=False)]
-    at = pd.Index(known["digest"].to_numpy()).get_indexer(digests)
-    found = at >= 0
-    same_id = np.zeros(n, dtype=bool)
-    same_id[found] = known["member_id"].to_numpy(dtype=object)[at[found]] == id_series.to_numpy()[found]
-    skip = once & found & same_id
-    hits = known.iloc[at[skip]]
-    unchanged = pd.DataFrame({"member_id": id_series[skip].to_numpy(), "consent": hits["consent"].to_numpy(bool)})
+    once, ids = _ids_once(frame[cols["member_id"]])
+    ref = known["digest"].to_numpy(np.int64)
+    order = np.argsort(ref, kind="stable")
+    ref = ref[order]
+    at = np.searchsorted(ref, digests).clip(0, max(len(ref) - 1, 0))
+    skip = once & (ref[at] == digests) if len(ref) else np.zeros(n, dtype=bool)
+    hits = known.iloc[order[at[skip]]]
+    unchanged = pd.DataFrame({"member_id": ids[skip], "consent": hits["consent"].to_numpy(bool)})
     prior: Counter[str] = Counter()
-    for text, times in hits["tallies"].value_counts().items():
+    for text, times in hits["tallies"].dropna().value_counts().items():
         for item in filter(None, str(text).split(";")):
             key, _, count = item.partition("=")
             prior[key] += int(count) * int(times)
@@ -1582,7 +1629,9 @@ def _import_known(
         remember = pd.DataFrame(
             {
                 "digest": digests[rest[kept]],
-                "tallies": [";".join(f"{k}={v}" for k, v in sorted(tallies.get(i, {}).items())) for i in kept],
+                "tallies": [
+                    ";".join(f"{k}={v}" for k, v in sorted(tallies[i].items())) if i in tallies else None for i in kept
+                ],
             }
         )
         counts = store.upsert_members(res.members, memo=remember)

@@ -311,7 +311,7 @@ class Store(ABC):
 
         A fingerprint of the address register (members located by address depend on it) and, for each
         member that has not changed since an import wrote or compared it, the ``digest`` of its source row,
-        its ``member_id``, ``tallies`` (the row's counts of notes) and ``consent``. See
+        its ``consent`` and ``tallies`` (the row's counts of notes, ``key=n;...``, or None). See
         :func:`bingeo.import_members`.
         """
         return None

@@ -442,11 +442,11 @@ class GpkgStore(Store):
         rows: list[tuple[Any, ...]] = []
         if self._has_table(MEMO_TABLE):
             rows = self._conn.execute(
-                f'SELECT k.digest, k.member_id, k.tallies, m.consent FROM "{MEMO_TABLE}" AS k '  # noqa: S608
+                f'SELECT k.digest, m.consent, k.tallies FROM "{MEMO_TABLE}" AS k '  # noqa: S608
                 'JOIN "members" AS m ON m.fid = k.fid WHERE m.member_id = k.member_id AND m.version = k.version '
                 "AND m.updated_at IS k.updated_at"
             ).fetchall()
-        known = pd.DataFrame(rows, columns=["digest", "member_id", "tallies", "consent"])
+        known = pd.DataFrame(rows, columns=["digest", "consent", "tallies"])
         return fingerprint, known.astype({"digest": "int64", "consent": bool})
 
     def _upsert_points(
@@ -534,7 +534,7 @@ class GpkgStore(Store):
             if remember:
                 conn.execute(
                     f'CREATE TABLE IF NOT EXISTS "{MEMO_TABLE}" (fid INTEGER PRIMARY KEY, member_id TEXT NOT NULL, '
-                    "digest INTEGER NOT NULL, version INTEGER, updated_at TEXT, tallies TEXT NOT NULL)"
+                    "digest INTEGER NOT NULL, version INTEGER, updated_at TEXT, tallies TEXT)"
                 )
                 conn.execute(
                     f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
