@@ -60,6 +60,8 @@ _LAZY = {
     "propose_areas": "bingeo.propose",
     "MembersResult": "bingeo.members",
     "members_from_file": "bingeo.members",
+    "import_members": "bingeo.members",
+    "ROW_RULES_VERSION": "bingeo.members",
     "members_from_frame": "bingeo.members",
     "full_whatsapp_groups": "bingeo.members",
     "mark_missing_members_left": "bingeo.members",

@@ -16,15 +16,18 @@ import contextlib
 import functools
 import gc
 import hashlib
+import json
 import logging
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
@@ -53,6 +56,8 @@ __all__ = [
     "WHATSAPP_MAX_MEMBERS",
     "columns_used",
     "full_whatsapp_groups",
+    "import_members",
+    "ROW_RULES_VERSION",
     "mark_missing_members_left",
     "members_from_frame",
     "members_from_file",
@@ -288,6 +293,9 @@ class MembersResult(Result):
     columns : dict
         The column(s) used for each role of :data:`COLUMN_ROLES` (``""`` when none), e.g.
         ``{"id": "Lidnummer", "name": "Voornaam+Tussenvoegsel+Achternaam", "consent": "Toestemming AVG", ...}``.
+    unchanged : pandas.DataFrame
+        ``member_id`` and ``consent`` of the kept members that :func:`import_members` did not check again: the
+        store already held them from the same row of the same list (empty otherwise). They count as kept.
     """
 
     members: gpd.GeoDataFrame
@@ -295,11 +303,13 @@ class MembersResult(Result):
     notes: list[str] = field(default_factory=list)
     source: str = ""
     columns: dict[str, str] = field(default_factory=dict)
+    unchanged: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"member_id": [], "consent": []}))
 
     @property
     def with_consent(self) -> int:
         """Members kept with consent: the only ones an alert can reach."""
-        return int(self.members["consent"].astype(bool).sum()) if len(self.members) else 0
+        checked = int(self.members["consent"].astype(bool).sum()) if len(self.members) else 0
+        return checked + int(self.unchanged["consent"].astype(bool).sum())
 
     def summary(self) -> str:
         """Return a one-line account with counts only.
@@ -309,7 +319,7 @@ class MembersResult(Result):
         str
             E.g. ``"Read 10 member rows from x.csv: 8 kept (7 with consent), 2 rejected (1 no_contact, ...)"``.
         """
-        n_ok, n_bad = len(self.members), len(self.rejects)
+        n_ok, n_bad = len(self.members) + len(self.unchanged), len(self.rejects)
         text = (
             f"Read {n_ok + n_bad:,} member rows from {self.source}: {n_ok:,} kept ({self.with_consent:,} with "
             f"consent), {n_bad:,} rejected"
@@ -677,6 +687,30 @@ def members_from_frame(
     >>> res.summary()
     'Read 2 member rows from <frame>: 1 kept (1 with consent), 1 rejected (1 no_contact)'
     """
+    return _check_members(
+        frame, crs=crs, addresses=addresses, default_country=default_country, fields=fields, source=source
+    )[0]
+
+
+def _check_members(
+    frame: pd.DataFrame | gpd.GeoDataFrame,
+    *,
+    crs: CRSLike | None,
+    addresses: gpd.GeoDataFrame | None,
+    default_country: str,
+    fields: Mapping[str, str] | None,
+    source: str,
+    row_numbers: np.ndarray | None = None,
+    days: Mapping[str, list[datetime | None]] | None = None,
+    unchanged: pd.DataFrame | None = None,
+    prior: Counter[str] | None = None,
+) -> tuple[MembersResult, list[int], dict[int, Counter[str]]]:
+    """:func:`members_from_frame`, also returning the kept rows' positions in ``frame`` and each row's counts.
+
+    For the rows of a list that :func:`import_members` checks again: ``row_numbers`` are their 0-based rows in
+    the whole list, ``days`` the date columns read over the whole list, ``unchanged`` the members it did not
+    check again (``member_id``, ``consent``) and ``prior`` their counts of :data:`_COUNT_NOTES`.
+    """
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` should be a DataFrame or GeoDataFrame, got {type(frame).__name__}"
         raise TypeError(msg)
@@ -695,7 +729,7 @@ def members_from_frame(
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
         index = _AddressIndex(addresses, notes) if addresses is not None else None
-        sheet = _Sheet(frame, cols, index, default_country, source, is_geo)
+        sheet = _Sheet(frame, cols, index, default_country, source, is_geo, days)
     coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
@@ -718,6 +752,7 @@ def members_from_frame(
             kept_geom.append(row.pop("_geom"))
             kept.append(row)
             kept_at.append(i)
+    kept_pos = sorted(quick_rows + kept_at)
     if quick_rows:  # both ways' members, in row order
         order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable").tolist()
         both = quick_geom + kept_geom
@@ -734,17 +769,19 @@ def members_from_frame(
     for c in ("consent_date", "left_on"):
         members[c] = pd.to_datetime(members[c])
     result = gpd.GeoDataFrame(members, geometry=out_geoms.reset_index(drop=True), crs=target).reset_index(drop=True)
+    numbers = np.arange(sheet.n) if row_numbers is None else np.asarray(row_numbers)
     rejects = pd.DataFrame(
         {
-            "source_row": pd.Series([r + 1 for r, _, _ in reasons], dtype="int64"),
+            "source_row": pd.Series([int(numbers[r]) + 1 for r, _, _ in reasons], dtype="int64"),
             "member_id": pd.Series([sheet.data["member_id"][r] or None for r, _, _ in reasons], dtype=object),
             "reject_reason": pd.Series([c for _, c, _ in reasons], dtype=object),
             "reject_detail": pd.Series([d for _, _, d in reasons], dtype=object),
         }
     )
+    counts = sheet.counts + (prior or Counter())
     for key, text in _COUNT_NOTES.items():
-        if sheet.counts[key]:
-            notes.add(f"{sheet.counts[key]:,} {text}.")
+        if counts[key]:
+            notes.add(f"{counts[key]:,} {text}.")
     if "consent" not in cols:
         notes.add(
             f"No consent column found (looked for {', '.join(CONSENT_NAMES)}): every member is stored without "
@@ -754,8 +791,10 @@ def members_from_frame(
     if dup:
         notes.add(f"{dup:,} row(s) repeat an earlier member id and were rejected; the first row of each id is kept.")
     out = MembersResult(members=result, rejects=rejects, notes=list(notes), source=source, columns=used)
+    if unchanged is not None:
+        out.unchanged = unchanged
     logger.info("%s", out.summary())
-    return out
+    return out, kept_pos, sheet.tallies
 
 
 _COUNT_NOTES = {
@@ -889,6 +928,7 @@ class _Sheet:
         default_country: str,
         source: str,
         is_geo: bool,
+        days: Mapping[str, list[datetime | None]] | None = None,
     ) -> None:
         self.n = len(frame)
         self.cols = cols
@@ -896,6 +936,7 @@ class _Sheet:
         self.country = default_country
         self.source = source
         self.counts: Counter[str] = Counter()
+        self.tallies: dict[int, Counter[str]] = {}  # the same counts per row (rows with none left out)
         self.geoms = list(frame.geometry.to_numpy()) if is_geo else [None] * self.n
 
         def col(key: str) -> list[str]:
@@ -904,10 +945,15 @@ class _Sheet:
 
         self.data = {k: col(k) for k in _ALIASES}
         # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
-        self.days = {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
+        self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
         self.quick = self.quick_contacts() if QUICK_ROWS else [None] * self.n
+
+    def tally(self, i: int, key: str, n: int = 1) -> None:
+        """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
+        self.counts[key] += n
+        self.tallies.setdefault(i, Counter())[key] += n
 
     def quick_contacts(self) -> list[dict[str, Any] | None]:
         """Return :meth:`contacts` of the rows whose contacts are all in the common shapes, else None."""
@@ -982,15 +1028,18 @@ class _Sheet:
             rows.append(i)
             places.append(place)
         quick = [self.quick[i] for i in rows]
-        counts = self.counts
-        if "consent" in cols:
-            counts["consent_empty"] += sum(1 for i in rows if not d["consent"][i].strip())
-        counts["two_phones"] += sum(1 for q in quick if q["counted"])  # type: ignore[index]
+        tally = self.tally
         chans = []
         for i, q in zip(rows, quick):
+            if "consent" in cols and not d["consent"][i].strip():
+                tally(i, "consent_empty")
+            if q["counted"]:  # type: ignore[index]
+                tally(i, "two_phones")
             text, unknown, dropped = _channels(d["channels"][i], q["mobile"], bool(q["phone"]), bool(q["email"]))  # type: ignore[index]
-            counts["channel_unknown"] += unknown
-            counts["channel_dropped"] += dropped
+            if unknown:
+                tally(i, "channel_unknown", unknown)
+            if dropped:
+                tally(i, "channel_dropped")
             chans.append(text)
         pids = d["person_id"]
         states = [self.status(i) for i in rows]
@@ -1033,14 +1082,15 @@ class _Sheet:
         if consent is None:
             return "bad_consent", f"column {cols['consent']!r} is not ja/nee/yes/no/akkoord/oui/non/true/false/1/0"
         if not d["consent"][i].strip() and "consent" in cols:
-            self.counts["consent_empty"] += 1
+            self.tally(i, "consent_empty")
         contacts = self.contacts(i)
         if isinstance(contacts, tuple):
             return contacts
         geom = self.locate(i)
         if isinstance(geom[0], str):
             return geom[0], geom[1]
-        self.counts.update(contacts["counted"])
+        for key in contacts["counted"]:
+            self.tally(i, key)
         phone, email = contacts["phone"], contacts["email"]
         status, left_on = self.status(i)
         networks = _networks(d["networks"][i])
@@ -1142,9 +1192,9 @@ class _Sheet:
             self.data["channels"][i], bool(contacts["mobile"]), bool(contacts["phone"]), bool(contacts["email"])
         )
         if unknown:
-            self.counts["channel_unknown"] += unknown
+            self.tally(i, "channel_unknown", unknown)
         if dropped:
-            self.counts["channel_dropped"] += 1
+            self.tally(i, "channel_dropped")
         return text
 
     def date(self, i: int, key: str) -> datetime | None:
@@ -1152,7 +1202,7 @@ class _Sheet:
         text = self.data[key][i]
         value = self.days[key][i] if text else None
         if text and value is None:
-            self.counts[f"{key}_bad"] += 1
+            self.tally(i, f"{key}_bad")
         return value
 
     def status(self, i: int) -> tuple[str, datetime | None]:
@@ -1162,7 +1212,7 @@ class _Sheet:
         if status_text in _LEFT or left_on is not None:
             return "left", left_on
         if status_text and status_text not in _ACTIVE:
-            self.counts["status_unknown"] += 1
+            self.tally(i, "status_unknown")
         return "active", None
 
     def locate(self, i: int) -> tuple[Any, str, str, str | None]:
@@ -1265,6 +1315,27 @@ def members_from_file(
     >>> res.rejects["reject_reason"].tolist()
     ['no_contact']
     """
+    frame, label, merged, notes = _read_list(path, fields, layer, x_field, y_field)
+    from bingeo._progress import check_cancelled, report
+
+    report(progress, 0.4)
+    check_cancelled(is_cancelled, "the member import")
+    res = members_from_frame(
+        frame, crs=crs, addresses=addresses, default_country=default_country, fields=merged, source=label
+    )
+    res.notes[:0] = list(notes)
+    report(progress, 1.0)
+    return res
+
+
+def _read_list(
+    path: str | os.PathLike[str],
+    fields: Mapping[str, str] | None,
+    layer: str | None,
+    x_field: str | None,
+    y_field: str | None,
+) -> tuple[pd.DataFrame, str, dict[str, str], Notes]:
+    """Read a member list file as a frame: (frame, label, fields with x/y, notes on reading)."""
     source = check_source(path)
     label = str(path)
     merged = dict(fields or {})
@@ -1292,16 +1363,7 @@ def members_from_file(
         frame = gpd.read_file(source, layer=layer, engine="pyogrio")
     elif kind == "parquet":
         frame = pd.read_parquet(source)
-    from bingeo._progress import check_cancelled, report
-
-    report(progress, 0.4)
-    check_cancelled(is_cancelled, "the member import")
-    res = members_from_frame(
-        frame, crs=crs, addresses=addresses, default_country=default_country, fields=merged, source=label
-    )
-    res.notes[:0] = list(notes)
-    report(progress, 1.0)
-    return res
+    return frame, label, merged, notes
 
 
 def full_whatsapp_groups(store: Any) -> list[tuple[str, int]]:
@@ -1359,7 +1421,7 @@ def mark_missing_members_left(store: Any, result: MembersResult, *, on: Any = No
     current = store.members()
     if not len(current):
         return 0
-    seen = set(result.members["member_id"].astype(str))
+    seen = set(result.members["member_id"].astype(str)) | set(result.unchanged["member_id"].astype(str))
     if "member_id" in result.rejects.columns:
         seen |= {str(v) for v in result.rejects["member_id"].dropna() if str(v)}
     gone = current[~current["member_id"].astype(str).isin(seen) & (current["status"].fillna("") != "left")].copy()
@@ -1369,3 +1431,221 @@ def mark_missing_members_left(store: Any, result: MembersResult, *, on: Any = No
     gone["left_on"] = (on or dt.date.today()).isoformat()
     store.upsert_members(gone)
     return len(gone)
+
+
+#: Version of the row rules a store's remembered row digests stand for (:func:`import_members`). The digests
+#: also cover the source of the modules holding the rules, so any change to them forgets every digest too.
+ROW_RULES_VERSION = 1
+
+
+def import_members(
+    store: Any,
+    path: str | os.PathLike[str],
+    *,
+    crs: CRSLike | None = None,
+    default_country: str = "NL",
+    fields: Mapping[str, str] | None = None,
+    layer: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> tuple[MembersResult, dict[str, int]]:
+    """Read a member list into ``store``: :func:`members_from_file` and ``store.upsert_members`` in one.
+
+    A store that remembers its imports (:meth:`bingeo.stores.base.Store.member_memo`, a GeoPackage) keeps,
+    per member, a digest of the list row it came from, with the columns found, the options, the address
+    register and the rules. A row whose digest and member id are remembered for a member unchanged since
+    (and whose id occurs once in the list) is not checked again: the store already holds what the checks
+    would give, so it counts as kept and ``unchanged``. Every other row (all rejects among them) is checked
+    as :func:`members_from_frame` does, against the addresses of its postcodes only. The store ends up as
+    with :func:`members_from_file` and ``upsert_members``.
+
+    Parameters
+    ----------
+    store : bingeo.stores.Store
+        An open store, also the address register.
+    path : str or os.PathLike
+        The member list.
+    crs, default_country, fields, layer, progress, is_cancelled : keyword-only
+        As in :func:`members_from_file`.
+
+    Returns
+    -------
+    (MembersResult, dict)
+        The result (``unchanged`` lists the members not checked again) and the counts of
+        ``upsert_members`` (``added``, ``updated``, ``unchanged``).
+    """
+    from bingeo._progress import check_cancelled, report
+
+    frame, label, merged, notes = _read_list(path, fields, layer, None, None)
+    report(progress, 0.4)
+    check_cancelled(is_cancelled, "the member import")
+    memo = store.member_memo()
+    is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
+    if memo is None or is_geo or not isinstance(frame, pd.DataFrame):
+        adr = store.addresses()
+        res = members_from_frame(
+            frame,
+            crs=crs,
+            addresses=adr if len(adr) else None,
+            default_country=default_country,
+            fields=merged,
+            source=label,
+        )
+        counts = store.upsert_members(res.members) if len(res.members) else dict.fromkeys(_COUNTS, 0)
+    else:
+        res, counts = _import_known(store, frame, memo, crs, default_country, merged, label)
+    res.notes[:0] = list(notes)
+    report(progress, 1.0)
+    return res, counts
+
+
+_COUNTS = ("added", "updated", "unchanged")
+
+
+def _rules_digest() -> bytes:
+    """SHA-256 of the source of the modules whose rules decide what a member row becomes."""
+    import bingeo._contacts
+    import bingeo.addresses
+    import bingeo.readers.values
+
+    h = hashlib.sha256(str(ROW_RULES_VERSION).encode())
+    for module in (sys.modules[__name__], bingeo._contacts, bingeo.addresses, bingeo.readers.values):
+        h.update(Path(str(module.__file__)).read_bytes())
+    return h.digest()
+
+
+def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
+    """Return an Arrow text column as an Arrow string array (None for any other column)."""
+    if getattr(column.dtype, "storage", None) != "pyarrow" and not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    arr = pa.chunked_array(column.array._pa_array)
+    return arr.cast(pa.string()) if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+
+
+def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
+    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
+    return pd.util.hash_pandas_object(pd.Series(pd.arrays.ArrowExtensionArray(arr)), index=False).to_numpy(np.uint64)
+
+
+def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]], context: list[Any]) -> np.ndarray:
+    """Return a 64-bit digest of each row (every cell, the dates as read over the whole list) and ``context``.
+
+    Arrow text columns (a CSV's) are joined into one text per row and hashed once; other frames are hashed
+    column by column.
+    """
+    salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
+    dated = {
+        k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if any(d is not None for d in v)
+    }
+    arrays = [_arrow_text(frame[c]) for c in frame.columns]
+    if all(a is not None for a in arrays):
+        extra = [pa.chunked_array([pa.array(v, pa.string())]) for v in dated.values()]
+        joined = pc.binary_join_element_wise(*arrays, *extra, _CELL_SEPARATOR, null_handling="replace")
+        rows = _hash_texts(joined)
+    else:
+        table = frame.copy(deep=False)
+        table.columns = [f"c{k}" for k in range(table.shape[1])]
+        for key, values in dated.items():
+            table[f"d_{key}"] = values
+        rows = pd.util.hash_pandas_object(table, index=False).to_numpy(dtype=np.uint64)
+    return (rows ^ np.uint64(int.from_bytes(salt, "little"))).view(np.int64)
+
+
+#: Joins a row's cells into the one text whose hash is its digest (the ASCII unit separator).
+_CELL_SEPARATOR = "\x1f"
+
+
+def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids.
+
+    Ids are compared by a 64-bit hash: two different ids with the same hash count as repeated (their rows
+    are checked again: the safe side).
+    """
+    arr = _arrow_text(column)
+    if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+        texts = pc.fill_null(arr, "")
+        hashed = pd.Series(_hash_texts(texts))
+        given = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
+        return given & ~hashed.duplicated(keep=False).to_numpy(), pd.arrays.ArrowExtensionArray(texts)
+    ids = pd.Series(_cells(column), dtype=object)
+    return ((ids != "") & ~ids.duplicated(keep=False)).to_numpy(), ids.to_numpy()
+
+
+def _import_known(
+    store: Any,
+    frame: pd.DataFrame,
+    memo: tuple[str, pd.DataFrame],
+    crs: CRSLike | None,
+    default_country: str,
+    fields: dict[str, str],
+    label: str,
+) -> tuple[MembersResult, dict[str, int]]:
+    """Run :func:`import_members` for a store that remembers: skip the rows it already holds.
+
+    A row is skipped when its digest (which covers its member id cell) is remembered for a member unchanged
+    since, and its member id occurs once in the list (else the first-row rule decides, over the rows checked).
+    """
+    fingerprint, known = memo
+    columns = [str(c) for c in frame.columns]
+    cols = _detect(columns, fields, label)
+    if "member_id" not in cols or not isinstance(default_country, str):  # the checks say what is wrong
+        res = members_from_frame(frame, crs=crs, default_country=default_country, fields=fields, source=label)
+        return res, dict.fromkeys(_COUNTS, 0)
+    n = len(frame)
+    days = {k: _dates(_cells(frame[cols[k]])) if k in cols else [None] * n for k in ("consent_date", "left_on")}
+    crs_text = to_crs(crs).to_wkt() if crs is not None else None
+    context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
+    digests = _row_digests(frame, days, context)
+    once, ids = _ids_once(frame[cols["member_id"]])
+    ref = known["digest"].to_numpy(np.int64)
+    order = np.argsort(ref, kind="stable")
+    ref = ref[order]
+    at = np.searchsorted(ref, digests).clip(0, max(len(ref) - 1, 0))
+    skip = once & (ref[at] == digests) if len(ref) else np.zeros(n, dtype=bool)
+    hits = known.iloc[order[at[skip]]]
+    unchanged = pd.DataFrame({"member_id": ids[skip], "consent": hits["consent"].to_numpy(bool)})
+    prior: Counter[str] = Counter()
+    for text, times in hits["tallies"].dropna().value_counts().items():
+        for item in filter(None, str(text).split(";")):
+            key, _, count = item.partition("=")
+            prior[key] += int(count) * int(times)
+    rest = np.flatnonzero(~skip)
+    part = frame.iloc[rest].reset_index(drop=True)
+    adr = _addresses_for(store, part, cols)
+    res, kept, tallies = _check_members(
+        part,
+        crs=crs,
+        addresses=adr,
+        default_country=default_country,
+        fields=fields,
+        source=label,
+        row_numbers=rest,
+        days={k: [v[i] for i in rest.tolist()] for k, v in days.items()},
+        unchanged=unchanged,
+        prior=prior,
+    )
+    counts = dict.fromkeys(_COUNTS, 0)
+    if len(res.members):
+        remember = pd.DataFrame(
+            {
+                "digest": digests[rest[kept]],
+                "tallies": [
+                    ";".join(f"{k}={v}" for k, v in sorted(tallies[i].items())) if i in tallies else None for i in kept
+                ],
+            }
+        )
+        counts = store.upsert_members(res.members, memo=remember)
+    counts["unchanged"] += len(unchanged)
+    logger.info("%s: %d row(s) held by the store already, not checked again", label, len(unchanged))
+    return res, counts
+
+
+def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> gpd.GeoDataFrame | None:
+    """Return the store's addresses that rows of ``part`` may be located at (None when it holds none)."""
+    if "straat" in cols or "postcode" not in cols:  # by street (or nothing to narrow by): the whole register
+        adr = store.addresses()
+        return adr if len(adr) else None
+    if not store.count("addresses"):
+        return None
+    wanted = {_postcode(t) for t in _cells(part[cols["postcode"]]) if t}
+    return store.addresses(postcodes=[p for p in wanted if p])

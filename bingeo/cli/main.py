@@ -1010,26 +1010,22 @@ def members_import(
         CONSENT_NAMES,
         WHATSAPP_MAX_MEMBERS,
         full_whatsapp_groups,
+        import_members,
         mark_missing_members_left,
-        members_from_file,
     )
     from bingeo.stores import open_store
 
     with open_store(store) as st:
-        adr = st.addresses()
         with progress_bar("reading members") as progress:
-            res = members_from_file(
+            res, counts = import_members(  # the store reprojects; rows it holds already are not checked again
+                st,
                 source,
                 crs=crs,
-                addresses=adr if len(adr) else None,
                 default_country=default_country,
                 fields=fields or None,
                 layer=sheet or layer,
                 progress=progress,
             )
-        counts = {"added": 0, "updated": 0, "unchanged": 0}
-        if len(res.members):
-            counts = st.upsert_members(res.members)  # the store reprojects
         marked = 0
         if replace:
             marked = mark_missing_members_left(st, res)

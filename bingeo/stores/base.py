@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -101,6 +101,8 @@ MEMBER_FIELDS: list[tuple[str, str]] = [
     ("version", "INTEGER NOT NULL"),
     ("updated_at", "DATETIME"),
 ]
+#: Postcodes asked for in one query by :meth:`Store.addresses` (under every backend's limit of parameters).
+POSTCODES_PER_QUERY = 5_000
 #: Columns of the ``addresses`` layer.
 ADDRESS_FIELDS: list[tuple[str, str]] = [
     ("address_id", "TEXT NOT NULL"),
@@ -298,14 +300,32 @@ class Store(ABC):
 
     @abstractmethod
     def _upsert_points(
-        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
+        self,
+        table: str,
+        fields: list[tuple[str, str]],
+        key: str,
+        frame: gpd.GeoDataFrame,
+        cols: list[str],
+        memo: pd.DataFrame | None = None,
     ) -> dict[str, int]:
         """Insert or update rows of a point table by ``key``, all or nothing; counts added/updated/unchanged.
 
         ``frame`` is in the store's CRS and holds ``cols`` (``key`` among them). A row is unchanged when
         every column in ``cols`` and the geometry (WKB) are equal; an updated row gets ``version + 1``
-        (when the table has one) and ``updated_at``.
+        (when the table has one) and ``updated_at``. ``memo`` (members only, a backend with
+        :meth:`member_memo`): ``digest`` and ``tallies`` of each row of ``frame``, remembered in the same
+        transaction.
         """
+
+    def member_memo(self) -> tuple[str, pd.DataFrame] | None:
+        """Return what the last member imports remember, or None when this backend remembers nothing.
+
+        A fingerprint of the address register (members located by address depend on it) and, for each
+        member that has not changed since an import wrote or compared it, the ``digest`` of its source row,
+        its ``consent`` and ``tallies`` (the row's counts of notes, ``key=n;...``, or None). See
+        :func:`bingeo.import_members`.
+        """
+        return None
 
     @abstractmethod
     def _select_points(
@@ -320,6 +340,10 @@ class Store(ABC):
     @abstractmethod
     def _copy_rows(self, handle: Any, table: str, frame: gpd.GeoDataFrame) -> None:
         """Insert rows exactly as given (every column of the table's fields; used by store copy)."""
+
+    def count(self, table: str) -> int:
+        """Rows in ``table`` (one of networks, network_history, members, addresses, audit_log)."""
+        return self._count(table)
 
     @abstractmethod
     def _count(self, table: str) -> int:
@@ -633,10 +657,14 @@ class Store(ABC):
                     frame[c] = _iso_dates(frame[c])
         return frame, cols
 
-    def upsert_members(self, members: gpd.GeoDataFrame) -> dict[str, int]:
-        """Add or update members by ``member_id``, all or nothing; returns counts (no member data)."""
+    def upsert_members(self, members: gpd.GeoDataFrame, *, memo: pd.DataFrame | None = None) -> dict[str, int]:
+        """Add or update members by ``member_id``, all or nothing; returns counts (no member data).
+
+        ``memo``: ``digest`` and ``tallies`` per row of ``members`` that :meth:`member_memo` returns later
+        (ignored by a backend without one).
+        """
         frame, cols = self._prepare_points("members", MEMBER_FIELDS, "member_id", members)
-        counts = self._upsert_points("members", MEMBER_FIELDS, "member_id", frame, cols)
+        counts = self._upsert_points("members", MEMBER_FIELDS, "member_id", frame, cols, memo)
         log.info("members: %d added, %d updated, %d unchanged", counts["added"], counts["updated"], counts["unchanged"])
         return counts
 
@@ -695,9 +723,28 @@ class Store(ABC):
         )
         return counts
 
-    def addresses(self, *, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
-        """Address points (optionally within ``bbox``)."""
-        return self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
+    def addresses(
+        self, *, bbox: tuple[float, float, float, float] | None = None, postcodes: Collection[str] | None = None
+    ) -> gpd.GeoDataFrame:
+        """Address points (optionally within ``bbox``, or with one of ``postcodes``, written as stored: ``9712AB``)."""
+        if postcodes is None:
+            return self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
+        import pandas as pd
+
+        wanted = sorted(set(postcodes))
+        if not wanted:  # the columns, no rows
+            return self._select_points(
+                "addresses", ADDRESS_FIELDS, bbox, "t.postcode IS NULL AND t.postcode IS NOT NULL", ()
+            )
+        parts = [
+            self._select_points(
+                "addresses", ADDRESS_FIELDS, bbox, f"t.postcode IN ({', '.join('?' * len(chunk))})", tuple(chunk)
+            )
+            for chunk in (wanted[k : k + POSTCODES_PER_QUERY] for k in range(0, len(wanted), POSTCODES_PER_QUERY))
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return pd.concat(parts, ignore_index=True)
 
     def append_audit(
         self,

@@ -50,6 +50,7 @@ from bingeo.stores.base import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["GpkgStore", "SCHEMA_VERSION", "MEMBER_FIELDS", "ADDRESS_FIELDS", "AUDIT_FIELDS"]
 
@@ -61,6 +62,10 @@ INDEX_LOCK_TIMEOUT = 1.0
 #: Rows added by one upsert from which the table's R-tree is packed anew in one pass (much faster than
 #: SQLite's one-at-a-time insertion for many rows) rather than extended row by row.
 RTREE_BULK_ROWS = 10_000
+
+#: Table of what member imports remember (:meth:`GpkgStore.member_memo`): a cache beside the layers, one row
+#: per member (its fid), valid while the member's ``version`` and ``updated_at`` are still the ones it holds.
+MEMO_TABLE = "bingeo_member_memo"
 
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
@@ -427,8 +432,30 @@ class GpkgStore(Store):
         )
 
     # ---- point tables: members, addresses ----------------------------------------------
+    def member_memo(self) -> tuple[str, pd.DataFrame]:
+        """Return what the last member imports remember: see :meth:`bingeo.stores.base.Store.member_memo`."""
+        import pandas as pd
+
+        n, last, when = self._conn.execute('SELECT count(*), max(fid), max(updated_at) FROM "addresses"').fetchone()
+        fingerprint = f"gpkg:{self.srs_id}:{n}:{last}:{when}"
+        rows: list[tuple[Any, ...]] = []
+        if self._has_table(MEMO_TABLE):
+            rows = self._conn.execute(
+                f'SELECT k.digest, m.consent, k.tallies FROM "{MEMO_TABLE}" AS k '  # noqa: S608
+                'JOIN "members" AS m ON m.fid = k.fid WHERE m.member_id = k.member_id AND m.version = k.version '
+                "AND m.updated_at IS k.updated_at"
+            ).fetchall()
+        known = pd.DataFrame(rows, columns=["digest", "consent", "tallies"])
+        return fingerprint, known.astype({"digest": "int64", "consent": bool})
+
     def _upsert_points(
-        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
+        self,
+        table: str,
+        fields: list[tuple[str, str]],
+        key: str,
+        frame: gpd.GeoDataFrame,
+        cols: list[str],
+        memo: pd.DataFrame | None = None,
     ) -> dict[str, int]:
         """Upsert through a temporary table: SQLite compares, updates and inserts the rows, not Python.
 
@@ -437,6 +464,7 @@ class GpkgStore(Store):
         or geometry differ and one ``INSERT ... SELECT`` adds the new ids in input order. The R-tree entries
         of the new rows are written from the envelopes computed here rather than by the insert trigger,
         which would call back into Python for each row; the trigger is restored in the same transaction.
+        ``memo`` rows go into :data:`MEMO_TABLE` with the fid, version and ``updated_at`` each member has then.
         """
         decl = dict(fields)
         versioned = "version" in decl
@@ -445,10 +473,15 @@ class GpkgStore(Store):
         blobs = fmt.encode_many(geoms, self.srs_id)
         env = _rtree_envelopes(geoms, blobs)
         values = [_plain_column(frame[c]) for c in cols]
+        remember = memo is not None and table == "members"
+        if remember:
+            values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]  # type: ignore[index]
         rows = zip(range(len(blobs)), blobs, *env, *values)
         names = ", ".join(f'"{c}"' for c in cols)
         tmp = "temp.bingeo_upsert"
-        typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols)
+        typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols) + (
+            ", digest INTEGER, tallies TEXT" if remember else ""
+        )
         differs = " OR ".join([f't."{c}" IS NOT s."{c}"' for c in cols if c != key] + ["t.geom IS NOT s.geom"])
         sets = ", ".join(f'"{c}" = s."{c}"' for c in cols if c != key)
         rtree = f"rtree_{table}_geom"
@@ -458,7 +491,7 @@ class GpkgStore(Store):
                 f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
                 f"maxy REAL, {typed})"
             )
-            marks = ", ".join("?" for _ in range(len(cols) + 6))
+            marks = ", ".join("?" for _ in range(len(cols) + 6 + 2 * remember))
             conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
             conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
             bump = ", version = t.version + 1" if versioned else ""
@@ -497,6 +530,16 @@ class GpkgStore(Store):
                         f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,)
                     )
                 conn.execute(trigger[0])
+            if remember:
+                conn.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{MEMO_TABLE}" (fid INTEGER PRIMARY KEY, member_id TEXT NOT NULL, '
+                    "digest INTEGER NOT NULL, version INTEGER, updated_at TEXT, tallies TEXT)"
+                )
+                conn.execute(
+                    f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
+                    f'SELECT t.fid, t."{key}", s.digest, t.version, t.updated_at, s.tallies FROM {tmp} AS s '
+                    f'JOIN "{table}" AS t ON t."{key}" = s."{key}"'
+                )
             conn.execute(f"DROP TABLE {tmp}")
         return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
 

@@ -616,7 +616,13 @@ class PostgisStore(Store):
                 copy.write_row(row)
 
     def _upsert_points(
-        self, table: str, fields: list[tuple[str, str]], key: str, frame: gpd.GeoDataFrame, cols: list[str]
+        self,
+        table: str,
+        fields: list[tuple[str, str]],
+        key: str,
+        frame: gpd.GeoDataFrame,
+        cols: list[str],
+        memo: pd.DataFrame | None = None,  # no member memo here (member_memo() is None)
     ) -> dict[str, int]:
         sql = _sql()
         decl = dict(fields)
