@@ -25,6 +25,7 @@ from pandas.testing import assert_frame_equal
 
 import bingeo.readers.points as points_mod
 import bingeo.readers.sources as sources
+import bingeo.readers.write as write_mod
 from bingeo.errors import InputError
 from bingeo.readers import read_points
 from bingeo.readers.sources import Notes, read_text_table
@@ -263,6 +264,26 @@ def test_csv_writer_chunked_text_columns():
     df = pd.concat([_frame(300, 1), _frame(200, 2)], ignore_index=True)
     want = excel_safe(df).to_csv(index=False).encode("utf-8")
     assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_writer_repeated_values_and_equal_columns(monkeypatch, workers):
+    """Columns of few distinct values (rendered once per value), a float column equal to another (x beside X,
+    rendered once) and blocks rendered by several threads: still pandas' bytes."""
+    monkeypatch.setattr(write_mod, "DISTINCT_SAMPLE", 500)
+    monkeypatch.setattr(write_mod, "CSV_CHUNK_ROWS", 700)
+    monkeypatch.setenv("BINGEO_WORKERS", workers)
+    df = _frame(3000, 4)
+    df["x"] = df["f"].copy()  # equal values, NaN included
+    df["g"] = df["f"] * 2  # not equal: rendered on its own
+    df["h"] = df["f"].where(np.arange(len(df)) < 2000, 2.5)  # equal in the first blocks only
+    df["z"] = df["f"].abs()  # -0.0 becomes 0.0: equal as numbers, not as text
+    df["u"] = pd.Series([f"=id{i}" if i % 7 else f'"q{i}"' for i in range(len(df))], dtype=str)  # all distinct
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+    assert _csv_bytes(df, sep=";", encoding="utf-8", lineterminator="\r\n") == excel_safe(df).to_csv(
+        index=False, sep=";", lineterminator="\r\n"
+    ).encode("utf-8")
 
 
 @pytest.mark.parametrize("sep", ["-", "/", "."])
