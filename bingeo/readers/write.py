@@ -37,6 +37,7 @@ __all__ = [
     "rejects_path",
     "replacing",
     "write_csv",
+    "write_points_csv",
     "write_table",
     "write_text",
 ]
@@ -619,6 +620,24 @@ def _write_by_driver(
         pd.DataFrame(df).to_parquet(p, index=False)
 
 
+def write_points_csv(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, path: str | os.PathLike[str], crs: Any) -> None:
+    """Write points given as a table and coordinates (``x``, ``y`` in ``crs``) as a CSV.
+
+    The bytes :func:`write_table` writes for the GeoDataFrame of those points, without making the point objects.
+    """
+    p = Path(path)
+    write_csv(_with_xy(pd.DataFrame(df), x, y), p)
+    logger.info("Wrote %d rows to %s (coordinates in %s)", len(df), p, crs_label(crs))
+
+
+def _with_xy(out: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """``out`` with the point coordinates as its last columns: ``x``, ``y`` (``geom_x``, ``geom_y`` if taken)."""
+    xn, yn = ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
+    out[xn] = x
+    out[yn] = y
+    return out
+
+
 def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:
     if not is_geo:
         return pd.DataFrame(df)
@@ -632,9 +651,7 @@ def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:
         y = np.full(len(arr), np.nan)
         x[present] = shapely.get_x(arr[present])
         y[present] = shapely.get_y(arr[present])
-        xn, yn = ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
-        out[xn] = x
-        out[yn] = y
+        _with_xy(out, x, y)
     else:
         wn = "wkt" if "wkt" not in out.columns else "geometry_wkt"
         out[wn] = shapely.to_wkt(arr)
