@@ -9,12 +9,15 @@ results are identical whatever the number of workers.
 
 from __future__ import annotations
 
+import collections
 import operator
 import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from bingeo.errors import InputError
 
-__all__ = ["WORKERS_ENV", "cpu_count", "resolve_workers"]
+__all__ = ["WORKERS_ENV", "cpu_count", "in_order", "resolve_workers"]
 
 #: Environment variable giving the default number of workers (unset: every CPU).
 WORKERS_ENV = "BINGEO_WORKERS"
@@ -63,3 +66,26 @@ def resolve_workers(workers: int | None = None) -> int:
         msg = f"`workers` must be >= 1 (1: no threads; None: ${WORKERS_ENV} or every CPU); got {workers}"
         raise InputError(msg)
     return int(workers)
+
+
+def in_order(fn: Callable[[Any], Any], items: Iterable[Any], *, workers: int | None = None) -> Iterator[Any]:
+    """Yield ``fn(item)`` for each item in order, computed by up to ``workers`` threads a few items ahead.
+
+    For work that releases the GIL (Arrow compute, numpy): the CSV writer renders its blocks of rows this way on
+    every core while the file is written in order, so the bytes do not depend on the number of workers
+    (:func:`bingeo._workers.resolve_workers`).
+    """
+    n = resolve_workers(workers)
+    if n == 1:
+        yield from map(fn, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="bingeo-render") as pool:
+        pending: collections.deque[Any] = collections.deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > n:  # a bounded look-ahead: at most n + 1 blocks in memory
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

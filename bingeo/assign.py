@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +18,7 @@ from bingeo.errors import InputError
 if TYPE_CHECKING:
     from bingeo.stores.base import Store
 
-__all__ = ["assign", "Assigner", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
+__all__ = ["assign", "assign_xy", "Assigner", "ASSIGN_COLUMNS", "select_valid", "point_xy"]
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +182,38 @@ def assign(
 
     n_workers = resolve_workers(workers)
     x, y = point_xy(points, what="points", workers=n_workers)
+    return assign_xy(
+        points, x, y, points.crs, networks, store=store, workers=n_workers, progress=progress, is_cancelled=is_cancelled
+    )
+
+
+def assign_xy(
+    frame: pd.DataFrame,
+    x: np.ndarray,
+    y: np.ndarray,
+    crs: Any,
+    networks: gpd.GeoDataFrame,
+    *,
+    store: Store | None = None,
+    workers: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> pd.DataFrame:
+    """Assign points given as a table and their coordinates ``x``, ``y`` (in the networks' CRS): :func:`assign`.
+
+    Returns a copy of ``frame`` with the three network columns: what :func:`assign` adds to a GeoDataFrame of
+    the points ``(x, y)`` with the columns of ``frame`` (``bingeo assign`` to CSV reads the points with
+    ``read_points(geometry=False)`` and makes no point objects). ``crs``: the CRS of ``x``, ``y``, checked
+    against the networks'.
+    """
+    from bingeo._workers import resolve_workers
+
+    check_same_crs(crs, networks.crs, left="points", right="networks")
+
+    n_workers = resolve_workers(workers)
     with Assigner(networks, store=store, workers=n_workers, expected_points=len(x), is_cancelled=is_cancelled) as a:
         id_col, name_col, ids_col = a.columns(x, y, progress=progress, is_cancelled=is_cancelled)
-    out = points.copy(deep=False)  # copy-on-write: the caller's frame is never changed
+    out = frame.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     clash = [c for c in ASSIGN_COLUMNS if c in out.columns]
     if clash:
         log.info("replacing existing columns %s with a new assignment", clash)

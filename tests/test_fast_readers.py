@@ -25,6 +25,8 @@ from pandas.testing import assert_frame_equal
 
 import bingeo.readers.points as points_mod
 import bingeo.readers.sources as sources
+import bingeo.readers.values as values_mod
+import bingeo.readers.write as write_mod
 from bingeo.errors import InputError
 from bingeo.readers import read_points
 from bingeo.readers.sources import Notes, read_text_table
@@ -265,6 +267,26 @@ def test_csv_writer_chunked_text_columns():
     assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_writer_repeated_values_and_equal_columns(monkeypatch, workers):
+    """Columns of few distinct values (rendered once per value), a float column equal to another (x beside X,
+    rendered once) and blocks rendered by several threads: still pandas' bytes."""
+    monkeypatch.setattr(write_mod, "DISTINCT_SAMPLE", 500)
+    monkeypatch.setattr(write_mod, "CSV_CHUNK_ROWS", 700)
+    monkeypatch.setenv("BINGEO_WORKERS", workers)
+    df = _frame(3000, 4)
+    df["x"] = df["f"].copy()  # equal values, NaN included
+    df["g"] = df["f"] * 2  # not equal: rendered on its own
+    df["h"] = df["f"].where(np.arange(len(df)) < 2000, 2.5)  # equal in the first blocks only
+    df["z"] = df["f"].abs()  # -0.0 becomes 0.0: equal as numbers, not as text
+    df["u"] = pd.Series([f"=id{i}" if i % 7 else f'"q{i}"' for i in range(len(df))], dtype=str)  # all distinct
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert _csv_bytes(df, sep=",", encoding="utf-8", lineterminator="\n") == want
+    assert _csv_bytes(df, sep=";", encoding="utf-8", lineterminator="\r\n") == excel_safe(df).to_csv(
+        index=False, sep=";", lineterminator="\r\n"
+    ).encode("utf-8")
+
+
 @pytest.mark.parametrize("sep", ["-", "/", "."])
 def test_usual_dutch_dates_split_equal_python(sep):
     """Columns whose every value has the usual shape (1-1-2021 12:45) are split, not matched: the same dates."""
@@ -277,6 +299,30 @@ def test_usual_dutch_dates_split_equal_python(sep):
     pd.testing.assert_series_equal(got.values, want.values)
     np.testing.assert_array_equal(got.bad, want.bad)
     assert (got.how, got.is_dates) == (want.how, want.is_dates)
+
+
+@pytest.mark.parametrize(
+    "years", [["2021", "99", "2024", "2000", "2100", "70", "69", "1900"], ["2021", "1600", "2300"]]
+)
+def test_usual_dates_built_by_numpy_equal_pandas(monkeypatch, years):
+    """Usual D-M-Y dates built by numpy == built by ``pd.to_datetime`` of the parts (leap days, 2-digit years,
+    impossible days, months and clocks; years outside datetime64[ns]: not dates) == the Python path."""
+    rng = np.random.default_rng(2)
+    d, m = rng.integers(0, 33, 4000), rng.integers(0, 14, 4000)
+    y = rng.choice(years, 4000)
+    t = rng.choice(["", " 0:00", " 23:59", " 7:05", " 24:00", " 12:61"], 4000)
+    extra = ["29-2-2024", "29-2-2100", "29-2-2000", "31-4-2021 1:00", "30-4-2021", "0-1-2021", "1-0-2021", "31-12-69"]
+    s = pd.Series([f"{a}-{b}-{c}{e}" for a, b, c, e in zip(d, m, y, t)] + extra, dtype=str)
+    got = read_dates(s)
+    with monkeypatch.context() as mp:
+        mp.setattr(values_mod, "_dmy_usual", lambda v, sep: values_mod._dmy(v, []))
+        want = read_dates(s)
+    for other in (want, read_dates(_as_object(s))):
+        pd.testing.assert_series_equal(got.values, other.values)
+        np.testing.assert_array_equal(got.bad, other.bad)
+        assert (got.how, got.is_dates) == (other.how, other.is_dates)
+    assert got.values.iloc[-8:-5].notna().tolist() == [True, False, True]  # 29 February
+    assert got.bad[: len(y)][np.isin(y, ["1600", "2300"])].all()
 
 
 def test_geopackage_output_through_arrow(tmp_path, monkeypatch):

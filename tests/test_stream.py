@@ -127,3 +127,68 @@ def test_geopackage_output_streams_like_the_whole_write(tmp_path, monkeypatch):
     layers = [pyogrio.list_layers(tmp_path / str(r) / "out.gpkg").tolist() for r in (None, 1500)]
     assert layers[0] == layers[1]
     assert not list((tmp_path / "1500").glob("*.part*"))
+
+
+def _vancouver(tmp: Path) -> Path:
+    real = REAL / "vancouver" / "vpd_crimedata_AllNeighbourhoods_2023.csv.gz"
+    with gzip.open(real, "rt", encoding="utf-8", newline="") as fh:
+        lines = [next(fh) for _ in range(3001)]
+    src = tmp / "vancouver.csv"
+    src.write_text("".join(lines), encoding="utf-8", newline="")
+    return src
+
+
+def _planted(tmp: Path) -> Path:
+    """A Dutch export (cp1252, ';', decimal commas) with bad dates, wrong field counts, unreadable coordinates."""
+    lines = ["registratienummer;pleegdatum;plaats;omschrijving;X;Y"]
+    for i in range(3000):
+        date = "31-2-2022 10:00" if i % 500 == 7 else f"{1 + i % 28}-{1 + i % 12}-2021 {i % 24}:{i % 60:02d}"
+        place = "Groningen;Stad" if i % 700 == 3 else "Groningen"
+        x = "onbekend" if i % 900 == 5 else f"{229500 + i * 2.5:.2f}".replace(".", ",")
+        text = '"=SOM(A1); ""cööp"""' if i % 11 == 0 else ("" if i % 3 else "Fiets weg")
+        lines.append(f"PL-{i};{date};{place};{text};{x};{579500 + (i * 7) % 6000},5")
+    src = tmp / "planted.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return src
+
+
+@pytest.mark.parametrize("case", ["sample", "planted", "chicago", "vancouver", "geopackage"])
+def test_assign_to_csv_without_point_objects_writes_the_same(tmp_path, monkeypatch, case):
+    """``bingeo assign`` to CSV keeps the points as numbers (``read_points(geometry=False)``, ``assign_xy``,
+    ``write_points_csv``): output, rejects and printed lines are byte for byte those of the GeoDataFrame path."""
+    import bingeo.cli.main as cli_main
+
+    networks = SAMPLES / "networks.gpkg"
+    if case == "sample":
+        src = SAMPLES / "incidents.csv"
+    elif case == "planted":
+        src = _planted(tmp_path)
+    elif case == "geopackage":
+        src = tmp_path / "points.gpkg"
+        read_points(SAMPLES / "incidents.csv", crs=28992).points.to_file(src, engine="pyogrio")
+    else:
+        if not REAL.exists():
+            pytest.skip("real data not beside the clone")
+        if case == "chicago":
+            with gzip.open(REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz", "rt", newline="") as fh:
+                src = tmp_path / "chicago.csv"
+                src.write_text("".join(next(fh) for _ in range(3001)), encoding="utf-8", newline="")
+            networks = REAL / "chicago" / "chicago_police_districts.kml"
+        else:
+            src = _vancouver(tmp_path)
+            networks = REAL / "vancouver" / "vancouver_local_areas.geojson"
+    store = _store(tmp_path, networks)
+    more = ("--crs", "26910") if case == "vancouver" else ()
+    printed, files = {}, {}
+    for how, outputs in (("numbers", (".csv",)), ("objects", ())):
+        monkeypatch.setattr(cli_main, "XY_OUTPUTS", outputs)
+        (tmp_path / how).mkdir()
+        printed[how] = _assign(src, store, tmp_path / how / "out.csv", None, monkeypatch, more)
+        files[how] = [p.read_bytes() for p in sorted((tmp_path / how).glob("out*.csv"))]  # rejects when any
+    assert printed["numbers"] == printed["objects"]
+    assert files["numbers"] == files["objects"]
+    out = (tmp_path / "numbers" / "out.csv").read_bytes()
+    assert b"network_id" in out.split(b"\n")[0] and out.count(b"\n") > 1000
+    if case == "planted":
+        rejects = (tmp_path / "numbers" / "out.rejects.csv").read_bytes()
+        assert b"wrong_field_count" in rejects and b"unparseable_coordinates" in rejects

@@ -367,10 +367,12 @@ def read_points_for_store(
     sheet: str | None = None,
     date_field: str | None = None,
     target_crs: str | None = None,
+    geometry: bool = True,
 ) -> Any:
     """Read POINTS into the store's CRS, checked against its extent (without a store: into ``target_crs``).
 
     ``--date-field`` is parsed as dates; a file none of whose rows is usable fails with the likely cause.
+    ``geometry=False``: the points as a table and coordinates (``read_points(geometry=False)``).
     """
     from bingeo.readers import read_points
 
@@ -384,6 +386,7 @@ def read_points_for_store(
         target_crs=st.crs if st is not None else target_crs,
         extent=st.extent() if st is not None else None,
         date_fields=date_fields_for(date_field),
+        geometry=geometry,
     )
     return usable(result)
 

@@ -243,6 +243,10 @@ def networks_history(network_id: str | None, store: str) -> None:
 # ---------------------------------------------------------------------------------- points
 
 
+#: Outputs of ``bingeo assign`` for which the points stay numbers (x, y): no point objects are made.
+XY_OUTPUTS = (".csv",)
+
+
 @cli.command("assign")
 @click.argument("points", type=click.Path())
 @store_option
@@ -278,8 +282,9 @@ def assign_cmd(
     Adds network_id, network_name (the most specific network) and network_ids (all, ';'-separated).
     Rows that cannot be used are written to OUTPUT's .rejects.csv with the reason.
     """
-    from bingeo.assign import assign
+    from bingeo.assign import assign, assign_xy
     from bingeo.readers import write_table
+    from bingeo.readers.write import write_points_csv
     from bingeo.stores import open_store
 
     if in_database:
@@ -303,18 +308,25 @@ def assign_cmd(
     with open_store(store) as st:
         nets = st.networks(at=at)
         streamed = _assign_streamed(points, output, st, nets, rows, crs, x_field, y_field) if rows else None
+        xy_only = Path(output).suffix.lower() in XY_OUTPUTS
         if streamed is None:
-            result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet)
+            result = read_points_for_store(points, st, layer, crs, x_field, y_field, sheet=sheet, geometry=not xy_only)
             for note in result.notes:
                 click.echo(f"note: {note}")
             with progress_bar("assigning") as progress:  # the store keeps the networks' grid index
-                out = assign(result.points, nets, store=st, progress=progress)
+                if xy_only:
+                    out = assign_xy(result.points, *result.xy, result.crs, nets, store=st, progress=progress)
+                else:
+                    out = assign(result.points, nets, store=st, progress=progress)
     if streamed is not None:  # written block by block; its notes are summed over the blocks
         for note in streamed.notes:
             click.echo(f"note: {note}")
         summary, inside, n_out, rej = streamed.summary, streamed.counts["inside"], streamed.rows_out, streamed.rejects
     else:
-        write_table(out, output)
+        if xy_only:
+            write_points_csv(out, *result.xy, output, result.crs)
+        else:
+            write_table(out, output)
         rej = write_rejects(result, output)
         summary, inside, n_out = result.summary(), int(out["network_id"].notna().sum()), len(out)
     click.echo(summary)

@@ -116,6 +116,9 @@ class ReadResult(Result):
         When all or most rows fall outside the extent or the CRS's area of use: what the coordinates look
         like, ``{"epsg": 4326, "label": ..., "share": 0.98, "swap": False}`` (``epsg`` None when no CRS
         tried places them), so that a message can name the option to give (``--crs 4326``).
+    xy : (numpy.ndarray, numpy.ndarray) or None
+        Read with ``geometry=False``: the x and y of ``points`` (in ``crs``), which is then a plain DataFrame
+        without the ``geometry`` column; None otherwise.
     """
 
     points: gpd.GeoDataFrame
@@ -124,6 +127,7 @@ class ReadResult(Result):
     notes: list[str] = field(default_factory=list)
     source: str = ""
     crs_hint: dict[str, Any] | None = None
+    xy: tuple[np.ndarray, np.ndarray] | None = None
 
     def summary(self) -> str:
         """Return a one-line account of the read, with counts per reject reason.
@@ -181,7 +185,8 @@ class ReadResult(Result):
             if "source_row" in extra.columns:
                 extra = extra.drop(columns="source_row")
         else:
-            extra = pd.DataFrame(moved.drop(columns=[moved.geometry.name, "source_row"]))
+            geo = [moved.geometry.name] if isinstance(moved, gpd.GeoDataFrame) else []
+            extra = pd.DataFrame(moved.drop(columns=[*geo, "source_row"]))
         extra = extra.reset_index(drop=True)
         extra["source_row"] = rows
         extra["reject_reason"] = code
@@ -194,6 +199,7 @@ class ReadResult(Result):
             crs=self.crs,
             notes=list(self.notes) + ([note] if note else []),
             source=self.source,
+            xy=None if self.xy is None else (self.xy[0][~mask], self.xy[1][~mask]),
         )
         out._raw = raw
         out._bad_dates = getattr(self, "_bad_dates", {})
@@ -239,6 +245,7 @@ def read_points(
     date_fields: Sequence[str] | None = None,
     sep: str | None = None,
     encoding: str | None = None,
+    geometry: bool = True,
 ) -> ReadResult:
     """Read incidents or addresses as points, keeping every unusable row as a reject.
 
@@ -280,6 +287,10 @@ def read_points(
     encoding : str, optional
         Text encoding; otherwise UTF-8 (with or without BOM), then Windows-1252.
         For shapefiles it is passed to GDAL (for files without ``.cpg``).
+    geometry : bool, default True
+        False: ``points`` is a plain DataFrame without the ``geometry`` column and ``xy`` holds the
+        coordinates, for callers that need only the numbers (``bingeo assign`` to CSV): a million point
+        objects fewer to make. Everything else is the same.
 
     Returns
     -------
@@ -394,6 +405,7 @@ def read_points(
                 date_fields=date_fields,
                 notes=notes,
                 geoms=None,
+                geometry=geometry,
             )
         file_crs = None
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
@@ -409,6 +421,7 @@ def read_points(
                 box=box,
                 date_fields=date_fields,
                 notes=notes,
+                geometry=geometry,
             )
         if has_geom:
             notes.add("Using the coordinate columns given by `x_field`/`y_field`, not the file's geometry.")
@@ -432,6 +445,7 @@ def read_points(
         box=box,
         date_fields=date_fields,
         notes=notes,
+        geometry=geometry,
     )
 
 
@@ -535,6 +549,7 @@ def _points_from_table(
     box: tuple[float, float, float, float] | None,
     date_fields: Sequence[str] | None,
     notes: Notes,
+    geometry: bool = True,
 ) -> ReadResult:
     raw = table.raw.reset_index(drop=True)
     columns = list(raw.columns)
@@ -693,7 +708,9 @@ def _points_from_table(
         data[xcol] = x
         data[ycol] = y
     drop = [wkt_col] if wkt_col is not None and wkt_col == "geometry" else []
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates)
+    return _finish(
+        data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates, geometry=geometry
+    )
 
 
 def _guessed_note(src: pyproj.CRS, why: str) -> str:
@@ -948,6 +965,7 @@ def _points_from_geometry(
     box: tuple[float, float, float, float] | None,
     date_fields: Sequence[str] | None,
     notes: Notes,
+    geometry: bool = True,
 ) -> ReadResult:
     frame = frame.reset_index(drop=True)
     gcol = frame._geometry_column_name
@@ -982,6 +1000,7 @@ def _points_from_geometry(
         date_fields=date_fields,
         notes=notes,
         geoms=arr,
+        geometry=geometry,
     )
 
 
@@ -999,6 +1018,7 @@ def _points_from_coordinates(
     date_fields: Sequence[str] | None,
     notes: Notes,
     geoms: np.ndarray | None,
+    geometry: bool = True,
 ) -> ReadResult:
     """Finish :func:`_points_from_geometry` once the coordinates are known (and the geometries, if made)."""
     rej.set(
@@ -1024,7 +1044,22 @@ def _points_from_coordinates(
     data = raw.copy()
     bad_dates: dict[str, np.ndarray] = {}
     _convert_dates_only(data, skip=set(), date_fields=date_fields, label=label, notes=notes, bad_dates=bad_dates)
-    return _finish(data, raw, x, y, rej, src, target, box, label, notes, drop=[], bad_dates=bad_dates, geoms=geoms)
+    return _finish(
+        data,
+        raw,
+        x,
+        y,
+        rej,
+        src,
+        target,
+        box,
+        label,
+        notes,
+        drop=[],
+        bad_dates=bad_dates,
+        geoms=geoms,
+        geometry=geometry,
+    )
 
 
 def _has_m(geoms: np.ndarray) -> bool:
@@ -1048,6 +1083,7 @@ def _finish(
     drop: list[str],
     bad_dates: dict[str, np.ndarray] | None = None,
     geoms: np.ndarray | None = None,
+    geometry: bool = True,
 ) -> ReadResult:
     """Check the coordinates, reproject, and split the rows into points and rejects.
 
@@ -1145,12 +1181,16 @@ def _finish(
         pts = pts.rename(columns={"geometry": new})
     pts["source_row"] = rows[ok]
     pts = pts.reset_index(drop=True)
-    kept = geoms[ok] if geoms is not None else None
-    if kept is not None and not (shapely.has_z(kept).any() or _has_m(kept)):
-        geometry = gpd.array.from_shapely(kept, crs=final)  # the points read, unmoved and 2-D
+    xy = (xt[ok], yt[ok])
+    if geometry:
+        kept = geoms[ok] if geoms is not None else None
+        if kept is not None and not (shapely.has_z(kept).any() or _has_m(kept)):
+            geom = gpd.array.from_shapely(kept, crs=final)  # the points read, unmoved and 2-D
+        else:
+            geom = gpd.points_from_xy(*xy)
+        points = gpd.GeoDataFrame(pts, geometry=geom, crs=final)
     else:
-        geometry = gpd.points_from_xy(xt[ok], yt[ok])
-    points = gpd.GeoDataFrame(pts, geometry=geometry, crs=final)
+        points = pts
     bad = ~ok
     rj = raw.loc[bad].copy()
     for col in ("reject_reason", "reject_detail"):
@@ -1161,7 +1201,15 @@ def _finish(
     rj["reject_detail"] = pd.Series(rej.detail[bad], dtype=object).to_numpy()
     rj = rj.reset_index(drop=True)
     hint = _wrong_place_hint(rej, x, y, src, final, box, notes)
-    result = ReadResult(points=points, rejects=rj, crs=final, notes=list(notes), source=label, crs_hint=hint)
+    result = ReadResult(
+        points=points,
+        rejects=rj,
+        crs=final,
+        notes=list(notes),
+        source=label,
+        crs_hint=hint,
+        xy=None if geometry else xy,
+    )
     result._raw = raw
     result._bad_dates = bad_dates or {}
     if len(points) == 0:

@@ -495,7 +495,8 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
             read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(first.count(sep) + 1)},
+                # large strings: what pandas' text columns hold, taken without a copy
+                column_types={f"f{i}": pa.large_string() for i in range(first.count(sep) + 1)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -505,7 +506,7 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
     empty_lines = _empty_lines(data)
     del data
     width = table.num_columns
-    if not all(pa.types.is_string(t) for t in table.schema.types):
+    if not all(pa.types.is_large_string(t) for t in table.schema.types):
         return None
     if width < 2 or table.num_rows == 0 or any(n is None for n, _, _ in odd):
         return None
@@ -526,20 +527,18 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
         return None
     dtype = pd.Series([""], dtype=str).dtype
     as_object = pd.api.types.is_object_dtype(dtype)  # pandas 2: text columns are object columns
-    if cells:
-        total = body.num_rows + len(cells)
-        at = np.fromiter(bad.keys(), dtype=np.int64)
-        is_bad = np.zeros(total, dtype=bool)
-        is_bad[at] = True
-        order = np.empty(total, dtype=np.int64)
-        order[~is_bad] = np.arange(body.num_rows)
-        order[at] = body.num_rows + np.arange(len(cells))
-        columns = {
-            i: pa.concat_arrays(
-                [body.column(i).combine_chunks(), pa.array([r[i] for r in cells], type=pa.string())]
-            ).take(pa.array(order))
-            for i in range(width)
-        }
+    if cells:  # the re-split records go back in their places: runs of good rows between them, copied once
+        at = sorted(bad)
+        by_pos = dict(zip(bad, cells))
+        columns = {}
+        for i in range(width):
+            col, pieces, done = body.column(i), [], 0
+            for k, pos in enumerate(at):  # pos: the row in the whole table; pos - k good rows come before it
+                pieces.extend(col.slice(done, pos - k - done).chunks)
+                pieces.append(pa.array([by_pos[pos][i]], type=col.type))
+                done = pos - k
+            pieces.extend(col.slice(done).chunks)
+            columns[i] = pa.concat_arrays(pieces)
     else:
         columns = {i: body.column(i) for i in range(width)}
     frame = pd.DataFrame(

@@ -315,9 +315,14 @@ def _excel_serials(nums: pd.Series) -> pd.Series:
     return out
 
 
-def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
-    """Read D-M-Y / M-D-Y text both ways; return (day-first, month-first, n day-first ok, n month-first ok)."""
-    m = _dmy_groups(v)
+def _dmy(v: pd.Series, by_sep: list[str]) -> tuple[pd.Series, pd.Series, int, int]:
+    """Read D-M-Y / M-D-Y text both ways; return (day-first, month-first, n day-first ok, n month-first ok).
+
+    ``by_sep``: the separators of :data:`_SIMPLE_DMY` whose usual shape every value has.
+    """
+    if len(v) and by_sep and _arrow_text(v) is not None:
+        return _dmy_usual(v, by_sep[0])
+    m = _dmy_groups(v, by_sep)
     a, b = _numbers(m["a"]), _numbers(m["b"])
     y = _numbers(m["y"])
     y = y.where(m["y"].str.len() == 4, 2000 + y - 100 * (y >= 70))  # 2-digit years: 1970 .. 2069
@@ -333,8 +338,10 @@ def _dmy(v: pd.Series) -> tuple[pd.Series, pd.Series, int, int]:
     bad_clock = (rest["hour"] > 23) | (rest["minute"] > 59) | (rest["second"] > 59)
     bad_clock |= pm.notna() & ((hour > 12) | (hour == 0))
 
+    bad_clock |= ~y.between(*_USUAL_YEARS)  # beyond what datetime64[ns] holds: not a date (never a crash)
+
     def build(day: pd.Series, month: pd.Series) -> pd.Series:
-        parts = pd.DataFrame({"year": y, "month": month, "day": day, **rest})
+        parts = pd.DataFrame({"year": y.where(~bad_clock, 2000), "month": month, "day": day, **rest})
         got = pd.to_datetime(parts, errors="coerce").astype("datetime64[ns]")
         return got.where(~bad_clock)
 
@@ -348,9 +355,15 @@ def _numbers(digits: pd.Series) -> pd.Series:
     return out.astype("int64") if not out.isna().any() else out
 
 
-def _dmy_match(v: pd.Series) -> np.ndarray:
-    """Which values are D-M-Y / M-D-Y text (both separators the same: ``1-2-2023``, not ``1-2/2023``)."""
-    simple = _simple_dmy(v)
+def _dmy_match(v: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Which values are D-M-Y / M-D-Y text (both separators the same: ``1-2-2023``, not ``1-2/2023``).
+
+    Also returns the separators of :data:`_SIMPLE_DMY` whose usual shape every one of those values has.
+    """
+    shapes = _simple_dmy(v)
+    simple = np.zeros(len(v), dtype=bool)
+    for got in shapes.values():
+        simple |= got
     ok = simple.copy()
     rest = ~simple
     if rest.any():
@@ -360,7 +373,7 @@ def _dmy_match(v: pd.Series) -> np.ndarray:
             seps = w[got].str.replace(r"^\d{1,2}([-/.])\d{1,2}([-/.]).*$", r"\1\2", regex=True)
             got[got] = (seps.str[0] == seps.str[1]).to_numpy(dtype=bool)
         ok[rest] = got
-    return ok
+    return ok, [c for c, got in shapes.items() if ok.any() and got[ok].all()]
 
 
 #: The usual shapes of D-M-Y text (``1-1-2021 12:45``, ``31/12/2021``), split without a regular expression.
@@ -370,23 +383,19 @@ _SIMPLE_DMY = {
 }
 
 
-def _simple_dmy(v: pd.Series) -> np.ndarray:
-    """Which values have a usual shape of :data:`_SIMPLE_DMY` (a subset of what ``_DMY_RE`` matches)."""
+def _simple_dmy(v: pd.Series) -> dict[str, np.ndarray]:
+    """Per separator, which values have its usual shape of :data:`_SIMPLE_DMY` (a subset of ``_DMY_RE``'s)."""
     if _arrow_text(v) is None:
-        return np.zeros(len(v), dtype=bool)
-    out = np.zeros(len(v), dtype=bool)
-    for pattern in _SIMPLE_DMY.values():
-        out |= _fullmatch(v, pattern)
-    return out
+        return {}
+    return {sep: _fullmatch(v, pattern) for sep, pattern in _SIMPLE_DMY.items()}
 
 
-def _dmy_groups(v: pd.Series) -> pd.DataFrame:
-    """Return the groups of ``_DMY_RE`` in each value of ``v`` (all match it), split when all have a usual shape."""
-    if len(v) == 0 or _arrow_text(v) is None:
-        return _extract(v, _DMY_RE.pattern)
-    by_sep = [c for c, pattern in _SIMPLE_DMY.items() if _fullmatch(v, pattern).all()]
-    if not by_sep:  # unusual shapes, or separators that differ between values
-        return _extract(v, _DMY_RE.pattern)
+def _usual_parts(v: pd.Series, sep: str) -> tuple[Any, Any, Any, Any]:
+    """Split values of the usual shape (``1-1-2021 12:45``, by ``sep``): Arrow text of (date parts, time, has time).
+
+    Values without a time get ``0:0``. Returns (list of day/month/year text, list of hour/minute text, has time,
+    the values as one Arrow array).
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -397,10 +406,64 @@ def _dmy_groups(v: pd.Series) -> pd.DataFrame:
     if not pc.all(has_time).as_py():
         arr = pc.if_else(has_time, arr, pc.binary_join_element_wise(arr, "0:0", " "))
     halves = pc.split_pattern(arr, " ")
-    date = pc.list_element(halves, 0)
-    sep = pa.array(np.full(len(arr), by_sep[0], dtype=object), type=pa.string())
-    parts = pc.split_pattern(date, by_sep[0])
+    parts = pc.split_pattern(pc.list_element(halves, 0), sep)
     hm = pc.split_pattern(pc.list_element(halves, 1), ":")
+    return parts, hm, has_time, arr
+
+
+#: Years of D-M-Y dates (the whole years datetime64[ns] holds); a date in another year is not a date.
+_USUAL_YEARS = (1678, 2261)
+
+
+def _dmy_usual(v: pd.Series, sep: str) -> tuple[pd.Series, pd.Series, int, int]:
+    """:func:`_dmy` of values that all have the usual shape of ``sep``, split by Arrow and built by numpy.
+
+    The same dates as ``pd.to_datetime`` of the parts (an impossible day, month or clock, a year outside
+    :data:`_USUAL_YEARS`: NaT).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts, hm, _, _ = _usual_parts(v, sep)
+
+    def ints(text: Any) -> np.ndarray:
+        return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
+
+    a, b = ints(pc.list_element(parts, 0)), ints(pc.list_element(parts, 1))
+    year_text = pc.list_element(parts, 2)
+    y = ints(year_text)
+    two = (pc.utf8_length(year_text).to_numpy(zero_copy_only=False) == 2) if len(y) else np.zeros(0, dtype=bool)
+    y = np.where(two, 2000 + y - 100 * (y >= 70), y)  # 2-digit years: 1970 .. 2069
+    hour, minute = ints(pc.list_element(hm, 0)), ints(pc.list_element(hm, 1))
+    clock_ok = (hour <= 23) & (minute <= 59) & (y >= _USUAL_YEARS[0]) & (y <= _USUAL_YEARS[1])
+    year = (np.where(clock_ok, y, 2000) - 1970).astype("datetime64[Y]")
+    secs = hour * 3600 + minute * 60
+
+    def build(day: np.ndarray, month: np.ndarray) -> tuple[pd.Series, int]:
+        ok = clock_ok & (month >= 1) & (month <= 12) & (day >= 1)
+        start = year.astype("datetime64[M]") + np.where(ok, month - 1, 0)
+        days_in_month = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
+        ok &= day <= days_in_month
+        t = (start.astype("datetime64[D]") + np.where(ok, day - 1, 0)).astype("datetime64[s]") + secs
+        t = np.where(ok, t, np.datetime64("NaT")).astype("datetime64[ns]")
+        return pd.Series(t, index=v.index), int(ok.sum())
+
+    (day_first, n_day), (month_first, n_month) = build(a, b), build(b, a)
+    return day_first, month_first, n_day, n_month
+
+
+def _dmy_groups(v: pd.Series, by_sep: list[str]) -> pd.DataFrame:
+    """Return the groups of ``_DMY_RE`` in each value of ``v`` (all match it), split when all have a usual shape.
+
+    ``by_sep``: the separators of :data:`_SIMPLE_DMY` whose usual shape every value has.
+    """
+    if len(v) == 0 or _arrow_text(v) is None or not by_sep:  # unusual shapes, or separators that differ
+        return _extract(v, _DMY_RE.pattern)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts, hm, has_time, arr = _usual_parts(v, by_sep[0])
+    sep = pa.array(np.full(len(arr), by_sep[0], dtype=object), type=pa.string())
     none = pa.nulls(len(arr), type=pa.string())
     cols = {
         "a": pc.list_element(parts, 0),
@@ -521,9 +584,10 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
             out[plain.index] = _excel_serials(pd.to_numeric(plain))
             kinds.append("Excel serial day numbers")
             rest = rest.drop(plain.index)
-    dmy = rest[_dmy_match(rest)]
+    is_dmy, by_sep = _dmy_match(rest)
+    dmy = rest[is_dmy]
     if len(dmy):
-        day_first, month_first, n_day, n_month = _dmy(dmy)
+        day_first, month_first, n_day, n_month = _dmy(dmy, by_sep)
         if n_month > n_day:
             out[dmy.index] = month_first
             kinds.append("month first (12/31/2017)")

@@ -37,6 +37,7 @@ __all__ = [
     "rejects_path",
     "replacing",
     "write_csv",
+    "write_points_csv",
     "write_table",
     "write_text",
 ]
@@ -324,7 +325,7 @@ def append_csv(df: pd.DataFrame, fh: Any, *, header: bool) -> None:
 
 
 #: Rows rendered at a time by the fast CSV writer.
-CSV_CHUNK_ROWS = 200_000
+CSV_CHUNK_ROWS = 100_000
 
 
 def _csv_chunks(
@@ -345,11 +346,19 @@ def _csv_chunks(
     frame = pd.DataFrame(df)
     special = "".join(sorted({sep, '"', *lineterminator}))  # a field holding one of these is quoted
     renderers = []
+    same: list[int] = []  # a float column equal to an earlier one (x beside X, unreprojected) is rendered once
+    floats: dict[int, np.ndarray] = {}
     for i in range(frame.shape[1]):
-        r = _renderer(frame.iloc[:, i], special, pa, pc)
+        s = frame.iloc[:, i]
+        r = _renderer(s, special, pa, pc)
         if r is None:
             return None
         renderers.append(r)
+        same.append(i)
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind == "f":
+            v = np.ascontiguousarray(s.to_numpy(), dtype="float64").view(np.uint64)  # bits: -0.0 is not 0.0
+            same[i] = next((j for j, w in floats.items() if np.array_equal(v, w)), i)
+            floats[i] = v
     names = [neutralize_cell(c) if isinstance(c, str) else c for c in frame.columns]
     if not all(isinstance(c, str) for c in names):
         return None
@@ -360,17 +369,22 @@ def _csv_chunks(
         if header:
             head = pd.DataFrame(columns=names).to_csv(index=False, sep=sep, lineterminator=lineterminator)
             yield head.encode("utf-8")
-        n = len(frame)
-        for start in range(0, n, CSV_CHUNK_ROWS):
-            stop = min(n, start + CSV_CHUNK_ROWS)
-            cols = [render(start, stop) for render in renderers]
-            rows = pc.binary_join_element_wise(*cols, sep)
-            rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), lineterminator)
-            rows = rows.cast(pa.string())
-            if isinstance(rows, pa.ChunkedArray):
-                rows = rows.combine_chunks()
-            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
-            yield memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+        from bingeo._workers import in_order
+
+        yield from in_order(render_rows, range(0, len(frame), CSV_CHUNK_ROWS))
+
+    def render_rows(start: int) -> memoryview:
+        stop = min(len(frame), start + CSV_CHUNK_ROWS)
+        cols: list[Any] = []
+        for i, render in enumerate(renderers):
+            cols.append(cols[same[i]] if same[i] != i else render(start, stop))
+        rows = pc.binary_join_element_wise(*cols, sep)
+        rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), lineterminator)
+        rows = rows.cast(pa.string())
+        if isinstance(rows, pa.ChunkedArray):
+            rows = rows.combine_chunks()
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
+        return memoryview(rows.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
     return chunks()
 
@@ -378,18 +392,44 @@ def _csv_chunks(
 def _text_renderer(values: Any, special: str, pc: Any, pa: Any) -> Any:
     """Excel-safe and quoted CSV fields of a text array (nulls: empty fields)."""
     values = pc.fill_null(values.cast(pa.string()), "")
-    first = pc.utf8_slice_codeunits(pc.utf8_ltrim(values, characters=" "), 0, 1)
-    risky = pc.is_in(first, value_set=pa.array(list(FORMULA_TRIGGERS), type=pa.string()))
+    # the first character after leading spaces is a formula trigger (one RE2 pass, no trimmed copy)
+    risky = pc.match_substring_regex(values, f"^ *{_char_class(FORMULA_TRIGGERS)}")
     if pc.any(risky).as_py():
         values = pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
-    need = None
-    for char in special:  # substring searches, far faster than one regular expression
-        hit = pc.match_substring(values, char)
-        need = hit if need is None else pc.or_(need, hit)
+    need = pc.match_substring_regex(values, _char_class(special))
     if not pc.any(need).as_py():
         return values
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
     return pc.if_else(need, quoted, values)
+
+
+def _char_class(chars: Any) -> str:
+    """Return the RE2 character class of exactly ``chars``."""
+    return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+
+
+#: A text column is rendered through its distinct values when the first rows repeat this much (a sample of
+#: :data:`DISTINCT_SAMPLE` rows holding at most 1/DISTINCT_SHARE as many distinct values).
+DISTINCT_SAMPLE = 10_000
+DISTINCT_SHARE = 20
+
+
+def _text_column(arr: Any, special: str, pa: Any, pc: Any) -> Any:
+    """Return a function (start, stop) -> the CSV fields of ``arr[start:stop]``, a text array.
+
+    A column of few distinct values (a type, a place, a network) is rendered once per distinct value and taken
+    row by row: the same fields, without quoting a million repeated descriptions.
+    """
+    arr = pc.fill_null(arr.cast(pa.string()), "")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    head = arr.slice(0, DISTINCT_SAMPLE)
+    if len(arr) > DISTINCT_SAMPLE and len(pc.unique(head)) * DISTINCT_SHARE <= len(head):
+        enc = pc.dictionary_encode(arr)
+        fields = _text_renderer(enc.dictionary, special, pc, pa)
+        codes = enc.indices
+        return lambda a, b: fields.take(codes.slice(a, b - a))
+    return lambda a, b: _text_renderer(arr.slice(a, b - a), special, pc, pa)
 
 
 def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
@@ -462,7 +502,7 @@ def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
             return None
         vals = s.to_numpy(dtype=object, na_value=None) if pd.api.types.is_object_dtype(dtype) else None
         arr = pa.array(vals, type=pa.string()) if vals is not None else pa.array(s.array, type=pa.string())
-        return lambda a, b: _text_renderer(arr.slice(a, b - a), special, pc, pa)
+        return _text_column(arr, special, pa, pc)
     return None
 
 
@@ -580,6 +620,24 @@ def _write_by_driver(
         pd.DataFrame(df).to_parquet(p, index=False)
 
 
+def write_points_csv(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, path: str | os.PathLike[str], crs: Any) -> None:
+    """Write points given as a table and coordinates (``x``, ``y`` in ``crs``) as a CSV.
+
+    The bytes :func:`write_table` writes for the GeoDataFrame of those points, without making the point objects.
+    """
+    p = Path(path)
+    write_csv(_with_xy(pd.DataFrame(df), x, y), p)
+    logger.info("Wrote %d rows to %s (coordinates in %s)", len(df), p, crs_label(crs))
+
+
+def _with_xy(out: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """``out`` with the point coordinates as its last columns: ``x``, ``y`` (``geom_x``, ``geom_y`` if taken)."""
+    xn, yn = ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
+    out[xn] = x
+    out[yn] = y
+    return out
+
+
 def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:
     if not is_geo:
         return pd.DataFrame(df)
@@ -593,9 +651,7 @@ def _csv_frame(df: pd.DataFrame, is_geo: bool) -> pd.DataFrame:
         y = np.full(len(arr), np.nan)
         x[present] = shapely.get_x(arr[present])
         y[present] = shapely.get_y(arr[present])
-        xn, yn = ("x", "y") if not ({"x", "y"} & set(out.columns)) else ("geom_x", "geom_y")
-        out[xn] = x
-        out[yn] = y
+        _with_xy(out, x, y)
     else:
         wn = "wkt" if "wkt" not in out.columns else "geometry_wkt"
         out[wn] = shapely.to_wkt(arr)
