@@ -272,12 +272,13 @@ def _s_of_ints(keys: np.ndarray) -> np.ndarray:
     s = np.zeros(m, dtype=np.int64)
     if n_t < 2:
         return s
+    acc = np.int16 if n_t < 2**15 else np.int64  # one lag adds at most n_t - 1 per series
     buf = np.empty(keys.shape, dtype=keys.dtype)
     for d in range(1, n_t):
         b = buf[: n_t - d]
         np.subtract(keys[d:], keys[:-d], out=b)
         np.sign(b, out=b)
-        s += b.sum(axis=0, dtype=np.int64)
+        s += b.sum(axis=0, dtype=acc)
     return s
 
 
@@ -297,14 +298,19 @@ def _dense_ranks(values: np.ndarray) -> np.ndarray:
 
 def _tie_term(values: np.ndarray) -> np.ndarray:
     """Σ_g t (t-1) (2t+5) over the groups of equal values in each column of (T, m) ``values``."""
-    sv = np.sort(np.ascontiguousarray(values.T), axis=1).T
-    n_t, m = sv.shape
+    n_t, m = values.shape
+    if values.dtype.kind in "iu" and values.size and int(values.max()) - int(values.min()) <= 64:
+        acc = np.zeros(m, dtype=np.int64)  # few distinct whole numbers: count each
+        for v in range(int(values.min()), int(values.max()) + 1):
+            t = (values == v).sum(axis=0, dtype=np.int64)
+            acc += t * (t - 1) * (2 * t + 5)
+        return acc
+    sv = np.ascontiguousarray(np.sort(np.ascontiguousarray(values.T), axis=1).T)
     run = np.ones(m, dtype=np.int64)
     acc = np.zeros(m, dtype=np.int64)
     for t in range(1, n_t):
         same = sv[t] == sv[t - 1]
-        ended = ~same
-        acc[ended] += (run * (run - 1) * (2 * run + 5))[ended]
+        acc += np.where(same, 0, run * (run - 1) * (2 * run + 5))
         run = np.where(same, run + 1, 1)
     return acc + run * (run - 1) * (2 * run + 5)
 
@@ -504,12 +510,13 @@ class EmergingHotSpots:
         if n_t < 2:
             msg = f"the cube has {n_t} step; a trend needs at least 2"
             raise InputError(msg)
-        y = y.astype(np.int64)
+        y = y.astype(np.int64, copy=False)
         m2 = np.ones(y.shape[1:], dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         if m2.shape != y.shape[1:]:
             msg = f"`mask` has shape {m2.shape} but the cube's grid is {y.shape[1:]}"
             raise InputError(msg)
-        y = np.where(m2, y, 0)
+        if mask is not None:
+            y = np.where(m2, y, 0)
         n_cells = int(m2.sum())
         n = n_cells * n_t
         if n < 2:
@@ -522,36 +529,45 @@ class EmergingHotSpots:
         ls = window_sum(y, half, square)
         if k:
             np.cumsum(ls, axis=0, out=ls)
-            ls[k + 1 :] -= ls[: n_t - k - 1].copy()
+            for t in range(n_t - 1, k, -1):  # downwards: ls[t - k - 1] is still a running sum
+                ls[t] -= ls[t - k - 1]
         steps_in = np.minimum(np.arange(n_t), k) + 1
-        w = ws[None, :, :] * steps_in[:, None, None]
         total = int(y.sum())
-        sq = int((y * y).sum())
+        flat_y = y.reshape(-1)
+        sq = int(np.dot(flat_y, flat_y))
         var = (n * sq - total * total) / (n * n)
         self.n, self.total, self.mean, self.variance = n, total, total / n, max(float(var), 0.0)
         self.notes = []
-        wf = w.astype("float64")
-        spread = wf * (n - wf) / (n - 1)
-        defined = m2[None] & (spread > 0) & (self.variance > 0)
         z = np.zeros(y.shape, dtype="float64")
-        if self.variance > 0:
-            num = (ls * n - w * total) / n
+        defined_by = {}  # steps in the window -> cells where z is defined (w < n and some variance)
+        for j in np.unique(steps_in):
+            w = ws * j
+            spread = w * (n - w) / (n - 1)
+            ok = m2 & (spread > 0) & (self.variance > 0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                z = np.where(defined, num / (math.sqrt(self.variance) * np.sqrt(spread)), 0.0)
+                inv = np.where(ok, 1.0 / (math.sqrt(self.variance) * np.sqrt(spread)), 0.0)
+            defined_by[int(j)] = (ok, w, inv)
+        if self.variance > 0:
+            for t in range(n_t):  # one step at a time: no cube-sized temporaries
+                ok, w, inv = defined_by[int(steps_in[t])]
+                z[t] = (ls[t] * n - w * total) / n * inv
         if total == 0:
             self.notes.append("No incident in the cube: every z-score is 0 and every p-value 1.")
         elif self.variance <= 0:
             self.notes.append("Every bin holds the same count: every z-score is 0 and every p-value 1.")
         p = 2.0 * special.ndtr(-np.abs(z))
-        z[:, ~m2] = np.nan
-        p[:, ~m2] = np.nan
+        if mask is not None:
+            z[:, ~m2] = np.nan
+            p[:, ~m2] = np.nan
         if self.fdr:
             sig = benjamini_hochberg(p, self.alpha)
         else:
             with np.errstate(invalid="ignore"):
                 sig = p <= self.alpha
+        defined = np.stack([defined_by[int(j)][0] for j in steps_in])
         sig &= defined
-        self.z, self.p, self.cardinality = z, p, np.where(m2[None], w, 0)
+        self.z, self.p = z, p
+        self.cardinality = ws[None, :, :] * steps_in[:, None, None]
         self.hot, self.cold = sig & (z > 0), sig & (z < 0)
         self.cutoff_p = float(p[sig].max()) if sig.any() else 0.0
         self.mask = m2
@@ -559,12 +575,16 @@ class EmergingHotSpots:
         rows, cols = np.nonzero(m2)
         self.rows, self.cols = rows.astype(np.int64), cols.astype(np.int64)
         flat = rows * m2.shape[1] + cols
-        cnt = y.reshape(n_t, -1)[:, flat]
-        self.count_trend = _finish(_s_of_ints(_small_ints(cnt)), _tie_term(cnt), n_t)
-        zs = z.reshape(n_t, -1)[:, flat]
-        self.trend = self._z_trend(zs, ls.reshape(n_t, -1)[:, flat], defined.reshape(n_t, -1)[:, flat])
-        hot = self.hot.reshape(n_t, -1)[:, flat]
-        cold = self.cold.reshape(n_t, -1)[:, flat]
+
+        def series(a: np.ndarray) -> np.ndarray:
+            """(T, locations) view or copy of a cube."""
+            a = a.reshape(n_t, -1)
+            return a if mask is None else a[:, flat]
+
+        cnt = _small_ints(series(y))
+        self.count_trend = _finish(_s_of_ints(cnt), _tie_term(cnt), n_t)
+        self.trend = self._z_trend(series(z), series(ls), series(defined))
+        hot, cold = series(self.hot), series(self.cold)
         self.hot_steps, self.cold_steps = hot.sum(axis=0), cold.sum(axis=0)
         self.category = _categories(hot, cold, self.trend, self.alpha)
         log.info("%s: %d bins, %d hot, %d cold", self, n, int(self.hot.sum()), int(self.cold.sum()))
@@ -576,9 +596,13 @@ class EmergingHotSpots:
         k = min(self.time_window, n_t)
         fast = defined[k:].all(axis=0)  # z an increasing function of the sum from step k on
         s = np.zeros(m, dtype=np.int64)
-        if fast.any():
-            s[fast] = _s_of_ints(_small_ints(sums[k:, fast]))
+        if fast.all():
+            s += _s_of_ints(_small_ints(sums[k:]))
             for i in range(k):  # pairs with an early step: compare the floats
+                s += np.sign(zs[i + 1 :] - zs[i]).sum(axis=0).astype(np.int64)
+        elif fast.any():
+            s[fast] = _s_of_ints(_small_ints(sums[k:, fast]))
+            for i in range(k):
                 s[fast] += np.sign(zs[i + 1 :, fast] - zs[i, fast]).sum(axis=0).astype(np.int64)
         if (~fast).any():
             s[~fast] = _s_of_ints(_dense_ranks(zs[:, ~fast]))
