@@ -195,7 +195,7 @@ def time_steps(
         msg = (
             f"the period {_text(lo)} to {_text(hi - pd.Timedelta(days=1))} holds {n_steps} whole {interval}"
             f"{'s' if n_steps != 1 else ''}; a trend needs at least 2 (ArcGIS asks for {MIN_STEPS}). "
-            "Give a shorter `interval` (--interval) or a longer period."
+            "Give a shorter `interval` or a longer period (`start`, `end`)."
         )
         raise InputError(msg)
     idx = pd.DatetimeIndex(edges)
@@ -465,10 +465,7 @@ class EmergingHotSpots:
         fdr: bool = True,
     ) -> None:
         if isinstance(time_window, bool) or not isinstance(time_window, (int, np.integer)) or time_window < 0:
-            msg = (
-                f"`time_window` (--time-window) must be a whole number >= 0 (steps before each bin), "
-                f"got {time_window!r}"
-            )
+            msg = f"`time_window` must be a whole number >= 0 (steps before each bin), got {time_window!r}"
             raise InputError(msg)
         self.gi = GiStar(rings=rings, distance=distance, alpha=alpha, fdr=fdr)  # checks the options
         self.time_window = int(time_window)
@@ -733,9 +730,11 @@ class EmergingResult(Result):
             f"{len(self.emerging):,} new or intensifying hot spot{'s' if len(self.emerging) != 1 else ''} "
             "that no network covers" + (", most urgent first:" if len(self.emerging) else "."),
         ]
-        for r in self.emerging.head(20).itertuples():
+        centres = self.emerging.geometry.centroid
+        for r, at in zip(self.emerging.head(20).itertuples(), centres):
             lines.append(
-                f"  {r.rank}. cell row {r.row}, col {r.col}: {r.category}, {r.count:,} incidents, final z "
+                f"  {r.rank}. cell row {r.row}, col {r.col} (centre {at.x:,.0f}, {at.y:,.0f}): {r.category}, "
+                f"{r.count:,} incident{'s' if r.count != 1 else ''}, final z "
                 f"{r.final_z:.1f}, trend z {r.trend_z:.1f}, {r.covered_share:.0%} inside networks"
                 + (f" ({r.network_id})" if r.network_id else "")
             )
@@ -821,7 +820,7 @@ def find_emerging(
     if incidents.crs is None:
         msg = "Cannot transform naive geometries. Please set a crs on the object first."
         raise CRSError(msg)
-    check_interval(interval, "`interval` (--interval)")
+    check_interval(interval)
     if not (0.0 <= float(min_coverage) <= 1.0):
         msg = f"`min_coverage` must be a share between 0 and 1, got {min_coverage!r}"
         raise InputError(msg)
@@ -883,7 +882,7 @@ def find_emerging(
         notes.append(why)
     else:
         if not (isinstance(cell_size, (int, float, np.number)) and np.isfinite(cell_size) and cell_size > 0):
-            msg = f"`cell_size` (--cell-size) must be a positive number of metres, got {cell_size!r}"
+            msg = f"`cell_size` must be a positive number of metres, got {cell_size!r}"
             raise InputError(msg)
         cell_size = float(cell_size)
         notes.append(f"Cell size {cell_size:g} (given).")
@@ -896,8 +895,8 @@ def find_emerging(
     if approx * n_t > MAX_BINS:
         msg = (
             f"a {cell_size:g} m grid x {n_t} {interval}s would have about {approx * n_t:,} bins, more than "
-            f"{MAX_BINS:,}. Give a larger cell size (--cell-size), a longer interval (--interval) or a shorter "
-            "period (--from/--to)."
+            f"{MAX_BINS:,}. Give a larger `cell_size`, a longer `interval` or a shorter "
+            "period (`start`, `end`)."
         )
         raise InputError(msg)
     if area_geom is not None:
