@@ -181,7 +181,7 @@ def test_time_steps_from_to_and_weeks():
 
 
 def test_bad_options_are_clear():
-    with pytest.raises(InputError, match="time-window"):
+    with pytest.raises(InputError, match="`time_window` must be a whole number"):
         EmergingHotSpots(time_window=-1)
     with pytest.raises(InputError, match="cube of counts"):
         EmergingHotSpots().fit(np.ones((3, 3)))
