@@ -299,12 +299,20 @@ def _dense_ranks(values: np.ndarray) -> np.ndarray:
 def _tie_term(values: np.ndarray) -> np.ndarray:
     """Σ_g t (t-1) (2t+5) over the groups of equal values in each column of (T, m) ``values``."""
     n_t, m = values.shape
-    if values.dtype.kind in "iu" and values.size and int(values.max()) - int(values.min()) <= 64:
-        acc = np.zeros(m, dtype=np.int64)  # few distinct whole numbers: count each
-        for v in range(int(values.min()), int(values.max()) + 1):
-            t = (values == v).sum(axis=0, dtype=np.int64)
-            acc += t * (t - 1) * (2 * t + 5)
-        return acc
+    if values.dtype.kind in "iu" and values.size:
+        lo, span = int(values.min()), int(values.max()) - int(values.min()) + 1
+        if span <= 32:  # very few distinct whole numbers: count each
+            acc = np.zeros(m, dtype=np.int64)
+            small = np.int16 if n_t < 2**15 else np.int64
+            for v in range(lo, lo + span):
+                t = (values == v).sum(axis=0, dtype=small).astype(np.int64)
+                acc += t * (t - 1) * (2 * t + 5)
+            return acc
+        if span * m <= 8 * values.size:  # few: count each value of each series at once
+            key = (values - lo).astype(np.int64)
+            key += np.arange(m, dtype=np.int64) * span
+            t = np.bincount(key.ravel(), minlength=span * m).reshape(m, span)
+            return (t * (t - 1) * (2 * t + 5)).sum(axis=1)
     sv = np.ascontiguousarray(np.sort(np.ascontiguousarray(values.T), axis=1).T)
     run = np.ones(m, dtype=np.int64)
     acc = np.zeros(m, dtype=np.int64)
@@ -603,7 +611,15 @@ class EmergingHotSpots:
                 s[fast] += np.sign(zs[i + 1 :, fast] - zs[i, fast]).sum(axis=0).astype(np.int64)
         if (~fast).any():
             s[~fast] = _s_of_ints(_dense_ranks(zs[:, ~fast]))
-        return _finish(s, _tie_term(zs), n_t)
+        if k == 0 and fast.all():  # equal z-scores are equal sums
+            ties = _tie_term(_small_ints(sums))
+        elif k == 1 and fast.all():  # and the first z-score joins the group it equals, if any
+            ties = _tie_term(_small_ints(sums[1:]))
+            c = (zs[1:] == zs[0]).sum(axis=0, dtype=np.int64)
+            ties += (c + 1) * c * (2 * c + 7) - c * (c - 1) * (2 * c + 5)
+        else:
+            ties = _tie_term(zs)
+        return _finish(s, ties, n_t)
 
     def category_grid(self) -> np.ndarray:
         """Categories as a (nrows, ncols) grid of text ("" outside the study area)."""

@@ -24,7 +24,7 @@ def _pymk(series: np.ndarray) -> tuple[float, float, float, float]:
 # ------------------------------------------------------------------ Mann-Kendall
 
 
-@pytest.mark.parametrize("kind", ["counts", "floats", "float ties"])
+@pytest.mark.parametrize("kind", ["counts", "wide counts", "huge counts", "floats", "float ties"])
 def test_mann_kendall_equals_pymannkendall_on_every_series(kind):
     rng = np.random.default_rng(7)
     n, m = 17, 60
@@ -32,6 +32,11 @@ def test_mann_kendall_equals_pymannkendall_on_every_series(kind):
         x = rng.poisson(1.5, size=(n, m))
         x[:, 0] = 3  # constant: S = 0, variance 0
         x[:, 1] = np.arange(n)  # a perfect trend
+    elif kind == "wide counts":  # ties counted per value of each series at once
+        x = rng.integers(0, 50, size=(n, m))
+    elif kind == "huge counts":  # ties found by sorting
+        x = rng.integers(0, 10**6, size=(n, m))
+        x[3] = x[5]
     elif kind == "floats":
         x = rng.normal(size=(n, m)) + np.linspace(0, 1, n)[:, None] * rng.normal(size=m)
     else:
@@ -100,11 +105,12 @@ def test_spatial_only_gi_of_a_single_step_equals_esda():
     np.testing.assert_allclose(ehs.z[0].ravel(), ref * scale, rtol=0, atol=1e-9)
 
 
-def test_z_trend_equals_pymannkendall_on_the_z_series_of_every_location():
+@pytest.mark.parametrize(("k", "lam"), [(0, 0.3), (1, 1.0), (1, 0.2), (2, 0.5)])
+def test_z_trend_equals_pymannkendall_on_the_z_series_of_every_location(k, lam):
     rng = np.random.default_rng(11)
-    cube = rng.poisson(1.0, size=(14, 6, 6))
+    cube = rng.poisson(lam, size=(14, 6, 6))  # a small mean: many ties
     cube[7:, 1:3, 1:3] += np.arange(7)[:, None, None]
-    ehs = EmergingHotSpots(time_window=1).fit(cube)
+    ehs = EmergingHotSpots(time_window=k).fit(cube)
     for j, (r, c) in enumerate(zip(ehs.rows, ehs.cols)):
         tau, z, p, _ = _pymk(ehs.z[:, r, c])
         assert ehs.trend.z[j] == pytest.approx(z, abs=1e-9)
