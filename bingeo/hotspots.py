@@ -44,6 +44,7 @@ __all__ = [
     "benjamini_hochberg",
     "find_hotspots",
     "select_incidents",
+    "window_sum",
     "ALPHA",
     "RINGS",
     "MIN_COVERAGE",
@@ -502,42 +503,54 @@ def _check_alpha(alpha: float) -> None:
         raise InputError(msg)
 
 
-def _window_sum(a: np.ndarray, half_widths: np.ndarray, square: bool) -> np.ndarray:
+def window_sum(a: np.ndarray, half_widths: np.ndarray, square: bool) -> np.ndarray:
     """Sum of ``a`` over a symmetric window around every cell, zeros beyond the edge.
 
     The window has rows ``-R..R`` (``R = len(half_widths) // 2``); row offset ``dr``
-    spans columns ``-h..h`` with ``h = half_widths[dr + R]``. Integer input is summed
-    exactly with summed-area tables (a 2-D one for a square window, one per row
-    otherwise); float input goes through :func:`scipy.ndimage.correlate`.
+    spans columns ``-h..h`` with ``h = half_widths[dr + R]`` (see :meth:`GiStar.neighbourhood`).
+    The window moves over the last two axes; any leading axes (e.g. the time steps of
+    a space-time cube) are summed separately. Integer input is summed exactly with
+    summed-area tables (a 2-D one for a square window, one per row otherwise); float
+    input goes through :func:`scipy.ndimage.correlate`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bingeo.hotspots import window_sum
+    >>> window_sum(np.ones((2, 3, 3), dtype=int), np.array([1, 1, 1]), True)[1]
+    array([[4, 6, 4],
+           [6, 9, 6],
+           [4, 6, 4]])
     """
     R = len(half_widths) // 2
-    nr, nc = a.shape
+    lead, (nr, nc) = a.shape[:-2], a.shape[-2:]
     if a.dtype.kind != "i":
         kernel = np.zeros((2 * R + 1, 2 * R + 1))
         for k, h in enumerate(half_widths):
             kernel[k, R - h : R + h + 1] = 1.0
+        kernel = kernel.reshape((1,) * len(lead) + kernel.shape)
         return ndimage.correlate(a.astype("float64"), kernel, mode="constant", cval=0.0)
     if square:
         # 2-D summed-area table; S[p, q] = sum of the zero-padded array above-left of (p, q)
-        S = np.zeros((nr + 2 * R + 1, nc + 2 * R + 1), dtype=np.int64)
-        S[R + 1 : R + 1 + nr, R + 1 : R + 1 + nc] = a
-        np.cumsum(S, axis=0, out=S)
-        np.cumsum(S, axis=1, out=S)
+        S = np.zeros(lead + (nr + 2 * R + 1, nc + 2 * R + 1), dtype=np.int64)
+        S[..., R + 1 : R + 1 + nr, R + 1 : R + 1 + nc] = a
+        np.cumsum(S, axis=-2, out=S)
+        np.cumsum(S, axis=-1, out=S)
         w = 2 * R + 1
-        out = S[w : w + nr, w : w + nc].copy()
-        out -= S[0:nr, w : w + nc]
-        out -= S[w : w + nr, 0:nc]
-        out += S[0:nr, 0:nc]
+        out = S[..., w : w + nr, w : w + nc].copy()
+        out -= S[..., 0:nr, w : w + nc]
+        out -= S[..., w : w + nr, 0:nc]
+        out += S[..., 0:nr, 0:nc]
         return out
     # one summed-area table per row: C[p, q] = sum of padded row p left of column q
-    C = np.zeros((nr + 2 * R, nc + 2 * R + 1), dtype=np.int64)
-    C[R : R + nr, R + 1 : R + 1 + nc] = a
-    np.cumsum(C, axis=1, out=C)
-    out = np.zeros((nr, nc), dtype=np.int64)
+    C = np.zeros(lead + (nr + 2 * R, nc + 2 * R + 1), dtype=np.int64)
+    C[..., R : R + nr, R + 1 : R + 1 + nc] = a
+    np.cumsum(C, axis=-1, out=C)
+    out = np.zeros(lead + (nr, nc), dtype=np.int64)
     for k, h in enumerate(half_widths):
         rows = slice(k, k + nr)  # padded row index (i + R) + (k - R)
-        out += C[rows, R + h + 1 : R + h + 1 + nc]
-        out -= C[rows, R - h : R - h + nc]
+        out += C[..., rows, R + h + 1 : R + h + 1 + nc]
+        out -= C[..., rows, R - h : R - h + nc]
     return out
 
 
@@ -670,7 +683,13 @@ class GiStar:
         out["notes"] = list(self.notes)
         return json_safe(out)
 
-    def _kernel(self, cell_size: float) -> tuple[np.ndarray, bool, str]:
+    def neighbourhood(self, cell_size: float = 1.0) -> tuple[np.ndarray, bool, str]:
+        """Return the neighbourhood as :func:`window_sum` takes it: ``(half_widths, square, description)``.
+
+        ``half_widths[dr + R]`` is how many columns either side row offset ``dr`` spans; ``square`` says
+        every row spans the same (a block of ``rings``); ``description`` is for reports. ``cell_size`` is
+        in the units of ``distance`` (only used with ``distance``).
+        """
         if self.distance is None:
             r = self.rings
             side = 2 * r + 1
@@ -755,10 +774,10 @@ class GiStar:
             msg = f"`cell_size` must be a positive number, got {cell_size!r}"
             raise InputError(msg)
 
-        half, square, self.weights = self._kernel(float(cell_size))
+        half, square, self.weights = self.neighbourhood(float(cell_size))
         ones = np.ones(y.shape, dtype=np.int64) if m is None else m.astype(np.int64)
-        W = _window_sum(ones, half, square)  # neighbourhood sizes, self included
-        L = _window_sum(y, half, square)  # neighbourhood sums
+        W = window_sum(ones, half, square)  # neighbourhood sizes, self included
+        L = window_sum(y, half, square)  # neighbourhood sums
         if m is not None:
             W = np.where(m, W, 0)
 

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALL_INCIDENTS",
     "DENSITY_RADIUS",
+    "EMERGING_COLOURS",
     "KIND_COLOURS",
     "POINTS_MIN_ZOOM",
     "SIMPLIFY_M",
@@ -457,6 +458,36 @@ _HOTSPOT_COLUMNS = [
     ("network_ids", "Networks"),
     ("uncovered", "Uncovered"),
 ]
+_EMERGING_COLUMNS = [
+    ("category", "Category"),
+    ("count", "Incidents"),
+    ("hot_steps", "Hot steps"),
+    ("cold_steps", "Cold steps"),
+    ("trend_z", "Trend of Gi* z (Mann-Kendall z)"),
+    ("trend_p", "Trend p"),
+    ("covered_share", "Share inside networks"),
+    ("network_id", "Network"),
+]
+#: Fill colours of the emerging hot-spot categories, in ArcGIS's convention (hot in reds, cold in blues, the
+#: categories of the final step strongest, historical palest); "No Pattern Detected" is not drawn.
+EMERGING_COLOURS = {
+    "New Hot Spot": "#b2182b",
+    "Consecutive Hot Spot": "#d6604d",
+    "Intensifying Hot Spot": "#e31a1c",
+    "Persistent Hot Spot": "#fb6a4a",
+    "Diminishing Hot Spot": "#fc9272",
+    "Sporadic Hot Spot": "#fdae6b",
+    "Oscillating Hot Spot": "#f768a1",
+    "Historical Hot Spot": "#fcbba1",
+    "New Cold Spot": "#2166ac",
+    "Consecutive Cold Spot": "#4393c3",
+    "Intensifying Cold Spot": "#08519c",
+    "Persistent Cold Spot": "#6baed6",
+    "Diminishing Cold Spot": "#9ecae1",
+    "Sporadic Cold Spot": "#a6bddb",
+    "Oscillating Cold Spot": "#8c96c6",
+    "Historical Cold Spot": "#c6dbef",
+}
 _PROPOSAL_COLUMNS = [
     ("proposal_id", "Proposal"),
     ("hotspot_id", "For hot spot"),
@@ -500,6 +531,19 @@ def _hotspot_style(rec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     if bool(rec.get("uncovered", False)):
         return "uncovered", {"color": "#e31a1c", "weight": 3, "opacity": 1, "fillColor": "#e31a1c", "fillOpacity": 0.35}
     return "covered", {"color": "#fd8d3c", "weight": 1.5, "opacity": 0.9, "fillColor": "#fd8d3c", "fillOpacity": 0.2}
+
+
+def _emerging_style(rec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    cat = str(rec.get("category", ""))
+    colour = EMERGING_COLOURS.get(cat, "#888888")
+    strong = cat in ("New Hot Spot", "Intensifying Hot Spot") and bool(rec.get("uncovered", False))
+    return cat + (" (no network)" if strong else ""), {
+        "color": "#000000" if strong else colour,
+        "weight": 2 if strong else 0.5,
+        "opacity": 1,
+        "fillColor": colour,
+        "fillOpacity": 0.6,
+    }
 
 
 def _proposal_style(rec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -644,7 +688,9 @@ def _layer_note(shows: str) -> str:
     return f"; {html.escape(shows)}" if shows and shows != ALL_INCIDENTS else ""
 
 
-def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None, shows: str = "") -> str:
+def _legend_html(
+    kinds: list[str], has: dict[str, bool], radius: float | None, shows: str = "", emerging: Sequence[str] = ()
+) -> str:
     def sw(style: str) -> str:
         return f'<span class="sw" style="{style}"></span>'
 
@@ -664,6 +710,11 @@ def _legend_html(kinds: list[str], has: dict[str, bool], radius: float | None, s
     if has.get("hotspots"):
         parts.append(f"{sw('background:#e31a1c88;border:3px solid #e31a1c')}uncovered hot spot (rank)<br>")
         parts.append(f"{sw('background:#fd8d3c44;border:2px solid #fd8d3c')}hot spot inside networks<br>")
+    for cat in emerging:
+        c = EMERGING_COLOURS[cat]
+        parts.append(f"{sw(f'background:{c}99;border:1px solid {c}')}{html.escape(cat)}<br>")
+    if emerging:
+        parts.append(f"{sw('border:2px solid #000')}new/intensifying, no network<br>")
     if has.get("proposals"):
         parts.append(f"{sw('background:#cab2d688;border:2px dashed #6a3d9a')}proposed new area<br>")
     parts.append("Draw a polygon or circle, then <i>Export area</i>.")
@@ -675,6 +726,7 @@ def web_map(
     *,
     incidents: gpd.GeoDataFrame | None = None,
     hotspots: Any = None,
+    emerging: Any = None,
     addresses: gpd.GeoDataFrame | None = None,
     proposals: gpd.GeoDataFrame | None = None,
     fields: Sequence[str] = (),
@@ -707,6 +759,10 @@ def web_map(
         counts per network.
     hotspots : HotspotResult or GeoDataFrame, optional
         :func:`bingeo.find_hotspots` result, or its ``hotspots`` layer.
+    emerging : EmergingResult or GeoDataFrame, optional
+        :func:`bingeo.find_emerging` result, or its ``locations`` layer: the cells with a category, coloured
+        by it (:data:`EMERGING_COLOURS`, with a legend); new and intensifying hot spots outside the networks
+        outlined in black.
     addresses : GeoDataFrame, optional
         Address points, counted per network (not drawn).
     proposals : GeoDataFrame, optional
@@ -828,6 +884,17 @@ def web_map(
         else:
             msg = f"`hotspots` should be a HotspotResult or a GeoDataFrame, got {type(hotspots).__name__}."
             raise TypeError(msg)
+    if emerging is not None and not isinstance(emerging, gpd.GeoDataFrame):
+        if hasattr(emerging, "locations"):
+            emerging = emerging.locations
+        else:
+            msg = f"`emerging` should be an EmergingResult or a GeoDataFrame, got {type(emerging).__name__}."
+            raise TypeError(msg)
+    if emerging is not None:
+        if "category" not in emerging.columns:
+            msg = "`emerging` needs a 'category' column: give the locations layer of `bingeo emerging`."
+            raise InputError(msg)
+        emerging = _to(emerging[emerging["category"].isin(list(EMERGING_COLOURS))], crs, "emerging")
     shows = ""
     if incidents is not None:
         filtered = bool(types) or start is not None or end is not None
@@ -972,6 +1039,23 @@ def web_map(
             name="Hot spots (Gi*)",
             body=_data_block("bingeo-hotspots", data),
         ).add_to(m)
+    present: list[str] = []
+    if emerging is not None and len(emerging):
+        present = [c for c in EMERGING_COLOURS if (emerging["category"] == c).any()]
+        info["emerging"] = len(emerging)
+        data = _table_layer_data(
+            emerging,
+            _EMERGING_COLUMNS,
+            _emerging_style,
+            lambda r, i: f"{r.get('category')} (cell {r.get('row')}, {r.get('col')})",
+            lambda r: None,
+            simplify_m,
+        )
+        js_layer(
+            "bingeo.polygons('bingeo-emerging', 'bingeo-emerging')",
+            name="Emerging hot spots (categories)",
+            body=_data_block("bingeo-emerging", data),
+        ).add_to(m)
     if incidents is not None and len(incidents):
         has["points"] = True
         data = _points_data(incidents, fields)
@@ -984,7 +1068,7 @@ def web_map(
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     kinds = sorted({str(k) for k in nets["kind"].dropna()}) if nets is not None and "kind" in nets else []
-    legend = _legend_html(kinds, has, float(density_radius), shows)
+    legend = _legend_html(kinds, has, float(density_radius), shows, present)
     code = [
         f"L.control.scale({{imperial: false, maxWidth: 200}}).addTo({mapname});",
         "(function () { var lg = L.control({position: 'bottomright'});",
@@ -994,7 +1078,7 @@ def web_map(
     ]
     if draw:
         code.append(f"bingeo.drawTool({mapname});")
-    bounds = _bounds_wgs84([f for f in (nets, incidents, hotspots, proposals) if f is not None])
+    bounds = _bounds_wgs84([f for f in (nets, incidents, hotspots, emerging, proposals) if f is not None])
     if bounds is not None:
         code.append(f"{mapname}.fitBounds({json.dumps(bounds)});")
     else:

@@ -51,6 +51,7 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("counts",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/c.csv"],
     ("coverage",): ["--store", "{store}", "--addresses", "{addresses}", "--crs", "28992"],
     ("hotspots",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/h.gpkg"],
+    ("emerging",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/e.gpkg"],
     ("pai",): [
         "{incidents}",
         "--store",

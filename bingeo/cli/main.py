@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import evaluation, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, maps, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1276,6 +1276,7 @@ def demo_cmd(output: str, offline: bool) -> None:
 
 # Commands kept in modules of their own (they import only bingeo.cli._common, so no loop).
 for _command in (
+    emerging.emerging_cmd,
     evaluation.evaluate_cmd,
     evaluation.nearrepeat_cmd,
     maps.map_cmd,

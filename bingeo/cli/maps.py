@@ -31,7 +31,11 @@ def _split_fields(ctx: click.Context, param: click.Parameter, values: tuple[str,
     return out
 
 
-_NEEDED = {"hotspots": ("rank", "uncovered"), "proposals": ("proposal_id", "households")}
+_NEEDED = {
+    "hotspots": ("rank", "uncovered"),
+    "proposals": ("proposal_id", "households"),
+    "locations": ("category", "covered_share"),
+}
 
 
 def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
@@ -69,6 +73,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 @click.option("--output", "-o", required=True, type=click.Path(), help="The HTML file to write.")
 @click.option("--incidents", type=click.Path(), help="Incident points (CSV or vector file): density, points.")
 @click.option("--hotspots", type=click.Path(), help="Output of `bingeo hotspots` (layer hotspots).")
+@click.option("--emerging", type=click.Path(), help="Output of `bingeo emerging` (layer locations): categories.")
 @click.option("--addresses", type=click.Path(), help="Address points, counted per network.")
 @click.option("--proposals", type=click.Path(), help="Output of `bingeo propose` (layer proposals).")
 @click.option(
@@ -103,6 +108,7 @@ def map_cmd(
     output: str,
     incidents: str | None,
     hotspots: str | None,
+    emerging: str | None,
     addresses: str | None,
     proposals: str | None,
     fields: list[str],
@@ -145,10 +151,12 @@ def map_cmd(
         adr = usable(read_points(addresses, crs=crs, target_crs=st.crs, extent=st.extent())) if addresses else None
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
+        em = _read_layer(emerging, "locations", "emerging", st.crs) if emerging else None
         m = web_map(
             st,
             incidents=None if inc is None else inc.points,
             hotspots=hs,
+            emerging=em,
             addresses=None if adr is None else adr.points,
             proposals=props,
             fields=fields,
@@ -183,6 +191,8 @@ def map_cmd(
         )
     if "hotspots" in info:
         parts.append(f"{info['hotspots']:,} hot spots ({info['uncovered_hotspots']:,} uncovered)")
+    if "emerging" in info:
+        parts.append(f"{info['emerging']:,} cells with an emerging hot-spot category")
     if "proposals" in info:
         parts.append(f"{info['proposals']:,} proposed areas")
     click.echo("map: " + "; ".join(parts) + ". Networks show a members count only.")

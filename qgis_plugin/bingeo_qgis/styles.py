@@ -17,7 +17,15 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-__all__ = ["STYLES", "attach_style", "style_cells", "style_density", "style_hotspots", "style_proposals"]
+__all__ = [
+    "STYLES",
+    "attach_style",
+    "style_cells",
+    "style_density",
+    "style_emerging",
+    "style_hotspots",
+    "style_proposals",
+]
 
 #: Gi* z-score classes (two-sided 90/95/99 % levels), cold blue to hot red.
 Z_CLASSES = [
@@ -61,6 +69,17 @@ def style_hotspots(layer: QgsMapLayer) -> None:
         QgsRendererCategory(False, _fill("0,0,0,0", "#b2182b", "0.8", style="no"), "covered"),
     ]
     layer.setRenderer(QgsCategorizedSymbolRenderer("uncovered", cats))
+
+
+def style_emerging(layer: QgsMapLayer) -> None:
+    """Style emerging hot-spot locations by category, in the web map's colours (bingeo.webmap.EMERGING_COLOURS)."""
+    from .deps import library_constants  # the colours of the library, read without importing it
+
+    colours = library_constants("webmap").EMERGING_COLOURS
+    cats = [QgsRendererCategory(cat, _fill(colour, colour, "0.2"), cat) for cat, colour in colours.items()]
+    cats.append(QgsRendererCategory("No Pattern Detected", _fill("0,0,0,0", "#bbbbbb", "0.1"), "No Pattern Detected"))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("category", cats))
+    layer.setOpacity(0.8)
 
 
 def style_proposals(layer: QgsMapLayer) -> None:
@@ -115,6 +134,7 @@ def style_density(layer: QgsMapLayer) -> None:
 STYLES: dict[str, Callable[[QgsMapLayer], None]] = {
     "cells": style_cells,
     "hotspots": style_hotspots,
+    "emerging": style_emerging,
     "proposals": style_proposals,
     "points": style_points_by_network,
     "density": style_density,

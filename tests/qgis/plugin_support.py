@@ -13,7 +13,7 @@ PLUGIN_DIR = ROOT / "qgis_plugin"
 SAMPLES = ROOT / "data" / "samples"
 QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
-#: Every algorithm id of the provider (webmap only when bingeo.webmap exists).
+#: Every algorithm id of the provider (webmap and emerging only when bingeo has them).
 BASE_ALGORITHMS = {
     "importnetworks",
     "assignpoints",
@@ -33,6 +33,8 @@ def expected_algorithms() -> set[str]:
     names = set(BASE_ALGORITHMS)
     if importlib.util.find_spec("bingeo.webmap") is not None:
         names.add("webmap")
+    if importlib.util.find_spec("bingeo.emerging") is not None:
+        names.add("emerging")
     return {f"bingeo:{n}" for n in names}
 
 

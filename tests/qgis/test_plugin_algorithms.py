@@ -590,3 +590,33 @@ def test_assignpoints_on_a_delimited_text_layer_of_the_police_csv(env):
     assert all(v is None for v in plain(got.loc[got["_wkt"].isna(), "network_id"]))
     assert unplaced > 0  # the sample export has rows without usable coordinates
     assert any(f"{unplaced} features" in t for t in texts), texts
+
+
+def test_emerging_equals_library(env, tmp_path):
+    import bingeo
+
+    res = run(
+        "emerging",
+        {
+            "INPUT": env["inc_layer"],
+            "NETWORKS": env["nets_layer"],
+            "INTERVAL": 2,  # quarter
+            "CELL_SIZE": 250,
+            "LOCATIONS": str(tmp_path / "em.gpkg"),
+            "CUBE": "memory:",
+        },
+    )
+    ref = bingeo.find_emerging(
+        env["inc"], networks=env["nets"], interval="quarter", cell_size=250, date_field="pleegdatum"
+    )
+    loc = frame_of(layer(tmp_path / "em.gpkg"), ["row", "col"])
+    want = ref.locations.sort_values(["row", "col"]).reset_index(drop=True)
+    assert len(loc) == len(want) > 0
+    assert loc["category"].tolist() == want["category"].tolist()
+    np.testing.assert_allclose(loc["trend_z"].astype(float), want["trend_z"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(loc["covered_share"].astype(float), want["covered_share"], rtol=0, atol=1e-12)
+    assert [v or "" for v in plain(loc["network_id"])] == want["network_id"].tolist()
+    cube = frame_of(res["CUBE"], ["step", "row", "col"])
+    assert cube["count"].sum() == ref.cube["count"].sum() == ref.incidents
+    assert len(cube) == len(ref.cube)
+    assert res["N_EMERGING"] == len(ref.emerging)

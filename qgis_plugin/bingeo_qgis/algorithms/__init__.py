@@ -40,3 +40,8 @@ if _has_module("webmap"):  # issue 5: added when bingeo has web maps
     from .webmap import WebMap
 
     ALGORITHMS.append(WebMap)
+
+if _has_module("emerging"):  # issue 15: added when bingeo has emerging hot spots
+    from .emerging import Emerging
+
+    ALGORITHMS.insert(ALGORITHMS.index(Hotspots) + 1, Emerging)

@@ -1195,5 +1195,69 @@
       <source>No usable point in '{layer}': {summary}</source>
       <translation>Geen bruikbaar punt in '{layer}': {summary}</translation>
     </message>
+    <message>
+      <source>Emerging hot spots (space-time Gi* trends)</source>
+      <translation>Opkomende hotspots (trends van Gi* in ruimte en tijd)</translation>
+    </message>
+    <message>
+      <source>Counts incidents per grid cell and whole time step (a space-time cube), computes Gi* per bin with neighbours in the same step and the steps before it, tests each cell's trend (Mann-Kendall) and gives it ArcGIS's Emerging Hot Spot category (new, consecutive, intensifying, persistent, diminishing, sporadic, oscillating, historical hot or cold spot). New and intensifying hot spots that no network covers are listed first in the log.</source>
+      <translation>Telt incidenten per rastercel en hele tijdstap (een ruimte-tijdkubus), berekent Gi* per vak met buren in dezelfde stap en de stappen ervoor, toetst de trend van elke cel (Mann-Kendall) en geeft haar de categorie van ArcGIS' Emerging Hot Spot Analysis (nieuwe, opeenvolgende, toenemende, aanhoudende, afnemende, sporadische, wisselende of historische hot- of coldspot). Nieuwe en toenemende hotspots die door geen netwerk gedekt worden, staan als eerste in het logboek.</translation>
+    </message>
+    <message>
+      <source>Incident points with a date; analysed in the networks' CRS when networks are given.</source>
+      <translation>Incidentpunten met een datum; geanalyseerd in het CRS van de netwerken als die gegeven zijn.</translation>
+    </message>
+    <message>
+      <source>Length of a time step; only whole steps are used (a partial last step is dropped and said).</source>
+      <translation>Lengte van een tijdstap; alleen hele stappen tellen (een onvolledige laatste stap vervalt, en dat wordt gemeld).</translation>
+    </message>
+    <message>
+      <source>Steps before each bin's own step in its Gi* neighbourhood (ArcGIS's neighbourhood time step).</source>
+      <translation>Stappen vóór de eigen stap van elk vak in zijn Gi*-buurt (de 'neighbourhood time step' van ArcGIS).</translation>
+    </message>
+    <message>
+      <source>Side of a grid cell in metres. 0 = automatic (the rule of the hot spots).</source>
+      <translation>Zijde van een rastercel in meters. 0 = automatisch (de regel van de hotspots).</translation>
+    </message>
+    <message>
+      <source>Significance level of Gi* (false discovery rate with FDR) and of the trend test.</source>
+      <translation>Significantieniveau van Gi* (false discovery rate met FDR) en van de trendtoets.</translation>
+    </message>
+    <message>
+      <source>Correct the p-values over all bins for multiple testing (recommended).</source>
+      <translation>Corrigeer de p-waarden over alle vakken voor meervoudig toetsen (aanbevolen).</translation>
+    </message>
+    <message>
+      <source>A cell is uncovered when less than this share of it lies in a network.</source>
+      <translation>Een cel is ongedekt als minder dan dit deel ervan in een netwerk ligt.</translation>
+    </message>
+    <message>
+      <source>One square per cell with incidents or a pattern: category, trend_tau/z/p, covered_share, network_id.</source>
+      <translation>Eén vierkant per cel met incidenten of een patroon: category, trend_tau/z/p, covered_share, network_id.</translation>
+    </message>
+    <message>
+      <source>One row per cell and step (a table): row, col, step, step_start, count, gi_z, gi_p, hot.</source>
+      <translation>Eén rij per cel en stap (een tabel): row, col, step, step_start, count, gi_z, gi_p, hot.</translation>
+    </message>
+    <message>
+      <source>Time step</source>
+      <translation>Tijdstap</translation>
+    </message>
+    <message>
+      <source>Neighbourhood time steps</source>
+      <translation>Buurt in tijdstappen</translation>
+    </message>
+    <message>
+      <source>Emerging hot spot locations</source>
+      <translation>Locaties van opkomende hotspots</translation>
+    </message>
+    <message>
+      <source>Space-time cube</source>
+      <translation>Ruimte-tijdkubus</translation>
+    </message>
+    <message>
+      <source>New or intensifying hot spots uncovered</source>
+      <translation>Nieuwe of toenemende hotspots zonder netwerk</translation>
+    </message>
   </context>
 </TS>
