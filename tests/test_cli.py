@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from shapely.geometry import Point
 
 from bingeo import open_store as bingeo_open
 from bingeo.cli.main import cli
@@ -174,7 +175,20 @@ def test_demo_runs_and_console_script_exists(tmp_path):
         "nearrepeat",
         "store",
         "demo",
+        "emerging",
+        "profile",
     } <= commands
+    # the planted burglary series (make_samples.HOTSPOTS "H5", centre 233350, 578500, from 1 March 2023) is the
+    # hot spot that emerges in 2023: its cells are hot in no quarter before 2023 and in every quarter since
+    loc = gpd.read_file(tmp_path / "demo" / "emerging.gpkg", layer="locations")
+    cube = gpd.read_file(tmp_path / "demo" / "emerging.gpkg", layer="cube")
+    near = loc[loc.geometry.centroid.distance(Point(233350, 578500)) < 300]
+    assert len(near) and set(near["category"]) <= {"Consecutive Hot Spot", "New Hot Spot", "Intensifying Hot Spot"}
+    bins = cube.merge(near[["row", "col"]], on=["row", "col"])
+    first = pd.to_datetime(bins.loc[bins["hot"].astype(bool), "step_start"]).min()
+    assert first.year == 2023
+    assert not bins.loc[pd.to_datetime(bins["step_start"]) < pd.Timestamp("2023-01-01"), "hot"].astype(bool).any()
+    assert "Hot since 2023-Q1" in out
     # the alert step: a recipient list was written, and member data is nowhere else (console, other
     # outputs); the store itself holds the members, so it is not scanned
     recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)
