@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -413,6 +414,20 @@ def test_density_command(store, tmp_path):
         ],
     )
     assert res.exit_code == 2 and "GeoTIFF" in res.output
+    # the command reads coordinates without point objects; with --type it equals the library on the points read
+    run(
+        "density", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--cell-size", "100",
+        "--radius", "500", "--type", "woninginbraak", "--output", tmp_path / "burglary.tif",
+    )  # fmt: skip
+    from bingeo.density import kernel_density
+    from bingeo.readers import read_points
+
+    with bingeo_open(store) as st:
+        pts = read_points(SAMPLES / "incidents.csv", crs=28992, target_crs=st.crs, extent=st.extent()).points
+    want = kernel_density(pts[pts["soort_delict"] == "woninginbraak"], cell_size=100, radius=500)
+    with rasterio.open(tmp_path / "burglary.tif") as src:
+        assert src.transform == want.transform and src.read(1).shape == want.shape
+        np.testing.assert_array_equal(src.read(1)[want.reached], want.values[want.reached].astype(src.dtypes[0]))
 
 
 def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):
