@@ -19,10 +19,10 @@ the last 7 days count 1, of the week before 1/2, and so on (Bowers et al.'s
 
 The bands (``radius`` metres, ``window`` days) come from this data's Knox test
 (:func:`bingeo.nearrepeat.suggest_alert` on the incidents of the :data:`KNOX_DAYS`
-days before ``T``, requiring a Knox ratio of at least
-:data:`bingeo.nearrepeat.ALERT_MIN_RATIO`, the rule of ``recipients --radius
-auto``): the suggested radius (how far a fresh incident raises the risk) and
-duration (how long). Without a significant near-repeat pattern the bands are
+days before ``T``, significance alone by default, ``min_ratio`` to ask for more):
+the suggested radius (the largest distance band of the significant run outwards
+from a fresh incident) and duration (the largest time band of the run forward in
+time). Without a significant near-repeat pattern the bands are
 Bowers et al.'s: :data:`FALLBACK_RADIUS` (400 m) and :data:`FALLBACK_WINDOW_DAYS`
 (two months), and the notes say so.
 
@@ -115,6 +115,7 @@ HISTORY_DAYS = 365
 WEEKS = 52
 #: The methods a backtest compares.
 METHODS = ("promap", "kde", "gistar")
+_KDE_CHUNK = 1 << 18  # (point, window cell) pairs per chunk of kernel density
 
 
 # ---------------------------------------------------------------------------------------- kernels
@@ -230,19 +231,25 @@ def kde_risk(x: Any, y: Any, grid: Grid, *, radius: float) -> np.ndarray:
     x, y, row, col = x[inside], y[inside], row[inside], col[inside]
     s = grid.cell_size
     m = int(math.floor(radius / s)) + 1
-    di, dj = np.meshgrid(np.arange(-m, m + 1), np.arange(-m, m + 1), indexing="ij")
-    di, dj = di.ravel(), dj.ravel()
-    r = row[:, None] + di[None, :]
-    c = col[:, None] + dj[None, :]
-    cx = grid.x0 + (c + 0.5) * s
-    cy = grid.y0 + (grid.nrows - r - 0.5) * s
-    dx = cx - x[:, None]
-    dy = cy - y[:, None]
-    d2 = dx * dx + dy * dy
-    ok = (r >= 0) & (r < grid.nrows) & (c >= 0) & (c < grid.ncols) & (d2 <= radius * radius)
-    u2 = d2[ok] / (radius * radius)
-    w = (1.0 - u2) ** 2
-    risk = np.bincount((r * grid.ncols + c)[ok], weights=w, minlength=grid.nrows * grid.ncols).reshape(grid.shape)
+    off = np.arange(-m, m + 1)
+    # the window of each point, on a grid padded by m cells (no bounds checks); x and y apart, then crossed
+    width = grid.ncols + 2 * m
+    window = off[:, None] * width + off[None, :]
+    padded = np.zeros((grid.nrows + 2 * m) * width)
+    r2 = radius * radius
+    step = max(1, _KDE_CHUNK // (len(off) * len(off)))
+    for lo in range(0, len(x), step):  # chunks of points, added in order: per cell, point after point
+        cr, cc, px, py = row[lo : lo + step], col[lo : lo + step], x[lo : lo + step], y[lo : lo + step]
+        cx = grid.x0 + (cc[:, None] + off[None, :] + 0.5) * s  # (n, 2m + 1): window columns' centres
+        cy = grid.y0 + (grid.nrows - (cr[:, None] + off[None, :]) - 0.5) * s  # window rows' centres
+        dx = cx - px[:, None]
+        dy = cy - py[:, None]
+        d2 = (dy * dy)[:, :, None] + (dx * dx)[:, None, :]  # (n, rows, cols) of the window
+        ok = d2 <= r2
+        base = (cr + m) * width + (cc + m)
+        u2 = d2[ok] / r2
+        np.add.at(padded, (base[:, None, None] + window[None, :, :])[ok], (1.0 - u2) ** 2)
+    risk = padded.reshape(grid.nrows + 2 * m, width)[m : m + grid.nrows, m : m + grid.ncols].copy()
     if grid.mask is not None:
         risk = np.where(grid.mask, risk, 0.0)
     return risk
@@ -529,11 +536,12 @@ def _bands(
     date_field: str | None,
     permutations: int,
     seed: int | None,
+    min_ratio: float,
 ) -> tuple[float, int, str]:
     """Return the distance and time band: given, from the Knox test before ``as_of``, or the fallback."""
     if radius is not None and window_days is not None:
         return float(radius), int(window_days), f"Bands given: {float(radius):g} m, {int(window_days)} days."
-    from bingeo.nearrepeat import ALERT_MIN_RATIO, suggest_alert
+    from bingeo.nearrepeat import suggest_alert
 
     use = (data.day >= as_of - KNOX_DAYS) & (data.day < as_of)
     fallback = f"Bowers, Johnson & Pease (2004)'s bands instead: {FALLBACK_RADIUS:g} m, {FALLBACK_WINDOW_DAYS} days"
@@ -543,7 +551,7 @@ def _bands(
     else:
         try:
             advice = suggest_alert(
-                data.frame[use], date_field=date_field, permutations=permutations, seed=seed, min_ratio=ALERT_MIN_RATIO
+                data.frame[use], date_field=date_field, permutations=permutations, seed=seed, min_ratio=min_ratio
             )
         except InputError as exc:
             advice = None
@@ -760,6 +768,7 @@ def forecast(
     date_field: str | None = None,
     permutations: int | None = None,
     seed: int | None = None,
+    min_ratio: float | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> Forecast:
@@ -786,9 +795,9 @@ def forecast(
         Polygons: the cells whose centre lies in it (as ``hotspots``).
     type_field, types, date_field : optional
         Which incidents, and their date column (as ``hotspots``).
-    permutations, seed : optional
+    permutations, seed, min_ratio : optional
         Of the Knox test (default :data:`bingeo.nearrepeat.PERMUTATIONS`, seed
-        :data:`bingeo.nearrepeat.SEED`).
+        :data:`bingeo.nearrepeat.SEED`, :data:`bingeo.nearrepeat.MIN_RATIO`: significance alone).
     progress, is_cancelled : optional
         Progress (0 to 1) and cancellation callbacks.
 
@@ -805,7 +814,7 @@ def forecast(
     >>> f.radius, f.window_days, int(f.top.sum()) > 0
     (400.0, 60, True)
     """
-    from bingeo.nearrepeat import PERMUTATIONS, SEED
+    from bingeo.nearrepeat import MIN_RATIO, PERMUTATIONS, SEED
 
     if not isinstance(days, (int, np.integer)) or isinstance(days, bool) or not (1 <= int(days) <= 366):
         msg = f"`days` must be a whole number of days from 1 to 366, got {days!r}"
@@ -831,6 +840,7 @@ def forecast(
         date_field=date_field,
         permutations=PERMUTATIONS if permutations is None else permutations,
         seed=SEED if seed is None else seed,
+        min_ratio=MIN_RATIO if min_ratio is None else float(min_ratio),
     )
     check_cancelled(is_cancelled, "the forecast")
     report(progress, 0.6)
@@ -960,6 +970,7 @@ def backtest(
     date_field: str | None = None,
     permutations: int | None = None,
     seed: int | None = None,
+    min_ratio: float | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> Backtest:
@@ -977,7 +988,7 @@ def backtest(
         Number of weeks, 1 to 520.
     end : date or str, optional
         Last day of the last week.
-    area_share, cell_size, radius, window_days, study_area, type_field, types, date_field, permutations, seed
+    area_share, cell_size, radius, window_days, study_area, type_field, types, date_field, permutations, seed, min_ratio
         As :func:`forecast`.
     history_days : int
         Days of incidents the kernel density and Gi* use.
@@ -989,7 +1000,7 @@ def backtest(
     Backtest
     """
     from bingeo.hotspots import GiStar
-    from bingeo.nearrepeat import PERMUTATIONS, SEED
+    from bingeo.nearrepeat import MIN_RATIO, PERMUTATIONS, SEED
 
     if not isinstance(weeks, (int, np.integer)) or isinstance(weeks, bool) or not (1 <= int(weeks) <= 520):
         msg = f"`weeks` must be a whole number from 1 to 520, got {weeks!r}"
@@ -1016,6 +1027,7 @@ def backtest(
         date_field=date_field,
         permutations=PERMUTATIONS if permutations is None else permutations,
         seed=SEED if seed is None else seed,
+        min_ratio=MIN_RATIO if min_ratio is None else float(min_ratio),
     )
     report(progress, 0.3)
     grid = data.grid
