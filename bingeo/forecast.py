@@ -537,15 +537,15 @@ def _bands(
     permutations: int,
     seed: int | None,
     min_ratio: float,
-) -> tuple[float, int, str]:
+) -> tuple[float, int, str, str]:
     """Return the distance and time band: given, from the Knox test before ``as_of``, or the fallback."""
     if radius is not None and window_days is not None:
-        return float(radius), int(window_days), f"Bands given: {float(radius):g} m, {int(window_days)} days."
+        return float(radius), int(window_days), f"Bands given: {float(radius):g} m, {int(window_days)} days.", "given"
     from bingeo.nearrepeat import suggest_alert
 
     use = (data.day >= as_of - KNOX_DAYS) & (data.day < as_of)
     fallback = f"Bowers, Johnson & Pease (2004)'s bands instead: {FALLBACK_RADIUS:g} m, {FALLBACK_WINDOW_DAYS} days"
-    got_r, got_t = FALLBACK_RADIUS, FALLBACK_WINDOW_DAYS
+    got_r, got_t, source = FALLBACK_RADIUS, FALLBACK_WINDOW_DAYS, "fallback"
     if int(use.sum()) < 2:
         why = f"Knox test not run: fewer than 2 incidents in the {KNOX_DAYS} days before {_date(as_of)}; {fallback}."
     else:
@@ -557,7 +557,7 @@ def _bands(
             advice = None
             why = f"Knox test failed ({exc}); {fallback}."
         if advice is not None and advice.radius is not None and advice.duration is not None:
-            got_r, got_t = float(advice.radius), int(round(advice.duration))
+            got_r, got_t, source = float(advice.radius), int(round(advice.duration)), "knox"
             why = (
                 f"Bands from the Knox test on the {int(use.sum()):,} incidents of the {KNOX_DAYS} days before "
                 f"{_date(as_of)}: {got_r:g} m, {got_t} days ({advice.reason})"
@@ -570,7 +570,7 @@ def _bands(
     if window_days is not None:
         got_t = int(window_days)
         why += f" Window given: {got_t} days."
-    return got_r, got_t, why
+    return got_r, got_t, why, source
 
 
 # ---------------------------------------------------------------------------------------- forecast
@@ -596,7 +596,8 @@ class Forecast(Result):
     as_of : datetime.date
         First day of the forecast; ``days`` its length.
     radius, window_days : float, int
-        The bands; ``bands`` says where they come from.
+        The bands; ``bands`` says where they come from, ``band_source`` in one word: "knox", "fallback" or
+        "given".
     incidents : int
         Incidents that raised the risk (in the window).
     """
@@ -612,6 +613,7 @@ class Forecast(Result):
     radius: float
     window_days: int
     bands: str
+    band_source: str
     incidents: int
     crs: Any = None
     notes: list[str] = field(default_factory=list)
@@ -832,7 +834,7 @@ def forecast(
             networks = networks.to_crs(data.grid.crs)
     report(progress, 0.1)
     start = int(data.day.max()) + 1 if as_of is None else _day(as_of, "as_of")
-    r, w, why = _bands(
+    r, w, why, source = _bands(
         data,
         start,
         radius=radius,
@@ -889,6 +891,7 @@ def forecast(
         radius=r,
         window_days=w,
         bands=why,
+        band_source=source,
         incidents=n_used,
         crs=crs,
         notes=notes,
@@ -1019,7 +1022,7 @@ def backtest(
             f"({_date(int(data.day.min()))}): there is nothing to forecast the first week from. Give fewer `weeks`."
         )
         raise InputError(msg)
-    r, w, why = _bands(
+    r, w, why, _ = _bands(
         data,
         first,
         radius=radius,

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1279,6 +1279,7 @@ for _command in (
     emerging.emerging_cmd,
     evaluation.evaluate_cmd,
     evaluation.nearrepeat_cmd,
+    forecast.forecast_cmd,
     maps.map_cmd,
     maps.assets,
     storeadmin.store,
