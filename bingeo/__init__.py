@@ -67,6 +67,7 @@ _LAZY = {
     "promap_risk": "bingeo.forecast",
     "kde_risk": "bingeo.forecast",
     "score_cells": "bingeo.forecast",
+    "score_hotspots": "bingeo.forecast",
     "top_cells": "bingeo.forecast",
     "EmergingResult": "bingeo.emerging",
     "MannKendall": "bingeo.emerging",

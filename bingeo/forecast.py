@@ -96,6 +96,7 @@ __all__ = [
     "kde_risk",
     "top_cells",
     "score_cells",
+    "score_hotspots",
 ]
 
 log = logging.getLogger(__name__)
@@ -413,6 +414,42 @@ def score_cells(chosen: Any, counts: Any, *, mask: Any = None) -> ForecastScore:
         pei_star=pei_star,
         undefined=undefined,
     )
+
+
+def score_hotspots(
+    hotspots: Any, test_incidents: gpd.GeoDataFrame, *, area_share: float | None = None
+) -> ForecastScore:
+    """Score a hot-spot map (:func:`bingeo.find_hotspots`) on the incidents of a later period.
+
+    Parameters
+    ----------
+    hotspots : HotspotResult
+        Hot spots found on the fit period; its grid is the one scored.
+    test_incidents : GeoDataFrame
+        The incidents of the test period (any CRS; moved to the grid's).
+    area_share : float, optional
+        Score the cells with the highest Gi* z-scores covering this share of the study area, instead of the
+        hot cells.
+
+    Returns
+    -------
+    ForecastScore
+        Hit rate, PAI, PEI and PEI* of the chosen cells (:func:`score_cells`).
+    """
+    from bingeo.assign import point_xy
+    from bingeo.hotspots import count_grid
+
+    grid, gi = hotspots.grid, hotspots.gi
+    pts = test_incidents
+    if pts.crs is not None and grid.crs is not None and not pts.crs.equals(grid.crs):
+        pts = pts.to_crs(grid.crs)
+    x, y = point_xy(pts, what="test_incidents")
+    counts, _ = count_grid(x, y, grid)
+    if area_share is None:
+        chosen = np.asarray(gi.hot, dtype=bool)
+    else:
+        chosen = top_cells(np.where(np.isfinite(gi.z), gi.z, 0.0), area_share, mask=grid.mask)
+    return score_cells(chosen, counts, mask=grid.mask)
 
 
 # ---------------------------------------------------------------------------------------- data

@@ -126,3 +126,18 @@ def test_backtest_on_vancouver_burglaries(real, tmp_path):
         start = pd.Timestamp(ws)
         assert (got == int(((day >= start) & (day < start + pd.Timedelta(days=7))).sum())).all()
     assert weeks["week_start"].max() == str((day.max() - pd.Timedelta(days=6)).date())
+
+
+def test_pai_prints_pei_and_pei_star(store, tmp_path):
+    import json
+
+    out = run(
+        "pai", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--fit", "2021-01-01/2022-12-31",
+        "--test", "2023-01-01/2024-12-31", "--area-share", "0.05", "--output", tmp_path / "pai.json",
+    )  # fmt: skip
+    assert "Hot cells on --test" in out and "PEI*" in out and "--area-share 0.05" in out
+    figures = json.loads((tmp_path / "pai.json").read_text())
+    hot = figures["forecast_scores"]["hot_cells"]
+    assert hot["hits"] == figures["test_in_hotspots"] and hot["pai"] == pytest.approx(figures["pai"])
+    top = figures["forecast_scores"]["top_share"]
+    assert top["area_share"] == pytest.approx(0.05, abs=1e-3) and 0 < top["pei_star"] <= top["pei"] <= 1

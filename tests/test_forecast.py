@@ -318,3 +318,27 @@ def test_backtest_counts_each_week_and_scores_each_method():
     assert "Best mean PAI" in bt.summary()
     with pytest.raises(InputError, match="fewer `weeks`"):
         backtest(inc, weeks=100, cell_size=50, radius=150, window_days=30)
+
+
+def test_score_hotspots_agrees_with_predictive_accuracy(samples):
+    import bingeo
+    from bingeo.evaluate import predictive_accuracy
+    from bingeo.forecast import score_hotspots
+    from bingeo.hotspots import count_grid, find_hotspots
+    from bingeo.incidents import incident_days
+
+    pts = bingeo.read_points(samples / "incidents.csv", crs=28992, extent=(225000, 575000, 240000, 590000)).points
+    day = incident_days(pts)
+    fit, test = pts[day < "2023-01-01"], pts[day >= "2023-01-01"]
+    res = find_hotspots(fit, cell_size=200)
+    study = shapely.union_all(res.cells.geometry.to_numpy())
+    acc = predictive_accuracy(res.hotspots, fit, test, study_area=study)
+    s = score_hotspots(res, test)
+    assert s.hits == acc.test_in_hotspots and s.incidents == acc.test_incidents
+    assert s.pai == pytest.approx(acc.pai, rel=1e-12) and s.hit_rate == pytest.approx(acc.hit_rate)
+    # PEI: against the same number of the test period's own hottest cells, counted by pandas
+    counts, _ = count_grid(test.geometry.x.to_numpy(), test.geometry.y.to_numpy(), res.grid)
+    best = pd.Series(counts.ravel()).sort_values(ascending=False).head(s.cells).sum()
+    assert s.pei == pytest.approx(acc.test_in_hotspots / best)
+    top = score_hotspots(res, test, area_share=0.05)
+    assert top.cells == round(0.05 * res.grid.n_cells) and top.pei <= 1
