@@ -948,14 +948,19 @@ class Backtest(Result):
         One row per week and method: ``week_start, method, incidents, cells, area_share, hits, max_hits,
         needed_cells, hit_rate, pai, pei, pei_star``.
     means : DataFrame
-        Per method, the mean of ``hit_rate, pai, pei, pei_star`` over the weeks where it is defined.
+        Per method, the mean of ``area_share, hit_rate, pai, pei, pei_star`` over the weeks where it is defined
+        (a method may choose fewer cells than the share: only cells scoring above 0).
     winner : str
+        The method with the highest mean PEI: the most hits against the most possible in as many cells, fair
+        also to a method that chose fewer cells (whose PAI, over a smaller area, is not comparable).
+    best_pai : str
         The method with the highest mean PAI.
     """
 
     table: pd.DataFrame
     means: pd.DataFrame
     winner: str
+    best_pai: str
     radius: float
     window_days: int
     bands: str
@@ -970,11 +975,22 @@ class Backtest(Result):
             f"ProMap ({self.radius:g} m, {self.window_days} days), kernel density and Gi* of the last "
             f"{self.history_days} days.",
             self.bands,
-            f"{'method':<8} {'hit rate':>9} {'PAI':>7} {'PEI':>7} {'PEI*':>7}",
+            f"{'method':<8} {'area':>6} {'hit rate':>9} {'PAI':>7} {'PEI':>7} {'PEI*':>7}",
         ]
         for r in self.means.itertuples():
-            lines.append(f"{r.method:<8} {r.hit_rate:>9.1%} {r.pai:>7.2f} {r.pei:>7.3f} {r.pei_star:>7.3f}")
-        lines.append(f"Best mean PAI: {self.winner}.")
+            lines.append(
+                f"{r.method:<8} {r.area_share:>6.2%} {r.hit_rate:>9.1%} {r.pai:>7.2f} {r.pei:>7.3f} {r.pei_star:>7.3f}"
+            )
+        lines.append(
+            f"Best mean PEI (hits against the most possible in as many cells): {self.winner}; "
+            f"best mean PAI: {self.best_pai}."
+        )
+        small = self.means[self.means["area_share"] < 0.99 * self.area_share]["method"].tolist()
+        if small:
+            lines.append(
+                f"{', '.join(small)} chose fewer cells than {self.area_share:.0%} of the area (only cells scoring "
+                "above 0): a PAI over a smaller area is not comparable; PEI is."
+            )
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
     def as_dict(self) -> dict[str, Any]:
@@ -982,6 +998,7 @@ class Backtest(Result):
         return json_safe(
             {
                 "winner": self.winner,
+                "best_pai": self.best_pai,
                 "means": self.means.to_dict(orient="records"),
                 "weeks": self.table.to_dict(orient="records"),
                 "radius_m": self.radius,
@@ -1116,7 +1133,7 @@ def backtest(
             )
         report(progress, 0.3 + 0.7 * (i + 1) / int(weeks))
     table = pd.DataFrame(rows)
-    figures = ["hit_rate", "pai", "pei", "pei_star"]
+    figures = ["area_share", "hit_rate", "pai", "pei", "pei_star"]
     means = (
         table.astype({k: "float64" for k in figures})
         .groupby("method", sort=False)[figures]
@@ -1124,7 +1141,8 @@ def backtest(
         .reindex(list(METHODS))
         .reset_index()
     )
-    winner = str(means.sort_values("pai", ascending=False, kind="stable")["method"].iloc[0])
+    winner = str(means.sort_values("pei", ascending=False, kind="stable")["method"].iloc[0])
+    best_pai = str(means.sort_values("pai", ascending=False, kind="stable")["method"].iloc[0])
     notes = list(data.notes)
     empty = int((table[table["method"] == METHODS[0]]["incidents"] == 0).sum())
     if empty:
@@ -1133,6 +1151,7 @@ def backtest(
         table=table,
         means=means,
         winner=winner,
+        best_pai=best_pai,
         radius=r,
         window_days=w,
         bands=why,

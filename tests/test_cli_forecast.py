@@ -81,7 +81,7 @@ def test_backtest_writes_the_weekly_table(store, tmp_path):
         "--weeks", "8", "--as-of", "2024-10-31", "--radius", "400", "--window-days", "60", "--output", out_path,
     )  # fmt: skip
     table = pd.read_csv(out_path)
-    assert len(table) == 8 * 3 and "Best mean PAI" in out
+    assert len(table) == 8 * 3 and "Best mean PEI" in out
     assert table["week_start"].iloc[-1] == "2024-10-25"
     pts = bingeo.read_points(SAMPLES / "incidents.csv", crs=28992, extent=bingeo.open_store(store).extent()).points
     day = pd.to_datetime(pts["pleegdatum"]).dt.normalize()
