@@ -343,3 +343,22 @@ def test_score_hotspots_agrees_with_predictive_accuracy(samples):
     assert s.pei == pytest.approx(acc.test_in_hotspots / best)
     top = score_hotspots(res, test, area_share=0.05)
     assert top.cells == round(0.05 * res.grid.n_cells) and top.pei <= 1
+
+
+def test_forecast_in_degrees_works_in_the_national_grid():
+    rng = np.random.default_rng(4)
+    x, y = 233_000 + rng.uniform(0, 3000, 200), 582_000 + rng.uniform(0, 3000, 200)
+    x, y = np.round(x / 10) * 10 + 3.3, np.round(y / 10) * 10 + 3.3  # away from cell edges
+    dates = (np.datetime64("2024-01-01") + rng.integers(0, 90, 200).astype("timedelta64[D]")).astype("datetime64[ns]")
+    rd = _frame(x, y, dates)
+    nets = gpd.GeoDataFrame(
+        {"network_id": ["A"]}, geometry=[shapely.box(233_000, 582_000, 234_500, 585_000)], crs=28992
+    )
+    kw = {"as_of": "2024-04-01", "cell_size": 100, "radius": 300, "window_days": 30}
+    ref = forecast(rd, networks=nets, **kw)
+    got = forecast(rd.to_crs(4326), networks=nets.to_crs(4326), **kw)
+    assert got.grid.crs.to_epsg() == 28992 and got.cells.crs.to_epsg() == 4326
+    np.testing.assert_allclose(got.risk, ref.risk, rtol=0, atol=1e-12)
+    assert np.array_equal(got.top, ref.top)
+    # the network went to degrees and back: its edges move by millimetres
+    np.testing.assert_allclose(got.networks["top_area_m2"], ref.networks["top_area_m2"], rtol=1e-6)

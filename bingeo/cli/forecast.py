@@ -76,7 +76,10 @@ def _advice(store: str, incidents: str, crs: str | None, types: tuple[str, ...],
     help="Risk grid: .gpkg (layers cells and networks) or .tif; with --backtest the weekly table (.csv or .json).",
 )
 @click.option(
-    "--as-of", callback=date_value, help="First day of the forecast (default: the day after the last incident)."
+    "--as-of",
+    callback=date_value,
+    help="First day of the forecast (default: the day after the last incident); with --backtest the last day of "
+    "the last week (default: the last incident's).",
 )
 @option_default("bingeo.forecast.DAYS", "--days", type=Whole(min=1, max=366), help="Days the forecast is for.")
 @option_default(
