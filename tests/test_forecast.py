@@ -362,3 +362,22 @@ def test_forecast_in_degrees_works_in_the_national_grid():
     assert np.array_equal(got.top, ref.top)
     # the network went to degrees and back: its edges move by millimetres
     np.testing.assert_allclose(got.networks["top_area_m2"], ref.networks["top_area_m2"], rtol=1e-6)
+
+
+def test_results_follow_the_protocol():
+    import json
+
+    inc = _frame([120, 330, 510, 140], [120, 130, 610, 150], ["2024-03-30", "2024-03-29", "2024-03-01", "2024-04-03"])
+    nets = gpd.GeoDataFrame({"network_id": ["A"]}, geometry=[shapely.box(0, 0, 400, 400)], crs=28992)
+    kw = {"cell_size": 100, "radius": 200, "window_days": 60}
+    results = {
+        "Forecast": forecast(inc, networks=nets, as_of="2024-04-01", **kw),
+        "Backtest": backtest(inc, weeks=1, end="2024-04-06", **kw),
+        "ForecastScore": score_cells(np.eye(3, dtype=bool), np.ones((3, 3), int)),
+    }
+    for name, res in results.items():
+        assert type(res).__name__ == name
+        assert isinstance(res.notes, list) and all(isinstance(n, str) for n in res.notes), name
+        assert res.summary().strip(), name
+        data = res.as_dict()
+        assert isinstance(data, dict) and data and json.loads(json.dumps(data, allow_nan=False)) == data, name
