@@ -750,20 +750,31 @@ class Forecast(Result):
         raise InputError(msg)
 
 
-def _network_ranking(grid: Grid, risk: np.ndarray, top: np.ndarray, networks: gpd.GeoDataFrame | None) -> Any:
-    """Networks holding top cells (risk shared by overlap area), and the network overlapping each cell most."""
-    cols = ["network_id", "top_cells", "top_area_m2", "risk", "rank"]
-    r, c = np.nonzero(top)
-    if networks is None or not len(networks) or not len(r):
-        return pd.DataFrame({k: [] for k in cols})
-    cells = grid.cell_polygons(r, c)
+def _overlaps(cells: np.ndarray, networks: gpd.GeoDataFrame) -> tuple[np.ndarray, ...]:
+    """Every (cell, network) pair that shares area, with the area shared, and the networks' ids.
+
+    A cell inside a network (``contains_properly``, prepared) shares its whole area; only cells on a boundary
+    are intersected.
+    """
     polys = np.asarray(networks.geometry.to_numpy(), dtype=object)
     good = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
     polys, nids = polys[good], networks["network_id"].astype(str).to_numpy()[good]
     ci, ni = shapely.STRtree(polys).query(cells, predicate="intersects")
-    over = shapely.area(shapely.intersection(cells[ci], polys[ni]))
+    over = shapely.area(cells[ci])
+    shapely.prepare(polys)
+    edge = ~shapely.contains_properly(polys[ni], cells[ci])
+    over[edge] = shapely.area(shapely.intersection(cells[ci[edge]], polys[ni[edge]]))
     keep = over > 0
-    ci, ni, over = ci[keep], ni[keep], over[keep]
+    return ci[keep], ni[keep], over[keep], nids
+
+
+def _network_ranking(grid: Grid, risk: np.ndarray, top: np.ndarray, networks: gpd.GeoDataFrame | None) -> Any:
+    """Networks holding top cells, ranked by the risk they hold (each cell's risk shared by overlap area)."""
+    cols = ["network_id", "top_cells", "top_area_m2", "risk", "rank"]
+    r, c = np.nonzero(top)
+    if networks is None or not len(networks) or not len(r):
+        return pd.DataFrame({k: [] for k in cols})
+    ci, ni, over, nids = _overlaps(grid.cell_polygons(r, c), networks)
     share = over / (grid.cell_size * grid.cell_size)
     frame = pd.DataFrame({"network_id": nids[ni], "cell": ci, "area": over, "risk": risk[r[ci], c[ci]] * share})
     agg = frame.groupby("network_id", sort=True).agg(
@@ -775,18 +786,15 @@ def _network_ranking(grid: Grid, risk: np.ndarray, top: np.ndarray, networks: gp
 
 
 def _cell_networks(cells: np.ndarray, networks: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Return the network overlapping each cell most ("" for none; ties: the smaller id)."""
     ids = np.full(len(cells), "", dtype=object)
     if networks is None or not len(cells) or not len(networks):
         return ids
-    polys = np.asarray(networks.geometry.to_numpy(), dtype=object)
-    good = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
-    polys, nids = polys[good], networks["network_id"].astype(str).to_numpy()[good]
-    ci, ni = shapely.STRtree(polys).query(cells, predicate="intersects")
+    ci, ni, over, nids = _overlaps(cells, networks)
     if len(ci):
-        over = shapely.area(shapely.intersection(cells[ci], polys[ni]))
         order = np.lexsort((nids[ni], -over, ci))
-        ci, ni, over = ci[order], ni[order], over[order]
-        first = np.r_[True, ci[1:] != ci[:-1]] & (over > 0)
+        ci, ni = ci[order], ni[order]
+        first = np.r_[True, ci[1:] != ci[:-1]]
         ids[ci[first]] = nids[ni[first]]
     return ids
 
