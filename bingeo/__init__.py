@@ -58,6 +58,17 @@ _LAZY = {
     "benjamini_hochberg": "bingeo.hotspots",
     "find_hotspots": "bingeo.hotspots",
     "EmergingHotSpots": "bingeo.emerging",
+    # where risk is raised next (ProMap), forecast scores and the weekly backtest
+    "Forecast": "bingeo.forecast",
+    "ForecastScore": "bingeo.forecast",
+    "Backtest": "bingeo.forecast",
+    "forecast": "bingeo.forecast",
+    "backtest": "bingeo.forecast",
+    "promap_risk": "bingeo.forecast",
+    "kde_risk": "bingeo.forecast",
+    "score_cells": "bingeo.forecast",
+    "score_hotspots": "bingeo.forecast",
+    "top_cells": "bingeo.forecast",
     "EmergingResult": "bingeo.emerging",
     "MannKendall": "bingeo.emerging",
     "find_emerging": "bingeo.emerging",
@@ -118,11 +129,11 @@ _LAZY = {
 
 
 #: Public functions named like the module that holds them: ``bingeo.assign`` is the function, never the module.
-_SHADOWED = ("assign", "coverage")
+_SHADOWED = ("assign", "coverage", "forecast")
 
 
 class _Package(types.ModuleType):
-    """The ``bingeo`` package: keeps ``bingeo.assign`` and ``bingeo.coverage`` the functions.
+    """The ``bingeo`` package: keeps ``bingeo.assign``, ``bingeo.coverage`` and ``bingeo.forecast`` the functions.
 
     Importing a submodule binds it on its package (``setattr(bingeo, "assign", <module>)``); with the
     functions loaded lazily, that would replace the function by the module. This keeps the function.

@@ -53,7 +53,7 @@ def _prepare_output(output: Path) -> None:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
-    """Run import → check → assign → counts → coverage → hot spots → emerging → proposals → alert → map → hours.
+    """Run import, check, assign, counts, coverage, hot spots, emerging, proposals, alert, map, hours, forecast.
 
     Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
     replaced); any other folder is refused, so the demo never deletes a user's files.
@@ -263,6 +263,19 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
             f"   Counted at the begin of each window the busiest hour is {days[d1]} {h1:02d}:00; spread over the "
             f"windows it is {days[d2]} {h2:02d}:00 ({prof.long_windows} windows over 14 days at their midpoint)."
         )
+
+        echo("\n12. Forecast: where burglary risk is raised next week (ProMap), and which networks to warn.")
+        from bingeo.forecast import backtest, forecast
+
+        burglary = {"types": "woninginbraak", "type_field": type_field} if type_field else {}
+        fc = forecast(inc.points, networks=nets, **burglary)
+        paths["forecast"] = output / "forecast.gpkg"
+        fc.write(paths["forecast"])
+        lines = fc.summary().splitlines()
+        echo("   " + "\n   ".join(line for line in lines[:9] if not line.startswith("note:")))
+        bt = backtest(inc.points, weeks=26, **burglary)
+        echo("   Backtest of the last 26 weeks (each week forecast from the weeks before it):")
+        echo("   " + "\n   ".join(bt.summary().splitlines()[2:7]))
 
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")

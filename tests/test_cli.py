@@ -154,6 +154,7 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     out = run("demo", "--output", tmp_path / "demo")
     assert "What it shows" in out
     assert (tmp_path / "demo" / "bins.gpkg").exists() and (tmp_path / "demo" / "counts_by_year.csv").exists()
+    assert "12. Forecast" in out and "Warn these networks" in out and (tmp_path / "demo" / "forecast.gpkg").exists()
     # a fresh process (nothing imported by other tests): every command group is registered
     res = subprocess.run([sys.executable, "-m", "bingeo", "--help"], capture_output=True, text=True, check=True)
     commands = {line.split()[0] for line in res.stdout.split("Commands:")[1].splitlines() if line.strip()}

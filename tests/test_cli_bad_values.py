@@ -52,6 +52,17 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("coverage",): ["--store", "{store}", "--addresses", "{addresses}", "--crs", "28992"],
     ("hotspots",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/h.gpkg"],
     ("emerging",): ["{incidents}", "--store", "{store}", "--crs", "28992", "--output", "{out}/e.gpkg"],
+    ("forecast",): [
+        "{incidents}",
+        "--store",
+        "{store}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/f.gpkg",
+        "--permutations",
+        "19",
+    ],  # fmt: skip
     ("pai",): [
         "{incidents}",
         "--store",

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -675,6 +675,11 @@ def hotspots_cmd(
     help="Period the hot spots are tested on, both days included, e.g. 2023-01-01/2023-12-31.",
 )
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
+@click.option(
+    "--area-share",
+    type=Number(min=0, min_open=True, max=1),
+    help="Also score the cells with the highest fit-period Gi* z covering this share of the area (e.g. 0.05).",
+)
 @with_options(hotspot_options)
 @with_options(points_options)
 @friendly
@@ -684,6 +689,7 @@ def pai_cmd(
     fit: tuple[dt.date, dt.date],
     test: tuple[dt.date, dt.date],
     output: str | None,
+    area_share: float | None,
     layer: str | None,
     sheet: str | None,
     crs: str | None,
@@ -723,10 +729,18 @@ def pai_cmd(
         f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )
     click.echo(acc.summary())
+    from bingeo.forecast import score_hotspots
+
+    scores = {"hot_cells": score_hotspots(res, test_pts)}  # PEI and PEI* (Hunt 2016) of the same hot cells
+    click.echo(f"Hot cells on --test: {scores['hot_cells'].summary()}")
+    if area_share is not None:
+        scores["top_share"] = score_hotspots(res, test_pts, area_share=area_share)
+        click.echo(f"Highest fit-period Gi* z, --area-share {area_share:g}: {scores['top_share'].summary()}")
     if output:
         from bingeo.readers import write_text
 
-        write_text(output, json.dumps(acc.as_dict(), indent=2, default=str))
+        figures = {**acc.as_dict(), "forecast_scores": {k: v.as_dict() for k, v in scores.items()}}
+        write_text(output, json.dumps(figures, indent=2, default=str))
         click.echo(f"written: {output}")
 
 
@@ -1286,6 +1300,7 @@ for _command in (
     emerging.emerging_cmd,
     evaluation.evaluate_cmd,
     evaluation.nearrepeat_cmd,
+    forecast.forecast_cmd,
     maps.map_cmd,
     maps.assets,
     storeadmin.store,

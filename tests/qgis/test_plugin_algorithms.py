@@ -620,3 +620,39 @@ def test_emerging_equals_library(env, tmp_path):
     assert cube["count"].sum() == ref.cube["count"].sum() == ref.incidents
     assert len(cube) == len(ref.cube)
     assert res["N_EMERGING"] == len(ref.emerging)
+
+
+def test_forecast_equals_library(env, tmp_path):
+    import bingeo
+
+    res = run(
+        "forecast",
+        {
+            "INPUT": env["inc_layer"],
+            "NETWORKS": env["nets_layer"],
+            "AS_OF_DATE": "2024-06-01",
+            "CELL_SIZE": 250,
+            "PERMUTATIONS": 99,
+            "TYPES": "woninginbraak",
+            "OUTPUT": str(tmp_path / "risk.gpkg"),
+            "RANKING": "memory:",
+        },
+    )
+    ref = bingeo.forecast(
+        env["inc"],
+        networks=env["nets"],
+        as_of="2024-06-01",
+        cell_size=250,
+        permutations=99,
+        types="woninginbraak",
+        date_field="pleegdatum",
+    )
+    cells = frame_of(layer(tmp_path / "risk.gpkg"), ["rank"])
+    want = ref.cells.sort_values("rank").reset_index(drop=True)
+    assert len(cells) == len(want) > 0
+    assert cells[["row", "col"]].astype(int).values.tolist() == want[["row", "col"]].values.tolist()
+    np.testing.assert_allclose(cells["risk"].astype(float), want["risk"], rtol=0, atol=1e-12)
+    assert [bool(v) for v in cells["top"]] == want["top"].tolist()
+    ranking = frame_of(res["RANKING"], ["rank"])
+    assert ranking["network_id"].tolist() == ref.networks["network_id"].tolist()
+    assert res["N_NETWORKS"] == len(ref.networks) > 0

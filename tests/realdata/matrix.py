@@ -48,6 +48,7 @@ WORKFLOWS = (
     "evaluate",
     "nearrepeat",
     "profile",
+    "forecast",
     "recipients",
     "map",
 )
@@ -62,6 +63,7 @@ NEEDS_INCIDENTS = {
     "evaluate",
     "nearrepeat",
     "profile",
+    "forecast",
     "map",
 }
 NEEDS_ADDRESSES = {"coverage", "propose", "recipients"}
@@ -81,6 +83,8 @@ def applies(ds: Dataset, variant: str, workflow: str) -> bool:
         return False
     if workflow == "profile" and ds.date_column == "month":
         return False  # police.uk gives months only: an hour-of-week profile is refused (tests/test_profile.py)
+    if workflow == "forecast" and (ds.date_column == "month" or variant == "excel"):
+        return False  # weeks of near repeats need days; the Excel variant reads incidents as `assign` checks
     if variant == "excel":
         return ds.has_incidents and workflow in EXCEL_WORKFLOWS
     return True
@@ -403,6 +407,32 @@ def w_profile(w: World) -> None:
         )
 
 
+def w_forecast(w: World) -> None:
+    """ProMap forecast the day after the period (networks layer: store networks) and a 4-week backtest.
+
+    Reference: pandas' count of the incidents of the type in each week of the backtest, from the dataset's own
+    dates (rows without a usable location are rejects: at most 10 % fewer).
+    """
+    w.need("import")
+    _, _, _, b = w.period()
+    after = (pd.Timestamp(b) + pd.Timedelta(days=1)).date().isoformat()
+    common = [*w.inc(), "--store", w.store, *w.type_opts(), "--permutations", "19"]
+    cli("forecast", *common, "--as-of", after, "--output", w.path("risk.gpkg"))
+    ranked = gpd.read_file(w.path("risk.gpkg"), layer="networks")
+    if not set(ranked["network_id"].astype(str)) <= set(w.networks()["network_id"].astype(str)):
+        raise CellFailure(f"networks to warn that are not in the store: {ranked['network_id'].tolist()[:5]}")
+    text = cli("forecast", *common, "--backtest", "weekly", "--weeks", "4", "--as-of", b, "--output", w.path("bt.csv"))
+    table = pd.read_csv(w.path("bt.csv"))
+    df = w.incidents_frame()
+    sel = df[w.ds.type_field] == w.ds.incident_type if w.ds.incident_type else pd.Series(True, index=df.index)
+    for week, got in table.groupby("week_start")["incidents"]:
+        start = pd.Timestamp(week)
+        want = int((sel & (df["_date"] >= start) & (df["_date"] < start + pd.Timedelta(days=7))).sum())
+        n = int(got.iloc[0])
+        if not ((got == n).all() and n <= want and n >= 0.9 * want):
+            raise CellFailure(f"week {week}: {n} incidents in the backtest, {want} of the type\n{text[-600:]}")
+
+
 def _address_xy(w: World) -> pd.DataFrame:
     """The address points as the test reads them: pandas, the coordinate columns named in SOURCES.md."""
     path = w.files["addresses"]
@@ -488,6 +518,7 @@ RUN: dict[str, Callable[[World], None]] = {
     "evaluate": w_evaluate,
     "nearrepeat": w_nearrepeat,
     "profile": w_profile,
+    "forecast": w_forecast,
     "recipients": w_recipients,
     "map": w_map,
 }

@@ -45,3 +45,8 @@ if _has_module("emerging"):  # issue 15: added when bingeo has emerging hot spot
     from .emerging import Emerging
 
     ALGORITHMS.insert(ALGORITHMS.index(Hotspots) + 1, Emerging)
+
+if _has_module("forecast"):  # issue 15: added when bingeo has ProMap forecasts
+    from .forecast import Forecast
+
+    ALGORITHMS.insert(ALGORITHMS.index(Density) + 1, Forecast)

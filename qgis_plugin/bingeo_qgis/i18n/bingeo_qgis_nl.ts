@@ -1259,5 +1259,77 @@
       <source>New or intensifying hot spots uncovered</source>
       <translation>Nieuwe of toenemende hotspots zonder netwerk</translation>
     </message>
+    <message>
+      <source>Forecast: where risk is raised next (ProMap)</source>
+      <translation>Voorspelling: waar het risico nu verhoogd is (ProMap)</translation>
+    </message>
+    <message>
+      <source>Each recent incident raises the risk in the cells around it for the following days, less with distance and age: 1/(1 + distance in cells) x 1/(1 + age in weeks) (Bowers, Johnson &amp; Pease 2004). The distance and the days come from a Knox near-repeat test on the year before (400 m and 60 days when there is no pattern). Gives the risk per cell and the networks holding the highest-risk cells, most risk first: the networks to warn.</source>
+      <translation>Elk recent incident verhoogt het risico in de cellen eromheen voor de dagen erna, minder naarmate de afstand en de ouderdom groter zijn: 1/(1 + afstand in cellen) x 1/(1 + ouderdom in weken) (Bowers, Johnson &amp; Pease 2004). De afstand en het aantal dagen komen uit een Knox near-repeat-toets op het jaar ervoor (400 m en 60 dagen als er geen patroon is). Geeft het risico per cel en de netwerken waarin de cellen met het hoogste risico liggen, meeste risico eerst: de netwerken om te waarschuwen.</translation>
+    </message>
+    <message>
+      <source>Incidents from this day on are not used. Default: the day after the last incident.</source>
+      <translation>Incidenten vanaf deze dag worden niet gebruikt. Standaard: de dag na het laatste incident.</translation>
+    </message>
+    <message>
+      <source>Days the forecast is for.</source>
+      <translation>Aantal dagen waarvoor de voorspelling geldt.</translation>
+    </message>
+    <message>
+      <source>Share of the study area's cells that are 'highest risk'.</source>
+      <translation>Aandeel van de cellen van het studiegebied met het 'hoogste risico'.</translation>
+    </message>
+    <message>
+      <source>How far a fresh incident raises the risk. 0: from the Knox test.</source>
+      <translation>Hoe ver een vers incident het risico verhoogt. 0: uit de Knox-toets.</translation>
+    </message>
+    <message>
+      <source>How long a fresh incident raises the risk. 0: from the Knox test.</source>
+      <translation>Hoe lang een vers incident het risico verhoogt. 0: uit de Knox-toets.</translation>
+    </message>
+    <message>
+      <source>Monte Carlo permutations of the Knox test.</source>
+      <translation>Monte-Carlo-permutaties van de Knox-toets.</translation>
+    </message>
+    <message>
+      <source>One square per cell with a risk above 0: row, col, risk, rank, top (highest risk), network_id.</source>
+      <translation>Eén vierkant per cel met een risico boven 0: row, col, risk, rank, top (hoogste risico), network_id.</translation>
+    </message>
+    <message>
+      <source>One row per network holding highest-risk cells (a table): top_cells, top_area_m2, risk, rank.</source>
+      <translation>Eén rij per netwerk met cellen met het hoogste risico (een tabel): top_cells, top_area_m2, risk, rank.</translation>
+    </message>
+    <message>
+      <source>First day of the forecast (YYYY-MM-DD)</source>
+      <translation>Eerste dag van de voorspelling (JJJJ-MM-DD)</translation>
+    </message>
+    <message>
+      <source>Days</source>
+      <translation>Dagen</translation>
+    </message>
+    <message>
+      <source>Share of the area at highest risk</source>
+      <translation>Aandeel van het gebied met het hoogste risico</translation>
+    </message>
+    <message>
+      <source>Near-repeat distance (m; 0 = Knox test)</source>
+      <translation>Near-repeat-afstand (m; 0 = Knox-toets)</translation>
+    </message>
+    <message>
+      <source>Near-repeat days (0 = Knox test)</source>
+      <translation>Near-repeat-dagen (0 = Knox-toets)</translation>
+    </message>
+    <message>
+      <source>Permutations of the Knox test</source>
+      <translation>Permutaties van de Knox-toets</translation>
+    </message>
+    <message>
+      <source>Risk per cell</source>
+      <translation>Risico per cel</translation>
+    </message>
+    <message>
+      <source>Networks to warn</source>
+      <translation>Netwerken om te waarschuwen</translation>
+    </message>
   </context>
 </TS>
