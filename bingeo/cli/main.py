@@ -590,6 +590,7 @@ def _hotspot_kwargs(
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
 @with_options(hotspot_options)
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def hotspots_cmd(
     incidents: str,
@@ -605,11 +606,17 @@ def hotspots_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
     **opts: Any,
 ) -> None:
     """Gi* hot spots of INCIDENTS on a grid (FDR-corrected), and which of them no network covers.
 
     Writes layers `cells` (row, col, count, gi_z, gi_p, hot, cold) and `hotspots` (ranked: uncovered first).
+    With --from/--to and incidents known by a time window (begin and end columns), an incident counts with the
+    share of its window inside the period (--time aoristic): counts are then decimals.
     """
     from bingeo.hotspots import find_hotspots
     from bingeo.readers import read_points, write_table
@@ -629,8 +636,11 @@ def hotspots_cmd(
                 crs_option="--addresses-crs",
             )
         kwargs = _hotspot_kwargs(st, **opts)
+    windows = None
     if start is not None or end is not None:
-        inc = dated(inc, opts["date_field"], "--from/--to need")
+        inc, windows = windows_or_dates(
+            inc, date_field=opts["date_field"], begin_field=begin_field, end_field=end_field, need="--from/--to need"
+        )
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -642,6 +652,9 @@ def hotspots_cmd(
             addresses=None if adr is None else adr.points,
             start=start,
             end=end,
+            windows=windows,
+            how=how,
+            max_window=max_window,
             progress=progress,
             **kwargs,
         )

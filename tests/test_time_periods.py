@@ -1,0 +1,103 @@
+"""``--time`` in the workflows with periods (hotspots, pai, evaluate, emerging) against a per-minute brute force.
+
+The reference reads ``woninginbraken.csv`` on its own (pandas), and weighs each incident by counting the minutes of
+its window inside a period one by one: the share inside for ``aoristic`` (a window longer than 14 days at its
+midpoint), 1 or 0 for the instant modes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bingeo.aoristic import incident_windows, period_shares
+from bingeo.cli.main import cli
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLE = SAMPLES / "woninginbraken.csv"
+LONG = pd.Timedelta(days=14)
+
+
+def run(*args: object) -> str:
+    res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def minute_weight(b: pd.Timestamp, e: pd.Timestamp, start: pd.Timestamp, stop: pd.Timestamp, how: str) -> float:
+    """Brute force: the minutes of the window inside ``[start, stop)``, over all its minutes (an instant: 1 minute)."""
+    if how == "aoristic" and e - b > LONG:
+        how = "midpoint"
+    if how != "aoristic":
+        at = {"begin": b, "end": e - pd.Timedelta(1) if e > b else e, "midpoint": b + (e - b) // 2}[how]
+        return float(start <= at < stop)
+    n = max(int((e - b) / pd.Timedelta(minutes=1)), 1)
+    minutes = pd.date_range(b, periods=n, freq="min")
+    return float(((minutes >= start) & (minutes < stop)).sum()) / n
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, gpd.GeoDataFrame]:
+    """A store of the sample networks, and the sample's usable rows read independently (b, e, geometry)."""
+    work = tmp_path_factory.mktemp("timeperiods")
+    store = work / "bins.gpkg"
+    run("networks", "import", SAMPLES / "networks.gpkg", "--store", store)
+    run("assign", SAMPLE, "--store", store, "-o", work / "a.csv")  # writes the rows rejected for their location
+    bad = set(pd.read_csv(work / "a.rejects.csv", dtype=str)["source_row"].astype(int))
+    df = pd.read_csv(SAMPLE, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    b = pd.to_datetime(df["Begin-pleegdatum/tijd"], dayfirst=True, format="%d-%m-%Y %H:%M", errors="coerce")
+    e = pd.to_datetime(df["Eind-pleegdatum/tijd"], dayfirst=True, format="%d-%m-%Y %H:%M", errors="coerce")
+    bad_end = (df["Eind-pleegdatum/tijd"] != "") & e.isna()
+    e = e.fillna(b)
+    keep = b.notna() & ~bad_end & (e >= b) & ~pd.Series(np.arange(1, len(df) + 1), index=df.index).isin(bad)
+    x = pd.to_numeric(df["X"].str.replace(",", "."), errors="coerce")
+    y = pd.to_numeric(df["Y"].str.replace(",", "."), errors="coerce")
+    pts = gpd.GeoDataFrame({"b": b, "e": e}, geometry=gpd.points_from_xy(x, y), crs=28992)[keep]
+    return store, pts.reset_index(drop=True)
+
+
+def weights(pts: gpd.GeoDataFrame, start: str, stop: str, how: str = "aoristic") -> np.ndarray:
+    lo, hi = pd.Timestamp(start), pd.Timestamp(stop)
+    return np.array([minute_weight(b, e, lo, hi, how) for b, e in zip(pts["b"], pts["e"], strict=True)])
+
+
+@pytest.mark.parametrize("how", ["aoristic", "begin", "midpoint", "end"])
+def test_period_shares_equal_minutes(how: str) -> None:
+    rng = np.random.default_rng(5)
+    b = pd.Timestamp("2024-01-25") + pd.to_timedelta(rng.integers(0, 60 * 24 * 20, 300), unit="min")
+    length = pd.to_timedelta(rng.choice([0, 30, 600, 3000, 30000], 300) + rng.integers(0, 60, 300), unit="min")
+    frame = pd.DataFrame({"van": b, "tot": b + length})
+    w = incident_windows(frame)
+    got = period_shares(w, pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-08"), how=how)
+    want = [
+        minute_weight(x, y, pd.Timestamp("2024-02-01"), pd.Timestamp("2024-02-08"), how) for x, y in zip(b, b + length)
+    ]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("how", ["aoristic", "end"])
+def test_hotspots_period_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path: Path, how: str) -> None:
+    """Cell counts of ``hotspots --from/--to``: the minutes of each window inside the period, per cell."""
+    store, pts = sample
+    out = tmp_path / "h.gpkg"
+    text = run(
+        "hotspots", SAMPLE, "--store", store, "-o", out, "--from", "2022-01-01", "--to", "2022-06-30", "--time", how
+    )
+    assert "on the time windows from 'Begin-pleegdatum/tijd' to 'Eind-pleegdatum/tijd'" in text
+    cells = gpd.read_file(out, layer="cells")
+    w = weights(pts, "2022-01-01", "2022-07-01", how)
+    inside = pts[w > 0].assign(w=w[w > 0])
+    joined = gpd.sjoin(inside, cells[["row", "col", "geometry"]], predicate="within")
+    want = joined.groupby(["row", "col"])["w"].sum()
+    have = cells.set_index(["row", "col"])["count"]
+    np.testing.assert_allclose(have.to_numpy(), want.reindex(have.index, fill_value=0).to_numpy(), atol=1e-9)
+    assert have.sum() == pytest.approx(w.sum())
+    spots = gpd.read_file(out, layer="hotspots")
+    assert len(spots) and spots["incidents"].sum() <= have.sum() + 1e-9
+    if how == "end":
+        assert np.allclose(have.to_numpy() % 1, 0)
