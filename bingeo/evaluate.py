@@ -99,10 +99,10 @@ COVERAGE_SLACK_DAYS = 31
 class PredictiveAccuracy(Result):
     """Result of :func:`predictive_accuracy` (see the module docstring for the formulas)."""
 
-    fit_incidents: int
-    test_incidents: int
-    fit_in_hotspots: int
-    test_in_hotspots: int
+    fit_incidents: float
+    test_incidents: float
+    fit_in_hotspots: float
+    test_in_hotspots: float
     hotspot_area_m2: float
     study_area_m2: float
     hit_rate: float | None
@@ -126,22 +126,28 @@ class PredictiveAccuracy(Result):
             [
                 f"Hot spots cover {self.hotspot_area_m2 / 1e6:,.3f} km² of {self.study_area_m2 / 1e6:,.3f} km² "
                 f"(area share {show('area_share', self.area_share, '.2%')}).",
-                f"Test period: {self.test_in_hotspots:,} of {self.test_incidents:,} incidents in the hot spots "
+                f"Test period: {_num(self.test_in_hotspots)} of {_num(self.test_incidents)} incidents in the hot spots "
                 f"(hit rate {show('hit_rate', self.hit_rate, '.1%')}).",
                 f"PAI = {show('pai', self.pai, ',.2f')} (1 = no better than chance; higher is better).",
-                f"RRI = {show('rri', self.rri, ',.2f')} (fit period: {self.fit_in_hotspots:,} of "
-                f"{self.fit_incidents:,} incidents in the hot spots; "
+                f"RRI = {show('rri', self.rri, ',.2f')} (fit period: {_num(self.fit_in_hotspots)} of "
+                f"{_num(self.fit_incidents)} incidents in the hot spots; "
                 "1 = as many recaptured as the volume change predicts).",
             ]
         )
 
 
-def _inside(points: gpd.GeoDataFrame, area: shapely.Geometry) -> int:
+def _num(value: float) -> str:
+    """Show a count as a whole number, or a sum of weights with one decimal."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _inside(points: gpd.GeoDataFrame, area: shapely.Geometry, weights: np.ndarray | None = None) -> float:
     if len(points) == 0 or area.is_empty:
         return 0
     geoms = points.geometry.to_numpy()
     shapely.prepare(area)
-    return int(shapely.intersects(area, geoms).sum())  # covers, for points
+    hit = shapely.intersects(area, geoms)  # covers, for points
+    return int(hit.sum()) if weights is None else round(float(weights[hit].sum()), 6)
 
 
 def predictive_accuracy(
@@ -150,6 +156,8 @@ def predictive_accuracy(
     test_incidents: gpd.GeoDataFrame,
     *,
     study_area: shapely.Geometry | float,
+    fit_weights: Any = None,
+    test_weights: Any = None,
 ) -> PredictiveAccuracy:
     """PAI and RRI of hot spots found on ``fit_incidents``, tested on ``test_incidents``.
 
@@ -161,6 +169,9 @@ def predictive_accuracy(
         Incidents of the period the hot spots were found on, and of the next.
     study_area : Polygon or float
         The study area (incidents outside it are not counted) or just its area in m².
+    fit_weights, test_weights : array-like of float, optional
+        One weight per incident, row for row: the share of its time window inside the period
+        (:func:`bingeo.aoristic.period_shares`); the counts are then sums of weights.
 
     Examples
     --------
@@ -183,10 +194,14 @@ def predictive_accuracy(
             fit_incidents.to_crs(metric),
             test_incidents.to_crs(metric),
             study_area=_reproject_area(study_area, hotspots.crs, metric),
+            fit_weights=fit_weights,
+            test_weights=test_weights,
         )
         res.notes.insert(0, note)
         return res
     hot = shapely.union_all(hotspots.geometry.to_numpy()) if len(hotspots) else shapely.Polygon()
+    w1 = None if fit_weights is None else np.asarray(fit_weights, dtype=np.float64)
+    w2 = None if test_weights is None else np.asarray(test_weights, dtype=np.float64)
     if isinstance(study_area, (int, float, np.floating)):
         area_total = float(study_area)
         fit, test = fit_incidents, test_incidents
@@ -194,13 +209,16 @@ def predictive_accuracy(
         area_total = float(study_area.area)
         hot = shapely.intersection(hot, study_area)
         shapely.prepare(study_area)
-        fit = fit_incidents[shapely.intersects(study_area, fit_incidents.geometry.to_numpy())]
-        test = test_incidents[shapely.intersects(study_area, test_incidents.geometry.to_numpy())]
+        in1 = shapely.intersects(study_area, fit_incidents.geometry.to_numpy())
+        in2 = shapely.intersects(study_area, test_incidents.geometry.to_numpy())
+        fit, test = fit_incidents[in1], test_incidents[in2]
+        w1, w2 = None if w1 is None else w1[in1], None if w2 is None else w2[in2]
     if area_total <= 0:
         msg = f"the study area must have a positive area, got {area_total} m²."
         raise InputError(msg)
-    n1, n2 = _inside(fit, hot), _inside(test, hot)
-    big_n1, big_n2 = len(fit), len(test)
+    n1, n2 = _inside(fit, hot, w1), _inside(test, hot, w2)
+    big_n1 = len(fit) if w1 is None else round(float(w1.sum()), 6)
+    big_n2 = len(test) if w2 is None else round(float(w2.sum()), 6)
     a = float(hot.area)
     undefined: dict[str, str] = {}
     hit_rate = n2 / big_n2 if big_n2 else None

@@ -7,6 +7,7 @@ midpoint), 1 or 0 for the instant modes.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -101,3 +102,26 @@ def test_hotspots_period_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_p
     assert len(spots) and spots["incidents"].sum() <= have.sum() + 1e-9
     if how == "end":
         assert np.allclose(have.to_numpy() % 1, 0)
+
+
+def test_pai_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path: Path) -> None:
+    """``pai`` with windows: the fit's hot spots as ``hotspots --from/--to`` finds them; counts from the minutes."""
+    store, pts = sample
+    fit, test = ("2021-01-01", "2021-12-31"), ("2022-01-01", "2022-12-31")
+    text = run(
+        "pai", SAMPLE, "--store", store, "--fit", "/".join(fit), "--test", "/".join(test), "-o", tmp_path / "p.json"
+    )
+    assert "Periods on the time windows" in text
+    got = json.loads((tmp_path / "p.json").read_text())
+    run("hotspots", SAMPLE, "--store", store, "-o", tmp_path / "h.gpkg", "--from", fit[0], "--to", fit[1])
+    cells = gpd.read_file(tmp_path / "h.gpkg", layer="cells")
+    hot = gpd.read_file(tmp_path / "h.gpkg", layer="hotspots").union_all()
+    study = cells.union_all()
+    w1, w2 = weights(pts, "2021-01-01", "2022-01-01"), weights(pts, "2022-01-01", "2023-01-01")
+    in_study, in_hot = pts.intersects(study).to_numpy(), pts.intersects(hot).to_numpy()
+    assert got["fit_incidents"] == pytest.approx(w1[in_study].sum(), abs=1e-5)
+    assert got["test_incidents"] == pytest.approx(w2[in_study].sum(), abs=1e-5)
+    assert got["fit_in_hotspots"] == pytest.approx(w1[in_hot].sum(), abs=1e-5)
+    assert got["test_in_hotspots"] == pytest.approx(w2[in_hot].sum(), abs=1e-5)
+    assert got["pai"] == pytest.approx((w2[in_hot].sum() / w2[in_study].sum()) / (hot.area / study.area), rel=1e-6)
+    assert w2.sum() % 1 != 0  # the windows make a difference here

@@ -25,7 +25,6 @@ from bingeo.cli._common import (
     OptionNames,
     Whole,
     date_value,
-    dated,
     fields_value,
     friendly,
     option_default,
@@ -690,6 +689,7 @@ def hotspots_cmd(
 @click.option("--output", "-o", type=click.Path(), help="Write the figures as JSON.")
 @with_options(hotspot_options)
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def pai_cmd(
     incidents: str,
@@ -702,16 +702,24 @@ def pai_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
     **opts: Any,
 ) -> None:
-    """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next."""
+    """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next.
+
+    With incidents known by a time window (begin and end columns), an incident counts in each period with the
+    share of its window inside it (--time aoristic), for the hot spots and for PAI and RRI alike.
+    """
     import json
 
     import shapely
 
     from bingeo.evaluate import predictive_accuracy
     from bingeo.hotspots import find_hotspots
-    from bingeo.incidents import period_selector
+    from bingeo.incidents import TIME_WEIGHT, period_selector
     from bingeo.stores import open_store
 
     with open_store(store) as st:
@@ -720,18 +728,33 @@ def pai_cmd(
             incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
         )
         kwargs = _hotspot_kwargs(st, **opts)
-    inc = dated(inc, opts["date_field"], "pai needs")
+    inc, windows = windows_or_dates(
+        inc, date_field=opts["date_field"], begin_field=begin_field, end_field=end_field, need="pai needs"
+    )
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
+    timing = {"windows": windows, "how": how, "max_window": max_window}
     with progress_bar("hot spots") as progress:
-        res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], progress=progress, **kwargs)
+        res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], progress=progress, **kwargs, **timing)
     study = shapely.union_all(res.cells.geometry.to_numpy())
     # the same selection for both periods: type filter, then dates on the same column as the fit
     sel = period_selector(
-        inc.points, date_field=kwargs["date_field"], types=kwargs["types"], type_field=kwargs["type_field"]
+        inc.points, date_field=kwargs["date_field"], types=kwargs["types"], type_field=kwargs["type_field"], **timing
     )
     fit_pts, test_pts = sel(fit), sel(test)
-    acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
+    acc = predictive_accuracy(
+        res.hotspots,
+        fit_pts,
+        test_pts,
+        study_area=study,
+        fit_weights=fit_pts.get(TIME_WEIGHT),
+        test_weights=test_pts.get(TIME_WEIGHT),
+    )
+    if windows is not None:
+        click.echo(
+            f"Periods on the time windows from {windows.begin_field!r} to {windows.end_field!r} ({how}): "
+            f"{acc.fit_incidents:,.1f} incidents in --fit, {acc.test_incidents:,.1f} in --test."
+        )
     click.echo(
         f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )
