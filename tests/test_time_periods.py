@@ -125,3 +125,39 @@ def test_pai_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path:
     assert got["test_in_hotspots"] == pytest.approx(w2[in_hot].sum(), abs=1e-5)
     assert got["pai"] == pytest.approx((w2[in_hot].sum() / w2[in_study].sum()) / (hot.area / study.area), rel=1e-6)
     assert w2.sum() % 1 != 0  # the windows make a difference here
+
+
+def test_evaluate_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path: Path) -> None:
+    """``evaluate`` with windows: R, B and C counts are the minutes of each window inside each period."""
+    store, pts = sample
+    from bingeo import open_store
+    from bingeo.evaluate import before_after
+
+    before, after = ("2021-01-01", "2021-12-31"), ("2022-01-01", "2022-12-31")
+    args = ["--network", "GR-BIN-001", "--before", "/".join(before), "--after", "/".join(after)]
+    text = run("evaluate", "--incidents", SAMPLE, "--store", store, *args, "-o", tmp_path / "e.json")
+    assert "Periods on the time windows" in text
+    got = json.loads((tmp_path / "e.json").read_text())["counts"]
+    with open_store(store) as st:
+        nets = st.networks(include_retired=True)
+    res = before_after(
+        pts,
+        nets,
+        network_id="GR-BIN-001",
+        before=before,
+        after=after,
+        windows=incident_windows(pts, begin_field="b", end_field="e"),
+    )
+    assert res.counts == got  # the CLI reads the same incidents and windows as pandas does here
+    g = res.geometries
+    area = np.where(
+        pts.within(g["R"]) | pts.touches(g["R"]),
+        "R",
+        np.where(pts.intersects(g["B"]), "B", np.where(pts.intersects(g["C"]), "C", "")),
+    )
+    wb, wa = weights(pts, "2021-01-01", "2022-01-01"), weights(pts, "2022-01-01", "2023-01-01")
+    for k in "RBC":
+        assert got[k]["before"] == pytest.approx(wb[area == k].sum(), abs=1e-5)
+        assert got[k]["after"] == pytest.approx(wa[area == k].sum(), abs=1e-5)
+    assert got["C"]["after"] % 1 != 0
+    assert res.monthly["C"].sum() == pytest.approx(got["C"]["before"] + got["C"]["after"], abs=1e-5)
