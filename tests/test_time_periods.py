@@ -161,3 +161,44 @@ def test_evaluate_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_
         assert got[k]["after"] == pytest.approx(wa[area == k].sum(), abs=1e-5)
     assert got["C"]["after"] % 1 != 0
     assert res.monthly["C"].sum() == pytest.approx(got["C"]["before"] + got["C"]["after"], abs=1e-5)
+
+
+def test_emerging_cube_spreads_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path: Path) -> None:
+    """``emerging`` with windows: each bin holds the minutes of the windows in its cell and quarter."""
+    store, pts = sample
+    out = tmp_path / "em.gpkg"
+    text = run("emerging", SAMPLE, "--store", store, "-o", out, "--interval", "quarter", "--cell-size", "1000")
+    assert "Aoristic cube" in text and "23 windows longer than 14 days are counted at their midpoint" in text
+    cube = gpd.read_file(out, layer="cube")
+    locs = gpd.read_file(out, layer="locations")
+    starts = pd.DatetimeIndex(sorted(pd.to_datetime(cube["step_start"]).unique()))
+    edges = [*starts, starts[-1] + pd.offsets.QuarterBegin(startingMonth=1)]
+    joined = gpd.sjoin(pts, locs[["row", "col", "geometry"]], predicate="within")
+    want: dict[tuple[int, int, int], float] = {}
+    for b, e, r, c in zip(joined["b"], joined["e"], joined["row"], joined["col"], strict=True):
+        for t in range(len(edges) - 1):
+            w = minute_weight(b, e, edges[t], edges[t + 1], "aoristic")
+            if w:
+                want[(r, c, t)] = want.get((r, c, t), 0.0) + w
+    have = cube.set_index(["row", "col", "step"])["count"]
+    ref = pd.Series(want).reindex(have.index, fill_value=0.0)
+    np.testing.assert_allclose(have.to_numpy(), ref.to_numpy(), atol=1e-9)
+    assert sum(want.values()) == pytest.approx(have.sum())
+    assert have.sum() % 1 != 0
+    # the instant modes count each incident once, in the step of that instant
+    run(
+        "emerging",
+        SAMPLE,
+        "--store",
+        store,
+        "-o",
+        tmp_path / "b.gpkg",
+        "--interval",
+        "quarter",
+        "--cell-size",
+        "1000",
+        "--time",
+        "begin",
+    )
+    counts = gpd.read_file(tmp_path / "b.gpkg", layer="cube")["count"]
+    assert np.allclose(counts % 1, 0)
