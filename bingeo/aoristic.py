@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAYS",
     "MAX_WINDOW",
+    "MAX_WINDOW_DAYS",
     "MONTHLY_MIN_ROWS",
     "TIME_MODES",
     "Profile",
@@ -58,6 +59,7 @@ __all__ = [
     "Windows",
     "hour_of_week",
     "find_windows",
+    "has_windows",
     "incident_windows",
     "count_long",
     "network_profiles",
@@ -70,8 +72,11 @@ __all__ = [
 #: How an incident's time is taken: spread over its window, or counted at one instant of it.
 TIME_MODES = ("aoristic", "begin", "midpoint", "end")
 
-#: Windows longer than this are counted at their midpoint (``--max-window``), and reported.
-MAX_WINDOW = pd.Timedelta(days=14)
+#: Windows longer than this many days are counted at their midpoint (``--max-window``), and reported.
+MAX_WINDOW_DAYS = 14
+
+#: :data:`MAX_WINDOW_DAYS` as a Timedelta, the default of every ``max_window``.
+MAX_WINDOW = pd.Timedelta(days=MAX_WINDOW_DAYS)
 
 _BEGIN = ("begin", "start", "van", "vanaf", "from", "debut", "début", "beg")
 _END = ("eind", "einde", "end", "tot", "to", "until", "fin", "tm")
@@ -485,6 +490,14 @@ _OUTSIDE_NAME = "(outside every network)"
 
 def _pair(frame: pd.DataFrame) -> tuple[str, str] | None:
     return window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])])
+
+
+def has_windows(frame: pd.DataFrame, *, begin_field: str | None = None, date_field: str | None = None) -> bool:
+    """Tell whether the incidents are known by time windows: columns named, or a pair found by name.
+
+    A ``date_field`` given without window columns means dates (one instant per incident).
+    """
+    return begin_field is not None or (date_field is None and _pair(frame) is not None)
 
 
 def find_windows(

@@ -13,7 +13,7 @@ PLUGIN_DIR = ROOT / "qgis_plugin"
 SAMPLES = ROOT / "data" / "samples"
 QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
-#: Every algorithm id of the provider (webmap and emerging only when bingeo has them).
+#: Every algorithm id of the provider (webmap, emerging and profile only when bingeo has them).
 BASE_ALGORITHMS = {
     "importnetworks",
     "assignpoints",
@@ -35,6 +35,8 @@ def expected_algorithms() -> set[str]:
         names.add("webmap")
     if importlib.util.find_spec("bingeo.emerging") is not None:
         names.add("emerging")
+    if importlib.util.find_spec("bingeo.aoristic") is not None:
+        names.add("profile")
     return {f"bingeo:{n}" for n in names}
 
 

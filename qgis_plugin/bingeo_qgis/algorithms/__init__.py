@@ -45,3 +45,8 @@ if _has_module("emerging"):  # issue 15: added when bingeo has emerging hot spot
     from .emerging import Emerging
 
     ALGORITHMS.insert(ALGORITHMS.index(Hotspots) + 1, Emerging)
+
+if _has_module("aoristic"):  # issue 15: added when bingeo has time windows (hour-of-week profiles)
+    from .profile import Profile
+
+    ALGORITHMS.insert(ALGORITHMS.index(CountIncidents) + 1, Profile)
