@@ -63,6 +63,7 @@ __all__ = [
     "incident_windows",
     "count_long",
     "network_profiles",
+    "read_windows",
     "period_shares",
     "require_windows",
     "time_bins",
@@ -540,6 +541,38 @@ def find_windows(
     return incident_windows(frame, begin_field=begin_field, end_field=end_field)
 
 
+def _problems(read: ReadResult, w: Windows) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: why its window is unusable (``no_date``, ``bad_date``, ``end_before_begin``; None) and the detail."""
+    code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
+    detail = w.problem.copy()
+    for col in (w.begin_field, w.end_field):
+        known = read.date_problem(col)
+        if known is not None:
+            has = np.not_equal(known, None)
+            code[has] = "bad_date"
+            detail[has] = known[has]
+    return code, detail
+
+
+def read_windows(
+    read: ReadResult,
+    *,
+    begin_field: str | None = None,
+    end_field: str | None = None,
+    date_field: str | None = None,
+    need: str = "this needs",
+) -> Windows:
+    """Return every row's time window of a reading, row for row, none moved: :func:`find_windows` on its points.
+
+    Unlike :func:`find_windows` on the frame alone, an impossible or unreadable begin or end (a ``bad_date`` of
+    the reading) marks its row unusable (:attr:`Windows.ok`), as :func:`require_windows` rejects it. For a map
+    that draws every incident but spreads only the usable ones over time.
+    """
+    w = find_windows(read.points, begin_field=begin_field, end_field=end_field, date_field=date_field, need=need)
+    _, detail = _problems(read, w)
+    return Windows(w.begin, w.end, detail, w.begin_field, w.end_field, w.whole_days)
+
+
 def require_windows(
     read: ReadResult,
     *,
@@ -580,14 +613,7 @@ def require_windows(
         read.notes.append(f"No begin and end columns: each incident is counted at its date in {w.begin_field!r}.")
         return read, w
     w = find_windows(frame, begin_field=begin_field, end_field=end_field, need=need)
-    code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
-    detail = w.problem.copy()
-    for col in (w.begin_field, w.end_field):
-        known = read.date_problem(col)
-        if known is not None:
-            has = np.not_equal(known, None)
-            code[has] = "bad_date"
-            detail[has] = known[has]
+    code, detail = _problems(read, w)
     keep = np.equal(code, None)
     out, alive = read, np.ones(len(code), dtype=bool)
     for reason in ("no_date", "bad_date", "end_before_begin"):
