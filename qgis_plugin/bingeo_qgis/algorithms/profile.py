@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterField,
-    QgsProcessingParameterString,
-)
+from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink
 
 from ..translation import tr
 from .base import BingeoAlgorithm
@@ -43,27 +38,7 @@ class Profile(BingeoAlgorithm):
         )
         self.add_networks()
         self.add_time_options(self.INPUT)
-        self.add(
-            QgsProcessingParameterField(self.DATE_FIELD, tr("Date field"), None, self.INPUT, optional=True),
-            "Date and time of the incident when there are no window fields (default: the first date/time field).",
-            advanced=True,
-        )
-        self.add(
-            QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INPUT, optional=True),
-            "Incident type field, to keep only some types.",
-        )
-        self.add(
-            QgsProcessingParameterString(self.TYPES, tr("Types to keep (comma separated)"), optional=True),
-            "Incident types to keep (exact text), e.g. woninginbraak.",
-        )
-        self.add(
-            QgsProcessingParameterString(self.START, tr("From (YYYY-MM-DD, included)"), optional=True),
-            "Count the time from this day (included): a window partly inside counts with its share inside.",
-        )
-        self.add(
-            QgsProcessingParameterString(self.END, tr("To (YYYY-MM-DD, included)"), optional=True),
-            "Count the time up to this day (included).",
-        )
+        self.add_incident_filters(self.INPUT)  # type, date field (without windows), from/to
         self.add(
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Hour-of-week profile"), QgsProcessing.TypeVector),
             "A table: network_id, network_name, day (Monday first), the weights of hours 00 to 23, total. "

@@ -1308,18 +1308,6 @@
       <translation>Incidentpunten met een tijdstip (elk CRS).</translation>
     </message>
     <message>
-      <source>Date and time of the incident when there are no window fields (default: the first date/time field).</source>
-      <translation>Datum en tijd van het incident als er geen vensterveld is (standaard: het eerste datum/tijdveld).</translation>
-    </message>
-    <message>
-      <source>Count the time from this day (included): a window partly inside counts with its share inside.</source>
-      <translation>Tel de tijd vanaf deze dag (inclusief): een venster dat er deels in valt telt mee met het deel erbinnen.</translation>
-    </message>
-    <message>
-      <source>Count the time up to this day (included).</source>
-      <translation>Tel de tijd tot en met deze dag (inclusief).</translation>
-    </message>
-    <message>
       <source>A table: network_id, network_name, day (Monday first), the weights of hours 00 to 23, total. Incidents outside every network are on the rows with an empty network_id.</source>
       <translation>Een tabel: network_id, network_name, day (maandag eerst), de gewichten van de uren 00 tot 23, total. Incidenten buiten alle netwerken staan op de rijen met een lege network_id.</translation>
     </message>
