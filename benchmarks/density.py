@@ -279,14 +279,15 @@ def run(args: argparse.Namespace) -> int:
             )
 
         # (c) end to end, through the reading function `bingeo density` uses (bingeo.readers.read_points,
-        # with its checks and rejects): read the GeoPackage, compute, write the GeoTIFF; stage by stage
+        # with its checks and rejects, coordinates without point objects as the command reads them): read the
+        # GeoPackage, compute, write the GeoTIFF; stage by stage
         stages: dict[str, list[float]] = {"read": [], "density": [], "write": []}
 
         def end_to_end() -> Any:
             t0 = time.perf_counter()
-            pts = read_points(gpkg, layer="points").points
+            got = read_points(gpkg, layer="points", geometry=False)
             t1 = time.perf_counter()
-            kde_e = kernel_density(pts, **opts)
+            kde_e = kernel_density(got.points, xy=got.xy, crs=got.crs, **opts)
             t2 = time.perf_counter()
             out = kde_e.write(work / f"bingeo_{kernel}.tif")
             t3 = time.perf_counter()

@@ -7,8 +7,12 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bingeo.errors import InputError
+
+if TYPE_CHECKING:
+    from bingeo.emerging import EmergingResult
 
 __all__ = ["DEMO_MARKER", "run_demo", "samples_dir"]
 
@@ -49,7 +53,7 @@ def _prepare_output(output: Path) -> None:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
-    """Run import → check → assign → counts → coverage → hot spots → proposals → an alert → a web map → an hour profile.
+    """Run import → check → assign → counts → coverage → hot spots → emerging → proposals → alert → map → hours.
 
     Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
     replaced); any other folder is refused, so the demo never deletes a user's files.
@@ -75,6 +79,7 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
     from bingeo.charts import write_hour_table
     from bingeo.counts import count_incidents
     from bingeo.coverage import coverage
+    from bingeo.emerging import find_emerging
     from bingeo.hotspots import find_hotspots
     from bingeo.members import members_from_file
     from bingeo.propose import propose_areas
@@ -158,7 +163,18 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         write_table(hs.hotspots, paths["hotspots"], layer="hotspots", geometry_type="MultiPolygon")
         echo("   " + "\n   ".join(hs.summary().splitlines()[:8]))
 
-        echo("\n7. Proposed new BIN areas around the uncovered hot spots (50-250 households, whole streets).")
+        echo("\n7. Emerging hot spots: burglaries per quarter, where it is getting hotter (space-time Gi*, trends).")
+        em = find_emerging(inc.points, networks=nets, interval="quarter", type_field=type_field, types="woninginbraak")
+        paths["emerging"] = output / "emerging.gpkg"
+        write_table(em.cube, paths["emerging"], layer="cube")
+        write_table(em.locations, paths["emerging"], layer="locations", geometry_type="Polygon")
+        echo("   " + "\n   ".join(em.summary().splitlines()[:2]))
+        cats = em.locations["category"].value_counts()
+        echo("   Cells by category: " + ", ".join(f"{c} {n}" for c, n in cats.items() if c != "No Pattern Detected"))
+        for line in _emerged(em):
+            echo("   " + line)
+
+        echo("\n8. Proposed new BIN areas around the uncovered hot spots (50-250 households, whole streets).")
         props = propose_areas(hs.hotspots, adr.points, nets, incidents=inc.points)
         paths["proposals"] = output / "proposals.gpkg"
         write_table(props, paths["proposals"], layer="proposals", geometry_type="MultiPolygon")
@@ -167,7 +183,7 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         if len(props) > 5:
             echo(f"   … {len(props) - 5} more in {paths['proposals']}")
 
-        echo("\n8. Alert: the members within 300 m of the hottest hot-spot cell in a BIN (urgent: SMS, else a call).")
+        echo("\n9. Alert: the members within 300 m of the hottest hot-spot cell in a BIN (urgent: SMS, else a call).")
         st.import_addresses(addresses_for_store(adr.points, source="addresses.csv"))
         mem = members_from_file(src / "members.csv", crs=28992, addresses=st.addresses())
         echo("   " + mem.summary().replace("\n", "\n   "))
@@ -209,13 +225,14 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
                 f"{len(follow.selection.recipients)} recipients; audit log: {len(st.audit())} entries."
             )
 
-        echo("\n9. Web map: networks, incident density, hot spots, proposals, and a draw tool for alert areas.")
+        echo("\n10. Web map: networks, incident density, hot spots, proposals, and a draw tool for alert areas.")
         m = web_map(
             st,
             incidents=inc.points,
             hotspots=hs,
             addresses=adr.points,
             proposals=props,
+            emerging=em,
             fields=[type_field] if type_field else [],
             title="bingeo demo: Groningen",
             offline=offline,
@@ -227,7 +244,7 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
             + "): open it in a browser. Member counts only; no member data is on the map."
         )
 
-        echo("\n10. When: burglaries known by a time window (left home / came back), spread over the hours (aoristic).")
+        echo("\n11. When: burglaries known by a time window (left home / came back), spread over the hours (aoristic).")
         burg = read_points(src / "woninginbraken.csv", crs=28992, target_crs=crs, extent=extent)
         burg, windows = require_windows(burg, need="a profile needs")
         echo("   " + burg.summary().replace("\n", "\n   "))
@@ -273,3 +290,42 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         "member contacts: in real use they are personal data."
     )
     return paths
+
+
+#: Categories of a hot spot that appeared during the period (ArcGIS's Emerging Hot Spot Analysis).
+EMERGED = ("New Hot Spot", "Consecutive Hot Spot", "Intensifying Hot Spot")
+
+
+def _emerged(em: EmergingResult) -> list[str]:
+    """Describe each group of touching cells that became a hot spot: since when, its burglaries, who covers it."""
+    import numpy as np
+    from scipy import ndimage
+
+    cube = em.cube.sort_values(["row", "col", "step"])
+    loc = em.locations[em.locations["category"].isin(EMERGED)]
+    if not len(loc):
+        return ["No hot spot emerged in this period."]
+    since = []
+    for r in loc.itertuples():
+        hot = cube.loc[(cube["row"] == r.row) & (cube["col"] == r.col)]
+        steps = hot["step"].to_numpy()[hot["hot"].to_numpy(dtype=bool)]
+        run = len(steps) - 1
+        while run > 0 and steps[run - 1] == steps[run] - 1:
+            run -= 1
+        since.append(int(steps[run]))
+    mask = np.zeros((em.grid.nrows, em.grid.ncols), dtype=bool)
+    mask[loc["row"], loc["col"]] = True
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    loc = loc.assign(since=since, group=labels[loc["row"], loc["col"]])
+    lines = []
+    for _, cells in sorted(loc.groupby("group"), key=lambda kv: -int(kv[1]["count"].sum())):
+        start = em.steps[int(cells["since"].min())]
+        centre = cells.geometry.union_all().centroid
+        nets = sorted({n for n in cells["network_id"] if n})
+        kinds = ", ".join(f"{n} {c.split()[0].lower()}" for c, n in cells["category"].value_counts().items())
+        lines.append(
+            f"Hot since {start.year}-Q{(start.month - 1) // 3 + 1}: {len(cells)} cell{'s' if len(cells) > 1 else ''} "
+            f"around ({centre.x:,.0f}, {centre.y:,.0f}), {int(cells['count'].sum()):,} burglaries ({kinds}); "
+            + (f"partly inside {', '.join(nets)}." if nets else "no network covers them.")
+        )
+    return lines

@@ -1406,14 +1406,7 @@ def _check_options(
     return p, r, dec
 
 
-def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    import geopandas as gpd
-    import shapely
-
-    if not isinstance(points, gpd.GeoDataFrame):
-        msg = f"`points` should be a GeoDataFrame, got {type(points)}"
-        raise TypeError(msg)
-    crs = points.crs
+def _check_metres(crs: Any) -> None:
     if crs is None:
         msg = (
             "`points` has no CRS. Set it with `points.set_crs(...)` (e.g. 28992 for RD New, 31370 for "
@@ -1427,6 +1420,16 @@ def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tup
             "Reproject the points into a CRS in metres first, e.g. EPSG:28992 (RD New) or 31370 (Lambert 72)."
         )
         raise CRSError(msg)
+
+
+def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import geopandas as gpd
+    import shapely
+
+    if not isinstance(points, gpd.GeoDataFrame):
+        msg = f"`points` should be a GeoDataFrame, got {type(points)}"
+        raise TypeError(msg)
+    _check_metres(points.crs)
     geoms = points.geometry.to_numpy()
     if weight_field is None:
         wcol = np.ones(len(geoms))
@@ -1470,10 +1473,43 @@ def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tup
     return xy[:, 0].copy(), xy[:, 1].copy(), w
 
 
+def _plain_points(points: Any, xy: tuple[np.ndarray, np.ndarray], crs: Any) -> tuple[Any, Any, Any]:
+    """Check ``xy`` and ``crs`` given with a plain table: ``(table, (x, y), crs)``, or a GeoDataFrame in degrees.
+
+    Coordinates in metres stay arrays, so that no point objects are made; in degrees they become a
+    GeoDataFrame (reprojected as any other, ``xy`` None).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from bingeo._crs import to_crs
+
+    x = np.asarray(xy[0], dtype="float64")
+    y = np.asarray(xy[1], dtype="float64")
+    n = x.size if points is None else len(points)
+    if x.shape != (n,) or y.shape != (n,):
+        msg = f"`xy` should be two arrays of one coordinate per row of `points` ({n:,}), got {x.shape} and {y.shape}"
+        raise ValueError(msg)
+    if crs is None:
+        msg = "`xy` needs `crs`: the CRS of the coordinates (e.g. 28992), as `read_points(...).crs` gives."
+        raise CRSError(msg)
+    crs = to_crs(crs)
+    table = pd.DataFrame(index=range(n)) if points is None else pd.DataFrame(points)
+    if crs.is_geographic:
+        return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(x, y), crs=crs), None, crs
+    _check_metres(crs)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    if not ok.all():
+        log.info("%d of %d rows without coordinates skipped", int((~ok).sum()), n)
+        table, x, y = table[ok], x[ok], y[ok]
+    return table, (x, y), crs
+
+
 def _weights(points: Any, weight_field: str) -> np.ndarray:
     import pandas as pd
 
-    if weight_field not in points.columns or weight_field == points.geometry.name:
+    geometry = points.geometry.name if hasattr(points, "geometry") else None
+    if weight_field not in points.columns or weight_field == geometry:
         msg = (
             f"`weight_field` {weight_field!r} is not a column of `points`; columns: "
             f"{', '.join(map(str, points.columns[:20]))}"
@@ -1510,6 +1546,8 @@ def kernel_density(
     workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
+    xy: tuple[np.ndarray, np.ndarray] | None = None,
+    crs: Any = None,
 ) -> DensityRaster:
     """Compute a kernel density raster exactly as QGIS's heat map, on its grid.
 
@@ -1522,9 +1560,10 @@ def kernel_density(
 
     Parameters
     ----------
-    points : geopandas.GeoDataFrame
+    points : geopandas.GeoDataFrame, or DataFrame with ``xy``
         Points (or multipoints) in a projected CRS in metres. Null and empty
-        geometries are skipped.
+        geometries are skipped. With ``xy``: a plain table (for ``weight_field``;
+        None without one), one row per coordinate.
     cell_size : float
         Cell (pixel) size in metres: QGIS's "Pixel size".
     radius : float
@@ -1557,6 +1596,12 @@ def kernel_density(
         Checked between chunks of work; when it returns True the computation
         stops early, a warning is logged, and the raster returned is
         incomplete (``complete`` False).
+    xy : (numpy.ndarray, numpy.ndarray), optional
+        The points' coordinates, as ``read_points(..., geometry=False).xy``
+        gives them: no point objects are made (a 1 M-point read is about
+        0.75 s faster). NaN rows are skipped. Needs ``crs``.
+    crs : CRS-like, optional
+        The CRS of ``xy`` (a CRS in degrees is reprojected as for ``points``).
 
     Returns
     -------
@@ -1678,10 +1723,17 @@ def kernel_density(
     p, r, dec = _check_options(cell_size, radius, kernel, output, decay, method)
     n_workers = resolve_workers(workers)
     metric_note = None
-    if getattr(points, "crs", None) is not None and points.crs.is_geographic:
+    if xy is not None:
+        points, xy, crs = _plain_points(points, xy, crs)
+    if xy is None and getattr(points, "crs", None) is not None and points.crs.is_geographic:
         # cell size and radius are metres: work in the place's national grid (the raster is in that CRS)
         points, metric_note = to_metric(points, what="the points")
-    x, y, w = _coordinates(points, weight_field, n_workers)
+    if xy is not None:
+        x, y = xy
+        w = np.ones(x.size) if weight_field is None else _weights(points, weight_field)
+    else:
+        x, y, w = _coordinates(points, weight_field, n_workers)
+        crs = points.crs
     t_coords = time.perf_counter() - t_start
     if x.size == 0:
         msg = "`points` holds no points (all geometries null or empty): nothing to make a density of."
@@ -1762,7 +1814,7 @@ def kernel_density(
         values=values,
         reached=reached,
         transform=Affine(p, 0.0, g.xmin, 0.0, -p, g.ymax),
-        crs=points.crs,
+        crs=crs,
         cell_size=p,
         radius=r,
         kernel=kernel,

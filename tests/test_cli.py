@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from shapely.geometry import Point
 
 from bingeo import open_store as bingeo_open
 from bingeo.cli.main import cli
@@ -174,7 +176,20 @@ def test_demo_runs_and_console_script_exists(tmp_path):
         "nearrepeat",
         "store",
         "demo",
+        "emerging",
+        "profile",
     } <= commands
+    # the planted burglary series (make_samples.HOTSPOTS "H5", centre 233350, 578500, from 1 March 2023) is the
+    # hot spot that emerges in 2023: its cells are hot in no quarter before 2023 and in every quarter since
+    loc = gpd.read_file(tmp_path / "demo" / "emerging.gpkg", layer="locations")
+    cube = gpd.read_file(tmp_path / "demo" / "emerging.gpkg", layer="cube")
+    near = loc[loc.geometry.centroid.distance(Point(233350, 578500)) < 300]
+    assert len(near) and set(near["category"]) <= {"Consecutive Hot Spot", "New Hot Spot", "Intensifying Hot Spot"}
+    bins = cube.merge(near[["row", "col"]], on=["row", "col"])
+    first = pd.to_datetime(bins.loc[bins["hot"].astype(bool), "step_start"]).min()
+    assert first.year == 2023
+    assert not bins.loc[pd.to_datetime(bins["step_start"]) < pd.Timestamp("2023-01-01"), "hot"].astype(bool).any()
+    assert "Hot since 2023-Q1" in out
     # the alert step: a recipient list was written, and member data is nowhere else (console, other
     # outputs); the store itself holds the members, so it is not scanned
     recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)
@@ -399,6 +414,20 @@ def test_density_command(store, tmp_path):
         ],
     )
     assert res.exit_code == 2 and "GeoTIFF" in res.output
+    # the command reads coordinates without point objects; with --type it equals the library on the points read
+    run(
+        "density", SAMPLES / "incidents.csv", "--store", store, "--crs", "28992", "--cell-size", "100",
+        "--radius", "500", "--type", "woninginbraak", "--output", tmp_path / "burglary.tif",
+    )  # fmt: skip
+    from bingeo.density import kernel_density
+    from bingeo.readers import read_points
+
+    with bingeo_open(store) as st:
+        pts = read_points(SAMPLES / "incidents.csv", crs=28992, target_crs=st.crs, extent=st.extent()).points
+    want = kernel_density(pts[pts["soort_delict"] == "woninginbraak"], cell_size=100, radius=500)
+    with rasterio.open(tmp_path / "burglary.tif") as src:
+        assert src.transform == want.transform and src.read(1).shape == want.shape
+        np.testing.assert_array_equal(src.read(1)[want.reached], want.values[want.reached].astype(src.dtypes[0]))
 
 
 def test_members_reimport_keeps_missing_unless_replace(store, tmp_path):

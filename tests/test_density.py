@@ -594,3 +594,33 @@ def test_workers_rule(monkeypatch):
         kernel_density(frame(SMALL), cell_size=1, radius=4, workers=0)
     with pytest.raises(TypeError, match="`workers` must be a whole number"):
         kernel_density(frame(SMALL), cell_size=1, radius=4, workers=1.5)
+
+
+def test_coordinates_without_point_objects_equal_the_geodataframe_path():
+    """``xy`` + ``crs`` (what ``read_points(geometry=False)`` gives) equals the same points as a GeoDataFrame."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(200_000, 203_000, 400)
+    y = rng.uniform(500_000, 502_000, 400)
+    x[[3, 50]] = np.nan  # rows without coordinates are skipped, as null geometries are
+    w = rng.integers(0, 5, 400).astype(float)
+    table = pd.DataFrame({"w": w})
+    geoms = [None if np.isnan(a) else Point(a, b) for a, b in zip(x, y)]
+    frame = gpd.GeoDataFrame({"w": w}, geometry=geoms, crs=28992)
+    for kwargs in ({}, {"weight_field": "w"}, {"kernel": "triangular", "method": "exact"}):
+        want = kernel_density(frame, cell_size=50, radius=300, **kwargs)
+        got = kernel_density(table, cell_size=50, radius=300, xy=(x, y), crs=28992, **kwargs)
+        assert got.shape == want.shape and got.transform == want.transform and got.crs == want.crs
+        assert got.n_points == want.n_points == 398
+        np.testing.assert_array_equal(got.values, want.values)
+    # in degrees: reprojected to the national grid as a GeoDataFrame in degrees is
+    lon, lat = np.array([6.56, 6.57, 6.58]), np.array([53.21, 53.22, 53.215])
+    want = kernel_density(gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326), cell_size=50, radius=300)
+    got = kernel_density(None, cell_size=50, radius=300, xy=(lon, lat), crs=4326)
+    assert got.crs == want.crs and got.transform == want.transform
+    np.testing.assert_array_equal(got.values, want.values)
+    with pytest.raises(CRSError, match="`xy` needs `crs`"):
+        kernel_density(table, cell_size=50, radius=300, xy=(x, y))
+    with pytest.raises(ValueError, match="one coordinate per row"):
+        kernel_density(table, cell_size=50, radius=300, xy=(x[:-1], y[:-1]), crs=28992)

@@ -916,19 +916,24 @@ def density_cmd(
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
         raise click.BadParameter(f"{output}: the density is written as a GeoTIFF (.tif)", param_hint="'--output'")
+    # the coordinates without point objects (read_points(geometry=False)): the density needs only x and y
     if store:
         with open_store(store) as st:
-            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet)
+            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, geometry=False)
     else:
-        inc = read_points_for_store(incidents, None, layer, crs, x_field, y_field, sheet=sheet, target_crs=to_crs)
+        inc = read_points_for_store(
+            incidents, None, layer, crs, x_field, y_field, sheet=sheet, target_crs=to_crs, geometry=False
+        )
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
-    pts = inc.points
+    pts, (x, y) = inc.points, inc.xy
     if type_field and type_field not in pts.columns:
         raise click.BadParameter(f"no column {type_field!r}; columns: {', '.join(map(str, pts.columns))}")
     if types:
         pts, _ = select_types(pts, types, type_field=type_field)
+        kept = pts.index.to_numpy()  # read_points' rows are numbered 0..n-1
+        x, y = x[kept], y[kept]
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
     with progress_bar("density") as progress:
         raster = kernel_density(
@@ -940,6 +945,8 @@ def density_cmd(
             decay=decay,
             weight_field=weight_field,
             progress=progress,
+            xy=(x, y),
+            crs=inc.crs,
         )
     raster.write(output)
     rej = write_rejects(inc, output)
