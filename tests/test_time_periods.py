@@ -111,7 +111,7 @@ def test_pai_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_path:
     text = run(
         "pai", SAMPLE, "--store", store, "--fit", "/".join(fit), "--test", "/".join(test), "-o", tmp_path / "p.json"
     )
-    assert "Periods on the time windows" in text
+    assert "Periods counted by time window (aoristic)" in text and "23 windows longer than 14 days" in text
     got = json.loads((tmp_path / "p.json").read_text())
     run("hotspots", SAMPLE, "--store", store, "-o", tmp_path / "h.gpkg", "--from", fit[0], "--to", fit[1])
     cells = gpd.read_file(tmp_path / "h.gpkg", layer="cells")
@@ -136,7 +136,7 @@ def test_evaluate_periods_on_windows(sample: tuple[Path, gpd.GeoDataFrame], tmp_
     before, after = ("2021-01-01", "2021-12-31"), ("2022-01-01", "2022-12-31")
     args = ["--network", "GR-BIN-001", "--before", "/".join(before), "--after", "/".join(after)]
     text = run("evaluate", "--incidents", SAMPLE, "--store", store, *args, "-o", tmp_path / "e.json")
-    assert "Periods on the time windows" in text
+    assert "Periods counted by time window (aoristic)" in text and "23 windows longer than 14 days" in text
     got = json.loads((tmp_path / "e.json").read_text())["counts"]
     with open_store(store) as st:
         nets = st.networks(include_retired=True)

@@ -55,6 +55,7 @@ __all__ = [
     "rejects_beside",
     "store_option",
     "time_options",
+    "windows_text",
     "windows_or_dates",
     "with_options",
     "write_rejects",
@@ -561,6 +562,16 @@ time_options = [
     click.option("--begin-field", help="Column of the window's begin (default: found, e.g. Begin-pleegdatum/tijd)."),
     click.option("--end-field", help="Column of the window's end (default: found, e.g. Eind-pleegdatum/tijd)."),
 ]
+
+
+def windows_text(windows: Any, how: str, max_window: Any, lead: str = "Counted") -> str:
+    """Say how the time windows were used: columns, mode, and how many were too long to spread (--max-window)."""
+    from bingeo.aoristic import count_long
+
+    long = count_long(windows, how=how, max_window=max_window)
+    return f"{lead} by time window ({how}) from {windows.begin_field!r} to {windows.end_field!r}" + (
+        f"; {long:,} windows longer than {max_window.days:g} days (--max-window) at their midpoint." if long else "."
+    )
 
 
 def windows_or_dates(

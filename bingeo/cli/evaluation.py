@@ -23,6 +23,7 @@ from bingeo.cli._common import (
     store_option,
     time_options,
     windows_or_dates,
+    windows_text,
     with_options,
 )
 
@@ -302,12 +303,7 @@ def evaluate_cmd(
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
         windows = None if windows is None else windows.take(read.points.index.isin(pts.index))
     if windows is not None:
-        click.echo(
-            f"Periods on the time windows from {windows.begin_field!r} to {windows.end_field!r} ({how}): each "
-            "incident counts with the share of its window inside a period."
-            if how == "aoristic"
-            else f"Periods on the {how} of each time window from {windows.begin_field!r} to {windows.end_field!r}."
-        )
+        click.echo(windows_text(windows, how, max_window, "Periods counted"))
     if all_networks and (before or after or ctrl is not None):
         raise InputError("--all evaluates each network around its own founding date: drop --before/--after/--control.")
     if not all_networks:

@@ -39,6 +39,7 @@ from bingeo.cli._common import (
     type_field_for,
     usable,
     windows_or_dates,
+    windows_text,
     with_options,
     write_rejects,
 )
@@ -444,15 +445,7 @@ def counts_cmd(
     )
     write_table(table, output)
     if windows is not None:
-        long = int(((windows.end - windows.begin) > max_window.value).sum()) if how == "aoristic" else 0
-        click.echo(
-            f"Counted by time window ({how}) from {windows.begin_field!r} to {windows.end_field!r}"
-            + (
-                f"; {long:,} windows longer than {max_window.days:g} days (--max-window) at their midpoint."
-                if long
-                else "."
-            )
-        )
+        click.echo(windows_text(windows, how, max_window))
     if by is not None:
         spans = [p for p in table["period"].unique() if p[:1].isdigit()]
         if spans:
@@ -751,10 +744,8 @@ def pai_cmd(
         test_weights=test_pts.get(TIME_WEIGHT),
     )
     if windows is not None:
-        click.echo(
-            f"Periods on the time windows from {windows.begin_field!r} to {windows.end_field!r} ({how}): "
-            f"{acc.fit_incidents:,.1f} incidents in --fit, {acc.test_incidents:,.1f} in --test."
-        )
+        click.echo(windows_text(windows, how, max_window, "Periods counted"))
+        click.echo(f"{acc.fit_incidents:,.1f} incidents in --fit, {acc.test_incidents:,.1f} in --test (weights).")
     click.echo(
         f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )
