@@ -1147,11 +1147,11 @@ def find_hotspots(
         without a date are left out (and counted in the notes) when a date filter is given.
     windows : Windows, optional
         Each incident's time window, row for row (:func:`bingeo.aoristic.require_windows`); used by the period
-        ``start``-``end`` instead of ``date_field``. With ``how="aoristic"`` an incident counts with the share of
-        its window inside the period (:func:`bingeo.aoristic.period_shares`, as ``counts --by`` spreads it over
-        periods): cell counts and hot-spot ``incidents`` are then sums of weights (decimals); a window longer
-        than ``max_window`` counts 1 at its midpoint, and ``"begin"``, ``"midpoint"`` and ``"end"`` count 1 at
-        that instant.
+        ``start``-``end`` instead of ``date_field`` (without a period, every incident counts 1). With
+        ``how="aoristic"`` an incident counts with the share of its window inside the period
+        (:func:`bingeo.aoristic.period_shares`, as ``counts --by`` spreads it over periods): cell counts and
+        hot-spot ``incidents`` are then sums of weights (decimals); a window longer than ``max_window`` counts 1
+        at its midpoint, and ``"begin"``, ``"midpoint"`` and ``"end"`` count 1 at that instant.
     how, max_window
         As :func:`bingeo.aoristic.time_bins`.
     progress : callable, optional
@@ -1276,9 +1276,11 @@ def find_hotspots(
             raise TypeError(msg)
 
     notes: list[str] = []
-    if windows is not None:
+    if windows is not None and (start is not None or end is not None):
         incidents = _time_weights(incidents, windows, start=start, end=end, how=how, max_window=max_window, notes=notes)
         start = end = None  # the period is in the weights
+    else:
+        windows = None  # no period: every incident counts 1 whatever its time
     sel = _filter(
         incidents, type_field=type_field, types=types, date_field=date_field, start=start, end=end, notes=notes
     )
@@ -1415,29 +1417,27 @@ def _time_weights(
     max_window: pd.Timedelta,
     notes: list[str],
 ) -> gpd.GeoDataFrame:
-    """Return the incidents with their weight in the period ``start``-``end`` (1 each without one)."""
+    """Return the incidents with their weight in the period ``start``-``end``, from their windows."""
     if len(windows.begin) != len(incidents):
         msg = f"`windows` has {len(windows.begin)} rows for {len(incidents)} incidents."
         raise ValueError(msg)
-    share = np.ones(len(incidents))
-    if start is not None or end is not None:
-        span = period(start, end, names=("--from (`start`)", "--to (`end`)"))
-        share = period_shares(windows, span.start, span.stop, how=how, max_window=max_window)
-        inside = share > 0
-        if not inside.any():
-            msg = (
-                f"the date filter left no incidents: no time window from {windows.begin_field!r} to "
-                f"{windows.end_field!r} ({how}) reaches into {span.describe()}."
-            )
-            raise InputError(msg)
-        part = int(((share > 0) & (share < 1)).sum())
-        notes.append(
-            f"Period filter {span.describe()} on the time windows from {windows.begin_field!r} to "
-            f"{windows.end_field!r} ({how}): {int(inside.sum()):,} of {len(share):,} incidents, weighing "
-            f"{share.sum():,.1f}" + (f" ({part:,} counted with the share of their window inside)" if part else "") + "."
+    span = period(start, end, names=("--from (`start`)", "--to (`end`)"))
+    share = period_shares(windows, span.start, span.stop, how=how, max_window=max_window)
+    inside = share > 0
+    if not inside.any():
+        msg = (
+            f"the date filter left no incidents: no time window from {windows.begin_field!r} to "
+            f"{windows.end_field!r} ({how}) reaches into {span.describe()}."
         )
+        raise InputError(msg)
+    part = int(((share > 0) & (share < 1)).sum())
+    notes.append(
+        f"Period filter {span.describe()} on the time windows from {windows.begin_field!r} to "
+        f"{windows.end_field!r} ({how}): {int(inside.sum()):,} of {len(share):,} incidents, weighing "
+        f"{share.sum():,.1f}" + (f" ({part:,} counted with the share of their window inside)" if part else "") + "."
+    )
     n_long = count_long(windows, how=how, max_window=max_window)
-    if n_long and (start is not None or end is not None):
+    if n_long:
         notes.append(
             f"{n_long:,} windows longer than {pd.Timedelta(max_window).days:g} days (`max_window`) are counted at "
             "their midpoint."
