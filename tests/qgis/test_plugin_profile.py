@@ -108,3 +108,53 @@ def test_counts_by_month_with_windows_equals_library(env):
     assert len(have) == len(want) > 0
     np.testing.assert_allclose(have.loc[want.index].to_numpy(), want.to_numpy(), rtol=0, atol=1e-9)
     assert (want % 1 != 0).any()  # spread over the months, not counted at the begin
+
+
+def test_hotspots_period_on_windows_equals_library(env, tmp_path):
+    import bingeo
+    from bingeo.aoristic import require_windows
+
+    run(
+        "hotspots",
+        {
+            "INPUT": env["w"],
+            "NETWORKS": env["nets_layer"],
+            "START": "2022-01-01",
+            "END": "2022-06-30",
+            "CELL_SIZE": 500,
+            "CELLS": str(tmp_path / "cells.gpkg"),
+            "HOTSPOTS": str(tmp_path / "hs.gpkg"),
+        },
+    )
+    got = pd.DataFrame(rows(layer(tmp_path / "cells.gpkg"))).sort_values(["row", "col"])
+    read, windows = require_windows(env["read"], need="hot spots need")
+    ref = bingeo.find_hotspots(
+        read.points, networks=env["nets"], cell_size=500, start="2022-01-01", end="2022-06-30", windows=windows
+    ).cells
+    assert len(got) == len(ref)
+    np.testing.assert_allclose(got["count"].astype(float), ref["count"], rtol=0, atol=1e-9)
+    assert (ref["count"] % 1 != 0).any()  # shares of windows, not whole incidents
+
+
+def test_emerging_spreads_windows_as_library(env, tmp_path):
+    import bingeo
+    from bingeo.aoristic import require_windows
+
+    res = run(
+        "emerging",
+        {
+            "INPUT": env["w"],
+            "NETWORKS": env["nets_layer"],
+            "INTERVAL": 2,  # quarter
+            "CELL_SIZE": 1000,
+            "LOCATIONS": str(tmp_path / "em.gpkg"),
+            "CUBE": "memory:",
+        },
+    )
+    read, windows = require_windows(env["read"], need="emerging needs")
+    ref = bingeo.find_emerging(read.points, networks=env["nets"], interval="quarter", cell_size=1000, windows=windows)
+    cube = pd.DataFrame(rows(res["CUBE"])).sort_values(["step", "row", "col"])
+    want = ref.cube.sort_values(["step", "row", "col"])
+    assert len(cube) == len(want)
+    np.testing.assert_allclose(cube["count"].astype(float), want["count"], rtol=0, atol=1e-9)
+    assert (want["count"] % 1 != 0).any()

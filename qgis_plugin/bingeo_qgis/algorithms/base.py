@@ -197,6 +197,24 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             "end_field": end,
         }
 
+    def timed(
+        self, parameters: dict, context: Any, feedback: Any, points: Any, *, date_field: str | None, need: str
+    ) -> tuple[Any, dict[str, Any]]:
+        """Return INPUT's points and the ``windows``/``how``/``max_window`` keywords of a library call.
+
+        Windows when the layer has them (named in BEGIN_FIELD/END_FIELD, or a pair found by name, and no
+        ``date_field`` chosen instead); then the points are those with a usable window (:meth:`windows`).
+        """
+        from bingeo.aoristic import has_windows
+
+        timing = self.time_options(parameters, context)
+        kwargs: dict[str, Any] = {"how": timing["how"], "max_window": timing["max_window"]}
+        if has_windows(points, begin_field=timing["begin_field"], date_field=date_field):
+            points, kwargs["windows"] = self.windows(
+                feedback, begin_field=timing["begin_field"], end_field=timing["end_field"], date_field=None, need=need
+            )
+        return points, kwargs
+
     def windows(
         self, feedback: Any, *, begin_field: str | None, end_field: str | None, date_field: str | None, need: str
     ) -> tuple[Any, Any]:

@@ -75,22 +75,14 @@ class CountIncidents(BingeoAlgorithm):
 
     def process(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: D102
         from bingeo import count_incidents
-        from bingeo.aoristic import has_windows
 
         nets = self.networks(parameters, context, feedback)
         inc = self.points(parameters, self.INPUT, context, feedback)
         by = PERIODS[self.parameterAsEnum(parameters, self.BY, context)]
         date_field = self.parameterAsString(parameters, self.DATE_FIELD, context) or None
-        timing = self.time_options(parameters, context)
-        windows = None
-        if by is not None and has_windows(inc, begin_field=timing["begin_field"], date_field=date_field):
-            inc, windows = self.windows(
-                feedback,
-                begin_field=timing["begin_field"],
-                end_field=timing["end_field"],
-                date_field=None,
-                need=f"counting per {by} needs",
-            )
+        timing: dict = {}
+        if by is not None:  # the periods on the windows, when the layer has them
+            inc, timing = self.timed(parameters, context, feedback, inc, date_field=date_field, need="counting needs")
         inc = self.to_crs(inc, nets.crs)
         self.check(feedback, 30)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), nets.crs)
@@ -102,9 +94,7 @@ class CountIncidents(BingeoAlgorithm):
             date_field=date_field,
             type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
             addresses=adr,
-            windows=windows,
-            how=timing["how"],
-            max_window=timing["max_window"],
+            **timing,
             **Progress(feedback, 40, 80).kwargs(count_incidents),
         )
         self.check(feedback, 90)
