@@ -36,6 +36,7 @@ _LAZY = {
     # incidents known by a time window (aoristic weights)
     "hour_of_week": "bingeo.aoristic",
     "incident_windows": "bingeo.aoristic",
+    "period_shares": "bingeo.aoristic",
     "time_bins": "bingeo.aoristic",
     "window_columns": "bingeo.aoristic",
     # CRS helpers (one place for CRS conversion; the QGIS plugin uses them at its boundary)

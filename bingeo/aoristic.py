@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAYS",
     "MAX_WINDOW",
+    "MAX_WINDOW_DAYS",
     "MONTHLY_MIN_ROWS",
     "TIME_MODES",
     "Profile",
@@ -58,8 +59,12 @@ __all__ = [
     "Windows",
     "hour_of_week",
     "find_windows",
+    "has_windows",
     "incident_windows",
+    "count_long",
     "network_profiles",
+    "read_windows",
+    "period_shares",
     "require_windows",
     "time_bins",
     "window_columns",
@@ -68,8 +73,11 @@ __all__ = [
 #: How an incident's time is taken: spread over its window, or counted at one instant of it.
 TIME_MODES = ("aoristic", "begin", "midpoint", "end")
 
-#: Windows longer than this are counted at their midpoint (``--max-window``), and reported.
-MAX_WINDOW = pd.Timedelta(days=14)
+#: Windows longer than this many days are counted at their midpoint (``--max-window``), and reported.
+MAX_WINDOW_DAYS = 14
+
+#: :data:`MAX_WINDOW_DAYS` as a Timedelta, the default of every ``max_window``.
+MAX_WINDOW = pd.Timedelta(days=MAX_WINDOW_DAYS)
 
 _BEGIN = ("begin", "start", "van", "vanaf", "from", "debut", "début", "beg")
 _END = ("eind", "einde", "end", "tot", "to", "until", "fin", "tm")
@@ -198,6 +206,12 @@ class Windows:
             raise ValueError(msg)
         end = np.where(self.end > self.begin, self.end - 1, self.end) if how == "end" else self.end
         return _instants(self.begin, end, how).astype("datetime64[ns]")
+
+    def take(self, rows: np.ndarray) -> Windows:
+        """Return the windows of some rows (a mask or positions), in that order."""
+        return Windows(
+            self.begin[rows], self.end[rows], self.problem[rows], self.begin_field, self.end_field, self.whole_days
+        )
 
 
 def _make_windows(begin: np.ndarray, end: np.ndarray, begin_field: str, end_field: str) -> Windows:
@@ -479,6 +493,14 @@ def _pair(frame: pd.DataFrame) -> tuple[str, str] | None:
     return window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])])
 
 
+def has_windows(frame: pd.DataFrame, *, begin_field: str | None = None, date_field: str | None = None) -> bool:
+    """Tell whether the incidents are known by time windows: columns named, or a pair found by name.
+
+    A ``date_field`` given without window columns means dates (one instant per incident).
+    """
+    return begin_field is not None or (date_field is None and _pair(frame) is not None)
+
+
 def find_windows(
     frame: pd.DataFrame,
     *,
@@ -517,6 +539,38 @@ def find_windows(
         msg = "give both --begin-field and --end-field (the columns of each incident's time window)."
         raise InputError(msg)
     return incident_windows(frame, begin_field=begin_field, end_field=end_field)
+
+
+def _problems(read: ReadResult, w: Windows) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: why its window is unusable (``no_date``, ``bad_date``, ``end_before_begin``; None) and the detail."""
+    code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
+    detail = w.problem.copy()
+    for col in (w.begin_field, w.end_field):
+        known = read.date_problem(col)
+        if known is not None:
+            has = np.not_equal(known, None)
+            code[has] = "bad_date"
+            detail[has] = known[has]
+    return code, detail
+
+
+def read_windows(
+    read: ReadResult,
+    *,
+    begin_field: str | None = None,
+    end_field: str | None = None,
+    date_field: str | None = None,
+    need: str = "this needs",
+) -> Windows:
+    """Return every row's time window of a reading, row for row, none moved: :func:`find_windows` on its points.
+
+    Unlike :func:`find_windows` on the frame alone, an impossible or unreadable begin or end (a ``bad_date`` of
+    the reading) marks its row unusable (:attr:`Windows.ok`), as :func:`require_windows` rejects it. For a map
+    that draws every incident but spreads only the usable ones over time.
+    """
+    w = find_windows(read.points, begin_field=begin_field, end_field=end_field, date_field=date_field, need=need)
+    _, detail = _problems(read, w)
+    return Windows(w.begin, w.end, detail, w.begin_field, w.end_field, w.whole_days)
 
 
 def require_windows(
@@ -559,14 +613,7 @@ def require_windows(
         read.notes.append(f"No begin and end columns: each incident is counted at its date in {w.begin_field!r}.")
         return read, w
     w = find_windows(frame, begin_field=begin_field, end_field=end_field, need=need)
-    code = np.where(w.ok, None, np.where(w.begin == _NAT, "no_date", "end_before_begin")).astype(object)
-    detail = w.problem.copy()
-    for col in (w.begin_field, w.end_field):
-        known = read.date_problem(col)
-        if known is not None:
-            has = np.not_equal(known, None)
-            code[has] = "bad_date"
-            detail[has] = known[has]
+    code, detail = _problems(read, w)
     keep = np.equal(code, None)
     out, alive = read, np.ones(len(code), dtype=bool)
     for reason in ("no_date", "bad_date", "end_before_begin"):
@@ -584,7 +631,71 @@ def require_windows(
         + (" (dates without times: each end includes its whole day)" if w.whole_days else "")
         + (f"; {n_moved:,} rows without a usable window rejected." if n_moved else ".")
     )
-    return out, Windows(w.begin[keep], w.end[keep], w.problem[keep], w.begin_field, w.end_field, w.whole_days)
+    return out, w.take(keep)
+
+
+def count_long(windows: Windows, *, how: str = "aoristic", max_window: pd.Timedelta = MAX_WINDOW) -> int:
+    """Count the windows longer than ``max_window``: at their midpoint (``how="aoristic"`` only, else 0)."""
+    _check_how(how)
+    if how != "aoristic":
+        return 0
+    return int(((windows.end - windows.begin) > pd.Timedelta(max_window).value).sum())
+
+
+def _in_period(
+    windows: Windows, start: object, stop: object, how: str, max_window: pd.Timedelta
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows clipped to ``[start, stop)`` (after collapsing to instants as ``how`` says), and the share inside."""
+    b, e = windows.begin, windows.end
+    if how != "aoristic" or count_long(windows, how=how, max_window=max_window):
+        b, e, _, _, _ = _prepare(b, e, None, 1, how, max_window)  # the period sees the instant counted
+    lo = np.iinfo(np.int64).min + 1 if start is None else pd.Timestamp(start).value
+    hi = np.iinfo(np.int64).max if stop is None else pd.Timestamp(stop).value
+    cb, ce = np.clip(b, lo, hi), np.clip(e, lo, hi)
+    share = np.where(e > b, (ce - cb) / np.maximum(e - b, 1), ((b >= lo) & (b < hi)).astype(np.float64))
+    return cb, ce, share
+
+
+def period_shares(
+    windows: Windows,
+    start: pd.Timestamp | None = None,
+    stop: pd.Timestamp | None = None,
+    *,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
+) -> np.ndarray:
+    """Weight of each incident inside the period ``[start, stop)``: the rule of every period filter.
+
+    With ``how="aoristic"`` an incident counts with the share of its window inside the period (0 to 1), as
+    ``counts --by`` spreads it over periods; a window longer than ``max_window`` and the other modes count 1 if
+    their one instant (the midpoint, begin or end) is inside, else 0.
+
+    Parameters
+    ----------
+    windows : Windows
+        Usable windows (:func:`require_windows`).
+    start, stop : Timestamp, optional
+        The period; open-ended without one. ``stop`` is excluded (:func:`bingeo.incidents.period` gives it).
+    how, max_window
+        As :func:`time_bins`.
+
+    Returns
+    -------
+    ndarray of float
+        One weight per incident, row for row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = incident_windows(pd.DataFrame({"van": pd.to_datetime(["2024-01-31 18:00", "2024-02-02 10:00"]),
+    ...                                    "tot": pd.to_datetime(["2024-02-01 02:00", None])}))
+    >>> period_shares(w, pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")).tolist()
+    [0.25, 1.0]
+    >>> period_shares(w, pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01"), how="begin").tolist()
+    [0.0, 1.0]
+    """
+    _check_how(how)
+    return _in_period(windows, start, stop, how, max_window)[2]
 
 
 @dataclass(frozen=True)
@@ -665,14 +776,8 @@ def network_profiles(
     lists = inc["network_ids"].astype(object).where(inc["network_ids"].notna(), "").str.split(";")
     rows = np.repeat(np.arange(len(inc)), lists.str.len().to_numpy())
     groups = np.array([number.get(n, len(ids)) for one in lists for n in one], dtype=np.int64)
-    b, e = windows.begin, windows.end
-    n_long = int(((e - b) > pd.Timedelta(max_window).value).sum()) if how == "aoristic" else 0
-    if how != "aoristic" or n_long:  # collapse to instants first, so the period sees the instant counted
-        b, e, _, _, _ = _prepare(b, e, None, 1, how, max_window)
-    lo = np.iinfo(np.int64).min + 1 if start is None else pd.Timestamp(start).value
-    hi = np.iinfo(np.int64).max if stop is None else pd.Timestamp(stop).value
-    cb, ce = np.clip(b, lo, hi), np.clip(e, lo, hi)
-    share = np.where(e > b, (ce - cb) / np.maximum(e - b, 1), ((b >= lo) & (b < hi)).astype(np.float64))
+    n_long = count_long(windows, how=how, max_window=max_window)
+    cb, ce, share = _in_period(windows, start, stop, how, max_window)
     sel = share[rows] > 0
     got = hour_of_week(
         cb[rows][sel],

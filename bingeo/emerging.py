@@ -31,6 +31,7 @@ from scipy import special
 
 from bingeo._crs import check_same_crs, crs_label, to_crs, to_metric
 from bingeo._results import Result, json_safe
+from bingeo.aoristic import MAX_WINDOW, Windows, period_shares, time_bins
 from bingeo.errors import CRSError, InputError
 from bingeo.hotspots import (
     ALPHA,
@@ -492,8 +493,9 @@ class EmergingHotSpots:
 
         Parameters
         ----------
-        counts : array-like of whole numbers, shape (T, nrows, ncols)
-            The cube: counts per step (first axis, oldest first) and cell (row 0 at the top).
+        counts : array-like of whole numbers (or weights >= 0), shape (T, nrows, ncols)
+            The cube: counts per step (first axis, oldest first) and cell (row 0 at the top). Floats are sums of
+            weights (aoristic counts): the same formulas, with the trends' ties taken on the floats.
         mask : array-like of bool, shape (nrows, ncols), optional
             Cells of the study area (default all).
         cell_size : float
@@ -505,9 +507,14 @@ class EmergingHotSpots:
             ``self``.
         """
         y = np.asarray(counts)
-        if y.ndim != 3 or y.dtype.kind not in "iub" or (y.size and y.min() < 0):
+        weighted = y.dtype.kind == "f"
+        if (
+            y.ndim != 3
+            or y.dtype.kind not in "iubf"
+            or (y.size and (y.min() < 0 or (weighted and not np.isfinite(y).all())))
+        ):
             msg = (
-                "`counts` must be a cube of counts (steps x rows x columns, whole numbers >= 0), "
+                "`counts` must be a cube of counts (steps x rows x columns, whole numbers or weights >= 0), "
                 f"got {y.dtype} {y.shape}"
             )
             raise InputError(msg)
@@ -515,7 +522,7 @@ class EmergingHotSpots:
         if n_t < 2:
             msg = f"the cube has {n_t} step; a trend needs at least 2"
             raise InputError(msg)
-        y = y.astype(np.int64, copy=False)
+        y = y.astype(np.float64 if weighted else np.int64, copy=False)
         m2 = np.ones(y.shape[1:], dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         if m2.shape != y.shape[1:]:
             msg = f"`mask` has shape {m2.shape} but the cube's grid is {y.shape[1:]}"
@@ -537,9 +544,9 @@ class EmergingHotSpots:
             for t in range(n_t - 1, k, -1):  # downwards: ls[t - k - 1] is still a running sum
                 ls[t] -= ls[t - k - 1]
         steps_in = np.minimum(np.arange(n_t), k) + 1
-        total = int(y.sum())
+        total = float(y.sum()) if weighted else int(y.sum())
         flat_y = y.reshape(-1)
-        sq = int(np.dot(flat_y, flat_y))
+        sq = float(np.dot(flat_y, flat_y)) if weighted else int(np.dot(flat_y, flat_y))
         var = (n * sq - total * total) / (n * n)
         self.n, self.total, self.mean, self.variance = n, total, total / n, max(float(var), 0.0)
         self.notes = []
@@ -586,9 +593,12 @@ class EmergingHotSpots:
             a = a.reshape(n_t, -1)
             return a if mask is None else a[:, flat]
 
-        cnt = _small_ints(series(y))
-        self.count_trend = _finish(_s_of_ints(cnt), _tie_term(cnt), n_t)
-        self.trend = self._z_trend(series(z), series(ls), series(defined))
+        if weighted:
+            self.count_trend = mann_kendall(series(y))
+        else:
+            cnt = _small_ints(series(y))
+            self.count_trend = _finish(_s_of_ints(cnt), _tie_term(cnt), n_t)
+        self.trend = self._z_trend(series(z), series(ls), series(defined) & (not weighted))
         hot, cold = series(self.hot), series(self.cold)
         self.hot_steps, self.cold_steps = hot.sum(axis=0), cold.sum(axis=0)
         self.category = _categories(hot, cold, self.trend, self.alpha)
@@ -596,7 +606,11 @@ class EmergingHotSpots:
         return self
 
     def _z_trend(self, zs: np.ndarray, sums: np.ndarray, defined: np.ndarray) -> MannKendall:
-        """Mann-Kendall of each column of ``zs`` (T, m), exactly, using the integer sums where they decide."""
+        """Mann-Kendall of each column of ``zs`` (T, m), exactly, using the integer sums where they decide.
+
+        Where ``defined`` is False for some step from ``time_window`` on (and for weighted cubes, where the sums
+        are not whole), the z-scores themselves are ranked.
+        """
         n_t, m = zs.shape
         k = min(self.time_window, n_t)
         fast = defined[k:].all(axis=0)  # z an increasing function of the sum from step k on
@@ -717,8 +731,8 @@ class EmergingResult(Result):
     ehs : EmergingHotSpots
         The fitted statistic (cube arrays).
     notes : list of str
-    incidents : int
-        Incidents counted in the cube.
+    incidents : int or float
+        Incidents counted in the cube (a sum of weights in an aoristic cube).
     """
 
     cube: pd.DataFrame
@@ -729,7 +743,7 @@ class EmergingResult(Result):
     interval: str
     ehs: EmergingHotSpots
     notes: list[str] = field(default_factory=list)
-    incidents: int = 0
+    incidents: float = 0
 
     def summary(self) -> str:
         """Return a short account: the cube, the categories and the ranked uncovered emerging hot spots."""
@@ -780,6 +794,9 @@ def find_emerging(
     date_field: str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> EmergingResult:
@@ -804,6 +821,16 @@ def find_emerging(
     cell_size, rings, distance, alpha, fdr, min_coverage, type_field, types, date_field, start, end :
         As :func:`~bingeo.hotspots.find_hotspots`. A location is ``uncovered`` when less than
         ``min_coverage`` of its area lies in a network.
+    windows : Windows, optional
+        Each incident's time window, row for row (:func:`bingeo.aoristic.require_windows`), instead of its
+        date. With ``how="aoristic"`` each incident's weight of 1 is spread over the steps its window covers
+        (the share of the window in each step, :func:`bingeo.aoristic.time_bins`): the cube holds sums of
+        weights that add up to exactly 1 per incident (less the share outside the whole steps, said in a note),
+        and the steps are laid out around the windows' midpoints. A window longer than ``max_window`` counts 1 at
+        its midpoint (counted in a note). ``"begin"``, ``"midpoint"`` and ``"end"`` count each incident at that
+        instant, as a date.
+    how, max_window
+        As :func:`bingeo.aoristic.time_bins`.
     progress, is_cancelled : callable, optional
         Progress (0 to 1) and cancellation.
 
@@ -868,12 +895,29 @@ def find_emerging(
         networks = None if networks is None else networks.to_crs(metric)
         if area_geom is not None:
             area_geom = gpd.GeoSeries([area_geom], crs=crs).to_crs(metric).iloc[0]
+    if windows is not None:
+        if len(windows.begin) != len(work):
+            msg = f"`windows` has {len(windows.begin)} rows for {len(work)} incidents."
+            raise ValueError(msg)
+        work = work.assign(**{_ROW: np.arange(len(work))})
     sel, sel_notes = select_incidents(
-        work, type_field=type_field, types=types, date_field=date_field, start=start, end=end
+        work,
+        type_field=type_field,
+        types=types,
+        date_field=date_field,
+        start=None if windows is not None else start,
+        end=None if windows is not None else end,
     )
     notes.extend(sel_notes)
-    _, got = read_incident_dates(sel, date_field=date_field, need="emerging hot spots need")
-    step, edges, step_notes = time_steps(got.values, interval, start=start, end=end)
+    spread = windows is not None and how == "aoristic"
+    if windows is None:
+        _, got = read_incident_dates(sel, date_field=date_field, need="emerging hot spots need")
+        dates = got.values
+    else:
+        windows = windows.take(sel[_ROW].to_numpy())
+        sel = sel.drop(columns=_ROW)
+        dates = pd.Series(windows.at("midpoint" if spread else how))
+    step, edges, step_notes = time_steps(dates, interval, start=start, end=end)
     notes.extend(step_notes)
     from bingeo.assign import point_xy
 
@@ -881,13 +925,18 @@ def find_emerging(
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.all():
         notes.append(f"{int((~ok).sum()):,} incidents without a location (missing or empty geometry) left out.")
-    use = ok & (step >= 0)
+    if spread:  # every window reaching into the whole steps
+        assert windows is not None
+        use = ok & (period_shares(windows, edges[0], edges[-1], how=how, max_window=max_window) > 0)
+    else:
+        use = ok & (step >= 0)
     if not use.any():
         msg = (
             "no incident has both a location and a date in the whole steps; check the dates, --from/--to and --interval"
         )
         raise InputError(msg)
     x, y, step = x[use], y[use], step[use]
+    windows = None if windows is None else windows.take(use)
     check_cancelled(is_cancelled, "the emerging hot-spot analysis")
     report(progress, 0.05)
 
@@ -923,11 +972,40 @@ def find_emerging(
     row, col, inside = grid.locate(x, y)
     if grid.mask is not None:
         inside &= grid.mask[row, col]
-    counted = int(inside.sum())
-    flat = step[inside] * (grid.nrows * grid.ncols) + (row * grid.ncols + col)[inside]
-    counts = np.bincount(flat, minlength=counts.size).reshape(counts.shape).astype(np.int64)
-    if counted < len(x):
-        notes.append(f"{len(x) - counted:,} incidents lie outside the study area's cells and were not counted.")
+    counted: float = int(inside.sum())
+    if spread:
+        assert windows is not None
+        cells = (row * grid.ncols + col)[inside]
+        got = time_bins(
+            windows.begin[inside],
+            windows.end[inside],
+            edges,
+            groups=cells,
+            n_groups=grid.nrows * grid.ncols,
+            how="aoristic",
+            max_window=max_window,
+        )
+        counts = np.ascontiguousarray(got.weights.T).reshape(counts.shape)
+        counted = round(float(counts.sum()), 3)
+        notes.append(
+            f"Aoristic cube: each incident's time window from {windows.begin_field!r} to {windows.end_field!r} is "
+            f"spread over the {interval}s it covers; {got.outside:,.1f} of the weight of the "
+            f"{int(inside.sum()):,} incidents falls outside the whole steps"
+            + (
+                f"; {got.long_windows:,} windows longer than {pd.Timedelta(max_window).days:g} days are counted at "
+                "their midpoint"
+                if got.long_windows
+                else ""
+            )
+            + "."
+        )
+    else:
+        flat = step[inside] * (grid.nrows * grid.ncols) + (row * grid.ncols + col)[inside]
+        counts = np.bincount(flat, minlength=counts.size).reshape(counts.shape).astype(np.int64)
+    if inside.sum() < len(x):
+        notes.append(
+            f"{len(x) - int(inside.sum()):,} incidents lie outside the study area's cells and were not counted."
+        )
     notes.append(
         f"Grid {grid.nrows:,} x {grid.ncols:,} cells of {cell_size:g} x {n_t} {interval}s = "
         f"{grid.n_cells * n_t:,} bins; {counted:,} incidents counted."
@@ -949,7 +1027,7 @@ def find_emerging(
         {
             "row": r.astype(np.int32),
             "col": c.astype(np.int32),
-            "count": total[keep].astype(np.int64),
+            "count": total[keep].round(6) if spread else total[keep].astype(np.int64),
             "hot_steps": ehs.hot_steps[keep].astype(np.int64),
             "cold_steps": ehs.cold_steps[keep].astype(np.int64),
             "final_z": final_z,
@@ -1006,6 +1084,10 @@ def find_emerging(
         notes=notes,
         incidents=counted,
     )
+
+
+#: Column of each incident's row number while incidents are selected (dropped before anything is written).
+_ROW = "__bingeo_row"
 
 
 def _cell_coverage(cells: np.ndarray, networks: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray]:

@@ -64,6 +64,7 @@ import shapely
 
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo._results import Result, json_safe
+from bingeo.aoristic import MAX_WINDOW, Windows, period_shares, time_bins
 from bingeo.charts import write_chart
 from bingeo.errors import InputError
 
@@ -99,10 +100,10 @@ COVERAGE_SLACK_DAYS = 31
 class PredictiveAccuracy(Result):
     """Result of :func:`predictive_accuracy` (see the module docstring for the formulas)."""
 
-    fit_incidents: int
-    test_incidents: int
-    fit_in_hotspots: int
-    test_in_hotspots: int
+    fit_incidents: float
+    test_incidents: float
+    fit_in_hotspots: float
+    test_in_hotspots: float
     hotspot_area_m2: float
     study_area_m2: float
     hit_rate: float | None
@@ -126,22 +127,28 @@ class PredictiveAccuracy(Result):
             [
                 f"Hot spots cover {self.hotspot_area_m2 / 1e6:,.3f} km² of {self.study_area_m2 / 1e6:,.3f} km² "
                 f"(area share {show('area_share', self.area_share, '.2%')}).",
-                f"Test period: {self.test_in_hotspots:,} of {self.test_incidents:,} incidents in the hot spots "
+                f"Test period: {_num(self.test_in_hotspots)} of {_num(self.test_incidents)} incidents in the hot spots "
                 f"(hit rate {show('hit_rate', self.hit_rate, '.1%')}).",
                 f"PAI = {show('pai', self.pai, ',.2f')} (1 = no better than chance; higher is better).",
-                f"RRI = {show('rri', self.rri, ',.2f')} (fit period: {self.fit_in_hotspots:,} of "
-                f"{self.fit_incidents:,} incidents in the hot spots; "
+                f"RRI = {show('rri', self.rri, ',.2f')} (fit period: {_num(self.fit_in_hotspots)} of "
+                f"{_num(self.fit_incidents)} incidents in the hot spots; "
                 "1 = as many recaptured as the volume change predicts).",
             ]
         )
 
 
-def _inside(points: gpd.GeoDataFrame, area: shapely.Geometry) -> int:
+def _num(value: float) -> str:
+    """Show a count as a whole number, or a sum of weights with one decimal."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _inside(points: gpd.GeoDataFrame, area: shapely.Geometry, weights: np.ndarray | None = None) -> float:
     if len(points) == 0 or area.is_empty:
         return 0
     geoms = points.geometry.to_numpy()
     shapely.prepare(area)
-    return int(shapely.intersects(area, geoms).sum())  # covers, for points
+    hit = shapely.intersects(area, geoms)  # covers, for points
+    return int(hit.sum()) if weights is None else round(float(weights[hit].sum()), 6)
 
 
 def predictive_accuracy(
@@ -150,6 +157,8 @@ def predictive_accuracy(
     test_incidents: gpd.GeoDataFrame,
     *,
     study_area: shapely.Geometry | float,
+    fit_weights: Any = None,
+    test_weights: Any = None,
 ) -> PredictiveAccuracy:
     """PAI and RRI of hot spots found on ``fit_incidents``, tested on ``test_incidents``.
 
@@ -161,6 +170,9 @@ def predictive_accuracy(
         Incidents of the period the hot spots were found on, and of the next.
     study_area : Polygon or float
         The study area (incidents outside it are not counted) or just its area in m².
+    fit_weights, test_weights : array-like of float, optional
+        One weight per incident, row for row: the share of its time window inside the period
+        (:func:`bingeo.aoristic.period_shares`); the counts are then sums of weights.
 
     Examples
     --------
@@ -183,10 +195,14 @@ def predictive_accuracy(
             fit_incidents.to_crs(metric),
             test_incidents.to_crs(metric),
             study_area=_reproject_area(study_area, hotspots.crs, metric),
+            fit_weights=fit_weights,
+            test_weights=test_weights,
         )
         res.notes.insert(0, note)
         return res
     hot = shapely.union_all(hotspots.geometry.to_numpy()) if len(hotspots) else shapely.Polygon()
+    w1 = None if fit_weights is None else np.asarray(fit_weights, dtype=np.float64)
+    w2 = None if test_weights is None else np.asarray(test_weights, dtype=np.float64)
     if isinstance(study_area, (int, float, np.floating)):
         area_total = float(study_area)
         fit, test = fit_incidents, test_incidents
@@ -194,13 +210,16 @@ def predictive_accuracy(
         area_total = float(study_area.area)
         hot = shapely.intersection(hot, study_area)
         shapely.prepare(study_area)
-        fit = fit_incidents[shapely.intersects(study_area, fit_incidents.geometry.to_numpy())]
-        test = test_incidents[shapely.intersects(study_area, test_incidents.geometry.to_numpy())]
+        in1 = shapely.intersects(study_area, fit_incidents.geometry.to_numpy())
+        in2 = shapely.intersects(study_area, test_incidents.geometry.to_numpy())
+        fit, test = fit_incidents[in1], test_incidents[in2]
+        w1, w2 = None if w1 is None else w1[in1], None if w2 is None else w2[in2]
     if area_total <= 0:
         msg = f"the study area must have a positive area, got {area_total} m²."
         raise InputError(msg)
-    n1, n2 = _inside(fit, hot), _inside(test, hot)
-    big_n1, big_n2 = len(fit), len(test)
+    n1, n2 = _inside(fit, hot, w1), _inside(test, hot, w2)
+    big_n1 = len(fit) if w1 is None else round(float(w1.sum()), 6)
+    big_n2 = len(test) if w2 is None else round(float(w2.sum()), 6)
     a = float(hot.area)
     undefined: dict[str, str] = {}
     hit_rate = n2 / big_n2 if big_n2 else None
@@ -405,7 +424,7 @@ class BeforeAfter(Result):
         for key, label in (("R", "R response (network)"), ("B", "B buffer ring"), ("C", "C control")):
             c, r = self.counts[key], self.rates_per_day[key]
             lines.append(
-                f"{label:<22}{c['before']:>9,}{c['after']:>9,}{r['before']:>12.3f}{r['after']:>12.3f}  "
+                f"{label:<22}{_num(c['before']):>9}{_num(c['after']):>9}{r['before']:>12.3f}{r['after']:>12.3f}  "
                 f"{self.areas[key]['definition']} ({self.areas[key]['area_m2'] / 1e6:,.2f} km²)"
             )
         lines += [
@@ -561,6 +580,9 @@ def before_after(
     control: Any = None,
     study_area: Any = None,
     date_field: str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
 ) -> BeforeAfter:
     """Before/after evaluation of one network with a buffer ring and a control area (WDQ, net effect).
 
@@ -587,6 +609,14 @@ def before_after(
         For the default control area. Default: the convex hull of all incidents given.
     date_field : str, optional
         See :func:`bingeo.incidents.incident_days`.
+    windows : Windows, optional
+        Each incident's time window, row for row (:func:`bingeo.aoristic.require_windows`), instead of its
+        date: with ``how="aoristic"`` an incident counts in a period with the share of its window inside it
+        (:func:`bingeo.aoristic.period_shares`), so the counts are sums of weights, and the monthly table
+        spreads each window over the months it covers; ``"begin"``, ``"midpoint"`` and ``"end"`` count it at
+        that instant.
+    how, max_window
+        As :func:`bingeo.aoristic.time_bins`.
 
     Returns
     -------
@@ -631,6 +661,9 @@ def before_after(
             control=_reproject_area(control, networks.crs, metric),
             study_area=_reproject_area(study_area, networks.crs, metric),
             date_field=date_field,
+            windows=windows,
+            how=how,
+            max_window=max_window,
         )
         res.geometries = {k: _reproject_area(g, metric, networks.crs) for k, g in res.geometries.items()}
         res.notes.insert(0, f"{note}; the areas are given in {crs_label(networks.crs)}")
@@ -648,18 +681,36 @@ def before_after(
             "are both included): end --before the day before --after starts."
         )
         raise InputError(msg)
-    dates = incident_days(incidents, date_field=date_field)
+    if windows is None:
+        dates = incident_days(incidents, date_field=date_field)
+    else:
+        if len(windows.begin) != len(incidents):
+            msg = f"`windows` has {len(windows.begin)} rows for {len(incidents)} incidents."
+            raise ValueError(msg)
+        dates = pd.Series(windows.begin.astype("datetime64[ns]"), index=incidents.index)
     no_date = dates.isna().to_numpy()
     rejects = _undated(incidents, dates)
     dated = incidents[~no_date]
     d = dates[~no_date]
     geoms, defs = _areas(networks, network_id, buffer=buffer, study_area=study_area, control=control, incidents=dated)
-    in_b = ((d >= pd.Timestamp(pb[0])) & (d < _day_after(pb[1]))).to_numpy()
-    in_a = ((d >= pd.Timestamp(pa[0])) & (d < _day_after(pa[1]))).to_numpy()
+    if windows is None:
+        wb = ((d >= pd.Timestamp(pb[0])) & (d < _day_after(pb[1]))).to_numpy(dtype=np.float64)
+        wa = ((d >= pd.Timestamp(pa[0])) & (d < _day_after(pa[1]))).to_numpy(dtype=np.float64)
+    else:
+        shares = [
+            period_shares(windows, pd.Timestamp(p[0]), _day_after(p[1]), how=how, max_window=max_window)
+            for p in (pb, pa)
+        ]
+        wb, wa = shares
+    in_b, in_a = wb > 0, wa > 0
     use = in_b | in_a
     area = np.full(len(dated), "", dtype=object)
     area[use] = _classify(dated[use], geoms)
-    counts = {k: {"before": int(((area == k) & in_b).sum()), "after": int(((area == k) & in_a).sum())} for k in "RBC"}
+
+    def total(w: np.ndarray) -> float:
+        return int(w.sum()) if windows is None else round(float(w.sum()), 6)
+
+    counts = {k: {"before": total(wb[area == k]), "after": total(wa[area == k])} for k in "RBC"}
     days = {"before": (pb[1] - pb[0]).days + 1, "after": (pa[1] - pa[0]).days + 1}
     rates = {k: {p: counts[k][p] / days[p] for p in ("before", "after")} for k in "RBC"}
     rb, ra = counts["R"]["before"], counts["R"]["after"]
@@ -684,7 +735,10 @@ def before_after(
             undefined["relative_change"] = "no incidents in the network in the before period (R_b = 0)"
         else:
             rel = (ra / rb) / (ca / cb)
-    monthly = _monthly(d[use], area[use], pb, pa)
+    if windows is None:
+        monthly = _monthly(d[use], area[use], pb, pa)
+    else:
+        monthly = _monthly_spread(windows.take(use), area[use], pb, pa, how, max_window)
     result = BeforeAfter(
         network_id=str(network_id),
         before=pb,
@@ -727,6 +781,22 @@ def _monthly(dates: pd.Series, area: np.ndarray, pb: Period, pa: Period) -> pd.D
     table = frame.groupby(["month", "area"]).size().unstack(fill_value=0)
     table = table.reindex(index=months, columns=["R", "B", "C"], fill_value=0)
     table.index = table.index.astype(str)
+    table.index.name = "month"
+    return table.reset_index()
+
+
+def _monthly_spread(
+    windows: Windows, area: np.ndarray, pb: Period, pa: Period, how: str, max_window: pd.Timedelta
+) -> pd.DataFrame:
+    """Weights per month and area: each window spread over the months it covers (or one instant of it)."""
+    months = pd.period_range(pd.Timestamp(min(pb[0], pa[0])), pd.Timestamp(max(pb[1], pa[1])), freq="M")
+    edges = pd.DatetimeIndex([m.start_time for m in months] + [(months[-1] + 1).start_time])
+    code = np.select([area == "R", area == "B", area == "C"], [0, 1, 2], -1)
+    keep = code >= 0
+    got = time_bins(
+        windows.begin[keep], windows.end[keep], edges, groups=code[keep], n_groups=3, how=how, max_window=max_window
+    )
+    table = pd.DataFrame(got.weights.T.round(6), columns=["R", "B", "C"], index=months.astype(str))
     table.index.name = "month"
     return table.reset_index()
 
@@ -796,6 +866,9 @@ def evaluate_networks(
     min_incidents: int = MIN_INCIDENTS,
     study_area: Any = None,
     date_field: str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
 ) -> NetworkEvaluations:
     """Evaluate every network ``months`` either side of its founding date (see :func:`before_after`).
 
@@ -814,8 +887,9 @@ def evaluate_networks(
     networks : GeoDataFrame
         Networks (e.g. ``store.networks(include_retired=True)``) with ``network_id``
         and ``valid_from``/``founded``, ``valid_to``.
-    months, buffer, min_incidents, study_area, date_field
-        See above and :func:`before_after`.
+    months, buffer, min_incidents, study_area, date_field, windows, how, max_window
+        See above and :func:`before_after`. With ``windows`` the incidents cover the time from the first
+        window's begin to the last one's end.
 
     Returns
     -------
@@ -824,9 +898,13 @@ def evaluate_networks(
     """
     from bingeo.incidents import incident_days
 
-    dates = incident_days(incidents, date_field=date_field)
-    rejects = _undated(incidents, dates)
-    known = dates.dropna()
+    if windows is None:
+        dates = incident_days(incidents, date_field=date_field)
+        rejects = _undated(incidents, dates)
+        known = dates.dropna()
+    else:
+        rejects = _undated(incidents, pd.Series(0, index=incidents.index))
+        known = pd.Series(np.r_[windows.begin, windows.end - 1].astype("datetime64[ns]"))
     first = known.min().date() if len(known) else None
     last = known.max().date() if len(known) else None
     slack = dt.timedelta(days=COVERAGE_SLACK_DAYS)
@@ -858,10 +936,13 @@ def evaluate_networks(
             buffer=buffer,
             study_area=study_area,
             date_field=date_field,
+            windows=windows,
+            how=how,
+            max_window=max_window,
         )
         n_r = res.counts["R"]["before"] + res.counts["R"]["after"]
         if n_r < min_incidents:
-            row["reason"] = f"only {n_r} incidents in the network over both periods (fewer than {min_incidents})"
+            row["reason"] = f"only {n_r:g} incidents in the network over both periods (fewer than {min_incidents})"
             rows.append(row)
             continue
         results[nid] = res
@@ -957,6 +1038,9 @@ def run_evaluation(
     study_area: Any = None,
     min_incidents: int = MIN_INCIDENTS,
     date_field: str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
 ) -> Evaluation:
     """Evaluate one network (``network_id``) or every network: the one flow of ``bingeo evaluate`` and the plugin.
 
@@ -978,7 +1062,7 @@ def run_evaluation(
         The periods ``[from, to)`` for one network, unless ``months`` is given.
     months : int, optional
         Months either side of the founding date (``bingeo evaluate --around-founding``).
-    buffer, control, study_area, date_field
+    buffer, control, study_area, date_field, windows, how, max_window
         As :func:`before_after`.
     min_incidents : int
         Every network: fewest incidents (both periods) to evaluate a network.
@@ -1002,6 +1086,9 @@ def run_evaluation(
             min_incidents=min_incidents,
             study_area=study_area,
             date_field=date_field,
+            windows=windows,
+            how=how,
+            max_window=max_window,
         )
         return Evaluation(networks=ev, months=months or AROUND_FOUNDING_MONTHS, rejects=ev.rejects)
     founded = None
@@ -1031,6 +1118,9 @@ def run_evaluation(
         control=control,
         study_area=study_area,
         date_field=date_field,
+        windows=windows,
+        how=how,
+        max_window=max_window,
     )
     notes = [f"periods: {months} months either side of the founding date {founded}"] if founded else []
     return Evaluation(result=res, founded=founded, months=months, rejects=res.rejects, notes=notes)

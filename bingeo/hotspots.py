@@ -31,6 +31,7 @@ from scipy import ndimage, special
 
 from bingeo._crs import CRSLike, check_same_crs, crs_label, to_crs, to_metric
 from bingeo._results import Result, json_safe
+from bingeo.aoristic import MAX_WINDOW, Windows, count_long, period_shares
 from bingeo.assign import point_xy
 from bingeo.errors import CRSError, InputError
 from bingeo.incidents import period, read_incident_dates
@@ -399,8 +400,10 @@ def auto_cell_size(points_xy: Any, *, area: float | None = None) -> tuple[float,
     return size, reason
 
 
-def count_grid(x: Any, y: Any, grid: Grid, mask: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Count points per grid cell.
+def count_grid(
+    x: Any, y: Any, grid: Grid, mask: np.ndarray | None = None, *, weights: Any = None
+) -> tuple[np.ndarray, int]:
+    """Count points per grid cell (or sum their weights).
 
     Parameters
     ----------
@@ -411,10 +414,13 @@ def count_grid(x: Any, y: Any, grid: Grid, mask: np.ndarray | None = None) -> tu
     mask : ndarray of bool, optional
         Cells that count (the study area). Defaults to ``grid.mask`` (all cells when
         that is ``None`` too).
+    weights : array-like of float, optional
+        One weight per point (e.g. the share of its time window inside a period): the cells then hold sums of
+        weights (float64).
 
     Returns
     -------
-    counts : ndarray of int64, shape (nrows, ncols)
+    counts : ndarray of int64 (float64 with ``weights``), shape (nrows, ncols)
         Points per cell; 0 in cells outside the mask.
     outside : int
         Points not counted: outside the grid, in a cell outside the mask, or with
@@ -438,6 +444,10 @@ def count_grid(x: Any, y: Any, grid: Grid, mask: np.ndarray | None = None) -> tu
             msg = f"`mask` has shape {mask.shape}, the grid {grid.shape}"
             raise ValueError(msg)
         inside &= mask.ravel()[flat]
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        counts = np.bincount(flat[inside], weights=w[inside], minlength=grid.nrows * grid.ncols).reshape(grid.shape)
+        return counts, int(inside.size - inside.sum())
     counts = np.bincount(flat[inside], minlength=grid.nrows * grid.ncols).reshape(grid.shape).astype(np.int64)
     return counts, int(inside.size - inside.sum())
 
@@ -884,8 +894,8 @@ class HotspotResult(Result):
     notes : list of str
         Every decision and every count worth knowing: cell size rule, filters,
         incidents not counted, undefined z-scores.
-    incidents : int
-        Incidents counted on the grid.
+    incidents : int or float
+        Incidents counted on the grid (a sum of weights when time windows weigh them by a period).
     """
 
     cells: gpd.GeoDataFrame
@@ -893,7 +903,7 @@ class HotspotResult(Result):
     grid: Grid
     gi: GiStar
     notes: list[str] = field(default_factory=list)
-    incidents: int = 0
+    incidents: float = 0
 
     def summary(self) -> str:
         """Return a short human account of the analysis.
@@ -1088,6 +1098,9 @@ def find_hotspots(
     date_field: str | None = None,
     start: dt.date | str | None = None,
     end: dt.date | str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta = MAX_WINDOW,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> HotspotResult:
@@ -1132,6 +1145,15 @@ def find_hotspots(
         includes that whole day, so ``start="2023-01-01", end="2023-12-31"`` is the year 2023
         (:func:`bingeo.incidents.period`). ``date_field`` defaults to the first datetime column. Incidents
         without a date are left out (and counted in the notes) when a date filter is given.
+    windows : Windows, optional
+        Each incident's time window, row for row (:func:`bingeo.aoristic.require_windows`); used by the period
+        ``start``-``end`` instead of ``date_field`` (without a period, every incident counts 1). With
+        ``how="aoristic"`` an incident counts with the share of its window inside the period
+        (:func:`bingeo.aoristic.period_shares`, as ``counts --by`` spreads it over periods): cell counts and
+        hot-spot ``incidents`` are then sums of weights (decimals); a window longer than ``max_window`` counts 1
+        at its midpoint, and ``"begin"``, ``"midpoint"`` and ``"end"`` count 1 at that instant.
+    how, max_window
+        As :func:`bingeo.aoristic.time_bins`.
     progress : callable, optional
         Called with the share done (0 to 1) after each stage (grid counts, Gi*, cells, hot spots).
     is_cancelled : callable, optional
@@ -1221,6 +1243,9 @@ def find_hotspots(
             date_field=date_field,
             start=start,
             end=end,
+            windows=windows,
+            how=how,
+            max_window=max_window,
         )
         res.cells, res.hotspots = res.cells.to_crs(crs), res.hotspots.to_crs(crs)
         res.notes.insert(0, f"{note}; cells and hot spots are given in {crs_label(crs)}")
@@ -1251,9 +1276,22 @@ def find_hotspots(
             raise TypeError(msg)
 
     notes: list[str] = []
+    if windows is not None and (start is not None or end is not None):
+        incidents = _time_weights(incidents, windows, start=start, end=end, how=how, max_window=max_window, notes=notes)
+        start = end = None  # the period is in the weights
+    else:
+        windows = None  # no period: every incident counts 1 whatever its time
     sel = _filter(
         incidents, type_field=type_field, types=types, date_field=date_field, start=start, end=end, notes=notes
     )
+    weights = None
+    if windows is not None:
+        weights = sel[_TIME_WEIGHT].to_numpy()
+        sel = sel[weights > 0].drop(columns=_TIME_WEIGHT)
+        weights = weights[weights > 0]
+        if not len(sel):
+            msg = "the period filter left no incidents (after the type filter): no time window reaches into it."
+            raise InputError(msg)
     x, y, ok = _xy(sel, "incidents")
     if not ok.all():
         notes.append(f"{int((~ok).sum()):,} incidents without a location (missing or empty geometry) left out.")
@@ -1261,6 +1299,7 @@ def find_hotspots(
         msg = "none of the selected incidents has a location (all geometries are missing or empty)"
         raise InputError(msg)
     sel, x, y = sel[ok], x[ok], y[ok]
+    weights = None if weights is None else weights[ok]
 
     if cell_size is None:
         xy = np.column_stack([x, y])
@@ -1318,8 +1357,10 @@ def find_hotspots(
 
     check_cancelled(is_cancelled, "the hot-spot analysis")
     report(progress, 0.1)
-    counts, outside = count_grid(x, y, grid)
-    counted = len(x) - outside
+    counts, outside = count_grid(x, y, grid, weights=weights)
+    counted: float = len(x) - outside
+    if weights is not None:
+        counted = round(float(counts.sum()), 3)
     report(progress, 0.3)
     notes.append(
         f"Grid {grid.nrows:,} x {grid.ncols:,} cells of {cell_size:g} {_unit(crs)}"
@@ -1354,11 +1395,54 @@ def find_hotspots(
         addresses=addresses,
         min_coverage=float(min_coverage),
         notes=notes,
+        weights=weights,
     )
     report(progress, 1.0)
     for n in notes:
         log.info("%s", n)
     return HotspotResult(cells=cells, hotspots=hotspots, grid=grid, gi=gi, notes=notes, incidents=counted)
+
+
+#: Column of the period weights while incidents are selected (dropped before anything is written).
+_TIME_WEIGHT = "__bingeo_time_weight"
+
+
+def _time_weights(
+    incidents: gpd.GeoDataFrame,
+    windows: Windows,
+    *,
+    start: Any,
+    end: Any,
+    how: str,
+    max_window: pd.Timedelta,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """Return the incidents with their weight in the period ``start``-``end``, from their windows."""
+    if len(windows.begin) != len(incidents):
+        msg = f"`windows` has {len(windows.begin)} rows for {len(incidents)} incidents."
+        raise ValueError(msg)
+    span = period(start, end, names=("--from (`start`)", "--to (`end`)"))
+    share = period_shares(windows, span.start, span.stop, how=how, max_window=max_window)
+    inside = share > 0
+    if not inside.any():
+        msg = (
+            f"the date filter left no incidents: no time window from {windows.begin_field!r} to "
+            f"{windows.end_field!r} ({how}) reaches into {span.describe()}."
+        )
+        raise InputError(msg)
+    part = int(((share > 0) & (share < 1)).sum())
+    notes.append(
+        f"Period filter {span.describe()} on the time windows from {windows.begin_field!r} to "
+        f"{windows.end_field!r} ({how}): {int(inside.sum()):,} of {len(share):,} incidents, weighing "
+        f"{share.sum():,.1f}" + (f" ({part:,} counted with the share of their window inside)" if part else "") + "."
+    )
+    n_long = count_long(windows, how=how, max_window=max_window)
+    if n_long:
+        notes.append(
+            f"{n_long:,} windows longer than {pd.Timedelta(max_window).days:g} days (`max_window`) are counted at "
+            "their midpoint."
+        )
+    return incidents.assign(**{_TIME_WEIGHT: share})
 
 
 def _cells_frame(grid: Grid, counts: np.ndarray, gi: GiStar) -> gpd.GeoDataFrame:
@@ -1368,7 +1452,7 @@ def _cells_frame(grid: Grid, counts: np.ndarray, gi: GiStar) -> gpd.GeoDataFrame
         {
             "row": rows.astype(np.int32),
             "col": cols.astype(np.int32),
-            "count": counts[rows, cols].astype(np.int64),
+            "count": counts[rows, cols] if counts.dtype.kind == "f" else counts[rows, cols].astype(np.int64),
             "gi_z": gi.z[rows, cols],
             "gi_p": gi.p[rows, cols],
             "hot": gi.hot[rows, cols],
@@ -1394,6 +1478,7 @@ def _hotspot_frame(
     addresses: gpd.GeoDataFrame | None,
     min_coverage: float,
     notes: list[str],
+    weights: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     from bingeo.assign import assign
 
@@ -1405,7 +1490,8 @@ def _hotspot_frame(
         return gpd.GeoDataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in cols}, geometry=[], crs=grid.crs)
     ids = np.arange(1, k + 1)
     flat_labels = labels.ravel()
-    cell_counts = np.bincount(flat_labels, weights=counts.ravel(), minlength=k + 1)[1:].round().astype(np.int64)
+    cell_counts = np.bincount(flat_labels, weights=counts.ravel(), minlength=k + 1)[1:]
+    cell_counts = cell_counts.round(6) if weights is not None else cell_counts.round().astype(np.int64)
     n_cells = np.bincount(flat_labels, minlength=k + 1)[1:]
     max_z = ndimage.maximum(np.nan_to_num(gi.z, nan=-np.inf), labels, ids)
     # polygons: coverage union of each component's cell squares
@@ -1426,7 +1512,8 @@ def _hotspot_frame(
     row, col, ins = grid.locate(x, y)
     spot = np.where(ins, labels[row, col], 0)
     in_spot = spot > 0
-    covered = np.zeros(k, dtype=np.int64)
+    wt = np.ones(len(spot)) if weights is None else np.asarray(weights, dtype=np.float64)
+    covered = np.zeros(k, dtype=np.float64)
     net_ids = [""] * k
     if networks is not None and in_spot.any():
         pts = gpd.GeoDataFrame(
@@ -1434,18 +1521,22 @@ def _hotspot_frame(
         )
         got = assign(pts, networks)
         hit = got["network_ids"].notna().to_numpy()
-        covered = np.bincount(spot[in_spot][hit], minlength=k + 1)[1:]
+        covered = np.bincount(spot[in_spot][hit], weights=wt[in_spot][hit], minlength=k + 1)[1:]
         pairs = pd.DataFrame(
-            {"spot": spot[in_spot][hit], "network_id": got["network_ids"].astype(object)[hit].str.split(";")}
+            {
+                "spot": spot[in_spot][hit],
+                "w": wt[in_spot][hit],
+                "network_id": got["network_ids"].astype(object)[hit].str.split(";"),
+            }
         ).explode("network_id")
         if len(pairs):
-            tally = pairs.groupby(["spot", "network_id"]).size().rename("n").reset_index()
+            tally = pairs.groupby(["spot", "network_id"])["w"].sum().rename("n").reset_index()
             tally = tally.sort_values(["spot", "n", "network_id"], ascending=[True, False, True])
             for s, grp in tally.groupby("spot", sort=False):
                 net_ids[int(s) - 1] = ";".join(grp["network_id"].astype(str))
-    in_counts = np.bincount(spot[in_spot], minlength=k + 1)[1:]
+    in_counts = np.bincount(spot[in_spot], weights=wt[in_spot], minlength=k + 1)[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(in_counts > 0, covered / np.maximum(in_counts, 1), 0.0)
+        share = np.where(in_counts > 0, covered / np.where(in_counts > 0, in_counts, 1), 0.0)
     if networks is None:
         notes.append("No networks given: every hot spot counts as uncovered (covered_share 0).")
     empty = np.flatnonzero(in_counts == 0)

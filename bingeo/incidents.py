@@ -35,6 +35,7 @@ from bingeo.errors import InputError
 from bingeo.readers.values import ParsedDates, combine_date_parts, read_dates
 
 if TYPE_CHECKING:
+    from bingeo.aoristic import Windows
     from bingeo.readers.points import ReadResult
 
 __all__ = [
@@ -51,7 +52,11 @@ __all__ = [
     "period",
     "parse_period",
     "period_selector",
+    "TIME_WEIGHT",
 ]
+
+#: Column of each incident's weight in a period when :func:`period_selector` weighs time windows.
+TIME_WEIGHT = "time_weight"
 
 #: Column names tried first for the incident type when several columns hold the wanted values.
 TYPE_FIELD_NAMES = ("soort_delict", "soort", "delict", "type", "offence", "offense", "category", "crime_type")
@@ -486,18 +491,35 @@ def period_selector(
     date_field: str | None = None,
     types: Sequence[str] | None = None,
     type_field: str | None = None,
+    windows: Windows | None = None,
+    how: str = "aoristic",
+    max_window: pd.Timedelta | None = None,
 ) -> Callable[[Any], pd.DataFrame]:
     """Return ``select(period)``: the incidents of ``types`` whose date is in the period (both ends included).
 
     The type column is found by :func:`type_column`, the dates by :func:`incident_dates`; rows without a
     date are in no period. ``period`` is a :class:`Period` or FROM/TO as :func:`parse_period` reads it. Used
     by ``bingeo pai`` for its fit and test periods.
+
+    With ``windows`` (row for row), the incidents whose time window reaches into the period are selected, with
+    their weight in it in a column :data:`TIME_WEIGHT` (:func:`bingeo.aoristic.period_shares`; ``how`` and
+    ``max_window`` as there).
     """
-    dates = incident_dates(frame, date_field=date_field)
     keep = pd.Series(True, index=frame.index)
     if types:
         col = type_column(frame, types, type_field=type_field)
         keep &= frame[col].astype(str).isin([str(t) for t in types])
+    if windows is not None:
+        from bingeo.aoristic import MAX_WINDOW, period_shares
+
+        def weigh(value: Any) -> pd.DataFrame:
+            span = parse_period(value)
+            share = period_shares(windows, span.start, span.stop, how=how, max_window=max_window or MAX_WINDOW)
+            use = keep.to_numpy(dtype=bool) & (share > 0)
+            return frame[use].assign(**{TIME_WEIGHT: share[use]})
+
+        return weigh
+    dates = incident_dates(frame, date_field=date_field)
 
     def select(value: Any) -> pd.DataFrame:
         return frame[keep.to_numpy(dtype=bool) & parse_period(value).contains(dates)]

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     import pyproj
 
     from bingeo._pip import PolygonLocator
+    from bingeo.aoristic import Windows
 
 __all__ = [
     "ALL_INCIDENTS",
@@ -398,11 +399,53 @@ def _evaluation_values(p: Mapping[str, Any] | None) -> list[Any]:
     ]
 
 
+#: Column of each incident's row number while incidents are selected (dropped before anything is drawn).
+_ROW = "__bingeo_row"
+
+
+def _hour_profiles(
+    incidents: gpd.GeoDataFrame,
+    nets: gpd.GeoDataFrame,
+    *,
+    windows: Windows | None,
+    date_field: str | None,
+    begin_field: str | None,
+    end_field: str | None,
+    how: str,
+    max_window: Any,
+) -> tuple[np.ndarray | None, str]:
+    """Hour-of-week weights (n_networks, 7, 24) of the incidents with times, or None (and why) without times."""
+    from bingeo.aoristic import find_windows, network_profiles
+
+    w = windows
+    if w is None:
+        try:
+            w = find_windows(
+                incidents, begin_field=begin_field, end_field=end_field, date_field=date_field, need="profiles need"
+            )
+        except InputError as exc:
+            return None, str(exc)
+    if w.whole_days:
+        return None, f"{w.begin_field!r} holds dates without times"
+    ok = w.ok
+    if not ok.any():
+        return None, "no incident has a usable time"
+    try:
+        prof = network_profiles(incidents[ok], nets, w.take(ok), how=how, max_window=max_window)
+    except InputError as exc:
+        return None, str(exc)
+    left = int((~ok).sum())
+    return prof.weights[: len(nets)], (
+        f"from {w.begin_field!r} to {w.end_field!r}" if w.begin_field != w.end_field else f"at {w.begin_field!r}"
+    ) + (f"; {left:,} incidents without a usable time left out" if left else "")
+
+
 def _network_layer_data(
     nets: gpd.GeoDataFrame,
     counts: dict[str, np.ndarray | None],
     simplify_m: float,
     evaluation: Mapping[str, Mapping[str, Any]] | None = None,
+    profiles: np.ndarray | None = None,
 ) -> dict[str, Any]:
     labels = [
         "Network id",
@@ -443,7 +486,10 @@ def _network_layer_data(
             vals.append(None if arr is None else int(arr[i]))
         if evaluation is not None:
             vals.extend(_evaluation_values(evaluation.get(str(_plain(col["network_id"][i])))))
-        props.append({"s": key, "t": _plain(col["name"][i]) or _plain(col["network_id"][i]), "v": vals})
+        prop = {"s": key, "t": _plain(col["name"][i]) or _plain(col["network_id"][i]), "v": vals}
+        if profiles is not None and profiles[i].sum() > 0:  # 168 weights, Monday 00:00 first (no personal data)
+            prop["h"] = [round(float(v), 3) for v in profiles[i].ravel()]
+        props.append(prop)
     return {"labels": labels, "styles": styles, "geojson": _feature_collection(geoms, props)}
 
 
@@ -744,6 +790,11 @@ def web_map(
     date_field: str | None = None,
     start: Any = None,
     end: Any = None,
+    how: str = "aoristic",
+    max_window: Any = None,
+    begin_field: str | None = None,
+    end_field: str | None = None,
+    windows: Windows | None = None,
 ) -> folium.Map:
     """Build the web map of networks, incidents, hot spots and proposals, with a draw tool.
 
@@ -798,6 +849,15 @@ def web_map(
         Which incidents the map shows (density, points and the counts per network), selected exactly as
         :func:`bingeo.find_hotspots` selects them (:func:`bingeo.hotspots.select_incidents`): give the
         options of the hot spots on the map. The title and the legend say which types and period are shown.
+    how, max_window, begin_field, end_field : optional
+        When the incidents have times (a begin/end window, found by name or given as ``begin_field`` and
+        ``end_field``, or a date column with times of day), each network's popup shows its hour-of-week profile
+        as a small 7 x 24 heat table (:func:`bingeo.aoristic.network_profiles`, ``how`` and ``max_window``
+        as there; weights only, no incident data). Without times (no dates, or dates without a time of day)
+        there is no profile.
+    windows : Windows, optional
+        The incidents' windows, row for row as given (:func:`bingeo.aoristic.read_windows`: rows with an
+        impossible date are left out of the profiles); default: found from the columns.
 
     Returns
     -------
@@ -896,6 +956,11 @@ def web_map(
             raise InputError(msg)
         emerging = _to(emerging[emerging["category"].isin(list(EMERGING_COLOURS))], crs, "emerging")
     shows = ""
+    if incidents is not None and windows is not None:  # carried through the selection below as a row number
+        if len(windows.begin) != len(incidents):
+            msg = f"`windows` has {len(windows.begin)} rows for {len(incidents)} incidents."
+            raise ValueError(msg)
+        incidents = incidents.assign(**{_ROW: np.arange(len(incidents))})
     if incidents is not None:
         filtered = bool(types) or start is not None or end is not None
         if filtered:
@@ -910,6 +975,9 @@ def web_map(
         shows = _incidents_label(types_list, filter_notes if filtered else [], start, end)
         incidents = _to(incidents, crs, "incidents")
         incidents = incidents[_valid_geoms(incidents)]  # once: density, points and counts use valid ones only
+        if windows is not None:
+            windows = windows.take(incidents[_ROW].to_numpy())
+            incidents = incidents.drop(columns=_ROW)
         unknown = [f for f in fields if f not in incidents.columns]
         if unknown:
             cols = [str(c) for c in incidents.columns if c != incidents.geometry.name]
@@ -983,6 +1051,24 @@ def web_map(
         elif members is not None:
             members_count = _person_counts(members, nets, locator)
         del members, points
+        profiles = None
+        if incidents is not None and len(incidents):
+            from bingeo.aoristic import MAX_WINDOW
+
+            profiles, why = _hour_profiles(
+                incidents,
+                nets,
+                windows=windows,
+                date_field=date_field,
+                begin_field=begin_field,
+                end_field=end_field,
+                how=how,
+                max_window=MAX_WINDOW if max_window is None else max_window,
+            )
+            if profiles is not None:
+                info["hour_profiles"] = f"{how}, {why}"
+            else:
+                log.info("web map: no hour-of-week profiles in the network popups (%s)", why)
         counts = {
             "incidents": _points_in(incidents, locator, len(nets)),
             "addresses": _points_in(addresses, locator, len(nets)),
@@ -997,7 +1083,9 @@ def web_map(
                 continue
             sub = nets[mask].reset_index(drop=True)
             sub_counts = {k: (None if v is None else v[mask]) for k, v in counts.items()}
-            data = _network_layer_data(sub, sub_counts, simplify_m, evaluation)
+            data = _network_layer_data(
+                sub, sub_counts, simplify_m, evaluation, None if profiles is None else profiles[mask]
+            )
             has[key] = True
             info[f"networks_{key}"] = len(data["geojson"]["features"])
             js_layer(

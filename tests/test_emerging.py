@@ -191,3 +191,18 @@ def test_bad_options_are_clear():
         EmergingHotSpots(time_window=-1)
     with pytest.raises(InputError, match="cube of counts"):
         EmergingHotSpots().fit(np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_weighted_cube_equals_esda_and_pymannkendall(k):
+    """An aoristic cube (sums of weights): Gi* as esda on the floats, both trends as pymannkendall."""
+    rng = np.random.default_rng(17 + k)
+    cube = rng.poisson(1.0, size=(9, 5, 6)) * rng.choice([0.25, 0.5, 1.0, 1 / 3], size=(9, 5, 6))
+    cube[5:, 1:3, 1:3] += 2.5
+    ehs = EmergingHotSpots(time_window=k).fit(cube)
+    np.testing.assert_allclose(ehs.z.ravel(), _esda_z(cube.ravel(), _space_time_w(*cube.shape, k)), rtol=0, atol=1e-9)
+    for j, (r, c) in enumerate(zip(ehs.rows, ehs.cols)):
+        tau, z, p, _ = _pymk(ehs.z[:, r, c])
+        assert ehs.trend.z[j] == pytest.approx(z, abs=1e-9) and ehs.trend.tau[j] == pytest.approx(tau, abs=1e-9)
+        tau, z, p, _ = _pymk(cube[:, r, c])
+        assert ehs.count_trend.z[j] == pytest.approx(z, abs=1e-9) and ehs.count_trend.p[j] == pytest.approx(p, abs=1e-9)

@@ -55,6 +55,7 @@ __all__ = [
     "rejects_beside",
     "store_option",
     "time_options",
+    "windows_text",
     "windows_or_dates",
     "with_options",
     "write_rejects",
@@ -563,6 +564,16 @@ time_options = [
 ]
 
 
+def windows_text(windows: Any, how: str, max_window: Any, lead: str = "Counted") -> str:
+    """Say how the time windows were used: columns, mode, and how many were too long to spread (--max-window)."""
+    from bingeo.aoristic import count_long
+
+    long = count_long(windows, how=how, max_window=max_window)
+    return f"{lead} by time window ({how}) from {windows.begin_field!r} to {windows.end_field!r}" + (
+        f"; {long:,} windows longer than {max_window.days:g} days (--max-window) at their midpoint." if long else "."
+    )
+
+
 def windows_or_dates(
     read: Any, *, date_field: str | None, begin_field: str | None, end_field: str | None, need: str
 ) -> tuple[Any, Any]:
@@ -571,18 +582,11 @@ def windows_or_dates(
     Windows when begin/end columns are named or found by name; else the incidents with a usable date, as
     :func:`bingeo.incidents.require_dates`.
     """
-    import pandas as pd
-
-    from bingeo.aoristic import require_windows, window_columns
+    from bingeo.aoristic import has_windows, require_windows
     from bingeo.incidents import require_dates
 
     if (begin_field is None) != (end_field is None):
         raise click.UsageError("give both --begin-field and --end-field, or neither (they are then found by name).")
-    frame = read.points
-    found = begin_field is not None or (
-        date_field is None
-        and window_columns([c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]) is not None
-    )
-    if not found:
+    if not has_windows(read.points, begin_field=begin_field, date_field=date_field):
         return require_dates(read, date_field=date_field, need=need), None
     return require_windows(read, begin_field=begin_field, end_field=end_field, need=need)

@@ -14,14 +14,15 @@ from bingeo.cli._common import (
     SHARE,
     Whole,
     date_value,
-    dated,
     friendly,
     option_default,
     points_options,
     progress_bar,
     read_points_for_store,
     store_option,
+    time_options,
     type_field_for,
+    windows_or_dates,
     with_options,
     write_rejects,
 )
@@ -74,6 +75,7 @@ __all__: list[str] = []
 @click.option("--type", "types", multiple=True, help="Incident type(s) to keep (repeatable).")
 @click.option("--date-field", help="Date column (default: the first column recognised as dates).")
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def emerging_cmd(
     incidents: str,
@@ -99,6 +101,10 @@ def emerging_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
 ) -> None:
     """Emerging hot spots of INCIDENTS: new, intensifying, persistent, ... (ArcGIS's categories).
 
@@ -106,7 +112,8 @@ def emerging_cmd(
     neighbours in the same step and --time-window steps before, the Mann-Kendall trend per location, and its
     category. Writes layers `cube` (row, col, step, step_start, count, gi_z, gi_p, hot) and `locations`
     (cells with their trend, category and coverage), and lists the new and intensifying hot spots no network
-    covers.
+    covers. Incidents known by a time window (begin and end columns) are spread over the steps their window
+    covers (--time aoristic): the cube's counts are then sums of weights, 1 per incident.
     """
     from bingeo.emerging import find_emerging
     from bingeo.readers import read_polygons, replacing, write_table
@@ -121,7 +128,9 @@ def emerging_cmd(
         nets = st.networks(at=at)
         inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         area = read_polygons(study_area, target_crs=st.crs) if study_area else None
-    inc = dated(inc, date_field, "emerging hot spots need")
+    inc, windows = windows_or_dates(
+        inc, date_field=date_field, begin_field=begin_field, end_field=end_field, need="emerging hot spots need"
+    )
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -145,6 +154,9 @@ def emerging_cmd(
             date_field=date_field,
             start=start,
             end=end,
+            windows=windows,
+            how=how,
+            max_window=max_window,
             progress=progress,
             **kwargs,
         )

@@ -13,7 +13,6 @@ from bingeo.cli._common import (
     PROBABILITY,
     Number,
     Whole,
-    dated,
     edges_text,
     friendly,
     option_default,
@@ -24,6 +23,7 @@ from bingeo.cli._common import (
     store_option,
     time_options,
     windows_or_dates,
+    windows_text,
     with_options,
 )
 
@@ -246,6 +246,7 @@ def nearrepeat_cmd(
     type=click.Path(),
     help="One network: .json with the figures. --all: a table (.csv/.json); PNG charts beside it.",
 )
+@with_options(time_options)
 @friendly
 def evaluate_cmd(
     store: str,
@@ -268,12 +269,17 @@ def evaluate_cmd(
     study_area: str | None,
     min_incidents: int,
     output: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
 ) -> None:
     """Evaluate a network before/after: counts in it, a buffer ring and a control area, with the WDQ.
 
     Reports the success measure, the buffer displacement measure, the weighted
     displacement quotient (Bowers & Johnson 2003) and the total net effect, and a
-    sentence that interprets them.
+    sentence that interprets them. With incidents known by a time window (begin and end columns), an
+    incident counts in each period with the share of its window inside it (--time aoristic).
     """
     from bingeo.errors import InputError
     from bingeo.evaluate import run_evaluation, write_chart
@@ -288,11 +294,16 @@ def evaluate_cmd(
         read = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
         ctrl = read_polygons(control, target_crs=st.crs) if control else None
         study = read_polygons(study_area, target_crs=st.crs) if study_area else None
-    read = dated(read, date_field, "the evaluation needs")
+    read, windows = windows_or_dates(
+        read, date_field=date_field, begin_field=begin_field, end_field=end_field, need="the evaluation needs"
+    )
     click.echo(read.summary())
     pts, tf = select_types(read.points, types, type_field=type_field)
     if tf:
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)} (column {tf}).")
+        windows = None if windows is None else windows.take(read.points.index.isin(pts.index))
+    if windows is not None:
+        click.echo(windows_text(windows, how, max_window, "Periods counted"))
     if all_networks and (before or after or ctrl is not None):
         raise InputError("--all evaluates each network around its own founding date: drop --before/--after/--control.")
     if not all_networks:
@@ -314,6 +325,9 @@ def evaluate_cmd(
         study_area=study,
         min_incidents=min_incidents,
         date_field=date_field,
+        windows=windows,
+        how=how,
+        max_window=max_window,
     )
     payload = json.dumps(evaluation.payload(), indent=2, ensure_ascii=False, default=str)
     ev, res = evaluation.networks, evaluation.result
@@ -339,7 +353,7 @@ def evaluate_cmd(
     for c in ("wdq", "total_net_effect"):
         shown[c] = shown[c].map(lambda v: "" if v is None else f"{v:+.2f}")
     for c in ("R_before", "R_after", "B_before", "B_after", "C_before", "C_after"):
-        shown[c] = shown[c].map(lambda v: "" if v is None else f"{int(v):,}")
+        shown[c] = shown[c].map(lambda v: "" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}")
     done = ev.table["evaluated"].astype(bool)
     click.echo(
         f"{int(done.sum())} of {len(ev.table)} networks evaluated ({evaluation.months} months either side of founding)."

@@ -25,7 +25,6 @@ from bingeo.cli._common import (
     OptionNames,
     Whole,
     date_value,
-    dated,
     fields_value,
     friendly,
     option_default,
@@ -40,6 +39,7 @@ from bingeo.cli._common import (
     type_field_for,
     usable,
     windows_or_dates,
+    windows_text,
     with_options,
     write_rejects,
 )
@@ -445,15 +445,7 @@ def counts_cmd(
     )
     write_table(table, output)
     if windows is not None:
-        long = int(((windows.end - windows.begin) > max_window.value).sum()) if how == "aoristic" else 0
-        click.echo(
-            f"Counted by time window ({how}) from {windows.begin_field!r} to {windows.end_field!r}"
-            + (
-                f"; {long:,} windows longer than {max_window.days:g} days (--max-window) at their midpoint."
-                if long
-                else "."
-            )
-        )
+        click.echo(windows_text(windows, how, max_window))
     if by is not None:
         spans = [p for p in table["period"].unique() if p[:1].isdigit()]
         if spans:
@@ -590,6 +582,7 @@ def _hotspot_kwargs(
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
 @with_options(hotspot_options)
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def hotspots_cmd(
     incidents: str,
@@ -605,11 +598,17 @@ def hotspots_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
     **opts: Any,
 ) -> None:
     """Gi* hot spots of INCIDENTS on a grid (FDR-corrected), and which of them no network covers.
 
     Writes layers `cells` (row, col, count, gi_z, gi_p, hot, cold) and `hotspots` (ranked: uncovered first).
+    With --from/--to and incidents known by a time window (begin and end columns), an incident counts with the
+    share of its window inside the period (--time aoristic): counts are then decimals.
     """
     from bingeo.hotspots import find_hotspots
     from bingeo.readers import read_points, write_table
@@ -629,8 +628,11 @@ def hotspots_cmd(
                 crs_option="--addresses-crs",
             )
         kwargs = _hotspot_kwargs(st, **opts)
+    windows = None
     if start is not None or end is not None:
-        inc = dated(inc, opts["date_field"], "--from/--to need")
+        inc, windows = windows_or_dates(
+            inc, date_field=opts["date_field"], begin_field=begin_field, end_field=end_field, need="--from/--to need"
+        )
     for note in inc.notes:
         click.echo(f"note: {note}")
     click.echo(inc.summary())
@@ -642,6 +644,9 @@ def hotspots_cmd(
             addresses=None if adr is None else adr.points,
             start=start,
             end=end,
+            windows=windows,
+            how=how,
+            max_window=max_window,
             progress=progress,
             **kwargs,
         )
@@ -682,6 +687,7 @@ def hotspots_cmd(
 )
 @with_options(hotspot_options)
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def pai_cmd(
     incidents: str,
@@ -695,16 +701,24 @@ def pai_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
     **opts: Any,
 ) -> None:
-    """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next."""
+    """Is the hot spot map any good? PAI and RRI of hot spots found on one period, tested on the next.
+
+    With incidents known by a time window (begin and end columns), an incident counts in each period with the
+    share of its window inside it (--time aoristic), for the hot spots and for PAI and RRI alike.
+    """
     import json
 
     import shapely
 
     from bingeo.evaluate import predictive_accuracy
     from bingeo.hotspots import find_hotspots
-    from bingeo.incidents import period_selector
+    from bingeo.incidents import TIME_WEIGHT, period_selector
     from bingeo.stores import open_store
 
     with open_store(store) as st:
@@ -713,18 +727,31 @@ def pai_cmd(
             incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
         )
         kwargs = _hotspot_kwargs(st, **opts)
-    inc = dated(inc, opts["date_field"], "pai needs")
+    inc, windows = windows_or_dates(
+        inc, date_field=opts["date_field"], begin_field=begin_field, end_field=end_field, need="pai needs"
+    )
     click.echo(inc.summary())
     kwargs["type_field"] = type_field_for(inc.points, kwargs["types"], kwargs["type_field"])
+    timing = {"windows": windows, "how": how, "max_window": max_window}
     with progress_bar("hot spots") as progress:
-        res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], progress=progress, **kwargs)
+        res = find_hotspots(inc.points, networks=nets, start=fit[0], end=fit[1], progress=progress, **kwargs, **timing)
     study = shapely.union_all(res.cells.geometry.to_numpy())
     # the same selection for both periods: type filter, then dates on the same column as the fit
     sel = period_selector(
-        inc.points, date_field=kwargs["date_field"], types=kwargs["types"], type_field=kwargs["type_field"]
+        inc.points, date_field=kwargs["date_field"], types=kwargs["types"], type_field=kwargs["type_field"], **timing
     )
     fit_pts, test_pts = sel(fit), sel(test)
-    acc = predictive_accuracy(res.hotspots, fit_pts, test_pts, study_area=study)
+    acc = predictive_accuracy(
+        res.hotspots,
+        fit_pts,
+        test_pts,
+        study_area=study,
+        fit_weights=fit_pts.get(TIME_WEIGHT),
+        test_weights=test_pts.get(TIME_WEIGHT),
+    )
+    if windows is not None:
+        click.echo(windows_text(windows, how, max_window, "Periods counted"))
+        click.echo(f"{acc.fit_incidents:,.1f} incidents in --fit, {acc.test_incidents:,.1f} in --test (weights).")
     click.echo(
         f"{len(res.hotspots)} hot spots found on --fit {period_text(fit)}, tested on --test {period_text(test)}."
     )

@@ -16,6 +16,7 @@ from bingeo.cli._common import (
     points_options,
     read_points_for_store,
     store_option,
+    time_options,
     usable,
     with_options,
     write_rejects,
@@ -102,6 +103,7 @@ def _read_layer(path: str, wanted: str, what: str, crs: Any) -> Any:
 @click.option("--from", "start", callback=date_value, help="Only incidents from this date (as `bingeo hotspots`).")
 @click.option("--to", "end", callback=date_value, help="Only incidents up to this day (included).")
 @with_options(points_options)
+@with_options(time_options)
 @friendly
 def map_cmd(
     store: str,
@@ -127,6 +129,10 @@ def map_cmd(
     crs: str | None,
     x_field: str | None,
     y_field: str | None,
+    how: str,
+    max_window: Any,
+    begin_field: str | None,
+    end_field: str | None,
 ) -> None:
     """Write a web map (HTML, Leaflet) of the networks with incidents, hot spots, proposals and a draw tool.
 
@@ -134,8 +140,11 @@ def map_cmd(
     --layer, --x-field and --y-field are of the incidents; --crs is of the incident and address CSVs.
     --type, --type-field, --date-field, --from and --to select the incidents drawn (density, points, counts)
     exactly as `bingeo hotspots` selects them: give the same options as for the hot spots on the map.
+    Incidents with times (a begin/end window, or dates with a time of day) add each network's hour-of-week
+    profile to its popup (--time aoristic spreads each window over its hours).
     """
     from bingeo import _webassets
+    from bingeo.aoristic import has_windows, read_windows
     from bingeo.readers import read_points
     from bingeo.stores import open_store
     from bingeo.webmap import save_map, web_map
@@ -152,6 +161,9 @@ def map_cmd(
         hs = _read_layer(hotspots, "hotspots", "hotspots", st.crs) if hotspots else None
         props = _read_layer(proposals, "proposals", "propose", st.crs) if proposals else None
         em = _read_layer(emerging, "locations", "emerging", st.crs) if emerging else None
+        windows = None
+        if inc is not None and has_windows(inc.points, begin_field=begin_field, date_field=date_field):
+            windows = read_windows(inc, begin_field=begin_field, end_field=end_field, need="profiles need")
         m = web_map(
             st,
             incidents=None if inc is None else inc.points,
@@ -170,6 +182,11 @@ def map_cmd(
             date_field=date_field,
             start=start,
             end=end,
+            how=how,
+            max_window=max_window,
+            begin_field=begin_field,
+            end_field=end_field,
+            windows=windows,
         )
     for what, res in (("incidents", inc), ("addresses", adr)):
         if res is None:
@@ -189,6 +206,8 @@ def map_cmd(
             f"(density radius {info['density_radius_m']:g} m; popups: "
             f"{', '.join(info['fields']) or 'no fields'})"
         )
+    if "hour_profiles" in info:
+        parts.append(f"network popups with an hour-of-week profile ({info['hour_profiles']})")
     if "hotspots" in info:
         parts.append(f"{info['hotspots']:,} hot spots ({info['uncovered_hotspots']:,} uncovered)")
     if "emerging" in info:

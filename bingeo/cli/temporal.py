@@ -101,14 +101,7 @@ def profile_cmd(
     points, used_type = select_types(read.points, list(types), type_field=type_field)
     if used_type is not None:
         keep = read.points.index.isin(points.index)
-        windows = type(windows)(
-            windows.begin[keep],
-            windows.end[keep],
-            windows.problem[keep],
-            windows.begin_field,
-            windows.end_field,
-            windows.whole_days,
-        )
+        windows = windows.take(keep)
         click.echo(f"{len(points):,} incidents of type {', '.join(types)} (column {used_type!r}).")
     span = period(start, end)
     with progress_bar("profile"):

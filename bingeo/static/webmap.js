@@ -16,13 +16,34 @@ bingeo.table = function (title, labels, values) {
   }
   return h + "</table>";
 };
+// Hour-of-week heat table of 168 weights (Monday 00:00 first): 7 rows of 24 cells, darker = more incidents.
+bingeo.DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+bingeo.heat = function (w) {
+  var top = Math.max.apply(null, w) || 1;
+  var h = '<div class="bingeo-heat-title">When (hour of the week)</div><table class="bingeo-heat"><tr><th></th>';
+  for (var c = 0; c < 24; c++) h += "<th>" + (c % 6 === 0 ? c : "") + "</th>";
+  h += "</tr>";
+  for (var r = 0; r < 7; r++) {
+    h += "<tr><th>" + bingeo.DAYS[r] + "</th>";
+    for (var k = 0; k < 24; k++) {
+      var v = Number(w[r * 24 + k]), a = (v / top).toFixed(3);
+      h += '<td style="background: rgba(189, 0, 38, ' + a + ')" title="' + bingeo.DAYS[r] + " " +
+           (k < 10 ? "0" : "") + k + ":00 " + v.toFixed(2) + '"></td>';
+    }
+    h += "</tr>";
+  }
+  return h + "</table>";
+};
 bingeo.polygons = function (id, className) {
   var d = bingeo.data(id);
   return L.geoJSON(d.geojson, {
     className: className,
     style: function (f) { return d.styles[f.properties.s]; },
     onEachFeature: function (f, layer) {
-      layer.bindPopup(function () { return bingeo.table(f.properties.t, d.labels, f.properties.v); });
+      layer.bindPopup(function () {
+        var h = bingeo.table(f.properties.t, d.labels, f.properties.v);
+        return f.properties.h ? h + bingeo.heat(f.properties.h) : h;
+      });
       if (f.properties.label) {
         layer.bindTooltip(bingeo.esc(f.properties.label),
                           {permanent: true, direction: "center", className: "bingeo-rank"});

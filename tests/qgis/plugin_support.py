@@ -13,7 +13,7 @@ PLUGIN_DIR = ROOT / "qgis_plugin"
 SAMPLES = ROOT / "data" / "samples"
 QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
-#: Every algorithm id of the provider (webmap, emerging and forecast only when bingeo has them).
+#: Every algorithm id of the provider (webmap, emerging, forecast and profile only when bingeo has them).
 BASE_ALGORITHMS = {
     "importnetworks",
     "assignpoints",
@@ -37,6 +37,8 @@ def expected_algorithms() -> set[str]:
         names.add("emerging")
     if importlib.util.find_spec("bingeo.forecast") is not None:
         names.add("forecast")
+    if importlib.util.find_spec("bingeo.aoristic") is not None:
+        names.add("profile")
     return {f"bingeo:{n}" for n in names}
 
 

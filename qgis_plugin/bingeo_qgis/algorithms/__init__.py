@@ -50,3 +50,8 @@ if _has_module("forecast"):  # issue 15: added when bingeo has ProMap forecasts
     from .forecast import Forecast
 
     ALGORITHMS.insert(ALGORITHMS.index(Density) + 1, Forecast)
+
+if _has_module("aoristic"):  # issue 15: added when bingeo has time windows (hour-of-week profiles)
+    from .profile import Profile
+
+    ALGORITHMS.insert(ALGORITHMS.index(CountIncidents) + 1, Profile)

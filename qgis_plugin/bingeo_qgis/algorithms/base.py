@@ -8,9 +8,11 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
@@ -76,6 +78,8 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         super().__init__()
         self._help: list[tuple[str, str]] = []
         self.rejects: Any = None  # INPUT's features without a usable geometry, set by frame()
+        self.read: Any = None  # INPUT as bingeo read it (a ReadResult), set by points()
+        self._input: Any = None  # INPUT's features as given, for the rejects
 
     # ---- identity
     def name(self) -> str:  # noqa: D102
@@ -139,6 +143,102 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
             QgsProcessingParameterString("END", tr("To (YYYY-MM-DD, included)"), optional=True),
             "Keep incidents up to this day (included).",
         )
+
+    def add_time_options(self, parent: str) -> None:
+        """Add TIME, MAX_WINDOW, BEGIN_FIELD and END_FIELD (as --time, --max-window, --begin-field, --end-field).
+
+        For incidents known by a time window: the same choices, with the same texts, as the command line.
+        """
+        from ..deps import library_constants
+
+        aoristic = library_constants("aoristic")
+        self.time_modes = list(aoristic.TIME_MODES)
+        self.add(
+            QgsProcessingParameterEnum(
+                "TIME", tr("Time of an incident"), options=[tr(m) for m in self.time_modes], defaultValue=0
+            ),
+            "aoristic: spread each incident over its time window (begin and end fields); begin, midpoint, end: "
+            "count it at that instant.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "MAX_WINDOW",
+                tr("Longest window spread (days)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=aoristic.MAX_WINDOW_DAYS,
+                minValue=0,
+            ),
+            "Windows longer than this are counted at their midpoint (and reported).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField("BEGIN_FIELD", tr("Window begin field"), None, parent, optional=True),
+            "Begin of each incident's time window (default: found by name, e.g. Begin-pleegdatum/tijd).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField("END_FIELD", tr("Window end field"), None, parent, optional=True),
+            "End of each incident's time window (default: found by name, e.g. Eind-pleegdatum/tijd).",
+            advanced=True,
+        )
+
+    def time_options(self, parameters: dict, context: Any) -> dict[str, Any]:
+        """Return ``how``, ``max_window``, ``begin_field`` and ``end_field`` of :meth:`add_time_options`."""
+        import pandas as pd
+
+        begin = self.parameterAsString(parameters, "BEGIN_FIELD", context) or None
+        end = self.parameterAsString(parameters, "END_FIELD", context) or None
+        if (begin is None) != (end is None):
+            raise QgsProcessingException(tr("Give both the window begin and end fields, or neither."))
+        return {
+            "how": self.time_modes[self.parameterAsEnum(parameters, "TIME", context)],
+            "max_window": pd.Timedelta(days=self.parameterAsDouble(parameters, "MAX_WINDOW", context)),
+            "begin_field": begin,
+            "end_field": end,
+        }
+
+    def timed(
+        self, parameters: dict, context: Any, feedback: Any, points: Any, *, date_field: str | None, need: str
+    ) -> tuple[Any, dict[str, Any]]:
+        """Return INPUT's points and the ``windows``/``how``/``max_window`` keywords of a library call.
+
+        Windows when the layer has them (named in BEGIN_FIELD/END_FIELD, or a pair found by name, and no
+        ``date_field`` chosen instead); then the points are those with a usable window (:meth:`windows`).
+        """
+        from bingeo.aoristic import has_windows
+
+        timing = self.time_options(parameters, context)
+        kwargs: dict[str, Any] = {"how": timing["how"], "max_window": timing["max_window"]}
+        if has_windows(points, begin_field=timing["begin_field"], date_field=date_field):
+            points, kwargs["windows"] = self.windows(
+                feedback, begin_field=timing["begin_field"], end_field=timing["end_field"], date_field=None, need=need
+            )
+        return points, kwargs
+
+    def windows(
+        self, feedback: Any, *, begin_field: str | None, end_field: str | None, date_field: str | None, need: str
+    ) -> tuple[Any, Any]:
+        """Return INPUT's usable incidents and their time windows (:func:`bingeo.aoristic.require_windows`).
+
+        Rows without a usable window (no begin, an impossible date, an end before its begin) go to REJECTS.
+        """
+        from bingeo.aoristic import require_windows
+
+        before = len(self.read.notes)
+        read, windows = require_windows(
+            self.read, begin_field=begin_field, end_field=end_field, date_field=date_field, need=need
+        )
+        for note in read.notes[before:]:
+            feedback.pushInfo(note)
+        self.keep_rejects(read)
+        return read.points, windows
+
+    def keep_rejects(self, res: Any) -> None:
+        """Keep the rejects of a reading of INPUT (``res.rejects``, by source row) as the REJECTS output."""
+        if len(res.rejects):
+            rejected = self._input.iloc[res.rejects["source_row"].to_numpy(dtype="int64") - 1].copy()
+            rejected["reject_reason"] = res.rejects["reject_reason"].to_numpy()
+            self.rejects = rejected
 
     def add_layer(self, name: str, label: str, types: list[int], help_text: str, *, optional: bool = False) -> Any:
         """Add a vector layer input (any provider and CRS; 'selected features only' is offered by the dialog)."""
@@ -242,10 +342,9 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         res = points_from_frame(frame, label=label)
         if len(res.rejects):
             feedback.pushInfo(res.summary())
-            if name == self.INPUT:
-                rejected = frame.iloc[res.rejects["source_row"].to_numpy(dtype="int64") - 1].copy()
-                rejected["reject_reason"] = res.rejects["reject_reason"].to_numpy()
-                self.rejects = rejected
+        if name == self.INPUT:
+            self.read, self._input = res, frame
+            self.keep_rejects(res)
         for note in res.notes:
             feedback.pushInfo(note)
         if len(res.points) == 0:

@@ -34,7 +34,8 @@ class CountIncidents(BingeoAlgorithm):
     DESCRIPTION = (
         "Counts incidents per network (an incident in overlapping networks counts for each), optionally "
         "per period and type, with addresses, households and the rate per 1,000 addresses. Incidents "
-        "outside every network are counted on a row with an empty network_id."
+        "outside every network are counted on a row with an empty network_id. Per period, an incident known by a "
+        "time window (begin and end fields) adds to each period the share of its window in it (aoristic)."
     )
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: D102, N802
@@ -57,6 +58,7 @@ class CountIncidents(BingeoAlgorithm):
             QgsProcessingParameterField(self.TYPE_FIELD, tr("Type field"), None, self.INPUT, optional=True),
             "Incident type (burglary, theft from vehicle...), to count per type.",
         )
+        self.add_time_options(self.INPUT)
         self.add_layer(
             self.ADDRESSES,
             "Addresses",
@@ -75,17 +77,24 @@ class CountIncidents(BingeoAlgorithm):
         from bingeo import count_incidents
 
         nets = self.networks(parameters, context, feedback)
-        inc = self.to_crs(self.points(parameters, self.INPUT, context, feedback), nets.crs)
+        inc = self.points(parameters, self.INPUT, context, feedback)
+        by = PERIODS[self.parameterAsEnum(parameters, self.BY, context)]
+        date_field = self.parameterAsString(parameters, self.DATE_FIELD, context) or None
+        timing: dict = {}
+        if by is not None:  # the periods on the windows, when the layer has them
+            inc, timing = self.timed(parameters, context, feedback, inc, date_field=date_field, need="counting needs")
+        inc = self.to_crs(inc, nets.crs)
         self.check(feedback, 30)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), nets.crs)
         self.check(feedback, 50)
         table = count_incidents(
             inc,
             nets,
-            by=PERIODS[self.parameterAsEnum(parameters, self.BY, context)],
-            date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
+            by=by,
+            date_field=date_field,
             type_field=self.parameterAsString(parameters, self.TYPE_FIELD, context) or None,
             addresses=adr,
+            **timing,
             **Progress(feedback, 40, 80).kwargs(count_incidents),
         )
         self.check(feedback, 90)

@@ -135,6 +135,7 @@ class Emerging(BingeoAlgorithm):
             advanced=True,
         )
         self.add_incident_filters(self.INPUT)
+        self.add_time_options(self.INPUT)
         self.add(
             QgsProcessingParameterFeatureSink(
                 self.LOCATIONS, tr("Emerging hot spot locations"), QgsProcessing.TypeVectorPolygon
@@ -158,6 +159,8 @@ class Emerging(BingeoAlgorithm):
 
         nets = self.networks(parameters, context, feedback, optional=True)
         inc = self.points(parameters, self.INPUT, context, feedback)
+        date_field = self.parameterAsString(parameters, self.DATE_FIELD, context) or None
+        inc, timing = self.timed(parameters, context, feedback, inc, date_field=date_field, need="emerging needs")
         crs = nets.crs if nets is not None else inc.crs
         inc = self.to_crs(inc, crs)
         area = self.to_crs(self.frame(parameters, self.STUDY_AREA, context, feedback, optional=True), crs)
@@ -180,9 +183,10 @@ class Emerging(BingeoAlgorithm):
             min_coverage=self.parameterAsDouble(parameters, self.MIN_COVERAGE, context),
             type_field=type_field,
             types=types or None,
-            date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
+            date_field=date_field,
             start=self.parameterAsString(parameters, self.START, context).strip() or None,
             end=self.parameterAsString(parameters, self.END, context).strip() or None,
+            **timing,
             **Progress(feedback, 30, 70).kwargs(find_emerging),
         )
         self.check(feedback, 70)

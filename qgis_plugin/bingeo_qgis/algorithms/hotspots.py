@@ -130,6 +130,7 @@ class Hotspots(BingeoAlgorithm):
             advanced=True,
         )
         self.add_incident_filters(self.INPUT)
+        self.add_time_options(self.INPUT)
         self.add(
             QgsProcessingParameterFeatureSink(self.CELLS, tr("Gi* cells"), QgsProcessing.TypeVectorPolygon),
             "One square per cell: row, col, count, gi_z, gi_p, hot, cold.",
@@ -148,6 +149,12 @@ class Hotspots(BingeoAlgorithm):
 
         nets = self.networks(parameters, context, feedback, optional=True)
         inc = self.points(parameters, self.INPUT, context, feedback)
+        date_field = self.parameterAsString(parameters, self.DATE_FIELD, context) or None
+        start = self.parameterAsString(parameters, self.START, context).strip() or None
+        end = self.parameterAsString(parameters, self.END, context).strip() or None
+        timing: dict = {}
+        if start or end:  # the period on the windows, when the layer has them
+            inc, timing = self.timed(parameters, context, feedback, inc, date_field=date_field, need="From/To need")
         crs = nets.crs if nets is not None else inc.crs
         inc = self.to_crs(inc, crs)
         adr = self.to_crs(self.frame(parameters, self.ADDRESSES, context, feedback, optional=True), crs)
@@ -171,9 +178,10 @@ class Hotspots(BingeoAlgorithm):
             min_coverage=self.parameterAsDouble(parameters, self.MIN_COVERAGE, context),
             type_field=type_field,
             types=types or None,
-            date_field=self.parameterAsString(parameters, self.DATE_FIELD, context) or None,
-            start=self.parameterAsString(parameters, self.START, context).strip() or None,
-            end=self.parameterAsString(parameters, self.END, context).strip() or None,
+            date_field=date_field,
+            start=start,
+            end=end,
+            **timing,
             **Progress(feedback, 30, 70).kwargs(find_hotspots),
         )
         self.check(feedback, 70)

@@ -200,10 +200,6 @@
       <translation>Incidenten per netwerk tellen</translation>
     </message>
     <message>
-      <source>Counts incidents per network (an incident in overlapping networks counts for each), optionally per period and type, with addresses, households and the rate per 1,000 addresses. Incidents outside every network are counted on a row with an empty network_id.</source>
-      <translation>Telt incidenten per netwerk (een incident in overlappende netwerken telt voor elk ervan), eventueel per periode en soort, met adressen, huishoudens en het aantal per 1.000 adressen. Incidenten buiten alle netwerken worden geteld op een rij met een lege network_id.</translation>
-    </message>
-    <message>
       <source>Incidents</source>
       <translation>Incidenten</translation>
     </message>
@@ -1330,6 +1326,86 @@
     <message>
       <source>Networks to warn</source>
       <translation>Netwerken om te waarschuwen</translation>
+    </message>
+    <message>
+      <source>aoristic: spread each incident over its time window (begin and end fields); begin, midpoint, end: count it at that instant.</source>
+      <translation>aoristisch: spreid elk incident over zijn tijdvenster (begin- en eindveld); begin, midden, eind: tel het op dat moment.</translation>
+    </message>
+    <message>
+      <source>Windows longer than this are counted at their midpoint (and reported).</source>
+      <translation>Langere vensters worden op hun midden geteld (en gemeld).</translation>
+    </message>
+    <message>
+      <source>Begin of each incident's time window (default: found by name, e.g. Begin-pleegdatum/tijd).</source>
+      <translation>Begin van het tijdvenster van elk incident (standaard: gevonden op naam, bijv. Begin-pleegdatum/tijd).</translation>
+    </message>
+    <message>
+      <source>End of each incident's time window (default: found by name, e.g. Eind-pleegdatum/tijd).</source>
+      <translation>Einde van het tijdvenster van elk incident (standaard: gevonden op naam, bijv. Eind-pleegdatum/tijd).</translation>
+    </message>
+    <message>
+      <source>Time of an incident</source>
+      <translation>Tijdstip van een incident</translation>
+    </message>
+    <message>
+      <source>Longest window spread (days)</source>
+      <translation>Langste venster dat gespreid wordt (dagen)</translation>
+    </message>
+    <message>
+      <source>Window begin field</source>
+      <translation>Veld begin tijdvenster</translation>
+    </message>
+    <message>
+      <source>Window end field</source>
+      <translation>Veld einde tijdvenster</translation>
+    </message>
+    <message>
+      <source>Give both the window begin and end fields, or neither.</source>
+      <translation>Geef zowel het begin- als het eindveld van het tijdvenster, of geen van beide.</translation>
+    </message>
+    <message>
+      <source>Counts incidents per network (an incident in overlapping networks counts for each), optionally per period and type, with addresses, households and the rate per 1,000 addresses. Incidents outside every network are counted on a row with an empty network_id. Per period, an incident known by a time window (begin and end fields) adds to each period the share of its window in it (aoristic).</source>
+      <translation>Telt incidenten per netwerk (een incident in overlappende netwerken telt voor elk ervan), eventueel per periode en soort, met adressen, huishoudens en het aantal per 1.000 adressen. Incidenten buiten alle netwerken worden geteld op een rij met een lege network_id. Per periode telt een incident met een tijdvenster (begin- en eindveld) in elke periode mee met het deel van zijn venster dat erin valt (aoristisch).</translation>
+    </message>
+    <message>
+      <source>Hour-of-week profile per network</source>
+      <translation>Uur-van-de-weekprofiel per netwerk</translation>
+    </message>
+    <message>
+      <source>A 7 x 24 table (day of week by hour) of the incidents in each network. An incident known by a time window (begin and end fields, e.g. Begin-pleegdatum/tijd and Eind-pleegdatum/tijd) adds to each hour the share of its window in that hour (aoristic, Ratcliffe 2002); without such fields each incident counts at its date and time. Incidents without a usable window (no begin, an impossible date, an end before its begin) go to the rejected points.</source>
+      <translation>Een tabel van 7 x 24 (dag van de week bij uur) van de incidenten in elk netwerk. Een incident met een tijdvenster (begin- en eindveld, bijv. Begin-pleegdatum/tijd en Eind-pleegdatum/tijd) telt in elk uur mee met het deel van zijn venster in dat uur (aoristisch, Ratcliffe 2002); zonder zulke velden telt elk incident op zijn datum en tijd. Incidenten zonder bruikbaar venster (geen begin, een onmogelijke datum, een einde voor het begin) gaan naar de afgewezen punten.</translation>
+    </message>
+    <message>
+      <source>Incident points with a time (any CRS).</source>
+      <translation>Incidentpunten met een tijdstip (elk CRS).</translation>
+    </message>
+    <message>
+      <source>A table: network_id, network_name, day (Monday first), the weights of hours 00 to 23, total. Incidents outside every network are on the rows with an empty network_id.</source>
+      <translation>Een tabel: network_id, network_name, day (maandag eerst), de gewichten van de uren 00 tot 23, total. Incidenten buiten alle netwerken staan op de rijen met een lege network_id.</translation>
+    </message>
+    <message>
+      <source>Hour-of-week profile</source>
+      <translation>Uur-van-de-weekprofiel</translation>
+    </message>
+    <message>
+      <source>{n} incidents have a window longer than {days:g} days and are counted at their midpoint.</source>
+      <translation>{n} incidenten hebben een venster langer dan {days:g} dagen en worden op hun midden geteld.</translation>
+    </message>
+    <message>
+      <source>aoristic</source>
+      <translation>aoristisch</translation>
+    </message>
+    <message>
+      <source>begin</source>
+      <translation>begin</translation>
+    </message>
+    <message>
+      <source>midpoint</source>
+      <translation>midden</translation>
+    </message>
+    <message>
+      <source>end</source>
+      <translation>eind</translation>
     </message>
   </context>
 </TS>
