@@ -42,6 +42,7 @@ WORKFLOWS = (
     "counts",
     "coverage",
     "hotspots",
+    "emerging",
     "density",
     "propose",
     "pai",
@@ -57,6 +58,7 @@ NEEDS_INCIDENTS = {
     "assign",
     "counts",
     "hotspots",
+    "emerging",
     "density",
     "propose",
     "pai",
@@ -296,6 +298,38 @@ def w_hotspots(w: World) -> None:
         raise CellFailure(f"{n_grid} incidents in the grid, {n_want} of the type in the period\n{text[-600:]}")
 
 
+def w_emerging(w: World) -> None:
+    """Emerging hot spots per month over the period.
+
+    Reference: pandas' count of the incidents of the type in each month of the cube, from the dataset's own
+    dates (rows without a usable location are rejects: at most 10 % fewer in all).
+    """
+    w.need("import")
+    a, _, _, b = w.period()
+    out = w.path("emerging.gpkg")
+    text = cli("emerging", *w.inc(), "--store", w.store, "--interval", "month", "--from", a, "--to", b,
+               *w.type_opts(), "--output", out)  # fmt: skip
+    cube = gpd.read_file(out, layer="cube")
+    locations = gpd.read_file(out, layer="locations")
+    df = w.incidents_frame()
+    sel = df[w.ds.type_field] == w.ds.incident_type if w.ds.incident_type else pd.Series(True, index=df.index)
+    got = cube.groupby(pd.to_datetime(cube["step_start"]))["count"].sum()
+    if got.empty:
+        raise CellFailure(f"an empty cube\n{text[-600:]}")
+    want = {
+        start: int((sel & (df["_date"] >= start) & (df["_date"] < start + pd.DateOffset(months=1))).sum())
+        for start in got.index
+    }
+    over = {str(k.date()): (int(v), want[k]) for k, v in got.items() if v > want[k]}
+    total = sum(want.values())
+    if over or got.sum() < 0.9 * total:
+        raise CellFailure(f"months over pandas' count: {over}; {int(got.sum())} of {total} counted\n{text[-600:]}")
+    from bingeo.emerging import CATEGORIES
+
+    if not len(locations) or set(locations["category"]) - set(CATEGORIES):
+        raise CellFailure(f"{len(locations)} locations; categories {sorted(set(locations['category']))}")
+
+
 def w_density(w: World) -> None:
     w.need("import")
     cli("density", *w.inc(), "--store", w.store, "--cell-size", "100", "--radius", "500", "--output", w.path("d.tif"))
@@ -512,6 +546,7 @@ RUN: dict[str, Callable[[World], None]] = {
     "counts": w_counts,
     "coverage": w_coverage,
     "hotspots": w_hotspots,
+    "emerging": w_emerging,
     "density": w_density,
     "propose": w_propose,
     "pai": w_pai,
