@@ -273,6 +273,8 @@ _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
 #: A cell that starts or ends with a character ``str.strip`` may remove (every ``str.isspace`` one, in RE2).
 _EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x85\p{Z}]|[\t-\r\x1c-\x1f\x85\p{Z}]$"
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
+#: A postcode (normalised) the short way takes: :data:`_POSTCODE` in ASCII digits.
+_ASCII_POSTCODE = r"^(?:[0-9]{4}[A-Z]{2}|[0-9]{4})$"
 
 
 @dataclass(repr=False)
@@ -498,6 +500,33 @@ def _to_float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: A coordinate cell Arrow reads as :func:`_to_float` does (plain decimals, a point or one decimal comma).
+_PLAIN_DECIMAL = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
+#: The ASCII characters Python's ``\s`` matches (what :func:`bingeo.addresses.normalise_postcode` removes).
+_ASCII_SPACES = r"[\t-\r\x1c-\x1f ]+"
+
+
+def _floats(texts: list[str]) -> list[float | None]:
+    """Return :func:`_to_float` of each text, a column at a time: plain decimals by Arrow, the rest one by one."""
+    arr = pa.array(texts, pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_DECIMAL), False)
+    read = pc.cast(pc.replace_substring(pc.if_else(plain, arr, "0"), ",", "."), pa.float64())
+    out: list[float | None] = read.to_pylist()
+    for k in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        out[k] = _to_float(texts[k])
+    return out
+
+
+def _postcodes(texts: list[str]) -> list[str | None]:
+    """Return :func:`bingeo.addresses.normalise_postcode` of each text, a column at a time (ASCII ones by Arrow)."""
+    arr = pa.array(texts, pa.string())
+    ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
+    out: list[str | None] = pc.ascii_upper(pc.replace_substring_regex(arr, _ASCII_SPACES, "")).to_pylist()
+    for k in np.flatnonzero(~ascii_.to_numpy(zero_copy_only=False)).tolist():
+        out[k] = _postcode(texts[k])
+    return [t or None for t in out]
+
+
 class _AddressIndex:
     """Address register keyed by (postcode, number) and (street, number)."""
 
@@ -541,6 +570,7 @@ class _AddressIndex:
             column(k) for k in ("postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats")
         )
         refs = [_cell(v) for v in (addresses[id_col] if id_col else addresses.index.to_series()).to_numpy()]
+        codes = _postcodes(pcs)
         for i in range(len(addresses)):
             try:
                 num = int(nums[i])
@@ -548,7 +578,7 @@ class _AddressIndex:
                 num = -1
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
             if pcs[i]:
-                self.by_postcode.setdefault(((_postcode(pcs[i]) or ""), num), []).append(i)
+                self.by_postcode.setdefault(((codes[i] or ""), num), []).append(i)
             if streets[i]:
                 self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
 
@@ -993,7 +1023,7 @@ class _Sheet:
         its contacts, and it has coordinates that are numbers or a postcode + plain house number that matches
         one address. Every other row (all rejects among them) is left to :meth:`row`.
         """
-        d, cols, n = self.data, self.cols, self.n
+        d, cols = self.data, self.cols
         mids = pd.Series(d["member_id"], dtype=object)
         fresh = ((mids != "") & ~mids.duplicated()).to_numpy()
         roles = [_fold(t) for t in d["role"]]
@@ -1003,24 +1033,40 @@ class _Sheet:
         index = self.index
         rows: list[int] = []
         places: list[tuple[Any, str, str, str | None]] = []
-        for i in range(n):
-            if is_geo or not fresh[i] or self.quick[i] is None or consents[i] is None:
-                continue
-            if roles[i] and roles[i] not in _ROLES:
-                continue
+        decided = fresh & np.array([q is not None for q in self.quick], dtype=bool)
+        decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
+        if is_geo:
+            decided[:] = False
+        at = np.flatnonzero(decided).tolist()
+        if has_xy:  # the rows' coordinates, a column at a time
+            given = [i for i in at if d["x"][i] or d["y"][i]]
+            xs = dict(zip(given, _floats([d["x"][i] for i in given])))
+            ys = dict(zip(given, _floats([d["y"][i] for i in given])))
+        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
+            by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
+            numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
+            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
+            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_pylist()
+            codes = _postcodes([d["postcode"][i] for i in by_pc])
+            good = pc.fill_null(pc.match_substring_regex(pa.array(codes, pa.string()), _ASCII_POSTCODE), False)
+            keys = {
+                i: (code, num)
+                for i, code, num, ok, g in zip(
+                    by_pc, codes, nums, plain.to_numpy(zero_copy_only=False), good.to_numpy(zero_copy_only=False)
+                )
+                if ok and g
+            }
+        for i in at:
             if has_xy and (d["x"][i] or d["y"][i]):
-                xv, yv = _to_float(d["x"][i]), _to_float(d["y"][i])
+                xv, yv = xs[i], ys[i]
                 if xv is None or yv is None:
                     continue
                 place: tuple[Any, str, str, str | None] = ((xv, yv), "coords", "coordinates", None)
             else:
-                number = d["huisnummer"][i]
-                if not use_pc or not _PLAIN_NUMBER.fullmatch(number):
+                key = keys.get(i) if use_pc else None
+                if key is None:
                     continue
-                pc = _postcode(d["postcode"][i]) or ""
-                if not pc or not _POSTCODE.fullmatch(pc):
-                    continue
-                cands = index.by_postcode.get((pc, int(number)), [])  # type: ignore[union-attr]
+                cands = index.by_postcode.get(key, [])  # type: ignore[union-attr]
                 _, hit = index.match(cands, _fold(d["huisletter"][i]), _fold(d["toevoeging"][i]), "")  # type: ignore[union-attr]
                 if hit is None:
                     continue
@@ -1647,5 +1693,5 @@ def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> g
         return adr if len(adr) else None
     if not store.count("addresses"):
         return None
-    wanted = {_postcode(t) for t in _cells(part[cols["postcode"]]) if t}
+    wanted = set(_postcodes([t for t in _cells(part[cols["postcode"]]) if t]))
     return store.addresses(postcodes=[p for p in wanted if p])

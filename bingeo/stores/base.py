@@ -103,6 +103,9 @@ MEMBER_FIELDS: list[tuple[str, str]] = [
 ]
 #: Postcodes asked for in one query by :meth:`Store.addresses` (under every backend's limit of parameters).
 POSTCODES_PER_QUERY = 5_000
+#: From this many postcodes :meth:`Store.addresses` reads the whole layer in one pass and keeps the rows with
+#: one of them (the same rows): one lookup per postcode reads the layer's pages in random order.
+POSTCODES_SCAN = 20_000
 #: Columns of the ``addresses`` layer.
 ADDRESS_FIELDS: list[tuple[str, str]] = [
     ("address_id", "TEXT NOT NULL"),
@@ -736,6 +739,9 @@ class Store(ABC):
             return self._select_points(
                 "addresses", ADDRESS_FIELDS, bbox, "t.postcode IS NULL AND t.postcode IS NOT NULL", ()
             )
+        if len(wanted) >= POSTCODES_SCAN:
+            every = self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
+            return every[every["postcode"].isin(wanted)].reset_index(drop=True)
         parts = [
             self._select_points(
                 "addresses", ADDRESS_FIELDS, bbox, f"t.postcode IN ({', '.join('?' * len(chunk))})", tuple(chunk)

@@ -63,9 +63,21 @@ INDEX_LOCK_TIMEOUT = 1.0
 #: SQLite's one-at-a-time insertion for many rows) rather than extended row by row.
 RTREE_BULK_ROWS = 10_000
 
+#: Page cache of a store's connection, in KiB (SQLite's default, 2 MiB, makes a 1 M-member upsert read and
+#: write the same pages many times over). Memory is taken only as pages are read.
+CACHE_KIB = 256 * 1024
+
 #: Table of what member imports remember (:meth:`GpkgStore.member_memo`): a cache beside the layers, one row
 #: per member (its fid), valid while the member's ``version`` and ``updated_at`` are still the ones it holds.
 MEMO_TABLE = "bingeo_member_memo"
+MEMO_DDL = (
+    f'CREATE TABLE IF NOT EXISTS "{MEMO_TABLE}" (fid INTEGER PRIMARY KEY, member_id TEXT NOT NULL, '
+    "digest INTEGER NOT NULL, version INTEGER, updated_at TEXT, tallies TEXT)"
+)
+
+#: Rows from which an upsert into an empty table inserts them straight away (indexes made after the rows, the
+#: R-tree packed from the envelopes computed here) rather than through the temporary table that compares.
+DIRECT_INSERT_ROWS = 1
 
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
@@ -202,6 +214,7 @@ class GpkgStore(Store):
             self._conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
             fmt.register_functions(self._conn)
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except sqlite3.OperationalError as exc:
             raise StoreError(_unwritable(self.path, exc)) from None
         try:
@@ -477,6 +490,97 @@ class GpkgStore(Store):
         if remember:
             values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]  # type: ignore[index]
         rows = zip(range(len(blobs)), blobs, *env, *values)
+        rtree = f"rtree_{table}_geom"
+        with self._write((table,)) as conn:
+            trigger = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
+            ).fetchone()
+            if trigger is not None:  # restored below, in the same transaction
+                conn.execute(f'DROP TRIGGER "{rtree}_insert"')
+            empty = not conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]  # noqa: S608
+            if empty and len(blobs) >= DIRECT_INSERT_ROWS:
+                added, updated = self._insert_all(conn, table, cols, now, versioned, blobs, env, values, trigger), 0
+            else:
+                added, updated = self._merge(conn, table, key, cols, decl, now, versioned, remember, rows, trigger)
+            if trigger is not None:
+                conn.execute(trigger[0])
+        return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
+
+    def _insert_all(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        cols: list[str],
+        now: str,
+        versioned: bool,
+        blobs: list[bytes | None],
+        env: list[list[float | None]],
+        values: list[list[Any]],
+        trigger: tuple[str] | None,
+    ) -> int:
+        """Insert every row into the empty ``table`` (and :data:`MEMO_TABLE`): what :meth:`_merge` does then.
+
+        The table's indexes are made again after the rows are in (one sort each, not one B-tree insertion per
+        row), the R-tree is written from ``env`` and the rows get the fids of their order, as with
+        ``INSERT ... SELECT ... ORDER BY``. ``values`` holds the columns ``cols``, then digest and tallies when
+        the import is remembered; ``trigger`` the R-tree's insert trigger (dropped by the caller), if any.
+        """
+        n = len(blobs)
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        names = ", ".join(f'"{c}"' for c in cols)
+        stamp = "'" + now.replace("'", "''") + "'"
+        extra, ones = (', "version"', ", 1") if versioned else ("", "")
+        marks = ", ".join("?" for _ in range(len(cols) + 1))
+        conn.executemany(
+            f'INSERT INTO "{table}" (geom, {names}, "updated_at"{extra}) VALUES ({marks}, {stamp}{ones})',  # noqa: S608
+            zip(blobs, *values[: len(cols)]),
+        )
+        first, last, count = conn.execute(f'SELECT min(fid), max(fid), count(*) FROM "{table}"').fetchone()  # noqa: S608
+        if count == n and last - first + 1 == n:  # one run of fids in the order given
+            fids = np.arange(first, last + 1, dtype=np.int64)
+        else:  # pragma: no cover - SQLite gives an empty table's rows consecutive fids
+            fids = np.array([r[0] for r in conn.execute(f'SELECT fid FROM "{table}" ORDER BY fid')], dtype=np.int64)
+        for _, sql in indexes:
+            conn.execute(sql)
+        rtree = f"rtree_{table}_geom"
+        if trigger is not None:  # the R-tree the trigger would have filled
+            box = np.array(env, dtype=float).T  # None (no envelope) is NaN
+            has = ~np.isnan(box[:, 0])
+            if has.sum() >= RTREE_BULK_ROWS:
+                fmt.rebuild_rtree(conn, rtree, fids[has], fmt.rtree_floats(box[has]).astype(np.float32))
+            else:
+                conn.executemany(
+                    f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)',
+                    zip(fids[has].tolist(), *(box[has, k].tolist() for k in range(4))),
+                )
+        if len(values) > len(cols):  # the members' memo
+            key = cols.index("member_id")
+            conn.execute(MEMO_DDL)
+            conn.executemany(
+                f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
+                f"VALUES (?, ?, ?, 1, {stamp}, ?)",
+                zip(fids.tolist(), values[key], *values[len(cols) :]),
+            )
+        return n
+
+    def _merge(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        key: str,
+        cols: list[str],
+        decl: dict[str, str],
+        now: str,
+        versioned: bool,
+        remember: bool,
+        rows: Iterator[tuple[Any, ...]],
+        trigger: tuple[str] | None,
+    ) -> tuple[int, int]:
+        """Compare, update and insert through ``temp.bingeo_upsert``; return (added, updated)."""
         names = ", ".join(f'"{c}"' for c in cols)
         tmp = "temp.bingeo_upsert"
         typed = ", ".join(f'"{c}" {decl[c].split()[0]}' for c in cols) + (
@@ -485,63 +589,51 @@ class GpkgStore(Store):
         differs = " OR ".join([f't."{c}" IS NOT s."{c}"' for c in cols if c != key] + ["t.geom IS NOT s.geom"])
         sets = ", ".join(f'"{c}" = s."{c}"' for c in cols if c != key)
         rtree = f"rtree_{table}_geom"
-        with self._write((table,)) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {tmp}")
-            conn.execute(
-                f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
-                f"maxy REAL, {typed})"
+        conn.execute(f"DROP TABLE IF EXISTS {tmp}")
+        conn.execute(
+            f"CREATE TABLE {tmp} (ord INTEGER PRIMARY KEY, geom BLOB, minx REAL, maxx REAL, miny REAL, "
+            f"maxy REAL, {typed})"
+        )
+        marks = ", ".join("?" for _ in range(len(cols) + 6 + 2 * remember))
+        conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
+        conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
+        bump = ", version = t.version + 1" if versioned else ""
+        updated = conn.execute(
+            f'UPDATE "{table}" AS t SET geom = s.geom, {sets}, updated_at = ?{bump} '  # noqa: S608
+            f'FROM {tmp} AS s WHERE t."{key}" = s."{key}" AND ({differs})',
+            (now,),
+        ).rowcount
+        before = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
+        extra, ones = (', "version"', ", 1") if versioned else ("", "")
+        added = conn.execute(
+            f'INSERT INTO "{table}" (geom, {names}, "updated_at"{extra}) '  # noqa: S608 - fixed names
+            f"SELECT s.geom, {', '.join(f's.{chr(34)}{c}{chr(34)}' for c in cols)}, ?{ones} FROM {tmp} AS s "
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE t."{key}" = s."{key}") ORDER BY s.ord',
+            (now,),
+        ).rowcount
+        if trigger is not None:
+            new_boxes = (
+                f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '  # noqa: S608
+                f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL'
             )
-            marks = ", ".join("?" for _ in range(len(cols) + 6 + 2 * remember))
-            conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
-            conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
-            bump = ", version = t.version + 1" if versioned else ""
-            updated = conn.execute(
-                f'UPDATE "{table}" AS t SET geom = s.geom, {sets}, updated_at = ?{bump} '  # noqa: S608
-                f'FROM {tmp} AS s WHERE t."{key}" = s."{key}" AND ({differs})',
-                (now,),
-            ).rowcount
-            trigger = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
-            ).fetchone()
-            before = conn.execute(f'SELECT coalesce(max(fid), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
-            if trigger is not None:
-                conn.execute(f'DROP TRIGGER "{rtree}_insert"')
-            extra, ones = (', "version"', ", 1") if versioned else ("", "")
-            added = conn.execute(
-                f'INSERT INTO "{table}" (geom, {names}, "updated_at"{extra}) '  # noqa: S608 - fixed names
-                f"SELECT s.geom, {', '.join(f's.{chr(34)}{c}{chr(34)}' for c in cols)}, ?{ones} FROM {tmp} AS s "
-                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE t."{key}" = s."{key}") ORDER BY s.ord',
-                (now,),
-            ).rowcount
-            if trigger is not None:
-                new_boxes = (
-                    f'SELECT t.fid, s.minx, s.maxx, s.miny, s.maxy FROM "{table}" AS t JOIN {tmp} AS s '  # noqa: S608
-                    f'ON t."{key}" = s."{key}" WHERE t.fid > ? AND s.minx IS NOT NULL'
-                )
-                if added >= RTREE_BULK_ROWS:  # pack the whole tree once: the rows there and the new ones
-                    old = np.array(conn.execute(f'SELECT id, minx, maxx, miny, maxy FROM "{rtree}"').fetchall())
-                    new = np.array(conn.execute(new_boxes, (before,)).fetchall())
-                    both = [a.reshape(-1, 5) for a in (old, new)]
-                    ids = np.concatenate([both[0][:, 0], both[1][:, 0]]).astype(np.int64)
-                    box = np.concatenate([both[0][:, 1:], fmt.rtree_floats(both[1][:, 1:])]).astype(np.float32)
-                    fmt.rebuild_rtree(conn, rtree, ids, box)
-                else:
-                    conn.execute(
-                        f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,)
-                    )
-                conn.execute(trigger[0])
-            if remember:
-                conn.execute(
-                    f'CREATE TABLE IF NOT EXISTS "{MEMO_TABLE}" (fid INTEGER PRIMARY KEY, member_id TEXT NOT NULL, '
-                    "digest INTEGER NOT NULL, version INTEGER, updated_at TEXT, tallies TEXT)"
-                )
-                conn.execute(
-                    f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
-                    f'SELECT t.fid, t."{key}", s.digest, t.version, t.updated_at, s.tallies FROM {tmp} AS s '
-                    f'JOIN "{table}" AS t ON t."{key}" = s."{key}"'
-                )
-            conn.execute(f"DROP TABLE {tmp}")
-        return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
+            if added >= RTREE_BULK_ROWS:  # pack the whole tree once: the rows there and the new ones
+                old = np.array(conn.execute(f'SELECT id, minx, maxx, miny, maxy FROM "{rtree}"').fetchall())
+                new = np.array(conn.execute(new_boxes, (before,)).fetchall())
+                both = [a.reshape(-1, 5) for a in (old, new)]
+                ids = np.concatenate([both[0][:, 0], both[1][:, 0]]).astype(np.int64)
+                box = np.concatenate([both[0][:, 1:], fmt.rtree_floats(both[1][:, 1:])]).astype(np.float32)
+                fmt.rebuild_rtree(conn, rtree, ids, box)
+            else:
+                conn.execute(f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,))
+        if remember:
+            conn.execute(MEMO_DDL)
+            conn.execute(
+                f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
+                f'SELECT t.fid, t."{key}", s.digest, t.version, t.updated_at, s.tallies FROM {tmp} AS s '
+                f'JOIN "{table}" AS t ON t."{key}" = s."{key}"'
+            )
+        conn.execute(f"DROP TABLE {tmp}")
+        return added, updated
 
     def _select_rows(
         self, table: str, fields: base.Fields, bbox: base.BBox | None, where: str, params: base.Params
