@@ -1602,17 +1602,14 @@ _CELL_SEPARATOR = "\x1f"
 
 
 def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
-    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids.
-
-    Ids are compared by a 64-bit hash: two different ids with the same hash count as repeated (their rows
-    are checked again: the safe side).
-    """
+    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids."""
     arr = _arrow_text(column)
     if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
         texts = pc.fill_null(arr, "")
-        hashed = pd.Series(_hash_texts(texts))
+        # each distinct id a code (Arrow's hash table: exact), then how often each code occurs
+        codes = pc.dictionary_encode(texts.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
         given = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
-        return given & ~hashed.duplicated(keep=False).to_numpy(), pd.arrays.ArrowExtensionArray(texts)
+        return given & (np.bincount(codes)[codes] == 1), pd.arrays.ArrowExtensionArray(texts)
     ids = pd.Series(_cells(column), dtype=object)
     return ((ids != "") & ~ids.duplicated(keep=False)).to_numpy(), ids.to_numpy()
 

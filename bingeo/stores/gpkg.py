@@ -458,8 +458,15 @@ class GpkgStore(Store):
                 'JOIN "members" AS m ON m.fid = k.fid WHERE m.member_id = k.member_id AND m.version = k.version '
                 "AND m.updated_at IS k.updated_at"
             ).fetchall()
-        known = pd.DataFrame(rows, columns=["digest", "consent", "tallies"])
-        return fingerprint, known.astype({"digest": "int64", "consent": bool})
+        digest, consent, tallies = zip(*rows) if rows else ((), (), ())  # columns, not a frame of tuples
+        known = pd.DataFrame(
+            {
+                "digest": np.array(digest, dtype=np.int64),
+                "consent": np.array(consent, dtype=bool),
+                "tallies": np.array(tallies, dtype=object),
+            }
+        )
+        return fingerprint, known
 
     def _upsert_points(
         self,
