@@ -1570,7 +1570,9 @@ def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
 
 def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
     """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
-    return pd.util.hash_pandas_object(pd.Series(pd.arrays.ArrowExtensionArray(arr)), index=False).to_numpy(np.uint64)
+    series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
+    # categorize=False: the same hashes, without first looking for repeated texts (a list's rows are distinct)
+    return pd.util.hash_pandas_object(series, index=False, categorize=False).to_numpy(np.uint64)
 
 
 def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]], context: list[Any]) -> np.ndarray:
@@ -1640,12 +1642,11 @@ def _import_known(
     context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
     digests = _row_digests(frame, days, context)
     once, ids = _ids_once(frame[cols["member_id"]])
-    ref = known["digest"].to_numpy(np.int64)
-    order = np.argsort(ref, kind="stable")
-    ref = ref[order]
-    at = np.searchsorted(ref, digests).clip(0, max(len(ref) - 1, 0))
-    skip = once & (ref[at] == digests) if len(ref) else np.zeros(n, dtype=bool)
-    hits = known.iloc[order[at[skip]]]
+    ref = pd.Index(known["digest"].to_numpy(np.int64))
+    first = np.flatnonzero(~ref.duplicated(keep="first"))  # a digest remembered twice: the first row of it
+    pos = ref[first].get_indexer(digests)  # a hash table of the digests
+    skip = once & (pos >= 0)
+    hits = known.iloc[first[pos[skip]]]
     unchanged = pd.DataFrame({"member_id": ids[skip], "consent": hits["consent"].to_numpy(bool)})
     prior: Counter[str] = Counter()
     for text, times in hits["tallies"].dropna().value_counts().items():

@@ -238,3 +238,13 @@ def test_rows_into_an_empty_table_straight_equal_the_merge(tmp_path, monkeypatch
     for path in (a, b):
         with bingeo.open_store(path) as st:
             assert st.upsert_members(frame) == {"added": 0, "updated": 0, "unchanged": n}
+
+
+def test_points_encoded_all_at_once_as_one_by_one():
+    rng = np.random.default_rng(4)
+    points = list(shapely.points(rng.uniform(-1e6, 1e6, (500, 2))))
+    points += [shapely.Point(0.0, -0.0), shapely.Point(1e-300, 5.0), shapely.Point(233000.5, 582000.25)]
+    assert fmt._encode_points(np.array(points, dtype=object), 28992) is not None  # the all-at-once way
+    for extra in ([], [None], [shapely.Point()], [shapely.Point(1.0, 2.0, 3.0)], [shapely.box(0, 0, 1, 1)]):
+        geoms = points + extra
+        assert fmt.encode_many(geoms, 28992) == [fmt.encode(g, 28992) for g in geoms]

@@ -59,6 +59,9 @@ def encode_many(geoms: Sequence[shapely.Geometry | None], srs_id: int) -> list[b
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return []
+    points = _encode_points(geoms, srs_id)
+    if points is not None:
+        return points
     wkbs = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
     bounds = shapely.bounds(geoms)
     empty = shapely.is_empty(geoms)
@@ -74,6 +77,28 @@ def encode_many(geoms: Sequence[shapely.Geometry | None], srs_id: int) -> list[b
         else:
             out.append(full + env.pack(b[0], b[2], b[1], b[3]) + wkb)
     return out
+
+
+#: A 2-D point's blob: header, envelope (minx, maxx, miny, maxy), little-endian WKB (byte order, type, x, y).
+_POINT_BLOB = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"), ("env", "<f8", (4,))]
+    + [("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))]
+)
+
+
+def _encode_points(geoms: np.ndarray, srs_id: int) -> list[bytes] | None:
+    """Encode non-empty 2-D points with finite coordinates as :func:`encode` does, all at once (else None)."""
+    if not (shapely.get_type_id(geoms) == 0).all() or shapely.has_z(geoms).any():
+        return None
+    xy = shapely.get_coordinates(geoms)
+    if len(xy) != len(geoms) or not np.isfinite(xy).all():
+        return None
+    rec = np.zeros(len(geoms), dtype=_POINT_BLOB)
+    rec["magic"], rec["version"], rec["flags"], rec["srs"] = b"GP", 0, 0b00000011, srs_id
+    rec["env"] = xy[:, [0, 0, 1, 1]]
+    rec["order"], rec["type"], rec["xy"] = 1, 1, xy
+    data, size = rec.tobytes(), _POINT_BLOB.itemsize
+    return [data[k : k + size] for k in range(0, len(data), size)]
 
 
 def _wkb_offset(blob: bytes) -> int:

@@ -491,12 +491,11 @@ class GpkgStore(Store):
         now = _now()
         geoms = frame.geometry.to_numpy()
         blobs = fmt.encode_many(geoms, self.srs_id)
-        env = _rtree_envelopes(geoms, blobs)
+        box = _rtree_box(geoms, blobs)
         values = [_plain_column(frame[c]) for c in cols]
         remember = memo is not None and table == "members"
         if remember:
             values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]  # type: ignore[index]
-        rows = zip(range(len(blobs)), blobs, *env, *values)
         rtree = f"rtree_{table}_geom"
         with self._write((table,)) as conn:
             trigger = conn.execute(
@@ -506,8 +505,10 @@ class GpkgStore(Store):
                 conn.execute(f'DROP TRIGGER "{rtree}_insert"')
             empty = not conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]  # noqa: S608
             if empty and len(blobs) >= DIRECT_INSERT_ROWS:
-                added, updated = self._insert_all(conn, table, cols, now, versioned, blobs, env, values, trigger), 0
+                added, updated = self._insert_all(conn, table, cols, now, versioned, blobs, box, values, trigger), 0
             else:
+                env = [[None if v != v else v for v in box[:, k].tolist()] for k in range(4)]  # NaN: no envelope
+                rows = zip(range(len(blobs)), blobs, *env, *values)
                 added, updated = self._merge(conn, table, key, cols, decl, now, versioned, remember, rows, trigger)
             if trigger is not None:
                 conn.execute(trigger[0])
@@ -521,14 +522,14 @@ class GpkgStore(Store):
         now: str,
         versioned: bool,
         blobs: list[bytes | None],
-        env: list[list[float | None]],
+        box: np.ndarray,
         values: list[list[Any]],
         trigger: tuple[str] | None,
     ) -> int:
         """Insert every row into the empty ``table`` (and :data:`MEMO_TABLE`): what :meth:`_merge` does then.
 
         The table's indexes are made again after the rows are in (one sort each, not one B-tree insertion per
-        row), the R-tree is written from ``env`` and the rows get the fids of their order, as with
+        row), the R-tree is written from ``box`` and the rows get the fids of their order, as with
         ``INSERT ... SELECT ... ORDER BY``. ``values`` holds the columns ``cols``, then digest and tallies when
         the import is remembered; ``trigger`` the R-tree's insert trigger (dropped by the caller), if any.
         """
@@ -555,7 +556,6 @@ class GpkgStore(Store):
             conn.execute(sql)
         rtree = f"rtree_{table}_geom"
         if trigger is not None:  # the R-tree the trigger would have filled
-            box = np.array(env, dtype=float).T  # None (no envelope) is NaN
             has = ~np.isnan(box[:, 0])
             if has.sum() >= RTREE_BULK_ROWS:
                 fmt.rebuild_rtree(conn, rtree, fids[has], fmt.rtree_floats(box[has]).astype(np.float32))
@@ -729,20 +729,24 @@ _sql = plain_value
 
 def _plain_column(values: Any) -> list[Any]:
     """Return a column as values sqlite3 binds (see :func:`plain_value`), converted a column at a time."""
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is not None and str(arrow.type) in ("string", "large_string"):  # text and None, as Arrow holds them
+        return arrow.to_pylist()
     out = values.tolist()
     if values.dtype == bool or values.dtype.kind in "iu":
         return out  # Python bools and ints already
     return [v if type(v) is str else _sql(v) for v in out]
 
 
-def _rtree_envelopes(geoms: Any, blobs: list[bytes | None]) -> list[list[float | None]]:
-    """Return the R-tree rows the insert trigger would write: (minx, maxx, miny, maxy) of non-empty blobs, else None.
+def _rtree_box(geoms: Any, blobs: list[bytes | None]) -> np.ndarray:
+    """Return the R-tree rows the insert trigger would write: minx, maxx, miny, maxy of non-empty blobs, else NaN.
 
     The same values as in the blob header :func:`_gpkg_format.encode_many` writes.
     """
-    bounds = shapely.bounds(np.asarray(geoms, dtype=object))
+    bounds = shapely.bounds(np.asarray(geoms, dtype=object))[:, [0, 2, 1, 3]]
     keep = np.array([b is not None and not (b[3] & 0b00010000) for b in blobs], dtype=bool)
-    return [[float(v) if k else None for v, k in zip(bounds[:, i].tolist(), keep)] for i in (0, 2, 1, 3)]
+    bounds[~keep] = np.nan
+    return bounds
 
 
 def _looks_like_sqlite(path: Path) -> bool:
