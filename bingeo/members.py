@@ -389,6 +389,13 @@ def _has_member_id(names: list[str]) -> bool:
     return any(squash(n) in _ALIASES["member_id"] for n in names)
 
 
+def _take(values: list[Any], order: np.ndarray) -> list[Any]:
+    """Return ``[values[k] for k in order]`` (the same objects), a column at a time."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr[order].tolist()
+
+
 def _dates(texts: list[str]) -> list[datetime | None]:
     """Read a column of date texts with THE date parser (:func:`bingeo.readers.values.read_dates`)."""
     at = [k for k, t in enumerate(texts) if t]  # empty cells are no dates and weigh in no column rule
@@ -784,11 +791,10 @@ def _check_members(
             kept_at.append(i)
     kept_pos = sorted(quick_rows + kept_at)
     if quick_rows:  # both ways' members, in row order
-        order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable").tolist()
+        order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
         both = quick_geom + kept_geom
-        kept_geom = [both[k] for k in order]
-        columns_of = {c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}
-        kept = {c: [v[k] for k in order] for c, v in columns_of.items()}  # type: ignore[assignment]
+        kept_geom = [both[k] for k in order.tolist()]
+        kept = {c: _take(quick_cols[c] + [r[c] for r in kept], order) for c in MEMBER_COLUMNS}  # type: ignore[assignment]
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes

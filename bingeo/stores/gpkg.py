@@ -497,7 +497,8 @@ class GpkgStore(Store):
         if remember:
             values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]  # type: ignore[index]
         rtree = f"rtree_{table}_geom"
-        with self._write((table,)) as conn:
+        extents = [table]  # what _write refreshes in gpkg_contents when it commits
+        with self._write(extents) as conn:  # type: ignore[arg-type]
             trigger = conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
             ).fetchone()
@@ -512,6 +513,8 @@ class GpkgStore(Store):
                 added, updated = self._merge(conn, table, key, cols, decl, now, versioned, remember, rows, trigger)
             if trigger is not None:
                 conn.execute(trigger[0])
+            if not (added or updated):  # no row changed: neither did the extent (an R-tree scan of every row)
+                extents.clear()
         return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
 
     def _insert_all(
