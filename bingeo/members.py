@@ -1094,7 +1094,21 @@ class _Sheet:
                 tally(i, "channel_dropped")
             chans.append(text)
         pids = d["person_id"]
-        states = [self.status(i) for i in rows]
+        status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
+        for text in {d["status"][i] for i in rows if not d["left_on"][i]}:
+            folded = _fold(text)
+            status_of[text] = ("left", None) if folded in _LEFT else ("active", None)
+        unknown = {t for t, (st, _) in status_of.items() if st == "active" and _fold(t) and _fold(t) not in _ACTIVE}
+        states = []
+        for i in rows:
+            if d["left_on"][i]:
+                states.append(self.status(i))
+                continue
+            text = d["status"][i]
+            states.append(status_of[text])
+            if text in unknown:
+                tally(i, "status_unknown")
+        dated = d["consent_date"]
         out = {
             "member_id": [d["member_id"][i] for i in rows],
             "person_id": [
@@ -1108,7 +1122,7 @@ class _Sheet:
             "phone_kind": [q["kind"] for q in quick],  # type: ignore[index]
             "channels": chans,
             "consent": [consents[i] for i in rows],
-            "consent_date": [self.date(i, "consent_date") for i in rows],
+            "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
             "networks": [_networks(d["networks"][i]) for i in rows],
             "address_ref": [p[3] for p in places],

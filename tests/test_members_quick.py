@@ -199,12 +199,12 @@ def test_postcodes_and_coordinates_a_column_at_a_time_as_one_by_one():
     assert members_mod._floats(["233000,5"]) == [233000.5]
 
 
-def test_addresses_of_many_postcodes_read_in_one_pass_are_the_same_rows(tmp_path, monkeypatch):
+def test_addresses_of_many_postcodes_read_in_one_pass_are_the_same_rows(store_location, monkeypatch):
     from bingeo.addresses import addresses_for_store
     from bingeo.stores import base
 
     register = addresses_for_store(bingeo.read_points(SAMPLES / "addresses.csv", crs=28992).points)
-    with bingeo.open_store(tmp_path / "s.gpkg", create=True, crs=28992) as st:
+    with bingeo.open_store(store_location, create=True, crs=28992) as st:
         st.import_addresses(register)
         codes = sorted(set(register["postcode"].dropna()))[::2] + ["0000XX"]
         monkeypatch.setattr(base, "POSTCODES_PER_QUERY", 3)  # several queries
