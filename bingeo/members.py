@@ -534,6 +534,24 @@ def _postcodes(texts: list[str]) -> list[str | None]:
     return [t or None for t in out]
 
 
+def _house_numbers(column: pd.Series) -> list[int]:
+    """Return ``int(_cell(v))`` of each house number of a register, -1 where that fails; numbers as numbers."""
+    values = column.to_numpy()
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64).tolist()
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2.0**53)
+        if whole.all() or not (np.isfinite(values) & ~whole).any():  # whole numbers, and missing ones (-1)
+            return np.where(whole, values, -1).astype(np.int64).tolist()
+    out = []
+    for text in _cells(column):
+        try:
+            out.append(int(text))
+        except ValueError:
+            out.append(-1)
+    return out
+
+
 class _AddressIndex:
     """Address register keyed by (postcode, number) and (street, number)."""
 
@@ -573,16 +591,13 @@ class _AddressIndex:
             name = self.cols[key]
             return [""] * len(addresses) if name is None else _cells(addresses[name])
 
-        pcs, nums, lets, toes, streets, places = (
-            column(k) for k in ("postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats")
+        pcs, lets, toes, streets, places = (
+            column(k) for k in ("postcode", "huisletter", "toevoeging", "straat", "woonplaats")
         )
-        refs = [_cell(v) for v in (addresses[id_col] if id_col else addresses.index.to_series()).to_numpy()]
+        refs = _cells(addresses[id_col]) if id_col else [_cell(v) for v in addresses.index.to_numpy()]
         codes = _postcodes(pcs)
-        for i in range(len(addresses)):
-            try:
-                num = int(nums[i])
-            except ValueError:
-                num = -1
+        numbers = _house_numbers(addresses[self.cols["huisnummer"]])
+        for i, num in enumerate(numbers):
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
             if pcs[i]:
                 self.by_postcode.setdefault(((codes[i] or ""), num), []).append(i)

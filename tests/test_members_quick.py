@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -218,3 +219,18 @@ def test_addresses_of_many_postcodes_read_in_one_pass_are_the_same_rows(store_lo
 
     pd.testing.assert_frame_equal(rows(queried), rows(scanned))
     assert 0 < len(scanned) < len(register) and set(scanned["postcode"]) <= set(codes)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1, 2, 300], [1.0, np.nan, 12.0], [1.5, 2.0, np.nan], ["12", "12a", " 7 ", None], [1e20, 3.0], [np.inf, 2.0]],
+)
+def test_register_house_numbers_a_column_at_a_time_as_one_by_one(values):
+    column = pd.Series(values)
+    want = []
+    for text in members_mod._cells(column):
+        try:
+            want.append(int(text))
+        except ValueError:
+            want.append(-1)
+    assert members_mod._house_numbers(column) == want
