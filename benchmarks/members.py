@@ -190,7 +190,8 @@ def run(cmd: list[str], src: str | None = None) -> tuple[float, str]:
     env = None if src is None else {**os.environ, "PYTHONPATH": src}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    # run outside any source tree: ``python -m`` puts the working folder before PYTHONPATH
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     took = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
