@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phones
+from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phone_columns
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
@@ -968,6 +968,36 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
+@dataclass
+class _QuickContacts:
+    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
+
+    ok: np.ndarray
+    phone: list[str | None]
+    mobile: np.ndarray
+    email: list[str | None]
+    two: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> _QuickContacts:
+        """No row decided."""
+        no = np.zeros(n, dtype=bool)
+        return cls(ok=no, phone=[None] * n, mobile=no, email=[None] * n, two=no)
+
+    def get(self, i: int) -> dict[str, Any] | None:
+        """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
+        if not self.ok[i]:
+            return None
+        phone, mobile = self.phone[i], bool(self.mobile[i])
+        return {
+            "phone": phone,
+            "kind": ("mobile" if mobile else "landline") if phone else None,
+            "mobile": mobile,
+            "email": self.email[i],
+            "counted": ["two_phones"] if self.two[i] else [],
+        }
+
+
 class _Sheet:
     """A member list being read: its columns by role, as text, and the per-row rules."""
 
@@ -999,43 +1029,41 @@ class _Sheet:
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
-        self.quick = self.quick_contacts() if QUICK_ROWS else [None] * self.n
+        self.quick = self.quick_contacts() if QUICK_ROWS else _QuickContacts.none(self.n)
 
     def tally(self, i: int, key: str, n: int = 1) -> None:
         """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
         self.counts[key] += n
         self.tallies.setdefault(i, Counter())[key] += n
 
-    def quick_contacts(self) -> list[dict[str, Any] | None]:
-        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes, else None."""
-        d, country = self.data, self.country
+    def quick_contacts(self) -> _QuickContacts:
+        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
+        d, country, n = self.data, self.country, self.n
 
-        def phones(key: str) -> list[tuple[str, bool] | None]:
-            return plain_phones(d[key], default_country=country) if key in self.cols else [None] * self.n
+        def phones(key: str) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+            if key not in self.cols:
+                return np.zeros(n, dtype=bool), [None] * n, np.zeros(n, dtype=bool)
+            return plain_phone_columns(d[key], default_country=country)
 
-        plain = plain_emails(d["email"]) if "email" in self.cols else [False] * self.n
-        out: list[dict[str, Any] | None] = []
-        for m_text, t_text, e_text, pm, pt, ok in zip(
-            d["mobile"], d["phone"], d["email"], phones("mobile"), phones("phone"), plain
-        ):
-            mail = e_text if ok else None
-            if (m_text and pm is None) or (t_text and pt is None) or (e_text and mail is None):
-                out.append(None)  # a cell the short way cannot decide: the per-row rules say why
-                continue
-            chosen = pm if pm and (pm[1] or not (pt and pt[1])) else (pt or pm)
-            if chosen is None and mail is None:
-                out.append(None)
-                continue
-            out.append(
-                {
-                    "phone": chosen[0] if chosen else None,
-                    "kind": ("mobile" if chosen[1] else "landline") if chosen else None,
-                    "mobile": bool(chosen and chosen[1]),
-                    "email": mail,
-                    "counted": ["two_phones"] if pm and pt and pm[0] != pt[0] else [],
-                }
-            )
-        return out
+        def given(key: str) -> np.ndarray:
+            return np.array([bool(t) for t in d[key]], dtype=bool)
+
+        mail_ok = np.array(plain_emails(d["email"]), dtype=bool) if "email" in self.cols else np.zeros(n, dtype=bool)
+        (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
+        # a cell the short way cannot decide: the per-row rules say why
+        undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
+        use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
+        use_pt = ~use_pm & pt
+        ok = ~undecided & (use_pm | use_pt | mail_ok)
+        numbers = [a if m else (b if t else None) for a, b, m, t in zip(pm_nr, pt_nr, use_pm.tolist(), use_pt.tolist())]
+        two = pm & pt & np.array([a != b for a, b in zip(pm_nr, pt_nr)], dtype=bool)
+        return _QuickContacts(
+            ok=ok,
+            phone=numbers,
+            mobile=(use_pm & pm_mob) | (use_pt & pt_mob),
+            email=[t if good else None for t, good in zip(d["email"], mail_ok.tolist())],
+            two=two,
+        )
 
     def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, list[Any]], list[tuple[Any, str]]]:
         """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
@@ -1054,7 +1082,7 @@ class _Sheet:
         index = self.index
         rows: list[int] = []
         places: list[tuple[Any, str, str, str | None]] = []
-        decided = fresh & np.array([q is not None for q in self.quick], dtype=bool)
+        decided = fresh & self.quick.ok
         decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
         if is_geo:
             decided[:] = False
@@ -1077,8 +1105,10 @@ class _Sheet:
                 )
                 if ok and g
             }
+        dx, dy, letters, additions = d["x"], d["y"], d["huisletter"], d["toevoeging"]
+        by_postcode = index.by_postcode if index is not None else {}
         for i in at:
-            if has_xy and (d["x"][i] or d["y"][i]):
+            if has_xy and (dx[i] or dy[i]):
                 xv, yv = xs[i], ys[i]
                 if xv is None or yv is None:
                     continue
@@ -1087,22 +1117,25 @@ class _Sheet:
                 key = keys.get(i) if use_pc else None
                 if key is None:
                     continue
-                cands = index.by_postcode.get(key, [])  # type: ignore[union-attr]
-                _, hit = index.match(cands, _fold(d["huisletter"][i]), _fold(d["toevoeging"][i]), "")  # type: ignore[union-attr]
+                cands = by_postcode.get(key, [])
+                _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
                 if hit is None:
                     continue
                 place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
             rows.append(i)
             places.append(place)
-        quick = [self.quick[i] for i in rows]
+        q = self.quick
+        phones = [q.phone[i] for i in rows]
+        emails = [q.email[i] for i in rows]
+        mobiles = q.mobile[rows].tolist() if rows else []
         tally = self.tally
         chans = []
-        for i, q in zip(rows, quick):
+        for i, phone, email, mobile, two in zip(rows, phones, emails, mobiles, q.two[rows].tolist() if rows else []):
             if "consent" in cols and not d["consent"][i].strip():
                 tally(i, "consent_empty")
-            if q["counted"]:  # type: ignore[index]
+            if two:
                 tally(i, "two_phones")
-            text, unknown, dropped = _channels(d["channels"][i], q["mobile"], bool(q["phone"]), bool(q["email"]))  # type: ignore[index]
+            text, unknown, dropped = _channels(d["channels"][i], mobile, bool(phone), bool(email))
             if unknown:
                 tally(i, "channel_unknown", unknown)
             if dropped:
@@ -1127,14 +1160,13 @@ class _Sheet:
         out = {
             "member_id": [d["member_id"][i] for i in rows],
             "person_id": [
-                pids[i]
-                or (_person_id("email", q["email"].casefold()) if q["email"] else _person_id("phone", str(q["phone"])))  # type: ignore[index]
-                for i, q in zip(rows, quick)
+                pids[i] or (_person_id("email", email.casefold()) if email else _person_id("phone", str(phone)))
+                for i, email, phone in zip(rows, emails, phones)
             ],
             "name": self.names(rows),
-            "email": [q["email"] for q in quick],  # type: ignore[index]
-            "phone": [q["phone"] for q in quick],  # type: ignore[index]
-            "phone_kind": [q["kind"] for q in quick],  # type: ignore[index]
+            "email": emails,
+            "phone": phones,
+            "phone_kind": [("mobile" if m else "landline") if p else None for p, m in zip(phones, mobiles)],
             "channels": chans,
             "consent": [consents[i] for i in rows],
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
@@ -1221,7 +1253,7 @@ class _Sheet:
 
     def contacts(self, i: int) -> dict[str, Any] | tuple[str, str]:
         """Return phone, kind, mobile and email of row ``i``, or (reason, detail) when none is usable."""
-        quick = self.quick[i]
+        quick = self.quick.get(i)
         if quick is not None:
             return quick
         d, cols = self.data, self.cols
