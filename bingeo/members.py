@@ -1627,12 +1627,15 @@ def _rules_digest() -> bytes:
     return h.digest()
 
 
-def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
-    """Return an Arrow text column as an Arrow string array (None for any other column)."""
+def _arrow_text(column: pd.Series, kind: pa.DataType | None = None) -> pa.ChunkedArray | None:
+    """Return an Arrow text column as an Arrow array of ``kind`` (default string; None for any other column)."""
     if getattr(column.dtype, "storage", None) != "pyarrow" and not isinstance(column.dtype, pd.ArrowDtype):
         return None
     arr = pa.chunked_array(column.array._pa_array)
-    return arr.cast(pa.string()) if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    kind = kind or pa.string()
+    return arr if arr.type == kind else arr.cast(kind)
 
 
 def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
@@ -1649,12 +1652,10 @@ def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]],
     column by column.
     """
     salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
-    dated = {
-        k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if any(d is not None for d in v)
-    }
-    arrays = [_arrow_text(frame[c]) for c in frame.columns]
+    dated = {k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if v.count(None) < len(v)}
+    arrays = [_arrow_text(frame[c], pa.large_string()) for c in frame.columns]  # a CSV's: no copy
     if all(a is not None for a in arrays):
-        extra = [pa.chunked_array([pa.array(v, pa.string())]) for v in dated.values()]
+        extra = [pa.chunked_array([pa.array(v, pa.large_string())]) for v in dated.values()]
         joined = pc.binary_join_element_wise(*arrays, *extra, _CELL_SEPARATOR, null_handling="replace")
         rows = _hash_texts(joined)
     else:
