@@ -1656,7 +1656,8 @@ def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]],
     arrays = [_arrow_text(frame[c], pa.large_string()) for c in frame.columns]  # a CSV's: no copy
     if all(a is not None for a in arrays):
         extra = [pa.chunked_array([pa.array(v, pa.large_string())]) for v in dated.values()]
-        joined = pc.binary_join_element_wise(*arrays, *extra, _CELL_SEPARATOR, null_handling="replace")
+        separator = pa.scalar(_CELL_SEPARATOR, pa.large_string())
+        joined = pc.binary_join_element_wise(*arrays, *extra, separator, null_handling="replace")
         rows = _hash_texts(joined)
     else:
         table = frame.copy(deep=False)
