@@ -17,6 +17,7 @@ half-way leaves the file as it was. Writers wait for the lock up to
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -451,19 +452,36 @@ class GpkgStore(Store):
 
         n, last, when = self._conn.execute('SELECT count(*), max(fid), max(updated_at) FROM "addresses"').fetchone()
         fingerprint = f"gpkg:{self.srs_id}:{n}:{last}:{when}"
-        rows: list[tuple[Any, ...]] = []
-        if self._has_table(MEMO_TABLE):
-            rows = self._conn.execute(
-                f'SELECT k.digest, m.consent, k.tallies FROM "{MEMO_TABLE}" AS k '  # noqa: S608
-                'JOIN "members" AS m ON m.fid = k.fid WHERE m.member_id = k.member_id AND m.version = k.version '
-                "AND m.updated_at IS k.updated_at"
-            ).fetchall()
-        digest, consent, tallies = zip(*rows) if rows else ((), (), ())  # columns, not a frame of tuples
+        known = pd.DataFrame({"digest": np.empty(0, np.int64), "consent": np.empty(0, bool), "tallies": []})
+        if not self._has_table(MEMO_TABLE):
+            return fingerprint, known
+        valid = (
+            f'FROM "{MEMO_TABLE}" AS k JOIN "members" AS m ON m.fid = k.fid '
+            "WHERE m.member_id = k.member_id AND m.version = k.version AND m.updated_at IS k.updated_at"
+        )
+        # one text per column (SQLite writes it, json reads it): ~3x faster than a tuple per member
+        digests, consents, tallies = self._conn.execute(
+            "SELECT json_group_array(k.digest), group_concat(CASE WHEN typeof(m.consent) != 'integer' THEN '?' "  # noqa: S608
+            f"WHEN m.consent = 0 THEN '0' ELSE '1' END, ''), json_group_array(k.tallies) {valid}"
+        ).fetchone()
+        if consents is not None and "?" not in consents:
+            flags = np.frombuffer(consents.encode("ascii"), dtype=np.uint8) == ord("1")
+            return fingerprint, pd.DataFrame(
+                {
+                    "digest": np.array(json.loads(digests), dtype=np.int64),
+                    "consent": flags,
+                    "tallies": np.array(json.loads(tallies), dtype=object),
+                }
+            )
+        rows = self._conn.execute(f"SELECT k.digest, m.consent, k.tallies {valid}").fetchall()  # noqa: S608
+        if not rows:
+            return fingerprint, known
+        digest, consent, tally = zip(*rows)  # a consent stored as other than 0/1 (another client): bool() of it
         known = pd.DataFrame(
             {
                 "digest": np.array(digest, dtype=np.int64),
-                "consent": np.array(consent, dtype=bool),
-                "tallies": np.array(tallies, dtype=object),
+                "consent": np.array([bool(v) for v in consent], dtype=bool),
+                "tallies": np.array(tally, dtype=object),
             }
         )
         return fingerprint, known
