@@ -211,6 +211,7 @@ def test_addresses_of_many_postcodes_read_in_one_pass_are_the_same_rows(store_lo
         monkeypatch.setattr(base, "POSTCODES_PER_QUERY", 3)  # several queries
         queried = st.addresses(postcodes=codes)
         monkeypatch.setattr(base, "POSTCODES_SCAN", 1)  # one pass over the layer
+        monkeypatch.setattr(base, "POSTCODES_SCAN_SHARE", 0.0)
         scanned = st.addresses(postcodes=codes)
 
     def rows(frame: pd.DataFrame) -> pd.DataFrame:  # text columns come back as object or string columns
