@@ -18,7 +18,11 @@ GeoPackage store that holds the address register:
 each checked against the counts the command prints (added / updated / unchanged). Targets (issue 14):
 (a) < 15 s, (b) < 5 s for 1,000,000 members.
 
-python benchmarks/members.py [--members 1000000] [--data /work/bench-data] [--repeat 1]
+Each import is reported as wall time and as the CPU time of its process (user + system: what other work on the
+machine disturbs least). ``--reference-src DIR`` runs the same imports, interleaved, with the bingeo package found
+in ``DIR`` (e.g. ``git archive main bingeo | tar -x -C DIR``): the reference in the same run.
+
+python benchmarks/members.py [--members 1000000] [--data /work/bench-data] [--repeat 1] [--reference-src DIR]
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -175,10 +181,20 @@ def ensure_data(data: Path, n: int, seed: int) -> tuple[Path, Path, Path]:
     return adr, first, changed
 
 
-def run(cmd: list[str]) -> tuple[float, str]:
+#: CPU seconds (user + system) of the last command :func:`run` ran.
+LAST_CPU = [0.0]
+
+
+def run(cmd: list[str], src: str | None = None) -> tuple[float, str]:
+    """Run ``cmd`` (with ``src`` first on PYTHONPATH when given); return its wall time and output."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    # run outside any source tree: ``python -m`` puts the working folder before PYTHONPATH
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
     took = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
     return took, done.stdout
@@ -198,54 +214,69 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--repeat", type=int, default=1, help="Runs of the three imports (each into a new store).")
     ap.add_argument("--python", default=sys.executable, help="Python that runs bingeo.")
+    ap.add_argument("--reference-src", help="Folder holding the reference bingeo package, run interleaved.")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     adr, first, changed = ensure_data(args.data, args.members, args.seed)
     bingeo = [args.python, "-m", "bingeo"]
-    results: dict[str, list[float]] = {"first": [], "unchanged": [], "changed": []}
+    versions = {"bingeo": None} | ({"reference": args.reference_src} if args.reference_src else {})
+    results = {(v, k): [] for v in versions for k in ("first", "unchanged", "changed")}
+    cpu = {key: [] for key in results}
     ok = True
     for _ in range(args.repeat):
-        work = Path(tempfile.mkdtemp(prefix="bingeo-members-bench-"))
-        try:
-            store = work / "store.gpkg"
-            run(
-                [args.python, "-c", f"import bingeo; bingeo.open_store({str(store)!r}, create=True, crs=28992).close()"]
+        for version, src in versions.items():
+            work = Path(tempfile.mkdtemp(prefix="bingeo-members-bench-"))
+            try:
+                store = work / "store.gpkg"
+                make = f"import bingeo; bingeo.open_store({str(store)!r}, create=True, crs=28992).close()"
+                run([args.python, "-c", make], src)
+                run([*bingeo, "addresses", "import", str(adr), "--store", str(store), "--crs", "28992"], src)
+                src_first = work / first.name  # rejects are written beside the source: keep them out of --data
+                shutil.copy(first, src_first)
+                src_changed = work / changed.name
+                shutil.copy(changed, src_changed)
+                counts = {}
+                for name, path in (("first", src_first), ("unchanged", src_first), ("changed", src_changed)):
+                    t, out = run([*bingeo, "members", "import", str(path), "--store", str(store)], src)
+                    counts[name] = counts_of(out)
+                    results[version, name].append(t)
+                    cpu[version, name].append(LAST_CPU[0])
+                    log.info(
+                        "%-9s %-9s import %6.2f s wall, %6.2f s CPU  %s", version, name, t, LAST_CPU[0], counts[name]
+                    )
+                kept = counts["first"]["added"]
+                ok &= counts["unchanged"] == {"added": 0, "updated": 0, "unchanged": kept}
+                ok &= counts["changed"]["added"] == 0 and 0.05 * kept < counts["changed"]["updated"] < 0.15 * kept
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    for version in versions:
+        for name, target in (("first", 15.0), ("unchanged", 5.0), ("changed", None)):
+            ts, cs = results[version, name], cpu[version, name]
+            verdict = "" if target is None else f" (target < {target:g} s: {'OK' if max(ts) < target else 'MISSED'})"
+            log.info(
+                "RESULT %-9s %-9s import of %d members: wall median %.2f s, range %.2f-%.2f s; CPU %.2f-%.2f s%s",
+                version,
+                name,
+                args.members,
+                float(np.median(ts)),
+                min(ts),
+                max(ts),
+                min(cs),
+                max(cs),
+                verdict,
             )
-            run([*bingeo, "addresses", "import", str(adr), "--store", str(store), "--crs", "28992"])
-            src = work / first.name  # rejects are written beside the source: keep them out of --data
-            shutil.copy(first, src)
-            src_changed = work / changed.name
-            shutil.copy(changed, src_changed)
-            t, out = run([*bingeo, "members", "import", str(src), "--store", str(store)])
-            c1 = counts_of(out)
-            results["first"].append(t)
-            log.info("(a) first import    %6.2f s  %s", t, c1)
-            t, out = run([*bingeo, "members", "import", str(src), "--store", str(store)])
-            c2 = counts_of(out)
-            results["unchanged"].append(t)
-            log.info("(b) unchanged again %6.2f s  %s", t, c2)
-            t, out = run([*bingeo, "members", "import", str(src_changed), "--store", str(store)])
-            c3 = counts_of(out)
-            results["changed"].append(t)
-            log.info("(c) 10 %% changed    %6.2f s  %s", t, c3)
-            kept = c1["added"]
-            ok &= c2 == {"added": 0, "updated": 0, "unchanged": kept}
-            ok &= c3["added"] == 0 and 0.05 * kept < c3["updated"] < 0.15 * kept
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    for name, target in (("first", 15.0), ("unchanged", 5.0), ("changed", None)):
-        ts = results[name]
-        verdict = "" if target is None else f" (target < {target:g} s: {'OK' if max(ts) < target else 'MISSED'})"
-        log.info(
-            "RESULT %-9s import of %d members: best %.2f s, median %.2f s, range %.2f-%.2f s%s",
-            name,
-            args.members,
-            min(ts),
-            float(np.median(ts)),
-            min(ts),
-            max(ts),
-            verdict,
-        )
+    if args.reference_src:
+        for name in ("first", "unchanged", "changed"):
+            ratio = [r / b for r, b in zip(results["reference", name], results["bingeo", name])]
+            cpu_ratio = [r / b for r, b in zip(cpu["reference", name], cpu["bingeo", name])]
+            log.info(
+                "RESULT %-9s reference / bingeo: wall %.2f-%.2fx, CPU %.2f-%.2fx",
+                name,
+                min(ratio),
+                max(ratio),
+                min(cpu_ratio),
+                max(cpu_ratio),
+            )
     log.info("counts consistent: %s", ok)
     return 0 if ok else 1
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bingeo.errors import ContactError, InputError
 
@@ -22,6 +23,7 @@ __all__ = [
     "Phone",
     "normalize_phone",
     "plain_phones",
+    "plain_phone_columns",
     "check_email",
     "plain_email",
     "plain_emails",
@@ -184,6 +186,19 @@ def plain_phones(texts: Sequence[str], *, default_country: str = "NL") -> list[t
     >>> plain_phones(["06-12 34 56 78", "+31 (0)20 123 4567", "0800 1234", ""])
     [('+31612345678', True), ('+31201234567', False), None, None]
     """
+    ok, numbers, mobile = plain_phone_columns(texts, default_country=default_country)
+    return [(n, m) if good else None for n, m, good in zip(numbers, mobile.tolist(), ok.tolist())]
+
+
+def plain_phone_columns(texts: Sequence[str], *, default_country: str = "NL") -> tuple[Any, list[str | None], Any]:
+    """Return :func:`plain_phones` as columns: decided (bool array), the E.164 numbers (None where not), mobile.
+
+    Examples
+    --------
+    >>> ok, numbers, mobile = plain_phone_columns(["06-12 34 56 78", "0800 1234"])
+    >>> ok.tolist(), numbers, mobile.tolist()
+    ([True, False], ['+31612345678', None], [True, False])
+    """
     import pyarrow as pa  # here: the recipients command imports this module without pandas or pyarrow
     import pyarrow.compute as pc
 
@@ -193,13 +208,16 @@ def plain_phones(texts: Sequence[str], *, default_country: str = "NL") -> list[t
     if default_country.upper() != "NL":
         national = pc.if_else(pc.is_valid(national), "", national)
     nsn = pc.binary_join_element_wise(intl, national, "")
-    ok = pc.and_kleene(
-        pc.match_substring_regex(arr, _PLAIN_PHONE_CHARS),
-        pc.and_(pc.equal(pc.utf8_length(nsn), 9), pc.invert(pc.starts_with(nsn, "800"))),
+    ok = pc.fill_null(
+        pc.and_kleene(
+            pc.match_substring_regex(arr, _PLAIN_PHONE_CHARS),
+            pc.and_(pc.equal(pc.utf8_length(nsn), 9), pc.invert(pc.starts_with(nsn, "800"))),
+        ),
+        False,
     )
-    ok = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
-    numbers = nsn.to_pylist()
-    return [("+31" + n, n[0] == "6") if good else None for n, good in zip(numbers, ok.tolist())]
+    numbers = pc.if_else(ok, pc.binary_join_element_wise("+31", nsn, ""), None).to_pylist()
+    mobile = pc.fill_null(pc.and_(ok, pc.starts_with(nsn, "6")), False)
+    return ok.to_numpy(zero_copy_only=False), numbers, mobile.to_numpy(zero_copy_only=False)
 
 
 def _international(digits: str, *, allow_foreign: bool) -> Phone:

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phones
+from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phone_columns
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
@@ -273,6 +273,8 @@ _POSTCODE = re.compile(r"\d{4}[A-Z]{2}|\d{4}")
 #: A cell that starts or ends with a character ``str.strip`` may remove (every ``str.isspace`` one, in RE2).
 _EDGE_SPACE = r"^[\t-\r\x1c-\x1f\x85\p{Z}]|[\t-\r\x1c-\x1f\x85\p{Z}]$"
 _PLAIN_NUMBER = re.compile(r"[0-9]{1,6}")
+#: A postcode (normalised) the short way takes: :data:`_POSTCODE` in ASCII digits.
+_ASCII_POSTCODE = r"^(?:[0-9]{4}[A-Z]{2}|[0-9]{4})$"
 
 
 @dataclass(repr=False)
@@ -387,6 +389,13 @@ def _has_member_id(names: list[str]) -> bool:
     return any(squash(n) in _ALIASES["member_id"] for n in names)
 
 
+def _take(values: list[Any], order: np.ndarray) -> list[Any]:
+    """Return ``[values[k] for k in order]`` (the same objects), a column at a time."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr[order].tolist()
+
+
 def _dates(texts: list[str]) -> list[datetime | None]:
     """Read a column of date texts with THE date parser (:func:`bingeo.readers.values.read_dates`)."""
     at = [k for k, t in enumerate(texts) if t]  # empty cells are no dates and weigh in no column rule
@@ -498,6 +507,51 @@ def _to_float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+#: A coordinate cell Arrow reads as :func:`_to_float` does (plain decimals, a point or one decimal comma).
+_PLAIN_DECIMAL = r"^-?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
+#: The ASCII characters Python's ``\s`` matches (what :func:`bingeo.addresses.normalise_postcode` removes).
+_ASCII_SPACES = r"[\t-\r\x1c-\x1f ]+"
+
+
+def _floats(texts: list[str]) -> list[float | None]:
+    """Return :func:`_to_float` of each text, a column at a time: plain decimals by Arrow, the rest one by one."""
+    arr = pa.array(texts, pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_DECIMAL), False)
+    read = pc.cast(pc.replace_substring(pc.if_else(plain, arr, "0"), ",", "."), pa.float64())
+    out: list[float | None] = read.to_pylist()
+    for k in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        out[k] = _to_float(texts[k])
+    return out
+
+
+def _postcodes(texts: list[str]) -> list[str | None]:
+    """Return :func:`bingeo.addresses.normalise_postcode` of each text, a column at a time (ASCII ones by Arrow)."""
+    arr = pa.array(texts, pa.string())
+    ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
+    out: list[str | None] = pc.ascii_upper(pc.replace_substring_regex(arr, _ASCII_SPACES, "")).to_pylist()
+    for k in np.flatnonzero(~ascii_.to_numpy(zero_copy_only=False)).tolist():
+        out[k] = _postcode(texts[k])
+    return [t or None for t in out]
+
+
+def _house_numbers(column: pd.Series) -> list[int]:
+    """Return ``int(_cell(v))`` of each house number of a register, -1 where that fails; numbers as numbers."""
+    values = column.to_numpy()
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64).tolist()
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (np.floor(values) == values) & (np.abs(values) < 2.0**53)
+        if whole.all() or not (np.isfinite(values) & ~whole).any():  # whole numbers, and missing ones (-1)
+            return np.where(whole, values, -1).astype(np.int64).tolist()
+    out = []
+    for text in _cells(column):
+        try:
+            out.append(int(text))
+        except ValueError:
+            out.append(-1)
+    return out
+
+
 class _AddressIndex:
     """Address register keyed by (postcode, number) and (street, number)."""
 
@@ -537,18 +591,16 @@ class _AddressIndex:
             name = self.cols[key]
             return [""] * len(addresses) if name is None else _cells(addresses[name])
 
-        pcs, nums, lets, toes, streets, places = (
-            column(k) for k in ("postcode", "huisnummer", "huisletter", "toevoeging", "straat", "woonplaats")
+        pcs, lets, toes, streets, places = (
+            column(k) for k in ("postcode", "huisletter", "toevoeging", "straat", "woonplaats")
         )
-        refs = [_cell(v) for v in (addresses[id_col] if id_col else addresses.index.to_series()).to_numpy()]
-        for i in range(len(addresses)):
-            try:
-                num = int(nums[i])
-            except ValueError:
-                num = -1
+        refs = _cells(addresses[id_col]) if id_col else [_cell(v) for v in addresses.index.to_numpy()]
+        codes = _postcodes(pcs)
+        numbers = _house_numbers(addresses[self.cols["huisnummer"]])
+        for i, num in enumerate(numbers):
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
             if pcs[i]:
-                self.by_postcode.setdefault(((_postcode(pcs[i]) or ""), num), []).append(i)
+                self.by_postcode.setdefault(((codes[i] or ""), num), []).append(i)
             if streets[i]:
                 self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
 
@@ -754,11 +806,10 @@ def _check_members(
             kept_at.append(i)
     kept_pos = sorted(quick_rows + kept_at)
     if quick_rows:  # both ways' members, in row order
-        order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable").tolist()
+        order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
         both = quick_geom + kept_geom
-        kept_geom = [both[k] for k in order]
-        columns_of = {c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}
-        kept = {c: [v[k] for k in order] for c, v in columns_of.items()}  # type: ignore[assignment]
+        kept_geom = [both[k] for k in order.tolist()]
+        kept = {c: _take(quick_cols[c] + [r[c] for r in kept], order) for c in MEMBER_COLUMNS}  # type: ignore[assignment]
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
@@ -917,6 +968,36 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
+@dataclass
+class _QuickContacts:
+    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
+
+    ok: np.ndarray
+    phone: list[str | None]
+    mobile: np.ndarray
+    email: list[str | None]
+    two: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> _QuickContacts:
+        """No row decided."""
+        no = np.zeros(n, dtype=bool)
+        return cls(ok=no, phone=[None] * n, mobile=no, email=[None] * n, two=no)
+
+    def get(self, i: int) -> dict[str, Any] | None:
+        """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
+        if not self.ok[i]:
+            return None
+        phone, mobile = self.phone[i], bool(self.mobile[i])
+        return {
+            "phone": phone,
+            "kind": ("mobile" if mobile else "landline") if phone else None,
+            "mobile": mobile,
+            "email": self.email[i],
+            "counted": ["two_phones"] if self.two[i] else [],
+        }
+
+
 class _Sheet:
     """A member list being read: its columns by role, as text, and the per-row rules."""
 
@@ -948,43 +1029,41 @@ class _Sheet:
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
-        self.quick = self.quick_contacts() if QUICK_ROWS else [None] * self.n
+        self.quick = self.quick_contacts() if QUICK_ROWS else _QuickContacts.none(self.n)
 
     def tally(self, i: int, key: str, n: int = 1) -> None:
         """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
         self.counts[key] += n
         self.tallies.setdefault(i, Counter())[key] += n
 
-    def quick_contacts(self) -> list[dict[str, Any] | None]:
-        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes, else None."""
-        d, country = self.data, self.country
+    def quick_contacts(self) -> _QuickContacts:
+        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
+        d, country, n = self.data, self.country, self.n
 
-        def phones(key: str) -> list[tuple[str, bool] | None]:
-            return plain_phones(d[key], default_country=country) if key in self.cols else [None] * self.n
+        def phones(key: str) -> tuple[np.ndarray, list[str | None], np.ndarray]:
+            if key not in self.cols:
+                return np.zeros(n, dtype=bool), [None] * n, np.zeros(n, dtype=bool)
+            return plain_phone_columns(d[key], default_country=country)
 
-        plain = plain_emails(d["email"]) if "email" in self.cols else [False] * self.n
-        out: list[dict[str, Any] | None] = []
-        for m_text, t_text, e_text, pm, pt, ok in zip(
-            d["mobile"], d["phone"], d["email"], phones("mobile"), phones("phone"), plain
-        ):
-            mail = e_text if ok else None
-            if (m_text and pm is None) or (t_text and pt is None) or (e_text and mail is None):
-                out.append(None)  # a cell the short way cannot decide: the per-row rules say why
-                continue
-            chosen = pm if pm and (pm[1] or not (pt and pt[1])) else (pt or pm)
-            if chosen is None and mail is None:
-                out.append(None)
-                continue
-            out.append(
-                {
-                    "phone": chosen[0] if chosen else None,
-                    "kind": ("mobile" if chosen[1] else "landline") if chosen else None,
-                    "mobile": bool(chosen and chosen[1]),
-                    "email": mail,
-                    "counted": ["two_phones"] if pm and pt and pm[0] != pt[0] else [],
-                }
-            )
-        return out
+        def given(key: str) -> np.ndarray:
+            return np.array([bool(t) for t in d[key]], dtype=bool)
+
+        mail_ok = np.array(plain_emails(d["email"]), dtype=bool) if "email" in self.cols else np.zeros(n, dtype=bool)
+        (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
+        # a cell the short way cannot decide: the per-row rules say why
+        undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
+        use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
+        use_pt = ~use_pm & pt
+        ok = ~undecided & (use_pm | use_pt | mail_ok)
+        numbers = [a if m else (b if t else None) for a, b, m, t in zip(pm_nr, pt_nr, use_pm.tolist(), use_pt.tolist())]
+        two = pm & pt & np.array([a != b for a, b in zip(pm_nr, pt_nr)], dtype=bool)
+        return _QuickContacts(
+            ok=ok,
+            phone=numbers,
+            mobile=(use_pm & pm_mob) | (use_pt & pt_mob),
+            email=[t if good else None for t, good in zip(d["email"], mail_ok.tolist())],
+            two=two,
+        )
 
     def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, list[Any]], list[tuple[Any, str]]]:
         """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
@@ -993,7 +1072,7 @@ class _Sheet:
         its contacts, and it has coordinates that are numbers or a postcode + plain house number that matches
         one address. Every other row (all rejects among them) is left to :meth:`row`.
         """
-        d, cols, n = self.data, self.cols, self.n
+        d, cols = self.data, self.cols
         mids = pd.Series(d["member_id"], dtype=object)
         fresh = ((mids != "") & ~mids.duplicated()).to_numpy()
         roles = [_fold(t) for t in d["role"]]
@@ -1003,60 +1082,94 @@ class _Sheet:
         index = self.index
         rows: list[int] = []
         places: list[tuple[Any, str, str, str | None]] = []
-        for i in range(n):
-            if is_geo or not fresh[i] or self.quick[i] is None or consents[i] is None:
-                continue
-            if roles[i] and roles[i] not in _ROLES:
-                continue
-            if has_xy and (d["x"][i] or d["y"][i]):
-                xv, yv = _to_float(d["x"][i]), _to_float(d["y"][i])
+        decided = fresh & self.quick.ok
+        decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
+        if is_geo:
+            decided[:] = False
+        at = np.flatnonzero(decided).tolist()
+        if has_xy:  # the rows' coordinates, a column at a time
+            given = [i for i in at if d["x"][i] or d["y"][i]]
+            xs = dict(zip(given, _floats([d["x"][i] for i in given])))
+            ys = dict(zip(given, _floats([d["y"][i] for i in given])))
+        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
+            by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
+            numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
+            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
+            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_pylist()
+            codes = _postcodes([d["postcode"][i] for i in by_pc])
+            good = pc.fill_null(pc.match_substring_regex(pa.array(codes, pa.string()), _ASCII_POSTCODE), False)
+            keys = {
+                i: (code, num)
+                for i, code, num, ok, g in zip(
+                    by_pc, codes, nums, plain.to_numpy(zero_copy_only=False), good.to_numpy(zero_copy_only=False)
+                )
+                if ok and g
+            }
+        dx, dy, letters, additions = d["x"], d["y"], d["huisletter"], d["toevoeging"]
+        by_postcode = index.by_postcode if index is not None else {}
+        for i in at:
+            if has_xy and (dx[i] or dy[i]):
+                xv, yv = xs[i], ys[i]
                 if xv is None or yv is None:
                     continue
                 place: tuple[Any, str, str, str | None] = ((xv, yv), "coords", "coordinates", None)
             else:
-                number = d["huisnummer"][i]
-                if not use_pc or not _PLAIN_NUMBER.fullmatch(number):
+                key = keys.get(i) if use_pc else None
+                if key is None:
                     continue
-                pc = _postcode(d["postcode"][i]) or ""
-                if not pc or not _POSTCODE.fullmatch(pc):
-                    continue
-                cands = index.by_postcode.get((pc, int(number)), [])  # type: ignore[union-attr]
-                _, hit = index.match(cands, _fold(d["huisletter"][i]), _fold(d["toevoeging"][i]), "")  # type: ignore[union-attr]
+                cands = by_postcode.get(key, [])
+                _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
                 if hit is None:
                     continue
                 place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
             rows.append(i)
             places.append(place)
-        quick = [self.quick[i] for i in rows]
+        q = self.quick
+        phones = [q.phone[i] for i in rows]
+        emails = [q.email[i] for i in rows]
+        mobiles = q.mobile[rows].tolist() if rows else []
         tally = self.tally
         chans = []
-        for i, q in zip(rows, quick):
+        for i, phone, email, mobile, two in zip(rows, phones, emails, mobiles, q.two[rows].tolist() if rows else []):
             if "consent" in cols and not d["consent"][i].strip():
                 tally(i, "consent_empty")
-            if q["counted"]:  # type: ignore[index]
+            if two:
                 tally(i, "two_phones")
-            text, unknown, dropped = _channels(d["channels"][i], q["mobile"], bool(q["phone"]), bool(q["email"]))  # type: ignore[index]
+            text, unknown, dropped = _channels(d["channels"][i], mobile, bool(phone), bool(email))
             if unknown:
                 tally(i, "channel_unknown", unknown)
             if dropped:
                 tally(i, "channel_dropped")
             chans.append(text)
         pids = d["person_id"]
-        states = [self.status(i) for i in rows]
+        status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
+        for text in {d["status"][i] for i in rows if not d["left_on"][i]}:
+            folded = _fold(text)
+            status_of[text] = ("left", None) if folded in _LEFT else ("active", None)
+        unknown = {t for t, (st, _) in status_of.items() if st == "active" and _fold(t) and _fold(t) not in _ACTIVE}
+        states = []
+        for i in rows:
+            if d["left_on"][i]:
+                states.append(self.status(i))
+                continue
+            text = d["status"][i]
+            states.append(status_of[text])
+            if text in unknown:
+                tally(i, "status_unknown")
+        dated = d["consent_date"]
         out = {
             "member_id": [d["member_id"][i] for i in rows],
             "person_id": [
-                pids[i]
-                or (_person_id("email", q["email"].casefold()) if q["email"] else _person_id("phone", str(q["phone"])))  # type: ignore[index]
-                for i, q in zip(rows, quick)
+                pids[i] or (_person_id("email", email.casefold()) if email else _person_id("phone", str(phone)))
+                for i, email, phone in zip(rows, emails, phones)
             ],
             "name": self.names(rows),
-            "email": [q["email"] for q in quick],  # type: ignore[index]
-            "phone": [q["phone"] for q in quick],  # type: ignore[index]
-            "phone_kind": [q["kind"] for q in quick],  # type: ignore[index]
+            "email": emails,
+            "phone": phones,
+            "phone_kind": [("mobile" if m else "landline") if p else None for p, m in zip(phones, mobiles)],
             "channels": chans,
             "consent": [consents[i] for i in rows],
-            "consent_date": [self.date(i, "consent_date") for i in rows],
+            "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
             "networks": [_networks(d["networks"][i]) for i in rows],
             "address_ref": [p[3] for p in places],
@@ -1140,7 +1253,7 @@ class _Sheet:
 
     def contacts(self, i: int) -> dict[str, Any] | tuple[str, str]:
         """Return phone, kind, mobile and email of row ``i``, or (reason, detail) when none is usable."""
-        quick = self.quick[i]
+        quick = self.quick.get(i)
         if quick is not None:
             return quick
         d, cols = self.data, self.cols
@@ -1514,17 +1627,22 @@ def _rules_digest() -> bytes:
     return h.digest()
 
 
-def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
-    """Return an Arrow text column as an Arrow string array (None for any other column)."""
+def _arrow_text(column: pd.Series, kind: pa.DataType | None = None) -> pa.ChunkedArray | None:
+    """Return an Arrow text column as an Arrow array of ``kind`` (default string; None for any other column)."""
     if getattr(column.dtype, "storage", None) != "pyarrow" and not isinstance(column.dtype, pd.ArrowDtype):
         return None
     arr = pa.chunked_array(column.array._pa_array)
-    return arr.cast(pa.string()) if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    kind = kind or pa.string()
+    return arr if arr.type == kind else arr.cast(kind)
 
 
 def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
     """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
-    return pd.util.hash_pandas_object(pd.Series(pd.arrays.ArrowExtensionArray(arr)), index=False).to_numpy(np.uint64)
+    series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
+    # categorize=False: the same hashes, without first looking for repeated texts (a list's rows are distinct)
+    return pd.util.hash_pandas_object(series, index=False, categorize=False).to_numpy(np.uint64)
 
 
 def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]], context: list[Any]) -> np.ndarray:
@@ -1534,13 +1652,12 @@ def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]],
     column by column.
     """
     salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
-    dated = {
-        k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if any(d is not None for d in v)
-    }
-    arrays = [_arrow_text(frame[c]) for c in frame.columns]
+    dated = {k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if v.count(None) < len(v)}
+    arrays = [_arrow_text(frame[c], pa.large_string()) for c in frame.columns]  # a CSV's: no copy
     if all(a is not None for a in arrays):
-        extra = [pa.chunked_array([pa.array(v, pa.string())]) for v in dated.values()]
-        joined = pc.binary_join_element_wise(*arrays, *extra, _CELL_SEPARATOR, null_handling="replace")
+        extra = [pa.chunked_array([pa.array(v, pa.large_string())]) for v in dated.values()]
+        separator = pa.scalar(_CELL_SEPARATOR, pa.large_string())
+        joined = pc.binary_join_element_wise(*arrays, *extra, separator, null_handling="replace")
         rows = _hash_texts(joined)
     else:
         table = frame.copy(deep=False)
@@ -1556,17 +1673,14 @@ _CELL_SEPARATOR = "\x1f"
 
 
 def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
-    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids.
-
-    Ids are compared by a 64-bit hash: two different ids with the same hash count as repeated (their rows
-    are checked again: the safe side).
-    """
+    """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids."""
     arr = _arrow_text(column)
     if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
         texts = pc.fill_null(arr, "")
-        hashed = pd.Series(_hash_texts(texts))
+        # each distinct id a code (Arrow's hash table: exact), then how often each code occurs
+        codes = pc.dictionary_encode(texts.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
         given = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
-        return given & ~hashed.duplicated(keep=False).to_numpy(), pd.arrays.ArrowExtensionArray(texts)
+        return given & (np.bincount(codes)[codes] == 1), pd.arrays.ArrowExtensionArray(texts)
     ids = pd.Series(_cells(column), dtype=object)
     return ((ids != "") & ~ids.duplicated(keep=False)).to_numpy(), ids.to_numpy()
 
@@ -1597,12 +1711,11 @@ def _import_known(
     context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
     digests = _row_digests(frame, days, context)
     once, ids = _ids_once(frame[cols["member_id"]])
-    ref = known["digest"].to_numpy(np.int64)
-    order = np.argsort(ref, kind="stable")
-    ref = ref[order]
-    at = np.searchsorted(ref, digests).clip(0, max(len(ref) - 1, 0))
-    skip = once & (ref[at] == digests) if len(ref) else np.zeros(n, dtype=bool)
-    hits = known.iloc[order[at[skip]]]
+    ref = pd.Index(known["digest"].to_numpy(np.int64))
+    first = np.flatnonzero(~ref.duplicated(keep="first"))  # a digest remembered twice: the first row of it
+    pos = ref[first].get_indexer(digests)  # a hash table of the digests
+    skip = once & (pos >= 0)
+    hits = known.iloc[first[pos[skip]]]
     unchanged = pd.DataFrame({"member_id": ids[skip], "consent": hits["consent"].to_numpy(bool)})
     prior: Counter[str] = Counter()
     for text, times in hits["tallies"].dropna().value_counts().items():
@@ -1647,5 +1760,5 @@ def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> g
         return adr if len(adr) else None
     if not store.count("addresses"):
         return None
-    wanted = {_postcode(t) for t in _cells(part[cols["postcode"]]) if t}
+    wanted = set(_postcodes([t for t in _cells(part[cols["postcode"]]) if t]))
     return store.addresses(postcodes=[p for p in wanted if p])

@@ -12,6 +12,7 @@ import pytest
 import bingeo
 from bingeo.addresses import addresses_for_store
 from bingeo.members import import_members, mark_missing_members_left, members_from_file
+from bingeo.stores import _gpkg_format as fmt
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -161,3 +162,46 @@ def test_a_member_changed_elsewhere_is_checked_again(tmp_path, register):
     res, counts = _import_both(fast, careful, first)
     assert counts["updated"] == 1 and len(res.unchanged) == counts["unchanged"] - 1  # and the repeated id
     assert res.members["member_id"].tolist() == [m["member_id"].iloc[0], "L00019"]
+
+
+def _memo_by_rows(path: Path) -> pd.DataFrame:
+    """What the store remembers, row by row (a tuple per member; consent as Python's bool of the stored value)."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT k.digest, m.consent, k.tallies FROM bingeo_member_memo AS k JOIN members AS m ON m.fid = k.fid "
+        "WHERE m.member_id = k.member_id AND m.version = k.version AND m.updated_at IS k.updated_at"
+    ).fetchall()
+    conn.close()
+    return pd.DataFrame(
+        {
+            "digest": pd.Series([r[0] for r in rows], dtype="int64"),
+            "consent": pd.Series([bool(r[1]) for r in rows], dtype=bool),
+            "tallies": pd.Series([r[2] for r in rows], dtype=object),
+        }
+    )
+
+
+def test_memo_read_as_one_text_per_column_equals_row_by_row(tmp_path, register):
+    fast, careful = _stores(tmp_path, register)
+    first = _write(_generated(register, 60), tmp_path / "leden.csv")
+    _import_both(fast, careful, first)
+    with bingeo.open_store(fast) as st:
+        _, known = st.member_memo()
+    want = _memo_by_rows(fast)
+    assert len(want) > 40 and want["tallies"].notna().any() and not want["consent"].all()
+    _same_memo(known, want)
+    conn = sqlite3.connect(fast)  # another client writes consent as text: read as bool() of it, as before
+    fmt.register_functions(conn)  # the R-tree triggers' functions
+    conn.execute("UPDATE members SET consent = 'true' WHERE fid = (SELECT min(fid) FROM members WHERE consent = 0)")
+    conn.commit()
+    conn.close()
+    with bingeo.open_store(fast) as st:
+        _, known = st.member_memo()
+    _same_memo(known, _memo_by_rows(fast))
+
+
+def _same_memo(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert got["digest"].dtype == "int64" and got["consent"].dtype == bool
+    assert got["digest"].tolist() == want["digest"].tolist()
+    assert got["consent"].tolist() == want["consent"].tolist()
+    assert [v if isinstance(v, str) else None for v in got["tallies"]] == want["tallies"].tolist()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,3 +187,51 @@ def test_store_dates_a_column_at_a_time_as_iso_date(utc):
             "1999-12-31" if not utc else "1999-12-30",
         ]
     )
+
+
+def test_postcodes_and_coordinates_a_column_at_a_time_as_one_by_one():
+    from bingeo.addresses import normalise_postcode
+
+    codes = ["9712 ab", "9712AB", " 9712\tab ", "9712\x1cab", "9712\u00a0ab", "\u0669712ab", "straße", "", " ", "x"]
+    assert members_mod._postcodes(codes) == [normalise_postcode(t) for t in codes]
+    texts = ["233000", "233000,5", "233000.25", "-12", "-0", "1,2,3", "1.2,3", "1e5", "inf", "nan", "+5", "", " 7 "]
+    texts += ["\u0661\u0662", "1_000", "0012,50", "99999999999999999,9", "12,", ",5", "1.7976931348623157e309"]
+    assert members_mod._floats(texts) == [members_mod._to_float(t) for t in texts]
+    assert members_mod._floats(["233000,5"]) == [233000.5]
+
+
+def test_addresses_of_many_postcodes_read_in_one_pass_are_the_same_rows(store_location, monkeypatch):
+    from bingeo.addresses import addresses_for_store
+    from bingeo.stores import base
+
+    register = addresses_for_store(bingeo.read_points(SAMPLES / "addresses.csv", crs=28992).points)
+    with bingeo.open_store(store_location, create=True, crs=28992) as st:
+        st.import_addresses(register)
+        codes = sorted(set(register["postcode"].dropna()))[::2] + ["0000XX"]
+        monkeypatch.setattr(base, "POSTCODES_PER_QUERY", 3)  # several queries
+        queried = st.addresses(postcodes=codes)
+        monkeypatch.setattr(base, "POSTCODES_SCAN", 1)  # one pass over the layer
+        monkeypatch.setattr(base, "POSTCODES_SCAN_SHARE", 0.0)
+        scanned = st.addresses(postcodes=codes)
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:  # text columns come back as object or string columns
+        plain = pd.DataFrame(frame).astype(object)
+        return plain.where(plain.notna(), None).sort_values("address_id").reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(queried), rows(scanned))
+    assert 0 < len(scanned) < len(register) and set(scanned["postcode"]) <= set(codes)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1, 2, 300], [1.0, np.nan, 12.0], [1.5, 2.0, np.nan], ["12", "12a", " 7 ", None], [1e20, 3.0], [np.inf, 2.0]],
+)
+def test_register_house_numbers_a_column_at_a_time_as_one_by_one(values):
+    column = pd.Series(values)
+    want = []
+    for text in members_mod._cells(column):
+        try:
+            want.append(int(text))
+        except ValueError:
+            want.append(-1)
+    assert members_mod._house_numbers(column) == want

@@ -190,3 +190,61 @@ def test_packed_rtree_answers_like_brute_force_and_takes_later_rows(tmp_path, mo
         conn.execute("SELECT data FROM rtree_members_geom_node WHERE nodeno = 1").fetchone()[0][:2], "big"
     )
     assert depth >= 2
+
+
+def _memo_and_schema(path: Path) -> tuple[list[tuple], list[tuple]]:
+    """The memo rows (their timestamp checked against the member's, then left out) and every schema entry."""
+    conn = sqlite3.connect(path)
+    memo = conn.execute(
+        "SELECT k.fid, k.member_id, k.digest, k.version, k.tallies, k.updated_at = m.updated_at "
+        "FROM bingeo_member_memo AS k JOIN members AS m ON m.fid = k.fid ORDER BY k.fid"
+    ).fetchall()
+    schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    conn.close()
+    return memo, schema
+
+
+@pytest.mark.parametrize("n", [40, 3000])
+def test_rows_into_an_empty_table_straight_equal_the_merge(tmp_path, monkeypatch, rtree_mode, n):
+    """The first upsert into an empty table skips the temporary table: same rows, fids, R-tree, memo, indexes."""
+    import pandas as pd
+
+    import bingeo.stores.gpkg as gpkg
+    from tests.test_store_members import members_frame
+
+    rng = np.random.default_rng(3)
+    frame = members_frame(n, seed=3)
+    frame.loc[rng.random(n) < 0.1, "geometry"] = None
+    frame.loc[rng.random(n) < 0.05, "geometry"] = shapely.Point()
+    memo = pd.DataFrame(
+        {
+            "digest": rng.integers(-(2**63), 2**63 - 1, n),
+            "tallies": [None if i % 3 else f"two_phones={i}" for i in range(n)],
+        }
+    )
+    a, b = both(tmp_path, "empty")
+    with bingeo.open_store(a) as st:
+        got = st.upsert_members(frame, memo=memo)
+    monkeypatch.setattr(gpkg, "DIRECT_INSERT_ROWS", 10**9)
+    with bingeo.open_store(b) as st:
+        want = st.upsert_members(frame, memo=memo)
+    assert got == want == {"added": n, "updated": 0, "unchanged": 0}
+    assert content(a, "members") == content(b, "members")
+    assert _memo_and_schema(a) == _memo_and_schema(b)
+    memo_rows = _memo_and_schema(a)[0]
+    assert len(memo_rows) == n and all(r[-1] == 1 for r in memo_rows)
+    # and the next upsert (through the merge) finds every row unchanged in both
+    monkeypatch.setattr(gpkg, "DIRECT_INSERT_ROWS", 1)
+    for path in (a, b):
+        with bingeo.open_store(path) as st:
+            assert st.upsert_members(frame) == {"added": 0, "updated": 0, "unchanged": n}
+
+
+def test_points_encoded_all_at_once_as_one_by_one():
+    rng = np.random.default_rng(4)
+    points = list(shapely.points(rng.uniform(-1e6, 1e6, (500, 2))))
+    points += [shapely.Point(0.0, -0.0), shapely.Point(1e-300, 5.0), shapely.Point(233000.5, 582000.25)]
+    assert fmt._encode_points(np.array(points, dtype=object), 28992) is not None  # the all-at-once way
+    for extra in ([], [None], [shapely.Point()], [shapely.Point(1.0, 2.0, 3.0)], [shapely.box(0, 0, 1, 1)]):
+        geoms = points + extra
+        assert fmt.encode_many(geoms, 28992) == [fmt.encode(g, 28992) for g in geoms]

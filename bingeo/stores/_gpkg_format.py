@@ -59,6 +59,9 @@ def encode_many(geoms: Sequence[shapely.Geometry | None], srs_id: int) -> list[b
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return []
+    points = _encode_points(geoms, srs_id)
+    if points is not None:
+        return points
     wkbs = shapely.to_wkb(geoms, byte_order=1, output_dimension=2)
     bounds = shapely.bounds(geoms)
     empty = shapely.is_empty(geoms)
@@ -74,6 +77,28 @@ def encode_many(geoms: Sequence[shapely.Geometry | None], srs_id: int) -> list[b
         else:
             out.append(full + env.pack(b[0], b[2], b[1], b[3]) + wkb)
     return out
+
+
+#: A 2-D point's blob: header, envelope (minx, maxx, miny, maxy), little-endian WKB (byte order, type, x, y).
+_POINT_BLOB = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"), ("env", "<f8", (4,))]
+    + [("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))]
+)
+
+
+def _encode_points(geoms: np.ndarray, srs_id: int) -> list[bytes] | None:
+    """Encode non-empty 2-D points with finite coordinates as :func:`encode` does, all at once (else None)."""
+    if not (shapely.get_type_id(geoms) == 0).all() or shapely.has_z(geoms).any():
+        return None
+    xy = shapely.get_coordinates(geoms)
+    if len(xy) != len(geoms) or not np.isfinite(xy).all():
+        return None
+    rec = np.zeros(len(geoms), dtype=_POINT_BLOB)
+    rec["magic"], rec["version"], rec["flags"], rec["srs"] = b"GP", 0, 0b00000011, srs_id
+    rec["env"] = xy[:, [0, 0, 1, 1]]
+    rec["order"], rec["type"], rec["xy"] = 1, 1, xy
+    data, size = rec.tobytes(), _POINT_BLOB.itemsize
+    return [data[k : k + size] for k in range(0, len(data), size)]
 
 
 def _wkb_offset(blob: bytes) -> int:
@@ -376,8 +401,8 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
     fanout = (size - 4) // _CELL.itemsize
     box = np.asarray(box, dtype=np.float32)
     nodes: list[tuple[int, bytes]] = []
-    rowid: list[tuple[int, int]] = []
-    parent: list[tuple[int, int]] = []
+    rowid: list[tuple[np.ndarray, int]] = []  # (row ids, their leaf)
+    parent: list[tuple[np.ndarray, int]] = []  # (node numbers, their parent)
     next_no = 2
 
     def blob(depth: int, cell_ids: np.ndarray, cell_box: np.ndarray) -> bytes:
@@ -393,22 +418,24 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
             no = next_no
             next_no += 1
             nodes.append((no, blob(0, level_ids[group], level_box[group])))
-            if depth == 0:
-                rowid.extend((int(i), no) for i in level_ids[group])
-            else:
-                parent.extend((int(i), no) for i in level_ids[group])
+            (rowid if depth == 0 else parent).append((level_ids[group], no))
             b = level_box[group]
             up_ids.append(no)
             up_box.append((b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max()))
         level_ids, level_box = np.array(up_ids, dtype=np.int64), np.array(up_box, dtype=np.float32)
         depth += 1
     nodes.append((1, blob(depth, level_ids, level_box)))
-    if depth == 0:
-        rowid.extend((int(i), 1) for i in level_ids)
-    else:
-        parent.extend((int(i), 1) for i in level_ids)
+    (rowid if depth == 0 else parent).append((level_ids, 1))
     for suffix in ("node", "rowid", "parent"):
         conn.execute(f'DELETE FROM "{rtree}_{suffix}"')
     conn.executemany(f'INSERT INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', nodes)
-    conn.executemany(f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)', rowid)
-    conn.executemany(f'INSERT INTO "{rtree}_parent" (nodeno, parentnode) VALUES (?, ?)', parent)
+    for table, key, value, pairs in (("rowid", "rowid", "nodeno", rowid), ("parent", "nodeno", "parentnode", parent)):
+        if not pairs:
+            continue
+        keys = np.concatenate([k for k, _ in pairs])
+        values = np.repeat(np.array([v for _, v in pairs], dtype=np.int64), [len(k) for k, _ in pairs])
+        order = np.argsort(keys, kind="stable")  # in key order: each row appended to its table's B-tree
+        conn.executemany(
+            f'INSERT INTO "{rtree}_{table}" ({key}, {value}) VALUES (?, ?)',
+            zip(keys[order].tolist(), values[order].tolist()),
+        )

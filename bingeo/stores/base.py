@@ -103,6 +103,12 @@ MEMBER_FIELDS: list[tuple[str, str]] = [
 ]
 #: Postcodes asked for in one query by :meth:`Store.addresses` (under every backend's limit of parameters).
 POSTCODES_PER_QUERY = 5_000
+#: From this many postcodes, and :data:`POSTCODES_SCAN_SHARE` of the layer's rows, :meth:`Store.addresses` reads
+#: the whole layer in one pass and keeps the rows with one of them (the same rows): a lookup per postcode reads
+#: the layer's pages in random order, which costs more than reading them all once it visits a large share.
+POSTCODES_SCAN = 20_000
+#: See :data:`POSTCODES_SCAN`.
+POSTCODES_SCAN_SHARE = 0.25
 #: Columns of the ``addresses`` layer.
 ADDRESS_FIELDS: list[tuple[str, str]] = [
     ("address_id", "TEXT NOT NULL"),
@@ -736,6 +742,9 @@ class Store(ABC):
             return self._select_points(
                 "addresses", ADDRESS_FIELDS, bbox, "t.postcode IS NULL AND t.postcode IS NOT NULL", ()
             )
+        if len(wanted) >= POSTCODES_SCAN and len(wanted) >= POSTCODES_SCAN_SHARE * self.count("addresses"):
+            every = self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
+            return every[every["postcode"].isin(wanted)].reset_index(drop=True)
         parts = [
             self._select_points(
                 "addresses", ADDRESS_FIELDS, bbox, f"t.postcode IN ({', '.join('?' * len(chunk))})", tuple(chunk)
