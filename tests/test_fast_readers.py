@@ -325,6 +325,34 @@ def test_usual_dates_built_by_numpy_equal_pandas(monkeypatch, years):
     assert got.bad[: len(y)][np.isin(y, ["1600", "2300"])].all()
 
 
+@pytest.mark.parametrize("sep", ["-", "/", "."])
+def test_usual_dates_from_the_buffers_equal_python(monkeypatch, sep):
+    """A column of one usual shape read from the Arrow buffers (empty and missing cells, 2-digit years, times,
+    impossible days and clocks, a slice that does not start at the buffer's start) == the general path."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    d, m = rng.integers(0, 33, n), rng.integers(0, 14, n)
+    y = rng.choice(["2021", "99", "69", "70", "2024", "1600", "2300", "2000"], n)
+    t = rng.choice(["", " 0:00", " 23:59", " 7:05", " 24:00", " 12:61", " 9:05"], n)
+    cells = [f"{a}{sep}{b}{sep}{c}{e}" for a, b, c, e in zip(d, m, y, t)]
+    cells = np.where(rng.random(n) < 0.05, "", np.array(cells, dtype=object))
+    s = pd.Series(cells, dtype=str).where(rng.random(n) > 0.03)  # missing cells too
+    real = values_mod._usual_dmy_column
+    for part in (s, s.iloc[7:], pd.Series([None, ""], dtype=str)):
+        got = read_dates(part)
+        with monkeypatch.context() as mp:
+            mp.setattr(values_mod, "_usual_dmy_column", lambda v: None)
+            general = read_dates(part)
+        for want in (general, read_dates(_as_object(part))):
+            pd.testing.assert_series_equal(got.values, want.values)
+            np.testing.assert_array_equal(got.bad, want.bad)
+            np.testing.assert_array_equal(got.empty, want.empty)
+            assert (got.how, got.is_dates) == (want.how, want.is_dates)
+    assert real(s) is not None and real(s.iloc[7:]) is not None  # the buffers were read, not the general path
+    for other in (" 1-1-2021", "1-1-2021 12:45:00", f"1{sep}1{sep}2021T1:00", "2021-01-01", "x"):
+        assert real(pd.concat([s, pd.Series([other], dtype=str)], ignore_index=True)) is None
+
+
 def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
     """Points written through Arrow: the same layer as feature by feature, still GeoPackage 1.2 for QGIS 3.22."""
     import sqlite3
