@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -122,6 +124,96 @@ def test_sample_and_real_exports_split_alike(monkeypatch):
     if not real.exists():
         pytest.skip("real data not beside the clone")
     _same_table(*_both(real, monkeypatch))
+
+
+_CP1252_DEFINED = bytes(b for b in range(128, 256) if b not in b"\x81\x8d\x8f\x90\x9d")
+_ENCODED = {
+    "ascii": b"a;b\r\n1;2\r\n",
+    "utf8": "a;b\nÅrhus;€ 5\n".encode(),
+    "utf8_bom": codecs.BOM_UTF8 + "a;b\nö;1\n".encode(),
+    "bom_then_cp1252": codecs.BOM_UTF8 + "a;b\nö;€\n".encode("cp1252"),
+    "cp1252_every_byte": b"a;b\n" + _CP1252_DEFINED + b";1\n",
+    "cp1252_euro_only": b"a;b\n\x80 5;\x93q\x94\n",
+    "latin1_undefined": b"a;b\n\x81\xe9\x80;1\n",
+    "utf16_bom": "a;b\né;1\n".encode("utf-16"),
+    "utf16_no_bom": "a;b\né;1\n".encode("utf-16-le"),
+    "binary": b"\x00\x01\x02a;b",
+    "nul_late": b"a;b\n" + b"x;y\n" * 3000 + b"\x00;1\n",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("encoding", [None, "cp1252", "utf-8", "nonsense"])
+@pytest.mark.parametrize("name", list(_ENCODED))
+def test_utf8_bytes_equal_the_decoded_text(name, encoding):
+    """The bytes the fast path reads (no string) == the text the careful path decodes, encoded; same notes."""
+    data = _ENCODED[name]
+    got_notes, want_notes = Notes("t"), Notes("t")
+    try:
+        want = sources._decode(data, encoding, "t", want_notes).encode("utf-8")
+    except InputError as exc:
+        with pytest.raises(InputError, match=re.escape(str(exc))):
+            sources._utf8(data, encoding, "t", got_notes)
+        return
+    assert sources._utf8(data, encoding, "t", got_notes) == want
+    assert list(got_notes) == list(want_notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=60), st.sampled_from([b"", codecs.BOM_UTF8, "é€".encode(), b"\x80\xe9"]))
+def test_any_bytes_decode_alike(data, start):
+    data = start + data
+    got_notes, want_notes = Notes("t"), Notes("t")
+    try:
+        want = sources._decode(data, None, "t", want_notes).encode("utf-8")
+    except (InputError, UnicodeError) as exc:
+        with pytest.raises(type(exc)):
+            sources._utf8(data, None, "t", got_notes)
+        return
+    assert sources._utf8(data, None, "t", got_notes) == want
+    assert list(got_notes) == list(want_notes)
+
+
+def test_head_sniffs_as_the_whole_text():
+    """The decoded head: the first characters and whether the text goes on, as the whole text tells."""
+    for text in ("a;b\n" + "é;€\n" * 400_000, "a;b\n" + "\U0001f600;x\n" * 200_000, "a;b\n1;2\n"):
+        data = text.encode("utf-8")
+        head = sources._head(data)
+        assert text.startswith(head)
+        assert head[:262_144] == text[:262_144]
+        assert (len(head) > 262_144) == (len(text) > 262_144)
+        assert len(head) >= min(len(text), sources._HEAD_CHARS)
+        assert sources._sniff_separator(head, Notes("t")) == sources._sniff_separator(text, Notes("t"))
+
+
+def _old_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read text tables as before: the whole text decoded to a string, then encoded again."""
+    monkeypatch.setattr(
+        sources, "_utf8", lambda data, enc, label, notes: sources._decode(data, enc, label, notes).encode()
+    )
+
+
+def test_text_tables_decoded_alike(tmp_path, monkeypatch):
+    """Text tables read from bytes == read through the decoded string (sample, a planted cp1252 export, real)."""
+    planted = tmp_path / "export.csv"
+    rows = [
+        f'PL{i};{1 + i % 28}-2-2022 1:00;"€ {i}; co\u00f6p \u2018x\u2019";23{i % 10}000,5;58{i % 10}000,25'
+        for i in range(3000)
+    ]
+    text = "sep=;\r\nregistratienummer;pleegdatum;omschrijving;X;Y\r\n" + "\r\n".join(rows) + "\r\n"
+    planted.write_bytes(text.encode("cp1252"))
+    paths = [SAMPLES / "incidents.csv", planted]
+    if REAL.exists():
+        paths += [REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz"]
+        paths += [REAL / "uk_nottingham" / "nottingham_burglary_2022.csv.gz"]
+    for path in paths:
+        fast = read_points(path)
+        with monkeypatch.context() as m:
+            _old_decoding(m)
+            careful = read_points(path)
+        assert_geodataframe_equal(fast.points, careful.points)
+        assert_frame_equal(fast.rejects, careful.rejects)
+        assert fast.notes == careful.notes
 
 
 def _as_object(s: pd.Series) -> pd.Series:
