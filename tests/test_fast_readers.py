@@ -244,6 +244,36 @@ def test_numbers_through_arrow_equal_python(seed):
                 pd.testing.assert_series_equal(a, b)
 
 
+@pytest.mark.parametrize("mark", [",", "."])
+def test_plain_numbers_equal_the_general_path(monkeypatch, mark):
+    """Columns of numbers that read one way only (and whole numbers, empty and missing cells) parsed by one RE2
+    check and Arrow == the general path == the Python path; any other value sends the column the general way."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    whole = rng.integers(0, 10**7, n).astype(str)
+    frac = np.char.zfill(rng.integers(0, 100, n).astype(str), rng.choice([1, 2, 4, 6], n))
+    cells = np.char.add(np.char.add(whole, mark), frac).astype(object)
+    sign = rng.choice(["", "-", "+"], n, p=[0.8, 0.1, 0.1])
+    cells = np.char.add(sign.astype(str), cells.astype(str)).astype(object)
+    cells[rng.random(n) < 0.1] = ""
+    cells[rng.random(n) < 0.1] = rng.integers(0, 999, n)[0].astype(str)  # whole numbers
+    cells[0] = "1" * 400 + mark + "5"  # not finite: unparseable
+    s = pd.Series(cells, dtype=str).where(rng.random(n) > 0.05)
+    real = values_mod._plain_numbers
+    cases = {"plain": s, "sliced": s.iloc[9:], "whole only": pd.Series(["12", "", "007", None], dtype=str)}
+    for other in ("1,234", "1.234", "1.234,5", ",5", " 7", "\u22125,5", "1e5", "5,", "x"):
+        cases[other] = pd.concat([s.iloc[:50], pd.Series([other], dtype=str)], ignore_index=True)
+    for name, col in cases.items():
+        got = parse_numbers(col)
+        with monkeypatch.context() as mp:
+            mp.setattr(values_mod, "_plain_numbers", lambda v: None)
+            general = parse_numbers(col)
+        for want in (general, parse_numbers(_as_object(col))):
+            for a, b in zip(got, want):
+                np.testing.assert_array_equal(a, b, err_msg=name)
+        assert (real(col) is not None) == (name in ("plain", "sliced", "whole only")), name
+
+
 _DATES = [
     "1-1-2021 12:45", "31-12-2021 3:05", "31-2-2022 10:00", "13-13-2021", "12/31/2017 11:00 PM", "1/2/2018 1:00 AM",
     "2021-06-01", "2021-6-1 9:05", "2021/01/05", "2021-01-05T10:00:00Z", "5.3.21", "1-2/2021", "", "x", "25:00",

@@ -100,6 +100,41 @@ def _to_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+#: Numbers that read one way only, by their decimal mark (or whole numbers, which read the same either way):
+#: ``230941,44``, ``-0,5``, ``1234,567`` but not ``1,234`` (also a thousand), ``1.234,5`` (grouped) or ``,5``.
+_PLAIN_NUMBERS = {
+    ",": r"[+-]?(?:\d+|\d{4,},\d+|\d+,(?:\d{1,2}|\d{4,}))",
+    ".": r"[+-]?(?:\d+|\d{4,}\.\d+|\d+\.(?:\d{1,2}|\d{4,}))",
+}
+
+
+def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """:func:`parse_numbers` of a text column whose every value is empty or a number of :data:`_PLAIN_NUMBERS`.
+
+    One RE2 pass checks the column and Arrow parses it (a decimal comma made a point first); None for any other
+    column (spaces, signs such as U+2212, grouped thousands, values that read two ways, both marks).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(values)
+    if arr is None or len(arr) == 0:
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    mark = "," if pc.any(pc.match_substring(arr, ",")).as_py() else "."
+    if not pc.all(pc.fill_null(pc.match_substring_regex(arr, f"^(?:{_PLAIN_NUMBERS[mark]})?$"), True)).as_py():
+        return None
+    empty = ~pc.fill_null(pc.greater(pc.binary_length(arr), 0), False).to_numpy(zero_copy_only=False)
+    text = pc.replace_substring(arr, ",", ".") if mark == "," else arr
+    text = pc.if_else(pa.array(empty), pa.scalar(None, text.type), text)
+    out = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False, writable=True)
+    bad = ~empty & ~np.isfinite(out)
+    out[bad | empty] = np.nan
+    convention = "comma" if mark == "," else "point"
+    return out, empty, bad, convention
+
+
 def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Parse a column of coordinates written with a decimal point or a decimal comma.
 
@@ -115,6 +150,9 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
         empty = values.isna().to_numpy()
         bad = ~empty & ~np.isfinite(vals)
         return vals, empty, bad, "point"
+    plain = _plain_numbers(values)
+    if plain is not None:
+        return plain
     s = _text_series(values)
     empty = (s == "").to_numpy()
     grouped = _fullmatch(s, _SPACE_GROUPED)
