@@ -409,6 +409,29 @@ def test_csv_writer_repeated_values_and_equal_columns(monkeypatch, workers):
     ).encode("utf-8")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_writer_last_column_repeated(monkeypatch, workers):
+    """The line end joined to the last field, when that field repeats an earlier column (y beside Y, the output
+    of ``bingeo assign``), all coordinates plain or not, categories with missing values: still pandas' bytes."""
+    monkeypatch.setattr(write_mod, "CSV_CHUNK_ROWS", 300)
+    monkeypatch.setenv("BINGEO_WORKERS", workers)
+    rng = np.random.default_rng(6)
+    n = 1000
+    df = pd.DataFrame(
+        {
+            "net": pd.Categorical(np.where(rng.random(n) < 0.4, None, rng.choice(["GR-1", "=x", 'a"b'], n))),
+            "X": rng.uniform(229_000, 238_000, n).round(2),
+            "Y": rng.uniform(579_000, 586_000, n).round(2),
+        }
+    )
+    df["x"] = df["X"]
+    df["y"] = df["Y"]
+    for frame in (df, df.assign(y=df["Y"].where(rng.random(n) < 0.9, 5.0)), df[["x", "net"]]):
+        for sep, lt in ((",", "\n"), (";", "\r\n")):
+            want = excel_safe(frame).to_csv(index=False, sep=sep, lineterminator=lt).encode("utf-8")
+            assert _csv_bytes(frame, sep=sep, encoding="utf-8", lineterminator=lt) == want
+
+
 @pytest.mark.parametrize("sep", ["-", "/", "."])
 def test_usual_dutch_dates_split_equal_python(sep):
     """Columns whose every value has the usual shape (1-1-2021 12:45) are split, not matched: the same dates."""
