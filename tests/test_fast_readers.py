@@ -585,6 +585,48 @@ def test_plain_points_equal_the_geometry_path(tmp_path, monkeypatch, suffix):
     assert taken == [True] and fast.crs.to_epsg() == 4326
 
 
+def _parquet_both_ways(path, monkeypatch, **kw):
+    """read_points of a GeoParquet file through the plain-points path and through geometry objects."""
+    taken = []
+    real = sources._read_plain_parquet
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_parquet", lambda p: taken.append(real(p)) or taken[-1])
+        fast = read_points(path, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_parquet", lambda p: None)
+        careful = read_points(path, **kw)
+    assert_geodataframe_equal(fast.points, careful.points)
+    assert_frame_equal(fast.rejects, careful.rejects)
+    assert fast.notes == careful.notes and fast.crs == careful.crs
+    return [t is not None for t in taken], fast
+
+
+def test_plain_geoparquet_points_equal_the_geometry_path(tmp_path, monkeypatch):
+    """Real Nottingham burglaries plus 0/0 and far-away rows as GeoParquet (an index of its own, a CRS, none,
+    lon/lat): the coordinates decoded from the WKB give the same points, rejects, notes and CRS."""
+    import shapely
+
+    src = read_points(NOTTINGHAM, crs=4326)
+    pts = src.points.to_crs(27700)
+    pts.loc[pts.index[:3], "geometry"] = gpd.points_from_xy([0.0, 0.0, 9e6], [0.0, 0.0, 9e6], crs=27700)
+    pts.index = pts.index * 3 + 7  # written to the file as its pandas index
+    path = tmp_path / "burglary.parquet"
+    pts.to_parquet(path)
+    taken, fast = _parquet_both_ways(path, monkeypatch)
+    assert taken == [True] and set(fast.rejects["reject_reason"]) == {"zero_zero", "outside_crs_area"}
+    taken, fast = _parquet_both_ways(path, monkeypatch, extent=tuple(pts.total_bounds), target_crs=4326)
+    assert taken == [True] and fast.crs.to_epsg() == 4326
+    src.points.to_parquet(path)  # lon/lat (EPSG:4326 written as PROJJSON)
+    assert _parquet_both_ways(path, monkeypatch)[0] == [True]
+    pts.set_crs(None, allow_override=True).to_parquet(path)  # no CRS: given or guessed
+    assert _parquet_both_ways(path, monkeypatch, crs=27700)[0] == [True]
+    odd = pts.copy()
+    odd.loc[odd.index[5], "geometry"] = shapely.Point()  # an empty point: the geometry path, with its reject
+    odd.to_parquet(path)
+    taken, fast = _parquet_both_ways(path, monkeypatch)
+    assert taken == [False] and "empty_geometry" in set(fast.rejects["reject_reason"])
+
+
 def test_plain_points_without_attributes(tmp_path, monkeypatch):
     from bingeo.readers import write_table
 

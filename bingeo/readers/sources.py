@@ -751,6 +751,50 @@ def _read_plain_points(gdal_path: str, layer: str, kwargs: dict[str, Any], *, ha
     return PlainPoints(attrs, xy[0], xy[1], meta["crs"])
 
 
+def _read_plain_parquet(path: Path) -> PlainPoints | None:
+    """Read a GeoParquet file of plain 2-D points as :class:`PlainPoints` (coordinates from the WKB), or None.
+
+    The attributes are the frame ``geopandas.read_parquet`` gives without its geometry (the same table, the same
+    conversion) and the CRS is the one it reads from the ``geo`` metadata (OGC:CRS84 when none is written).
+    None for anything else: several geometry columns, a bbox covering column, GeoArrow encodings, odd or missing
+    metadata, a geometry that is not a plain point, an unreadable file (then geopandas reads it, with its errors).
+    """
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        geo = json.loads((pq.read_schema(path).metadata or {}).get(b"geo", b"null"))
+        columns, name = geo["columns"], geo["primary_column"]
+        meta = columns[name]
+        if len(columns) != 1 or meta.get("encoding") != "WKB" or "covering" in meta:
+            return None
+        table = pq.read_table(path)
+    except Exception:  # noqa: BLE001 - anything odd: geopandas reads the file and says what is wrong
+        return None
+    if name not in table.column_names:
+        return None
+    xy = wkb_points_xy(table.column(name))
+    if xy is None:
+        return None
+    crs = meta["crs"] if "crs" in meta else "OGC:CRS84"
+    if isinstance(crs, dict):
+        _drop_ensemble_member_ids(crs)
+    attrs = table.drop_columns([name]).to_pandas().reset_index(drop=True)
+    return PlainPoints(attrs, xy[0], xy[1], crs)
+
+
+def _drop_ensemble_member_ids(projjson: dict[str, Any]) -> None:
+    """Remove the ids of datum ensemble members from PROJJSON in place, as geopandas does before reading it."""
+    for key, value in projjson.items():
+        if isinstance(value, dict):
+            _drop_ensemble_member_ids(value)
+        elif key == "members" and isinstance(value, list):
+            for member in value:
+                if isinstance(member, dict):
+                    member.pop("id", None)
+
+
 def _read_vector(
     path: Path,
     label: str,
@@ -768,6 +812,9 @@ def _read_vector(
     """
     kind = source_kind(path)
     if kind == "parquet":
+        plain = _read_plain_parquet(path) if plain_points and want == "point" else None
+        if plain is not None:
+            return plain, "Parquet"
         try:
             return gpd.read_parquet(path), "Parquet"
         except ValueError as exc:
