@@ -76,6 +76,8 @@ TEXTS = {
     "space_before_quote": 'a;b\n1; "x;y"\n2;3\n',
     "duplicate_names": "x;x;;y\n1;2;3;4\n",
     "cr_only": "a;b\r1;2\r3;4\r",
+    "blank_lines_crlf": 'a;b\r\n\r\n1;"x\r\n\r\ny"\r\n\r\n\r\n3;4\r\n',
+    "blank_lines_mixed": 'a;b\r\n\n1;2\r\r3;"\n\n"\n\r\n',
     "no_final_newline": "a;b\n1;2",
     "sep_line": "sep=;\na;b\n1;2\n",
     "bom": "\ufeffa;b\n1;2\n",

@@ -508,10 +508,13 @@ def _empty_lines(data: bytes) -> int:
     cr = np.flatnonzero(b == 13)
     cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
     lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
-    start = np.concatenate([lf_start, cr_alone])
-    end = np.concatenate([lf + 1, cr_alone + 1])
-    order = np.argsort(start, kind="stable")
-    start, end = start[order], end[order]
+    if len(cr_alone):
+        start = np.concatenate([lf_start, cr_alone])
+        end = np.concatenate([lf + 1, cr_alone + 1])
+        order = np.argsort(start, kind="stable")
+        start, end = start[order], end[order]
+    else:  # LF or CRLF line ends only: already in order
+        start, end = lf_start, lf + 1
     empty = start[1:][start[1:] == end[:-1]]
     quotes = np.flatnonzero(b == 34)
     return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
