@@ -109,10 +109,11 @@ _PLAIN_NUMBERS = {
 
 
 def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
-    """:func:`parse_numbers` of a text column whose every value is empty or a number of :data:`_PLAIN_NUMBERS`.
+    """:func:`parse_numbers` of a text column whose values are mostly empty or numbers of :data:`_PLAIN_NUMBERS`.
 
-    One RE2 pass checks the column and Arrow parses it (a decimal comma made a point first); None for any other
-    column (spaces, signs such as U+2212, grouped thousands, values that read two ways, both marks).
+    One RE2 pass finds them and Arrow parses them (a decimal comma made a point first); the other values (text
+    such as ``onbekend``, spaces, U+2212, grouped thousands, values that read two ways) are read by the general
+    rules with the plain ones counted for the column's majority. None when most values are other values.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -122,16 +123,28 @@ def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
         return None
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    mark = "," if pc.any(pc.match_substring(arr, ",")).as_py() else "."
-    if not pc.all(pc.fill_null(pc.match_substring_regex(arr, f"^(?:{_PLAIN_NUMBERS[mark]})?$"), True)).as_py():
+    with_comma, with_dot = (pc.sum(pc.match_substring(arr, c)).as_py() or 0 for c in ",.")
+    mark = "," if with_comma > with_dot else "."  # the mark most values hold
+    shaped = pc.fill_null(pc.match_substring_regex(arr, f"^(?:{_PLAIN_NUMBERS[mark]})?$"), True)
+    other = ~shaped.to_numpy(zero_copy_only=False)
+    if 2 * int(other.sum()) > len(arr):  # mostly other values: the general path
         return None
     empty = ~pc.fill_null(pc.greater(pc.binary_length(arr), 0), False).to_numpy(zero_copy_only=False)
     text = pc.replace_substring(arr, ",", ".") if mark == "," else arr
-    text = pc.if_else(pa.array(empty), pa.scalar(None, text.type), text)
+    text = pc.if_else(pa.array(empty | other), pa.scalar(None, text.type), text)
     out = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False, writable=True)
-    bad = ~empty & ~np.isfinite(out)
+    empty &= ~other
+    bad = ~empty & ~other & ~np.isfinite(out)
     out[bad | empty] = np.nan
-    convention = "comma" if mark == "," else "point"
+    # the plain values that read one way only: numbers with the decimal mark (whole numbers read both ways alike)
+    marked = int(pc.sum(pc.and_(shaped, pc.match_substring(arr, mark))).as_py() or 0)
+    if not other.any():
+        return out, empty, bad, "comma" if mark == "," and marked else "point"
+    # the other values (``onbekend``, grouped or ambiguous numbers) by the general rules, the plain ones counted
+    got, got_empty, got_bad, convention = _general_numbers(
+        values[other], more_comma=marked if mark == "," else 0, more_dot=marked if mark == "." else 0
+    )
+    out[other], empty[other], bad[other] = got, got_empty, got_bad
     return out, empty, bad, convention
 
 
@@ -153,6 +166,17 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     plain = _plain_numbers(values)
     if plain is not None:
         return plain
+    return _general_numbers(values)
+
+
+def _general_numbers(
+    values: pd.Series, *, more_dot: int = 0, more_comma: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Read number text by the regular expressions of :func:`parse_numbers`.
+
+    ``more_dot``/``more_comma``: values of the same column read elsewhere that read only with a decimal point /
+    a decimal comma; they count for the column's majority as if they were read here.
+    """
     s = _text_series(values)
     empty = (s == "").to_numpy()
     grouped = _fullmatch(s, _SPACE_GROUPED)
@@ -171,7 +195,7 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     differ = both & ~(dot_val == comma_val)
     only_dot = dot_ok & ~comma_ok
     only_comma = comma_ok & ~dot_ok
-    n_dot, n_comma = int(only_dot.sum()), int(only_comma.sum())
+    n_dot, n_comma = int(only_dot.sum()) + more_dot, int(only_comma.sum()) + more_comma
     out = np.where(dot_ok, dot_val, comma_val)
     out[only_comma] = comma_val[only_comma]
     if differ.any():
