@@ -145,10 +145,12 @@ _ENCODED = {
 }
 
 
+@pytest.mark.parametrize("few_high", [0, 10**9], ids=["by_runs", "by_codecs"])
 @pytest.mark.parametrize("encoding", [None, "cp1252", "utf-8", "nonsense"])
 @pytest.mark.parametrize("name", list(_ENCODED))
-def test_utf8_bytes_equal_the_decoded_text(name, encoding):
+def test_utf8_bytes_equal_the_decoded_text(monkeypatch, name, encoding, few_high):
     """The bytes the fast path reads (no string) == the text the careful path decodes, encoded; same notes."""
+    monkeypatch.setattr(sources, "_FEW_HIGH", few_high)
     data = _ENCODED[name]
     got_notes, want_notes = Notes("t"), Notes("t")
     try:
@@ -162,9 +164,22 @@ def test_utf8_bytes_equal_the_decoded_text(name, encoding):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=60), st.sampled_from([b"", codecs.BOM_UTF8, "é€".encode(), b"\x80\xe9"]))
-def test_any_bytes_decode_alike(data, start):
+@given(
+    st.binary(max_size=60),
+    st.sampled_from([b"", codecs.BOM_UTF8, "é€".encode(), b"\x80\xe9"]),
+    st.sampled_from([0, 10**9]),
+)
+def test_any_bytes_decode_alike(data, start, few_high):
     data = start + data
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sources, "_FEW_HIGH", few_high)
+    try:
+        _decode_alike(data)
+    finally:
+        mp.undo()
+
+
+def _decode_alike(data: bytes) -> None:
     got_notes, want_notes = Notes("t"), Notes("t")
     try:
         want = sources._decode(data, None, "t", want_notes).encode("utf-8")

@@ -265,8 +265,7 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: Notes) -> str:
         return data.decode("latin-1")
 
 
-#: The bytes of ASCII (deleted to find the others) and the bytes Windows-1252 does not define.
-_ASCII = bytes(range(128))
+#: The bytes Windows-1252 does not define.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
@@ -274,8 +273,8 @@ def _utf8(data: bytes, encoding: str | None, label: str, notes: Notes) -> bytes:
     """Return the UTF-8 bytes of the text :func:`_decode` reads from ``data``, with the same notes and errors.
 
     The usual files are never held as a Python string: UTF-8 is checked by Arrow and kept as it is, and
-    Windows-1252 (or Latin-1) is turned into UTF-8 byte by byte (Latin-1's UTF-8, then the 27 characters where
-    Windows-1252 differs). Every other case (an encoding given, UTF-16, binary data) decodes as :func:`_decode`.
+    Windows-1252 (or Latin-1) text with few non-ASCII bytes is turned into UTF-8 byte by byte (the ASCII runs
+    kept). Every other case (an encoding given, UTF-16, binary data) decodes as :func:`_decode`.
     """
     if encoding is not None or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
         return _decode(data, encoding, label, notes).encode("utf-8")
@@ -287,15 +286,33 @@ def _utf8(data: bytes, encoding: str | None, label: str, notes: Notes) -> bytes:
     if _valid_utf8(data, 0):
         notes.add("Encoding UTF-8.")
         return data
-    high = set(data.translate(None, _ASCII))
-    if high & _CP1252_UNDEFINED:
+    at = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0x80)  # where the non-ASCII bytes are
+    high = set(np.unique(np.frombuffer(data, dtype=np.uint8)[at]).tolist())
+    latin1 = bool(high & _CP1252_UNDEFINED)
+    if latin1:
         notes.add("Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` (--encoding) to be sure.")
-        return data.decode("latin-1").encode("utf-8")
-    notes.add("Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` (--encoding) if that is wrong.")
-    out = data.decode("latin-1").encode("utf-8")
-    for byte in sorted(b for b in high if b < 0xA0):  # U+0080..U+009F (C2 xx) are Windows-1252's € ‚ ƒ ...
-        out = out.replace(bytes([0xC2, byte]), bytes([byte]).decode("cp1252").encode("utf-8"))
-    return out
+    else:
+        notes.add("Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` (--encoding) if that is wrong.")
+    table = _LATIN1_UTF8 if latin1 else _CP1252_UTF8
+    if len(at) * _FEW_HIGH > len(data):  # much text beyond ASCII: Python's codecs, whole
+        return data.decode("latin-1" if latin1 else "cp1252").encode("utf-8")
+    # few: the ASCII runs between them kept as they are, each other byte replaced by its UTF-8
+    pieces, prev = [], 0
+    for i in at.tolist():
+        pieces.append(data[prev:i])
+        pieces.append(table[data[i]])
+        prev = i + 1
+    pieces.append(data[prev:])
+    return b"".join(pieces)
+
+
+#: UTF-8 of each byte read as Latin-1 / as Windows-1252 (its 5 undefined bytes never looked up).
+_LATIN1_UTF8 = tuple(bytes([b]).decode("latin-1").encode("utf-8") for b in range(256))
+_CP1252_UTF8 = tuple(
+    bytes([b]).decode("cp1252").encode("utf-8") if b not in _CP1252_UNDEFINED else b"" for b in range(256)
+)
+#: Below one non-ASCII byte in this many, text is turned into UTF-8 run by run rather than by the codecs.
+_FEW_HIGH = 64
 
 
 def _valid_utf8(data: bytes, start: int) -> bool:
