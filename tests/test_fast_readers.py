@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -74,6 +76,8 @@ TEXTS = {
     "space_before_quote": 'a;b\n1; "x;y"\n2;3\n',
     "duplicate_names": "x;x;;y\n1;2;3;4\n",
     "cr_only": "a;b\r1;2\r3;4\r",
+    "blank_lines_crlf": 'a;b\r\n\r\n1;"x\r\n\r\ny"\r\n\r\n\r\n3;4\r\n',
+    "blank_lines_mixed": 'a;b\r\n\n1;2\r\r3;"\n\n"\n\r\n',
     "no_final_newline": "a;b\n1;2",
     "sep_line": "sep=;\na;b\n1;2\n",
     "bom": "\ufeffa;b\n1;2\n",
@@ -124,6 +128,111 @@ def test_sample_and_real_exports_split_alike(monkeypatch):
     _same_table(*_both(real, monkeypatch))
 
 
+_CP1252_DEFINED = bytes(b for b in range(128, 256) if b not in b"\x81\x8d\x8f\x90\x9d")
+_ENCODED = {
+    "ascii": b"a;b\r\n1;2\r\n",
+    "utf8": "a;b\nÅrhus;€ 5\n".encode(),
+    "utf8_bom": codecs.BOM_UTF8 + "a;b\nö;1\n".encode(),
+    "bom_then_cp1252": codecs.BOM_UTF8 + "a;b\nö;€\n".encode("cp1252"),
+    "cp1252_every_byte": b"a;b\n" + _CP1252_DEFINED + b";1\n",
+    "cp1252_euro_only": b"a;b\n\x80 5;\x93q\x94\n",
+    "latin1_undefined": b"a;b\n\x81\xe9\x80;1\n",
+    "utf16_bom": "a;b\né;1\n".encode("utf-16"),
+    "utf16_no_bom": "a;b\né;1\n".encode("utf-16-le"),
+    "binary": b"\x00\x01\x02a;b",
+    "nul_late": b"a;b\n" + b"x;y\n" * 3000 + b"\x00;1\n",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("few_high", [0, 10**9], ids=["by_runs", "by_codecs"])
+@pytest.mark.parametrize("encoding", [None, "cp1252", "utf-8", "nonsense"])
+@pytest.mark.parametrize("name", list(_ENCODED))
+def test_utf8_bytes_equal_the_decoded_text(monkeypatch, name, encoding, few_high):
+    """The bytes the fast path reads (no string) == the text the careful path decodes, encoded; same notes."""
+    monkeypatch.setattr(sources, "_FEW_HIGH", few_high)
+    data = _ENCODED[name]
+    got_notes, want_notes = Notes("t"), Notes("t")
+    try:
+        want = sources._decode(data, encoding, "t", want_notes).encode("utf-8")
+    except InputError as exc:
+        with pytest.raises(InputError, match=re.escape(str(exc))):
+            sources._utf8(data, encoding, "t", got_notes)
+        return
+    assert sources._utf8(data, encoding, "t", got_notes) == want
+    assert list(got_notes) == list(want_notes)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=60),
+    st.sampled_from([b"", codecs.BOM_UTF8, "é€".encode(), b"\x80\xe9"]),
+    st.sampled_from([0, 10**9]),
+)
+def test_any_bytes_decode_alike(data, start, few_high):
+    data = start + data
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sources, "_FEW_HIGH", few_high)
+    try:
+        _decode_alike(data)
+    finally:
+        mp.undo()
+
+
+def _decode_alike(data: bytes) -> None:
+    got_notes, want_notes = Notes("t"), Notes("t")
+    try:
+        want = sources._decode(data, None, "t", want_notes).encode("utf-8")
+    except (InputError, UnicodeError) as exc:
+        with pytest.raises(type(exc)):
+            sources._utf8(data, None, "t", got_notes)
+        return
+    assert sources._utf8(data, None, "t", got_notes) == want
+    assert list(got_notes) == list(want_notes)
+
+
+def test_head_sniffs_as_the_whole_text():
+    """The decoded head: the first characters and whether the text goes on, as the whole text tells."""
+    for text in ("a;b\n" + "é;€\n" * 400_000, "a;b\n" + "\U0001f600;x\n" * 200_000, "a;b\n1;2\n"):
+        data = text.encode("utf-8")
+        head = sources._head(data)
+        assert text.startswith(head)
+        assert head[:262_144] == text[:262_144]
+        assert (len(head) > 262_144) == (len(text) > 262_144)
+        assert len(head) >= min(len(text), sources._HEAD_CHARS)
+        assert sources._sniff_separator(head, Notes("t")) == sources._sniff_separator(text, Notes("t"))
+
+
+def _old_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read text tables as before: the whole text decoded to a string, then encoded again."""
+    monkeypatch.setattr(
+        sources, "_utf8", lambda data, enc, label, notes: sources._decode(data, enc, label, notes).encode()
+    )
+
+
+def test_text_tables_decoded_alike(tmp_path, monkeypatch):
+    """Text tables read from bytes == read through the decoded string (sample, a planted cp1252 export, real)."""
+    planted = tmp_path / "export.csv"
+    rows = [
+        f'PL{i};{1 + i % 28}-2-2022 1:00;"€ {i}; co\u00f6p \u2018x\u2019";23{i % 10}000,5;58{i % 10}000,25'
+        for i in range(3000)
+    ]
+    text = "sep=;\r\nregistratienummer;pleegdatum;omschrijving;X;Y\r\n" + "\r\n".join(rows) + "\r\n"
+    planted.write_bytes(text.encode("cp1252"))
+    paths = [SAMPLES / "incidents.csv", planted]
+    if REAL.exists():
+        paths += [REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz"]
+        paths += [REAL / "uk_nottingham" / "nottingham_burglary_2022.csv.gz"]
+    for path in paths:
+        fast = read_points(path)
+        with monkeypatch.context() as m:
+            _old_decoding(m)
+            careful = read_points(path)
+        assert_geodataframe_equal(fast.points, careful.points)
+        assert_frame_equal(fast.rejects, careful.rejects)
+        assert fast.notes == careful.notes
+
+
 def _as_object(s: pd.Series) -> pd.Series:
     return pd.Series(s.to_numpy(dtype=object), index=s.index, dtype=object)
 
@@ -150,6 +259,43 @@ def test_numbers_through_arrow_equal_python(seed):
                 assert a is None
             else:
                 pd.testing.assert_series_equal(a, b)
+
+
+@pytest.mark.parametrize("mark", [",", "."])
+def test_plain_numbers_equal_the_general_path(monkeypatch, mark):
+    """Columns of numbers that read one way only (and whole numbers, empty and missing cells) parsed by one RE2
+    check and Arrow == the general path == the Python path, with a few other values read by the general rules
+    (text, ambiguous values whose reading follows the column's majority, grouped or spaced numbers)."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    whole = rng.integers(0, 10**7, n).astype(str)
+    frac = np.char.zfill(rng.integers(0, 100, n).astype(str), rng.choice([1, 2, 4, 6], n))
+    cells = np.char.add(np.char.add(whole, mark), frac).astype(object)
+    sign = rng.choice(["", "-", "+"], n, p=[0.8, 0.1, 0.1])
+    cells = np.char.add(sign.astype(str), cells.astype(str)).astype(object)
+    cells[rng.random(n) < 0.1] = ""
+    cells[rng.random(n) < 0.1] = rng.integers(0, 999, n)[0].astype(str)  # whole numbers
+    cells[0] = "1" * 400 + mark + "5"  # not finite: unparseable
+    s = pd.Series(cells, dtype=str).where(rng.random(n) > 0.05)
+    real = values_mod._plain_numbers
+    cases = {"plain": s, "sliced": s.iloc[9:], "whole only": pd.Series(["12", "", "007", None], dtype=str)}
+    for other in ("1,234", "1.234", "1.234,5", ",5", " 7", "\u22125,5", "1e5", "5,", "x", "onbekend"):
+        cases[other] = pd.concat([s.iloc[:50], pd.Series([other], dtype=str)], ignore_index=True)
+    # ambiguous values whose reading follows the majority: the plain values must count for it
+    for amb in ("1.234", "1,234"):
+        cases[f"{amb} x 20"] = pd.concat([s.iloc[:30], pd.Series([amb] * 20 + ["x"], dtype=str)], ignore_index=True)
+    for name, col in cases.items():
+        got = parse_numbers(col)
+        with monkeypatch.context() as mp:
+            mp.setattr(values_mod, "_plain_numbers", lambda v: None)
+            general = parse_numbers(col)
+        for want in (general, parse_numbers(_as_object(col))):
+            for a, b in zip(got, want):
+                np.testing.assert_array_equal(a, b, err_msg=name)
+        assert real(col) is not None, name  # a few other values: read by the general rules, the rest by Arrow
+    mostly_other = pd.Series(["x", "y", "1,5"], dtype=str)
+    assert real(mostly_other) is None
+    np.testing.assert_array_equal(parse_numbers(mostly_other)[0], parse_numbers(_as_object(mostly_other))[0])
 
 
 _DATES = [
@@ -287,6 +433,29 @@ def test_csv_writer_repeated_values_and_equal_columns(monkeypatch, workers):
     ).encode("utf-8")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_csv_writer_last_column_repeated(monkeypatch, workers):
+    """The line end joined to the last field, when that field repeats an earlier column (y beside Y, the output
+    of ``bingeo assign``), all coordinates plain or not, categories with missing values: still pandas' bytes."""
+    monkeypatch.setattr(write_mod, "CSV_CHUNK_ROWS", 300)
+    monkeypatch.setenv("BINGEO_WORKERS", workers)
+    rng = np.random.default_rng(6)
+    n = 1000
+    df = pd.DataFrame(
+        {
+            "net": pd.Categorical(np.where(rng.random(n) < 0.4, None, rng.choice(["GR-1", "=x", 'a"b'], n))),
+            "X": rng.uniform(229_000, 238_000, n).round(2),
+            "Y": rng.uniform(579_000, 586_000, n).round(2),
+        }
+    )
+    df["x"] = df["X"]
+    df["y"] = df["Y"]
+    for frame in (df, df.assign(y=df["Y"].where(rng.random(n) < 0.9, 5.0)), df[["x", "net"]]):
+        for sep, lt in ((",", "\n"), (";", "\r\n")):
+            want = excel_safe(frame).to_csv(index=False, sep=sep, lineterminator=lt).encode("utf-8")
+            assert _csv_bytes(frame, sep=sep, encoding="utf-8", lineterminator=lt) == want
+
+
 @pytest.mark.parametrize("sep", ["-", "/", "."])
 def test_usual_dutch_dates_split_equal_python(sep):
     """Columns whose every value has the usual shape (1-1-2021 12:45) are split, not matched: the same dates."""
@@ -323,6 +492,34 @@ def test_usual_dates_built_by_numpy_equal_pandas(monkeypatch, years):
         assert (got.how, got.is_dates) == (other.how, other.is_dates)
     assert got.values.iloc[-8:-5].notna().tolist() == [True, False, True]  # 29 February
     assert got.bad[: len(y)][np.isin(y, ["1600", "2300"])].all()
+
+
+@pytest.mark.parametrize("sep", ["-", "/", "."])
+def test_usual_dates_from_the_buffers_equal_python(monkeypatch, sep):
+    """A column of one usual shape read from the Arrow buffers (empty and missing cells, 2-digit years, times,
+    impossible days and clocks, a slice that does not start at the buffer's start) == the general path."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    d, m = rng.integers(0, 33, n), rng.integers(0, 14, n)
+    y = rng.choice(["2021", "99", "69", "70", "2024", "1600", "2300", "2000"], n)
+    t = rng.choice(["", " 0:00", " 23:59", " 7:05", " 24:00", " 12:61", " 9:05"], n)
+    cells = [f"{a}{sep}{b}{sep}{c}{e}" for a, b, c, e in zip(d, m, y, t)]
+    cells = np.where(rng.random(n) < 0.05, "", np.array(cells, dtype=object))
+    s = pd.Series(cells, dtype=str).where(rng.random(n) > 0.03)  # missing cells too
+    real = values_mod._usual_dmy_column
+    for part in (s, s.iloc[7:], pd.Series([None, ""], dtype=str)):
+        got = read_dates(part)
+        with monkeypatch.context() as mp:
+            mp.setattr(values_mod, "_usual_dmy_column", lambda v: None)
+            general = read_dates(part)
+        for want in (general, read_dates(_as_object(part))):
+            pd.testing.assert_series_equal(got.values, want.values)
+            np.testing.assert_array_equal(got.bad, want.bad)
+            np.testing.assert_array_equal(got.empty, want.empty)
+            assert (got.how, got.is_dates) == (want.how, want.is_dates)
+    assert real(s) is not None and real(s.iloc[7:]) is not None  # the buffers were read, not the general path
+    for other in (" 1-1-2021", "1-1-2021 12:45:00", f"1{sep}1{sep}2021T1:00", "2021-01-01", "x"):
+        assert real(pd.concat([s, pd.Series([other], dtype=str)], ignore_index=True)) is None
 
 
 def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
@@ -410,6 +607,48 @@ def test_plain_points_equal_the_geometry_path(tmp_path, monkeypatch, suffix):
     # with an extent and a target CRS (reprojection: the points are made from the new coordinates)
     taken, fast = _both_ways(path, monkeypatch, extent=tuple(pts.total_bounds), target_crs=4326)
     assert taken == [True] and fast.crs.to_epsg() == 4326
+
+
+def _parquet_both_ways(path, monkeypatch, **kw):
+    """read_points of a GeoParquet file through the plain-points path and through geometry objects."""
+    taken = []
+    real = sources._read_plain_parquet
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_parquet", lambda p: taken.append(real(p)) or taken[-1])
+        fast = read_points(path, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_read_plain_parquet", lambda p: None)
+        careful = read_points(path, **kw)
+    assert_geodataframe_equal(fast.points, careful.points)
+    assert_frame_equal(fast.rejects, careful.rejects)
+    assert fast.notes == careful.notes and fast.crs == careful.crs
+    return [t is not None for t in taken], fast
+
+
+def test_plain_geoparquet_points_equal_the_geometry_path(tmp_path, monkeypatch):
+    """Real Nottingham burglaries plus 0/0 and far-away rows as GeoParquet (an index of its own, a CRS, none,
+    lon/lat): the coordinates decoded from the WKB give the same points, rejects, notes and CRS."""
+    import shapely
+
+    src = read_points(NOTTINGHAM, crs=4326)
+    pts = src.points.to_crs(27700)
+    pts.loc[pts.index[:3], "geometry"] = gpd.points_from_xy([0.0, 0.0, 9e6], [0.0, 0.0, 9e6], crs=27700)
+    pts.index = pts.index * 3 + 7  # written to the file as its pandas index
+    path = tmp_path / "burglary.parquet"
+    pts.to_parquet(path)
+    taken, fast = _parquet_both_ways(path, monkeypatch)
+    assert taken == [True] and set(fast.rejects["reject_reason"]) == {"zero_zero", "outside_crs_area"}
+    taken, fast = _parquet_both_ways(path, monkeypatch, extent=tuple(pts.total_bounds), target_crs=4326)
+    assert taken == [True] and fast.crs.to_epsg() == 4326
+    src.points.to_parquet(path)  # lon/lat (EPSG:4326 written as PROJJSON)
+    assert _parquet_both_ways(path, monkeypatch)[0] == [True]
+    pts.set_crs(None, allow_override=True).to_parquet(path)  # no CRS: given or guessed
+    assert _parquet_both_ways(path, monkeypatch, crs=27700)[0] == [True]
+    odd = pts.copy()
+    odd.loc[odd.index[5], "geometry"] = shapely.Point()  # an empty point: the geometry path, with its reject
+    odd.to_parquet(path)
+    taken, fast = _parquet_both_ways(path, monkeypatch)
+    assert taken == [False] and "empty_geometry" in set(fast.rejects["reject_reason"])
 
 
 def test_plain_points_without_attributes(tmp_path, monkeypatch):

@@ -265,6 +265,73 @@ def _decode(data: bytes, encoding: str | None, label: str, notes: Notes) -> str:
         return data.decode("latin-1")
 
 
+#: The bytes Windows-1252 does not define.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _utf8(data: bytes, encoding: str | None, label: str, notes: Notes) -> bytes:
+    """Return the UTF-8 bytes of the text :func:`_decode` reads from ``data``, with the same notes and errors.
+
+    The usual files are never held as a Python string: UTF-8 is checked by Arrow and kept as it is, and
+    Windows-1252 (or Latin-1) text with few non-ASCII bytes is turned into UTF-8 byte by byte (the ASCII runs
+    kept). Every other case (an encoding given, UTF-16, binary data) decodes as :func:`_decode`.
+    """
+    if encoding is not None or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return _decode(data, encoding, label, notes).encode("utf-8")
+    if data.startswith(codecs.BOM_UTF8):
+        if _valid_utf8(data, len(codecs.BOM_UTF8)):
+            notes.add("Encoding UTF-8 with byte order mark (BOM).")
+            return data[len(codecs.BOM_UTF8) :]
+        data = data[len(codecs.BOM_UTF8) :]
+    if _valid_utf8(data, 0):
+        notes.add("Encoding UTF-8.")
+        return data
+    at = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0x80)  # where the non-ASCII bytes are
+    high = set(np.unique(np.frombuffer(data, dtype=np.uint8)[at]).tolist())
+    latin1 = bool(high & _CP1252_UNDEFINED)
+    if latin1:
+        notes.add("Neither UTF-8 nor Windows-1252: read as Latin-1. Pass `encoding` (--encoding) to be sure.")
+    else:
+        notes.add("Not valid UTF-8: read as Windows-1252 (cp1252). Pass `encoding` (--encoding) if that is wrong.")
+    table = _LATIN1_UTF8 if latin1 else _CP1252_UTF8
+    if len(at) * _FEW_HIGH > len(data):  # much text beyond ASCII: Python's codecs, whole
+        return data.decode("latin-1" if latin1 else "cp1252").encode("utf-8")
+    # few: the ASCII runs between them kept as they are, each other byte replaced by its UTF-8
+    pieces, prev = [], 0
+    for i in at.tolist():
+        pieces.append(data[prev:i])
+        pieces.append(table[data[i]])
+        prev = i + 1
+    pieces.append(data[prev:])
+    return b"".join(pieces)
+
+
+#: UTF-8 of each byte read as Latin-1 / as Windows-1252 (its 5 undefined bytes never looked up).
+_LATIN1_UTF8 = tuple(bytes([b]).decode("latin-1").encode("utf-8") for b in range(256))
+_CP1252_UTF8 = tuple(
+    bytes([b]).decode("cp1252").encode("utf-8") if b not in _CP1252_UNDEFINED else b"" for b in range(256)
+)
+#: Below one non-ASCII byte in this many, text is turned into UTF-8 run by run rather than by the codecs.
+_FEW_HIGH = 64
+
+
+def _valid_utf8(data: bytes, start: int) -> bool:
+    """Tell whether ``data[start:]`` is valid UTF-8 (checked by Arrow, without making a string)."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([start, len(data)], dtype=np.int64))
+    arr = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        arr.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+#: Characters of a text table decoded for sniffing and the first record (at least; 4 bytes hold a character).
+_HEAD_CHARS = 1 << 20
+
+
 #: Share of the zero bytes that must sit on one side of the byte pairs to read text as UTF-16 without a BOM.
 UTF16_ZERO_SHARE = 0.9
 
@@ -335,6 +402,11 @@ def _unique_names(header: list[str], notes: Notes) -> list[str]:
     return names
 
 
+def _head(data: bytes) -> str:
+    """Decode the start of UTF-8 ``data``: all of it, or over :data:`_HEAD_CHARS` characters (a cut one dropped)."""
+    return data[: 4 * _HEAD_CHARS + 8].decode("utf-8", errors="ignore")
+
+
 def read_text_table(
     path: Path,
     label: str,
@@ -351,32 +423,35 @@ def read_text_table(
     # no limit on a cell's size: the csv module refuses cells over 131,072 characters by default (long
     # descriptions, WKT polygons)
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
-    data = _read_bytes(path, label, member)
-    text = _decode(data, encoding, label, notes)
-    if not text or text.isspace():  # (not text.strip(): no copy of a large text)
+    data = _utf8(_read_bytes(path, label, member), encoding, label, notes)
+    head = _head(data)
+    if not head or (head.isspace() and data.decode("utf-8").isspace()):  # (no copy of a large text)
         msg = f"{label}: the file is empty. Export it again from the source system."
         raise InputError(msg)
-    hint = re.match(r"sep=(.)\r?\n", text[:8])
+    hint = re.match(r"sep=(.)\r?\n", head[:8])
     if hint:
         # Excel's "sep=;" first line names the separator; it is not a record.
-        text = text[hint.end() :]
+        data = data[len(head[: hint.end()].encode("utf-8")) :]
+        head = head[hint.end() :]
         if sep is None:
             sep = hint.group(1)
             notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (from Excel's 'sep=' line).")
     if sep is None:
-        sep = _sniff_separator(text, notes)
+        sep = _sniff_separator(head, notes)
     else:
         if not isinstance(sep, str) or len(sep) != 1:
             msg = f"`sep` should be one character such as ';', ',' or '\\t', got {sep!r}"
             raise InputError(msg)
         notes.add(f"Separator: {_SEP_NAMES.get(sep, repr(sep))} (as given).")
-    fast = _arrow_records(text, sep)
+    fast = _arrow_records(data, sep)
     if fast is not None:
         frame, bad, width, blank = fast
         if blank:
             notes.add(f"Skipped {blank:,} blank line(s); they are not counted in `source_row`.")
         frame.columns = _unique_names(list(frame.columns), notes)
         return frame, bad, width
+    text = data.decode("utf-8")
+    del data
     # strict: an unclosed quote must not silently swallow the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     records: list[list[str]] = []
@@ -450,10 +525,13 @@ def _empty_lines(data: bytes) -> int:
     cr = np.flatnonzero(b == 13)
     cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
     lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
-    start = np.concatenate([lf_start, cr_alone])
-    end = np.concatenate([lf + 1, cr_alone + 1])
-    order = np.argsort(start, kind="stable")
-    start, end = start[order], end[order]
+    if len(cr_alone):
+        start = np.concatenate([lf_start, cr_alone])
+        end = np.concatenate([lf + 1, cr_alone + 1])
+        order = np.argsort(start, kind="stable")
+        start, end = start[order], end[order]
+    else:  # LF or CRLF line ends only: already in order
+        start, end = lf_start, lf + 1
     empty = start[1:][start[1:] == end[:-1]]
     quotes = np.flatnonzero(b == 34)
     return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
@@ -464,8 +542,8 @@ def _blank(rec: list[str]) -> bool:
     return not rec or (len(rec) == 1 and not rec[0].strip())
 
 
-def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], int, int] | None:
-    """Split ``text`` into records with pyarrow's CSV parser: the frame of strings, bad records, width, blanks.
+def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int], int, int] | None:
+    """Split ``data`` (UTF-8) into records with pyarrow's CSV parser: the frame of strings, bad records, width, blanks.
 
     The same records as the csv module's (the careful path), or None where they might differ (no pyarrow, a
     separator that is not one ASCII character, quotes that are not RFC 4180, a blank first line, one column).
@@ -476,11 +554,11 @@ def _arrow_records(text: str, sep: str) -> tuple[pd.DataFrame, dict[int, int], i
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    end = text.find("\n", 0, 1 << 20)
-    first = text[: end if end >= 0 else 1 << 20].strip()
+    head = _head(data)[:_HEAD_CHARS]
+    end = head.find("\n")
+    first = head[: end if end >= 0 else _HEAD_CHARS].strip()
     if not first:
         return None
-    data = text.encode("utf-8")
     if not _quotes_plain(data, sep):
         return None
     odd: list[tuple[int, int, str]] = []
@@ -693,6 +771,50 @@ def _read_plain_points(gdal_path: str, layer: str, kwargs: dict[str, Any], *, ha
     return PlainPoints(attrs, xy[0], xy[1], meta["crs"])
 
 
+def _read_plain_parquet(path: Path) -> PlainPoints | None:
+    """Read a GeoParquet file of plain 2-D points as :class:`PlainPoints` (coordinates from the WKB), or None.
+
+    The attributes are the frame ``geopandas.read_parquet`` gives without its geometry (the same table, the same
+    conversion) and the CRS is the one it reads from the ``geo`` metadata (OGC:CRS84 when none is written).
+    None for anything else: several geometry columns, a bbox covering column, GeoArrow encodings, odd or missing
+    metadata, a geometry that is not a plain point, an unreadable file (then geopandas reads it, with its errors).
+    """
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        geo = json.loads((pq.read_schema(path).metadata or {}).get(b"geo", b"null"))
+        columns, name = geo["columns"], geo["primary_column"]
+        meta = columns[name]
+        if len(columns) != 1 or meta.get("encoding") != "WKB" or "covering" in meta:
+            return None
+        table = pq.read_table(path)
+    except Exception:  # noqa: BLE001 - anything odd: geopandas reads the file and says what is wrong
+        return None
+    if name not in table.column_names:
+        return None
+    xy = wkb_points_xy(table.column(name))
+    if xy is None:
+        return None
+    crs = meta["crs"] if "crs" in meta else "OGC:CRS84"
+    if isinstance(crs, dict):
+        _drop_ensemble_member_ids(crs)
+    attrs = table.drop_columns([name]).to_pandas().reset_index(drop=True)
+    return PlainPoints(attrs, xy[0], xy[1], crs)
+
+
+def _drop_ensemble_member_ids(projjson: dict[str, Any]) -> None:
+    """Remove the ids of datum ensemble members from PROJJSON in place, as geopandas does before reading it."""
+    for key, value in projjson.items():
+        if isinstance(value, dict):
+            _drop_ensemble_member_ids(value)
+        elif key == "members" and isinstance(value, list):
+            for member in value:
+                if isinstance(member, dict):
+                    member.pop("id", None)
+
+
 def _read_vector(
     path: Path,
     label: str,
@@ -710,6 +832,9 @@ def _read_vector(
     """
     kind = source_kind(path)
     if kind == "parquet":
+        plain = _read_plain_parquet(path) if plain_points and want == "point" else None
+        if plain is not None:
+            return plain, "Parquet"
         try:
             return gpd.read_parquet(path), "Parquet"
         except ValueError as exc:

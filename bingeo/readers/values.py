@@ -100,6 +100,54 @@ def _to_float(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+#: Numbers that read one way only, by their decimal mark (or whole numbers, which read the same either way):
+#: ``230941,44``, ``-0,5``, ``1234,567`` but not ``1,234`` (also a thousand), ``1.234,5`` (grouped) or ``,5``.
+_PLAIN_NUMBERS = {
+    ",": r"[+-]?(?:\d+|\d{4,},\d+|\d+,(?:\d{1,2}|\d{4,}))",
+    ".": r"[+-]?(?:\d+|\d{4,}\.\d+|\d+\.(?:\d{1,2}|\d{4,}))",
+}
+
+
+def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """:func:`parse_numbers` of a text column whose values are mostly empty or numbers of :data:`_PLAIN_NUMBERS`.
+
+    One RE2 pass finds them and Arrow parses them (a decimal comma made a point first); the other values (text
+    such as ``onbekend``, spaces, U+2212, grouped thousands, values that read two ways) are read by the general
+    rules with the plain ones counted for the column's majority. None when most values are other values.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(values)
+    if arr is None or len(arr) == 0:
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    with_comma, with_dot = (pc.sum(pc.match_substring(arr, c)).as_py() or 0 for c in ",.")
+    mark = "," if with_comma > with_dot else "."  # the mark most values hold
+    shaped = pc.fill_null(pc.match_substring_regex(arr, f"^(?:{_PLAIN_NUMBERS[mark]})?$"), True)
+    other = ~shaped.to_numpy(zero_copy_only=False)
+    if 2 * int(other.sum()) > len(arr):  # mostly other values: the general path
+        return None
+    empty = ~pc.fill_null(pc.greater(pc.binary_length(arr), 0), False).to_numpy(zero_copy_only=False)
+    text = pc.replace_substring(arr, ",", ".") if mark == "," else arr
+    text = pc.if_else(pa.array(empty | other), pa.scalar(None, text.type), text)
+    out = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False, writable=True)
+    empty &= ~other
+    bad = ~empty & ~other & ~np.isfinite(out)
+    out[bad | empty] = np.nan
+    # the plain values that read one way only: numbers with the decimal mark (whole numbers read both ways alike)
+    marked = int(pc.sum(pc.and_(shaped, pc.match_substring(arr, mark))).as_py() or 0)
+    if not other.any():
+        return out, empty, bad, "comma" if mark == "," and marked else "point"
+    # the other values (``onbekend``, grouped or ambiguous numbers) by the general rules, the plain ones counted
+    got, got_empty, got_bad, convention = _general_numbers(
+        values[other], more_comma=marked if mark == "," else 0, more_dot=marked if mark == "." else 0
+    )
+    out[other], empty[other], bad[other] = got, got_empty, got_bad
+    return out, empty, bad, convention
+
+
 def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Parse a column of coordinates written with a decimal point or a decimal comma.
 
@@ -115,6 +163,20 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
         empty = values.isna().to_numpy()
         bad = ~empty & ~np.isfinite(vals)
         return vals, empty, bad, "point"
+    plain = _plain_numbers(values)
+    if plain is not None:
+        return plain
+    return _general_numbers(values)
+
+
+def _general_numbers(
+    values: pd.Series, *, more_dot: int = 0, more_comma: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Read number text by the regular expressions of :func:`parse_numbers`.
+
+    ``more_dot``/``more_comma``: values of the same column read elsewhere that read only with a decimal point /
+    a decimal comma; they count for the column's majority as if they were read here.
+    """
     s = _text_series(values)
     empty = (s == "").to_numpy()
     grouped = _fullmatch(s, _SPACE_GROUPED)
@@ -133,7 +195,7 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     differ = both & ~(dot_val == comma_val)
     only_dot = dot_ok & ~comma_ok
     only_comma = comma_ok & ~dot_ok
-    n_dot, n_comma = int(only_dot.sum()), int(only_comma.sum())
+    n_dot, n_comma = int(only_dot.sum()) + more_dot, int(only_comma.sum()) + more_comma
     out = np.where(dot_ok, dot_val, comma_val)
     out[only_comma] = comma_val[only_comma]
     if differ.any():
@@ -433,23 +495,107 @@ def _dmy_usual(v: pd.Series, sep: str) -> tuple[pd.Series, pd.Series, int, int]:
     year_text = pc.list_element(parts, 2)
     y = ints(year_text)
     two = (pc.utf8_length(year_text).to_numpy(zero_copy_only=False) == 2) if len(y) else np.zeros(0, dtype=bool)
-    y = np.where(two, 2000 + y - 100 * (y >= 70), y)  # 2-digit years: 1970 .. 2069
     hour, minute = ints(pc.list_element(hm, 0)), ints(pc.list_element(hm, 1))
+    (day_first, n_day), (month_first, n_month) = _dmy_build(a, b, y, two, hour, minute)
+    return pd.Series(day_first, index=v.index), pd.Series(month_first, index=v.index), n_day, n_month
+
+
+def _dmy_build(
+    a: np.ndarray, b: np.ndarray, y: np.ndarray, two: np.ndarray, hour: np.ndarray, minute: np.ndarray
+) -> tuple[tuple[np.ndarray, int], tuple[np.ndarray, int]]:
+    """Datetimes (``datetime64[ns]``, NaT where impossible) of the parts read day first (a-b-y) and month first.
+
+    ``two``: 2-digit years (1970 .. 2069). Days are counted from the civil date by integer arithmetic (the
+    proleptic Gregorian calendar of numpy and pandas); returns ((day-first, count), (month-first, count)).
+    """
+    y = np.where(two, 2000 + y - 100 * (y >= 70), y)  # 2-digit years: 1970 .. 2069
     clock_ok = (hour <= 23) & (minute <= 59) & (y >= _USUAL_YEARS[0]) & (y <= _USUAL_YEARS[1])
-    year = (np.where(clock_ok, y, 2000) - 1970).astype("datetime64[Y]")
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     secs = hour * 3600 + minute * 60
 
-    def build(day: np.ndarray, month: np.ndarray) -> tuple[pd.Series, int]:
+    def build(day: np.ndarray, month: np.ndarray) -> tuple[np.ndarray, int]:
         ok = clock_ok & (month >= 1) & (month <= 12) & (day >= 1)
-        start = year.astype("datetime64[M]") + np.where(ok, month - 1, 0)
-        days_in_month = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
-        ok &= day <= days_in_month
-        t = (start.astype("datetime64[D]") + np.where(ok, day - 1, 0)).astype("datetime64[s]") + secs
-        t = np.where(ok, t, np.datetime64("NaT")).astype("datetime64[ns]")
-        return pd.Series(t, index=v.index), int(ok.sum())
+        m = np.where(ok, month, 1)
+        ok &= day <= _DAYS_IN_MONTH[m - 1] + (leap & (m == 2))
+        d = np.where(ok, day, 1)
+        # days since 1970-01-01 of y-m-d (H. Hinnant's days_from_civil)
+        yy = y - (m <= 2)
+        era = np.floor_divide(yy, 400)
+        yoe = yy - era * 400
+        doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
+        days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+        ns = (days * 86_400 + secs) * 1_000_000_000
+        t = np.where(ok, ns, np.iinfo(np.int64).min).view("datetime64[ns]")  # int64 min: NaT
+        return t, int(ok.sum())
 
-    (day_first, n_day), (month_first, n_month) = build(a, b), build(b, a)
-    return day_first, month_first, n_day, n_month
+    return build(a, b), build(b, a)
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _usual_dmy_column(values: pd.Series) -> ParsedDates | None:
+    """:func:`read_dates` of a text column whose every non-empty value has one usual shape (``1-1-2021 12:45``).
+
+    The digits are read straight from the Arrow buffers (no split, no text per part) once one RE2 pass has
+    checked the shape of :data:`_SIMPLE_DMY`; empty or missing cells are empty. None for any other column (a
+    value with spaces around it, another shape or separator, no value at all): then the general path reads it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = _arrow_text(values)
+    if arr is None or len(arr) == 0:
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    nonempty = pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
+    first = pc.index(nonempty, True).as_py()
+    if first < 0:
+        return None
+    head = arr[first].as_py()[:3]
+    sep = next((c for c in head if c in _SIMPLE_DMY), None)
+    if sep is None:
+        return None
+    shaped = pc.match_substring_regex(arr, f"^(?:{_SIMPLE_DMY[sep]})?$")
+    if not pc.all(pc.fill_null(shaped, True)).as_py():
+        return None
+    n = len(arr)
+    rows = np.flatnonzero(nonempty.to_numpy(zero_copy_only=False))
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    buf = np.concatenate([np.frombuffer(arr.buffers()[2], dtype=np.uint8), np.zeros(8, dtype=np.uint8)])
+    o, e = offsets[:-1][rows], offsets[1:][rows]
+
+    def digits(at: np.ndarray, width: np.ndarray | int) -> np.ndarray:
+        first = buf[at].astype(np.int64) - 48
+        return np.where(width == 1, first, first * 10 + buf[at + 1] - 48)
+
+    s = ord(sep)
+    dl = np.where(buf[o + 1] == s, 1, 2)
+    a = digits(o, dl)
+    mo = o + dl + 1
+    ml = np.where(buf[mo + 1] == s, 1, 2)
+    b = digits(mo, ml)
+    yo = mo + ml + 1
+    two = (e == yo + 2) | (buf[yo + 2] == 32)
+    y2 = digits(yo, 2)
+    y = np.where(two, y2, y2 * 100 + digits(yo + 2, 2))
+    ho = yo + np.where(two, 2, 4) + 1
+    timed = e > ho
+    hl = np.where(buf[ho + 1] == 58, 1, 2)
+    hour = np.where(timed, digits(ho, hl), 0)
+    minute = np.where(timed, digits(ho + hl + 1, 2), 0)
+    (day_first, n_day), (month_first, n_month) = _dmy_build(a, b, y, two, hour, minute)
+    if n_month > n_day:
+        got, kind = month_first, "month first (12/31/2017)"
+    else:
+        got, kind = day_first, "day first (31-12-2017)"
+    t = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    t[rows] = got
+    empty = np.ones(n, dtype=bool)
+    empty[rows] = False
+    bad = ~empty & np.isnat(t)
+    return _verdict(pd.Series(t, index=values.index), empty, bad, [kind], "its values are not dates in a known format")
 
 
 def _dmy_groups(v: pd.Series, by_sep: list[str]) -> pd.DataFrame:
@@ -527,6 +673,10 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
         out = _as_naive(values)
         empty = out.isna().to_numpy()
         return ParsedDates(out, empty, np.zeros(n, dtype=bool), "date cells", True)
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        usual = _usual_dmy_column(values)  # the usual export: one shape throughout, read from the buffers
+        if usual is not None:
+            return usual
     out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     kinds: list[str] = []
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):

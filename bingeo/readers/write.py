@@ -378,9 +378,9 @@ def _csv_chunks(
         cols: list[Any] = []
         for i, render in enumerate(renderers):
             cols.append(cols[same[i]] if same[i] != i else render(start, stop))
-        rows = pc.binary_join_element_wise(*cols, sep)
-        rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.string()), lineterminator)
-        rows = rows.cast(pa.string())
+        # the line ends with the last field (one short column, not the rows, joined again)
+        cols[-1] = pc.binary_join_element_wise(cols[-1], pa.scalar("", pa.string()), lineterminator)
+        rows = pc.binary_join_element_wise(*cols, sep).cast(pa.string())
         if isinstance(rows, pa.ChunkedArray):
             rows = rows.combine_chunks()
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
@@ -434,13 +434,14 @@ def _text_column(arr: Any, special: str, pa: Any, pc: Any) -> Any:
 
 def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
     """Python's ``repr`` of each float (pandas' CSV text), empty for NaN; Arrow's text where it is the same."""
-    out = np.full(len(v), "", dtype=object)
     finite = np.isfinite(v)
     a = np.abs(v)
     whole = finite & (v == np.round(v)) & (a < 1e15) & (v != 0)
     plain = finite & ~whole & (a >= 1e-4) & (a < 1e15)
     text = pc.cast(pa.array(v), pa.string())
     plain &= ~pc.match_substring(text, "e").to_numpy(zero_copy_only=False)  # Arrow's 1.00000000005e+10
+    if plain.all():  # coordinates: every one Arrow's text
+        return text
     rest = finite & ~whole & ~plain
     res = pc.if_else(pa.array(plain), text, pa.scalar("", pa.string()))
     if whole.any():
@@ -465,11 +466,12 @@ def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
         if len(cats) and pd.api.types.infer_dtype(cats, skipna=False) != "string":
             return None
         fields = _text_renderer(pa.array(np.asarray(cats, dtype=object), type=pa.string()), special, pc, pa)
+        fields = pa.concat_arrays([fields.cast(pa.string()), pa.array([""], pa.string())])  # last: a missing value
         codes = s.cat.codes.to_numpy()
+        codes = np.where(codes < 0, len(cats), codes)
 
         def render(a: int, b: int) -> Any:
-            c = codes[a:b]
-            return pc.fill_null(fields.take(pa.array(c, mask=c < 0)), empty)
+            return fields.take(pa.array(codes[a:b]))
 
         return render
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
