@@ -42,6 +42,7 @@ from bingeo.hotspots import (
     auto_cell_size,
     benjamini_hochberg,
     select_incidents,
+    study_area_geometry,
     window_sum,
 )
 from bingeo.incidents import period, read_incident_dates
@@ -875,18 +876,7 @@ def find_emerging(
         if "network_id" not in networks.columns:
             msg = f"`networks` needs a 'network_id' column; it has: {', '.join(map(str, networks.columns))}"
             raise InputError(msg)
-    area_geom = None
-    if study_area is not None:
-        if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-            check_same_crs(study_area.crs, crs, left="study_area", right="incidents")
-            area_geom = shapely.union_all(np.asarray(study_area.geometry.to_numpy()))
-        elif isinstance(study_area, shapely.Geometry):
-            area_geom = study_area
-        else:
-            msg = (
-                f"`study_area` should be a GeoDataFrame, GeoSeries or shapely geometry, got {type(study_area).__name__}"
-            )
-            raise TypeError(msg)
+    area_geom = study_area_geometry(study_area, crs)
     work = incidents
     if crs.is_geographic:
         work, note = to_metric(incidents, what="the incidents")

@@ -76,7 +76,7 @@ from bingeo._crs import check_same_crs, crs_label, to_crs, to_metric
 from bingeo._progress import check_cancelled, report
 from bingeo._results import Result, json_safe
 from bingeo.errors import CRSError, InputError
-from bingeo.hotspots import Grid, auto_cell_size
+from bingeo.hotspots import Grid, auto_cell_size, study_area_geometry
 
 __all__ = [
     "AREA_SHARE",
@@ -489,18 +489,7 @@ def _prepare(
         raise CRSError(msg)
     crs = to_crs(incidents.crs, what="the CRS of `incidents`")
     notes: list[str] = []
-    area_geom = None
-    if study_area is not None:
-        if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-            check_same_crs(study_area.crs, crs, left="study_area", right="incidents")
-            area_geom = shapely.union_all(np.asarray(study_area.geometry.to_numpy()))
-        elif isinstance(study_area, shapely.Geometry):
-            area_geom = study_area
-        else:
-            msg = (
-                f"`study_area` should be a GeoDataFrame, GeoSeries or shapely geometry, got {type(study_area).__name__}"
-            )
-            raise TypeError(msg)
+    area_geom = study_area_geometry(study_area, crs)
     work = incidents
     if crs.is_geographic:
         work, note = to_metric(incidents, what="the incidents")

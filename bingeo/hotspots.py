@@ -45,6 +45,7 @@ __all__ = [
     "benjamini_hochberg",
     "find_hotspots",
     "select_incidents",
+    "study_area_geometry",
     "window_sum",
     "ALPHA",
     "RINGS",
@@ -297,6 +298,22 @@ def _nice(value: float) -> float:
     exp = math.floor(math.log10(value))
     cands = [m * 10.0**e for e in (exp - 1, exp, exp + 1) for m in NICE_STEPS]
     return min(cands, key=lambda c: abs(math.log(c / value)))
+
+
+def study_area_geometry(study_area: Any, crs: Any) -> shapely.Geometry | None:
+    """Return ``study_area`` (GeoDataFrame, GeoSeries or shapely geometry; None: none) as one geometry in ``crs``.
+
+    A frame must be in ``crs`` (the incidents' CRS); its geometries are united.
+    """
+    if study_area is None:
+        return None
+    if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        check_same_crs(study_area.crs, crs, left="study_area", right="incidents")
+        return shapely.union_all(np.asarray(study_area.geometry.to_numpy()))
+    if isinstance(study_area, shapely.Geometry):
+        return study_area
+    msg = f"`study_area` should be a GeoDataFrame, GeoSeries or shapely geometry, got {type(study_area).__name__}"
+    raise TypeError(msg)
 
 
 def auto_cell_size(points_xy: Any, *, area: float | None = None) -> tuple[float, str]:
@@ -1262,18 +1279,7 @@ def find_hotspots(
             raise InputError(msg)
     if addresses is not None:
         _check_frame(addresses, "addresses", crs)
-    area_geom = None
-    if study_area is not None:
-        if isinstance(study_area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-            check_same_crs(study_area.crs, crs, left="study_area", right="incidents")
-            area_geom = shapely.union_all(np.asarray(study_area.geometry.to_numpy()))
-        elif isinstance(study_area, shapely.Geometry):
-            area_geom = study_area
-        else:
-            msg = (
-                f"`study_area` should be a GeoDataFrame, GeoSeries or shapely geometry, got {type(study_area).__name__}"
-            )
-            raise TypeError(msg)
+    area_geom = study_area_geometry(study_area, crs)
 
     notes: list[str] = []
     if windows is not None and (start is not None or end is not None):
