@@ -560,7 +560,7 @@ def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
             pd.testing.assert_series_equal(_iso_text(v, dates_only), want)
 
 
-NOTTINGHAM = REAL / "uk_nottingham" / "nottingham_burglary_2022.csv.gz"
+NOTTINGHAM = Path("uk_nottingham") / "nottingham_burglary_2022.csv.gz"  # in the real data (fixture `real`)
 
 
 def _both_ways(path, monkeypatch, **kw):
@@ -586,12 +586,12 @@ def _both_ways(path, monkeypatch, **kw):
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".shp"])
-def test_plain_points_equal_the_geometry_path(tmp_path, monkeypatch, suffix):
+def test_plain_points_equal_the_geometry_path(tmp_path, monkeypatch, suffix, real):
     """Real Nottingham burglaries (dates, text, numbers) plus 0/0 and far-away rows, written as a point layer:
     the coordinates decoded from the WKB give the same points, rejects and notes as the geometry objects."""
     from bingeo.readers import write_table
 
-    src = read_points(NOTTINGHAM, crs=4326)
+    src = read_points(real / NOTTINGHAM, crs=4326)
     pts = src.points.to_crs(27700)
     pts.loc[pts.index[:3], "geometry"] = gpd.points_from_xy([0.0, 0.0, 9e6], [0.0, 0.0, 9e6], crs=27700)
     path = tmp_path / f"burglary{suffix}"
@@ -625,12 +625,12 @@ def _parquet_both_ways(path, monkeypatch, **kw):
     return [t is not None for t in taken], fast
 
 
-def test_plain_geoparquet_points_equal_the_geometry_path(tmp_path, monkeypatch):
+def test_plain_geoparquet_points_equal_the_geometry_path(tmp_path, monkeypatch, real):
     """Real Nottingham burglaries plus 0/0 and far-away rows as GeoParquet (an index of its own, a CRS, none,
     lon/lat): the coordinates decoded from the WKB give the same points, rejects, notes and CRS."""
     import shapely
 
-    src = read_points(NOTTINGHAM, crs=4326)
+    src = read_points(real / NOTTINGHAM, crs=4326)
     pts = src.points.to_crs(27700)
     pts.loc[pts.index[:3], "geometry"] = gpd.points_from_xy([0.0, 0.0, 9e6], [0.0, 0.0, 9e6], crs=27700)
     pts.index = pts.index * 3 + 7  # written to the file as its pandas index
