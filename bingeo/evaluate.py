@@ -697,8 +697,9 @@ def before_after(
         wb = ((d >= pd.Timestamp(pb[0])) & (d < _day_after(pb[1]))).to_numpy(dtype=np.float64)
         wa = ((d >= pd.Timestamp(pa[0])) & (d < _day_after(pa[1]))).to_numpy(dtype=np.float64)
     else:
+        dated_windows = windows.take(~no_date)  # row for row with `dated`
         shares = [
-            period_shares(windows, pd.Timestamp(p[0]), _day_after(p[1]), how=how, max_window=max_window)
+            period_shares(dated_windows, pd.Timestamp(p[0]), _day_after(p[1]), how=how, max_window=max_window)
             for p in (pb, pa)
         ]
         wb, wa = shares
@@ -738,7 +739,7 @@ def before_after(
     if windows is None:
         monthly = _monthly(d[use], area[use], pb, pa)
     else:
-        monthly = _monthly_spread(windows.take(use), area[use], pb, pa, how, max_window)
+        monthly = _monthly_spread(dated_windows.take(use), area[use], pb, pa, how, max_window)
     result = BeforeAfter(
         network_id=str(network_id),
         before=pb,

@@ -202,3 +202,21 @@ def test_emerging_cube_spreads_windows(sample: tuple[Path, gpd.GeoDataFrame], tm
     )
     counts = gpd.read_file(tmp_path / "b.gpkg", layer="cube")["count"]
     assert np.allclose(counts % 1, 0)
+
+
+def test_evaluate_leaves_out_windows_without_a_begin(sample: tuple[Path, gpd.GeoDataFrame]) -> None:
+    """A row whose window has no begin is undated: the counts equal those without that row (windows kept in step)."""
+    store, pts = sample
+    from bingeo import open_store
+    from bingeo.evaluate import before_after
+
+    with open_store(store) as st:
+        nets = st.networks(include_retired=True)
+    kw = {"network_id": "GR-BIN-001", "before": ("2021-01-01", "2021-12-31"), "after": ("2022-01-01", "2022-12-31")}
+    holed = pts.copy()
+    holed.loc[holed.index[5], "b"] = pd.NaT
+    got = before_after(holed, nets, windows=incident_windows(holed, begin_field="b", end_field="e"), **kw)
+    rest = pts.drop(index=pts.index[5]).reset_index(drop=True)
+    want = before_after(rest, nets, windows=incident_windows(rest, begin_field="b", end_field="e"), **kw)
+    assert got.counts == want.counts
+    pd.testing.assert_frame_equal(got.monthly, want.monthly)
