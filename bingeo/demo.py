@@ -314,22 +314,18 @@ def _emerged(em: EmergingResult) -> list[str]:
     import numpy as np
     from scipy import ndimage
 
-    cube = em.cube.sort_values(["row", "col", "step"])
+    from bingeo.emerging import final_run
+
     loc = em.locations[em.locations["category"].isin(EMERGED)]
     if not len(loc):
         return ["No hot spot emerged in this period."]
-    since = []
-    for r in loc.itertuples():
-        hot = cube.loc[(cube["row"] == r.row) & (cube["col"] == r.col)]
-        steps = hot["step"].to_numpy()[hot["hot"].to_numpy(dtype=bool)]
-        run = len(steps) - 1
-        while run > 0 and steps[run - 1] == steps[run] - 1:
-            run -= 1
-        since.append(int(steps[run]))
+    rows, cols = loc["row"].to_numpy(), loc["col"].to_numpy()
+    hot = em.ehs.hot[:, rows, cols]  # (steps, cells); these categories are hot in the final step
+    since = hot.shape[0] - final_run(hot)
     mask = np.zeros((em.grid.nrows, em.grid.ncols), dtype=bool)
-    mask[loc["row"], loc["col"]] = True
+    mask[rows, cols] = True
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
-    loc = loc.assign(since=since, group=labels[loc["row"], loc["col"]])
+    loc = loc.assign(since=since, group=labels[rows, cols])
     lines = []
     for _, cells in sorted(loc.groupby("group"), key=lambda kv: -int(kv[1]["count"].sum())):
         start = em.steps[int(cells["since"].min())]

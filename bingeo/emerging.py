@@ -51,6 +51,7 @@ __all__ = [
     "EmergingHotSpots",
     "EmergingResult",
     "MannKendall",
+    "final_run",
     "find_emerging",
     "mann_kendall",
     "time_steps",
@@ -662,8 +663,15 @@ class EmergingHotSpots:
         )
 
 
-def _final_run(flags: np.ndarray) -> np.ndarray:
-    """Length of the run of True at the end of each column of (T, m) ``flags``."""
+def final_run(flags: np.ndarray) -> np.ndarray:
+    """Return the length of the run of True at the end of each column of (T, m) ``flags``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> final_run(np.array([[1, 1, 0], [0, 1, 1], [1, 1, 1]], dtype=bool)).tolist()
+    [1, 3, 2]
+    """
     n_t = flags.shape[0]
     rev_false = ~flags[::-1]
     first = np.argmax(rev_false, axis=0)
@@ -681,7 +689,7 @@ def _categories(hot: np.ndarray, cold: np.ndarray, trend: MannKendall, alpha: fl
         final = a[-1]
         n_a = a.sum(axis=0)
         most = n_a * 10 >= HOT_SHARE * 10 * n_t  # at least 90 percent of the steps
-        run = _final_run(a)
+        run = final_run(a)
         new = final & (n_a == 1)
         consecutive = final & (run >= 2) & (n_a == run) & ~most
         on_and_off = final & ~most & ~new & ~consecutive
