@@ -769,10 +769,13 @@ class EmergingResult(Result):
             f"{len(self.emerging):,} new or intensifying hot spot{'s' if len(self.emerging) != 1 else ''} "
             "that no network covers" + (", most urgent first:" if len(self.emerging) else "."),
         ]
-        centres = self.emerging.geometry.centroid
+        geoms = self.emerging.geometry
+        # a cell is a small square: its planar centre is right in degrees too (no geographic-CRS warning)
+        centres = shapely.centroid(geoms.to_numpy())
+        f = ".5f" if geoms.crs is not None and geoms.crs.is_geographic else ",.0f"
         for r, at in zip(self.emerging.head(20).itertuples(), centres):
             lines.append(
-                f"  {r.rank}. cell row {r.row}, col {r.col} (centre {at.x:,.0f}, {at.y:,.0f}): {r.category}, "
+                f"  {r.rank}. cell row {r.row}, col {r.col} (centre {at.x:{f}}, {at.y:{f}}): {r.category}, "
                 f"{r.count:,} incident{'s' if r.count != 1 else ''}, final z "
                 f"{r.final_z:.1f}, trend z {r.trend_z:.1f}, {r.covered_share:.0%} inside networks"
                 + (f" ({r.network_id})" if r.network_id else "")

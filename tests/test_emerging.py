@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import esda  # test dependency: a missing esda fails, never skips
 import libpysal
@@ -206,3 +207,19 @@ def test_weighted_cube_equals_esda_and_pymannkendall(k):
         assert ehs.trend.z[j] == pytest.approx(z, abs=1e-9) and ehs.trend.tau[j] == pytest.approx(tau, abs=1e-9)
         tau, z, p, _ = _pymk(cube[:, r, c])
         assert ehs.count_trend.z[j] == pytest.approx(z, abs=1e-9) and ehs.count_trend.p[j] == pytest.approx(p, abs=1e-9)
+
+
+def test_incidents_in_degrees_give_cells_and_a_summary_in_degrees():
+    """Incidents in WGS84 (as a portal publishes them): the cube is built in metres, the cells are given back in
+    degrees, and the summary names each ranked cell's centre in degrees (no geographic-CRS centroid)."""
+    from bingeo.emerging import find_emerging
+    from bingeo.readers import read_points
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    pts = read_points(samples / "incidents.csv", crs=28992).points.to_crs(4326)
+    res = find_emerging(pts, interval="quarter", type_field="soort_delict", types="woninginbraak")
+    assert res.locations.crs.to_epsg() == 4326 and len(res.emerging)
+    text = res.summary()
+    first = res.emerging.iloc[0]
+    xs = (first.geometry.bounds[0] + first.geometry.bounds[2]) / 2
+    assert f"centre {xs:.5f}," in text
