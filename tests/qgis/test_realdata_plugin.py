@@ -38,7 +38,7 @@ ID_FIELDS = {
     "groningen": "BU_CODE",
 }
 CASES = [(name, variant) for name in ID_FIELDS for variant in ("asis", "portal")]
-ALGORITHMS = ("assignpoints", "countincidents", "hotspots", "density")
+ALGORITHMS = ("assignpoints", "countincidents", "hotspots", "emerging", "profile", "forecast", "density")
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +164,13 @@ def test_plugin_on_real_data(name, variant, plugin, real, samples, tmp_path):
     if ds.incident_type:
         params.update({"TYPE_FIELD": ds.type_field, "TYPES": ds.incident_type})
     hs = run("hotspots", params)
+    em = run("emerging", {**params, "LOCATIONS": "memory:", "CUBE": "memory:"})
+    if em is not None and not em["LOCATIONS"].featureCount():
+        failures.append("emerging: no location")
+    if ds.date_column != "month":  # police.uk gives months only: no hours, no weeks of near repeats
+        typed = {k: v for k, v in params.items() if k.startswith("TYPE")}
+        run("profile", {"INPUT": inc, "START": a, "END": b, **typed, "OUTPUT": "memory:"})
+        run("forecast", {"INPUT": inc, **typed, "PERMUTATIONS": 19, "OUTPUT": "memory:", "RANKING": "memory:"})
     run("density", {"INPUT": inc, "CELL_SIZE": 100, "RADIUS": 500, "OUTPUT": str(tmp_path / "d.tif")})
     imported = run("importnetworks", {"INPUT": nets, "ID_FIELD": ID_FIELDS[name], "STORE": str(tmp_path / "s.gpkg")})
     if imported is not None and not imported["ADDED"]:
@@ -185,7 +192,7 @@ def test_plugin_on_real_data(name, variant, plugin, real, samples, tmp_path):
         failures.append("webmap: no page written")
     # no QGIS layer may outlive the test through a failure's traceback: QGIS 3.22 crashes in exitQgis() then
     common.clear()
-    del nets, inc, res, out, hs, imported, adr
+    del nets, inc, res, out, hs, em, imported, adr
     gc.collect()
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
