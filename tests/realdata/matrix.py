@@ -70,7 +70,7 @@ NEEDS_INCIDENTS = {
 }
 NEEDS_ADDRESSES = {"coverage", "propose", "recipients"}
 #: The Excel variant changes only how incidents are read: the workflows that read them straight.
-EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "nearrepeat", "profile"}
+EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "emerging", "nearrepeat", "profile"}
 
 
 class CellFailure(AssertionError):
