@@ -29,6 +29,15 @@ from bingeo.errors import (
 #: Everything else is imported when first used (PEP 562), so that a command line
 #: that needs one workflow does not pay for the imports of all the others.
 _LAZY = {
+    # answers, activity and members' data (issue 16)
+    "import_replies": "bingeo.replies",
+    "relay_replies": "bingeo.replies",
+    "set_contact_consent": "bingeo.replies",
+    "network_activity": "bingeo.activity",
+    "activity_popups": "bingeo.activity",
+    "forget_member": "bingeo.memberdata",
+    "export_person": "bingeo.memberdata",
+    "purge_members": "bingeo.memberdata",
     "assign": "bingeo.assign",
     "select_valid": "bingeo.assign",
     "coverage": "bingeo.coverage",

@@ -440,12 +440,24 @@ def _hour_profiles(
     ) + (f"; {left:,} incidents without a usable time left out" if left else "")
 
 
+#: Popup labels of a network's activity (:func:`bingeo.activity.activity_popups`: counts only) and their keys.
+_ACTIVITY_LABELS = [
+    ("alerts", "Alerts (12 months)"),
+    ("recipients", "Recipients (12 months)"),
+    ("answers", "Answers (12 months)"),
+    ("answer_rate", "Answer rate"),
+    ("members_joined", "Members joined (12 months)"),
+    ("members_left", "Members left (12 months)"),
+]
+
+
 def _network_layer_data(
     nets: gpd.GeoDataFrame,
     counts: dict[str, np.ndarray | None],
     simplify_m: float,
     evaluation: Mapping[str, Mapping[str, Any]] | None = None,
     profiles: np.ndarray | None = None,
+    activity: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     labels = [
         "Network id",
@@ -457,6 +469,7 @@ def _network_layer_data(
         "Addresses inside",
         "Members (count)",
     ] + (_EVALUATION_LABELS if evaluation is not None else [])
+    labels += [label for _, label in _ACTIVITY_LABELS] if activity is not None else []
     geoms = _simplified_wgs84(nets, simplify_m)
     styles: dict[str, dict[str, Any]] = {}
     props = []
@@ -486,6 +499,9 @@ def _network_layer_data(
             vals.append(None if arr is None else int(arr[i]))
         if evaluation is not None:
             vals.extend(_evaluation_values(evaluation.get(str(_plain(col["network_id"][i])))))
+        if activity is not None:
+            act = activity.get(str(_plain(col["network_id"][i]))) or {}
+            vals.extend(_plain(act.get(k, 0 if k != "answer_rate" else None)) for k, _ in _ACTIVITY_LABELS)
         prop = {"s": key, "t": _plain(col["name"][i]) or _plain(col["network_id"][i]), "v": vals}
         if profiles is not None and profiles[i].sum() > 0:  # 168 weights, Monday 00:00 first (no personal data)
             prop["h"] = [round(float(v), 3) for v in profiles[i].ravel()]
@@ -795,6 +811,7 @@ def web_map(
     begin_field: str | None = None,
     end_field: str | None = None,
     windows: Windows | None = None,
+    activity: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> folium.Map:
     """Build the web map of networks, incidents, hot spots and proposals, with a draw tool.
 
@@ -858,6 +875,10 @@ def web_map(
     windows : Windows, optional
         The incidents' windows, row for row as given (:func:`bingeo.aoristic.read_windows`: rows with an
         impossible date are left out of the profiles); default: found from the columns.
+    activity : mapping, optional
+        Alerts, recipients, answers, answer rate and members joined and left per ``network_id`` over the last
+        12 months, shown in the network popups (counts only); a store gives its own
+        (:func:`bingeo.activity.activity_popups`).
 
     Returns
     -------
@@ -915,6 +936,10 @@ def web_map(
             if hasattr(st, "members") and member_counts is None:
                 # counts only: contacts and names are not even read
                 members = st.members(columns=["member_id", "person_id", "networks", "status"])
+            if activity is None:
+                from bingeo.activity import activity_popups
+
+                activity = activity_popups(st)  # counts only
     else:
         msg = (
             f"`store_or_networks` should be a store, a store path or a GeoDataFrame, "
@@ -1084,7 +1109,7 @@ def web_map(
             sub = nets[mask].reset_index(drop=True)
             sub_counts = {k: (None if v is None else v[mask]) for k, v in counts.items()}
             data = _network_layer_data(
-                sub, sub_counts, simplify_m, evaluation, None if profiles is None else profiles[mask]
+                sub, sub_counts, simplify_m, evaluation, None if profiles is None else profiles[mask], activity
             )
             has[key] = True
             info[f"networks_{key}"] = len(data["geojson"]["features"])

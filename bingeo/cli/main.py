@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, replies, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1332,8 +1332,12 @@ for _command in (
     maps.assets,
     storeadmin.store,
     temporal.profile_cmd,
+    replies.replies,
+    replies.activity_cmd,
 ):
     cli.add_command(_command)
+for _command in replies.MEMBER_COMMANDS:
+    members.add_command(_command)
 
 
 def main() -> None:

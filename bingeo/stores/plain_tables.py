@@ -1,0 +1,156 @@
+"""Plain attribute tables beside a store's layers (replies, contact consents, ...), on either backend.
+
+A GeoPackage gets them as ``attributes`` tables (registered in ``gpkg_contents``, so QGIS lists them), a
+PostGIS store as tables of its schema. They are created on first use, so older stores keep working, and
+read and written with ``?`` placeholders on both backends.
+
+The audit log is append-only for every client; :meth:`PlainTables.rewrite_audit` is the one door through
+which a right to be forgotten removes a person's member ids from it (counts kept).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["PlainTables"]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Handle:
+    """A write handle whose SQL uses ``?`` placeholders on both backends."""
+
+    def __init__(self, raw: Any, pg: bool) -> None:
+        self.raw = raw
+        self.pg = pg
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.pg else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self.raw.execute(self._sql(sql), tuple(params))
+        return self.raw
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.raw.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def rowcount(self) -> int:
+        return int(getattr(self.raw, "rowcount", 0) or 0)
+
+
+class PlainTables:
+    """Plain tables of one open store (``bingeo.open_store``).
+
+    Examples
+    --------
+    >>> import bingeo, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.gpkg"
+    >>> with bingeo.open_store(path, create=True, crs=28992) as st:
+    ...     t = PlainTables(st)
+    ...     t.ensure("notes", [("k", "TEXT"), ("n", "INTEGER")], unique=("k",))
+    ...     with t.write() as h:
+    ...         _ = h.execute(f"INSERT INTO {t.name('notes')} (k, n) VALUES (?, ?)", ("a", 1))
+    ...     t.select("notes", ["k", "n"])
+    [('a', 1)]
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.pg = type(store).__name__ == "PostgisStore"
+
+    def name(self, table: str) -> str:
+        """Return ``table`` quoted (and schema-qualified on PostGIS) for SQL text."""
+        return f"{_quote(self.store.schema)}.{_quote(table)}" if self.pg else _quote(table)
+
+    def exists(self, table: str) -> bool:
+        """Whether ``table`` is in the store."""
+        if self.pg:
+            query = "SELECT to_regclass(quote_ident(%s) || '.' || quote_ident(%s))"
+            row = self.store._conn.execute(query, (self.store.schema, table)).fetchone()
+            return row is not None and row[0] is not None
+        return bool(
+            self.store._conn.execute("SELECT count(*) FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        )
+
+    def ensure(
+        self, table: str, fields: Sequence[tuple[str, str]], *, unique: Sequence[str] = (), description: str = ""
+    ) -> None:
+        """Create ``table`` with ``fields`` ((name, SQL type) pairs) and a unique index on ``unique`` if missing."""
+        if self.exists(table):
+            return
+        with self.write() as h:
+            if self.pg:
+                cols = ", ".join(f"{_quote(c)} {decl}" for c, decl in fields)
+                h.raw.execute(f"CREATE TABLE IF NOT EXISTS {self.name(table)} (fid BIGSERIAL PRIMARY KEY, {cols})")
+                if unique:
+                    h.raw.execute(
+                        f"CREATE UNIQUE INDEX IF NOT EXISTS {_quote(table + '_key')} ON {self.name(table)} "
+                        f"({', '.join(map(_quote, unique))})"
+                    )
+            else:
+                from bingeo.stores import _gpkg_format as fmt
+
+                fmt.create_attribute_table(h.raw, table, list(fields), description=description)
+                if unique:
+                    h.raw.execute(
+                        f"CREATE UNIQUE INDEX {_quote(table + '_key')} ON {_quote(table)} "
+                        f"({', '.join(map(_quote, unique))})"
+                    )
+
+    @contextmanager
+    def write(self, tables: tuple[str, ...] = ()) -> Iterator[_Handle]:
+        """Run the body in one all-or-nothing transaction of the store; yields a handle with ``execute``."""
+        with self.store._write(tables) as raw:
+            yield _Handle(raw, self.pg)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a SELECT written with ``?`` placeholders and :meth:`name` for table names."""
+        text = sql.replace("?", "%s") if self.pg else sql
+        return [tuple(r) for r in self.store._conn.execute(text, tuple(params)).fetchall()]
+
+    def select(
+        self, table: str, columns: Sequence[str], where: str = "", params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``columns`` of ``table`` (none when the table does not exist), in insertion order."""
+        if not self.exists(table):
+            return []
+        cols = ", ".join(map(_quote, columns))
+        return self.query(
+            f"SELECT {cols} FROM {self.name(table)} {('WHERE ' + where) if where else ''} ORDER BY fid", params
+        )
+
+    def rewrite_audit(self, handle: _Handle, change: Callable[[list[str]], list[str]]) -> int:
+        """Replace each audit record's member-id list by ``change(list)``, inside ``handle``'s transaction.
+
+        The append-only guard (a trigger on both backends) is lifted for this statement only and put back in
+        the same transaction: nothing else of a record changes. On PostGIS it needs the schema's owner.
+        Returns the number of records changed.
+        """
+        rows = self.query(f"SELECT alert_id, member_ids FROM {self.name('audit_log')}")
+        new = []
+        for alert_id, text in rows:
+            ids = json.loads(text or "[]")
+            kept = change(list(ids))
+            if kept != ids:
+                new.append((json.dumps(sorted(kept)), alert_id))
+        if not new:
+            return 0
+        t = self.name("audit_log")
+        if self.pg:
+            handle.raw.execute(f"ALTER TABLE {t} DISABLE TRIGGER audit_log_append_only")
+            handle.executemany(f"UPDATE {t} SET member_ids = ? WHERE alert_id = ?", new)
+            handle.raw.execute(f"ALTER TABLE {t} ENABLE TRIGGER audit_log_append_only")
+        else:
+            handle.raw.execute('DROP TRIGGER IF EXISTS "audit_log_no_update"')
+            handle.executemany(f"UPDATE {t} SET member_ids = ? WHERE alert_id = ?", new)
+            handle.raw.execute(
+                'CREATE TRIGGER "audit_log_no_update" BEFORE UPDATE ON "audit_log" '
+                "BEGIN SELECT RAISE(ABORT, 'the bingeo audit log is append-only'); END"
+            )
+        return len(new)
