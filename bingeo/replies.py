@@ -154,12 +154,12 @@ def html_text(markup: str) -> str:
     Examples
     --------
     >>> html_text("<p>Ik zag een <b>witte</b> bus&nbsp;om 3 uur.</p><blockquote>oud bericht</blockquote>")
-    'Ik zag een witte bus\\xa0om 3 uur.'
+    'Ik zag een witte bus om 3 uur.'
     """
     parser = _Text()
     parser.feed(markup)
     parser.close()
-    lines = [line.strip() for line in "".join(parser.parts).splitlines()]
+    lines = [line.strip() for line in "".join(parser.parts).replace("\xa0", " ").splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

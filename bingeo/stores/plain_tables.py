@@ -28,20 +28,23 @@ class _Handle:
     def __init__(self, raw: Any, pg: bool) -> None:
         self.raw = raw
         self.pg = pg
+        self.last: Any = None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.pg else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        self.raw.execute(self._sql(sql), tuple(params))
-        return self.raw
+        cursor = self.raw.execute(self._sql(sql), tuple(params))
+        self.last = cursor if cursor is not None else self.raw  # sqlite3: a new cursor; psycopg: the cursor
+        return self.last
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.raw.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     def rowcount(self) -> int:
-        return int(getattr(self.raw, "rowcount", 0) or 0)
+        """Return the rows the last :meth:`execute` changed."""
+        return max(int(getattr(self.last, "rowcount", 0) or 0), 0)
 
 
 class PlainTables:
