@@ -83,7 +83,14 @@ def _in(values: list[str]) -> str:
     return ", ".join("?" * len(values))
 
 
-def _erase(store: Any, member_ids: list[str], persons: list[str], action: str, reason: str | None) -> Erasure:
+def _erase(
+    store: Any,
+    member_ids: list[str],
+    persons: list[str],
+    action: str,
+    reason: str | None,
+    unmatched_before: str | None = None,
+) -> Erasure:
     """Remove ``member_ids`` (and, for ``persons``, their answers and consent) in one transaction, then log."""
     tables = PlainTables(store)
     out = Erasure(action=action, persons=len(persons))
@@ -108,6 +115,12 @@ def _erase(store: Any, member_ids: list[str], persons: list[str], action: str, r
         out.deliveries = delete(DELIVERIES_TABLE, "member_id", member_ids)
         out.deliveries += delete(DELIVERIES_TABLE, "person_id", persons)
         out.replies = delete(REPLIES_TABLE, "person_id", persons)
+        if unmatched_before is not None and tables.exists(REPLIES_TABLE):
+            h.execute(
+                f"DELETE FROM {tables.name(REPLIES_TABLE)} WHERE person_id IS NULL AND received < ?",
+                (unmatched_before,),
+            )
+            out.replies += h.rowcount()
         out.consents = delete(CONSENT_TABLE, "person_id", persons)
         out.audit_records = tables.rewrite_audit(h, lambda ids: [i for i in ids if i not in gone])
         cols = [c for c, _ in AUDIT_FIELDS]
@@ -172,7 +185,8 @@ def purge_members(store: Any, *, left_before: dt.date | str, reason: str | None 
     """Erase the member rows that left before ``left_before`` (and the persons with no row left).
 
     A person with another, still active registration keeps that one, their answers and their consent; their
-    ended registrations go. See :func:`forget_member` for what is erased.
+    ended registrations go. Unmatched mails (no person) received before ``left_before`` go too. See
+    :func:`forget_member` for what is erased.
     """
     day = left_before if isinstance(left_before, dt.date) else dt.date.fromisoformat(str(left_before))
     tables = PlainTables(store)
@@ -181,7 +195,7 @@ def purge_members(store: Any, *, left_before: dt.date | str, reason: str | None 
     ended = set(gone)
     remaining = {p or m for m, p, _, _ in rows if m not in ended}
     persons = sorted({p or m for m, p, _, _ in rows if m in ended} - remaining)
-    out = _erase(store, gone, persons, "purge", reason or f"left before {day.isoformat()}")
+    out = _erase(store, gone, persons, "purge", reason or f"left before {day.isoformat()}", day.isoformat())
     return out
 
 

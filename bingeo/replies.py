@@ -604,7 +604,7 @@ def set_contact_consent(store: Any, member_id: str, contact: bool, *, given_on: 
 def _person_of(tables: PlainTables, member_id: str) -> str:
     rows = tables.query(f"SELECT person_id FROM {tables.name('members')} WHERE member_id = ?", (str(member_id),))
     if not rows:
-        msg = f"no member with id {member_id!r} in the store. `bingeo members import` lists the ids it read."
+        msg = f"no member with id {member_id!r} in the store. Check the id in the member list."
         raise InputError(msg)
     return rows[0][0] or str(member_id)
 

@@ -936,7 +936,9 @@ def web_map(
             if hasattr(st, "members") and member_counts is None:
                 # counts only: contacts and names are not even read
                 members = st.members(columns=["member_id", "person_id", "networks", "status"])
-            if activity is None:
+            from bingeo.stores.base import Store
+
+            if activity is None and isinstance(st, Store):
                 from bingeo.activity import activity_popups
 
                 activity = activity_popups(st)  # counts only

@@ -22,6 +22,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import bingeo
 from bingeo.cli.main import cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -115,6 +116,13 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("store", "copy"): ["{store}", "{new_store}"],
     ("store", "info"): ["{store}"],
     ("store", "grants"): ["{store}", "--role", "app"],
+    ("replies", "import"): [str(Path(__file__).parent / "data" / "replies" / "reply.eml"), "--store", "{store}"],
+    ("replies", "relay"): ["--store", "{store}", "--alert", "{alert}", "--output", "{out}/digest.txt"],
+    ("activity",): ["--store", "{store}", "--output", "{out}/activity.csv"],
+    ("members", "forget"): ["L00016", "--store", "{store}"],
+    ("members", "export-person"): ["L00016", "--store", "{store}", "--output", "{out}/person.json"],
+    ("members", "purge"): ["--store", "{store}", "--left-before", "2020-01-01"],
+    ("members", "contact-consent"): ["L00016", "--store", "{store}", "--yes"],
 }
 
 # Runs whose valid work is long or leaves this machine: only values that fail before any work.
@@ -199,6 +207,7 @@ def world(tmp_path_factory):
         ["addresses", "import", str(adr), "--store", str(store), "--crs", "28992"],
         ["members", "import", str(SAMPLES / "members.csv"), "--store", str(store), "--crs", "28992"],
         ["hotspots", str(inc), "--store", str(store), "--crs", "28992", "--output", str(root / "hs.gpkg")],
+        ["recipients", "--store", str(store), "--network", "GR-BIN-001", "--output", str(root / "r.csv")],  # an alert
     ):
         res = runner.invoke(cli, args, catch_exceptions=False)
         assert res.exit_code == 0, res.output
@@ -211,6 +220,7 @@ def world(tmp_path_factory):
         "members": str(SAMPLES / "members.csv"),
         "hotspots": str(root / "hs.gpkg"),
         "store": str(store),
+        "alert": str(bingeo.open_store(store).audit()["alert_id"].iloc[0]),
     }
 
 

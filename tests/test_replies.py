@@ -717,6 +717,10 @@ def test_forget_export_and_purge(world, answered):
     left = {r[0] for r in con.execute("SELECT member_id FROM members WHERE status = 'left'")}
     con.close()
     assert left == {"R021"}
+    assert len(stored(store).query("person_id.isnull()")) == 3  # unmatched mails of December: kept
+    out = run("members", "purge", "--left-before", "2026-12-08", "--store", store)
+    assert "1 member row(s)" in out and "3 answer(s)" in out  # R021, and the unmatched mails received before
+    assert stored(store)["person_id"].notna().all()
 
 
 # ------------------------------------------------------------------------------------------ personal data
@@ -752,3 +756,35 @@ def test_no_member_data_in_logs_errors_digests_activity_or_maps(world, answered,
     blob = "\n".join(world["outputs"] + [caplog.text] + tables + [p.read_text(encoding="utf-8-sig") for p in files])
     leaked = sorted(s for s in secrets if s.lower() in blob.lower())
     assert not leaked, f"member data leaked: {len(leaked)} values"
+
+
+# ------------------------------------------------------------------------------------------------ PostGIS
+def test_postgis_store_gives_the_same_answers_activity_and_erasure(world, answered, postgis_store_url):
+    run = world["run"]
+    run("store", "copy", world["base"], postgis_store_url)
+    out = run("replies", "import", world["tmp"] / "answered-eml", "--store", postgis_store_url)
+    assert "9 new" in out and "6 matched" in out
+    assert "0 new" in run("replies", "import", world["tmp"] / "answered-eml", "--store", postgis_store_url)
+    cols = ["reply_id", "alert_id", "person_id", "matched_by", "body", "has_attachments", "reason"]
+    with bingeo.open_store(postgis_store_url) as st:
+        rows = st._conn.execute(f'SELECT {", ".join(cols)} FROM "{st.schema}".replies').fetchall()
+    pg = pd.DataFrame(rows, columns=cols).sort_values("reply_id").reset_index(drop=True)
+    gp = stored(answered)[cols].sort_values("reply_id").reset_index(drop=True)
+    assert pg.astype(object).where(pg.notna(), None).values.tolist() == gp.values.tolist()
+    for store, name in ((postgis_store_url, "pg"), (answered, "gpkg")):
+        run("activity", "--store", store, "--output", world["tmp"] / f"activity-{name}.csv")
+    assert (world["tmp"] / "activity-pg.csv").read_text() == (world["tmp"] / "activity-gpkg.csv").read_text()
+    a1 = world["alerts"][0]
+    run("members", "contact-consent", "R003", "--yes", "--store", postgis_store_url)
+    run("replies", "relay", "--store", postgis_store_url, "--alert", a1, "--output", world["tmp"] / "pg-digest.txt")
+    assert marker(3)["email"] in (world["tmp"] / "pg-digest.txt").read_text(encoding="utf-8")
+    out = run("members", "forget", "R003", "--store", postgis_store_url)
+    assert "1 member row(s)" in out and "2 answer(s)" not in out and "1 answer(s)" in out
+    with bingeo.open_store(postgis_store_url) as st:
+        audit = st.audit()
+        assert not st.members().query("member_id == 'R003'").shape[0]
+        with pytest.raises(bingeo.StoreError, match="append-only"):
+            with st._write(("audit_log",)) as cur:
+                cur.execute(f'UPDATE "{st.schema}".audit_log SET reason = %s', ("x",))
+    assert all("R003" not in json.loads(m) for m in audit["member_ids"])
+    assert (audit["action"] == "forget").sum() == 1
