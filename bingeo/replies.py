@@ -47,6 +47,7 @@ __all__ = [
     "CONSENT_FIELDS",
     "CONSENT_TABLE",
     "DIGEST_FORMATS",
+    "IMAP_BATCH",
     "IMAP_PASSWORD_ENV",
     "IMAP_TIMEOUT",
     "REPLY_FIELDS",
@@ -97,6 +98,8 @@ UNMATCHED_REASONS = {
 IMAP_PASSWORD_ENV = "BINGEO_IMAP_PASSWORD"
 #: Seconds an IMAP connection waits for the server.
 IMAP_TIMEOUT = 30.0
+#: Mails fetched by one IMAP command.
+IMAP_BATCH = 200
 #: Digest formats, by file suffix.
 DIGEST_FORMATS = (".txt", ".csv", ".html")
 
@@ -287,8 +290,12 @@ def _imap_source(url: str, cafile: str | None) -> Iterator[_Mail]:
             raise InputError(msg)
         status, data = conn.uid("SEARCH", None, "ALL")
         uids = data[0].split() if status == "OK" and data and data[0] else []
-        for uid in uids:
-            status, fetched = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+        for k in range(0, len(uids), IMAP_BATCH):  # BODY.PEEK: nothing is marked as read
+            batch = b",".join(uids[k : k + IMAP_BATCH]).decode("ascii")
+            status, fetched = conn.uid("FETCH", batch, "(BODY.PEEK[])")
+            if status != "OK":
+                msg = f"the IMAP server {host}:{port} did not give the mails of {folder!r} ({status}). Try again."
+                raise InputError(msg)
             for item in fetched or []:
                 if isinstance(item, tuple):
                     yield _Mail(bytes(item[1]), shown)

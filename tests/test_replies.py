@@ -10,6 +10,7 @@ may appear only in a digest for members who consented to be contacted and in the
 
 from __future__ import annotations
 
+import grp
 import json
 import logging
 import mailbox
@@ -393,6 +394,7 @@ first_valid_uid = {uid}
 first_valid_gid = {gid}
 default_internal_user = {internal}
 default_login_user = {login}
+default_internal_group = {grp.getgrgid(gid).gr_name}
 service imap-login {{
   chroot =
   inet_listener imap {{
@@ -445,8 +447,9 @@ service anvil {{
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_imap_import_matches_strips_and_is_idempotent(world, imap_server, caplog):
+def test_imap_import_matches_strips_and_is_idempotent(world, imap_server, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG, logger="bingeo")
+    monkeypatch.setattr("bingeo.replies.IMAP_BATCH", 4)  # several FETCH commands
     expected = mails(world)
     imap_server["deliver"]([m for m, _ in expected])
     url = f"imaps://coord@127.0.0.1:{imap_server['port']}/INBOX"
@@ -641,13 +644,14 @@ def test_activity_matches_pandas_and_the_map_popups(world, answered):
     d = data_block(html, "bingeo-networks-active")
     popups = {f["properties"]["v"][0]: dict(zip(d["labels"], f["properties"]["v"])) for f in d["geojson"]["features"]}
     recent = got[got["month"] >= f"{pd.Timestamp.today() - pd.DateOffset(months=11):%Y-%m}"]
-    for nid, grp in recent.groupby("network_id"):
+    for nid, part in recent.groupby("network_id"):
         p = popups[nid]
-        assert p["Alerts (12 months)"] == grp["alerts"].sum()
-        assert p["Answers (12 months)"] == grp["answers"].sum()
-        assert p["Recipients (12 months)"] == grp["recipients"].sum()
-        assert p["Members joined (12 months)"] == grp["members_joined"].sum()
-        assert p["Answer rate"] == round(grp["answers"].sum() / grp["recipients"].sum(), 3)  # popups: 3 decimals
+        assert p["Alerts (12 months)"] == part["alerts"].sum()
+        assert p["Answers (12 months)"] == part["answers"].sum()
+        assert p["Recipients (12 months)"] == part["recipients"].sum()
+        assert p["Members joined (12 months)"] == part["members_joined"].sum()
+        assert p["Members left (12 months)"] == part["members_left"].sum()
+        assert p["Answer rate"] == round(part["answers"].sum() / part["recipients"].sum(), 3)  # popups: 3 decimals
     assert popups["GR-BIN-003"]["Alerts (12 months)"] == 0
 
 
