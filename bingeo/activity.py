@@ -14,7 +14,6 @@ Counted from the store, counts only:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import logging
@@ -72,14 +71,11 @@ class Activity(Result):
         if path.suffix.lower() != ".csv":
             msg = f"the activity table is a CSV file; give an output ending in .csv, not {path.name!r}."
             raise InputError(msg)
-        if not path.parent.exists():
-            msg = f"the folder {path.parent} for the activity table does not exist. Create it first."
-            raise InputError(msg)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=ACTIVITY_COLUMNS)
-            w.writeheader()
-            w.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in self.rows)
-        return path
+        import pandas as pd
+
+        from bingeo.readers.write import write_csv
+
+        return write_csv(pd.DataFrame(self.rows, columns=ACTIVITY_COLUMNS), path)
 
 
 def _tokens(text: Any) -> set[str]:

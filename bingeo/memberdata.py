@@ -209,9 +209,6 @@ def export_person(store: Any, member_id: str, output: str | os.PathLike[str]) ->
     if path.suffix.lower() != ".json":
         msg = f"the export is a JSON file; give an output ending in .json, not {path.name!r}."
         raise InputError(msg)
-    if not path.parent.exists():
-        msg = f"the folder {path.parent} for the export does not exist. Create it first."
-        raise InputError(msg)
     tables = PlainTables(store)
     person, ids = _person_rows(tables, member_id)
     cols = [c for c, _ in MEMBER_FIELDS]
@@ -252,7 +249,9 @@ def export_person(store: Any, member_id: str, output: str | os.PathLike[str]) ->
         "replies": table(REPLIES_TABLE, [c for c, _ in REPLY_FIELDS], "person_id = ?", [person]),
         "alerts_received": alerts,
     }
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    from bingeo.readers.write import write_text
+
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str))
     log.info("export-person: %d member rows, %d alerts", len(records), len(alerts))
     return path
 

@@ -18,7 +18,6 @@ the member's consent to be contacted (:func:`set_contact_consent`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import email
 import email.policy
@@ -564,21 +563,21 @@ def _which_alert(message: email.message.EmailMessage) -> tuple[str | None, str |
 
 
 def _write_unmatched(path: Path, listing: list[dict[str, Any]], raws: list[tuple[str, bytes]]) -> Path:
+    import pandas as pd
+
+    from bingeo.readers.write import write_csv, write_text
+
     if path.suffix.lower() == ".csv":
-        if not path.parent.exists():
-            msg = f"the folder {path.parent} for `unmatched` does not exist. Create it first."
-            raise InputError(msg)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(listing[0]))
-            w.writeheader()
-            w.writerows(listing)
-        return path
+        return write_csv(pd.DataFrame(listing), path)
     if path.exists() and not path.is_dir():
         msg = f"`unmatched` must be a .csv file or a folder for the raw .eml files, got the file {path}."
         raise InputError(msg)
-    path.mkdir(parents=False, exist_ok=True)
+    if not path.parent.is_dir():
+        msg = f"`unmatched`: the folder {path.parent} does not exist. Create it first."
+        raise InputError(msg)
+    path.mkdir(exist_ok=True)
     for reply_id, raw in raws:
-        (path / f"{reply_id[:16]}.eml").write_bytes(raw)
+        write_text(path / f"{reply_id[:16]}.eml", raw)
     return path
 
 
@@ -659,9 +658,6 @@ def relay_replies(store: Any, alert_id: str, output: str | os.PathLike[str]) -> 
     if suffix not in DIGEST_FORMATS:
         msg = f"the digest is a {', '.join(DIGEST_FORMATS)} file; give an output ending so, not {path.name!r}."
         raise InputError(msg)
-    if not path.parent.exists():
-        msg = f"the folder {path.parent} for the digest does not exist. Create it first."
-        raise InputError(msg)
     tables = PlainTables(store)
     alerts = tables.query(
         f"SELECT alert_id, created_at, counts FROM {tables.name('audit_log')} ORDER BY created_at, alert_id"
@@ -702,13 +698,15 @@ def relay_replies(store: Any, alert_id: str, output: str | os.PathLike[str]) -> 
         )
     recipients = json.loads(record[0][2] or "{}").get("recipients", "?")
     head = f"Answers to alert {alert_id} (sent {record[0][1]}; {recipients} recipients; {len(items)} answers)"
+    from bingeo.readers.write import write_csv, write_text
+
     if suffix == ".csv":
-        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.DictWriter(
-                fh, fieldnames=["alert_id", "answer", "received", "text", "attachments", "name", "contact"]
-            )
-            w.writeheader()
-            w.writerows({"alert_id": alert_id, **i} for i in items)
+        import pandas as pd
+
+        columns = ["alert_id", "answer", "received", "text", "attachments", "name", "contact"]
+        write_csv(
+            pd.DataFrame([{"alert_id": alert_id, **i} for i in items], columns=columns), path, encoding="utf-8-sig"
+        )
     elif suffix == ".txt":
         out = [head, "=" * len(head), ""]
         for i in items:
@@ -719,7 +717,7 @@ def relay_replies(store: Any, alert_id: str, output: str | os.PathLike[str]) -> 
             if i["name"] or i["contact"]:
                 out.append(f"Contact (consented): {i['name']} {i['contact']}".rstrip())
             out.extend([i["text"], ""])
-        path.write_text("\n".join(out), encoding="utf-8")
+        write_text(path, "\n".join(out))
     else:
         e = html.escape
         blocks = [
@@ -729,10 +727,10 @@ def relay_replies(store: Any, alert_id: str, output: str | os.PathLike[str]) -> 
             + f"<pre>{e(i['text'])}</pre></section>"
             for i in items
         ]
-        path.write_text(
+        write_text(
+            path,
             f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(head)}</title></head>'
             f"<body><h1>{e(head)}</h1>{''.join(blocks)}</body></html>",
-            encoding="utf-8",
         )
     log.info("digest of %s: %d answers", alert_id, len(items))
     return Digest(alert_id, len(items), sum(1 for i in items if i["name"] or i["contact"]), unmatched, path)
