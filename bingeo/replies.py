@@ -40,7 +40,7 @@ from urllib.parse import unquote, urlsplit
 
 from bingeo._results import Result
 from bingeo.errors import InputError
-from bingeo.stores.plain_tables import PlainTables
+from bingeo.stores.plain_tables import PLAIN_TABLES, PlainTables, register
 
 __all__ = [
     "CONSENT_FIELDS",
@@ -87,6 +87,10 @@ CONSENT_FIELDS: list[tuple[str, str]] = [
     ("given_on", "TEXT"),
     ("updated", "TEXT"),
 ]
+_REPLIES_NOTE = "bingeo: members' answers to alerts (person_id only; quoted text and signatures cut)"
+_CONSENT_NOTE = "bingeo: consent to be contacted about one's answers (one row per person)"
+register(REPLIES_TABLE, REPLY_FIELDS, unique=("reply_id",), description=_REPLIES_NOTE)
+register(CONSENT_TABLE, CONSENT_FIELDS, unique=("person_id",), description=_CONSENT_NOTE)
 #: Why a mail is unmatched.
 UNMATCHED_REASONS = {
     "no_alert_id": "no alert id in the X-Bingeo-Alert header, the subject or In-Reply-To/References",
@@ -387,13 +391,9 @@ def _norm_address(value: Any) -> str:
     return re.sub(r"\s+", "", str(value or "")).casefold()
 
 
-def _ensure_replies(tables: PlainTables) -> None:
-    tables.ensure(
-        REPLIES_TABLE,
-        REPLY_FIELDS,
-        unique=("reply_id",),
-        description="bingeo: members' answers to alerts (person_id only; quoted text and signatures cut)",
-    )
+def _ensure(tables: PlainTables, name: str) -> None:
+    spec = PLAIN_TABLES[name]
+    tables.ensure(name, spec.fields, unique=spec.unique, description=spec.description)
 
 
 def _received(message: email.message.EmailMessage) -> str | None:
@@ -444,7 +444,7 @@ def import_replies(
     (1, 0, {'unknown_alert': 1})
     """
     tables = PlainTables(store)
-    _ensure_replies(tables)
+    _ensure(tables, REPLIES_TABLE)
     known = {r[0] for r in tables.select(REPLIES_TABLE, ["reply_id"])}
     audit = tables.query(f"SELECT alert_id, member_ids FROM {tables.name('audit_log')}")
     alert_members = {a: json.loads(m or "[]") for a, m in audit}
@@ -589,12 +589,7 @@ def set_contact_consent(store: Any, member_id: str, contact: bool, *, given_on: 
     """
     tables = PlainTables(store)
     person = _person_of(tables, member_id)
-    tables.ensure(
-        CONSENT_TABLE,
-        CONSENT_FIELDS,
-        unique=("person_id",),
-        description="bingeo: consent to be contacted about one's answers (one row per person)",
-    )
+    _ensure(tables, CONSENT_TABLE)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     day = str(given_on or dt.date.today())
     t = tables.name(CONSENT_TABLE)

@@ -775,6 +775,14 @@ def test_postgis_store_gives_the_same_answers_activity_and_erasure(world, answer
     pg = pd.DataFrame(rows, columns=cols).sort_values("reply_id").reset_index(drop=True)
     gp = stored(answered)[cols].sort_values("reply_id").reset_index(drop=True)
     assert pg.astype(object).where(pg.notna(), None).values.tolist() == gp.values.tolist()
+    # a store copy keeps the answers and the consents (and back: nothing lost)
+    run("members", "contact-consent", "R005", "--no", "--store", postgis_store_url)
+    back = world["tmp"] / "pg-back.gpkg"
+    run("store", "copy", postgis_store_url, back)
+    assert stored(back)[cols].sort_values("reply_id").reset_index(drop=True).values.tolist() == gp.values.tolist()
+    con = sqlite3.connect(back)
+    assert con.execute("SELECT person_id, contact FROM contact_consents").fetchall() == [(world["person"]["R005"], 0)]
+    con.close()
     for store, name in ((postgis_store_url, "pg"), (answered, "gpkg")):
         run("activity", "--store", store, "--output", world["tmp"] / f"activity-{name}.csv")
     assert (world["tmp"] / "activity-pg.csv").read_text() == (world["tmp"] / "activity-gpkg.csv").read_text()

@@ -846,6 +846,8 @@ class Store(ABC):
             frames[t] = self.read_table(t)
             done += sizes[t]
             report(progress, done / total)
+        from bingeo.stores.plain_tables import copy_plain_tables
+
         with target._write(tuple(TABLES)) as h:
             for table, gdf in frames.items():
                 check_cancelled(is_cancelled, "the store copy")
@@ -853,7 +855,8 @@ class Store(ABC):
                     target._copy_rows(h, table, gdf)
                 done += sizes[table]
                 report(progress, done / total)
-        counts = {t: len(f) for t, f in frames.items()}
+            plain = copy_plain_tables(self, target, h)  # answers, consents, deliveries (issue 16)
+        counts = {t: len(f) for t, f in frames.items()} | plain
         log.info("copied %s to %s: %s", self.location, target.location, counts)
         return counts
 

@@ -10,12 +10,36 @@ which a right to be forgotten removes a person's member ids from it (counts kept
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PlainTables"]
+__all__ = ["PLAIN_TABLES", "PLAIN_TABLE_MODULES", "PlainTable", "PlainTables", "copy_plain_tables", "register"]
+
+
+@dataclass(frozen=True)
+class PlainTable:
+    """A plain table's definition: its (column, SQL type) pairs, unique key columns and description."""
+
+    fields: tuple[tuple[str, str], ...]
+    unique: tuple[str, ...] = ()
+    description: str = ""
+
+
+#: Every plain table a module of bingeo keeps in stores (filled by :func:`register`): ``bingeo store copy`` copies them.
+PLAIN_TABLES: dict[str, PlainTable] = {}
+#: The modules that register plain tables (imported by :func:`copy_plain_tables` so that all are known).
+PLAIN_TABLE_MODULES = ("bingeo.replies", "bingeo.memberdata")
+
+
+def register(
+    name: str, fields: Sequence[tuple[str, str]], *, unique: Sequence[str] = (), description: str = ""
+) -> None:
+    """Declare a plain table (done once by the module that owns it, at import)."""
+    PLAIN_TABLES[name] = PlainTable(tuple((c, d) for c, d in fields), tuple(unique), description)
 
 
 def _quote(name: str) -> str:
@@ -82,29 +106,42 @@ class PlainTables:
         )
 
     def ensure(
-        self, table: str, fields: Sequence[tuple[str, str]], *, unique: Sequence[str] = (), description: str = ""
+        self,
+        table: str,
+        fields: Sequence[tuple[str, str]],
+        *,
+        unique: Sequence[str] = (),
+        description: str = "",
+        handle: _Handle | None = None,
     ) -> None:
-        """Create ``table`` with ``fields`` ((name, SQL type) pairs) and a unique index on ``unique`` if missing."""
+        """Create ``table`` with ``fields`` ((name, SQL type) pairs) and a unique index on ``unique`` if missing.
+
+        ``handle``: inside that open transaction (else in one of its own).
+        """
         if self.exists(table):
             return
-        with self.write() as h:
-            if self.pg:
-                cols = ", ".join(f"{_quote(c)} {decl}" for c, decl in fields)
-                h.raw.execute(f"CREATE TABLE IF NOT EXISTS {self.name(table)} (fid BIGSERIAL PRIMARY KEY, {cols})")
-                if unique:
-                    h.raw.execute(
-                        f"CREATE UNIQUE INDEX IF NOT EXISTS {_quote(table + '_key')} ON {self.name(table)} "
-                        f"({', '.join(map(_quote, unique))})"
-                    )
-            else:
-                from bingeo.stores import _gpkg_format as fmt
+        if handle is None:
+            with self.write() as h:
+                self.ensure(table, fields, unique=unique, description=description, handle=h)
+            return
+        h = handle
+        if self.pg:
+            cols = ", ".join(f"{_quote(c)} {decl}" for c, decl in fields)
+            h.raw.execute(f"CREATE TABLE IF NOT EXISTS {self.name(table)} (fid BIGSERIAL PRIMARY KEY, {cols})")
+            if unique:
+                h.raw.execute(
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS {_quote(table + '_key')} ON {self.name(table)} "
+                    f"({', '.join(map(_quote, unique))})"
+                )
+        else:
+            from bingeo.stores import _gpkg_format as fmt
 
-                fmt.create_attribute_table(h.raw, table, list(fields), description=description)
-                if unique:
-                    h.raw.execute(
-                        f"CREATE UNIQUE INDEX {_quote(table + '_key')} ON {_quote(table)} "
-                        f"({', '.join(map(_quote, unique))})"
-                    )
+            fmt.create_attribute_table(h.raw, table, list(fields), description=description)
+            if unique:
+                h.raw.execute(
+                    f"CREATE UNIQUE INDEX {_quote(table + '_key')} ON {_quote(table)} "
+                    f"({', '.join(map(_quote, unique))})"
+                )
 
     @contextmanager
     def write(self, tables: tuple[str, ...] = ()) -> Iterator[_Handle]:
@@ -117,6 +154,16 @@ class PlainTables:
         text = sql.replace("?", "%s") if self.pg else sql
         return [tuple(r) for r in self.store._conn.execute(text, tuple(params)).fetchall()]
 
+    def describe(self, table: str) -> list[tuple[str, str]]:
+        """Return the (column, type) pairs of ``table`` as the database has them."""
+        if self.pg:
+            return self.query(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                (self.store.schema, table),
+            )
+        return [(r[1], r[2]) for r in self.query(f"PRAGMA table_info({_quote(table)})")]
+
     def select(
         self, table: str, columns: Sequence[str], where: str = "", params: Sequence[Any] = ()
     ) -> list[tuple[Any, ...]]:
@@ -124,8 +171,9 @@ class PlainTables:
         if not self.exists(table):
             return []
         cols = ", ".join(map(_quote, columns))
+        order = "ORDER BY fid" if any(c == "fid" for c, _ in self.describe(table)) else ""
         return self.query(
-            f"SELECT {cols} FROM {self.name(table)} {('WHERE ' + where) if where else ''} ORDER BY fid", params
+            f"SELECT {cols} FROM {self.name(table)} {('WHERE ' + where) if where else ''} {order}", params
         )
 
     def rewrite_audit(self, handle: _Handle, change: Callable[[list[str]], list[str]]) -> int:
@@ -157,3 +205,26 @@ class PlainTables:
                 "BEGIN SELECT RAISE(ABORT, 'the bingeo audit log is append-only'); END"
             )
         return len(new)
+
+
+def copy_plain_tables(source: Any, target: Any, handle: Any) -> dict[str, int]:
+    """Copy every registered plain table of ``source`` into ``target`` inside ``handle`` (``target``'s open write).
+
+    Only the columns both the definition and the source's table have are copied. Returns the rows per table.
+    """
+    for module in PLAIN_TABLE_MODULES:
+        importlib.import_module(module)
+    src, dst = PlainTables(source), PlainTables(target)
+    h = _Handle(handle, dst.pg)
+    out = {}
+    for name, spec in PLAIN_TABLES.items():
+        if not src.exists(name):
+            continue
+        have = {c[0] for c in src.describe(name)}
+        cols = [c for c, _ in spec.fields if c in have]
+        rows = src.select(name, cols)
+        dst.ensure(name, spec.fields, unique=spec.unique, description=spec.description, handle=h)
+        marks = ", ".join("?" * len(cols))
+        h.executemany(f"INSERT INTO {dst.name(name)} ({', '.join(map(_quote, cols))}) VALUES ({marks})", rows)
+        out[name] = len(rows)
+    return out
