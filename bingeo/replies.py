@@ -57,6 +57,7 @@ __all__ = [
     "delivery_token",
     "import_replies",
     "relay_replies",
+    "reply_id_of",
     "reply_text",
     "set_contact_consent",
     "strip_quoted",
@@ -243,9 +244,16 @@ def reply_text(message: email.message.EmailMessage) -> tuple[str, int]:
 class _Mail:
     raw: bytes
     source: str
+    known: bool = False  # imported before (told by its Message-ID; the mail itself was not downloaded)
 
 
-def _imap_source(url: str, cafile: str | None) -> Iterator[_Mail]:
+def reply_id_of(message_id: str, raw: bytes) -> str:
+    """Return a mail's ``reply_id``: the sha256 of its ``Message-ID`` (stripped), else of its bytes."""
+    text = message_id.strip()
+    return hashlib.sha256(text.encode() if text else raw).hexdigest()
+
+
+def _imap_source(url: str, cafile: str | None, known: set[str] | frozenset[str] = frozenset()) -> Iterator[_Mail]:
     import imaplib
 
     parts = urlsplit(url)
@@ -295,13 +303,17 @@ def _imap_source(url: str, cafile: str | None) -> Iterator[_Mail]:
         uids = data[0].split() if status == "OK" and data and data[0] else []
         for k in range(0, len(uids), IMAP_BATCH):  # BODY.PEEK: nothing is marked as read
             batch = b",".join(uids[k : k + IMAP_BATCH]).decode("ascii")
-            status, fetched = conn.uid("FETCH", batch, "(BODY.PEEK[])")
-            if status != "OK":
-                msg = f"the IMAP server {host}:{port} did not give the mails of {folder!r} ({status}). Try again."
-                raise InputError(msg)
-            for item in fetched or []:
-                if isinstance(item, tuple):
-                    yield _Mail(bytes(item[1]), shown)
+            # the Message-IDs first: a mail imported before is not downloaded again
+            wanted = []
+            for uid, head in _imap_fetch(conn, batch, "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", shown):
+                mid = str(email.message_from_bytes(head, policy=email.policy.default).get("Message-ID", "") or "")
+                if mid.strip() and reply_id_of(mid, b"") in known:
+                    yield _Mail(b"", shown, known=True)
+                else:
+                    wanted.append(uid)
+            if wanted:
+                for _, raw in _imap_fetch(conn, b",".join(wanted).decode("ascii"), "(UID BODY.PEEK[])", shown):
+                    yield _Mail(raw, shown)
     finally:
         try:
             conn.logout()
@@ -309,15 +321,29 @@ def _imap_source(url: str, cafile: str | None) -> Iterator[_Mail]:
             pass
 
 
+def _imap_fetch(conn: Any, uids: str, what: str, shown: str) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (uid, data) of one UID FETCH."""
+    status, fetched = conn.uid("FETCH", uids, what)
+    if status != "OK":
+        msg = f"the IMAP server did not give the mails of {shown} ({status}). Try again."
+        raise InputError(msg)
+    for item in fetched or []:
+        if isinstance(item, tuple):
+            uid = re.search(rb"UID (\d+)", item[0])
+            yield (uid.group(1) if uid else b""), bytes(item[1])
+
+
 def _imap_quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _mail_source(source: str | os.PathLike[str], cafile: str | None = None) -> Iterator[_Mail]:
+def _mail_source(
+    source: str | os.PathLike[str], cafile: str | None = None, known: set[str] | frozenset[str] = frozenset()
+) -> Iterator[_Mail]:
     """Yield the raw mails of an IMAP URL, a Maildir, an mbox file, a folder of .eml files or one .eml file."""
     text = str(source)
     if text.lower().startswith(("imap://", "imaps://")):
-        yield from _imap_source(text, cafile)
+        yield from _imap_source(text, cafile, known)
         return
     path = Path(source)
     if not path.exists():
@@ -461,11 +487,13 @@ def import_replies(
     listing: list[dict[str, Any]] = []
     raws: list[tuple[str, bytes]] = []
     seen: set[str] = set()
-    for mail in _mail_source(source, None if cafile is None else str(cafile)):
+    for mail in _mail_source(source, None if cafile is None else str(cafile), known):
         result.mails += 1
+        if mail.known:
+            result.already += 1
+            continue
         message = email.message_from_bytes(mail.raw, policy=email.policy.default)
-        mid = str(message.get("Message-ID", "") or "").strip()
-        reply_id = hashlib.sha256(mid.encode() if mid else mail.raw).hexdigest()
+        reply_id = reply_id_of(str(message.get("Message-ID", "") or ""), mail.raw)
         if reply_id in known or reply_id in seen:
             result.already += 1
             continue

@@ -466,6 +466,9 @@ def test_imap_import_matches_strips_and_is_idempotent(world, imap_server, caplog
     # importing the same mailbox again adds nothing
     again = world["run"]("replies", "import", url, "--store", world["store"], "--cafile", cafile, env=env)
     assert "0 new, 9 imported before" in again
+    # ... and downloads no mail again: dovecot's logout lines count the bodies fetched
+    sessions = [line for line in imap_server["log"].read_text().splitlines() if "Logged out" in line]
+    assert "body_count=9 " in sessions[-2] and "body_count=0 " in sessions[-1]
     assert len(stored(world["store"])) == 9
     # the password is never printed; a wrong one and a missing one are clear messages
     bad = world["run"]("replies", "import", url, "--store", world["store"], "--cafile", cafile, ok=False,
