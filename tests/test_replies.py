@@ -803,3 +803,23 @@ def test_postgis_store_gives_the_same_answers_activity_and_erasure(world, answer
                 cur.execute(f'UPDATE "{st.schema}".audit_log SET reason = %s', ("x",))
     assert all("R003" not in json.loads(m) for m in audit["member_ids"])
     assert (audit["action"] == "forget").sum() == 1
+
+
+def test_odd_mails_give_text_or_nothing_never_an_error():
+    import email
+    import email.policy
+
+    from bingeo.replies import reply_text
+
+    only_file = EmailMessage()
+    only_file["Subject"] = "foto"
+    only_file.add_attachment(b"\x89PNG fake", maintype="image", subtype="png", filename="a.png")
+    assert reply_text(only_file) == ("", 1)
+    raw = (
+        b"From: a@b.nl\nSubject: x\nMIME-Version: 1.0\nContent-Type: text/plain; charset=x-nonsense\n"
+        b"Content-Transfer-Encoding: 8bit\n\nGezien om 3 uur \xe9\xe9n man.\n> oud\n"
+    )
+    text, n = reply_text(email.message_from_bytes(raw, policy=email.policy.default))
+    assert text.startswith("Gezien om 3 uur") and "oud" not in text and n == 0
+    latin = "From: a@b.nl\nSubject: x\nContent-Type: text/plain; charset=iso-8859-1\n\nCafé gezien.\n".encode("latin-1")
+    assert reply_text(email.message_from_bytes(latin, policy=email.policy.default)) == ("Café gezien.", 0)
