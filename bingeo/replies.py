@@ -407,6 +407,8 @@ class ImportedReplies(Result):
             parts.extend(f"  - {n:,} {UNMATCHED_REASONS[k]}" for k, n in sorted(self.unmatched.items()))
             if self.unmatched_file:
                 parts.append(f"  listed in {self.unmatched_file} (no addresses)")
+            else:
+                parts.append("  list them with `unmatched` (a .csv file, or a folder for their .eml files)")
         if self.attachments:
             parts.append(f"{self.attachments:,} attachments noted, not stored.")
         parts.extend(self.notes)
