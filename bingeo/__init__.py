@@ -23,12 +23,20 @@ from bingeo.errors import (
     CRSMismatchError,
     DriverMissingError,
     InputError,
+    MailError,
     StoreError,
 )
 
 #: Everything else is imported when first used (PEP 562), so that a command line
 #: that needs one workflow does not pay for the imports of all the others.
 _LAZY = {
+    # sending an alert by e-mail, SMS segments
+    "send_email": "bingeo.sending",
+    "smtp_settings": "bingeo.sending",
+    "SendReport": "bingeo.sending",
+    "template_text": "bingeo.sending",
+    "sms_segments": "bingeo.sms",
+    "sms_warnings": "bingeo.sms",
     "assign": "bingeo.assign",
     "select_valid": "bingeo.assign",
     "coverage": "bingeo.coverage",
@@ -177,5 +185,6 @@ __all__ = [
     "CancelledError",
     "ContactError",
     "DriverMissingError",
+    "MailError",
     *_LAZY,
 ]
