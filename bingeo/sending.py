@@ -77,6 +77,8 @@ __all__ = [
     "DELIVERIES_TABLE",
     "DELIVERY_FIELDS",
     "STATES",
+    "MESSAGES_TABLE",
+    "MESSAGE_FIELDS",
     "TOKEN_DOMAIN",
     "TEMPLATES",
     "LANGUAGES",
@@ -130,6 +132,14 @@ DELIVERY_FIELDS = [
     ("reason", "TEXT"),
 ]
 STATES = ("pending", "sent", "refused", "failed")
+#: The store table keeping each alert's e-mail (subject and body as first sent), so that a resume sends the same.
+MESSAGES_TABLE = "send_messages"
+MESSAGE_FIELDS = [
+    ("alert_id", "TEXT NOT NULL UNIQUE"),
+    ("subject", "TEXT NOT NULL"),
+    ("body", "TEXT NOT NULL"),
+    ("created", "TEXT"),
+]
 #: The domain of the Message-IDs (RFC 2606: never a real one).
 TOKEN_DOMAIN = "bingeo.invalid"
 #: Shipped templates (``bingeo/templates/<lang>/<name>.txt``), their languages and placeholders.
@@ -364,15 +374,17 @@ class _Deliveries:
             msg = f"store {self.path} cannot be written ({exc}). Close the program that holds it and send again."
             raise StoreError(msg) from None
 
+    def has(self, table: str) -> bool:
+        return bool(self.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone())
+
     def ensure(self) -> None:
-        has = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (DELIVERIES_TABLE,))
-        if has.fetchone():
+        if self.has(DELIVERIES_TABLE) and self.has(MESSAGES_TABLE):
             return
         from bingeo.stores import _gpkg_format as fmt
 
         self._begin()
         try:
-            if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (DELIVERIES_TABLE,)).fetchone():
+            if not self.has(DELIVERIES_TABLE):
                 fmt.create_attribute_table(
                     self.conn, DELIVERIES_TABLE, DELIVERY_FIELDS, description="bingeo: delivery state per alert"
                 )
@@ -380,10 +392,23 @@ class _Deliveries:
                     f'CREATE UNIQUE INDEX "{DELIVERIES_TABLE}_alert_member" '
                     f'ON "{DELIVERIES_TABLE}" (alert_id, member_id)'
                 )
+            if not self.has(MESSAGES_TABLE):
+                fmt.create_attribute_table(
+                    self.conn, MESSAGES_TABLE, MESSAGE_FIELDS, description="bingeo: the e-mail of each alert sent"
+                )
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+
+    def message(self, alert_id: str) -> tuple[str, str] | None:
+        if not self.has(MESSAGES_TABLE):
+            return None
+        row = self.conn.execute(
+            f'SELECT subject, body FROM "{MESSAGES_TABLE}" WHERE alert_id = ?',  # noqa: S608
+            (alert_id,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def rows(self, alert_id: str) -> list[dict[str, Any]]:
         names = [n for n, _ in DELIVERY_FIELDS]
@@ -393,7 +418,7 @@ class _Deliveries:
         )
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
-    def plan(self, rows: list[dict[str, Any]]) -> None:
+    def plan(self, alert_id: str, rows: list[dict[str, Any]], message: tuple[str, str]) -> None:
         names = [n for n, _ in DELIVERY_FIELDS]
         self._begin()
         try:
@@ -401,6 +426,11 @@ class _Deliveries:
                 f'INSERT OR IGNORE INTO "{DELIVERIES_TABLE}" ({", ".join(names)}) '  # noqa: S608
                 f"VALUES ({', '.join('?' * len(names))})",
                 [tuple(r[n] for n in names) for r in rows],
+            )
+            self.conn.execute(
+                f'INSERT OR IGNORE INTO "{MESSAGES_TABLE}" (alert_id, subject, body, created) '  # noqa: S608
+                "VALUES (?, ?, ?, ?)",
+                (alert_id, *message, _now()),
             )
             self.conn.execute("COMMIT")
         except BaseException:
@@ -723,8 +753,8 @@ def send_email(
     store: Any,
     alert_id: str,
     *,
-    subject: str,
-    body: str,
+    subject: str | None = None,
+    body: str | None = None,
     smtp: SmtpSettings | None = None,
     rate: float | None = None,
     retry_uncertain: bool = False,
@@ -744,8 +774,9 @@ def send_email(
         A GeoPackage store holding the alert in its audit log.
     alert_id : str
         The alert (``bingeo recipients`` prints it; ``bingeo audit`` lists them).
-    subject, body : str
-        The message; the subject gets `` [BIN <alert id>]``.
+    subject, body : str, optional
+        The message; the subject gets `` [BIN <alert id>]``. The first run keeps them in the store
+        (:data:`MESSAGES_TABLE`); a resume without them sends the same, and refuses a different one.
     smtp : SmtpSettings
         The server (:func:`smtp_settings`); not needed with ``check``.
     rate : float, optional
@@ -774,10 +805,10 @@ def send_email(
     bingeo.errors.InputError: no alert with id 'A-1' in the audit log. Recent alerts: (none).
     >>> store.close(); shutil.rmtree(d)
     """
-    if not subject.strip():
+    if subject is not None and not subject.strip():
         msg = "the e-mail needs a subject: give --subject (or a --template, whose subject is used)."
         raise InputError(msg)
-    if not body.strip():
+    if body is not None and not body.strip():
         msg = "the message is empty: give a --message file with text, or a --template."
         raise InputError(msg)
     if rate is not None and not rate > 0:
@@ -791,13 +822,14 @@ def send_email(
     urgency = str(record["urgency"] or "normal")
     people, per_channel, gone_now = _current_recipients(store, ids, urgency)
     report = SendReport(alert_id, sms=per_channel.get("sms", 0), voice=per_channel.get("voice", 0))
-    if report.sms:
-        report.sms_count = sms_segments(body)
-        report.notes.extend(sms_warnings(body, urgent=urgency == "urgent"))
 
     table = _Deliveries(store)
     try:
-        if check and not table.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (DELIVERIES_TABLE,)).fetchone():
+        subject, body = _the_message(table.message(alert_id), subject, body, alert_id)
+        if report.sms:
+            report.sms_count = sms_segments(body)
+            report.notes.extend(sms_warnings(body, urgent=urgency == "urgent"))
+        if check and not table.has(DELIVERIES_TABLE):
             plan: list[dict[str, Any]] = []
         else:
             table.ensure()
@@ -819,7 +851,7 @@ def send_email(
             ]
             report.left = gone_now  # the alert's people who cannot be reached now: no row for them
             if not check:
-                table.plan(plan)
+                table.plan(alert_id, plan, (subject, body))
                 plan = table.rows(alert_id)
         report.recipients = len(plan)
         todo = []
@@ -853,6 +885,24 @@ def send_email(
             report.journal = table.close()
     log.info("alert %s by e-mail: sent %d, refused %d, failed %d", alert_id, report.sent, report.refused, report.failed)
     return report
+
+
+def _the_message(
+    stored: tuple[str, str] | None, subject: str | None, body: str | None, alert_id: str
+) -> tuple[str, str]:
+    """Return the message to send: the one given, else the one the first run kept; a different one is refused."""
+    if stored is None:
+        if subject is None or body is None:
+            msg = f"alert {alert_id} has not been sent yet: give the message (--message FILE or --template NAME)."
+            raise InputError(msg)
+        return subject, body
+    if (subject is not None and subject != stored[0]) or (body is not None and body != stored[1]):
+        msg = (
+            f"alert {alert_id} was sent with another message; a resume sends the same one to the rest. Give no "
+            "--message or --template to resume, or select a new alert for a new message."
+        )
+        raise InputError(msg)
+    return stored
 
 
 def _states(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -115,6 +115,23 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("store", "copy"): ["{store}", "{new_store}"],
     ("store", "info"): ["{store}"],
     ("store", "grants"): ["{store}", "--role", "app"],
+    ("send",): [
+        "--alert",
+        "{alert}",
+        "--template",
+        "information",
+        "--value",
+        "network=Oost",
+        "--value",
+        "area=Oost",
+        "--value",
+        "incident=inbraak",
+        "--value",
+        "time=morgen",
+        "--store",
+        "{store}",
+        "--check",
+    ],  # fmt: skip
 }
 
 # Runs whose valid work is long or leaves this machine: only values that fail before any work.
@@ -202,6 +219,12 @@ def world(tmp_path_factory):
     ):
         res = runner.invoke(cli, args, catch_exceptions=False)
         assert res.exit_code == 0, res.output
+    # an alert for `bingeo send`
+    res = runner.invoke(
+        cli, ["recipients", "--store", str(store), "--around", "233900,583400", "--radius", "1500", "--urgency",
+              "normal", "--output", str(root / "alert.csv")], catch_exceptions=False,
+    )  # fmt: skip
+    alert = re.search(r"Alert (A-[0-9A-Za-z-]+)", res.output).group(1)
     (root / "assets").mkdir()
     return {
         "root": root,
@@ -211,6 +234,7 @@ def world(tmp_path_factory):
         "members": str(SAMPLES / "members.csv"),
         "hotspots": str(root / "hs.gpkg"),
         "store": str(store),
+        "alert": alert,
     }
 
 

@@ -190,6 +190,19 @@ def test_each_person_gets_exactly_one_mail(fresh, server, monkeypatch):
     assert f"done by earlier runs (not sent again): {len(want):,}" in out
 
 
+def test_a_resume_keeps_the_message(fresh, server, monkeypatch, tmp_path):
+    store, alert, msg = fresh
+    out = send_in_process(server, store, alert, msg, "--rate", "6000", monkeypatch=monkeypatch)
+    assert "sent" in out and len(server.received) == len(expected())
+    other = tmp_path / "other.txt"
+    other.write_text("Another text\n")
+    out = send_in_process(server, store, alert, other, monkeypatch=monkeypatch, ok=False)
+    assert "was sent with another message" in out and len(server.received) == len(expected())
+    monkeypatch.setenv("BINGEO_SMTP_PASSWORD", PASSWORD)
+    res = CliRunner().invoke(cli, ["send", "--alert", alert, "--store", str(store), "--check"])
+    assert res.exit_code == 0 and f"done by earlier runs (not sent again): {len(expected())}" in res.output
+
+
 def test_refused_recipients_are_kept_and_not_retried(fresh, server, monkeypatch):
     store, alert, msg = fresh
     want = sorted(expected())
@@ -246,7 +259,9 @@ def test_resume_after_sigkill_sends_nobody_twice(fresh_all, server):
     assert len(uncertain) <= 1  # the rule: at most the one message in flight
     sent_before = {r["member_id"] for r in rows if r["state"] == "sent"}
     assert len(sent_before) >= first - 1
-    # resume
+    # resume with `bingeo send --alert A`: the message the first run kept
+    drop = {"--message", "--subject"}
+    args = [a for i, a in enumerate(args) if a not in drop and (i == 0 or args[i - 1] not in drop)]
     res = subprocess.run(args, env=env(server), capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert res.returncode == 0, res.stderr
     per_address = check_mails(server.received, alert, store)

@@ -38,7 +38,7 @@ def _read_message(path: str) -> str:
 
 @click.command("send")
 @click.option("--alert", "alert_id", required=True, metavar="ALERT_ID", help="The alert (see `bingeo audit`).")
-@click.option("--message", type=click.Path(), help="Text file (UTF-8) with the message.")
+@click.option("--message", type=click.Path(), help="Text file (UTF-8) with the message (not needed to resume).")
 @click.option("--subject", help="Subject (default: the template's); ' [BIN ALERT_ID]' is added.")
 @click.option("--template", type=click.Choice(["urgent", "follow-up", "information", "invitation"]))
 @click.option("--lang", type=click.Choice(["nl", "fr", "en"]), default="nl", show_default=True)
@@ -91,6 +91,8 @@ def send_cmd(
 ) -> None:
     """Send the e-mail part of alert ALERT_ID: one e-mail per person, exactly once; run again to resume.
 
+    The first run needs --message or --template; a resume sends the message the first run kept.
+
     Server settings come from the options, else BINGEO_SMTP_HOST, BINGEO_SMTP_PORT, BINGEO_SMTP_USER,
     BINGEO_SMTP_PASSWORD, BINGEO_SMTP_FROM, BINGEO_SMTP_REPLY_TO, BINGEO_SMTP_SECURITY, else ~/.netrc.
     SMS and voice stay hand-offs (the lists of `bingeo recipients`): the message's SMS segments are counted.
@@ -99,21 +101,23 @@ def send_cmd(
     from bingeo.sending import journal_mode, render, restore_journal, send_email, smtp_settings, template_text
     from bingeo.stores import open_store
 
-    if bool(message) == bool(template):
-        msg = "give the message: --message FILE or --template NAME (one of them)."
+    if message and template:
+        msg = "give the message once: --message FILE or --template NAME, not both."
         raise InputError(msg)
-    if template:
-        default_subject, body = template_text(template, lang)
-        source = f"template {lang}/{template}"
-    else:
-        assert message is not None
-        default_subject, body = "", _read_message(message)
-        source = f"--message {message}"
-    if subject is None and not default_subject:
-        msg = "give --subject: a message file has none (a --template has its own)."
-        raise InputError(msg)
-    subject_text = render(subject if subject is not None else default_subject, values, source="the subject")
-    body = render(body, values, source=source)
+    subject_text = body = None  # neither: a resume, with the message the first run kept
+    if template or message:
+        if template:
+            default_subject, body = template_text(template, lang)
+            source = f"template {lang}/{template}"
+        else:
+            assert message is not None
+            default_subject, body = "", _read_message(message)
+            source = f"--message {message}"
+        if subject is None and not default_subject:
+            msg = "give --subject: a message file has none (a --template has its own)."
+            raise InputError(msg)
+        subject_text = render(subject if subject is not None else default_subject, values, source="the subject")
+        body = render(body, values, source=source)
     smtp = None
     if not check:
         password = click.prompt("SMTP password", hide_input=True) if ask_password else None
