@@ -132,10 +132,11 @@ def send_cmd(
             ca_file=ca_file,
         )
     kwargs: dict[str, Any] = {"rate": rate, "retry_uncertain": retry_uncertain, "operator": operator, "check": check}
-    local = Path(store) if "://" not in store and Path(store).is_file() else None
-    mode = journal_mode(local) if local is not None else None
+    local, mode = None, None
     try:
         with open_store(store) as st, progress_bar("sending") as progress:
+            if getattr(st, "path", None) is not None:
+                local, mode = st.path, journal_mode(st.path)
             report = send_email(st, alert_id, subject=subject_text, body=body, smtp=smtp, progress=progress, **kwargs)
     finally:
         if local is not None and mode is not None:

@@ -77,7 +77,7 @@ class AlertDialog(QDialog):
         self.buttons.button(QDialogButtonBox.Save).setText(tr("Export"))
         self.buttons.accepted.connect(self.export)
         # the e-mail part of the alert just exported, through the coordinator's mail server (send_dialog.py)
-        self.send_button = self.buttons.addButton(tr("Send e-mail…"), QDialogButtonBox.ActionRole)
+        self.send_button = self.buttons.addButton(tr("Send e-mail..."), QDialogButtonBox.ActionRole)
         self.send_button.setEnabled(False)
         self.send_button.clicked.connect(self.open_send)
         self.send_dialog: Any = None
