@@ -337,14 +337,7 @@ class _Deliveries:
     """The ``deliveries`` table of a GeoPackage store, through a connection of its own (commits per message)."""
 
     def __init__(self, store: Any) -> None:
-        path = getattr(store, "path", None)
-        if path is None:
-            msg = (
-                "sending from a PostGIS store is not supported yet: the delivery states are kept in a GeoPackage "
-                "store. Copy the store to a GeoPackage (`bingeo store copy`) to send from it."
-            )
-            raise StoreError(msg)
-        self.path = Path(path)
+        self.path = Path(store.path)
         self.conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
         self.journal = str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
@@ -401,6 +394,11 @@ class _Deliveries:
             self.conn.execute("ROLLBACK")
             raise
 
+    def all_rows(self) -> list[dict[str, Any]]:
+        names = [n for n, _ in DELIVERY_FIELDS]
+        cur = self.conn.execute(f'SELECT {", ".join(names)} FROM "{DELIVERIES_TABLE}" ORDER BY fid')  # noqa: S608
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
     def message(self, alert_id: str) -> tuple[str, str] | None:
         if not self.has(MESSAGES_TABLE):
             return None
@@ -455,6 +453,124 @@ class _Deliveries:
             raise
 
 
+class _PgDeliveries(_Deliveries):
+    """The same tables in a PostGIS store's schema, through the store's connection (one transaction per call).
+
+    ``synchronous_commit = off`` for this session while sending: PostgreSQL's counterpart of the WAL mode above
+    (a crash of the server may lose the last commits, never the database).
+    """
+
+    def __init__(self, store: Any) -> None:
+        from psycopg import sql
+
+        self.sql = sql
+        self.conn = store._conn  # autocommit; each call below is one transaction
+        self.schema = store.schema
+        self.path = Path(store.location)
+        self.journal = "postgres"
+
+    def _t(self, table: str) -> Any:
+        return self.sql.Identifier(self.schema, table)
+
+    def close(self) -> str | None:
+        self.conn.execute("SET synchronous_commit = on")
+        return None
+
+    def fast(self) -> None:
+        self.conn.execute("SET synchronous_commit = off")
+
+    def has(self, table: str) -> bool:
+        return self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{self.schema}"."{table}"',)).fetchone()[0]
+
+    def ensure(self) -> None:
+        if self.has(DELIVERIES_TABLE) and self.has(MESSAGES_TABLE):
+            return
+        with self.conn.transaction():
+            cols = ", ".join(f'"{n}" {d}' for n, d in DELIVERY_FIELDS)
+            self.conn.execute(
+                self.sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (fid bigserial PRIMARY KEY, "
+                    + cols
+                    + ", UNIQUE (alert_id, member_id))"
+                ).format(self._t(DELIVERIES_TABLE))
+            )
+            cols = ", ".join(f'"{n}" {d}' for n, d in MESSAGE_FIELDS)
+            self.conn.execute(
+                self.sql.SQL("CREATE TABLE IF NOT EXISTS {} (fid bigserial PRIMARY KEY, " + cols + ")").format(
+                    self._t(MESSAGES_TABLE)
+                )
+            )
+
+    def message(self, alert_id: str) -> tuple[str, str] | None:
+        if not self.has(MESSAGES_TABLE):
+            return None
+        row = self.conn.execute(
+            self.sql.SQL("SELECT subject, body FROM {} WHERE alert_id = %s").format(self._t(MESSAGES_TABLE)),
+            (alert_id,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def rows(self, alert_id: str) -> list[dict[str, Any]]:
+        names = [n for n, _ in DELIVERY_FIELDS]
+        cur = self.conn.execute(
+            self.sql.SQL("SELECT {} FROM {} WHERE alert_id = %s ORDER BY fid").format(
+                self.sql.SQL(", ").join(map(self.sql.Identifier, names)), self._t(DELIVERIES_TABLE)
+            ),
+            (alert_id,),
+        )
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        names = [n for n, _ in DELIVERY_FIELDS]
+        cur = self.conn.execute(
+            self.sql.SQL("SELECT {} FROM {} ORDER BY fid").format(
+                self.sql.SQL(", ").join(map(self.sql.Identifier, names)), self._t(DELIVERIES_TABLE)
+            )
+        )
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def plan(self, alert_id: str, rows: list[dict[str, Any]], message: tuple[str, str]) -> None:
+        names = [n for n, _ in DELIVERY_FIELDS]
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                self.sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+                    self._t(DELIVERIES_TABLE),
+                    self.sql.SQL(", ").join(map(self.sql.Identifier, names)),
+                    self.sql.SQL(", ").join(self.sql.Placeholder() * len(names)),
+                ),
+                [tuple(r[n] for n in names) for r in rows],
+            )
+            cur.execute(
+                self.sql.SQL(
+                    "INSERT INTO {} (alert_id, subject, body, created) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+                ).format(self._t(MESSAGES_TABLE)),
+                (alert_id, *message, _now()),
+            )
+
+    def update(self, changes: list[tuple[str, str, int, str | None]], alert_id: str) -> None:
+        if not changes:
+            return
+        now = _now()
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                self.sql.SQL(
+                    "UPDATE {} SET state = %s, attempts = %s, reason = %s, updated = %s "
+                    "WHERE alert_id = %s AND member_id = %s"
+                ).format(self._t(DELIVERIES_TABLE)),
+                [(st, a, r, now, alert_id, m) for m, st, a, r in changes],
+            )
+
+
+def _table_for(store: Any) -> _Deliveries:
+    """Return the delivery tables of ``store``: GeoPackage (its own connection) or PostGIS (the store's)."""
+    if getattr(store, "path", None) is not None:
+        return _Deliveries(store)
+    if hasattr(store, "schema") and hasattr(store, "_conn"):
+        return _PgDeliveries(store)
+    msg = f"cannot keep delivery states in a store of type {type(store).__name__}: use a GeoPackage or PostGIS store."
+    raise StoreError(msg)
+
+
 def journal_mode(path: str | os.PathLike[str]) -> str:
     """Return the SQLite journal mode of a GeoPackage store (``delete`` unless someone set another)."""
     conn = sqlite3.connect(path, timeout=1.0, isolation_level=None)
@@ -487,15 +603,11 @@ def deliveries(store: Any, alert_id: str | None = None) -> list[dict[str, Any]]:
 
     Rows hold ids, states and the server's answers, never an address.
     """
-    table = _Deliveries(store)
+    table = _table_for(store)
     try:
-        if not table.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (DELIVERIES_TABLE,)).fetchone():
+        if not table.has(DELIVERIES_TABLE):
             return []
-        if alert_id is not None:
-            return table.rows(alert_id)
-        names = [n for n, _ in DELIVERY_FIELDS]
-        cur = table.conn.execute(f'SELECT {", ".join(names)} FROM "{DELIVERIES_TABLE}" ORDER BY fid')  # noqa: S608
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+        return table.rows(alert_id) if alert_id is not None else table.all_rows()
     finally:
         table.close()
 
@@ -823,7 +935,7 @@ def send_email(
     people, per_channel, gone_now = _current_recipients(store, ids, urgency)
     report = SendReport(alert_id, sms=per_channel.get("sms", 0), voice=per_channel.get("voice", 0))
 
-    table = _Deliveries(store)
+    table = _table_for(store)
     try:
         subject, body = _the_message(table.message(alert_id), subject, body, alert_id)
         if report.sms:

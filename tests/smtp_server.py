@@ -76,7 +76,11 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
 @dataclass
 class _Handler:
+    """Refuses ``refuse`` (550) and, once each, ``busy`` (451); keeps but never answers the mail to ``drop``."""
+
     refuse: set[str] = field(default_factory=set)
+    busy: set[str] = field(default_factory=set)
+    drop: set[str] = field(default_factory=set)
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
     logins: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,12 +88,18 @@ class _Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.busy:
+            self.busy.discard(address)
+            return f"451 4.7.1 <{address}>: try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
             self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
+        if set(envelope.rcpt_tos) & self.drop:  # the connection breaks after the message arrived: no answer
+            self.drop -= set(envelope.rcpt_tos)
+            server.transport.abort()
         return "250 2.0.0 Ok: queued"
 
 

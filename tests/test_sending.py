@@ -85,7 +85,7 @@ def fresh(base, server, tmp_path):
     copy = tmp_path / "bins.gpkg"
     shutil.copy(store, copy)
     server.received.clear()
-    server.handler.refuse = set()
+    server.handler.refuse, server.handler.busy, server.handler.drop = set(), set(), set()
     return copy, alerts["small"], tmp / "msg.txt"
 
 
@@ -226,6 +226,40 @@ def test_refused_recipients_are_kept_and_not_retried(fresh, server, monkeypatch)
     assert server.received == []  # neither the sent nor the refused get a mail
 
 
+def test_temporary_refusals_are_retried_and_a_lost_answer_is_not_resent(fresh, server, monkeypatch):
+    store, alert, msg = fresh
+    want = sorted(expected())
+    server.handler.busy = {want[0], want[1]}
+    server.handler.drop = {want[2]}  # the server got it, the answer never came: uncertain
+    out = send_in_process(server, store, alert, msg, monkeypatch=monkeypatch)
+    assert "failed 2" in out and "uncertain: 1" in out
+    rows = {r["member_id"]: r for r in deliveries(store)}
+    states = Counter(r["state"] for r in rows.values())
+    assert states == {"sent": len(want) - 3, "failed": 2, "pending": 1}
+    assert all(
+        r["reason"].startswith("451 4.7.1") and "zqxmail" not in r["reason"]
+        for r in rows.values()
+        if r["state"] == "failed"
+    )
+    assert [r["attempts"] for r in rows.values() if r["state"] == "pending"] == [1]
+    out = send_in_process(server, store, alert, msg, monkeypatch=monkeypatch)  # resume: the two failed only
+    assert "sent 2" in out and "uncertain: 1" in out
+    per_address = check_mails(server.received, alert, store)
+    assert set(per_address) == set(want) and set(per_address.values()) == {1}
+    out = send_in_process(server, store, alert, msg, "--retry-uncertain", monkeypatch=monkeypatch)
+    assert "sent 1" in out
+    assert check_mails(server.received, alert, store)[want[2]] == 2  # asked for: the one person gets a second copy
+    assert Counter(r["state"] for r in deliveries(store)) == {"sent": len(want)}
+
+
+def test_rate_limit(fresh, server, monkeypatch):
+    store, alert, msg = fresh
+    started = time.monotonic()
+    send_in_process(server, store, alert, msg, "--rate", "3000", monkeypatch=monkeypatch)  # 20 ms apart
+    assert time.monotonic() - started >= (len(expected()) - 1) * 60 / 3000
+    assert len(server.received) == len(expected())
+
+
 def test_members_who_withdrew_since_the_alert_are_not_sent_to(fresh, server, monkeypatch, tmp_path):
     store, alert, msg = fresh
     inside = [i for i in range(N) if near(i) and has_email(i) and consents(i)]
@@ -363,3 +397,25 @@ def test_check_sends_nothing_and_counts_sms(fresh, server, monkeypatch):
 def _has_deliveries(store: Path) -> bool:
     with sqlite3.connect(store) as conn:
         return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name='deliveries'").fetchone())
+
+
+@pytest.mark.requires("postgis")
+def test_postgis_store(fresh, server, monkeypatch, postgis_store_url):
+    import bingeo
+    from bingeo.sending import deliveries as delivery_rows
+
+    store, alert, msg = fresh
+    cli_run("store", "copy", store, postgis_store_url)
+    out = send_in_process(server, postgis_store_url, alert, msg, monkeypatch=monkeypatch)
+    assert f"sent {len(expected())}" in out
+    per_address = check_mails(server.received, alert, store)  # the copy holds the same person ids
+    assert set(per_address) == expected() and set(per_address.values()) == {1}
+    server.received.clear()
+    send_in_process(server, postgis_store_url, alert, "-", monkeypatch=monkeypatch, ok=False)  # no such file
+    out = cli_run("send", "--alert", alert, "--store", postgis_store_url, "--check")
+    assert server.received == [] and f"done by earlier runs (not sent again): {len(expected())}" in out
+    with bingeo.open_store(postgis_store_url) as st:
+        rows = delivery_rows(st, alert)
+        audit = st.audit()
+    assert len(rows) == len(expected()) and {r["state"] for r in rows} == {"sent"}
+    assert "zqxmail" not in " ".join(str(r) for r in rows) + audit.drop(columns="geometry").to_string()
