@@ -855,7 +855,8 @@ def _bytes_for(template: EmailMessage, to: str, message_id: str) -> bytes:
 
 
 def _usable_address(address: str) -> bool:
-    return bool(re.fullmatch(r"[^\s@<>,;\"]+@[^\s@<>,;\"]+\.[^\s@<>,;\"]+", address))
+    """Whether ``address`` can go in an envelope: one plain ASCII address (SMTPUTF8 addresses are not sent)."""
+    return address.isascii() and bool(re.fullmatch(r"[^\s@<>,;\"]+@[^\s@<>,;\"]+\.[^\s@<>,;\"]+", address))
 
 
 # --------------------------------------------------------------------------- sending
@@ -919,6 +920,9 @@ def send_email(
     """
     if subject is not None and not subject.strip():
         msg = "the e-mail needs a subject: give --subject (or a --template, whose subject is used)."
+        raise InputError(msg)
+    if subject is not None and ("\n" in subject or "\r" in subject):
+        msg = "the subject is one line: remove the line break (from --subject or a --value in it)."
         raise InputError(msg)
     if body is not None and not body.strip():
         msg = "the message is empty: give a --message file with text, or a --template."

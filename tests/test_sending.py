@@ -325,8 +325,9 @@ def test_password_never_printed_logged_or_stored(fresh, server, tmp_path):
     res = subprocess.run(args, env=env(server), capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert res.returncode == 0, res.stderr
     assert server.handler.logins >= 1 and len(server.received) == len(expected())
-    for text in (res.stdout, res.stderr, bad.stdout, bad.stderr):
+    for text in (res.stdout, res.stderr, bad.stdout, bad.stderr):  # -vv: every log line is in stderr
         assert PASSWORD not in text and "ZQXPASSWORD" not in text
+        assert "zqxmail" not in text and "ZQXNAAM" not in text
     blob = b"".join(p.read_bytes() for p in store.parent.iterdir() if p.name.startswith(store.name))
     assert b"ZQXPASSWORD" not in blob
 
@@ -349,8 +350,9 @@ def test_netrc_gives_user_and_password(fresh, server, tmp_path):
         (("--alert", "A-20990101-000000-abcdef"), "no alert with id 'A-20990101-000000-abcdef'"),
         (("--smtp-host", "mail.example.org", "--security", "none"), "sending without TLS is allowed"),
         (("--value", "network=Oost"), None),
+        (("--subject", "Inbraak\nBcc: x@example.org"), "the subject is one line"),
     ],
-    ids=["unknown-alert", "plain-to-remote", "harmless-value"],
+    ids=["unknown-alert", "plain-to-remote", "harmless-value", "header-injection"],
 )
 def test_cli_errors(fresh, server, monkeypatch, extra, needle):
     store, alert, msg = fresh
