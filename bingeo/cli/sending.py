@@ -37,7 +37,9 @@ def _read_message(path: str) -> str:
 
 
 @click.command("send")
-@click.option("--alert", "alert_id", required=True, metavar="ALERT_ID", help="The alert (see `bingeo audit`).")
+@click.option(
+    "--alert", "alert_id", required=True, metavar="ALERT_ID", help="The alert (`bingeo audit list` shows them)."
+)
 @click.option("--message", type=click.Path(), help="Text file (UTF-8) with the message (not needed to resume).")
 @click.option("--subject", help="Subject (default: the template's); ' [BIN ALERT_ID]' is added.")
 @click.option("--template", type=click.Choice(["urgent", "follow-up", "information", "invitation"]))
