@@ -993,7 +993,7 @@ def send_email(
             _send_all(table, smtp, alert_id, subject, body, todo, people, rate, report, progress, is_cancelled)
     finally:
         try:
-            if not check:
+            if not check and table.has(DELIVERIES_TABLE):  # not when the message or the table failed first
                 report.states = _states(table.rows(alert_id))
                 if report.sent or report.refused or report.failed or report.uncertain or report.left:
                     report.send_id = _log_run(store, alert_id, report, urgency, operator)

@@ -383,6 +383,15 @@ def test_template_with_unknown_placeholder_is_named(fresh, server, monkeypatch, 
     assert "--message x: no such file" in out
 
 
+def test_a_first_send_needs_a_message(fresh, server, monkeypatch):
+    store, alert, _ = fresh
+    monkeypatch.setenv("BINGEO_SMTP_PASSWORD", PASSWORD)
+    args = ["send", "--alert", alert, "--store", str(store), "--smtp-host", "127.0.0.1", "--smtp-user", USER]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "has not been sent yet: give the message" in res.output, res.output
+    assert server.received == [] and not _has_deliveries(store)
+
+
 def test_check_sends_nothing_and_counts_sms(fresh, server, monkeypatch):
     store, alert, _ = fresh
     args = [
