@@ -23,6 +23,7 @@ from bingeo.errors import (
     CRSMismatchError,
     DriverMissingError,
     InputError,
+    MailError,
     StoreError,
 )
 
@@ -38,6 +39,13 @@ _LAZY = {
     "forget_member": "bingeo.memberdata",
     "export_person": "bingeo.memberdata",
     "purge_members": "bingeo.memberdata",
+    # sending an alert by e-mail, SMS segments
+    "send_email": "bingeo.sending",
+    "smtp_settings": "bingeo.sending",
+    "SendReport": "bingeo.sending",
+    "template_text": "bingeo.sending",
+    "sms_segments": "bingeo.sms",
+    "sms_warnings": "bingeo.sms",
     "assign": "bingeo.assign",
     "select_valid": "bingeo.assign",
     "coverage": "bingeo.coverage",
@@ -186,5 +194,6 @@ __all__ = [
     "CancelledError",
     "ContactError",
     "DriverMissingError",
+    "MailError",
     *_LAZY,
 ]

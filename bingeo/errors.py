@@ -20,6 +20,7 @@ error                       raised when
 :class:`DriverMissingError` a PostGIS store without the psycopg driver installed
 :class:`AssetsMissingError` an offline web map without ``bingeo assets fetch``
 :class:`CancelledError`     the caller's ``is_cancelled()`` said stop (QGIS's Cancel)
+:class:`MailError`          the mail server cannot be reached or refuses the login
 ==========================  ===================================================
 """
 
@@ -36,6 +37,7 @@ __all__ = [
     "DriverMissingError",
     "AssetsMissingError",
     "CancelledError",
+    "MailError",
 ]
 
 
@@ -97,3 +99,7 @@ class ContactError(InputError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class MailError(BingeoError, RuntimeError):
+    """The mail server cannot be reached, refuses the login, or drops the connection (never shows the password)."""

@@ -22,7 +22,6 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import bingeo
 from bingeo.cli.main import cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -123,6 +122,23 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("members", "export-person"): ["L00016", "--store", "{store}", "--output", "{out}/person.json"],
     ("members", "purge"): ["--store", "{store}", "--left-before", "2020-01-01"],
     ("members", "contact-consent"): ["L00016", "--store", "{store}", "--yes"],
+    ("send",): [
+        "--alert",
+        "{alert}",
+        "--template",
+        "information",
+        "--value",
+        "network=Oost",
+        "--value",
+        "area=Oost",
+        "--value",
+        "incident=inbraak",
+        "--value",
+        "time=morgen",
+        "--store",
+        "{store}",
+        "--check",
+    ],  # fmt: skip
 }
 
 # Runs whose valid work is long or leaves this machine: only values that fail before any work.
@@ -211,6 +227,12 @@ def world(tmp_path_factory):
     ):
         res = runner.invoke(cli, args, catch_exceptions=False)
         assert res.exit_code == 0, res.output
+    # an alert for `bingeo send`
+    res = runner.invoke(
+        cli, ["recipients", "--store", str(store), "--around", "233900,583400", "--radius", "1500", "--urgency",
+              "normal", "--output", str(root / "alert.csv")], catch_exceptions=False,
+    )  # fmt: skip
+    alert = re.search(r"Alert (A-[0-9A-Za-z-]+)", res.output).group(1)
     (root / "assets").mkdir()
     return {
         "root": root,
@@ -220,7 +242,7 @@ def world(tmp_path_factory):
         "members": str(SAMPLES / "members.csv"),
         "hotspots": str(root / "hs.gpkg"),
         "store": str(store),
-        "alert": str(bingeo.open_store(store).audit()["alert_id"].iloc[0]),
+        "alert": alert,
     }
 
 

@@ -21,6 +21,7 @@ BUILTIN = {
     "DriverMissingError": ImportError,
     "AssetsMissingError": FileNotFoundError,
     "CancelledError": RuntimeError,
+    "MailError": RuntimeError,
 }
 
 

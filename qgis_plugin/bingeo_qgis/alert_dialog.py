@@ -76,6 +76,11 @@ class AlertDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Close)
         self.buttons.button(QDialogButtonBox.Save).setText(tr("Export"))
         self.buttons.accepted.connect(self.export)
+        # the e-mail part of the alert just exported, through the coordinator's mail server (send_dialog.py)
+        self.send_button = self.buttons.addButton(tr("Send e-mail..."), QDialogButtonBox.ActionRole)
+        self.send_button.setEnabled(False)
+        self.send_button.clicked.connect(self.open_send)
+        self.send_dialog: Any = None
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -196,4 +201,16 @@ class AlertDialog(QDialog):
         text = tr("Alert {id}: {n} recipients exported.").format(id=self.alert.alert_id, n=n)
         self.summary.setText(text)
         QgsMessageLog.logMessage(text, "bingeo", Qgis.Info)
+        self.send_button.setEnabled(True)
         return self.alert
+
+    def open_send(self) -> Any:
+        """Open the dialog that sends the e-mail part of the alert just exported; return it."""
+        from .send_dialog import SendDialog
+
+        if self.alert is None:
+            return None
+        urgent = self.urgency.currentData() == "urgent"
+        self.send_dialog = SendDialog(self.store.filePath(), self.alert.alert_id, self._call, self, urgent=urgent)
+        self.send_dialog.show()
+        return self.send_dialog

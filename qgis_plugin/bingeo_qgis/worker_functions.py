@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["area_to_json", "area_from_json", "count_recipients", "export_alert"]
+__all__ = ["area_to_json", "area_from_json", "count_recipients", "export_alert", "send_alert_email"]
 
 
 def area_to_json(area: Any) -> dict[str, Any]:
@@ -91,3 +91,55 @@ def export_alert(
     except (BingeoError, ValueError, OSError) as exc:
         return {"error": str(exc)}
     return {"alert_id": alert.alert_id, **_counts(alert.selection)}
+
+
+def send_alert_email(store: str, alert_id: str, message: dict[str, Any], server: dict[str, Any]) -> dict[str, Any]:
+    """Send the e-mail part of an alert (``bingeo.send_email``, as ``bingeo send``); counts only, ``error`` on failure.
+
+    ``message``: ``template``/``lang`` or ``body``, ``subject``, ``values`` (placeholders). ``server``: ``host``,
+    ``port``, ``security``, ``user``, ``sender``, ``reply_to``, ``ca_file``, ``rate``, ``check``. The password is
+    never an argument (arguments reach the worker through a file): it comes from ``BINGEO_SMTP_PASSWORD``, which
+    the dialog sets for the call only, or ``~/.netrc``.
+    """
+    from bingeo import BingeoError, open_store
+    from bingeo.sending import journal_mode, render, restore_journal, send_email, smtp_settings, template_text
+
+    try:
+        if message.get("template"):
+            default_subject, body = template_text(message["template"], message.get("lang") or "nl")
+        else:
+            default_subject, body = "", str(message.get("body") or "")
+        values = message.get("values") or {}
+        subject = render(str(message.get("subject") or default_subject), values, source="the subject")
+        body = render(body, values)
+        check = bool(server.get("check"))
+        smtp = None
+        if not check:
+            smtp = smtp_settings(
+                host=server.get("host") or None,
+                port=server.get("port") or None,
+                security=server.get("security") or None,
+                user=server.get("user") or None,
+                sender=server.get("sender") or None,
+                reply_to=server.get("reply_to") or None,
+                ca_file=server.get("ca_file") or None,
+            )
+        mode = journal_mode(store)
+        try:
+            with open_store(store) as st:
+                report = send_email(
+                    st, alert_id, subject=subject, body=body, smtp=smtp, rate=server.get("rate") or None, check=check
+                )
+        finally:
+            restore_journal(store, mode)
+    except (BingeoError, ValueError, OSError) as exc:
+        return {"error": str(exc)}
+    return {
+        "summary": report.summary(),
+        "sent": report.sent,
+        "refused": report.refused,
+        "failed": report.failed,
+        "uncertain": report.uncertain,
+        "recipients": report.recipients,
+        "states": report.states,
+    }

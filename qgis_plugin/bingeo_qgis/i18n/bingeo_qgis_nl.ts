@@ -1407,5 +1407,97 @@
       <source>end</source>
       <translation>eind</translation>
     </message>
+    <message>
+      <source>Send e-mail...</source>
+      <translation>E-mail versturen...</translation>
+    </message>
+    <message>
+      <source>(my own text below)</source>
+      <translation>(mijn eigen tekst hieronder)</translation>
+    </message>
+    <message>
+      <source>default: the template's</source>
+      <translation>standaard: die van het sjabloon</translation>
+    </message>
+    <message>
+      <source>default</source>
+      <translation>standaard</translation>
+    </message>
+    <message>
+      <source>no limit</source>
+      <translation>geen limiet</translation>
+    </message>
+    <message>
+      <source>Template</source>
+      <translation>Sjabloon</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>Taal</translation>
+    </message>
+    <message>
+      <source>Subject</source>
+      <translation>Onderwerp</translation>
+    </message>
+    <message>
+      <source>Own text</source>
+      <translation>Eigen tekst</translation>
+    </message>
+    <message>
+      <source>Mail server</source>
+      <translation>Mailserver</translation>
+    </message>
+    <message>
+      <source>Port</source>
+      <translation>Poort</translation>
+    </message>
+    <message>
+      <source>Security</source>
+      <translation>Beveiliging</translation>
+    </message>
+    <message>
+      <source>Login</source>
+      <translation>Gebruikersnaam</translation>
+    </message>
+    <message>
+      <source>Password (not saved)</source>
+      <translation>Wachtwoord (wordt niet bewaard)</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>Van</translation>
+    </message>
+    <message>
+      <source>Reply-To (coordinator)</source>
+      <translation>Antwoord aan (coördinator)</translation>
+    </message>
+    <message>
+      <source>CA certificate</source>
+      <translation>CA-certificaat</translation>
+    </message>
+    <message>
+      <source>E-mails per minute</source>
+      <translation>E-mails per minuut</translation>
+    </message>
+    <message>
+      <source>Check</source>
+      <translation>Controleren</translation>
+    </message>
+    <message>
+      <source>Send</source>
+      <translation>Versturen</translation>
+    </message>
+    <message>
+      <source>bingeo: send alert {id} by e-mail</source>
+      <translation>bingeo: alert {id} per e-mail versturen</translation>
+    </message>
+    <message>
+      <source>Not sent: {error}</source>
+      <translation>Niet verstuurd: {error}</translation>
+    </message>
+    <message>
+      <source>alert e-mail not sent: {error}</source>
+      <translation>alert-e-mail niet verstuurd: {error}</translation>
+    </message>
   </context>
 </TS>
