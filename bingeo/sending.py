@@ -65,6 +65,7 @@ from bingeo._results import Result
 from bingeo.errors import CancelledError, InputError, MailError, StoreError
 from bingeo.recipients import select_recipients
 from bingeo.sms import SmsCount, sms_segments, sms_warnings
+from bingeo.stores.plain_tables import register
 
 __all__ = [
     "SECURITY",
@@ -140,6 +141,19 @@ MESSAGE_FIELDS = [
     ("body", "TEXT NOT NULL"),
     ("created", "TEXT"),
 ]
+# declared for `bingeo store copy` and for erasures (bingeo.memberdata); the columns as created here
+register(
+    DELIVERIES_TABLE,
+    DELIVERY_FIELDS,
+    unique=("alert_id", "member_id"),
+    description="bingeo: delivery state of each alert to each member (bingeo send)",
+)
+register(
+    MESSAGES_TABLE,
+    MESSAGE_FIELDS,
+    unique=("alert_id",),
+    description="bingeo: the e-mail of each alert as first sent (bingeo send resumes with it)",
+)
 #: The domain of the Message-IDs (RFC 2606: never a real one).
 TOKEN_DOMAIN = "bingeo.invalid"
 #: Shipped templates (``bingeo/templates/<lang>/<name>.txt``), their languages and placeholders.

@@ -32,7 +32,7 @@ class PlainTable:
 #: Every plain table a module of bingeo keeps in stores (filled by :func:`register`): ``bingeo store copy`` copies them.
 PLAIN_TABLES: dict[str, PlainTable] = {}
 #: The modules that register plain tables (imported by :func:`copy_plain_tables` so that all are known).
-PLAIN_TABLE_MODULES = ("bingeo.replies", "bingeo.memberdata")
+PLAIN_TABLE_MODULES = ("bingeo.replies", "bingeo.memberdata", "bingeo.sending")
 
 
 def register(
