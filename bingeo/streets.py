@@ -19,6 +19,7 @@ agree: streets → polygon → streets gives the same list.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 import unicodedata
@@ -140,9 +141,12 @@ def normalise_street(name: object) -> str | None:
     >>> normalise_street("Av. de l'Étoile"), normalise_street("ST GEORGE ST"), normalise_street(None)
     ('avenue de l etoile', 'saint george street', None)
     """
-    if _missing(name):
-        return None
-    words = re.sub(r"[^0-9a-z]+", " ", _plain(str(name))).split()
+    return None if _missing(name) else _normalise(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise(name: str) -> str | None:
+    words = re.sub(r"[^0-9a-z]+", " ", _plain(name)).split()
     if not words:
         return None
     out = []
@@ -250,7 +254,8 @@ def address_table(
         if full is None:
             msg = (
                 "the addresses have no street and house-number columns (looked for "
-                f"{', '.join(ADDRESS_CANDIDATES['street'][:4])} and {', '.join(ADDRESS_CANDIDATES['house_number'][:3])})"
+                f"{', '.join(ADDRESS_CANDIDATES['street'][:4])} and "
+                f"{', '.join(ADDRESS_CANDIDATES['house_number'][:3])})"
                 f" and no full-address column ({', '.join(_FULL_ADDRESS[:3])}). Columns: {', '.join(map(str, cols))}. "
                 "Name them with `--street-field` and `--number-field`."
             )
@@ -408,7 +413,7 @@ def _read_table(path: str) -> pd.DataFrame:
     p = check_source(path)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         return pd.read_excel(p, dtype=str).astype(object)
-    frame, bad, _ = read_text_table(Path(p), str(path), sep=None, encoding=None, member=None, notes=Notes())
+    frame, bad, _ = read_text_table(Path(p), str(path), sep=None, encoding=None, member=None, notes=Notes(str(path)))
     if bad:
         rows = sorted(bad)[:5]
         msg = f"{path}: {len(bad)} row(s) have the wrong number of fields (rows {[r + 2 for r in rows]}). Fix them."
@@ -656,7 +661,7 @@ def _runs(inside: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _street_rows(group: pd.DataFrame, held: np.ndarray) -> list[dict[str, Any]]:
-    """The rows of one street: whole street, whole sides, or runs of house numbers per side."""
+    """Return the rows of one street: whole street, whole sides, or runs of house numbers per side."""
     if held.all():
         return [{"side": "both", "from": None, "to": None, "addresses": int(held.sum())}]
     rows = []

@@ -1,0 +1,221 @@
+"""Streets → polygon → streets on real address points (Vancouver property addresses, the sample's BAG).
+
+References: geopandas' sjoin for which addresses a polygon holds (independent of the STRtree query
+``streets_in_areas`` uses), a plain-Python reading of a charter row for which addresses it lists.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+import bingeo
+from bingeo.streets import (
+    address_table,
+    network_from_streets,
+    normalise_street,
+    parse_house_number,
+    read_charter,
+    select_addresses,
+    streets_in_areas,
+)
+from tests.conftest import REAL_DATA, require
+
+ROOT = Path(__file__).resolve().parents[1]
+VANCOUVER = REAL_DATA / "vancouver" / "vancouver_property_addresses_sample.csv.gz"
+N_NETWORKS = 30
+
+
+@pytest.fixture(scope="module")
+def bag() -> gpd.GeoDataFrame:
+    return bingeo.read_points(ROOT / "data/samples/addresses.csv", crs=28992).points
+
+
+@pytest.fixture(scope="module")
+def vancouver() -> gpd.GeoDataFrame:
+    require("real-data")
+    pts = bingeo.read_points(VANCOUVER).points
+    return pts.to_crs(3005)  # BC Albers, metres
+
+
+def _reference_selection(rec: dict, table: pd.DataFrame) -> set[int]:
+    """Which addresses a charter row lists, read by hand: same street, side, number range."""
+    out = set()
+    lo = parse_house_number(rec["from"]) if rec["from"] else None
+    hi = parse_house_number(rec["to"]) if rec["to"] else None
+    street = np.flatnonzero((table["street_key"] == normalise_street(rec["street"])).to_numpy())
+    for i in street:
+        n, s = table["number"].iat[i], table["suffix"].iat[i]
+        if pd.isna(n):
+            continue
+        n = int(n)
+        if {"odd": n % 2 == 1, "even": n % 2 == 0, "both": True}[rec["side"]] is False:
+            continue
+        if lo and (n < lo[0] or (lo[1] and n == lo[0] and s < lo[1])):
+            continue
+        if hi and (n > hi[0] or (hi[1] and n == hi[0] and s > hi[1])):
+            continue
+        out.add(i)
+    return out
+
+
+def _charters(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` networks far apart, each a few streets near a seed address: whole streets, sides or ranges."""
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([table.geometry.x, table.geometry.y])
+    used: list[np.ndarray] = []
+    taken: set[str] = set()
+    rows = []
+    for k in rng.permutation(len(table)):
+        if len(used) == n:
+            break
+        if any(np.hypot(*(xy[k] - u)) < 600 for u in used):
+            continue
+        used.append(xy[k])
+        near = np.argsort(np.hypot(*(xy - xy[k]).T))[:40]
+        streets = [s for s in pd.unique(table["street"].to_numpy()[near]) if s not in taken][:4]
+        taken.update(streets)  # a street in one network only: an address listed twice stays with the first
+        for street in streets:
+            mine = near[table["street"].to_numpy()[near] == street]
+            nums = table["number"].to_numpy()[mine]
+            nums = np.sort([int(v) for v in nums if not pd.isna(v)])
+            kind = rng.integers(4)
+            side, lo, hi = "both", None, None
+            if kind >= 1 and len(nums):
+                side = ("odd", "even", "both")[rng.integers(3)]
+                on_side = nums[nums % 2 == {"odd": 1, "even": 0}[side]] if side != "both" else nums
+                side = side if len(on_side) else "both"
+                nums = on_side if len(on_side) else nums
+                lo, hi = str(nums[0]), str(nums[-1])
+            if kind == 1:
+                lo = hi = None
+            rows.append({"network_id": f"N{len(used):03d}", "street": street, "side": side, "from": lo, "to": hi})
+    return pd.DataFrame(rows)
+
+
+def _held(areas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame) -> dict[str, set[int]]:
+    joined = gpd.sjoin(pts.reset_index(drop=True), areas[["network_id", "geometry"]], predicate="within")
+    on_edge = gpd.sjoin(pts.reset_index(drop=True), areas[["network_id", "geometry"]], predicate="touches")
+    both = pd.concat([joined, on_edge])
+    return {nid: set(g.index) for nid, g in both.groupby("network_id")}
+
+
+def _round_trip(pts: gpd.GeoDataFrame, seed: int) -> dict[str, float]:
+    table = address_table(pts).reset_index(drop=True)
+    charter = read_charter(_charters(table, N_NETWORKS, seed))
+    res = network_from_streets(charter, pts)
+    assert not res.misses
+    assert len(res.networks) == N_NETWORKS
+    held = _held(res.networks, pts)
+    xy = np.round(np.column_stack([table.geometry.x, table.geometry.y]), 3)
+    same_point = 0
+    for nid, rows in charter.groupby("network_id"):
+        listed = set().union(*(_reference_selection(r, table) for r in rows.to_dict("records")))
+        assert listed <= held[nid], nid  # every listed address is inside
+        extra = held[nid] - listed
+        # a foreign address inside shares its point with a listed one, and the summary names it
+        listed_points = {tuple(xy[i]) for i in listed}
+        assert all(tuple(xy[i]) in listed_points for i in extra), nid
+        assert len(extra) == int((res.foreign["network_id"] == nid).sum())
+        same_point += len(extra)
+    # polygon → streets → the list selects exactly what the polygon holds
+    first = streets_in_areas(res.networks, pts)
+    chosen, misses = select_addresses(read_charter(first), table)
+    assert not misses
+    for nid, idx in held.items():
+        assert set(np.flatnonzero((chosen == nid).to_numpy())) == idx, nid
+    # → polygon → streets again: the same list
+    again = streets_in_areas(network_from_streets(first, pts).networks, pts)
+    pd.testing.assert_frame_equal(first, again)
+    return {"addresses": sum(len(v) for v in held.values()), "same_point": same_point}
+
+
+def test_round_trip_bag(bag: gpd.GeoDataFrame) -> None:
+    figures = _round_trip(bag, seed=1)
+    assert figures["addresses"] > 500
+
+
+def test_round_trip_vancouver(vancouver: gpd.GeoDataFrame) -> None:
+    figures = _round_trip(vancouver, seed=2)
+    assert figures["addresses"] > 500
+
+
+def test_vancouver_in_degrees_gives_polygons_in_degrees(vancouver: gpd.GeoDataFrame) -> None:
+    pts = vancouver.to_crs(4326)
+    charter = pd.DataFrame({"network": ["V1"], "street": ["East 11th Avenue"], "from": ["1"], "to": ["199"]})
+    res = network_from_streets(charter, pts)
+    assert res.networks.crs.to_epsg() == 4326
+    assert any("worked in" in n for n in res.notes)
+    table = address_table(pts)
+    want = table[(table["street"] == "E 11TH AV") & (table["number"] <= 199)]
+    assert res.networks.loc[0, "addresses"] == len(want) > 5
+
+
+def test_misspelled_street_shows_close_matches(bag: gpd.GeoDataFrame) -> None:
+    charter = pd.DataFrame({"straat": ["Witsenstrat", "Witsenstraat"], "van": ["", "500"], "bin": ["A", "A"]})
+    res = network_from_streets(charter, bag)
+    assert [m["reason"] for m in res.misses] == [
+        "street not found among the addresses",
+        "no address with these numbers on this side",
+    ]
+    assert "Witsenstraat" in res.misses[0]["close"]
+    assert "did you mean Witsenstraat" in res.summary()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("E 11TH AV", "East 11th Avenue"),
+        ("W BROADWAY", "west broadway"),
+        ("ST GEORGE ST", "Saint George Street"),
+        ("Hoofdstr.", "Hoofdstraat"),
+        ("Burg. Venemastraat", "Burgemeester Venemastraat"),
+        ("Av. de l'Étoile", "AVENUE DE L ETOILE"),
+        ("Bd Anspach", "Boulevard Anspach"),
+        ("Israëlsstraat", "ISRAELSSTRAAT"),
+    ],
+)
+def test_street_names_match(a: str, b: str) -> None:
+    assert normalise_street(a) == normalise_street(b)
+
+
+def test_different_streets_stay_apart() -> None:
+    assert normalise_street("E 11TH AV") != normalise_street("W 11TH AV")
+    assert normalise_street("Kerkstraat") != normalise_street("Kerkstr 2")
+
+
+def test_bag_letters_and_additions_are_read(bag: gpd.GeoDataFrame) -> None:
+    table = address_table(bag)
+    raw = pd.read_csv(ROOT / "data/samples/addresses.csv", dtype=str, keep_default_na=False)
+    want = [
+        n + lt + (f"-{ad}" if ad else "") for n, lt, ad in zip(raw["huisnummer"], raw["huisletter"], raw["toevoeging"])
+    ]
+    assert table["house"].str.lower().tolist() == [w.lower() for w in want]
+
+
+def test_charter_columns_in_french_with_a_bad_side(tmp_path: Path) -> None:
+    src = tmp_path / "rues.csv"
+    src.write_text("réseau;rue;de;à;côté\nB1;Rue Haute;2;40;pair\nB1;Rue Basse;;;les deux\n", encoding="cp1252")
+    got = read_charter(str(src))
+    assert got[["network_id", "street", "side", "from", "to"]].values.tolist() == [
+        ["B1", "Rue Haute", "even", "2", "40"],
+        ["B1", "Rue Basse", "both", None, None],
+    ]
+    src.write_text("réseau;rue;côté\nB1;Rue Haute;links\n", encoding="utf-8")
+    with pytest.raises(bingeo.errors.InputError, match=r"row 2: side 'links'"):
+        read_charter(str(src))
+
+
+def test_vancouver_addresses_split_into_number_and_street() -> None:
+    require("real-data")
+    with gzip.open(VANCOUVER, "rt") as fh:
+        raw = pd.read_csv(fh, nrows=2000)
+    pts = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(raw.albers_x, raw.albers_y), crs=3005)
+    table = address_table(pts)
+    first = raw["address"].str.split(",").str[0]
+    assert (table["house"] + " " + table["street"]).tolist() == first.tolist()
