@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, streets, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1332,8 +1332,11 @@ for _command in (
     maps.assets,
     storeadmin.store,
     temporal.profile_cmd,
+    streets.invitations_cmd,
 ):
     cli.add_command(_command)
+networks.add_command(streets.from_streets_cmd)
+networks.add_command(streets.streets_cmd)
 
 
 def main() -> None:
