@@ -95,6 +95,8 @@ def invitation_list(
         :data:`INVITATION_COLUMNS`: ``order`` (1, 2, ...), the address parts and the three label lines.
         Streets in alphabetical order (of their normalised names); on each street the odd numbers going
         up, then the even numbers coming back down (how one walks a street), letters and additions in order.
+        An address at several points (Vancouver: parcels sharing one civic number) is listed once, and
+        ``attrs["notes"]`` says how many were merged.
 
     Examples
     --------
@@ -137,18 +139,28 @@ def invitation_list(
             "addressee": addressee,
             "street": sub["street"].to_numpy(dtype=object),
             "house_number": sub["house"].to_numpy(dtype=object),
+            "_line": sub["line"].to_numpy(dtype=object),
             "postcode": postcode,
             "city": sub["city"].to_numpy(dtype=object),
         }
     )
     frame = frame.sort_values(["_street", "_side", "_walk", "_suffix"], kind="stable").reset_index(drop=True)
+    # one letter per letterbox: an address at several points (parcels sharing a civic number) is listed once
+    same = frame.duplicated(["_street", "_walk", "_suffix", "postcode", "city"])
+    frame = frame[~same].reset_index(drop=True)
     frame["order"] = np.arange(1, len(frame) + 1)
     frame["line1"] = frame["addressee"]
-    frame["line2"] = [" ".join(str(p) for p in (s, h) if p) for s, h in zip(frame["street"], frame["house_number"])]
+    frame["line2"] = frame["_line"]
     frame["line3"] = [
         "  ".join(str(p) for p in (pc, c) if p) for pc, c in zip(frame["postcode"], frame["city"].fillna(""))
     ]
-    return frame[INVITATION_COLUMNS]
+    out = frame[INVITATION_COLUMNS]
+    out.attrs["notes"] = (
+        [f"{int(same.sum())} address(es) found at more than one point are listed once (one letter per address)"]
+        if same.any()
+        else []
+    )
+    return out
 
 
 def write_invitations(invitations: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -207,7 +207,10 @@ def _find(columns: Iterable[Any], names: tuple[str, ...]) -> Any:
 def address_table(
     addresses: gpd.GeoDataFrame, *, street_field: str | None = None, number_field: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Return the addresses with ``street``, ``street_key``, ``number``, ``suffix``, ``house`` and ``city``.
+    """Return the addresses with ``street``, ``street_key``, ``number``, ``suffix``, ``house``, ``city``, ``line``.
+
+    ``line`` is the street and house number in the order the source writes them (``1 ALEXANDER ST``,
+    ``Oosterstraat 12a``).
 
     Street and house-number columns are found by the names of
     :data:`bingeo.addresses.ADDRESS_CANDIDATES` (BAG's ``huisletter`` and ``toevoeging`` are added to the
@@ -263,17 +266,26 @@ def address_table(
         split = [_split_address(v) for v in addresses[full].tolist()]
         streets = pd.Series([s[0] for s in split], index=addresses.index, dtype=object)
         numbers = [s[1] for s in split]
+        number_first = [_LEADING_NUMBER.match(str(v)) is not None for v in addresses[full].tolist()]
         if city is None:
             city = pd.Series([s[2] for s in split], index=addresses.index, dtype=object)
+    if st is not None and nr is not None:
+        number_first = [False] * len(addresses)
     parsed = [parse_house_number(v) for v in numbers]
+    houses = [house_label(*p) if v is not None else None for p, v in zip(parsed, numbers)]
     out = gpd.GeoDataFrame(
         {
             "street": streets.to_numpy(dtype=object),
             "street_key": [normalise_street(s) for s in streets],
             "number": pd.array([p[0] for p in parsed], dtype="Int64"),
             "suffix": [p[1] for p in parsed],
-            "house": [house_label(*p) if v is not None else None for p, v in zip(parsed, numbers)],
+            "house": houses,
             "city": None if city is None else city.to_numpy(dtype=object),
+            # the street line as the source writes it: number first (1 ALEXANDER ST) or after (Oosterstraat 12a)
+            "line": [
+                " ".join(str(p) for p in ((h, s) if first else (s, h)) if p)
+                for s, h, first in zip(streets, houses, number_first)
+            ],
         },
         geometry=addresses.geometry.to_numpy(),
         crs=addresses.crs,

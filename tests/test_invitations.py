@@ -27,7 +27,7 @@ from bingeo.invitations import (
     write_labels,
 )
 from bingeo.streets import network_from_streets
-from tests.conftest import need
+from tests.conftest import REAL_DATA, need, require
 
 ROOT = Path(__file__).resolve().parents[1]
 DPI = 200
@@ -141,3 +141,15 @@ def test_labels_of_long_and_non_latin_names(tmp_path: Path) -> None:
 def test_empty_area_is_refused(bag: gpd.GeoDataFrame) -> None:
     with pytest.raises(bingeo.errors.InputError, match="area is empty"):
         invitation_list(shapely.Polygon(), bag)
+
+
+def test_vancouver_address_at_two_points_gets_one_letter() -> None:
+    require("real-data")
+    pts = bingeo.read_points(REAL_DATA / "vancouver" / "vancouver_property_addresses_sample.csv.gz").points.to_crs(3005)
+    area = shapely.box(1210500, 476000, 1211300, 476800)
+    inv = invitation_list(area, pts)
+    inside = pts[pts.geometry.within(area)]
+    # reference: the distinct address strings inside (the file repeats some at different points)
+    assert len(inv) == inside["address"].nunique() < len(inside)
+    assert inv.attrs["notes"] and str(len(inside) - len(inv)) in inv.attrs["notes"][0]
+    assert set(inv["line2"] + ", " + inv["line3"]) == set(inside["address"])

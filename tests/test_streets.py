@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import bingeo
+from benchmarks.streets import charters
 from bingeo.streets import (
     address_table,
     network_from_streets,
@@ -64,40 +65,6 @@ def _reference_selection(rec: dict, table: pd.DataFrame) -> set[int]:
     return out
 
 
-def _charters(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """``n`` networks far apart, each a few streets near a seed address: whole streets, sides or ranges."""
-    rng = np.random.default_rng(seed)
-    xy = np.column_stack([table.geometry.x, table.geometry.y])
-    used: list[np.ndarray] = []
-    taken: set[str] = set()
-    rows = []
-    for k in rng.permutation(len(table)):
-        if len(used) == n:
-            break
-        if any(np.hypot(*(xy[k] - u)) < 600 for u in used):
-            continue
-        used.append(xy[k])
-        near = np.argsort(np.hypot(*(xy - xy[k]).T))[:40]
-        streets = [s for s in pd.unique(table["street"].to_numpy()[near]) if s not in taken][:4]
-        taken.update(streets)  # a street in one network only: an address listed twice stays with the first
-        for street in streets:
-            mine = near[table["street"].to_numpy()[near] == street]
-            nums = table["number"].to_numpy()[mine]
-            nums = np.sort([int(v) for v in nums if not pd.isna(v)])
-            kind = rng.integers(4)
-            side, lo, hi = "both", None, None
-            if kind >= 1 and len(nums):
-                side = ("odd", "even", "both")[rng.integers(3)]
-                on_side = nums[nums % 2 == {"odd": 1, "even": 0}[side]] if side != "both" else nums
-                side = side if len(on_side) else "both"
-                nums = on_side if len(on_side) else nums
-                lo, hi = str(nums[0]), str(nums[-1])
-            if kind == 1:
-                lo = hi = None
-            rows.append({"network_id": f"N{len(used):03d}", "street": street, "side": side, "from": lo, "to": hi})
-    return pd.DataFrame(rows)
-
-
 def _held(areas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame) -> dict[str, set[int]]:
     joined = gpd.sjoin(pts.reset_index(drop=True), areas[["network_id", "geometry"]], predicate="within")
     on_edge = gpd.sjoin(pts.reset_index(drop=True), areas[["network_id", "geometry"]], predicate="touches")
@@ -107,7 +74,7 @@ def _held(areas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame) -> dict[str, set[int]]
 
 def _round_trip(pts: gpd.GeoDataFrame, seed: int) -> dict[str, float]:
     table = address_table(pts).reset_index(drop=True)
-    charter = read_charter(_charters(table, N_NETWORKS, seed))
+    charter = read_charter(charters(table, N_NETWORKS, seed))
     res = network_from_streets(charter, pts)
     assert not res.misses
     assert len(res.networks) == N_NETWORKS

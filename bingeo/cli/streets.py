@@ -267,6 +267,8 @@ def invitations_cmd(
     if len(inv) == 0:
         raise InputError(f"no address lies inside {given[0]}: check the area and that --addresses covers it.")
     _write_list(inv, output)
+    for note in inv.attrs.get("notes", []):
+        click.echo(note)
     click.echo(f"{len(inv)} addresses on {inv['street'].nunique()} streets, sorted for delivery on foot")
     click.echo(f"written: {output}")
     if labels:
