@@ -115,6 +115,31 @@ BASE: dict[tuple[str, ...], list[str]] = {
     ("store", "copy"): ["{store}", "{new_store}"],
     ("store", "info"): ["{store}"],
     ("store", "grants"): ["{store}", "--role", "app"],
+    ("networks", "from-streets"): ["{streets}", "--addresses", "{addresses}", "--crs", "28992", "--store", "{store}"],
+    ("networks", "streets"): [
+        "--store",
+        "{store}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/s.csv",
+    ],
+    ("invitations",): [
+        "--network",
+        "GR-BIN-001",
+        "--store",
+        "{store}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/i.csv",
+        "--labels",
+        "{out}/i.pdf",
+    ],  # fmt: skip
 }
 
 # Runs whose valid work is long or leaves this machine: only values that fail before any work.
@@ -203,7 +228,10 @@ def world(tmp_path_factory):
         res = runner.invoke(cli, args, catch_exceptions=False)
         assert res.exit_code == 0, res.output
     (root / "assets").mkdir()
+    charter = root / "charter.csv"  # a street list for `networks from-streets`: the first sampled address's street
+    charter.write_text(f"bin;straat\nGR-NEW-1;{rows[1].split(',')[1]}\n", encoding="utf-8")
     return {
+        "streets": str(charter),
         "root": root,
         "networks": str(SAMPLES / "networks.gpkg"),
         "incidents": str(inc),
