@@ -627,8 +627,9 @@ def network_from_streets(
     tree = shapely.STRtree(shapely.points(locs))
     names = table_in.groupby("network_id", sort=False)["name"].first()
     rows, foreign = [], []
+    listed = {k: np.asarray(v) for k, v in pd.Series(np.arange(len(chosen))).groupby(chosen.to_numpy()).groups.items()}
     for nid in pd.unique(table_in["network_id"]):
-        sel = np.flatnonzero((chosen == nid).to_numpy())
+        sel = np.sort(listed.get(nid, np.empty(0, dtype=np.int64)))
         if len(sel) == 0:
             continue
         sel_locs = np.unique(loc_of[sel])
@@ -741,21 +742,29 @@ def streets_in_areas(
     pts = table.geometry.to_numpy()
     pos, which = areas.reset_index(drop=True).sindex.query(pts, predicate="covered_by")
     ids = areas[id_field].to_numpy(dtype=object)
-    group_of = pd.factorize(table["street_key"].fillna(""))[0]
-    out = []
+    keys = table["street_key"].fillna("").to_numpy(dtype=object)
+    group_of = pd.factorize(keys)[0]
+    by_group = np.argsort(group_of, kind="stable")
+    starts = np.searchsorted(group_of[by_group], np.arange(group_of.max(initial=-1) + 2))
+    by_area = np.argsort(which, kind="stable")
+    cuts = np.searchsorted(which[by_area], np.arange(len(areas) + 1))
+    numbered = table["number"].notna().to_numpy()
+    out, nameless, unnumbered = [], 0, 0
     for a in range(len(areas)):
-        held_pos = pos[which == a]
-        if len(held_pos) == 0:
-            continue
-        held = np.zeros(len(table), dtype=bool)
-        held[held_pos] = True
+        held_pos = pos[by_area[cuts[a] : cuts[a + 1]]]
         for g in np.unique(group_of[held_pos]):
-            members = np.flatnonzero(group_of == g)
+            members = by_group[starts[g] : starts[g + 1]]
+            held = np.isin(members, held_pos)
+            if keys[members[0]] == "":
+                nameless += int(held.sum())
+                continue
             group = table.iloc[members]
             name = group["street"].dropna().mode()
-            street = str(name.iloc[0]) if len(name) else ""
-            for r in _street_rows(group, held[members]):
-                out.append({"network_id": ids[a], "street": street} | r)
+            rows = _street_rows(group, held)
+            if not held.all():
+                unnumbered += int((held & ~numbered[members]).sum())
+            for r in rows:
+                out.append({"network_id": ids[a], "street": str(name.iloc[0])} | r)
     frame = pd.DataFrame(out, columns=STREET_COLUMNS)
     if len(frame):
         order = frame.assign(
@@ -764,4 +773,13 @@ def streets_in_areas(
             _n=frame["from"].map(lambda v: parse_house_number(v) if v else (-1, "")),
         ).sort_values(["network_id", "_s", "_side", "_n"], kind="stable")
         frame = frame.loc[order.index].reset_index(drop=True)
+    notes = []
+    if nameless:
+        notes.append(f"{nameless} address(es) inside have no street name: not listed (fill in their street)")
+    if unnumbered:
+        notes.append(
+            f"{unnumbered} address(es) without a house number lie on a street only partly inside: a range cannot "
+            "name them (they are listed only with a whole street)"
+        )
+    frame.attrs["notes"] = notes
     return frame

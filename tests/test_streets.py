@@ -186,3 +186,21 @@ def test_vancouver_addresses_split_into_number_and_street() -> None:
     table = address_table(pts)
     first = raw["address"].str.split(",").str[0]
     assert (table["house"] + " " + table["street"]).tolist() == first.tolist()
+
+
+def test_addresses_without_street_or_number_are_said(bag: gpd.GeoDataFrame) -> None:
+    pts = bag[bag["straat"].isin(["Witsenstraat", "Bizetstraat"])].copy()
+    pts["huisnummer"] = pts["huisnummer"].astype(object)
+    pts.loc[pts.index[:2], "straat"] = None  # two Witsenstraat addresses lose their street
+    bizet = pts.index[pts["straat"] == "Bizetstraat"]
+    pts.loc[bizet[:1], "huisnummer"] = None  # one Bizetstraat address loses its number
+    area = gpd.GeoDataFrame(
+        {"network_id": ["A"]}, geometry=[pts.loc[bizet[:10]].union_all().convex_hull.buffer(1)], crs=pts.crs
+    )
+    area = pd.concat([area, gpd.GeoDataFrame({"network_id": ["B"]}, geometry=[pts.union_all().convex_hull.buffer(1)],
+                                             crs=pts.crs)])  # fmt: skip
+    listed = streets_in_areas(area, pts)
+    notes = " ".join(listed.attrs["notes"])
+    assert "2 address(es) inside have no street name" in notes
+    assert "1 address(es) without a house number" in notes
+    assert "" not in set(listed["street"])

@@ -173,6 +173,8 @@ def streets_cmd(
         areas = areas[areas["network_id"].astype(str).isin(network_ids)]
     table = streets_in_areas(areas, adr.points, street_field=street_field, number_field=number_field)
     _write_list(table, output)
+    for note in table.attrs.get("notes", []):
+        click.echo(note)
     empty = sorted(set(areas["network_id"].astype(str)) - set(table["network_id"].astype(str)))
     for nid, rows in table.groupby("network_id", sort=False):
         click.echo(f"  - {nid}: {rows['street'].nunique()} streets, {int(rows['addresses'].sum())} addresses")
