@@ -24,6 +24,7 @@ from bingeo.cli._common import (
 __all__: list[str] = []
 
 _address_fields = [
+    click.option("--addresses", required=True, type=click.Path(), help="Address points with street and house number."),
     click.option("--street-field", help="Address column with the street name (default: found by name)."),
     click.option("--number-field", help="Address column with the house number (default: found by name)."),
 ]
@@ -39,7 +40,6 @@ def _read_addresses(addresses: str, st: Any, layer: Any, crs: Any, x_field: Any,
 
 @click.command("from-streets")
 @click.argument("streets", type=click.Path())
-@click.option("--addresses", required=True, type=click.Path(), help="Address points with street and house number.")
 @store_option
 @click.option("--network-id", help="Id of the new network when the list has no network column.")
 @click.option("--kind", type=click.Choice(["bin", "zbin", "whatsapp"]), default="bin", show_default=True)
@@ -114,7 +114,6 @@ def from_streets_cmd(
 
 @click.command("streets")
 @click.argument("network_ids", nargs=-1)
-@click.option("--addresses", required=True, type=click.Path(), help="Address points with street and house number.")
 @click.option("--store", metavar="STORE", help="The store whose networks are listed (or give --proposals).")
 @click.option(
     "--proposals",
@@ -147,7 +146,6 @@ def streets_cmd(
     `bingeo networks from-streets`.
     """
     from bingeo.errors import InputError
-    from bingeo.readers import read_polygons
     from bingeo.stores import open_store
     from bingeo.streets import streets_in_areas
 
@@ -155,11 +153,7 @@ def streets_cmd(
         raise InputError("give the areas to list: --store STORE (its networks) or --proposals proposals.gpkg.")
     if proposals:
         adr = _read_addresses(addresses, None, layer, crs, x_field, y_field, sheet)
-        areas = read_polygons(proposals, layer="proposals", target_crs=adr.points.crs)
-        id_field = "proposal_id"
-        if id_field not in areas.columns:
-            raise InputError(f"{proposals}: no column proposal_id; give the output of `bingeo propose`.")
-        areas = areas.rename(columns={id_field: "network_id"})
+        areas = _proposals(proposals, adr.points.crs).rename(columns={"proposal_id": "network_id"})
     else:
         with open_store(store) as st:
             areas = st.networks(at=at)
@@ -183,6 +177,17 @@ def streets_cmd(
     click.echo(f"written: {output}")
 
 
+def _proposals(path: str, crs: Any) -> Any:
+    """Read the proposed areas `bingeo propose` wrote (layer proposals, id proposal_id) into ``crs``."""
+    from bingeo.errors import InputError
+    from bingeo.readers import read_polygons
+
+    props = read_polygons(path, layer="proposals", target_crs=crs)
+    if "proposal_id" not in props.columns:
+        raise InputError(f"{path}: no column proposal_id; give the output of `bingeo propose`.")
+    return props
+
+
 def _write_list(table: Any, output: str) -> None:
     from bingeo.errors import InputError
     from bingeo.invitations import write_invitations
@@ -199,7 +204,6 @@ def _write_list(table: Any, output: str) -> None:
 @click.option("--proposal", "proposal_id", help="A proposed area (needs --proposals).")
 @click.option("--proposals", type=click.Path(), help="Output of `bingeo propose` (layer proposals).")
 @click.option("--store", metavar="STORE", help="The store holding --network.")
-@click.option("--addresses", required=True, type=click.Path(), help="Address points with street and house number.")
 @click.option("--output", "-o", required=True, type=click.Path(), help="Mail-merge list (.csv; ;-separated, BOM).")
 @click.option("--labels", type=click.Path(), help="Also write address labels (A4, 3 x 8) to this PDF.")
 @option_default("bingeo.invitations.ADDRESSEE", "--addressee", help="First line of every label.")
@@ -231,7 +235,6 @@ def invitations_cmd(
     """
     from bingeo.errors import InputError
     from bingeo.invitations import LABEL_COLUMNS, LABEL_ROWS, invitation_list, write_labels
-    from bingeo.readers import read_polygons
     from bingeo.recipients import area_from_file
     from bingeo.stores import open_store
 
@@ -257,9 +260,7 @@ def invitations_cmd(
         if area:
             shape = area_from_file(area, target_crs=adr.points.crs, crs=area_crs)
         else:
-            props = read_polygons(proposals, layer="proposals", target_crs=adr.points.crs)
-            if "proposal_id" not in props.columns:
-                raise InputError(f"{proposals}: no column proposal_id; give the output of `bingeo propose`.")
+            props = _proposals(proposals, adr.points.crs)
             shape = props[props["proposal_id"].astype(str) == proposal_id]
             if shape.empty:
                 known = ", ".join(sorted(props["proposal_id"].astype(str))[:20])
