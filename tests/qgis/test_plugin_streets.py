@@ -61,7 +61,9 @@ def test_streets_to_networks_to_streets_equal_library(env):
     ]  # fmt: skip
 
 
-def test_invitations_equal_library(env, tmp_path):
+@pytest.mark.parametrize("worker", ["0", "1"], ids=["in-process", "worker"])
+def test_invitations_equal_library(env, tmp_path, monkeypatch, worker):
+    monkeypatch.setenv("BINGEO_QGIS_WORKER", worker)  # "1": as in the QGIS desktop, in a separate process
     import pypdfium2 as pdfium
 
     import bingeo
