@@ -425,17 +425,28 @@ def read_charter(
 def _read_table(path: str) -> pd.DataFrame:
     from pathlib import Path
 
+    from bingeo.readers.sheets import read_sheet_table
     from bingeo.readers.sources import Notes, check_source, read_text_table
 
     p = check_source(path)
-    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        return pd.read_excel(p, dtype=str).astype(object)
-    frame, bad, _ = read_text_table(Path(p), str(path), sep=None, encoding=None, member=None, notes=Notes(str(path)))
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
+        frame, bad, _, _ = read_sheet_table(
+            Path(p), str(path), sheet=None, notes=Notes(str(path)), wanted=_names_street, what="a street column"
+        )
+    else:
+        frame, bad, _ = read_text_table(
+            Path(p), str(path), sep=None, encoding=None, member=None, notes=Notes(str(path))
+        )
     if bad:
         rows = sorted(bad)[:5]
         msg = f"{path}: {len(bad)} row(s) have the wrong number of fields (rows {[r + 2 for r in rows]}). Fix them."
         raise InputError(msg)
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _names_street(names: list[str]) -> bool:
+    """Whether a header row names a street column (the sheet of a workbook that holds the street list)."""
+    return _find(names, CHARTER_COLUMNS["street"]) is not None
 
 
 def _in_range(number: Any, suffix: Any, lo: tuple[int, str] | None, hi: tuple[int, str] | None) -> bool:

@@ -204,3 +204,20 @@ def test_addresses_without_street_or_number_are_said(bag: gpd.GeoDataFrame) -> N
     assert "2 address(es) inside have no street name" in notes
     assert "1 address(es) without a house number" in notes
     assert "" not in set(listed["street"])
+
+
+def test_charter_in_a_spreadsheet_with_a_title_row(tmp_path: Path, bag: gpd.GeoDataFrame) -> None:
+    import openpyxl  # writes the workbook (a test dependency); bingeo reads it with python-calamine
+    wb = openpyxl.Workbook()
+    wb.active.title = "Toelichting"
+    wb.active.append(["Convenant BIN Oost, bijlage 1"])
+    ws = wb.create_sheet("Straten")
+    ws.append(["Stratenlijst BIN Oost"])
+    ws.append(["Netwerk", "Straatnaam", "Van", "Tot", "Zijde"])
+    ws.append(["GR-OOST", "Witsenstraat", 1, 21, "Oneven"])
+    wb.save(tmp_path / "convenant.xlsx")
+    got = read_charter(str(tmp_path / "convenant.xlsx"))
+    assert got[["network_id", "street", "side", "from", "to"]].values.tolist() == [
+        ["GR-OOST", "Witsenstraat", "odd", "1", "21"]
+    ]
+    assert network_from_streets(got, bag).networks["addresses"].tolist() == [11]
