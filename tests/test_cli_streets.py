@@ -120,3 +120,26 @@ def test_unknown_network_is_named_with_the_known_ones(store, tmp_path):
     out = run("invitations", "--network", "GR-NOPE", "--store", store, "--addresses", ADDRESSES, "--crs", "28992",
               "--output", tmp_path / "x.csv", code=1)  # fmt: skip
     assert "--network GR-NOPE: no such active network" in out and "Known: GR-BIN-001" in out
+
+
+def test_from_streets_names_what_it_did_not_find(tmp_path):
+    charter = tmp_path / "convenant.csv"
+    charter.write_text(
+        "netwerk;straat;van;tot;zijde\nN1;Witsenstrat;;;\nN1;Bizetstraat;900;999;even\n", encoding="utf-8"
+    )
+    out = run("networks", "from-streets", charter, "--addresses", ADDRESSES, "--crs", "28992",
+              "--store", tmp_path / "b.gpkg", code=1)  # fmt: skip
+    assert "NOT FOUND row 2 of N1: Witsenstrat: street not found among the addresses (did you mean Witsenstraat" in out
+    assert "NOT FOUND row 3 of N1: Bizetstraat: no address with these numbers on this side" in out
+    assert "no network was made" in out and not (tmp_path / "b.gpkg").exists()
+    charter.write_text("netwerk;straat;van\nN1;Witsenstraat;\nN1;Bizetstraat;900\n", encoding="utf-8")
+    out = run("networks", "from-streets", charter, "--addresses", ADDRESSES, "--crs", "28992",
+              "--store", tmp_path / "b.gpkg", code=1)  # fmt: skip
+    assert "1 listed street(s) or range(s) hold no address" in out and not (tmp_path / "b.gpkg").exists()
+    out = run("networks", "from-streets", charter, "--addresses", ADDRESSES, "--crs", "28992",
+              "--store", tmp_path / "b.gpkg", "--skip-missing")  # fmt: skip
+    assert "N1: 61 addresses" in out and "1 added" in out
+    charter.write_text("netwerk;straat;zijde\nN1;Witsenstraat;links\n", encoding="utf-8")
+    out = run("networks", "from-streets", charter, "--addresses", ADDRESSES, "--crs", "28992",
+              "--store", tmp_path / "b.gpkg", code=1)  # fmt: skip
+    assert "row 2: side 'links' is not one of odd, even, both" in out

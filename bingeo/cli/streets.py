@@ -56,6 +56,15 @@ def _read_addresses(addresses: str, st: Any, layer: Any, crs: Any, x_field: Any,
 )
 @click.option("--output", "-o", type=click.Path(), help="Also write the polygons here (.gpkg, .geojson).")
 @click.option("--effective", callback=date_value, help="Date from which changed boundaries apply (default today).")
+@click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Import the networks although some listed streets or ranges hold no address (default: refuse).",
+)
+@click.option(
+    "--store-crs",
+    help="CRS of a NEW store (default: the addresses'; for addresses in degrees their national grid or UTM zone).",
+)
 @with_options(_address_fields)
 @with_options(points_options)
 @friendly
@@ -69,6 +78,8 @@ def from_streets_cmd(
     buffer: float,
     output: str | None,
     effective: dt.date | None,
+    skip_missing: bool,
+    store_crs: str | None,
     street_field: str | None,
     number_field: str | None,
     layer: str | None,
@@ -102,12 +113,26 @@ def from_streets_cmd(
     click.echo(res.summary())
     if len(res.networks) == 0:
         raise InputError(f"{streets}: no listed street matched an address, so no network was made (see above).")
+    if res.misses and not skip_missing:
+        msg = (
+            f"{streets}: {len(res.misses)} listed street(s) or range(s) hold no address (NOT FOUND above), so "
+            "nothing was imported. Correct the spelling or the numbers in the list, or give `--skip-missing` to "
+            "import the networks without them."
+        )
+        raise InputError(msg)
     if output:
         write_table(res.networks, output)
         click.echo(f"written: {output}")
     frame = res.networks[["network_id", "name", "geometry"]]
     report = import_networks(
-        frame, store, name=Path(streets).name, id_field="network_id", name_field="name", kind=kind, effective=effective
+        frame,
+        store,
+        name=Path(streets).name,
+        id_field="network_id",
+        name_field="name",
+        kind=kind,
+        effective=effective,
+        store_crs=store_crs,
     )
     click.echo(report.summary())
 

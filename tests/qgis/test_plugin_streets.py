@@ -99,3 +99,15 @@ def test_invitations_equal_library(env, tmp_path, monkeypatch, worker):
     csv = pd.read_csv(tmp_path / "invite.csv", sep=";", encoding="utf-8-sig", dtype=str)
     assert csv["line2"].tolist() == want["line2"].tolist()
     assert len(pdfium.PdfDocument(str(tmp_path / "invite.pdf"))) == 3
+
+
+def test_a_misspelt_street_stops_the_algorithm_unless_asked(env, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    charter = tmp_path / "charter.csv"
+    charter.write_text("bin;straat\nN1;Witsenstraat\nN1;Witsenstrat\n", encoding="utf-8")
+    params = {"STREETS": str(charter), "ADDRESSES": env["adr_layer"], "OUTPUT": "memory:"}
+    with pytest.raises(QgsProcessingException, match="1 listed street"):
+        run("networksfromstreets", params)
+    res = run("networksfromstreets", {**params, "SKIP_MISSING": True})
+    assert [r["addresses"] for r in rows(res["OUTPUT"])] == [61]

@@ -6,6 +6,8 @@ from typing import Any
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -26,6 +28,7 @@ class NetworksFromStreets(BingeoAlgorithm):
     FOREIGN = "FOREIGN"
     NETWORK_ID = "NETWORK_ID"
     OUTPUT = "OUTPUT"
+    SKIP_MISSING = "SKIP_MISSING"
     STREETS = "STREETS"
 
     NAME = "networksfromstreets"
@@ -66,6 +69,11 @@ class NetworksFromStreets(BingeoAlgorithm):
             advanced=True,
         )
         self.add(
+            QgsProcessingParameterBoolean(self.SKIP_MISSING, tr("Make the networks despite missing streets"), False),
+            "Off (as the command line): a listed street or range without any address stops the algorithm, so that "
+            "a misspelt street is corrected first. On: the networks are made without those rows.",
+        )
+        self.add(
             QgsProcessingParameterFeatureSink(self.OUTPUT, tr("Networks"), QgsProcessing.TypeVectorPolygon),
             "One polygon per network: network_id, name, addresses, foreign, area_m2.",
         )
@@ -87,6 +95,12 @@ class NetworksFromStreets(BingeoAlgorithm):
         self.check(feedback, 30)
         res = network_from_streets(charter, adr, buffer=self.parameterAsDouble(parameters, self.BUFFER, context))
         feedback.pushInfo(res.summary())
+        if res.misses and not self.parameterAsBool(parameters, self.SKIP_MISSING, context):
+            text = tr(
+                "{n} listed street(s) or range(s) hold no address (NOT FOUND in the log). Correct the list, or "
+                "switch on 'Make the networks despite missing streets'."
+            )
+            raise QgsProcessingException(text.format(n=len(res.misses)))
         self.check(feedback, 90)
         out = {self.OUTPUT: self.sink(parameters, self.OUTPUT, context, res.networks, feedback)}
         if parameters.get(self.FOREIGN) is not None:

@@ -1531,5 +1531,17 @@
       <source>Tables (*.csv *.xlsx *.ods)</source>
       <translation>Tabellen (*.csv *.xlsx *.ods)</translation>
     </message>
+    <message>
+      <source>Off (as the command line): a listed street or range without any address stops the algorithm, so that a misspelt street is corrected first. On: the networks are made without those rows.</source>
+      <translation>Uit (zoals op de opdrachtregel): een genoemde straat of reeks zonder enig adres stopt het algoritme, zodat een verkeerd gespelde straat eerst wordt verbeterd. Aan: de netwerken worden zonder die regels gemaakt.</translation>
+    </message>
+    <message>
+      <source>{n} listed street(s) or range(s) hold no address (NOT FOUND in the log). Correct the list, or switch on 'Make the networks despite missing streets'.</source>
+      <translation>{n} genoemde straat/straten of reeks(en) bevatten geen adres (NOT FOUND in het logboek). Verbeter de lijst, of zet 'Netwerken maken ondanks ontbrekende straten' aan.</translation>
+    </message>
+    <message>
+      <source>Make the networks despite missing streets</source>
+      <translation>Netwerken maken ondanks ontbrekende straten</translation>
+    </message>
   </context>
 </TS>
