@@ -208,6 +208,7 @@ def test_addresses_without_street_or_number_are_said(bag: gpd.GeoDataFrame) -> N
 
 def test_charter_in_a_spreadsheet_with_a_title_row(tmp_path: Path, bag: gpd.GeoDataFrame) -> None:
     import openpyxl  # writes the workbook (a test dependency); bingeo reads it with python-calamine
+
     wb = openpyxl.Workbook()
     wb.active.title = "Toelichting"
     wb.active.append(["Convenant BIN Oost, bijlage 1"])
