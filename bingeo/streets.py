@@ -705,8 +705,16 @@ def _street_rows(group: pd.DataFrame, held: np.ndarray) -> list[dict[str, Any]]:
             rows.append({"side": side, "from": None, "to": None, "addresses": int(h.sum())})
             continue
         houses = sub["house"].to_numpy(dtype=object)
+        n, sx = sub["number"].to_numpy(dtype=np.int64), sub["suffix"].to_numpy(dtype=object)
         for a, b in _runs(h):
-            rows.append({"side": side, "from": houses[a], "to": houses[b], "addresses": int(b - a + 1)})
+            # a range reads back with every address of its end numbers: 'to 20' takes 20a, and an address at
+            # two points takes both; said when the area holds only some of them
+            loose = (b + 1 < len(h) and n[b + 1] == n[b] and (sx[b] == "" or sx[b + 1] == sx[b])) or (
+                a > 0 and n[a - 1] == n[a] and sx[a - 1] == sx[a]
+            )
+            rows.append(
+                {"side": side, "from": houses[a], "to": houses[b], "addresses": int(b - a + 1)} | {"_loose": loose}
+            )
     return rows
 
 
@@ -764,7 +772,7 @@ def streets_in_areas(
     by_area = np.argsort(which, kind="stable")
     cuts = np.searchsorted(which[by_area], np.arange(len(areas) + 1))
     numbered = table["number"].notna().to_numpy()
-    out, nameless, unnumbered = [], 0, 0
+    out, nameless, unnumbered, loose = [], 0, 0, 0
     for a in range(len(areas)):
         held_pos = pos[by_area[cuts[a] : cuts[a + 1]]]
         for g in np.unique(group_of[held_pos]):
@@ -779,6 +787,7 @@ def streets_in_areas(
             if not held.all():
                 unnumbered += int((held & ~numbered[members]).sum())
             for r in rows:
+                loose += bool(r.pop("_loose", False))
                 out.append({"network_id": ids[a], "street": str(name.iloc[0])} | r)
     frame = pd.DataFrame(out, columns=STREET_COLUMNS)
     if len(frame):
@@ -795,6 +804,11 @@ def streets_in_areas(
         notes.append(
             f"{unnumbered} address(es) without a house number lie on a street only partly inside: a range cannot "
             "name them (they are listed only with a whole street)"
+        )
+    if loose:
+        notes.append(
+            f"{loose} range(s) end at a house number the area holds only partly (20 but not 20a, or one of two "
+            "points of an address): read back, the range takes all of that number"
         )
     frame.attrs["notes"] = notes
     return frame

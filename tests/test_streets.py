@@ -222,3 +222,15 @@ def test_charter_in_a_spreadsheet_with_a_title_row(tmp_path: Path, bag: gpd.GeoD
         ["GR-OOST", "Witsenstraat", "odd", "1", "21"]
     ]
     assert network_from_streets(got, bag).networks["addresses"].tolist() == [11]
+
+
+def test_a_range_ending_inside_a_number_is_said(bag: gpd.GeoDataFrame) -> None:
+    # Witsenstraat 15 and 15a: an area holding 13 and 15 but not 15a cannot be written as a range
+    wits = bag[bag["straat"] == "Witsenstraat"]
+    houses = address_table(wits)["house"]
+    assert "15a" in set(houses)
+    keep = wits[houses.isin(["13", "15"]).to_numpy()]
+    area = gpd.GeoDataFrame({"network_id": ["A"]}, geometry=[keep.buffer(0.5).union_all()], crs=bag.crs)
+    listed = streets_in_areas(area, wits)
+    assert listed[["side", "from", "to", "addresses"]].values.tolist() == [["odd", "13", "15", 2]]
+    assert "1 range(s) end at a house number the area holds only partly" in listed.attrs["notes"][0]
