@@ -234,3 +234,18 @@ def test_a_range_ending_inside_a_number_is_said(bag: gpd.GeoDataFrame) -> None:
     listed = streets_in_areas(area, wits)
     assert listed[["side", "from", "to", "addresses"]].values.tolist() == [["odd", "13", "15", 2]]
     assert "1 range(s) end at a house number the area holds only partly" in listed.attrs["notes"][0]
+
+
+def test_coverage_union_equals_the_general_union(vancouver: gpd.GeoDataFrame, monkeypatch) -> None:
+    """The fast path (Voronoi cells united as a coverage) against shapely's general union of the same cells."""
+    import shapely
+
+    table = address_table(vancouver).reset_index(drop=True)
+    charter = read_charter(charters(table, 15, seed=5))
+    fast = network_from_streets(charter, vancouver).networks
+    monkeypatch.setattr(shapely, "coverage_union_all", shapely.union_all)
+    slow = network_from_streets(charter, vancouver).networks
+    assert fast["network_id"].tolist() == slow["network_id"].tolist()
+    diff = shapely.area(shapely.symmetric_difference(fast.geometry.to_numpy(), slow.geometry.to_numpy()))
+    assert (diff <= 1e-6 * fast.area.to_numpy()).all()
+    assert fast["addresses"].tolist() == slow["addresses"].tolist()
