@@ -138,6 +138,31 @@ BASE: dict[tuple[str, ...], list[str]] = {
         "--store",
         "{store}",
         "--check",
+    ],
+    ("networks", "from-streets"): ["{streets}", "--addresses", "{addresses}", "--crs", "28992", "--store", "{store}"],
+    ("networks", "streets"): [
+        "--store",
+        "{store}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/s.csv",
+    ],
+    ("invitations",): [
+        "--network",
+        "GR-BIN-001",
+        "--store",
+        "{store}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/i.csv",
+        "--labels",
+        "{out}/i.pdf",
     ],  # fmt: skip
 }
 
@@ -234,7 +259,10 @@ def world(tmp_path_factory):
     )  # fmt: skip
     alert = re.search(r"Alert (A-[0-9A-Za-z-]+)", res.output).group(1)
     (root / "assets").mkdir()
+    charter = root / "charter.csv"  # a street list for `networks from-streets`: the first sampled address's street
+    charter.write_text(f"bin;straat\nGR-NEW-1;{rows[1].split(',')[1]}\n", encoding="utf-8")
     return {
+        "streets": str(charter),
         "root": root,
         "networks": str(SAMPLES / "networks.gpkg"),
         "incidents": str(inc),

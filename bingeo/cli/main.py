@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, replies, sending, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, replies, sending, storeadmin, streets, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1335,10 +1335,13 @@ for _command in (
     temporal.profile_cmd,
     replies.replies,
     replies.activity_cmd,
+    streets.invitations_cmd,
 ):
     cli.add_command(_command)
 for _command in replies.MEMBER_COMMANDS:
     members.add_command(_command)
+networks.add_command(streets.from_streets_cmd)
+networks.add_command(streets.streets_cmd)
 
 
 def main() -> None:

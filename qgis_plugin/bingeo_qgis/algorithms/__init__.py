@@ -55,3 +55,12 @@ if _has_module("aoristic"):  # issue 15: added when bingeo has time windows (hou
     from .profile import Profile
 
     ALGORITHMS.insert(ALGORITHMS.index(CountIncidents) + 1, Profile)
+
+if _has_module("streets"):  # issue 17: added when bingeo has networks as streets and invitations
+    from .invitations import Invitations
+    from .liststreets import ListStreets
+    from .networksfromstreets import NetworksFromStreets
+
+    ALGORITHMS.insert(ALGORITHMS.index(ImportNetworks) + 1, NetworksFromStreets)
+    ALGORITHMS.insert(ALGORITHMS.index(NetworksFromStreets) + 1, ListStreets)
+    ALGORITHMS.insert(ALGORITHMS.index(SelectRecipients) + 1, Invitations)

@@ -1499,5 +1499,141 @@
       <source>alert e-mail not sent: {error}</source>
       <translation>alert-e-mail niet verstuurd: {error}</translation>
     </message>
+    <message>
+      <source>Invitations for an area</source>
+      <translation>Uitnodigingen voor een gebied</translation>
+    </message>
+    <message>
+      <source>The addresses (never persons) inside an area, to invite the residents to an information evening: sorted for delivery on foot (street by street, up the odd side and down the even side), as a mail-merge list and printable address labels (A4, 3 x 8).</source>
+      <translation>De adressen (nooit personen) in een gebied, om de bewoners uit te nodigen voor een informatieavond: gesorteerd om te voet te bezorgen (straat na straat, de oneven kant op en de even kant terug), als lijst voor samenvoegen en als adresetiketten om te printen (A4, 3 x 8).</translation>
+    </message>
+    <message>
+      <source>The area: a network, a proposed area or a drawn polygon (only the selected features, if asked).</source>
+      <translation>Het gebied: een netwerk, een voorgesteld gebied of een getekende polygoon (desgevraagd alleen de geselecteerde objecten).</translation>
+    </message>
+    <message>
+      <source>Address points with street and house-number fields; postcode and city are used when present.</source>
+      <translation>Adrespunten met velden voor straat en huisnummer; postcode en woonplaats worden gebruikt als ze er zijn.</translation>
+    </message>
+    <message>
+      <source>First line of every label: the residents, never a person.</source>
+      <translation>Eerste regel van elk etiket: de bewoners, nooit een persoon.</translation>
+    </message>
+    <message>
+      <source>order, addressee, street, house_number, postcode, city and the three label lines.</source>
+      <translation>order, addressee, street, house_number, postcode, city en de drie regels van het etiket.</translation>
+    </message>
+    <message>
+      <source>The list as ;-CSV, UTF-8 with BOM (Excel and Word with a Dutch locale).</source>
+      <translation>De lijst als ;-CSV, UTF-8 met BOM (Excel en Word met Nederlandse landinstellingen).</translation>
+    </message>
+    <message>
+      <source>Printable address labels: A4 pages of 3 x 8 labels.</source>
+      <translation>Adresetiketten om te printen: A4-vellen van 3 x 8 etiketten.</translation>
+    </message>
+    <message>
+      <source>Addressee</source>
+      <translation>Geadresseerde</translation>
+    </message>
+    <message>
+      <source>Invitation list</source>
+      <translation>Uitnodigingslijst</translation>
+    </message>
+    <message>
+      <source>Mail-merge list</source>
+      <translation>Lijst voor samenvoegen</translation>
+    </message>
+    <message>
+      <source>Address labels</source>
+      <translation>Adresetiketten</translation>
+    </message>
+    <message>
+      <source>PDF (*.pdf)</source>
+      <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+      <source>{n} addresses on {k} streets</source>
+      <translation>{n} adressen in {k} straten</translation>
+    </message>
+    <message>
+      <source>Streets per network</source>
+      <translation>Straten per netwerk</translation>
+    </message>
+    <message>
+      <source>Lists per network (or proposed area) the streets and house-number ranges it holds: whole streets, whole sides, or runs of house numbers per odd/even side. The list reads back with Networks from streets.</source>
+      <translation>Geeft per netwerk (of voorgesteld gebied) de straten en huisnummerreeksen die erin liggen: hele straten, hele kanten, of reeksen huisnummers per oneven/even kant. De lijst leest terug met Netwerken uit straten.</translation>
+    </message>
+    <message>
+      <source>Network boundaries or proposed areas (polygons) with an id field (network_id, proposal_id, ...).</source>
+      <translation>Netwerkgrenzen of voorgestelde gebieden (polygonen) met een id-veld (network_id, proposal_id, ...).</translation>
+    </message>
+    <message>
+      <source>Address points with street and house-number fields (or one full-address field).</source>
+      <translation>Adrespunten met velden voor straat en huisnummer (of één veld met het volledige adres).</translation>
+    </message>
+    <message>
+      <source>network_id, street, side (both, odd, even), from, to, addresses.</source>
+      <translation>network_id, street, side (both = beide, odd = oneven, even), from, to, addresses.</translation>
+    </message>
+    <message>
+      <source>Street list</source>
+      <translation>Stratenlijst</translation>
+    </message>
+    <message>
+      <source>{n} rows for {k} networks</source>
+      <translation>{n} regels voor {k} netwerken</translation>
+    </message>
+    <message>
+      <source>Networks from streets</source>
+      <translation>Netwerken uit straten</translation>
+    </message>
+    <message>
+      <source>Turns a charter's list of streets (street, optional from/to house numbers and odd/even side, per network) into a polygon around exactly those addresses. The log names listed streets without an address (with similar names) and addresses of other streets that ended up inside.</source>
+      <translation>Maakt van de stratenlijst uit een convenant (straat, eventueel huisnummers van/tot en oneven/even kant, per netwerk) een polygoon rond precies die adressen. Het logboek noemt genoemde straten zonder adres (met gelijkende namen) en adressen van andere straten die erbinnen vallen.</translation>
+    </message>
+    <message>
+      <source>CSV or spreadsheet with a street column and optionally network, from, to and side columns (English, Dutch or French names).</source>
+      <translation>CSV of spreadsheet met een kolom straat en eventueel kolommen netwerk, van, tot en zijde (Nederlandse, Franse of Engelse namen).</translation>
+    </message>
+    <message>
+      <source>Id of the network when the list has no network column.</source>
+      <translation>Id van het netwerk als de lijst geen kolom netwerk heeft.</translation>
+    </message>
+    <message>
+      <source>Metres the polygon reaches beyond the outer addresses.</source>
+      <translation>Aantal meter dat de polygoon voorbij de buitenste adressen reikt.</translation>
+    </message>
+    <message>
+      <source>One polygon per network: network_id, name, addresses, foreign, area_m2.</source>
+      <translation>Eén polygoon per netwerk: network_id, name, addresses (adressen), foreign (niet genoemde adressen erbinnen), area_m2.</translation>
+    </message>
+    <message>
+      <source>Addresses of other streets or numbers inside a polygon (at the same point as a listed one).</source>
+      <translation>Adressen van andere straten of nummers binnen een polygoon (op hetzelfde punt als een genoemd adres).</translation>
+    </message>
+    <message>
+      <source>Reach past the outer addresses (m)</source>
+      <translation>Reikwijdte voorbij de buitenste adressen (m)</translation>
+    </message>
+    <message>
+      <source>Addresses not listed inside</source>
+      <translation>Niet genoemde adressen erbinnen</translation>
+    </message>
+    <message>
+      <source>Tables (*.csv *.xlsx *.ods)</source>
+      <translation>Tabellen (*.csv *.xlsx *.ods)</translation>
+    </message>
+    <message>
+      <source>Off (as the command line): a listed street or range without any address stops the algorithm, so that a misspelt street is corrected first. On: the networks are made without those rows.</source>
+      <translation>Uit (zoals op de opdrachtregel): een genoemde straat of reeks zonder enig adres stopt het algoritme, zodat een verkeerd gespelde straat eerst wordt verbeterd. Aan: de netwerken worden zonder die regels gemaakt.</translation>
+    </message>
+    <message>
+      <source>{n} listed street(s) or range(s) hold no address (NOT FOUND in the log). Correct the list, or switch on 'Make the networks despite missing streets'.</source>
+      <translation>{n} genoemde straat/straten of reeks(en) bevatten geen adres (NOT FOUND in het logboek). Verbeter de lijst, of zet 'Netwerken maken ondanks ontbrekende straten' aan.</translation>
+    </message>
+    <message>
+      <source>Make the networks despite missing streets</source>
+      <translation>Netwerken maken ondanks ontbrekende straten</translation>
+    </message>
   </context>
 </TS>
