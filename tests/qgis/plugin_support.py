@@ -39,6 +39,10 @@ def expected_algorithms() -> set[str]:
         names.add("forecast")
     if importlib.util.find_spec("bingeo.aoristic") is not None:
         names.add("profile")
+    if importlib.util.find_spec("bingeo.risk") is not None:
+        names.add("densityper")
+    if importlib.util.find_spec("bingeo.plan") is not None:
+        names.add("planareas")
     return {f"bingeo:{n}" for n in names}
 
 

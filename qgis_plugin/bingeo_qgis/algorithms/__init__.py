@@ -55,3 +55,13 @@ if _has_module("aoristic"):  # issue 15: added when bingeo has time windows (hou
     from .profile import Profile
 
     ALGORITHMS.insert(ALGORITHMS.index(CountIncidents) + 1, Profile)
+
+if _has_module("risk"):  # issue 17: added when bingeo has risk per household
+    from .densityper import DensityPer
+
+    ALGORITHMS.insert(ALGORITHMS.index(Density) + 1, DensityPer)
+
+if _has_module("plan"):  # issue 17: added when bingeo chooses the best k new areas
+    from .planareas import PlanAreas
+
+    ALGORITHMS.insert(ALGORITHMS.index(ProposeAreas) + 1, PlanAreas)
