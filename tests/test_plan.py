@@ -83,8 +83,10 @@ def test_greedy_within_bounds(seed):
 
 
 def test_equals_spopt_mclp():
-    import pulp  # test dependencies (spopt brings pulp and its CBC): missing, the test fails, never skips
-    from spopt.locate import MCLP
+    with warnings.catch_warnings():  # spopt's imports warn (matplotlib's Axes3D, libpysal): not ours
+        warnings.simplefilter("ignore")
+        import pulp  # test dependencies (spopt brings pulp and its CBC): missing, the test fails, never skips
+        from spopt.locate import MCLP
 
     for seed in range(3):
         cands, inc = random_case(seed, m=10, n=200)
