@@ -343,6 +343,7 @@ def plan_areas(
     id_field: str | None = None,
     method: str = METHODS[0],
     time_limit: float = TIME_LIMIT,
+    curve: bool = True,
     risk_options: dict[str, Any] | None = None,
 ) -> PlanResult:
     """Choose the ``k`` candidate areas that together reach the most uncovered incidents (or risk).
@@ -381,6 +382,9 @@ def plan_areas(
         ``"auto"``: exact up to :data:`MAX_EXACT_CANDIDATES` candidates.
     time_limit : float, default 60
         Seconds HiGHS may take for each problem.
+    curve : bool, default True
+        With the exact method, also solve for 1, 2, ..., k - 1 areas (the ``best`` column: k solves in all).
+        False: one solve; ``best`` is then the cumulative gain of the chosen areas.
     risk_options : dict, optional
         Passed to :func:`bingeo.risk.risk_at_addresses` with ``by="risk"`` (``radius``, ``kernel``,
         ``min_households``).
@@ -487,10 +491,10 @@ def plan_areas(
         reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0
         if not optimal:
             notes.append(f"HiGHS stopped at the time limit ({time_limit:g} s): the choice may not be the best")
-        for r in range(1, len(chosen)):
+        for r in range(1, len(chosen) if curve else 0):
             xr, _, _ = _milp(a, w, hh, r, budget_households, time_limit)
             best.append(float(w @ (a[:, list(xr)].sum(axis=1).A1 > 0)) if len(xr) else 0.0)
-        best.append(reached)
+        best = [*best, reached] if curve else []
     else:
         chosen = _greedy(a, w, hh, kk, budget_households)
         reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0

@@ -70,6 +70,8 @@ def test_exact_equals_brute_force(seed, k, budget):
     # `best` for r areas is the brute-force optimum for r areas
     for r, b in zip(res.gains["rank"], res.gains["best"]):
         assert b == brute_force(cands, inc, int(r), budget)[0]
+    once = plan_areas(cands, inc, k=k, budget_households=budget, curve=False)  # one solve: the same choice's value
+    assert once.reached == best and once.gains["best"].tolist() == once.gains["cumulative"].tolist()
 
 
 @pytest.mark.parametrize("seed", range(3))
