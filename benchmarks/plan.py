@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     cover = cover_matrix(discs, inc)
     for k in (5, 10):
-        res, t_b = timed(lambda k=k: plan_areas(discs, inc, k=k), args.repeat)
-        one, t_1 = timed(lambda k=k: plan_areas(discs, inc, k=k, curve=False), args.repeat)
+        res, t_b = timed(lambda k=k: plan_areas(discs, inc, k=k, curve=True), args.repeat)
+        one, t_1 = timed(lambda k=k: plan_areas(discs, inc, k=k), args.repeat)
         gr, t_g = timed(lambda k=k: plan_areas(discs, inc, k=k, method="greedy"), args.repeat)
         ref_sp, t_sp = timed(lambda k=k: spopt_mclp(cover, k), args.repeat)
         same = res.reached == ref_sp == one.reached
@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({gr.reached / res.reached:.1%} of the best; bound {gr.bound:,.1f}) in {t_g:.3f} s"
         )
     for budget in (1500.0, 3000.0):
-        res, t_b = timed(
-            lambda b=budget: plan_areas(discs, inc, k=10, addresses=adr, budget_households=b, curve=False), args.repeat
-        )
+        res, t_b = timed(lambda b=budget: plan_areas(discs, inc, k=10, addresses=adr, budget_households=b), args.repeat)
         gr = plan_areas(discs, inc, k=10, addresses=adr, budget_households=budget, method="greedy")
         print(
             f"  k=10, budget {budget:,.0f} households (addresses inside): exact {res.reached:,.0f} with "

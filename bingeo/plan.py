@@ -64,8 +64,8 @@ class PlanResult(Result):
     chosen : GeoDataFrame
         The chosen candidates in the order of their gain (the one that adds most first), with ``rank``,
         ``candidate_id``, ``households``, ``inside`` (demand inside it alone), ``gain`` (what it adds to the
-        areas ranked before it), ``cumulative``, ``share`` (cumulative / total) and ``best`` (the most any
-        ``rank`` areas can reach: exact with the MILP, the greedy prefix otherwise).
+        areas ranked before it), ``cumulative``, ``share`` (cumulative / total) and ``best`` (with ``curve``: the
+        most any ``rank`` areas can reach; otherwise equal to ``cumulative``).
     gains : DataFrame
         The same table without geometry (the diminishing-returns curve).
     total : float
@@ -343,7 +343,7 @@ def plan_areas(
     id_field: str | None = None,
     method: str = METHODS[0],
     time_limit: float = TIME_LIMIT,
-    curve: bool = True,
+    curve: bool = False,
     risk_options: dict[str, Any] | None = None,
 ) -> PlanResult:
     """Choose the ``k`` candidate areas that together reach the most uncovered incidents (or risk).
@@ -382,9 +382,10 @@ def plan_areas(
         ``"auto"``: exact up to :data:`MAX_EXACT_CANDIDATES` candidates.
     time_limit : float, default 60
         Seconds HiGHS may take for each problem.
-    curve : bool, default True
-        With the exact method, also solve for 1, 2, ..., k - 1 areas (the ``best`` column: k solves in all).
-        False: one solve; ``best`` is then the cumulative gain of the chosen areas.
+    curve : bool, default False
+        With the exact method, also solve for 1, 2, ..., k - 1 areas: ``best`` is then the most any r areas
+        reach (k solves in all; often 10-20 times the time of one). Default: one solve, and ``best`` is the
+        cumulative gain of the chosen areas.
     risk_options : dict, optional
         Passed to :func:`bingeo.risk.risk_at_addresses` with ``by="risk"`` (``radius``, ``kernel``,
         ``min_households``).
@@ -412,8 +413,8 @@ def plan_areas(
     first (their weights summed), which shrinks the problem to the distinct overlaps. An incident on a
     candidate's boundary is inside it.
 
-    The ``best`` column solves the problem again for 1, 2, ..., k areas: the optimal sets need not be nested
-    (the best 2 need not contain the best 1), so ``best`` can exceed ``cumulative``.
+    With ``curve=True`` the ``best`` column solves the problem again for 1, 2, ..., k areas: the optimal sets
+    need not be nested (the best 2 need not contain the best 1), so ``best`` can exceed ``cumulative``.
 
     Examples
     --------

@@ -54,7 +54,7 @@ def brute_force(cands, inc, k, budget=None, networks=None):
 @pytest.mark.parametrize("budget", [None, 350])
 def test_exact_equals_brute_force(seed, k, budget):
     cands, inc = random_case(seed)
-    res = plan_areas(cands, inc, k=k, budget_households=budget)
+    res = plan_areas(cands, inc, k=k, budget_households=budget, curve=True)
     best, total = brute_force(cands, inc, k, budget)
     assert res.optimal and res.method == "exact"
     assert res.reached == best and res.total == total
@@ -70,7 +70,7 @@ def test_exact_equals_brute_force(seed, k, budget):
     # `best` for r areas is the brute-force optimum for r areas
     for r, b in zip(res.gains["rank"], res.gains["best"]):
         assert b == brute_force(cands, inc, int(r), budget)[0]
-    once = plan_areas(cands, inc, k=k, budget_households=budget, curve=False)  # one solve: the same choice's value
+    once = plan_areas(cands, inc, k=k, budget_households=budget)  # one solve (default): the same choice's value
     assert once.reached == best and once.gains["best"].tolist() == once.gains["cumulative"].tolist()
 
 

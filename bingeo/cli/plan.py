@@ -60,9 +60,9 @@ __all__: list[str] = []
     help="exact: HiGHS MILP (optimal); greedy: with the linear-relaxation bound; auto: exact up to 5,000 candidates.",
 )
 @click.option(
-    "--no-curve",
+    "--curve",
     is_flag=True,
-    help="Solve once for --k areas; the `best` column is then the chosen areas' cumulative gain (faster).",
+    help="Also solve for 1 .. k-1 areas: the `best` column is the most any r areas reach (k solves, slower).",
 )
 @option_default(
     "bingeo.risk.RADIUS", "--radius", type=POSITIVE, help="With --by risk: kernel radius in metres of the risk."
@@ -91,7 +91,7 @@ def plan_cmd(
     households_field: str | None,
     id_field: str | None,
     method: str,
-    no_curve: bool,
+    curve: bool,
     radius: float,
     type_field: str | None,
     types: tuple[str, ...],
@@ -146,7 +146,7 @@ def plan_cmd(
         households_field=households_field,
         id_field=id_field,
         method=method,
-        curve=not no_curve,
+        curve=curve,
         risk_options={"radius": radius} if by == "risk" else None,
     )
     click.echo(res.summary())
