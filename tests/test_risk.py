@@ -108,26 +108,19 @@ def queen_weights(mask):
         return libpysal.weights.W(neighbors, silence_warnings=True)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_gi_on_rates_equals_esda(seed):
-    rng = np.random.default_rng(seed)
-    inc_xy = rng.uniform(0, 1000, (400, 2))
-    inc_xy[:80] = rng.normal(300, 40, (80, 2))  # a cluster
-    adr_xy = rng.uniform(0, 1000, (900, 2))
-    inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(inc_xy[:, 0], inc_xy[:, 1]), crs=28992)
-    adr = gpd.GeoDataFrame(
-        {"households": rng.integers(1, 6, 900)}, geometry=gpd.points_from_xy(adr_xy[:, 0], adr_xy[:, 1]), crs=28992
-    )
-    res = find_hotspots(inc, per=adr, cell_size=100, min_households=15)
+def check_gi_on_rates(inc, adr, cell_size, floor, households_field="households"):
+    """find_hotspots(per=...) against esda's Gi* on rates computed independently from the cells' polygons."""
+    res = find_hotspots(inc, per=adr, cell_size=cell_size, min_households=floor, households_field=households_field)
     cells = res.cells
     # independent: counts and households per cell from the cells' own polygons (sjoin), rates, masks
     n_inc = gpd.sjoin(inc, cells[["geometry"]], predicate="within").groupby("index_right").size()
     joined = gpd.sjoin(adr, cells[["geometry"]], predicate="within")
-    n_hh = joined.groupby("index_right")["households"].sum()
+    hh = joined[households_field] if households_field else joined.assign(one=1.0)["one"]
+    n_hh = hh.groupby(joined["index_right"]).sum()
     counts = n_inc.reindex(cells.index, fill_value=0).to_numpy(float)
     households = n_hh.reindex(cells.index, fill_value=0).to_numpy(float)
     np.testing.assert_array_equal(cells["households"].to_numpy(), households)
-    keep = households >= 15
+    keep = households >= floor
     mask = np.zeros((res.grid.nrows, res.grid.ncols), bool)
     mask[cells["row"][keep], cells["col"][keep]] = True
     order = np.lexsort((cells["col"][keep], cells["row"][keep]))  # row-major, as queen_weights numbers them
@@ -139,6 +132,33 @@ def test_gi_on_rates_equals_esda(seed):
     np.testing.assert_allclose(cells["rate"].to_numpy()[keep][order], rates)
     assert cells.loc[~keep, "gi_z"].isna().all() and cells.loc[~keep, "rate"].isna().all()
     assert any("per 1,000 households" in n for n in res.notes)
+    return res
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gi_on_rates_equals_esda(seed):
+    rng = np.random.default_rng(seed)
+    inc_xy = rng.uniform(0, 1000, (400, 2))
+    inc_xy[:80] = rng.normal(300, 40, (80, 2))  # a cluster
+    adr_xy = rng.uniform(0, 1000, (900, 2))
+    inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(inc_xy[:, 0], inc_xy[:, 1]), crs=28992)
+    adr = gpd.GeoDataFrame(
+        {"households": rng.integers(1, 6, 900)}, geometry=gpd.points_from_xy(adr_xy[:, 0], adr_xy[:, 1]), crs=28992
+    )
+    check_gi_on_rates(inc, adr, 100, 15)
+
+
+def test_gi_on_rates_equals_esda_on_vancouver(real):
+    """Vancouver's residential break-ins of 2024 per sampled property address, 250 m cells."""
+    from bingeo.readers import read_points
+
+    v = real / "vancouver"
+    inc = read_points(v / "vpd_crimedata_AllNeighbourhoods_2024.csv.gz", crs=26910).points
+    inc = inc[inc["TYPE"] == "Break and Enter Residential/Other"].reset_index(drop=True)
+    adr = read_points(v / "vancouver_property_addresses_sample.csv.gz", x_field="longitude", y_field="latitude")
+    adr = adr.points.to_crs(26910)
+    res = check_gi_on_rates(inc, adr, 250, 10, households_field=None)
+    assert res.gi.hot.sum() > 0
 
 
 def test_rates_outrank_a_shopping_street():
