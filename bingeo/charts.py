@@ -7,6 +7,7 @@ chart per network with :func:`write_chart`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,20 @@ CHART_SIZE = (480, 200)
 _MARGIN = {"left": 44, "right": 10, "top": 26, "bottom": 24}
 
 
+def _axes(peak: float) -> tuple[np.ndarray, tuple[int, int, int, int], Callable[[float], int]]:
+    """Draw a blank chart of :data:`CHART_SIZE` with its axes; return the image, the plot box, value -> pixel row."""
+    w, h = CHART_SIZE
+    img = np.full((h, w, 3), 255, dtype=np.uint8)
+    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
+    img[top : bottom + 1, left - 1] = _INK  # y axis
+    img[bottom, left - 1 : right] = _INK  # x axis
+
+    def ypix(v: float) -> int:
+        return int(round(bottom - (bottom - top) * v / peak))
+
+    return img, (left, right, top, bottom), ypix
+
+
 def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str | None = None) -> Path:
     """Write a small PNG chart: incidents per month in the network (bars) and buffer ring (dots).
 
@@ -109,19 +124,11 @@ def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str
     Path
         ``path``.
     """
-    w, h = CHART_SIZE
-    img = np.full((h, w, 3), 255, dtype=np.uint8)
     m = result.monthly
     n = max(len(m), 1)
-    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
     peak = int(max(m["R"].max() if len(m) else 0, m["B"].max() if len(m) else 0, 1))
+    img, (left, right, top, bottom), ypix = _axes(peak)
     slot = (right - left) / n
-    img[top : bottom + 1, left - 1] = _INK  # y axis
-    img[bottom, left - 1 : right] = _INK  # x axis
-
-    def ypix(v: float) -> int:
-        return int(round(bottom - (bottom - top) * v / peak))
-
     for i, rec in enumerate(m.itertuples()):
         x0 = int(round(left + i * slot + slot * 0.15))
         x1 = max(int(round(left + (i + 1) * slot - slot * 0.15)), x0 + 1)
@@ -226,18 +233,10 @@ def write_gain_chart(gains: pd.DataFrame, total: float, path: str | Path, *, tit
     Path
         ``path``.
     """
-    w, h = CHART_SIZE
-    img = np.full((h, w, 3), 255, dtype=np.uint8)
-    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
     n = max(len(gains), 1)
     peak = max(float(gains["cumulative"].max()) if len(gains) else 0.0, 1.0)
+    img, (left, right, top, bottom), ypix = _axes(peak)
     slot = (right - left) / n
-    img[top : bottom + 1, left - 1] = _INK
-    img[bottom, left - 1 : right] = _INK
-
-    def ypix(v: float) -> int:
-        return int(round(bottom - (bottom - top) * v / peak))
-
     for i, rec in enumerate(gains.itertuples()):
         x0 = int(round(left + i * slot + slot * 0.2))
         x1 = max(int(round(left + (i + 1) * slot - slot * 0.2)), x0 + 1)

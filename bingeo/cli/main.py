@@ -952,7 +952,6 @@ def density_cmd(
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
     from bingeo.incidents import select_types
-    from bingeo.readers import write_table
     from bingeo.stores import open_store
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
@@ -1018,13 +1017,18 @@ def density_cmd(
     )
     click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
     if contours:
-        bands = raster.contours()
-        cpath = Path(output).with_suffix(".contours.gpkg")
-        from bingeo.readers import replacing
+        _write_bands(raster, output)
 
-        with replacing(cpath) as tmp:
-            write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
-        click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
+
+def _write_bands(raster: Any, output: str) -> None:
+    """``density --contours``: the density bands as polygons beside the GeoTIFF (OUTPUT.contours.gpkg)."""
+    from bingeo.readers import replacing, write_table
+
+    bands = raster.contours()
+    cpath = Path(output).with_suffix(".contours.gpkg")
+    with replacing(cpath) as tmp:
+        write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
+    click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
 
 
 def _density_per(
@@ -1079,13 +1083,7 @@ def _density_per(
     )
     click.echo(f"written: {output}")
     if contours:
-        from bingeo.readers import replacing, write_table
-
-        bands = raster.contours()
-        cpath = Path(output).with_suffix(".contours.gpkg")
-        with replacing(cpath) as tmp:
-            write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
-        click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
+        _write_bands(raster, output)
 
 
 # ---------------------------------------------------------------------------------- alerting
