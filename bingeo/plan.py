@@ -117,10 +117,8 @@ class PlanResult(Result):
         share = self.reached / self.total if self.total else 0.0
         lines = [f"The {n} best new areas reach {fmt(self.reached)} of {fmt(self.total)} {what} ({share:.0%})."]
         for r in self.gains.itertuples():
-            lines.append(
-                f"  {r.rank}. {r.candidate_id}: +{fmt(r.gain)} (cumulative {fmt(r.cumulative)}, "
-                f"{r.households:,.0f} households)"
-            )
+            homes = "" if np.isnan(r.households) else f", {r.households:,.0f} households"
+            lines.append(f"  {r.rank}. {r.candidate_id}: +{fmt(r.gain)} (cumulative {fmt(r.cumulative)}{homes})")
         how = (
             "exact (HiGHS MILP; optimal)"
             if self.optimal
@@ -441,6 +439,9 @@ def plan_areas(
         check_same_crs(networks.crs, crs, left="the networks", right="the incidents")
     if addresses is not None:
         check_same_crs(addresses.crs, crs, left="the addresses", right="the incidents")
+    if not len(candidates):
+        msg = "`candidates` holds no areas: give the candidate areas (e.g. the proposals of `bingeo propose`)."
+        raise InputError(msg)
     ids = _ids(candidates, id_field)
     cand = candidates.reset_index(drop=True)
     hh, hh_source = _candidate_households(cand, addresses, households_field)

@@ -164,6 +164,8 @@ def test_errors():
     with pytest.raises(InputError, match="must be polygons"):
         plan_areas(pts, inc)
     assert plan_areas(cands, inc.iloc[:0]).reached == 0
+    with pytest.raises(InputError, match="holds no areas"):
+        plan_areas(cands.iloc[:0], inc)
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +190,35 @@ def test_vancouver_local_areas_equal_brute_force(vancouver):
     best = max(int(cover[list(c)].any(axis=0).sum()) for c in itertools.combinations(range(len(areas)), 3))
     assert res.reached == best
     assert sorted(res.gains["inside"], reverse=True) == sorted(counts, reverse=True)[:3]
+
+
+def test_vancouver_command_line(real, tmp_path):
+    """`bingeo plan` on Vancouver: three local areas are networks, the others the candidates; brute force."""
+    from click.testing import CliRunner
+
+    import bingeo
+    from bingeo.cli.main import cli
+
+    v = real / "vancouver"
+    areas = gpd.read_file(v / "vancouver_local_areas.geojson")
+    nets = areas[areas["name"].isin(["Downtown", "Dunbar-Southlands", "Killarney"])]
+    nets.to_file(tmp_path / "nets.geojson")
+    store = tmp_path / "bins.gpkg"
+    csv = v / "vpd_crimedata_AllNeighbourhoods_2024.csv.gz"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["networks", "import", str(tmp_path / "nets.geojson"), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    args = ["plan", "--candidates", str(v / "vancouver_local_areas.geojson"), "--incidents", str(csv)]
+    args += ["--crs", "26910", "--type", "Break and Enter Residential/Other", "--store", str(store), "--k", "3"]
+    res = runner.invoke(cli, [*args, "--output", str(tmp_path / "plan.gpkg")])
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    with bingeo.open_store(store) as st:
+        crs, extent, active = st.crs, st.extent(), st.networks()
+    inc = bingeo.read_points(csv, crs=26910, target_crs=crs, extent=extent).points
+    inc = inc[inc["TYPE"] == "Break and Enter Residential/Other"]
+    free = inc[~inc.geometry.intersects(active.geometry.union_all())]
+    cover = np.array([free.geometry.intersects(g).to_numpy() for g in areas.to_crs(crs).geometry])
+    best = max(int(cover[list(c)].any(axis=0).sum()) for c in itertools.combinations(range(len(areas)), 3))
+    assert f"The 3 best new areas reach {best:,} of {len(free):,} uncovered incidents" in res.output
+    chosen = pd.read_csv(tmp_path / "plan.csv")["candidate_id"]
+    assert not set(chosen) & {"Downtown", "Dunbar-Southlands", "Killarney"}
