@@ -36,6 +36,7 @@ PER = 1000.0
 RADIUS = 250.0
 
 _INC, _HH = "__bingeo_incident", "__bingeo_households"
+_CHUNK = 4096  # addresses per block in risk_at_addresses
 
 
 def _check_min(min_households: Any) -> float:
@@ -256,14 +257,15 @@ def risk_at_addresses(
     ixy = np.column_stack([inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy()])
     if len(axy) and len(ixy):
         ta, ti = cKDTree(axy), cKDTree(ixy)
-
-        def ksum(other: Any, w: np.ndarray) -> np.ndarray:
-            # "ndarray" output keeps the pairs at distance 0 (an incident at the address, the address itself)
-            d = ta.sparse_distance_matrix(other, float(radius), output_type="ndarray")
-            k = _raw_kernel(kernel, d["v"] / float(radius))
-            return np.bincount(d["i"], weights=k * w[d["j"]], minlength=len(axy))
-
-        k_inc = ksum(ti, np.ones(len(ixy)))
-        k_hh = ksum(ta, hh)
+        k_inc, k_hh = np.zeros(len(axy)), np.zeros(len(axy))
+        for lo in range(0, len(axy), _CHUNK):  # a block of addresses at a time: the pairs stay in memory
+            block = cKDTree(axy[lo : lo + _CHUNK])
+            for tree, w, into in ((ti, None, k_inc), (ta, hh, k_hh)):
+                # "ndarray" output keeps the pairs at distance 0 (an incident at the address, the address itself)
+                d = block.sparse_distance_matrix(tree, float(radius), output_type="ndarray")
+                k = _raw_kernel(kernel, d["v"] / float(radius))
+                into[lo : lo + block.n] = np.bincount(
+                    d["i"], weights=k if w is None else k * w[d["j"]], minlength=block.n
+                )
         out[ok] = hh * k_inc / np.maximum(k_hh, max(floor, 1e-12))
     return pd.Series(out, index=addresses.index, name="risk")

@@ -76,7 +76,9 @@ def test_min_households_and_errors(tmp_path):
         density_per_households(inc, adr.iloc[:0], cell_size=10, radius=50)
 
 
-def test_risk_at_addresses_equals_brute_force():
+@pytest.mark.parametrize("chunk", [4096, 16])  # 16: the addresses in blocks
+def test_risk_at_addresses_equals_brute_force(chunk, monkeypatch):
+    monkeypatch.setattr("bingeo.risk._CHUNK", chunk)
     rng = np.random.default_rng(3)
     ix, iy = rng.uniform(0, 500, 80), rng.uniform(0, 500, 80)
     ax, ay = rng.uniform(0, 500, 150), rng.uniform(0, 500, 150)
