@@ -6,7 +6,6 @@ from typing import Any
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -15,6 +14,7 @@ from qgis.core import (
 from ..deps import library_constants
 from ..translation import tr
 from .base import BingeoAlgorithm, Progress
+from .density import add_kernel_options
 
 Number = QgsProcessingParameterNumber
 
@@ -51,23 +51,7 @@ class DensityPer(BingeoAlgorithm):
             [QgsProcessing.TypeVectorPoint],
             "Address points, optionally with households per address.",
         )
-        self.add(
-            Number(self.RADIUS, tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
-            "Kernel radius (bandwidth) in metres, the same for both densities.",
-        )
-        self.add(
-            Number(self.CELL_SIZE, tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
-            "Pixel size in metres (at most twice the radius).",
-        )
-        self.add(
-            QgsProcessingParameterEnum(
-                self.KERNEL,
-                tr("Kernel shape"),
-                list(density.KERNELS),
-                defaultValue=density.KERNELS.index(density.KERNEL),
-            ),
-            "Kernel shape, as in QGIS's heat map.",
-        )
+        add_kernel_options(self, density, "Kernel radius (bandwidth) in metres, the same for both densities.")
         self.add(
             Number(
                 self.MIN_HOUSEHOLDS,
