@@ -100,6 +100,12 @@ _LAZY = {
     "invitation_list": "bingeo.invitations",
     "write_invitations": "bingeo.invitations",
     "write_labels": "bingeo.invitations",
+    # planning new networks: risk per household and the best k areas
+    "plan_areas": "bingeo.plan",
+    "PlanResult": "bingeo.plan",
+    "households_per_address": "bingeo.plan",
+    "density_per_households": "bingeo.risk",
+    "risk_at_addresses": "bingeo.risk",
     "MembersResult": "bingeo.members",
     "members_from_file": "bingeo.members",
     "import_members": "bingeo.members",

@@ -7,6 +7,7 @@ chart per network with :func:`write_chart`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from bingeo._png import png_bytes
 if TYPE_CHECKING:
     from bingeo.evaluate import BeforeAfter
 
-__all__ = ["write_chart", "write_hour_table", "CHART_SIZE", "HOUR_CELL"]
+__all__ = ["write_chart", "write_hour_table", "write_gain_chart", "CHART_SIZE", "HOUR_CELL"]
 
 # A 3x5 pixel font for chart labels (rows top to bottom, '#' = ink), so charts need no plotting library.
 _GLYPHS = {
@@ -89,6 +90,20 @@ CHART_SIZE = (480, 200)
 _MARGIN = {"left": 44, "right": 10, "top": 26, "bottom": 24}
 
 
+def _axes(peak: float) -> tuple[np.ndarray, tuple[int, int, int, int], Callable[[float], int]]:
+    """Draw a blank chart of :data:`CHART_SIZE` with its axes; return the image, the plot box, value -> pixel row."""
+    w, h = CHART_SIZE
+    img = np.full((h, w, 3), 255, dtype=np.uint8)
+    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
+    img[top : bottom + 1, left - 1] = _INK  # y axis
+    img[bottom, left - 1 : right] = _INK  # x axis
+
+    def ypix(v: float) -> int:
+        return int(round(bottom - (bottom - top) * v / peak))
+
+    return img, (left, right, top, bottom), ypix
+
+
 def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str | None = None) -> Path:
     """Write a small PNG chart: incidents per month in the network (bars) and buffer ring (dots).
 
@@ -109,19 +124,11 @@ def write_chart(result: BeforeAfter, path: str | Path, *, founded: dt.date | str
     Path
         ``path``.
     """
-    w, h = CHART_SIZE
-    img = np.full((h, w, 3), 255, dtype=np.uint8)
     m = result.monthly
     n = max(len(m), 1)
-    left, right, top, bottom = _MARGIN["left"], w - _MARGIN["right"], _MARGIN["top"], h - _MARGIN["bottom"]
     peak = int(max(m["R"].max() if len(m) else 0, m["B"].max() if len(m) else 0, 1))
+    img, (left, right, top, bottom), ypix = _axes(peak)
     slot = (right - left) / n
-    img[top : bottom + 1, left - 1] = _INK  # y axis
-    img[bottom, left - 1 : right] = _INK  # x axis
-
-    def ypix(v: float) -> int:
-        return int(round(bottom - (bottom - top) * v / peak))
-
     for i, rec in enumerate(m.itertuples()):
         x0 = int(round(left + i * slot + slot * 0.15))
         x1 = max(int(round(left + (i + 1) * slot - slot * 0.15)), x0 + 1)
@@ -202,6 +209,48 @@ def write_hour_table(weights: np.ndarray, path: str | Path, *, title: str = "") 
         _text(img, left + h * c + 2, top - 13, f"{h:02d}", scale=2)
     _text(img, 8, 6, title[:60], scale=2)
     _text(img, left, top + 7 * c + 8, f"MAX {peak:.1f} PER HOUR", scale=2)
+    from bingeo.readers.write import write_text
+
+    return write_text(path, png_bytes(img))
+
+
+def write_gain_chart(gains: pd.DataFrame, total: float, path: str | Path, *, title: str = "") -> Path:
+    """Write the diminishing-returns curve of a plan as PNG: each next area's gain (bars), the total reached (dots).
+
+    Parameters
+    ----------
+    gains : DataFrame
+        :attr:`bingeo.plan.PlanResult.gains`: ``rank``, ``gain`` and ``cumulative``, one row per area.
+    total : float
+        Uncovered demand in all (written under the chart: "OF M UNCOVERED").
+    path : str or Path
+        The PNG file to write.
+    title : str
+        Written above the chart (letters, digits and ``-./:()=`` only).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    n = max(len(gains), 1)
+    peak = max(float(gains["cumulative"].max()) if len(gains) else 0.0, 1.0)
+    img, (left, right, top, bottom), ypix = _axes(peak)
+    slot = (right - left) / n
+    for i, rec in enumerate(gains.itertuples()):
+        x0 = int(round(left + i * slot + slot * 0.2))
+        x1 = max(int(round(left + (i + 1) * slot - slot * 0.2)), x0 + 1)
+        if rec.gain > 0:
+            img[ypix(rec.gain) : bottom, x0:x1] = _R_COLOUR
+        yc, xc = ypix(rec.cumulative), (x0 + x1) // 2
+        img[max(yc - 3, 0) : yc + 3, max(xc - 3, 0) : xc + 3] = _B_COLOUR
+        _text(img, xc - 4, bottom + 6, str(int(rec.rank)), scale=2)
+    _text(img, left + 6, top + 2, f"OF {total:.0f} UNCOVERED", scale=2)
+    _text(img, 4, top - 2, f"{peak:.0f}", scale=2)
+    _text(img, 4, bottom - 10, "0", scale=2)
+    _text(img, left, 6, title[:24], scale=2)
+    _text(img, right - 4 * 2 * 18, 6, "GAIN", _R_COLOUR, scale=2)
+    _text(img, right - 4 * 2 * 12, 6, "REACHED", _B_COLOUR, scale=2)
     from bingeo.readers.write import write_text
 
     return write_text(path, png_bytes(img))

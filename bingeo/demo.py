@@ -7,14 +7,15 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bingeo.errors import InputError
 
 if TYPE_CHECKING:
     from bingeo.emerging import EmergingResult
+    from bingeo.plan import PlanResult
 
-__all__ = ["DEMO_MARKER", "run_demo", "samples_dir"]
+__all__ = ["DEMO_MARKER", "PLAN_K", "run_demo", "samples_dir"]
 
 #: File the demo leaves in its output folder: only such a folder (or an empty one) is replaced by a new run.
 DEMO_MARKER = ".bingeo-demo"
@@ -53,7 +54,7 @@ def _prepare_output(output: Path) -> None:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
-    """Run import, check, assign, counts, coverage, hot spots, emerging, proposals, alert, map, hours, forecast.
+    """Run import, check, assign, counts, coverage, hot spots, emerging, proposals, alert, map, hours, forecast, plan.
 
     Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
     replaced); any other folder is refused, so the demo never deletes a user's files.
@@ -277,6 +278,10 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         echo("   Backtest of the last 26 weeks (each week forecast from the weeks before it):")
         echo("   " + "\n   ".join(bt.summary().splitlines()[2:7]))
 
+        echo("\n13. Plan: of the proposed areas, the 3 that together reach the most uncovered incidents (each once).")
+        plan = _plan(props, inc.points, nets, output, paths)
+        echo("   " + plan.summary().replace("\n", "\n   ") if plan is not None else "   No area was proposed.")
+
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")
     )
@@ -295,6 +300,11 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         f"   {len(unc)} of {len(hs.hotspots)} statistically significant hot spots have no BIN; the largest holds "
         f"{int(unc['incidents'].max()) if len(unc) else 0} incidents. {len(props)} new areas are proposed for them."
     )
+    if plan is not None:
+        echo(
+            f"   The {len(plan.gains)} best new areas reach {plan.reached:,.0f} of {plan.total:,.0f} uncovered "
+            f"incidents ({', '.join(plan.gains['candidate_id'])})."
+        )
     echo("\nOutputs:")
     for name, p in paths.items():
         echo(f"   {name:17s} {p}")
@@ -303,6 +313,25 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         "member contacts: in real use they are personal data."
     )
     return paths
+
+
+#: Areas the demo's plan chooses among the proposals.
+PLAN_K = 3
+
+
+def _plan(props: Any, incidents: Any, networks: Any, output: Path, paths: dict[str, Path]) -> PlanResult | None:
+    """Choose the :data:`PLAN_K` best proposals; write the gains table and chart into ``output``."""
+    from bingeo.charts import write_gain_chart
+    from bingeo.plan import plan_areas
+    from bingeo.readers import write_table
+
+    if not len(props):
+        return None
+    plan = plan_areas(props, incidents, k=PLAN_K, networks=networks)
+    paths["plan"] = output / "plan.csv"
+    write_table(plan.gains, paths["plan"])
+    paths["plan_chart"] = write_gain_chart(plan.gains, plan.total, output / "plan.png", title="BEST 3 AREAS")
+    return plan
 
 
 #: Categories of a hot spot that appeared during the period (ArcGIS's Emerging Hot Spot Analysis).

@@ -37,6 +37,7 @@ from bingeo.errors import CRSError, InputError
 from bingeo.incidents import period, read_incident_dates
 
 __all__ = [
+    "MIN_CELL_HOUSEHOLDS",
     "Grid",
     "GiStar",
     "HotspotResult",
@@ -74,6 +75,8 @@ MIN_CELLS_PER_SIDE = 10
 NICE_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5)
 #: Cell size used when the incidents are at fewer than two distinct locations (nothing to measure).
 FALLBACK_CELL_SIZE = 100.0
+#: With ``per`` (rates per 1,000 households): cells with fewer households than this are left out of the analysis.
+MIN_CELL_HOUSEHOLDS = 10.0
 
 
 # ---------------------------------------------------------------------------------------- grid
@@ -1118,6 +1121,9 @@ def find_hotspots(
     windows: Windows | None = None,
     how: str = "aoristic",
     max_window: pd.Timedelta = MAX_WINDOW,
+    per: gpd.GeoDataFrame | None = None,
+    households_field: str | None = None,
+    min_households: float = MIN_CELL_HOUSEHOLDS,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> HotspotResult:
@@ -1171,6 +1177,16 @@ def find_hotspots(
         at its midpoint, and ``"begin"``, ``"midpoint"`` and ``"end"`` count 1 at that instant.
     how, max_window
         As :func:`bingeo.aoristic.time_bins`.
+    per : GeoDataFrame, optional
+        Address points, same CRS: Gi* is then computed on incidents per 1,000 households per cell instead of
+        counts (households from ``households_field``, else 1 per address), so a busy shopping street does not
+        outrank a street of often-burgled homes. Cells with fewer than ``min_households`` households are left
+        out of the analysis (no rate: they are nobody's neighbour and not tested). ``cells`` gets the columns
+        ``households`` and ``rate``.
+    households_field : str, optional
+        Households column of ``per`` (default: a known households column, else 1 per address).
+    min_households : float, default 10
+        Fewest households a cell needs for a rate (:data:`MIN_CELL_HOUSEHOLDS`).
     progress : callable, optional
         Called with the share done (0 to 1) after each stage (grid counts, Gi*, cells, hot spots).
     is_cancelled : callable, optional
@@ -1234,7 +1250,7 @@ def find_hotspots(
         raise CRSError(msg)
     crs = to_crs(incidents.crs, what="the CRS of `incidents`")
     if crs.is_geographic:  # a grid needs metres: work in the place's national grid, answer in the input's CRS
-        for other, name in ((networks, "networks"), (addresses, "addresses")):
+        for other, name in ((networks, "networks"), (addresses, "addresses"), (per, "per")):
             if other is not None:
                 _check_frame(other, name, crs)
         metric_incidents, note = to_metric(incidents, what="the incidents")
@@ -1263,6 +1279,9 @@ def find_hotspots(
             windows=windows,
             how=how,
             max_window=max_window,
+            per=None if per is None else per.to_crs(metric),
+            households_field=households_field,
+            min_households=min_households,
         )
         res.cells, res.hotspots = res.cells.to_crs(crs), res.hotspots.to_crs(crs)
         res.notes.insert(0, f"{note}; cells and hot spots are given in {crs_label(crs)}")
@@ -1279,6 +1298,11 @@ def find_hotspots(
             raise InputError(msg)
     if addresses is not None:
         _check_frame(addresses, "addresses", crs)
+    if per is not None:
+        _check_frame(per, "per", crs)
+        if not (isinstance(min_households, (int, float, np.number)) and min_households >= 0):
+            msg = f"`min_households` must be a number of households >= 0, got {min_households!r}"
+            raise InputError(msg)
     area_geom = study_area_geometry(study_area, crs)
 
     notes: list[str] = []
@@ -1382,12 +1406,21 @@ def find_hotspots(
         notes.append("No incident lies in the study area: there are no hot spots.")
 
     check_cancelled(is_cancelled, "the hot-spot analysis")
-    gi.fit(counts, grid.mask, cell_size=cell_size)
+    rates = None
+    if per is None:
+        gi.fit(counts, grid.mask, cell_size=cell_size)
+    else:
+        households, rates, mask = _rates(per, households_field, float(min_households), grid, counts, notes)
+        gi.fit(rates, mask, cell_size=cell_size)
     notes.extend(gi.notes)
     report(progress, 0.5)
 
     check_cancelled(is_cancelled, "the hot-spot analysis")
     cells = _cells_frame(grid, counts, gi)
+    if rates is not None:
+        rows, cols = cells["row"].to_numpy(), cells["col"].to_numpy()
+        cells["households"] = households[rows, cols]
+        cells["rate"] = np.where(mask[rows, cols], rates[rows, cols], np.nan)
     report(progress, 0.7)
     check_cancelled(is_cancelled, "the hot-spot analysis")
     hotspots = _hotspot_frame(
@@ -1449,6 +1482,31 @@ def _time_weights(
             "their midpoint."
         )
     return incidents.assign(**{_TIME_WEIGHT: share})
+
+
+def _rates(
+    per: gpd.GeoDataFrame, households_field: str | None, floor: float, grid: Grid, counts: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Households per cell, incidents per 1,000 households, and the cells with enough households."""
+    from bingeo.plan import households_per_address
+
+    hx, hy, ok = _xy(per, "addresses")
+    hh = households_per_address(per, households_field)
+    households, _ = count_grid(hx[ok], hy[ok], grid, weights=hh[ok])
+    enough = (households >= max(floor, 1e-12)) & (grid.mask if grid.mask is not None else True)
+    rates = np.where(enough, counts / np.where(enough, households, 1.0) * 1000.0, 0.0)
+    if int(enough.sum()) < 2:
+        msg = (
+            f"only {int(enough.sum())} cell(s) hold at least {floor:g} households: Gi* on rates needs at least 2. "
+            "Give a larger `cell_size` or a smaller `min_households`."
+        )
+        raise InputError(msg)
+    left = int(((counts > 0) & ~enough).sum())
+    notes.append(
+        f"Gi* on incidents per 1,000 households: {int(enough.sum()):,} cells with at least {floor:g} households; "
+        f"{left:,} cells with incidents but fewer households left out."
+    )
+    return households, rates, enough
 
 
 def _cells_frame(grid: Grid, counts: np.ndarray, gi: GiStar) -> gpd.GeoDataFrame:

@@ -41,7 +41,7 @@ WHEELS = "wheels"
 # ------------------------------------------------------------------------------------------ strings
 
 #: Calls whose positional string arguments (at these indexes) are shown to the user through tr().
-_CALL_ARGS = {"tr": (0,), "add": (1,), "add_layer": (1, 3), "add_networks": (0,)}
+_CALL_ARGS = {"tr": (0,), "add": (1,), "add_layer": (1, 3), "add_networks": (0,), "add_kernel_options": (2,)}
 _CLASS_ATTRS = ("TITLE", "DESCRIPTION")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -179,6 +180,7 @@ def test_demo_runs_and_console_script_exists(tmp_path):
         "demo",
         "emerging",
         "profile",
+        "plan",
     } <= commands
     # the planted burglary series (make_samples.HOTSPOTS "H5", centre 233350, 578500, from 1 March 2023) is the
     # hot spot that emerges in 2023: its cells are hot in no quarter before 2023 and in every quarter since
@@ -191,6 +193,15 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     assert first.year == 2023
     assert not bins.loc[pd.to_datetime(bins["step_start"]) < pd.Timestamp("2023-01-01"), "hot"].astype(bool).any()
     assert "Hot since 2023-Q1" in out
+    # the plan step: N of M checked by brute force over every 3 of the proposals, on the demo's own outputs
+    props = gpd.read_file(tmp_path / "demo" / "proposals.gpkg", layer="proposals")
+    assigned = gpd.read_file(tmp_path / "demo" / "incidents_assigned.gpkg", layer="incidents")
+    free = assigned[assigned["network_id"].isna() | (assigned["network_id"] == "")]
+    inside = np.array([free.geometry.intersects(g).to_numpy() for g in props.geometry])
+    best = max(inside[list(c)].any(axis=0).sum() for c in itertools.combinations(range(len(props)), 3))
+    shows = out.split("What it shows:")[1].split("Outputs:")[0].strip().splitlines()
+    assert shows[-1].strip().startswith(f"The 3 best new areas reach {best:,} of {len(free):,} uncovered incidents")
+    assert (tmp_path / "demo" / "plan.png").read_bytes()[:4] == b"\x89PNG"
     # the alert step: a recipient list was written, and member data is nowhere else (console, other
     # outputs); the store itself holds the members, so it is not scanned
     recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, replies, sending, storeadmin, streets, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, plan, replies, sending, storeadmin, streets, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -577,6 +577,18 @@ def _hotspot_kwargs(
 @click.option("--output", "-o", required=True, type=click.Path(), help="GeoPackage with layers cells and hotspots.")
 @click.option("--addresses", type=click.Path(), help="Address points: adds the number of addresses per hot spot.")
 @click.option("--addresses-crs", help="CRS of an address CSV that carries none (default: --crs).")
+@click.option(
+    "--per",
+    type=click.Path(),
+    help="Address points: Gi* on incidents per 1,000 households per cell instead of counts (CRS: --addresses-crs).",
+)
+@click.option("--households-field", help="Households column of --per (default: found by name, else 1 per address).")
+@option_default(
+    "bingeo.hotspots.MIN_CELL_HOUSEHOLDS",
+    "--min-households",
+    type=Number(min=0, max=1e9),
+    help="With --per: cells with fewer households are left out of the analysis.",
+)
 @click.option("--from", "start", callback=date_value, help="Keep incidents from this day (included).")
 @click.option("--to", "end", callback=date_value, help="Keep incidents up to this day (included).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
@@ -590,6 +602,9 @@ def hotspots_cmd(
     output: str,
     addresses: str | None,
     addresses_crs: str | None,
+    per: str | None,
+    households_field: str | None,
+    min_households: float,
     start: dt.date | None,
     end: dt.date | None,
     at: dt.date | None,
@@ -621,13 +636,17 @@ def hotspots_cmd(
         inc = read_points_for_store(
             incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
         )
-        adr = None
-        if addresses:
-            adr = usable(
-                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+        adr = per_adr = None
+        for path in dict.fromkeys(p for p in (addresses, per) if p):  # one read when both name the same file
+            read = usable(
+                read_points(path, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
                 crs_option="--addresses-crs",
             )
+            adr = read if path == addresses else adr
+            per_adr = read if path == per else per_adr
         kwargs = _hotspot_kwargs(st, **opts)
+    if per_adr is not None:
+        kwargs.update(per=per_adr.points, households_field=households_field, min_households=min_households)
     windows = None
     if start is not None or end is not None:
         inc, windows = windows_or_dates(
@@ -887,6 +906,19 @@ def propose_cmd(
 )
 @click.option("--weight-field", help="Column weighting each incident.")
 @click.option("--contours", is_flag=True, help="Also write density bands as polygons: OUTPUT with .contours.gpkg.")
+@click.option(
+    "--per",
+    type=click.Path(),
+    help="Address points: write incidents per 1,000 households (the two densities divided, same grid and kernel).",
+)
+@click.option("--per-crs", help="CRS of a --per address CSV that carries none (default: --crs).")
+@click.option("--households-field", help="Households column of --per (default: found by name, else 1 per address).")
+@option_default(
+    "bingeo.risk.MIN_HOUSEHOLDS",
+    "--min-households",
+    type=Number(min=0, max=1e9),
+    help="With --per: cells with fewer households nearby (kernel-weighted) get no rate (nodata).",
+)
 @click.option("--store", help="A store: incidents are reprojected into its CRS and checked against its extent.")
 @click.option("--to-crs", help="Reproject the incidents to this (metric) CRS first, e.g. 28992.")
 @click.option("--type-field", help="Column with the incident type.")
@@ -903,6 +935,10 @@ def density_cmd(
     decay: float,
     weight_field: str | None,
     contours: bool,
+    per: str | None,
+    per_crs: str | None,
+    households_field: str | None,
+    min_households: float,
     store: str | None,
     to_crs: str | None,
     type_field: str | None,
@@ -916,7 +952,6 @@ def density_cmd(
     """Kernel density of INCIDENTS as a GeoTIFF, pixel for pixel as QGIS's heatmap (same grid and kernels)."""
     from bingeo.density import kernel_density
     from bingeo.incidents import select_types
-    from bingeo.readers import write_table
     from bingeo.stores import open_store
 
     if Path(output).suffix.lower() not in (".tif", ".tiff"):
@@ -940,6 +975,27 @@ def density_cmd(
         kept = pts.index.to_numpy()  # read_points' rows are numbered 0..n-1
         x, y = x[kept], y[kept]
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
+    if per:
+        _density_per(
+            pts,
+            x,
+            y,
+            inc.crs,
+            per,
+            per_crs or crs,
+            output,
+            cell_size,
+            radius,
+            kernel,
+            contours,
+            **{
+                "households_field": households_field,
+                "min_households": min_households,
+                "weight_field": weight_field,
+                "decay": decay,
+            },
+        )
+        return
     with progress_bar("density") as progress:
         raster = kernel_density(
             pts,
@@ -961,13 +1017,73 @@ def density_cmd(
     )
     click.echo(f"written: {output}" + (f"; rejected rows: {rej}" if rej else ""))
     if contours:
-        bands = raster.contours()
-        cpath = Path(output).with_suffix(".contours.gpkg")
-        from bingeo.readers import replacing
+        _write_bands(raster, output)
 
-        with replacing(cpath) as tmp:
-            write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
-        click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
+
+def _write_bands(raster: Any, output: str) -> None:
+    """``density --contours``: the density bands as polygons beside the GeoTIFF (OUTPUT.contours.gpkg)."""
+    from bingeo.readers import replacing, write_table
+
+    bands = raster.contours()
+    cpath = Path(output).with_suffix(".contours.gpkg")
+    with replacing(cpath) as tmp:
+        write_table(bands, tmp, layer="contours", geometry_type="MultiPolygon")
+    click.echo(f"density bands: {len(bands)} polygons written to {cpath}")
+
+
+def _density_per(
+    pts: Any,
+    x: Any,
+    y: Any,
+    crs: Any,
+    per: str,
+    per_crs: str | None,
+    output: str,
+    cell_size: float,
+    radius: float,
+    kernel: str,
+    contours: bool,
+    *,
+    households_field: str | None,
+    min_households: float,
+    weight_field: str | None,
+    decay: float,
+) -> None:
+    """``density --per``: incidents per 1,000 households on the incidents' and addresses' common QGIS grid."""
+    import geopandas as gpd
+    import numpy as np
+
+    from bingeo.readers import read_points
+    from bingeo.risk import density_per_households
+
+    if weight_field:
+        raise click.BadParameter("--weight-field cannot be combined with --per", param_hint="'--weight-field'")
+    if decay:
+        raise click.BadParameter("--decay cannot be combined with --per", param_hint="'--decay'")
+    adr = usable(read_points(per, crs=per_crs, target_crs=crs), crs_option="--per-crs")
+    click.echo(adr.summary())
+    inc = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=crs)
+    with progress_bar("density per household") as progress:
+        raster = density_per_households(
+            inc,
+            adr.points,
+            cell_size=cell_size,
+            radius=radius,
+            kernel=kernel,
+            households_field=households_field,
+            min_households=min_households,
+            progress=progress,
+        )
+    raster.write(output)
+    top = float(np.nanmax(raster.values)) if raster.reached.any() else 0.0
+    click.echo(
+        f"incidents per 1,000 households: {raster.values.shape[1]} x {raster.values.shape[0]} pixels of "
+        f"{cell_size:g} m, {kernel} kernel, radius {radius:g} m; {int(raster.reached.sum()):,} pixels with at least "
+        f"{min_households:g} households nearby (the others nodata); maximum {top:,.4g}"
+    )
+    click.echo(f"written: {output}")
+    if contours:
+        _write_bands(raster, output)
 
 
 # ---------------------------------------------------------------------------------- alerting
@@ -1331,6 +1447,7 @@ for _command in (
     maps.map_cmd,
     maps.assets,
     sending.send_cmd,
+    plan.plan_cmd,
     storeadmin.store,
     temporal.profile_cmd,
     replies.replies,

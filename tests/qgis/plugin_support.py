@@ -41,6 +41,10 @@ def expected_algorithms() -> set[str]:
         names.add("profile")
     if importlib.util.find_spec("bingeo.streets") is not None:
         names.update({"networksfromstreets", "liststreets", "invitations"})
+    if importlib.util.find_spec("bingeo.risk") is not None:
+        names.add("densityper")
+    if importlib.util.find_spec("bingeo.plan") is not None:
+        names.add("planareas")
     return {f"bingeo:{n}" for n in names}
 
 

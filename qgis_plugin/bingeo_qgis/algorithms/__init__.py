@@ -64,3 +64,12 @@ if _has_module("streets"):  # issue 17: added when bingeo has networks as street
     ALGORITHMS.insert(ALGORITHMS.index(ImportNetworks) + 1, NetworksFromStreets)
     ALGORITHMS.insert(ALGORITHMS.index(NetworksFromStreets) + 1, ListStreets)
     ALGORITHMS.insert(ALGORITHMS.index(SelectRecipients) + 1, Invitations)
+if _has_module("risk"):  # issue 17: added when bingeo has risk per household
+    from .densityper import DensityPer
+
+    ALGORITHMS.insert(ALGORITHMS.index(Density) + 1, DensityPer)
+
+if _has_module("plan"):  # issue 17: added when bingeo chooses the best k new areas
+    from .planareas import PlanAreas
+
+    ALGORITHMS.insert(ALGORITHMS.index(ProposeAreas) + 1, PlanAreas)

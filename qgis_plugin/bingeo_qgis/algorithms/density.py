@@ -21,6 +21,27 @@ Number = QgsProcessingParameterNumber
 OUTPUTS = ["raw", "scaled"]
 
 
+def add_kernel_options(alg: BingeoAlgorithm, density: Any, radius_help: str) -> None:
+    """Add RADIUS, CELL_SIZE and KERNEL to ``alg``, as QGIS's heat map names them (``density``: the constants)."""
+    alg.add(
+        Number(alg.RADIUS, tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
+        radius_help,
+    )
+    alg.add(
+        Number(alg.CELL_SIZE, tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
+        "Pixel size in metres (at most twice the radius).",
+    )
+    alg.add(
+        QgsProcessingParameterEnum(
+            alg.KERNEL,
+            tr("Kernel shape"),
+            list(density.KERNELS),
+            defaultValue=density.KERNELS.index(density.KERNEL),
+        ),
+        "Kernel shape, as in QGIS's heat map.",
+    )
+
+
 class Density(BingeoAlgorithm):
     """bingeo.kernel_density on a QGIS point layer."""
 
@@ -51,23 +72,7 @@ class Density(BingeoAlgorithm):
             [QgsProcessing.TypeVectorPoint],
             "Points in a projected CRS in metres (reproject them first otherwise).",
         )
-        self.add(
-            Number(self.RADIUS, tr("Radius"), Number.Double, defaultValue=500, minValue=0.0001),
-            "Kernel radius (bandwidth) in metres.",
-        )
-        self.add(
-            Number(self.CELL_SIZE, tr("Pixel size"), Number.Double, defaultValue=50, minValue=0.0001),
-            "Pixel size in metres (at most twice the radius).",
-        )
-        self.add(
-            QgsProcessingParameterEnum(
-                self.KERNEL,
-                tr("Kernel shape"),
-                list(density.KERNELS),
-                defaultValue=density.KERNELS.index(density.KERNEL),
-            ),
-            "Kernel shape, as in QGIS's heat map.",
-        )
+        add_kernel_options(self, density, "Kernel radius (bandwidth) in metres.")
         self.add(
             QgsProcessingParameterEnum(
                 self.OUTPUT_VALUES, tr("Output value scaling"), [tr("raw"), tr("scaled")], defaultValue=0

@@ -1635,5 +1635,121 @@
       <source>Make the networks despite missing streets</source>
       <translation>Netwerken maken ondanks ontbrekende straten</translation>
     </message>
+    <message>
+      <source>Risk per household (density)</source>
+      <translation>Risico per huishouden (dichtheid)</translation>
+    </message>
+    <message>
+      <source>Incidents per 1,000 households: the incidents' kernel density divided by the households' kernel density, same kernel, radius and grid (QGIS's heat map grid of both layers), so a busy shopping street does not outrank a street of often-burgled homes.</source>
+      <translation>Incidenten per 1.000 huishoudens: de kerndichtheid van de incidenten gedeeld door die van de huishoudens, met dezelfde kern, straal en raster (het heatmapraster van QGIS voor beide lagen), zodat een drukke winkelstraat niet boven een straat met vaak ingebroken woningen uitkomt.</translation>
+    </message>
+    <message>
+      <source>Incident points.</source>
+      <translation>Incidentpunten.</translation>
+    </message>
+    <message>
+      <source>Address points, optionally with households per address.</source>
+      <translation>Adrespunten, eventueel met huishoudens per adres.</translation>
+    </message>
+    <message>
+      <source>Kernel radius (bandwidth) in metres, the same for both densities.</source>
+      <translation>Kernstraal (bandbreedte) in meters, dezelfde voor beide dichtheden.</translation>
+    </message>
+    <message>
+      <source>Cells with fewer households nearby (kernel-weighted) get no rate (nodata), so one house does not dominate.</source>
+      <translation>Cellen met minder huishoudens in de buurt (kerngewogen) krijgen geen ratio (nodata), zodat één huis niet overheerst.</translation>
+    </message>
+    <message>
+      <source>The rate raster (GeoTIFF); cells without enough households are nodata.</source>
+      <translation>Het ratioraster (GeoTIFF); cellen zonder genoeg huishoudens zijn nodata.</translation>
+    </message>
+    <message>
+      <source>Minimum households nearby</source>
+      <translation>Minimum huishoudens in de buurt</translation>
+    </message>
+    <message>
+      <source>Incidents per 1,000 households</source>
+      <translation>Incidenten per 1.000 huishoudens</translation>
+    </message>
+    <message>
+      <source>Best new areas (plan)</source>
+      <translation>Beste nieuwe gebieden (plan)</translation>
+    </message>
+    <message>
+      <source>Chooses the k candidate areas (e.g. the proposed areas) that together reach the most incidents no network covers, each incident counted once (maximal covering, solved exactly), optionally within a households budget, and gives the gain of each next area.</source>
+      <translation>Kiest de k kandidaatgebieden (bijv. de voorgestelde gebieden) die samen de meeste incidenten bereiken die geen netwerk dekt, elk incident één keer geteld (maximale dekking, exact opgelost), eventueel binnen een budget aan huishoudens, en geeft de winst van elk volgend gebied.</translation>
+    </message>
+    <message>
+      <source>Candidate areas</source>
+      <translation>Kandidaatgebieden</translation>
+    </message>
+    <message>
+      <source>Candidate areas (polygons), e.g. the output of bingeo's Propose new network areas.</source>
+      <translation>Kandidaatgebieden (polygonen), bijv. de uitvoer van Nieuwe netwerkgebieden voorstellen van bingeo.</translation>
+    </message>
+    <message>
+      <source>Existing networks: incidents inside them are already covered.</source>
+      <translation>Bestaande netwerken: incidenten daarbinnen zijn al gedekt.</translation>
+    </message>
+    <message>
+      <source>Address points: households per candidate (for the budget) and, by risk, the homes at risk.</source>
+      <translation>Adrespunten: huishoudens per kandidaat (voor het budget) en, bij risico, de woningen met risico.</translation>
+    </message>
+    <message>
+      <source>How many areas to choose.</source>
+      <translation>Hoeveel gebieden te kiezen.</translation>
+    </message>
+    <message>
+      <source>The chosen areas together hold at most this many households (0: no budget).</source>
+      <translation>De gekozen gebieden bevatten samen hoogstens zoveel huishoudens (0: geen budget).</translation>
+    </message>
+    <message>
+      <source>Uncovered incidents, or risk at uncovered homes (incidents per household around each address, times its households; needs the addresses).</source>
+      <translation>Ongedekte incidenten, of risico bij ongedekte woningen (incidenten per huishouden rond elk adres, maal zijn huishoudens; vraagt de adressen).</translation>
+    </message>
+    <message>
+      <source>Column naming the candidates (default: proposal_id, network_id, id, name).</source>
+      <translation>Kolom met de naam van de kandidaten (standaard: proposal_id, network_id, id, name).</translation>
+    </message>
+    <message>
+      <source>exact: the best choice (HiGHS); greedy: fast, with a bound; auto: exact up to 5,000 candidates.</source>
+      <translation>exact: de beste keuze (HiGHS); greedy: snel, met een grens; auto: exact tot 5.000 kandidaten.</translation>
+    </message>
+    <message>
+      <source>The chosen areas in the order of their gain: rank, candidate_id, households, inside, gain, cumulative, share, best.</source>
+      <translation>De gekozen gebieden in volgorde van hun winst: rank, candidate_id, households, inside, gain, cumulative, share, best.</translation>
+    </message>
+    <message>
+      <source>Number of areas</source>
+      <translation>Aantal gebieden</translation>
+    </message>
+    <message>
+      <source>Households budget</source>
+      <translation>Budget aan huishoudens</translation>
+    </message>
+    <message>
+      <source>Reach the most</source>
+      <translation>Bereik de meeste</translation>
+    </message>
+    <message>
+      <source>Candidate id field</source>
+      <translation>Veld met kandidaat-id</translation>
+    </message>
+    <message>
+      <source>Method</source>
+      <translation>Methode</translation>
+    </message>
+    <message>
+      <source>Chosen areas</source>
+      <translation>Gekozen gebieden</translation>
+    </message>
+    <message>
+      <source>incidents</source>
+      <translation>incidenten</translation>
+    </message>
+    <message>
+      <source>risk</source>
+      <translation>risico</translation>
+    </message>
   </context>
 </TS>
