@@ -75,6 +75,9 @@ _LAZY = {
     "find_emerging": "bingeo.emerging",
     "mann_kendall": "bingeo.emerging",
     "propose_areas": "bingeo.propose",
+    # candidate BIN areas dividing an uncovered area (max-p regions)
+    "divide_regions": "bingeo.regions",
+    "RegionsResult": "bingeo.regions",
     "MembersResult": "bingeo.members",
     "members_from_file": "bingeo.members",
     "import_members": "bingeo.members",

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, storeadmin, temporal
+from bingeo.cli import emerging, evaluation, forecast, maps, regions, storeadmin, temporal
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1330,6 +1330,7 @@ for _command in (
     forecast.forecast_cmd,
     maps.map_cmd,
     maps.assets,
+    regions.regions_cmd,
     storeadmin.store,
     temporal.profile_cmd,
 ):
