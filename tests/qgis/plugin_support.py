@@ -39,6 +39,8 @@ def expected_algorithms() -> set[str]:
         names.add("forecast")
     if importlib.util.find_spec("bingeo.aoristic") is not None:
         names.add("profile")
+    if importlib.util.find_spec("bingeo.regions") is not None:
+        names.add("regions")
     return {f"bingeo:{n}" for n in names}
 
 

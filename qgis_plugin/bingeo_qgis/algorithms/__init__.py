@@ -55,3 +55,8 @@ if _has_module("aoristic"):  # issue 15: added when bingeo has time windows (hou
     from .profile import Profile
 
     ALGORITHMS.insert(ALGORITHMS.index(CountIncidents) + 1, Profile)
+
+if _has_module("regions"):  # issue 17: added when bingeo has regions (candidate BIN areas)
+    from .regions import Regions
+
+    ALGORITHMS.insert(ALGORITHMS.index(ProposeAreas) + 1, Regions)
