@@ -179,10 +179,14 @@ def _find_column(frame: pd.DataFrame, given: str | None, known: tuple[str, ...],
 def _split_oversize(keys: np.ndarray, xy: np.ndarray, hh: np.ndarray, ceiling: float) -> np.ndarray:
     """Split every key whose households pass ``ceiling`` at the median of its addresses (longer axis), recursively."""
     keys = keys.astype(object).copy()
-    todo = list(pd.unique(keys))
+    sums = pd.Series(hh).groupby(keys).sum()
+    over = set(sums.index[sums.to_numpy() > ceiling])
+    if not over:
+        return keys
+    groups = pd.Series(np.arange(len(keys))).groupby(keys).indices
+    todo = [(k, np.asarray(groups[k])) for k in sorted(over, key=str)]
     while todo:
-        k = todo.pop()
-        idx = np.flatnonzero(keys == k)
+        k, idx = todo.pop()
         if hh[idx].sum() <= ceiling:
             continue
         pts = xy[idx]
@@ -190,15 +194,25 @@ def _split_oversize(keys: np.ndarray, xy: np.ndarray, hh: np.ndarray, ceiling: f
         if span.max() == 0:  # one building: cannot be split
             continue
         axis = int(np.argmax(span))
-        order = np.argsort(pts[:, axis], kind="stable")
-        cut = pts[order[len(order) // 2], axis]
+        cut = np.sort(pts[:, axis])[len(idx) // 2]
         low = pts[:, axis] < cut
         if not low.any():  # the median point repeats down to the minimum: split just above it
             low = pts[:, axis] <= cut
         for part, sel in (("a", low), ("b", ~low)):
             keys[idx[sel]] = f"{k}{part}"
-            todo.append(f"{k}{part}")
+            todo.append((f"{k}{part}", idx[sel]))
     return keys
+
+
+def _dissolve(cells: np.ndarray) -> Any:
+    """Union of Voronoi cells: as a coverage (fast) when the result is valid, else by a full union."""
+    if len(cells) == 1:
+        return cells[0]
+    try:
+        out = shapely.coverage_union_all(cells)
+    except shapely.errors.GEOSException:  # not a coverage (cells clipped by the area's edge)
+        return shapely.union_all(cells)
+    return out if shapely.is_valid(out) else shapely.union_all(cells)
 
 
 def make_blocks(
@@ -290,14 +304,15 @@ def make_blocks(
         pi, vi = tree.query(upts, predicate="within")
         cells_geom = np.empty(len(uniq), dtype=object)
         cells_geom[pi] = vor[vi]
-        cells_geom = shapely.intersection(cells_geom, area)
+        shapely.prepare(area)
+        cut = ~shapely.contains_properly(area, cells_geom)  # only the cells on the area's edge need clipping
+        cells_geom[cut] = shapely.intersection(cells_geom[cut], area)
     # a location shared by several blocks (flats of two blocks in one building): the location's cell goes to one
     loc_key = pd.Series(keys).groupby(inverse).first().to_numpy(object)
     codes, names = pd.factorize(pd.Series(loc_key, dtype="object"), sort=True)
-    pieces: list[Any] = []
-    for b in range(len(names)):
-        pieces.append(shapely.union_all(cells_geom[codes == b]))
-    geoms = np.array(pieces, dtype=object)
+    geoms = np.empty(len(names), dtype=object)
+    for b, members in pd.Series(np.arange(len(codes))).groupby(codes).indices.items():
+        geoms[b] = _dissolve(cells_geom[members])
     address_block = codes[inverse]
     # a block that falls apart (the area cuts it, a street of one name curves back) is split into its pieces
     parts, owner = shapely.get_parts(geoms, return_index=True)
@@ -356,16 +371,21 @@ def block_contiguity(blocks: gpd.GeoSeries | gpd.GeoDataFrame, *, min_shared: fl
     >>> block_contiguity(g).tolist()
     [[0, 1]]
     """
+    return _shared_edges(blocks, min_shared)[0]
+
+
+def _shared_edges(blocks: Any, min_shared: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rook neighbour pairs and the length of the edge each pair shares."""
     geoms = blocks.geometry.to_numpy() if hasattr(blocks, "geometry") else np.asarray(blocks)
     if len(geoms) < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty((0, 2), dtype=np.int64), np.empty(0)
     tree = shapely.STRtree(geoms)
     i, j = tree.query(geoms, predicate="intersects")
     keep = i < j
     i, j = i[keep], j[keep]
     shared = shapely.length(shapely.intersection(shapely.boundary(geoms[i]), shapely.boundary(geoms[j])))
     ok = shared >= min_shared
-    return np.column_stack([i[ok], j[ok]]).astype(np.int64)
+    return np.column_stack([i[ok], j[ok]]).astype(np.int64), shared[ok]
 
 
 # --------------------------------------------------------------------------- the max-p heuristic
@@ -374,12 +394,16 @@ def block_contiguity(blocks: gpd.GeoSeries | gpd.GeoDataFrame, *, min_shared: fl
 class _Graph:
     """Blocks as a neighbour list with households, centroids and areas."""
 
-    def __init__(self, n: int, pairs: np.ndarray, hh: np.ndarray, xy: np.ndarray, weight: np.ndarray) -> None:
+    def __init__(
+        self, n: int, pairs: np.ndarray, lengths: np.ndarray, hh: np.ndarray, xy: np.ndarray, weight: np.ndarray
+    ) -> None:
         self.n = n
         self.nbrs: list[list[int]] = [[] for _ in range(n)]
-        for a, b in pairs:
-            self.nbrs[int(a)].append(int(b))
-            self.nbrs[int(b)].append(int(a))
+        self.edge: list[dict[int, float]] = [{} for _ in range(n)]  # shared edge length per neighbour
+        for (a, b), length in zip(pairs.tolist(), lengths.tolist()):
+            self.nbrs[a].append(b)
+            self.nbrs[b].append(a)
+            self.edge[a][b] = self.edge[b][a] = length
         for lst in self.nbrs:
             lst.sort()
         self.hh = hh
@@ -490,31 +514,32 @@ def _connected_without(g: _Graph, members: set[int], drop: int) -> bool:
 
 
 def _local_search(g: _Graph, label: np.ndarray, floor: float, ceiling: float, passes: int) -> np.ndarray:
-    """Move border blocks to a neighbouring region while the total inertia drops (floors, ceilings, contiguity kept)."""
+    """Move border blocks to the neighbouring region they share more edge with (floors, ceilings, contiguity kept).
+
+    Each move shortens the total length of the boundaries between regions by the difference of the two shared
+    lengths: the regions' perimeters shrink, so they get more compact (Polsby-Popper) and follow the blocks'
+    outlines. Stops when a pass moves nothing.
+    """
     label = label.copy()
     regions: dict[int, set[int]] = {}
     for b in np.flatnonzero(label >= 0):
         regions.setdefault(int(label[b]), set()).add(int(b))
     totals = {r: float(g.hh[list(m)].sum()) for r, m in regions.items()}
-    inertia = {r: g.inertia(sorted(m)) for r, m in regions.items()}
     for _ in range(passes):
         moved = 0
         for b in range(g.n):
             a = int(label[b])
-            if a < 0:
+            if a < 0 or totals[a] - g.hh[b] < floor:
                 continue
-            targets = sorted({int(label[u]) for u in g.nbrs[b] if label[u] >= 0 and label[u] != a})
-            if not targets or totals[a] - g.hh[b] < floor:
-                continue
-            best, best_gain = -1, 1e-9
-            without = sorted(regions[a] - {b})
-            i_without = None
-            for t in targets:
-                if totals[t] + g.hh[b] > ceiling:
+            shared: dict[int, float] = {}
+            for u, length in g.edge[b].items():
+                shared[int(label[u])] = shared.get(int(label[u]), 0.0) + length
+            own = shared.get(a, 0.0)
+            best, best_gain = -1, 1e-6
+            for t in sorted(shared):
+                if t < 0 or t == a or totals[t] + g.hh[b] > ceiling:
                     continue
-                if i_without is None:
-                    i_without = g.inertia(without)
-                gain = inertia[a] + inertia[t] - i_without - g.inertia(sorted(regions[t] | {b}))
+                gain = shared[t] - own
                 if gain > best_gain:
                     best, best_gain = t, gain
             if best < 0 or not _connected_without(g, regions[a], b):
@@ -523,8 +548,6 @@ def _local_search(g: _Graph, label: np.ndarray, floor: float, ceiling: float, pa
             regions[best].add(b)
             totals[a] -= float(g.hh[b])
             totals[best] += float(g.hh[b])
-            inertia[a] = g.inertia(sorted(regions[a]))
-            inertia[best] = g.inertia(sorted(regions[best]))
             label[b] = best
             moved += 1
         if not moved:
@@ -790,9 +813,10 @@ Use `max_households=256` or less, or `kind='bin'` when the areas will not be Wha
     log.info("%d blocks from %d addresses (%s)", len(blocks), len(adr), rule)
     t0 = time.perf_counter()
     geoms = blocks.geometry.to_numpy()
-    pairs = block_contiguity(blocks)
+    pairs, lengths = _shared_edges(blocks, MIN_SHARED_EDGE)
     cen = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    graph = _Graph(len(blocks), pairs, blocks["households"].to_numpy(float), cen, np.maximum(shapely.area(geoms), 1.0))
+    hh = blocks["households"].to_numpy(float)
+    graph = _Graph(len(blocks), pairs, lengths, hh, cen, np.maximum(shapely.area(geoms), 1.0))
     label, reasons = _max_p(
         graph,
         lo,
