@@ -228,3 +228,15 @@ def test_cli_regions(tmp_path, sample):
     assert "Traceback" not in bad.output
     ok = runner.invoke(cli, [*args, "--output", str(out), "--max-households", "300", "--kind", "bin"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_groningen_cbs_wijk_as_area(sample):
+    # a real area polygon: the CBS wijk Oud-Zuid (2017, EPSG:4326), the sample's BAG addresses and networks
+    _, adr, nets = sample
+    wijken = gpd.read_file(f"zip://{VANCOUVER.parent / 'netherlands_groningen_cbs_bag' / 'wijk2017.zip'}")
+    area = wijken[wijken["WK_NAAM"] == "Oud-Zuid"].to_crs(28992)
+    res = br.divide_regions(area, adr, nets, min_households=50, max_households=200)
+    _check_regions(res, 50, 200)
+    expected = _uncovered_addresses(area[["geometry"]], adr, nets)["huishoudens"].sum()
+    assert res.regions["households"].sum() + res.islands["households"].sum() == expected
+    assert res.regions.within(area.union_all().buffer(1e-6)).all()
