@@ -240,3 +240,14 @@ def test_groningen_cbs_wijk_as_area(sample):
     expected = _uncovered_addresses(area[["geometry"]], adr, nets)["huishoudens"].sum()
     assert res.regions["households"].sum() + res.islands["households"].sum() == expected
     assert res.regions.within(area.union_all().buffer(1e-6)).all()
+
+
+def test_negative_households_refused_missing_count_one():
+    adr = gpd.GeoDataFrame(
+        {"households": [1.0, None, -2.0]}, geometry=gpd.points_from_xy([1, 5, 9], [1, 5, 9]), crs=28992
+    )
+    area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 10, 10)], crs=28992)
+    with pytest.raises(InputError, match="negative households"):
+        br.divide_regions(area, adr, min_households=1, max_households=10)
+    res = br.divide_regions(area, adr.iloc[:2], min_households=1, max_households=10)
+    assert res.regions["households"].sum() == 2
