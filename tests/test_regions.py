@@ -251,3 +251,26 @@ def test_negative_households_refused_missing_count_one():
         br.divide_regions(area, adr, min_households=1, max_households=10)
     res = br.divide_regions(area, adr.iloc[:2], min_households=1, max_households=10)
     assert res.regions["households"].sum() == 2
+
+
+def test_cli_islands_file(tmp_path):
+    # 120 addresses on two streets and 10 cut off by a network: the 10 go to regions_islands.gpkg with the reason
+    xs = np.arange(60) * 5.0 + 2.5
+    pts = [(x, 10.0, "Kerkstraat") for x in xs] + [(x, 40.0, "Dorpsweg") for x in xs]
+    pts += [(450.0 + i, 10.0, "Eindweg") for i in range(10)]
+    pd.DataFrame(pts, columns=["x", "y", "straat"]).to_csv(tmp_path / "adr.csv", index=False)
+    gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 500, 50)], crs=28992).to_file(tmp_path / "area.gpkg")
+    nets = gpd.GeoDataFrame({"network_id": ["N1"]}, geometry=[shapely.box(400, -10, 420, 60)], crs=28992)
+    nets.to_file(tmp_path / "nets.gpkg")
+    runner = CliRunner()
+    store = str(tmp_path / "s.gpkg")
+    assert runner.invoke(cli, ["store", "init", store, "--crs", "28992"]).exit_code == 0
+    assert runner.invoke(cli, ["networks", "import", str(tmp_path / "nets.gpkg"), "--store", store]).exit_code == 0
+    out = tmp_path / "regions.gpkg"
+    args = ["regions", "--area", str(tmp_path / "area.gpkg"), "--addresses", str(tmp_path / "adr.csv")]
+    r = runner.invoke(cli, [*args, "--store", store, "--output", str(out), "--crs", "28992", "--block-size", "50"])
+    assert r.exit_code == 0, r.output
+    islands = gpd.read_file(tmp_path / "regions_islands.gpkg", layer="islands")
+    assert islands["households"].sum() == 10 and islands["reason"].str.contains("cut off").all()
+    assert read_polygons(out)["households"].sum() == 120
+    assert "not in a region: " in r.output and "regions_islands.gpkg" in r.output
