@@ -30,7 +30,6 @@ with the reason, never dropped.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,11 +39,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from bingeo._checks import check_household_range, check_number, polsby_popper
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo._results import Result
 from bingeo.addresses import household_column
 from bingeo.errors import CancelledError, CRSError, InputError
-from bingeo.members import WHATSAPP_MAX_MEMBERS
 
 __all__ = [
     "RegionsResult",
@@ -620,22 +619,6 @@ def _max_p(
 # --------------------------------------------------------------------------- the public function
 
 
-def _check_number(value: Any, name: str, *, minimum: float, inclusive: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        msg = f"`{name}` should be a number, got {type(value).__name__}"
-        raise TypeError(msg)
-    ok = value >= minimum if inclusive else value > minimum
-    if not ok or not math.isfinite(float(value)):
-        msg = f"`{name}` must be a finite number {'>=' if inclusive else '>'} {minimum:g}, got {value!r}."
-        raise InputError(msg)
-    return float(value)
-
-
-def _polsby_popper(geom: Any) -> float:
-    length = float(shapely.length(geom))
-    return 4.0 * math.pi * float(shapely.area(geom)) / length**2 if length > 0 else 1.0
-
-
 def divide_regions(
     area: gpd.GeoDataFrame,
     addresses: gpd.GeoDataFrame,
@@ -732,7 +715,7 @@ def divide_regions(
     Traceback (most recent call last):
     ...
     bingeo.errors.InputError: `max_households`=300 does not fit a WhatsApp group, which holds at most 256 members. \
-Use `max_households=256` or less, or `kind='bin'` when the areas will not be WhatsApp groups.
+Use `max_households=256` or less (`--max-households 256`), or `kind='bin'`.
     """
     import time
 
@@ -743,22 +726,8 @@ Use `max_households=256` or less, or `kind='bin'` when the areas will not be Wha
     if not isinstance(kind, str) or kind not in KINDS:
         msg = f"`kind` must be one of {', '.join(map(repr, KINDS))}; got {kind!r}."
         raise InputError(msg)
-    lo = _check_number(min_households, "min_households", minimum=0)
-    hi = _check_number(max_households, "max_households", minimum=0, inclusive=False)
-    block_size = _check_number(block_size, "block_size", minimum=0, inclusive=False)
-    if lo > hi:
-        msg = (
-            f"`min_households` ({min_households}) is larger than `max_households` ({max_households}). "
-            "Swap them, or raise `max_households`."
-        )
-        raise InputError(msg)
-    if kind == "whatsapp" and hi > WHATSAPP_MAX_MEMBERS:
-        msg = (
-            f"`max_households`={max_households:g} does not fit a WhatsApp group, which holds at most "
-            f"{WHATSAPP_MAX_MEMBERS} members. Use `max_households={WHATSAPP_MAX_MEMBERS}` or less, or `kind='bin'` "
-            "when the areas will not be WhatsApp groups."
-        )
-        raise InputError(msg)
+    lo, hi = check_household_range(min_households, max_households, kind=kind)
+    block_size = check_number(block_size, "block_size", minimum=0, inclusive=False)
     if addresses.crs is None:
         msg = "Cannot transform naive geometries. Please set a crs on the object first: `addresses` has no CRS."
         raise CRSError(msg)
@@ -867,7 +836,7 @@ Use `max_households=256` or less, or `kind='bin'` when the areas will not be Wha
         if st_col is not None:
             names = adr[st_col].to_numpy(object)[np.isin(where, members)]
             row["streets"] = "; ".join(sorted({str(s) for s in names if isinstance(s, str) and s.strip()}))
-        row.update({"area_m2": float(shapely.area(geom)), "compactness": _polsby_popper(geom), "geometry": geom})
+        row.update({"area_m2": float(shapely.area(geom)), "compactness": polsby_popper(geom), "geometry": geom})
         rows.append(row)
     cols = [
         c
