@@ -6,12 +6,13 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from bingeo.errors import InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
 
-__all__ = ["check_number", "check_household_range", "polsby_popper"]
+__all__ = ["check_number", "check_household_range", "find_column", "polsby_popper"]
 
 
 def check_number(value: Any, name: str, *, minimum: float, inclusive: bool = True) -> float:
@@ -69,3 +70,24 @@ def polsby_popper(geom: Any) -> float:
     """
     length = float(shapely.length(geom))
     return 4.0 * math.pi * float(shapely.area(geom)) / length**2 if length > 0 else 1.0
+
+
+def find_column(frame: pd.DataFrame, given: str | None, known: tuple[str, ...], option: str) -> str | None:
+    """Return the column ``given`` (checked), else the first of ``known`` present (any case), else None.
+
+    Examples
+    --------
+    >>> find_column(pd.DataFrame({"Straat": ["A"]}), None, ("straat", "street"), "street_field")
+    'Straat'
+    """
+    if given is not None:
+        if given not in frame.columns:
+            columns = ", ".join(map(str, frame.columns))
+            msg = f"`{option}`={given!r} is not a column of `addresses`. Columns: {columns}."
+            raise InputError(msg)
+        return given
+    lower = {str(c).lower(): c for c in frame.columns}
+    for name in known:
+        if name in lower:
+            return str(lower[name])
+    return None

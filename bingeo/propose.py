@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from bingeo._checks import check_household_range
 from bingeo._checks import check_number as _check_number
+from bingeo._checks import find_column as _find_field
 from bingeo._checks import polsby_popper as _compactness
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo.addresses import household_column
@@ -157,20 +158,6 @@ def _check_projected(frame: gpd.GeoDataFrame, name: str) -> None:
             f"use `{name}.set_crs(28992)` (RD New) or `{name}.set_crs(31370)` (Lambert 72)."
         )
         raise CRSError(msg)
-
-
-def _find_field(frame: pd.DataFrame, given: str | None, known: tuple[str, ...], option: str) -> str | None:
-    if given is not None:
-        if given not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            msg = f"`{option}`={given!r} is not a column of `addresses`. Columns: {columns}."
-            raise InputError(msg)
-        return given
-    lower = {str(c).lower(): c for c in frame.columns}
-    for name in known:
-        if name in lower:
-            return str(lower[name])
-    return None
 
 
 def _truthy(values: pd.Series) -> np.ndarray:

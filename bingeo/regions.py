@@ -39,11 +39,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from bingeo._checks import check_household_range, check_number, polsby_popper
+from bingeo._checks import check_household_range, check_number, find_column, polsby_popper
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo._results import Result
 from bingeo.addresses import household_column
 from bingeo.errors import CancelledError, CRSError, InputError
+from bingeo.propose import STREET_FIELDS
 
 __all__ = [
     "RegionsResult",
@@ -105,7 +106,6 @@ REGION_COLUMNS = [
 ]
 #: Columns of :attr:`RegionsResult.islands`.
 ISLAND_COLUMNS = ["block_id", "households", "addresses", "reason", "geometry"]
-_STREET_FIELDS = ("straat", "street", "openbare_ruimte", "straatnaam", "street_name", "streetname", "rue")
 
 
 @dataclass
@@ -162,17 +162,6 @@ class RegionsResult(Result):
 
 
 # --------------------------------------------------------------------------- blocks
-
-
-def _find_column(frame: pd.DataFrame, given: str | None, known: tuple[str, ...], option: str) -> str | None:
-    if given is not None:
-        if given not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            msg = f"`{option}`={given!r} is not a column of the addresses. Columns: {columns}."
-            raise InputError(msg)
-        return given
-    lower = {str(c).lower(): c for c in reversed(list(frame.columns))}
-    return next((str(lower[k]) for k in known if k in lower), None)
 
 
 def _split_oversize(keys: np.ndarray, xy: np.ndarray, hh: np.ndarray, ceiling: float) -> np.ndarray:
@@ -281,7 +270,7 @@ def make_blocks(
                 "`households_field`."
             )
             raise InputError(msg)
-    key_col = _find_column(frame, block_field, BLOCK_FIELDS, "block_field")
+    key_col = find_column(frame, block_field, BLOCK_FIELDS, "block_field")
     cells = np.floor(xy / block_size).astype(np.int64)
     grid_key = pd.Series(cells[:, 0]).astype(str) + "_" + pd.Series(cells[:, 1]).astype(str)
     if key_col is not None:
@@ -292,7 +281,7 @@ def make_blocks(
         if missing.any():
             rule += f" ({int(missing.sum())} addresses without one: grid of {block_size:g} m)"
     else:
-        st_col = _find_column(frame, street_field, _STREET_FIELDS, "street_field")
+        st_col = find_column(frame, street_field, STREET_FIELDS, "street_field")
         if st_col is not None:
             keys = (frame[st_col].astype(str).fillna("") + " @" + grid_key).to_numpy(object)
             rule = f"street ({st_col}) within a grid of {block_size:g} m"
@@ -815,7 +804,7 @@ Use `max_households=256` or less (`--max-households 256`), or `kind='bin'`.
     name = {int(r): f"R{k + 1}" for k, r in enumerate(order)}
     blocks = blocks.copy()
     blocks["proposal_id"] = [name.get(int(v), "") for v in label]
-    st_col = _find_column(adr, street_field, _STREET_FIELDS, "street_field")
+    st_col = find_column(adr, street_field, STREET_FIELDS, "street_field")
     rows = []
     inc_tree = None
     if incidents is not None:
