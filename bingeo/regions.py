@@ -54,6 +54,7 @@ __all__ = [
     "KINDS",
     "BLOCK_FIELDS",
     "BLOCK_SIZE",
+    "REACH",
     "MIN_HOUSEHOLDS",
     "MAX_HOUSEHOLDS",
     "CONSTRUCTIONS",
@@ -81,6 +82,9 @@ BLOCK_FIELDS = (
 )
 #: Grid size (metres) of blocks made from the addresses alone (no block column).
 BLOCK_SIZE = 100.0
+#: A block's polygon reaches at most this far (metres) from its addresses: land with no address near it (a park,
+#: the part of the area where the address file has no addresses) is in no region.
+REACH = 250.0
 #: Default household range of a region.
 MIN_HOUSEHOLDS = 50
 MAX_HOUSEHOLDS = 250
@@ -211,6 +215,7 @@ def make_blocks(
     street_field: str | None = None,
     households_field: str | None = None,
     block_size: float = BLOCK_SIZE,
+    reach: float = REACH,
     max_households: float | None = None,
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, str]:
     """Group address points into blocks with polygons that tile ``area``.
@@ -229,6 +234,8 @@ def make_blocks(
         Households per address (default: a recognised column, else 1 per address).
     block_size : float
         Grid size (metres) when there is no block column.
+    reach : float
+        A block's polygon reaches at most this far (metres) from its addresses.
     max_households : float, optional
         Split blocks with more households at the median of their addresses.
 
@@ -295,7 +302,7 @@ def make_blocks(
     inverse = inverse.ravel()
     upts = shapely.points(uniq)
     if len(uniq) == 1:
-        cells_geom = np.array([area], dtype=object)
+        cells_geom = np.array([shapely.intersection(area, shapely.buffer(upts[0], reach))], dtype=object)
     else:
         env = shapely.envelope(shapely.union(area, shapely.multipoints(uniq)))
         vor = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(uniq), extend_to=shapely.buffer(env, 10)))
@@ -306,6 +313,9 @@ def make_blocks(
         shapely.prepare(area)
         cut = ~shapely.contains_properly(area, cells_geom)  # only the cells on the area's edge need clipping
         cells_geom[cut] = shapely.intersection(cells_geom[cut], area)
+        far = shapely.hausdorff_distance(upts, cells_geom) > reach  # cells reaching far from their address
+        if far.any():  # a cell's points within reach of any address are those within reach of its own
+            cells_geom[far] = shapely.intersection(cells_geom[far], shapely.buffer(upts[far], reach, quad_segs=16))
     # a location shared by several blocks (flats of two blocks in one building): the location's cell goes to one
     loc_key = pd.Series(keys).groupby(inverse).first().to_numpy(object)
     codes, names = pd.factorize(pd.Series(loc_key, dtype="object"), sort=True)
@@ -621,6 +631,7 @@ def divide_regions(
     street_field: str | None = None,
     households_field: str | None = None,
     block_size: float = BLOCK_SIZE,
+    reach: float = REACH,
     seed: int = SEED,
     constructions: int = CONSTRUCTIONS,
     progress: Callable[[float], None] | None = None,
@@ -651,6 +662,9 @@ def divide_regions(
         Households per address (default: a recognised column, else 1 per address).
     block_size : float
         Grid size (metres) of blocks when there is no block column.
+    reach : float
+        A block's polygon reaches at most this far (metres) from its addresses (:data:`REACH`): land far
+        from every address is in no region.
     seed : int
         Seed of the random seed orders: the same seed gives the same regions.
     constructions : int
@@ -717,6 +731,7 @@ Use `max_households=256` or less (`--max-households 256`), or `kind='bin'`.
         raise InputError(msg)
     lo, hi = check_household_range(min_households, max_households, kind=kind)
     block_size = check_number(block_size, "block_size", minimum=0, inclusive=False)
+    reach = check_number(reach, "reach", minimum=0, inclusive=False)
     if addresses.crs is None:
         msg = "Cannot transform naive geometries. Please set a crs on the object first: `addresses` has no CRS."
         raise CRSError(msg)
@@ -741,6 +756,7 @@ Use `max_households=256` or less (`--max-households 256`), or `kind='bin'`.
             street_field=street_field,
             households_field=households_field,
             block_size=block_size,
+            reach=reach,
             seed=seed,
             constructions=constructions,
             progress=progress,
@@ -777,6 +793,7 @@ Use `max_households=256` or less (`--max-households 256`), or `kind='bin'`.
         street_field=street_field,
         households_field=households_field,
         block_size=block_size,
+        reach=reach,
         max_households=hi,
     )
     log.info("%d blocks from %d addresses (%s)", len(blocks), len(adr), rule)

@@ -45,6 +45,7 @@ def islands_path(output: str) -> Path:
     help="GeoPackage of the regions (layer regions; blocks in no region go to NAME_islands.gpkg).",
 )
 @click.option("--incidents", type=click.Path(), help="Incidents, to count those inside each region.")
+@click.option("--incidents-crs", help="CRS of the incidents when it differs from --crs (e.g. 26910).")
 @option_default("bingeo.regions.MIN_HOUSEHOLDS", "--min-households", type=Whole(min=1, max=10**6))
 @option_default(
     "bingeo.regions.MAX_HOUSEHOLDS",
@@ -63,6 +64,9 @@ def islands_path(output: str) -> Path:
 @click.option("--street-field", help="Street-name column (default: straat, street, ...).")
 @click.option("--households-field", help="Households per address (default: huishoudens, households, ...; else 1).")
 @option_default("bingeo.regions.BLOCK_SIZE", "--block-size", type=POSITIVE, help="Grid (m) of blocks without a column.")
+@option_default(
+    "bingeo.regions.REACH", "--reach", type=POSITIVE, help="A block reaches at most this far (m) from its addresses."
+)
 @option_default("bingeo.regions.SEED", "--seed", type=Whole(min=0, max=2**31), help="Same seed, same regions.")
 @with_options(points_options)
 @friendly
@@ -72,6 +76,7 @@ def regions_cmd(
     addresses: str,
     output: str,
     incidents: str | None,
+    incidents_crs: str | None,
     min_households: int,
     max_households: int,
     kind: str,
@@ -79,6 +84,7 @@ def regions_cmd(
     street_field: str | None,
     households_field: str | None,
     block_size: float,
+    reach: float,
     seed: int,
     layer: str | None,
     sheet: str | None,
@@ -115,7 +121,10 @@ def regions_cmd(
         nets = st.networks()
         area_frame = read_polygons(area, target_crs=st.crs)
         adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
-        inc = usable(read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent())) if incidents else None
+        inc = None
+        if incidents:
+            inc_crs = incidents_crs or crs
+            inc = usable(read_points(incidents, crs=inc_crs, target_crs=st.crs, extent=st.extent()))
     click.echo(adr.summary())
     rejected = write_rejects(adr, output)
     if rejected:
@@ -133,6 +142,7 @@ def regions_cmd(
             street_field=street_field,
             households_field=households_field,
             block_size=block_size,
+            reach=reach,
             seed=seed,
             progress=progress,
         )

@@ -37,6 +37,7 @@ class Regions(BingeoAlgorithm):
     MIN_HOUSEHOLDS = "MIN_HOUSEHOLDS"
     N_REGIONS = "N_REGIONS"
     OUTPUT = "OUTPUT"
+    REACH = "REACH"
     SEED = "SEED"
     STREET_FIELD = "STREET_FIELD"
 
@@ -115,6 +116,12 @@ class Regions(BingeoAlgorithm):
             advanced=True,
         )
         self.add(
+            Number(self.REACH, tr("Block reach"), Number.Double, defaultValue=regions.REACH, minValue=1),
+            "A block reaches at most this far (metres) from its addresses; land farther from every address is in "
+            "no region.",
+            advanced=True,
+        )
+        self.add(
             Number(self.SEED, tr("Random seed"), Number.Integer, defaultValue=regions.SEED, minValue=0),
             "The same seed gives the same regions.",
             advanced=True,
@@ -163,6 +170,7 @@ class Regions(BingeoAlgorithm):
             street_field=self.parameterAsString(parameters, self.STREET_FIELD, context) or None,
             households_field=self.parameterAsString(parameters, self.HOUSEHOLDS_FIELD, context) or None,
             block_size=self.parameterAsDouble(parameters, self.BLOCK_SIZE, context),
+            reach=self.parameterAsDouble(parameters, self.REACH, context),
             seed=self.parameterAsInt(parameters, self.SEED, context),
             progress=progress,
             is_cancelled=progress.is_cancelled,

@@ -1495,5 +1495,13 @@
       <source>Maximum households {n} does not fit a WhatsApp group, which holds at most 256 members: use 256 or less, or Kind 'BIN (no cap)' when the areas will not be WhatsApp groups.</source>
       <translation>Maximum huishoudens {n} past niet in een WhatsApp-groep, die hoogstens 256 leden heeft: gebruik 256 of minder, of Soort 'BIN (no cap)' wanneer de gebieden geen WhatsApp-groepen worden.</translation>
     </message>
+    <message>
+      <source>A block reaches at most this far (metres) from its addresses; land farther from every address is in no region.</source>
+      <translation>Een blok reikt hoogstens zo ver (meter) van zijn adressen; grond verder van elk adres ligt in geen gebied.</translation>
+    </message>
+    <message>
+      <source>Block reach</source>
+      <translation>Reikwijdte blokken</translation>
+    </message>
   </context>
 </TS>
