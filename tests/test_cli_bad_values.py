@@ -86,6 +86,18 @@ BASE: dict[tuple[str, ...], list[str]] = {
         "--output",
         "{out}/p.gpkg",
     ],
+    ("regions",): [
+        "--store",
+        "{store}",
+        "--area",
+        "{area}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/r.gpkg",
+    ],
     ("density",): ["{incidents}", "--crs", "28992", "--output", "{out}/d.tif", "--cell-size", "100", "--radius", "300"],
     ("addresses", "import"): ["{addresses}", "--store", "{store}", "--crs", "28992"],
     ("members", "import"): ["{members}", "--store", "{store}", "--crs", "28992"],
@@ -203,7 +215,12 @@ def world(tmp_path_factory):
         res = runner.invoke(cli, args, catch_exceptions=False)
         assert res.exit_code == 0, res.output
     (root / "assets").mkdir()
+    import geopandas as gpd  # the area `regions` divides: the centre of Groningen
+    import shapely
+
+    gpd.GeoDataFrame(geometry=[shapely.box(232000, 581000, 236000, 584000)], crs=28992).to_file(root / "area.gpkg")
     return {
+        "area": str(root / "area.gpkg"),
         "root": root,
         "networks": str(SAMPLES / "networks.gpkg"),
         "incidents": str(inc),
