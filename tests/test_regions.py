@@ -123,6 +123,7 @@ def test_sample_regions_against_spopt(sample_result):
     # spopt has no ceiling: its regions hold >= 50 households; ours hold 50-250 and are as many, within 10 %
     hh = frame.groupby(model.labels_)["households"].sum()
     assert (hh >= 50).all()
+    print(f"regions: bingeo {ours}, spopt {model.p}")
     assert ours >= 0.9 * model.p, (ours, model.p)
 
 
