@@ -106,6 +106,9 @@ _LAZY = {
     "households_per_address": "bingeo.plan",
     "density_per_households": "bingeo.risk",
     "risk_at_addresses": "bingeo.risk",
+    # candidate BIN areas dividing an uncovered area (max-p regions)
+    "divide_regions": "bingeo.regions",
+    "RegionsResult": "bingeo.regions",
     "MembersResult": "bingeo.members",
     "members_from_file": "bingeo.members",
     "import_members": "bingeo.members",

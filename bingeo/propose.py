@@ -10,7 +10,6 @@ because a BIN is announced to residents as a list of street names.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,10 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from bingeo._checks import check_household_range
+from bingeo._checks import check_number as _check_number
+from bingeo._checks import find_column as _find_field
+from bingeo._checks import polsby_popper as _compactness
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo.addresses import household_column
 from bingeo.errors import CRSError, InputError
@@ -157,32 +160,6 @@ def _check_projected(frame: gpd.GeoDataFrame, name: str) -> None:
         raise CRSError(msg)
 
 
-def _check_number(value: Any, name: str, *, minimum: float, inclusive: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        msg = f"`{name}` should be a number, got {type(value).__name__}"
-        raise TypeError(msg)
-    ok = value >= minimum if inclusive else value > minimum
-    if not ok or not math.isfinite(float(value)):
-        op = ">=" if inclusive else ">"
-        msg = f"`{name}` must be a finite number {op} {minimum:g}, got {value!r}."
-        raise InputError(msg)
-    return float(value)
-
-
-def _find_field(frame: pd.DataFrame, given: str | None, known: tuple[str, ...], option: str) -> str | None:
-    if given is not None:
-        if given not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            msg = f"`{option}`={given!r} is not a column of `addresses`. Columns: {columns}."
-            raise InputError(msg)
-        return given
-    lower = {str(c).lower(): c for c in frame.columns}
-    for name in known:
-        if name in lower:
-            return str(lower[name])
-    return None
-
-
 def _truthy(values: pd.Series) -> np.ndarray:
     """Read a yes/no column: True, 1, "true", "yes", "ja" are True; anything else (or missing) is False."""
     out = np.zeros(len(values), dtype=bool)
@@ -207,12 +184,6 @@ def _polygonal(geom: Any) -> Any:
     if not parts:
         return shapely.Polygon()
     return parts[0] if len(parts) == 1 else shapely.union_all(parts)
-
-
-def _compactness(geom: Any) -> float:
-    """Polsby-Popper compactness: 4 pi area / perimeter², 1 for a disc."""
-    length = float(shapely.length(geom))
-    return 4.0 * math.pi * float(shapely.area(geom)) / length**2 if length > 0 else 1.0
 
 
 def _ratios(ratio: float) -> list[float]:
@@ -691,21 +662,7 @@ def propose_areas(
     if not isinstance(kind, str) or kind not in KINDS:
         msg = f"`kind` must be one of {', '.join(map(repr, KINDS))}; got {kind!r}."
         raise InputError(msg)
-    lo = _check_number(min_households, "min_households", minimum=0)
-    hi = _check_number(max_households, "max_households", minimum=0, inclusive=False)
-    if lo > hi:
-        msg = (
-            f"`min_households` ({min_households}) is larger than `max_households` ({max_households}). "
-            "Swap them, or raise `max_households`."
-        )
-        raise InputError(msg)
-    if kind == "whatsapp" and hi > WHATSAPP_MAX_MEMBERS:
-        msg = (
-            f"`max_households`={max_households} does not fit a WhatsApp group, which holds at most "
-            f"{WHATSAPP_MAX_MEMBERS} members. Use `max_households={WHATSAPP_MAX_MEMBERS}` or less "
-            f"(`--max-households {WHATSAPP_MAX_MEMBERS}`), or `kind='bin'`."
-        )
-        raise InputError(msg)
+    lo, hi = check_household_range(min_households, max_households, kind=kind)
     if buffer is not None:
         buffer = _check_number(buffer, "buffer", minimum=0, inclusive=False)
     max_distance = _check_number(max_distance, "max_distance", minimum=0)

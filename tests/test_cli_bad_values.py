@@ -86,6 +86,18 @@ BASE: dict[tuple[str, ...], list[str]] = {
         "--output",
         "{out}/p.gpkg",
     ],
+    ("regions",): [
+        "--store",
+        "{store}",
+        "--area",
+        "{area}",
+        "--addresses",
+        "{addresses}",
+        "--crs",
+        "28992",
+        "--output",
+        "{out}/r.gpkg",
+    ],
     ("density",): ["{incidents}", "--crs", "28992", "--output", "{out}/d.tif", "--cell-size", "100", "--radius", "300"],
     ("plan",): [
         "--candidates",
@@ -273,8 +285,13 @@ def world(tmp_path_factory):
     (root / "assets").mkdir()
     charter = root / "charter.csv"  # a street list for `networks from-streets`: the first sampled address's street
     charter.write_text(f"bin;straat\nGR-NEW-1;{rows[1].split(',')[1]}\n", encoding="utf-8")
+    import geopandas as gpd  # the area `regions` divides: the centre of Groningen
+    import shapely
+
+    gpd.GeoDataFrame(geometry=[shapely.box(232000, 581000, 236000, 584000)], crs=28992).to_file(root / "area.gpkg")
     return {
         "streets": str(charter),
+        "area": str(root / "area.gpkg"),
         "root": root,
         "networks": str(SAMPLES / "networks.gpkg"),
         "incidents": str(inc),

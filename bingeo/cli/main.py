@@ -16,7 +16,19 @@ from typing import Any
 
 import click
 
-from bingeo.cli import emerging, evaluation, forecast, maps, plan, replies, sending, storeadmin, streets, temporal
+from bingeo.cli import (
+    emerging,
+    evaluation,
+    forecast,
+    maps,
+    plan,
+    regions,
+    replies,
+    sending,
+    storeadmin,
+    streets,
+    temporal,
+)
 from bingeo.cli._common import (
     POSITIVE,
     PROBABILITY,
@@ -1448,6 +1460,7 @@ for _command in (
     maps.assets,
     sending.send_cmd,
     plan.plan_cmd,
+    regions.regions_cmd,
     storeadmin.store,
     temporal.profile_cmd,
     replies.replies,

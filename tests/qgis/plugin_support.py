@@ -45,6 +45,8 @@ def expected_algorithms() -> set[str]:
         names.add("densityper")
     if importlib.util.find_spec("bingeo.plan") is not None:
         names.add("planareas")
+    if importlib.util.find_spec("bingeo.regions") is not None:
+        names.add("regions")
     return {f"bingeo:{n}" for n in names}
 
 

@@ -73,3 +73,7 @@ if _has_module("plan"):  # issue 17: added when bingeo chooses the best k new ar
     from .planareas import PlanAreas
 
     ALGORITHMS.insert(ALGORITHMS.index(ProposeAreas) + 1, PlanAreas)
+if _has_module("regions"):  # issue 17: added when bingeo has regions (candidate BIN areas)
+    from .regions import Regions
+
+    ALGORITHMS.insert(ALGORITHMS.index(ProposeAreas) + 1, Regions)

@@ -1751,5 +1751,101 @@
       <source>risk</source>
       <translation>risico</translation>
     </message>
+    <message>
+      <source>Divide an uncovered area into candidate BIN areas</source>
+      <translation>Onbedekt gebied in kandidaat-BIN-gebieden verdelen</translation>
+    </message>
+    <message>
+      <source>Groups the addresses of the area that no network covers into blocks (a block field, else street and a grid, else the grid) and the blocks into as many contiguous, compact regions as it can, each with the minimum to the maximum of households (the maximum is never passed). Blocks that can be in no region are written to the islands output with the reason.</source>
+      <translation>Groepeert de adressen van het gebied dat geen netwerk dekt in blokken (een blokveld, anders straat en een raster, anders het raster) en de blokken in zoveel mogelijk aaneengesloten, compacte gebieden, elk met het minimum tot het maximum aan huishoudens (het maximum wordt nooit overschreden). Blokken die in geen gebied passen, worden met de reden naar de uitvoer eilanden geschreven.</translation>
+    </message>
+    <message>
+      <source>Polygon(s) of the area to divide.</source>
+      <translation>Polygo(o)n(en) van het te verdelen gebied.</translation>
+    </message>
+    <message>
+      <source>Address points, optionally with households, a block key and a street name.</source>
+      <translation>Adrespunten, eventueel met huishoudens, een bloksleutel en een straatnaam.</translation>
+    </message>
+    <message>
+      <source>Current networks: their area is left out of the regions.</source>
+      <translation>Huidige netwerken: hun gebied blijft buiten de gebieden.</translation>
+    </message>
+    <message>
+      <source>Incident points: adds the number of incidents inside each region.</source>
+      <translation>Incidentpunten: voegt het aantal incidenten in elk gebied toe.</translation>
+    </message>
+    <message>
+      <source>Households every region reaches.</source>
+      <translation>Huishoudens die elk gebied bereikt.</translation>
+    </message>
+    <message>
+      <source>Households no region passes (at most 256 for a WhatsApp group).</source>
+      <translation>Huishoudens die geen gebied overschrijdt (hoogstens 256 voor een WhatsApp-groep).</translation>
+    </message>
+    <message>
+      <source>WhatsApp group: the maximum may not pass 256 members.</source>
+      <translation>WhatsApp-groep: het maximum mag niet boven 256 leden komen.</translation>
+    </message>
+    <message>
+      <source>Block key per address (default: DISSEMINATION_BLOCK_ID, bouwblok, block_id... when present).</source>
+      <translation>Bloksleutel per adres (standaard: DISSEMINATION_BLOCK_ID, bouwblok, block_id... indien aanwezig).</translation>
+    </message>
+    <message>
+      <source>Street name (default: straat, street... when present).</source>
+      <translation>Straatnaam (standaard: straat, street... indien aanwezig).</translation>
+    </message>
+    <message>
+      <source>Grid (metres) of the blocks when the addresses have no block field.</source>
+      <translation>Raster (meter) van de blokken wanneer de adressen geen blokveld hebben.</translation>
+    </message>
+    <message>
+      <source>The same seed gives the same regions.</source>
+      <translation>Hetzelfde startgetal geeft dezelfde gebieden.</translation>
+    </message>
+    <message>
+      <source>One polygon per region: proposal_id, households, addresses, blocks, [incidents,] compactness.</source>
+      <translation>Eén polygoon per gebied: proposal_id, huishoudens, adressen, blokken, [incidenten,] compactheid.</translation>
+    </message>
+    <message>
+      <source>Blocks that can be in no region (cut off with too few households, above the maximum), with the reason.</source>
+      <translation>Blokken die in geen gebied passen (afgesneden met te weinig huishoudens, boven het maximum), met de reden.</translation>
+    </message>
+    <message>
+      <source>Block field</source>
+      <translation>Blokveld</translation>
+    </message>
+    <message>
+      <source>Block grid size</source>
+      <translation>Rastergrootte blokken</translation>
+    </message>
+    <message>
+      <source>Random seed</source>
+      <translation>Startgetal</translation>
+    </message>
+    <message>
+      <source>Candidate BIN areas</source>
+      <translation>Kandidaat-BIN-gebieden</translation>
+    </message>
+    <message>
+      <source>Blocks in no region</source>
+      <translation>Blokken in geen gebied</translation>
+    </message>
+    <message>
+      <source>Number of regions</source>
+      <translation>Aantal gebieden</translation>
+    </message>
+    <message>
+      <source>Maximum households {n} does not fit a WhatsApp group, which holds at most 256 members: use 256 or less, or Kind 'BIN (no cap)' when the areas will not be WhatsApp groups.</source>
+      <translation>Maximum huishoudens {n} past niet in een WhatsApp-groep, die hoogstens 256 leden heeft: gebruik 256 of minder, of Soort 'BIN (no cap)' wanneer de gebieden geen WhatsApp-groepen worden.</translation>
+    </message>
+    <message>
+      <source>A block reaches at most this far (metres) from its addresses; land farther from every address is in no region.</source>
+      <translation>Een blok reikt hoogstens zo ver (meter) van zijn adressen; grond verder van elk adres ligt in geen gebied.</translation>
+    </message>
+    <message>
+      <source>Block reach</source>
+      <translation>Reikwijdte blokken</translation>
+    </message>
   </context>
 </TS>
