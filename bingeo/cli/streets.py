@@ -143,7 +143,7 @@ def from_streets_cmd(
 @click.option(
     "--proposals",
     type=click.Path(),
-    help="Proposed areas written by `bingeo propose` (layer proposals) to list instead of the store's networks.",
+    help="Proposed areas (`bingeo propose`, `regions` or `plan` output) to list instead of the store's networks.",
 )
 @click.option("--output", "-o", required=True, type=click.Path(), help="Street list to write (.csv; ;-separated).")
 @click.option("--at", callback=date_value, help="Use the networks valid on this date (default: today's).")
@@ -203,13 +203,24 @@ def streets_cmd(
 
 
 def _proposals(path: str, crs: Any) -> Any:
-    """Read the proposed areas `bingeo propose` wrote (layer proposals, id proposal_id) into ``crs``."""
+    """Read proposed areas (id proposal_id) into ``crs``: layer proposals of `bingeo propose`, else the only layer.
+
+    The only polygon layer is that of `bingeo regions` (regions) or `bingeo plan` (plan).
+    """
+    import pyogrio
+
     from bingeo.errors import InputError
     from bingeo.readers import read_polygons
 
-    props = read_polygons(path, layer="proposals", target_crs=crs)
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except (pyogrio.errors.DataSourceError, OSError):
+        names = []  # read_polygons says what is wrong with the file
+    props = read_polygons(path, layer="proposals" if "proposals" in names else None, target_crs=crs)
     if "proposal_id" not in props.columns:
-        raise InputError(f"{path}: no column proposal_id; give the output of `bingeo propose`.")
+        raise InputError(
+            f"{path}: no column proposal_id; give the output of `bingeo propose`, `bingeo regions` or `bingeo plan`."
+        )
     return props
 
 
@@ -227,7 +238,7 @@ def _write_list(table: Any, output: str) -> None:
 @click.option("--area-crs", help="CRS of --area when the file does not say (a GeoJSON without `crs` is lon/lat).")
 @click.option("--network", "network_id", help="A network of the store (needs --store).")
 @click.option("--proposal", "proposal_id", help="A proposed area (needs --proposals).")
-@click.option("--proposals", type=click.Path(), help="Output of `bingeo propose` (layer proposals).")
+@click.option("--proposals", type=click.Path(), help="Output of `bingeo propose`, `bingeo regions` or `bingeo plan`.")
 @click.option("--store", metavar="STORE", help="The store holding --network.")
 @click.option("--output", "-o", required=True, type=click.Path(), help="Mail-merge list (.csv; ;-separated, BOM).")
 @click.option("--labels", type=click.Path(), help="Also write address labels (A4, 3 x 8) to this PDF.")
