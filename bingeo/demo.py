@@ -54,7 +54,7 @@ def _prepare_output(output: Path) -> None:
 
 
 def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool = False) -> dict[str, Path]:
-    """Run import, check, assign, counts, coverage, hot spots, emerging, proposals, alert, map, hours, forecast, plan.
+    """Run the workflows on the samples, import to plan and invitations, and explain each step.
 
     Outputs are written into ``output``: a new or empty folder, or the folder of an earlier run (which is
     replaced); any other folder is refused, so the demo never deletes a user's files.
@@ -282,6 +282,11 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         plan = _plan(props, inc.points, nets, output, paths)
         echo("   " + plan.summary().replace("\n", "\n   ") if plan is not None else "   No area was proposed.")
 
+        if plan is not None:
+            best = str(plan.gains["candidate_id"].iloc[0])
+            echo(f"\n14. Invite: the streets of {best} for its charter, and its addresses for the information evening.")
+            _invite(props[props["proposal_id"] == best], adr.points, output, paths, echo)
+
     total = table.groupby(["network_id", "network_name"], as_index=False).agg(
         incidents=("incidents", "sum"), addresses=("addresses", "first")
     )
@@ -332,6 +337,26 @@ def _plan(props: Any, incidents: Any, networks: Any, output: Path, paths: dict[s
     write_table(plan.gains, paths["plan"])
     paths["plan_chart"] = write_gain_chart(plan.gains, plan.total, output / "plan.png", title="BEST 3 AREAS")
     return plan
+
+
+def _invite(area: Any, addresses: Any, output: Path, paths: dict[str, Path], echo: Callable[[str], None]) -> None:
+    """Write the street list of ``area`` and its invitations (mail-merge list and address labels)."""
+    from bingeo.invitations import invitation_list, write_invitations, write_labels
+    from bingeo.readers import write_table
+    from bingeo.streets import streets_in_areas
+
+    streets = streets_in_areas(area, addresses, id_field="proposal_id")
+    paths["streets"] = output / "new_area_streets.csv"
+    write_table(streets, paths["streets"])
+    names = list(dict.fromkeys(streets["street"]))
+    echo(f"   {len(names)} street(s): {', '.join(names[:6])}{' …' if len(names) > 6 else ''}")
+    invited = invitation_list(area, addresses)
+    paths["invitations"] = write_invitations(invited, output / "invitations.csv")
+    paths["labels"] = write_labels(invited, output / "invitation_labels.pdf")
+    echo(
+        f"   {len(invited):,} addresses to invite (never persons), in walking order; address labels: "
+        f"{-(-len(invited) // 24)} A4 page(s) of 3 x 8."
+    )
 
 
 #: Categories of a hot spot that appeared during the period (ArcGIS's Emerging Hot Spot Analysis).

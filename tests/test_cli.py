@@ -202,6 +202,16 @@ def test_demo_runs_and_console_script_exists(tmp_path):
     shows = out.split("What it shows:")[1].split("Outputs:")[0].strip().splitlines()
     assert shows[-1].strip().startswith(f"The 3 best new areas reach {best:,} of {len(free):,} uncovered incidents")
     assert (tmp_path / "demo" / "plan.png").read_bytes()[:4] == b"\x89PNG"
+    # the invite step: every distinct address of the sample inside the best area is invited once
+    best_id = shows[-1].split("(")[-1].split(",")[0].strip(" ).")
+    area = props.loc[props["proposal_id"] == best_id, "geometry"].iloc[0]
+    adr = pd.read_csv(SAMPLES / "addresses.csv", dtype=str, keep_default_na=False)
+    held = adr[shapely.intersects_xy(area, adr["x"].astype(float), adr["y"].astype(float))]
+    keys = held[["straat", "huisnummer", "huisletter", "toevoeging", "postcode"]].drop_duplicates()
+    invited = pd.read_csv(tmp_path / "demo" / "invitations.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert len(keys) > 0 and len(invited) == len(keys)
+    assert set(invited["street"]) == set(held["straat"])
+    assert (tmp_path / "demo" / "invitation_labels.pdf").read_bytes()[:5] == b"%PDF-"
     # the alert step: a recipient list was written, and member data is nowhere else (console, other
     # outputs); the store itself holds the members, so it is not scanned
     recipients = pd.read_csv(tmp_path / "demo" / "alert_recipients.csv", sep=";", encoding="utf-8-sig", dtype=str)
