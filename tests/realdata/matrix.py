@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import time
 import traceback
@@ -52,6 +53,7 @@ WORKFLOWS = (
     "forecast",
     "recipients",
     "map",
+    "plan",
 )
 #: Workflows that need incidents / addresses.
 NEEDS_INCIDENTS = {
@@ -67,10 +69,11 @@ NEEDS_INCIDENTS = {
     "profile",
     "forecast",
     "map",
+    "plan",
 }
 NEEDS_ADDRESSES = {"coverage", "propose", "recipients"}
 #: The Excel variant changes only how incidents are read: the workflows that read them straight.
-EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "emerging", "nearrepeat", "profile"}
+EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "emerging", "nearrepeat", "profile", "plan"}
 
 
 class CellFailure(AssertionError):
@@ -539,6 +542,132 @@ def w_map(w: World) -> None:
     )
 
 
+# --- issue 17: the planning commands ------------------------------------------------------------------------------
+
+
+def _ref_points(w: World, crs) -> gpd.GeoDataFrame:
+    """The incidents of the type as the test reads them (pandas/geopandas, never bingeo), in ``crs``.
+
+    Rows without a usable location (empty, non-numeric, 0/0 privacy offsets) are left out: bingeo rejects them.
+    """
+    import numpy as np
+
+    from tests.realdata.datasets import _xy
+
+    if w.files["incidents"].endswith(".geojson"):
+        pts = gpd.read_file(w.files["incidents"])
+    else:
+        df = w.incidents_frame()
+        x, y = _xy(w.ds, df)
+        keep = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
+        pts = gpd.GeoDataFrame(df[keep], geometry=gpd.points_from_xy(x[keep], y[keep]), crs=w.ds.incidents_crs)
+    if w.ds.incident_type:
+        pts = pts[pts[w.ds.type_field] == w.ds.incident_type]
+    return pts.to_crs(crs).reset_index(drop=True)
+
+
+def _candidates(w: World) -> gpd.GeoDataFrame:
+    """The variant's polygons read by geopandas; invalid rings (portal) repaired with ``make_valid`` as the
+    reference reads them (a bow-tie's two lobes both belong to the area)."""
+    import shapely
+
+    path = w.files["networks"]
+    cands = gpd.read_file(("zip://" + path) if path.endswith(".zip") else path).reset_index(drop=True)
+    cands["geometry"] = [g if g.is_valid else shapely.make_valid(g) for g in cands.geometry]
+    return cands
+
+
+def w_plan(w: World) -> None:
+    """The best 3 new areas among the dataset's own polygons, with 3 of them already networks.
+
+    Reference: geopandas. The uncovered incidents are those of the type (pandas' reading) inside none of the 3
+    existing networks; the reach of the chosen areas is the number of uncovered incidents inside their union
+    (each incident once); no 3 candidates reach more (brute force over every triple when there are at most 60
+    candidates, else the greedy choice as a lower bound); and every row of the file is an incident, a reject
+    in the rejects file, or of another type (nothing silently dropped).
+    """
+    import itertools
+
+    import numpy as np
+
+    cands = _candidates(w)
+    # three existing networks: the 2nd, middle and 2nd-last polygons by area (never the portal's bow-ties)
+    order = cands.to_crs(cands.estimate_utm_crs()).area.sort_values(ascending=False).index
+    pick = [order[3], order[len(order) // 2], order[-2]]
+    existing = gpd.GeoDataFrame(
+        {"network_id": [f"N{i}" for i in pick]}, geometry=list(cands.geometry[pick]), crs=cands.crs
+    )
+    nets_file = w.path("plan-networks.gpkg")
+    existing.to_file(nets_file, layer="networks")
+    store = w.path("plan-store.gpkg")
+    if not store.exists():
+        cli("networks", "import", nets_file, "--store", store, "--id-field", "network_id")
+    out = w.path("plan.gpkg")
+    text = cli("plan", "--candidates", w.files["networks"], "--incidents", *w.inc(), "--store", store, "--k", "3",
+               *w.type_opts(), "--output", out)  # fmt: skip
+    from bingeo import open_store
+
+    with open_store(store) as st:
+        crs = st.crs
+    chosen = gpd.read_file(out, layer="plan")
+    gains = pd.read_csv(out.with_suffix(".csv"))
+    pts = _ref_points(w, crs)
+    c = cands.to_crs(crs)
+    covered = gpd.sjoin(pts[["geometry"]], existing.to_crs(crs), predicate="intersects").index.unique()
+    free = pts.drop(index=covered)
+    pairs = gpd.sjoin(free[["geometry"]], c[["geometry"]], predicate="intersects")
+    inside = np.zeros((len(c), len(free)), dtype=bool)  # candidate x uncovered incident
+    inside[pairs["index_right"].to_numpy(), free.index.get_indexer(pairs.index)] = True
+    # the chosen areas, matched to the candidates by geometry (their ids may be numbers of rows)
+    got = []
+    for g in chosen.geometry.make_valid():
+        j = int(np.argmax([g.intersection(h).area / max(g.union(h).area, 1e-9) for h in c.geometry]))
+        got.append(j)
+    reached = int(inside[got].any(axis=0).sum())
+    m = re.search(r"reach ([\d,]+) of ([\d,]+) uncovered", text)
+    if not m:
+        raise CellFailure(f"plan printed no 'reach N of M':\n{text[-600:]}")
+    said, total = (int(v.replace(",", "")) for v in m.groups())
+    if said != reached or int(gains["cumulative"].iloc[-1]) != reached:
+        raise CellFailure(f"plan says it reaches {said} (table {gains['cumulative'].iloc[-1]}); geopandas counts "
+                          f"{reached} uncovered incidents in the union of {list(chosen['candidate_id'])}")  # fmt: skip
+    # nothing silently dropped: every row of the type is uncovered, covered or a reject; a reject with a location
+    # (outside the extent, swapped lat/lon) is one geopandas counts as uncovered
+    n_rows, n_rej, n_rej_located = _rows_and_rejects(w, out)
+    if total + len(covered) + n_rej != n_rows or not 0 <= len(free) - total <= n_rej_located:
+        raise CellFailure(
+            f"{n_rows} rows of the type: plan counts {total} uncovered, geopandas {len(free)} uncovered + "
+            f"{len(covered)} covered, {n_rej} rejects ({n_rej_located} with a location)\n{text[-600:]}"
+        )
+    live = np.flatnonzero(inside.any(axis=1))
+    # one column per distinct set of candidates, weighed by its incidents: the same unions, faster
+    inside, n = np.unique(inside[live], axis=1, return_counts=True)
+    if len(live) <= 60:
+        best = max((int(n[inside[list(t)].any(axis=0)].sum()) for t in itertools.combinations(range(len(live)), 3)),
+                   default=0)  # fmt: skip
+    else:  # the greedy choice: a lower bound of the best
+        acc = np.zeros(inside.shape[1], dtype=bool)
+        for _ in range(3):
+            acc |= inside[int(np.argmax((inside | acc) @ n))]
+        best = int(n[acc].sum())
+    if reached < best or (len(live) <= 60 and reached != best):
+        raise CellFailure(f"plan reaches {reached}, brute force/greedy {best}")
+
+
+def _rows_and_rejects(w: World, out: Path) -> tuple[int, int, int]:
+    """Rows of the type in the incident file given; its rejects beside ``out``; those rejects with a location."""
+    from bingeo.readers import rejects_path
+
+    rows = gpd.read_file(w.files["incidents"]) if w.files["incidents"].endswith(".geojson") else w.incidents_frame()
+    rej = rejects_path(out)
+    bad = pd.read_csv(rej, dtype=str, keep_default_na=False) if rej.exists() else pd.DataFrame({"reject_reason": []})
+    if w.ds.incident_type:
+        rows = rows[rows[w.ds.type_field] == w.ds.incident_type]
+        bad = bad[bad[w.ds.type_field] == w.ds.incident_type] if len(bad) else bad
+    located = bad["reject_reason"].isin(["outside_extent", "swapped_lat_lon", "non_finite"])
+    return len(rows), len(bad), int(located.sum())
+
+
 RUN: dict[str, Callable[[World], None]] = {
     "import": w_import,
     "check": w_check,
@@ -556,6 +685,7 @@ RUN: dict[str, Callable[[World], None]] = {
     "forecast": w_forecast,
     "recipients": w_recipients,
     "map": w_map,
+    "plan": w_plan,
 }
 
 
