@@ -20,6 +20,9 @@ from bingeo.cli.main import cli
 from bingeo.errors import InputError
 from bingeo.plan import plan_areas
 
+#: Lower-left corner of the synthetic scene (RD New metres, in the Netherlands).
+X0, Y0 = 150_000, 450_000
+
 
 def run(*args) -> str:
     res = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
@@ -31,13 +34,14 @@ def run(*args) -> str:
 def far(tmp_path):
     """One network at the origin; 3 candidates 20 km east of it (beyond the extent margin), 10 incidents in each
     candidate, 2 in the network; 120 addresses in the first candidate."""
-    nets = gpd.GeoDataFrame({"network_id": ["N1"]}, geometry=[shapely.box(0, 0, 1000, 1000)], crs=28992)
+    nets = gpd.GeoDataFrame({"network_id": ["N1"]}, geometry=[shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)], crs=28992)
     nets.to_file(tmp_path / "nets.gpkg")
-    cands = [shapely.box(20_000 + 2000 * i, 0, 21_000 + 2000 * i, 1000) for i in range(3)]
+    cands = [shapely.box(X0 + 20_000 + 2000 * i, Y0, X0 + 21_000 + 2000 * i, Y0 + 1000) for i in range(3)]
     gpd.GeoDataFrame({"name": ["A", "B", "C"]}, geometry=cands, crs=28992).to_file(tmp_path / "cands.gpkg")
-    xy = [(20_100 + 2000 * i + 10 * j, 150) for i in range(3) for j in range(10)] + [(500, 500), (600, 500)]
+    xy = [(X0 + 20_100 + 2000 * i + 10 * j, Y0 + 150) for i in range(3) for j in range(10)]
+    xy += [(X0 + 500, Y0 + 500), (X0 + 600, Y0 + 500)]
     pd.DataFrame(xy, columns=["x", "y"]).to_csv(tmp_path / "inc.csv", index=False)
-    adr = [(20_005 + 8 * (k % 120), 100 + 50 * (k // 120), "Kerkstraat", k + 1) for k in range(120)]
+    adr = [(X0 + 20_005 + 8 * k, Y0 + 100, "Kerkstraat", k + 1) for k in range(120)]
     pd.DataFrame(adr, columns=["x", "y", "straat", "huisnummer"]).to_csv(tmp_path / "adr.csv", index=False)
     store = tmp_path / "s.gpkg"
     run("networks", "import", tmp_path / "nets.gpkg", "--store", store)
@@ -57,7 +61,9 @@ def test_plan_counts_incidents_far_from_the_networks(far):
 
 def test_regions_keeps_addresses_far_from_the_networks(far):
     d, store = far
-    gpd.GeoDataFrame(geometry=[shapely.box(20_000, 0, 21_000, 1000)], crs=28992).to_file(d / "area.gpkg")
+    gpd.GeoDataFrame(geometry=[shapely.box(X0 + 20_000, Y0, X0 + 21_000, Y0 + 1000)], crs=28992).to_file(
+        d / "area.gpkg"
+    )
     out = run("regions", "--area", d / "area.gpkg", "--addresses", d / "adr.csv", "--crs", "28992", "--store", store,
               "--min-households", "20", "--max-households", "60", "--incidents", d / "inc.csv",
               "--output", d / "regions.gpkg")  # fmt: skip
@@ -75,3 +81,19 @@ def test_plan_skips_an_empty_id_column():
     assert plan_areas(cands.drop(columns="name"), inc, k=1).gains["candidate_id"].tolist() == ["C2"]
     with pytest.raises(InputError, match="row 1 has no id in column 'id'"):
         plan_areas(cands, inc, k=1, id_field="id")
+
+
+def test_streets_and_invitations_read_a_plan_of_plain_candidates(far):
+    # candidates that are no proposals (neighbourhoods: a `name`, no proposal_id): the plan names them in
+    # candidate_id, and `networks streets` / `invitations --proposal` read that (before: "no column proposal_id")
+    d, store = far
+    run("plan", "--candidates", d / "cands.gpkg", "--incidents", d / "inc.csv", "--crs", "28992",
+        "--store", store, "--k", "3", "--output", d / "plan.gpkg")  # fmt: skip
+    run("networks", "streets", "--proposals", d / "plan.gpkg", "--addresses", d / "adr.csv", "--crs", "28992",
+        "--output", d / "streets.csv")  # fmt: skip
+    streets = pd.read_csv(d / "streets.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert set(streets["network_id"]) == {"A"} and streets["addresses"].astype(int).sum() == 120
+    run("invitations", "--proposals", d / "plan.gpkg", "--proposal", "A", "--addresses", d / "adr.csv",
+        "--crs", "28992", "--output", d / "invite.csv")  # fmt: skip
+    invite = pd.read_csv(d / "invite.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert sorted(invite["house_number"].astype(int)) == list(range(1, 121))

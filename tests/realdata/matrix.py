@@ -54,7 +54,15 @@ WORKFLOWS = (
     "recipients",
     "map",
     "plan",
+    "invitations",
+    "streets",
+    "densityper",
+    "hotspotsper",
+    "regions",
 )
+#: Issue 17's planning workflows on address points: they run in every variant (the portal's addresses as WGS84
+#: GeoJSON, the Excel variant's as a sheet).
+PLANNING_ADDRESS = {"invitations", "streets", "densityper", "hotspotsper", "regions"}
 #: Workflows that need incidents / addresses.
 NEEDS_INCIDENTS = {
     "assign",
@@ -70,10 +78,23 @@ NEEDS_INCIDENTS = {
     "forecast",
     "map",
     "plan",
+    "streets",
+    "densityper",
+    "hotspotsper",
 }
-NEEDS_ADDRESSES = {"coverage", "propose", "recipients"}
+NEEDS_ADDRESSES = {"coverage", "propose", "recipients", *PLANNING_ADDRESS}
 #: The Excel variant changes only how incidents are read: the workflows that read them straight.
-EXCEL_WORKFLOWS = {"import", "assign", "counts", "hotspots", "emerging", "nearrepeat", "profile", "plan"}
+EXCEL_WORKFLOWS = {
+    "import",
+    "assign",
+    "counts",
+    "hotspots",
+    "emerging",
+    "nearrepeat",
+    "profile",
+    "plan",
+    *PLANNING_ADDRESS,
+}
 
 
 class CellFailure(AssertionError):
@@ -668,6 +689,274 @@ def _rows_and_rejects(w: World, out: Path) -> tuple[int, int, int]:
     return len(rows), len(bad), int(located.sum())
 
 
+def _addresses(w: World) -> tuple[str, str | None]:
+    """The address file of the variant (as published / portal GeoJSON / Excel sheet) and the CRS to give."""
+    if "addr_variant" not in w.files:
+        from tests.realdata.datasets import address_inputs
+
+        w.files["addr_variant"] = address_inputs(w.ds, w.variant, w.real, w.samples, w.folder)
+    return w.files["addr_variant"]
+
+
+def _address_points(w: World, crs) -> gpd.GeoDataFrame:
+    """The address points as the test reads the CSV as published (pandas), with households (column, else 1)."""
+    path = w.files["addresses"]
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    xy = _address_xy(w)
+    hh = pd.to_numeric(df["huishoudens"], errors="coerce").fillna(1) if "huishoudens" in df else 1.0
+    pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy["x"], xy["y"]), crs=w.files["addresses_crs"])
+    pts["_hh"] = hh
+    return pts.to_crs(crs)
+
+
+def _area(w: World) -> tuple[Path, gpd.GeoDataFrame]:
+    """One polygon of the variant's file as a user cuts it out (GeoJSON, in the file's CRS): the one with the
+    fewest addresses above 300; in the portal variant with a bow-tie ring, as the portal publishes its largest
+    polygons (those hold no address points here, so the portal's treatment is applied to this one).
+
+    Returns the file and the polygon as the reference reads it (``make_valid``), in the file's CRS.
+    """
+    if "_area" in w.files:
+        return w.files["_area"]
+    import shapely
+
+    from tests.realdata.datasets import bow_tie
+
+    path = w.files["networks"]
+    polys = gpd.read_file(("zip://" + path) if path.endswith(".zip") else path).reset_index(drop=True)
+    polys["geometry"] = polys.geometry.make_valid()
+    pts = _address_points(w, polys.crs)
+    n = gpd.sjoin(pts[["geometry"]], polys[["geometry"]], predicate="intersects")["index_right"].value_counts()
+    one = polys.loc[[int(n[n >= 300].idxmin())], ["geometry"]].reset_index(drop=True)
+    if w.variant == "portal":
+        one = one.to_crs(4326)
+        one["geometry"] = [bow_tie(g) for g in one.geometry]
+        if one.geometry.is_valid.all():
+            raise CellFailure("the portal area should hold a bow-tie ring (test data problem)")
+    text = one.to_json(drop_id=True)
+    if one.crs.to_epsg() != 4326:  # a GeoJSON in another CRS names it (as QGIS writes it)
+        data = json.loads(text)
+        data["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{one.crs.to_epsg()}"}}
+        text = json.dumps(data)
+    out = w.path("area.geojson")
+    out.write_text(text, encoding="utf-8")
+    ref = gpd.GeoDataFrame(geometry=[shapely.make_valid(one.geometry[0])], crs=one.crs)
+    w.files["_area"] = (out, ref)
+    return out, ref
+
+
+def _inside(pts: gpd.GeoDataFrame, area: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return pts[pts.intersects(area.to_crs(pts.crs).union_all())]
+
+
+def _address_key(df: pd.DataFrame) -> pd.Series:
+    """An address as `street|number` (upper case, no spaces or dashes in the number), from the columns SOURCES.md
+    names: Vancouver's `address` (`number street, city`); BAG's street, number, letter and suffix."""
+    if "address" in df.columns:
+        first = df["address"].str.split(",").str[0].str.strip()
+        street, number = first.str.split(" ", n=1).str[1], first.str.split(" ", n=1).str[0]
+    else:
+        street, number = df["straat"], df["huisnummer"] + df["huisletter"] + df["toevoeging"]
+    return _key(street, number)
+
+
+def _key(street: pd.Series, number: pd.Series) -> pd.Series:
+    number = number.astype(str).str.upper().str.replace(r"[\s\-]", "", regex=True)
+    return street.astype(str).str.strip() + "|" + number
+
+
+def w_invitations(w: World) -> None:
+    """Invitations to the addresses inside one area (a bow-tied one in the portal variant).
+
+    Reference: the distinct addresses (text of SOURCES.md's columns) whose points intersect the area repaired by
+    ``make_valid`` (geopandas); bingeo lists each once, as street + house number.
+    """
+    area, ref = _area(w)
+    path, crs = _addresses(w)
+    out = w.path("invite.csv")
+    text = cli("invitations", "--area", area, "--addresses", path, *_crs_opt(crs), "--output", out)
+    got = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    pts = _inside(_address_points(w, ref.crs), ref)
+    want = set(_address_key(pts))
+    have = set(_key(got["street"], got["house_number"]))
+    if len(got) != len(have) or have != want:
+        raise CellFailure(
+            f"{len(got)} invitations ({len(have)} distinct), geopandas {len(want)} distinct addresses inside; e.g. "
+            f"only bingeo {sorted(have - want)[:3]}, only geopandas {sorted(want - have)[:3]}\n{text[-400:]}"
+        )
+
+
+def w_streets(w: World) -> None:
+    """The streets of the 3 areas `plan` chose (its output read by `networks streets --proposals`).
+
+    Reference: per chosen area, the streets of the address points inside it (geopandas, `make_valid` areas) and
+    their number: the list names the same streets and its ranges hold every address point inside once.
+    """
+    w.need("plan")
+    path, crs = _addresses(w)
+    out = w.path("streets.csv")
+    text = cli("networks", "streets", "--proposals", w.path("plan.gpkg"), "--addresses", path, *_crs_opt(crs),
+               "--output", out)  # fmt: skip
+    got = pd.read_csv(out, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    chosen = gpd.read_file(w.path("plan.gpkg"), layer="plan")
+    pts = _address_points(w, chosen.crs)
+    pts = pts.assign(_street=_address_key(pts).str.split("|").str[0])
+    for cid, geom in zip(chosen["candidate_id"].astype(str), chosen.geometry.make_valid(), strict=True):
+        inside = pts[pts.intersects(geom)]
+        mine = got[got["network_id"] == cid]
+        if set(mine["street"]) != set(inside["_street"]) or mine["addresses"].astype(int).sum() != len(inside):
+            raise CellFailure(
+                f"{cid}: {mine['street'].nunique()} streets holding {mine['addresses'].astype(int).sum()} addresses; "
+                f"geopandas {inside['_street'].nunique()} streets, {len(inside)} address points inside\n{text[-400:]}"
+            )
+
+
+def w_densityper(w: World) -> None:
+    """Incidents per 1,000 households (dual kernel density, quartic, 400 m) on 100 m pixels.
+
+    Reference: at 300 pixels with a rate, brute force with scipy's cKDTree: 1,000 x the sum of the quartic
+    weights (1 - d²/r²)² of the incidents of the type (pandas' reading) within r of the pixel centre over the same
+    sum for the households (the kernel's constant cancels in the ratio), each point's kernel centred where
+    QGIS's heat map centres it (up to a cell above or below the point: the quirk bingeo.density documents).
+    """
+    import numpy as np
+    import rasterio
+    from scipy.spatial import cKDTree
+
+    w.need("import")
+    path, crs = _addresses(w)
+    out = w.path("per.tif")
+    text = cli("density", *w.inc(), "--store", w.store, *w.type_opts(), "--cell-size", "100", "--radius", "400",
+               "--per", path, *_crs_opt(crs, "--per-crs"), "--output", out)  # fmt: skip
+    with rasterio.open(out) as src:
+        band = src.read(1, masked=True)
+        tf, rcrs = src.transform, src.crs
+    rows, cols = np.nonzero(~np.ma.getmaskarray(band))
+    if len(rows) < 50:
+        raise CellFailure(f"only {len(rows)} pixels with a rate\n{text[-400:]}")
+    pick = np.random.default_rng(1).choice(len(rows), size=min(300, len(rows)), replace=False)
+    rr, cc = rows[pick], cols[pick]
+    cx, cy = rasterio.transform.xy(tf, rr, cc)
+    centres = np.column_stack([cx, cy])
+    inc = _ref_points(w, rcrs)
+    adr = _address_points(w, rcrs)
+    height, width = band.shape
+    xmin, ymax, p = tf.c, tf.f, tf.a
+    r = 400.0
+
+    def on_grid(pts):  # rows bingeo rejects (outside the extent, swapped) lie far off the raster
+        x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+        return pts[(x >= xmin) & (x <= xmin + width * p) & (y <= ymax) & (y >= ymax - height * p)]
+
+    inc, adr = on_grid(inc), on_grid(adr)
+    ymin = min(inc.geometry.y.min(), adr.geometry.y.min()) - r  # the grid of both layers, grown by r
+
+    def kernel_sum(pts, weights):
+        # QGIS's vertical quirk (bingeo.density's module docstring): the kernel of a point at y is centred at
+        # y + (frac((ymax - y) / p) - frac((y - ymin) / p)) * p
+        x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
+        yc = y + (np.modf((ymax - y) / p)[0] - np.modf((y - ymin) / p)[0]) * p
+        tree = cKDTree(np.column_stack([x, yc]))
+        out = np.zeros(len(centres))
+        for i, near in enumerate(tree.query_ball_point(centres, r)):
+            if near:
+                d2 = ((tree.data[near] - centres[i]) ** 2).sum(axis=1) / r**2
+                out[i] = (weights[near] * np.clip(1 - d2, 0, None) ** 2).sum()
+        return out
+
+    want = 1000 * kernel_sum(inc, np.ones(len(inc))) / kernel_sum(adr, adr["_hh"].to_numpy(float))
+    have = np.asarray(band[rr, cc], dtype=float)
+    bad = ~np.isclose(have, want, rtol=1e-4, atol=1e-6)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise CellFailure(f"{int(bad.sum())} of {len(rr)} pixels differ from brute force, e.g. ({rr[i]}, {cc[i]}): "
+                          f"{have[i]:.6g} vs {want[i]:.6g}\n{text[-400:]}")  # fmt: skip
+
+
+def w_hotspotsper(w: World) -> None:
+    """Gi* on incidents per 1,000 households per cell.
+
+    Reference: the incidents of the type (pandas) and the households of the address points counted per cell
+    by the cells' own grid (floor of the offset from the lower-left corner over the cell size), the rate =
+    1,000 x incidents / households; cells with fewer than 10 households have no Gi* z.
+    """
+    import numpy as np
+
+    w.need("import")
+    path, crs = _addresses(w)
+    out = w.path("hotper.gpkg")
+    text = cli("hotspots", *w.inc(), "--store", w.store, *w.type_opts(), "--per", path,
+               *_crs_opt(crs, "--addresses-crs"), "--output", out)  # fmt: skip
+    cells_ = gpd.read_file(out, layer="cells")
+    b = cells_.geometry.bounds
+    size = float((b["maxx"] - b["minx"]).iloc[0])
+    x0, ybottom = float(b["minx"].min()), float(b["miny"].min())
+    nrows = int(cells_["row"].max()) + 1
+    key = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(cells_["row"], cells_["col"], strict=True))}
+
+    def per_cell(pts, weights):
+        # a cell holds its lower and left edges (half-open, counted from the lower-left corner)
+        r = nrows - 1 - np.floor((pts.geometry.y.to_numpy() - ybottom) / size).astype(int)
+        c = np.floor((pts.geometry.x.to_numpy() - x0) / size).astype(int)
+        acc = np.zeros(len(cells_))
+        for ri, ci, wi in zip(r, c, weights, strict=True):
+            j = key.get((ri, ci))
+            if j is not None:
+                acc[j] += wi
+        return acc
+
+    inc = _ref_points(w, cells_.crs)
+    adr = _address_points(w, cells_.crs)
+    n = per_cell(inc, np.ones(len(inc)))
+    hh = per_cell(adr, adr["_hh"].to_numpy(float))
+    off_count = int((cells_["count"].to_numpy() != n).sum())
+    off_hh = int((cells_["households"].to_numpy() != hh).sum())
+    tested = cells_["gi_z"].notna().to_numpy()
+    rate = np.where(hh > 0, 1000 * n / np.where(hh > 0, hh, 1), np.nan)
+    off_rate = int((~np.isclose(cells_["rate"].to_numpy()[tested], rate[tested])).sum())
+    if off_count or off_hh or off_rate or (tested & (hh < 10)).any() or not tested.any():
+        raise CellFailure(
+            f"cells unlike the reference: {off_count} counts, {off_hh} households, {off_rate} rates; "
+            f"{int((tested & (hh < 10)).sum())} tested with < 10 households, {int(tested.sum())} tested\n{text[-400:]}"
+        )
+
+
+def w_regions(w: World) -> None:
+    """Candidate BIN areas of 50-250 households in one area, part of which a network (300 m around its middle
+    address) already covers.
+
+    Reference: every region within the bounds; the households of the regions plus those of the islands (blocks
+    in no region) equal the households of the address points inside the area and outside the network
+    (geopandas; households column, else 1), so every household is in one region or reported.
+    """
+    area, ref = _area(w)
+    path, crs = _addresses(w)
+    pts = _inside(_address_points(w, ref.crs), ref)
+    metric = pts.estimate_utm_crs() if pts.crs.is_geographic else pts.crs
+    mid = pts.to_crs(metric).geometry.iloc[len(pts) // 2]
+    nets = gpd.GeoDataFrame({"network_id": ["R0"]}, geometry=[mid.buffer(300)], crs=metric)
+    nets.to_file(w.path("regions-networks.gpkg"))
+    store = w.path("regions-store.gpkg")
+    if not store.exists():
+        cli("networks", "import", w.path("regions-networks.gpkg"), "--store", store, "--id-field", "network_id")
+    out = w.path("regions.gpkg")
+    text = cli("regions", "--store", store, "--area", area, "--addresses", path,
+               *_crs_opt(crs), "--min-households", "50", "--max-households", "250", "--output", out)  # fmt: skip
+    regions = gpd.read_file(out)
+    isl_path = w.path("regions_islands.gpkg")
+    islands = gpd.read_file(isl_path) if isl_path.exists() else pd.DataFrame({"households": []})
+    pts = pts.to_crs(regions.crs)
+    pts = pts[~pts.intersects(nets.to_crs(regions.crs).union_all())]
+    want = float(pts["_hh"].sum())
+    have = float(regions["households"].sum() + islands["households"].sum())
+    hh = regions["households"]
+    if not len(regions) or not hh.between(50, 250).all() or abs(have - want) > 1e-6:
+        raise CellFailure(
+            f"{len(regions)} regions of {hh.min()}-{hh.max()} households; regions + islands hold {have:g} "
+            f"households, geopandas {want:g} inside the area and outside the networks\n{text[-400:]}"
+        )
+
+
 RUN: dict[str, Callable[[World], None]] = {
     "import": w_import,
     "check": w_check,
@@ -686,6 +975,11 @@ RUN: dict[str, Callable[[World], None]] = {
     "recipients": w_recipients,
     "map": w_map,
     "plan": w_plan,
+    "invitations": w_invitations,
+    "streets": w_streets,
+    "densityper": w_densityper,
+    "hotspotsper": w_hotspotsper,
+    "regions": w_regions,
 }
 
 
