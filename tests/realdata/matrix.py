@@ -63,6 +63,8 @@ WORKFLOWS = (
 #: Issue 17's planning workflows on address points: they run in every variant (the portal's addresses as WGS84
 #: GeoJSON, the Excel variant's as a sheet).
 PLANNING_ADDRESS = {"invitations", "streets", "densityper", "hotspotsper", "regions"}
+#: The big incident sets whose Excel variant `plan` leaves out (suite time; `assign` etc. read those sheets).
+PLAN_EXCEL_SKIP = {"chicago", "lancashire"}
 #: Workflows that need incidents / addresses.
 NEEDS_INCIDENTS = {
     "assign",
@@ -111,6 +113,8 @@ def applies(ds: Dataset, variant: str, workflow: str) -> bool:
         return False  # police.uk gives months only: an hour-of-week profile is refused (tests/test_profile.py)
     if workflow == "forecast" and (ds.date_column == "month" or variant == "excel"):
         return False  # weeks of near repeats need days; the Excel variant reads incidents as `assign` checks
+    if variant == "excel" and workflow == "plan" and ds.name in PLAN_EXCEL_SKIP:
+        return False  # reading 56k-149k rows of Excel again: the Excel reader is checked by the other cells
     if variant == "excel":
         return ds.has_incidents and workflow in EXCEL_WORKFLOWS
     return True
