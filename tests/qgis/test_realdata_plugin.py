@@ -220,11 +220,12 @@ def _incident_points(ds, files: dict, real: Path, samples: Path, crs) -> gpd.Geo
 def test_plugin_plan_and_invitations_on_real_data(name, variant, plugin, real, samples, tmp_path):
     """``bingeo:planareas`` with the dataset's polygons as candidates (the portal's with bow-tie rings) and three of
     them as existing networks; ``bingeo:invitations`` for one area (bow-tied in the portal variant) and the address
-    points (the CSV as published; the portal's WGS84 GeoJSON).
+    points (the CSV as published; the portal's WGS84 GeoJSON); ``bingeo:regions`` of that area.
 
     References: the uncovered incidents inside the union of the chosen areas (geopandas on ``make_valid``
     polygons, each incident once) equal the reach the plugin reports, and no 3 candidates reach more (brute
-    force); the invitations are the distinct addresses whose points lie in the area (geopandas).
+    force); the invitations are the distinct addresses whose points lie in the area (geopandas); the regions keep
+    their household bounds and, with the islands, hold every address point in the area.
     """
     import itertools
 
@@ -287,5 +288,17 @@ def test_plugin_plan_and_invitations_on_real_data(name, variant, plugin, real, s
     want = set(apts.loc[apts.intersects(fixed), "address"].str.split(",").str[0].str.strip())
     have = set((got_inv["house_number"].astype(str) + " " + got_inv["street"]).str.strip())
     assert len(got_inv) == len(have) and have == want, (len(have), len(want), sorted(have ^ want)[:5])
-    del nets, inc, ex_layer, res, adr, area_layer, inv
+    # bingeo:regions of the same area (no network): every region within 50-250 households, and the regions and
+    # the islands together hold every address point geopandas finds inside (1 household each)
+    reg = processing.run(
+        "bingeo:regions",
+        {"AREA": area_layer, "ADDRESSES": adr, "MIN_HOUSEHOLDS": 50, "MAX_HOUSEHOLDS": 250, "OUTPUT": "memory:",
+         "ISLANDS": "memory:"},
+        feedback=QgsProcessingFeedback(),
+    )  # fmt: skip
+    regions = pd.DataFrame(rows(reg["OUTPUT"]))
+    islands = pd.DataFrame(rows(reg["ISLANDS"])) if reg["ISLANDS"].featureCount() else pd.DataFrame({"households": []})
+    assert len(regions) and regions["households"].between(50, 250).all(), regions["households"].describe()
+    assert regions["households"].sum() + islands["households"].sum() == int(apts.intersects(fixed).sum())
+    del nets, inc, ex_layer, res, adr, area_layer, inv, reg
     gc.collect()
