@@ -815,45 +815,39 @@ def w_streets(w: World) -> None:
             )
 
 
-def w_densityper(w: World) -> None:
-    """Incidents per 1,000 households (dual kernel density, quartic, 400 m) on 100 m pixels.
+def rate_differences(tif: Path, inc: gpd.GeoDataFrame, adr: gpd.GeoDataFrame, radius: float) -> tuple[int, int, str]:
+    """Compare an incidents-per-1,000-households raster (quartic kernel) with brute force at 300 of its pixels.
 
-    Reference: at 300 pixels with a rate, brute force with scipy's cKDTree: 1,000 x the sum of the quartic
-    weights (1 - d²/r²)² of the incidents of the type (pandas' reading) within r of the pixel centre over the same
-    sum for the households (the kernel's constant cancels in the ratio), each point's kernel centred where
-    QGIS's heat map centres it (up to a cell above or below the point: the quirk bingeo.density documents).
+    Brute force with scipy's cKDTree: 1,000 x the sum of the quartic weights (1 - d²/r²)² of the incidents within
+    r of the pixel centre over the same sum for the households (``adr["_hh"]``; the kernel's constant cancels in
+    the ratio), each point's kernel centred where QGIS's heat map centres it (up to a cell above or below the
+    point: the quirk bingeo.density documents). ``inc`` and ``adr`` in any CRS. Returns (pixels that differ,
+    pixels compared, an example).
     """
     import numpy as np
     import rasterio
     from scipy.spatial import cKDTree
 
-    w.need("import")
-    path, crs = _addresses(w)
-    out = w.path("per.tif")
-    text = cli("density", *w.inc(), "--store", w.store, *w.type_opts(), "--cell-size", "100", "--radius", "400",
-               "--per", path, *_crs_opt(crs, "--per-crs"), "--output", out)  # fmt: skip
-    with rasterio.open(out) as src:
+    with rasterio.open(tif) as src:
         band = src.read(1, masked=True)
         tf, rcrs = src.transform, src.crs
     rows, cols = np.nonzero(~np.ma.getmaskarray(band))
     if len(rows) < 50:
-        raise CellFailure(f"only {len(rows)} pixels with a rate\n{text[-400:]}")
+        return len(rows), len(rows), f"only {len(rows)} pixels with a rate"
     pick = np.random.default_rng(1).choice(len(rows), size=min(300, len(rows)), replace=False)
     rr, cc = rows[pick], cols[pick]
     cx, cy = rasterio.transform.xy(tf, rr, cc)
     centres = np.column_stack([cx, cy])
-    inc = _ref_points(w, rcrs)
-    adr = _address_points(w, rcrs)
     height, width = band.shape
     xmin, ymax, p = tf.c, tf.f, tf.a
-    r = 400.0
 
     def on_grid(pts):  # rows bingeo rejects (outside the extent, swapped) lie far off the raster
+        pts = pts.to_crs(rcrs)
         x, y = pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy()
         return pts[(x >= xmin) & (x <= xmin + width * p) & (y <= ymax) & (y >= ymax - height * p)]
 
     inc, adr = on_grid(inc), on_grid(adr)
-    ymin = min(inc.geometry.y.min(), adr.geometry.y.min()) - r  # the grid of both layers, grown by r
+    ymin = min(inc.geometry.y.min(), adr.geometry.y.min()) - radius  # the grid of both layers, grown by r
 
     def kernel_sum(pts, weights):
         # QGIS's vertical quirk (bingeo.density's module docstring): the kernel of a point at y is centred at
@@ -862,19 +856,37 @@ def w_densityper(w: World) -> None:
         yc = y + (np.modf((ymax - y) / p)[0] - np.modf((y - ymin) / p)[0]) * p
         tree = cKDTree(np.column_stack([x, yc]))
         out = np.zeros(len(centres))
-        for i, near in enumerate(tree.query_ball_point(centres, r)):
+        for i, near in enumerate(tree.query_ball_point(centres, radius)):
             if near:
-                d2 = ((tree.data[near] - centres[i]) ** 2).sum(axis=1) / r**2
+                d2 = ((tree.data[near] - centres[i]) ** 2).sum(axis=1) / radius**2
                 out[i] = (weights[near] * np.clip(1 - d2, 0, None) ** 2).sum()
         return out
 
     want = 1000 * kernel_sum(inc, np.ones(len(inc))) / kernel_sum(adr, adr["_hh"].to_numpy(float))
     have = np.asarray(band[rr, cc], dtype=float)
     bad = ~np.isclose(have, want, rtol=1e-4, atol=1e-6)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise CellFailure(f"{int(bad.sum())} of {len(rr)} pixels differ from brute force, e.g. ({rr[i]}, {cc[i]}): "
-                          f"{have[i]:.6g} vs {want[i]:.6g}\n{text[-400:]}")  # fmt: skip
+    i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+    return int(bad.sum()), len(rr), f"pixel ({rr[i]}, {cc[i]}): {have[i]:.6g} vs brute force {want[i]:.6g}"
+
+
+def w_densityper(w: World) -> None:
+    """Incidents per 1,000 households (dual kernel density, quartic, 400 m) on 100 m pixels.
+
+    Reference: :func:`rate_differences` (brute force at 300 pixels) with the incidents of the type as pandas reads
+    them and the address points (households column, else 1).
+    """
+    w.need("import")
+    path, crs = _addresses(w)
+    out = w.path("per.tif")
+    text = cli("density", *w.inc(), "--store", w.store, *w.type_opts(), "--cell-size", "100", "--radius", "400",
+               "--per", path, *_crs_opt(crs, "--per-crs"), "--output", out)  # fmt: skip
+    import rasterio
+
+    with rasterio.open(out) as src:  # the points in the raster's CRS, as bingeo reprojects them (no round trip)
+        crs = src.crs
+    bad, n, example = rate_differences(out, _ref_points(w, crs), _address_points(w, crs), 400.0)
+    if bad or n < 50:
+        raise CellFailure(f"{bad} of {n} pixels differ from brute force, e.g. {example}\n{text[-400:]}")
 
 
 def w_hotspotsper(w: World) -> None:
