@@ -220,7 +220,8 @@ def _incident_points(ds, files: dict, real: Path, samples: Path, crs) -> gpd.Geo
 def test_plugin_plan_and_invitations_on_real_data(name, variant, plugin, real, samples, tmp_path):
     """``bingeo:planareas`` with the dataset's polygons as candidates (the portal's with bow-tie rings) and three of
     them as existing networks; ``bingeo:invitations`` for one area (bow-tied in the portal variant) and the address
-    points (the CSV as published; the portal's WGS84 GeoJSON); ``bingeo:regions`` of that area.
+    points (the CSV as published; the portal's WGS84 GeoJSON); ``bingeo:regions`` of that area;
+    ``bingeo:densityper`` (against the matrix's brute force, :func:`tests.realdata.matrix.rate_differences`).
 
     References: the uncovered incidents inside the union of the chosen areas (geopandas on ``make_valid``
     polygons, each incident once) equal the reach the plugin reports, and no 3 candidates reach more (brute
@@ -300,5 +301,18 @@ def test_plugin_plan_and_invitations_on_real_data(name, variant, plugin, real, s
     islands = pd.DataFrame(rows(reg["ISLANDS"])) if reg["ISLANDS"].featureCount() else pd.DataFrame({"households": []})
     assert len(regions) and regions["households"].between(50, 250).all(), regions["households"].describe()
     assert regions["households"].sum() + islands["households"].sum() == int(apts.intersects(fixed).sum())
+    # bingeo:densityper (incidents per 1,000 households, quartic 400 m, 100 m pixels) against brute force
+    from tests.realdata.matrix import rate_differences
+
+    tif = tmp_path / "per.tif"
+    processing.run(
+        "bingeo:densityper",
+        {"INPUT": inc, "ADDRESSES": adr, "CELL_SIZE": 100, "RADIUS": 400, "OUTPUT": str(tif)},
+        feedback=QgsProcessingFeedback(),
+    )
+    apts["_hh"] = 1.0
+    native = 4326 if files["incidents"].endswith(".geojson") else ds.incidents_crs  # no reprojection round trip
+    bad, n, example = rate_differences(tif, _incident_points(ds, files, real, samples, native), apts, 400.0)
+    assert n >= 50 and not bad, f"{bad} of {n} pixels differ, e.g. {example}"
     del nets, inc, ex_layer, res, adr, area_layer, inv, reg
     gc.collect()
