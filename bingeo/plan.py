@@ -186,16 +186,26 @@ def _ids(candidates: gpd.GeoDataFrame, id_field: str | None) -> list[str]:
             msg = f"no column {id_field!r} in the candidates. Columns: {', '.join(map(str, candidates.columns))}."
             raise InputError(msg)
         col: str | None = id_field
-    else:
-        col = next((c for c in ID_FIELDS if c in candidates.columns), None)
+    else:  # the first known column with an id in it (a portal's empty `id` column, from a KML, holds none)
+        col = next((c for c in ID_FIELDS if c in candidates.columns and not _blank(candidates[c]).all()), None)
     if col is None:
         return [f"C{i + 1}" for i in range(len(candidates))]
     ids = candidates[col].astype(str).tolist()
-    if len(set(ids)) < len(ids):
-        dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-        msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
+    if len(set(ids)) < len(ids) or _blank(candidates[col]).any():
+        blank = _blank(candidates[col])
+        if blank.any():
+            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
+            msg = f"candidate row {row} has no id in column {col!r}; give each candidate its own id."
+        else:
+            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
+            msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
         raise InputError(msg)
     return ids
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Which values are no id: missing or empty text."""
+    return values.isna() | (values.astype(str).str.strip() == "")
 
 
 def _candidate_households(

@@ -26,6 +26,7 @@ log = logging.getLogger("bingeo.cli")
 
 __all__ = [
     "CALL_ADVICE",
+    "extent_with",
     "Default",
     "Number",
     "OptionNames",
@@ -369,11 +370,13 @@ def read_points_for_store(
     date_field: str | None = None,
     target_crs: str | None = None,
     geometry: bool = True,
+    extent: Any = None,
 ) -> Any:
     """Read POINTS into the store's CRS, checked against its extent (without a store: into ``target_crs``).
 
     ``--date-field`` is parsed as dates; a file none of whose rows is usable fails with the likely cause.
     ``geometry=False``: the points as a table and coordinates (``read_points(geometry=False)``).
+    ``extent``: check against this extent instead (e.g. :func:`extent_with` the areas a command plans in).
     """
     from bingeo.readers import read_points
 
@@ -385,11 +388,24 @@ def read_points_for_store(
         x_field=x_field,
         y_field=y_field,
         target_crs=st.crs if st is not None else target_crs,
-        extent=st.extent() if st is not None else None,
+        extent=extent if extent is not None else (st.extent() if st is not None else None),
         date_fields=date_fields_for(date_field),
         geometry=geometry,
     )
     return usable(result)
+
+
+def extent_with(st: Any, *frames: Any) -> tuple[float, float, float, float] | None:
+    """Return the store's extent grown to hold ``frames`` (GeoDataFrames in its CRS).
+
+    Points are checked against it when a command works outside the networks (new areas to plan), so that
+    points there are not rejected as "outside extent".
+    """
+    boxes = [st.extent()] + [tuple(float(v) for v in f.total_bounds) for f in frames if f is not None and len(f)]
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def usable(result: Any, *, crs_option: str = "--crs") -> Any:

@@ -11,6 +11,7 @@ from bingeo.cli._common import (
     POSITIVE,
     Whole,
     date_value,
+    extent_with,
     friendly,
     option_default,
     points_options,
@@ -121,11 +122,12 @@ def plan_cmd(
     with open_store(store) as st:
         nets = st.networks(at=at)
         cands = read_polygons(candidates, layer=candidates_layer, target_crs=st.crs)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet)
+        box = extent_with(st, cands)  # uncovered incidents lie outside the networks: the candidates' extent counts
+        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, extent=box)
         adr = None
         if addresses:
             adr = usable(
-                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=box),
                 crs_option="--addresses-crs",
             )
     for note in inc.notes:

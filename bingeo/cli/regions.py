@@ -9,6 +9,7 @@ import click
 from bingeo.cli._common import (
     POSITIVE,
     Whole,
+    extent_with,
     friendly,
     option_default,
     points_options,
@@ -120,11 +121,12 @@ def regions_cmd(
     with open_store(store) as st:
         nets = st.networks()
         area_frame = read_polygons(area, target_crs=st.crs)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
+        box = extent_with(st, area_frame)  # the area to divide is mostly outside the networks
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet, extent=box)
         inc = None
         if incidents:
             inc_crs = incidents_crs or crs
-            inc = usable(read_points(incidents, crs=inc_crs, target_crs=st.crs, extent=st.extent()))
+            inc = usable(read_points(incidents, crs=inc_crs, target_crs=st.crs, extent=box))
     click.echo(adr.summary())
     rejected = write_rejects(adr, output)
     if rejected:

@@ -205,7 +205,8 @@ def streets_cmd(
 def _proposals(path: str, crs: Any) -> Any:
     """Read proposed areas (id proposal_id) into ``crs``: layer proposals of `bingeo propose`, else the only layer.
 
-    The only polygon layer is that of `bingeo regions` (regions) or `bingeo plan` (plan).
+    The only polygon layer is that of `bingeo regions` (regions) or `bingeo plan` (plan). A plan names its areas
+    ``candidate_id`` (candidates need not be proposals: neighbourhoods, postcode areas, ...); that is the id then.
     """
     import pyogrio
 
@@ -217,6 +218,8 @@ def _proposals(path: str, crs: Any) -> Any:
     except (pyogrio.errors.DataSourceError, OSError):
         names = []  # read_polygons says what is wrong with the file
     props = read_polygons(path, layer="proposals" if "proposals" in names else None, target_crs=crs)
+    if "proposal_id" not in props.columns and "candidate_id" in props.columns:  # `bingeo plan` of any candidates
+        props = props.rename(columns={"candidate_id": "proposal_id"})
     if "proposal_id" not in props.columns:
         raise InputError(
             f"{path}: no column proposal_id; give the output of `bingeo propose`, `bingeo regions` or `bingeo plan`."

@@ -196,3 +196,123 @@ def test_plugin_on_real_data(name, variant, plugin, real, samples, tmp_path):
     gc.collect()
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
+
+
+#: Issue 17's planning algorithms on one real dataset with address points, as published and as a portal has it.
+PLANNING_CASES = [("vancouver", "asis"), ("vancouver", "portal")]
+
+
+def _incident_points(ds, files: dict, real: Path, samples: Path, crs) -> gpd.GeoDataFrame:
+    """The incidents as the test reads them (pandas / geopandas), without rows lacking a usable location."""
+    import numpy as np
+
+    from tests.realdata.datasets import _xy
+
+    if files["incidents"].endswith(".geojson"):
+        return gpd.read_file(files["incidents"]).to_crs(crs)
+    df = read_incidents(ds, real, samples)
+    x, y = _xy(ds, df)
+    keep = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(x[keep], y[keep]), crs=ds.incidents_crs).to_crs(crs)
+
+
+@pytest.mark.parametrize(("name", "variant"), PLANNING_CASES, ids=[f"{n}/{v}" for n, v in PLANNING_CASES])
+def test_plugin_plan_and_invitations_on_real_data(name, variant, plugin, real, samples, tmp_path):
+    """``bingeo:planareas`` with the dataset's polygons as candidates (the portal's with bow-tie rings) and three of
+    them as existing networks; ``bingeo:invitations`` for one area (bow-tied in the portal variant) and the address
+    points (the CSV as published; the portal's WGS84 GeoJSON); ``bingeo:regions`` of that area;
+    ``bingeo:densityper`` (against the matrix's brute force, :func:`tests.realdata.matrix.rate_differences`).
+
+    References: the uncovered incidents inside the union of the chosen areas (geopandas on ``make_valid``
+    polygons, each incident once) equal the reach the plugin reports, and no 3 candidates reach more (brute
+    force); the invitations are the distinct addresses whose points lie in the area (geopandas); the regions keep
+    their household bounds and, with the islands, hold every address point in the area.
+    """
+    import itertools
+
+    import numpy as np
+    import processing
+    from qgis.core import QgsProcessingFeedback, QgsVectorLayer
+
+    from tests.realdata.datasets import address_inputs, bow_tie
+
+    ds, files, nets, inc = _layers(name, variant, real, samples, tmp_path)
+    cands = gpd.read_file(files["networks"])
+    cands["geometry"] = cands.geometry.make_valid()
+    order = cands.to_crs(cands.estimate_utm_crs()).area.sort_values(ascending=False).index
+    existing = cands.loc[[order[3], order[len(order) // 2], order[-2]], ["mapid", "geometry"]]
+    existing.to_file(tmp_path / "existing.gpkg")
+    ex_layer = QgsVectorLayer(str(tmp_path / "existing.gpkg"), "existing", "ogr")
+    res = processing.run(
+        "bingeo:planareas",
+        {"CANDIDATES": nets, "INCIDENTS": inc, "NETWORKS": ex_layer, "NETWORK_ID_FIELD": "mapid", "K": 3,
+         "ID_FIELD": "mapid", "OUTPUT": "memory:"},
+        feedback=QgsProcessingFeedback(),
+    )  # fmt: skip
+    chosen = pd.DataFrame(rows(res["OUTPUT"]))
+    crs = cands.crs  # the plugin works in the candidates' CRS: so does the reference (points on an edge agree)
+    pts = _incident_points(ds, files, real, samples, crs)
+    c = cands.to_crs(crs)
+    free = pts[~pts.intersects(existing.to_crs(crs).union_all())].reset_index(drop=True)
+    pairs = gpd.sjoin(free, c[["geometry"]], predicate="intersects")
+    inside = np.zeros((len(c), len(free)), dtype=bool)
+    inside[pairs["index_right"].to_numpy(), pairs.index.to_numpy()] = True
+    got = [int(np.flatnonzero(cands["mapid"] == m)[0]) for m in chosen["candidate_id"]]
+    reached = int(inside[got].any(axis=0).sum())
+    best = max(int(inside[list(t)].any(axis=0).sum()) for t in itertools.combinations(range(len(c)), 3))
+    assert float(chosen["cumulative"].max()) == reached == best, (list(chosen["candidate_id"]), reached, best)
+
+    adr_path, adr_crs = address_inputs(ds, variant, real, samples, tmp_path)
+    if adr_path.endswith(".geojson"):
+        adr = QgsVectorLayer(adr_path, "addresses", "ogr")
+    else:
+        adr = _address_layer(ds, files, tmp_path)
+    table = pd.read_csv(files["addresses"], dtype=str, keep_default_na=False)
+    apts = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["longitude"].astype(float), table["latitude"].astype(float)), crs=4326
+    ).to_crs(crs)
+    counts = gpd.sjoin(apts[["geometry"]], c[["geometry"]], predicate="intersects")["index_right"].value_counts()
+    pick = int(counts[counts >= 300].idxmin())
+    area = cands.loc[[pick], ["geometry"]].to_crs(4326)
+    if variant == "portal":
+        area["geometry"] = [bow_tie(g) for g in area.geometry]
+        assert not area.geometry.is_valid.any()
+    area.to_file(tmp_path / "area.geojson")
+    area_layer = QgsVectorLayer(str(tmp_path / "area.geojson"), "area", "ogr")
+    inv = processing.run(
+        "bingeo:invitations",
+        {"AREA": area_layer, "ADDRESSES": adr, "OUTPUT": "memory:", "CSV": str(tmp_path / "invite.csv")},
+        feedback=QgsProcessingFeedback(),
+    )
+    got_inv = pd.DataFrame(rows(inv["OUTPUT"]))
+    fixed = area.geometry.make_valid().to_crs(crs).union_all()
+    want = set(apts.loc[apts.intersects(fixed), "address"].str.split(",").str[0].str.strip())
+    have = set((got_inv["house_number"].astype(str) + " " + got_inv["street"]).str.strip())
+    assert len(got_inv) == len(have) and have == want, (len(have), len(want), sorted(have ^ want)[:5])
+    # bingeo:regions of the same area (no network): every region within 50-250 households, and the regions and
+    # the islands together hold every address point geopandas finds inside (1 household each)
+    reg = processing.run(
+        "bingeo:regions",
+        {"AREA": area_layer, "ADDRESSES": adr, "MIN_HOUSEHOLDS": 50, "MAX_HOUSEHOLDS": 250, "OUTPUT": "memory:",
+         "ISLANDS": "memory:"},
+        feedback=QgsProcessingFeedback(),
+    )  # fmt: skip
+    regions = pd.DataFrame(rows(reg["OUTPUT"]))
+    islands = pd.DataFrame(rows(reg["ISLANDS"])) if reg["ISLANDS"].featureCount() else pd.DataFrame({"households": []})
+    assert len(regions) and regions["households"].between(50, 250).all(), regions["households"].describe()
+    assert regions["households"].sum() + islands["households"].sum() == int(apts.intersects(fixed).sum())
+    # bingeo:densityper (incidents per 1,000 households, quartic 400 m, 100 m pixels) against brute force
+    from tests.realdata.matrix import rate_differences
+
+    tif = tmp_path / "per.tif"
+    processing.run(
+        "bingeo:densityper",
+        {"INPUT": inc, "ADDRESSES": adr, "CELL_SIZE": 100, "RADIUS": 400, "OUTPUT": str(tif)},
+        feedback=QgsProcessingFeedback(),
+    )
+    apts["_hh"] = 1.0
+    native = 4326 if files["incidents"].endswith(".geojson") else ds.incidents_crs  # no reprojection round trip
+    bad, n, example = rate_differences(tif, _incident_points(ds, files, real, samples, native), apts, 400.0)
+    assert n >= 50 and not bad, f"{bad} of {n} pixels differ, e.g. {example}"
+    del nets, inc, ex_layer, res, adr, area_layer, inv, reg
+    gc.collect()

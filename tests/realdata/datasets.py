@@ -277,3 +277,32 @@ def inputs(ds: Dataset, variant: str, real: Path, samples: Path, folder: Path) -
             df.to_excel(xw, sheet_name="Incidenten", index=False)
         out["incidents"] = str(path)
     return out
+
+
+def address_inputs(ds: Dataset, variant: str, real: Path, samples: Path, folder: Path) -> tuple[str, str | None]:
+    """The address points of ``ds`` in ``variant``: the path and the CRS a user gives for it (None: the file says).
+
+    ``asis`` the CSV as published; ``portal`` WGS84 GeoJSON points with every other column as a property;
+    ``excel`` the CSV's columns in an Excel sheet (coordinates as numbers) after a sheet of notes.
+    """
+    path = _path(real, samples, ds.addresses)
+    if variant == "asis":
+        return path, ds.addresses_crs
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    xcol, ycol = ("longitude", "latitude") if "longitude" in df.columns else ("x", "y")
+    x, y = (pd.to_numeric(df[c], errors="coerce").to_numpy(float) for c in (xcol, ycol))
+    if variant == "portal":
+        pts = gpd.GeoDataFrame(
+            df.drop(columns=[xcol, ycol]), geometry=gpd.points_from_xy(x, y), crs=ds.addresses_crs
+        ).to_crs(4326)
+        out = folder / f"{ds.name}-addresses.geojson"
+        out.write_text(pts.to_json(drop_id=True), encoding="utf-8")
+        return str(out), None
+    df[xcol], df[ycol] = x, y
+    out = folder / f"{ds.name}-addresses.xlsx"
+    with pd.ExcelWriter(out) as xw:
+        pd.DataFrame({"toelichting": ["Adressen uit de basisregistratie", f"{len(df)} rijen"]}).to_excel(
+            xw, sheet_name="Info", index=False
+        )
+        df.to_excel(xw, sheet_name="Adressen", index=False)
+    return str(out), ds.addresses_crs
