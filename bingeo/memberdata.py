@@ -23,8 +23,11 @@ from typing import Any
 from bingeo._results import Result
 from bingeo.errors import InputError
 from bingeo.replies import CONSENT_FIELDS, CONSENT_TABLE, REPLIES_TABLE, REPLY_FIELDS
+
+# bingeo send owns the deliveries table (erased from when it exists); importing it declares it for erasures
+from bingeo.sending import DELIVERIES_TABLE, DELIVERY_FIELDS
 from bingeo.stores.base import AUDIT_FIELDS, MEMBER_FIELDS
-from bingeo.stores.plain_tables import PLAIN_TABLES, PlainTables, register
+from bingeo.stores.plain_tables import PlainTables
 
 __all__ = [
     "DELIVERIES_TABLE",
@@ -38,28 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: ``bingeo send``'s table of delivery states (erased from when it exists).
-DELIVERIES_TABLE = "deliveries"
-#: Its columns as the issue-16 contract gives them (``bingeo send`` owns the table; declared here too so that a
-#: store copy and an erasure know it even where ``bingeo send`` has not run).
-DELIVERY_FIELDS: list[tuple[str, str]] = [
-    ("alert_id", "TEXT"),
-    ("member_id", "TEXT"),
-    ("person_id", "TEXT"),
-    ("channel", "TEXT"),
-    ("state", "TEXT"),
-    ("attempts", "INTEGER"),
-    ("message_token", "TEXT"),
-    ("updated", "TEXT"),
-    ("reason", "TEXT"),
-]
-if DELIVERIES_TABLE not in PLAIN_TABLES:  # bingeo send may have declared it first
-    register(
-        DELIVERIES_TABLE,
-        DELIVERY_FIELDS,
-        unique=("alert_id", "member_id"),
-        description="bingeo: delivery state of each alert to each member (bingeo send)",
-    )
 #: Caches that hold a row per member (erased from when they exist).
 MEMO_TABLES = ("bingeo_member_memo",)
 
