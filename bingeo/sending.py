@@ -40,7 +40,6 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
-import hashlib
 import json
 import logging
 import netrc
@@ -64,6 +63,7 @@ from bingeo import settings
 from bingeo._results import Result
 from bingeo.errors import CancelledError, InputError, MailError, StoreError
 from bingeo.recipients import select_recipients
+from bingeo.replies import delivery_token
 from bingeo.sms import SmsCount, sms_segments, sms_warnings
 from bingeo.stores.plain_tables import register
 
@@ -344,7 +344,7 @@ def message_token(alert_id: str, person_id: str) -> str:
     >>> message_token("A-20261207-143210-ab12cd", "p-0123456789abcdef")
     '9143d415d3f197d0'
     """
-    return hashlib.sha256(f"{alert_id}\x1f{person_id}".encode()).hexdigest()[:16]
+    return delivery_token(alert_id, person_id)  # the one definition, shared with bingeo replies' matching
 
 
 class _Deliveries:
