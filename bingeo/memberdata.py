@@ -226,14 +226,11 @@ def export_person(store: Any, member_id: str, output: str | os.PathLike[str]) ->
         records.append(rec)
 
     def table(name: str, columns: list[str], where: str, params: list[str]) -> list[dict[str, Any]]:
-        if not params or not tables.exists(name):
-            return []
+        # select() gives no rows when the table does not exist
         return [dict(zip(columns, r)) for r in tables.select(name, columns, where, params)]
 
-    deliveries: list[dict[str, Any]] = []
-    if tables.exists(DELIVERIES_TABLE):
-        dcols = ["alert_id", "member_id", "channel", "state", "attempts", "updated", "reason"]
-        deliveries = table(DELIVERIES_TABLE, dcols, f"member_id IN ({_in(ids)})", ids)
+    dcols = ["alert_id", "member_id", "channel", "state", "attempts", "updated", "reason"]
+    deliveries = table(DELIVERIES_TABLE, dcols, f"member_id IN ({_in(ids)})", ids)
     alerts = []
     wanted = set(ids)
     for alert_id, created, action, urgency, member_ids in tables.query(
