@@ -62,7 +62,7 @@ from typing import Any
 from bingeo import settings
 from bingeo._results import Result
 from bingeo.errors import CancelledError, InputError, MailError, StoreError
-from bingeo.recipients import select_recipients
+from bingeo.recipients import recipient_records, select_recipients
 from bingeo.replies import delivery_token
 from bingeo.sms import SmsCount, sms_segments, sms_warnings
 from bingeo.stores.plain_tables import register
@@ -730,8 +730,6 @@ def _current_recipients(
     if members.empty:
         return {}, {}, missing
     sel = select_recipients(members, member_ids=ids, urgency=urgency)
-    from bingeo.recipients import recipient_records
-
     people = {}
     for rec in recipient_records(sel._recipients):
         if rec["channel"] == "email":
