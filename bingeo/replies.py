@@ -489,6 +489,7 @@ def import_replies(
     listing: list[dict[str, Any]] = []
     raws: list[tuple[str, bytes]] = []
     seen: set[str] = set()
+    recipients_of: dict[str, set[str]] = {}
     for mail in _mail_source(source, None if cafile is None else str(cafile), known):
         result.mails += 1
         if mail.known:
@@ -510,7 +511,9 @@ def import_replies(
         else:
             _, sender = email.utils.parseaddr(str(message.get("From", "")))
             people = by_address.get(_norm_address(sender), set())
-            recipients = {person_of.get(m, m) for m in alert_members[alert_id]}
+            if alert_id not in recipients_of:  # the persons of an alert, once per alert (not per mail)
+                recipients_of[alert_id] = {person_of.get(m, m) for m in alert_members[alert_id]}
+            recipients = recipients_of[alert_id]
             if len(people) > 1:  # one address shared by several persons: the alert's recipient among them
                 people = people & recipients or people
             if len(people) == 1:
@@ -523,6 +526,7 @@ def import_replies(
             if person is None:
                 reason = "unknown_sender"
         body, attachments = reply_text(message)
+        received = _received(message)
         result.attachments += attachments
         if reason is None:
             result.matched += 1
@@ -532,7 +536,7 @@ def import_replies(
             listing.append(
                 {
                     "reply_id": reply_id,
-                    "received": _received(message),
+                    "received": received,
                     "alert_id": alert_id,
                     "reason": reason,
                     "attachments": attachments,
@@ -546,7 +550,7 @@ def import_replies(
                 alert_id if reason != "no_alert_id" else None,
                 person,
                 matched_by if reason in (None, "unknown_sender") else None,
-                _received(message),
+                received,
                 body,
                 attachments,
                 mail.source,
@@ -697,9 +701,8 @@ def relay_replies(store: Any, alert_id: str, output: str | os.PathLike[str]) -> 
     )
     answers = sorted((r for r in rows if r[4] is None and r[0]), key=lambda r: (r[1] or "", r[2] or ""))
     unmatched = sum(1 for r in rows if r[4] is not None)
-    consent = {
-        p: bool(c) for p, c in tables.select(CONSENT_TABLE, ["person_id", "contact"]) if p in {r[0] for r in answers}
-    }
+    answered = {r[0] for r in answers}
+    consent = {p: bool(c) for p, c in tables.select(CONSENT_TABLE, ["person_id", "contact"]) if p in answered}
     contacts: dict[str, tuple[str, str]] = {}
     if any(consent.values()):
         for pid, mid, name, mail, phone in tables.query(
