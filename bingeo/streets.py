@@ -627,9 +627,9 @@ def network_from_streets(
     >>> res.networks[["network_id", "addresses", "foreign"]].values.tolist(), len(res.foreign), res.misses
     ([['GR-NEW-1', 11, 0]], 0, [])
     """
-    table_in = read_charter(charter, network_id=network_id) if not isinstance(charter, pd.DataFrame) else charter
-    if "side" not in table_in.columns or "row" not in table_in.columns:
-        table_in = read_charter(table_in, network_id=network_id)
+    table_in = charter
+    if not isinstance(charter, pd.DataFrame) or not {"side", "row"} <= set(charter.columns):  # not read_charter's yet
+        table_in = read_charter(charter, network_id=network_id)
     if len(addresses) == 0:
         msg = "no addresses given: a network from streets needs the address points."
         raise InputError(msg)
