@@ -257,6 +257,7 @@ def address_table(
         if addition is not None:
             parts.append(addresses[addition].map(lambda v: "" if _strip(v) is None else "-" + str(v).strip()))
         numbers = [None if p[0] is None else "".join(map(str, p)) for p in zip(*parts)]
+        number_first = [False] * len(addresses)
     else:
         full = _find(cols, _FULL_ADDRESS)
         if full is None:
@@ -274,8 +275,6 @@ def address_table(
         number_first = [_LEADING_NUMBER.match(str(v)) is not None for v in addresses[full].tolist()]
         if city is None:
             city = pd.Series([s[2] for s in split], index=addresses.index, dtype=object)
-    if st is not None and nr is not None:
-        number_first = [False] * len(addresses)
     parsed = [parse_house_number(v) for v in numbers]
     houses = [house_label(*p) if v is not None else None for p, v in zip(parsed, numbers)]
     out = gpd.GeoDataFrame(
