@@ -787,15 +787,15 @@ def streets_in_areas(
                 unnumbered += int((held & ~numbered[members]).sum())
             for r in rows:
                 loose += bool(r.pop("_loose", False))
-                out.append({"network_id": ids[a], "street": str(name.iloc[0])} | r)
-    frame = pd.DataFrame(out, columns=STREET_COLUMNS)
+                out.append({"network_id": ids[a], "street": str(name.iloc[0]), "_s": keys[members[0]]} | r)
+    frame = pd.DataFrame(out, columns=[*STREET_COLUMNS, "_s"])
     if len(frame):
         order = frame.assign(
-            _s=frame["street"].map(lambda s: normalise_street(s) or ""),
             _side=frame["side"].map({"both": 0, "odd": 1, "even": 2}),
             _n=frame["from"].map(lambda v: parse_house_number(v) if v else (-1, "")),
         ).sort_values(["network_id", "_s", "_side", "_n"], kind="stable")
         frame = frame.loc[order.index].reset_index(drop=True)
+    frame = frame[STREET_COLUMNS]
     notes = []
     if nameless:
         notes.append(f"{nameless} address(es) inside have no street name: not listed (fill in their street)")
