@@ -23,7 +23,7 @@ import shapely
 
 from bingeo.addresses import ADDRESS_CANDIDATES, normalise_postcode
 from bingeo.errors import InputError
-from bingeo.streets import address_table, normalise_street
+from bingeo.streets import address_table
 
 __all__ = [
     "invitation_list",
@@ -117,12 +117,12 @@ def invitation_list(
     if area is None or shapely.is_empty(area):
         msg = "the area is empty: draw or choose an area with addresses inside."
         raise InputError(msg)
-    table = address_table(addresses, street_field=street_field, number_field=number_field)
     cols = [c for c in addresses.columns if c != addresses.geometry.name]
     lower = {str(c).lower(): c for c in reversed(cols)}
     pc_col = next((lower[c] for c in ADDRESS_CANDIDATES["postcode"] if c in lower), None)
-    inside = np.flatnonzero(shapely.covers(area, table.geometry.to_numpy()))
-    sub = table.iloc[inside]
+    inside = np.flatnonzero(shapely.covers(area, addresses.geometry.to_numpy()))
+    # only the addresses inside are parsed (a city's address file, a street's area)
+    sub = address_table(addresses.iloc[inside], street_field=street_field, number_field=number_field)
     postcode = (
         addresses[pc_col].iloc[inside].map(_postcode_text).to_numpy(dtype=object)
         if pc_col is not None
@@ -132,7 +132,7 @@ def invitation_list(
     odd = number % 2 == 1
     frame = pd.DataFrame(
         {
-            "_street": [normalise_street(s) or "" for s in sub["street"]],
+            "_street": sub["street_key"].fillna("").to_numpy(dtype=object),
             "_side": np.where(odd, 0, 1),
             "_walk": np.where(odd, number, -number),  # up the odd side, back down the even side
             "_suffix": sub["suffix"].to_numpy(dtype=object),

@@ -257,6 +257,7 @@ def address_table(
         if addition is not None:
             parts.append(addresses[addition].map(lambda v: "" if _strip(v) is None else "-" + str(v).strip()))
         numbers = [None if p[0] is None else "".join(map(str, p)) for p in zip(*parts)]
+        number_first = [False] * len(addresses)
     else:
         full = _find(cols, _FULL_ADDRESS)
         if full is None:
@@ -274,8 +275,6 @@ def address_table(
         number_first = [_LEADING_NUMBER.match(str(v)) is not None for v in addresses[full].tolist()]
         if city is None:
             city = pd.Series([s[2] for s in split], index=addresses.index, dtype=object)
-    if st is not None and nr is not None:
-        number_first = [False] * len(addresses)
     parsed = [parse_house_number(v) for v in numbers]
     houses = [house_label(*p) if v is not None else None for p, v in zip(parsed, numbers)]
     out = gpd.GeoDataFrame(
@@ -627,9 +626,9 @@ def network_from_streets(
     >>> res.networks[["network_id", "addresses", "foreign"]].values.tolist(), len(res.foreign), res.misses
     ([['GR-NEW-1', 11, 0]], 0, [])
     """
-    table_in = read_charter(charter, network_id=network_id) if not isinstance(charter, pd.DataFrame) else charter
-    if "side" not in table_in.columns or "row" not in table_in.columns:
-        table_in = read_charter(table_in, network_id=network_id)
+    table_in = charter
+    if not isinstance(charter, pd.DataFrame) or not {"side", "row"} <= set(charter.columns):  # not read_charter's yet
+        table_in = read_charter(charter, network_id=network_id)
     if len(addresses) == 0:
         msg = "no addresses given: a network from streets needs the address points."
         raise InputError(msg)
@@ -788,15 +787,15 @@ def streets_in_areas(
                 unnumbered += int((held & ~numbered[members]).sum())
             for r in rows:
                 loose += bool(r.pop("_loose", False))
-                out.append({"network_id": ids[a], "street": str(name.iloc[0])} | r)
-    frame = pd.DataFrame(out, columns=STREET_COLUMNS)
+                out.append({"network_id": ids[a], "street": str(name.iloc[0]), "_s": keys[members[0]]} | r)
+    frame = pd.DataFrame(out, columns=[*STREET_COLUMNS, "_s"])
     if len(frame):
         order = frame.assign(
-            _s=frame["street"].map(lambda s: normalise_street(s) or ""),
             _side=frame["side"].map({"both": 0, "odd": 1, "even": 2}),
             _n=frame["from"].map(lambda v: parse_house_number(v) if v else (-1, "")),
         ).sort_values(["network_id", "_s", "_side", "_n"], kind="stable")
         frame = frame.loc[order.index].reset_index(drop=True)
+    frame = frame[STREET_COLUMNS]
     notes = []
     if nameless:
         notes.append(f"{nameless} address(es) inside have no street name: not listed (fill in their street)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -185,11 +186,7 @@ def streets_cmd(
             adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
     click.echo(adr.summary())
     if network_ids:
-        unknown = sorted(set(network_ids) - set(areas["network_id"].astype(str)))
-        if unknown:
-            known = ", ".join(sorted(areas["network_id"].astype(str))[:20])
-            raise InputError(f"no network or proposal {', '.join(unknown)}. Known: {known}.")
-        areas = areas[areas["network_id"].astype(str).isin(network_ids)]
+        areas = _only(areas, "network_id", network_ids, lambda u: f"no network or proposal {u}.")
     table = streets_in_areas(areas, adr.points, street_field=street_field, number_field=number_field)
     _write_list(table, output)
     for note in table.attrs.get("notes", []):
@@ -225,6 +222,21 @@ def _proposals(path: str, crs: Any) -> Any:
             f"{path}: no column proposal_id; give the output of `bingeo propose`, `bingeo regions` or `bingeo plan`."
         )
     return props
+
+
+def _only(frame: Any, column: str, ids: Any, problem: Callable[[str], str]) -> Any:
+    """Return the rows of ``frame`` whose ``column`` is one of ``ids``.
+
+    An id not there is an InputError: ``problem`` of the unknown ids, then the known ones.
+    """
+    from bingeo.errors import InputError
+
+    have = frame[column].astype(str)
+    unknown = sorted(set(ids) - set(have))
+    if unknown:
+        known = ", ".join(sorted(have)[:20])
+        raise InputError(f"{problem(', '.join(unknown))} Known: {known}.")
+    return frame[have.isin(ids)]
 
 
 def _write_list(table: Any, output: str) -> None:
@@ -290,20 +302,14 @@ def invitations_cmd(
         with open_store(store) as st:
             nets = st.networks()
             adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
-        shape = nets[nets["network_id"].astype(str) == network_id]
-        if shape.empty:
-            known = ", ".join(sorted(nets["network_id"].astype(str))[:20])
-            raise InputError(f"--network {network_id}: no such active network in {store}. Known: {known}.")
+        shape = _only(nets, "network_id", [network_id], lambda u: f"--network {u}: no such active network in {store}.")
     else:
         adr = _read_addresses(addresses, None, layer, crs, x_field, y_field, sheet)
         if area:
             shape = area_from_file(area, target_crs=adr.points.crs, crs=area_crs)
         else:
             props = _proposals(proposals, adr.points.crs)
-            shape = props[props["proposal_id"].astype(str) == proposal_id]
-            if shape.empty:
-                known = ", ".join(sorted(props["proposal_id"].astype(str))[:20])
-                raise InputError(f"--proposal {proposal_id}: not in {proposals}. Known: {known}.")
+            shape = _only(props, "proposal_id", [proposal_id], lambda u: f"--proposal {u}: not in {proposals}.")
     click.echo(adr.summary())
     inv = invitation_list(shape, adr.points, addressee=addressee, street_field=street_field, number_field=number_field)
     if len(inv) == 0:
