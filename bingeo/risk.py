@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bingeo._crs import check_same_crs
-from bingeo.density import KERNEL, KERNELS, DensityRaster, kernel_density
+from bingeo.density import DECAY, KERNEL, KERNELS, DensityRaster, kernel_density, raw_kernel
 from bingeo.errors import InputError
 from bingeo.plan import households_per_address
 
@@ -179,19 +179,6 @@ def density_per_households(
     )
 
 
-def _raw_kernel(kernel: str, u: np.ndarray) -> np.ndarray:
-    """QGIS's raw kernels of ``u = d / r`` (``u <= 1``)."""
-    if kernel == "quartic":
-        return (1 - u**2) ** 2
-    if kernel == "triweight":
-        return (1 - u**2) ** 3
-    if kernel == "epanechnikov":
-        return 1 - u**2
-    if kernel == "triangular":
-        return 1 - u
-    return np.ones_like(u)
-
-
 def risk_at_addresses(
     incidents: gpd.GeoDataFrame,
     addresses: gpd.GeoDataFrame,
@@ -263,7 +250,7 @@ def risk_at_addresses(
             for tree, w, into in ((ti, None, k_inc), (ta, hh, k_hh)):
                 # "ndarray" output keeps the pairs at distance 0 (an incident at the address, the address itself)
                 d = block.sparse_distance_matrix(tree, float(radius), output_type="ndarray")
-                k = _raw_kernel(kernel, d["v"] / float(radius))
+                k = raw_kernel(kernel, d["v"], float(radius), DECAY)
                 into[lo : lo + block.n] = np.bincount(
                     d["i"], weights=k if w is None else k * w[d["j"]], minlength=block.n
                 )
