@@ -40,10 +40,7 @@ _CHUNK = 4096  # addresses per block in risk_at_addresses
 
 
 def _check_min(min_households: Any) -> float:
-    if not (isinstance(min_households, (int, float, np.number)) and np.isfinite(min_households)):
-        msg = f"`min_households` must be a number of households >= 0, got {min_households!r}"
-        raise InputError(msg)
-    if min_households < 0:
+    if not (isinstance(min_households, (int, float, np.number)) and np.isfinite(min_households)) or min_households < 0:
         msg = f"`min_households` must be a number of households >= 0, got {min_households!r}"
         raise InputError(msg)
     return float(min_households)
