@@ -24,7 +24,7 @@ from scipy import sparse
 
 from bingeo._crs import check_same_crs
 from bingeo._results import Result
-from bingeo.addresses import household_column
+from bingeo.addresses import household_column, households_per_address
 from bingeo.errors import InputError
 
 __all__ = [
@@ -127,28 +127,6 @@ class PlanResult(Result):
         budget = f", budget {self.budget_households:,.0f} households" if self.budget_households is not None else ""
         lines.append(f"Chosen from {self.n_candidates:,} candidates{budget}: {how}, {self.seconds:.2f} s.")
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
-
-
-def households_per_address(addresses: pd.DataFrame, households_field: str | None = None) -> np.ndarray:
-    """Households of each address: its households column (missing values count 1), else 1 per address.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> households_per_address(pd.DataFrame({"huishoudens": [3, None, 0]})).tolist()
-    [3.0, 1.0, 0.0]
-    >>> households_per_address(pd.DataFrame({"straat": ["A", "B"]})).tolist()
-    [1.0, 1.0]
-    """
-    col = household_column(addresses, households_field)
-    if col is None:
-        return np.ones(len(addresses))
-    values = pd.to_numeric(addresses[col], errors="coerce")
-    if (values < 0).any():
-        row = int(np.flatnonzero((values < 0).to_numpy())[0])
-        msg = f"address row {row + 1} has a negative number of households in {col!r}; fix the addresses file."
-        raise InputError(msg)
-    return values.fillna(1.0).to_numpy(dtype=float)
 
 
 def _check(candidates: Any, k: Any, by: str, method: str, budget: Any, time_limit: float) -> None:

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from bingeo._crs import check_same_crs
+from bingeo.addresses import households_per_address
 from bingeo.density import DECAY, KERNEL, KERNELS, DensityRaster, kernel_density, raw_kernel
 from bingeo.errors import InputError
-from bingeo.plan import households_per_address
 
 __all__ = ["density_per_households", "risk_at_addresses", "MIN_HOUSEHOLDS", "PER", "RADIUS"]
 
