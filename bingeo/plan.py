@@ -231,10 +231,18 @@ def _groups(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, m: int) -> 
     return a, np.asarray(gw)
 
 
+def _reach(a: sparse.csr_matrix, w: np.ndarray, chosen: Any) -> float:
+    """Demand the ``chosen`` candidates reach together (each group once)."""
+    return float(w @ (a[:, list(chosen)].sum(axis=1).A1 > 0)) if len(chosen) else 0.0
+
+
 def _milp(
     a: sparse.csr_matrix, w: np.ndarray, hh: np.ndarray | None, k: int, budget: float | None, time_limit: float
-) -> tuple[np.ndarray, float, bool]:
-    """Exact maximal covering: x_j binary (candidate chosen), y_g in [0, 1] (group reached)."""
+) -> tuple[np.ndarray, float | None]:
+    """Exact maximal covering: x_j binary (candidate chosen), y_g in [0, 1] (group reached).
+
+    Returns the chosen candidates and, when HiGHS stopped before proving them optimal, its bound (else None).
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     g, m = a.shape
@@ -255,11 +263,10 @@ def _milp(
         msg = f"HiGHS found no choice of areas: {res.message}"
         raise InputError(msg)
     x = np.flatnonzero(res.x[:m] > 0.5)
-    optimal = res.status == 0
-    if optimal:
-        return x, float(w @ (a[:, x].sum(axis=1).A1 > 0)), True
+    if res.status == 0:
+        return x, None
     dual = getattr(res, "mip_dual_bound", None)
-    return x, -float(dual) if dual is not None else float(w.sum()), False
+    return x, -float(dual) if dual is not None else float(w.sum())
 
 
 def _lp_bound(a: sparse.csr_matrix, w: np.ndarray, hh: np.ndarray | None, k: int, budget: float | None) -> float:
@@ -476,18 +483,19 @@ def plan_areas(
     if a.shape[0] == 0 or kk == 0:
         chosen, reached, bound, optimal = [], 0.0, 0.0, True
     elif chosen_method == "exact":
-        x, bound, optimal = _milp(a, w, hh, kk, budget_households, time_limit)
+        x, stopped_bound = _milp(a, w, hh, kk, budget_households, time_limit)
         chosen = list(x)
-        reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0
+        reached = _reach(a, w, chosen)
+        optimal = stopped_bound is None
+        bound = reached if stopped_bound is None else stopped_bound
         if not optimal:
             notes.append(f"HiGHS stopped at the time limit ({time_limit:g} s): the choice may not be the best")
         for r in range(1, len(chosen) if curve else 0):
-            xr, _, _ = _milp(a, w, hh, r, budget_households, time_limit)
-            best.append(float(w @ (a[:, list(xr)].sum(axis=1).A1 > 0)) if len(xr) else 0.0)
+            best.append(_reach(a, w, _milp(a, w, hh, r, budget_households, time_limit)[0]))
         best = [*best, reached] if curve else []
     else:
         chosen = _greedy(a, w, hh, kk, budget_households)
-        reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0
+        reached = _reach(a, w, chosen)
         bound = _lp_bound(a, w, hh, kk, budget_households)
         optimal = reached >= bound - 1e-9 * max(bound, 1.0)
     order, gains = _order(a, w, chosen)
