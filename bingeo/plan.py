@@ -168,17 +168,17 @@ def _ids(candidates: gpd.GeoDataFrame, id_field: str | None) -> list[str]:
         col = next((c for c in ID_FIELDS if c in candidates.columns and not _blank(candidates[c]).all()), None)
     if col is None:
         return [f"C{i + 1}" for i in range(len(candidates))]
-    ids = candidates[col].astype(str).tolist()
-    if len(set(ids)) < len(ids) or _blank(candidates[col]).any():
-        blank = _blank(candidates[col])
-        if blank.any():
-            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
-            msg = f"candidate row {row} has no id in column {col!r}; give each candidate its own id."
-        else:
-            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-            msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
+    blank = _blank(candidates[col]).to_numpy()
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0]) + 1
+        msg = f"candidate row {row} has no id in column {col!r}; give each candidate its own id."
         raise InputError(msg)
-    return ids
+    ids = candidates[col].astype(str)
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
+        raise InputError(msg)
+    return ids.tolist()
 
 
 def _blank(values: pd.Series) -> pd.Series:
