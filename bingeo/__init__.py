@@ -103,7 +103,7 @@ _LAZY = {
     # planning new networks: risk per household and the best k areas
     "plan_areas": "bingeo.plan",
     "PlanResult": "bingeo.plan",
-    "households_per_address": "bingeo.plan",
+    "households_per_address": "bingeo.addresses",
     "density_per_households": "bingeo.risk",
     "risk_at_addresses": "bingeo.risk",
     # candidate BIN areas dividing an uncovered area (max-p regions)

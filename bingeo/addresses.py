@@ -11,7 +11,13 @@ import pandas as pd
 
 from bingeo.errors import InputError
 
-__all__ = ["addresses_for_store", "household_column", "ADDRESS_CANDIDATES", "HOUSEHOLD_FIELDS"]
+__all__ = [
+    "addresses_for_store",
+    "household_column",
+    "households_per_address",
+    "ADDRESS_CANDIDATES",
+    "HOUSEHOLD_FIELDS",
+]
 
 #: Columns (case-insensitive, in order of preference) holding the number of households at an address.
 HOUSEHOLD_FIELDS = ("households", "huishoudens", "aantal_huishoudens", "hh", "menages", "ménages")
@@ -49,6 +55,28 @@ def household_column(addresses: pd.DataFrame, households_field: str | None = Non
         return households_field
     lower = {str(c).lower(): c for c in reversed(list(addresses.columns))}
     return next((str(lower[name]) for name in HOUSEHOLD_FIELDS if name in lower), None)
+
+
+def households_per_address(addresses: pd.DataFrame, households_field: str | None = None) -> np.ndarray:
+    """Households of each address: its households column (missing values count 1), else 1 per address.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> households_per_address(pd.DataFrame({"huishoudens": [3, None, 0]})).tolist()
+    [3.0, 1.0, 0.0]
+    >>> households_per_address(pd.DataFrame({"straat": ["A", "B"]})).tolist()
+    [1.0, 1.0]
+    """
+    col = household_column(addresses, households_field)
+    if col is None:
+        return np.ones(len(addresses))
+    values = pd.to_numeric(addresses[col], errors="coerce")
+    if (values < 0).any():
+        row = int(np.flatnonzero((values < 0).to_numpy())[0])
+        msg = f"address row {row + 1} has a negative number of households in {col!r}; fix the addresses file."
+        raise InputError(msg)
+    return values.fillna(1.0).to_numpy(dtype=float)
 
 
 def normalise_postcode(value: object) -> str | None:

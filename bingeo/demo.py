@@ -278,7 +278,10 @@ def run_demo(output: Path, *, echo: Callable[[str], None] = print, offline: bool
         echo("   Backtest of the last 26 weeks (each week forecast from the weeks before it):")
         echo("   " + "\n   ".join(bt.summary().splitlines()[2:7]))
 
-        echo("\n13. Plan: of the proposed areas, the 3 that together reach the most uncovered incidents (each once).")
+        echo(
+            f"\n13. Plan: of the proposed areas, the {PLAN_K} that together reach the most uncovered incidents "
+            "(each once)."
+        )
         plan = _plan(props, inc.points, nets, output, paths)
         echo("   " + plan.summary().replace("\n", "\n   ") if plan is not None else "   No area was proposed.")
 
@@ -335,7 +338,7 @@ def _plan(props: Any, incidents: Any, networks: Any, output: Path, paths: dict[s
     plan = plan_areas(props, incidents, k=PLAN_K, networks=networks)
     paths["plan"] = output / "plan.csv"
     write_table(plan.gains, paths["plan"])
-    paths["plan_chart"] = write_gain_chart(plan.gains, plan.total, output / "plan.png", title="BEST 3 AREAS")
+    paths["plan_chart"] = write_gain_chart(plan.gains, plan.total, output / "plan.png", title=f"BEST {PLAN_K} AREAS")
     return plan
 
 

@@ -123,6 +123,7 @@ __all__ = [
     "MAX_CELLS",
     "DensityRaster",
     "kernel_density",
+    "raw_kernel",
 ]
 
 log = logging.getLogger(__name__)
@@ -438,7 +439,7 @@ def _default_levels(vals: np.ndarray, n: int, scheme: str) -> np.ndarray:
 # =========================================================================== kernels
 
 
-def _raw_kernel(kernel: str, d: np.ndarray, r: float, decay: float) -> np.ndarray:
+def raw_kernel(kernel: str, d: np.ndarray, r: float, decay: float) -> np.ndarray:
     """QGIS's raw kernel values at distances ``d`` (no cut-off at ``r`` here)."""
     u = d / r
     if kernel == "quartic":
@@ -618,7 +619,7 @@ def _inside_threshold(r: float) -> float:
 
 
 def _kernel_of_squares(kernel: str, s: np.ndarray, r: float, decay: float) -> np.ndarray:
-    """QGIS's raw kernel from squared distances (equal to :func:`_raw_kernel` up to the last bits)."""
+    """QGIS's raw kernel from squared distances (equal to :func:`raw_kernel` up to the last bits)."""
     return _kernel_into(kernel, s, r, decay, np.empty_like(s))
 
 
@@ -941,7 +942,7 @@ class _Stamps:
 def _kernel_samples(kernel: str, rr: float, decay: float, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Raw kernel (in cells: radius rr) at offsets dx, dy; 0 beyond rr."""
     d = np.hypot(dx, dy)
-    return np.where(d <= rr, _raw_kernel(kernel, d, rr, decay), 0.0)
+    return np.where(d <= rr, raw_kernel(kernel, d, rr, decay), 0.0)
 
 
 @functools.lru_cache(maxsize=16)

@@ -1488,7 +1488,7 @@ def _rates(
     per: gpd.GeoDataFrame, households_field: str | None, floor: float, grid: Grid, counts: np.ndarray, notes: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Households per cell, incidents per 1,000 households, and the cells with enough households."""
-    from bingeo.plan import households_per_address
+    from bingeo.addresses import households_per_address
 
     hx, hy, ok = _xy(per, "addresses")
     hh = households_per_address(per, households_field)

@@ -24,7 +24,7 @@ from scipy import sparse
 
 from bingeo._crs import check_same_crs
 from bingeo._results import Result
-from bingeo.addresses import household_column
+from bingeo.addresses import household_column, households_per_address
 from bingeo.errors import InputError
 
 __all__ = [
@@ -129,28 +129,6 @@ class PlanResult(Result):
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
-def households_per_address(addresses: pd.DataFrame, households_field: str | None = None) -> np.ndarray:
-    """Households of each address: its households column (missing values count 1), else 1 per address.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> households_per_address(pd.DataFrame({"huishoudens": [3, None, 0]})).tolist()
-    [3.0, 1.0, 0.0]
-    >>> households_per_address(pd.DataFrame({"straat": ["A", "B"]})).tolist()
-    [1.0, 1.0]
-    """
-    col = household_column(addresses, households_field)
-    if col is None:
-        return np.ones(len(addresses))
-    values = pd.to_numeric(addresses[col], errors="coerce")
-    if (values < 0).any():
-        row = int(np.flatnonzero((values < 0).to_numpy())[0])
-        msg = f"address row {row + 1} has a negative number of households in {col!r}; fix the addresses file."
-        raise InputError(msg)
-    return values.fillna(1.0).to_numpy(dtype=float)
-
-
 def _check(candidates: Any, k: Any, by: str, method: str, budget: Any, time_limit: float) -> None:
     if not isinstance(candidates, gpd.GeoDataFrame):
         msg = f"`candidates` should be a GeoDataFrame of polygons, got {type(candidates).__name__}"
@@ -190,17 +168,17 @@ def _ids(candidates: gpd.GeoDataFrame, id_field: str | None) -> list[str]:
         col = next((c for c in ID_FIELDS if c in candidates.columns and not _blank(candidates[c]).all()), None)
     if col is None:
         return [f"C{i + 1}" for i in range(len(candidates))]
-    ids = candidates[col].astype(str).tolist()
-    if len(set(ids)) < len(ids) or _blank(candidates[col]).any():
-        blank = _blank(candidates[col])
-        if blank.any():
-            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
-            msg = f"candidate row {row} has no id in column {col!r}; give each candidate its own id."
-        else:
-            dup = pd.Series(ids)[pd.Series(ids).duplicated()].iloc[0]
-            msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
+    blank = _blank(candidates[col]).to_numpy()
+    if blank.any():
+        row = int(np.flatnonzero(blank)[0]) + 1
+        msg = f"candidate row {row} has no id in column {col!r}; give each candidate its own id."
         raise InputError(msg)
-    return ids
+    ids = candidates[col].astype(str)
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        msg = f"candidate id {dup!r} occurs more than once in column {col!r}; give each candidate its own id."
+        raise InputError(msg)
+    return ids.tolist()
 
 
 def _blank(values: pd.Series) -> pd.Series:
@@ -253,10 +231,18 @@ def _groups(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, m: int) -> 
     return a, np.asarray(gw)
 
 
+def _reach(a: sparse.csr_matrix, w: np.ndarray, chosen: Any) -> float:
+    """Demand the ``chosen`` candidates reach together (each group once)."""
+    return float(w @ (a[:, list(chosen)].sum(axis=1).A1 > 0)) if len(chosen) else 0.0
+
+
 def _milp(
     a: sparse.csr_matrix, w: np.ndarray, hh: np.ndarray | None, k: int, budget: float | None, time_limit: float
-) -> tuple[np.ndarray, float, bool]:
-    """Exact maximal covering: x_j binary (candidate chosen), y_g in [0, 1] (group reached)."""
+) -> tuple[np.ndarray, float | None]:
+    """Exact maximal covering: x_j binary (candidate chosen), y_g in [0, 1] (group reached).
+
+    Returns the chosen candidates and, when HiGHS stopped before proving them optimal, its bound (else None).
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     g, m = a.shape
@@ -277,11 +263,10 @@ def _milp(
         msg = f"HiGHS found no choice of areas: {res.message}"
         raise InputError(msg)
     x = np.flatnonzero(res.x[:m] > 0.5)
-    optimal = res.status == 0
-    if optimal:
-        return x, float(w @ (a[:, x].sum(axis=1).A1 > 0)), True
+    if res.status == 0:
+        return x, None
     dual = getattr(res, "mip_dual_bound", None)
-    return x, -float(dual) if dual is not None else float(w.sum()), False
+    return x, -float(dual) if dual is not None else float(w.sum())
 
 
 def _lp_bound(a: sparse.csr_matrix, w: np.ndarray, hh: np.ndarray | None, k: int, budget: float | None) -> float:
@@ -498,18 +483,19 @@ def plan_areas(
     if a.shape[0] == 0 or kk == 0:
         chosen, reached, bound, optimal = [], 0.0, 0.0, True
     elif chosen_method == "exact":
-        x, bound, optimal = _milp(a, w, hh, kk, budget_households, time_limit)
+        x, stopped_bound = _milp(a, w, hh, kk, budget_households, time_limit)
         chosen = list(x)
-        reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0
+        reached = _reach(a, w, chosen)
+        optimal = stopped_bound is None
+        bound = reached if stopped_bound is None else stopped_bound
         if not optimal:
             notes.append(f"HiGHS stopped at the time limit ({time_limit:g} s): the choice may not be the best")
         for r in range(1, len(chosen) if curve else 0):
-            xr, _, _ = _milp(a, w, hh, r, budget_households, time_limit)
-            best.append(float(w @ (a[:, list(xr)].sum(axis=1).A1 > 0)) if len(xr) else 0.0)
+            best.append(_reach(a, w, _milp(a, w, hh, r, budget_households, time_limit)[0]))
         best = [*best, reached] if curve else []
     else:
         chosen = _greedy(a, w, hh, kk, budget_households)
-        reached = float(w @ (a[:, chosen].sum(axis=1).A1 > 0)) if chosen else 0.0
+        reached = _reach(a, w, chosen)
         bound = _lp_bound(a, w, hh, kk, budget_households)
         optimal = reached >= bound - 1e-9 * max(bound, 1.0)
     order, gains = _order(a, w, chosen)

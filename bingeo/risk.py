@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from bingeo._crs import check_same_crs
-from bingeo.density import KERNEL, KERNELS, DensityRaster, kernel_density
+from bingeo.addresses import households_per_address
+from bingeo.density import DECAY, KERNEL, KERNELS, DensityRaster, kernel_density, raw_kernel
 from bingeo.errors import InputError
-from bingeo.plan import households_per_address
 
 __all__ = ["density_per_households", "risk_at_addresses", "MIN_HOUSEHOLDS", "PER", "RADIUS"]
 
@@ -40,10 +40,7 @@ _CHUNK = 4096  # addresses per block in risk_at_addresses
 
 
 def _check_min(min_households: Any) -> float:
-    if not (isinstance(min_households, (int, float, np.number)) and np.isfinite(min_households)):
-        msg = f"`min_households` must be a number of households >= 0, got {min_households!r}"
-        raise InputError(msg)
-    if min_households < 0:
+    if not (isinstance(min_households, (int, float, np.number)) and np.isfinite(min_households)) or min_households < 0:
         msg = f"`min_households` must be a number of households >= 0, got {min_households!r}"
         raise InputError(msg)
     return float(min_households)
@@ -179,19 +176,6 @@ def density_per_households(
     )
 
 
-def _raw_kernel(kernel: str, u: np.ndarray) -> np.ndarray:
-    """QGIS's raw kernels of ``u = d / r`` (``u <= 1``)."""
-    if kernel == "quartic":
-        return (1 - u**2) ** 2
-    if kernel == "triweight":
-        return (1 - u**2) ** 3
-    if kernel == "epanechnikov":
-        return 1 - u**2
-    if kernel == "triangular":
-        return 1 - u
-    return np.ones_like(u)
-
-
 def risk_at_addresses(
     incidents: gpd.GeoDataFrame,
     addresses: gpd.GeoDataFrame,
@@ -263,7 +247,7 @@ def risk_at_addresses(
             for tree, w, into in ((ti, None, k_inc), (ta, hh, k_hh)):
                 # "ndarray" output keeps the pairs at distance 0 (an incident at the address, the address itself)
                 d = block.sparse_distance_matrix(tree, float(radius), output_type="ndarray")
-                k = _raw_kernel(kernel, d["v"] / float(radius))
+                k = raw_kernel(kernel, d["v"], float(radius), DECAY)
                 into[lo : lo + block.n] = np.bincount(
                     d["i"], weights=k if w is None else k * w[d["j"]], minlength=block.n
                 )

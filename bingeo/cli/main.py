@@ -989,7 +989,6 @@ def density_cmd(
         click.echo(f"{len(pts):,} incidents of type {', '.join(types)}")
     if per:
         _density_per(
-            pts,
             x,
             y,
             inc.crs,
@@ -1000,12 +999,10 @@ def density_cmd(
             radius,
             kernel,
             contours,
-            **{
-                "households_field": households_field,
-                "min_households": min_households,
-                "weight_field": weight_field,
-                "decay": decay,
-            },
+            households_field=households_field,
+            min_households=min_households,
+            weight_field=weight_field,
+            decay=decay,
         )
         return
     with progress_bar("density") as progress:
@@ -1044,7 +1041,6 @@ def _write_bands(raster: Any, output: str) -> None:
 
 
 def _density_per(
-    pts: Any,
     x: Any,
     y: Any,
     crs: Any,
