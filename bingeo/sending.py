@@ -65,7 +65,7 @@ from bingeo.errors import CancelledError, InputError, MailError, StoreError
 from bingeo.recipients import recipient_records, select_recipients
 from bingeo.replies import delivery_token
 from bingeo.sms import SmsCount, sms_segments, sms_warnings
-from bingeo.stores.plain_tables import register
+from bingeo.stores.plain_tables import PLAIN_TABLES, PlainTables, register
 
 __all__ = [
     "SECURITY",
@@ -351,6 +351,7 @@ class _Deliveries:
     """The ``deliveries`` table of a GeoPackage store, through a connection of its own (commits per message)."""
 
     def __init__(self, store: Any) -> None:
+        self.store = store
         self.path = Path(store.path)
         self.conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
         self.journal = str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
@@ -385,28 +386,11 @@ class _Deliveries:
         return bool(self.conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone())
 
     def ensure(self) -> None:
-        if self.has(DELIVERIES_TABLE) and self.has(MESSAGES_TABLE):
-            return
-        from bingeo.stores import _gpkg_format as fmt
-
-        self._begin()
-        try:
-            if not self.has(DELIVERIES_TABLE):
-                fmt.create_attribute_table(
-                    self.conn, DELIVERIES_TABLE, DELIVERY_FIELDS, description="bingeo: delivery state per alert"
-                )
-                self.conn.execute(
-                    f'CREATE UNIQUE INDEX "{DELIVERIES_TABLE}_alert_member" '
-                    f'ON "{DELIVERIES_TABLE}" (alert_id, member_id)'
-                )
-            if not self.has(MESSAGES_TABLE):
-                fmt.create_attribute_table(
-                    self.conn, MESSAGES_TABLE, MESSAGE_FIELDS, description="bingeo: the e-mail of each alert sent"
-                )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        """Create the two tables as registered (the one definition `bingeo store copy` and erasures use)."""
+        tables = PlainTables(self.store)
+        for name in (DELIVERIES_TABLE, MESSAGES_TABLE):
+            spec = PLAIN_TABLES[name]
+            tables.ensure(name, spec.fields, unique=spec.unique, description=spec.description)
 
     def all_rows(self) -> list[dict[str, Any]]:
         names = [n for n, _ in DELIVERY_FIELDS]
@@ -478,6 +462,7 @@ class _PgDeliveries(_Deliveries):
         from psycopg import sql
 
         self.sql = sql
+        self.store = store
         self.conn = store._conn  # autocommit; each call below is one transaction
         self.schema = store.schema
         self.path = Path(store.location)
@@ -495,25 +480,6 @@ class _PgDeliveries(_Deliveries):
 
     def has(self, table: str) -> bool:
         return self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{self.schema}"."{table}"',)).fetchone()[0]
-
-    def ensure(self) -> None:
-        if self.has(DELIVERIES_TABLE) and self.has(MESSAGES_TABLE):
-            return
-        with self.conn.transaction():
-            cols = ", ".join(f'"{n}" {d}' for n, d in DELIVERY_FIELDS)
-            self.conn.execute(
-                self.sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} (fid bigserial PRIMARY KEY, "
-                    + cols
-                    + ", UNIQUE (alert_id, member_id))"
-                ).format(self._t(DELIVERIES_TABLE))
-            )
-            cols = ", ".join(f'"{n}" {d}' for n, d in MESSAGE_FIELDS)
-            self.conn.execute(
-                self.sql.SQL("CREATE TABLE IF NOT EXISTS {} (fid bigserial PRIMARY KEY, " + cols + ")").format(
-                    self._t(MESSAGES_TABLE)
-                )
-            )
 
     def message(self, alert_id: str) -> tuple[str, str] | None:
         if not self.has(MESSAGES_TABLE):
