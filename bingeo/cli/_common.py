@@ -371,12 +371,15 @@ def read_points_for_store(
     target_crs: str | None = None,
     geometry: bool = True,
     extent: Any = None,
+    grow_extent: bool = False,
 ) -> Any:
     """Read POINTS into the store's CRS, checked against its extent (without a store: into ``target_crs``).
 
     ``--date-field`` is parsed as dates; a file none of whose rows is usable fails with the likely cause.
     ``geometry=False``: the points as a table and coordinates (``read_points(geometry=False)``).
     ``extent``: check against this extent instead (e.g. :func:`extent_with` the areas a command plans in).
+    ``grow_extent``: grow it to the input's own core (``read_points(grow_extent=True)``), for commands that look
+    at incidents or addresses beyond the networks (hot spots, density, coverage, counts, proposals).
     """
     from bingeo.readers import read_points
 
@@ -391,6 +394,7 @@ def read_points_for_store(
         extent=extent if extent is not None else (st.extent() if st is not None else None),
         date_fields=date_fields_for(date_field),
         geometry=geometry,
+        grow_extent=grow_extent,
     )
     return usable(result)
 

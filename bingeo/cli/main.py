@@ -420,11 +420,15 @@ def counts_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field)
+        inc = read_points_for_store(
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=date_field, grow_extent=True
+        )
         adr = None
         if addresses:
             adr = usable(
-                read_points(addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                read_points(
+                    addresses, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent(), grow_extent=True
+                ),
                 crs_option="--addresses-crs",
             )
     windows = None
@@ -505,7 +509,7 @@ def coverage_cmd(
 
     with open_store(store) as st:
         nets = st.networks(at=at)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet, grow_extent=True)
         zones = read_polygons(areas, target_crs=st.crs) if areas else None
     for note in adr.notes:
         click.echo(f"note: {note}")
@@ -646,12 +650,12 @@ def hotspots_cmd(
     with open_store(store) as st:
         nets = st.networks(at=at)
         inc = read_points_for_store(
-            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"], grow_extent=True
         )
         adr = per_adr = None
         for path in dict.fromkeys(p for p in (addresses, per) if p):  # one read when both name the same file
             read = usable(
-                read_points(path, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent()),
+                read_points(path, crs=addresses_crs or crs, target_crs=st.crs, extent=st.extent(), grow_extent=True),
                 crs_option="--addresses-crs",
             )
             adr = read if path == addresses else adr
@@ -755,7 +759,7 @@ def pai_cmd(
     with open_store(store) as st:
         nets = st.networks()
         inc = read_points_for_store(
-            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"]
+            incidents, st, layer, crs, x_field, y_field, sheet=sheet, date_field=opts["date_field"], grow_extent=True
         )
         kwargs = _hotspot_kwargs(st, **opts)
     inc, windows = windows_or_dates(
@@ -865,8 +869,12 @@ def propose_cmd(
     with open_store(store) as st:
         nets = st.networks()
         hs = read_polygons(hotspots_path, layer="hotspots", target_crs=st.crs)
-        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet)
-        inc = usable(read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent())) if incidents else None
+        adr = read_points_for_store(addresses, st, layer, crs, x_field, y_field, sheet=sheet, grow_extent=True)
+        inc = (
+            usable(read_points(incidents, crs=crs, target_crs=st.crs, extent=st.extent(), grow_extent=True))
+            if incidents
+            else None
+        )
     click.echo(adr.summary())
     with progress_bar("proposing") as progress:
         out = propose_areas(
@@ -971,7 +979,9 @@ def density_cmd(
     # the coordinates without point objects (read_points(geometry=False)): the density needs only x and y
     if store:
         with open_store(store) as st:
-            inc = read_points_for_store(incidents, st, layer, crs, x_field, y_field, sheet=sheet, geometry=False)
+            inc = read_points_for_store(
+                incidents, st, layer, crs, x_field, y_field, sheet=sheet, geometry=False, grow_extent=True
+            )
     else:
         inc = read_points_for_store(
             incidents, None, layer, crs, x_field, y_field, sheet=sheet, target_crs=to_crs, geometry=False

@@ -91,6 +91,15 @@ EXTENT_MIN_MARGIN_M = 5000.0
 EXTENT_MIN_MARGIN_DEG = 0.05
 
 
+#: ``grow_extent=True``: the input's core is the box of this central share of its usable points, per axis
+#: (5th to 95th percentile), so that a few stray rows do not move it.
+EXTENT_CORE_SHARE = 0.90
+
+
+#: ... taken only from at least this many usable points.
+EXTENT_CORE_MIN_POINTS = 10
+
+
 @dataclass(repr=False)
 class ReadResult(Result):
     """Points read from one source, the rows that could not be used, and the guesses.
@@ -220,6 +229,34 @@ def _check_extent(extent: Any) -> tuple[float, float, float, float] | None:
     return vals  # type: ignore[return-value]
 
 
+class _GrowBox(tuple):
+    """An extent to grow by the input's core (``read_points(grow_extent=True)``); a plain 4-tuple otherwise."""
+
+    def __new__(cls, *vals: float) -> _GrowBox:
+        return super().__new__(cls, vals)
+
+
+def _grown(
+    box: tuple[float, float, float, float], x: np.ndarray, y: np.ndarray, crs: pyproj.CRS, notes: Notes
+) -> tuple[float, float, float, float]:
+    """``box`` grown to the core of the points (x, y: usable, finite) when the core overlaps box + margin."""
+    if len(x) < EXTENT_CORE_MIN_POINTS:
+        return tuple(box)  # type: ignore[return-value]
+    tail = (1.0 - EXTENT_CORE_SHARE) / 2
+    cx0, cx1 = np.quantile(x, [tail, 1.0 - tail])
+    cy0, cy1 = np.quantile(y, [tail, 1.0 - tail])
+    margin, unit = _extent_margin(box, crs)
+    overlaps = cx0 <= box[2] + margin and cx1 >= box[0] - margin and cy0 <= box[3] + margin and cy1 >= box[1] - margin
+    grown = (min(box[0], cx0), min(box[1], cy0), max(box[2], cx1), max(box[3], cy1))
+    if not overlaps or grown == tuple(box):
+        return tuple(box)  # type: ignore[return-value]
+    notes.add(
+        f"The extent was grown to hold the central {EXTENT_CORE_SHARE:.0%} of the points "
+        f"({grown[0]:,.6g}, {grown[1]:,.6g}, {grown[2]:,.6g}, {grown[3]:,.6g} {unit})."
+    )
+    return tuple(float(v) for v in grown)  # type: ignore[return-value]
+
+
 def _extent_margin(extent: tuple[float, float, float, float], crs: pyproj.CRS) -> tuple[float, str]:
     side = max(extent[2] - extent[0], extent[3] - extent[1])
     if crs.is_geographic:
@@ -246,6 +283,7 @@ def read_points(
     sep: str | None = None,
     encoding: str | None = None,
     geometry: bool = True,
+    grow_extent: bool = False,
 ) -> ReadResult:
     """Read incidents or addresses as points, keeping every unusable row as a reject.
 
@@ -275,6 +313,11 @@ def read_points(
     extent : (minx, miny, maxx, maxy), optional
         Expected area in ``target_crs`` (or the source CRS). Points farther out than
         the margin are rejected as ``outside_extent`` (see Notes).
+    grow_extent : bool, default False
+        Grow ``extent`` to hold the input's own core (the box of its central
+        :data:`EXTENT_CORE_SHARE` of usable points) when that core overlaps the extent with its margin:
+        incidents or addresses of a whole city around a few networks are kept, while a file in a wrong CRS,
+        whose core lies elsewhere, is still rejected. The margin is then taken from the grown extent.
     date_fields : sequence of str, optional
         Columns to parse as dates. By default columns whose name starts or ends with
         date/datum/tijd/time (``pleegdatum``, ``starttijd``, ``datetime``) and text columns of ISO dates
@@ -363,6 +406,8 @@ def read_points(
     crs_given = to_crs(crs, what="`crs`") if crs is not None else None
     target = to_crs(target_crs, what="`target_crs`") if target_crs is not None else None
     box = _check_extent(extent)
+    if box is not None and grow_extent:
+        box = _GrowBox(*box)
     if date_fields is not None and isinstance(date_fields, str):
         date_fields = [date_fields]
 
@@ -1121,6 +1166,9 @@ def _finish(
     elif target is not None:
         final = target
     # ---- extent
+    if isinstance(box, _GrowBox):
+        ok = rej.ok & np.isfinite(xt) & np.isfinite(yt)
+        box = _grown(box, xt[ok], yt[ok], final, notes)
     if box is not None:
         margin, unit = _extent_margin(box, final)
         lo_x, lo_y, hi_x, hi_y = (
