@@ -156,6 +156,8 @@ def main() -> None:
 
     REPORT["bingeo"] = importlib.util.find_spec("bingeo").origin
     REPORT["worker_needed"] = worker.needed()
+    provider = QgsApplication.processingRegistry().providerById("bingeo")
+    REPORT["provider"] = sorted(a.id() for a in provider.algorithms()) if provider is not None else []
     try:
         for alg_id, params in JOB["algorithms"]:
             run_algorithm(alg_id, params)

@@ -50,6 +50,23 @@ def expected_algorithms() -> set[str]:
     return {f"bingeo:{n}" for n in names}
 
 
+def provider_algorithms() -> set[str]:
+    """The names of the provider's algorithms, read from ``bingeo_qgis/algorithms/*.py`` without QGIS: the ``NAME``
+    of every class there (every module the provider registers defines one algorithm class with its ``NAME``).
+    """
+    import ast
+
+    names = set()
+    for path in sorted((PLUGIN_DIR / "bingeo_qgis" / "algorithms").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                for stmt in node.body:
+                    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+                    if isinstance(target, ast.Name) and target.id == "NAME" and isinstance(stmt.value, ast.Constant):
+                        names.add(stmt.value.value)
+    return names - {""}
+
+
 def load_plugin(iface=None):
     """Load qgis_plugin/bingeo_qgis through qgis.utils (as QGIS does) and start its Processing part."""
     import qgis.utils
@@ -106,6 +123,32 @@ def write_samples(folder: Path) -> dict[str, Path]:
     write_table(inc, paths["incidents"], layer="incidents")
     write_table(adr, paths["addresses"], layer="addresses")
     return paths
+
+
+#: A charter of two new networks (streets, house-number ranges, sides) on the sample addresses: 72 and 122 addresses.
+CHARTER = (
+    "bin;straat;van;tot;zijde\nGR-NEW-1;Witsenstraat;1;21;oneven\nGR-NEW-1;Israëlsstraat;;;\n"
+    "GR-NEW-2;Bizetstraat;;;\nGR-NEW-2;Kwartelwg;;;\n"
+)
+
+
+def write_window_layer(folder: Path) -> Path:
+    """data/samples/woninginbraken.csv as a layer ``w`` in ``folder/w.gpkg``: its fields as text (dates as the police
+    write them, time windows included), points from X/Y (none where X/Y are empty).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from bingeo.readers import write_table
+
+    df = pd.read_csv(SAMPLES / "woninginbraken.csv", sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
+    x = pd.to_numeric(df["X"].str.replace(",", "."), errors="coerce")
+    y = pd.to_numeric(df["Y"].str.replace(",", "."), errors="coerce")
+    geom = gpd.points_from_xy(x, y)
+    geom[x.isna().to_numpy() | y.isna().to_numpy()] = None
+    path = folder / "w.gpkg"
+    write_table(gpd.GeoDataFrame(df.drop(columns=["X", "Y"]), geometry=geom, crs=28992), path, layer="w")
+    return path
 
 
 def layer(path: Path, name: str | None = None, provider: str = "ogr"):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plugin_support import SAMPLES, layer, load_plugin, rows, unload_plugin  # noqa: E402
+from plugin_support import SAMPLES, layer, load_plugin, rows, unload_plugin, write_window_layer  # noqa: E402
 
 SAMPLE = SAMPLES / "woninginbraken.csv"
 HOURS = [f"{h:02d}" for h in range(24)]
@@ -20,20 +20,11 @@ HOURS = [f"{h:02d}" for h in range(24)]
 
 @pytest.fixture(scope="module")
 def env(qgis_processing, tmp_path_factory):
-    import geopandas as gpd
-
     import bingeo
-    from bingeo.readers import write_table
 
     load_plugin()
     tmp = tmp_path_factory.mktemp("plugin_profile")
-    # the export as a layer: its fields as text (dates as the police write them), points from X/Y
-    df = pd.read_csv(SAMPLE, sep=";", encoding="cp1252", dtype=str, keep_default_na=False)
-    x = pd.to_numeric(df["X"].str.replace(",", "."), errors="coerce")
-    y = pd.to_numeric(df["Y"].str.replace(",", "."), errors="coerce")
-    geom = gpd.points_from_xy(x, y)
-    geom[x.isna().to_numpy() | y.isna().to_numpy()] = None
-    write_table(gpd.GeoDataFrame(df.drop(columns=["X", "Y"]), geometry=geom, crs=28992), tmp / "w.gpkg", layer="w")
+    write_window_layer(tmp)  # the export as a layer: its fields as text (dates as the police write them)
     store = tmp / "bins.gpkg"
     bingeo.import_networks(SAMPLES / "networks.gpkg", store, id_field="bin_code", kind_field="soort")
     with bingeo.open_store(store) as st:

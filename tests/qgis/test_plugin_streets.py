@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plugin_support import layer, load_plugin, rows, unload_plugin, write_samples  # noqa: E402
+from plugin_support import CHARTER, layer, load_plugin, rows, unload_plugin, write_samples  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,7 @@ def env(qgis_processing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("plugin_streets")
     paths = write_samples(tmp)
     charter = tmp / "charter.csv"
-    charter.write_text("bin;straat;van;tot;zijde\nGR-NEW-1;Witsenstraat;1;21;oneven\nGR-NEW-1;Israëlsstraat;;;\n"
-                       "GR-NEW-2;Bizetstraat;;;\nGR-NEW-2;Kwartelwg;;;\n", encoding="utf-8")  # fmt: skip
+    charter.write_text(CHARTER, encoding="utf-8")
     data = {
         "tmp": tmp,
         "charter": charter,

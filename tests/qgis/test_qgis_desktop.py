@@ -22,15 +22,27 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plugin_support import BASE_ALGORITHMS, PLUGIN_DIR, SAMPLES, make_member_store, write_samples  # noqa: E402
+from plugin_support import (  # noqa: E402
+    CHARTER,
+    PLUGIN_DIR,
+    SAMPLES,
+    make_member_store,
+    provider_algorithms,
+    write_samples,
+    write_window_layer,
+)
 
 DRIVER = Path(__file__).resolve().parent / "desktop_driver.py"
 
 #: Every test here needs QGIS's Python bindings (skipped without them on a developer machine, failed in CI).
 pytestmark = pytest.mark.requires("qgis")
 QGIS_PYTHON = "/usr/bin/python3"
-#: Time allowed for the whole desktop session (start, 10 dialogs, the alert tool, quit).
+#: Time allowed for the whole desktop session (start, a dialog per algorithm, the alert tool, quit).
 SESSION_TIMEOUT = 600
+#: Every algorithm of the provider (read from its folder, without QGIS): each one's dialog runs in the desktop.
+ALGORITHMS = sorted(provider_algorithms())
+#: The area ``bingeo:regions`` divides (the sample town's centre, EPSG:28992).
+REGIONS_AREA = (233000, 581500, 235000, 583000)
 
 
 def gpkg(path, name):
@@ -42,6 +54,9 @@ def desktop(tmp_path_factory):
     for tool in ("qgis", "xvfb-run"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (Debian: apt-get install qgis xvfb)")  # a failure in CI
+    import geopandas as gpd
+    import shapely
+
     import bingeo
 
     tmp = tmp_path_factory.mktemp("desktop")
@@ -72,21 +87,90 @@ def desktop(tmp_path_factory):
     ref_hs = bingeo.find_hotspots(inc, networks=nets, cell_size=250).hotspots
     hs_path = tmp / "hs.gpkg"
     bingeo.write_table(ref_hs, hs_path, layer="hotspots", geometry_type="MultiPolygon")
+    windows = write_window_layer(tmp)  # incidents with time windows (profiles)
+    area = gpd.GeoDataFrame({"naam": ["centrum"]}, geometry=[shapely.box(*REGIONS_AREA)], crs=28992)
+    bingeo.write_table(area, tmp / "area.gpkg", layer="area")
+    charter = tmp / "charter.csv"
+    charter.write_text(CHARTER, encoding="utf-8")
     inc_l, adr_l = gpkg(paths["incidents"], "incidents"), gpkg(paths["addresses"], "addresses")
     nets_l, store_nets = gpkg(SAMPLES / "networks.gpkg", "networks"), gpkg(store, "networks")
     out = tmp / "out"
     out.mkdir()
     temp = "TEMPORARY_OUTPUT"
+    streets = str(out / "streets.gpkg")  # networksfromstreets -> liststreets, invitations (as a user chains them)
     algorithms = [
         ("importnetworks", {"INPUT": nets_l, "STORE": str(out / "new.gpkg"), "ID_FIELD": "bin_code"}),
+        ("networksfromstreets", {"STREETS": str(charter), "ADDRESSES": adr_l, "OUTPUT": streets}),
+        ("liststreets", {"NETWORKS": {"layer": streets}, "ADDRESSES": adr_l, "OUTPUT": temp}),
         ("assignpoints", {"INPUT": inc_l, "NETWORKS": nets_l, "OUTPUT": temp}),
         ("countincidents", {"INPUT": inc_l, "NETWORKS": nets_l, "BY": 3, "DATE_FIELD": "pleegdatum", "OUTPUT": temp}),
+        (
+            "profile",
+            {
+                "INPUT": gpkg(windows, "w"),
+                "NETWORKS": nets_l,
+                "TIME": 0,
+                "START": "2022-01-01",
+                "END": "2023-06-30",
+                "OUTPUT": temp,
+                "REJECTS": temp,
+            },
+        ),
         ("hotspots", {"INPUT": inc_l, "NETWORKS": nets_l, "CELL_SIZE": 250, "CELLS": temp, "HOTSPOTS": temp}),
+        (
+            "emerging",
+            {"INPUT": inc_l, "NETWORKS": nets_l, "INTERVAL": 2, "CELL_SIZE": 250, "LOCATIONS": temp, "CUBE": temp},
+        ),
         ("density", {"INPUT": inc_l, "RADIUS": 400, "CELL_SIZE": 100, "OUTPUT": str(out / "density.tif")}),
+        (
+            "densityper",
+            {"INPUT": inc_l, "ADDRESSES": adr_l, "RADIUS": 400, "CELL_SIZE": 100, "OUTPUT": str(out / "per.tif")},
+        ),
+        (
+            "forecast",
+            {
+                "INPUT": inc_l,
+                "NETWORKS": nets_l,
+                "AS_OF_DATE": "2024-06-01",
+                "CELL_SIZE": 250,
+                "PERMUTATIONS": 99,
+                "TYPES": "woninginbraak",
+                "OUTPUT": temp,
+                "RANKING": temp,
+            },
+        ),
         ("coverage", {"NETWORKS": nets_l, "ADDRESSES": adr_l, "OUTPUT": temp}),
         (
             "proposeareas",
-            {"HOTSPOTS": gpkg(hs_path, "hotspots"), "ADDRESSES": adr_l, "NETWORKS": nets_l, "OUTPUT": temp},
+            {
+                "HOTSPOTS": gpkg(hs_path, "hotspots"),
+                "ADDRESSES": adr_l,
+                "NETWORKS": nets_l,
+                "OUTPUT": str(out / "proposals.gpkg"),
+            },
+        ),
+        (
+            "regions",
+            {
+                "AREA": gpkg(tmp / "area.gpkg", "area"),
+                "ADDRESSES": adr_l,
+                "NETWORKS": nets_l,
+                "INCIDENTS": inc_l,
+                "SEED": 3,
+                "OUTPUT": str(out / "regions.gpkg"),
+                "ISLANDS": temp,
+            },
+        ),
+        (
+            "planareas",
+            {
+                "CANDIDATES": {"layer": str(out / "proposals.gpkg"), "name": "proposals"},
+                "INCIDENTS": inc_l,
+                "NETWORKS": nets_l,
+                "ADDRESSES": adr_l,
+                "K": 3,
+                "OUTPUT": str(out / "plan.gpkg"),
+            },
         ),
         (
             "selectrecipients",
@@ -97,6 +181,16 @@ def desktop(tmp_path_factory):
                 "OPERATOR": "agent 1",
                 "REASON": "PV desktop 1",
                 "OUTPUT": str(out / "recipients.csv"),
+            },
+        ),
+        (
+            "invitations",
+            {
+                "AREA": {"layer": f"{streets}|subset=\"network_id\" = 'GR-NEW-1'", "name": "GR-NEW-1"},
+                "ADDRESSES": adr_l,
+                "OUTPUT": temp,
+                "CSV": str(out / "invite.csv"),
+                "LABELS": str(out / "invite.pdf"),
             },
         ),
         ("webmap", {"NETWORKS": nets_l, "INCIDENTS": inc_l, "TITLE": "Groningen", "OUTPUT": str(out / "map.html")}),
@@ -146,6 +240,7 @@ def desktop(tmp_path_factory):
     seconds = time.monotonic() - started
     report = json.loads((tmp / "report.json").read_text(encoding="utf-8")) if (tmp / "report.json").exists() else {}
     print(f"QGIS desktop session: {seconds:.1f} s, exit code {qgis.returncode}")
+    print({a: r["seconds"] for a, r in report.get("algorithms", {}).items()})
     return {
         "rc": qgis.returncode,
         "stderr": qgis.stderr[-4000:],
@@ -156,6 +251,8 @@ def desktop(tmp_path_factory):
         "userbase": tmp / "userbase",
         "ref_hotspots": len(ref_hs),
         "incidents": len(inc),
+        "paths": paths,
+        "store": store,
     }
 
 
@@ -179,14 +276,20 @@ def test_plain_python_keeps_bingeo_in_process():
     assert not worker.needed()
 
 
-@pytest.mark.parametrize("name", sorted(BASE_ALGORITHMS | {"webmap"}))
+def test_the_desktop_job_runs_every_algorithm_of_the_provider(desktop):
+    """The provider the desktop loaded has exactly the algorithms read from its folder, and the job runs them all."""
+    assert desktop["report"]["provider"] == [f"bingeo:{n}" for n in ALGORITHMS]
+    assert sorted(desktop["algorithms"]) == ALGORITHMS
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
 def test_dialog_ran_and_wrote_its_outputs(desktop, name):
     got = desktop["report"].get("algorithms", {}).get(f"bingeo:{name}")
     assert got is not None, f"bingeo:{name} never ran: {desktop['report'].get('steps')}"
     assert got["finished"] and got["ok"], got["log"]
     assert got["outputs"], got
     for key, out in got["outputs"].items():
-        assert out.get("features", 1) > 0 or key in ("REJECTS", "OVERLAPS"), (key, out)
+        assert out.get("features", 1) > 0 or key in ("REJECTS", "OVERLAPS", "ISLANDS"), (key, out)
         assert out.get("bytes", 1) > 0 and out.get("raster", 1) > 0, (key, out)
 
 
@@ -197,8 +300,56 @@ def test_desktop_results_equal_the_library(desktop):
     assert algs["bingeo:hotspots"]["outputs"]["HOTSPOTS"]["features"] == desktop["ref_hotspots"]
     assert algs["bingeo:importnetworks"]["outputs"]["ADDED"]["value"] == 18
     out = desktop["out"]
-    for name in ("density.tif", "recipients.csv", "map.html", "eval.json", "new.gpkg"):
+    for name in ("density.tif", "recipients.csv", "map.html", "eval.json", "new.gpkg", "per.tif", "invite.pdf"):
         assert (out / name).stat().st_size > 0, name
+
+
+def test_desktop_plans_and_streets_equal_the_library(desktop):
+    """The candidate areas, plans, streets and invitations made in the dialogs, against bingeo on the same files."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    import bingeo
+
+    algs, out, paths = desktop["report"]["algorithms"], desktop["out"], desktop["paths"]
+    inc = gpd.read_file(paths["incidents"], layer="incidents")
+    adr = gpd.read_file(paths["addresses"], layer="addresses")
+    with bingeo.open_store(desktop["store"]) as st:
+        nets = st.networks()  # active today, as the plugin takes a networks layer
+    em = bingeo.find_emerging(inc, networks=nets, interval="quarter", cell_size=250, date_field="pleegdatum")
+    assert algs["bingeo:emerging"]["outputs"]["N_EMERGING"]["value"] == len(em.emerging) > 0
+    fc = bingeo.forecast(
+        inc,
+        networks=nets,
+        as_of="2024-06-01",
+        cell_size=250,
+        permutations=99,
+        types="woninginbraak",
+        date_field="pleegdatum",
+    )
+    assert algs["bingeo:forecast"]["outputs"]["N_NETWORKS"]["value"] == len(fc.networks) > 0
+
+    area = gpd.GeoDataFrame(geometry=[shapely.box(*REGIONS_AREA)], crs=28992)
+    ref = bingeo.divide_regions(area, adr, nets, incidents=inc, seed=3).regions.sort_values("proposal_id")
+    got = gpd.read_file(out / "regions.gpkg").sort_values("proposal_id")
+    assert algs["bingeo:regions"]["outputs"]["N_REGIONS"]["value"] == len(got) == len(ref) > 0
+    for col in ("proposal_id", "households", "incidents"):
+        assert got[col].tolist() == ref[col].tolist(), col
+
+    plan = bingeo.plan_areas(gpd.read_file(out / "proposals.gpkg"), inc, k=3, networks=nets, addresses=adr).gains
+    got = gpd.read_file(out / "plan.gpkg").sort_values("rank")
+    assert len(got) == len(plan) > 0
+    for col in ("candidate_id", "gain", "cumulative"):
+        assert got[col].tolist() == plan[col].tolist(), col
+
+    streets = gpd.read_file(out / "streets.gpkg").sort_values("network_id")
+    assert streets["addresses"].tolist() == [72, 122]  # bingeo.network_from_streets on this charter (headless test)
+    assert algs["bingeo:liststreets"]["outputs"]["OUTPUT"]["features"] == 4  # the charter's four streets
+    invited = pd.read_csv(out / "invite.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    want = bingeo.invitation_list(streets[streets["network_id"] == "GR-NEW-1"], adr)
+    assert invited["line2"].tolist() == want["line2"].tolist() and len(want) == 72
+    assert algs["bingeo:invitations"]["outputs"]["OUTPUT"]["features"] == 72
 
 
 def test_alert_tool_says_how_to_draw_and_exports(desktop):
