@@ -834,6 +834,58 @@ def _paint_rim(
     return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
+def _count_cells(
+    out: np.ndarray,
+    pts: _Points,
+    idx: np.ndarray,
+    g: _Grid,
+    cells: tuple[np.ndarray, np.ndarray],
+    *,
+    workers: int = 1,
+    progress: Callable[[float], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> int:
+    """Add to ``out`` how many of the points ``idx`` reach each cell through the block cells ``cells``.
+
+    Reached as QGIS decides it (its doubles, ``sqrt(dx**2 + dy**2) <= r``,
+    as :func:`_paint_cells`), but only counted: the test written as a float32
+    0 or 1 and added with no mask or kernel (counts in a chunk stay far below
+    2**24, so they are exact). The uniform kernel's rim for unit weights.
+    Chunks as in :func:`_paint_cells` (the same sums whatever the number of
+    ``workers``).
+    """
+    cx, cy, off, reach = _block_cells(cells, g)
+    n, nc = idx.size, cx.size
+    if n == 0 or nc == 0:
+        return n
+    half = np.arange(g.k, dtype="float64")[:, None] + 0.5
+    thr = _inside_threshold(g.r)
+    every = n == pts.n
+
+    def task(lo: int, hi: int) -> tuple[int, np.ndarray]:
+        x, y, _w, col0, rowb, row0 = pts.block(lo, hi) if every else pts.take(idx[lo:hi])
+        key = row0 * g.cols + col0
+        k0 = int(key.min())
+        rel = key - k0
+        buf = np.zeros(int(key.max()) - k0 + reach, "float32")
+        dx = _squares(col0, x, g.xmin, g.p, half)
+        dy = _squares(rowb, y, g.ymin, g.p, half)
+        s = np.empty(x.size)
+        v = np.empty(x.size, "float32")
+        for j in range(nc):
+            np.add(dx[cx[j]], dy[cy[j]], out=s)
+            np.less_equal(s, thr, out=v, casting="unsafe")
+            np.add.at(buf[off[j] :], rel, v)
+        return k0, buf
+
+    def combine(res: tuple[int, np.ndarray]) -> None:
+        k0, buf = res
+        part = buf[: out.size - k0]
+        out[k0 : k0 + part.size] += part
+
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
+
+
 def _paint_uniform(
     out: np.ndarray,
     hits: np.ndarray,
@@ -1159,14 +1211,24 @@ def _fast(
     is_cancelled: Callable[[], bool] | None,
     timings: dict[str, float],
     workers: int = 1,
+    uniform_rows: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed."""
+    """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed.
+
+    The uniform kernel with weights (or ``uniform_rows``) is painted row by row
+    (:func:`_paint_uniform`); with unit weights it counts: the FFT of the
+    counts, rounded to whole numbers (and done again row by row when the
+    rounding is not safe: counts too large for float32), plus the rim counted
+    point by point (:func:`_count_cells`).
+    """
     rows, cols = g.rows, g.cols
     out = np.zeros(rows * cols)
     hits = np.zeros(rows * cols, bool)
     n_all = pts.n
     unit_weights = pts.unit_weights
-    if kernel == "uniform":
+    # uniform kernel, unit weights: counts, whole numbers through the FFT too (rounded; checked below)
+    counting = kernel == "uniform" and unit_weights and not uniform_rows
+    if kernel == "uniform" and not counting:
         t0 = time.perf_counter()
         done = _paint_uniform(out, hits, pts, g, workers=workers, progress=progress, is_cancelled=is_cancelled)
         timings["rows"] = time.perf_counter() - t0
@@ -1180,7 +1242,7 @@ def _fast(
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
-    ux, uy = pts.offsets()
+    ux, uy = pts.offsets() if st.deg > 0 else (np.zeros(0), np.zeros(0))  # degree 0: counts only
     row0, col0 = np.divmod(pts.key, cols)
     anchor = row0 * nac + col0
     odd = pts.clipped
@@ -1191,7 +1253,9 @@ def _fast(
     if odd is not None and odd.any():
         _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay, workers=workers)
         regular = np.flatnonzero(~odd)
-        ux, uy, w, anchor = ux[regular], uy[regular], w[regular], anchor[regular]
+        w, anchor = w[regular], anchor[regular]
+        if st.deg > 0:
+            ux, uy = ux[regular], uy[regular]
     else:
         regular = np.arange(n_all)
     n_cells = nar * nac
@@ -1202,19 +1266,21 @@ def _fast(
     # moments per anchor cell, each transformed and multiplied by its stamp's transform
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    tx = _cheb(ux * 2.0, st.deg)
-    ty = _cheb(uy * 2.0, st.deg)
+    tx = _cheb(ux * 2.0, st.deg) if st.deg > 0 else []
+    ty = _cheb(uy * 2.0, st.deg) if st.deg > 0 else []
     del ux, uy
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
     count = np.bincount(anchor, minlength=n_cells).astype("float64")
 
     stamp_specs = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
 
-    def moment(m: int) -> np.ndarray:
+    def moment(m: int) -> np.ndarray | None:
         # one basis function: its sums per anchor cell, transformed, times its stamp's transform
         if m < 0:
             return cv.grid(count, workers=1)
         i, j = pairs[m]
+        if (i, j) == (0, 0) and unit_weights and not counting:  # the counts' transform, computed once
+            return None
         if (i, j) == (0, 0):
             mom = count if unit_weights else np.bincount(anchor, weights=w, minlength=n_cells)
         else:
@@ -1233,44 +1299,69 @@ def _fast(
     spec_count = None
     rim = None
     done_x = regular.size
-    # the moments in `workers` threads (numpy and the FFTs release the GIL for most of the work);
-    # meanwhile, without a fit, the cells painted point by point, in as many threads (into their own raster)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(moment, m) for m in [-1, *live]]
-        if not st.fit_mode:
-            t1 = time.perf_counter()
-            rim = np.zeros(rows * cols)
-            run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
-            run["progress"] = None if progress is None else (lambda f: progress(0.6 * f))
-            if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
-                done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
-            else:
-                done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
-            timings["exact_cells"] = time.perf_counter() - t1
-            if done_x < regular.size:
-                for f in futures:
-                    f.cancel()
-                return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
-        for n_m, f in enumerate(futures):
-            spec = f.result()
-            if n_m == 0:
-                spec_count = spec
-            elif acc is None:
-                acc = spec
-            else:
-                acc += spec
-            if progress is not None and st.fit_mode:
-                progress(0.6 * n_m / len(live))
+    # the moments, then (without a fit) the cells painted point by point: each phase in `workers` threads
+    # (numpy and the FFTs release the GIL), one after the other so that no more threads than `workers`
+    # run at once (two phases side by side oversubscribed the cores: two workers were slower than one)
+    todo = live if counting else [-1, *live]  # counting needs no separate transform of the counts
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            specs = list(pool.map(moment, todo))
+    else:
+        specs = [moment(m) for m in todo]
+    if not counting:
+        spec_count = specs.pop(0)
+        if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
+            specs[live.index(0)] = spec_count * stamp_specs.pop(0)
+    for spec in specs:
+        if acc is None:
+            acc = spec
+        else:
+            acc += spec
+    del specs
     timings["moments_fft"] = time.perf_counter() - t0
+    if progress is not None:
+        progress(0.3 if not st.fit_mode else 0.6)
+    if not st.fit_mode:
+        t1 = time.perf_counter()
+        rim = np.zeros(rows * cols)
+        run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
+        run["progress"] = None if progress is None else (lambda f: progress(0.3 + 0.3 * f))
+        if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+            done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
+        elif counting:
+            done_x = _count_cells(rim, pts, regular, g, xcells, **run)
+        else:
+            done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
+        timings["exact_cells"] = time.perf_counter() - t1
+        if done_x < regular.size:
+            return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
     t0 = time.perf_counter()
     if acc is not None:
-        out += cv.back(acc)
+        conv = cv.back(acc)
+        if counting:
+            whole = np.rint(conv)
+            if float(np.abs(conv - whole).max()) > 0.1 or float(whole.max()) * _FFT_ROUNDING > 0.25:
+                timings.pop("exact_cells", None)
+                return _fast(
+                    pts,
+                    g,
+                    kernel,
+                    decay,
+                    progress=progress,
+                    is_cancelled=is_cancelled,
+                    timings=timings,
+                    workers=workers,
+                    uniform_rows=True,
+                )
+            conv = whole
+        out += conv
+        del conv
     del acc
     if rim is not None:
         out += rim
     del rim
-    assert spec_count is not None
-    hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
+    if spec_count is not None:
+        hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
     timings["inverse_fft"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -1306,6 +1397,11 @@ def _fast(
             bound = float(bgrid.max())
         timings["n_corrected"] = float(flagged.size)
         done = n_all
+    elif counting:  # every count is exact: a cell is reached where it is at least 1
+        done = n_all
+        hits |= out > 0.5
+        bound = 0.0
+        timings["n_corrected"] = float(regular.size)
     else:
         done = n_all
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
