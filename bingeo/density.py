@@ -1751,12 +1751,17 @@ def kernel_density(
     Where the kernel is not smooth across a cell, no polynomial fits it:
     cells on the rim (``d = r`` crosses them) of the uniform, Epanechnikov and
     triangular kernels, and the tip of the triangular cone. Those cells (about
-    ``8 r / p`` of them) are computed point by point, for every point, while
-    the FFTs run. A kernel that is 0 at the radius (Epanechnikov, triangular
+    ``8 r / p`` of them) are computed point by point, for every point, after
+    the FFTs. A kernel that is 0 at the radius (Epanechnikov, triangular
     without decay) is taken there as ``max(K, 0)`` with ``K`` continued past
     the radius, in float32 and without masks: that is 0 wherever QGIS does
     not paint, and the values differ from QGIS's by about 1e-7 of each (whose
-    reach is decided exactly, below). The uniform kernel needs no fit at all: in each window row its
+    reach is decided exactly, below). The uniform kernel with unit weights
+    counts: the counts per cell convolved (FFT) with the cells every offset
+    reaches, rounded to whole numbers (done again row by row, below, if the
+    counts were too large for that to be safe), plus the rim cells counted
+    point by point with QGIS's doubles; so its values are exact. With weights
+    it needs no fit at all: in each window row its
     cells are one run, from ``ceil((-h - sx) / p)`` to ``floor((h - sx) /
     p)`` with ``h = sqrt(r**2 - dy**2)``, added as +w and -w and summed along
     the rows. For the quartic and triweight kernels (continuous slopes at the
@@ -1774,7 +1779,10 @@ def kernel_density(
     size; each chunk is painted into its own buffer (a short stretch of the
     raster), the buffers are added to the raster in chunk order, and the FFT
     terms are summed in a fixed order. So the raster is the same, bit for
-    bit, whatever ``workers`` is.
+    bit, whatever ``workers`` is. The FFT terms, then the rim, each run in
+    ``workers`` threads (one after the other: side by side they ran twice as
+    many threads as cores, and two workers were slower than one);
+    ``workers=1`` runs everything in the calling thread.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
     clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; against
