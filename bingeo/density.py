@@ -960,9 +960,9 @@ def _paint_uniform(
 # =========================================================================== fast engine
 
 
-def _cheb(t: np.ndarray, deg: int) -> list[np.ndarray]:
-    """Chebyshev polynomials T_0..T_deg at t (in [-1, 1])."""
-    out = [np.ones_like(t), t]
+def _cheb(t: np.ndarray, deg: int, *, ones: bool = True) -> list[np.ndarray]:
+    """Chebyshev polynomials T_0..T_deg at t (in [-1, 1]); ``ones=False``: T_0 (all 1) as a 0-d array."""
+    out = [np.ones_like(t) if ones else np.ones(()), t]
     for _ in range(2, deg + 1):
         out.append(2.0 * t * out[-1] - out[-2])
     return out[: deg + 1]
@@ -1266,8 +1266,8 @@ def _fast(
     # moments per anchor cell, each transformed and multiplied by its stamp's transform
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    tx = _cheb(ux * 2.0, st.deg) if st.deg > 0 else []
-    ty = _cheb(uy * 2.0, st.deg) if st.deg > 0 else []
+    tx = _cheb(ux * 2.0, st.deg, ones=False) if st.deg > 0 else []
+    ty = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
     del ux, uy
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
     count = np.bincount(anchor, minlength=n_cells).astype("float64")
@@ -1283,10 +1283,10 @@ def _fast(
             return None
         if (i, j) == (0, 0):
             mom = count if unit_weights else np.bincount(anchor, weights=w, minlength=n_cells)
-        else:
-            wm = tx[i] * ty[j]
+        else:  # T_0 is 1: a term of one axis needs no product
+            wm = ty[j] if i == 0 else tx[i] if j == 0 else tx[i] * ty[j]
             if not unit_weights:
-                wm *= w
+                wm = wm * w
             mom = np.bincount(anchor, weights=wm, minlength=n_cells)
         spec = cv.grid(mom, workers=1)
         spec *= stamp_specs.pop(m)
