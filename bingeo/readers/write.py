@@ -27,7 +27,7 @@ import shapely
 from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
-from bingeo.readers.sources import _suffix
+from bingeo.readers.sources import _suffix, use_arrow_pool
 
 logger = logging.getLogger("bingeo.readers")
 
@@ -343,6 +343,7 @@ def _csv_chunks(
         return None
     if sep in "\"'" or sep in lineterminator or not lineterminator:
         return None
+    use_arrow_pool()
     frame = pd.DataFrame(df)
     special = "".join(sorted({sep, '"', *lineterminator}))  # a field holding one of these is quoted
     renderers = []
