@@ -45,3 +45,50 @@ def test_arrow_pool_chosen_once_and_left_to_the_user(monkeypatch):
         assert pa.default_memory_pool().backend_name == sources.ARROW_POOL
     finally:
         pa.set_memory_pool(before)
+
+
+def test_beside_gives_the_answer_or_the_error_of_the_direct_call(monkeypatch):
+    from bingeo.readers.overlap import Beside
+
+    for workers in ("1", "2"):
+        monkeypatch.setenv("BINGEO_WORKERS", workers)
+        assert Beside(divmod, 7, 2).result() == (3, 1)
+        job = Beside(int, "x")
+        with pytest.raises(ValueError, match="invalid literal"):
+            job.result()
+
+
+def _read_both_ways(path, monkeypatch):
+    from bingeo.readers import read_points
+
+    got = []
+    for workers in ("1", "2"):  # dates and the quote check in the caller / beside it
+        monkeypatch.setenv("BINGEO_WORKERS", workers)
+        r = read_points(path)
+        got.append((r.points, r.rejects, list(r.notes)))
+    return got
+
+
+def test_read_beside_is_the_read_in_one_thread(tmp_path, monkeypatch):
+    """An export with planted bad dates, bad records and a quoted multi-line field: the same read either way."""
+    from pandas.testing import assert_frame_equal
+
+    lines = ["registratienummer;pleegdatum;einddatum;X;Y;omschrijving"]
+    for i in range(400):
+        date = "31-2-2021 10:00" if i % 97 == 5 else f"{1 + i % 28}-{1 + i % 12}-2021 {i % 24}:{i % 60:02d}"
+        text = '"regel één\nregel twee"' if i % 50 == 3 else "coöperatie"
+        lines.append(f"PL{i};{date};{1 + i % 28}-1-2022;{230000 + i},5;{580000 + i},25;{text}")
+    lines[20] = "kapot;1-1-2021"
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    (p1, r1, n1), (p2, r2, n2) = _read_both_ways(path, monkeypatch)
+    assert n1 == n2
+    assert any("impossible or unreadable dates" in n for n in n1)
+    assert_frame_equal(p1, p2)
+    assert_frame_equal(r1, r2)
+    assert r1["reject_reason"].tolist() == ["wrong_field_count"]
+    bad = tmp_path / "quotes.csv"  # quotes the csv module reads its own way: the careful path either way
+    bad.write_bytes(b'X;Y;d\n1,5;2,5;a"b\n3,5;4,5;"c"d\n')
+    (p1, r1, n1), (p2, r2, n2) = _read_both_ways(bad, monkeypatch)
+    assert n1 == n2
+    assert_frame_equal(p1, p2)

@@ -312,8 +312,12 @@ SCAN_BYTES = 1 << 22
 
 def _high_bytes(data: bytes) -> np.ndarray:
     """Return the positions of the bytes >= 0x80 of ``data``, scanned :data:`SCAN_BYTES` at a time."""
-    b = np.frombuffer(data, dtype=np.uint8)
-    found = [np.flatnonzero(b[i : i + SCAN_BYTES] >= 0x80) + i for i in range(0, len(b), SCAN_BYTES)]
+    return _positions(np.frombuffer(data, dtype=np.uint8), np.greater_equal, 0x80)
+
+
+def _positions(b: np.ndarray, test: Any, value: int) -> np.ndarray:
+    """``np.flatnonzero(test(b, value))`` for bytes ``b``, scanned :data:`SCAN_BYTES` at a time."""
+    found = [np.flatnonzero(test(b[i : i + SCAN_BYTES], value)) + i for i in range(0, len(b), SCAN_BYTES)]
     return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
@@ -537,7 +541,7 @@ def _quotes_plain(data: bytes, sep: str) -> bool:
     after a closing quote or an unclosed quote (which the csv module refuses) says no: the careful path.
     """
     b = np.frombuffer(data, dtype=np.uint8)
-    q = np.flatnonzero(b == 34)
+    q = _positions(b, np.equal, 34)
     if len(q) == 0:
         return True
     if len(q) % 2:
@@ -560,8 +564,8 @@ def _empty_lines(data: bytes) -> int:
     if b"\n\n" not in data and b"\r\r" not in data and b"\n\r" not in data:  # no line break follows another
         return 0
     b = np.frombuffer(data, dtype=np.uint8)
-    lf = np.flatnonzero(b == 10)
-    cr = np.flatnonzero(b == 13)
+    lf = _positions(b, np.equal, 10)
+    cr = _positions(b, np.equal, 13)
     cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
     lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
     if len(cr_alone):
@@ -572,8 +576,13 @@ def _empty_lines(data: bytes) -> int:
     else:  # LF or CRLF line ends only: already in order
         start, end = lf_start, lf + 1
     empty = start[1:][start[1:] == end[:-1]]
-    quotes = np.flatnonzero(b == 34)
+    quotes = _positions(b, np.equal, 34)
     return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
+
+
+def _quote_check(data: bytes, sep: str) -> int | None:
+    """None when the quotes of ``data`` are not RFC 4180 (:func:`_quotes_plain`), else its empty lines."""
+    return _empty_lines(data) if _quotes_plain(data, sep) else None
 
 
 def _blank(rec: list[str]) -> bool:
@@ -598,8 +607,10 @@ def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int],
     first = head[: end if end >= 0 else _HEAD_CHARS].strip()
     if not first:
         return None
-    if not _quotes_plain(data, sep):
-        return None
+    # the quotes are checked and the empty lines counted on the second core while Arrow splits the records
+    from bingeo.readers.overlap import Beside
+
+    checked = Beside(_quote_check, data, sep)
     odd: list[tuple[int, int, str]] = []
 
     def keep(row: Any) -> str:
@@ -619,8 +630,11 @@ def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int],
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
+        checked.result()
         return None
-    empty_lines = _empty_lines(data)
+    empty_lines = checked.result()
+    if empty_lines is None:  # quotes that are not RFC 4180: the careful path
+        return None
     del data
     width = table.num_columns
     if not all(pa.types.is_large_string(t) for t in table.schema.types):
