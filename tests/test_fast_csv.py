@@ -88,7 +88,7 @@ def test_read_beside_is_the_read_in_one_thread(tmp_path, monkeypatch):
     assert_frame_equal(r1, r2)
     assert r1["reject_reason"].tolist() == ["wrong_field_count"]
     bad = tmp_path / "quotes.csv"  # quotes the csv module reads its own way: the careful path either way
-    bad.write_bytes(b'X;Y;d\n1,5;2,5;a"b\n3,5;4,5;"c"d\n')
+    bad.write_bytes(b'X;Y;d\n1,5;2,5;a"b\n3,5;4,5; "c"\n')
     (p1, r1, n1), (p2, r2, n2) = _read_both_ways(bad, monkeypatch)
     assert n1 == n2
     assert_frame_equal(p1, p2)
