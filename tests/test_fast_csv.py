@@ -92,3 +92,50 @@ def test_read_beside_is_the_read_in_one_thread(tmp_path, monkeypatch):
     (p1, r1, n1), (p2, r2, n2) = _read_both_ways(bad, monkeypatch)
     assert n1 == n2
     assert_frame_equal(p1, p2)
+
+
+def _split_alike(path, monkeypatch):
+    """The records of a text table read in two halves at once == the careful path's (the csv module's)."""
+    from tests.test_fast_readers import _both, _same_table
+
+    monkeypatch.setenv("BINGEO_WORKERS", "2")
+    monkeypatch.setattr(sources, "SPLIT_BYTES", 1)
+    halves, split = [], sources._arrow_split
+    monkeypatch.setattr(sources, "_arrow_split", lambda *a: halves.append(split(*a)) or halves[-1])
+    fast, careful = _both(path, monkeypatch)
+    _same_table(fast, careful)
+    return fast, halves
+
+
+def test_halves_split_alike(tmp_path, monkeypatch):
+    """Bad records, blank lines and quoted line breaks on both sides of the cut, and at the cut itself."""
+    from tests.test_fast_readers import TEXTS
+
+    for name, text in TEXTS.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        _split_alike(path, monkeypatch)
+    rows = ["a;b;c"]
+    for i in range(300):
+        cell = '"twee\nregels; en ""quotes"""' if i % 7 == 0 else f"v{i}"
+        rows.append(f"{i};{cell};x" if i % 41 else f"{i};kort")
+        if i % 53 == 0:
+            rows.append("   ")
+        if i % 67 == 0:
+            rows.append("")
+    for start in range(0, 12):  # moves the middle over a quoted field, a bad record, a blank line
+        path = tmp_path / f"export{start}.csv"
+        path.write_bytes(("\n".join(rows[:1] + rows[1 + start :]) + "\n").encode("cp1252"))
+        fast, halves = _split_alike(path, monkeypatch)
+        assert len(halves) == 1 and halves[0][0].column(0).num_chunks == 2  # read in two halves
+        assert fast[1]  # bad records found in both halves
+        assert min(fast[1]) < len(fast[0]) // 2 < max(fast[1])
+
+
+def test_half_cut_falls_outside_quotes():
+    data = b'a;b\n1;"x\ny\nz"\n' * 50
+    cut = sources._half_cut(data)
+    assert cut is not None and data[cut - 1 : cut] == b"\n"
+    assert data[:cut].count(b'"') % 2 == 0
+    assert sources._half_cut(b"a;b\n") is None
+    assert sources._half_cut(b'a;"b\nc\nd\ne') is None

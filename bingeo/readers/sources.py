@@ -580,6 +580,76 @@ def _empty_lines(data: bytes) -> int:
     return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
 
 
+#: Text tables of this many bytes or more are split by Arrow in two halves at once (two workers or more).
+SPLIT_BYTES = 8 << 20
+
+
+def _arrow_split(data: bytes, sep: str, head: str, guess: int) -> tuple[Any, list[tuple[int, int, str]]]:
+    """Arrow's records of ``data`` (header first) and its odd rows (number from 1 with the header, fields, text).
+
+    A large text is cut at a line end outside quotes into two halves read at once (:class:`Beside`); the odd
+    rows of the second half are numbered on from the first's, so both together are the records of one read.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from bingeo._workers import resolve_workers
+    from bingeo.readers.overlap import Beside
+
+    def parse(buf: Any, names: list[str] | None) -> tuple[Any, list[tuple[int, int, str]]]:
+        odd: list[tuple[int, int, str]] = []
+
+        def keep(row: Any) -> str:
+            odd.append((row.number, row.actual_columns, row.text))
+            return "skip"
+
+        table = pacsv.read_csv(
+            pa.BufferReader(buf),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, autogenerate_column_names=names is None, column_names=names, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(
+                # large strings: what pandas' text columns hold, taken without a copy
+                column_types={f"f{i}": pa.large_string() for i in range(max(guess, len(names or ())))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return table, odd
+
+    whole = pa.py_buffer(data)
+    cut = _half_cut(data) if len(data) >= SPLIT_BYTES and resolve_workers() > 1 else None
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=sep), []) if cut is not None else []
+    if cut is None or len(header) < 2:
+        return parse(whole, None)
+    names = [f"f{i}" for i in range(len(header))]
+    second = Beside(parse, whole.slice(cut), names)
+    try:
+        first, odd = parse(whole.slice(0, cut), None)
+    finally:
+        later, odd2 = second.result()
+    if first.num_columns != len(names) or first.schema != later.schema:
+        return parse(whole, None)
+    before = first.num_rows + len(odd)  # records of the first half, its header included
+    return pa.concat_tables([first, later]), odd + [(None if n is None else n + before, k, t) for n, k, t in odd2]
+
+
+def _half_cut(data: bytes) -> int | None:
+    """Where to cut ``data`` in two: just after a line feed near the middle outside quoted fields; or None."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    at = len(data) // 2
+    quotes = int(np.count_nonzero(b[:at] == 34))
+    while True:
+        nl = data.find(b"\n", at)
+        if nl < 0 or nl + 1 >= len(data):
+            return None
+        quotes += int(np.count_nonzero(b[at:nl] == 34))
+        if quotes % 2 == 0:
+            return nl + 1
+        at = nl + 1
+
+
 def _quote_check(data: bytes, sep: str) -> int | None:
     """None when the quotes of ``data`` are not RFC 4180 (:func:`_quotes_plain`), else its empty lines."""
     return _empty_lines(data) if _quotes_plain(data, sep) else None
@@ -600,7 +670,6 @@ def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int],
     if len(sep) != 1 or ord(sep) > 127 or sep in '"\r\n':
         return None
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     head = _head(data)[:_HEAD_CHARS]
     end = head.find("\n")
@@ -611,24 +680,8 @@ def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int],
     from bingeo.readers.overlap import Beside
 
     checked = Beside(_quote_check, data, sep)
-    odd: list[tuple[int, int, str]] = []
-
-    def keep(row: Any) -> str:
-        odd.append((row.number, row.actual_columns, row.text))
-        return "skip"
-
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
-            convert_options=pacsv.ConvertOptions(
-                # large strings: what pandas' text columns hold, taken without a copy
-                column_types={f"f{i}": pa.large_string() for i in range(first.count(sep) + 1)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table, odd = _arrow_split(data, sep, head, first.count(sep) + 1)
     except (pa.ArrowInvalid, pa.ArrowException):
         checked.result()
         return None
