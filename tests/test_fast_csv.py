@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bingeo.readers.sources as sources
 from bingeo.readers.sources import Notes
@@ -139,3 +141,38 @@ def test_half_cut_falls_outside_quotes():
     assert data[:cut].count(b'"') % 2 == 0
     assert sources._half_cut(b"a;b\n") is None
     assert sources._half_cut(b'a;"b\nc\nd\ne') is None
+
+
+def _csv_equals_pandas(values):
+    import pandas as pd
+
+    from bingeo.readers.write import _csv_chunks, excel_safe
+
+    df = pd.DataFrame({"x": values, "k": 1})
+    want = excel_safe(df).to_csv(index=False).encode("utf-8")
+    assert b"".join(bytes(c) for c in _csv_chunks(df, sep=",", encoding="utf-8", lineterminator="\n")) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(10**15), 10**15).filter(bool), min_size=1, max_size=40))
+def test_coordinates_in_hundredths_written_as_repr(cents):
+    """Floats that are whole hundredths (RD coordinates in cm) take the short way; the bytes are pandas'."""
+    import numpy as np
+
+    import bingeo.readers.write as write_mod
+
+    v = np.array(cents, dtype=float) / 100
+    _csv_equals_pandas(v)
+    small = v[np.abs(v) < write_mod.CENTS_BELOW]
+    if len(small):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        got = write_mod._cents_fields(small, pa, pc)
+        assert got is not None and got.to_pylist() == [repr(float(x)) for x in small]
+
+
+def test_coordinates_edge_values_written_as_repr():
+    _csv_equals_pandas([230941.44, 583921.1, -0.01, 0.01, 7.0, -12.5, 9999999999999.99, 1e13, 0.1, 0.3])
+    _csv_equals_pandas([230941.44, 0.0])  # a zero: the general way
+    _csv_equals_pandas([0.1 + 0.2, 1.005, 230941.44])  # not whole hundredths: the general way
