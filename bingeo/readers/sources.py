@@ -637,14 +637,13 @@ def _arrow_split(data: bytes, sep: str, head: str, guess: int) -> tuple[Any, lis
 
 def _half_cut(data: bytes) -> int | None:
     """Where to cut ``data`` in two: just after a line feed near the middle outside quoted fields; or None."""
-    b = np.frombuffer(data, dtype=np.uint8)
     at = len(data) // 2
-    quotes = int(np.count_nonzero(b[:at] == 34))
+    quotes = data.count(b'"', 0, at)
     while True:
         nl = data.find(b"\n", at)
         if nl < 0 or nl + 1 >= len(data):
             return None
-        quotes += int(np.count_nonzero(b[at:nl] == 34))
+        quotes += data.count(b'"', at, nl)
         if quotes % 2 == 0:
             return nl + 1
         at = nl + 1
