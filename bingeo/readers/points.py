@@ -26,6 +26,7 @@ from bingeo.readers.columns import (
     _wkt_columns,
     coordinate_pairs,
 )
+from bingeo.readers.overlap import Beside
 from bingeo.readers.sheets import read_sheet_table
 from bingeo.readers.sources import (
     Notes,
@@ -674,6 +675,9 @@ def _points_from_table(
             )
             raise InputError(msg)
 
+    # ---- the dates are parsed beside the coordinates (second core), used below as if parsed there
+    early = _dates_beside(raw, {wkt_col} if wkt_col is not None else {xcol, ycol}, date_fields, label, table)
+
     # ---- parse coordinates
     file_crs = table.file_crs
     if wkt_col is not None:
@@ -738,6 +742,7 @@ def _points_from_table(
             notes=notes,
             bad_dates=bad_dates,
             serials=table.sheet,
+            early=early,
         )
     else:
         _convert_dates_only(
@@ -756,6 +761,27 @@ def _points_from_table(
     return _finish(
         data, raw, x, y, rej, src, target, box, label, notes, drop=drop, bad_dates=bad_dates, geometry=geometry
     )
+
+
+#: Date columns of a text table parsed in threads beside the coordinates (each thread holds its column's dates).
+DATES_BESIDE = 2
+
+
+def _dates_beside(
+    raw: pd.DataFrame, skip: set[Any], date_fields: Sequence[str] | None, label: str, table: _TableInput
+) -> dict[str, Beside]:
+    """Start :func:`read_dates` of the text table's date candidates in a thread (:class:`Beside`), by column.
+
+    The same calls :func:`_convert_columns` makes first on the same values; a candidate it cannot name here (a
+    missing ``date_fields`` column) is left to it, so that its error comes where it always came.
+    """
+    if not table.text:
+        return {}
+    try:
+        dates = _date_candidates(raw, skip, date_fields, label)
+    except InputError:
+        return {}
+    return {c: Beside(read_dates, raw[c], serials=table.sheet) for c in dates[:DATES_BESIDE]}
 
 
 def _guessed_note(src: pyproj.CRS, why: str) -> str:
@@ -877,10 +903,19 @@ def _is_text_column(s: pd.Series) -> bool:
 
 
 def _read_date_column(
-    data: pd.DataFrame, c: str, bad_dates: dict[str, np.ndarray], notes: Notes, *, serials: bool
+    data: pd.DataFrame,
+    c: str,
+    bad_dates: dict[str, np.ndarray],
+    notes: Notes,
+    *,
+    serials: bool,
+    early: Beside | None = None,
 ) -> bool:
-    """Parse column ``c`` of ``data`` as dates in place when it holds dates; note what was done."""
-    got = read_dates(data[c], serials=serials)
+    """Parse column ``c`` of ``data`` as dates in place when it holds dates; note what was done.
+
+    ``early``: :func:`read_dates` of the same values with the same ``serials``, started before.
+    """
+    got = early.result() if early is not None else read_dates(data[c], serials=serials)
     if not got.is_dates:
         return False
     data[c] = got.values
@@ -940,13 +975,14 @@ def _convert_columns(
     notes: Notes,
     bad_dates: dict[str, np.ndarray],
     serials: bool = False,
+    early: dict[str, Beside] | None = None,
 ) -> None:
     dates = _date_candidates(data, skip, date_fields, label)
     done: set[str] = set()
     for c in dates:
         done.add(c)
         # a spreadsheet's date column may hold Excel serial day numbers (date cells formatted as numbers)
-        if _read_date_column(data, c, bad_dates, notes, serials=serials):
+        if _read_date_column(data, c, bad_dates, notes, serials=serials, early=(early or {}).get(c)):
             continue
         how = read_dates(data[c]).how
         nums = _convert_numeric(data[c], decimal_comma=decimal_comma)

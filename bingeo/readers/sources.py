@@ -286,7 +286,7 @@ def _utf8(data: bytes, encoding: str | None, label: str, notes: Notes) -> bytes:
     if _valid_utf8(data, 0):
         notes.add("Encoding UTF-8.")
         return data
-    at = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) >= 0x80)  # where the non-ASCII bytes are
+    at = _high_bytes(data)  # where the non-ASCII bytes are
     high = set(np.unique(np.frombuffer(data, dtype=np.uint8)[at]).tolist())
     latin1 = bool(high & _CP1252_UNDEFINED)
     if latin1:
@@ -304,6 +304,21 @@ def _utf8(data: bytes, encoding: str | None, label: str, notes: Notes) -> bytes:
         prev = i + 1
     pieces.append(data[prev:])
     return b"".join(pieces)
+
+
+#: Bytes scanned at a time for non-ASCII bytes (no mask as large as the file).
+SCAN_BYTES = 1 << 22
+
+
+def _high_bytes(data: bytes) -> np.ndarray:
+    """Return the positions of the bytes >= 0x80 of ``data``, scanned :data:`SCAN_BYTES` at a time."""
+    return _positions(np.frombuffer(data, dtype=np.uint8), np.greater_equal, 0x80)
+
+
+def _positions(b: np.ndarray, test: Any, value: int) -> np.ndarray:
+    """``np.flatnonzero(test(b, value))`` for bytes ``b``, scanned :data:`SCAN_BYTES` at a time."""
+    found = [np.flatnonzero(test(b[i : i + SCAN_BYTES], value)) + i for i in range(0, len(b), SCAN_BYTES)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
 
 
 #: UTF-8 of each byte read as Latin-1 / as Windows-1252 (its 5 undefined bytes never looked up).
@@ -407,6 +422,33 @@ def _head(data: bytes) -> str:
     return data[: 4 * _HEAD_CHARS + 8].decode("utf-8", errors="ignore")
 
 
+#: Arrow's memory pool for the big tables bingeo reads and writes. Arrow's default (mimalloc) hands freed pages
+#: back to the system at once and faults them in again: in ``bingeo assign`` of a 1 M-row export that cost
+#: 1.2-1.5 s of system time more than jemalloc (measured, same run).
+ARROW_POOL = "jemalloc"
+
+#: The environment variable through which a user chooses Arrow's pool; bingeo then leaves it as chosen.
+ARROW_POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_arrow_pool() -> None:
+    """Make :data:`ARROW_POOL` Arrow's default memory pool, unless the user chose one or Arrow lacks it.
+
+    Only where memory comes from changes, never a value. Called before the text reader and the CSV writer.
+    """
+    if os.environ.get(ARROW_POOL_ENV):
+        return
+    import pyarrow as pa
+
+    if pa.default_memory_pool().backend_name == ARROW_POOL:
+        return
+    try:
+        pool = getattr(pa, f"{ARROW_POOL}_memory_pool")()
+    except (AttributeError, NotImplementedError):  # a pyarrow built without it
+        return
+    pa.set_memory_pool(pool)
+
+
 def read_text_table(
     path: Path,
     label: str,
@@ -423,6 +465,7 @@ def read_text_table(
     # no limit on a cell's size: the csv module refuses cells over 131,072 characters by default (long
     # descriptions, WKT polygons)
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))
+    use_arrow_pool()
     data = _utf8(_read_bytes(path, label, member), encoding, label, notes)
     head = _head(data)
     if not head or (head.isspace() and data.decode("utf-8").isspace()):  # (no copy of a large text)
@@ -498,7 +541,7 @@ def _quotes_plain(data: bytes, sep: str) -> bool:
     after a closing quote or an unclosed quote (which the csv module refuses) says no: the careful path.
     """
     b = np.frombuffer(data, dtype=np.uint8)
-    q = np.flatnonzero(b == 34)
+    q = _positions(b, np.equal, 34)
     if len(q) == 0:
         return True
     if len(q) % 2:
@@ -521,8 +564,8 @@ def _empty_lines(data: bytes) -> int:
     if b"\n\n" not in data and b"\r\r" not in data and b"\n\r" not in data:  # no line break follows another
         return 0
     b = np.frombuffer(data, dtype=np.uint8)
-    lf = np.flatnonzero(b == 10)
-    cr = np.flatnonzero(b == 13)
+    lf = _positions(b, np.equal, 10)
+    cr = _positions(b, np.equal, 13)
     cr_alone = cr[(cr + 1 >= len(b)) | (b[np.minimum(cr + 1, len(b) - 1)] != 10)]
     lf_start = np.where((lf > 0) & (b[np.maximum(lf - 1, 0)] == 13), lf - 1, lf)
     if len(cr_alone):
@@ -533,8 +576,82 @@ def _empty_lines(data: bytes) -> int:
     else:  # LF or CRLF line ends only: already in order
         start, end = lf_start, lf + 1
     empty = start[1:][start[1:] == end[:-1]]
-    quotes = np.flatnonzero(b == 34)
+    quotes = _positions(b, np.equal, 34)
     return int((np.searchsorted(quotes, empty) % 2 == 0).sum())
+
+
+#: Text tables of this many bytes or more are split by Arrow in two halves at once (two workers or more).
+SPLIT_BYTES = 8 << 20
+
+
+def _arrow_split(data: bytes, sep: str, head: str, guess: int) -> tuple[Any, list[tuple[int, int, str]]]:
+    """Arrow's records of ``data`` (header first) and its odd rows (number from 1 with the header, fields, text).
+
+    A large text is cut at a line end outside quotes into two halves read at once (:class:`Beside`); the odd
+    rows of the second half are numbered on from the first's, so both together are the records of one read.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from bingeo._workers import resolve_workers
+    from bingeo.readers.overlap import Beside
+
+    def parse(buf: Any, names: list[str] | None) -> tuple[Any, list[tuple[int, int, str]]]:
+        odd: list[tuple[int, int, str]] = []
+
+        def keep(row: Any) -> str:
+            odd.append((row.number, row.actual_columns, row.text))
+            return "skip"
+
+        table = pacsv.read_csv(
+            pa.BufferReader(buf),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, autogenerate_column_names=names is None, column_names=names, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
+            convert_options=pacsv.ConvertOptions(
+                # large strings: what pandas' text columns hold, taken without a copy
+                column_types={f"f{i}": pa.large_string() for i in range(max(guess, len(names or ())))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return table, odd
+
+    whole = pa.py_buffer(data)
+    cut = _half_cut(data) if len(data) >= SPLIT_BYTES and resolve_workers() > 1 else None
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=sep), []) if cut is not None else []
+    if cut is None or len(header) < 2:
+        return parse(whole, None)
+    names = [f"f{i}" for i in range(len(header))]
+    second = Beside(parse, whole.slice(cut), names)
+    try:
+        first, odd = parse(whole.slice(0, cut), None)
+    finally:
+        later, odd2 = second.result()
+    if first.num_columns != len(names) or first.schema != later.schema:
+        return parse(whole, None)
+    before = first.num_rows + len(odd)  # records of the first half, its header included
+    return pa.concat_tables([first, later]), odd + [(None if n is None else n + before, k, t) for n, k, t in odd2]
+
+
+def _half_cut(data: bytes) -> int | None:
+    """Where to cut ``data`` in two: just after a line feed near the middle outside quoted fields; or None."""
+    at = len(data) // 2
+    quotes = data.count(b'"', 0, at)
+    while True:
+        nl = data.find(b"\n", at)
+        if nl < 0 or nl + 1 >= len(data):
+            return None
+        quotes += data.count(b'"', at, nl)
+        if quotes % 2 == 0:
+            return nl + 1
+        at = nl + 1
+
+
+def _quote_check(data: bytes, sep: str) -> int | None:
+    """None when the quotes of ``data`` are not RFC 4180 (:func:`_quotes_plain`), else its empty lines."""
+    return _empty_lines(data) if _quotes_plain(data, sep) else None
 
 
 def _blank(rec: list[str]) -> bool:
@@ -552,36 +669,24 @@ def _arrow_records(data: bytes, sep: str) -> tuple[pd.DataFrame, dict[int, int],
     if len(sep) != 1 or ord(sep) > 127 or sep in '"\r\n':
         return None
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     head = _head(data)[:_HEAD_CHARS]
     end = head.find("\n")
     first = head[: end if end >= 0 else _HEAD_CHARS].strip()
     if not first:
         return None
-    if not _quotes_plain(data, sep):
-        return None
-    odd: list[tuple[int, int, str]] = []
+    # the quotes are checked and the empty lines counted on the second core while Arrow splits the records
+    from bingeo.readers.overlap import Beside
 
-    def keep(row: Any) -> str:
-        odd.append((row.number, row.actual_columns, row.text))
-        return "skip"
-
+    checked = Beside(_quote_check, data, sep)
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=False, autogenerate_column_names=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=keep),
-            convert_options=pacsv.ConvertOptions(
-                # large strings: what pandas' text columns hold, taken without a copy
-                column_types={f"f{i}": pa.large_string() for i in range(first.count(sep) + 1)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table, odd = _arrow_split(data, sep, head, first.count(sep) + 1)
     except (pa.ArrowInvalid, pa.ArrowException):
+        checked.result()
         return None
-    empty_lines = _empty_lines(data)
+    empty_lines = checked.result()
+    if empty_lines is None:  # quotes that are not RFC 4180: the careful path
+        return None
     del data
     width = table.num_columns
     if not all(pa.types.is_large_string(t) for t in table.schema.types):

@@ -27,7 +27,7 @@ import shapely
 from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
-from bingeo.readers.sources import _suffix
+from bingeo.readers.sources import _suffix, use_arrow_pool
 
 logger = logging.getLogger("bingeo.readers")
 
@@ -343,6 +343,7 @@ def _csv_chunks(
         return None
     if sep in "\"'" or sep in lineterminator or not lineterminator:
         return None
+    use_arrow_pool()
     frame = pd.DataFrame(df)
     special = "".join(sorted({sep, '"', *lineterminator}))  # a field holding one of these is quoted
     renderers = []
@@ -432,8 +433,42 @@ def _text_column(arr: Any, special: str, pa: Any, pc: Any) -> Any:
     return lambda a, b: _text_renderer(arr.slice(a, b - a), special, pc, pa)
 
 
+#: Below this size, a float that is a whole number of hundredths (a coordinate in cm) is written from its
+#: integer and its hundredths, which is its ``repr`` (no closer decimal of two places or fewer exists).
+CENTS_BELOW = 1e13
+
+#: The hundredths of a float as ``repr`` ends it: ``0``, ``1``, ``01``, ``25``...
+_HUNDREDTHS = tuple("0" if f == 0 else str(f // 10) if f % 10 == 0 else f"{f:02d}" for f in range(100))
+
+
+def _cents_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
+    """``repr`` of each float of ``v`` when every one is a non-zero whole number of hundredths; else None.
+
+    Such a float is the double nearest to ``c / 100`` (IEEE division rounds correctly), so the text of ``c / 100``
+    with two decimals reads back as it, and no shorter text does: two decimals differ by far more than a unit in
+    the last place below :data:`CENTS_BELOW`. ``repr`` drops the trailing zero (``583921.1``, ``230941.0``).
+    """
+    if not len(v):
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = np.round(v * 100)
+        a = np.abs(c)
+        if not ((c / 100 == v).all() and (a < CENTS_BELOW * 100).all() and (c != 0).all()):
+            return None
+    a = a.astype(np.int64)
+    whole = pc.cast(pa.array(a // 100), pa.string())
+    neg = v < 0
+    if neg.any():
+        whole = pc.if_else(pa.array(neg), pc.binary_join_element_wise("-", whole, ""), whole)
+    hundredths = pa.array(_HUNDREDTHS, pa.string()).take(pa.array(a % 100))
+    return pc.binary_join_element_wise(whole, hundredths, ".")
+
+
 def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
     """Python's ``repr`` of each float (pandas' CSV text), empty for NaN; Arrow's text where it is the same."""
+    cents = _cents_fields(v, pa, pc)
+    if cents is not None:  # coordinates: every one a whole number of hundredths
+        return cents
     finite = np.isfinite(v)
     a = np.abs(v)
     whole = finite & (v == np.round(v)) & (a < 1e15) & (v != 0)
