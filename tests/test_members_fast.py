@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 
 import geopandas as gpd
@@ -117,3 +118,28 @@ def test_names_a_column_at_a_time_as_one_by_one():
     want = [sheet.name(i) or None for i in range(len(rows))]
     assert sheet.names(list(range(len(rows)))) == want
     assert None in want and "Jan van der Bakker" in want
+
+
+def test_frame_of_texts_as_pandas_makes_it():
+    columns = {
+        "text": ["a", None, "é", ""],
+        "none": [None, None, None, None],
+        "flag": [True, False, True, True],
+        "mixed": ["a", 1, None, "b"],
+        "day": [None, dt.datetime(2024, 1, 2), None, None],
+        "first_none": [None, "x", "y", None],
+        "nan": ["a", float("nan"), "b", None],
+    }
+    order = np.array([2, 0, 3, 1])
+    got = members_mod._frame_of(columns, order)
+    want = pd.DataFrame({name: [values[k] for k in order] for name, values in columns.items()})
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got.dtypes) == list(want.dtypes)
+    assert got["text"].iloc[:3].tolist() == ["é", "a", ""] and got["text"].isna().tolist() == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    empty = np.array([], dtype=np.int64)
+    assert members_mod._frame_of({"text": []}, empty).dtypes.equals(pd.DataFrame({"text": []}).dtypes)
