@@ -422,6 +422,41 @@ def _person_id(kind: str, value: str) -> str:
     return "p-" + digest[:16]
 
 
+def _frame_of(columns: Mapping[str, list[Any]], order: np.ndarray) -> pd.DataFrame:
+    """Return ``pandas.DataFrame({c: [values[k] for k in order]})``, text columns ~7x faster than pandas makes them.
+
+    A column of texts and None (at least one text) goes to Arrow in one call and becomes the text column pandas
+    would make of it; any other column is left to pandas.
+    """
+    sample = pd.Series(["a"])
+    dtype, arrow = sample.dtype, getattr(sample.array, "_pa_array", None)
+    out: dict[str, Any] = {}
+    for name, values in columns.items():
+        texts = None
+        if arrow is not None and values and isinstance(values[0], (str, type(None))):
+            try:
+                texts = pa.array(values, arrow.type)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                texts = None
+        if texts is not None and texts.null_count < len(texts):
+            out[name] = pd.arrays.ArrowStringArray(texts.take(pa.array(order)), dtype=dtype)
+        else:
+            out[name] = _take(values, order)
+    return pd.DataFrame(out)
+
+
+def _person_ids(given: list[str], emails: list[str | None], phones: list[str | None]) -> list[str]:
+    """Return the person id of each row as :meth:`_Sheet.row` makes it (``given``, else :func:`_person_id`).
+
+    One loop without a call per row: ~2x faster for a million members.
+    """
+    sha = hashlib.sha256
+    return [
+        pid or "p-" + sha(("email:" + email.casefold() if email else "phone:" + str(phone)).encode()).hexdigest()[:16]
+        for pid, email, phone in zip(given, emails, phones)
+    ]
+
+
 def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) -> dict[str, str]:
     found: dict[str, str] = {}
     fields = dict(fields or {})
@@ -809,13 +844,13 @@ def _check_members(
         order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
         both = quick_geom + kept_geom
         kept_geom = [both[k] for k in order.tolist()]
-        kept = {c: _take(quick_cols[c] + [r[c] for r in kept], order) for c in MEMBER_COLUMNS}  # type: ignore[assignment]
+        kept = _frame_of({c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
     )
     target = out_geoms.crs
-    members = pd.DataFrame(kept, columns=MEMBER_COLUMNS)
+    members = pd.DataFrame(kept, columns=MEMBER_COLUMNS) if isinstance(kept, list) else kept
     members["consent"] = members["consent"].astype(bool)
     for c in ("consent_date", "left_on"):
         members[c] = pd.to_datetime(members[c])
@@ -1118,7 +1153,10 @@ class _Sheet:
                 if key is None:
                     continue
                 cands = by_postcode.get(key, [])
-                _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
+                if len(cands) == 1 and not letters[i] and not additions[i]:  # what match() says of one candidate
+                    hit = cands[0]
+                else:
+                    _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
                 if hit is None:
                     continue
                 place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
@@ -1159,10 +1197,7 @@ class _Sheet:
         dated = d["consent_date"]
         out = {
             "member_id": [d["member_id"][i] for i in rows],
-            "person_id": [
-                pids[i] or (_person_id("email", email.casefold()) if email else _person_id("phone", str(phone)))
-                for i, email, phone in zip(rows, emails, phones)
-            ],
+            "person_id": _person_ids([pids[i] for i in rows], emails, phones),
             "name": self.names(rows),
             "email": emails,
             "phone": phones,
@@ -1238,7 +1273,10 @@ class _Sheet:
         if not any(k in self.cols for k in ("first_name", "last_name")):
             return [d["name"][i] or None for i in rows]
         first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
-        return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
+        return [
+            (f"{a} {b} {c}" if b else f"{a} {c}") if a and c else (" ".join(p for p in (a, b, c) if p) or None)
+            for a, b, c in zip([first[i] for i in rows], [infix[i] for i in rows], [last[i] for i in rows])
+        ]
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
@@ -1587,6 +1625,22 @@ def import_members(
         The result (``unchanged`` lists the members not checked again) and the counts of
         ``upsert_members`` (``added``, ``updated``, ``unchanged``).
     """
+    with _no_gc():  # millions of acyclic objects (cells, rows): the collector's passes would find nothing
+        res, counts = _import_members(store, path, crs, default_country, fields, layer, progress, is_cancelled)
+    return res, counts
+
+
+def _import_members(
+    store: Any,
+    path: str | os.PathLike[str],
+    crs: CRSLike | None,
+    default_country: str,
+    fields: Mapping[str, str] | None,
+    layer: str | None,
+    progress: Callable[[float], None] | None,
+    is_cancelled: Callable[[], bool] | None,
+) -> tuple[MembersResult, dict[str, int]]:
+    """:func:`import_members` (the collector paused by the caller)."""
     from bingeo._progress import check_cancelled, report
 
     frame, label, merged, notes = _read_list(path, fields, layer, None, None)

@@ -199,6 +199,21 @@ def _frame() -> pd.DataFrame:
     return pd.DataFrame()
 
 
+def _isin(column: pd.Series, texts: list[str]) -> np.ndarray:
+    """Return ``column.isin(texts)`` as a numpy array: an Arrow text column in one hash lookup.
+
+    pandas' ``isin`` of an Arrow column makes a scalar of each value first (~6 s for 600,000 postcodes).
+    """
+    arrow = getattr(column.array, "_pa_array", None)
+    if arrow is not None and str(arrow.type) in ("string", "large_string") and all(type(t) is str for t in texts):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.is_in(arrow, value_set=pa.array(texts, type=arrow.type))
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return column.isin(texts).to_numpy(dtype=bool)
+
+
 def _is_nat(value: Any) -> bool:
     """Whether ``value`` is ``pandas.NaT`` (told by its type: this module does not import pandas)."""
     return type(value).__name__ == "NaTType"
@@ -740,11 +755,15 @@ class Store(ABC):
         wanted = sorted(set(postcodes))
         if not wanted:  # the columns, no rows
             return self._select_points(
-                "addresses", ADDRESS_FIELDS, bbox, "t.postcode IS NULL AND t.postcode IS NOT NULL", ()
+                "addresses",
+                ADDRESS_FIELDS,
+                bbox,
+                "1 = 0",
+                (),  # a constant: no scan of the layer
             )
         if len(wanted) >= POSTCODES_SCAN and len(wanted) >= POSTCODES_SCAN_SHARE * self.count("addresses"):
             every = self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
-            return every[every["postcode"].isin(wanted)].reset_index(drop=True)
+            return every[_isin(every["postcode"], wanted)].reset_index(drop=True)
         parts = [
             self._select_points(
                 "addresses", ADDRESS_FIELDS, bbox, f"t.postcode IN ({', '.join('?' * len(chunk))})", tuple(chunk)
