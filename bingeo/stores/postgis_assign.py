@@ -20,6 +20,7 @@ points) took 4-6x.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 import uuid
@@ -136,6 +137,29 @@ def assign_in_database(
         msg = f"{src_schema}.{src_table} already has columns {clash}: rename them before assigning."
         raise InputError(msg)
 
+    kind = conn.execute(
+        "SELECT c.relkind, c.relhassubclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        (src_schema, src_table),
+    ).fetchone()
+    if kind is None or kind[0] not in ("r", "m") or kind[1]:
+        what = _KINDS.get(kind[0] if kind else "", "not a plain table")
+        what = "a table with child tables (inheritance)" if kind and kind[0] in ("r", "m") else what
+        msg = (
+            f"{src_schema}.{src_table} is {what}: in-database assignment reads a plain table. "
+            f"Copy the points first: CREATE TABLE my_points AS SELECT * FROM {src_schema}.{src_table}, "
+            "then assign my_points."
+        )
+        raise InputError(msg)
+    columns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 "
+            "AND NOT a.attisdropped ORDER BY a.attnum",
+            (sql.SQL("{}.{}").format(sql.Identifier(src_schema), sql.Identifier(src_table)).as_string(conn),),
+        )
+    ]
+
     nets = store.networks(at=at)
     assigner = Assigner(nets, store=store, workers=workers)  # the store's grid index, read or built once
     psycopg = _import_psycopg()
@@ -147,80 +171,103 @@ def assign_in_database(
         elif _table_exists(cur, out_schema, out_table):
             msg = f"the output table {out_schema}.{out_table} exists already; give another name or replace=True."
             raise StoreError(msg)
-        # Writers to the points table wait until the result is written (rows are matched back by ctid).
+        # Nobody writes to the points table until the result is written: its rows keep their places, so the
+        # codes located in reading order are matched to the rows by their position in a second scan.
         cur.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(src))
+        # Both scans return the rows in the table's physical order: no parallel workers, no scan that starts
+        # where another session's scan of the same table is.
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        cur.execute("SET LOCAL synchronize_seqscans = off")
+        cur.execute("SET LOCAL jit = off")
         # The points stream through bingeo's kernel (the store's grid index, worker threads), PAGES table
-        # pages at a time (a TID range scan): each query returns three bytea, every row's ctid, x and y in
-        # binary, read by numpy without a Python object per row; only the assigned rows' (ctid, code) are
-        # kept, 10 bytes each, and copied back. ST_Transform to the store's SRID is skipped for a
-        # geometry(…, SRID) column already in it; a row that is no point or has no SRID stops the read,
-        # and is then explained by the query in _refused.
+        # pages at a time (a TID range scan): each query returns two bytea, every row's x and y in binary
+        # (NaN for a row without a point), read by numpy without a Python object per row; one int32 code per
+        # row is kept. ST_Transform to the store's SRID is skipped for a geometry(…, SRID) column already in
+        # it; a row that is no point or has no SRID stops the read, and is then explained by _refused.
         typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid
         point = sql.SQL("p.{}" if typed else "ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
         read = sql.SQL(
-            "SELECT string_agg(tidsend(p.ctid), ''::bytea), string_agg(float8send(ST_X(q.pt)), ''::bytea), "
-            "string_agg(float8send(ST_Y(q.pt)), ''::bytea) FROM {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q "
-            "WHERE p.ctid >= %s::tid AND p.ctid < %s::tid AND p.{g} IS NOT NULL AND NOT ST_IsEmpty(p.{g})"
-        ).format(point=point, src=src, g=g)
-        pages = cur.execute(
-            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
-            (src_schema, src_table),
-        ).fetchone()[0]
+            "SELECT count(*), string_agg(coalesce(float8send(ST_X(q.pt)), {nan}), ''::bytea), "
+            "string_agg(coalesce(float8send(ST_Y(q.pt)), {nan}), ''::bytea) "
+            "FROM ONLY {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q WHERE p.ctid >= %s::tid AND p.ctid < %s::tid"
+        ).format(point=point, src=src, nan=sql.Literal(_NAN))
+        pages = int(
+            cur.execute(
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                (src_schema, src_table),
+            ).fetchone()[0]
+        )
         codes: dict[tuple[str, str, str], int] = {}
-        rids, found = [], []
+        ranges, found = [], []  # per block of pages: (first page, end page), the int32 code of every row
         try:
             with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
-                for first in range(0, max(int(pages), 1), PAGES):
-                    last = first + PAGES if first + PAGES < pages else 2**32 - 1  # the last range: to the end
+                for first in range(0, max(pages, 1), PAGES):
+                    last = first + PAGES if first + PAGES < pages else _END  # the last range: to the end
                     t1 = time.perf_counter()
-                    tids, xs, ys = cur.execute(read, (f"({first},0)", f"({last},0)"), binary=True).fetchone()
+                    n, xs, ys = cur.execute(read, (f"({first},0)", f"({last},0)"), binary=True).fetchone()
                     tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
-                    if tids is None:
+                    ranges.append((first, last))
+                    found.append(np.full(n, -1, np.int32))
+                    if not n:
                         continue
-                    rid = np.frombuffer(tids, _TID)
                     x = np.frombuffer(xs, ">f8").astype(np.float64)
                     y = np.frombuffer(ys, ">f8").astype(np.float64)
+                    ok = np.isfinite(x) & np.isfinite(y)
+                    whole = bool(ok.all())
                     t1 = time.perf_counter()
-                    cols = assigner.columns(x, y)
+                    cols = assigner.columns(x, y) if whole else assigner.columns(x[ok], y[ok])
                     t2 = time.perf_counter()
                     hit = np.flatnonzero(cols[0].codes >= 0)
-                    rids.append(rid[hit])
-                    found.append(_combination_codes(cols, hit, codes))
+                    found[-1][hit if whole else np.flatnonzero(ok)[hit]] = _combination_codes(cols, hit, codes)
                     tm["locate"] = tm.get("locate", 0.0) + t2 - t1
                     tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
         except psycopg.Error:
             _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
             raise
         tm["stream"] = time.perf_counter() - t0
-        rid = np.concatenate(rids) if rids else np.empty(0, _TID)
-        code = np.concatenate(found) if found else np.empty(0, np.int32)
-        work = f"bingeo_assign_{uuid.uuid4().hex[:10]}"
-        res = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_res"))
-        names = sql.SQL("{}.{}").format(sql.Identifier(out_schema), sql.Identifier(work + "_codes"))
-        cur.execute(sql.SQL("CREATE UNLOGGED TABLE {} (rid tid, code int4)").format(res))
+        names = sql.Identifier(f"bingeo_assign_{uuid.uuid4().hex[:10]}")
         cur.execute(
             sql.SQL(
-                "CREATE UNLOGGED TABLE {} (code int4 PRIMARY KEY, network_id text, network_name text, network_ids text)"
+                "CREATE TEMPORARY TABLE {} (code int4 PRIMARY KEY, network_id text, network_name text, "
+                "network_ids text) ON COMMIT DROP"
             ).format(names)
         )
-        with cur.copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(res)) as copy:
-            copy.write(_binary_result(rid, code))
         with cur.copy(sql.SQL("COPY {} FROM STDIN").format(names)) as copy:
             for (nid, name, nids), c in codes.items():
                 copy.write_row((c, nid, name, nids))
-        cur.execute(sql.SQL("ANALYZE {}").format(res))
-        tm["copy back"] = time.perf_counter() - t0
-        cur.execute("SET LOCAL jit = off")
-        cur.execute("SET LOCAL work_mem = '256MB'")  # the hash of the assigned rows stays in memory
-        cur.execute(
-            sql.SQL(
-                "CREATE TABLE {dst} AS SELECT p.*, c.network_id, c.network_name, c.network_ids FROM {src} p "
-                "LEFT JOIN {res} r ON r.rid = p.ctid LEFT JOIN {names} c ON c.code = r.code"
-            ).format(dst=dst, src=src, res=res, names=names)
+        cur.execute(sql.SQL("ANALYZE {}").format(names))
+        tm["names"] = time.perf_counter() - t0
+        # The output in one pass over the points: the n-th row read gets the n-th code (row_number() over the
+        # same physical order), its three texts from the small table of combinations (a hash join).
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        code = sql.Identifier(f"bingeo_code_{uuid.uuid4().hex[:10]}")
+        body = sql.SQL(
+            "SELECT {cols}, c.network_id, c.network_name, c.network_ids FROM (SELECT p.*, "
+            "(%s::int4[])[row_number() OVER ()] AS {code} FROM ONLY {src} p{where}) q "
+            "LEFT JOIN {names} c ON c.code = q.{code}"
         )
-        counts = (cur.rowcount, int(rid.size))
-        cur.execute(sql.SQL("DROP TABLE {}, {}").format(res, names))
+        cols = sql.SQL(", ").join(sql.SQL("q.{}").format(sql.Identifier(c)) for c in columns)
+        groups = _groups([f.size for f in found])
+        written = 0
+        cur.adapters.register_dumper(_Codes, _codes_dumper())
+        for i, (lo, hi) in enumerate(groups):
+            whole = len(groups) == 1
+            where = sql.SQL("" if whole else " WHERE p.ctid >= %s::tid AND p.ctid < %s::tid")
+            query = body.format(cols=cols, code=code, src=src, where=where, names=names)
+            head = sql.SQL("CREATE TABLE {} AS " if i == 0 else "INSERT INTO {} ").format(dst)
+            params = [_Codes(np.concatenate(found[lo:hi]) if hi - lo > 1 else found[lo])]
+            if not whole:
+                params += [f"({ranges[lo][0]},0)", f"({ranges[hi - 1][1]},0)"]
+            cur.execute(head + query, params)
+            if cur.rowcount != params[0].codes.size:  # the two scans did not meet the same rows: never written
+                msg = (
+                    f"the rows of {src_schema}.{src_table} changed while they were assigned "
+                    f"({cur.rowcount:,} rows written, {params[0].codes.size:,} read); nothing was written, try again."
+                )
+                raise StoreError(msg)
+            written += cur.rowcount
+        counts = (written, int(sum(int((f >= 0).sum()) for f in found)))
         tm["output"] = time.perf_counter() - t0
     log.debug("assign_in_database stages (cumulative seconds): %s", tm)
     n_nets = len(nets)
@@ -238,8 +285,56 @@ def assign_in_database(
 #: Table pages read and located per query while streaming a points table through the kernel
 #: (8,192 pages of 8 kB hold about a million points).
 PAGES = 8192
-_TID = np.dtype([("block", ">u4"), ("offset", ">u2")])  # tidsend: block number, then line pointer
-_HEADER = b"PGCOPY\n\xff\r\n\x00"
+#: Rows written by one statement at most (their codes travel as one int4[] parameter of 8 bytes a row);
+#: a larger table is written by page ranges, the first by ``CREATE TABLE … AS``, the others by ``INSERT``.
+ROWS_PER_WRITE = 8_000_000
+_END = 2**32 - 1  # above every block number: the last page range goes to the end of the table
+_NAN = b"\x7f\xf8\0\0\0\0\0\0"  # float8send('NaN'): the coordinates of a row without a point
+_KINDS = {"v": "a view", "p": "a partitioned table", "f": "a foreign table", "m": "a materialized view"}
+
+
+class _Codes:
+    """The int32 codes of rows, sent as one binary ``int4[]`` parameter (no Python int per row)."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+
+
+@functools.cache
+def _codes_dumper() -> type:
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class CodesDumper(Dumper):
+        format = Format.BINARY
+        oid = 1007  # int4[]
+
+        def dump(self, obj: _Codes) -> bytes:
+            return _int4_array(obj.codes)
+
+    return CodesDumper
+
+
+def _int4_array(codes: np.ndarray) -> bytes:
+    """Return ``codes`` in PostgreSQL's binary array format: a header, then (length 4, value) per element."""
+    if not codes.size:
+        return np.array([0, 0, 23], ">i4").tobytes()  # no dimensions: '{}'
+    body = np.empty(codes.size, [("n", ">i4"), ("v", ">i4")])
+    body["n"] = 4
+    body["v"] = codes
+    return np.array([1, 0, 23, codes.size, 1], ">i4").tobytes() + body.tobytes()
+
+
+def _groups(sizes: list[int]) -> list[tuple[int, int]]:
+    """Cut consecutive page ranges (of ``sizes`` rows) into groups of at most ROWS_PER_WRITE rows (one at least)."""
+    out, lo, rows = [], 0, 0
+    for i, n in enumerate(sizes):
+        if i > lo and rows + n > ROWS_PER_WRITE:
+            out.append((lo, i))
+            lo, rows = i, 0
+        rows += n
+    out.append((lo, len(sizes)))
+    return out
 
 
 def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
@@ -280,15 +375,3 @@ def _combination_codes(
         dtype=np.int32,
     )
     return mapped[inverse]
-
-
-def _binary_result(rid: np.ndarray, code: np.ndarray) -> bytes:
-    """Return (tid, int4) rows in PostgreSQL's binary COPY format."""
-    row = np.dtype([("n", ">i2"), ("l1", ">i4"), ("tid", _TID), ("l2", ">i4"), ("code", ">i4")])
-    out = np.empty(rid.size, row)
-    out["n"] = 2
-    out["l1"] = 6
-    out["tid"] = rid
-    out["l2"] = 4
-    out["code"] = code
-    return _HEADER + b"\0\0\0\0\0\0\0\0" + out.tobytes() + b"\xff\xff"
