@@ -185,12 +185,16 @@ def assign_in_database(
         # row is kept. ST_Transform to the store's SRID is skipped for a geometry(…, SRID) column already in
         # it; a row that is no point or has no SRID stops the read, and is then explained by _refused.
         typed = {name: srid for name, srid, _ in geo}[geometry] == store.srid
-        point = sql.SQL("p.{}" if typed else "ST_Transform(p.{}, {})").format(g, sql.Literal(store.srid))
+        # The transform is computed once a row (a LATERAL subquery), the typed column read directly.
+        point = sql.SQL("p.{}" if typed else "q.pt").format(g)
+        lateral = sql.SQL("" if typed else ", LATERAL (SELECT ST_Transform(p.{}, {}) AS pt OFFSET 0) q").format(
+            g, sql.Literal(store.srid)
+        )
         read = sql.SQL(
-            "SELECT count(*), string_agg(coalesce(float8send(ST_X(q.pt)), {nan}), ''::bytea), "
-            "string_agg(coalesce(float8send(ST_Y(q.pt)), {nan}), ''::bytea) "
-            "FROM ONLY {src} p, LATERAL (SELECT {point} AS pt OFFSET 0) q WHERE p.ctid >= %s::tid AND p.ctid < %s::tid"
-        ).format(point=point, src=src, nan=sql.Literal(_NAN))
+            "SELECT count(*), string_agg(coalesce(float8send(ST_X({point})), {nan}), ''::bytea), "
+            "string_agg(coalesce(float8send(ST_Y({point})), {nan}), ''::bytea) "
+            "FROM ONLY {src} p{lateral} WHERE p.ctid >= %s::tid AND p.ctid < %s::tid"
+        ).format(point=point, src=src, lateral=lateral, nan=sql.Literal(_NAN))
         pages = int(
             cur.execute(
                 "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
