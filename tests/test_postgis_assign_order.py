@@ -75,8 +75,7 @@ def test_rows_with_holes_and_small_ranges_equal_sjoin(groningen_store, monkeypat
     conn.execute(f"UPDATE \"{s}\".pts SET note = note || 'moved' WHERE pid % 17 = 2")
     conn.commit()
     pages = conn.execute(f"SELECT pg_relation_size('\"{s}\".pts') / 8192").fetchone()[0]
-    monkeypatch.setattr(postgis_assign, "PAGES", 4)  # many reads ...
-    monkeypatch.setattr(postgis_assign, "ROWS_PER_WRITE", 700)  # ... and many writes (CREATE, then INSERTs)
+    monkeypatch.setattr(postgis_assign, "PAGES", 4)  # many reads and writes (CREATE TABLE AS, then INSERTs)
     assert pages > 20
     counts = assign_in_database(st, "pts", output="out")
 

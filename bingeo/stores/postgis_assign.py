@@ -24,6 +24,7 @@ import functools
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -202,34 +203,10 @@ def assign_in_database(
                 (src_schema, src_table),
             ).fetchone()[0]
         )
-        codes: dict[tuple[str, str, str], int] = {}
-        ranges, found = [], []  # per block of pages: (first page, end page), the int32 code of every row
-        try:
-            with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
-                for first in range(0, max(pages, 1), PAGES):
-                    last = first + PAGES if first + PAGES < pages else _END  # the last range: to the end
-                    t1 = time.perf_counter()
-                    n, xs, ys = cur.execute(read, (f"({first},0)", f"({last},0)"), binary=True).fetchone()
-                    tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
-                    ranges.append((first, last))
-                    found.append(np.full(n, -1, np.int32))
-                    if not n:
-                        continue
-                    x = np.frombuffer(xs, ">f8").astype(np.float64)
-                    y = np.frombuffer(ys, ">f8").astype(np.float64)
-                    ok = np.isfinite(x) & np.isfinite(y)
-                    whole = bool(ok.all())
-                    t1 = time.perf_counter()
-                    cols = assigner.columns(x, y) if whole else assigner.columns(x[ok], y[ok])
-                    t2 = time.perf_counter()
-                    hit = np.flatnonzero(cols[0].codes >= 0)
-                    found[-1][hit if whole else np.flatnonzero(ok)[hit]] = _combination_codes(cols, hit, codes)
-                    tm["locate"] = tm.get("locate", 0.0) + t2 - t1
-                    tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
-        except psycopg.Error:
-            _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
-            raise
-        tm["stream"] = time.perf_counter() - t0
+        # the last range goes to the end of the table
+        ranges = [
+            (f"({p},0)", f"({p + PAGES if p + PAGES < pages else _END},0)") for p in range(0, max(pages, 1), PAGES)
+        ]
         names = sql.Identifier(f"bingeo_assign_{uuid.uuid4().hex[:10]}")
         cur.execute(
             sql.SQL(
@@ -237,42 +214,93 @@ def assign_in_database(
                 "network_ids text) ON COMMIT DROP"
             ).format(names)
         )
-        with cur.copy(sql.SQL("COPY {} FROM STDIN").format(names)) as copy:
-            for (nid, name, nids), c in codes.items():
-                copy.write_row((c, nid, name, nids))
-        cur.execute(sql.SQL("ANALYZE {}").format(names))
-        tm["names"] = time.perf_counter() - t0
-        # The output in one pass over the points: the n-th row read gets the n-th code (row_number() over the
-        # same physical order), its three texts from the small table of combinations (a hash join).
+        # The output is written range by range, in one pass over the points: the n-th row of a range gets the
+        # n-th code located (row_number() over the same physical order), its three texts from the small table
+        # of the combinations met so far (a hash join). The first range creates the table.
         cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute("SET LOCAL enable_mergejoin = off")  # the big side is never sorted
         code = sql.Identifier(f"bingeo_code_{uuid.uuid4().hex[:10]}")
-        body = sql.SQL(
+        write = sql.SQL(
             "SELECT {cols}, c.network_id, c.network_name, c.network_ids FROM (SELECT p.*, "
-            "(%s::int4[])[row_number() OVER ()] AS {code} FROM ONLY {src} p{where}) q "
-            "LEFT JOIN {names} c ON c.code = q.{code}"
+            "(%s::int4[])[row_number() OVER ()] AS {code} FROM ONLY {src} p "
+            "WHERE p.ctid >= %s::tid AND p.ctid < %s::tid) q LEFT JOIN {names} c ON c.code = q.{code}"
+        ).format(
+            cols=sql.SQL(", ").join(sql.SQL("q.{}").format(sql.Identifier(c)) for c in columns),
+            code=code,
+            src=src,
+            names=names,
         )
-        cols = sql.SQL(", ").join(sql.SQL("q.{}").format(sql.Identifier(c)) for c in columns)
-        groups = _groups([f.size for f in found])
-        written = 0
-        cur.adapters.register_dumper(_Codes, _codes_dumper())
-        for i, (lo, hi) in enumerate(groups):
-            whole = len(groups) == 1
-            where = sql.SQL("" if whole else " WHERE p.ctid >= %s::tid AND p.ctid < %s::tid")
-            query = body.format(cols=cols, code=code, src=src, where=where, names=names)
-            head = sql.SQL("CREATE TABLE {} AS " if i == 0 else "INSERT INTO {} ").format(dst)
-            params = [_Codes(np.concatenate(found[lo:hi]) if hi - lo > 1 else found[lo])]
-            if not whole:
-                params += [f"({ranges[lo][0]},0)", f"({ranges[hi - 1][1]},0)"]
-            cur.execute(head + query, params)
-            if cur.rowcount != params[0].codes.size:  # the two scans did not meet the same rows: never written
-                msg = (
-                    f"the rows of {src_schema}.{src_table} changed while they were assigned "
-                    f"({cur.rowcount:,} rows written, {params[0].codes.size:,} read); nothing was written, try again."
-                )
-                raise StoreError(msg)
-            written += cur.rowcount
-        counts = (written, int(sum(int((f >= 0).sum()) for f in found)))
-        tm["output"] = time.perf_counter() - t0
+        conn = store._conn
+
+        def read_range(r: tuple[str, str]) -> tuple[int, bytes | None, bytes | None]:
+            t1 = time.perf_counter()
+            with conn.cursor() as c:
+                out = c.execute(read, r, binary=True).fetchone()
+            tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
+            return out
+
+        def write_range(i: int, r: tuple[str, str], found: np.ndarray, new: list[tuple[int, str, str, str]]) -> int:
+            t1 = time.perf_counter()
+            with conn.cursor() as c:
+                if new:  # combinations met for the first time in this range
+                    with c.copy(sql.SQL("COPY {} FROM STDIN").format(names)) as copy:
+                        for row in new:
+                            copy.write_row(row)
+                    c.execute(sql.SQL("ANALYZE {}").format(names))
+                c.adapters.register_dumper(_Codes, _codes_dumper())
+                head = sql.SQL("CREATE TABLE {} AS " if i == 0 else "INSERT INTO {} ").format(dst)
+                c.execute(head + write, (_Codes(found), *r))
+                rows = c.rowcount
+            tm["write"] = tm.get("write", 0.0) + time.perf_counter() - t1
+            return rows
+
+        codes: dict[tuple[str, str, str], int] = {}
+        written, assigned = 0, 0
+        # One thread runs the SQL in order on the store's connection (in this transaction) while this one
+        # locates: the server reads range k + 1 and writes range k - 1 while range k is located.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database")
+        try:
+            with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
+                try:
+                    pending = pool.submit(read_range, ranges[0])
+                    writes = []
+                    for k, r in enumerate(ranges):
+                        n, xs, ys = pending.result()
+                        if k + 1 < len(ranges):
+                            pending = pool.submit(read_range, ranges[k + 1])
+                        found = np.full(n, -1, np.int32)
+                        known = len(codes)
+                        if n:
+                            x = np.frombuffer(xs, ">f8").astype(np.float64)
+                            y = np.frombuffer(ys, ">f8").astype(np.float64)
+                            ok = np.isfinite(x) & np.isfinite(y)
+                            whole = bool(ok.all())
+                            t1 = time.perf_counter()
+                            cols = assigner.columns(x, y) if whole else assigner.columns(x[ok], y[ok])
+                            t2 = time.perf_counter()
+                            hit = np.flatnonzero(cols[0].codes >= 0)
+                            found[hit if whole else np.flatnonzero(ok)[hit]] = _combination_codes(cols, hit, codes)
+                            assigned += hit.size
+                            tm["locate"] = tm.get("locate", 0.0) + t2 - t1
+                            tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
+                        new = [(c, *key) for key, c in list(codes.items())[known:]]
+                        writes.append((pool.submit(write_range, k, r, found, new), n))
+                    for fut, n in writes:
+                        rows = fut.result()
+                        if rows != n:  # the two scans did not meet the same rows: nothing is kept
+                            msg = (
+                                f"the rows of {src_schema}.{src_table} changed while they were assigned "
+                                f"({rows:,} rows written, {n:,} read); nothing was written, try again."
+                            )
+                            raise StoreError(msg)
+                        written += rows
+                finally:
+                    pool.shutdown(wait=True, cancel_futures=True)
+        except psycopg.Error:
+            _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
+            raise
+        counts = (written, assigned)
+        tm["total"] = time.perf_counter() - t0
     log.debug("assign_in_database stages (cumulative seconds): %s", tm)
     n_nets = len(nets)
     result = {"points": int(counts[0]), "assigned": int(counts[1]), "networks": n_nets}
@@ -287,11 +315,8 @@ def assign_in_database(
 
 
 #: Table pages read and located per query while streaming a points table through the kernel
-#: (8,192 pages of 8 kB hold about a million points).
-PAGES = 8192
-#: Rows written by one statement at most (their codes travel as one int4[] parameter of 8 bytes a row);
-#: a larger table is written by page ranges, the first by ``CREATE TABLE … AS``, the others by ``INSERT``.
-ROWS_PER_WRITE = 8_000_000
+#: (4,096 pages of 8 kB hold about 500,000 small points).
+PAGES = 4096
 _END = 2**32 - 1  # above every block number: the last page range goes to the end of the table
 _NAN = b"\x7f\xf8\0\0\0\0\0\0"  # float8send('NaN'): the coordinates of a row without a point
 _KINDS = {"v": "a view", "p": "a partitioned table", "f": "a foreign table", "m": "a materialized view"}
@@ -327,18 +352,6 @@ def _int4_array(codes: np.ndarray) -> bytes:
     body["n"] = 4
     body["v"] = codes
     return np.array([1, 0, 23, codes.size, 1], ">i4").tobytes() + body.tobytes()
-
-
-def _groups(sizes: list[int]) -> list[tuple[int, int]]:
-    """Cut consecutive page ranges (of ``sizes`` rows) into groups of at most ROWS_PER_WRITE rows (one at least)."""
-    out, lo, rows = [], 0, 0
-    for i, n in enumerate(sizes):
-        if i > lo and rows + n > ROWS_PER_WRITE:
-            out.append((lo, i))
-            lo, rows = i, 0
-        rows += n
-    out.append((lo, len(sizes)))
-    return out
 
 
 def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
