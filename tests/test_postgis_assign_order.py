@@ -101,7 +101,11 @@ def test_rows_with_holes_and_small_ranges_equal_sjoin(groningen_store, monkeypat
     assert 0 < want["network_id"].isna().sum() < len(pts) and (want["network_ids"].dropna().str.count(";") == 1).any()
 
 
-def test_views_and_partitioned_tables_are_refused(groningen_store):
+def test_views_and_partitioned_tables_are_refused(groningen_store, postgis_store_url):
+    from click.testing import CliRunner
+
+    from bingeo.cli.main import cli
+
     st = groningen_store
     s, conn = st.schema, st._conn
     conn.execute(f'CREATE TABLE "{s}".pts (pid integer, geom geometry(Point, 28992))')
@@ -112,3 +116,5 @@ def test_views_and_partitioned_tables_are_refused(groningen_store):
     for table, what in (("v", "is a view"), ("parts", "is a partitioned table"), ("pts", "with child tables")):
         with pytest.raises(bingeo.InputError, match=f"{what}.*CREATE TABLE my_points AS SELECT"):
             assign_in_database(st, table, output="x")
+    res = CliRunner().invoke(cli, ["assign", "v", "--store", postgis_store_url, "--in-database", "--output", "x"])
+    assert res.exit_code == 1 and "is a view" in res.output and "Traceback" not in res.output
