@@ -41,7 +41,7 @@ import pandas as pd
 
 from bingeo.assign import Assigner
 from bingeo.errors import InputError, StoreError
-from bingeo.stores.postgis import PostgisStore, _import_psycopg, _sql
+from bingeo.stores.postgis import PostgisStore, _import_psycopg, _scrub, _sql, parse_url
 
 __all__ = ["assign_in_database"]
 
@@ -249,7 +249,7 @@ def assign_in_database(
 
         def read_range(r: tuple[str, str]) -> tuple[int, bytes | None, bytes | None]:
             t1 = time.perf_counter()
-            with conn.cursor() as c:
+            with reader.cursor() as c:
                 out = c.execute(read, r, binary=True).fetchone()
             tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
             return out
@@ -271,18 +271,20 @@ def assign_in_database(
 
         codes: dict[tuple[str, str, str], int] = {}
         written, assigned = 0, 0
-        # One thread runs the SQL in order on the store's connection (in this transaction) while this one
-        # locates: the server reads range k + 1 and writes range k - 1 while range k is located.
-        pool = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database")
+        # Three things at once: a second session reads range k + 1 (in this transaction's snapshot, exported
+        # after the lock: the same rows), this thread locates range k, and this session writes range k - 1.
+        reader = _reader(store, cur.execute("SELECT pg_export_snapshot()").fetchone()[0])
+        reads = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database-read")
+        writes = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database-write")
         try:
             with store._conn.transaction():  # a savepoint, to explain a refused row afterwards
                 try:
-                    pending = pool.submit(read_range, ranges[0])
-                    writes = []
+                    pending = reads.submit(read_range, ranges[0])
+                    written_futures: list[tuple[Any, int]] = []
                     for k, r in enumerate(ranges):
                         n, xs, ys = pending.result()
                         if k + 1 < len(ranges):
-                            pending = pool.submit(read_range, ranges[k + 1])
+                            pending = reads.submit(read_range, ranges[k + 1])
                         found = np.full(n, -1, np.int32)
                         known = len(codes)
                         if n:
@@ -299,8 +301,10 @@ def assign_in_database(
                             tm["locate"] = tm.get("locate", 0.0) + t2 - t1
                             tm["codes"] = tm.get("codes", 0.0) + time.perf_counter() - t2
                         new = [(c, *key) for key, c in list(codes.items())[known:]]
-                        writes.append((pool.submit(write_range, k, r, found, new), n))
-                    for fut, n in writes:
+                        if len(written_futures) >= 2:  # at most two ranges of codes wait to be written
+                            written_futures[-2][0].result()
+                        written_futures.append((writes.submit(write_range, k, r, found, new), n))
+                    for fut, n in written_futures:
                         rows = fut.result()
                         if rows != n:  # the two scans did not meet the same rows: nothing is kept
                             msg = (
@@ -310,7 +314,9 @@ def assign_in_database(
                             raise StoreError(msg)
                         written += rows
                 finally:
-                    pool.shutdown(wait=True, cancel_futures=True)
+                    reads.shutdown(wait=True, cancel_futures=True)
+                    writes.shutdown(wait=True, cancel_futures=True)
+                    reader.close()
         except psycopg.Error:
             _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
             raise
@@ -367,6 +373,29 @@ def _int4_array(codes: np.ndarray) -> bytes:
     body["n"] = 4
     body["v"] = codes
     return np.array([1, 0, 23, codes.size, 1], ">i4").tobytes() + body.tobytes()
+
+
+def _reader(store: PostgisStore, snapshot: str) -> Any:
+    """Open a second session on the store's database, reading in ``snapshot`` (exported by the writing one)."""
+    psycopg = _import_psycopg()
+    sql = _sql()
+    try:
+        reader = psycopg.connect(
+            parse_url(store._url)[0], autocommit=True, connect_timeout=15, application_name="bingeo reader"
+        )
+    except psycopg.Error as exc:
+        why = _scrub(str(exc).strip(), store._url)
+        msg = f"cannot open a second session on {store.location} to read the points: {why}"
+        raise StoreError(msg) from None
+    try:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        reader.execute("SET LOCAL max_parallel_workers_per_gather = 0")  # rows in physical order
+        reader.execute("SET LOCAL jit = off")
+    except BaseException:
+        reader.close()
+        raise
+    return reader
 
 
 def _refused(cur: Any, src: Any, g: Any, column: str) -> None:
