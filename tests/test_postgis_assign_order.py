@@ -20,7 +20,7 @@ import shapely
 import bingeo
 from bingeo.stores import open_store, postgis_assign
 from bingeo.stores.postgis_assign import assign_in_database
-from tests.conftest import REAL_DATA as REAL
+from tests.test_postgis_assign import groningen_networks
 
 pytestmark = pytest.mark.requires("real-data")
 
@@ -41,16 +41,8 @@ def sjoin_reference(points: gpd.GeoDataFrame, nets: gpd.GeoDataFrame) -> pd.Data
 
 @pytest.fixture
 def groningen_store(postgis_store_url):
-    base = REAL / "netherlands_groningen_cbs_bag"
-    frames = []
-    for name, idf, namef in (("buurt2017.zip", "BU_CODE", "BU_NAAM"), ("wijk2017.zip", "WK_CODE", "WK_NAAM")):
-        nets, _, _ = bingeo.networks_from_frame(
-            gpd.read_file(base / name), id_field=idf, name_field=namef, kind="bin", target_crs=28992
-        )
-        frames.append(nets)
-    nets = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=28992)
     with open_store(postgis_store_url, create=True, crs=28992) as st:
-        st.import_networks(nets, source="cbs", effective=dt.date(2017, 1, 1))
+        st.import_networks(groningen_networks(), source="cbs", effective=dt.date(2017, 1, 1))
         yield st
 
 

@@ -18,9 +18,10 @@ bingeo's own kernel with the store's grid index; the range's rows are then writt
 by ``CREATE TABLE … AS`` (the first range) or ``INSERT … SELECT``, the n-th row getting the n-th
 code (an ``int4[]`` parameter subscripted by ``row_number()``) and its three texts from a small
 temporary table of the combinations (a hash join). The rows themselves never leave the server, no
-join on ``ctid`` is needed, and one thread sends the SQL while the other locates: the server reads
-range k + 1 and writes range k - 1 while range k is located. Memory holds two ranges of
-coordinates and codes. On 1 M points this is as fast as, or faster than, reading the table and
+join on ``ctid`` is needed, and three things run at once: a second session reads range k + 1
+(in the writing transaction's snapshot, exported after the lock: the same rows), Python locates
+range k, and the writing session writes range k - 1. Memory holds a few ranges of coordinates
+and codes. On 1 M points this is as fast as, or faster than, reading the table and
 assigning in memory (see the README, Figures); the first SQL plan (a network-driven ``ST_Covers``
 join over a GiST index) took 4-6x that time, the previous one (codes copied back and joined on
 ``ctid``) 1.2-1.6x.
