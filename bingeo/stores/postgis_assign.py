@@ -250,7 +250,7 @@ def assign_in_database(
 
         def read_range(r: tuple[str, str]) -> tuple[int, bytes | None, bytes | None]:
             t1 = time.perf_counter()
-            with reader.cursor() as c:
+            with (reader or conn).cursor() as c:
                 out = c.execute(read, r, binary=True).fetchone()
             tm["read"] = tm.get("read", 0.0) + time.perf_counter() - t1
             return out
@@ -274,7 +274,8 @@ def assign_in_database(
         written, assigned = 0, 0
         # Three things at once: a second session reads range k + 1 (in this transaction's snapshot, exported
         # after the lock: the same rows), this thread locates range k, and this session writes range k - 1.
-        reader = _reader(store, cur.execute("SELECT pg_export_snapshot()").fetchone()[0])
+        # (A table of one range is read by the writing session: nothing to overlap.)
+        reader = _reader(store, cur.execute("SELECT pg_export_snapshot()").fetchone()[0]) if len(ranges) > 1 else None
         reads = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database-read")
         writes = ThreadPoolExecutor(1, thread_name_prefix="bingeo-in-database-write")
         try:
@@ -317,7 +318,8 @@ def assign_in_database(
                 finally:
                     reads.shutdown(wait=True, cancel_futures=True)
                     writes.shutdown(wait=True, cancel_futures=True)
-                    reader.close()
+                    if reader is not None:
+                        reader.close()
         except psycopg.Error:
             _refused(cur, src, g, f"{src_schema}.{src_table}.{geometry}")
             raise
