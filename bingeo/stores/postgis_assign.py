@@ -430,7 +430,7 @@ def _combination_codes(
     a, b, c = (np.asarray(col.codes, dtype=np.int64)[hit] for col in cols)
     nb, nc = len(cols[1].categories) + 1, len(cols[2].categories) + 1
     inverse, uniq = pd.factorize((a * nb + b) * nc + c)  # one int64 key per combination (hashed, no sort)
-    cats = [col.categories for col in cols]
+    cats = [col.categories.tolist() for col in cols]  # Python lists: no pandas indexing per combination
     mapped = np.array(
         [
             codes.setdefault((cats[0][k // nc // nb], cats[1][k // nc % nb], cats[2][k % nc]), len(codes))
