@@ -155,8 +155,8 @@ def assign_in_database(
         raise InputError(msg)
 
     kind = conn.execute(
-        "SELECT c.relkind, c.relhassubclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s",
+        "SELECT c.relkind, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
         (src_schema, src_table),
     ).fetchone()
     if kind is None or kind[0] not in ("r", "m") or kind[1]:
