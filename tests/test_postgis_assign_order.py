@@ -108,5 +108,9 @@ def test_views_and_partitioned_tables_are_refused(groningen_store, postgis_store
     for table, what in (("v", "is a view"), ("parts", "is a partitioned table"), ("pts", "with child tables")):
         with pytest.raises(bingeo.InputError, match=f"{what}.*CREATE TABLE my_points AS SELECT"):
             assign_in_database(st, table, output="x")
+    conn.execute(f'CREATE TABLE "{s}".taken (network_id text, geom geometry(Point, 28992))')
+    conn.commit()
+    with pytest.raises(bingeo.InputError, match=r"already has columns \['network_id'\]"):
+        assign_in_database(st, "taken", output="x")
     res = CliRunner().invoke(cli, ["assign", "v", "--store", postgis_store_url, "--in-database", "--output", "x"])
     assert res.exit_code == 1 and "is a view" in res.output and "Traceback" not in res.output

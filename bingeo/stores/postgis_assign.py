@@ -142,18 +142,6 @@ def assign_in_database(
         msg = f"{src_schema}.{src_table} has no geometry column {geometry!r}; it has {', '.join(g[0] for g in geo)}."
         raise InputError(msg)
     g = sql.Identifier(geometry)
-    taken = {
-        r[0]
-        for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            (src_schema, src_table),
-        )
-    }
-    clash = sorted(taken & {"network_id", "network_name", "network_ids"})
-    if clash:
-        msg = f"{src_schema}.{src_table} already has columns {clash}: rename them before assigning."
-        raise InputError(msg)
-
     kind = conn.execute(
         "SELECT c.relkind, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid) FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
@@ -176,6 +164,10 @@ def assign_in_database(
             (sql.SQL("{}.{}").format(sql.Identifier(src_schema), sql.Identifier(src_table)).as_string(conn),),
         )
     ]
+    clash = sorted(set(columns) & {"network_id", "network_name", "network_ids"})
+    if clash:
+        msg = f"{src_schema}.{src_table} already has columns {clash}: rename them before assigning."
+        raise InputError(msg)
 
     nets = store.networks(at=at)
     assigner = Assigner(nets, store=store, workers=workers)  # the store's grid index, read or built once
