@@ -23,6 +23,7 @@ from bingeo.stores.postgis_assign import assign_in_database
 from tests.conftest import REAL_DATA as REAL
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+GRONINGEN = REAL / "netherlands_groningen_cbs_bag"
 pytestmark = pytest.mark.requires("real-data")
 
 
@@ -52,19 +53,22 @@ def expected(points: gpd.GeoDataFrame, nets: gpd.GeoDataFrame) -> pd.DataFrame:
     return out.sort_values("pid").reset_index(drop=True)
 
 
-@pytest.fixture
-def groningen(postgis_store_url):
-    base = REAL / "netherlands_groningen_cbs_bag"
+def groningen_networks() -> gpd.GeoDataFrame:
+    """Groningen's CBS buurten and wijken (2017) as networks: a buurt lies inside its wijk."""
     frames = []
     for name, idf, namef in (("buurt2017.zip", "BU_CODE", "BU_NAAM"), ("wijk2017.zip", "WK_CODE", "WK_NAAM")):
         nets, _, _ = bingeo.networks_from_frame(
-            gpd.read_file(base / name), id_field=idf, name_field=namef, kind="bin", target_crs=28992
+            gpd.read_file(GRONINGEN / name), id_field=idf, name_field=namef, kind="bin", target_crs=28992
         )
         frames.append(nets)
-    nets = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=28992)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=28992)
+
+
+@pytest.fixture
+def groningen(postgis_store_url):
     st = open_store(postgis_store_url, create=True, crs=28992)
     try:
-        yield st, _points(st, nets, base)
+        yield st, _points(st, groningen_networks(), GRONINGEN)
     finally:
         st.close()
 
