@@ -109,6 +109,8 @@ def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFr
 
 #: Points located per step of :func:`assign` (between progress reports and cancellation checks).
 CHUNK = 250_000
+#: Below this many points per worker, :func:`assign` locates on fewer threads (one for < 100,000 points with 2).
+MIN_POINTS_PER_WORKER = 50_000
 
 
 def assign(
@@ -307,8 +309,10 @@ class Assigner:
         # the locator answers straight (`simple`); the pairs of the others are ranked here
         best = np.empty(xa.size, dtype=np.int32 if len(self.polys) < 2**31 - 1 else np.int64)
         pis, gis = [], []
-        block = min(CHUNK, max(1, -(-xa.size // self.workers)))
-        blocks = self.locator.locate_blocks(xa, ya, block, workers=self.workers, split=True)
+        # threads only where each has enough points to repay starting it (the answer is the same)
+        workers = max(1, min(self.workers, xa.size // MIN_POINTS_PER_WORKER))
+        block = min(CHUNK, max(1, -(-xa.size // workers)))
+        blocks = self.locator.locate_blocks(xa, ya, block, workers=workers, split=True)
         try:
             for lo, simple, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
                 best[lo : lo + simple.size] = simple
