@@ -990,8 +990,8 @@ class PolygonLocator:
         x, y : array_like of float
             Point coordinates, 1-D, same length, in the polygons' CRS.
         workers : int, default 1
-            Threads locating blocks of points at once (numpy and GEOS release the GIL); each has its
-            own copy of the prepared polygons. The result does not depend on it.
+            Threads locating blocks of points at once (numpy and GEOS release the GIL); they share the
+            prepared polygons and take turns for GEOS's tests. The result does not depend on it.
 
         Returns
         -------
