@@ -16,6 +16,7 @@ import shapely
 
 import bingeo
 from bingeo import _pip
+from bingeo.assign import MIN_POINTS_PER_WORKER
 from bingeo.stores import open_store
 from bingeo.stores.base import INDEX_TABLE
 from tests.conftest import ROOT
@@ -134,3 +135,24 @@ def test_damage_to_the_arrays_is_caught(tmp_path, damage, caplog):
             got = bingeo.assign(points, nets, store=st)
         assert ("not usable" in caplog.text) == (damage != "other coordinates")
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_real_wards_through_the_stored_index_equal_sjoin(real, tmp_path):
+    """Flanders' 2,767 wijken: assign read back from the store (format 2), on 2 threads, against sjoin(intersects)."""
+    wijken = gpd.read_file(real / "belgium_flanders" / "ggw7_wijken.shp", columns=[])
+    nets = gpd.GeoDataFrame({"network_id": [f"W{i}" for i in range(len(wijken))]}, geometry=wijken.geometry)
+    rng = np.random.default_rng(4)
+    minx, miny, maxx, maxy = nets.total_bounds
+    verts = shapely.get_coordinates(nets.geometry.to_numpy()[::25])
+    xy = np.concatenate([rng.uniform((minx, miny), (maxx, maxy), (MIN_POINTS_PER_WORKER * 2, 2)), verts])
+    pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=nets.crs)
+    with open_store(tmp_path / "w.gpkg", create=True, crs=nets.crs) as st:
+        built = bingeo.assign(pts, nets, store=st, workers=2)
+        read = bingeo.assign(pts, nets, store=st, workers=2)
+        assert "load" in st.network_locator(nets.geometry.to_numpy()).timings  # read back, not built
+    pd.testing.assert_frame_equal(read, built)
+    joined = gpd.sjoin(pts, nets, predicate="intersects", how="inner")
+    want = set(zip(joined.index, joined["network_id"]))
+    ids = read["network_ids"].astype(object).dropna().str.split(";").explode()
+    assert set(zip(ids.index, ids)) == want
+    assert len(ids) > read["network_ids"].notna().sum() + 100  # points on shared edges were met
