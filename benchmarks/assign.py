@@ -368,6 +368,13 @@ def run(args: argparse.Namespace) -> int:
             min(t_bingeo) / min(extra["store repeated"]),
             min(extra["store first"]),
         )
+        from benchmarks._cores import parallel_ceiling
+
+        log.info(
+            "  the machine now: a GIL-free numpy workload gets %.2fx from %d threads (the ceiling of the speed-ups)",
+            parallel_ceiling(max(2, resolve_workers())),
+            max(2, resolve_workers()),
+        )
         for label, one, two in (
             ("fresh build", "workers=1", "workers=2"),
             ("stored index", "store repeated, workers=1", "store repeated"),

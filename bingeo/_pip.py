@@ -72,13 +72,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import queue
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -114,7 +113,7 @@ MIN_POINTS_PER_WORKER = 50_000
 #: Grid locators kept in memory for the next call with the same polygons (0: none).
 KEEP_IN_MEMORY = 2
 #: Version of the serialised index (:meth:`PolygonLocator.to_bytes`); an index of another version is rebuilt.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 _POLYGON = 3
 _MULTIPOLYGON = 6
@@ -124,7 +123,9 @@ _INSIDE, _GEOS, _ONE_SEGMENT, _WEDGE = 0, 1, 2, 3
 IntArray = NDArray[np.int64]
 
 # what locate needs (saved by to_bytes), and what only the build needs (dropped after it)
-_STATE_ARRAYS = ("_code", "_e_start", "_e_poly", "_e_kind", "_e_ref", "_ftab", "_fmode", "_poly_ids")
+# (the segment table ``_ftab`` is not saved: :meth:`PolygonLocator.from_bytes` takes it again from the polygons'
+# coordinates at the vertices ``_fvab``, V, A and B of each segment: 40 % fewer bytes to read and check)
+_STATE_ARRAYS = ("_code", "_e_start", "_e_poly", "_e_kind", "_e_ref", "_fvab", "_fmode", "_poly_ids")
 _MAGIC = b"BGIX\0\0\0\0"  # a bingeo grid index; bytes 4-8 hold the CRC-32 of the rest
 _STATE_SCALARS = ("_x0", "_y0", "_s", "_nx", "_ny", "_zero_x", "_zero_y")
 _BUILD_ONLY = (
@@ -177,17 +178,33 @@ class IndexFormatError(ValueError):
 
 
 def fingerprint(polygons: ArrayLike, *, salt: str = "") -> str:
-    """Return a hex digest naming these polygons exactly (order, coordinates, ``None``s) and ``salt``.
+    """Return a hex digest naming these polygons exactly (order, rings, coordinates, ``None``s) and ``salt``.
 
-    Two arrays get the same fingerprint only when their WKB (every coordinate bit) is the same,
-    so a stored index keyed by it is never used for other polygons.
+    Two arrays get the same fingerprint only when every geometry has the same type, the same parts and
+    rings of the same lengths and the same x/y coordinates (every bit), so a stored index keyed by it is
+    never used for other polygons. The coordinates are hashed as one buffer (SHA-1, a cache key, not a
+    signature), not geometry by geometry: a few milliseconds for 10,000 networks.
     """
-    geoms = np.asarray(polygons, dtype=object)
-    h = hashlib.blake2b(digest_size=20)
+    geoms = np.asarray(polygons, dtype=object).ravel()
+    h = hashlib.sha1(usedforsecurity=False)
     h.update(f"bingeo-grid-index {INDEX_FORMAT} {geoms.size} {salt}\n".encode())
-    wkb = shapely.to_wkb(geoms).tolist()
-    h.update(np.array([-1 if w is None else len(w) for w in wkb], np.int64).tobytes())
-    h.update(b"".join(w for w in wkb if w is not None))
+    tid = shapely.get_type_id(geoms)
+    h.update(tid.astype(np.int8))
+    h.update(shapely.get_num_coordinates(geoms).astype(np.int64))
+    # the ring structure where the coordinate counts do not fix it: parts, interior rings, ring lengths
+    several = (tid == _MULTIPOLYGON) | ((tid == _POLYGON) & (shapely.get_num_interior_rings(geoms) > 0))
+    several &= tid >= 0  # (None)
+    if several.any():
+        multi = geoms[several]
+        h.update(shapely.get_num_geometries(multi).astype(np.int64))
+        parts = shapely.get_parts(multi)
+        holes = shapely.get_num_interior_rings(parts)
+        h.update(holes.astype(np.int64))
+        h.update(shapely.get_num_coordinates(parts).astype(np.int64))
+        with_holes = parts[holes > 0]
+        if with_holes.size:
+            h.update(shapely.get_num_coordinates(shapely.get_rings(with_holes)).astype(np.int64))
+    h.update(np.ascontiguousarray(shapely.get_coordinates(geoms)))
     return h.hexdigest()
 
 
@@ -779,7 +796,8 @@ class PolygonLocator:
         """Tabulate what the fast path reads, for the segments candidates refer to only; drop build arrays.
 
         One row per such segment (V = its start, A = start of the previous segment, B = its end):
-        V, A - V, B - V; and its flags (bit 0: interior on the left, bit 1: left turn at V).
+        V, A - V, B - V (:meth:`_segment_table`); and its flags (bit 0: interior on the left, bit 1: left
+        turn at V).
         """
         ref = self._e_ref
         used = ref >= 0
@@ -794,6 +812,12 @@ class PolygonLocator:
         ftab[:, 4] = self._sx1[seg] - sx
         ftab[:, 5] = self._sy1[seg] - sy
         self._ftab = ftab
+        small = np.int32 if self._sa.size == 0 or int(self._sa[-1]) + 1 < 2**31 else np.int64
+        vab = np.empty((seg.size, 3), small)  # the vertices V, A, B of each row
+        vab[:, 0] = self._sa[seg]
+        vab[:, 1] = self._sa[p]
+        vab[:, 2] = self._sa[seg] + 1
+        self._fvab = vab
         self._fmode = (self._sside[seg] > 0).astype(np.int8) | (self._sturn[seg] > 0).astype(np.int8) << 1
         small = np.int32 if max(seg.size, int(self._e_start[-1])) < 2**31 else np.int64
         ref = ref.astype(small)
@@ -803,12 +827,25 @@ class PolygonLocator:
         for name in _BUILD_ONLY:
             self.__dict__.pop(name, None)
 
+    @staticmethod
+    def _segment_table(xy: NDArray[np.float64], vab: NDArray[Any]) -> NDArray[np.float64]:
+        """Return the rows V, A - V, B - V of the segments with the vertices ``vab`` (rows V, A, B) of ``xy``.
+
+        The same subtractions of the same coordinates as :meth:`_compact`'s, so the same bits.
+        """
+        z = np.ascontiguousarray(xy).view(np.complex128).ravel()  # x + iy: one element per vertex, same bits
+        ftab = np.take(z, vab)
+        ftab[:, 1] -= ftab[:, 0]  # componentwise: the real and imaginary parts apart
+        ftab[:, 2] -= ftab[:, 0]
+        return ftab.view(np.float64)
+
     # ------------------------------------------------------------------ stored index
     def to_bytes(self, key: str) -> bytes:
         """Return the grid index as bytes, for :meth:`from_bytes` with the same polygons and ``key``.
 
         The bytes start with a magic number and a CRC-32 of the rest (a damaged copy is detected), then a
-        JSON header and the raw arrays, 8-byte aligned, which :meth:`from_bytes` maps without copying.
+        JSON header and the raw arrays, 8-byte aligned, which :meth:`from_bytes` maps without copying (but the
+        segment table, which it takes again from the polygons' coordinates).
         Only a grid-mode locator can be saved (``mode == "grid"``).
         """
         if not self._grid:
@@ -843,7 +880,7 @@ class PolygonLocator:
         Raises :class:`IndexFormatError` when ``data`` is damaged, of another :data:`INDEX_FORMAT`,
         saved under another ``key`` or does not fit ``polygons``: the caller then builds afresh.
         The polygons are prepared in place, as by the constructor. The arrays are read-only views
-        of ``data`` (no copy).
+        of ``data`` (no copy), but the segment table, taken from the polygons' coordinates.
         """
         t0 = time.perf_counter()
         view = memoryview(data)
@@ -890,7 +927,9 @@ class PolygonLocator:
             setattr(self, name, head[name] if name in head else None)
         for name, arr in arrays.items():
             setattr(self, name, arr)
-        self._check_state(geoms)
+        xy = shapely.get_coordinates(geoms)  # None and empty geometries have none: those of the usable ones
+        self._check_state(geoms, xy.shape[0])
+        self._ftab = self._segment_table(xy, self._fvab)
         self._geoms = geoms[self._poly_ids]
         shapely.prepare(self._geoms)
         self.cell_size = float(self._s)
@@ -898,8 +937,8 @@ class PolygonLocator:
         self.timings["load"] = time.perf_counter() - t0
         return self
 
-    def _check_state(self, geoms: NDArray[np.object_]) -> None:
-        """Raise :class:`IndexFormatError` unless the loaded state is consistent with ``geoms``."""
+    def _check_state(self, geoms: NDArray[np.object_], ncoord: int) -> None:
+        """Raise :class:`IndexFormatError` unless the loaded state fits ``geoms`` (with ``ncoord`` vertices)."""
 
         def bad(what: str) -> IndexFormatError:
             return IndexFormatError(f"the stored index is inconsistent: {what}")
@@ -912,14 +951,16 @@ class PolygonLocator:
             raise bad("grid parameters") from None
         if nx < 1 or ny < 1 or not (np.isfinite(s) and s > 0 and np.isfinite(x0) and np.isfinite(y0)):
             raise bad("grid parameters")
-        kinds = {"_code": "i", "_e_start": "i", "_e_poly": "i", "_e_kind": "i", "_e_ref": "i", "_fmode": "i"}
-        for name, kind in kinds.items():
+        for name in _STATE_ARRAYS:
             arr = getattr(self, name)
-            if arr.dtype.kind != kind or arr.ndim != 1:
+            if arr.dtype.kind != "i" or arr.ndim != (2 if name == "_fvab" else 1):
                 raise bad(name)
-        ftab = self._ftab
-        if ftab.dtype != np.float64 or ftab.ndim != 2 or ftab.shape[1] != 6 or not np.isfinite(ftab).all():
+        vab = self._fvab
+        nseg = vab.shape[0]
+        if vab.shape[1] != 3 or self._fmode.size != nseg:
             raise bad("segment table")
+        if nseg and (vab.min() < 0 or vab.max() >= ncoord):
+            raise bad("segment vertices")
         tid = shapely.get_type_id(geoms) if geoms.size else np.zeros(0, np.int64)
         usable = ((tid == _POLYGON) | (tid == _MULTIPOLYGON)) & ~shapely.is_empty(geoms)
         if not np.array_equal(self._poly_ids, np.flatnonzero(usable)):
@@ -937,7 +978,7 @@ class PolygonLocator:
         if e_poly.size and (e_poly.min() < 0 or e_poly.max() >= npoly or kind.min() < 0 or kind.max() > _WEDGE):
             raise bad("candidates")
         fast = kind >= _ONE_SEGMENT
-        if (ref[fast] < 0).any() or (ref >= ftab.shape[0]).any() or self._fmode.size != ftab.shape[0]:
+        if (ref[fast] < 0).any() or (ref >= nseg).any():
             raise bad("segment references")
 
     # ------------------------------------------------------------------ query
@@ -949,8 +990,8 @@ class PolygonLocator:
         x, y : array_like of float
             Point coordinates, 1-D, same length, in the polygons' CRS.
         workers : int, default 1
-            Threads locating blocks of points at once (numpy and GEOS release the GIL); each has its
-            own copy of the prepared polygons. The result does not depend on it.
+            Threads locating blocks of points at once (numpy and GEOS release the GIL); they share the
+            prepared polygons and take turns for GEOS's tests. The result does not depend on it.
 
         Returns
         -------
@@ -979,36 +1020,35 @@ class PolygonLocator:
         return np.concatenate(pts), np.concatenate(pols)
 
     def locate_blocks(
-        self, x: NDArray[np.float64], y: NDArray[np.float64], block: int, *, workers: int = 1
-    ) -> Iterator[tuple[int, IntArray, IntArray]]:
+        self, x: NDArray[np.float64], y: NDArray[np.float64], block: int, *, workers: int = 1, split: bool = False
+    ) -> Iterator[tuple[Any, ...]]:
         """Yield ``(start, point_index, polygon_index)`` for each block of ``block`` points, in order.
 
         ``point_index`` counts from ``start``. With ``workers > 1`` up to that many blocks are
-        located at once in threads, each with its own copy of the prepared polygons (GEOS's
-        prepared geometries are not safe to share between threads); blocks still come out in order,
-        so the result is that of one thread. Closing the generator early cancels the blocks not started.
+        located at once in threads; blocks still come out in order, so the result is that of one
+        thread. The threads share the prepared polygons and take turns for GEOS's tests (GEOS's
+        prepared geometries are not safe to use from two threads at once): the grid and the exact
+        shortcuts, most of the work, run side by side. Closing the generator early cancels the
+        blocks not started.
+
+        With ``split``, yield ``(start, simple, point_index, polygon_index)`` instead: ``simple[i]``
+        is the one polygon of point ``start + i`` when it lies in a cell inside exactly one polygon and
+        crossed by no boundary (most points; never in the pairs), else -1; the pairs are those of
+        the other points. Together they are the pairs of ``split=False``.
         """
         n = x.size
         spans = [(lo, min(lo + block, n)) for lo in range(0, n, max(1, int(block)))]
         workers = max(1, min(int(workers), len(spans)))
         if workers == 1 or not self._grid:
             for lo, hi in spans:
-                p, q = self._locate_any(x[lo:hi], y[lo:hi], self._geoms)
-                yield lo, p, q
+                yield (lo, *self._locate_any(x[lo:hi], y[lo:hi], split=split))
             return
         if self._zero_x or self._zero_y:
             self._strtree()  # built once, before the threads share it
-        pool: queue.SimpleQueue[NDArray[np.object_]] = queue.SimpleQueue()
-        for g in self._geometry_copies(workers):
-            pool.put(g)
+        geos = threading.Lock()
 
-        def run(lo: int, hi: int) -> tuple[int, IntArray, IntArray]:
-            g = pool.get()
-            try:
-                p, q = self._locate(x[lo:hi], y[lo:hi], g)
-            finally:
-                pool.put(g)
-            return lo, p, q
+        def run(lo: int, hi: int) -> tuple[Any, ...]:
+            return (lo, *self._locate(x[lo:hi], y[lo:hi], geos=geos, split=split))
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bingeo-locate") as ex:
             futures = [ex.submit(run, lo, hi) for lo, hi in spans]
@@ -1019,30 +1059,18 @@ class PolygonLocator:
                 for f in futures:
                     f.cancel()
 
-    def _geometry_copies(self, workers: int) -> list[NDArray[np.object_]]:
-        """Return ``workers`` arrays of the prepared polygons: the locator's own and independent copies."""
-        copies: list[NDArray[np.object_]] = self.__dict__.setdefault("_copies", [])
-        while len(copies) < workers - 1:
-            g = shapely.from_wkb(shapely.to_wkb(self._geoms, include_srid=False, flavor="iso"))
-            shapely.prepare(g)
-            copies.append(g)
-        return [self._geoms, *copies[: workers - 1]]
-
     def _strtree(self) -> shapely.STRtree:
         if self._tree is None:
             self._tree = shapely.STRtree(self._geoms)
         return self._tree
 
-    def _locate_any(
-        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
-    ) -> tuple[IntArray, IntArray]:
-        if x.size == 0:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return self._locate(x, y, geoms) if self._grid else self._locate_tree(x, y, geoms)
+    def _locate_any(self, x: NDArray[np.float64], y: NDArray[np.float64], *, split: bool = False) -> tuple[Any, ...]:
+        if x.size == 0 or not self._grid:
+            p, q = self._locate_tree(x, y) if x.size else (np.empty(0, np.int64), np.empty(0, np.int64))
+            return (np.full(x.size, -1, np.int64), p, q) if split else (p, q)
+        return self._locate(x, y, split=split)
 
-    def _locate_tree(
-        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
-    ) -> tuple[IntArray, IntArray]:
+    def _locate_tree(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[IntArray, IntArray]:
         """Locate with STRtree candidates and GEOS only."""
         tree = self._strtree()
         finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
@@ -1050,7 +1078,7 @@ class PolygonLocator:
         a = finite[a]
         order = np.argsort(b, kind="stable")
         a, b = a[order], b[order]
-        hit = shapely.intersects_xy(geoms[b], x[a], y[a])
+        hit = shapely.intersects_xy(self._geoms[b], x[a], y[a])
         a, b = a[hit], self._poly_ids[b[hit]]
         order = np.lexsort((b, a))
         return a[order].astype(np.int64), b[order].astype(np.int64)
@@ -1111,10 +1139,17 @@ class PolygonLocator:
         return hit, sure
 
     def _locate(
-        self, x: NDArray[np.float64], y: NDArray[np.float64], geoms: NDArray[np.object_]
-    ) -> tuple[IntArray, IntArray]:
+        self,
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+        *,
+        geos: threading.Lock | None = None,
+        split: bool = False,
+    ) -> tuple[Any, ...]:
+        """Locate one block (see :meth:`locate_blocks` for ``split``); ``geos``: held around GEOS's tests."""
         tm: dict[str, float] = {}
         t0 = time.perf_counter()
+        turn = geos if geos is not None else nullcontext()
         n = x.size
         nx, ny = self._nx, self._ny
         fx = x - self._x0
@@ -1146,8 +1181,14 @@ class PolygonLocator:
         code[out] = -1
         tm["cells"] = time.perf_counter() - t0
         # points in simple cells: one polygon, no test
-        a_pt = np.flatnonzero(code >= 0)
-        a_poly = code[a_pt]
+        if split:
+            simple = np.maximum(code, -1)
+            if self._poly_ids.size and self._poly_ids[-1] != self._poly_ids.size - 1:  # not every polygon usable
+                simple = np.append(self._poly_ids, -1)[simple]  # (-1: the last, -1)
+            a_pt = a_poly = None
+        else:
+            a_pt = np.flatnonzero(code >= 0)
+            a_poly = code[a_pt]
         # points in complex cells: expand to their cells' candidates
         cp = np.flatnonzero(code <= -2)
         cid = -2 - code[cp].astype(np.int64)
@@ -1168,16 +1209,19 @@ class PolygonLocator:
         # the rest: exact GEOS tests, grouped by polygon
         gi = ti[~sure]
         gpoly = b_poly[gi]
-        order = radix_argsort(gpoly, max(1, int(geoms.size).bit_length()))
+        order = radix_argsort(gpoly, max(1, int(self._geoms.size).bit_length()))
         gi = gi[order]
         tp = b_pt[gi]
-        keep[gi] = shapely.intersects_xy(geoms[gpoly[order]], x[tp], y[tp])
+        gx, gy, gg = x[tp], y[tp], self._geoms[gpoly[order]]
+        with turn:
+            keep[gi] = shapely.intersects_xy(gg, gx, gy)
         tm["geos"] = time.perf_counter() - t0
         b_pt = b_pt[keep]
         b_poly = b_poly[keep]
-        # merge the two point-ordered lists
-        na, nb = a_pt.size, b_pt.size
-        if nb == 0:
+        na, nb = (n - int((simple < 0).sum()) if split else a_pt.size), b_pt.size
+        if split:
+            res_pt, res_poly = b_pt.astype(np.int64), self._poly_ids[b_poly]
+        elif nb == 0:  # merge the two point-ordered lists
             res_pt, res_poly = a_pt, self._poly_ids[a_poly]
         else:
             # a point is in one list only, so inclusive counts of the other list
@@ -1197,7 +1241,8 @@ class PolygonLocator:
             res_poly[pos_b] = self._poly_ids[b_poly]
         if tiny is not None:
             sub = np.flatnonzero(tiny)
-            p, q = self._locate_tree(x[sub], y[sub], geoms)
+            with turn:
+                p, q = self._locate_tree(x[sub], y[sub])
             res_pt = np.concatenate([res_pt, sub[p]])
             res_poly = np.concatenate([res_poly, q])
             order = np.lexsort((res_poly, res_pt))
@@ -1211,7 +1256,7 @@ class PolygonLocator:
             "tested": int(ti.size),
             "geos": int(gi.size),
         }
-        return res_pt, res_poly
+        return (simple, res_pt, res_poly) if split else (res_pt, res_poly)
 
 
 _kept: dict[str, tuple[PolygonLocator, threading.Lock]] = {}

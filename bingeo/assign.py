@@ -40,19 +40,27 @@ def point_xy(frame: gpd.GeoDataFrame, *, what: str = "points", workers: int = 1)
     def read(lo: int, hi: int) -> int:
         """Fill x, y of rows lo..hi; return the first row that is no point, or -1."""
         g = geoms[lo:hi]
-        kinds = shapely.get_type_id(g)
-        bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
-        if bad.any():
-            return lo + int(np.flatnonzero(bad)[0])
         try:
-            shapely.get_x(g, out=x[lo:hi])  # None gives NaN
-            shapely.get_y(g, out=y[lo:hi])
+            shapely.get_x(g, out=x[lo:hi])  # None and any other geometry type give NaN
         except shapely.errors.GEOSException:  # an empty point: one more pass
+            kinds = shapely.get_type_id(g)
+            bad = (kinds != 0) & (kinds != -1)  # 0 = Point, -1 = missing
+            if bad.any():
+                return lo + int(np.flatnonzero(bad)[0])
             xy, row = shapely.get_coordinates(g, return_index=True)
             x[lo:hi] = np.nan
             y[lo:hi] = np.nan
             x[lo + row] = xy[:, 0]
             y[lo + row] = xy[:, 1]
+            return -1
+        # only rows without an x can be something else than a point: their types are checked
+        nan = np.flatnonzero(np.isnan(x[lo:hi]))
+        if nan.size:
+            kinds = shapely.get_type_id(g[nan])
+            bad = (kinds != 0) & (kinds != -1)
+            if bad.any():
+                return lo + int(nan[np.flatnonzero(bad)[0]])
+        shapely.get_y(g, out=y[lo:hi])
         return -1
 
     block = max(CHUNK, -(-n // max(workers, 1)))
@@ -101,6 +109,8 @@ def select_valid(networks: gpd.GeoDataFrame, at: dt.date | str) -> gpd.GeoDataFr
 
 #: Points located per step of :func:`assign` (between progress reports and cancellation checks).
 CHUNK = 250_000
+#: Below this many points per worker, :func:`assign` locates on fewer threads (one for < 100,000 points with 2).
+MIN_POINTS_PER_WORKER = 50_000
 
 
 def assign(
@@ -295,11 +305,17 @@ class Assigner:
         from bingeo._progress import check_cancelled, report
 
         xa, ya = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+        # polygon index of the most specific network per point: most points lie in a cell of one network, which
+        # the locator answers straight (`simple`); the pairs of the others are ranked here
+        best = np.empty(xa.size, dtype=np.int32 if len(self.polys) < 2**31 - 1 else np.int64)
         pis, gis = [], []
-        block = min(CHUNK, max(1, -(-xa.size // self.workers)))
-        blocks = self.locator.locate_blocks(xa, ya, block, workers=self.workers)
+        # threads only where each has enough points to repay starting it (the answer is the same)
+        workers = max(1, min(self.workers, xa.size // MIN_POINTS_PER_WORKER))
+        block = min(CHUNK, max(1, -(-xa.size // workers)))
+        blocks = self.locator.locate_blocks(xa, ya, block, workers=workers, split=True)
         try:
-            for lo, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
+            for lo, simple, p_chunk, g_chunk in blocks:  # in point order: the pairs stay sorted by (point, polygon)
+                best[lo : lo + simple.size] = simple
                 pis.append(p_chunk + lo)
                 gis.append(g_chunk)
                 report(progress, min(lo + block, xa.size) / xa.size)
@@ -309,7 +325,6 @@ class Assigner:
         pi = np.concatenate(pis) if pis else np.empty(0, dtype=np.int64)
         gi = np.concatenate(gis) if gis else np.empty(0, dtype=np.int64)
         ids = self.ids
-        best = np.full(xa.size, -1, dtype=np.int64)  # polygon index of the most specific network
         # network_ids categories: every single id, then each combination of overlapping networks met
         combos: dict[str, int] = {text: code for code, text in enumerate(self._id_cats)}
         multi_pts = multi_codes = None
@@ -328,22 +343,30 @@ class Assigner:
                 multi_pts = pi[starts[several]]
                 multi_codes = _combinations(gi, starts[several], counts[several], ids, combos)
             best[pi[starts]] = gi[starts]
-        found = best >= 0
-        safe = np.maximum(best, 0)
 
-        def codes(lookup: np.ndarray) -> np.ndarray:
-            return np.where(found, lookup[safe], -1) if len(lookup) else np.full(len(best), -1)
+        def codes(lookup: np.ndarray, categories: int) -> np.ndarray:
+            """Codes of the points' networks in ``lookup`` (-1 for none), in the dtype pandas keeps for them."""
+            ext = np.append(lookup, -1).astype(_code_dtype(categories))  # best == -1: the last, -1
+            return ext[best]
 
         # categorical columns: compact for millions of points, written as plain text to every format
-        id_point_codes = codes(self._id_codes)
-        ids_codes = id_point_codes.copy()
+        id_point_codes = codes(self._id_codes, len(self._id_cats))
+        ids_codes = id_point_codes.astype(_code_dtype(len(combos)))
         if multi_pts is not None:
             ids_codes[multi_pts] = multi_codes
         return (
-            pd.Categorical.from_codes(id_point_codes, self._id_cats),
-            pd.Categorical.from_codes(codes(self._name_codes), self._name_cats),
-            pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object)),
+            pd.Categorical.from_codes(id_point_codes, self._id_cats, validate=False),
+            pd.Categorical.from_codes(codes(self._name_codes, len(self._name_cats)), self._name_cats, validate=False),
+            pd.Categorical.from_codes(ids_codes, pd.Index(list(combos), dtype=object), validate=False),
         )
+
+
+def _code_dtype(categories: int) -> type[np.signedinteger]:
+    """Return the dtype pandas keeps the codes of a categorical with this many categories in (no copy then)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
 
 
 def _combinations(

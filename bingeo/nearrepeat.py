@@ -125,8 +125,10 @@ DISTANCE_BANDS = (0.0, 100.0, 200.0, 400.0, 800.0)
 TIME_BANDS = (0.0, 7.0, 14.0, 30.0, 60.0)
 #: Permutations re-binned together: each pair's dates are gathered once for all of them.
 PERMUTATION_BATCH = 256
-#: Pairs per chunk: a chunk's (pairs × permutations) day differences stay small (about 1 MB).
-CHUNK_PAIRS = 2048
+#: Pairs per chunk: a chunk's (pairs × permutations) day differences and running counts (about 1.4 MB)
+#: stay in a core's own cache (2.5 MB here): 512 took a third less CPU than 2048 (4 MB), on one thread as
+#: on two at once.
+CHUNK_PAIRS = 512
 
 
 def _count_below(t: np.ndarray, ia: np.ndarray, jb: np.ndarray, starts: np.ndarray, tedges: np.ndarray) -> np.ndarray:

@@ -49,7 +49,9 @@ Params = tuple[Any, ...]
 
 #: Grid cells along the median network's bounding box in the stored index (finer than a one-off
 #: build, which must repay its build time in one call; see :func:`bingeo._pip._cells_per_side`).
-INDEX_CELLS_PER_SIDE = 20.0
+#: Measured on 10,000 networks and 1 M points: 20 → 28 locates 20 % faster for 55 % more bytes to read
+#: (31 MB) and twice the one-off build (1.6 s); 34 gains 4 % more for 30 % more bytes.
+INDEX_CELLS_PER_SIDE = 28.0
 #: The stored index table (GeoPackage: an ``attributes`` table; PostGIS: a table in the store's schema).
 INDEX_TABLE = "bingeo_network_index"
 #: How many indexes (for different dates or selections of networks) a store keeps.
