@@ -48,7 +48,8 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
 
     geoms = np.asarray(df.geometry.values)
     if "geometry_type" not in options and not shapely.has_z(geoms).any():
-        options["geometry_type"] = "Point"  # what GDAL would find, without pyogrio asking every row
+        # what pyogrio would find for points only, without asking every row its type
+        options.update(geometry_type="Point", promote_to_multi=False)
     df.to_file(
         p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", use_arrow=True, SPATIAL_INDEX="NO", **options
     )
