@@ -50,9 +50,10 @@ def _both(pts: gpd.GeoDataFrame, folder: Path, monkeypatch) -> tuple[Path, Path]
     return fast, gdal
 
 
-def _content(path: Path) -> dict[str, object]:
+def _content(path: Path, layer: str = "") -> dict[str, object]:
     """Every table's rows (the R-tree's entries, not its node layout), triggers, identity pragmas."""
     with sqlite3.connect(path) as con:
+        layer = layer or con.execute("SELECT table_name FROM gpkg_geometry_columns").fetchone()[0]
         names = [
             n
             for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -62,10 +63,10 @@ def _content(path: Path) -> dict[str, object]:
         out["gpkg_contents"] = con.execute(
             "SELECT table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id FROM gpkg_contents"
         ).fetchall()  # not last_change
-        out["rtree"] = con.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_incidents_geom ORDER BY id").fetchall()
+        out["rtree"] = con.execute(f"SELECT id, minx, maxx, miny, maxy FROM rtree_{layer}_geom ORDER BY id").fetchall()
         out["triggers"] = sorted(n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
         out["pragmas"] = [con.execute(f"PRAGMA {p}").fetchone()[0] for p in ("application_id", "user_version")]
-        out["check"] = con.execute("SELECT rtreecheck('rtree_incidents_geom')").fetchone()[0]
+        out["check"] = con.execute(f"SELECT rtreecheck('rtree_{layer}_geom')").fetchone()[0]
     return out
 
 
@@ -117,3 +118,60 @@ def test_packed_rtree_answers_windows_as_brute_force(tmp_path, monkeypatch):
             filtered = pyogrio.read_dataframe(fast, bbox=(ax, ay, bx, by), fid_as_index=True)
             assert set(filtered.index.tolist()) == want
     assert len(back) == len(pts)
+
+
+@pytest.mark.parametrize("kind", ["sample", "real"])
+def test_points_from_xy_equal_the_geodataframe_path(tmp_path, monkeypatch, kind):
+    """write_points_gpkg_xy (no point objects, WKB from the coordinates) writes write_table's file."""
+    pts = _points(kind)
+    pts = pts[~(pts.geometry.isna() | pts.geometry.is_empty)].reset_index(drop=True)
+    pts["n"] = np.arange(len(pts))
+    pts["when"] = pd.Timestamp("2021-01-01 12:45") + pd.to_timedelta(pts["n"], unit="min")  # naive: ISO text
+    pts["flag"] = pts["n"] % 3 == 0
+    pts["share"] = np.where(pts["n"] % 5 == 0, np.nan, pts["n"] / 7)
+    fast, ref = tmp_path / "fast.gpkg", tmp_path / "ref.gpkg"
+    monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 1)
+    table = pd.DataFrame(pts.drop(columns="geometry"))
+    assert gpkg_points._plain_columns(table)  # the coordinates path, not the fallback
+    gpkg_points.write_points_gpkg_xy(
+        table, pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy(), fast, pts.crs, layer="incidents"
+    )
+    monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 10**9)
+    write_table(pts, ref, layer="incidents")
+    a, b = _content(fast), _content(ref)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], key
+    assert_geodataframe_equal(gpd.read_file(fast), gpd.read_file(ref))
+
+
+def test_assign_to_geopackage_equals_the_geodataframe_path(tmp_path, monkeypatch):
+    """`bingeo assign … --output x.gpkg` (coordinates only) writes what assign + write_table of the frame write."""
+    from click.testing import CliRunner
+
+    from bingeo import assign, open_store
+    from bingeo.cli.main import cli
+
+    store = tmp_path / "store.gpkg"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["networks", "import", str(SAMPLES / "networks.gpkg"), "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 1)
+    seen = []
+    plain = gpkg_points._plain_columns
+    monkeypatch.setattr(gpkg_points, "_plain_columns", lambda df: seen.append(plain(df)) or seen[-1])
+    out = tmp_path / "assigned.gpkg"
+    args = ["assign", str(SAMPLES / "incidents.csv"), "--store", str(store), "--crs", "28992", "--output", str(out)]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert seen == [True]  # the coordinates path was taken
+    monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 10**9)
+    with open_store(store) as st:
+        got = read_points(SAMPLES / "incidents.csv", crs="28992", target_crs=st.crs, extent=st.extent())
+        ref = tmp_path / "assigned_ref.gpkg"
+        write_table(assign(got.points, st.networks(), store=st), ref, layer="assigned")
+    a, b = _content(out), _content(ref)
+    for key in a:
+        if key != "rtree":
+            assert a[key] == b[key], key
+    assert a["rtree"] == b["rtree"] and len(a["rtree"]) > 1000

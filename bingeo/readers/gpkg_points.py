@@ -10,15 +10,19 @@ is then made in one Sort-Tile-Recursive pass by the store's packer
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
-__all__ = ["BULK_POINT_ROWS", "write_points_gpkg"]
+logger = logging.getLogger("bingeo.readers")
+
+__all__ = ["BULK_POINT_ROWS", "write_points_gpkg", "write_points_gpkg_xy"]
 
 #: A point layer of at least this many rows gets its R-tree packed after the rows are in (below: GDAL's index).
 BULK_POINT_ROWS = 10_000
@@ -44,8 +48,6 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
     if len(df) < BULK_POINT_ROWS:
         df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", use_arrow=True, **options)
         return
-    from bingeo.stores import _gpkg_format as fmt
-
     geoms = np.asarray(df.geometry.values)
     if "geometry_type" not in options and not shapely.has_z(geoms).any():
         # what pyogrio would find for points only, without asking every row its type
@@ -56,6 +58,13 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
     xy = np.full((len(geoms), 2), np.nan)
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     xy[has] = shapely.get_coordinates(geoms[has])
+    _pack_rtree(p, layer, xy)
+
+
+def _pack_rtree(p: Path, layer: str, xy: np.ndarray) -> None:
+    """Give ``layer`` (just written by GDAL without index, its rows at ``xy``, NaN: none) its packed R-tree."""
+    from bingeo.stores import _gpkg_format as fmt
+
     conn = sqlite3.connect(p, isolation_level=None)
     try:
         conn.execute("BEGIN")
@@ -64,7 +73,7 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
             f'max(fid) FROM "{layer}"',  # noqa: S608 - the layer name is quoted
             (layer,),
         ).fetchone()
-        if column != "geom" or count != len(df) or last - first + 1 != count:  # pragma: no cover - GDAL's way
+        if column != "geom" or count != len(xy) or last - first + 1 != count:  # pragma: no cover - GDAL's way
             msg = f"{p}: layer {layer!r} is not the fresh point table GDAL writes"
             raise RuntimeError(msg)
         ids = np.arange(first, last + 1, dtype=np.int64)  # the rows in the order given
@@ -72,3 +81,81 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
         conn.execute("COMMIT")
     finally:
         conn.close()
+
+
+#: A 2-D point's WKB, little endian: byte order, type, x, y.
+_WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))])
+
+
+def _plain_columns(df: pd.DataFrame) -> bool:
+    """Whether pyarrow converts every column as pyogrio's writer keeps it (text, numbers, naive times, codes)."""
+    if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None or "geometry" in df.columns:
+        return False
+    if not df.columns.is_unique or not all(isinstance(c, str) for c in df.columns):
+        return False
+    for name in df.columns:
+        dtype = df[name].dtype
+        if isinstance(dtype, pd.StringDtype) or (dtype.kind in "biuf" and not isinstance(dtype, pd.CategoricalDtype)):
+            continue
+        if dtype.kind == "M" and getattr(dtype, "tz", None) is None:
+            continue
+        if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(df[name], skipna=True) == "string":
+            continue
+        if isinstance(dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(dtype.categories) == "string":
+            continue  # a dictionary of strings for Arrow, as pyogrio gives it
+        return False
+    return True
+
+
+def write_points_gpkg_xy(
+    df: pd.DataFrame, x: np.ndarray, y: np.ndarray, path: str | os.PathLike[str], crs: Any, *, layer: str
+) -> None:
+    """Write points given as a table and coordinates (``x``, ``y`` in ``crs``) as layer ``layer`` of a GeoPackage.
+
+    The file :func:`bingeo.readers.write_table` writes for the GeoDataFrame of those points, without making the
+    point objects: the geometries go to GDAL as WKB built from the coordinates at once, the R-tree is packed.
+    A table with other columns than text, numbers and naive times, or few rows, takes the GeoDataFrame path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, numpy as np, pandas as pd
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "p.gpkg"
+    >>> write_points_gpkg_xy(pd.DataFrame({"n": [1, 2]}), np.array([0.0, 1]), np.array([0.0, 1]), out, 28992, layer="p")
+    >>> gpd.read_file(out).geometry.x.tolist()
+    [0.0, 1.0]
+    """
+    import geopandas as gpd
+    import pyarrow as pa
+    import pyproj
+    from pyogrio.raw import write_arrow
+
+    from bingeo.readers.write import _naive_datetimes_as_text, replacing, write_table
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    fast = len(df) >= BULK_POINT_ROWS and _plain_columns(df) and np.isfinite(x).all() and np.isfinite(y).all()
+    if not fast:
+        write_table(gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=crs), path, layer=layer)
+        return
+    crs = pyproj.CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    rec = np.empty(len(df), dtype=_WKB_POINT)
+    rec["order"], rec["type"], rec["xy"] = 1, 1, np.column_stack([x, y])
+    offsets = pa.py_buffer((np.arange(len(df) + 1, dtype=np.int64) * _WKB_POINT.itemsize).tobytes())
+    wkb = pa.Array.from_buffers(pa.large_binary(), len(df), [None, offsets, pa.py_buffer(rec.tobytes())])
+    table = pa.Table.from_pandas(_naive_datetimes_as_text(pd.DataFrame(df)), preserve_index=False)
+    table = table.append_column("geometry", wkb)
+    p = Path(path)
+    with replacing(p, keep=True) as tmp:
+        write_arrow(
+            table,
+            tmp,
+            layer=layer,
+            driver="GPKG",
+            geometry_name="geometry",
+            geometry_type="Point",
+            crs=f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL"),
+            VERSION="1.2",
+            SPATIAL_INDEX="NO",
+        )
+        _pack_rtree(tmp, layer, np.column_stack([x, y]))
+    logger.info("Wrote %d rows to %s", len(df), p)
