@@ -447,20 +447,31 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
             continue
         keys = np.concatenate([k for k, _ in pairs])
         values = np.concatenate([v for _, v in pairs])
-        order = np.argsort(keys, kind="stable")  # in key order: each row appended to its table's B-tree
-        keys, values = keys[order], values[order]
-        if len(keys) and keys.min() >= 0 and keys.max() < 2**31 and values.max() < 2**31:
-            # one JSON array of key * 2**32 + value, split by SQLite: ~3x faster than one executemany row each
-            packed = "[" + ",".join(map(str, ((keys << 32) | values).tolist())) + "]"
-            conn.execute(
-                f'INSERT INTO "{rtree}_{table}" ({key}, {value}) '
-                "SELECT value >> 32, value & 4294967295 FROM json_each(?)",
-                (packed,),
-            )
-        else:
-            conn.executemany(
-                f'INSERT INTO "{rtree}_{table}" ({key}, {value}) VALUES (?, ?)', zip(keys.tolist(), values.tolist())
-            )
+        _insert_pairs(conn, f'"{rtree}_{table}"', key, value, keys, values)
+
+
+def _insert_pairs(
+    conn: sqlite3.Connection, table: str, key: str, value: str, keys: np.ndarray, values: np.ndarray
+) -> None:
+    """Insert the integer rows (``keys``, ``values``) in key order: each row appended to the table's B-tree."""
+    if not len(keys):
+        return
+    first = int(keys.min())
+    dense = int(keys.max()) - first + 1 == len(keys) and values.min() >= 0
+    if dense and (np.bincount(keys - first) == 1).all():  # keys first, first + 1, ... in some order: no sort
+        in_order = np.empty(len(keys), dtype=np.int64)
+        in_order[keys - first] = values
+        # one JSON array of the values, split by SQLite: ~3x faster than one executemany row each
+        conn.execute(
+            f"INSERT INTO {table} ({key}, {value}) SELECT key + ?, value FROM json_each(?)",  # noqa: S608
+            (first, "[" + ",".join(map(str, in_order.tolist())) + "]"),
+        )
+        return
+    order = np.argsort(keys, kind="stable")
+    conn.executemany(
+        f"INSERT INTO {table} ({key}, {value}) VALUES (?, ?)",  # noqa: S608
+        zip(keys[order].tolist(), values[order].tolist()),
+    )
 
 
 def add_packed_rtree(conn: sqlite3.Connection, table: str, ids: np.ndarray, box: np.ndarray) -> None:
