@@ -68,9 +68,11 @@ def _pack_rtree(p: Path, layer: str, xy: np.ndarray) -> None:
     conn = sqlite3.connect(p, isolation_level=None)
     try:
         conn.execute("BEGIN")
+        # the count GDAL keeps (not a scan of the rows); min and max of the key are two B-tree lookups
         column, count, first, last = conn.execute(
-            f"SELECT (SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?), count(*), min(fid), "
-            f'max(fid) FROM "{layer}"',  # noqa: S608 - the layer name is quoted
+            "SELECT (SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?1), coalesce((SELECT "
+            f'feature_count FROM gpkg_ogr_contents WHERE table_name = ?1), (SELECT count(*) FROM "{layer}")), '
+            f'(SELECT min(fid) FROM "{layer}"), (SELECT max(fid) FROM "{layer}")',  # noqa: S608 - quoted name
             (layer,),
         ).fetchone()
         if column != "geom" or count != len(xy) or last - first + 1 != count:  # pragma: no cover - GDAL's way
