@@ -34,6 +34,7 @@ Examples
 python benchmarks/commands.py --rows 100000 --repeat 1
 python benchmarks/commands.py --repeat 3
 python benchmarks/commands.py --rows 10000000 --stream-check
+python benchmarks/commands.py --inputs csv --outputs gpkg --also gpkg:gpkg,parquet:csv --repeat 3
 """
 
 from __future__ import annotations
@@ -316,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--inputs", default="csv,gpkg,parquet,xlsx", help="comma-separated: csv, gpkg, parquet, xlsx")
     ap.add_argument("--outputs", default="csv,gpkg", help="outputs for the CSV input: csv, gpkg")
+    ap.add_argument("--also", default="", help="more input:output pairs, comma-separated (e.g. gpkg:gpkg)")
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--stream-check", action="store_true", help="only bingeo assign on the CSV: peak RSS")
     ap.add_argument("--stream-compare", action="store_true", help="bingeo assign read whole vs streamed: same bytes")
@@ -325,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.inputs.split(",") if k.strip()]
     outs = [k.strip() for k in args.outputs.split(",") if k.strip()]
     only_csv = args.stream_check or args.stream_compare
-    paths = prepare(args.data, args.rows, args.sheet_rows, [] if only_csv else kinds)
+    also_inputs = [pair.split(":")[0].strip() for pair in args.also.split(",") if pair.strip()]
+    paths = prepare(args.data, args.rows, args.sheet_rows, [] if only_csv else sorted(set(kinds + also_inputs)))
     work = Path(tempfile_dir(args.data))
     env = _env()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; load {os.getloadavg()}")
@@ -341,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"output + rejects rows: {n:,} (input {args.rows:,})")
         return 0 if gb < STREAM_LIMIT_GB and n == args.rows else 1
     cases = [("csv", o) for o in outs if "csv" in kinds] + [(k, "csv") for k in kinds if k != "csv"]
+    cases += [tuple(pair.strip().split(":")) for pair in args.also.split(",") if pair.strip()]
     print(
         f"{'input':8} {'output':6} {'naive s':>8} {'(cpu)':>7} {'GB':>5} {'bingeo s':>9} {'(cpu)':>7} {'GB':>5}"
         f" {'ratio':>6} {'(cpu)':>6}"

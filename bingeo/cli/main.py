@@ -256,7 +256,7 @@ def networks_history(network_id: str | None, store: str) -> None:
 
 
 #: Outputs of ``bingeo assign`` for which the points stay numbers (x, y): no point objects are made.
-XY_OUTPUTS = (".csv",)
+XY_OUTPUTS = (".csv", ".gpkg")
 
 
 @cli.command("assign")
@@ -296,6 +296,7 @@ def assign_cmd(
     """
     from bingeo.assign import assign, assign_xy
     from bingeo.readers import write_table
+    from bingeo.readers.gpkg_points import write_points_gpkg_xy
     from bingeo.readers.write import write_points_csv
     from bingeo.stores import open_store
 
@@ -335,7 +336,9 @@ def assign_cmd(
             click.echo(f"note: {note}")
         summary, inside, n_out, rej = streamed.summary, streamed.counts["inside"], streamed.rows_out, streamed.rejects
     else:
-        if xy_only:
+        if xy_only and Path(output).suffix.lower() == ".gpkg":
+            write_points_gpkg_xy(out, *result.xy, output, result.crs, layer=Path(output).stem)
+        elif xy_only:
             write_points_csv(out, *result.xy, output, result.crs)
         else:
             write_table(out, output)

@@ -27,6 +27,7 @@ import shapely
 from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
+from bingeo.readers.gpkg_points import write_points_gpkg
 from bingeo.readers.sources import _suffix, use_arrow_pool
 
 logger = logging.getLogger("bingeo.readers")
@@ -633,6 +634,9 @@ def _write_by_driver(
             # layer's multipolygons (Arrow writes them as they are, which GDAL warns about)
             points = bool((shapely.get_type_id(np.asarray(df.geometry.values)) == 0).all())
             more = _arrow_io() if points and len(df) else {}
+            if more.get("use_arrow") and not append:  # large point layers: rows first, then a packed R-tree
+                write_points_gpkg(df, p, layer=layer, **extra)
+                return
             df.to_file(p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", **extra, **more)
         else:
             pyogrio.write_dataframe(pd.DataFrame(df), p, layer=layer, driver="GPKG", VERSION="1.2")

@@ -35,6 +35,7 @@ __all__ = [
     "create_attribute_table",
     "update_extent",
     "rebuild_rtree",
+    "add_packed_rtree",
 ]
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -167,7 +168,12 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("ST_MaxY", 1, _env_at(3), **det)
 
 
-_CORE_DDL = """
+_EXTENSIONS_DDL = """CREATE TABLE IF NOT EXISTS gpkg_extensions (
+  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+"""
+_CORE_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL,
   organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
@@ -183,9 +189,6 @@ CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
   CONSTRAINT uk_gc_table_name UNIQUE (table_name),
   CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
   CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-CREATE TABLE IF NOT EXISTS gpkg_extensions (
-  table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
-  scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 CREATE TABLE IF NOT EXISTS gpkg_tile_matrix_set (
   table_name TEXT NOT NULL PRIMARY KEY, srs_id INTEGER NOT NULL, min_x DOUBLE NOT NULL,
   min_y DOUBLE NOT NULL, max_x DOUBLE NOT NULL, max_y DOUBLE NOT NULL,
@@ -198,6 +201,8 @@ CREATE TABLE IF NOT EXISTS gpkg_tile_matrix (
   CONSTRAINT pk_ttm PRIMARY KEY (table_name, zoom_level),
   CONSTRAINT fk_tmm_table_name FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name));
 """
+    + _EXTENSIONS_DDL
+)
 
 
 def _default_srs() -> list[tuple[str, int, str, int, str, str]]:
@@ -374,21 +379,20 @@ def rtree_floats(box: np.ndarray) -> np.ndarray:
     return f
 
 
-def _str_groups(box: np.ndarray, size: int) -> list[np.ndarray]:
-    """Sort-Tile-Recursive: split entries into groups of at most ``size`` that lie close together."""
+def _str_order(box: np.ndarray, size: int) -> np.ndarray:
+    """Sort-Tile-Recursive: the entries in an order whose runs of ``size`` are groups that lie close together.
+
+    The entries are cut by x into vertical slices of whole groups, each slice sorted by y (ties keep x order).
+    """
     n = len(box)
     nodes = -(-n // size)
     slices = int(np.ceil(np.sqrt(nodes)))
     cx = (box[:, 0].astype(np.float64) + box[:, 1]) / 2
     cy = (box[:, 2].astype(np.float64) + box[:, 3]) / 2
     by_x = np.argsort(cx, kind="stable")
-    groups = []
-    per_slice = slices * size
-    for start in range(0, n, per_slice):
-        part = by_x[start : start + per_slice]
-        part = part[np.argsort(cy[part], kind="stable")]
-        groups.extend(part[i : i + size] for i in range(0, len(part), size))
-    return groups
+    by_y = np.argsort(cy[by_x], kind="stable")
+    part = (by_y // (slices * size)).astype(np.uint16 if slices < 2**16 else np.int64)  # a radix sort for uint16
+    return by_x[by_y[np.argsort(part, kind="stable")]]
 
 
 def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np.ndarray) -> None:
@@ -399,33 +403,42 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
     """
     size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
     fanout = (size - 4) // _CELL.itemsize
-    box = np.asarray(box, dtype=np.float32)
     nodes: list[tuple[int, bytes]] = []
-    rowid: list[tuple[np.ndarray, int]] = []  # (row ids, their leaf)
-    parent: list[tuple[np.ndarray, int]] = []  # (node numbers, their parent)
+    rowid: list[tuple[np.ndarray, np.ndarray]] = []  # (row ids, their leaf)
+    parent: list[tuple[np.ndarray, np.ndarray]] = []  # (node numbers, their parent)
     next_no = 2
 
-    def blob(depth: int, cell_ids: np.ndarray, cell_box: np.ndarray) -> bytes:
-        cells = np.empty(len(cell_ids), dtype=_CELL)
-        cells["id"], cells["box"] = cell_ids, cell_box
-        head = struct.pack(">HH", depth, len(cells))
-        return (head + cells.tobytes()).ljust(size, b"\x00")
+    def blob(depth: int, cells: np.ndarray) -> bytes:
+        return (struct.pack(">HH", depth, len(cells)) + cells.tobytes()).ljust(size, b"\x00")
 
-    level_ids, level_box, depth = np.asarray(ids, dtype=np.int64), box, 0
+    level_ids, level_box, depth = np.asarray(ids, dtype=np.int64), np.asarray(box, dtype=np.float32), 0
     while len(level_ids) > fanout:
-        up_ids, up_box = [], []
-        for group in _str_groups(level_box, fanout):
-            no = next_no
-            next_no += 1
-            nodes.append((no, blob(0, level_ids[group], level_box[group])))
-            (rowid if depth == 0 else parent).append((level_ids[group], no))
-            b = level_box[group]
-            up_ids.append(no)
-            up_box.append((b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max()))
-        level_ids, level_box = np.array(up_ids, dtype=np.int64), np.array(up_box, dtype=np.float32)
+        order = _str_order(level_box, fanout)
+        cells = np.empty(len(order), dtype=_CELL)
+        cells["id"], cells["box"] = level_ids[order], level_box[order]
+        starts = np.arange(0, len(order), fanout)
+        numbers = np.arange(next_no, next_no + len(starts), dtype=np.int64)
+        next_no += len(starts)
+        nodes.extend((int(no), blob(0, cells[s : s + fanout])) for no, s in zip(numbers, starts))
+        (rowid if depth == 0 else parent).append(
+            (cells["id"].astype(np.int64), np.repeat(numbers, fanout)[: len(order)])
+        )
+        b = level_box[order]
+        level_ids = numbers
+        level_box = np.stack(
+            [
+                np.minimum.reduceat(b[:, 0], starts),
+                np.maximum.reduceat(b[:, 1], starts),
+                np.minimum.reduceat(b[:, 2], starts),
+                np.maximum.reduceat(b[:, 3], starts),
+            ],
+            axis=1,
+        ).astype(np.float32)
         depth += 1
-    nodes.append((1, blob(depth, level_ids, level_box)))
-    (rowid if depth == 0 else parent).append((level_ids, 1))
+    root = np.empty(len(level_ids), dtype=_CELL)
+    root["id"], root["box"] = level_ids, level_box.reshape(-1, 4)
+    nodes.append((1, blob(depth, root)))
+    (rowid if depth == 0 else parent).append((level_ids, np.ones(len(level_ids), dtype=np.int64)))
     for suffix in ("node", "rowid", "parent"):
         conn.execute(f'DELETE FROM "{rtree}_{suffix}"')
     conn.executemany(f'INSERT INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', nodes)
@@ -433,9 +446,44 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
         if not pairs:
             continue
         keys = np.concatenate([k for k, _ in pairs])
-        values = np.repeat(np.array([v for _, v in pairs], dtype=np.int64), [len(k) for k, _ in pairs])
-        order = np.argsort(keys, kind="stable")  # in key order: each row appended to its table's B-tree
-        conn.executemany(
-            f'INSERT INTO "{rtree}_{table}" ({key}, {value}) VALUES (?, ?)',
-            zip(keys[order].tolist(), values[order].tolist()),
+        values = np.concatenate([v for _, v in pairs])
+        _insert_pairs(conn, f'"{rtree}_{table}"', key, value, keys, values)
+
+
+def _insert_pairs(
+    conn: sqlite3.Connection, table: str, key: str, value: str, keys: np.ndarray, values: np.ndarray
+) -> None:
+    """Insert the integer rows (``keys``, ``values``) in key order: each row appended to the table's B-tree."""
+    if not len(keys):
+        return
+    first = int(keys.min())
+    dense = int(keys.max()) - first + 1 == len(keys) and values.min() >= 0
+    if dense and (np.bincount(keys - first) == 1).all():  # keys first, first + 1, ... in some order: no sort
+        in_order = np.empty(len(keys), dtype=np.int64)
+        in_order[keys - first] = values
+        # one JSON array of the values, split by SQLite: ~3x faster than one executemany row each
+        conn.execute(
+            f"INSERT INTO {table} ({key}, {value}) SELECT key + ?, value FROM json_each(?)",  # noqa: S608
+            (first, "[" + ",".join(map(str, in_order.tolist())) + "]"),
         )
+        return
+    order = np.argsort(keys, kind="stable")
+    conn.executemany(
+        f"INSERT INTO {table} ({key}, {value}) VALUES (?, ?)",  # noqa: S608
+        zip(keys[order].tolist(), values[order].tolist()),
+    )
+
+
+def add_packed_rtree(conn: sqlite3.Connection, table: str, ids: np.ndarray, box: np.ndarray) -> None:
+    """Give the feature table ``table`` (column ``geom``, written without index) its GeoPackage R-tree, packed.
+
+    Creates ``rtree_<table>_geom`` with the GeoPackage 1.2 triggers and its ``gpkg_extensions`` row (the table
+    too if missing), then fills it in one pass (:func:`rebuild_rtree`) with the rows ``ids`` whose envelopes
+    ``box`` (minx, maxx, miny, maxy as doubles, NaN for a row without geometry or an empty one) are given:
+    the R-tree the triggers would have filled row by row. Runs inside the caller's transaction.
+    """
+    conn.execute(_EXTENSIONS_DDL)
+    _create_rtree(conn, table)
+    box = np.asarray(box, dtype=np.float64).reshape(-1, 4)
+    has = ~np.isnan(box).any(axis=1)
+    rebuild_rtree(conn, f"rtree_{table}_geom", np.asarray(ids, dtype=np.int64)[has], rtree_floats(box[has]))
