@@ -109,9 +109,12 @@ def assign_in_database(
 
     Examples
     --------
-    >>> with bingeo.open_store("postgresql://me@dbhost/bins?schema=bingeo") as st:  # doctest: +SKIP
-    ...     assign_in_database(st, "public.incidents", output="incidents_assigned", replace=True)
-    {'points': 1000000, 'assigned': 998412, 'networks': 2000}
+    On a PostGIS store (it needs a server, so this is not run as a doctest; ``tests/test_postgis_assign.py``
+    runs it against a real one)::
+
+        with bingeo.open_store("postgresql://me@dbhost/bins?schema=bingeo") as st:
+            assign_in_database(st, "public.incidents", output="incidents_assigned", replace=True)
+        # {'points': 1000000, 'assigned': 998412, 'networks': 2000}
     """
     if not isinstance(store, PostgisStore):
         msg = f"`store` must be a PostGIS store (postgresql://...), got {type(store).__name__}"
