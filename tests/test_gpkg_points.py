@@ -19,9 +19,9 @@ from geopandas.testing import assert_geodataframe_equal
 
 import bingeo.readers.gpkg_points as gpkg_points
 from bingeo.readers import read_points, write_table
+from tests.conftest import REAL_DATA as REAL
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 CHICAGO = REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz"
 
 
@@ -70,7 +70,7 @@ def _content(path: Path, layer: str = "") -> dict[str, object]:
     return out
 
 
-@pytest.mark.parametrize("kind", ["sample", "real"])
+@pytest.mark.parametrize("kind", ["sample", pytest.param("real", marks=pytest.mark.requires("real-data"))])
 def test_packed_point_layer_equals_gdal_index(tmp_path, monkeypatch, kind):
     pts = _points(kind)
     fast, gdal = _both(pts, tmp_path, monkeypatch)
@@ -120,7 +120,7 @@ def test_packed_rtree_answers_windows_as_brute_force(tmp_path, monkeypatch):
     assert len(back) == len(pts)
 
 
-@pytest.mark.parametrize("kind", ["sample", "real"])
+@pytest.mark.parametrize("kind", ["sample", pytest.param("real", marks=pytest.mark.requires("real-data"))])
 def test_points_from_xy_equal_the_geodataframe_path(tmp_path, monkeypatch, kind):
     """write_points_gpkg_xy (no point objects, WKB from the coordinates) writes write_table's file."""
     pts = _points(kind)
