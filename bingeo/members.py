@@ -445,16 +445,16 @@ def _frame_of(columns: Mapping[str, list[Any]], order: np.ndarray) -> pd.DataFra
     return pd.DataFrame(out)
 
 
-def _person_ids(given: list[str], emails: list[str | None], phones: list[str | None]) -> list[str]:
-    """Return the person id of each row as :meth:`_Sheet.row` makes it (``given``, else :func:`_person_id`).
+def _person_of(given: str | None, email: str | None, phone: str | None) -> str:
+    """Return the person id of a row: the one ``given``, else from the e-mail address, else from the phone."""
+    if given:
+        return given
+    return _person_id("email", email.casefold()) if email else _person_id("phone", str(phone))
 
-    One loop without a call per row: ~2x faster for a million members.
-    """
-    sha = hashlib.sha256
-    return [
-        pid or "p-" + sha(("email:" + email.casefold() if email else "phone:" + str(phone)).encode()).hexdigest()[:16]
-        for pid, email, phone in zip(given, emails, phones)
-    ]
+
+def _person_ids(given: list[str], emails: list[str | None], phones: list[str | None]) -> list[str]:
+    """Return the person id of each row as :meth:`_Sheet.row` makes it (:func:`_person_of`)."""
+    return [_person_of(pid, email, phone) for pid, email, phone in zip(given, emails, phones)]
 
 
 def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) -> dict[str, str]:
@@ -1242,12 +1242,7 @@ class _Sheet:
         phone, email = contacts["phone"], contacts["email"]
         status, left_on = self.status(i)
         networks = _networks(d["networks"][i])
-        if d["person_id"][i]:
-            pid = d["person_id"][i]
-        elif email:
-            pid = _person_id("email", email.casefold())
-        else:
-            pid = _person_id("phone", str(phone))
+        pid = _person_of(d["person_id"][i], email, phone)
         return {
             "member_id": mid,
             "person_id": pid,
@@ -1273,10 +1268,7 @@ class _Sheet:
         if not any(k in self.cols for k in ("first_name", "last_name")):
             return [d["name"][i] or None for i in rows]
         first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
-        return [
-            (f"{a} {b} {c}" if b else f"{a} {c}") if a and c else (" ".join(p for p in (a, b, c) if p) or None)
-            for a, b, c in zip([first[i] for i in rows], [infix[i] for i in rows], [last[i] for i in rows])
-        ]
+        return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
