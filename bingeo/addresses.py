@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 
@@ -10,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from bingeo.errors import InputError
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "addresses_for_store",
@@ -60,6 +63,9 @@ def household_column(addresses: pd.DataFrame, households_field: str | None = Non
 def households_per_address(addresses: pd.DataFrame, households_field: str | None = None) -> np.ndarray:
     """Households of each address: its households column (missing values count 1), else 1 per address.
 
+    The one rule of every workflow that counts households (coverage, counts, regions, propose, hot spots per
+    household, plan, risk). A negative value is an error naming the column, the number of such rows and the first.
+
     Examples
     --------
     >>> import pandas as pd
@@ -70,13 +76,24 @@ def households_per_address(addresses: pd.DataFrame, households_field: str | None
     """
     col = household_column(addresses, households_field)
     if col is None:
+        log.info("no households column in the addresses: counting 1 household per address")
         return np.ones(len(addresses))
-    values = pd.to_numeric(addresses[col], errors="coerce")
-    if (values < 0).any():
-        row = int(np.flatnonzero((values < 0).to_numpy())[0])
-        msg = f"address row {row + 1} has a negative number of households in {col!r}; fix the addresses file."
+    values = pd.to_numeric(addresses[col], errors="coerce").to_numpy(dtype=float)
+    negative = np.flatnonzero(values < 0)
+    if len(negative):
+        first = int(negative[0]) + 1
+        if "source_row" in addresses.columns:  # rows read from a file: the file's data record number
+            first = int(addresses["source_row"].iloc[negative[0]])
+        rows = f"{len(negative)} rows, the first is row {first}" if len(negative) > 1 else f"row {first}"
+        msg = (
+            f"addresses column {col!r} has negative households ({rows}). "
+            "Fix those values, or name another column with `households_field`."
+        )
         raise InputError(msg)
-    return values.fillna(1.0).to_numpy(dtype=float)
+    missing = int(np.isnan(values).sum())
+    if missing:
+        log.info("%d addresses without a usable households value in %r count as 1 household", missing, col)
+    return np.where(np.isnan(values), 1.0, values)
 
 
 def normalise_postcode(value: object) -> str | None:

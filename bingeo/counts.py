@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from bingeo.addresses import HOUSEHOLD_FIELDS, household_column
+from bingeo.addresses import HOUSEHOLD_FIELDS, household_column, households_per_address
 from bingeo.aoristic import MAX_WINDOW, Windows, time_bins
 from bingeo.assign import assign
 from bingeo.errors import InputError
@@ -173,10 +173,7 @@ def count_incidents(
         a_ids = adr["network_ids"].astype(object).where(adr["network_ids"].notna(), _NONE_ID)
         hh_col = household_column(adr, households_field)
         frame = pd.DataFrame({"network_id": a_ids.str.split(";")})
-        if hh_col is not None:
-            frame["households"] = pd.to_numeric(adr[hh_col], errors="coerce").fillna(1).to_numpy()
-        else:
-            frame["households"] = np.nan
+        frame["households"] = households_per_address(adr, households_field) if hh_col is not None else np.nan
         frame = frame.explode("network_id")
         agg = frame.groupby("network_id").agg(addresses=("network_id", "size"), households=("households", "sum"))
         table = table.merge(agg, left_on="network_id", right_index=True, how="left")

@@ -12,7 +12,7 @@ import pandas as pd
 from bingeo._crs import check_same_crs
 from bingeo._pip import locate
 from bingeo._results import Result
-from bingeo.addresses import household_column
+from bingeo.addresses import households_per_address
 from bingeo.assign import assign, point_xy
 from bingeo.errors import InputError
 
@@ -81,14 +81,7 @@ class CoverageReport(Result):
 
 
 def _households(addresses: pd.DataFrame, households_field: str | None) -> np.ndarray:
-    col = household_column(addresses, households_field)
-    if col is None:
-        return np.ones(len(addresses), dtype=np.int64)
-    values = pd.to_numeric(addresses[col], errors="coerce")
-    bad = int(values.isna().sum())
-    if bad:
-        log.info("%d addresses have no usable household count in %r: counted as 1", bad, col)
-    return values.fillna(1).round().astype("int64").to_numpy()
+    return np.round(households_per_address(addresses, households_field)).astype("int64")
 
 
 def _area_labels(

@@ -25,7 +25,7 @@ from bingeo._checks import check_number as _check_number
 from bingeo._checks import find_column as _find_field
 from bingeo._checks import polsby_popper as _compactness
 from bingeo._crs import check_same_crs, crs_label, to_metric
-from bingeo.addresses import household_column
+from bingeo.addresses import household_column, households_per_address
 from bingeo.errors import CRSError, InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
 
@@ -407,20 +407,7 @@ def _prepare_addresses(
     pts = geoms[usable]
     frame = gpd.GeoDataFrame({"_pos": np.arange(len(pts))}, geometry=pts, crs=addresses.crs)
     xy = shapely.get_coordinates(pts)
-    if hh_col is None:
-        hh = np.ones(len(pts))
-        log.info("no households column in the addresses: counting 1 household per address")
-    else:
-        raw = pd.to_numeric(addresses.loc[usable, hh_col], errors="coerce")
-        if raw.isna().any():
-            log.info("%d addresses without a households value count as 1 household", int(raw.isna().sum()))
-        hh = raw.fillna(1).to_numpy(dtype=float)
-        if (hh < 0).any():
-            msg = (
-                f"`addresses` column {hh_col!r} has negative households ({int((hh < 0).sum())} rows). "
-                "Fix those values, or name another column with `households_field`."
-            )
-            raise InputError(msg)
+    hh = households_per_address(addresses, hh_col)[usable]
     if st_col is None:
         streets = np.full(len(pts), None, dtype=object)
     else:

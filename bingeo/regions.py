@@ -42,7 +42,7 @@ import shapely
 from bingeo._checks import check_household_range, check_number, find_column, polsby_popper
 from bingeo._crs import check_same_crs, crs_label, to_metric
 from bingeo._results import Result
-from bingeo.addresses import household_column
+from bingeo.addresses import households_per_address
 from bingeo.errors import CancelledError, CRSError, InputError
 from bingeo.propose import STREET_FIELDS
 
@@ -260,23 +260,7 @@ def make_blocks(
     """
     frame = addresses.reset_index(drop=True)
     xy = shapely.get_coordinates(frame.geometry.to_numpy())
-    hh_col = household_column(frame, households_field)
-    if hh_col is None:
-        hh = np.ones(len(frame))
-        log.info("no households column in the addresses: counting 1 household per address")
-    else:  # propose's rule: a missing value counts as 1 household, a negative one is an error
-        raw = pd.to_numeric(frame[hh_col], errors="coerce")
-        if raw.isna().any():
-            log.info("%d addresses without a households value count as 1 household", int(raw.isna().sum()))
-        hh = raw.fillna(1).to_numpy(dtype=float)
-        if (hh < 0).any():
-            first = int(np.flatnonzero(hh < 0)[0])
-            msg = (
-                f"addresses column {hh_col!r} has negative households ({int((hh < 0).sum())} rows, the first is "
-                f"row {first + 1} of those in the area). Fix those values, or name another column with "
-                "`households_field`."
-            )
-            raise InputError(msg)
+    hh = households_per_address(frame, households_field)
     key_col = find_column(frame, block_field, BLOCK_FIELDS, "block_field")
     cells = np.floor(xy / block_size).astype(np.int64)
     grid_key = pd.Series(cells[:, 0]).astype(str) + "_" + pd.Series(cells[:, 1]).astype(str)
