@@ -1299,15 +1299,61 @@ def _fast(
     spec_count = None
     rim = None
     done_x = regular.size
-    # the moments, then (without a fit) the cells painted point by point: each phase in `workers` threads
-    # (numpy and the FFTs release the GIL), one after the other so that no more threads than `workers`
-    # run at once (two phases side by side oversubscribed the cores: two workers were slower than one)
+    # the moments (FFTs) and, without a fit, the cells painted point by point (the rim). The rim's scatter
+    # (np.add.at) holds the GIL (numpy's indexed loop for 1-d float arrays does not release it), so two
+    # threads painting the rim run one at a time and were slower than one; the FFTs and bincounts release
+    # it. So with several workers the rim is painted in this thread while the others compute the moments:
+    # the two phases overlap, and no more threads than `workers` run. Each term and each rim chunk is
+    # computed as with one worker and added up in the same order: the raster is the same bit for bit.
     todo = live if counting else [-1, *live]  # counting needs no separate transform of the counts
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+    overlap = workers > 1 and not st.fit_mode
+    pool = ThreadPoolExecutor(max_workers=workers - 1 if overlap else workers) if workers > 1 else None
+    try:
+        if pool is None:
+            specs = [moment(m) for m in todo]
+        elif overlap:
+
+            def all_moments() -> tuple[list[np.ndarray | None], float]:
+                t_m = time.perf_counter()
+                return [moment(m) for m in todo], time.perf_counter() - t_m
+
+            pending = (
+                [pool.submit(all_moments)]
+                if workers == 2
+                else [pool.submit(lambda m=m: ([moment(m)], 0.0)) for m in todo]
+            )
+        else:
             specs = list(pool.map(moment, todo))
-    else:
-        specs = [moment(m) for m in todo]
+        if not overlap:
+            timings["moments_fft"] = time.perf_counter() - t0
+            if progress is not None:
+                progress(0.3 if not st.fit_mode else 0.6)
+        if not st.fit_mode:
+            t1 = time.perf_counter()
+            rim = np.zeros(rows * cols)
+            run: dict[str, Any] = {"workers": 1 if overlap else workers, "is_cancelled": is_cancelled}
+            base = 0.0 if overlap else 0.3
+            run["progress"] = None if progress is None else (lambda f: progress(base + (0.6 - base) * f))
+            if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+                done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
+            elif counting:
+                done_x = _count_cells(rim, pts, regular, g, xcells, **run)
+            else:
+                done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
+            timings["exact_cells"] = time.perf_counter() - t1
+        if overlap:
+            specs, t_fft = [], 0.0
+            for fut in pending:
+                part, t_part = fut.result()
+                specs.extend(part)
+                t_fft += t_part
+            timings["moments_fft"] = t_fft or time.perf_counter() - t0
+            timings["overlapped"] = time.perf_counter() - t0
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if not st.fit_mode and done_x < regular.size:
+        return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
     if not counting:
         spec_count = specs.pop(0)
         if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
@@ -1318,23 +1364,6 @@ def _fast(
         else:
             acc += spec
     del specs
-    timings["moments_fft"] = time.perf_counter() - t0
-    if progress is not None:
-        progress(0.3 if not st.fit_mode else 0.6)
-    if not st.fit_mode:
-        t1 = time.perf_counter()
-        rim = np.zeros(rows * cols)
-        run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
-        run["progress"] = None if progress is None else (lambda f: progress(0.3 + 0.3 * f))
-        if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
-            done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
-        elif counting:
-            done_x = _count_cells(rim, pts, regular, g, xcells, **run)
-        else:
-            done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
-        timings["exact_cells"] = time.perf_counter() - t1
-        if done_x < regular.size:
-            return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
     t0 = time.perf_counter()
     if acc is not None:
         conv = cv.back(acc)
