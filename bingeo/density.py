@@ -963,8 +963,12 @@ def _paint_uniform(
 def _cheb(t: np.ndarray, deg: int, *, ones: bool = True) -> list[np.ndarray]:
     """Chebyshev polynomials T_0..T_deg at t (in [-1, 1]); ``ones=False``: T_0 (all 1) as a 0-d array."""
     out = [np.ones_like(t) if ones else np.ones(()), t]
-    for _ in range(2, deg + 1):
-        out.append(2.0 * t * out[-1] - out[-2])
+    if deg >= 2:
+        t2 = 2.0 * t
+        for _ in range(2, deg + 1):  # 2 t T_k - T_(k-1), the same doubles with one temporary less
+            nxt = t2 * out[-1]
+            nxt -= out[-2]
+            out.append(nxt)
     return out[: deg + 1]
 
 
@@ -1295,8 +1299,6 @@ def _fast(
     timings["moments_prep"] = time.perf_counter() - t0
     xc = np.nonzero(st.xcells)
     xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
-    acc = None
-    spec_count = None
     rim = None
     done_x = regular.size
     # the moments (FFTs) and, without a fit, the cells painted point by point (the rim). The rim's scatter
@@ -1307,27 +1309,53 @@ def _fast(
     # computed as with one worker and added up in the same order: the raster is the same bit for bit.
     todo = live if counting else [-1, *live]  # counting needs no separate transform of the counts
     overlap = workers > 1 and not st.fit_mode
-    pool = ThreadPoolExecutor(max_workers=workers - 1 if overlap else workers) if workers > 1 else None
-    try:
-        if pool is None:
-            specs = [moment(m) for m in todo]
-        elif overlap:
+    maybe_x = st.maybe & st.xcells
+    exact_rim = not st.fit_mode and not counting
 
-            def all_moments() -> tuple[list[np.ndarray | None], float]:
-                t_m = time.perf_counter()
-                return [moment(m) for m in todo], time.perf_counter() - t_m
-
-            pending = (
-                [pool.submit(all_moments)]
-                if workers == 2
-                else [pool.submit(lambda m=m: ([moment(m)], 0.0)) for m in todo]
-            )
+    def spectra() -> dict[str, Any]:
+        # the FFT side: the terms summed and transformed back, and the grids the corrections need
+        t_m = time.perf_counter()
+        n_threads = workers - 1 if overlap else workers
+        if n_threads > 1:
+            with ThreadPoolExecutor(max_workers=n_threads) as inner:
+                specs = list(inner.map(moment, todo))
         else:
-            specs = list(pool.map(moment, todo))
-        if not overlap:
-            timings["moments_fft"] = time.perf_counter() - t0
-            if progress is not None:
-                progress(0.3 if not st.fit_mode else 0.6)
+            specs = [moment(m) for m in todo]
+        spec_count = None
+        if not counting:
+            spec_count = specs.pop(0)
+            if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
+                specs[live.index(0)] = spec_count * stamp_specs.pop(0)
+        acc = None
+        for spec in specs:
+            if acc is None:
+                acc = spec
+            else:
+                acc += spec
+        del specs
+        side: dict[str, Any] = {"spec_count": spec_count, "moments_fft": time.perf_counter() - t_m}
+        t_b = time.perf_counter()
+        side["conv"] = None if acc is None else cv.back(acc)
+        del acc
+        side["always"] = None if spec_count is None else cv.back(spec_count * cv.stamp(st.always)) > 0.5
+        if exact_rim:
+            if maybe_x.any():
+                side["maybe_x"] = cv.back(spec_count * cv.stamp(maybe_x)) > 0.5
+            side["resid"] = 0.0
+            if st.resid.any():
+                spec_abs = (
+                    spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
+                )
+                side["resid"] = float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
+        side["inverse_fft"] = time.perf_counter() - t_b
+        return side
+
+    pool = ThreadPoolExecutor(max_workers=1) if overlap else None
+    try:
+        pending = pool.submit(spectra) if pool is not None else None
+        side = spectra() if pending is None else None
+        if side is not None and progress is not None:
+            progress(0.3 if not st.fit_mode else 0.6)
         if not st.fit_mode:
             t1 = time.perf_counter()
             rim = np.zeros(rows * cols)
@@ -1341,32 +1369,20 @@ def _fast(
             else:
                 done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
             timings["exact_cells"] = time.perf_counter() - t1
-        if overlap:
-            specs, t_fft = [], 0.0
-            for fut in pending:
-                part, t_part = fut.result()
-                specs.extend(part)
-                t_fft += t_part
-            timings["moments_fft"] = t_fft or time.perf_counter() - t0
+        if pending is not None:
+            side = pending.result()
             timings["overlapped"] = time.perf_counter() - t0
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    assert side is not None
+    timings["moments_fft"] = side["moments_fft"]
     if not st.fit_mode and done_x < regular.size:
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
-    if not counting:
-        spec_count = specs.pop(0)
-        if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
-            specs[live.index(0)] = spec_count * stamp_specs.pop(0)
-    for spec in specs:
-        if acc is None:
-            acc = spec
-        else:
-            acc += spec
-    del specs
+    spec_count = side["spec_count"]
     t0 = time.perf_counter()
-    if acc is not None:
-        conv = cv.back(acc)
+    conv = side.pop("conv")
+    if conv is not None:
         if counting:
             whole = np.rint(conv)
             if float(np.abs(conv - whole).max()) > 0.1 or float(whole.max()) * _FFT_ROUNDING > 0.25:
@@ -1384,19 +1400,17 @@ def _fast(
                 )
             conv = whole
         out += conv
-        del conv
-    del acc
+    del conv
     if rim is not None:
         out += rim
     del rim
-    if spec_count is not None:
-        hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
-    timings["inverse_fft"] = time.perf_counter() - t0
+    if side["always"] is not None:
+        hits |= side["always"]
+    timings["inverse_fft"] = side["inverse_fft"] + time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    maybe_x = st.maybe & st.xcells
-    spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
     if st.fit_mode:
+        spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
         # error bound per pixel: |weights| convolved with the per-cell bounds of the fit
         bgrid = np.maximum(cv.back(spec_abs * cv.stamp(st.resid)), 0.0)
         bgrid += _FFT_ROUNDING * float(np.abs(out).max())
@@ -1435,13 +1449,11 @@ def _fast(
         done = n_all
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
         if maybe_x.any():
-            flag = (cv.back(spec_count * cv.stamp(maybe_x)) > 0.5) & ~hits
+            flag = side["maybe_x"] & ~hits
             flagged = _touching(flag, maybe_x, anchor, regular, cv, g)
             mc = np.nonzero(maybe_x)
             _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]), workers=workers)
-        bound = _FFT_ROUNDING * float(np.abs(out).max())
-        if st.resid.any():
-            bound += float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
+        bound = _FFT_ROUNDING * float(np.abs(out).max()) + side["resid"]
         timings["n_corrected"] = float(regular.size)
     timings["corrections"] = time.perf_counter() - t0
     out[~hits] = 0.0
