@@ -1246,7 +1246,6 @@ def _fast(
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
-    ux, uy = pts.offsets() if st.deg > 0 else (np.zeros(0), np.zeros(0))  # degree 0: counts only
     row0, col0 = np.divmod(pts.key, cols)
     anchor = row0 * nac + col0
     odd = pts.clipped
@@ -1258,8 +1257,6 @@ def _fast(
         _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay, workers=workers)
         regular = np.flatnonzero(~odd)
         w, anchor = w[regular], anchor[regular]
-        if st.deg > 0:
-            ux, uy = ux[regular], uy[regular]
     else:
         regular = np.arange(n_all)
     n_cells = nar * nac
@@ -1267,19 +1264,28 @@ def _fast(
     if is_cancelled is not None and is_cancelled():
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, 0
 
-    # moments per anchor cell, each transformed and multiplied by its stamp's transform
+    # moments per anchor cell, each transformed and multiplied by its stamp's transform (on the FFT side,
+    # which `prepare` starts)
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    tx = _cheb(ux * 2.0, st.deg, ones=False) if st.deg > 0 else []
-    ty = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
-    del ux, uy
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
-    count = np.bincount(anchor, minlength=n_cells).astype("float64")
+    prep: dict[str, Any] = {}
 
-    stamp_specs = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+    def prepare() -> None:
+        t_p = time.perf_counter()
+        ux, uy = pts.offsets() if st.deg > 0 else (np.zeros(0), np.zeros(0))  # degree 0: counts only
+        if st.deg > 0 and regular.size < n_all:
+            ux, uy = ux[regular], uy[regular]
+        prep["tx"] = _cheb(ux * 2.0, st.deg, ones=False) if st.deg > 0 else []
+        prep["ty"] = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
+        del ux, uy
+        prep["count"] = np.bincount(anchor, minlength=n_cells).astype("float64")
+        prep["stamps"] = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+        timings["moments_prep"] = time.perf_counter() - t_p
 
     def moment(m: int) -> np.ndarray | None:
         # one basis function: its sums per anchor cell, transformed, times its stamp's transform
+        tx, ty, count = prep["tx"], prep["ty"], prep["count"]
         if m < 0:
             return cv.grid(count, workers=1)
         i, j = pairs[m]
@@ -1293,10 +1299,9 @@ def _fast(
                 wm = wm * w
             mom = np.bincount(anchor, weights=wm, minlength=n_cells)
         spec = cv.grid(mom, workers=1)
-        spec *= stamp_specs.pop(m)
+        spec *= prep["stamps"].pop(m)
         return spec
 
-    timings["moments_prep"] = time.perf_counter() - t0
     xc = np.nonzero(st.xcells)
     xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     rim = None
@@ -1314,6 +1319,7 @@ def _fast(
 
     def spectra() -> dict[str, Any]:
         # the FFT side: the terms summed and transformed back, and the grids the corrections need
+        prepare()
         t_m = time.perf_counter()
         n_threads = workers - 1 if overlap else workers
         if n_threads > 1:
@@ -1325,7 +1331,7 @@ def _fast(
         if not counting:
             spec_count = specs.pop(0)
             if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
-                specs[live.index(0)] = spec_count * stamp_specs.pop(0)
+                specs[live.index(0)] = spec_count * prep["stamps"].pop(0)
         acc = None
         for spec in specs:
             if acc is None:
@@ -1333,6 +1339,7 @@ def _fast(
             else:
                 acc += spec
         del specs
+        prep.clear()
         side: dict[str, Any] = {"spec_count": spec_count, "moments_fft": time.perf_counter() - t_m}
         t_b = time.perf_counter()
         side["conv"] = None if acc is None else cv.back(acc)
