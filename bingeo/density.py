@@ -1827,9 +1827,15 @@ def kernel_density(
     size; each chunk is painted into its own buffer (a short stretch of the
     raster), the buffers are added to the raster in chunk order, and the FFT
     terms are summed in a fixed order. So the raster is the same, bit for
-    bit, whatever ``workers`` is. The FFT terms, then the rim, each run in
-    ``workers`` threads (one after the other: side by side they ran twice as
-    many threads as cores, and two workers were slower than one);
+    bit, whatever ``workers`` is. The rim's scatter (``numpy.add.at``) holds
+    the GIL for its whole loop (numpy's indexed loop for 1-d arrays does not
+    release it), so two threads painting the rim took turns and were slower
+    than one; the FFTs and ``numpy.bincount`` release it. So with several
+    workers the rim is painted in the calling thread while the other
+    ``workers - 1`` threads prepare and transform the moments, transform the
+    sum back and compute the grids the corrections need: the two halves
+    overlap, with no more threads than ``workers``. With a fit (quartic,
+    triweight; no rim) the FFT terms run in ``workers`` threads;
     ``workers=1`` runs everything in the calling thread.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
