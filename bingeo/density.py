@@ -1858,7 +1858,10 @@ def kernel_density(
     uniform kernel counted, the FFT terms and the rim one phase after the
     other), one thread's CPU time against QGIS's: Epanechnikov 14.5-17x,
     triangular 11.5x, uniform 15-19x, quartic 22x, triweight 33x (README ›
-    Figures).
+    Figures). Then, the rim beside the FFT side (load 3.5-5, no core
+    free): 2 workers 0.8-1.4x one for Epanechnikov and 1.0-1.8x for
+    triangular, where they were 0.6-0.9x (README › Figures › "Density on
+    two cores").
 
     Examples
     --------
