@@ -644,7 +644,9 @@ def _run_chunks(
     The chunks do not depend on ``workers`` and ``combine`` (called in this
     thread, chunk after chunk) sees them in order, so the result is the same
     whatever the number of threads (numpy releases the GIL for most of the
-    work). At most ``2 * workers`` chunks are in flight. ``progress`` and
+    work, but not in ``numpy.add.at``'s loop: threads painting cells one by
+    one take turns for it, see :func:`_fast`). At most ``2 * workers``
+    chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
     items done (fewer than ``n`` when cancelled). With ``tail`` (one worker
     only) a helper thread may take the last chunks (:class:`_Tail`).
