@@ -560,74 +560,6 @@ class _Points:
         return (_offset(self._col0, self._x, g.xmin, g), _offset(self._rowb, self._y, g.ymin, g))
 
 
-class _Tail:
-    """The last chunks of a :func:`_run_chunks`, for a helper thread that has finished its own work.
-
-    The calling thread takes chunks from the front, the helper (:meth:`help`)
-    from the back until they meet; the helper's results wait in
-    ``results`` and are combined after the calling thread's, in chunk order,
-    so the sums are those of one thread.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._task: Callable[[int, int], Any] | None = None
-        self._bounds: list[tuple[int, int]] = []
-        self.front = 0
-        self._back = 0
-        self._busy = 0
-        self._closed = False
-        self.results: dict[int, Any] = {}
-        self.helped = 0
-
-    def start(self, task: Callable[[int, int], Any], bounds: list[tuple[int, int]]) -> None:
-        with self._cond:
-            self._task, self._bounds = task, bounds
-            self.front, self._back = 0, len(bounds)
-            self._cond.notify_all()
-
-    def take_front(self) -> int | None:
-        with self._cond:
-            if self._closed or self.front >= self._back:
-                return None
-            self.front += 1
-            return self.front - 1
-
-    def close(self) -> None:
-        """Hand out no more chunks; wait for the helper's chunk in flight."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-            while self._busy:
-                self._cond.wait()
-
-    def help(self) -> None:
-        """Compute chunks from the back until they meet the calling thread's (call it in the helper)."""
-        with self._cond:
-            while self._task is None and not self._closed:
-                self._cond.wait()
-        while True:
-            with self._cond:
-                if self._closed or self._back <= self.front or self._task is None:
-                    return
-                self._back -= 1
-                j = self._back
-                task = self._task
-                self._busy += 1
-            try:
-                res = task(*self._bounds[j])
-            except BaseException:
-                with self._cond:
-                    self._busy -= 1
-                    self._cond.notify_all()
-                raise
-            with self._cond:  # stored before the chunk stops counting as in flight (see close)
-                self.results[j] = res
-                self.helped += 1
-                self._busy -= 1
-                self._cond.notify_all()
-
-
 def _run_chunks(
     n: int,
     step: int,
@@ -637,7 +569,6 @@ def _run_chunks(
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-    tail: _Tail | None = None,
 ) -> int:
     """Run ``task(lo, hi)`` over fixed chunks of ``range(n)``, in threads; ``combine`` each result in order.
 
@@ -648,11 +579,8 @@ def _run_chunks(
     one take turns for it, see :func:`_fast`). At most ``2 * workers``
     chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
-    items done (fewer than ``n`` when cancelled). With ``tail`` (one worker
-    only) a helper thread may take the last chunks (:class:`_Tail`).
+    items done (fewer than ``n`` when cancelled).
     """
-    if tail is not None:
-        return _run_with_tail(n, step, task, combine, tail, progress=progress, is_cancelled=is_cancelled)
     bounds = iter([(lo, min(n, lo + step)) for lo in range(0, n, step)])
     done = 0
     if workers <= 1 or n <= step:
@@ -679,44 +607,6 @@ def _run_chunks(
             nxt = None if stop else next(bounds, None)
             if nxt is not None:
                 pending.append((nxt[1] - nxt[0], pool.submit(task, *nxt)))
-    return done
-
-
-def _run_with_tail(
-    n: int,
-    step: int,
-    task: Callable[[int, int], Any],
-    combine: Callable[[Any], None],
-    tail: _Tail,
-    *,
-    progress: Callable[[float], None] | None,
-    is_cancelled: Callable[[], bool] | None,
-) -> int:
-    """:func:`_run_chunks` in this thread, the last chunks possibly computed by ``tail``'s helper."""
-    bounds = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
-    tail.start(task, bounds)
-    done = 0
-    stopped = False
-    try:
-        while (i := tail.take_front()) is not None:
-            if is_cancelled is not None and is_cancelled():
-                stopped = True
-                break
-            lo, hi = bounds[i]
-            combine(task(lo, hi))
-            done += hi - lo
-            if progress is not None:
-                progress(done / n)
-    finally:
-        tail.close()
-    if not stopped:
-        for j in range(tail.front, len(bounds)):  # the helper's chunks, in order (missing if it failed)
-            if j not in tail.results:
-                break
-            combine(tail.results.pop(j))
-            done += bounds[j][1] - bounds[j][0]
-            if progress is not None:
-                progress(done / n)
     return done
 
 
@@ -794,7 +684,6 @@ def _paint_cells(
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-    tail: _Tail | None = None,
 ) -> int:
     """Add the QGIS kernel of the points ``idx`` (sorted positions) to ``out``, cell by cell, as QGIS does.
 
@@ -861,9 +750,7 @@ def _paint_cells(
         if hbuf is not None and hits is not None:
             hits[k0 : k0 + hbuf.size] |= hbuf[: hits.size - k0].view(bool)
 
-    return _run_chunks(
-        n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled, tail=tail
-    )
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
 def _zero_at_rim(kernel: str, decay: float) -> bool:
@@ -882,7 +769,6 @@ def _paint_rim(
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-    tail: _Tail | None = None,
 ) -> int:
     """Add the values (not the reach) of the kernel of the points ``idx`` on the block cells ``cells``.
 
@@ -947,9 +833,7 @@ def _paint_rim(
             part *= scale
         out[k0 : k0 + part.size] += part
 
-    return _run_chunks(
-        n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled, tail=tail
-    )
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
 def _count_cells(
@@ -962,7 +846,6 @@ def _count_cells(
     workers: int = 1,
     progress: Callable[[float], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
-    tail: _Tail | None = None,
 ) -> int:
     """Add to ``out`` how many of the points ``idx`` reach each cell through the block cells ``cells``.
 
@@ -1002,9 +885,7 @@ def _count_cells(
         part = buf[: out.size - k0]
         out[k0 : k0 + part.size] += part
 
-    return _run_chunks(
-        n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled, tail=tail
-    )
+    return _run_chunks(n, _CELLS_CHUNK, task, combine, workers=workers, progress=progress, is_cancelled=is_cancelled)
 
 
 def _paint_uniform(
@@ -1476,13 +1357,8 @@ def _fast(
                 )
                 side["resid"] = float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
         side["inverse_fft"] = time.perf_counter() - t_b
-        if tail is not None:
-            tail.help()
-            side["rim_chunks_helped"] = tail.helped
         return side
 
-    # the FFT side, when done first, paints the rim's last chunks (combined in order by this thread)
-    tail = _Tail() if overlap else None
     pool = ThreadPoolExecutor(max_workers=1) if overlap else None
     try:
         pending = pool.submit(spectra) if pool is not None else None
@@ -1492,7 +1368,7 @@ def _fast(
         if not st.fit_mode:
             t1 = time.perf_counter()
             rim = np.zeros(rows * cols)
-            run: dict[str, Any] = {"workers": 1 if overlap else workers, "is_cancelled": is_cancelled, "tail": tail}
+            run: dict[str, Any] = {"workers": 1 if overlap else workers, "is_cancelled": is_cancelled}
             base = 0.0 if overlap else 0.3
             run["progress"] = None if progress is None else (lambda f: progress(base + (0.6 - base) * f))
             if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
@@ -1502,15 +1378,10 @@ def _fast(
             else:
                 done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
             timings["exact_cells"] = time.perf_counter() - t1
-        if tail is not None:
-            tail.close()  # also when the rim had nothing to paint: the helper must not wait for it
         if pending is not None:
             side = pending.result()
             timings["overlapped"] = time.perf_counter() - t0
-            timings["rim_chunks_helped"] = float(side.get("rim_chunks_helped", 0))
     finally:
-        if tail is not None:
-            tail.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     assert side is not None
@@ -1965,9 +1836,7 @@ def kernel_density(
     workers the rim is painted in the calling thread while the other
     ``workers - 1`` threads prepare and transform the moments, transform the
     sum back and compute the grids the corrections need: the two halves
-    overlap, with no more threads than ``workers``; when the FFT side is done
-    first it paints the rim's last chunks, added after the calling thread's
-    in chunk order (:class:`_Tail`). With a fit (quartic,
+    overlap, with no more threads than ``workers``. With a fit (quartic,
     triweight; no rim) the FFT terms run in ``workers`` threads;
     ``workers=1`` runs everything in the calling thread.
 

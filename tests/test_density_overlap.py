@@ -32,7 +32,7 @@ def test_overlapped_rim_equals_one_worker_and_the_brute_force(monkeypatch, kerne
         main = threading.get_ident()
         callers: set[int] = set()
         many = kernel_density(None, workers=n, progress=lambda f: callers.add(threading.get_ident()), **opts)
-        assert "overlapped" in many.timings and "rim_chunks_helped" in many.timings  # side by side
+        assert "overlapped" in many.timings  # the two halves ran side by side
         assert callers == {main}  # progress only from the calling thread
         np.testing.assert_array_equal(many.values, one.values)
         np.testing.assert_array_equal(many.reached, one.reached)
@@ -71,32 +71,3 @@ def test_cancelling_while_the_fft_side_runs_returns_an_incomplete_raster(monkeyp
     )
     assert not kde.complete and 0 < kde.n_points < x.size
     assert set(asked) == {main}
-
-
-def test_the_helper_takes_the_last_chunks_and_they_are_combined_in_order():
-    import time
-
-    tail = density._Tail()
-    seen: list[tuple[int, int]] = []
-
-    def task(lo: int, hi: int) -> tuple[int, int]:
-        time.sleep(0.002)  # long enough for the helper to join in
-        return lo, hi
-
-    helper = threading.Thread(target=tail.help)
-    helper.start()
-    done = density._run_chunks(1000, 10, task, seen.append, tail=tail)
-    helper.join(timeout=10)
-    assert not helper.is_alive()
-    assert done == 1000
-    assert seen == [(lo, lo + 10) for lo in range(0, 1000, 10)]  # every chunk once, in order
-    assert 0 < tail.helped < 100
-
-
-def test_a_helper_waiting_for_a_rim_that_never_starts_is_released():
-    tail = density._Tail()
-    helper = threading.Thread(target=tail.help)
-    helper.start()
-    tail.close()
-    helper.join(timeout=10)
-    assert not helper.is_alive() and tail.helped == 0
