@@ -575,7 +575,9 @@ def _run_chunks(
     The chunks do not depend on ``workers`` and ``combine`` (called in this
     thread, chunk after chunk) sees them in order, so the result is the same
     whatever the number of threads (numpy releases the GIL for most of the
-    work). At most ``2 * workers`` chunks are in flight. ``progress`` and
+    work, but not in ``numpy.add.at``'s loop: threads painting cells one by
+    one take turns for it, see :func:`_fast`). At most ``2 * workers``
+    chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
     items done (fewer than ``n`` when cancelled).
     """
@@ -963,8 +965,12 @@ def _paint_uniform(
 def _cheb(t: np.ndarray, deg: int, *, ones: bool = True) -> list[np.ndarray]:
     """Chebyshev polynomials T_0..T_deg at t (in [-1, 1]); ``ones=False``: T_0 (all 1) as a 0-d array."""
     out = [np.ones_like(t) if ones else np.ones(()), t]
-    for _ in range(2, deg + 1):
-        out.append(2.0 * t * out[-1] - out[-2])
+    if deg >= 2:
+        t2 = 2.0 * t
+        for _ in range(2, deg + 1):  # 2 t T_k - T_(k-1), the same doubles with one temporary less
+            nxt = t2 * out[-1]
+            nxt -= out[-2]
+            out.append(nxt)
     return out[: deg + 1]
 
 
@@ -1242,7 +1248,6 @@ def _fast(
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
-    ux, uy = pts.offsets() if st.deg > 0 else (np.zeros(0), np.zeros(0))  # degree 0: counts only
     row0, col0 = np.divmod(pts.key, cols)
     anchor = row0 * nac + col0
     odd = pts.clipped
@@ -1254,8 +1259,6 @@ def _fast(
         _paint_cells(out, hits, pts, np.flatnonzero(odd), g, kernel, decay, workers=workers)
         regular = np.flatnonzero(~odd)
         w, anchor = w[regular], anchor[regular]
-        if st.deg > 0:
-            ux, uy = ux[regular], uy[regular]
     else:
         regular = np.arange(n_all)
     n_cells = nar * nac
@@ -1263,19 +1266,28 @@ def _fast(
     if is_cancelled is not None and is_cancelled():
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, 0
 
-    # moments per anchor cell, each transformed and multiplied by its stamp's transform
+    # moments per anchor cell, each transformed and multiplied by its stamp's transform (on the FFT side,
+    # which `prepare` starts)
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    tx = _cheb(ux * 2.0, st.deg, ones=False) if st.deg > 0 else []
-    ty = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
-    del ux, uy
     live = [m for m in range(len(pairs)) if st.coef[m].any()]
-    count = np.bincount(anchor, minlength=n_cells).astype("float64")
+    prep: dict[str, Any] = {}
 
-    stamp_specs = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+    def prepare() -> None:
+        t_p = time.perf_counter()
+        ux, uy = pts.offsets() if st.deg > 0 else (np.zeros(0), np.zeros(0))  # degree 0: counts only
+        if st.deg > 0 and regular.size < n_all:
+            ux, uy = ux[regular], uy[regular]
+        prep["tx"] = _cheb(ux * 2.0, st.deg, ones=False) if st.deg > 0 else []
+        prep["ty"] = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
+        del ux, uy
+        prep["count"] = np.bincount(anchor, minlength=n_cells).astype("float64")
+        prep["stamps"] = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+        timings["moments_prep"] = time.perf_counter() - t_p
 
     def moment(m: int) -> np.ndarray | None:
         # one basis function: its sums per anchor cell, transformed, times its stamp's transform
+        tx, ty, count = prep["tx"], prep["ty"], prep["count"]
         if m < 0:
             return cv.grid(count, workers=1)
         i, j = pairs[m]
@@ -1289,55 +1301,97 @@ def _fast(
                 wm = wm * w
             mom = np.bincount(anchor, weights=wm, minlength=n_cells)
         spec = cv.grid(mom, workers=1)
-        spec *= stamp_specs.pop(m)
+        spec *= prep["stamps"].pop(m)
         return spec
 
-    timings["moments_prep"] = time.perf_counter() - t0
     xc = np.nonzero(st.xcells)
     xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
-    acc = None
-    spec_count = None
     rim = None
     done_x = regular.size
-    # the moments, then (without a fit) the cells painted point by point: each phase in `workers` threads
-    # (numpy and the FFTs release the GIL), one after the other so that no more threads than `workers`
-    # run at once (two phases side by side oversubscribed the cores: two workers were slower than one)
+    # the moments (FFTs) and, without a fit, the cells painted point by point (the rim). The rim's scatter
+    # (np.add.at) holds the GIL (numpy's indexed loop for 1-d float arrays does not release it), so two
+    # threads painting the rim run one at a time and were slower than one; the FFTs and bincounts release
+    # it. So with several workers the rim is painted in this thread while the others compute the moments:
+    # the two phases overlap, and no more threads than `workers` run. Each term and each rim chunk is
+    # computed as with one worker and added up in the same order: the raster is the same bit for bit.
     todo = live if counting else [-1, *live]  # counting needs no separate transform of the counts
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            specs = list(pool.map(moment, todo))
-    else:
-        specs = [moment(m) for m in todo]
-    if not counting:
-        spec_count = specs.pop(0)
-        if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
-            specs[live.index(0)] = spec_count * stamp_specs.pop(0)
-    for spec in specs:
-        if acc is None:
-            acc = spec
+    overlap = workers > 1 and not st.fit_mode
+    maybe_x = st.maybe & st.xcells
+    exact_rim = not st.fit_mode and not counting
+
+    def spectra() -> dict[str, Any]:
+        # the FFT side: the terms summed and transformed back, and the grids the corrections need
+        prepare()
+        t_m = time.perf_counter()
+        n_threads = workers - 1 if overlap else workers
+        if n_threads > 1:
+            with ThreadPoolExecutor(max_workers=n_threads) as inner:
+                specs = list(inner.map(moment, todo))
         else:
-            acc += spec
-    del specs
-    timings["moments_fft"] = time.perf_counter() - t0
-    if progress is not None:
-        progress(0.3 if not st.fit_mode else 0.6)
-    if not st.fit_mode:
-        t1 = time.perf_counter()
-        rim = np.zeros(rows * cols)
-        run: dict[str, Any] = {"workers": workers, "is_cancelled": is_cancelled}
-        run["progress"] = None if progress is None else (lambda f: progress(0.3 + 0.3 * f))
-        if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
-            done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
-        elif counting:
-            done_x = _count_cells(rim, pts, regular, g, xcells, **run)
-        else:
-            done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
-        timings["exact_cells"] = time.perf_counter() - t1
-        if done_x < regular.size:
-            return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
+            specs = [moment(m) for m in todo]
+        spec_count = None
+        if not counting:
+            spec_count = specs.pop(0)
+            if 0 in live and specs[live.index(0)] is None:  # basis (0, 0) with unit weights: the counts
+                specs[live.index(0)] = spec_count * prep["stamps"].pop(0)
+        acc = None
+        for spec in specs:
+            if acc is None:
+                acc = spec
+            else:
+                acc += spec
+        del specs
+        prep.clear()
+        side: dict[str, Any] = {"spec_count": spec_count, "moments_fft": time.perf_counter() - t_m}
+        t_b = time.perf_counter()
+        side["conv"] = None if acc is None else cv.back(acc)
+        del acc
+        side["always"] = None if spec_count is None else cv.back(spec_count * cv.stamp(st.always)) > 0.5
+        if exact_rim:
+            if maybe_x.any():
+                side["maybe_x"] = cv.back(spec_count * cv.stamp(maybe_x)) > 0.5
+            side["resid"] = 0.0
+            if st.resid.any():
+                spec_abs = (
+                    spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
+                )
+                side["resid"] = float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
+        side["inverse_fft"] = time.perf_counter() - t_b
+        return side
+
+    pool = ThreadPoolExecutor(max_workers=1) if overlap else None
+    try:
+        pending = pool.submit(spectra) if pool is not None else None
+        side = spectra() if pending is None else None
+        if side is not None and progress is not None:
+            progress(0.3 if not st.fit_mode else 0.6)
+        if not st.fit_mode:
+            t1 = time.perf_counter()
+            rim = np.zeros(rows * cols)
+            run: dict[str, Any] = {"workers": 1 if overlap else workers, "is_cancelled": is_cancelled}
+            base = 0.0 if overlap else 0.3
+            run["progress"] = None if progress is None else (lambda f: progress(base + (0.6 - base) * f))
+            if _zero_at_rim(kernel, decay):  # values only, in float32, no masks
+                done_x = _paint_rim(rim, pts, regular, g, kernel, xcells, **run)
+            elif counting:
+                done_x = _count_cells(rim, pts, regular, g, xcells, **run)
+            else:
+                done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
+            timings["exact_cells"] = time.perf_counter() - t1
+        if pending is not None:
+            side = pending.result()
+            timings["overlapped"] = time.perf_counter() - t0
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    assert side is not None
+    timings["moments_fft"] = side["moments_fft"]
+    if not st.fit_mode and done_x < regular.size:
+        return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, int(done_x)
+    spec_count = side["spec_count"]
     t0 = time.perf_counter()
-    if acc is not None:
-        conv = cv.back(acc)
+    conv = side.pop("conv")
+    if conv is not None:
         if counting:
             whole = np.rint(conv)
             if float(np.abs(conv - whole).max()) > 0.1 or float(whole.max()) * _FFT_ROUNDING > 0.25:
@@ -1355,19 +1409,17 @@ def _fast(
                 )
             conv = whole
         out += conv
-        del conv
-    del acc
+    del conv
     if rim is not None:
         out += rim
     del rim
-    if spec_count is not None:
-        hits |= cv.back(spec_count * cv.stamp(st.always)) > 0.5
-    timings["inverse_fft"] = time.perf_counter() - t0
+    if side["always"] is not None:
+        hits |= side["always"]
+    timings["inverse_fft"] = side["inverse_fft"] + time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    maybe_x = st.maybe & st.xcells
-    spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
     if st.fit_mode:
+        spec_abs = spec_count if unit_weights else cv.grid(np.bincount(anchor, weights=np.abs(w), minlength=n_cells))
         # error bound per pixel: |weights| convolved with the per-cell bounds of the fit
         bgrid = np.maximum(cv.back(spec_abs * cv.stamp(st.resid)), 0.0)
         bgrid += _FFT_ROUNDING * float(np.abs(out).max())
@@ -1406,13 +1458,11 @@ def _fast(
         done = n_all
         # whether a pixel is reached at all matters only where no point's "always" cells reach it
         if maybe_x.any():
-            flag = (cv.back(spec_count * cv.stamp(maybe_x)) > 0.5) & ~hits
+            flag = side["maybe_x"] & ~hits
             flagged = _touching(flag, maybe_x, anchor, regular, cv, g)
             mc = np.nonzero(maybe_x)
             _paint_cells(None, hits, pts, flagged, g, kernel, decay, cells=(mc[1], mc[0]), workers=workers)
-        bound = _FFT_ROUNDING * float(np.abs(out).max())
-        if st.resid.any():
-            bound += float(max(cv.back(spec_abs * cv.stamp(st.resid)).max(), 0.0))
+        bound = _FFT_ROUNDING * float(np.abs(out).max()) + side["resid"]
         timings["n_corrected"] = float(regular.size)
     timings["corrections"] = time.perf_counter() - t0
     out[~hits] = 0.0
@@ -1779,9 +1829,15 @@ def kernel_density(
     size; each chunk is painted into its own buffer (a short stretch of the
     raster), the buffers are added to the raster in chunk order, and the FFT
     terms are summed in a fixed order. So the raster is the same, bit for
-    bit, whatever ``workers`` is. The FFT terms, then the rim, each run in
-    ``workers`` threads (one after the other: side by side they ran twice as
-    many threads as cores, and two workers were slower than one);
+    bit, whatever ``workers`` is. The rim's scatter (``numpy.add.at``) holds
+    the GIL for its whole loop (numpy's indexed loop for 1-d arrays does not
+    release it), so two threads painting the rim took turns and were slower
+    than one; the FFTs and ``numpy.bincount`` release it. So with several
+    workers the rim is painted in the calling thread while the other
+    ``workers - 1`` threads prepare and transform the moments, transform the
+    sum back and compute the grids the corrections need: the two halves
+    overlap, with no more threads than ``workers``. With a fit (quartic,
+    triweight; no rim) the FFT terms run in ``workers`` threads;
     ``workers=1`` runs everything in the calling thread.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
@@ -1804,7 +1860,10 @@ def kernel_density(
     uniform kernel counted, the FFT terms and the rim one phase after the
     other), one thread's CPU time against QGIS's: Epanechnikov 14.5-17x,
     triangular 11.5x, uniform 15-19x, quartic 22x, triweight 33x (README ›
-    Figures).
+    Figures). Then, the rim beside the FFT side (load 3.5-5, no core
+    free): 2 workers 0.8-1.4x one for Epanechnikov and 1.0-1.8x for
+    triangular, where they were 0.6-0.9x (README › Figures › "Density on
+    two cores").
 
     Examples
     --------
