@@ -6,13 +6,25 @@ large point layer is therefore written with ``SPATIAL_INDEX=NO`` through pyogrio
 is then made in one Sort-Tile-Recursive pass by the store's packer
 (:func:`bingeo.stores._gpkg_format.add_packed_rtree`), with the same GeoPackage 1.2 triggers and
 ``gpkg_extensions`` row: the same file for GDAL and QGIS, the same rows and the same R-tree entries.
+
+GDAL holds Python's lock while it writes, so the R-tree of a layer of :data:`BESIDE_ROWS` rows or more is packed
+by a second process (:mod:`bingeo.stores._rtree_job`, on the other core) while GDAL writes the rows: the rows
+are 1 … n, known before they are written. Its nodes are then copied into the GeoPackage; when that process
+cannot run or fails (or the rows turn out not to be 1 … n), the R-tree is packed in this process as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +34,12 @@ import shapely
 
 logger = logging.getLogger("bingeo.readers")
 
-__all__ = ["BULK_POINT_ROWS", "write_points_gpkg", "write_points_gpkg_xy"]
+__all__ = ["BULK_POINT_ROWS", "BESIDE_ROWS", "write_points_gpkg", "write_points_gpkg_xy"]
 
 #: A point layer of at least this many rows gets its R-tree packed after the rows are in (below: GDAL's index).
 BULK_POINT_ROWS = 10_000
+#: From this many rows the R-tree is packed by a second process while GDAL writes the rows (start-up ~0.2 s).
+BESIDE_ROWS = 200_000
 
 
 def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **options: Any) -> None:
@@ -52,21 +66,96 @@ def write_points_gpkg(df: Any, path: str | os.PathLike[str], *, layer: str, **op
     if "geometry_type" not in options and not shapely.has_z(geoms).any():
         # what pyogrio would find for points only, without asking every row its type
         options.update(geometry_type="Point", promote_to_multi=False)
-    df.to_file(
-        p, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2", use_arrow=True, SPATIAL_INDEX="NO", **options
-    )
     xy = np.full((len(geoms), 2), np.nan)
     has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     xy[has] = shapely.get_coordinates(geoms[has])
-    _pack_rtree(p, layer, xy)
+    with _rtree_beside(xy) as packed:
+        df.to_file(
+            p,
+            layer=layer,
+            driver="GPKG",
+            engine="pyogrio",
+            VERSION="1.2",
+            use_arrow=True,
+            SPATIAL_INDEX="NO",
+            **options,
+        )
+        _pack_rtree(p, layer, xy, packed())
 
 
-def _pack_rtree(p: Path, layer: str, xy: np.ndarray) -> None:
-    """Give ``layer`` (just written by GDAL without index, its rows at ``xy``, NaN: none) its packed R-tree."""
+def _python() -> str | None:
+    """Return the Python executable running us, or None when it is not one (e.g. inside QGIS)."""
+    exe = sys.executable or ""
+    return exe if re.fullmatch(r"python[\d.]*w?(\.exe)?", Path(exe).name, flags=re.IGNORECASE) else None
+
+
+#: What the second process runs: put this bingeo first on the path, then pack (argv: root, xy.npy, out).
+_JOB = "import sys; sys.path.insert(0, sys.argv.pop(1)); from bingeo.stores._rtree_job import main; main()"
+
+
+@contextlib.contextmanager
+def _rtree_beside(xy: np.ndarray) -> Iterator[Callable[[], Path | None]]:
+    """Pack the R-tree of the rows 1 … n at ``xy`` in a second process while the caller writes the rows.
+
+    Yields a function that waits for that process and returns the SQLite file holding the packed R-tree
+    (:data:`bingeo.stores._rtree_job.PACKED`), or None: not made (few rows, no Python to run, or it failed),
+    to be packed here. On leaving, the process is ended if still running and its files are removed, also when
+    the caller failed.
+    """
+    python = _python()
+    if len(xy) < BESIDE_ROWS or python is None:
+        yield lambda: None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="bingeo-rtree-"))
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        np.save(folder / "xy.npy", xy)
+        root = str(Path(__file__).resolve().parents[2])
+        out = folder / "rtree.sqlite"
+        try:
+            proc = subprocess.Popen(
+                [python, "-c", _JOB, root, str(folder / "xy.npy"), str(out)],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as exc:
+            logger.debug("R-tree packed here: no second process (%s)", exc)
+
+        def packed() -> Path | None:
+            if proc is None:
+                return None
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                logger.debug("R-tree packed here: the second process failed: %s", err.decode(errors="replace")[-500:])
+                return None
+            return out
+
+        yield packed
+    finally:
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pack_rtree(p: Path, layer: str, xy: np.ndarray, packed: Path | None = None) -> None:
+    """Give ``layer`` (just written by GDAL without index, its rows at ``xy``, NaN: none) its packed R-tree.
+
+    ``packed``: a file holding the R-tree of the rows 1 … n at ``xy`` packed beside (:func:`_rtree_beside`),
+    copied in when the rows are 1 … n.
+    """
     from bingeo.stores import _gpkg_format as fmt
+    from bingeo.stores._rtree_job import PACKED
 
     conn = sqlite3.connect(p, isolation_level=None)
     try:
+        if packed is not None:  # not inside a transaction
+            conn.execute("ATTACH DATABASE ? AS beside", (str(packed),))
         conn.execute("BEGIN")
         # the count GDAL keeps (not a scan of the rows); min and max of the key are two B-tree lookups
         column, count, first, last = conn.execute(
@@ -79,8 +168,11 @@ def _pack_rtree(p: Path, layer: str, xy: np.ndarray) -> None:
             msg = f"{p}: layer {layer!r} is not the fresh point table GDAL writes"
             raise RuntimeError(msg)
         ids = np.arange(first, last + 1, dtype=np.int64)  # the rows in the order given
-        fmt.add_packed_rtree(conn, layer, ids, xy[:, [0, 0, 1, 1]])
+        beside = f"beside.{PACKED}" if packed is not None and first == 1 else None
+        fmt.add_packed_rtree(conn, layer, ids, xy[:, [0, 0, 1, 1]], packed=beside)
         conn.execute("COMMIT")
+        if packed is not None:
+            conn.execute("DETACH DATABASE beside")
     finally:
         conn.close()
 
@@ -140,24 +232,26 @@ def write_points_gpkg_xy(
         return
     crs = pyproj.CRS.from_user_input(crs)
     epsg = crs.to_epsg()
-    rec = np.empty(len(df), dtype=_WKB_POINT)
-    rec["order"], rec["type"], rec["xy"] = 1, 1, np.column_stack([x, y])
-    offsets = pa.py_buffer((np.arange(len(df) + 1, dtype=np.int64) * _WKB_POINT.itemsize).tobytes())
-    wkb = pa.Array.from_buffers(pa.large_binary(), len(df), [None, offsets, pa.py_buffer(rec.tobytes())])
-    table = pa.Table.from_pandas(_naive_datetimes_as_text(pd.DataFrame(df)), preserve_index=False)
-    table = table.append_column("geometry", wkb)
+    xy = np.column_stack([x, y])
     p = Path(path)
-    with replacing(p, keep=True) as tmp:
-        write_arrow(
-            table,
-            tmp,
-            layer=layer,
-            driver="GPKG",
-            geometry_name="geometry",
-            geometry_type="Point",
-            crs=f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL"),
-            VERSION="1.2",
-            SPATIAL_INDEX="NO",
-        )
-        _pack_rtree(tmp, layer, np.column_stack([x, y]))
+    with _rtree_beside(xy) as packed:  # started first: it runs while the table is made and written
+        rec = np.empty(len(df), dtype=_WKB_POINT)
+        rec["order"], rec["type"], rec["xy"] = 1, 1, xy
+        offsets = pa.py_buffer((np.arange(len(df) + 1, dtype=np.int64) * _WKB_POINT.itemsize).tobytes())
+        wkb = pa.Array.from_buffers(pa.large_binary(), len(df), [None, offsets, pa.py_buffer(rec.tobytes())])
+        table = pa.Table.from_pandas(_naive_datetimes_as_text(pd.DataFrame(df)), preserve_index=False)
+        table = table.append_column("geometry", wkb)
+        with replacing(p, keep=True) as tmp:
+            write_arrow(
+                table,
+                tmp,
+                layer=layer,
+                driver="GPKG",
+                geometry_name="geometry",
+                geometry_type="Point",
+                crs=f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL"),
+                VERSION="1.2",
+                SPATIAL_INDEX="NO",
+            )
+            _pack_rtree(tmp, layer, xy, packed())
     logger.info("Wrote %d rows to %s", len(df), p)
