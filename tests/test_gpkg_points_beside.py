@@ -163,3 +163,27 @@ def test_failure_half_way_leaves_the_old_file_and_nothing_else(tmp_path, monkeyp
     assert list(spied["scratch"][0].iterdir()) == []
     assert spied["procs"] and all(p.poll() is not None for p in spied["procs"])
     assert pyogrio.read_info(out)["features"] == 50
+
+
+def _strftime(v: pd.Series) -> list:
+    """The text the GeoDataFrame path writes (write._naive_datetimes_as_text), from pandas' own strftime."""
+    plain = v.dropna()
+    fmt = "%Y-%m-%d" if bool((plain == plain.dt.normalize()).all()) else "%Y-%m-%dT%H:%M:%S"
+    return v.dt.strftime(fmt).astype(object).where(v.notna(), None).tolist()
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_dates_as_text_in_arrow_equal_strftime(unit):
+    rng = np.random.default_rng(2)
+    n = 5000
+    ticks = rng.integers(-2_000_000_000, 4_000_000_000, n) * 10**6 + rng.integers(0, 10**6, n)  # 1906 … 2096, µs
+    times = pd.Series(ticks.astype("datetime64[us]")).astype(f"datetime64[{unit}]")
+    times[rng.random(n) < 0.1] = pd.NaT
+    days = times.dt.normalize()
+    fraction = days + pd.Timedelta(milliseconds=500)  # midnight and a half second: not dates only
+    edges = np.array(["1000-01-01", "9999-12-31T23:59:59", "1969-12-31T23:59:59.999", "NaT"], dtype="datetime64[ms]")
+    edges = pd.Series(edges[2:] if unit == "ns" else edges).astype(f"datetime64[{unit}]")
+    for v in (times, days, fraction, edges, pd.Series(pd.NaT, index=range(3), dtype=f"datetime64[{unit}]")):
+        assert gpkg_points._iso_arrow(v).to_pylist() == _strftime(v)
+    far = pd.Series(np.array(["0999-12-31", "2020-01-01"], dtype="datetime64[s]"))
+    assert gpkg_points._iso_arrow(far) is None  # the caller's way

@@ -181,6 +181,73 @@ def _pack_rtree(p: Path, layer: str, xy: np.ndarray, packed: Path | None = None)
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))])
 
 
+def _digits(out: np.ndarray, at: int, value: np.ndarray, width: int) -> None:
+    """Write ``value`` (non-negative integers) as ``width`` decimal digits into the columns ``at``… of ``out``."""
+    for k in range(width):
+        out[:, at + width - 1 - k] = 48 + value // 10**k % 10
+
+
+def _iso_arrow(v: pd.Series) -> Any:
+    """Return the ISO text :func:`bingeo.readers.write._naive_datetimes_as_text` makes of ``v``, in Arrow.
+
+    ``2021-01-01T12:45:00`` (the fraction of a second dropped, as ``strftime``'s ``%S``), or ``2021-01-01``
+    when every time is midnight; null where missing. The digits are computed for all rows at once and the
+    array is made from its buffers (fixed width): no text object per row. None: not a naive datetime of a
+    unit it knows, or a year outside 1000 … 9999 (the caller's way then).
+    """
+    import pyarrow as pa
+
+    from bingeo.readers.write import _PER_SECOND
+
+    t = v.to_numpy()
+    if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
+        return None
+    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
+    ok = ~np.isnat(t)
+    ticks = np.where(ok, t.view(np.int64), 0)
+    days, in_day = np.divmod(ticks, 86400 * per)
+    secs = in_day // per  # whole seconds into the day
+    d = days.astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    if ((year < 1000) | (year > 9999)).any():
+        return None
+    dates_only = not in_day[ok].any()
+    out = np.empty((len(t), 10 if dates_only else 19), dtype=np.uint8)
+    _digits(out, 0, year, 4)
+    _digits(out, 5, months.astype(np.int64) % 12 + 1, 2)
+    _digits(out, 8, (d - months).astype(np.int64) + 1, 2)
+    out[:, [4, 7]] = ord("-")
+    if not dates_only:
+        out[:, 10], out[:, [13, 16]] = ord("T"), ord(":")
+        _digits(out, 11, secs // 3600, 2)
+        _digits(out, 14, secs // 60 % 60, 2)
+        _digits(out, 17, secs % 60, 2)
+    offsets = pa.py_buffer((np.arange(len(t) + 1, dtype=np.int32) * out.shape[1]).tobytes())
+    valid = None if ok.all() else pa.array(ok).buffers()[1]
+    return pa.Array.from_buffers(pa.string(), len(t), [valid, offsets, pa.py_buffer(out.tobytes())])
+
+
+def _arrow_table(df: pd.DataFrame) -> Any:
+    """``df`` as the Arrow table GDAL gets: naive datetimes as ISO text (:func:`_iso_arrow`), no index."""
+    import pyarrow as pa
+
+    from bingeo.readers.write import _naive_datetimes_as_text
+
+    times = {
+        c: _iso_arrow(df[c])
+        for c in df.columns
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and getattr(df[c].dt, "tz", None) is None
+    }
+    if any(text is None for text in times.values()):
+        return pa.Table.from_pandas(_naive_datetimes_as_text(df), preserve_index=False)
+    table = pa.Table.from_pandas(df, columns=[c for c in df.columns if c not in times], preserve_index=False)
+    for i, c in enumerate(df.columns):
+        if c in times:
+            table = table.add_column(i, c, times[c])
+    return table
+
+
 def _plain_columns(df: pd.DataFrame) -> bool:
     """Whether pyarrow converts every column as pyogrio's writer keeps it (text, numbers, naive times, codes)."""
     if not isinstance(df.index, pd.RangeIndex) or df.index.name is not None or "geometry" in df.columns:
@@ -223,7 +290,7 @@ def write_points_gpkg_xy(
     import pyproj
     from pyogrio.raw import write_arrow
 
-    from bingeo.readers.write import _naive_datetimes_as_text, replacing, write_table
+    from bingeo.readers.write import replacing, write_table
 
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     fast = len(df) >= BULK_POINT_ROWS and _plain_columns(df) and np.isfinite(x).all() and np.isfinite(y).all()
@@ -239,7 +306,7 @@ def write_points_gpkg_xy(
         rec["order"], rec["type"], rec["xy"] = 1, 1, xy
         offsets = pa.py_buffer((np.arange(len(df) + 1, dtype=np.int64) * _WKB_POINT.itemsize).tobytes())
         wkb = pa.Array.from_buffers(pa.large_binary(), len(df), [None, offsets, pa.py_buffer(rec.tobytes())])
-        table = pa.Table.from_pandas(_naive_datetimes_as_text(pd.DataFrame(df)), preserve_index=False)
+        table = _arrow_table(pd.DataFrame(df))
         table = table.append_column("geometry", wkb)
         with replacing(p, keep=True) as tmp:
             write_arrow(
