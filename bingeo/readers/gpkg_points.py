@@ -181,10 +181,13 @@ def _pack_rtree(p: Path, layer: str, xy: np.ndarray, packed: Path | None = None)
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))])
 
 
-def _digits(out: np.ndarray, at: int, value: np.ndarray, width: int) -> None:
-    """Write ``value`` (non-negative integers) as ``width`` decimal digits into the columns ``at``… of ``out``."""
-    for k in range(width):
-        out[:, at + width - 1 - k] = 48 + value // 10**k % 10
+#: "00" … "99" as bytes: the two digits of a number below 100 by one look-up.
+_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], dtype=np.uint8)
+
+
+def _digits(out: np.ndarray, at: int, value: np.ndarray) -> None:
+    """Write ``value`` (integers 0 … 99) as two decimal digits into the columns ``at``, ``at + 1`` of ``out``."""
+    out[:, at : at + 2] = _PAIRS[value]
 
 
 def _iso_arrow(v: pd.Series) -> Any:
@@ -206,23 +209,24 @@ def _iso_arrow(v: pd.Series) -> Any:
     ok = ~np.isnat(t)
     ticks = np.where(ok, t.view(np.int64), 0)
     days, in_day = np.divmod(ticks, 86400 * per)
-    secs = in_day // per  # whole seconds into the day
     d = days.astype("datetime64[D]")
     months = d.astype("datetime64[M]")
-    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    year = months.astype(np.int64) // 12 + 1970
     if ((year < 1000) | (year > 9999)).any():
         return None
     dates_only = not in_day[ok].any()
     out = np.empty((len(t), 10 if dates_only else 19), dtype=np.uint8)
-    _digits(out, 0, year, 4)
-    _digits(out, 5, months.astype(np.int64) % 12 + 1, 2)
-    _digits(out, 8, (d - months).astype(np.int64) + 1, 2)
+    _digits(out, 0, year // 100)
+    _digits(out, 2, year % 100)
+    _digits(out, 5, months.astype(np.int64) % 12 + 1)
+    _digits(out, 8, (d - months).astype(np.int64) + 1)
     out[:, [4, 7]] = ord("-")
     if not dates_only:
+        secs = (in_day // per).astype(np.int32)  # whole seconds into the day
         out[:, 10], out[:, [13, 16]] = ord("T"), ord(":")
-        _digits(out, 11, secs // 3600, 2)
-        _digits(out, 14, secs // 60 % 60, 2)
-        _digits(out, 17, secs % 60, 2)
+        _digits(out, 11, secs // 3600)
+        _digits(out, 14, secs // 60 % 60)
+        _digits(out, 17, secs % 60)
     offsets = pa.py_buffer((np.arange(len(t) + 1, dtype=np.int32) * out.shape[1]).tobytes())
     valid = None if ok.all() else pa.array(ok).buffers()[1]
     return pa.Array.from_buffers(pa.string(), len(t), [valid, offsets, pa.py_buffer(out.tobytes())])
