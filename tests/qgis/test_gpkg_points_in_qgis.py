@@ -48,6 +48,7 @@ def test_rtree_packed_beside_opens_cleanly_in_qgis(qgis_app, tmp_path, monkeypat
     out = tmp_path / "points.gpkg"
     monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 1)
     monkeypatch.setattr(gpkg_points, "BESIDE_ROWS", 1)
+    monkeypatch.setattr(gpkg_points, "_core_free", lambda: True)
     packed = []
     pack = gpkg_points._pack_rtree
     monkeypatch.setattr(
