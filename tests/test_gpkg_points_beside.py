@@ -115,20 +115,22 @@ def test_rtree_beside_with_missing_points_answers_as_brute_force(tmp_path, monke
     assert list(spied["scratch"][0].iterdir()) == []
 
 
-@pytest.mark.parametrize("how", ["no python", "no idle core", "process fails"])
+@pytest.mark.parametrize("how", ["no python", "python missing", "no idle core", "process fails"])
 def test_rtree_packed_here_when_the_second_process_cannot(tmp_path, monkeypatch, spied, how):
     table, x, y, crs = _table("sample")
     out, ref = tmp_path / "out.gpkg", tmp_path / "ref.gpkg"
     monkeypatch.setattr(gpkg_points, "BESIDE_ROWS", 1)
     if how == "no python":  # e.g. inside QGIS, whose executable is no Python
         monkeypatch.setattr(gpkg_points, "_python", lambda: None)
+    elif how == "python missing":  # it cannot be started
+        monkeypatch.setattr(gpkg_points, "_python", lambda: str(tmp_path / "python3"))
     elif how == "no idle core":
         monkeypatch.setattr(gpkg_points, "_core_free", lambda: False)
     else:
         monkeypatch.setattr(gpkg_points, "_JOB", "raise SystemExit('no R-tree today')")
     gpkg_points.write_points_gpkg_xy(table, x, y, out, crs, layer="incidents")
     assert spied["packed"] == [False]
-    assert len(spied["procs"]) == (1 if how == "process fails" else 0)
+    assert len(spied["procs"]) == (1 if how == "process fails" else 0)  # Popen raised for "python missing"
     monkeypatch.setattr(gpkg_points, "BESIDE_ROWS", 10**9)
     gpkg_points.write_points_gpkg_xy(table, x, y, ref, crs, layer="incidents")
     assert _shadow(out, "incidents") == _shadow(ref, "incidents")

@@ -118,16 +118,19 @@ def _rtree_beside(xy: np.ndarray) -> Iterator[Callable[[], Path | None]]:
     also when the caller failed.
     """
     python = _python()
-    if len(xy) < BESIDE_ROWS or python is None or not _core_free():
+    folder = None
+    if len(xy) >= BESIDE_ROWS and python is not None and _core_free():
+        with contextlib.suppress(OSError):  # no temporary folder: packed here
+            folder = Path(tempfile.mkdtemp(prefix="bingeo-rtree-"))
+    if folder is None or python is None:
         yield lambda: None
         return
-    folder = Path(tempfile.mkdtemp(prefix="bingeo-rtree-"))
     proc: subprocess.Popen[bytes] | None = None
     try:
-        np.save(folder / "xy.npy", xy)
         root = str(Path(__file__).resolve().parents[2])
         out = folder / "rtree.sqlite"
-        try:
+        try:  # a full disk or no Python to start: packed here
+            np.save(folder / "xy.npy", xy)
             proc = subprocess.Popen(
                 [python, "-c", _JOB, root, str(folder / "xy.npy"), str(out)],
                 cwd=folder,
