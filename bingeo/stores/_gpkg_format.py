@@ -474,16 +474,31 @@ def _insert_pairs(
     )
 
 
-def add_packed_rtree(conn: sqlite3.Connection, table: str, ids: np.ndarray, box: np.ndarray) -> None:
+def add_packed_rtree(
+    conn: sqlite3.Connection, table: str, ids: np.ndarray, box: np.ndarray, *, packed: str | None = None
+) -> None:
     """Give the feature table ``table`` (column ``geom``, written without index) its GeoPackage R-tree, packed.
 
     Creates ``rtree_<table>_geom`` with the GeoPackage 1.2 triggers and its ``gpkg_extensions`` row (the table
     too if missing), then fills it in one pass (:func:`rebuild_rtree`) with the rows ``ids`` whose envelopes
     ``box`` (minx, maxx, miny, maxy as doubles, NaN for a row without geometry or an empty one) are given:
     the R-tree the triggers would have filled row by row. Runs inside the caller's transaction.
+
+    ``packed`` (``schema.name``) names an R-tree in an attached database that :func:`rebuild_rtree` already
+    filled with these very entries (made beside, e.g. by another process): its nodes are copied as they are
+    when its node size is this file's; otherwise the entries are packed here.
     """
     conn.execute(_EXTENSIONS_DDL)
     _create_rtree(conn, table)
+    rtree = f"rtree_{table}_geom"
+    if packed is not None:
+        schema, name = packed.split(".")
+        size = 'SELECT length(data) FROM {}."{}_node" WHERE nodeno = 1'
+        if conn.execute(size.format("main", rtree)).fetchone() == conn.execute(size.format(schema, name)).fetchone():
+            for suffix in ("node", "rowid", "parent"):
+                conn.execute(f'DELETE FROM main."{rtree}_{suffix}"')
+                conn.execute(f'INSERT INTO main."{rtree}_{suffix}" SELECT * FROM {schema}."{name}_{suffix}"')  # noqa: S608
+            return
     box = np.asarray(box, dtype=np.float64).reshape(-1, 4)
     has = ~np.isnan(box).any(axis=1)
-    rebuild_rtree(conn, f"rtree_{table}_geom", np.asarray(ids, dtype=np.int64)[has], rtree_floats(box[has]))
+    rebuild_rtree(conn, rtree, np.asarray(ids, dtype=np.int64)[has], rtree_floats(box[has]))

@@ -35,3 +35,28 @@ def test_packed_point_layer_opens_cleanly_in_qgis(qgis_app, tmp_path, monkeypatc
     (layer,) = rep.layers
     assert (layer.valid, layer.qgis_count, layer.qgis_geoms, layer.authid) == (True, n, n, "EPSG:28992")
     assert gpkg_spec_problems(out) == []
+
+
+def test_rtree_packed_beside_opens_cleanly_in_qgis(qgis_app, tmp_path, monkeypatch):
+    """The R-tree packed by a second process while GDAL writes the rows (write_points_gpkg_xy, as assign does)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    table = pd.DataFrame({"nr": np.arange(n), "soort": rng.choice(["inbraak", "diefstal"], n)})
+    x, y = rng.uniform(230000, 238000, n), rng.uniform(579000, 586000, n)
+    out = tmp_path / "points.gpkg"
+    monkeypatch.setattr(gpkg_points, "BULK_POINT_ROWS", 1)
+    monkeypatch.setattr(gpkg_points, "BESIDE_ROWS", 1)
+    monkeypatch.setattr(gpkg_points, "_core_free", lambda: True)
+    packed = []
+    pack = gpkg_points._pack_rtree
+    monkeypatch.setattr(
+        gpkg_points, "_pack_rtree", lambda p, lay, xy, beside: packed.append(beside) or pack(p, lay, xy, beside)
+    )
+    gpkg_points.write_points_gpkg_xy(table, x, y, out, 28992, layer="incidents")
+    assert len(packed) == 1 and packed[0] is not None  # made by the second process
+    rep = assert_opens_cleanly_in_qgis(out, max_own_bbox_checks=500)
+    (layer,) = rep.layers
+    assert (layer.valid, layer.qgis_count, layer.qgis_geoms, layer.authid) == (True, n, n, "EPSG:28992")
+    assert gpkg_spec_problems(out) == []
