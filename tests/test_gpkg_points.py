@@ -41,9 +41,13 @@ def _points(kind: str) -> gpd.GeoDataFrame:
 
 def _both(pts: gpd.GeoDataFrame, folder: Path, monkeypatch) -> tuple[Path, Path]:
     fast, gdal = folder / "fast.gpkg", folder / "gdal.gpkg"
+    packed = []
+    pack = gpkg_points._pack_rtree
     with monkeypatch.context() as m:
         m.setattr(gpkg_points, "BULK_POINT_ROWS", 1)
+        m.setattr(gpkg_points, "_pack_rtree", lambda *a, **k: packed.append(1) or pack(*a, **k))
         write_table(pts, fast, layer="incidents")
+    assert packed == [1], "the fast file was not written by the packed path"  # rows without geometry too
     with monkeypatch.context() as m:
         m.setattr(gpkg_points, "BULK_POINT_ROWS", 10**9)
         write_table(pts, gdal, layer="incidents")

@@ -632,7 +632,8 @@ def _write_by_driver(
                 extra["mode"] = "a"
             # points cross as Arrow batches; other layers go feature by feature, which promotes polygons to the
             # layer's multipolygons (Arrow writes them as they are, which GDAL warns about)
-            points = bool((shapely.get_type_id(np.asarray(df.geometry.values)) == 0).all())
+            kinds = shapely.get_type_id(np.asarray(df.geometry.values))  # -1: a row without geometry
+            points = bool(((kinds == 0) | (kinds == -1)).all() and (kinds == 0).any())
             more = _arrow_io() if points and len(df) else {}
             if more.get("use_arrow") and not append:  # large point layers: rows first, then a packed R-tree
                 write_points_gpkg(df, p, layer=layer, **extra)
