@@ -10,6 +10,7 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from .deps import missing_dependencies, missing_message
 from .translation import install_translator, remove_translator, tr
 from .worker import needed as worker_needed
+from .worker import stop_worker
 
 __all__ = ["BingeoPlugin"]
 
@@ -56,6 +57,7 @@ class BingeoPlugin:
         from qgis.PyQt.QtGui import QIcon
         from qgis.PyQt.QtWidgets import QAction
 
+        QgsApplication.instance().aboutToQuit.connect(stop_worker)  # the kept-alive worker leaves with QGIS
         icon = QIcon(str(HERE / "icon.png"))
         main = self.iface.mainWindow()
         self.action_polygon = QAction(icon, tr("Draw an alert area"), main)
@@ -142,7 +144,8 @@ class BingeoPlugin:
         return self.dialog
 
     def unload(self) -> None:
-        """Remove the provider, the actions and the tool."""
+        """Remove the provider, the actions and the tool; stop the kept-alive worker (see ``worker.py``)."""
+        stop_worker()
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
