@@ -83,8 +83,12 @@ def stages(timings: list[dict]) -> str:
     def med(key: str) -> float:
         return statistics.median(t.get(key, 0.0) for t in timings)
 
-    start = sum(med(k) for k in ("start_import_qgis", "start_init_qgis", "start_provider", "start_imports"))
-    rest = med("worker") - start - med("algorithm")
+    def started(t: dict) -> float:
+        return sum(t.get(k, 0.0) for k in ("start_import_qgis", "start_init_qgis", "start_provider", "start_imports"))
+
+    start = statistics.median(started(t) for t in timings)
+    # a worker started when the algorithm was made (prestart) starts up while the inputs are written: may be < 0
+    rest = statistics.median(t.get("worker", 0.0) - started(t) - t.get("algorithm", 0.0) for t in timings)
     return (
         f"inputs {med('inputs'):.2f}, start-up {start:.2f} (import qgis.core {med('start_import_qgis'):.2f}, "
         f"init {med('start_init_qgis'):.2f}, provider+bingeo {med('start_provider') + med('start_imports'):.2f}), "

@@ -41,6 +41,7 @@ __all__ = [
     "fresh_workers",
     "kept_worker",
     "stop_worker",
+    "prestart",
     "run_algorithm",
     "run_function",
     "serve",
@@ -265,6 +266,21 @@ def kept_worker(*, start: bool = True) -> WorkerProcess | None:
     return _KEPT
 
 
+def prestart() -> None:
+    """Start the kept-alive worker in the background when runs will need it and it is not running yet.
+
+    Called when an algorithm is made for a dialog or a run (``createInstance``): the worker starts up (about
+    3 s, 300 MB) while the user fills in the dialog. Does nothing outside the QGIS desktop (:func:`needed`), with
+    :data:`FRESH_ENV`, or while the kept worker runs a job.
+    """
+    if fresh_workers() or not needed() or not KEPT_LOCK.acquire(blocking=False):
+        return
+    try:
+        kept_worker()
+    finally:
+        KEPT_LOCK.release()
+
+
 def stop_worker() -> None:
     """Stop the kept-alive worker (plugin unloaded, QGIS quitting); a job it is running fails."""
     global _KEPT
@@ -382,6 +398,7 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
     """Run ``alg`` in a worker: inputs written to GeoPackages, outputs copied back into the sinks."""
     from qgis.core import (
         QgsFeature,
+        QgsFeatureSink,
         QgsFields,
         QgsProcessingException,
         QgsProcessingParameterFeatureSink,
@@ -458,7 +475,7 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
             out.setGeometry(feature.geometry())
             attrs = feature.attributes()
             out.setAttributes([attrs[i] for i in keep])
-            sink.addFeature(out)
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
         del sink
         outputs[name] = dest
         if written in styles:

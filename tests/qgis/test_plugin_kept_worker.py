@@ -227,3 +227,27 @@ def test_unloading_the_plugin_stops_the_kept_worker(env, worker):
         assert not alive(kept.pid) and worker.kept_worker(start=False) is None
     finally:
         plugin.initProcessing()
+
+
+def test_opening_an_algorithm_starts_the_worker_in_the_background(env, worker):
+    from qgis.core import QgsApplication
+
+    worker.stop_worker()
+    started = time.monotonic()
+    alg = QgsApplication.processingRegistry().createAlgorithmById("bingeo:assignpoints")  # as a dialog does
+    assert alg is not None and time.monotonic() - started < 2  # the dialog is not kept waiting
+    kept = worker.kept_worker(start=False)
+    assert kept is not None and kept.alive()
+    run("assignpoints", CASES["assignpoints"](env))
+    assert worker.kept_worker(start=False) is kept
+
+
+def test_fresh_workers_when_asked(env, worker, monkeypatch):
+    from qgis.core import QgsApplication
+
+    worker.stop_worker()
+    monkeypatch.setenv(worker.FRESH_ENV, "1")
+    QgsApplication.processingRegistry().createAlgorithmById("bingeo:assignpoints")
+    out = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]
+    assert out.featureCount() == env["inc"].featureCount() and "start_init_qgis" in worker.TIMINGS
+    assert worker.kept_worker(start=False) is None  # no kept worker started
