@@ -212,6 +212,11 @@ class WorkerProcess:
         from .translation import tr
 
         tail = "".join(list(self.errors)[-20:]).strip()
+        if self.serve:  # the kept-alive worker: the next run starts a new one
+            msg = tr(
+                "bingeo's worker process stopped during the run (exit code {code}); the next run starts a new one."
+            )
+            return f"{msg.format(code=self.proc.returncode)} {tail}".strip()
         return tr("bingeo's worker process stopped (exit code {code}): {tail}").format(
             code=self.proc.returncode, tail=tail
         )

@@ -171,7 +171,9 @@ def test_a_worker_that_dies_mid_job_is_a_clear_error_and_the_next_job_runs(env, 
 
     # a failed run keeps its parameters alive: the layer's source, not the layer (see test_plugin_algorithms.py)
     params = {"INPUT": env["inc"].source(), "RADIUS": 3000, "CELL_SIZE": 2, "OUTPUT": str(tmp_path / "d.tif")}
-    with pytest.raises(QgsProcessingException, match=r"worker process stopped \(exit code -9\)"):
+    with pytest.raises(
+        QgsProcessingException, match=r"stopped during the run \(exit code -9\); the next run starts a new one"
+    ):
         run("density", params, feedback(kill))
     out = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]
     assert out.featureCount() == env["inc"].featureCount()
