@@ -313,6 +313,7 @@ def _run(job: dict[str, Any], feedback: Any, folder: str) -> dict[str, Any]:
         if kept:
             process = kept_worker()
             if not process.send({**job, "folder": folder}):  # it died since its last job: once more, anew
+                process.kill()
                 process = kept_worker()
                 process.send({**job, "folder": folder})
         else:
