@@ -10,6 +10,7 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from .deps import missing_dependencies, missing_message
 from .translation import install_translator, remove_translator, tr
 from .worker import needed as worker_needed
+from .worker import prestart as prestart_worker
 from .worker import stop_worker
 
 __all__ = ["BingeoPlugin"]
@@ -78,6 +79,8 @@ class BingeoPlugin:
         from .alert_tool import AlertAreaTool
 
         canvas = self.iface.mapCanvas()
+        if checked:
+            prestart_worker()  # the alert dialog's counts need the worker: it starts while the user draws
         if not checked:
             if self.tool is not None:
                 canvas.unsetMapTool(self.tool)
