@@ -33,6 +33,8 @@ from typing import Any
 __all__ = [
     "WORKER_ENV",
     "FRESH_ENV",
+    "MAX_RESIDENT_MB",
+    "MAX_RESIDENT_ENV",
     "WORKER_FID",
     "GLOBAL_SYMBOLS",
     "WorkerProcess",
@@ -64,6 +66,11 @@ FRESH_ENV = "BINGEO_QGIS_WORKER_FRESH"
 STOP_TIMEOUT = 5.0
 #: How many of the worker's last stderr lines are kept (the message of a worker that stopped quotes 20).
 STDERR_LINES = 200
+#: A kept-alive worker holding more memory than this after a job (MB resident; a big job's memory is seldom given
+#: back to the system) leaves; the next run starts a new one.
+MAX_RESIDENT_MB = 1000
+#: Environment variable setting another limit than :data:`MAX_RESIDENT_MB` (MB).
+MAX_RESIDENT_ENV = "BINGEO_QGIS_WORKER_MAX_MB"
 #: Modules a kept-alive worker imports while it waits for its first job.
 WARM_MODULES = ("geopandas", "pyogrio", "bingeo.readers", "bingeo.registry")
 #: Seconds the last :func:`run_algorithm` of this process spent writing the inputs, in the worker (start-up and
@@ -205,6 +212,9 @@ class WorkerProcess:
             elif kind in ("result", "error"):
                 outcome = (kind, value)
             elif kind == "done":
+                if value and value.get("leaving"):  # it holds too much memory and leaves: the next run starts anew
+                    self.ended = True
+                    self.close()
                 return outcome
 
     def failure(self) -> str:
@@ -601,12 +611,29 @@ def _start_qgis() -> Any:
     return app
 
 
+def _number(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+def _resident_mb() -> float:
+    """Return the resident memory of this process in MB (0 where ``/proc`` does not tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def serve() -> int:
     """Serve jobs from stdin, one JSON line each, until it closes (:class:`WorkerProcess` with ``serve``).
 
     Each job's ``env``/``unset`` (the variables QGIS changed since the worker started) apply to that job only; it
     runs in its ``folder``. Says ``ready`` once started (with the seconds each start-up step took) and ``done``
-    after each job.
+    after each job; leaves after a job that left it above :data:`MAX_RESIDENT_MB` (or :data:`MAX_RESIDENT_ENV`)
+    resident (``done`` says ``leaving``).
     """
     import importlib
 
@@ -643,11 +670,15 @@ def serve() -> int:
         try:
             _serve(job)
         finally:
+            limit = _number(os.environ.get(MAX_RESIDENT_ENV), MAX_RESIDENT_MB)
             os.environ.clear()
             os.environ.update(before)
             os.chdir(home)
             sys.stderr.flush()
-            _say("done", {"pid": os.getpid()})
+            leaving = _resident_mb() > limit
+            _say("done", {"pid": os.getpid(), "leaving": leaving})
+        if leaving:
+            break
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # QGIS 3.22 may crash in exitQgis() after a Python provider ran: nothing left to clean

@@ -246,3 +246,16 @@ def test_fresh_workers_when_asked(env, worker, monkeypatch):
     out = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]
     assert out.featureCount() == env["inc"].featureCount() and "start_init_qgis" in worker.TIMINGS
     assert worker.kept_worker(start=False) is None  # no kept worker started
+
+
+def test_a_worker_holding_too_much_memory_leaves_after_its_job(env, worker, monkeypatch):
+    run("assignpoints", CASES["assignpoints"](env))
+    kept = worker.kept_worker(start=False)
+    monkeypatch.setenv(worker.MAX_RESIDENT_ENV, "1")  # MB: any worker holds more
+    out = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]
+    assert out.featureCount() == env["inc"].featureCount()  # the job itself is done
+    assert not kept.alive() and kept.proc.returncode == 0 and not alive(kept.pid)
+    monkeypatch.delenv(worker.MAX_RESIDENT_ENV)
+    again = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]  # the next run starts a new one
+    assert again.featureCount() == env["inc"].featureCount()
+    assert worker.kept_worker(start=False).pid != kept.pid
