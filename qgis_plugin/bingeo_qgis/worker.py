@@ -71,8 +71,22 @@ STDERR_LINES = 200
 MAX_RESIDENT_MB = 1000
 #: Environment variable setting another limit than :data:`MAX_RESIDENT_MB` (MB).
 MAX_RESIDENT_ENV = "BINGEO_QGIS_WORKER_MAX_MB"
-#: Modules a kept-alive worker imports while it waits for its first job.
-WARM_MODULES = ("geopandas", "pyogrio", "bingeo.readers", "bingeo.registry")
+#: Modules a kept-alive worker imports while it waits for its first job (about 2.5 s in the background; the
+#: analysis modules and their scipy parts add 1 s and 30 MB, and spare each algorithm's first run its imports).
+WARM_MODULES = (
+    "geopandas",
+    "pyogrio",
+    "bingeo.readers",
+    "bingeo.registry",
+    "bingeo.assign",
+    "bingeo.hotspots",
+    "bingeo.density",
+    "bingeo.emerging",
+    "bingeo.regions",
+    "bingeo.propose",
+    "scipy.spatial",
+    "scipy.fft",
+)
 #: Seconds the last :func:`run_algorithm` of this process spent writing the inputs, in the worker (start-up and
 #: exchange included), in the algorithm itself (measured in the worker) and copying the outputs into the sinks;
 #: ``start_*``: the start-up steps of a worker started during that run.
@@ -285,7 +299,7 @@ def prestart() -> None:
     """Start the kept-alive worker in the background when runs will need it and it is not running yet.
 
     Called when an algorithm is made for a dialog or a run (``createInstance``): the worker starts up (about
-    3 s, 300 MB) while the user fills in the dialog. Does nothing outside the QGIS desktop (:func:`needed`), with
+    2–4 s, 350 MB) while the user fills in the dialog. Does nothing outside the QGIS desktop (:func:`needed`), with
     :data:`FRESH_ENV`, or while the kept worker runs a job.
     """
     if fresh_workers() or not needed() or not KEPT_LOCK.acquire(blocking=False):
