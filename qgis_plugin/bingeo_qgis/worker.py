@@ -8,10 +8,17 @@ QGIS's GEOS 3.11 while ``GEOSPreparedIntersectsXY_r`` (absent from 3.11) comes f
 which reads the 3.11 objects with 3.14 layouts: QGIS dies with signal 11. A plain Python that imports
 ``qgis.core`` loads those libraries with ``RTLD_LOCAL``, so there each wheel keeps its own build and nothing mixes.
 
-So, when the global scope holds GEOS, GDAL or PROJ (:func:`needed`), an algorithm runs in a worker: a fresh
-headless QGIS Python (:func:`main`) that runs the very same algorithm on the inputs written to GeoPackages,
-streams progress and messages back, and writes its outputs to GeoPackages that QGIS copies into the sinks.
+So, when the global scope holds GEOS, GDAL or PROJ (:func:`needed`), an algorithm runs in a worker: a
+headless QGIS Python that runs the very same algorithm on the inputs written to GeoPackages, streams progress
+and messages back, and writes its outputs to GeoPackages that QGIS copies into the sinks.
 Cancelling kills the worker. ``BINGEO_QGIS_WORKER=1``/``0`` forces the choice.
+
+One worker is kept alive (:func:`serve`, :func:`kept_worker`): starting one (``import qgis.core``, QGIS
+initialised, bingeo's libraries imported) took most of a run's time. It is started in the background when an
+algorithm is made (:func:`prestart`), takes one job at a time over its pipes, is started again after a cancel
+killed it or it died, leaves when it holds too much memory after a job, and is stopped when the plugin unloads
+or QGIS quits (:func:`stop_worker`; it also leaves when its stdin closes). A job arriving while it is busy, or
+every job with ``BINGEO_QGIS_WORKER_FRESH=1``, runs in a fresh worker of its own (:func:`main`), as before.
 """
 
 from __future__ import annotations
