@@ -40,6 +40,7 @@ from typing import Any
 __all__ = [
     "WORKER_ENV",
     "FRESH_ENV",
+    "PER_CALL_ENV",
     "MAX_RESIDENT_MB",
     "MAX_RESIDENT_ENV",
     "WORKER_FID",
@@ -69,6 +70,9 @@ WORKER_FID = "bingeo_worker_fid"
 SINK_FIELDS: dict[str, list[str]] = {}
 #: Environment variable: ``1`` runs every job in a fresh worker process (the way before the kept-alive worker).
 FRESH_ENV = "BINGEO_QGIS_WORKER_FRESH"
+#: Environment variables set for one call only (the send dialog's SMTP password): a kept-alive worker never
+#: starts with them (it would hold them for its lifetime); they go with the jobs that run while they are set.
+PER_CALL_ENV = ("BINGEO_SMTP_PASSWORD",)
 #: Seconds a worker is given to leave when asked to stop, before it is killed.
 STOP_TIMEOUT = 5.0
 #: How many of the worker's last stderr lines are kept (the message of a worker that stopped quotes 20).
@@ -120,8 +124,8 @@ def needed() -> bool:
 # ------------------------------------------------------------------------------------------ QGIS side
 
 
-def _environment() -> dict[str, str]:
-    env = dict(os.environ)
+def _environment(base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
     env[WORKER_ENV] = "0"
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     path = [PLUGINS_DIR] + [p for p in sys.path if p and os.path.isdir(p)]
@@ -142,14 +146,16 @@ class WorkerProcess:
         from .deps import qgis_python
 
         self.serve = serve
-        self.environ = dict(os.environ)  # the environment it started with; each job sends what changed since
+        # the environment it starts with (a kept worker's without the variables set for one call only); each
+        # job sends what changed since
+        self.environ = {k: v for k, v in os.environ.items() if not (serve and k in PER_CALL_ENV)}
         args = ["--serve"] if serve else [str(job_file)]
         self.proc = subprocess.Popen(
             [qgis_python(), "-m", "bingeo_qgis.worker", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
-            env=_environment(),
+            env=_environment(self.environ),
             cwd=folder or tempfile.gettempdir(),
             text=True,
             encoding="utf-8",

@@ -259,3 +259,15 @@ def test_a_worker_holding_too_much_memory_leaves_after_its_job(env, worker, monk
     again = run("assignpoints", CASES["assignpoints"](env))["OUTPUT"]  # the next run starts a new one
     assert again.featureCount() == env["inc"].featureCount()
     assert worker.kept_worker(start=False).pid != kept.pid
+
+
+def test_a_password_set_for_one_call_stays_out_of_the_kept_workers_environment(env, worker, monkeypatch):
+    from bingeo_qgis.send_dialog import PASSWORD_ENV
+
+    assert PASSWORD_ENV in worker.PER_CALL_ENV
+    worker.stop_worker()
+    monkeypatch.setenv(PASSWORD_ENV, "zqx-secret-4321")  # as the send dialog sets it for its call
+    run("assignpoints", CASES["assignpoints"](env))  # this call starts the worker
+    kept = worker.kept_worker(start=False)
+    with open(f"/proc/{kept.pid}/environ", "rb") as f:
+        assert b"zqx-secret-4321" not in f.read()
