@@ -10,6 +10,8 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from .deps import missing_dependencies, missing_message
 from .translation import install_translator, remove_translator, tr
 from .worker import needed as worker_needed
+from .worker import prestart as prestart_worker
+from .worker import stop_worker
 
 __all__ = ["BingeoPlugin"]
 
@@ -56,6 +58,7 @@ class BingeoPlugin:
         from qgis.PyQt.QtGui import QIcon
         from qgis.PyQt.QtWidgets import QAction
 
+        QgsApplication.instance().aboutToQuit.connect(stop_worker)  # the kept-alive worker leaves with QGIS
         icon = QIcon(str(HERE / "icon.png"))
         main = self.iface.mainWindow()
         self.action_polygon = QAction(icon, tr("Draw an alert area"), main)
@@ -76,6 +79,8 @@ class BingeoPlugin:
         from .alert_tool import AlertAreaTool
 
         canvas = self.iface.mapCanvas()
+        if checked:
+            prestart_worker()  # the alert dialog's counts need the worker: it starts while the user draws
         if not checked:
             if self.tool is not None:
                 canvas.unsetMapTool(self.tool)
@@ -142,7 +147,8 @@ class BingeoPlugin:
         return self.dialog
 
     def unload(self) -> None:
-        """Remove the provider, the actions and the tool."""
+        """Remove the provider, the actions and the tool; stop the kept-alive worker (see ``worker.py``)."""
+        stop_worker()
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -151,6 +151,17 @@ def write_window_layer(folder: Path) -> Path:
     return path
 
 
+def sample_layers(folder: Path) -> dict:
+    """The sample incidents, addresses (written to ``folder``) and networks as layers: ``inc``, ``adr``, ``nets``."""
+    paths = write_samples(folder)
+    return {
+        "tmp": folder,
+        "inc": layer(paths["incidents"], "incidents"),
+        "adr": layer(paths["addresses"], "addresses"),
+        "nets": layer(SAMPLES / "networks.gpkg"),
+    }
+
+
 def layer(path: Path, name: str | None = None, provider: str = "ogr"):
     from qgis.core import QgsVectorLayer
 

@@ -166,6 +166,20 @@ def test_toolbar_and_menu(plugin, qgis_iface_):
     assert qgis_iface_.mapCanvas().mapTool() is not tool
 
 
+def test_the_alert_tool_starts_the_worker_while_the_user_draws(plugin, monkeypatch):
+    from bingeo_qgis import worker
+
+    monkeypatch.setenv(worker.WORKER_ENV, "1")  # as in the desktop
+    worker.stop_worker()
+    try:
+        plugin.activate_tool("circle")
+        kept = worker.kept_worker(start=False)
+        assert kept is not None and kept.alive()
+    finally:
+        plugin.activate_tool("circle", False)
+        worker.stop_worker()
+
+
 def test_draw_polygon_exports_same_people_as_library(plugin, world, qgis_canvas_, caplog):
     import shapely
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plugin_support import SAMPLES, layer, load_plugin, rows, unload_plugin, write_samples  # noqa: E402
+from plugin_support import load_plugin, rows, sample_layers, unload_plugin  # noqa: E402
 
 #: Every test here needs QGIS's Python bindings (skipped without them on a developer machine, failed in CI).
 pytestmark = pytest.mark.requires("qgis")
@@ -20,9 +20,7 @@ pytestmark = pytest.mark.requires("qgis")
 @pytest.fixture(scope="module")
 def env(qgis_processing, tmp_path_factory):
     load_plugin()
-    tmp = tmp_path_factory.mktemp("worker")
-    paths = write_samples(tmp)
-    data = {"tmp": tmp, "inc": layer(paths["incidents"], "incidents"), "nets": layer(SAMPLES / "networks.gpkg")}
+    data = sample_layers(tmp_path_factory.mktemp("worker"))
     yield data
     data.clear()
     unload_plugin()

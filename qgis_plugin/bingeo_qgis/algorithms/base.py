@@ -95,6 +95,9 @@ class BingeoAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def createInstance(self) -> BingeoAlgorithm:  # noqa: D102, N802
+        from .. import worker
+
+        worker.prestart()  # a dialog is opening or a run starting: the worker starts up meanwhile (desktop only)
         return type(self)()
 
     def tr(self, text: str) -> str:  # noqa: D102

@@ -1847,5 +1847,9 @@
       <source>Block reach</source>
       <translation>Reikwijdte blokken</translation>
     </message>
+    <message>
+      <source>bingeo's worker process stopped during the run (exit code {code}); the next run starts a new one.</source>
+      <translation>Het werkproces van bingeo is tijdens de uitvoering gestopt (afsluitcode {code}); de volgende uitvoering start een nieuw.</translation>
+    </message>
   </context>
 </TS>
