@@ -98,15 +98,31 @@ def _find(columns: list[str], wanted: str, given: str | None, source: str) -> st
     return None
 
 
-def _parse_date(value: Any, *, column: str, row: int, source: str) -> str | None:
-    text = iso_date(value)
-    if text is None:
-        return text
-    got = read_dates(pd.Series([text], dtype=object)).values.iloc[0]  # THE date parser: ISO never day-first
-    if not pd.isna(got):
-        return got.date().isoformat()
-    msg = f"{source}: row {row}, column {column!r}: {text[:40]!r} is not a date. Use YYYY-MM-DD or DD-MM-YYYY."
-    raise InputError(msg)
+def _parse_dates(values: pd.Series) -> list[tuple[str | None, str | None]]:
+    """``(iso, text)`` per value: the ISO date, or None with the text that is not a date (None, None: empty).
+
+    The whole column goes through THE date parser (:func:`bingeo.readers.values.read_dates`) at once, so each
+    value reads as it would in a column of incidents (ISO never day-first).
+    """
+    texts = [iso_date(v) for v in values.astype(object)]
+    given = [t for t in texts if t is not None]
+    parsed = iter(read_dates(pd.Series(given, dtype=object)).values.tolist() if given else [])
+    out: list[tuple[str | None, str | None]] = []
+    for text in texts:
+        got = None if text is None else next(parsed)
+        out.append((None, None) if text is None else ((None, text) if pd.isna(got) else (got.date().isoformat(), None)))
+    return out
+
+
+def _date_at(dates: list[tuple[str | None, str | None]] | None, *, column: str, row: int, source: str) -> str | None:
+    """Row ``row``'s date of :func:`_parse_dates` (None: no such column); a text that is not a date is an error."""
+    if dates is None:
+        return None
+    iso, bad = dates[row - 1]
+    if bad is not None:
+        msg = f"{source}: row {row}, column {column!r}: {bad[:40]!r} is not a date. Use YYYY-MM-DD or DD-MM-YYYY."
+        raise InputError(msg)
+    return iso
 
 
 #: Reason codes of rejected network features (``rejects["reject_reason"]``) and their labels.
@@ -346,6 +362,8 @@ def networks_from_frame(
     out_rows = []
     repairs = []
     rejects = []
+    founded_dates = _parse_dates(frame[cols["founded"]]) if cols["founded"] else None
+    valid_to_dates = _parse_dates(frame[cols["valid_to"]]) if cols["valid_to"] else None
     for i, rec in enumerate(frame.to_dict("records"), start=1):
         nid = rec.get(cols["network_id"])
         if nid is None or (isinstance(nid, float) and np.isnan(nid)) or str(nid).strip() == "":
@@ -368,16 +386,8 @@ def networks_from_frame(
         if status is None:
             msg = f"{source}: {label}: status {str(raw_status)[:30]!r} is not 'active' or 'retired'."
             raise InputError(msg)
-        founded = (
-            _parse_date(rec.get(cols["founded"]), column=str(cols["founded"]), row=i, source=source)
-            if cols["founded"]
-            else None
-        )
-        valid_to = (
-            _parse_date(rec.get(cols["valid_to"]), column=str(cols["valid_to"]), row=i, source=source)
-            if cols["valid_to"]
-            else None
-        )
+        founded = _date_at(founded_dates, column=str(cols["founded"]), row=i, source=source)
+        valid_to = _date_at(valid_to_dates, column=str(cols["valid_to"]), row=i, source=source)
         if status == "retired" and valid_to is None:
             msg = (
                 f"{source}: {label} is retired but has no retirement date. Add one (column 'retired_on') "
