@@ -1634,11 +1634,19 @@ def _import_members(
 ) -> tuple[MembersResult, dict[str, int]]:
     """:func:`import_members` (the collector paused by the caller)."""
     from bingeo._progress import check_cancelled, report
+    from bingeo.readers.overlap import Beside
 
-    frame, label, merged, notes = _read_list(path, fields, layer, None, None)
+    # what the store remembers is read beside the list (SQLite and Arrow's reader let go of the GIL)
+    remembered = Beside(store.member_memo)
+    try:
+        frame, label, merged, notes = _read_list(path, fields, layer, None, None)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            remembered.result()  # the store is not used by two threads: its query ends before the error goes up
+        raise
+    memo = remembered.result()
     report(progress, 0.4)
     check_cancelled(is_cancelled, "the member import")
-    memo = store.member_memo()
     is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
     if memo is None or is_geo or not isinstance(frame, pd.DataFrame):
         adr = store.addresses()
