@@ -1698,10 +1698,11 @@ def _arrow_text(column: pd.Series, kind: pa.DataType | None = None) -> pa.Chunke
 
 
 def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
-    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
-    series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
-    # categorize=False: the same hashes, without first looking for repeated texts (a list's rows are distinct)
-    return pd.util.hash_pandas_object(series, index=False, categorize=False).to_numpy(np.uint64)
+    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its UTF-8 bytes)."""
+    # bytes objects: no decoding into str and encoding back, as pandas' hash of a str does (~0.25 s at 1 M);
+    # categorize=False: without first looking for repeated texts (a list's rows are distinct)
+    objs = arr.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
+    return pd.util.hash_array(objs, categorize=False).astype(np.uint64, copy=False)
 
 
 def _salted(rows: np.ndarray, context: list[Any]) -> np.ndarray:
