@@ -68,7 +68,7 @@ from bingeo.addresses import normalise_postcode  # noqa: E402
 #: :func:`squash` of cell values, cached: a member list repeats its channel tokens, streets and places.
 _squash = functools.lru_cache(maxsize=1 << 16)(squash)
 _postcode = functools.lru_cache(maxsize=1 << 16)(normalise_postcode)
-from bingeo.stores.base import MEMBER_FIELDS  # noqa: E402
+from bingeo.stores.base import MEMBER_FIELDS, Store  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -1634,13 +1634,26 @@ def _import_members(
 ) -> tuple[MembersResult, dict[str, int]]:
     """:func:`import_members` (the collector paused by the caller)."""
     from bingeo._progress import check_cancelled, report
+    from bingeo.readers.overlap import Beside
 
-    frame, label, merged, notes = _read_list(path, fields, layer, None, None)
-    report(progress, 0.4)
-    check_cancelled(is_cancelled, "the member import")
-    memo = store.member_memo()
-    is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
-    if memo is None or is_geo or not isinstance(frame, pd.DataFrame):
+    # what the store remembers is read beside the list and the digests of its rows (SQLite, Arrow and numpy let
+    # go of the GIL); the store is used by no other code until the answer is taken
+    remembers = getattr(type(store), "member_memo", None) is not Store.member_memo  # the base's: None
+    remembered = Beside(store.member_memo)
+    try:
+        frame, label, merged, notes = _read_list(path, fields, layer, None, None)
+        report(progress, 0.4)
+        check_cancelled(is_cancelled, "the member import")
+        is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
+        known = None
+        if remembers and not is_geo and isinstance(frame, pd.DataFrame):
+            known = _import_known(store, frame, remembered.result, crs, default_country, merged, label)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            remembered.result()  # its query ends before the error goes up (the store may be closed next)
+        raise
+    remembered.result()
+    if known is None:
         adr = store.addresses()
         res = members_from_frame(
             frame,
@@ -1652,7 +1665,7 @@ def _import_members(
         )
         counts = store.upsert_members(res.members) if len(res.members) else dict.fromkeys(_COUNTS, 0)
     else:
-        res, counts = _import_known(store, frame, memo, crs, default_country, merged, label)
+        res, counts = known
     res.notes[:0] = list(notes)
     report(progress, 1.0)
     return res, counts
@@ -1685,19 +1698,25 @@ def _arrow_text(column: pd.Series, kind: pa.DataType | None = None) -> pa.Chunke
 
 
 def _hash_texts(arr: pa.ChunkedArray) -> np.ndarray:
-    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its values)."""
-    series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
-    # categorize=False: the same hashes, without first looking for repeated texts (a list's rows are distinct)
-    return pd.util.hash_pandas_object(series, index=False, categorize=False).to_numpy(np.uint64)
+    """Return a 64-bit hash of each text of an Arrow string array (pandas' hash of its UTF-8 bytes)."""
+    # bytes objects: no decoding into str and encoding back, as pandas' hash of a str does (~0.25 s at 1 M);
+    # categorize=False: without first looking for repeated texts (a list's rows are distinct)
+    objs = arr.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
+    return pd.util.hash_array(objs, categorize=False).astype(np.uint64, copy=False)
 
 
-def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]], context: list[Any]) -> np.ndarray:
-    """Return a 64-bit digest of each row (every cell, the dates as read over the whole list) and ``context``.
+def _salted(rows: np.ndarray, context: list[Any]) -> np.ndarray:
+    """Return the digests of :func:`_row_digests` salted with ``context`` and the rules (as int64)."""
+    salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
+    return (rows ^ np.uint64(int.from_bytes(salt, "little"))).view(np.int64)
+
+
+def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]]) -> np.ndarray:
+    """Return a 64-bit digest (uint64) of each row: every cell, and the dates as read over the whole list.
 
     Arrow text columns (a CSV's) are joined into one text per row and hashed once; other frames are hashed
-    column by column.
+    column by column. :func:`_salted` adds what else decides a row's outcome.
     """
-    salt = hashlib.sha256(json.dumps(context, default=str).encode() + _rules_digest()).digest()[:8]
     dated = {k: [d.isoformat() if d is not None else "" for d in v] for k, v in days.items() if v.count(None) < len(v)}
     arrays = [_arrow_text(frame[c], pa.large_string()) for c in frame.columns]  # a CSV's: no copy
     if all(a is not None for a in arrays):
@@ -1711,7 +1730,7 @@ def _row_digests(frame: pd.DataFrame, days: Mapping[str, list[datetime | None]],
         for key, values in dated.items():
             table[f"d_{key}"] = values
         rows = pd.util.hash_pandas_object(table, index=False).to_numpy(dtype=np.uint64)
-    return (rows ^ np.uint64(int.from_bytes(salt, "little"))).view(np.int64)
+    return rows
 
 
 #: Joins a row's cells into the one text whose hash is its digest (the ASCII unit separator).
@@ -1734,29 +1753,37 @@ def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
 def _import_known(
     store: Any,
     frame: pd.DataFrame,
-    memo: tuple[str, pd.DataFrame],
+    memo_of: Callable[[], tuple[str, pd.DataFrame] | None],
     crs: CRSLike | None,
     default_country: str,
     fields: dict[str, str],
     label: str,
-) -> tuple[MembersResult, dict[str, int]]:
+) -> tuple[MembersResult, dict[str, int]] | None:
     """Run :func:`import_members` for a store that remembers: skip the rows it already holds.
 
     A row is skipped when its digest (which covers its member id cell) is remembered for a member unchanged
     since, and its member id occurs once in the list (else the first-row rule decides, over the rows checked).
+    ``memo_of`` gives what the store remembers (asked for once the rows' digests are made); None when it
+    remembers nothing (then this returns None: every row is checked by the caller).
     """
-    fingerprint, known = memo
     columns = [str(c) for c in frame.columns]
     cols = _detect(columns, fields, label)
     if "member_id" not in cols or not isinstance(default_country, str):  # the checks say what is wrong
+        if memo_of() is None:
+            return None
         res = members_from_frame(frame, crs=crs, default_country=default_country, fields=fields, source=label)
         return res, dict.fromkeys(_COUNTS, 0)
     n = len(frame)
     days = {k: _dates(_cells(frame[cols[k]])) if k in cols else [None] * n for k in ("consent_date", "left_on")}
     crs_text = to_crs(crs).to_wkt() if crs is not None else None
-    context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
-    digests = _row_digests(frame, days, context)
+    rows = _row_digests(frame, days)
     once, ids = _ids_once(frame[cols["member_id"]])
+    memo = memo_of()
+    if memo is None:
+        return None
+    fingerprint, known = memo
+    context = [columns, sorted(cols.items()), crs_text, default_country.upper(), fingerprint]
+    digests = _salted(rows, context)
     ref = pd.Index(known["digest"].to_numpy(np.int64))
     first = np.flatnonzero(~ref.duplicated(keep="first"))  # a digest remembered twice: the first row of it
     pos = ref[first].get_indexer(digests)  # a hash table of the digests

@@ -200,6 +200,27 @@ def test_memo_read_as_one_text_per_column_equals_row_by_row(tmp_path, register):
     _same_memo(known, _memo_by_rows(fast))
 
 
+@pytest.mark.parametrize(
+    "stored",
+    ["2", "0.5", "0.0", "10", "-1", "'1'", "X'00'"],
+    ids=["two", "half", "zero-real", "ten", "minus", "text-one", "blob"],
+)
+def test_memo_reads_a_consent_stored_other_than_0_1_as_bool_of_it(tmp_path, register, stored):
+    fast, careful = _stores(tmp_path, register)
+    first = _write(_generated(register, 60), tmp_path / "leden.csv")
+    _import_both(fast, careful, first)
+    conn = sqlite3.connect(fast)  # another client writes consent its own way: read as bool() of it, as row by row
+    fmt.register_functions(conn)
+    conn.execute(f"UPDATE members SET consent = {stored} WHERE fid = (SELECT max(fid) FROM members WHERE consent = 1)")
+    conn.commit()
+    conn.close()
+    with bingeo.open_store(fast) as st:
+        _, known = st.member_memo()
+    want = _memo_by_rows(fast)
+    assert len(want) > 40
+    _same_memo(known, want)
+
+
 def _same_memo(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got["digest"].dtype == "int64" and got["consent"].dtype == bool
     assert got["digest"].tolist() == want["digest"].tolist()

@@ -767,14 +767,16 @@ class Store(ABC):
             every = self._select_points("addresses", ADDRESS_FIELDS, bbox, "", ())
             return every[_isin(every["postcode"], wanted)].reset_index(drop=True)
         parts = [
-            self._select_points(
-                "addresses", ADDRESS_FIELDS, bbox, f"t.postcode IN ({', '.join('?' * len(chunk))})", tuple(chunk)
-            )
+            self._select_points("addresses", ADDRESS_FIELDS, bbox, self._postcodes_where(len(chunk)), tuple(chunk))
             for chunk in (wanted[k : k + POSTCODES_PER_QUERY] for k in range(0, len(wanted), POSTCODES_PER_QUERY))
         ]
         if len(parts) == 1:
             return parts[0]
         return pd.concat(parts, ignore_index=True)
+
+    def _postcodes_where(self, n: int) -> str:
+        """Return the condition of :meth:`addresses` on ``t``: its postcode is one of ``n`` parameters."""
+        return f"t.postcode IN ({', '.join('?' * n)})"
 
     def append_audit(
         self,

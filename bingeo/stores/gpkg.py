@@ -80,6 +80,11 @@ MEMO_DDL = (
 #: R-tree packed from the envelopes computed here) rather than through the temporary table that compares.
 DIRECT_INSERT_ROWS = 1
 
+#: Incoming rows up to which an upsert counts its temporary table (``ANALYZE``, well under a millisecond for
+#: thousands) so that SQLite looks each one up in the table rather than every row of the table up in them
+#: (a re-import checking 2,000 rows against 1,000,000 members: 0.4 s to 0.01 s).
+ANALYZE_ROWS = 200_000
+
 #: Version of bingeo's own schema inside the GeoPackage (not the GeoPackage version).
 SCHEMA_VERSION = 2
 
@@ -187,6 +192,19 @@ def _unwritable(path: Path, exc: sqlite3.OperationalError) -> str:
     )
 
 
+def _zero_one_flags(text: str | None) -> np.ndarray | None:
+    """Return the flags of a JSON array of only the integers 0 and 1 (``[1,0,1]``, as SQLite writes it), else None."""
+    if text is None:
+        return None
+    b = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    if len(b) < 2 or len(b) % 2 != (len(b) > 2) or b[0] != ord("[") or b[-1] != ord("]"):
+        return None
+    digits, commas = b[1:-1:2], b[2:-1:2]
+    if not (((digits == ord("0")) | (digits == ord("1"))).all() and (commas == ord(",")).all()):
+        return None
+    return digits == ord("1")
+
+
 class GpkgStore(Store):
     """A store in a GeoPackage file. Open with :func:`bingeo.open_store`."""
 
@@ -212,7 +230,11 @@ class GpkgStore(Store):
             msg = f"cannot create store {self.path}: folder {self.path.parent} does not exist."
             raise StoreError(msg)
         try:
-            self._conn = sqlite3.connect(self.path, timeout=settings.lock_timeout, isolation_level=None)
+            # check_same_thread=False: one query may run beside other work (the member memo while a list is read);
+            # the connection is never used by two threads at once
+            self._conn = sqlite3.connect(
+                self.path, timeout=settings.lock_timeout, isolation_level=None, check_same_thread=False
+            )
             fmt.register_functions(self._conn)
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
@@ -459,16 +481,20 @@ class GpkgStore(Store):
             f'FROM "{MEMO_TABLE}" AS k JOIN "members" AS m ON m.fid = k.fid '
             "WHERE m.member_id = k.member_id AND m.version = k.version AND m.updated_at IS k.updated_at"
         )
-        # one text per column (SQLite writes it, json reads it): ~3x faster than a tuple per member
-        digests, consents, tallies = self._conn.execute(
-            "SELECT json_group_array(k.digest), group_concat(CASE WHEN typeof(m.consent) != 'integer' THEN '?' "  # noqa: S608
-            f"WHEN m.consent = 0 THEN '0' ELSE '1' END, ''), json_group_array(k.tallies) {valid}"
-        ).fetchone()
-        if consents is not None and "?" not in consents:
-            flags = np.frombuffer(consents.encode("ascii"), dtype=np.uint8) == ord("1")
+        # one text per column (SQLite writes it, json reads it): ~3x faster than a tuple per member; the digests
+        # as 16 hex digits each (two's complement), read by bytes.fromhex at once rather than a Python int each
+        try:
+            digests, odd, consents, tallies = self._conn.execute(
+                "SELECT group_concat(printf('%016x', k.digest), ''), total(typeof(k.digest) != 'integer'), "  # noqa: S608
+                f"json_group_array(m.consent), json_group_array(k.tallies) {valid}"
+            ).fetchone()
+        except sqlite3.OperationalError:  # a value JSON cannot hold (a blob written by another client)
+            consents = None
+        flags = _zero_one_flags(consents)
+        if flags is not None and not odd:
             return fingerprint, pd.DataFrame(
                 {
-                    "digest": np.array(json.loads(digests), dtype=np.int64),
+                    "digest": np.frombuffer(bytes.fromhex(digests or ""), dtype=">i8").astype(np.int64),
                     "consent": flags,
                     "tallies": np.array(json.loads(tallies), dtype=object),
                 }
@@ -485,6 +511,12 @@ class GpkgStore(Store):
             }
         )
         return fingerprint, known
+
+    def _postcodes_where(self, n: int) -> str:
+        # by the postcode index, then by fid: SQLite would rather walk every row in fid order (0.5 s for 5,000
+        # postcodes among 500,000 addresses, against 0.06 s)
+        marks = ", ".join("?" * n)
+        return f't.fid IN (SELECT a.fid FROM "addresses" AS a WHERE a.postcode IN ({marks}))'
 
     def _upsert_points(
         self,
@@ -623,8 +655,10 @@ class GpkgStore(Store):
             f"maxy REAL, {typed})"
         )
         marks = ", ".join("?" for _ in range(len(cols) + 6 + 2 * remember))
-        conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows)  # noqa: S608 - fixed names
+        n_rows = conn.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows).rowcount  # noqa: S608 - fixed names
         conn.execute(f'CREATE UNIQUE INDEX temp.bingeo_upsert_key ON bingeo_upsert ("{key}")')
+        if n_rows <= ANALYZE_ROWS:  # without counts SQLite guesses as many rows in both and may scan the table
+            conn.execute("ANALYZE temp.bingeo_upsert")
         bump = ", version = t.version + 1" if versioned else ""
         updated = conn.execute(
             f'UPDATE "{table}" AS t SET geom = s.geom, {sets}, updated_at = ?{bump} '  # noqa: S608
