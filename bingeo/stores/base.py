@@ -216,6 +216,19 @@ def _isin(column: pd.Series, texts: list[str]) -> np.ndarray:
     return column.isin(texts).to_numpy(dtype=bool)
 
 
+def _all_distinct(column: pd.Series) -> bool:
+    """Whether no value of ``column`` is repeated; missing values count as equal, as in ``duplicated``.
+
+    An Arrow text column by one hash pass (pandas' ``duplicated`` factorizes it first, ~10x slower).
+    """
+    arrow = getattr(column.array, "_pa_array", None)
+    if arrow is not None and str(arrow.type) in ("string", "large_string"):
+        import pyarrow.compute as pc
+
+        return len(pc.unique(arrow)) == len(arrow)
+    return not column.duplicated().any()
+
+
 def _is_nat(value: Any) -> bool:
     """Whether ``value`` is ``pandas.NaT`` (told by its type: this module does not import pandas)."""
     return type(value).__name__ == "NaTType"
@@ -666,8 +679,8 @@ class Store(ABC):
         if key not in cols:
             msg = f"the {table} to store need a {key!r} column."
             raise StoreError(msg)
-        dup = frame[key].duplicated()
-        if dup.any():
+        if not _all_distinct(frame[key]):
+            dup = frame[key].duplicated()
             msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
             raise StoreError(msg)
         if frame.crs is not None and not frame.crs.equals(self.crs):

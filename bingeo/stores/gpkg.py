@@ -790,7 +790,7 @@ def _plain_column(values: Any) -> list[Any]:
     out = values.tolist()
     if values.dtype == bool or values.dtype.kind in "iu":
         return out  # Python bools and ints already
-    return [v if type(v) is str else _sql(v) for v in out]
+    return [v if v is None or type(v) is str else _sql(v) for v in out]  # None: no call (dates left empty)
 
 
 def _rtree_box(geoms: Any, blobs: list[bytes | None]) -> np.ndarray:

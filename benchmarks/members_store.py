@@ -1,0 +1,135 @@
+"""Benchmark: the store part of the first ``bingeo members import`` (GeoPackage ``upsert_members`` into an empty
+members table, with the import's memo), per stage.
+
+A synthetic member frame of ``--members`` rows (made-up ids, names and contacts; RD points; ~1 % without a
+location) goes into a new store; the whole ``upsert_members`` is timed as CPU (``time.process_time``) and wall
+time, and cProfile's cumulative time of each stage is printed (``--stages``). ``--reference-src DIR`` runs the same
+in a subprocess with the bingeo package found in ``DIR`` (``git archive <ref> bingeo | tar -x -C DIR``), interleaved:
+the reference in the same run.
+
+python benchmarks/members_store.py [--members 1000000] [--repeat 3] [--reference-src DIR] [--stages]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def member_frame(n: int, seed: int = 0):  # noqa: ANN201 - geopandas imported late
+    """Made-up members as the import hands them to the store (no real person's data)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    ids = np.arange(n)
+    text = pd.Series(ids).astype(str)
+    geoms = gpd.points_from_xy(rng.uniform(13000, 278000, n), rng.uniform(306000, 620000, n))
+    geoms = np.asarray(geoms, dtype=object)
+    geoms[rng.random(n) < 0.01] = None
+    frame = gpd.GeoDataFrame(
+        {
+            "member_id": ("L" + text).tolist(),
+            "person_id": ("P" + text).tolist(),
+            "name": ("Lid " + text).tolist(),
+            "email": ("lid" + text + "@example.org").tolist(),
+            "phone": ("+316" + text.str.zfill(8)).tolist(),
+            "phone_kind": ["mobile"] * n,
+            "channels": ["sms;email"] * n,
+            "consent": rng.random(n) > 0.1,
+            "consent_date": ["2026-01-15"] * n,
+            "role": ["member"] * n,
+            "networks": ["GR-BIN-%03d" % k for k in rng.integers(0, 18, n)],
+            "address_ref": [None] * n,
+            "located_by": ["xy"] * n,
+            "status": ["active"] * n,
+        },
+        geometry=gpd.GeoSeries(shapely.from_wkb(shapely.to_wkb(geoms)), crs=28992),
+        crs=28992,
+    )
+    memo = pd.DataFrame(
+        {"digest": rng.integers(-(2**62), 2**62, n), "tallies": [None if i % 50 else "two_phones=1" for i in range(n)]}
+    )
+    return frame, memo
+
+
+def one(n: int, stages: bool, frame_path: Path | None) -> None:
+    """Time one upsert into a new store in this process; print CPU and wall seconds (and stages)."""
+    import cProfile
+    import pstats
+
+    import bingeo
+
+    if frame_path is not None:  # what a real ``members import`` hands the store (pickled by benchmarks' capture)
+        import pickle
+
+        with frame_path.open("rb") as fh:
+            frame, memo = pickle.load(fh)  # noqa: S301 - a file this benchmark's user wrote
+        n = len(frame)
+    else:
+        frame, memo = member_frame(n)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
+        path = Path(tmp) / "store.gpkg"
+        with bingeo.open_store(path, create=True, crs=28992) as st:
+            prof = cProfile.Profile(time.process_time) if stages else None
+            c0, w0 = time.process_time(), time.perf_counter()
+            if prof:
+                prof.enable()
+            counts = st.upsert_members(frame, memo=memo)
+            if prof:
+                prof.disable()
+            cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    assert counts["added"] == n, counts
+    print(f"RESULT cpu={cpu:.2f} wall={wall:.2f}", flush=True)
+    if prof:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--members", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--reference-src", type=Path, default=None)
+    ap.add_argument("--stages", action="store_true")
+    ap.add_argument("--frame", type=Path, default=None, help="Pickled (members, memo) handed to upsert_members.")
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        one(args.members, args.stages, args.frame)
+        return
+    runs = {"this": HERE.parent} | ({"reference": args.reference_src} if args.reference_src else {})
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
+    for _ in range(args.repeat):
+        for label, src in runs.items():
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--members", str(args.members)]
+            cmd += ["--frame", str(args.frame)] if args.frame else []
+            env = dict(os.environ, PYTHONPATH=str(src))
+            out = subprocess.run(
+                cmd + (["--stages"] if args.stages else []), env=env, check=True, capture_output=True, text=True
+            ).stdout
+            line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+            cpu, wall = (float(p.split("=")[1]) for p in line.split()[1:])
+            got[label].append((cpu, wall))
+            print(f"{label}: cpu {cpu:.2f} s, wall {wall:.2f} s", flush=True)
+            if args.stages:
+                print(out)
+    for label, vals in got.items():
+        cpus = [c for c, _ in vals]
+        print(f"{label}: {args.members:,} members, cpu {min(cpus):.2f}-{max(cpus):.2f} s over {len(vals)} run(s)")
+    if "reference" in got:
+        ratios = [r[0] / t[0] for r, t in zip(got["reference"], got["this"])]
+        print(f"reference / this (cpu): {min(ratios):.2f}-{max(ratios):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
