@@ -90,7 +90,7 @@ def one(n: int, stages: bool, frame_path: Path | None) -> None:
                 prof.disable()
             cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     assert counts["added"] == n, counts
-    print(f"RESULT cpu={cpu:.2f} wall={wall:.2f}", flush=True)
+    print(f"RESULT cpu={cpu:.2f} wall={wall:.2f} n={n}", flush=True)
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
@@ -118,14 +118,14 @@ def main() -> None:
                 cmd + (["--stages"] if args.stages else []), env=env, check=True, capture_output=True, text=True
             ).stdout
             line = next(x for x in out.splitlines() if x.startswith("RESULT"))
-            cpu, wall = (float(p.split("=")[1]) for p in line.split()[1:])
+            cpu, wall, n = (float(p.split("=")[1]) for p in line.split()[1:])
             got[label].append((cpu, wall))
             print(f"{label}: cpu {cpu:.2f} s, wall {wall:.2f} s", flush=True)
             if args.stages:
                 print(out)
     for label, vals in got.items():
         cpus = [c for c, _ in vals]
-        print(f"{label}: {args.members:,} members, cpu {min(cpus):.2f}-{max(cpus):.2f} s over {len(vals)} run(s)")
+        print(f"{label}: {int(n):,} members, cpu {min(cpus):.2f}-{max(cpus):.2f} s over {len(vals)} run(s)")
     if "reference" in got:
         ratios = [r[0] / t[0] for r, t in zip(got["reference"], got["this"])]
         print(f"reference / this (cpu): {min(ratios):.2f}-{max(ratios):.2f}x")
