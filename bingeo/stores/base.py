@@ -277,6 +277,15 @@ def _iso_dates(column: pd.Series) -> list[str | None]:
     """Return :func:`iso_date` of each value; a datetime column a column at a time (its years have 4 digits)."""
     if column.dtype.kind == "M":
         missing = column.isna().to_numpy()
+        if missing.all():  # no date at all (a list without the column): nothing to format
+            return [None] * len(missing)
+        if column.dt.tz is None:  # the day of each, by numpy (~10x faster than strftime) when years have 4 digits
+            days = column.to_numpy(dtype="datetime64[D]")  # floored to the day, as the date of a timestamp is
+            years = days[~missing].astype("datetime64[Y]").astype(np.int64) + 1970
+            if years.min() >= 1000 and years.max() <= 9999:
+                texts = np.datetime_as_string(days, unit="D").astype(object)
+                texts[missing] = None
+                return texts.tolist()
         texts = column.dt.strftime("%Y-%m-%d").tolist()
         return [None if gone else t for t, gone in zip(texts, missing.tolist())]
     return [iso_date(v) for v in column.astype(object)]

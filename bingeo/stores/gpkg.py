@@ -608,8 +608,9 @@ class GpkgStore(Store):
             f"{stamp}{ones}",
             [blobs, *(values[k] for k in bound)],
         )
-        first, last, count = conn.execute(f'SELECT min(fid), max(fid), count(*) FROM "{table}"').fetchone()  # noqa: S608
-        if count == n and last - first + 1 == n:  # one run of fids in the order given
+        # the table was empty in this transaction and took n rows: its fids, when n apart, are one run in order
+        first, last = conn.execute(f'SELECT min(fid), max(fid) FROM "{table}"').fetchone()  # noqa: S608
+        if last - first + 1 == n:  # one run of fids in the order given (counting the rows reads them all)
             fids = np.arange(first, last + 1, dtype=np.int64)
         else:  # pragma: no cover - SQLite gives an empty table's rows consecutive fids
             fids = np.array([r[0] for r in conn.execute(f'SELECT fid FROM "{table}" ORDER BY fid')], dtype=np.int64)
@@ -796,7 +797,7 @@ def _plain_column(values: Any) -> list[Any]:
     """Return a column as values sqlite3 binds (see :func:`plain_value`), converted a column at a time."""
     arrow = getattr(values.array, "_pa_array", None)
     if arrow is not None and str(arrow.type) in ("string", "large_string"):  # text and None, as Arrow holds them
-        return arrow.to_pylist()
+        return arrow.to_numpy(zero_copy_only=False).tolist()  # str and None, as to_pylist() gives (~1.5x faster)
     out = values.tolist()
     if values.dtype == bool or values.dtype.kind in "iu":
         return out  # Python bools and ints already
