@@ -17,7 +17,7 @@ import bingeo.stores.gpkg as gpkg
 from bingeo.errors import StoreError
 from bingeo.stores import _gpkg_format as fmt
 from bingeo.stores.base import _all_distinct, _iso_dates
-from tests.test_store_upsert import _memo_and_schema, both, content
+from tests.test_store_upsert import straight_equals_merge
 
 
 @pytest.mark.parametrize(("n", "fanout"), [(1, 51), (51, 51), (52, 51), (1000, 51), (999, 7)])
@@ -108,15 +108,7 @@ def test_first_import_of_arrow_text_and_dates_equals_the_merge(tmp_path, monkeyp
     )
     monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 1)
     monkeypatch.setattr(gpkg, "VALUES_ROWS", rows_a_statement)
-    a, b = both(tmp_path, "first")
-    with bingeo.open_store(a) as st:
-        got = st.upsert_members(frame, memo=memo)
-    monkeypatch.setattr(gpkg, "DIRECT_INSERT_ROWS", 10**9)
-    with bingeo.open_store(b) as st:
-        want = st.upsert_members(frame, memo=memo)
-    assert got == want == {"added": n, "updated": 0, "unchanged": 0}
-    assert content(a, "members") == content(b, "members")
-    assert _memo_and_schema(a) == _memo_and_schema(b)
+    a, _ = straight_equals_merge(tmp_path, monkeypatch, frame, memo)
     with bingeo.open_store(a) as st:
         back = st.members()
     assert back["consent_date"].notna().sum() == frame["consent_date"].notna().sum()
