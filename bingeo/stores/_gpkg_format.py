@@ -338,9 +338,14 @@ BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; END;
     )
 
 
-def update_extent(conn: sqlite3.Connection, table: str) -> None:
-    """Refresh the extent and last_change of ``table`` in gpkg_contents from its R-tree."""
-    row = conn.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+def update_extent(conn: sqlite3.Connection, table: str, known: tuple[float, float, float, float] | None = None) -> None:
+    """Refresh the extent and last_change of ``table`` in gpkg_contents from its R-tree.
+
+    ``known``: min_x, min_y, max_x, max_y of the R-tree already (as the caller has just packed it), not read again.
+    """
+    row = (
+        known or conn.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+    )
     conn.execute(
         "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
         "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
