@@ -7,7 +7,12 @@ time, and cProfile's cumulative time of each stage is printed (``--stages``). ``
 in a subprocess with the bingeo package found in ``DIR`` (``git archive <ref> bingeo | tar -x -C DIR``), interleaved:
 the reference in the same run.
 
-python benchmarks/members_store.py [--members 1000000] [--repeat 3] [--reference-src DIR] [--stages]
+``--capture`` writes that frame: it runs ``import_members`` on ``benchmarks/members.py``'s generated list of
+``--members`` members (made first by that benchmark under ``--data``) and pickles what reaches ``upsert_members``
+to ``--frame``.
+
+python benchmarks/members_store.py [--members 1000000] [--repeat 3] [--reference-src DIR] [--stages] [--frame F]
+python benchmarks/members_store.py --capture --members 1000000 --frame /work/bench-data/members-store-1000000.pkl
 """
 
 from __future__ import annotations
@@ -95,6 +100,35 @@ def one(n: int, stages: bool, frame_path: Path | None) -> None:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
 
+def capture(n: int, data: Path, out: Path) -> None:
+    """Pickle the (members, memo) a first ``import_members`` of benchmarks/members.py's list hands the store."""
+    import pickle
+    import shutil
+
+    import bingeo
+    from bingeo.members import import_members
+    from bingeo.stores.gpkg import GpkgStore
+
+    with tempfile.TemporaryDirectory(dir=data) as tmp:
+        store = Path(tmp) / "store.gpkg"
+        bingeo.open_store(store, create=True, crs=28992).close()
+        addresses = data / f"members-bench-addresses-{n}.csv"
+        cmd = [sys.executable, "-m", "bingeo", "addresses", "import", str(addresses), "--store", str(store)]
+        subprocess.run([*cmd, "--crs", "28992"], check=True, capture_output=True)
+        upsert = GpkgStore.upsert_members
+
+        def keep(self, members, *, memo=None):  # noqa: ANN001, ANN202 - the method's own signature
+            with out.open("wb") as fh:
+                pickle.dump((members, memo), fh)
+            return upsert(self, members, memo=memo)
+
+        GpkgStore.upsert_members = keep  # type: ignore[method-assign]
+        src = Path(tmp) / "members.csv"  # rejects are written beside the list: kept out of --data
+        shutil.copy(data / f"members-bench-{n}.csv", src)
+        with bingeo.open_store(store) as st:
+            import_members(st, src)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=1_000_000)
@@ -102,8 +136,13 @@ def main() -> None:
     ap.add_argument("--reference-src", type=Path, default=None)
     ap.add_argument("--stages", action="store_true")
     ap.add_argument("--frame", type=Path, default=None, help="Pickled (members, memo) handed to upsert_members.")
+    ap.add_argument("--capture", action="store_true", help="Write --frame from benchmarks/members.py's list.")
+    ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.capture:
+        capture(args.members, args.data, args.frame)
+        return
     if args.one:
         one(args.members, args.stages, args.frame)
         return
