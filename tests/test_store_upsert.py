@@ -204,6 +204,22 @@ def _memo_and_schema(path: Path) -> tuple[list[tuple], list[tuple]]:
     return memo, schema
 
 
+def straight_equals_merge(tmp_path: Path, monkeypatch, frame, memo) -> tuple[Path, Path]:
+    """Upsert ``frame`` into an empty store straight and into another through the merge; assert the same result."""
+    import bingeo.stores.gpkg as gpkg
+
+    a, b = both(tmp_path, "empty")
+    with bingeo.open_store(a) as st:
+        got = st.upsert_members(frame, memo=memo)
+    monkeypatch.setattr(gpkg, "DIRECT_INSERT_ROWS", 10**9)
+    with bingeo.open_store(b) as st:
+        want = st.upsert_members(frame, memo=memo)
+    assert got == want == {"added": len(frame), "updated": 0, "unchanged": 0}
+    assert content(a, "members") == content(b, "members")
+    assert _memo_and_schema(a) == _memo_and_schema(b)
+    return a, b
+
+
 @pytest.mark.parametrize("n", [40, 3000])
 def test_rows_into_an_empty_table_straight_equal_the_merge(tmp_path, monkeypatch, rtree_mode, n):
     """The first upsert into an empty table skips the temporary table: same rows, fids, R-tree, memo, indexes."""
@@ -222,15 +238,7 @@ def test_rows_into_an_empty_table_straight_equal_the_merge(tmp_path, monkeypatch
             "tallies": [None if i % 3 else f"two_phones={i}" for i in range(n)],
         }
     )
-    a, b = both(tmp_path, "empty")
-    with bingeo.open_store(a) as st:
-        got = st.upsert_members(frame, memo=memo)
-    monkeypatch.setattr(gpkg, "DIRECT_INSERT_ROWS", 10**9)
-    with bingeo.open_store(b) as st:
-        want = st.upsert_members(frame, memo=memo)
-    assert got == want == {"added": n, "updated": 0, "unchanged": 0}
-    assert content(a, "members") == content(b, "members")
-    assert _memo_and_schema(a) == _memo_and_schema(b)
+    a, b = straight_equals_merge(tmp_path, monkeypatch, frame, memo)
     memo_rows = _memo_and_schema(a)[0]
     assert len(memo_rows) == n and all(r[-1] == 1 for r in memo_rows)
     # and the next upsert (through the merge) finds every row unchanged in both

@@ -338,9 +338,14 @@ BEGIN DELETE FROM "{r}" WHERE id = OLD.fid; END;
     )
 
 
-def update_extent(conn: sqlite3.Connection, table: str) -> None:
-    """Refresh the extent and last_change of ``table`` in gpkg_contents from its R-tree."""
-    row = conn.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+def update_extent(conn: sqlite3.Connection, table: str, known: tuple[float, float, float, float] | None = None) -> None:
+    """Refresh the extent and last_change of ``table`` in gpkg_contents from its R-tree.
+
+    ``known``: min_x, min_y, max_x, max_y of the R-tree already (as the caller has just packed it), not read again.
+    """
+    row = (
+        known or conn.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+    )
     conn.execute(
         "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
         "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
@@ -419,7 +424,7 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
         starts = np.arange(0, len(order), fanout)
         numbers = np.arange(next_no, next_no + len(starts), dtype=np.int64)
         next_no += len(starts)
-        nodes.extend((int(no), blob(0, cells[s : s + fanout])) for no, s in zip(numbers, starts))
+        nodes.extend(zip(numbers.tolist(), _node_blobs(cells, fanout, size)))
         (rowid if depth == 0 else parent).append(
             (cells["id"].astype(np.int64), np.repeat(numbers, fanout)[: len(order)])
         )
@@ -448,6 +453,24 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
         keys = np.concatenate([k for k, _ in pairs])
         values = np.concatenate([v for _, v in pairs])
         _insert_pairs(conn, f'"{rtree}_{table}"', key, value, keys, values)
+
+
+def _node_blobs(cells: np.ndarray, fanout: int, size: int) -> list[bytes]:
+    """Return the blobs of the nodes below the root holding ``cells`` in runs of ``fanout`` (the last may be shorter).
+
+    Each is ``size`` bytes: 0 (the depth, read from the root only) and the cell count as big-endian 16-bit
+    numbers, the cells, zeros; made all at once.
+    """
+    m = -(-len(cells) // fanout)
+    buf = np.zeros((m, size), dtype=np.uint8)
+    head = buf[:, :4].view(">u2")  # depth 0 (left zero), count
+    head[:, 1] = fanout
+    head[-1, 1] = len(cells) - fanout * (m - 1)
+    body = np.zeros(m * fanout, dtype=_CELL)
+    body[: len(cells)] = cells
+    buf[:, 4 : 4 + fanout * _CELL.itemsize] = body.view(np.uint8).reshape(m, -1)
+    data = buf.tobytes()
+    return [data[k : k + size] for k in range(0, len(data), size)]
 
 
 def _insert_pairs(

@@ -216,6 +216,19 @@ def _isin(column: pd.Series, texts: list[str]) -> np.ndarray:
     return column.isin(texts).to_numpy(dtype=bool)
 
 
+def _all_distinct(column: pd.Series) -> bool:
+    """Whether no value of ``column`` is repeated; missing values count as equal, as in ``duplicated``.
+
+    An Arrow text column by one hash pass (pandas' ``duplicated`` factorizes it first, ~10x slower).
+    """
+    arrow = getattr(column.array, "_pa_array", None)
+    if arrow is not None and str(arrow.type) in ("string", "large_string"):
+        import pyarrow.compute as pc
+
+        return len(pc.unique(arrow)) == len(arrow)
+    return not column.duplicated().any()
+
+
 def _is_nat(value: Any) -> bool:
     """Whether ``value`` is ``pandas.NaT`` (told by its type: this module does not import pandas)."""
     return type(value).__name__ == "NaTType"
@@ -264,6 +277,15 @@ def _iso_dates(column: pd.Series) -> list[str | None]:
     """Return :func:`iso_date` of each value; a datetime column a column at a time (its years have 4 digits)."""
     if column.dtype.kind == "M":
         missing = column.isna().to_numpy()
+        if missing.all():  # no date at all (a list without the column): nothing to format
+            return [None] * len(missing)
+        if column.dt.tz is None:  # the day of each, by numpy (~10x faster than strftime) when years have 4 digits
+            days = column.to_numpy(dtype="datetime64[D]")  # floored to the day, as the date of a timestamp is
+            years = days[~missing].astype("datetime64[Y]").astype(np.int64) + 1970
+            if years.min() >= 1000 and years.max() <= 9999:
+                texts = np.datetime_as_string(days, unit="D").astype(object)
+                texts[missing] = None
+                return texts.tolist()
         texts = column.dt.strftime("%Y-%m-%d").tolist()
         return [None if gone else t for t, gone in zip(texts, missing.tolist())]
     return [iso_date(v) for v in column.astype(object)]
@@ -666,8 +688,8 @@ class Store(ABC):
         if key not in cols:
             msg = f"the {table} to store need a {key!r} column."
             raise StoreError(msg)
-        dup = frame[key].duplicated()
-        if dup.any():
+        if not _all_distinct(frame[key]):
+            dup = frame[key].duplicated()
             msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
             raise StoreError(msg)
         if frame.crs is not None and not frame.crs.equals(self.crs):
