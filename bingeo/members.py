@@ -1003,6 +1003,27 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
+def _channel_columns(
+    texts: list[str], mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Return :func:`_channels` of each row, a column at a time: channels, unknown tokens (counts), dropped.
+
+    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer.
+    """
+    if not texts:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    flags = np.asarray(mobile, bool) * 4 + np.asarray(phone, bool) * 2 + np.asarray(email, bool)
+    keys, inverse = np.unique(codes.astype(np.int64) * 8 + flags, return_inverse=True)
+    done = [_channels(uniques[k >> 3], bool(k & 4), bool(k & 2), bool(k & 1)) for k in keys.tolist()]
+    inverse = inverse.reshape(-1)
+    text = np.empty(len(done), dtype=object)
+    text[:] = [c[0] for c in done]
+    unknown = np.array([c[1] for c in done], dtype=np.int64)[inverse]
+    dropped = np.array([c[2] for c in done], dtype=bool)[inverse]
+    return text[inverse].tolist(), unknown, dropped
+
+
 @dataclass
 class _QuickContacts:
     """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
@@ -1070,6 +1091,20 @@ class _Sheet:
         """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
         self.counts[key] += n
         self.tallies.setdefault(i, Counter())[key] += n
+
+    def tally_rows(self, rows: np.ndarray, key: str, n: np.ndarray) -> None:
+        """:meth:`tally` of ``n[k]`` (a count or a flag) of ``key`` for each row ``rows[k]`` where it is not 0."""
+        n = np.asarray(n).astype(np.int64)
+        at = np.flatnonzero(n)
+        if not len(at):
+            return
+        self.counts[key] += int(n[at].sum())
+        tallies = self.tallies
+        for i, k in zip(np.asarray(rows)[at].tolist(), n[at].tolist()):
+            counter = tallies.get(i)
+            if counter is None:
+                counter = tallies[i] = Counter()
+            counter[key] += k
 
     def quick_contacts(self) -> _QuickContacts:
         """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
@@ -1165,35 +1200,32 @@ class _Sheet:
         q = self.quick
         phones = [q.phone[i] for i in rows]
         emails = [q.email[i] for i in rows]
-        mobiles = q.mobile[rows].tolist() if rows else []
-        tally = self.tally
-        chans = []
-        for i, phone, email, mobile, two in zip(rows, phones, emails, mobiles, q.two[rows].tolist() if rows else []):
-            if "consent" in cols and not d["consent"][i].strip():
-                tally(i, "consent_empty")
-            if two:
-                tally(i, "two_phones")
-            text, unknown, dropped = _channels(d["channels"][i], mobile, bool(phone), bool(email))
-            if unknown:
-                tally(i, "channel_unknown", unknown)
-            if dropped:
-                tally(i, "channel_dropped")
-            chans.append(text)
+        at_rows = np.array(rows, dtype=np.int64)
+        mobiles = q.mobile[at_rows].tolist()
+        # the counts of each row in the order the per-row rules count them (a column at a time, see row())
+        if "consent" in cols:
+            consent_cells = d["consent"]
+            self.tally_rows(at_rows, "consent_empty", np.array([not consent_cells[i].strip() for i in rows], bool))
+        self.tally_rows(at_rows, "two_phones", q.two[at_rows])
+        chans, unknown_n, dropped = _channel_columns(
+            [d["channels"][i] for i in rows],
+            q.mobile[at_rows],
+            np.array([bool(p) for p in phones], bool),
+            np.array([bool(e) for e in emails], bool),
+        )
+        self.tally_rows(at_rows, "channel_unknown", unknown_n)
+        self.tally_rows(at_rows, "channel_dropped", dropped)
         pids = d["person_id"]
+        lefts, texts = [d["left_on"][i] for i in rows], [d["status"][i] for i in rows]
         status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
-        for text in {d["status"][i] for i in rows if not d["left_on"][i]}:
+        for text in {t for t, lo in zip(texts, lefts) if not lo}:
             folded = _fold(text)
             status_of[text] = ("left", None) if folded in _LEFT else ("active", None)
         unknown = {t for t, (st, _) in status_of.items() if st == "active" and _fold(t) and _fold(t) not in _ACTIVE}
-        states = []
-        for i in rows:
-            if d["left_on"][i]:
-                states.append(self.status(i))
-                continue
-            text = d["status"][i]
-            states.append(status_of[text])
-            if text in unknown:
-                tally(i, "status_unknown")
+        states = [self.status(i) if lo else status_of[t] for i, lo, t in zip(rows, lefts, texts)]
+        if unknown:
+            odd = np.array([not lo and t in unknown for lo, t in zip(lefts, texts)], bool)
+            self.tally_rows(at_rows, "status_unknown", odd)
         dated = d["consent_date"]
         out = {
             "member_id": [d["member_id"][i] for i in rows],

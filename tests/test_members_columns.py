@@ -1,0 +1,86 @@
+"""Pieces of the members' short way done a column at a time (issue 14) give what the per-row rules give."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bingeo import members as members_mod
+
+CHANNEL_CELLS = [
+    "",
+    "sms",
+    "SMS",
+    " sms ; e-mail ",
+    "sms,sms,sms",
+    "email;post",
+    "voice / email",
+    "Bellen+Tekst",
+    "fax",
+    "fax, telex|duif",
+    "whatsapp sms",
+    "telex;duif sms",
+    "Spraak",
+    "télefoon",
+    "mail,,;;",
+    "\u00a0sms\u3000",
+]
+
+
+def test_channel_columns_as_one_by_one():
+    combos = list(itertools.product(CHANNEL_CELLS, [False, True], [False, True], [False, True]))
+    rng = np.random.default_rng(14)
+    combos = [combos[k] for k in rng.permutation(len(combos))] * 2  # each case twice, in no order
+    texts = [c[0] for c in combos]
+    mobile, phone, email = (np.array([c[k] for c in combos], bool) for k in (1, 2, 3))
+    chans, unknown, dropped = members_mod._channel_columns(texts, mobile, phone, email)
+    expected = [members_mod._channels(*c) for c in combos]
+    assert chans == [e[0] for e in expected]
+    assert unknown.tolist() == [e[1] for e in expected]
+    assert dropped.tolist() == [e[2] for e in expected]
+    assert {e[1] for e in expected} >= {0, 1, 2, 3} and {e[2] for e in expected} == {False, True}
+    assert members_mod._channel_columns([], mobile[:0], phone[:0], email[:0])[0] == []
+
+
+def _sheet_rows(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    pick = lambda options: [options[k] for k in rng.integers(0, len(options), n)]  # noqa: E731
+    return pd.DataFrame(
+        {
+            "lidnummer": [f"L{k}" for k in rng.integers(0, n * 4 // 5, n)],  # repeated ids too
+            "mobiel": pick(["0612345678", "", "06-1234567", "+31 6 2345 6789", "0800-1234"]),
+            "telefoon": pick(["", "020-1234567", "0612345678", "0612349999", "12"]),
+            "e-mail": pick(["", "jan@example.nl", "jan@@example.nl", "Piet@Example.NL"]),
+            "kanalen": pick(CHANNEL_CELLS),
+            "toestemming": pick(["ja", "", "nee", "Ja, akkoord", "misschien", " "]),
+            "rol": pick(["", "lid", "coordinator", "burgemeester"]),
+            "x": pick(["233000", "", "abc", "233000,5"]),
+            "y": pick(["582000", "", "582000"]),
+            "status": pick(["", "afgemeld", "weg", "actief", "Uitgeschreven", "???"]),
+            "afgemeld_op": pick(["", "1-2-2024", "ooit", "2024-02-30"]),
+        }
+    )
+
+
+@pytest.mark.parametrize("with_consent", [True, False])
+def test_counts_per_row_of_the_short_way_as_one_by_one(monkeypatch, with_consent):
+    """Each row's counts (what the store remembers of it) and the notes are those of the per-row rules."""
+    frame = _sheet_rows(3000)
+    if not with_consent:
+        frame = frame.drop(columns=["toestemming"])
+    kw = {"crs": 28992, "addresses": None, "default_country": "NL", "fields": None, "source": "leden.csv"}
+    quick, quick_kept, quick_tallies = members_mod._check_members(frame, **kw)
+    monkeypatch.setattr(members_mod, "QUICK_ROWS", False)
+    slow, slow_kept, slow_tallies = members_mod._check_members(frame, **kw)
+    assert quick_kept == slow_kept
+    assert quick_tallies == slow_tallies
+    assert quick.notes == slow.notes
+    pd.testing.assert_frame_equal(pd.DataFrame(quick.members), pd.DataFrame(slow.members))
+    pd.testing.assert_frame_equal(quick.rejects, slow.rejects)
+    counted = {k for c in quick_tallies.values() for k in c}
+    wanted = {"two_phones", "channel_unknown", "channel_dropped", "status_unknown", "left_on_bad"}
+    assert wanted | ({"consent_empty"} if with_consent else set()) <= counted
+    assert len(quick.members) > 250
