@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from bingeo import members as members_mod
@@ -84,3 +85,29 @@ def test_counts_per_row_of_the_short_way_as_one_by_one(monkeypatch, with_consent
     wanted = {"two_phones", "channel_unknown", "channel_dropped", "status_unknown", "left_on_bad"}
     assert wanted | ({"consent_empty"} if with_consent else set()) <= counted
     assert len(quick.members) > 250
+
+
+EDGE_TEXTS = ["a", " a", "a ", "b\u00a0", "\u3000c", "d\x1f", "\x1ce", "", "e f", "\u200bg", "h\u200b", "é", "xé", "éx"]
+EDGE_TEXTS += ["\x85i", "j\u2028", "\u2029", "\u1680k", "l\u202f", "\u205fm", "n\u2007", "\t", "o\r", "\x0bp", "\x1d"]
+EDGE_TEXTS += ["q\x1b", "\x7fr", "s\u0300", "\U0001f600", "t\U0001f600", "u\ufeff", "\u180ev"]
+
+
+def test_edge_space_as_python_strip():
+    """The byte look at each text's ends says what ``str.strip`` says, whatever the chunks, slices and nulls."""
+    assert all((t != t.strip()) == any(c.isspace() for c in t[:1] + t[-1:]) for t in EDGE_TEXTS)
+    plain = ["a", "é", "xé", "e f", "", None, "\u200bg", "s\u0300", "t\U0001f600", "q\x1b", "\x7fr"]
+    rng = np.random.default_rng(3)
+    for text in EDGE_TEXTS + [None]:
+        cells = [plain[k] for k in rng.integers(0, len(plain), 40)]
+        for at in (0, 17, 39):
+            column = cells[:at] + [text] + cells[at + 1 :]
+            expected = any(t is not None and t != t.strip() for t in column)
+            whole = pa.chunked_array([pa.array(column, pa.string())])
+            chunked = pa.chunked_array([pa.array(column[:20], pa.string()), pa.array(column[20:], pa.string())])
+            sliced = pa.chunked_array([pa.array(["\t"] + column + [" "], pa.string()).slice(1, len(column))])
+            for arr in (whole, chunked, sliced):
+                assert members_mod._edge_space(arr) == expected, (repr(text), at)
+            series = pd.Series(column, dtype="str")
+            assert members_mod._cells(series) == [t.strip() if t is not None else "" for t in column]
+    assert not members_mod._edge_space(pa.chunked_array([pa.array([None, ""], pa.string())]))
+    assert not members_mod._edge_space(pa.chunked_array([], pa.string()))
