@@ -7,8 +7,10 @@ import itertools
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from bingeo import _contacts
 from bingeo import members as members_mod
 
 CHANNEL_CELLS = [
@@ -111,3 +113,42 @@ def test_edge_space_as_python_strip():
             assert members_mod._cells(series) == [t.strip() if t is not None else "" for t in column]
     assert not members_mod._edge_space(pa.chunked_array([pa.array([None, ""], pa.string())]))
     assert not members_mod._edge_space(pa.chunked_array([], pa.string()))
+
+
+def _phones_by_regex(texts: list[str], country: str) -> tuple[list[bool], list[str | None], list[bool]]:
+    """The former :func:`plain_phone_columns`: one RE2 extraction with named groups (the reference)."""
+    arr = pa.array(texts, type=pa.string())
+    found = pc.extract_regex(pc.replace_substring_regex(arr, r"[ .\-/()]", ""), _contacts._PLAIN_NL)
+    intl, national = found.field("intl"), found.field("national")
+    if country.upper() != "NL":
+        national = pc.if_else(pc.is_valid(national), "", national)
+    nsn = pc.binary_join_element_wise(intl, national, "")
+    ok = pc.fill_null(
+        pc.and_kleene(
+            pc.match_substring_regex(arr, _contacts._PLAIN_PHONE_CHARS),
+            pc.and_(pc.equal(pc.utf8_length(nsn), 9), pc.invert(pc.starts_with(nsn, "800"))),
+        ),
+        False,
+    )
+    numbers = pc.if_else(ok, pc.binary_join_element_wise("+31", nsn, ""), None).to_pylist()
+    return ok.to_pylist(), numbers, pc.fill_null(pc.and_(ok, pc.starts_with(nsn, "6")), False).to_pylist()
+
+
+@pytest.mark.parametrize("country", ["NL", "BE", "nl"])
+def test_plain_phone_columns_as_the_regular_expression(country):
+    """The tests one at a time decide every number as the one regular expression did, odd ones included."""
+    rng = np.random.default_rng(31)
+    prefixes = ["", "0", "00", "0031", "+31", "+310", "00310", "+32", "0032", "+", "31", "+3", "+31 (0)", "0 0 31"]
+    alphabet = list("0123456789") * 30 + list(" .-/()+a\u0663\uff10\t")
+    texts = [
+        prefixes[k] + "".join(rng.choice(alphabet, n))
+        for k, n in zip(rng.integers(0, 14, 20000), rng.integers(7, 12, 20000))
+    ]
+    texts += ["06-12345678", "+31 6 1234 5678", "0031612345678", "+310612345678", "0800-1234567", "0900 1234567"]
+    texts += ["+31800123456", "0612345678 ", " 0612345678", "+31(0)20 123 4567", "0201234567", "0912345678", ""]
+    ok, numbers, mobile = _contacts.plain_phone_columns(texts, default_country=country)
+    ref_ok, ref_numbers, ref_mobile = _phones_by_regex(texts, country)
+    assert ok.tolist() == ref_ok
+    assert numbers == ref_numbers
+    assert mobile.tolist() == ref_mobile
+    assert 1000 < sum(ref_ok) < len(texts) - 1000 and sum(ref_mobile) > 100, (sum(ref_ok), sum(ref_mobile))
