@@ -1177,8 +1177,6 @@ class _Sheet:
         has_xy = "x" in cols
         use_pc = self.index is not None and self.has_pc
         index = self.index
-        rows: list[int] = []
-        places: list[tuple[Any, str, str, str | None]] = []
         decided = fresh & self.quick.ok
         decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
         if is_geo:
@@ -1186,8 +1184,7 @@ class _Sheet:
         at = np.flatnonzero(decided).tolist()
         if has_xy:  # the rows' coordinates, a column at a time
             given = [i for i in at if d["x"][i] or d["y"][i]]
-            xs = dict(zip(given, _floats([d["x"][i] for i in given])))
-            ys = dict(zip(given, _floats([d["y"][i] for i in given])))
+            xs, ys = _floats([d["x"][i] for i in given]), _floats([d["y"][i] for i in given])
         if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
             by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
             numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
@@ -1202,28 +1199,35 @@ class _Sheet:
                 )
                 if ok and g
             }
-        dx, dy, letters, additions = d["x"], d["y"], d["huisletter"], d["toevoeging"]
-        by_postcode = index.by_postcode if index is not None else {}
-        for i in at:
-            if has_xy and (dx[i] or dy[i]):
-                xv, yv = xs[i], ys[i]
-                if xv is None or yv is None:
-                    continue
-                place: tuple[Any, str, str, str | None] = ((xv, yv), "coords", "coordinates", None)
-            else:
-                key = keys.get(i) if use_pc else None
-                if key is None:
-                    continue
+        # the rows' places a group at a time (coordinates, then postcodes), then in row order
+        found: list[int] = []
+        geoms: list[Any] = []
+        if has_xy:  # a row with a coordinate cell is located by its coordinates or not at all
+            for i, xv, yv in zip(given, xs, ys):
+                if xv is not None and yv is not None:
+                    found.append(i)
+                    geoms.append((xv, yv))
+        hits: list[int] = []
+        if use_pc:
+            letters, additions = d["huisletter"], d["toevoeging"]
+            by_postcode = index.by_postcode  # type: ignore[union-attr]
+            for i, key in keys.items():
                 cands = by_postcode.get(key, [])
                 if len(cands) == 1 and not letters[i] and not additions[i]:  # what match() says of one candidate
                     hit = cands[0]
                 else:
                     _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
-                if hit is None:
-                    continue
-                place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
-            rows.append(i)
-            places.append(place)
+                if hit is not None:
+                    found.append(i)
+                    hits.append(hit)
+        n_xy = len(geoms)
+        if hits:
+            geoms += [index.geoms[h] for h in hits]  # type: ignore[union-attr]
+        order = np.argsort(np.array(found, dtype=np.int64), kind="stable").tolist()
+        rows = [found[k] for k in order]
+        refs = [None] * n_xy + [index.rows[h][3] for h in hits]  # type: ignore[union-attr]
+        by = ["coordinates"] * n_xy + ["postcode"] * len(hits)
+        kinds = ["coords"] * n_xy + ["target"] * len(hits)
         q = self.quick
         phones = [q.phone[i] for i in rows]
         emails = [q.email[i] for i in rows]
@@ -1266,12 +1270,12 @@ class _Sheet:
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
             "networks": [_networks(d["networks"][i]) for i in rows],
-            "address_ref": [p[3] for p in places],
-            "located_by": [p[2] for p in places],
+            "address_ref": [refs[k] for k in order],
+            "located_by": [by[k] for k in order],
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }
-        return rows, out, [(p[0], p[1]) for p in places]
+        return rows, out, [(geoms[k], kinds[k]) for k in order]
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
