@@ -172,6 +172,8 @@ def normalize_phone(text: str, *, default_country: str = "NL", allow_foreign: bo
 #: The shapes most Dutch numbers are written in: ASCII digits and separators, then +31/0031 (a written trunk
 #: zero allowed) or the trunk zero, and 9 national digits not starting with 0 or 9 (the 9xx/0800 rules differ).
 _PLAIN_PHONE_CHARS = r"^\+?[0-9 .\-/()]*$"
+#: The separators a plain phone number may hold (:data:`_PLAIN_PHONE_CHARS`).
+_PLAIN_SEPARATORS = (" ", ".", "-", "/", "(", ")")
 _PLAIN_NL = r"^(?:(?:\+31|0031)0?(?P<intl>[1-8][0-9]{8})|0(?P<national>[1-8][0-9]{8}))$"
 
 
@@ -190,6 +192,32 @@ def plain_phones(texts: Sequence[str], *, default_country: str = "NL") -> list[t
     return [(n, m) if good else None for n, m, good in zip(numbers, mobile.tolist(), ok.tolist())]
 
 
+def _without_bytes(arr: Any, drop: bytes) -> Any:
+    """Return an Arrow string array without the ASCII characters ``drop`` (numpy over its buffers, one pass).
+
+    As ``replace_substring`` of each character by ``""`` (an ASCII byte is never part of a longer UTF-8
+    character), ~10x faster per 1 M rows.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    validity, offsets, data = arr.buffers()
+    if arr.offset or data is None or not len(arr):  # (never from pa.array) the general way
+        for byte in drop:
+            arr = pc.replace_substring(arr, chr(byte), "")
+        return arr
+    ends = np.frombuffer(offsets, np.int32, len(arr) + 1)
+    text = np.frombuffer(data, np.uint8)[: ends[-1]]
+    unwanted = np.zeros(256, dtype=bool)
+    unwanted[list(drop)] = True
+    keep = ~unwanted[text]
+    kept = np.zeros(len(text) + 1, dtype=np.int32)
+    np.cumsum(keep, out=kept[1:])
+    buffers = [validity, pa.py_buffer(kept[ends]), pa.py_buffer(text[keep])]
+    return pa.Array.from_buffers(pa.string(), len(arr), buffers, arr.null_count)
+
+
 def plain_phone_columns(texts: Sequence[str], *, default_country: str = "NL") -> tuple[Any, list[str | None], Any]:
     """Return :func:`plain_phones` as columns: decided (bool array), the E.164 numbers (None where not), mobile.
 
@@ -203,15 +231,31 @@ def plain_phone_columns(texts: Sequence[str], *, default_country: str = "NL") ->
     import pyarrow.compute as pc
 
     arr = pa.array(texts, type=pa.string())
-    found = pc.extract_regex(pc.replace_substring_regex(arr, r"[ .\-/()]", ""), _PLAIN_NL)
-    intl, national = found.field("intl"), found.field("national")
+    digits = _without_bytes(arr, "".join(_PLAIN_SEPARATORS).encode())
+    # what _PLAIN_NL matches, a test at a time: +31 or 0031, an optional 0, then 9 digits not starting with 0 or
+    # 9; or (NL) 0 and those 9 digits
+    after = pc.if_else(
+        pc.starts_with(digits, "+31"),
+        pc.utf8_slice_codeunits(digits, 3),
+        pc.if_else(pc.starts_with(digits, "0031"), pc.utf8_slice_codeunits(digits, 4), pa.scalar(None, pa.string())),
+    )
+    after = pc.if_else(
+        pc.and_(pc.equal(pc.utf8_length(after), 10), pc.starts_with(after, "0")),
+        pc.utf8_slice_codeunits(after, 1),
+        after,
+    )
+    national = pc.and_(pc.is_null(after), pc.starts_with(digits, "0"))
     if default_country.upper() != "NL":
-        national = pc.if_else(pc.is_valid(national), "", national)
-    nsn = pc.binary_join_element_wise(intl, national, "")
+        national = pc.and_(national, False)
+    nsn = pc.if_else(national, pc.utf8_slice_codeunits(digits, 1), after)
+    lead = pc.utf8_slice_codeunits(nsn, 0, 1)
     ok = pc.fill_null(
         pc.and_kleene(
-            pc.match_substring_regex(arr, _PLAIN_PHONE_CHARS),
-            pc.and_(pc.equal(pc.utf8_length(nsn), 9), pc.invert(pc.starts_with(nsn, "800"))),
+            pc.and_(pc.match_substring_regex(arr, _PLAIN_PHONE_CHARS), pc.ascii_is_decimal(nsn)),
+            pc.and_(
+                pc.and_(pc.equal(pc.utf8_length(nsn), 9), pc.invert(pc.starts_with(nsn, "800"))),
+                pc.and_(pc.not_equal(lead, "0"), pc.not_equal(lead, "9")),
+            ),
         ),
         False,
     )

@@ -366,13 +366,40 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: ASCII bytes ``str.strip`` removes (``\t``-``\r``, ``\x1c``-``\x1f``, space), by byte value.
+_STRIPPED_BYTES = np.isin(np.arange(256), [*range(9, 14), *range(28, 33)])
+
+
+def _edge_space(arr: pa.ChunkedArray) -> bool:
+    """Whether a text of ``arr`` (Arrow ``string``) starts or ends with a character ``str.strip`` removes.
+
+    Looks at the first and last byte of each text (numpy over Arrow's buffers); only texts that start or end
+    with a non-ASCII character are matched against :data:`_EDGE_SPACE` (RE2 over whole columns cost ~80 ms a
+    column per 1 M rows). A null slot counts as a text: at worst the column takes the careful way.
+    """
+    for chunk in arr.chunks:
+        _, offsets, data = chunk.buffers()
+        if not len(chunk) or data is None or not data.size:
+            continue
+        ends = np.frombuffer(offsets, np.int32, len(chunk) + 1, chunk.offset * 4)
+        full = np.flatnonzero(ends[1:] > ends[:-1])
+        text = np.frombuffer(data, np.uint8)
+        first, last = text[ends[:-1][full]], text[ends[1:][full] - 1]
+        if _STRIPPED_BYTES[first].any() or _STRIPPED_BYTES[last].any():
+            return True
+        odd = full[(first >= 0x80) | (last >= 0x80)]
+        if len(odd) and pc.any(pc.match_substring_regex(chunk.take(pa.array(odd)), _EDGE_SPACE)).as_py():
+            return True
+    return False
+
+
 def _cells(column: pd.Series) -> list[str]:
     """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return [_cell(v) for v in column.to_numpy()]
     if getattr(column.dtype, "storage", None) == "pyarrow":  # arrow text: nothing to strip is the common case
         arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
-        if not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+        if not _edge_space(arr):
             return pc.fill_null(arr, "").to_pylist()
     return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
 
@@ -1003,6 +1030,27 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
+def _channel_columns(
+    texts: list[str], mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Return :func:`_channels` of each row, a column at a time: channels, unknown tokens (counts), dropped.
+
+    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer.
+    """
+    if not texts:
+        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    flags = np.asarray(mobile, bool) * 4 + np.asarray(phone, bool) * 2 + np.asarray(email, bool)
+    keys, inverse = np.unique(codes.astype(np.int64) * 8 + flags, return_inverse=True)
+    done = [_channels(uniques[k >> 3], bool(k & 4), bool(k & 2), bool(k & 1)) for k in keys.tolist()]
+    inverse = inverse.reshape(-1)
+    text = np.empty(len(done), dtype=object)
+    text[:] = [c[0] for c in done]
+    unknown = np.array([c[1] for c in done], dtype=np.int64)[inverse]
+    dropped = np.array([c[2] for c in done], dtype=bool)[inverse]
+    return text[inverse].tolist(), unknown, dropped
+
+
 @dataclass
 class _QuickContacts:
     """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
@@ -1071,6 +1119,20 @@ class _Sheet:
         self.counts[key] += n
         self.tallies.setdefault(i, Counter())[key] += n
 
+    def tally_rows(self, rows: np.ndarray, key: str, n: np.ndarray) -> None:
+        """:meth:`tally` of ``n[k]`` (a count or a flag) of ``key`` for each row ``rows[k]`` where it is not 0."""
+        n = np.asarray(n).astype(np.int64)
+        at = np.flatnonzero(n)
+        if not len(at):
+            return
+        self.counts[key] += int(n[at].sum())
+        tallies = self.tallies
+        for i, k in zip(np.asarray(rows)[at].tolist(), n[at].tolist()):
+            counter = tallies.get(i)
+            if counter is None:
+                counter = tallies[i] = Counter()
+            counter[key] += k
+
     def quick_contacts(self) -> _QuickContacts:
         """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
         d, country, n = self.data, self.country, self.n
@@ -1115,8 +1177,6 @@ class _Sheet:
         has_xy = "x" in cols
         use_pc = self.index is not None and self.has_pc
         index = self.index
-        rows: list[int] = []
-        places: list[tuple[Any, str, str, str | None]] = []
         decided = fresh & self.quick.ok
         decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
         if is_geo:
@@ -1124,8 +1184,7 @@ class _Sheet:
         at = np.flatnonzero(decided).tolist()
         if has_xy:  # the rows' coordinates, a column at a time
             given = [i for i in at if d["x"][i] or d["y"][i]]
-            xs = dict(zip(given, _floats([d["x"][i] for i in given])))
-            ys = dict(zip(given, _floats([d["y"][i] for i in given])))
+            xs, ys = _floats([d["x"][i] for i in given]), _floats([d["y"][i] for i in given])
         if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
             by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
             numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
@@ -1140,60 +1199,64 @@ class _Sheet:
                 )
                 if ok and g
             }
-        dx, dy, letters, additions = d["x"], d["y"], d["huisletter"], d["toevoeging"]
-        by_postcode = index.by_postcode if index is not None else {}
-        for i in at:
-            if has_xy and (dx[i] or dy[i]):
-                xv, yv = xs[i], ys[i]
-                if xv is None or yv is None:
-                    continue
-                place: tuple[Any, str, str, str | None] = ((xv, yv), "coords", "coordinates", None)
-            else:
-                key = keys.get(i) if use_pc else None
-                if key is None:
-                    continue
+        # the rows' places a group at a time (coordinates, then postcodes), then in row order
+        found: list[int] = []
+        geoms: list[Any] = []
+        if has_xy:  # a row with a coordinate cell is located by its coordinates or not at all
+            for i, xv, yv in zip(given, xs, ys):
+                if xv is not None and yv is not None:
+                    found.append(i)
+                    geoms.append((xv, yv))
+        hits: list[int] = []
+        if use_pc:
+            letters, additions = d["huisletter"], d["toevoeging"]
+            by_postcode = index.by_postcode  # type: ignore[union-attr]
+            for i, key in keys.items():
                 cands = by_postcode.get(key, [])
                 if len(cands) == 1 and not letters[i] and not additions[i]:  # what match() says of one candidate
                     hit = cands[0]
                 else:
                     _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
-                if hit is None:
-                    continue
-                place = (index.geoms[hit], "target", "postcode", index.rows[hit][3])  # type: ignore[union-attr]
-            rows.append(i)
-            places.append(place)
+                if hit is not None:
+                    found.append(i)
+                    hits.append(hit)
+        n_xy = len(geoms)
+        if hits:
+            geoms += [index.geoms[h] for h in hits]  # type: ignore[union-attr]
+        order = np.argsort(np.array(found, dtype=np.int64), kind="stable").tolist()
+        rows = [found[k] for k in order]
+        refs = [None] * n_xy + [index.rows[h][3] for h in hits]  # type: ignore[union-attr]
+        by = ["coordinates"] * n_xy + ["postcode"] * len(hits)
+        kinds = ["coords"] * n_xy + ["target"] * len(hits)
         q = self.quick
         phones = [q.phone[i] for i in rows]
         emails = [q.email[i] for i in rows]
-        mobiles = q.mobile[rows].tolist() if rows else []
-        tally = self.tally
-        chans = []
-        for i, phone, email, mobile, two in zip(rows, phones, emails, mobiles, q.two[rows].tolist() if rows else []):
-            if "consent" in cols and not d["consent"][i].strip():
-                tally(i, "consent_empty")
-            if two:
-                tally(i, "two_phones")
-            text, unknown, dropped = _channels(d["channels"][i], mobile, bool(phone), bool(email))
-            if unknown:
-                tally(i, "channel_unknown", unknown)
-            if dropped:
-                tally(i, "channel_dropped")
-            chans.append(text)
+        at_rows = np.array(rows, dtype=np.int64)
+        mobiles = q.mobile[at_rows].tolist()
+        # the counts of each row in the order the per-row rules count them (a column at a time, see row())
+        if "consent" in cols:
+            consent_cells = d["consent"]
+            self.tally_rows(at_rows, "consent_empty", np.array([not consent_cells[i].strip() for i in rows], bool))
+        self.tally_rows(at_rows, "two_phones", q.two[at_rows])
+        chans, unknown_n, dropped = _channel_columns(
+            [d["channels"][i] for i in rows],
+            q.mobile[at_rows],
+            np.array([bool(p) for p in phones], bool),
+            np.array([bool(e) for e in emails], bool),
+        )
+        self.tally_rows(at_rows, "channel_unknown", unknown_n)
+        self.tally_rows(at_rows, "channel_dropped", dropped)
         pids = d["person_id"]
+        lefts, texts = [d["left_on"][i] for i in rows], [d["status"][i] for i in rows]
         status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
-        for text in {d["status"][i] for i in rows if not d["left_on"][i]}:
+        for text in {t for t, lo in zip(texts, lefts) if not lo}:
             folded = _fold(text)
             status_of[text] = ("left", None) if folded in _LEFT else ("active", None)
         unknown = {t for t, (st, _) in status_of.items() if st == "active" and _fold(t) and _fold(t) not in _ACTIVE}
-        states = []
-        for i in rows:
-            if d["left_on"][i]:
-                states.append(self.status(i))
-                continue
-            text = d["status"][i]
-            states.append(status_of[text])
-            if text in unknown:
-                tally(i, "status_unknown")
+        states = [self.status(i) if lo else status_of[t] for i, lo, t in zip(rows, lefts, texts)]
+        if unknown:
+            odd = np.array([not lo and t in unknown for lo, t in zip(lefts, texts)], bool)
+            self.tally_rows(at_rows, "status_unknown", odd)
         dated = d["consent_date"]
         out = {
             "member_id": [d["member_id"][i] for i in rows],
@@ -1207,12 +1270,12 @@ class _Sheet:
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
             "networks": [_networks(d["networks"][i]) for i in rows],
-            "address_ref": [p[3] for p in places],
-            "located_by": [p[2] for p in places],
+            "address_ref": [refs[k] for k in order],
+            "located_by": [by[k] for k in order],
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }
-        return rows, out, [(p[0], p[1]) for p in places]
+        return rows, out, [(geoms[k], kinds[k]) for k in order]
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
@@ -1740,7 +1803,7 @@ _CELL_SEPARATOR = "\x1f"
 def _ids_once(column: pd.Series) -> tuple[np.ndarray, Any]:
     """Return which rows hold a member id (as :func:`_cells` reads it) that no other row holds, and the ids."""
     arr = _arrow_text(column)
-    if arr is not None and not pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py():
+    if arr is not None and not _edge_space(arr):
         texts = pc.fill_null(arr, "")
         # each distinct id a code (Arrow's hash table: exact), then how often each code occurs
         codes = pc.dictionary_encode(texts.combine_chunks()).indices.to_numpy(zero_copy_only=False).astype(np.int64)
