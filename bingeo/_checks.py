@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from bingeo.addresses import column_named
 from bingeo.errors import InputError
 from bingeo.members import WHATSAPP_MAX_MEMBERS
 
@@ -86,8 +87,5 @@ def find_column(frame: pd.DataFrame, given: str | None, known: tuple[str, ...], 
             msg = f"`{option}`={given!r} is not a column of `addresses`. Columns: {columns}."
             raise InputError(msg)
         return given
-    lower = {str(c).lower(): c for c in frame.columns}
-    for name in known:
-        if name in lower:
-            return str(lower[name])
-    return None
+    col = column_named(frame.columns, known)
+    return None if col is None else str(col)

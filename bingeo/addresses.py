@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "addresses_for_store",
+    "column_named",
     "household_column",
     "households_per_address",
     "ADDRESS_CANDIDATES",
@@ -38,6 +41,30 @@ ADDRESS_CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
+def column_named(columns: Iterable[Any], names: Iterable[str], *, loose: bool = False) -> Any:
+    """Return the column found by one of ``names`` (tried in their order), in any case; None when none is there.
+
+    The one rule by which every workflow finds a column it was not told: names are matched in any case, and of two
+    columns with the same name in another case the first wins. ``loose`` also ignores accents and reads any run
+    of other characters as ``_`` (``Huis nr.`` is ``huis_nr``).
+
+    Examples
+    --------
+    >>> column_named(["Straat", "straat", "Huisnummer"], ("street", "straat"))
+    'Straat'
+    >>> column_named(["Huis nr."], ("huis_nr",), loose=True)
+    'Huis nr.'
+    """
+    found: dict[str, Any] = {}
+    for column in columns:
+        key = str(column).lower()
+        if loose:
+            key = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
+            key = re.sub(r"[^0-9a-z]+", "_", key).strip("_")
+        found.setdefault(key, column)
+    return next((found[name] for name in names if name in found), None)
+
+
 def household_column(addresses: pd.DataFrame, households_field: str | None = None) -> str | None:
     """Return the column with households per address: ``households_field``, else a :data:`HOUSEHOLD_FIELDS` name.
 
@@ -56,8 +83,8 @@ def household_column(addresses: pd.DataFrame, households_field: str | None = Non
             msg = f"no households column {households_field!r} in the addresses. Columns: {columns}."
             raise InputError(msg)
         return households_field
-    lower = {str(c).lower(): c for c in reversed(list(addresses.columns))}
-    return next((str(lower[name]) for name in HOUSEHOLD_FIELDS if name in lower), None)
+    col = column_named(addresses.columns, HOUSEHOLD_FIELDS)
+    return None if col is None else str(col)
 
 
 def households_per_address(addresses: pd.DataFrame, households_field: str | None = None) -> np.ndarray:

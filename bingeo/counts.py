@@ -173,7 +173,7 @@ def count_incidents(
         a_ids = adr["network_ids"].astype(object).where(adr["network_ids"].notna(), _NONE_ID)
         hh_col = household_column(adr, households_field)
         frame = pd.DataFrame({"network_id": a_ids.str.split(";")})
-        frame["households"] = households_per_address(adr, households_field) if hh_col is not None else np.nan
+        frame["households"] = households_per_address(adr, hh_col) if hh_col is not None else np.nan
         frame = frame.explode("network_id")
         agg = frame.groupby("network_id").agg(addresses=("network_id", "size"), households=("households", "sum"))
         table = table.merge(agg, left_on="network_id", right_index=True, how="left")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from bingeo.addresses import ADDRESS_CANDIDATES, normalise_postcode
+from bingeo.addresses import ADDRESS_CANDIDATES, column_named, normalise_postcode
 from bingeo.errors import InputError
 from bingeo.streets import address_table
 
@@ -118,8 +118,7 @@ def invitation_list(
         msg = "the area is empty: draw or choose an area with addresses inside."
         raise InputError(msg)
     cols = [c for c in addresses.columns if c != addresses.geometry.name]
-    lower = {str(c).lower(): c for c in reversed(cols)}
-    pc_col = next((lower[c] for c in ADDRESS_CANDIDATES["postcode"] if c in lower), None)
+    pc_col = column_named(cols, ADDRESS_CANDIDATES["postcode"])
     inside = np.flatnonzero(shapely.covers(area, addresses.geometry.to_numpy()))
     # only the addresses inside are parsed (a city's address file, a street's area)
     sub = address_table(addresses.iloc[inside], street_field=street_field, number_field=number_field)

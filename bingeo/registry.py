@@ -23,6 +23,7 @@ import shapely
 from bingeo import settings
 from bingeo._crs import crs_label, metric_crs, same_crs, to_crs, to_metric
 from bingeo._results import Result
+from bingeo.addresses import column_named
 from bingeo.errors import CRSError, InputError
 from bingeo.readers.values import read_dates
 from bingeo.stores import ImportReport, Store, open_existing_store, open_store
@@ -91,11 +92,7 @@ def _find(columns: list[str], wanted: str, given: str | None, source: str) -> st
             )
             raise InputError(msg)
         return given
-    lower = {c.lower(): c for c in columns}
-    for cand in FIELD_CANDIDATES[wanted]:
-        if cand in lower:
-            return lower[cand]
-    return None
+    return column_named(columns, FIELD_CANDIDATES[wanted])
 
 
 def _parse_dates(values: pd.Series) -> list[tuple[str | None, str | None]]:

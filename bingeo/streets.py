@@ -23,7 +23,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from bingeo._crs import to_metric
-from bingeo.addresses import ADDRESS_CANDIDATES
+from bingeo.addresses import ADDRESS_CANDIDATES, column_named
 from bingeo.errors import InputError
 
 __all__ = [
@@ -204,11 +204,6 @@ def house_label(number: int | None, suffix: str) -> str:
     return f"{number}{suffix}" if glued else f"{number} {suffix}"
 
 
-def _find(columns: Iterable[Any], names: tuple[str, ...]) -> Any:
-    squashed = {re.sub(r"[^0-9a-z]+", "_", _plain(str(c))).strip("_"): c for c in reversed(list(columns))}
-    return next((squashed[n] for n in names if n in squashed), None)
-
-
 def address_table(
     addresses: gpd.GeoDataFrame, *, street_field: str | None = None, number_field: str | None = None
 ) -> gpd.GeoDataFrame:
@@ -233,13 +228,15 @@ def address_table(
      {'street': 'Oosterstraat', 'house': '12a', 'number': 12, 'city': None}]
     """
     cols = [c for c in addresses.columns if c != addresses.geometry.name]
-    st = street_field or _find(cols, ADDRESS_CANDIDATES["street"] + ("street_name", "streetname"))
-    nr = number_field or _find(cols, ADDRESS_CANDIDATES["house_number"] + ("civic_number", "huis_nr"))
+    st = street_field or column_named(cols, ADDRESS_CANDIDATES["street"] + ("street_name", "streetname"), loose=True)
+    nr = number_field or column_named(
+        cols, ADDRESS_CANDIDATES["house_number"] + ("civic_number", "huis_nr"), loose=True
+    )
     for given, what in ((street_field, "street"), (number_field, "house number")):
         if given is not None and given not in addresses.columns:
             msg = f"the addresses have no column {given!r} for the {what}. Columns: {', '.join(map(str, cols))}."
             raise InputError(msg)
-    city_col = _find(cols, ADDRESS_CANDIDATES["city"])
+    city_col = column_named(cols, ADDRESS_CANDIDATES["city"], loose=True)
     city = addresses[city_col].astype(object).where(addresses[city_col].notna(), None) if city_col else None
     if st is not None and nr is not None:
         streets = addresses[st].astype(object).where(addresses[st].notna(), None).map(_strip)
@@ -249,8 +246,8 @@ def address_table(
             .where(addresses[nr].notna(), None)
             .map(lambda v: None if v is None else str(v).strip().removesuffix(".0"))
         )
-        letter = _find(cols, ADDRESS_CANDIDATES["house_letter"])
-        addition = _find(cols, ADDRESS_CANDIDATES["addition"])
+        letter = column_named(cols, ADDRESS_CANDIDATES["house_letter"], loose=True)
+        addition = column_named(cols, ADDRESS_CANDIDATES["addition"], loose=True)
         parts = [raw]
         if letter is not None:
             parts.append(addresses[letter].map(lambda v: "" if _strip(v) is None else str(v).strip()))
@@ -259,7 +256,7 @@ def address_table(
         numbers = [None if p[0] is None else "".join(map(str, p)) for p in zip(*parts)]
         number_first = [False] * len(addresses)
     else:
-        full = _find(cols, _FULL_ADDRESS)
+        full = column_named(cols, _FULL_ADDRESS, loose=True)
         if full is None:
             msg = (
                 "the addresses have no street and house-number columns (looked for "
@@ -365,7 +362,7 @@ def read_charter(
                 raise InputError(msg)
             cols[role] = given[role]
         else:
-            cols[role] = _find(raw.columns, names)
+            cols[role] = column_named(raw.columns, names, loose=True)
     if cols["street"] is None:
         msg = (
             f"{label}: no street column (looked for {', '.join(CHARTER_COLUMNS['street'][:4])}). "
@@ -445,7 +442,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 def _names_street(names: list[str]) -> bool:
     """Whether a header row names a street column (the sheet of a workbook that holds the street list)."""
-    return _find(names, CHARTER_COLUMNS["street"]) is not None
+    return column_named(names, CHARTER_COLUMNS["street"], loose=True) is not None
 
 
 def _in_range(number: Any, suffix: Any, lo: tuple[int, str] | None, hi: tuple[int, str] | None) -> bool:

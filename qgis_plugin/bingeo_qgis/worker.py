@@ -487,7 +487,9 @@ def run_algorithm(alg: Any, parameters: dict, context: Any, feedback: Any) -> di
         else:
             values[name] = _plain_value(alg, param, parameters, context)
     if feedback is not None and feedback.isCanceled():
-        raise QgsProcessingException("Cancelled.")
+        from .translation import tr
+
+        raise QgsProcessingException(tr("Cancelled."))
     job = {"kind": "algorithm", "algorithm": alg.id(), "parameters": values, "sources": sources}
     inputs_done = time.perf_counter()
     result = _run(job, feedback, folder)
@@ -628,14 +630,45 @@ def _serve(job: dict[str, Any]) -> int:
     return 0
 
 
-def _start_qgis() -> Any:
+def _start_worker(*, warm: bool) -> tuple[Any, Any]:
+    """Start QGIS headless with bingeo's provider registered; say ``ready`` with each step's seconds.
+
+    Returns the application and the provider (both must live as long as the process). ``warm`` also imports
+    :data:`WARM_MODULES` (a kept-alive worker, while it waits for its first job).
+    """
+    import importlib
+
+    steps: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        steps[name] = round(now - mark, 3)
+        mark = now
+
+    import qgis.core  # noqa: F401
+
+    step("import_qgis")
     os.environ[WORKER_ENV] = "0"
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)
     app.initQgis()
-    return app
+    step("init_qgis")
+    from .provider import BingeoProvider
+
+    provider = BingeoProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    step("provider")
+    if warm:
+        for name in WARM_MODULES:
+            with contextlib.suppress(Exception):  # a missing module is the job's error, with its message
+                importlib.import_module(name)
+        step("imports")
+    _say("ready", {"pid": os.getpid(), "seconds": steps})
+    return app, provider
 
 
 def _number(text: str | None, default: float) -> float:
@@ -662,27 +695,7 @@ def serve() -> int:
     after each job; leaves after a job that left it above :data:`MAX_RESIDENT_MB` (or :data:`MAX_RESIDENT_ENV`)
     resident (``done`` says ``leaving``).
     """
-    import importlib
-
-    steps = {}
-    started = time.perf_counter()
-    import qgis.core  # noqa: F401
-
-    steps["import_qgis"] = time.perf_counter() - started
-    app = _start_qgis()  # noqa: F841 (kept alive with the process)
-    steps["init_qgis"] = time.perf_counter() - started - sum(steps.values())
-    from qgis.core import QgsApplication
-
-    from .provider import BingeoProvider
-
-    provider = BingeoProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    steps["provider"] = time.perf_counter() - started - sum(steps.values())
-    for name in WARM_MODULES:
-        with contextlib.suppress(Exception):  # a missing module is the job's error, with its message
-            importlib.import_module(name)
-    steps["imports"] = time.perf_counter() - started - sum(steps.values())
-    _say("ready", {"pid": os.getpid(), "seconds": {k: round(v, 3) for k, v in steps.items()}})
+    _app, _provider = _start_worker(warm=True)  # kept alive with the process
     home = os.getcwd()
     for line in sys.stdin:
         if not line.strip():
@@ -718,25 +731,10 @@ def main(argv: list[str] | None = None) -> int:
         return serve()
     with open(argv[0], encoding="utf-8") as f:
         job = json.load(f)
-    started = time.perf_counter()
-    import qgis.core  # noqa: F401
-
-    imported = time.perf_counter()
-    app = _start_qgis()  # noqa: F841
-    initialised = time.perf_counter()
+    _app, provider = _start_worker(warm=False)
+    code = _serve(job)
     from qgis.core import QgsApplication
 
-    from .provider import BingeoProvider
-
-    provider = BingeoProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    steps = {
-        "import_qgis": imported - started,
-        "init_qgis": initialised - imported,
-        "provider": time.perf_counter() - initialised,
-    }
-    _say("ready", {"pid": os.getpid(), "seconds": {k: round(v, 3) for k, v in steps.items()}})
-    code = _serve(job)
     QgsApplication.processingRegistry().removeProvider(provider)
     sys.stdout.flush()
     sys.stderr.flush()
