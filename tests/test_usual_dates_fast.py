@@ -214,3 +214,20 @@ def test_read_points_geopackage_dates_rows_as_the_general_parser(tmp_path, monke
     pd.testing.assert_frame_equal(fast.points.drop(columns="geometry"), full.points.drop(columns="geometry"))
     pd.testing.assert_frame_equal(fast.rejects, full.rejects)
     assert any("rows 2, 6, 9, 13" in note for note in fast.notes)
+
+
+def test_kept_rows_by_arrow_equal_pandas():
+    """The usable rows taken by Arrow's filter (text) and pandas (the rest) == ``frame.loc[ok].copy()``."""
+    from bingeo.readers.points import _kept_rows
+
+    rng = np.random.default_rng(2)
+    n = 500
+    text = pd.Series(np.where(rng.random(n) < 0.1, None, rng.choice(["a", "bé", "", "x;y"], n)), dtype="str")
+    frame = pd.DataFrame(
+        {"t": text, "n": np.arange(n), "d": pd.Timestamp("2021-01-01"), "o": ["x"] * n, "u": text.iloc[::-1].values},
+        index=pd.RangeIndex(10, 10 + n),
+    )
+    for ok in (rng.random(n) < 0.9, np.ones(n, dtype=bool), np.zeros(n, dtype=bool)):
+        pd.testing.assert_frame_equal(_kept_rows(frame, ok), frame.loc[ok].copy())
+    twice = frame.rename(columns={"u": "t"})  # repeated names: pandas takes them
+    pd.testing.assert_frame_equal(_kept_rows(twice, ok), twice.loc[ok].copy())

@@ -802,6 +802,8 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
 _ARROW_SUFFIXES = (".gpkg", ".shp")
 #: A 2-D point as little-endian WKB: byte order 1, type 1 (Point), x, y.
 _WKB_POINT_BYTES = 21
+#: The same as a record: byte order, type (1: a 2-D point, little endian), x, y.
+_WKB_POINT_RECORD = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
 class PlainPoints:
@@ -839,11 +841,10 @@ def wkb_points_xy(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if n == 0 or not (np.diff(offsets) == _WKB_POINT_BYTES).all():
         return None
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + n * _WKB_POINT_BYTES]
-    blob = data.reshape(n, _WKB_POINT_BYTES)
-    if not ((blob[:, 0] == 1).all() and (blob[:, 1:5] == np.array([1, 0, 0, 0], dtype=np.uint8)).all()):
+    rec = data.view(_WKB_POINT_RECORD)  # one record a point: no copy, each field read in one strided pass
+    if not ((rec["order"] == 1).all() and (rec["type"] == 1).all()):
         return None
-    x = np.ascontiguousarray(blob[:, 5:13]).view("<f8").ravel().astype("float64")
-    y = np.ascontiguousarray(blob[:, 13:21]).view("<f8").ravel().astype("float64")
+    x, y = rec["x"].astype("float64"), rec["y"].astype("float64")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         return None
     return x, y
