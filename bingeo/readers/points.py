@@ -688,9 +688,8 @@ def _points_from_table(
         conventions = []
     else:
         assert xcol is not None and ycol is not None
-        y_beside = Beside(parse_numbers, raw[ycol])  # y on the second core while x is parsed here
         x, xe, xb, xconv = parse_numbers(raw[xcol])
-        y, ye, yb, yconv = y_beside.result()
+        y, ye, yb, yconv = parse_numbers(raw[ycol])
         rej.set(
             xe | ye,
             "empty_coordinates",
