@@ -231,3 +231,11 @@ def test_kept_rows_by_arrow_equal_pandas():
         pd.testing.assert_frame_equal(_kept_rows(frame, ok), frame.loc[ok].copy())
     twice = frame.rename(columns={"u": "t"})  # repeated names: pandas takes them
     pd.testing.assert_frame_equal(_kept_rows(twice, ok), twice.loc[ok].copy())
+
+
+def test_separator_of_most_values_read_from_the_buffers():
+    """A first value of another separator (or none) does not send the column's usual values to the general path."""
+    s = pd.Series(["1/2/2021", "onbekend"] + ["3-4-2021 10:00", "31-12-21"] * 50 + ["2021-01-01"], dtype="str")
+    rows = usual_dates.usual_rows(s)
+    assert rows is not None and int(rows.rows.sum()) == 100 and not rows.rows[:2].any()
+    _same(read_dates(s), _full(s))

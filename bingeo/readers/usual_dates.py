@@ -16,6 +16,7 @@ the general parser alone would (``read_dates``).
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,7 +165,7 @@ def usual_rows(values: pd.Series) -> UsualRows | None:
     """Read the values of the usual D-M-Y shape of the text column ``values`` (Arrow-backed strings).
 
     None when no value has it (or the column is not Arrow text): the general parser reads it all. The separator
-    is the first one (``-``, ``/``, ``.``) among the first three characters of the first non-empty values.
+    is the one (``-``, ``/``, ``.``) most of the first non-empty values have among their first three characters.
 
     Examples
     --------
@@ -185,9 +186,11 @@ def usual_rows(values: pd.Series) -> UsualRows | None:
         arr = arr.combine_chunks()
     empty = ~pc.fill_null(pc.greater(pc.binary_length(arr), 0), False).to_numpy(zero_copy_only=False)
     heads = pc.utf8_slice_codeunits(arr.take(np.flatnonzero(~empty)[:_SEP_PROBE]), 0, 3).to_pylist()
-    sep = next((c for head in heads for c in head if c in _SIMPLE_DMY), None)
-    if sep is None:
+    found = Counter(next((c for c in head if c in _SIMPLE_DMY), "") for head in heads)
+    found.pop("", None)
+    if not found:
         return None
+    sep = found.most_common(1)[0][0]  # the most values' (the first met of equals)
     shaped = pc.match_substring_regex(arr, f"^(?:{_SIMPLE_DMY[sep]})$")
     rows = pc.fill_null(shaped, False).to_numpy(zero_copy_only=False)
     if not rows.any():
