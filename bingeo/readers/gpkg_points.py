@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from bingeo.readers import idle  # imported with the readers, at a command's start: idle time counts from then
+
 logger = logging.getLogger("bingeo.readers")
 
 __all__ = ["BULK_POINT_ROWS", "BESIDE_ROWS", "write_points_gpkg", "write_points_gpkg_xy"]
@@ -91,12 +93,18 @@ def _python() -> str | None:
 
 
 def _core_free() -> bool:
-    """Whether a core is likely idle for a second process: the 1-minute load (this process counts) below the cores.
+    """Whether a core is likely idle for a second process: idle while this command ran, or by the load average.
 
     On a machine whose cores are all busy, a second process only adds its start-up and the copy to the work
-    (measured: 0.3 s CPU more and no shorter wall at load 3 on 2 cores); the R-tree is then packed here.
+    (measured: 0.3 s CPU more and no shorter wall at load 3 on 2 cores); the R-tree is then packed here. The
+    cores idle since the command started (:func:`bingeo.readers.idle.idle_cores`, at least
+    :data:`bingeo.readers.idle.FREE_CORE`) answer for now; where that is unknown, the 1-minute load average
+    (this process counts) must be below the cores.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    free = idle.idle_cores()
+    if cores > 1 and free is not None:
+        return free >= idle.FREE_CORE
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows): trust the count of cores

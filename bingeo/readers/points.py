@@ -1149,6 +1149,28 @@ def _has_m(geoms: np.ndarray) -> bool:
     return bool(has_m is not None and len(geoms) and has_m(geoms).any())
 
 
+def _kept_rows(frame: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
+    """Return ``frame.loc[ok].copy()``, its Arrow-backed text filtered by Arrow (half the time of pandas' take).
+
+    pandas takes rows of Arrow text by an array of row numbers; Arrow's filter by the mask copies the kept text in
+    one pass. The other columns, and frames whose column names repeat, are taken by pandas.
+    """
+    text = [isinstance(d, pd.StringDtype) and d.storage == "pyarrow" for d in frame.dtypes]
+    if not any(text) or not frame.columns.is_unique or ok.all():
+        return frame.loc[ok].copy()
+    import pyarrow as pa
+
+    mask = pa.array(ok)
+    others = frame.loc[ok, [c for c, t in zip(frame.columns, text) if not t]].copy()
+    cols = {
+        c: pd.Series(pa.chunked_array(pa.array(frame[c].array)).filter(mask), index=others.index, dtype=frame[c].dtype)
+        if t
+        else others[c]
+        for c, t in zip(frame.columns, text)
+    }
+    return pd.DataFrame(cols, index=others.index)
+
+
 def _finish(
     data: pd.DataFrame,
     raw: pd.DataFrame,
@@ -1259,7 +1281,7 @@ def _finish(
         new = _safe_name("source_row", taken, notes, "bingeo adds its own `source_row`")
         raw = raw.rename(columns={"source_row": new})
         data = data.rename(columns={"source_row": new})
-    pts = data.drop(columns=drop).loc[ok].copy()
+    pts = _kept_rows(data.drop(columns=drop), ok)
     if "geometry" in pts.columns:
         new = _safe_name("geometry", list(pts.columns), notes, "the points get their own `geometry`")
         pts = pts.rename(columns={"geometry": new})

@@ -802,6 +802,8 @@ def _drop_kml_styling(frame: pd.DataFrame, driver: str, label: str) -> pd.DataFr
 _ARROW_SUFFIXES = (".gpkg", ".shp")
 #: A 2-D point as little-endian WKB: byte order 1, type 1 (Point), x, y.
 _WKB_POINT_BYTES = 21
+#: The same as a record: byte order, type (1: a 2-D point, little endian), x, y.
+_WKB_POINT_RECORD = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
 
 class PlainPoints:
@@ -839,11 +841,10 @@ def wkb_points_xy(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if n == 0 or not (np.diff(offsets) == _WKB_POINT_BYTES).all():
         return None
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + n * _WKB_POINT_BYTES]
-    blob = data.reshape(n, _WKB_POINT_BYTES)
-    if not ((blob[:, 0] == 1).all() and (blob[:, 1:5] == np.array([1, 0, 0, 0], dtype=np.uint8)).all()):
+    rec = data.view(_WKB_POINT_RECORD)  # one record a point: no copy, each field read in one strided pass
+    if not ((rec["order"] == 1).all() and (rec["type"] == 1).all()):
         return None
-    x = np.ascontiguousarray(blob[:, 5:13]).view("<f8").ravel().astype("float64")
-    y = np.ascontiguousarray(blob[:, 13:21]).view("<f8").ravel().astype("float64")
+    x, y = rec["x"].astype("float64"), rec["y"].astype("float64")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         return None
     return x, y
@@ -852,12 +853,17 @@ def wkb_points_xy(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
 def _read_plain_points(gdal_path: str, layer: str, kwargs: dict[str, Any], *, has_fields: bool) -> PlainPoints | None:
     """Read a point layer as :class:`PlainPoints` (coordinates from the WKB, attributes as read_file's), or None.
 
-    A layer without attribute fields is read once (its frame without geometry has no columns).
+    One pass of GDAL gives the geometries and the attributes; the attributes become the frame
+    ``pyogrio.read_dataframe`` makes of the same Arrow table (:func:`_arrow_attributes`), or, for fields it
+    converts further (date-times, JSON), are read again by it.
     """
     from pyogrio.raw import read_arrow
 
+    use_arrow_pool()  # the tables converted here: see ARROW_POOL
     opts = {k: v for k, v in kwargs.items() if k != "use_arrow"}
-    meta, table = read_arrow(gdal_path, layer=layer, columns=[], **opts)
+    meta, table = read_arrow(
+        gdal_path, layer=layer, columns=None if has_fields else [], datetime_as_string=True, **opts
+    )
     name = meta["geometry_name"] or "wkb_geometry"
     if name not in table.column_names:
         return None
@@ -865,15 +871,37 @@ def _read_plain_points(gdal_path: str, layer: str, kwargs: dict[str, Any], *, ha
     if xy is None:
         return None
     n = len(xy[0])
-    if has_fields:
+    attrs = _arrow_attributes(meta, table.drop_columns([name])) if has_fields else pd.DataFrame()
+    del table
+    if attrs is None:
         attrs = pyogrio.read_dataframe(gdal_path, layer=layer, read_geometry=False, use_arrow=True, **opts)
-    else:
-        attrs = pd.DataFrame()
     if len(attrs.columns) == 0:
         attrs = pd.DataFrame(index=pd.RangeIndex(n))
     if len(attrs) != n or "geometry" in attrs.columns:
         return None
     return PlainPoints(attrs, xy[0], xy[1], meta["crs"])
+
+
+def _arrow_attributes(meta: dict[str, Any], table: Any) -> pd.DataFrame | None:
+    """Return the frame ``pyogrio.read_dataframe(read_geometry=False, use_arrow=True)`` makes of ``table``, or None.
+
+    pyogrio converts the table with ``to_pandas(self_destruct=True)`` (pyarrow >= 19 maps text to pandas' string
+    dtype itself) and then parses date-time and JSON fields further: a layer with such fields, an older pyarrow,
+    or text that is no UTF-8, gives None (read by pyogrio).
+    """
+    import pyarrow as pa
+
+    if int(pa.__version__.split(".")[0]) < 19:
+        return None
+    dtypes = [str(d) for d in meta.get("dtypes", ()) if d is not None]
+    if any(d.startswith("datetime") and d != "datetime64[D]" for d in dtypes) or "OFSTJSON" in meta.get(
+        "ogr_subtypes", ()
+    ):
+        return None
+    try:
+        return table.to_pandas(self_destruct=True)
+    except UnicodeDecodeError:
+        return None
 
 
 def _read_plain_parquet(path: Path) -> PlainPoints | None:

@@ -534,68 +534,28 @@ def _dmy_build(
 _DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
+def _usual_part(values: pd.Series) -> Any:
+    """Return the values of the usual D-M-Y shape of a text column (read from its buffers), or None.
+
+    :class:`bingeo.readers.usual_dates.UsualRows`; None for a column of other dtypes or without such values.
+    """
+    if not (pd.api.types.is_string_dtype(values.dtype) and values.dtype != object):
+        return None
+    from bingeo.readers.usual_dates import usual_rows
+
+    return usual_rows(values)
+
+
 def _usual_dmy_column(values: pd.Series) -> ParsedDates | None:
     """:func:`read_dates` of a text column whose every non-empty value has one usual shape (``1-1-2021 12:45``).
 
-    The digits are read straight from the Arrow buffers (no split, no text per part) once one RE2 pass has
-    checked the shape of :data:`_SIMPLE_DMY`; empty or missing cells are empty. None for any other column (a
-    value with spaces around it, another shape or separator, no value at all): then the general path reads it.
+    Read from the Arrow buffers (:mod:`bingeo.readers.usual_dates`); empty or missing cells are empty. None for
+    any other column (a value with spaces around it, another shape or separator, no value at all).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from bingeo.readers.usual_dates import usual_rows
 
-    arr = _arrow_text(values)
-    if arr is None or len(arr) == 0:
-        return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    nonempty = pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
-    first = pc.index(nonempty, True).as_py()
-    if first < 0:
-        return None
-    head = arr[first].as_py()[:3]
-    sep = next((c for c in head if c in _SIMPLE_DMY), None)
-    if sep is None:
-        return None
-    shaped = pc.match_substring_regex(arr, f"^(?:{_SIMPLE_DMY[sep]})?$")
-    if not pc.all(pc.fill_null(shaped, True)).as_py():
-        return None
-    n = len(arr)
-    rows = np.flatnonzero(nonempty.to_numpy(zero_copy_only=False))
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    buf = np.concatenate([np.frombuffer(arr.buffers()[2], dtype=np.uint8), np.zeros(8, dtype=np.uint8)])
-    o, e = offsets[:-1][rows], offsets[1:][rows]
-
-    def digits(at: np.ndarray, width: np.ndarray | int) -> np.ndarray:
-        first = buf[at].astype(np.int64) - 48
-        return np.where(width == 1, first, first * 10 + buf[at + 1] - 48)
-
-    s = ord(sep)
-    dl = np.where(buf[o + 1] == s, 1, 2)
-    a = digits(o, dl)
-    mo = o + dl + 1
-    ml = np.where(buf[mo + 1] == s, 1, 2)
-    b = digits(mo, ml)
-    yo = mo + ml + 1
-    two = (e == yo + 2) | (buf[yo + 2] == 32)
-    y2 = digits(yo, 2)
-    y = np.where(two, y2, y2 * 100 + digits(yo + 2, 2))
-    ho = yo + np.where(two, 2, 4) + 1
-    timed = e > ho
-    hl = np.where(buf[ho + 1] == 58, 1, 2)
-    hour = np.where(timed, digits(ho, hl), 0)
-    minute = np.where(timed, digits(ho + hl + 1, 2), 0)
-    (day_first, n_day), (month_first, n_month) = _dmy_build(a, b, y, two, hour, minute)
-    if n_month > n_day:
-        got, kind = month_first, "month first (12/31/2017)"
-    else:
-        got, kind = day_first, "day first (31-12-2017)"
-    t = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    t[rows] = got
-    empty = np.ones(n, dtype=bool)
-    empty[rows] = False
-    bad = ~empty & np.isnat(t)
-    return _verdict(pd.Series(t, index=values.index), empty, bad, [kind], "its values are not dates in a known format")
+    got = usual_rows(values)
+    return got.parsed(values.index) if got is not None and got.complete else None
 
 
 def _dmy_groups(v: pd.Series, by_sep: list[str]) -> pd.DataFrame:
@@ -677,6 +637,7 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
         usual = _usual_dmy_column(values)  # the usual export: one shape throughout, read from the buffers
         if usual is not None:
             return usual
+    known = _usual_part(values)  # the values of the usual shape among others: read from the buffers too
     out = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     kinds: list[str] = []
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
@@ -710,8 +671,8 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
     t = t.where(~pd.Series(is_dt | is_num, index=index), "")
     empty = ((t == "").to_numpy() & ~is_dt & ~is_num) | obj.isna().to_numpy()
     text = ~empty & ~is_dt & ~is_num
-    v = t[text]
-    if len(v) and v.str.fullmatch(_TIME_ONLY_RE).all() and not kinds:
+    v = t[text & ~known.rows] if known is not None else t[text]
+    if len(v) and v.str.fullmatch(_TIME_ONLY_RE).all() and not kinds and known is None:
         return ParsedDates(out, empty, text, "it holds times of day without a date", False)
     iso = v.str.fullmatch(_ISO_RE) | v.str.fullmatch(_YMD_RE)
     if iso.any():
@@ -736,14 +697,14 @@ def read_dates(values: pd.Series, *, serials: bool = False) -> ParsedDates:
             rest = rest.drop(plain.index)
     is_dmy, by_sep = _dmy_match(rest)
     dmy = rest[is_dmy]
-    if len(dmy):
-        day_first, month_first, n_day, n_month = _dmy(dmy, by_sep)
-        if n_month > n_day:
-            out[dmy.index] = month_first
-            kinds.append("month first (12/31/2017)")
-        else:
-            out[dmy.index] = day_first
-            kinds.append("day first (31-12-2017)")
+    if len(dmy) or known is not None:
+        day_first, month_first, n_day, n_month = _dmy(dmy, by_sep) if len(dmy) else (None, None, 0, 0)
+        if known is not None:  # one reading for the column: counted over all its D-M-Y values
+            n_day, n_month = n_day + known.n_day, n_month + known.n_month
+            out[known.rows] = (known.month_first() if n_month > n_day else known.day_first)[known.rows]
+        if len(dmy):
+            out[dmy.index] = month_first if n_month > n_day else day_first
+        kinds.append("month first (12/31/2017)" if n_month > n_day else "day first (31-12-2017)")
     bad = text & out.isna().to_numpy()
     return _verdict(out, empty, bad, kinds, "its values are not dates in a known format")
 
