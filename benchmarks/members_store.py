@@ -3,9 +3,9 @@ members table, with the import's memo), per stage.
 
 A synthetic member frame of ``--members`` rows (made-up ids, names and contacts; RD points; ~1 % without a
 location) goes into a new store; the whole ``upsert_members`` is timed as CPU (``time.process_time``: every
-thread of the process) and wall time, and cProfile's cumulative time of each stage is printed (``--stages``). ``--reference-src DIR`` runs the same
-in a subprocess with the bingeo package found in ``DIR`` (``git archive <ref> bingeo | tar -x -C DIR``), interleaved:
-the reference in the same run.
+thread of the process) and wall time, and cProfile's cumulative time of each stage (this thread's only) is printed
+(``--stages``). ``--reference-src DIR`` runs the same in a subprocess with the bingeo package found in ``DIR``
+(``git archive <ref> bingeo | tar -x -C DIR``), interleaved: the reference in the same run.
 
 ``--capture`` writes that frame: it runs ``import_members`` on ``benchmarks/members.py``'s generated list of
 ``--members`` members (made first by that benchmark under ``--data``) and pickles what reaches ``upsert_members``

@@ -40,6 +40,7 @@ def test_dates_by_numpy_as_by_strftime():
     want = [None if pd.isna(x) else x.strftime("%Y-%m-%d") for x in v]
     for unit in ("s", "ms", "us", "ns"):
         assert _iso_dates(v.astype(f"datetime64[{unit}]")) == want
+        assert _iso_dates(v.astype(f"datetime64[{unit}]"), arrow=True).to_pylist() == want  # Arrow text, as kept
     assert _iso_dates(pd.Series([pd.NaT] * 3, dtype="datetime64[s]")) == [None] * 3
     aware = v.dt.tz_localize("UTC").dt.tz_convert("Europe/Amsterdam")  # the local day, as strftime gives it
     assert _iso_dates(aware) == [None if pd.isna(x) else x.strftime("%Y-%m-%d") for x in aware]

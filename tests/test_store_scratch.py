@@ -107,6 +107,10 @@ def test_scratch_import_equals_the_bound_rows_and_the_merge(tmp_path, monkeypatc
     x, y = box[:, 0], box[:, 1]
     brute = frame.loc[(x >= 231000) & (x <= 233000) & (y >= 579000) & (y <= 581000), "member_id"]
     assert sorted(inside["member_id"]) == sorted(brute) and len(brute) > 10
+    days = [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in frame["consent_date"]]
+    conn = sqlite3.connect(a)
+    assert [r[0] for r in conn.execute("SELECT consent_date FROM members ORDER BY fid")] == days
+    conn.close()
 
 
 def test_scratch_import_of_the_sample_members(tmp_path, monkeypatch, spied):

@@ -216,6 +216,8 @@ def _zero_one_flags(text: str | None) -> np.ndarray | None:
 class GpkgStore(Store):
     """A store in a GeoPackage file. Open with :func:`bingeo.open_store`."""
 
+    _arrow_dates = True  # bound by _plain_column, or written from Arrow as they are (_gpkg_scratch)
+
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, crs: Any = None) -> None:
         self.path = Path(path)
         self.location = str(self.path)
