@@ -718,7 +718,7 @@ class GpkgStore(Store):
             conn.execute(sql)
         beside = ready.files[1].schema if len(ready.files) > 1 else None
         if ready.memo:
-            conn.execute(MEMO_DDL)
+            _create_memo(conn)
             conn.execute(f'INSERT OR REPLACE INTO main."{MEMO_TABLE}" SELECT * FROM {beside}."{MEMO_TABLE}"')  # noqa: S608
         rtree = f"rtree_{table}_geom"
         if not has_rtree:
@@ -796,7 +796,7 @@ class GpkgStore(Store):
                 )
         if len(values) > len(cols):  # the members' memo
             key = cols.index("member_id")
-            conn.execute(MEMO_DDL)
+            _create_memo(conn)
             digest, tallies = values[len(cols) :]
             _insert_many(
                 conn,
@@ -867,7 +867,7 @@ class GpkgStore(Store):
             else:
                 conn.execute(f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,))
         if remember:
-            conn.execute(MEMO_DDL)
+            _create_memo(conn)
             conn.execute(
                 f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
                 f'SELECT t.fid, t."{key}", s.digest, t.version, t.updated_at, s.tallies FROM {tmp} AS s '
@@ -1000,6 +1000,19 @@ def _rtree_box(geoms: Any, blobs: list[bytes | None]) -> np.ndarray:
     keep = np.array([b is not None and not (b[3] & 0b00010000) for b in blobs], dtype=bool)
     bounds[~keep] = np.nan
     return bounds
+
+
+def _create_memo(conn: sqlite3.Connection) -> None:
+    """Make :data:`MEMO_TABLE` if missing, registered in gpkg_contents as attributes.
+
+    Unregistered, QGIS lists it as a table the GeoPackage does not know of; a memo made before is registered now.
+    """
+    conn.execute(MEMO_DDL)
+    conn.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES (?, 'attributes', ?, 'bingeo: what member imports remember (a cache)')",
+        (MEMO_TABLE, MEMO_TABLE),
+    )
 
 
 def _next_fid(conn: sqlite3.Connection, table: str) -> int:
