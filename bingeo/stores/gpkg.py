@@ -630,10 +630,12 @@ class GpkgStore(Store):
         failure writing the files. See :mod:`bingeo.stores._gpkg_scratch`.
         """
         n = len(frame)
-        if n < scratch.SCRATCH_ROWS or not scratch.available():
+        if n < scratch.SCRATCH_ROWS:
             return None
         conn = self._conn
         if conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:  # noqa: S608 - fixed names
+            return None
+        if not scratch.available():
             return None
         import pyarrow as pa
 
