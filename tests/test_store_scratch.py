@@ -16,7 +16,7 @@ import shapely
 import bingeo
 import bingeo.stores.gpkg as gpkg
 from bingeo.stores import _gpkg_scratch as scratch
-from tests.test_store_members import members_frame
+from tests.test_store_first_import import odd_frame
 from tests.test_store_upsert import SAMPLES, _memo_and_schema, both, content
 
 pytest.importorskip("adbc_driver_sqlite")
@@ -69,23 +69,6 @@ def three_ways(tmp_path: Path, monkeypatch, calls: list, frame, memo, *, scratch
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
     return a
-
-
-def odd_frame(n: int, seed: int):
-    """As the members import hands them over: Arrow text, datetime64 dates, a column all empty, odd geometries."""
-    rng = np.random.default_rng(seed)
-    frame = members_frame(n, seed=seed)
-    for c in ("member_id", "person_id", "name", "email", "role", "status"):
-        frame[c] = frame[c].astype("string[pyarrow]")
-    frame.loc[rng.random(n) < 0.2, "email"] = None
-    frame["address_ref"] = pd.Series([None] * n, dtype="string[pyarrow]")
-    days = pd.to_datetime(rng.integers(0, 2_000_000_000, n), unit="s").astype("datetime64[s]")
-    frame["consent_date"] = pd.Series(days).where(rng.random(n) < 0.5)
-    frame["left_on"] = pd.Series([pd.NaT] * n, dtype="datetime64[s]")
-    memo = pd.DataFrame(
-        {"digest": rng.integers(-(2**63), 2**63 - 1, n), "tallies": [None if i % 4 else f"x={i}" for i in range(n)]}
-    )
-    return frame, memo
 
 
 @pytest.mark.parametrize("rtree_rows", [1, 10**9])  # the R-tree packed beside, or its entries one by one
