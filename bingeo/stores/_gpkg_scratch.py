@@ -190,17 +190,18 @@ class Scratch:
 RTREE_COLUMNS = {"node": ("nodeno", "data"), "rowid": ("rowid", "nodeno"), "parent": ("nodeno", "parentnode")}
 
 
-def rtree_parts(rtree: str, ddl: dict[str, str], size: int, ids: np.ndarray, floats: np.ndarray) -> list[Part]:
-    """Return the three shadow tables of the R-tree ``rtree`` of the entries ``ids`` at ``floats``, packed.
+def rtree_parts(rtree: str, ddl: dict[str, str], size: int, ids: np.ndarray, box: np.ndarray) -> list[Part]:
+    """Return the three shadow tables of the R-tree ``rtree`` of the entries ``ids`` with envelopes ``box``, packed.
 
-    Nodes of ``size`` bytes; ``ddl``: the tables' ``CREATE TABLE`` by suffix. Each :data:`Part` in key order:
+    ``box``: minx, maxx, miny, maxy as doubles; nodes of ``size`` bytes; ``ddl``: the tables' ``CREATE TABLE`` by
+    suffix. Each :data:`Part` in key order:
     the rows :func:`bingeo.stores._gpkg_format.rebuild_rtree` writes.
     """
     import pyarrow as pa
 
     from bingeo.stores import _gpkg_format as fmt
 
-    nodes, rowid, parent = fmt.pack_rtree(size, ids, floats)
+    nodes, rowid, parent = fmt.pack_rtree(size, ids, fmt.rtree_floats(box).astype(np.float32))
     node = pa.table({"nodeno": pa.array([k for k, _ in nodes], pa.int64()), "data": pa.array([b for _, b in nodes])})
     out: list[Part] = [(f"{rtree}_node", ddl["node"], [], node.sort_by("nodeno"))]
     for suffix, pairs in (("rowid", rowid), ("parent", parent)):

@@ -661,24 +661,26 @@ class GpkgStore(Store):
             )
         ]
         rows = pa.table({"fid": fids, "geom": made[0]} | columns | tail)
-        beside: list[Any] = []
-        if memo is not None:
-            kept = {"fid": fids, "member_id": columns["member_id"]}
-            kept |= {"digest": pa.array(memo["digest"].to_numpy(dtype=np.int64)), "version": one}
-            kept |= {"updated_at": stamp, "tallies": tallies}
-            beside.append((MEMO_TABLE, schema.get(MEMO_TABLE, MEMO_DDL), [], pa.table(kept)))
-            ready.memo = True
-        rtree = f"rtree_{table}_geom"
-        has = ~np.isnan(ready.box[:, 0])
-        shadow = {k: schema.get(f"{rtree}_{k}") for k in scratch.RTREE_COLUMNS}
-        if has.sum() >= RTREE_BULK_ROWS and all(shadow.values()) and self._shadow_columns_known(rtree):
-            size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
-            floats = fmt.rtree_floats(ready.box[has]).astype(np.float32)
-            low, high = floats.min(axis=0).tolist(), floats.max(axis=0).tolist()
-            ready.extent = (low[0], low[2], high[1], high[3])  # the R-tree's, as min/max over it would read it
-            beside.append(functools.partial(scratch.rtree_parts, rtree, shadow, size, ready.fids[has], floats))
-        try:
+        try:  # the rows' file first: its thread has the most to do
             ready.files.append(scratch.Scratch("bingeo_scratch_rows", [(table, schema[table], indexes, rows)]))
+            beside: list[Any] = []
+            if memo is not None:
+                kept = {"fid": fids, "member_id": columns["member_id"]}
+                kept |= {"digest": pa.array(memo["digest"].to_numpy(dtype=np.int64)), "version": one}
+                kept |= {"updated_at": stamp, "tallies": tallies}
+                beside.append((MEMO_TABLE, schema.get(MEMO_TABLE, MEMO_DDL), [], pa.table(kept)))
+                ready.memo = True
+            rtree = f"rtree_{table}_geom"
+            has = ~np.isnan(ready.box[:, 0])
+            shadow = {k: schema.get(f"{rtree}_{k}") for k in scratch.RTREE_COLUMNS}
+            if has.sum() >= RTREE_BULK_ROWS and all(shadow.values()) and self._shadow_columns_known(rtree):
+                size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
+                box = ready.box[has]
+                # the R-tree's extent as min/max over it would read it (rounding keeps the order of the values)
+                far = fmt.rtree_floats(np.array([[box[:, 0].min(), box[:, 1].max(), box[:, 2].min(), box[:, 3].max()]]))
+                low, high = far[0, [0, 2]].tolist(), far[0, [1, 3]].tolist()
+                ready.extent = (low[0], low[1], high[0], high[1])
+                beside.append(functools.partial(scratch.rtree_parts, rtree, shadow, size, ready.fids[has], box))
             if beside:
                 ready.files.append(scratch.Scratch("bingeo_scratch_beside", beside))
             if all(f.attach(conn) for f in ready.files):
