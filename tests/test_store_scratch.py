@@ -197,3 +197,18 @@ def test_a_failure_after_the_copy_leaves_the_store_as_it_was(tmp_path, monkeypat
         assert st.count("members") == 0
     assert a.read_bytes() == before
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_repeated_ids_found_while_the_scratch_files_are_written(tmp_path, monkeypatch, spied):
+    from bingeo.errors import StoreError
+
+    frame, memo = odd_frame(300, seed=17)
+    frame["member_id"] = pd.Series([f"M{i % 290}" for i in range(300)], dtype="string[pyarrow]")
+    a, _ = both(tmp_path, "repeated")
+    before = a.read_bytes()
+    with bingeo.open_store(a) as st:
+        with pytest.raises(StoreError, match="10 repeated 'member_id'"):
+            st.upsert_members(frame, memo=memo)
+        assert {r[1] for r in st._conn.execute("PRAGMA database_list")} <= {"main", "temp"}
+    assert spied == [] and a.read_bytes() == before
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -300,6 +300,8 @@ class Store(ABC):
     location: str
     #: Whether :meth:`_prepare_points` hands the dates on as Arrow text (missing: ``pandas.NA``), not str/None.
     _arrow_dates = False
+    #: Whether :meth:`_upsert_points` tells repeated keys (:meth:`_check_keys`) itself, before it writes anything.
+    _keys_checked_beside = False
     #: The store's CRS as stored (its EPSG code); :attr:`crs` is the same as a ``pyproj.CRS``.
     stored_crs: StoredCRS
 
@@ -690,10 +692,8 @@ class Store(ABC):
         if key not in cols:
             msg = f"the {table} to store need a {key!r} column."
             raise StoreError(msg)
-        if not _all_distinct(frame[key]):
-            dup = frame[key].duplicated()
-            msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
-            raise StoreError(msg)
+        if not self._keys_checked_beside:
+            self._check_keys(table, key, frame)
         if frame.crs is not None and not frame.crs.equals(self.crs):
             frame = frame.to_crs(self.crs)
         dates = [c for c, decl in fields if decl.startswith("DATE ") or decl == "DATE"]
@@ -708,6 +708,13 @@ class Store(ABC):
                         texts = pd.Series(pd.arrays.ArrowExtensionArray(texts), index=frame.index)
                     frame[c] = texts
         return frame, cols
+
+    def _check_keys(self, table: str, key: str, frame: gpd.GeoDataFrame) -> None:
+        """Raise :class:`StoreError` when a ``key`` value of ``frame`` is repeated."""
+        if not _all_distinct(frame[key]):
+            dup = frame[key].duplicated()
+            msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
+            raise StoreError(msg)
 
     def upsert_members(self, members: gpd.GeoDataFrame, *, memo: pd.DataFrame | None = None) -> dict[str, int]:
         """Add or update members by ``member_id``, all or nothing; returns counts (no member data).

@@ -217,6 +217,7 @@ class GpkgStore(Store):
     """A store in a GeoPackage file. Open with :func:`bingeo.open_store`."""
 
     _arrow_dates = True  # bound by _plain_column, or written from Arrow as they are (_gpkg_scratch)
+    _keys_checked_beside = True  # while the scratch files are written (_upsert_points)
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, crs: Any = None) -> None:
         self.path = Path(path)
@@ -555,6 +556,10 @@ class GpkgStore(Store):
         extents: list[Any] = [table]  # what _write refreshes in gpkg_contents when it commits
         rtree = f"rtree_{table}_geom"
         try:
+            self._check_keys(table, key, frame)  # while the scratch files are written, before the store is
+            if ready is not None and not ready.attach(self._conn):
+                ready.close()
+                ready = None
             with self._write(extents) as conn:
                 trigger = conn.execute(
                     "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
@@ -622,12 +627,13 @@ class GpkgStore(Store):
         now: str,
         versioned: bool,
     ) -> _Ready | None:
-        """Write a first import's rows (``table`` empty) into scratch files on two threads; attach them when done.
+        """Start writing a first import's rows (``table`` empty) into scratch files on two threads.
 
-        One file holds the rows and the table's indexes; the other the memo and the R-tree's shadow tables. None
-        (the rows are then bound through ``sqlite3``): fewer rows than :data:`_gpkg_scratch.SCRATCH_ROWS`, the
-        table not empty, no ADBC driver, a column whose values it would not store as ``sqlite3`` does, or a
-        failure writing the files. See :mod:`bingeo.stores._gpkg_scratch`.
+        One file holds the rows and the table's indexes; the other the memo and the R-tree's shadow tables; the
+        caller attaches them (:meth:`_Ready.attach`, False when one could not be written). None (the rows are then
+        bound through ``sqlite3``): fewer rows than :data:`_gpkg_scratch.SCRATCH_ROWS`, the table not empty, no
+        ADBC driver, a column whose values it would not store as ``sqlite3`` does, or no temporary folder. See
+        :mod:`bingeo.stores._gpkg_scratch`.
         """
         n = len(frame)
         if n < scratch.SCRATCH_ROWS:
@@ -683,8 +689,7 @@ class GpkgStore(Store):
                 beside.append(functools.partial(scratch.rtree_parts, rtree, shadow, size, ready.fids[has], box))
             if beside:
                 ready.files.append(scratch.Scratch("bingeo_scratch_beside", beside))
-            if all(f.attach(conn) for f in ready.files):
-                return ready
+            return ready
         except OSError as exc:  # no temporary folder: the other way
             log.debug("no scratch file (%s); rows bound through sqlite3", exc)
         except BaseException:
@@ -1037,6 +1042,10 @@ class _Ready:
         self.files: list[scratch.Scratch] = []
         self.extent: tuple[float, float, float, float] | None = None
         self.memo = False  # whether the file beside holds the memo
+
+    def attach(self, conn: sqlite3.Connection) -> bool:
+        """Wait for the scratch files and attach them to ``conn``; False when one could not be written."""
+        return all(f.attach(conn) for f in self.files)
 
     def close(self) -> None:
         """Detach and remove the scratch files."""
