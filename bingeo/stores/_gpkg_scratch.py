@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 #: driver's start cost more than they save).
 SCRATCH_ROWS = 20_000
 
-#: Page cache of the scratch file's connection, in KiB (its indexes are sorted in it).
-CACHE_KIB = 256 * 1024
+#: Page cache of the scratch files' connections, in KiB. Small: rows are only appended, and SQLite sorts an index in
+#: runs of the cache's size, which are faster to sort than one run of all (a million keys: 0.75 s against 1.0 s).
+CACHE_KIB = 4 * 1024
 
 
 def available() -> bool:
@@ -150,7 +151,7 @@ class Scratch:
             with adbc.connect(str(self.path), autocommit=True) as con, con.cursor() as cur:
                 cur.execute("PRAGMA journal_mode = OFF")  # a scratch file: made whole or thrown away
                 cur.execute("PRAGMA synchronous = OFF")
-                cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # the indexes' sorts in memory
+                cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 cur.execute("BEGIN")
                 for part in self._parts:
                     for name, ddl, indexes, rows in part() if callable(part) else [part]:
