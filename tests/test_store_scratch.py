@@ -22,11 +22,11 @@ from tests.test_store_upsert import SAMPLES, _memo_and_schema, both, content
 pytest.importorskip("adbc_driver_sqlite")
 
 
-def shadow(path: Path) -> list[list[tuple]]:
+def shadow(path: Path, table: str = "members") -> list[list[tuple]]:
     """The R-tree's shadow tables, node for node."""
     conn = sqlite3.connect(path)
     got = [
-        conn.execute(f"SELECT * FROM rtree_members_geom_{k} ORDER BY 1").fetchall() for k in ("node", "rowid", "parent")
+        conn.execute(f"SELECT * FROM rtree_{table}_geom_{k} ORDER BY 1").fetchall() for k in ("node", "rowid", "parent")
     ]
     conn.close()
     return got
@@ -151,6 +151,8 @@ def test_arrow_columns_store_what_sqlite3_binds():
         pd.Series([None, None], dtype=object),
         pd.Series([True, False]),
         pd.Series([2**62, -1]),
+        pd.Series([3, None, -(2**63)], dtype=object),  # house numbers
+        pd.Series([True, None], dtype=object),
     ):
         arrow = scratch.arrow_column(values)
         assert arrow is not None
@@ -165,6 +167,8 @@ def test_arrow_columns_store_what_sqlite3_binds():
         pd.Series(["a", 1], dtype=object),
         pd.Series(["a", float("nan")], dtype=object),
         pd.Series([1.5, 2.0]),
+        pd.Series([1, 2.5], dtype=object),
+        pd.Series([2**63, 1], dtype=object),
     ):
         assert scratch.arrow_column(values) is None
 
@@ -212,3 +216,24 @@ def test_repeated_ids_found_while_the_scratch_files_are_written(tmp_path, monkey
         assert {r[1] for r in st._conn.execute("PRAGMA database_list")} <= {"main", "temp"}
     assert spied == [] and a.read_bytes() == before
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_scratch_import_of_the_sample_addresses(tmp_path, monkeypatch, spied):
+    """The addresses' first import takes the same way (no version, no memo; integer columns)."""
+    from bingeo.addresses import addresses_for_store
+
+    register = addresses_for_store(bingeo.read_points(SAMPLES / "addresses.csv", crs=28992).points)
+    monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 1)
+    a, b = both(tmp_path, "addresses")
+    with bingeo.open_store(a) as st:
+        got = st.import_addresses(register)
+    monkeypatch.setattr(scratch, "SCRATCH_ROWS", 10**9)
+    with bingeo.open_store(b) as st:
+        want = st.import_addresses(register)
+    assert len(spied) == int(scratch.arrow_column(register["house_number"]) is not None) == 1
+    assert got == want == {"added": len(register), "updated": 0, "unchanged": 0}
+    assert content(a, "addresses") == content(b, "addresses")
+    assert shadow(a, "addresses") == shadow(b, "addresses")
+    conn = sqlite3.connect(a)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()

@@ -69,9 +69,9 @@ def available() -> bool:
 def arrow_column(values: pd.Series) -> Any:
     """Return ``values`` as the Arrow array whose values SQLite stores as ``sqlite3`` binds them, or None.
 
-    Arrow text as it is; booleans (stored as 0/1) and 64-bit integers; any other column only when each value
-    is text or None (the dates as the store formats them). None: another kind of value (the caller binds the
-    rows through ``sqlite3`` then).
+    Arrow text as it is; booleans (stored as 0/1) and 64-bit integers; any other column only when its values
+    are all text, all whole numbers or all booleans, or None (the dates as the store formats them). None:
+    another kind of value (the caller binds the rows through ``sqlite3`` then).
     """
     import pyarrow as pa
 
@@ -85,11 +85,11 @@ def arrow_column(values: pd.Series) -> Any:
     if values.dtype.kind in "OT":  # the values' kind inferred in C: text (or None only); not bytes, numbers
         try:
             out = pa.array(values.to_numpy(dtype=object), from_pandas=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             return None
         if out.type == pa.null():
             return pa.nulls(len(out), pa.large_string())
-        if out.type in (pa.string(), pa.large_string()):
+        if out.type in (pa.string(), pa.large_string(), pa.int64(), pa.bool_()):  # text, whole numbers, booleans
             return out
     return None
 
