@@ -2,10 +2,10 @@
 members table, with the import's memo), per stage.
 
 A synthetic member frame of ``--members`` rows (made-up ids, names and contacts; RD points; ~1 % without a
-location) goes into a new store; the whole ``upsert_members`` is timed as CPU (``time.process_time``) and wall
-time, and cProfile's cumulative time of each stage is printed (``--stages``). ``--reference-src DIR`` runs the same
-in a subprocess with the bingeo package found in ``DIR`` (``git archive <ref> bingeo | tar -x -C DIR``), interleaved:
-the reference in the same run.
+location) goes into a new store; the whole ``upsert_members`` is timed as CPU (``time.process_time``: every
+thread of the process) and wall time, and cProfile's cumulative time of each stage (this thread's only) is printed
+(``--stages``). ``--reference-src DIR`` runs the same in a subprocess with the bingeo package found in ``DIR``
+(``git archive <ref> bingeo | tar -x -C DIR``), interleaved: the reference in the same run.
 
 ``--capture`` writes that frame: it runs ``import_members`` on ``benchmarks/members.py``'s generated list of
 ``--members`` members (made first by that benchmark under ``--data``) and pickles what reaches ``upsert_members``
@@ -163,11 +163,15 @@ def main() -> None:
             if args.stages:
                 print(out)
     for label, vals in got.items():
-        cpus = [c for c, _ in vals]
-        print(f"{label}: {int(n):,} members, cpu {min(cpus):.2f}-{max(cpus):.2f} s over {len(vals)} run(s)")
+        cpus, walls = [c for c, _ in vals], [w for _, w in vals]
+        print(
+            f"{label}: {int(n):,} members, cpu {min(cpus):.2f}-{max(cpus):.2f} s, "
+            f"wall {min(walls):.2f}-{max(walls):.2f} s over {len(vals)} run(s)"
+        )
     if "reference" in got:
-        ratios = [r[0] / t[0] for r, t in zip(got["reference"], got["this"])]
-        print(f"reference / this (cpu): {min(ratios):.2f}-{max(ratios):.2f}x")
+        for k, what in enumerate(("cpu", "wall")):
+            ratios = [r[k] / t[k] for r, t in zip(got["reference"], got["this"])]
+            print(f"reference / this ({what}): {min(ratios):.2f}-{max(ratios):.2f}x")
 
 
 if __name__ == "__main__":

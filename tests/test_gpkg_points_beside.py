@@ -21,6 +21,7 @@ import shapely
 
 import bingeo.readers.gpkg_points as gpkg_points
 import bingeo.stores._gpkg_format as fmt
+from bingeo._arrow_dates import iso_arrow
 from tests.test_gpkg_points import _content, _points
 
 
@@ -189,6 +190,6 @@ def test_dates_as_text_in_arrow_equal_strftime(unit):
     edges = np.array(["1000-01-01", "9999-12-31T23:59:59", "1969-12-31T23:59:59.999", "NaT"], dtype="datetime64[ms]")
     edges = pd.Series(edges[2:] if unit == "ns" else edges).astype(f"datetime64[{unit}]")
     for v in (times, days, fraction, edges, pd.Series(pd.NaT, index=range(3), dtype=f"datetime64[{unit}]")):
-        assert gpkg_points._iso_arrow(v).to_pylist() == _strftime(v)
+        assert iso_arrow(v).to_pylist() == _strftime(v)
     far = pd.Series(np.array(["0999-12-31", "2020-01-01"], dtype="datetime64[s]"))
-    assert gpkg_points._iso_arrow(far) is None  # the caller's way
+    assert iso_arrow(far) is None  # the caller's way

@@ -40,6 +40,7 @@ def test_dates_by_numpy_as_by_strftime():
     want = [None if pd.isna(x) else x.strftime("%Y-%m-%d") for x in v]
     for unit in ("s", "ms", "us", "ns"):
         assert _iso_dates(v.astype(f"datetime64[{unit}]")) == want
+        assert _iso_dates(v.astype(f"datetime64[{unit}]"), arrow=True).to_pylist() == want  # Arrow text, as kept
     assert _iso_dates(pd.Series([pd.NaT] * 3, dtype="datetime64[s]")) == [None] * 3
     aware = v.dt.tz_localize("UTC").dt.tz_convert("Europe/Amsterdam")  # the local day, as strftime gives it
     assert _iso_dates(aware) == [None if pd.isna(x) else x.strftime("%Y-%m-%d") for x in aware]
@@ -86,14 +87,12 @@ def test_many_rows_a_statement_as_one_row_a_statement(n, monkeypatch):
     assert got.execute(rows).fetchall() == want.execute(rows).fetchall()
 
 
-@pytest.mark.parametrize("rows_a_statement", [1, 7, 64])
-def test_first_import_of_arrow_text_and_dates_equals_the_merge(tmp_path, monkeypatch, rows_a_statement):
-    """As the members import hands them over: Arrow text, datetime64 dates, a column all empty, the memo."""
+def odd_frame(n: int, seed: int):
+    """As the members import hands them over: Arrow text, datetime64 dates, a column all empty; and a memo."""
     from tests.test_store_members import members_frame
 
-    n = 700
-    rng = np.random.default_rng(9)
-    frame = members_frame(n, seed=9)
+    rng = np.random.default_rng(seed)
+    frame = members_frame(n, seed=seed)
     for c in ("member_id", "person_id", "name", "email", "role", "status"):
         frame[c] = frame[c].astype("string[pyarrow]")
     frame.loc[rng.random(n) < 0.2, "email"] = None
@@ -101,11 +100,20 @@ def test_first_import_of_arrow_text_and_dates_equals_the_merge(tmp_path, monkeyp
     days = pd.to_datetime(rng.integers(0, 2_000_000_000, n), unit="s").astype("datetime64[s]")
     frame["consent_date"] = pd.Series(days).where(rng.random(n) < 0.5)
     frame["left_on"] = pd.Series([pd.NaT] * n, dtype="datetime64[s]")
-    frame.loc[rng.random(n) < 0.05, "geometry"] = None
-    frame.loc[rng.random(n) < 0.05, "geometry"] = shapely.Point()
     memo = pd.DataFrame(
         {"digest": rng.integers(-(2**63), 2**63 - 1, n), "tallies": [None if i % 4 else f"x={i}" for i in range(n)]}
     )
+    return frame, memo
+
+
+@pytest.mark.parametrize("rows_a_statement", [1, 7, 64])
+def test_first_import_of_arrow_text_and_dates_equals_the_merge(tmp_path, monkeypatch, rows_a_statement):
+    """As the members import hands them over: Arrow text, datetime64 dates, a column all empty, the memo."""
+    n = 700
+    frame, memo = odd_frame(n, seed=9)
+    rng = np.random.default_rng(10)
+    frame.loc[rng.random(n) < 0.05, "geometry"] = None
+    frame.loc[rng.random(n) < 0.05, "geometry"] = shapely.Point()
     monkeypatch.setattr(gpkg, "RTREE_BULK_ROWS", 1)
     monkeypatch.setattr(gpkg, "VALUES_ROWS", rows_a_statement)
     a, _ = straight_equals_merge(tmp_path, monkeypatch, frame, memo)

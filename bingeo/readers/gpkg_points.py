@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from bingeo._arrow_dates import iso_arrow
 from bingeo.readers import idle  # imported with the readers, at a command's start: idle time counts from then
 
 logger = logging.getLogger("bingeo.readers")
@@ -207,65 +208,14 @@ def _pack_rtree(p: Path, layer: str, xy: np.ndarray, packed: Path | None = None)
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("xy", "<f8", (2,))])
 
 
-#: "00" … "99" as bytes: the two digits of a number below 100 by one look-up.
-_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], dtype=np.uint8)
-
-
-def _digits(out: np.ndarray, at: int, value: np.ndarray) -> None:
-    """Write ``value`` (integers 0 … 99) as two decimal digits into the columns ``at``, ``at + 1`` of ``out``."""
-    out[:, at : at + 2] = _PAIRS[value]
-
-
-def _iso_arrow(v: pd.Series) -> Any:
-    """Return the ISO text :func:`bingeo.readers.write._naive_datetimes_as_text` makes of ``v``, in Arrow.
-
-    ``2021-01-01T12:45:00`` (the fraction of a second dropped, as ``strftime``'s ``%S``), or ``2021-01-01``
-    when every time is midnight; null where missing. The digits are computed for all rows at once and the
-    array is made from its buffers (fixed width): no text object per row. None: not a naive datetime of a
-    unit it knows, or a year outside 1000 … 9999 (the caller's way then).
-    """
-    import pyarrow as pa
-
-    from bingeo.readers.write import _PER_SECOND
-
-    t = v.to_numpy()
-    if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
-        return None
-    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
-    ok = ~np.isnat(t)
-    ticks = np.where(ok, t.view(np.int64), 0)
-    days, in_day = np.divmod(ticks, 86400 * per)
-    d = days.astype("datetime64[D]")
-    months = d.astype("datetime64[M]")
-    year = months.astype(np.int64) // 12 + 1970
-    if ((year < 1000) | (year > 9999)).any():
-        return None
-    dates_only = not in_day[ok].any()
-    out = np.empty((len(t), 10 if dates_only else 19), dtype=np.uint8)
-    _digits(out, 0, year // 100)
-    _digits(out, 2, year % 100)
-    _digits(out, 5, months.astype(np.int64) % 12 + 1)
-    _digits(out, 8, (d - months).astype(np.int64) + 1)
-    out[:, [4, 7]] = ord("-")
-    if not dates_only:
-        secs = (in_day // per).astype(np.int32)  # whole seconds into the day
-        out[:, 10], out[:, [13, 16]] = ord("T"), ord(":")
-        _digits(out, 11, secs // 3600)
-        _digits(out, 14, secs // 60 % 60)
-        _digits(out, 17, secs % 60)
-    offsets = pa.py_buffer((np.arange(len(t) + 1, dtype=np.int32) * out.shape[1]).tobytes())
-    valid = None if ok.all() else pa.array(ok).buffers()[1]
-    return pa.Array.from_buffers(pa.string(), len(t), [valid, offsets, pa.py_buffer(out.tobytes())])
-
-
 def _arrow_table(df: pd.DataFrame) -> Any:
-    """``df`` as the Arrow table GDAL gets: naive datetimes as ISO text (:func:`_iso_arrow`), no index."""
+    """``df`` as the Arrow table GDAL gets: naive datetimes as ISO text (:func:`iso_arrow`), no index."""
     import pyarrow as pa
 
     from bingeo.readers.write import _naive_datetimes_as_text
 
     times = {
-        c: _iso_arrow(df[c])
+        c: iso_arrow(df[c])
         for c in df.columns
         if pd.api.types.is_datetime64_any_dtype(df[c]) and getattr(df[c].dt, "tz", None) is None
     }

@@ -94,12 +94,17 @@ def _encode_points(geoms: np.ndarray, srs_id: int) -> list[bytes] | None:
     xy = shapely.get_coordinates(geoms)
     if len(xy) != len(geoms) or not np.isfinite(xy).all():
         return None
-    rec = np.zeros(len(geoms), dtype=_POINT_BLOB)
+    data, size = point_records(xy, srs_id).tobytes(), _POINT_BLOB.itemsize
+    return [data[k : k + size] for k in range(0, len(data), size)]
+
+
+def point_records(xy: np.ndarray, srs_id: int) -> np.ndarray:
+    """Return the blobs of the 2-D points ``xy`` (n × 2, finite) as one array of :data:`_POINT_BLOB` records."""
+    rec = np.zeros(len(xy), dtype=_POINT_BLOB)
     rec["magic"], rec["version"], rec["flags"], rec["srs"] = b"GP", 0, 0b00000011, srs_id
     rec["env"] = xy[:, [0, 0, 1, 1]]
     rec["order"], rec["type"], rec["xy"] = 1, 1, xy
-    data, size = rec.tobytes(), _POINT_BLOB.itemsize
-    return [data[k : k + size] for k in range(0, len(data), size)]
+    return rec
 
 
 def _wkb_offset(blob: bytes) -> int:
@@ -407,6 +412,15 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
     Runs inside the caller's transaction.
     """
     size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
+    write_packed(conn, rtree, pack_rtree(size, ids, box))
+
+
+def pack_rtree(size: int, ids: np.ndarray, box: np.ndarray) -> PackedRtree:
+    """Pack the entries ``ids`` with envelopes ``box`` (as :func:`rebuild_rtree` takes them) into nodes.
+
+    Nodes of ``size`` bytes, which :func:`write_packed` writes. Needs no connection: it may run while SQLite
+    writes something else.
+    """
     fanout = (size - 4) // _CELL.itemsize
     nodes: list[tuple[int, bytes]] = []
     rowid: list[tuple[np.ndarray, np.ndarray]] = []  # (row ids, their leaf)
@@ -444,6 +458,16 @@ def rebuild_rtree(conn: sqlite3.Connection, rtree: str, ids: np.ndarray, box: np
     root["id"], root["box"] = level_ids, level_box.reshape(-1, 4)
     nodes.append((1, blob(depth, root)))
     (rowid if depth == 0 else parent).append((level_ids, np.ones(len(level_ids), dtype=np.int64)))
+    return nodes, rowid, parent
+
+
+#: What :func:`pack_rtree` makes: the nodes (number, blob), then (row ids, their leaf) and (nodes, their parent).
+PackedRtree = tuple[list[tuple[int, bytes]], list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]]]
+
+
+def write_packed(conn: sqlite3.Connection, rtree: str, packed: PackedRtree) -> None:
+    """Replace the content of R-tree ``rtree`` by the nodes :func:`pack_rtree` made (in the caller's transaction)."""
+    nodes, rowid, parent = packed
     for suffix in ("node", "rowid", "parent"):
         conn.execute(f'DELETE FROM "{rtree}_{suffix}"')
     conn.executemany(f'INSERT INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', nodes)

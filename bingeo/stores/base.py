@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from bingeo._arrow_dates import iso_arrow
 from bingeo._crs import StoredCRS
 from bingeo._results import Result
 from bingeo.errors import ConflictError, InputError, StoreError
@@ -252,7 +253,7 @@ def _today() -> dt.date:
 
 def plain_value(value: Any) -> Any:
     """Return a value a database driver binds: None for missing (None, NaT, NaN), Python scalars for numpy."""
-    if value is None or _is_nat(value):
+    if value is None or _is_nat(value) or type(value).__name__ == "NAType":  # pandas.NA of Arrow text too
         return None
     if isinstance(value, float) and value != value:
         return None
@@ -273,20 +274,19 @@ def iso_date(value: Any) -> str | None:
     return text or None
 
 
-def _iso_dates(column: pd.Series) -> list[str | None]:
-    """Return :func:`iso_date` of each value; a datetime column a column at a time (its years have 4 digits)."""
+def _iso_dates(column: pd.Series, *, arrow: bool = False) -> Any:
+    """Return :func:`iso_date` of each value; a naive datetime column a column at a time (:func:`iso_arrow`).
+
+    A list; with ``arrow``, a naive datetime column's dates as the Arrow array :func:`iso_arrow` makes.
+    """
     if column.dtype.kind == "M":
         missing = column.isna().to_numpy()
-        if missing.all():  # no date at all (a list without the column): nothing to format
+        if missing.all() and not arrow:  # no date at all (a list without the column): nothing to format
             return [None] * len(missing)
-        if column.dt.tz is None:  # the day of each, by numpy (~10x faster than strftime) when years have 4 digits
-            days = column.to_numpy(dtype="datetime64[D]")  # floored to the day, as the date of a timestamp is
-            years = days[~missing].astype("datetime64[Y]").astype(np.int64) + 1970
-            if years.min() >= 1000 and years.max() <= 9999:
-                texts = np.datetime_as_string(days, unit="D").astype(object)
-                texts[missing] = None
-                return texts.tolist()
-        texts = column.dt.strftime("%Y-%m-%d").tolist()
+        texts = iso_arrow(column, days=True)  # the day of each, floored as the date of a timestamp is
+        if texts is not None:
+            return texts if arrow else texts.to_numpy(zero_copy_only=False).tolist()
+        texts = column.dt.strftime("%Y-%m-%d").tolist()  # aware, or a year outside 1000 … 9999
         return [None if gone else t for t, gone in zip(texts, missing.tolist())]
     return [iso_date(v) for v in column.astype(object)]
 
@@ -298,6 +298,10 @@ class Store(ABC):
     """
 
     location: str
+    #: Whether :meth:`_prepare_points` hands the dates on as Arrow text (missing: ``pandas.NA``), not str/None.
+    _arrow_dates = False
+    #: Whether :meth:`_upsert_points` tells repeated keys (:meth:`_check_keys`) itself, before it writes anything.
+    _keys_checked_beside = False
     #: The store's CRS as stored (its EPSG code); :attr:`crs` is the same as a ``pyproj.CRS``.
     stored_crs: StoredCRS
 
@@ -688,10 +692,8 @@ class Store(ABC):
         if key not in cols:
             msg = f"the {table} to store need a {key!r} column."
             raise StoreError(msg)
-        if not _all_distinct(frame[key]):
-            dup = frame[key].duplicated()
-            msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
-            raise StoreError(msg)
+        if not self._keys_checked_beside:
+            self._check_keys(table, key, frame)
         if frame.crs is not None and not frame.crs.equals(self.crs):
             frame = frame.to_crs(self.crs)
         dates = [c for c, decl in fields if decl.startswith("DATE ") or decl == "DATE"]
@@ -699,8 +701,20 @@ class Store(ABC):
             frame = frame.copy()
             for c in dates:
                 if c in cols:
-                    frame[c] = _iso_dates(frame[c])
+                    texts = _iso_dates(frame[c], arrow=self._arrow_dates)
+                    if not isinstance(texts, list):  # Arrow text: no str object per row
+                        import pandas as pd
+
+                        texts = pd.Series(pd.arrays.ArrowExtensionArray(texts), index=frame.index)
+                    frame[c] = texts
         return frame, cols
+
+    def _check_keys(self, table: str, key: str, frame: gpd.GeoDataFrame) -> None:
+        """Raise :class:`StoreError` when a ``key`` value of ``frame`` is repeated."""
+        if not _all_distinct(frame[key]):
+            dup = frame[key].duplicated()
+            msg = f"the {table} to store hold {int(dup.sum())} repeated {key!r} values; each must be unique."
+            raise StoreError(msg)
 
     def upsert_members(self, members: gpd.GeoDataFrame, *, memo: pd.DataFrame | None = None) -> dict[str, int]:
         """Add or update members by ``member_id``, all or nothing; returns counts (no member data).

@@ -17,6 +17,7 @@ half-way leaves the file as it was. Writers wait for the lock up to
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from bingeo import settings
 from bingeo._crs import StoredCRS, crs_label, to_crs
 from bingeo.errors import ConflictError, StoreError
 from bingeo.stores import _gpkg_format as fmt
+from bingeo.stores import _gpkg_scratch as scratch
 from bingeo.stores import base
 from bingeo.stores.base import (
     ADDRESS_FIELDS,
@@ -213,6 +215,9 @@ def _zero_one_flags(text: str | None) -> np.ndarray | None:
 
 class GpkgStore(Store):
     """A store in a GeoPackage file. Open with :func:`bingeo.open_store`."""
+
+    _arrow_dates = True  # bound by _plain_column, or written from Arrow as they are (_gpkg_scratch)
+    _keys_checked_beside = True  # while the scratch files are written (_upsert_points)
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, crs: Any = None) -> None:
         self.path = Path(path)
@@ -546,34 +551,198 @@ class GpkgStore(Store):
         decl = dict(fields)
         versioned = "version" in decl
         now = _now()
+        remember = memo is not None and table == "members"
+        ready = self._start_scratch(table, frame, cols, memo if remember else None, now, versioned)
+        extents: list[Any] = [table]  # what _write refreshes in gpkg_contents when it commits
+        rtree = f"rtree_{table}_geom"
+        try:
+            self._check_keys(table, key, frame)  # while the scratch files are written, before the store is
+            if ready is not None and not ready.attach(self._conn):
+                ready.close()
+                ready = None
+            with self._write(extents) as conn:
+                trigger = conn.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
+                ).fetchone()
+                if trigger is not None:  # restored below, in the same transaction
+                    conn.execute(f'DROP TRIGGER "{rtree}_insert"')
+                empty = not conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]  # noqa: S608
+                if ready is not None and empty and _next_fid(conn, table) == ready.first:
+                    extents[0] = (table, self._insert_scratch(conn, table, ready, trigger is not None))
+                    added, updated = len(frame), 0
+                else:
+                    added, updated, packed = self._insert_bound(
+                        conn, table, fields, key, frame, cols, memo if remember else None, now, empty, trigger
+                    )
+                    if packed is not None:
+                        extents[0] = (table, packed)
+                if trigger is not None:
+                    conn.execute(trigger[0])
+                if not (added or updated):  # no row changed: neither did the extent (an R-tree scan of every row)
+                    extents.clear()
+        finally:
+            if ready is not None:
+                ready.close()
+        return {"added": added, "updated": updated, "unchanged": len(frame) - added - updated}
+
+    def _insert_bound(
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        fields: list[tuple[str, str]],
+        key: str,
+        frame: gpd.GeoDataFrame,
+        cols: list[str],
+        memo: pd.DataFrame | None,
+        now: str,
+        empty: bool,
+        trigger: tuple[str] | None,
+    ) -> tuple[int, int, tuple[float, float, float, float] | None]:
+        """Upsert the rows bound through ``sqlite3``: straight into an empty table, else by the merge.
+
+        Returns the rows added and updated, and the R-tree's extent when it was packed here (else None).
+        """
+        decl = dict(fields)
+        versioned = "version" in decl
         geoms = frame.geometry.to_numpy()
         blobs = fmt.encode_many(geoms, self.srs_id)
         box = _rtree_box(geoms, blobs)
         values = [_plain_column(frame[c]) for c in cols]
-        remember = memo is not None and table == "members"
-        if remember:
-            values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]  # type: ignore[index]
+        if memo is not None:
+            values += [memo["digest"].astype("int64").tolist(), memo["tallies"].tolist()]
+        if empty and len(blobs) >= DIRECT_INSERT_ROWS:
+            added, packed = self._insert_all(conn, table, cols, now, versioned, blobs, box, values, trigger)
+            return added, 0, packed
+        env = [[None if v != v else v for v in box[:, k].tolist()] for k in range(4)]  # NaN: no envelope
+        rows = zip(range(len(blobs)), blobs, *env, *values)
+        added, updated = self._merge(conn, table, key, cols, decl, now, versioned, memo is not None, rows, trigger)
+        return added, updated, None
+
+    def _start_scratch(
+        self,
+        table: str,
+        frame: gpd.GeoDataFrame,
+        cols: list[str],
+        memo: pd.DataFrame | None,
+        now: str,
+        versioned: bool,
+    ) -> _Ready | None:
+        """Start writing a first import's rows (``table`` empty) into scratch files on two threads.
+
+        One file holds the rows and the table's indexes; the other the memo and the R-tree's shadow tables; the
+        caller attaches them (:meth:`_Ready.attach`, False when one could not be written). None (the rows are then
+        bound through ``sqlite3``): fewer rows than :data:`_gpkg_scratch.SCRATCH_ROWS`, the table not empty, no
+        ADBC driver, a column whose values it would not store as ``sqlite3`` does, or no temporary folder. See
+        :mod:`bingeo.stores._gpkg_scratch`.
+        """
+        n = len(frame)
+        if n < scratch.SCRATCH_ROWS:
+            return None
+        conn = self._conn
+        if conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]:  # noqa: S608 - fixed names
+            return None
+        if not scratch.available():
+            return None
+        import pyarrow as pa
+
+        columns = {c: scratch.arrow_column(frame[c]) for c in cols}
+        tallies = scratch.arrow_column(memo["tallies"]) if memo is not None else None
+        if any(v is None for v in columns.values()) or (memo is not None and tallies is None):
+            return None
+        geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+        made = scratch.point_blobs(geoms, self.srs_id)
+        if made is None:
+            blobs = fmt.encode_many(geoms, self.srs_id)
+            made = pa.array(blobs, type=pa.large_binary()), _rtree_box(geoms, blobs)
+        first = _next_fid(conn, table)
+        ready = _Ready(first, made[1])
+        fids = pa.array(ready.fids)
+        stamp, one = pa.repeat(now, n), pa.array(np.ones(n, dtype=np.int64))
+        tail = {"updated_at": stamp} | ({"version": one} if versioned else {})
+        schema = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        indexes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+            )
+        ]
+        rows = pa.table({"fid": fids, "geom": made[0]} | columns | tail)
+        try:  # the rows' file first: its thread has the most to do
+            ready.files.append(scratch.Scratch("bingeo_scratch_rows", [(table, schema[table], indexes, rows)]))
+            beside: list[Any] = []
+            if memo is not None:
+                kept = {"fid": fids, "member_id": columns["member_id"]}
+                kept |= {"digest": pa.array(memo["digest"].to_numpy(dtype=np.int64)), "version": one}
+                kept |= {"updated_at": stamp, "tallies": tallies}
+                beside.append((MEMO_TABLE, schema.get(MEMO_TABLE, MEMO_DDL), [], pa.table(kept)))
+                ready.memo = True
+            rtree = f"rtree_{table}_geom"
+            has = ~np.isnan(ready.box[:, 0])
+            shadow = {k: schema.get(f"{rtree}_{k}") for k in scratch.RTREE_COLUMNS}
+            if has.sum() >= RTREE_BULK_ROWS and all(shadow.values()) and self._shadow_columns_known(rtree):
+                size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
+                box = ready.box[has]
+                # the R-tree's extent as min/max over it would read it (rounding keeps the order of the values)
+                far = fmt.rtree_floats(np.array([[box[:, 0].min(), box[:, 1].max(), box[:, 2].min(), box[:, 3].max()]]))
+                low, high = far[0, [0, 2]].tolist(), far[0, [1, 3]].tolist()
+                ready.extent = (low[0], low[1], high[0], high[1])
+                beside.append(functools.partial(scratch.rtree_parts, rtree, shadow, size, ready.fids[has], box))
+            if beside:
+                ready.files.append(scratch.Scratch("bingeo_scratch_beside", beside))
+            return ready
+        except OSError as exc:  # no temporary folder: the other way
+            log.debug("no scratch file (%s); rows bound through sqlite3", exc)
+        except BaseException:
+            ready.close()
+            raise
+        ready.close()
+        return None
+
+    def _shadow_columns_known(self, rtree: str) -> bool:
+        """Whether the R-tree's shadow tables have the columns :data:`_gpkg_scratch.RTREE_COLUMNS` (no others)."""
+        return all(
+            tuple(r[1] for r in self._conn.execute(f'PRAGMA table_info("{rtree}_{k}")')) == names
+            for k, names in scratch.RTREE_COLUMNS.items()
+        )
+
+    def _insert_scratch(
+        self, conn: sqlite3.Connection, table: str, ready: _Ready, has_rtree: bool
+    ) -> tuple[float, float, float, float] | None:
+        """Copy the rows, the memo and the R-tree of the attached scratch files into the empty ``table``.
+
+        Each by ``INSERT INTO main.t SELECT * FROM scratch.t``, which SQLite does by its transfer shortcut
+        (records and index entries copied as they are) when the schemas are the same and the target is empty and
+        without triggers: the table's triggers are dropped for the copy and made again after it (the R-tree's
+        insert trigger, already dropped, the caller restores). Returns the R-tree's extent when it was packed
+        (else None: read it).
+        """
+        rows = ready.files[0].schema
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,)
+        ).fetchall()
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM {rows}."{table}"')  # noqa: S608 - fixed names
+        for _, sql in triggers:
+            conn.execute(sql)
+        beside = ready.files[1].schema if len(ready.files) > 1 else None
+        if ready.memo:
+            _create_memo(conn)
+            conn.execute(f'INSERT OR REPLACE INTO main."{MEMO_TABLE}" SELECT * FROM {beside}."{MEMO_TABLE}"')  # noqa: S608
         rtree = f"rtree_{table}_geom"
-        extents: list[Any] = [table]  # what _write refreshes in gpkg_contents when it commits
-        with self._write(extents) as conn:
-            trigger = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (f"{rtree}_insert",)
-            ).fetchone()
-            if trigger is not None:  # restored below, in the same transaction
-                conn.execute(f'DROP TRIGGER "{rtree}_insert"')
-            empty = not conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]  # noqa: S608
-            if empty and len(blobs) >= DIRECT_INSERT_ROWS:
-                added, packed = self._insert_all(conn, table, cols, now, versioned, blobs, box, values, trigger)
-                updated, extents[0] = 0, (table, packed)
-            else:
-                env = [[None if v != v else v for v in box[:, k].tolist()] for k in range(4)]  # NaN: no envelope
-                rows = zip(range(len(blobs)), blobs, *env, *values)
-                added, updated = self._merge(conn, table, key, cols, decl, now, versioned, remember, rows, trigger)
-            if trigger is not None:
-                conn.execute(trigger[0])
-            if not (added or updated):  # no row changed: neither did the extent (an R-tree scan of every row)
-                extents.clear()
-        return {"added": added, "updated": updated, "unchanged": len(blobs) - added - updated}
+        if not has_rtree:
+            return None
+        if ready.extent is not None:  # packed beside
+            for k in scratch.RTREE_COLUMNS:
+                conn.execute(f'DELETE FROM main."{rtree}_{k}"')  # noqa: S608 - fixed names
+                conn.execute(f'INSERT INTO main."{rtree}_{k}" SELECT * FROM {beside}."{rtree}_{k}"')  # noqa: S608
+        else:
+            has = ~np.isnan(ready.box[:, 0])
+            conn.executemany(
+                f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)',
+                zip(ready.fids[has].tolist(), *(ready.box[has, k].tolist() for k in range(4))),
+            )
+        return ready.extent
 
     def _insert_all(
         self,
@@ -636,7 +805,7 @@ class GpkgStore(Store):
                 )
         if len(values) > len(cols):  # the members' memo
             key = cols.index("member_id")
-            conn.execute(MEMO_DDL)
+            _create_memo(conn)
             digest, tallies = values[len(cols) :]
             _insert_many(
                 conn,
@@ -707,7 +876,7 @@ class GpkgStore(Store):
             else:
                 conn.execute(f'INSERT OR REPLACE INTO "{rtree}" (id, minx, maxx, miny, maxy) {new_boxes}', (before,))
         if remember:
-            conn.execute(MEMO_DDL)
+            _create_memo(conn)
             conn.execute(
                 f'INSERT OR REPLACE INTO "{MEMO_TABLE}" (fid, member_id, digest, version, updated_at, tallies) '  # noqa: S608
                 f'SELECT t.fid, t."{key}", s.digest, t.version, t.updated_at, s.tallies FROM {tmp} AS s '
@@ -840,6 +1009,48 @@ def _rtree_box(geoms: Any, blobs: list[bytes | None]) -> np.ndarray:
     keep = np.array([b is not None and not (b[3] & 0b00010000) for b in blobs], dtype=bool)
     bounds[~keep] = np.nan
     return bounds
+
+
+def _create_memo(conn: sqlite3.Connection) -> None:
+    """Make :data:`MEMO_TABLE` if missing, registered in gpkg_contents as attributes.
+
+    Unregistered, QGIS lists it as a table the GeoPackage does not know of; a memo made before is registered now.
+    """
+    conn.execute(MEMO_DDL)
+    conn.execute(
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES (?, 'attributes', ?, 'bingeo: what member imports remember (a cache)')",
+        (MEMO_TABLE, MEMO_TABLE),
+    )
+
+
+def _next_fid(conn: sqlite3.Connection, table: str) -> int:
+    """Return the fid SQLite gives the next row of the empty ``table``: after the largest it ever had."""
+    seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    return (seq[0] if seq else 0) + 1
+
+
+class _Ready:
+    """A first import's rows in scratch files (:class:`_gpkg_scratch.Scratch`), ready to copy.
+
+    Their fids (from ``first``), R-tree boxes and, when the R-tree was packed beside, its extent.
+    """
+
+    def __init__(self, first: int, box: np.ndarray) -> None:
+        self.first, self.box = first, box
+        self.fids = np.arange(first, first + len(box), dtype=np.int64)
+        self.files: list[scratch.Scratch] = []
+        self.extent: tuple[float, float, float, float] | None = None
+        self.memo = False  # whether the file beside holds the memo
+
+    def attach(self, conn: sqlite3.Connection) -> bool:
+        """Wait for the scratch files and attach them to ``conn``; False when one could not be written."""
+        return all(f.attach(conn) for f in self.files)
+
+    def close(self) -> None:
+        """Detach and remove the scratch files."""
+        for f in self.files:
+            f.close()
 
 
 def _looks_like_sqlite(path: Path) -> bool:
