@@ -546,7 +546,7 @@ def test_geopackage_output_through_arrow(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
-    from bingeo.readers.write import _iso_text
+    from bingeo.readers.write import _naive_datetimes_as_text
 
     rng = np.random.default_rng(seed)
     ns = rng.integers(-2 * 10**18, 4 * 10**18, 500) // 10 ** int(rng.integers(0, 10))
@@ -555,9 +555,11 @@ def test_datetimes_as_text_for_geopackage_equal_strftime(seed):
             ns.astype(f"datetime64[{unit}]" if unit == "ns" else "datetime64[ns]").astype(f"datetime64[{unit}]")
         )
         v[rng.random(500) < 0.1] = pd.NaT
-        for dates_only, fmt in ((False, "%Y-%m-%dT%H:%M:%S"), (True, "%Y-%m-%d")):
-            want = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
-            pd.testing.assert_series_equal(_iso_text(v, dates_only), want)
+        for midnight in (False, True):
+            w = v.dt.normalize() if midnight else v
+            want = w.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S").astype(object).where(w.notna(), None)
+            got = _naive_datetimes_as_text(pd.DataFrame({"t": w}))["t"]
+            pd.testing.assert_series_equal(got, want, check_names=False)
 
 
 NOTTINGHAM = Path("uk_nottingham") / "nottingham_burglary_2022.csv.gz"  # in the real data (fixture `real`)

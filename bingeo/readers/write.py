@@ -24,6 +24,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from bingeo._arrow_dates import PER_SECOND, iso_arrow
 from bingeo._contacts import FORMULA_TRIGGERS, neutralize_cell
 from bingeo._crs import crs_label, same_crs, to_crs
 from bingeo.errors import InputError
@@ -105,14 +106,17 @@ def _naive_datetimes_as_text(df: pd.DataFrame) -> pd.DataFrame:
         v = out[c]
         dates_only = bool((v.dropna() == v.dropna().dt.normalize()).all())
         fmt = "%Y-%m-%d" if dates_only else "%Y-%m-%dT%H:%M:%S"
-        fast = _iso_text(v, dates_only)
-        out[c] = fast if fast is not None else v.dt.strftime(fmt).astype(object).where(v.notna(), None)
+        fast = iso_arrow(v)  # the same texts, all rows at once
+        if fast is not None:
+            out[c] = pd.Series(fast.to_numpy(zero_copy_only=False), index=v.index, dtype=object)
+        else:
+            out[c] = v.dt.strftime(fmt).astype(object).where(v.notna(), None)
     return out
 
 
 def _whole_seconds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (``datetime64[s]`` of ``t``, the fraction dropped; mask of the values that are not NaT)."""
-    per = _PER_SECOND[np.datetime_data(t.dtype)[0]]
+    per = PER_SECOND[np.datetime_data(t.dtype)[0]]
     ok = ~np.isnat(t)
     return np.where(ok, t.view(np.int64) // per, 0).astype("datetime64[s]"), ok
 
@@ -121,21 +125,6 @@ def _timestamp_text(secs: np.ndarray, ok: np.ndarray, dates_only: bool, pa: Any,
     """Arrow text of ``secs`` where ``ok`` (null elsewhere): ``2021-01-01``, or ``2021-01-01 12:45:00``."""
     arr = pa.array(secs, mask=~ok, type=pa.timestamp("s"))
     return pc.cast(arr.cast(pa.date32()) if dates_only else arr, pa.string())
-
-
-def _iso_text(v: pd.Series, dates_only: bool) -> pd.Series | None:
-    """``v.dt.strftime("%Y-%m-%dT%H:%M:%S")`` (or ``"%Y-%m-%d"``) through Arrow, None where missing; or None."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    t = v.to_numpy()
-    if not (isinstance(t.dtype, np.dtype) and t.dtype.kind == "M" and np.datetime_data(t.dtype)[0] in _PER_SECOND):
-        return None
-    secs, ok = _whole_seconds(t)  # strftime's %S drops the fraction
-    text = _timestamp_text(secs, ok, dates_only, pa, pc)
-    if not dates_only:
-        text = pc.replace_substring(text, " ", "T", max_replacements=1)
-    return pd.Series(text.to_numpy(zero_copy_only=False), index=v.index, dtype=object)
 
 
 @contextlib.contextmanager
@@ -490,9 +479,6 @@ def _float_fields(v: np.ndarray, pa: Any, pc: Any) -> Any:
     return res
 
 
-_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
-
-
 def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
     """Return a function (start, stop) -> Arrow text of the CSV fields of ``s[start:stop]``, or None."""
     dtype = s.dtype
@@ -521,8 +507,8 @@ def _renderer(s: pd.Series, special: str, pa: Any, pc: Any) -> Any:
         if np.isinf(v).any():
             return None
         return lambda a, b: _float_fields(v[a:b], pa, pc)
-    if isinstance(dtype, np.dtype) and dtype.kind == "M" and np.datetime_data(dtype)[0] in _PER_SECOND:
-        per = _PER_SECOND[np.datetime_data(dtype)[0]]
+    if isinstance(dtype, np.dtype) and dtype.kind == "M" and np.datetime_data(dtype)[0] in PER_SECOND:
+        per = PER_SECOND[np.datetime_data(dtype)[0]]
         t = s.to_numpy()
         ok = ~np.isnat(t)
         ticks = t.view(np.int64)[ok]
