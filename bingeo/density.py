@@ -666,6 +666,77 @@ class _Scatter:
             self.loop(1, sub.size, self.rel.size, self.rows, self.rel, v, sub, 0)
 
 
+class _Claims:
+    """Tasks taken one at a time, in order, by whichever thread asks; the results kept in task order.
+
+    The FFT side's threads take the FFT terms; the thread painting the rim,
+    once done, takes those still untaken, so that neither half of
+    :func:`_fast` waits for the other. Who computed a term does not change
+    it, and the terms are summed in task order: the raster is the same
+    whatever the threads did. :meth:`open` lets the takers start (after the
+    shared preparation); :meth:`close` stops them (an error, or no tasks).
+    """
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = list(items)
+        self.results: list[Any] = [None] * len(self.items)
+        self.taken = 0
+        self.done = 0
+        self.error: BaseException | None = None
+        self.stopped = False
+        self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        """Let the takers start."""
+        self._open.set()
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Stop handing out tasks (and let waiting takers return); ``error``: what :meth:`wait` raises."""
+        with self._lock:
+            self.stopped = True
+            if error is not None and self.error is None:
+                self.error = error
+        self._open.set()
+
+    def work(self, fn: Callable[[Any], Any]) -> int:
+        """Take tasks and compute them until none is left; return how many this thread did."""
+        self._open.wait()
+        n = 0
+        while True:
+            with self._lock:
+                if self.stopped or self.error is not None or self.taken >= len(self.items):
+                    return n
+                i = self.taken
+                self.taken += 1
+            try:
+                res = fn(self.items[i])
+            except BaseException as exc:
+                with self._lock:
+                    self.error = self.error or exc
+                    self.done += 1
+                    self._finished.notify_all()
+                raise
+            with self._lock:
+                self.results[i] = res
+                self.done += 1
+                self._finished.notify_all()
+            n += 1
+
+    def wait(self) -> list[Any]:
+        """Wait until every task taken is done; return the results in task order (raise a taker's error)."""
+        with self._lock:
+            while self.done < self.taken:
+                self._finished.wait()
+            if self.error is not None:
+                raise self.error
+            if self.taken < len(self.items):
+                msg = "tasks stopped before they were all taken"
+                raise RuntimeError(msg)
+            return self.results
+
+
 def _inside_threshold(r: float) -> float:
     """Return the largest double ``t`` with ``sqrt(t) <= r``: ``s <= t`` is exactly ``sqrt(s) <= r``."""
     t = r * r
@@ -1379,16 +1450,27 @@ def _fast(
     maybe_x = st.maybe & st.xcells
     exact_rim = not st.fit_mode and not counting
 
+    claims = _Claims(todo)
+
     def spectra() -> dict[str, Any]:
-        # the FFT side: the terms summed and transformed back, and the grids the corrections need
-        prepare()
+        # the FFT side: the terms summed and transformed back, and the grids the corrections need. The terms
+        # are taken one by one (`claims`) by this side's threads and, once the rim is painted, by the thread
+        # that painted it
+        try:
+            prepare()
+        except BaseException as exc:
+            claims.close(exc)
+            raise
+        claims.open()
         t_m = time.perf_counter()
         n_threads = workers - 1 if overlap else workers
         if n_threads > 1:
             with ThreadPoolExecutor(max_workers=n_threads) as inner:
-                specs = list(inner.map(moment, todo))
+                list(inner.map(lambda _: claims.work(moment), range(n_threads)))
         else:
-            specs = [moment(m) for m in todo]
+            claims.work(moment)
+        specs = list(claims.wait())
+        claims.results = []
         spec_count = None
         if not counting:
             spec_count = specs.pop(0)
@@ -1439,10 +1521,15 @@ def _fast(
                 done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
             timings["exact_cells"] = time.perf_counter() - t1
         if pending is not None:
+            if done_x == regular.size:  # the rim is painted: take FFT terms the other side has not begun
+                t1 = time.perf_counter()
+                timings["terms_here"] = float(claims.work(moment))
+                timings["terms_here_time"] = time.perf_counter() - t1
             side = pending.result()
             timings["overlapped"] = time.perf_counter() - t0
     finally:
         if pool is not None:
+            claims.close()  # an error or a cancellation here: the FFT side stops taking terms
             pool.shutdown(cancel_futures=True)
     assert side is not None
     timings["moments_fft"] = side["moments_fft"]
