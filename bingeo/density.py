@@ -1736,11 +1736,19 @@ def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tup
         except shapely.errors.GEOSException:  # an empty point: taken by the general case below
             return None
 
-    # the common case, points only: x and y at once (shapely releases the GIL), with the types
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, 3))) as pool:
-        futures = [pool.submit(coordinate, get) for get in (shapely.get_x, shapely.get_y)]
-        types = shapely.get_type_id(geoms)  # -1: missing
-        x, y = (f.result() for f in futures)
+    # the common case, points only: x and y at once (shapely releases the GIL). shapely.get_x is NaN for
+    # anything but a point (None too) and raises for an empty point, so coordinates without a NaN are those
+    # of non-empty points only, and the types need not be read (~20 ms of CPU for 1 M points)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            y_later = pool.submit(coordinate, shapely.get_y)
+            x = coordinate(shapely.get_x)
+            y = y_later.result()
+    else:
+        x, y = coordinate(shapely.get_x), coordinate(shapely.get_y)
+    if x is not None and y is not None and not (np.isnan(x).any() or np.isnan(y).any()):
+        return x, y, wcol
+    types = shapely.get_type_id(geoms)  # -1: missing
     if x is not None and y is not None and (types == 0).all():
         ok = ~(np.isnan(x) | np.isnan(y))
         if not ok.all():

@@ -172,3 +172,24 @@ def test_real_burglaries_equal_the_brute_force_with_one_and_two_workers(real):
         ref, reached = brute_force(x, y, r=500.0, p=50.0, kernel=kernel)
         np.testing.assert_array_equal(one.reached, reached)
         assert np.abs(one.values - ref).max() <= max(one.error_bound, 1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("odd", ["none", "nan point", "empty point", "multipoint"])
+def test_points_read_without_their_types_unless_a_coordinate_is_missing(odd):
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint, Point
+
+    x, y = clustered(500, 34)
+    plain = gpd.GeoDataFrame({"w": np.ones(x.size)}, geometry=gpd.points_from_xy(x, y), crs=CRS)
+    extra = {"none": None, "nan point": Point(np.nan, np.nan), "empty point": Point(), "multipoint": None}[odd]
+    mixed = plain.copy()
+    if odd == "multipoint":  # the last two points as one multipoint: the same coordinates, read as parts
+        mixed = plain.iloc[:-2].copy()
+        mixed.loc[len(mixed)] = [1.0, MultiPoint([(x[-2], y[-2]), (x[-1], y[-1])])]
+    else:
+        mixed.loc[len(mixed)] = [1.0, extra]
+    opts = {"cell_size": 100, "radius": 1000, "kernel": "triangular", "method": "fast", "workers": 2}
+    want = kernel_density(plain, **opts)
+    got = kernel_density(mixed, **opts)
+    assert got.n_points == want.n_points == x.size
+    np.testing.assert_array_equal(got.values, want.values)
