@@ -1338,6 +1338,24 @@ class _Conv:
         return np.asarray(out, dtype="float64").ravel()
 
 
+@dataclass(frozen=True)
+class _Early:
+    """What the FFT side needs before any point is placed: the fit, the convolution, the stamps' transforms."""
+
+    stamps: _Stamps
+    conv: _Conv
+    live: list[int]  # basis terms with a stamp
+    spectra: np.ndarray | None  # their transforms, in the order of `live`
+
+
+def _early(kernel: str, g: _Grid, decay: float, workers: int) -> _Early:
+    """Fit the stamps and transform them: work that needs the grid only (so it can run while points are sorted)."""
+    st = _choose_stamps(kernel, g, decay)
+    cv = _Conv(g, workers)
+    live = [m for m in range(len(_basis_pairs(st.deg))) if st.coef[m].any()]
+    return _Early(st, cv, live, cv.stamps(st.coef[live]) if live else None)
+
+
 def _fast(
     pts: _Points,
     g: _Grid,
@@ -1349,8 +1367,12 @@ def _fast(
     timings: dict[str, float],
     workers: int = 1,
     uniform_rows: bool = False,
+    early: Future[_Early] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed.
+
+    ``early``: the fit and the stamps' transforms (:func:`_early`), started
+    in another thread while the points were sorted; computed here without.
 
     The uniform kernel with weights (or ``uniform_rows``) is painted row by row
     (:func:`_paint_uniform`); with unit weights it counts: the FFT of the
@@ -1372,10 +1394,11 @@ def _fast(
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, done
 
     t0 = time.perf_counter()
-    st = _choose_stamps(kernel, g, decay)
+    ready = early.result() if early is not None else None
+    st = ready.stamps if ready is not None else _choose_stamps(kernel, g, decay)
     timings["stamps"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv = _Conv(g, workers)
+    cv = ready.conv if ready is not None else _Conv(g, workers)
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
@@ -1413,7 +1436,8 @@ def _fast(
         prep["ty"] = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
         del ux, uy
         prep["count"] = np.bincount(anchor, minlength=n_cells).astype("float64")
-        prep["stamps"] = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+        spectra = ready.spectra if ready is not None else cv.stamps(st.coef[live]) if live else None
+        prep["stamps"] = dict(zip(live, spectra, strict=True)) if live and spectra is not None else {}
         timings["moments_prep"] = time.perf_counter() - t_p
 
     def moment(m: int) -> np.ndarray | None:
@@ -2078,13 +2102,22 @@ def kernel_density(
             "larger `cell_size`, or drop far-away points first (e.g. `bingeo.read_points(..., extent=...)`)."
         )
         raise InputError(msg)
-    t0 = time.perf_counter()
-    pts = _Points(x, y, w, g)
-    t_place = time.perf_counter() - t0
     pairs = x.size * g.k * g.k
     chosen = method if method != "auto" else ("exact" if pairs <= EXACT_PAIRS else "fast")
     if chosen == "fast" and (g.rows - 2 * g.b < 1 or g.cols - 2 * g.b < 1):
         chosen = "exact"
+    early = None
+    if chosen == "fast" and n_workers > 1 and kernel != "uniform":
+        # the fit and the stamps' transforms need the grid only: on the other core while the points are sorted
+        with ThreadPoolExecutor(max_workers=1) as starter:
+            early = starter.submit(_early, kernel, g, dec, n_workers)
+            t0 = time.perf_counter()
+            pts = _Points(x, y, w, g)
+            t_place = time.perf_counter() - t0
+    else:
+        t0 = time.perf_counter()
+        pts = _Points(x, y, w, g)
+        t_place = time.perf_counter() - t0
     log.info(
         "kernel density: %d points, %s kernel, radius %g m, cells %g m -> %d x %d cells, window %d x %d, method %s",
         x.size,
@@ -2126,6 +2159,7 @@ def kernel_density(
             is_cancelled=is_cancelled,
             timings=timings,
             workers=n_workers,
+            early=early,
         )
     timings["compute"] = time.perf_counter() - t0
     complete = done == x.size
