@@ -193,3 +193,18 @@ def test_points_read_without_their_types_unless_a_coordinate_is_missing(odd):
     got = kernel_density(mixed, **opts)
     assert got.n_points == want.n_points == x.size
     np.testing.assert_array_equal(got.values, want.values)
+
+
+def test_terms_that_are_rounding_noise_are_left_out(monkeypatch):
+    g = density._qgis_grid((150_000.0, 450_000.0, 158_000.0, 458_000.0), 100.0, 1000.0)
+    st = density._choose_stamps("epanechnikov", g, 0.0)
+    pairs = density._basis_pairs(st.deg)
+    live = [pairs[m] for m in density._live_terms(st)]
+    assert (1, 1) not in live and len(live) == 5  # 1 - |D + u|**2 has no ux * uy term: its stamp is noise
+    assert np.abs(st.coef[pairs.index((1, 1))]).max() < 1e-12 * np.abs(st.coef).max()
+    x, y = clustered(3_000, 35)
+    opts = {"xy": (x, y), "crs": CRS, "cell_size": 100, "radius": 1000, "kernel": "epanechnikov", "method": "fast"}
+    kept = kernel_density(None, **opts)
+    monkeypatch.setattr(density, "_live_terms", lambda st: [m for m in range(st.coef.shape[0]) if st.coef[m].any()])
+    every = kernel_density(None, **opts)
+    assert np.abs(kept.values - every.values).max() <= 1e-6 * np.abs(every.values).max()
