@@ -2059,7 +2059,7 @@ def kernel_density(
     triangular, where they were 0.6-0.9x (README › Figures › "Density on
     two cores"). Then (the stamps' transforms by FFT, the rim's scatter
     through SciPy, the calling thread taking FFT terms; README › Figures ›
-    "Density: the triangular kernel's one-thread work cut by a third"): one
+    "Density: the triangular kernel's one-thread work cut by 20-33 %"): one
     thread's CPU time for the triangular kernel 0.65 s where it was 0.82 s
     in the same process (Epanechnikov 0.42 s where it was 0.58 s), 14-18x
     less than QGIS's (it was 10-11x).
