@@ -625,16 +625,19 @@ def _coo_todense() -> Callable[..., Any] | None:
         from scipy.sparse._sparsetools import coo_todense
     except ImportError:  # pragma: no cover - SciPy moved it: numpy.add.at does the same, slower
         return None
-    rel = np.array([0, 2, 2, 5, 5, 5], dtype="int64")
     v = np.array([0.1, 0.2, 0.3, 1e8, -1e8, 0.7], dtype="float32")
-    want = np.zeros(8, "float32")
-    np.add.at(want[1:], rel, v)
-    got = np.zeros(8, "float32")
-    try:
-        coo_todense(1, 7, rel.size, np.zeros_like(rel), rel, v, got[1:], 0)
-    except Exception:  # pragma: no cover - another signature: numpy.add.at
-        return None
-    return coo_todense if np.array_equal(got.view("int32"), want.view("int32")) else None
+    for index in ("int32", "int64"):
+        rel = np.array([0, 2, 2, 5, 5, 5], dtype=index)
+        want = np.zeros(8, "float32")
+        np.add.at(want[1:], rel, v)
+        got = np.zeros(8, "float32")
+        try:
+            coo_todense(1, 7, rel.size, np.zeros_like(rel), rel, v, got[1:], 0)
+        except Exception:  # pragma: no cover - another signature: numpy.add.at
+            return None
+        if not np.array_equal(got.view("int32"), want.view("int32")):  # pragma: no cover
+            return None
+    return coo_todense
 
 
 class _Scatter:
