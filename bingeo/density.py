@@ -1441,7 +1441,7 @@ def _fast(
     # which `prepare` starts)
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    live = _live_terms(st)
+    live = ready.live if ready is not None else _live_terms(st)
     prep: dict[str, Any] = {}
 
     def prepare() -> None:
