@@ -575,8 +575,8 @@ def _run_chunks(
     The chunks do not depend on ``workers`` and ``combine`` (called in this
     thread, chunk after chunk) sees them in order, so the result is the same
     whatever the number of threads (numpy releases the GIL for most of the
-    work, but not in ``numpy.add.at``'s loop: threads painting cells one by
-    one take turns for it, see :func:`_fast`). At most ``2 * workers``
+    work, and the cells' scatter goes through SciPy's loop, which releases
+    it too: :class:`_Scatter`). At most ``2 * workers``
     chunks are in flight. ``progress`` and
     ``is_cancelled`` are called from this thread only. Returns the number of
     items done (fewer than ``n`` when cancelled).
@@ -608,6 +608,140 @@ def _run_chunks(
             if nxt is not None:
                 pending.append((nxt[1] - nxt[0], pool.submit(task, *nxt)))
     return done
+
+
+@functools.cache
+def _coo_todense() -> Callable[..., Any] | None:
+    """SciPy's sparse-to-dense loop (``Bx[Ai * n_col + Aj] += Ax`` in order), or None when it is missing or wrong.
+
+    It is the loop behind ``scipy.sparse.coo_array(...).toarray()``, called
+    directly (the public way checks the indices and allocates the output on
+    every call, which costs more than the loop here). Unlike ``numpy.add.at``
+    it releases the GIL, and it took ~40 % less CPU a value; it adds the
+    values one after the other, in order, in the arrays' own type, so the
+    sums are those of ``numpy.add.at``, bit for bit (checked here once).
+    """
+    try:
+        from scipy.sparse._sparsetools import coo_todense
+    except ImportError:  # pragma: no cover - SciPy moved it: numpy.add.at does the same, slower
+        return None
+    v = np.array([0.1, 0.2, 0.3, 1e8, -1e8, 0.7], dtype="float32")
+    for index in ("int32", "int64"):
+        rel = np.array([0, 2, 2, 5, 5, 5], dtype=index)
+        want = np.zeros(8, "float32")
+        np.add.at(want[1:], rel, v)
+        got = np.zeros(8, "float32")
+        try:
+            coo_todense(1, 7, rel.size, np.zeros_like(rel), rel, v, got[1:], 0)
+        except Exception:  # pragma: no cover - another signature: numpy.add.at
+            return None
+        if not np.array_equal(got.view("int32"), want.view("int32")):  # pragma: no cover
+            return None
+    return coo_todense
+
+
+class _Scatter:
+    """``buf[start + rel] += v`` for one ``rel`` and many ``(start, v)``: repeated cells add up, in order.
+
+    Through :func:`_coo_todense` when SciPy has it (GIL released, ~40 % less
+    CPU), else ``numpy.add.at``; the same sums either way. ``rel`` must be
+    non-negative; ``buf[start:]`` must hold ``rel.max() + 1`` values (checked).
+    """
+
+    def __init__(self, rel: np.ndarray) -> None:
+        self.rel = np.ascontiguousarray(rel, dtype="int64")
+        self.top = int(self.rel.max(initial=-1))
+        if self.rel.size and int(self.rel.min()) < 0:
+            msg = "negative offsets in a scatter"
+            raise ValueError(msg)
+        self.loop = _coo_todense()
+        self.rows = None
+        if self.loop is not None:  # 32-bit indices when they fit: less to read (2-3 % faster)
+            index = "int32" if self.top < 2**31 - 1 else "int64"
+            self.rel = self.rel.astype(index, copy=False)
+            self.rows = np.zeros(self.rel.size, index)
+
+    def add(self, buf: np.ndarray, start: int, v: np.ndarray) -> None:
+        """Add ``v`` at ``buf[start + rel]``."""
+        sub = buf[start:]
+        if self.top >= sub.size:
+            msg = f"scatter past the buffer's end ({start} + {self.top} >= {buf.size})"
+            raise IndexError(msg)
+        if self.loop is None or v.dtype != buf.dtype or not v.flags.c_contiguous or sub.size >= 2**31 - 1:
+            np.add.at(sub, self.rel, v)
+        else:
+            self.loop(1, sub.size, self.rel.size, self.rows, self.rel, v, sub, 0)
+
+
+class _Claims:
+    """Tasks taken one at a time, in order, by whichever thread asks; the results kept in task order.
+
+    The FFT side's threads take the FFT terms; the thread painting the rim,
+    once done, takes those still untaken, so that neither half of
+    :func:`_fast` waits for the other. Who computed a term does not change
+    it, and the terms are summed in task order: the raster is the same
+    whatever the threads did. :meth:`open` lets the takers start (after the
+    shared preparation); :meth:`close` stops them (an error, or no tasks).
+    """
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = list(items)
+        self.results: list[Any] = [None] * len(self.items)
+        self.taken = 0
+        self.done = 0
+        self.error: BaseException | None = None
+        self.stopped = False
+        self._lock = threading.Lock()
+        self._finished = threading.Condition(self._lock)
+        self._open = threading.Event()
+
+    def open(self) -> None:
+        """Let the takers start."""
+        self._open.set()
+
+    def close(self, error: BaseException | None = None) -> None:
+        """Stop handing out tasks (and let waiting takers return); ``error``: what :meth:`wait` raises."""
+        with self._lock:
+            self.stopped = True
+            if error is not None and self.error is None:
+                self.error = error
+        self._open.set()
+
+    def work(self, fn: Callable[[Any], Any]) -> int:
+        """Take tasks and compute them until none is left; return how many this thread did."""
+        self._open.wait()
+        n = 0
+        while True:
+            with self._lock:
+                if self.stopped or self.error is not None or self.taken >= len(self.items):
+                    return n
+                i = self.taken
+                self.taken += 1
+            try:
+                res = fn(self.items[i])
+            except BaseException as exc:
+                with self._lock:
+                    self.error = self.error or exc
+                    self.done += 1
+                    self._finished.notify_all()
+                raise
+            with self._lock:
+                self.results[i] = res
+                self.done += 1
+                self._finished.notify_all()
+            n += 1
+
+    def wait(self) -> list[Any]:
+        """Wait until every task taken is done; return the results in task order (raise a taker's error)."""
+        with self._lock:
+            while self.done < self.taken:
+                self._finished.wait()
+            if self.error is not None:
+                raise self.error
+            if self.taken < len(self.items):
+                msg = "tasks stopped before they were all taken"
+                raise RuntimeError(msg)
+            return self.results
 
 
 def _inside_threshold(r: float) -> float:
@@ -728,6 +862,7 @@ def _paint_cells(
         s = np.empty(x.size)
         v = np.empty(x.size)
         m = np.empty(x.size, bool)
+        scatter = _Scatter(rel) if buf is not None else None
         for j in range(nc):
             np.add(dx[cx[j]], dy[cy[j]], out=s)
             np.less_equal(s, thr, out=m)
@@ -738,7 +873,8 @@ def _paint_cells(
                     v *= w
                 if minus is not None:
                     v -= minus[lo:hi, j]
-                np.add.at(buf[off[j] :], rel, v)
+                assert scatter is not None
+                scatter.add(buf, int(off[j]), v)
             if hbuf is not None:
                 np.maximum.at(hbuf[off[j] :], rel, m.view(np.uint8))
         return k0, buf, hbuf
@@ -808,20 +944,22 @@ def _paint_rim(
             dy *= np.float32(-1.0 / r2)
             dy += np.float32(1.0)
         v = np.empty(x.size, "float32")
+        zero = np.zeros(x.size, "float32")  # np.maximum against an array: ~3x faster than against a scalar 0
         w32 = None if unit else w.astype("float32")
+        scatter = _Scatter(rel)
         for j in range(nc):
             np.add(dx[cx[j]], dy[cy[j]], out=v)
             if not polynomial:  # r - d, divided by r when the chunk is added (1 - d / r)
                 np.sqrt(v, out=v)
                 np.subtract(np.float32(g.r), v, out=v)
-            np.maximum(v, np.float32(0.0), out=v)
+            np.maximum(v, zero, out=v)
             if kernel == "quartic":
                 v *= v
             elif kernel == "triweight":
                 np.power(v, 3, out=v)
             if w32 is not None:
                 v *= w32
-            np.add.at(buf[off[j] :], rel, v)
+            scatter.add(buf, int(off[j]), v)
         return k0, buf
 
     scale = 1.0 if polynomial else 1.0 / g.r
@@ -874,10 +1012,11 @@ def _count_cells(
         dy = _squares(rowb, y, g.ymin, g.p, half)
         s = np.empty(x.size)
         v = np.empty(x.size, "float32")
+        scatter = _Scatter(rel)
         for j in range(nc):
             np.add(dx[cx[j]], dy[cy[j]], out=s)
             np.less_equal(s, thr, out=v, casting="unsafe")
-            np.add.at(buf[off[j] :], rel, v)
+            scatter.add(buf, int(off[j]), v)
         return k0, buf
 
     def combine(res: tuple[int, np.ndarray]) -> None:
@@ -1156,9 +1295,6 @@ class _Conv:
         self.shape = (_fft.next_fast_len(g.rows, real=True), _fft.next_fast_len(g.cols, real=True))
         self.workers = workers
         self._local = threading.local()  # per thread: a padded input buffer, reused (its padding stays 0)
-        # transform of a stamp's columns: k non-zero rows only, so a (rows x k) DFT matrix beats an FFT
-        phase = -2.0 * np.pi * np.outer(np.arange(self.shape[0]), np.arange(g.k)) / self.shape[0]
-        self._dft = np.exp(1j * phase).astype("complex64" if _FFT_DTYPE == "float32" else "complex128")
 
     @property
     def _buf(self) -> np.ndarray:
@@ -1186,18 +1322,20 @@ class _Conv:
         return spec
 
     def stamp(self, st: np.ndarray) -> np.ndarray:
-        """Transform of a (k, k) stamp: its k rows, then the columns (zero rows cost nothing)."""
-        from scipy import fft as _fft
-
-        a = _fft.rfft(np.asarray(st, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)
-        return self._dft @ a
+        """Transform of a (k, k) stamp: its k rows, then the columns (padded with zeros)."""
+        return self.stamps(np.asarray(st)[None])[0]
 
     def stamps(self, sts: np.ndarray) -> np.ndarray:
-        """Return the transforms of (n, k, k) stamps at once: one matrix product for all their columns."""
+        """Return the transforms of (n, k, k) stamps: their k rows, then every column, padded, at once.
+
+        FFTs of the padded columns: 3 to 5 times less CPU than a (rows x k) DFT matrix applied to them
+        (``numpy.einsum`` or ``matmul``: rows x k x columns products a stamp), which took ~0.15 s of the
+        triangular kernel's ~1 s for 1 M points (15 stamps).
+        """
         from scipy import fft as _fft
 
         a = _fft.rfft(np.asarray(sts, dtype=_FFT_DTYPE), n=self.shape[1], axis=-1)  # (n, k, C)
-        return np.einsum("rk,nkc->nrc", self._dft, a, optimize=True)
+        return _fft.fft(a, n=self.shape[0], axis=-2, workers=self.workers)
 
     def back(self, spec: np.ndarray) -> np.ndarray:
         """Raster (flat, float64) from a spectrum."""
@@ -1205,6 +1343,34 @@ class _Conv:
 
         out = _fft.irfft2(spec, s=self.shape, workers=self.workers)[: self.rows, : self.cols]
         return np.asarray(out, dtype="float64").ravel()
+
+
+def _live_terms(st: _Stamps) -> list[int]:
+    """Basis terms whose stamp is more than the fit's rounding (a term absent from the kernel fits to ~1e-17).
+
+    E.g. the Epanechnikov kernel has no ``ux * uy`` term: its stamp was
+    rounding noise, and its moment and FFT ~10 ms of wasted work.
+    """
+    top = float(np.abs(st.coef).max(initial=0.0))
+    return [m for m in range(st.coef.shape[0]) if float(np.abs(st.coef[m]).max(initial=0.0)) > 1e-12 * top]
+
+
+@dataclass(frozen=True)
+class _Early:
+    """What the FFT side needs before any point is placed: the fit, the convolution, the stamps' transforms."""
+
+    stamps: _Stamps
+    conv: _Conv
+    live: list[int]  # basis terms with a stamp
+    spectra: np.ndarray | None  # their transforms, in the order of `live`
+
+
+def _early(kernel: str, g: _Grid, decay: float, workers: int) -> _Early:
+    """Fit the stamps and transform them: work that needs the grid only (so it can run while points are sorted)."""
+    st = _choose_stamps(kernel, g, decay)
+    cv = _Conv(g, workers)
+    live = _live_terms(st)
+    return _Early(st, cv, live, cv.stamps(st.coef[live]) if live else None)
 
 
 def _fast(
@@ -1218,8 +1384,12 @@ def _fast(
     timings: dict[str, float],
     workers: int = 1,
     uniform_rows: bool = False,
+    early: Future[_Early] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Moments of the sub-cell offsets per cell, convolved (FFT) with fitted stamps; exact where needed.
+
+    ``early``: the fit and the stamps' transforms (:func:`_early`), started
+    in another thread while the points were sorted; computed here without.
 
     The uniform kernel with weights (or ``uniform_rows``) is painted row by row
     (:func:`_paint_uniform`); with unit weights it counts: the FFT of the
@@ -1241,10 +1411,11 @@ def _fast(
         return out.reshape(rows, cols), hits.reshape(rows, cols), 0.0, done
 
     t0 = time.perf_counter()
-    st = _choose_stamps(kernel, g, decay)
+    ready = early.result() if early is not None else None
+    st = ready.stamps if ready is not None else _choose_stamps(kernel, g, decay)
     timings["stamps"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    cv = _Conv(g, workers)
+    cv = ready.conv if ready is not None else _Conv(g, workers)
     nar, nac = cv.nar, cv.nac
     # sub-cell offsets, in cells; a point whose block start QGIS truncated from a negative value has
     # an offset outside [-0.5, 0.5] and a block clipped by the raster's edge: those few are painted exactly
@@ -1270,7 +1441,7 @@ def _fast(
     # which `prepare` starts)
     t0 = time.perf_counter()
     pairs = _basis_pairs(st.deg)
-    live = [m for m in range(len(pairs)) if st.coef[m].any()]
+    live = ready.live if ready is not None else _live_terms(st)
     prep: dict[str, Any] = {}
 
     def prepare() -> None:
@@ -1282,7 +1453,8 @@ def _fast(
         prep["ty"] = _cheb(uy * 2.0, st.deg, ones=False) if st.deg > 0 else []
         del ux, uy
         prep["count"] = np.bincount(anchor, minlength=n_cells).astype("float64")
-        prep["stamps"] = dict(zip(live, cv.stamps(st.coef[live]), strict=True)) if live else {}
+        spectra = ready.spectra if ready is not None else cv.stamps(st.coef[live]) if live else None
+        prep["stamps"] = dict(zip(live, spectra, strict=True)) if live and spectra is not None else {}
         timings["moments_prep"] = time.perf_counter() - t_p
 
     def moment(m: int) -> np.ndarray | None:
@@ -1308,27 +1480,38 @@ def _fast(
     xcells = (xc[1].astype("int64"), xc[0].astype("int64"))  # (block columns, block rows)
     rim = None
     done_x = regular.size
-    # the moments (FFTs) and, without a fit, the cells painted point by point (the rim). The rim's scatter
-    # (np.add.at) holds the GIL (numpy's indexed loop for 1-d float arrays does not release it), so two
-    # threads painting the rim run one at a time and were slower than one; the FFTs and bincounts release
-    # it. So with several workers the rim is painted in this thread while the others compute the moments:
-    # the two phases overlap, and no more threads than `workers` run. Each term and each rim chunk is
-    # computed as with one worker and added up in the same order: the raster is the same bit for bit.
+    # the moments (FFTs) and, without a fit, the cells painted point by point (the rim). With several workers
+    # the rim is painted in this thread while the others compute the moments (numpy.add.at held the GIL, so
+    # two threads painting the rim took turns; its scatter, now SciPy's loop, releases it), and this thread
+    # then takes the FFT terms nobody has begun (`claims`): the two phases overlap, and no more threads than
+    # `workers` run. Each term and each rim chunk is computed as with one worker and added up in the same
+    # order: the raster is the same bit for bit.
     todo = live if counting else [-1, *live]  # counting needs no separate transform of the counts
     overlap = workers > 1 and not st.fit_mode
     maybe_x = st.maybe & st.xcells
     exact_rim = not st.fit_mode and not counting
 
+    claims = _Claims(todo)
+
     def spectra() -> dict[str, Any]:
-        # the FFT side: the terms summed and transformed back, and the grids the corrections need
-        prepare()
+        # the FFT side: the terms summed and transformed back, and the grids the corrections need. The terms
+        # are taken one by one (`claims`) by this side's threads and, once the rim is painted, by the thread
+        # that painted it
+        try:
+            prepare()
+        except BaseException as exc:
+            claims.close(exc)
+            raise
+        claims.open()
         t_m = time.perf_counter()
         n_threads = workers - 1 if overlap else workers
         if n_threads > 1:
             with ThreadPoolExecutor(max_workers=n_threads) as inner:
-                specs = list(inner.map(moment, todo))
+                list(inner.map(lambda _: claims.work(moment), range(n_threads)))
         else:
-            specs = [moment(m) for m in todo]
+            claims.work(moment)
+        specs = list(claims.wait())
+        claims.results = []
         spec_count = None
         if not counting:
             spec_count = specs.pop(0)
@@ -1379,10 +1562,15 @@ def _fast(
                 done_x = _paint_cells(rim, None, pts, regular, g, kernel, decay, cells=xcells, **run)
             timings["exact_cells"] = time.perf_counter() - t1
         if pending is not None:
+            if done_x == regular.size:  # the rim is painted: take FFT terms the other side has not begun
+                t1 = time.perf_counter()
+                timings["terms_here"] = float(claims.work(moment))
+                timings["terms_here_time"] = time.perf_counter() - t1
             side = pending.result()
             timings["overlapped"] = time.perf_counter() - t0
     finally:
         if pool is not None:
+            claims.close()  # an error or a cancellation here: the FFT side stops taking terms
             pool.shutdown(cancel_futures=True)
     assert side is not None
     timings["moments_fft"] = side["moments_fft"]
@@ -1589,11 +1777,19 @@ def _coordinates(points: Any, weight_field: str | None, workers: int = 1) -> tup
         except shapely.errors.GEOSException:  # an empty point: taken by the general case below
             return None
 
-    # the common case, points only: x and y at once (shapely releases the GIL), with the types
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, 3))) as pool:
-        futures = [pool.submit(coordinate, get) for get in (shapely.get_x, shapely.get_y)]
-        types = shapely.get_type_id(geoms)  # -1: missing
-        x, y = (f.result() for f in futures)
+    # the common case, points only: x and y at once (shapely releases the GIL). shapely.get_x is NaN for
+    # anything but a point (None too) and raises for an empty point, so coordinates without a NaN are those
+    # of non-empty points only, and the types need not be read (~20 ms of CPU for 1 M points)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            y_later = pool.submit(coordinate, shapely.get_y)
+            x = coordinate(shapely.get_x)
+            y = y_later.result()
+    else:
+        x, y = coordinate(shapely.get_x), coordinate(shapely.get_y)
+    if x is not None and y is not None and not (np.isnan(x).any() or np.isnan(y).any()):
+        return x, y, wcol
+    types = shapely.get_type_id(geoms)  # -1: missing
     if x is not None and y is not None and (types == 0).all():
         ok = ~(np.isnan(x) | np.isnan(y))
         if not ok.all():
@@ -1829,16 +2025,17 @@ def kernel_density(
     size; each chunk is painted into its own buffer (a short stretch of the
     raster), the buffers are added to the raster in chunk order, and the FFT
     terms are summed in a fixed order. So the raster is the same, bit for
-    bit, whatever ``workers`` is. The rim's scatter (``numpy.add.at``) holds
-    the GIL for its whole loop (numpy's indexed loop for 1-d arrays does not
-    release it), so two threads painting the rim took turns and were slower
-    than one; the FFTs and ``numpy.bincount`` release it. So with several
-    workers the rim is painted in the calling thread while the other
-    ``workers - 1`` threads prepare and transform the moments, transform the
-    sum back and compute the grids the corrections need: the two halves
-    overlap, with no more threads than ``workers``. With a fit (quartic,
-    triweight; no rim) the FFT terms run in ``workers`` threads;
-    ``workers=1`` runs everything in the calling thread.
+    bit, whatever ``workers`` is. With several workers the rim is painted in
+    the calling thread while the other ``workers - 1`` threads prepare and
+    transform the moments, transform the sum back and compute the grids the
+    corrections need; once the rim is painted the calling thread takes the
+    FFT terms they have not begun: the two halves overlap, with no more
+    threads than ``workers``. (The rim's scatter was ``numpy.add.at``, whose
+    loop holds the GIL, so two threads painting the rim took turns; it is
+    now SciPy's sparse-to-dense loop, which releases it and adds the same
+    values in the same order.) With a fit (quartic, triweight; no rim) the
+    FFT terms run in ``workers`` threads; ``workers=1`` runs everything in
+    the calling thread.
 
     Speed (benchmarks/density.py: 1,000,000 points, half of them in 50
     clusters, over 100 x 100 km; 100 m cells, 1 km radius; 2 CPUs; against
@@ -1863,7 +2060,12 @@ def kernel_density(
     Figures). Then, the rim beside the FFT side (load 3.5-5, no core
     free): 2 workers 0.8-1.4x one for Epanechnikov and 1.0-1.8x for
     triangular, where they were 0.6-0.9x (README › Figures › "Density on
-    two cores").
+    two cores"). Then (the stamps' transforms by FFT, the rim's scatter
+    through SciPy, the calling thread taking FFT terms; README › Figures ›
+    "Density: the triangular kernel's one-thread work cut by 20-33 %"): one
+    thread's CPU time for the triangular kernel 0.65 s where it was 0.82 s
+    in the same process (Epanechnikov 0.42 s where it was 0.58 s), 14-18x
+    less than QGIS's (it was 10-11x).
 
     Examples
     --------
@@ -1918,13 +2120,22 @@ def kernel_density(
             "larger `cell_size`, or drop far-away points first (e.g. `bingeo.read_points(..., extent=...)`)."
         )
         raise InputError(msg)
-    t0 = time.perf_counter()
-    pts = _Points(x, y, w, g)
-    t_place = time.perf_counter() - t0
     pairs = x.size * g.k * g.k
     chosen = method if method != "auto" else ("exact" if pairs <= EXACT_PAIRS else "fast")
     if chosen == "fast" and (g.rows - 2 * g.b < 1 or g.cols - 2 * g.b < 1):
         chosen = "exact"
+    early = None
+    if chosen == "fast" and n_workers > 1 and kernel != "uniform":
+        # the fit and the stamps' transforms need the grid only: on the other core while the points are sorted
+        with ThreadPoolExecutor(max_workers=1) as starter:
+            early = starter.submit(_early, kernel, g, dec, n_workers)
+            t0 = time.perf_counter()
+            pts = _Points(x, y, w, g)
+            t_place = time.perf_counter() - t0
+    else:
+        t0 = time.perf_counter()
+        pts = _Points(x, y, w, g)
+        t_place = time.perf_counter() - t0
     log.info(
         "kernel density: %d points, %s kernel, radius %g m, cells %g m -> %d x %d cells, window %d x %d, method %s",
         x.size,
@@ -1966,6 +2177,7 @@ def kernel_density(
             is_cancelled=is_cancelled,
             timings=timings,
             workers=n_workers,
+            early=early,
         )
     timings["compute"] = time.perf_counter() - t0
     complete = done == x.size
