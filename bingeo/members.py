@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phone_columns
+from bingeo._contacts import check_email, normalize_phone, plain_email_mask, plain_phone_arrays
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
@@ -395,13 +395,23 @@ def _edge_space(arr: pa.ChunkedArray) -> bool:
 
 def _cells(column: pd.Series) -> list[str]:
     """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
+    texts = _plain_texts(column)
+    return texts.to_pylist() if texts is not None else _cells_one_by_one(column)
+
+
+def _cells_one_by_one(column: pd.Series) -> list[str]:
+    """:func:`_cells` of a column, cell by cell."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return [_cell(v) for v in column.to_numpy()]
-    if getattr(column.dtype, "storage", None) == "pyarrow":  # arrow text: nothing to strip is the common case
-        arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
-        if not _edge_space(arr):
-            return pc.fill_null(arr, "").to_pylist()
     return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
+
+
+def _plain_texts(column: pd.Series) -> pa.Array | None:
+    """Return :func:`_cells` of an Arrow text column as one Arrow string array, when no text has edge spaces."""
+    if getattr(column.dtype, "storage", None) != "pyarrow" or not isinstance(column.dtype, pd.StringDtype):
+        return None
+    arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
+    return None if _edge_space(arr) else pc.fill_null(arr, "").combine_chunks()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -449,17 +459,33 @@ def _person_id(kind: str, value: str) -> str:
     return "p-" + digest[:16]
 
 
-def _frame_of(columns: Mapping[str, list[Any]], order: np.ndarray) -> pd.DataFrame:
+def _frame_of(columns: Mapping[str, Any], order: np.ndarray) -> pd.DataFrame:
     """Return ``pandas.DataFrame({c: [values[k] for k in order]})``, text columns ~7x faster than pandas makes them.
 
     A column of texts and None (at least one text) goes to Arrow in one call and becomes the text column pandas
-    would make of it; any other column is left to pandas.
+    would make of it; any other column is left to pandas. A column may also be given in two pieces, ``(head,
+    tail)``: ``head`` a list or an Arrow string array (null for None), ``tail`` a list; as ``head + tail``.
     """
     sample = pd.Series(["a"])
     dtype, arrow = sample.dtype, getattr(sample.array, "_pa_array", None)
     out: dict[str, Any] = {}
-    for name, values in columns.items():
+    for name, given in columns.items():
         texts = None
+        values = given
+        if isinstance(given, tuple):
+            head, tail = given
+            if isinstance(head, pa.Array) and arrow is not None and len(head):
+                try:  # texts already in Arrow: no list of them is made
+                    texts = pa.concat_arrays([head.cast(arrow.type), pa.array(tail, arrow.type)])
+                except (pa.ArrowTypeError, pa.ArrowInvalid):
+                    texts = None
+            if texts is not None:
+                if texts.null_count < len(texts):
+                    out[name] = pd.arrays.ArrowStringArray(texts.take(pa.array(order)), dtype=dtype)
+                    continue
+                values = head.to_pylist() + tail
+            else:
+                values = (head.to_pylist() if isinstance(head, pa.Array) else head) + tail
         if arrow is not None and values and isinstance(values[0], (str, type(None))):
             try:
                 texts = pa.array(values, arrow.type)
@@ -482,6 +508,54 @@ def _person_of(given: str | None, email: str | None, phone: str | None) -> str:
 def _person_ids(given: list[str], emails: list[str | None], phones: list[str | None]) -> list[str]:
     """Return the person id of each row as :meth:`_Sheet.row` makes it (:func:`_person_of`)."""
     return [_person_of(pid, email, phone) for pid, email, phone in zip(given, emails, phones)]
+
+
+#: The hexadecimal digits, by value (person ids written by numpy).
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+# CPython's own SHA-256 (3.12+: _sha2, 3.11: _sha256) makes no OpenSSL context per text: ~30 % faster than
+# hashlib.sha256 for a person id's short text, the same digests; hashlib.sha256 where Python was built without it
+try:
+    from _sha2 import sha256 as _sha256_short  # type: ignore[import-not-found]
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256_short  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        _sha256_short = hashlib.sha256
+
+
+def _person_id_array(given: pa.Array, emails: pa.Array, phones: pa.Array) -> pa.Array:
+    """Return :func:`_person_ids` as an Arrow string array, for e-mail addresses in ASCII (the short way's).
+
+    ``given`` holds no nulls; ``emails`` and ``phones`` are null where :func:`_person_ids` has None, and each row
+    has one of them. An ASCII address is case-folded as ``str.casefold`` does (ASCII lower case). Each digest is
+    one SHA-256 (hashlib, per row); the hexadecimal texts are written by numpy into one Arrow buffer.
+    """
+    n = len(given)
+    made = np.flatnonzero(pc.equal(given, "").to_numpy(zero_copy_only=False))
+    if not len(made):
+        return given
+    at = pa.array(made)
+    mails, numbers = emails.take(at), phones.take(at)
+    texts = pc.if_else(
+        mails.is_valid(),
+        pc.binary_join_element_wise("email:", pc.ascii_lower(mails), ""),
+        pc.binary_join_element_wise("phone:", numbers, ""),
+    )
+    sha = _sha256_short
+    raw = b"".join([sha(t).digest()[:8] for t in texts.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()])
+    digits = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 8)
+    chars = np.empty((len(made), 18), dtype=np.uint8)
+    chars[:, 0], chars[:, 1] = ord("p"), ord("-")
+    chars[:, 2::2], chars[:, 3::2] = _HEX_DIGITS[digits >> 4], _HEX_DIGITS[digits & 15]
+    ends = np.arange(0, 18 * len(made) + 1, 18, dtype=np.int32)
+    ids = pa.Array.from_buffers(pa.string(), len(made), [None, pa.py_buffer(ends), pa.py_buffer(chars)])
+    if len(made) == n:
+        return ids
+    # the made ids into the given ones' places: given texts first, then the made ones, taken in row order
+    where = np.arange(n, dtype=np.int64)
+    where[made] = n + np.arange(len(made))
+    return pa.concat_arrays([given, ids]).take(pa.array(where))
 
 
 def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) -> dict[str, str]:
@@ -818,12 +892,15 @@ def _check_members(
     days: Mapping[str, list[datetime | None]] | None = None,
     unchanged: pd.DataFrame | None = None,
     prior: Counter[str] | None = None,
+    addresses_of: Callable[[], gpd.GeoDataFrame | None] | None = None,
 ) -> tuple[MembersResult, list[int], dict[int, Counter[str]]]:
     """:func:`members_from_frame`, also returning the kept rows' positions in ``frame`` and each row's counts.
 
     For the rows of a list that :func:`import_members` checks again: ``row_numbers`` are their 0-based rows in
     the whole list, ``days`` the date columns read over the whole list, ``unchanged`` the members it did not
     check again (``member_id``, ``consent``) and ``prior`` their counts of :data:`_COUNT_NOTES`.
+    ``addresses_of`` (instead of ``addresses``) gives the register once the list's columns are read (the
+    store's read of it may run beside them).
     """
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` should be a DataFrame or GeoDataFrame, got {type(frame).__name__}"
@@ -842,8 +919,10 @@ def _check_members(
     used = columns_used(cols, columns)
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
-        index = _AddressIndex(addresses, notes) if addresses is not None else None
-        sheet = _Sheet(frame, cols, index, default_country, source, is_geo, days)
+        sheet = _Sheet(frame, cols, None, default_country, source, is_geo, days)
+        if addresses_of is not None:
+            addresses = addresses_of()
+        index = sheet.index = _AddressIndex(addresses, notes) if addresses is not None else None
     coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
@@ -871,7 +950,7 @@ def _check_members(
         order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
         both = quick_geom + kept_geom
         kept_geom = [both[k] for k in order.tolist()]
-        kept = _frame_of({c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
+        kept = _frame_of({c: (quick_cols[c], [r[c] for r in kept]) for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
 
     out_geoms = _to_target(
         [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
@@ -1053,19 +1132,79 @@ def _channel_columns(
 
 @dataclass
 class _QuickContacts:
-    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
+    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones.
+
+    ``phones`` and ``emails`` are Arrow string arrays (null where none); :attr:`phone` and :attr:`email` the same
+    as lists, made when first asked for (by the rows the per-row rules check).
+    """
 
     ok: np.ndarray
-    phone: list[str | None]
+    phones: pa.Array
     mobile: np.ndarray
-    email: list[str | None]
+    emails: pa.Array
     two: np.ndarray
 
     @classmethod
     def none(cls, n: int) -> _QuickContacts:
         """No row decided."""
-        no = np.zeros(n, dtype=bool)
-        return cls(ok=no, phone=[None] * n, mobile=no, email=[None] * n, two=no)
+        no, null = np.zeros(n, dtype=bool), pa.nulls(n, pa.string())
+        return cls(ok=no, phones=null, mobile=no, emails=null, two=no)
+
+    @functools.cached_property
+    def phone(self) -> list[str | None]:
+        """The phone number (E.164) of each row, None where none."""
+        return self.phones.to_pylist()
+
+    @functools.cached_property
+    def email(self) -> list[str | None]:
+        """The e-mail address of each row, None where none."""
+        return self.emails.to_pylist()
+
+    def get(self, i: int) -> dict[str, Any] | None:
+        """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
+        if not self.ok[i]:
+            return None
+        phone, mobile = self.phone[i], bool(self.mobile[i])
+        return {
+            "phone": phone,
+            "kind": ("mobile" if mobile else "landline") if phone else None,
+            "mobile": mobile,
+            "email": self.email[i],
+            "counted": ["two_phones"] if self.two[i] else [],
+        }
+
+
+def _quick_contacts(texts: Mapping[str, pa.Array | None], country: str, n: int) -> _QuickContacts:
+    """Return :meth:`_Sheet.contacts` of the rows whose contacts are all in the common shapes (a column at a time).
+
+    ``texts`` are the cells of the mobile, phone and e-mail columns (None: no such column).
+
+    Arrow compute and numpy only (they let go of the GIL): it may run beside the making of the other columns.
+    """
+    no = np.zeros(n, dtype=bool)
+    null = pa.nulls(n, pa.string())
+
+    def phones(key: str) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+        column = texts[key]
+        return (no, null, no) if column is None else plain_phone_arrays(column, default_country=country)
+
+    def given(key: str) -> np.ndarray:
+        column = texts[key]
+        return no if column is None else pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+
+    mail_ok = no if texts["email"] is None else plain_email_mask(texts["email"])
+    (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
+    # a cell the short way cannot decide: the per-row rules say why
+    undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
+    use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
+    use_pt = ~use_pm & pt
+    ok = ~undecided & (use_pm | use_pt | mail_ok)
+    numbers = pc.if_else(use_pm, pm_nr, pc.if_else(use_pt, pt_nr, null))
+    differ = pc.fill_null(pc.not_equal(pm_nr, pt_nr), False).to_numpy(zero_copy_only=False)
+    emails = null if texts["email"] is None else pc.if_else(mail_ok, texts["email"], null)
+    return _QuickContacts(
+        ok=ok, phones=numbers, mobile=(use_pm & pm_mob) | (use_pt & pt_mob), emails=emails, two=pm & pt & differ
+    )
 
     def get(self, i: int) -> dict[str, Any] | None:
         """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
@@ -1103,16 +1242,39 @@ class _Sheet:
         self.tallies: dict[int, Counter[str]] = {}  # the same counts per row (rows with none left out)
         self.geoms = list(frame.geometry.to_numpy()) if is_geo else [None] * self.n
 
-        def col(key: str) -> list[str]:
-            name = cols.get(key)
-            return [""] * self.n if name is None else _cells(frame[name])
+        from bingeo.readers.overlap import Beside
 
-        self.data = {k: col(k) for k in _ALIASES}
+        data: dict[str, list[str]] = {}
+        self.arrow: dict[str, pa.Array] = {}  # the texts of :attr:`data` as Arrow arrays (made when asked for)
+        for key in _ALIASES:
+            name = cols.get(key)
+            texts = None if name is None else _plain_texts(frame[name])
+            if texts is not None:
+                self.arrow[key] = texts
+            else:
+                data[key] = [""] * self.n if name is None else _cells_one_by_one(frame[name])
+        self.data = data
+        plain = list(self.arrow.items())
+        # the short way's contacts (Arrow compute, no GIL) beside the making of the cells' lists (Python objects)
+        quick = None
+        if QUICK_ROWS:
+            contacts = {k: self.texts(k) if k in cols else None for k in ("mobile", "phone", "email")}
+            quick = Beside(_quick_contacts, contacts, default_country, self.n)
+        for key, texts in plain:
+            data[key] = texts.to_pylist()
+        self.data = {k: data[k] for k in _ALIASES}
         # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
-        self.quick = self.quick_contacts() if QUICK_ROWS else _QuickContacts.none(self.n)
+        self.quick = quick.result() if quick is not None else _QuickContacts.none(self.n)
+
+    def texts(self, key: str) -> pa.Array:
+        """Return the cells of ``key`` (:attr:`data`) as an Arrow string array (no nulls)."""
+        arr = self.arrow.get(key)
+        if arr is None:
+            arr = self.arrow[key] = pa.array(self.data[key], pa.string())
+        return arr
 
     def tally(self, i: int, key: str, n: int = 1) -> None:
         """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
@@ -1133,39 +1295,12 @@ class _Sheet:
                 counter = tallies[i] = Counter()
             counter[key] += k
 
-    def quick_contacts(self) -> _QuickContacts:
-        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
-        d, country, n = self.data, self.country, self.n
-
-        def phones(key: str) -> tuple[np.ndarray, list[str | None], np.ndarray]:
-            if key not in self.cols:
-                return np.zeros(n, dtype=bool), [None] * n, np.zeros(n, dtype=bool)
-            return plain_phone_columns(d[key], default_country=country)
-
-        def given(key: str) -> np.ndarray:
-            return np.array([bool(t) for t in d[key]], dtype=bool)
-
-        mail_ok = np.array(plain_emails(d["email"]), dtype=bool) if "email" in self.cols else np.zeros(n, dtype=bool)
-        (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
-        # a cell the short way cannot decide: the per-row rules say why
-        undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
-        use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
-        use_pt = ~use_pm & pt
-        ok = ~undecided & (use_pm | use_pt | mail_ok)
-        numbers = [a if m else (b if t else None) for a, b, m, t in zip(pm_nr, pt_nr, use_pm.tolist(), use_pt.tolist())]
-        two = pm & pt & np.array([a != b for a, b in zip(pm_nr, pt_nr)], dtype=bool)
-        return _QuickContacts(
-            ok=ok,
-            phone=numbers,
-            mobile=(use_pm & pm_mob) | (use_pt & pt_mob),
-            email=[t if good else None for t, good in zip(d["email"], mail_ok.tolist())],
-            two=two,
-        )
-
-    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, list[Any]], list[tuple[Any, str]]]:
+    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, Any], list[tuple[Any, str]]]:
         """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
 
-        A row is decided when its id is new, its role and consent are readable, :meth:`quick_contacts` decided
+        Text columns may be Arrow string arrays (null for None), the others are lists.
+
+        A row is decided when its id is new, its role and consent are readable, :func:`_quick_contacts` decided
         its contacts, and it has coordinates that are numbers or a postcode + plain house number that matches
         one address. Every other row (all rejects among them) is left to :meth:`row`.
         """
@@ -1229,24 +1364,21 @@ class _Sheet:
         by = ["coordinates"] * n_xy + ["postcode"] * len(hits)
         kinds = ["coords"] * n_xy + ["target"] * len(hits)
         q = self.quick
-        phones = [q.phone[i] for i in rows]
-        emails = [q.email[i] for i in rows]
         at_rows = np.array(rows, dtype=np.int64)
-        mobiles = q.mobile[at_rows].tolist()
+        take = pa.array(at_rows)
+        phones, emails = q.phones.take(take), q.emails.take(take)
+        has_phone = phones.is_valid().to_numpy(zero_copy_only=False)
+        mobiles = q.mobile[at_rows]
         # the counts of each row in the order the per-row rules count them (a column at a time, see row())
         if "consent" in cols:
             consent_cells = d["consent"]
             self.tally_rows(at_rows, "consent_empty", np.array([not consent_cells[i].strip() for i in rows], bool))
         self.tally_rows(at_rows, "two_phones", q.two[at_rows])
         chans, unknown_n, dropped = _channel_columns(
-            [d["channels"][i] for i in rows],
-            q.mobile[at_rows],
-            np.array([bool(p) for p in phones], bool),
-            np.array([bool(e) for e in emails], bool),
+            [d["channels"][i] for i in rows], mobiles, has_phone, emails.is_valid().to_numpy(zero_copy_only=False)
         )
         self.tally_rows(at_rows, "channel_unknown", unknown_n)
         self.tally_rows(at_rows, "channel_dropped", dropped)
-        pids = d["person_id"]
         lefts, texts = [d["left_on"][i] for i in rows], [d["status"][i] for i in rows]
         status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
         for text in {t for t, lo in zip(texts, lefts) if not lo}:
@@ -1258,13 +1390,14 @@ class _Sheet:
             odd = np.array([not lo and t in unknown for lo, t in zip(lefts, texts)], bool)
             self.tally_rows(at_rows, "status_unknown", odd)
         dated = d["consent_date"]
-        out = {
-            "member_id": [d["member_id"][i] for i in rows],
-            "person_id": _person_ids([pids[i] for i in rows], emails, phones),
-            "name": self.names(rows),
+        kind = pc.if_else(mobiles, "mobile", "landline")
+        out: dict[str, Any] = {
+            "member_id": self.texts("member_id").take(take),
+            "person_id": _person_id_array(self.texts("person_id").take(take), emails, phones),
+            "name": self.name_array(take),
             "email": emails,
             "phone": phones,
-            "phone_kind": [("mobile" if m else "landline") if p else None for p, m in zip(phones, mobiles)],
+            "phone_kind": pc.if_else(has_phone, kind, pa.scalar(None, pa.string())),
             "channels": chans,
             "consent": [consents[i] for i in rows],
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
@@ -1332,6 +1465,20 @@ class _Sheet:
             return [d["name"][i] or None for i in rows]
         first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
         return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
+
+    def name_array(self, rows: pa.Array) -> pa.Array:
+        """Return :meth:`names` of the rows at ``rows`` (Arrow indices) as an Arrow string array (null for None)."""
+        null = pa.scalar(None, pa.string())
+
+        def given(key: str) -> pa.Array:  # an empty cell is left out of the name
+            texts = self.texts(key).take(rows)
+            return pc.if_else(pc.equal(texts, ""), null, texts)
+
+        if not any(k in self.cols for k in ("first_name", "last_name")):
+            return given("name")
+        last = given("last_name" if "last_name" in self.cols else "name")
+        joined = pc.binary_join_element_wise(given("first_name"), given("infix"), last, " ", null_handling="skip")
+        return pc.if_else(pc.equal(joined, ""), null, joined)
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
@@ -1858,21 +2005,32 @@ def _import_known(
         for item in filter(None, str(text).split(";")):
             key, _, count = item.partition("=")
             prior[key] += int(count) * int(times)
+    from bingeo.readers.overlap import Beside
+
     rest = np.flatnonzero(~skip)
-    part = frame.iloc[rest].reset_index(drop=True)
-    adr = _addresses_for(store, part, cols)
-    res, kept, tallies = _check_members(
-        part,
-        crs=crs,
-        addresses=adr,
-        default_country=default_country,
-        fields=fields,
-        source=label,
-        row_numbers=rest,
-        days={k: [v[i] for i in rest.tolist()] for k, v in days.items()},
-        unchanged=unchanged,
-        prior=prior,
-    )
+    every = len(rest) == n and isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(n))
+    part = frame if every else frame.iloc[rest].reset_index(drop=True)  # a first import checks every row
+    # the store's addresses are read beside the list's columns (SQLite lets go of the GIL while it steps); the
+    # store is used by no other code until the register is taken
+    register = Beside(_addresses_for, store, part, cols)
+    try:
+        res, kept, tallies = _check_members(
+            part,
+            crs=crs,
+            addresses=None,
+            default_country=default_country,
+            fields=fields,
+            source=label,
+            row_numbers=rest,
+            days=days if every else {k: [v[i] for i in rest.tolist()] for k, v in days.items()},
+            unchanged=unchanged,
+            prior=prior,
+            addresses_of=register.result,
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            register.result()  # its query ends before the error goes up (the store may be closed next)
+        raise
     counts = dict.fromkeys(_COUNTS, 0)
     if len(res.members):
         remember = pd.DataFrame(
@@ -1896,5 +2054,9 @@ def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> g
         return adr if len(adr) else None
     if not store.count("addresses"):
         return None
-    wanted = set(_postcodes([t for t in _cells(part[cols["postcode"]]) if t]))
+    column = part[cols["postcode"]]
+    arr = _arrow_text(column)
+    if arr is not None:  # each distinct text once (a list repeats its postcodes): the same set of postcodes
+        column = pd.Series(pc.unique(arr).to_pylist(), dtype=object)
+    wanted = set(_postcodes([t for t in _cells(column) if t]))
     return store.addresses(postcodes=[p for p in wanted if p])
