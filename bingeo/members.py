@@ -660,6 +660,30 @@ def _floats(texts: list[str]) -> list[float | None]:
     return out
 
 
+def _float_array(texts: pa.Array) -> np.ndarray:
+    """Return :func:`_floats` of an Arrow string array (no nulls) as float64, NaN for None (a number is finite)."""
+    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_DECIMAL), False)
+    read = pc.cast(pc.replace_substring(pc.if_else(plain, texts, "0"), ",", "."), pa.float64())
+    out = np.array(read.to_numpy(zero_copy_only=False), dtype=np.float64)
+    for k in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        value = _to_float(texts[k].as_py())
+        out[k] = np.nan if value is None else value
+    return out
+
+
+def _postcode_array(texts: pa.Array) -> pa.Array:
+    """Return :func:`_postcodes` of an Arrow string array (no nulls) as an Arrow string array (null for None)."""
+    ascii_ = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
+    out = pc.ascii_upper(pc.replace_substring_regex(texts, _ASCII_SPACES, ""))
+    odd = np.flatnonzero(~ascii_)
+    if len(odd):
+        values = out.to_pylist()
+        for k in odd.tolist():
+            values[k] = _postcode(texts[k].as_py())
+        out = pa.array(values, pa.string())
+    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+
+
 def _postcodes(texts: list[str]) -> list[str | None]:
     """Return :func:`bingeo.addresses.normalise_postcode` of each text, a column at a time (ASCII ones by Arrow)."""
     arr = pa.array(texts, pa.string())
@@ -686,6 +710,35 @@ def _house_numbers(column: pd.Series) -> list[int]:
         except ValueError:
             out.append(-1)
     return out
+
+
+#: Numbers a plain (postcode, house number) key holds: house numbers of at most 6 digits.
+_KEY_NUMBERS = 1_000_000
+
+
+def _postcode_keys(codes: pa.Array, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return one int64 key per (postcode, house number) and whether it is plain.
+
+    Plain: the postcode (as :func:`_postcodes` writes it) is ``1234AB`` or ``1234`` (:data:`_ASCII_POSTCODE`) and
+    the number is 0-999,999. Two plain pairs are equal exactly when their keys are: the 4 digits, each letter
+    (or none) and the number each have their own place. Other pairs get key 0, not to be looked up.
+    """
+    n = len(codes)
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    good = pc.fill_null(pc.match_substring_regex(codes, _ASCII_POSTCODE), False).to_numpy(zero_copy_only=False)
+    good = good & (numbers >= 0) & (numbers < _KEY_NUMBERS)
+    # each code as 6 bytes: 4 digits and 2 letters, "@" (the byte before "A") for no letter
+    six = pc.utf8_rpad(pc.if_else(good, codes, "0000"), 6, "@").cast(pa.binary())
+    _, ends, data = six.buffers()
+    step = np.frombuffer(ends, np.int32, n + 1, six.offset * 4)
+    if n and not np.array_equal(step, np.arange(step[0], step[0] + 6 * n + 1, 6, dtype=np.int32)):
+        raise AssertionError("postcodes of 6 bytes expected")  # pragma: no cover - rpad makes them so
+    raw = np.frombuffer(data, np.uint8, 6 * n, step[0] if n else 0).reshape(n, 6).astype(np.int64)
+    digits = ((raw[:, 0] - 48) * 10 + raw[:, 1] - 48) * 100 + (raw[:, 2] - 48) * 10 + raw[:, 3] - 48
+    code = digits * 729 + (raw[:, 4] - 64) * 27 + (raw[:, 5] - 64)
+    return np.where(good, code * _KEY_NUMBERS + numbers, 0), good
 
 
 class _AddressIndex:
@@ -717,10 +770,9 @@ class _AddressIndex:
         id_col = pick(_ADDRESS_ID)
         if id_col is None:
             notes.add("`addresses` has no id column (adres_id): address_ref is the row label in `addresses`.")
-        self.by_postcode: dict[tuple[str, int], list[int]] = {}
         self.by_street: dict[tuple[str, int], list[int]] = {}
         self.rows: list[tuple[str, str, str, str]] = []  # (letter, toevoeging, woonplaats, ref)
-        self.geoms = list(addresses.geometry.to_numpy())
+        self.geoms = addresses.geometry.to_numpy()
         self.crs = addresses.crs
 
         def column(key: str) -> list[str]:
@@ -733,12 +785,41 @@ class _AddressIndex:
         refs = _cells(addresses[id_col]) if id_col else [_cell(v) for v in addresses.index.to_numpy()]
         codes = _postcodes(pcs)
         numbers = _house_numbers(addresses[self.cols["huisnummer"]])
+        self.refs = np.empty(len(refs), dtype=object)
+        self.refs[:] = refs
+        self._postcode_rows = (pcs, codes, numbers)  # for :attr:`by_postcode`, made when first asked for
+        # the plain (postcode, number) keys (:func:`_postcode_keys`), sorted, and their rows (in row order)
+        keys, good = _postcode_keys(pa.array(codes, pa.string()), np.asarray(numbers, dtype=np.int64))
+        at = np.flatnonzero(good)
+        order = np.argsort(keys[at], kind="stable")
+        self.plain_keys, self.plain_rows = keys[at][order], at[order]
         for i, num in enumerate(numbers):
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
-            if pcs[i]:
-                self.by_postcode.setdefault(((codes[i] or ""), num), []).append(i)
             if streets[i]:
                 self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
+
+    @functools.cached_property
+    def by_postcode(self) -> dict[tuple[str, int], list[int]]:
+        """The rows of each (postcode, number) of the register (rows with a postcode cell), in row order."""
+        pcs, codes, numbers = self._postcode_rows
+        out: dict[tuple[str, int], list[int]] = {}
+        for i, num in enumerate(numbers):
+            if pcs[i]:
+                out.setdefault(((codes[i] or ""), num), []).append(i)
+        return out
+
+    def candidates(self, code: str, number: int) -> list[int]:
+        """Return ``by_postcode.get((code, number), [])``: a plain key from the sorted keys, others from the dict."""
+        keys, good = _postcode_keys(pa.array([code], pa.string()), np.array([number], dtype=np.int64))
+        if not good[0]:
+            return self.by_postcode.get((code, number), [])
+        lo, hi = np.searchsorted(self.plain_keys, keys, "left"), np.searchsorted(self.plain_keys, keys, "right")
+        return self.plain_rows[lo[0] : hi[0]].tolist()
+
+    def candidate_spans(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return where the rows of each plain key (:func:`_postcode_keys`) start in :attr:`plain_rows`; how many."""
+        lo = np.searchsorted(self.plain_keys, keys, "left")
+        return lo, np.searchsorted(self.plain_keys, keys, "right") - lo
 
     def match(self, cands: list[int], letter: str, addition: str, place: str) -> tuple[str, int | None]:
         """Return ('ok', index), ('address_not_found', None) or ('ambiguous_address', None)."""
@@ -1316,53 +1397,53 @@ class _Sheet:
         decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
         if is_geo:
             decided[:] = False
-        at = np.flatnonzero(decided).tolist()
-        if has_xy:  # the rows' coordinates, a column at a time
-            given = [i for i in at if d["x"][i] or d["y"][i]]
-            xs, ys = _floats([d["x"][i] for i in given]), _floats([d["y"][i] for i in given])
-        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
-            by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
-            numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
-            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
-            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_pylist()
-            codes = _postcodes([d["postcode"][i] for i in by_pc])
-            good = pc.fill_null(pc.match_substring_regex(pa.array(codes, pa.string()), _ASCII_POSTCODE), False)
-            keys = {
-                i: (code, num)
-                for i, code, num, ok, g in zip(
-                    by_pc, codes, nums, plain.to_numpy(zero_copy_only=False), good.to_numpy(zero_copy_only=False)
-                )
-                if ok and g
-            }
+        at = np.flatnonzero(decided)
         # the rows' places a group at a time (coordinates, then postcodes), then in row order
-        found: list[int] = []
-        geoms: list[Any] = []
+        with_xy = np.zeros(self.n, dtype=bool)
         if has_xy:  # a row with a coordinate cell is located by its coordinates or not at all
-            for i, xv, yv in zip(given, xs, ys):
-                if xv is not None and yv is not None:
-                    found.append(i)
-                    geoms.append((xv, yv))
-        hits: list[int] = []
-        if use_pc:
-            letters, additions = d["huisletter"], d["toevoeging"]
-            by_postcode = index.by_postcode  # type: ignore[union-attr]
-            for i, key in keys.items():
-                cands = by_postcode.get(key, [])
-                if len(cands) == 1 and not letters[i] and not additions[i]:  # what match() says of one candidate
-                    hit = cands[0]
-                else:
-                    _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
-                if hit is not None:
-                    found.append(i)
-                    hits.append(hit)
-        n_xy = len(geoms)
-        if hits:
-            geoms += [index.geoms[h] for h in hits]  # type: ignore[union-attr]
-        order = np.argsort(np.array(found, dtype=np.int64), kind="stable").tolist()
-        rows = [found[k] for k in order]
-        refs = [None] * n_xy + [index.rows[h][3] for h in hits]  # type: ignore[union-attr]
-        by = ["coordinates"] * n_xy + ["postcode"] * len(hits)
-        kinds = ["coords"] * n_xy + ["target"] * len(hits)
+            with_xy = pc.or_(pc.not_equal(self.texts("x"), ""), pc.not_equal(self.texts("y"), ""))
+            with_xy = with_xy.to_numpy(zero_copy_only=False)
+            given = at[with_xy[at]]
+            given_at = pa.array(given)
+            xs, ys = _float_array(self.texts("x").take(given_at)), _float_array(self.texts("y").take(given_at))
+            both = ~np.isnan(xs) & ~np.isnan(ys)
+            found_xy, xy = given[both], np.column_stack([xs[both], ys[both]])
+        else:
+            found_xy, xy = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+        found_pc, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
+            by_pc = pa.array(at[~with_xy[at]])
+            numbers = self.texts("huisnummer").take(by_pc)
+            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
+            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+            keys, good = _postcode_keys(_postcode_array(self.texts("postcode").take(by_pc)), nums)
+            good &= plain.to_numpy(zero_copy_only=False)
+            rows_pc, keys = by_pc.to_numpy(zero_copy_only=False)[good], keys[good]
+            start, count = index.candidate_spans(keys)  # type: ignore[union-attr]
+            letters, additions = self.texts("huisletter"), self.texts("toevoeging")
+            bare = pc.and_(pc.equal(letters, ""), pc.equal(additions, "")).to_numpy(zero_copy_only=False)[rows_pc]
+            one = (count == 1) & bare  # what match() says of one candidate without a letter: that address
+            hit = np.full(len(keys), -1, dtype=np.int64)
+            hit[one] = index.plain_rows[start[one]]  # type: ignore[union-attr]
+            letter_of, addition_of = self.data["huisletter"], self.data["toevoeging"]
+            for k in np.flatnonzero(~one).tolist():
+                i = int(rows_pc[k])
+                cands = index.plain_rows[start[k] : start[k] + count[k]].tolist()  # type: ignore[union-attr]
+                _, got = index.match(cands, _fold(letter_of[i]), _fold(addition_of[i]), "")  # type: ignore[union-attr]
+                hit[k] = -1 if got is None else got
+            found_pc, hits = rows_pc[hit >= 0], hit[hit >= 0]
+        n_xy = len(found_xy)
+        found = np.concatenate([found_xy, found_pc])
+        order = np.argsort(found, kind="stable")
+        rows = found[order].tolist()
+        place = np.empty(len(found), dtype=object)
+        place[:n_xy] = np.fromiter(map(tuple, xy.tolist()), dtype=object, count=n_xy)  # points: see _to_target
+        if len(hits):
+            place[n_xy:] = index.geoms[hits]  # type: ignore[union-attr]
+        refs = np.empty(len(found), dtype=object)
+        if len(hits):
+            refs[n_xy:] = index.refs[hits]  # type: ignore[union-attr]
+        from_xy = order < n_xy
         q = self.quick
         at_rows = np.array(rows, dtype=np.int64)
         take = pa.array(at_rows)
@@ -1403,12 +1484,12 @@ class _Sheet:
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
             "networks": [_networks(d["networks"][i]) for i in rows],
-            "address_ref": [refs[k] for k in order],
-            "located_by": [by[k] for k in order],
+            "address_ref": refs[order].tolist(),
+            "located_by": np.where(from_xy, "coordinates", "postcode").astype(object).tolist(),
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }
-        return rows, out, [(geoms[k], kinds[k]) for k in order]
+        return rows, out, list(zip(place[order].tolist(), np.where(from_xy, "coords", "target").tolist()))
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
@@ -1601,7 +1682,7 @@ class _Sheet:
             return "address_not_found", f"column {cols['postcode']!r} is not a postcode", "", None
         if pc:
             by = "postcode"
-            status, hit = self.index.match(self.index.by_postcode.get((pc, num), []), letter, addition, "")
+            status, hit = self.index.match(self.index.candidates(pc, num), letter, addition, "")
         else:
             by = "street"
             place = _squash(d["woonplaats"][i])
