@@ -1549,17 +1549,18 @@ class _Sheet:
 
     def name_array(self, rows: pa.Array) -> pa.Array:
         """Return :meth:`names` of the rows at ``rows`` (Arrow indices) as an Arrow string array (null for None)."""
-        null = pa.scalar(None, pa.string())
 
-        def given(key: str) -> pa.Array:  # an empty cell is left out of the name
-            texts = self.texts(key).take(rows)
-            return pc.if_else(pc.equal(texts, ""), null, texts)
+        def join(a: pa.Array, b: pa.Array) -> pa.Array:  # " ".join of the non-empty ones
+            # (not null_handling="skip": pyarrow 26 leaves out a row whose texts are all null)
+            both = pc.binary_join_element_wise(a, b, " ")
+            return pc.if_else(pc.equal(a, ""), b, pc.if_else(pc.equal(b, ""), a, both))
 
         if not any(k in self.cols for k in ("first_name", "last_name")):
-            return given("name")
-        last = given("last_name" if "last_name" in self.cols else "name")
-        joined = pc.binary_join_element_wise(given("first_name"), given("infix"), last, " ", null_handling="skip")
-        return pc.if_else(pc.equal(joined, ""), null, joined)
+            name = self.texts("name").take(rows)
+        else:
+            last = self.texts("last_name" if "last_name" in self.cols else "name").take(rows)
+            name = join(join(self.texts("first_name").take(rows), self.texts("infix").take(rows)), last)
+        return pc.if_else(pc.equal(name, ""), pa.scalar(None, pa.string()), name)
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
