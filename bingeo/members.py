@@ -741,6 +741,18 @@ def _postcode_keys(codes: pa.Array, numbers: np.ndarray) -> tuple[np.ndarray, np
     return np.where(good, code * _KEY_NUMBERS + numbers, 0), good
 
 
+#: A postcode :func:`_postcode_keys` calls plain (ASCII digits and capitals).
+_PLAIN_POSTCODE = re.compile(r"[0-9]{4}(?:[A-Z]{2})?")
+
+
+def _postcode_key(code: str, number: int) -> int | None:
+    """Return the key :func:`_postcode_keys` gives one (postcode, number) pair, None where it is not plain."""
+    if not 0 <= number < _KEY_NUMBERS or _PLAIN_POSTCODE.fullmatch(code) is None:
+        return None
+    letters = (ord(code[4]) - 64) * 27 + ord(code[5]) - 64 if len(code) == 6 else 0
+    return (int(code[:4]) * 729 + letters) * _KEY_NUMBERS + number
+
+
 class _AddressIndex:
     """Address register keyed by (postcode, number) and (street, number)."""
 
@@ -810,11 +822,11 @@ class _AddressIndex:
 
     def candidates(self, code: str, number: int) -> list[int]:
         """Return ``by_postcode.get((code, number), [])``: a plain key from the sorted keys, others from the dict."""
-        keys, good = _postcode_keys(pa.array([code], pa.string()), np.array([number], dtype=np.int64))
-        if not good[0]:
+        key = _postcode_key(code, number)
+        if key is None:
             return self.by_postcode.get((code, number), [])
-        lo, hi = np.searchsorted(self.plain_keys, keys, "left"), np.searchsorted(self.plain_keys, keys, "right")
-        return self.plain_rows[lo[0] : hi[0]].tolist()
+        lo, hi = np.searchsorted(self.plain_keys, key, "left"), np.searchsorted(self.plain_keys, key, "right")
+        return self.plain_rows[lo:hi].tolist()
 
     def candidate_spans(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return where the rows of each plain key (:func:`_postcode_keys`) start in :attr:`plain_rows`; how many."""

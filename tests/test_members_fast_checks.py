@@ -49,6 +49,7 @@ def test_postcode_keys_equal_exactly_when_the_pairs_are_equal():
     )
     assert good.tolist() == [_plain(c, n) for c, n in pairs]
     plain = [(p, k) for p, k, g in zip(pairs, keys.tolist(), good.tolist()) if g]
+    assert [members_mod._postcode_key(c or "", n) for c, n in pairs] == [k if g else None for k, g in zip(keys, good)]
     assert len(plain) == 4 * 4  # 1234AB, 1234, 9999ZZ, 0000AA with the 4 numbers of 0-999,999
     for (a, ka), (b, kb) in itertools.product(plain, plain):
         assert (ka == kb) == (a == b)
