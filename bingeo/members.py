@@ -1021,16 +1021,19 @@ def _check_members(
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
     kept: list[dict[str, Any]] = []
     kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
-    seen_ids: set[str] = set()
     with _no_gc():  # a dict per row, no cycles: the collector's full passes cost ~20 % of a 1 M-row list
-        quick_rows, quick_cols, quick_geom = sheet.quick_rows(is_geo) if QUICK_ROWS else ([], {}, [])
-        quick_at = dict.fromkeys(quick_rows, True)
-        kept_at: list[int] = []
+        if QUICK_ROWS:
+            quick_rows, quick_cols, (quick_place, quick_kinds) = sheet.quick_rows(is_geo)
+        else:
+            quick_rows, quick_cols, quick_place, quick_kinds = [], {}, np.empty(0, object), np.empty(0, object)
+        # the short way's rows hold the first row of each of their ids: the rows before any other row hold
+        # those ids only if they are these rows, so they are all seen at once
         mids = sheet.data["member_id"]
-        for i in range(sheet.n):
-            if i in quick_at:
-                seen_ids.add(mids[i])
-                continue
+        seen_ids: set[str] = {mids[i] for i in quick_rows}
+        slow = np.ones(sheet.n, dtype=bool)
+        slow[quick_rows] = False
+        kept_at: list[int] = []
+        for i in np.flatnonzero(slow).tolist():
             row = sheet.row(i, seen_ids)
             if isinstance(row, tuple):
                 reasons.append((i, *row))
@@ -1039,15 +1042,16 @@ def _check_members(
             kept.append(row)
             kept_at.append(i)
     kept_pos = sorted(quick_rows + kept_at)
+    places = np.empty(len(quick_rows) + len(kept_at), dtype=object)
+    places[: len(quick_rows)] = quick_place
+    places[len(quick_rows) :] = np.fromiter((g for g, _ in kept_geom), dtype=object, count=len(kept_at))
+    kinds = np.concatenate([quick_kinds, np.array([k for _, k in kept_geom], dtype=object)])
     if quick_rows:  # both ways' members, in row order
         order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
-        both = quick_geom + kept_geom
-        kept_geom = [both[k] for k in order.tolist()]
+        places, kinds = places[order], kinds[order]
         kept = _frame_of({c: (quick_cols[c], [r[c] for r in kept]) for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
 
-    out_geoms = _to_target(
-        [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
-    )
+    out_geoms = _to_target(places, kinds, coord_crs, frame, is_geo, target, notes)
     target = out_geoms.crs
     members = pd.DataFrame(kept, columns=MEMBER_COLUMNS) if isinstance(kept, list) else kept
     members["consent"] = members["consent"].astype(bool)
@@ -1122,33 +1126,36 @@ def _crs_of(
 
 
 def _to_target(
-    geoms: list[Any],
-    kinds: list[str],
+    geoms: np.ndarray,
+    kinds: np.ndarray,
     coord_crs: pyproj.CRS | None,
     frame: pd.DataFrame,
     is_geo: bool,
     target: pyproj.CRS | None,
     notes: Notes,
 ) -> gpd.GeoSeries:
-    """Bring the kept locations (from the frame's geometry, coordinates or the register) into one CRS."""
+    """Bring the kept locations (from the frame's geometry, coordinates or the register) into one CRS.
+
+    ``geoms`` (object array) holds geometries and, where ``kinds`` (object array) says ``"coords"``, (x, y) pairs.
+    """
     needs_crs = {"coords": coord_crs, "frame": frame.crs if is_geo else None}
+    masks = {key: np.asarray(kinds == key, dtype=bool) for key in ("coords", "frame", "target")}
     for key, src_crs in needs_crs.items():
-        if key in kinds and src_crs is None and target is None:
+        if masks[key].any() and src_crs is None and target is None:
             to_crs(None, what="`crs` of the member coordinates")
-    if target is None and "target" not in kinds:
+    if target is None and not masks["target"].any():
         target = coord_crs or needs_crs["frame"]
-    out = np.empty(len(geoms), dtype=object)
-    out[:] = geoms
-    xy = np.array([k == "coords" for k in kinds], dtype=bool)
+    out = geoms.copy()
+    xy = masks["coords"]
     if xy.any():  # coordinate pairs become points in one call (a shapely.Point each costs ~20 us)
-        out[xy] = shapely.points(np.array([geoms[i] for i in np.flatnonzero(xy)], dtype=float))
+        out[xy] = shapely.points(np.array(geoms[xy].tolist(), dtype=float))
     for key, src_crs in needs_crs.items():
-        mask = np.array([k == key for k in kinds], dtype=bool)
+        mask = masks[key]
         src = src_crs if src_crs is not None else target
         if mask.any() and target is not None and src is not None and not same_crs(src, target):
             out[mask] = gpd.GeoSeries(list(out[mask]), crs=src).to_crs(target).to_numpy()
             notes.add(f"{int(mask.sum()):,} member location(s) reprojected to the output CRS.")
-    return gpd.GeoSeries(list(out), crs=target)
+    return gpd.GeoSeries(out, crs=target)
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -1200,6 +1207,21 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
         if email:
             wanted.add("email")
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
+
+
+#: Labels a row of the short way takes one of (no new text per row): located by, and the kind of its place.
+_LABELS = {
+    "located_by": np.array(["postcode", "coordinates"], dtype=object),
+    "kinds": np.array(["target", "coords"], dtype=object),
+}
+
+
+def _each_distinct(fn: Callable[[str], Any], texts: pa.Array) -> list[Any]:
+    """Return ``[fn(t) for t in texts]`` calling ``fn`` once per distinct text (Arrow's dictionary encoding)."""
+    coded = pc.dictionary_encode(texts)
+    done = np.empty(len(coded.dictionary), dtype=object)
+    done[:] = [fn(t) for t in coded.dictionary.to_pylist()]
+    return done[coded.indices.to_numpy(zero_copy_only=False)].tolist()
 
 
 def _channel_columns(
@@ -1388,8 +1410,8 @@ class _Sheet:
                 counter = tallies[i] = Counter()
             counter[key] += k
 
-    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, Any], list[tuple[Any, str]]]:
-        """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
+    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, Any], tuple[np.ndarray, np.ndarray]]:
+        """Return the rows the short way decides (kept members), their member columns and (geometries, kinds).
 
         Text columns may be Arrow string arrays (null for None), the others are lists.
 
@@ -1495,13 +1517,13 @@ class _Sheet:
             "consent": [consents[i] for i in rows],
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": [_ROLES.get(roles[i], "member") for i in rows],
-            "networks": [_networks(d["networks"][i]) for i in rows],
+            "networks": _each_distinct(_networks, self.texts("networks").take(take)),
             "address_ref": refs[order].tolist(),
-            "located_by": np.where(from_xy, "coordinates", "postcode").astype(object).tolist(),
+            "located_by": _LABELS["located_by"][from_xy.astype(np.intp)].tolist(),
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }
-        return rows, out, list(zip(place[order].tolist(), np.where(from_xy, "coords", "target").tolist()))
+        return rows, out, (place[order], _LABELS["kinds"][from_xy.astype(np.intp)])
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
