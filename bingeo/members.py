@@ -1216,24 +1216,33 @@ _LABELS = {
 }
 
 
-def _each_distinct(fn: Callable[[str], Any], texts: pa.Array) -> list[Any]:
-    """Return ``[fn(t) for t in texts]`` calling ``fn`` once per distinct text (Arrow's dictionary encoding)."""
+def _each_distinct(fn: Callable[[str], str], texts: pa.Array) -> pa.Array:
+    """Return ``[fn(t) for t in texts]`` as an Arrow string array, ``fn`` called once per distinct text."""
     coded = pc.dictionary_encode(texts)
-    done = np.empty(len(coded.dictionary), dtype=object)
-    done[:] = [fn(t) for t in coded.dictionary.to_pylist()]
-    return done[coded.indices.to_numpy(zero_copy_only=False)].tolist()
+    done = pa.array([fn(t) for t in coded.dictionary.to_pylist()], pa.string())
+    return done.take(coded.indices)
+
+
+def _role_of(text: str) -> str:
+    """Return the role a short-way row's role cell (known or empty) stands for."""
+    return _ROLES.get(_fold(text), "member")
 
 
 def _channel_columns(
-    texts: list[str], mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray]:
+    texts: list[str] | pa.Array, mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
+) -> tuple[Any, np.ndarray, np.ndarray]:
     """Return :func:`_channels` of each row, a column at a time: channels, unknown tokens (counts), dropped.
 
-    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer.
+    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer. Cells
+    given as an Arrow string array give the channels as one (else as a list).
     """
-    if not texts:
-        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    if not len(texts):
+        return ([] if isinstance(texts, list) else pa.array([], pa.string())), np.zeros(0, np.int64), np.zeros(0, bool)
+    if isinstance(texts, pa.Array):
+        coded = pc.dictionary_encode(texts)
+        codes, uniques = coded.indices.to_numpy(zero_copy_only=False), coded.dictionary.to_pylist()
+    else:
+        codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
     flags = np.asarray(mobile, bool) * 4 + np.asarray(phone, bool) * 2 + np.asarray(email, bool)
     keys, inverse = np.unique(codes.astype(np.int64) * 8 + flags, return_inverse=True)
     done = [_channels(uniques[k >> 3], bool(k & 4), bool(k & 2), bool(k & 1)) for k in keys.tolist()]
@@ -1242,6 +1251,8 @@ def _channel_columns(
     text[:] = [c[0] for c in done]
     unknown = np.array([c[1] for c in done], dtype=np.int64)[inverse]
     dropped = np.array([c[2] for c in done], dtype=bool)[inverse]
+    if isinstance(texts, pa.Array):
+        return pa.array(text.tolist(), pa.string()).take(pa.array(inverse)), unknown, dropped
     return text[inverse].tolist(), unknown, dropped
 
 
@@ -1485,12 +1496,12 @@ class _Sheet:
         has_phone = phones.is_valid().to_numpy(zero_copy_only=False)
         mobiles = q.mobile[at_rows]
         # the counts of each row in the order the per-row rules count them (a column at a time, see row())
-        if "consent" in cols:
-            consent_cells = d["consent"]
-            self.tally_rows(at_rows, "consent_empty", np.array([not consent_cells[i].strip() for i in rows], bool))
+        if "consent" in cols:  # an empty cell (cells are stripped)
+            empty = pc.equal(self.texts("consent").take(take), "").to_numpy(zero_copy_only=False)
+            self.tally_rows(at_rows, "consent_empty", empty)
         self.tally_rows(at_rows, "two_phones", q.two[at_rows])
         chans, unknown_n, dropped = _channel_columns(
-            [d["channels"][i] for i in rows], mobiles, has_phone, emails.is_valid().to_numpy(zero_copy_only=False)
+            self.texts("channels").take(take), mobiles, has_phone, emails.is_valid().to_numpy(zero_copy_only=False)
         )
         self.tally_rows(at_rows, "channel_unknown", unknown_n)
         self.tally_rows(at_rows, "channel_dropped", dropped)
@@ -1516,10 +1527,10 @@ class _Sheet:
             "channels": chans,
             "consent": [consents[i] for i in rows],
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
-            "role": [_ROLES.get(roles[i], "member") for i in rows],
+            "role": _each_distinct(_role_of, self.texts("role").take(take)),
             "networks": _each_distinct(_networks, self.texts("networks").take(take)),
             "address_ref": refs[order].tolist(),
-            "located_by": _LABELS["located_by"][from_xy.astype(np.intp)].tolist(),
+            "located_by": pa.array(_LABELS["located_by"].tolist(), pa.string()).take(pa.array(from_xy.astype(np.int8))),
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }

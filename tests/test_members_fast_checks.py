@@ -275,3 +275,21 @@ def test_real_bag_addresses_as_the_per_row_rules(monkeypatch, tmp_path):
     slow = members_from_file(path, addresses=register)
     _same(quick, slow)
     assert (quick.members["located_by"] == "postcode").sum() > n // 2
+
+
+def test_channels_roles_and_networks_of_arrow_cells_as_of_lists():
+    cells = ["", "sms", " sms ; e-mail ", "fax, telex|duif", "email;post", "Spraak", "sms", ""] * 3
+    rng = np.random.default_rng(8)
+    mobile, phone, email = (rng.random(len(cells)) < 0.5 for _ in range(3))
+    got = members_mod._channel_columns(pa.array(cells), mobile, phone, email)
+    want = members_mod._channel_columns(cells, mobile, phone, email)
+    assert got[0].to_pylist() == want[0]
+    assert got[1].tolist() == want[1].tolist() and got[2].tolist() == want[2].tolist()
+    assert members_mod._channel_columns(pa.array([], pa.string()), *(np.zeros(0, bool),) * 3)[0].to_pylist() == []
+    roles = ["", "Lid", "coördinator", "beheerder", "lid", ""]
+    got_roles = members_mod._each_distinct(members_mod._role_of, pa.array(roles)).to_pylist()
+    assert got_roles == [members_mod._ROLES.get(members_mod._fold(t), "member") for t in roles]
+    nets = ["A;B", "B,A", "", "A;;A", "A;B"]
+    assert members_mod._each_distinct(members_mod._networks, pa.array(nets)).to_pylist() == [
+        members_mod._networks(t) for t in nets
+    ]
