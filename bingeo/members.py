@@ -1028,12 +1028,13 @@ def _check_members(
             quick_rows, quick_cols, quick_place, quick_kinds = [], {}, np.empty(0, object), np.empty(0, object)
         # the short way's rows hold the first row of each of their ids: the rows before any other row hold
         # those ids only if they are these rows, so they are all seen at once
-        mids = sheet.data["member_id"]
-        seen_ids: set[str] = {mids[i] for i in quick_rows}
+        seen_ids: set[str] = set(sheet.texts("member_id").take(pa.array(quick_rows, pa.int64())).to_pylist())
         slow = np.ones(sheet.n, dtype=bool)
         slow[quick_rows] = False
+        slow_rows = np.flatnonzero(slow).tolist()
+        sheet.keep_rows(slow_rows)
         kept_at: list[int] = []
-        for i in np.flatnonzero(slow).tolist():
+        for i in slow_rows:
             row = sheet.row(i, seen_ids)
             if isinstance(row, tuple):
                 reasons.append((i, *row))
@@ -1223,6 +1224,11 @@ def _each_distinct(fn: Callable[[str], str], texts: pa.Array) -> pa.Array:
     return done.take(coded.indices)
 
 
+def _codes(coded: pa.DictionaryArray) -> np.ndarray:
+    """Return the indices of a dictionary-encoded array as numpy (none are null)."""
+    return coded.indices.to_numpy(zero_copy_only=False)
+
+
 def _role_of(text: str) -> str:
     """Return the role a short-way row's role cell (known or empty) stands for."""
     return _ROLES.get(_fold(text), "member")
@@ -1346,6 +1352,22 @@ def _quick_contacts(texts: Mapping[str, pa.Array | None], country: str, n: int) 
         }
 
 
+#: Columns the short way reads as Python lists (every row); the others it reads from Arrow (:attr:`_Sheet.arrow`).
+_LISTED = ("consent_date", "left_on", "status")
+
+
+class _Cells(dict):  # type: ignore[type-arg]
+    """The cells of each column (:func:`_cells`): a list, made from the Arrow texts when first asked for."""
+
+    def __init__(self, arrow: Mapping[str, pa.Array]) -> None:
+        super().__init__()
+        self._arrow = arrow
+
+    def __missing__(self, key: str) -> list[str]:
+        listed = self[key] = self._arrow[key].to_pylist()
+        return listed
+
+
 class _Sheet:
     """A member list being read: its columns by role, as text, and the per-row rules."""
 
@@ -1370,30 +1392,43 @@ class _Sheet:
 
         from bingeo.readers.overlap import Beside
 
-        data: dict[str, list[str]] = {}
         self.arrow: dict[str, pa.Array] = {}  # the texts of :attr:`data` as Arrow arrays (made when asked for)
+        self.data = _Cells(self.arrow)
         for key in _ALIASES:
             name = cols.get(key)
             texts = None if name is None else _plain_texts(frame[name])
             if texts is not None:
                 self.arrow[key] = texts
             else:
-                data[key] = [""] * self.n if name is None else _cells_one_by_one(frame[name])
-        self.data = data
-        plain = list(self.arrow.items())
+                self.data[key] = [""] * self.n if name is None else _cells_one_by_one(frame[name])
         # the short way's contacts (Arrow compute, no GIL) beside the making of the cells' lists (Python objects)
-        quick = None
+        self._quick: Beside | None = None
         if QUICK_ROWS:
             contacts = {k: self.texts(k) if k in cols else None for k in ("mobile", "phone", "email")}
-            quick = Beside(_quick_contacts, contacts, default_country, self.n)
-        for key, texts in plain:
-            data[key] = texts.to_pylist()
-        self.data = {k: data[k] for k in _ALIASES}
+            self._quick = Beside(_quick_contacts, contacts, default_country, self.n)
+        for key in _LISTED if QUICK_ROWS else _ALIASES:  # the short way reads the others from Arrow
+            self.data[key]  # noqa: B018 - made now, beside the contacts
         # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
-        self.quick = quick.result() if quick is not None else _QuickContacts.none(self.n)
+
+    @functools.cached_property
+    def quick(self) -> _QuickContacts:
+        """The short way's contacts (:func:`_quick_contacts`), waited for when first asked for."""
+        return self._quick.result() if self._quick is not None else _QuickContacts.none(self.n)
+
+    def keep_rows(self, rows: list[int]) -> None:
+        """Let :attr:`data` of each column not yet listed hold only ``rows`` (the rows :meth:`row` checks).
+
+        Listing a column costs a Python text per cell; the per-row rules look at a few rows of most columns.
+        """
+        if len(rows) > self.n // 4:  # most rows: whole lists (a dict of rows costs more per cell)
+            return
+        at = pa.array(rows, pa.int64())
+        for key, texts in self.arrow.items():
+            if key not in self.data:
+                self.data[key] = dict(zip(rows, texts.take(at).to_pylist()))
 
     def texts(self, key: str) -> pa.Array:
         """Return the cells of ``key`` (:attr:`data`) as an Arrow string array (no nulls)."""
@@ -1431,15 +1466,24 @@ class _Sheet:
         one address. Every other row (all rejects among them) is left to :meth:`row`.
         """
         d, cols = self.data, self.cols
-        mids = pd.Series(d["member_id"], dtype=object)
-        fresh = ((mids != "") & ~mids.duplicated()).to_numpy()
-        roles = [_fold(t) for t in d["role"]]
-        consents = [_consent(t) for t in d["consent"]]
+        mids = self.texts("member_id")
+        codes = pc.dictionary_encode(mids).indices.to_numpy(zero_copy_only=False)
+        fresh = np.zeros(self.n, dtype=bool)
+        fresh[np.unique(codes, return_index=True)[1]] = True  # the first row of each id
+        fresh &= pc.not_equal(mids, "").to_numpy(zero_copy_only=False)
+        # role and consent once per distinct cell
+        roles = pc.dictionary_encode(self.texts("role"))
+        folded = [_fold(t) for t in roles.dictionary.to_pylist()]
+        bad_role = np.array([bool(r) and r not in _ROLES for r in folded] + [False])[_codes(roles)]
+        consent = pc.dictionary_encode(self.texts("consent"))
+        consent_of = np.empty(len(consent.dictionary) + 1, dtype=object)
+        consent_of[:-1] = [_consent(t) for t in consent.dictionary.to_pylist()]
+        consents = consent_of[_codes(consent)]
         has_xy = "x" in cols
         use_pc = self.index is not None and self.has_pc
         index = self.index
         decided = fresh & self.quick.ok
-        decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
+        decided &= (consents != None) & ~bad_role  # noqa: E711 - elementwise
         if is_geo:
             decided[:] = False
         at = np.flatnonzero(decided)
@@ -1470,11 +1514,12 @@ class _Sheet:
             one = (count == 1) & bare  # what match() says of one candidate without a letter: that address
             hit = np.full(len(keys), -1, dtype=np.int64)
             hit[one] = index.plain_rows[start[one]]  # type: ignore[union-attr]
-            letter_of, addition_of = self.data["huisletter"], self.data["toevoeging"]
-            for k in np.flatnonzero(~one).tolist():
-                i = int(rows_pc[k])
+            several = np.flatnonzero(~one)
+            at_several = pa.array(rows_pc[several])
+            letter_of, addition_of = letters.take(at_several).to_pylist(), additions.take(at_several).to_pylist()
+            for j, k in enumerate(several.tolist()):
                 cands = index.plain_rows[start[k] : start[k] + count[k]].tolist()  # type: ignore[union-attr]
-                _, got = index.match(cands, _fold(letter_of[i]), _fold(addition_of[i]), "")  # type: ignore[union-attr]
+                _, got = index.match(cands, _fold(letter_of[j]), _fold(addition_of[j]), "")  # type: ignore[union-attr]
                 hit[k] = -1 if got is None else got
             found_pc, hits = rows_pc[hit >= 0], hit[hit >= 0]
         n_xy = len(found_xy)
@@ -1525,7 +1570,7 @@ class _Sheet:
             "phone": phones,
             "phone_kind": pc.if_else(has_phone, kind, pa.scalar(None, pa.string())),
             "channels": chans,
-            "consent": [consents[i] for i in rows],
+            "consent": consents[at_rows].tolist(),
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
             "role": _each_distinct(_role_of, self.texts("role").take(take)),
             "networks": _each_distinct(_networks, self.texts("networks").take(take)),
