@@ -985,15 +985,15 @@ def _check_members(
     days: Mapping[str, list[datetime | None]] | None = None,
     unchanged: pd.DataFrame | None = None,
     prior: Counter[str] | None = None,
-    addresses_of: Callable[[], gpd.GeoDataFrame | None] | None = None,
+    index_of: Callable[[], tuple[_AddressIndex | None, list[str]]] | None = None,
 ) -> tuple[MembersResult, list[int], dict[int, Counter[str]]]:
     """:func:`members_from_frame`, also returning the kept rows' positions in ``frame`` and each row's counts.
 
     For the rows of a list that :func:`import_members` checks again: ``row_numbers`` are their 0-based rows in
     the whole list, ``days`` the date columns read over the whole list, ``unchanged`` the members it did not
     check again (``member_id``, ``consent``) and ``prior`` their counts of :data:`_COUNT_NOTES`.
-    ``addresses_of`` (instead of ``addresses``) gives the register once the list's columns are read (the
-    store's read of it may run beside them).
+    ``index_of`` (instead of ``addresses``) gives the register's index and its notes (:func:`_register_index`)
+    once the list's columns are read: the store's read of the register may run beside them.
     """
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` should be a DataFrame or GeoDataFrame, got {type(frame).__name__}"
@@ -1013,9 +1013,12 @@ def _check_members(
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
         sheet = _Sheet(frame, cols, None, default_country, source, is_geo, days)
-        if addresses_of is not None:
-            addresses = addresses_of()
-        index = sheet.index = _AddressIndex(addresses, notes) if addresses is not None else None
+        if index_of is not None:
+            index, more = index_of()
+            notes.extend(more)  # (logged when made)
+        else:
+            index = _AddressIndex(addresses, notes) if addresses is not None else None
+        sheet.index = index
     coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
@@ -2021,7 +2024,9 @@ def _import_members(
     # what the store remembers is read beside the list and the digests of its rows (SQLite, Arrow and numpy let
     # go of the GIL); the store is used by no other code until the answer is taken
     remembers = getattr(type(store), "member_memo", None) is not Store.member_memo  # the base's: None
+    first = remembers and store.count("members") == 0  # (asked before another thread uses the store)
     remembered = Beside(store.member_memo)
+    early: Beside | None = None
     try:
         frame, label, merged, notes = _read_list(path, fields, layer, None, None)
         report(progress, 0.4)
@@ -2029,12 +2034,19 @@ def _import_members(
         is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
         known = None
         if remembers and not is_geo and isinstance(frame, pd.DataFrame):
-            known = _import_known(store, frame, remembered.result, crs, default_country, merged, label)
+            if first:  # a first import checks every row: the register is read now, beside the rows' digests
+                early = _register_beside(store, frame, merged, label, remembered)
+            known = _import_known(store, frame, remembered.result, crs, default_country, merged, label, early)
     except BaseException:
-        with contextlib.suppress(Exception):
-            remembered.result()  # its query ends before the error goes up (the store may be closed next)
+        for job in (remembered, early):
+            with contextlib.suppress(Exception):
+                if job is not None:
+                    job.result()  # its query ends before the error goes up (the store may be closed next)
         raise
     remembered.result()
+    if early is not None:
+        with contextlib.suppress(Exception):
+            early.result()  # (its error, when its register was used, went up from there)
     if known is None:
         adr = store.addresses()
         res = members_from_frame(
@@ -2140,13 +2152,16 @@ def _import_known(
     default_country: str,
     fields: dict[str, str],
     label: str,
+    early: Any = None,
 ) -> tuple[MembersResult, dict[str, int]] | None:
     """Run :func:`import_members` for a store that remembers: skip the rows it already holds.
 
     A row is skipped when its digest (which covers its member id cell) is remembered for a member unchanged
     since, and its member id occurs once in the list (else the first-row rule decides, over the rows checked).
     ``memo_of`` gives what the store remembers (asked for once the rows' digests are made); None when it
-    remembers nothing (then this returns None: every row is checked by the caller).
+    remembers nothing (then this returns None: every row is checked by the caller). ``early`` (a
+    :class:`~bingeo.readers.overlap.Beside`), when given, is reading the register index of the whole list
+    (:func:`_register_beside`): used when every row is checked.
     """
     columns = [str(c) for c in frame.columns]
     cols = _detect(columns, fields, label)
@@ -2184,7 +2199,13 @@ def _import_known(
     part = frame if every else frame.iloc[rest].reset_index(drop=True)  # a first import checks every row
     # the store's addresses are read beside the list's columns (SQLite lets go of the GIL while it steps); the
     # store is used by no other code until the register is taken
-    register = Beside(_addresses_for, store, part, cols)
+    if early is not None and every:
+        register = early
+    else:
+        if early is not None:  # (not the rows checked) its query ends before the store is read again
+            with contextlib.suppress(Exception):
+                early.result()
+        register = Beside(_register_index, store, part, cols, label)
     try:
         res, kept, tallies = _check_members(
             part,
@@ -2197,7 +2218,7 @@ def _import_known(
             days=days if every else {k: [v[i] for i in rest.tolist()] for k, v in days.items()},
             unchanged=unchanged,
             prior=prior,
-            addresses_of=register.result,
+            index_of=register.result,
         )
     except BaseException:
         with contextlib.suppress(Exception):
@@ -2217,6 +2238,39 @@ def _import_known(
     counts["unchanged"] += len(unchanged)
     logger.info("%s: %d row(s) held by the store already, not checked again", label, len(unchanged))
     return res, counts
+
+
+def _register_index(
+    store: Any, part: pd.DataFrame, cols: Mapping[str, str], source: str
+) -> tuple[_AddressIndex | None, list[str]]:
+    """Return the index of :func:`_addresses_for` (None without addresses) and the notes it made."""
+    addresses = _addresses_for(store, part, cols)
+    if addresses is None:
+        return None, []
+    notes = Notes(source)
+    return _AddressIndex(addresses, notes), list(notes)
+
+
+def _register_beside(store: Any, frame: pd.DataFrame, fields: Mapping[str, str], label: str, remembered: Any) -> Any:
+    """Start :func:`_register_index` of every row of ``frame`` beside the caller, once ``remembered`` is done.
+
+    For an import into a store holding no members (every row is checked). None when the list's columns do not
+    allow it (the import says why).
+    """
+    from bingeo.readers.overlap import Beside
+
+    try:
+        cols = _detect([str(c) for c in frame.columns], fields, label)
+    except InputError:
+        return None
+    if "member_id" not in cols:
+        return None
+
+    def job() -> tuple[_AddressIndex | None, list[str]]:
+        remembered.result()  # the store's connection is used by one thread at a time
+        return _register_index(store, frame, cols, label)
+
+    return Beside(job)
 
 
 def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> gpd.GeoDataFrame | None:
