@@ -2229,15 +2229,32 @@ def _import_known(
         remember = pd.DataFrame(
             {
                 "digest": digests[rest[kept]],
-                "tallies": [
-                    ";".join(f"{k}={v}" for k, v in sorted(tallies[i].items())) if i in tallies else None for i in kept
-                ],
+                "tallies": _tally_texts(tallies, kept).tolist(),
             }
         )
         counts = store.upsert_members(res.members, memo=remember)
     counts["unchanged"] += len(unchanged)
     logger.info("%s: %d row(s) held by the store already, not checked again", label, len(unchanged))
     return res, counts
+
+
+def _tally_texts(tallies: Mapping[int, Counter[str]], kept: list[int]) -> np.ndarray:
+    """Return, for each row of ``kept`` (ascending), its counts as ``key=n;…`` (keys sorted), None without any."""
+    out = np.full(len(kept), None, dtype=object)
+    if not tallies or not kept:
+        return out
+    rows = np.fromiter(tallies.keys(), dtype=np.int64, count=len(tallies))
+    at = np.array(kept, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(at, rows), len(at) - 1)
+    hit = at[pos] == rows  # a rejected row's counts are not remembered
+    made: dict[tuple[tuple[str, int], ...], str] = {}
+    for p, i in zip(pos[hit].tolist(), rows[hit].tolist()):
+        items = tuple(sorted(tallies[i].items()))
+        text = made.get(items)
+        if text is None:
+            text = made[items] = ";".join(f"{k}={v}" for k, v in items)
+        out[p] = text
+    return out
 
 
 def _register_index(

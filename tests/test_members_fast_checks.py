@@ -293,3 +293,15 @@ def test_channels_roles_and_networks_of_arrow_cells_as_of_lists():
     assert members_mod._each_distinct(members_mod._networks, pa.array(nets)).to_pylist() == [
         members_mod._networks(t) for t in nets
     ]
+
+
+def test_tally_texts_as_one_by_one():
+    from collections import Counter
+
+    tallies = {0: Counter(two_phones=1), 3: Counter(channel_unknown=2, two_phones=1), 4: Counter(x=1), 9: Counter(a=1)}
+    kept = [0, 1, 3, 7, 9]
+    want = [";".join(f"{k}={v}" for k, v in sorted(tallies[i].items())) if i in tallies else None for i in kept]
+    assert members_mod._tally_texts(tallies, kept).tolist() == want
+    assert want[2] == "channel_unknown=2;two_phones=1"
+    assert members_mod._tally_texts({}, kept).tolist() == [None] * 5
+    assert members_mod._tally_texts(tallies, []).tolist() == []
