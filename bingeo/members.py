@@ -1031,10 +1031,14 @@ def _check_members(
             quick_rows, quick_cols, quick_place, quick_kinds = [], {}, np.empty(0, object), np.empty(0, object)
         # the short way's rows hold the first row of each of their ids: the rows before any other row hold
         # those ids only if they are these rows, so they are all seen at once
-        seen_ids: set[str] = set(sheet.texts("member_id").take(pa.array(quick_rows, pa.int64())).to_pylist())
         slow = np.ones(sheet.n, dtype=bool)
         slow[quick_rows] = False
         slow_rows = np.flatnonzero(slow).tolist()
+        # (of those, only the ids a row of the per-row rules also holds can be asked for)
+        mids = sheet.texts("member_id")
+        quick_ids = mids.take(pa.array(quick_rows, pa.int64()))
+        shared = pc.is_in(quick_ids, value_set=mids.take(pa.array(slow_rows, pa.int64())))
+        seen_ids: set[str] = set(quick_ids.filter(shared).to_pylist())
         sheet.keep_rows(slow_rows)
         kept_at: list[int] = []
         for i in slow_rows:
