@@ -1345,19 +1345,6 @@ def _quick_contacts(texts: Mapping[str, pa.Array | None], country: str, n: int) 
         ok=ok, phones=numbers, mobile=(use_pm & pm_mob) | (use_pt & pt_mob), emails=emails, two=pm & pt & differ
     )
 
-    def get(self, i: int) -> dict[str, Any] | None:
-        """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
-        if not self.ok[i]:
-            return None
-        phone, mobile = self.phone[i], bool(self.mobile[i])
-        return {
-            "phone": phone,
-            "kind": ("mobile" if mobile else "landline") if phone else None,
-            "mobile": mobile,
-            "email": self.email[i],
-            "counted": ["two_phones"] if self.two[i] else [],
-        }
-
 
 #: Columns the short way reads as Python lists (every row); the others it reads from Arrow (:attr:`_Sheet.arrow`).
 _LISTED = ("consent_date", "left_on", "status")
