@@ -305,3 +305,25 @@ def test_tally_texts_as_one_by_one():
     assert want[2] == "channel_unknown=2;two_phones=1"
     assert members_mod._tally_texts({}, kept).tolist() == [None] * 5
     assert members_mod._tally_texts(tallies, []).tolist() == []
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_first_import_errors_leave_the_store_usable(monkeypatch, tmp_path, workers):
+    """The register read beside a first import has ended when an error about the list goes up."""
+    from bingeo.errors import InputError
+
+    monkeypatch.setenv("BINGEO_WORKERS", workers)
+    register = _register(200, seed=6)
+    register = register[register["huisnummer"].str.fullmatch("[0-9]+")]
+    path = tmp_path / "leden.csv"
+    _odd_members(register, 300, seed=3).to_csv(path, sep=";", index=False)
+    with bingeo.open_store(tmp_path / "s.gpkg", create=True, crs=28992) as st:
+        st.import_addresses(addresses_for_store(register))
+        with pytest.raises(InputError, match="nope"):
+            import_members(st, path, crs=28992, fields={"member_id": "nope"})
+        with pytest.raises(InputError, match="default_country"):
+            import_members(st, path, crs=28992, default_country="DE")
+        res, counts = import_members(st, path, crs=28992)  # the store still answers
+        assert counts["added"] == len(res.members) > 50
+        again, counts = import_members(st, path, crs=28992)  # a re-import: no register read beside it
+        assert counts["unchanged"] == len(res.members) and again.notes == res.notes
