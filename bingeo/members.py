@@ -1013,13 +1013,10 @@ def _check_members(
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
         sheet = _Sheet(frame, cols, None, default_country, source, is_geo, days)
-        if index_of is not None:
-            index, more = index_of()
-            notes.extend(more)  # (logged when made)
+        if index_of is not None:  # asked for when the short way needs it (or below)
+            sheet.index_of = index_of
         else:
-            index = _AddressIndex(addresses, notes) if addresses is not None else None
-        sheet.index = index
-    coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
+            sheet.index = _AddressIndex(addresses, notes) if addresses is not None else None
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
     kept: list[dict[str, Any]] = []
@@ -1029,6 +1026,9 @@ def _check_members(
             quick_rows, quick_cols, (quick_place, quick_kinds) = sheet.quick_rows(is_geo)
         else:
             quick_rows, quick_cols, quick_place, quick_kinds = [], {}, np.empty(0, object), np.empty(0, object)
+        index = sheet.index
+        notes.extend(sheet.index_notes)  # (logged when made)
+        coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
         # the short way's rows hold the first row of each of their ids: the rows before any other row hold
         # those ids only if they are these rows, so they are all seen at once
         slow = np.ones(sheet.n, dtype=bool)
@@ -1377,7 +1377,10 @@ class _Sheet:
     ) -> None:
         self.n = len(frame)
         self.cols = cols
-        self.index = index
+        self._index = index
+        # (or the register index and its notes, from a call made when first needed: :attr:`index`)
+        self.index_of: Callable[[], tuple[_AddressIndex | None, list[str]]] | None = None
+        self.index_notes: list[str] = []
         self.country = default_country
         self.source = source
         self.counts: Counter[str] = Counter()
@@ -1406,6 +1409,18 @@ class _Sheet:
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
+
+    @property
+    def index(self) -> _AddressIndex | None:
+        """The address register's index (from :attr:`index_of`, asked for when first needed; its notes kept)."""
+        if self.index_of is not None:
+            index_of, self.index_of = self.index_of, None
+            self._index, self.index_notes = index_of()
+        return self._index
+
+    @index.setter
+    def index(self, value: _AddressIndex | None) -> None:
+        self._index = value
 
     @functools.cached_property
     def quick(self) -> _QuickContacts:
@@ -1474,8 +1489,6 @@ class _Sheet:
         consent_of[:-1] = [_consent(t) for t in consent.dictionary.to_pylist()]
         consents = consent_of[_codes(consent)]
         has_xy = "x" in cols
-        use_pc = self.index is not None and self.has_pc
-        index = self.index
         decided = fresh & self.quick.ok
         decided &= (consents != None) & ~bad_role  # noqa: E711 - elementwise
         if is_geo:
@@ -1493,7 +1506,16 @@ class _Sheet:
             found_xy, xy = given[both], np.column_stack([xs[both], ys[both]])
         else:
             found_xy, xy = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+        # person ids and names of the decided rows, made while the register may still be read beside
+        q = self.quick
+        at_take = pa.array(at, pa.int64())
+        person_at = _person_id_array(
+            self.texts("person_id").take(at_take), q.emails.take(at_take), q.phones.take(at_take)
+        )
+        name_at = self.name_array(at_take)
         found_pc, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        use_pc = self.has_pc and self.index is not None
+        index = self.index
         if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
             by_pc = pa.array(at[~with_xy[at]])
             numbers = self.texts("huisnummer").take(by_pc)
@@ -1528,9 +1550,9 @@ class _Sheet:
         if len(hits):
             refs[n_xy:] = index.refs[hits]  # type: ignore[union-attr]
         from_xy = order < n_xy
-        q = self.quick
         at_rows = np.array(rows, dtype=np.int64)
         take = pa.array(at_rows)
+        within = pa.array(np.searchsorted(at, at_rows))  # the rows among the decided ones
         phones, emails = q.phones.take(take), q.emails.take(take)
         has_phone = phones.is_valid().to_numpy(zero_copy_only=False)
         mobiles = q.mobile[at_rows]
@@ -1558,8 +1580,8 @@ class _Sheet:
         kind = pc.if_else(mobiles, "mobile", "landline")
         out: dict[str, Any] = {
             "member_id": self.texts("member_id").take(take),
-            "person_id": _person_id_array(self.texts("person_id").take(take), emails, phones),
-            "name": self.name_array(take),
+            "person_id": person_at.take(within),
+            "name": name_at.take(within),
             "email": emails,
             "phone": phones,
             "phone_kind": pc.if_else(has_phone, kind, pa.scalar(None, pa.string())),
