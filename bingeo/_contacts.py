@@ -24,9 +24,11 @@ __all__ = [
     "normalize_phone",
     "plain_phones",
     "plain_phone_columns",
+    "plain_phone_arrays",
     "check_email",
     "plain_email",
     "plain_emails",
+    "plain_email_mask",
     "neutralize_cell",
 ]
 
@@ -227,10 +229,25 @@ def plain_phone_columns(texts: Sequence[str], *, default_country: str = "NL") ->
     >>> ok.tolist(), numbers, mobile.tolist()
     ([True, False], ['+31612345678', None], [True, False])
     """
+    ok, numbers, mobile = plain_phone_arrays(texts, default_country=default_country)
+    return ok, numbers.to_pylist(), mobile
+
+
+def plain_phone_arrays(texts: Any, *, default_country: str = "NL") -> tuple[Any, Any, Any]:
+    """Return :func:`plain_phone_columns` with the E.164 numbers as an Arrow string array (null where not decided).
+
+    ``texts`` is a sequence of str or an Arrow string array.
+
+    Examples
+    --------
+    >>> ok, numbers, mobile = plain_phone_arrays(["+31 6 1234 5678", "06-123"])
+    >>> ok.tolist(), numbers.to_pylist(), mobile.tolist()
+    ([True, False], ['+31612345678', None], [True, False])
+    """
     import pyarrow as pa  # here: the recipients command imports this module without pandas or pyarrow
     import pyarrow.compute as pc
 
-    arr = pa.array(texts, type=pa.string())
+    arr = texts if isinstance(texts, pa.Array) and texts.type == pa.string() else pa.array(texts, type=pa.string())
     digits = _without_bytes(arr, "".join(_PLAIN_SEPARATORS).encode())
     # what _PLAIN_NL matches, a test at a time: +31 or 0031, an optional 0, then 9 digits not starting with 0 or
     # 9; or (NL) 0 and those 9 digits
@@ -259,7 +276,7 @@ def plain_phone_columns(texts: Sequence[str], *, default_country: str = "NL") ->
         ),
         False,
     )
-    numbers = pc.if_else(ok, pc.binary_join_element_wise("+31", nsn, ""), None).to_pylist()
+    numbers = pc.if_else(ok, pc.binary_join_element_wise("+31", nsn, ""), None)
     mobile = pc.fill_null(pc.and_(ok, pc.starts_with(nsn, "6")), False)
     return ok.to_numpy(zero_copy_only=False), numbers, mobile.to_numpy(zero_copy_only=False)
 
@@ -367,17 +384,28 @@ def plain_emails(texts: Sequence[str]) -> list[bool]:
     >>> plain_emails(["jan.jansen@example.nl", "Jan@Example.NL", ""])
     [True, False, False]
     """
+    return plain_email_mask(texts).tolist()
+
+
+def plain_email_mask(texts: Any) -> Any:
+    """Return :func:`plain_emails` as a numpy bool array; ``texts`` is a sequence of str or an Arrow string array.
+
+    Examples
+    --------
+    >>> plain_email_mask(["jan@example.nl", "jan@"]).tolist()
+    [True, False]
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(texts, type=pa.string())
+    arr = texts if isinstance(texts, pa.Array) and texts.type == pa.string() else pa.array(texts, type=pa.string())
     local = pc.find_substring(arr, "@")
     size = pc.utf8_length(arr)
     ok = pc.and_(
         pc.match_substring_regex(arr, "^" + _PLAIN_EMAIL.pattern + "$"),
         pc.and_(pc.less_equal(local, 64), pc.less_equal(size, 254)),
     )
-    return pc.fill_null(ok, False).to_pylist()
+    return pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
 
 
 def check_email(text: str) -> str:

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from bingeo._contacts import check_email, normalize_phone, plain_emails, plain_phone_columns
+from bingeo._contacts import check_email, normalize_phone, plain_email_mask, plain_phone_arrays
 from bingeo._crs import CRSLike, same_crs, to_crs
 from bingeo._results import Result
 from bingeo.errors import ContactError, CRSError, InputError
@@ -395,13 +395,23 @@ def _edge_space(arr: pa.ChunkedArray) -> bool:
 
 def _cells(column: pd.Series) -> list[str]:
     """Return a column as :func:`_cell` texts; text cells (most of them) take the short way."""
+    texts = _plain_texts(column)
+    return texts.to_pylist() if texts is not None else _cells_one_by_one(column)
+
+
+def _cells_one_by_one(column: pd.Series) -> list[str]:
+    """:func:`_cells` of a column, cell by cell."""
     if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
         return [_cell(v) for v in column.to_numpy()]
-    if getattr(column.dtype, "storage", None) == "pyarrow":  # arrow text: nothing to strip is the common case
-        arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
-        if not _edge_space(arr):
-            return pc.fill_null(arr, "").to_pylist()
     return [v.strip() if type(v) is str else _cell(v) for v in column.tolist()]
+
+
+def _plain_texts(column: pd.Series) -> pa.Array | None:
+    """Return :func:`_cells` of an Arrow text column as one Arrow string array, when no text has edge spaces."""
+    if getattr(column.dtype, "storage", None) != "pyarrow" or not isinstance(column.dtype, pd.StringDtype):
+        return None
+    arr = pa.chunked_array(column.array._pa_array).cast(pa.string())
+    return None if _edge_space(arr) else pc.fill_null(arr, "").combine_chunks()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -449,17 +459,33 @@ def _person_id(kind: str, value: str) -> str:
     return "p-" + digest[:16]
 
 
-def _frame_of(columns: Mapping[str, list[Any]], order: np.ndarray) -> pd.DataFrame:
+def _frame_of(columns: Mapping[str, Any], order: np.ndarray) -> pd.DataFrame:
     """Return ``pandas.DataFrame({c: [values[k] for k in order]})``, text columns ~7x faster than pandas makes them.
 
     A column of texts and None (at least one text) goes to Arrow in one call and becomes the text column pandas
-    would make of it; any other column is left to pandas.
+    would make of it; any other column is left to pandas. A column may also be given in two pieces, ``(head,
+    tail)``: ``head`` a list or an Arrow string array (null for None), ``tail`` a list; as ``head + tail``.
     """
     sample = pd.Series(["a"])
     dtype, arrow = sample.dtype, getattr(sample.array, "_pa_array", None)
     out: dict[str, Any] = {}
-    for name, values in columns.items():
+    for name, given in columns.items():
         texts = None
+        values = given
+        if isinstance(given, tuple):
+            head, tail = given
+            if isinstance(head, pa.Array) and arrow is not None and len(head):
+                try:  # texts already in Arrow: no list of them is made
+                    texts = pa.concat_arrays([head.cast(arrow.type), pa.array(tail, arrow.type)])
+                except (pa.ArrowTypeError, pa.ArrowInvalid):
+                    texts = None
+            if texts is not None:
+                if texts.null_count < len(texts):
+                    out[name] = pd.arrays.ArrowStringArray(texts.take(pa.array(order)), dtype=dtype)
+                    continue
+                values = head.to_pylist() + tail
+            else:
+                values = (head.to_pylist() if isinstance(head, pa.Array) else head) + tail
         if arrow is not None and values and isinstance(values[0], (str, type(None))):
             try:
                 texts = pa.array(values, arrow.type)
@@ -482,6 +508,54 @@ def _person_of(given: str | None, email: str | None, phone: str | None) -> str:
 def _person_ids(given: list[str], emails: list[str | None], phones: list[str | None]) -> list[str]:
     """Return the person id of each row as :meth:`_Sheet.row` makes it (:func:`_person_of`)."""
     return [_person_of(pid, email, phone) for pid, email, phone in zip(given, emails, phones)]
+
+
+#: The hexadecimal digits, by value (person ids written by numpy).
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+# CPython's own SHA-256 (3.12+: _sha2, 3.11: _sha256) makes no OpenSSL context per text: ~30 % faster than
+# hashlib.sha256 for a person id's short text, the same digests; hashlib.sha256 where Python was built without it
+try:
+    from _sha2 import sha256 as _sha256_short  # type: ignore[import-not-found]
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256_short  # type: ignore[import-not-found,no-redef]
+    except ImportError:
+        _sha256_short = hashlib.sha256
+
+
+def _person_id_array(given: pa.Array, emails: pa.Array, phones: pa.Array) -> pa.Array:
+    """Return :func:`_person_ids` as an Arrow string array, for e-mail addresses in ASCII (the short way's).
+
+    ``given`` holds no nulls; ``emails`` and ``phones`` are null where :func:`_person_ids` has None, and each row
+    has one of them. An ASCII address is case-folded as ``str.casefold`` does (ASCII lower case). Each digest is
+    one SHA-256 (hashlib, per row); the hexadecimal texts are written by numpy into one Arrow buffer.
+    """
+    n = len(given)
+    made = np.flatnonzero(pc.equal(given, "").to_numpy(zero_copy_only=False))
+    if not len(made):
+        return given
+    at = pa.array(made)
+    mails, numbers = emails.take(at), phones.take(at)
+    texts = pc.if_else(
+        mails.is_valid(),
+        pc.binary_join_element_wise("email:", pc.ascii_lower(mails), ""),
+        pc.binary_join_element_wise("phone:", numbers, ""),
+    )
+    sha = _sha256_short
+    raw = b"".join([sha(t).digest()[:8] for t in texts.cast(pa.binary()).to_numpy(zero_copy_only=False).tolist()])
+    digits = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 8)
+    chars = np.empty((len(made), 18), dtype=np.uint8)
+    chars[:, 0], chars[:, 1] = ord("p"), ord("-")
+    chars[:, 2::2], chars[:, 3::2] = _HEX_DIGITS[digits >> 4], _HEX_DIGITS[digits & 15]
+    ends = np.arange(0, 18 * len(made) + 1, 18, dtype=np.int32)
+    ids = pa.Array.from_buffers(pa.string(), len(made), [None, pa.py_buffer(ends), pa.py_buffer(chars)])
+    if len(made) == n:
+        return ids
+    # the made ids into the given ones' places: given texts first, then the made ones, taken in row order
+    where = np.arange(n, dtype=np.int64)
+    where[made] = n + np.arange(len(made))
+    return pa.concat_arrays([given, ids]).take(pa.array(where))
 
 
 def _detect(columns: list[str], fields: Mapping[str, str] | None, label: str) -> dict[str, str]:
@@ -586,6 +660,30 @@ def _floats(texts: list[str]) -> list[float | None]:
     return out
 
 
+def _float_array(texts: pa.Array) -> np.ndarray:
+    """Return :func:`_floats` of an Arrow string array (no nulls) as float64, NaN for None (a number is finite)."""
+    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_DECIMAL), False)
+    read = pc.cast(pc.replace_substring(pc.if_else(plain, texts, "0"), ",", "."), pa.float64())
+    out = np.array(read.to_numpy(zero_copy_only=False), dtype=np.float64)
+    for k in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        value = _to_float(texts[k].as_py())
+        out[k] = np.nan if value is None else value
+    return out
+
+
+def _postcode_array(texts: pa.Array) -> pa.Array:
+    """Return :func:`_postcodes` of an Arrow string array (no nulls) as an Arrow string array (null for None)."""
+    ascii_ = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
+    out = pc.ascii_upper(pc.replace_substring_regex(texts, _ASCII_SPACES, ""))
+    odd = np.flatnonzero(~ascii_)
+    if len(odd):
+        values = out.to_pylist()
+        for k in odd.tolist():
+            values[k] = _postcode(texts[k].as_py())
+        out = pa.array(values, pa.string())
+    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+
+
 def _postcodes(texts: list[str]) -> list[str | None]:
     """Return :func:`bingeo.addresses.normalise_postcode` of each text, a column at a time (ASCII ones by Arrow)."""
     arr = pa.array(texts, pa.string())
@@ -612,6 +710,47 @@ def _house_numbers(column: pd.Series) -> list[int]:
         except ValueError:
             out.append(-1)
     return out
+
+
+#: Numbers a plain (postcode, house number) key holds: house numbers of at most 6 digits.
+_KEY_NUMBERS = 1_000_000
+
+
+def _postcode_keys(codes: pa.Array, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return one int64 key per (postcode, house number) and whether it is plain.
+
+    Plain: the postcode (as :func:`_postcodes` writes it) is ``1234AB`` or ``1234`` (:data:`_ASCII_POSTCODE`) and
+    the number is 0-999,999. Two plain pairs are equal exactly when their keys are: the 4 digits, each letter
+    (or none) and the number each have their own place. Other pairs get key 0, not to be looked up.
+    """
+    n = len(codes)
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    good = pc.fill_null(pc.match_substring_regex(codes, _ASCII_POSTCODE), False).to_numpy(zero_copy_only=False)
+    good = good & (numbers >= 0) & (numbers < _KEY_NUMBERS)
+    # each code as 6 bytes: 4 digits and 2 letters, "@" (the byte before "A") for no letter
+    six = pc.utf8_rpad(pc.if_else(good, codes, "0000"), 6, "@").cast(pa.binary())
+    _, ends, data = six.buffers()
+    step = np.frombuffer(ends, np.int32, n + 1, six.offset * 4)
+    if n and not np.array_equal(step, np.arange(step[0], step[0] + 6 * n + 1, 6, dtype=np.int32)):
+        raise AssertionError("postcodes of 6 bytes expected")  # pragma: no cover - rpad makes them so
+    raw = np.frombuffer(data, np.uint8, 6 * n, step[0] if n else 0).reshape(n, 6).astype(np.int64)
+    digits = ((raw[:, 0] - 48) * 10 + raw[:, 1] - 48) * 100 + (raw[:, 2] - 48) * 10 + raw[:, 3] - 48
+    code = digits * 729 + (raw[:, 4] - 64) * 27 + (raw[:, 5] - 64)
+    return np.where(good, code * _KEY_NUMBERS + numbers, 0), good
+
+
+#: A postcode :func:`_postcode_keys` calls plain (ASCII digits and capitals).
+_PLAIN_POSTCODE = re.compile(r"[0-9]{4}(?:[A-Z]{2})?")
+
+
+def _postcode_key(code: str, number: int) -> int | None:
+    """Return the key :func:`_postcode_keys` gives one (postcode, number) pair, None where it is not plain."""
+    if not 0 <= number < _KEY_NUMBERS or _PLAIN_POSTCODE.fullmatch(code) is None:
+        return None
+    letters = (ord(code[4]) - 64) * 27 + ord(code[5]) - 64 if len(code) == 6 else 0
+    return (int(code[:4]) * 729 + letters) * _KEY_NUMBERS + number
 
 
 class _AddressIndex:
@@ -643,10 +782,9 @@ class _AddressIndex:
         id_col = pick(_ADDRESS_ID)
         if id_col is None:
             notes.add("`addresses` has no id column (adres_id): address_ref is the row label in `addresses`.")
-        self.by_postcode: dict[tuple[str, int], list[int]] = {}
         self.by_street: dict[tuple[str, int], list[int]] = {}
         self.rows: list[tuple[str, str, str, str]] = []  # (letter, toevoeging, woonplaats, ref)
-        self.geoms = list(addresses.geometry.to_numpy())
+        self.geoms = addresses.geometry.to_numpy()
         self.crs = addresses.crs
 
         def column(key: str) -> list[str]:
@@ -659,12 +797,41 @@ class _AddressIndex:
         refs = _cells(addresses[id_col]) if id_col else [_cell(v) for v in addresses.index.to_numpy()]
         codes = _postcodes(pcs)
         numbers = _house_numbers(addresses[self.cols["huisnummer"]])
+        self.refs = np.empty(len(refs), dtype=object)
+        self.refs[:] = refs
+        self._postcode_rows = (pcs, codes, numbers)  # for :attr:`by_postcode`, made when first asked for
+        # the plain (postcode, number) keys (:func:`_postcode_keys`), sorted, and their rows (in row order)
+        keys, good = _postcode_keys(pa.array(codes, pa.string()), np.asarray(numbers, dtype=np.int64))
+        at = np.flatnonzero(good)
+        order = np.argsort(keys[at], kind="stable")
+        self.plain_keys, self.plain_rows = keys[at][order], at[order]
         for i, num in enumerate(numbers):
             self.rows.append((_fold(lets[i]), _fold(toes[i]), _squash(places[i]), refs[i]))
-            if pcs[i]:
-                self.by_postcode.setdefault(((codes[i] or ""), num), []).append(i)
             if streets[i]:
                 self.by_street.setdefault((_squash(streets[i]), num), []).append(i)
+
+    @functools.cached_property
+    def by_postcode(self) -> dict[tuple[str, int], list[int]]:
+        """The rows of each (postcode, number) of the register (rows with a postcode cell), in row order."""
+        pcs, codes, numbers = self._postcode_rows
+        out: dict[tuple[str, int], list[int]] = {}
+        for i, num in enumerate(numbers):
+            if pcs[i]:
+                out.setdefault(((codes[i] or ""), num), []).append(i)
+        return out
+
+    def candidates(self, code: str, number: int) -> list[int]:
+        """Return ``by_postcode.get((code, number), [])``: a plain key from the sorted keys, others from the dict."""
+        key = _postcode_key(code, number)
+        if key is None:
+            return self.by_postcode.get((code, number), [])
+        lo, hi = np.searchsorted(self.plain_keys, key, "left"), np.searchsorted(self.plain_keys, key, "right")
+        return self.plain_rows[lo:hi].tolist()
+
+    def candidate_spans(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return where the rows of each plain key (:func:`_postcode_keys`) start in :attr:`plain_rows`; how many."""
+        lo = np.searchsorted(self.plain_keys, keys, "left")
+        return lo, np.searchsorted(self.plain_keys, keys, "right") - lo
 
     def match(self, cands: list[int], letter: str, addition: str, place: str) -> tuple[str, int | None]:
         """Return ('ok', index), ('address_not_found', None) or ('ambiguous_address', None)."""
@@ -818,12 +985,15 @@ def _check_members(
     days: Mapping[str, list[datetime | None]] | None = None,
     unchanged: pd.DataFrame | None = None,
     prior: Counter[str] | None = None,
+    index_of: Callable[[], tuple[_AddressIndex | None, list[str]]] | None = None,
 ) -> tuple[MembersResult, list[int], dict[int, Counter[str]]]:
     """:func:`members_from_frame`, also returning the kept rows' positions in ``frame`` and each row's counts.
 
     For the rows of a list that :func:`import_members` checks again: ``row_numbers`` are their 0-based rows in
     the whole list, ``days`` the date columns read over the whole list, ``unchanged`` the members it did not
     check again (``member_id``, ``consent``) and ``prior`` their counts of :data:`_COUNT_NOTES`.
+    ``index_of`` (instead of ``addresses``) gives the register's index and its notes (:func:`_register_index`)
+    once the list's columns are read: the store's read of the register may run beside them.
     """
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` should be a DataFrame or GeoDataFrame, got {type(frame).__name__}"
@@ -842,23 +1012,36 @@ def _check_members(
     used = columns_used(cols, columns)
     notes.add("Columns used: " + ", ".join(f"{k}={v or '(none)'}" for k, v in used.items()) + ".")
     with _no_gc():  # the address index and the short way's contacts: many small acyclic objects too
-        index = _AddressIndex(addresses, notes) if addresses is not None else None
-        sheet = _Sheet(frame, cols, index, default_country, source, is_geo, days)
-    coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
+        sheet = _Sheet(frame, cols, None, default_country, source, is_geo, days)
+        if index_of is not None:  # asked for when the short way needs it (or below)
+            sheet.index_of = index_of
+        else:
+            sheet.index = _AddressIndex(addresses, notes) if addresses is not None else None
 
     reasons: list[tuple[int, str, str]] = []  # (row, code, detail)
     kept: list[dict[str, Any]] = []
     kept_geom: list[tuple[Any, str]] = []  # (geometry, 'target' | 'coords' | 'frame')
-    seen_ids: set[str] = set()
     with _no_gc():  # a dict per row, no cycles: the collector's full passes cost ~20 % of a 1 M-row list
-        quick_rows, quick_cols, quick_geom = sheet.quick_rows(is_geo) if QUICK_ROWS else ([], {}, [])
-        quick_at = dict.fromkeys(quick_rows, True)
+        if QUICK_ROWS:
+            quick_rows, quick_cols, (quick_place, quick_kinds) = sheet.quick_rows(is_geo)
+        else:
+            quick_rows, quick_cols, quick_place, quick_kinds = [], {}, np.empty(0, object), np.empty(0, object)
+        index = sheet.index
+        notes.extend(sheet.index_notes)  # (logged when made)
+        coord_crs, target = _crs_of(cols, crs, frame.crs if is_geo else None, index, notes)
+        # the short way's rows hold the first row of each of their ids: the rows before any other row hold
+        # those ids only if they are these rows, so they are all seen at once
+        slow = np.ones(sheet.n, dtype=bool)
+        slow[quick_rows] = False
+        slow_rows = np.flatnonzero(slow).tolist()
+        # (of those, only the ids a row of the per-row rules also holds can be asked for)
+        mids = sheet.texts("member_id")
+        quick_ids = mids.take(pa.array(quick_rows, pa.int64()))
+        shared = pc.is_in(quick_ids, value_set=mids.take(pa.array(slow_rows, pa.int64())))
+        seen_ids: set[str] = set(quick_ids.filter(shared).to_pylist())
+        sheet.keep_rows(slow_rows)
         kept_at: list[int] = []
-        mids = sheet.data["member_id"]
-        for i in range(sheet.n):
-            if i in quick_at:
-                seen_ids.add(mids[i])
-                continue
+        for i in slow_rows:
             row = sheet.row(i, seen_ids)
             if isinstance(row, tuple):
                 reasons.append((i, *row))
@@ -867,15 +1050,16 @@ def _check_members(
             kept.append(row)
             kept_at.append(i)
     kept_pos = sorted(quick_rows + kept_at)
+    places = np.empty(len(quick_rows) + len(kept_at), dtype=object)
+    places[: len(quick_rows)] = quick_place
+    places[len(quick_rows) :] = np.fromiter((g for g, _ in kept_geom), dtype=object, count=len(kept_at))
+    kinds = np.concatenate([quick_kinds, np.array([k for _, k in kept_geom], dtype=object)])
     if quick_rows:  # both ways' members, in row order
         order = np.argsort(np.array(quick_rows + kept_at, dtype=np.int64), kind="stable")
-        both = quick_geom + kept_geom
-        kept_geom = [both[k] for k in order.tolist()]
-        kept = _frame_of({c: quick_cols[c] + [r[c] for r in kept] for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
+        places, kinds = places[order], kinds[order]
+        kept = _frame_of({c: (quick_cols[c], [r[c] for r in kept]) for c in MEMBER_COLUMNS}, order)  # type: ignore[assignment]
 
-    out_geoms = _to_target(
-        [g for g, _ in kept_geom], [k for _, k in kept_geom], coord_crs, frame, is_geo, target, notes
-    )
+    out_geoms = _to_target(places, kinds, coord_crs, frame, is_geo, target, notes)
     target = out_geoms.crs
     members = pd.DataFrame(kept, columns=MEMBER_COLUMNS) if isinstance(kept, list) else kept
     members["consent"] = members["consent"].astype(bool)
@@ -950,33 +1134,36 @@ def _crs_of(
 
 
 def _to_target(
-    geoms: list[Any],
-    kinds: list[str],
+    geoms: np.ndarray,
+    kinds: np.ndarray,
     coord_crs: pyproj.CRS | None,
     frame: pd.DataFrame,
     is_geo: bool,
     target: pyproj.CRS | None,
     notes: Notes,
 ) -> gpd.GeoSeries:
-    """Bring the kept locations (from the frame's geometry, coordinates or the register) into one CRS."""
+    """Bring the kept locations (from the frame's geometry, coordinates or the register) into one CRS.
+
+    ``geoms`` (object array) holds geometries and, where ``kinds`` (object array) says ``"coords"``, (x, y) pairs.
+    """
     needs_crs = {"coords": coord_crs, "frame": frame.crs if is_geo else None}
+    masks = {key: np.asarray(kinds == key, dtype=bool) for key in ("coords", "frame", "target")}
     for key, src_crs in needs_crs.items():
-        if key in kinds and src_crs is None and target is None:
+        if masks[key].any() and src_crs is None and target is None:
             to_crs(None, what="`crs` of the member coordinates")
-    if target is None and "target" not in kinds:
+    if target is None and not masks["target"].any():
         target = coord_crs or needs_crs["frame"]
-    out = np.empty(len(geoms), dtype=object)
-    out[:] = geoms
-    xy = np.array([k == "coords" for k in kinds], dtype=bool)
+    out = geoms.copy()
+    xy = masks["coords"]
     if xy.any():  # coordinate pairs become points in one call (a shapely.Point each costs ~20 us)
-        out[xy] = shapely.points(np.array([geoms[i] for i in np.flatnonzero(xy)], dtype=float))
+        out[xy] = shapely.points(np.array(geoms[xy].tolist(), dtype=float))
     for key, src_crs in needs_crs.items():
-        mask = np.array([k == key for k in kinds], dtype=bool)
+        mask = masks[key]
         src = src_crs if src_crs is not None else target
         if mask.any() and target is not None and src is not None and not same_crs(src, target):
             out[mask] = gpd.GeoSeries(list(out[mask]), crs=src).to_crs(target).to_numpy()
             notes.add(f"{int(mask.sum()):,} member location(s) reprojected to the output CRS.")
-    return gpd.GeoSeries(list(out), crs=target)
+    return gpd.GeoSeries(out, crs=target)
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -1030,16 +1217,45 @@ def _channels(given: str, mobile: bool, phone: bool, email: bool) -> tuple[str, 
     return ";".join(c for c in _CHANNEL_ORDER if c in wanted), unknown, dropped
 
 
+#: Labels a row of the short way takes one of (no new text per row): located by, and the kind of its place.
+_LABELS = {
+    "located_by": np.array(["postcode", "coordinates"], dtype=object),
+    "kinds": np.array(["target", "coords"], dtype=object),
+}
+
+
+def _each_distinct(fn: Callable[[str], str], texts: pa.Array) -> pa.Array:
+    """Return ``[fn(t) for t in texts]`` as an Arrow string array, ``fn`` called once per distinct text."""
+    coded = pc.dictionary_encode(texts)
+    done = pa.array([fn(t) for t in coded.dictionary.to_pylist()], pa.string())
+    return done.take(coded.indices)
+
+
+def _codes(coded: pa.DictionaryArray) -> np.ndarray:
+    """Return the indices of a dictionary-encoded array as numpy (none are null)."""
+    return coded.indices.to_numpy(zero_copy_only=False)
+
+
+def _role_of(text: str) -> str:
+    """Return the role a short-way row's role cell (known or empty) stands for."""
+    return _ROLES.get(_fold(text), "member")
+
+
 def _channel_columns(
-    texts: list[str], mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray]:
+    texts: list[str] | pa.Array, mobile: np.ndarray, phone: np.ndarray, email: np.ndarray
+) -> tuple[Any, np.ndarray, np.ndarray]:
     """Return :func:`_channels` of each row, a column at a time: channels, unknown tokens (counts), dropped.
 
-    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer.
+    :func:`_channels` runs once per distinct (cell, mobile, phone, e-mail); each row takes its answer. Cells
+    given as an Arrow string array give the channels as one (else as a list).
     """
-    if not texts:
-        return [], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    if not len(texts):
+        return ([] if isinstance(texts, list) else pa.array([], pa.string())), np.zeros(0, np.int64), np.zeros(0, bool)
+    if isinstance(texts, pa.Array):
+        coded = pc.dictionary_encode(texts)
+        codes, uniques = coded.indices.to_numpy(zero_copy_only=False), coded.dictionary.to_pylist()
+    else:
+        codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
     flags = np.asarray(mobile, bool) * 4 + np.asarray(phone, bool) * 2 + np.asarray(email, bool)
     keys, inverse = np.unique(codes.astype(np.int64) * 8 + flags, return_inverse=True)
     done = [_channels(uniques[k >> 3], bool(k & 4), bool(k & 2), bool(k & 1)) for k in keys.tolist()]
@@ -1048,24 +1264,40 @@ def _channel_columns(
     text[:] = [c[0] for c in done]
     unknown = np.array([c[1] for c in done], dtype=np.int64)[inverse]
     dropped = np.array([c[2] for c in done], dtype=bool)[inverse]
+    if isinstance(texts, pa.Array):
+        return pa.array(text.tolist(), pa.string()).take(pa.array(inverse)), unknown, dropped
     return text[inverse].tolist(), unknown, dropped
 
 
 @dataclass
 class _QuickContacts:
-    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones."""
+    """Contacts the short way decided, as columns: ``ok`` (decided), phone (E.164), mobile, e-mail, two phones.
+
+    ``phones`` and ``emails`` are Arrow string arrays (null where none); :attr:`phone` and :attr:`email` the same
+    as lists, made when first asked for (by the rows the per-row rules check).
+    """
 
     ok: np.ndarray
-    phone: list[str | None]
+    phones: pa.Array
     mobile: np.ndarray
-    email: list[str | None]
+    emails: pa.Array
     two: np.ndarray
 
     @classmethod
     def none(cls, n: int) -> _QuickContacts:
         """No row decided."""
-        no = np.zeros(n, dtype=bool)
-        return cls(ok=no, phone=[None] * n, mobile=no, email=[None] * n, two=no)
+        no, null = np.zeros(n, dtype=bool), pa.nulls(n, pa.string())
+        return cls(ok=no, phones=null, mobile=no, emails=null, two=no)
+
+    @functools.cached_property
+    def phone(self) -> list[str | None]:
+        """The phone number (E.164) of each row, None where none."""
+        return self.phones.to_pylist()
+
+    @functools.cached_property
+    def email(self) -> list[str | None]:
+        """The e-mail address of each row, None where none."""
+        return self.emails.to_pylist()
 
     def get(self, i: int) -> dict[str, Any] | None:
         """Return :meth:`_Sheet.contacts` of row ``i`` when decided, else None."""
@@ -1079,6 +1311,55 @@ class _QuickContacts:
             "email": self.email[i],
             "counted": ["two_phones"] if self.two[i] else [],
         }
+
+
+def _quick_contacts(texts: Mapping[str, pa.Array | None], country: str, n: int) -> _QuickContacts:
+    """Return :meth:`_Sheet.contacts` of the rows whose contacts are all in the common shapes (a column at a time).
+
+    ``texts`` are the cells of the mobile, phone and e-mail columns (None: no such column).
+
+    Arrow compute and numpy only (they let go of the GIL): it may run beside the making of the other columns.
+    """
+    no = np.zeros(n, dtype=bool)
+    null = pa.nulls(n, pa.string())
+
+    def phones(key: str) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+        column = texts[key]
+        return (no, null, no) if column is None else plain_phone_arrays(column, default_country=country)
+
+    def given(key: str) -> np.ndarray:
+        column = texts[key]
+        return no if column is None else pc.not_equal(column, "").to_numpy(zero_copy_only=False)
+
+    mail_ok = no if texts["email"] is None else plain_email_mask(texts["email"])
+    (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
+    # a cell the short way cannot decide: the per-row rules say why
+    undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
+    use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
+    use_pt = ~use_pm & pt
+    ok = ~undecided & (use_pm | use_pt | mail_ok)
+    numbers = pc.if_else(use_pm, pm_nr, pc.if_else(use_pt, pt_nr, null))
+    differ = pc.fill_null(pc.not_equal(pm_nr, pt_nr), False).to_numpy(zero_copy_only=False)
+    emails = null if texts["email"] is None else pc.if_else(mail_ok, texts["email"], null)
+    return _QuickContacts(
+        ok=ok, phones=numbers, mobile=(use_pm & pm_mob) | (use_pt & pt_mob), emails=emails, two=pm & pt & differ
+    )
+
+
+#: Columns the short way reads as Python lists (every row); the others it reads from Arrow (:attr:`_Sheet.arrow`).
+_LISTED = ("consent_date", "left_on", "status")
+
+
+class _Cells(dict):  # type: ignore[type-arg]
+    """The cells of each column (:func:`_cells`): a list, made from the Arrow texts when first asked for."""
+
+    def __init__(self, arrow: Mapping[str, pa.Array]) -> None:
+        super().__init__()
+        self._arrow = arrow
+
+    def __missing__(self, key: str) -> list[str]:
+        listed = self[key] = self._arrow[key].to_pylist()
+        return listed
 
 
 class _Sheet:
@@ -1096,23 +1377,74 @@ class _Sheet:
     ) -> None:
         self.n = len(frame)
         self.cols = cols
-        self.index = index
+        self._index = index
+        # (or the register index and its notes, from a call made when first needed: :attr:`index`)
+        self.index_of: Callable[[], tuple[_AddressIndex | None, list[str]]] | None = None
+        self.index_notes: list[str] = []
         self.country = default_country
         self.source = source
         self.counts: Counter[str] = Counter()
         self.tallies: dict[int, Counter[str]] = {}  # the same counts per row (rows with none left out)
         self.geoms = list(frame.geometry.to_numpy()) if is_geo else [None] * self.n
 
-        def col(key: str) -> list[str]:
-            name = cols.get(key)
-            return [""] * self.n if name is None else _cells(frame[name])
+        from bingeo.readers.overlap import Beside
 
-        self.data = {k: col(k) for k in _ALIASES}
+        self.arrow: dict[str, pa.Array] = {}  # the texts of :attr:`data` as Arrow arrays (made when asked for)
+        self.data = _Cells(self.arrow)
+        for key in _ALIASES:
+            name = cols.get(key)
+            texts = None if name is None else _plain_texts(frame[name])
+            if texts is not None:
+                self.arrow[key] = texts
+            else:
+                self.data[key] = [""] * self.n if name is None else _cells_one_by_one(frame[name])
+        # the short way's contacts (Arrow compute, no GIL) beside the making of the cells' lists (Python objects)
+        self._quick: Beside | None = None
+        if QUICK_ROWS:
+            contacts = {k: self.texts(k) if k in cols else None for k in ("mobile", "phone", "email")}
+            self._quick = Beside(_quick_contacts, contacts, default_country, self.n)
+        for key in _LISTED if QUICK_ROWS else _ALIASES:  # the short way reads the others from Arrow
+            self.data[key]  # noqa: B018 - made now, beside the contacts
         # dates by THE date parser, a column at a time (ISO never day-first; D-M-Y day first)
         self.days = dict(days) if days is not None else {k: _dates(self.data[k]) for k in ("consent_date", "left_on")}
         self.has_pc = "postcode" in cols and "huisnummer" in cols
         self.has_street = "straat" in cols and "huisnummer" in cols
-        self.quick = self.quick_contacts() if QUICK_ROWS else _QuickContacts.none(self.n)
+
+    @property
+    def index(self) -> _AddressIndex | None:
+        """The address register's index (from :attr:`index_of`, asked for when first needed; its notes kept)."""
+        if self.index_of is not None:
+            index_of, self.index_of = self.index_of, None
+            self._index, self.index_notes = index_of()
+        return self._index
+
+    @index.setter
+    def index(self, value: _AddressIndex | None) -> None:
+        self._index = value
+
+    @functools.cached_property
+    def quick(self) -> _QuickContacts:
+        """The short way's contacts (:func:`_quick_contacts`), waited for when first asked for."""
+        return self._quick.result() if self._quick is not None else _QuickContacts.none(self.n)
+
+    def keep_rows(self, rows: list[int]) -> None:
+        """Let :attr:`data` of each column not yet listed hold only ``rows`` (the rows :meth:`row` checks).
+
+        Listing a column costs a Python text per cell; the per-row rules look at a few rows of most columns.
+        """
+        if len(rows) > self.n // 4:  # most rows: whole lists (a dict of rows costs more per cell)
+            return
+        at = pa.array(rows, pa.int64())
+        for key, texts in self.arrow.items():
+            if key not in self.data:
+                self.data[key] = dict(zip(rows, texts.take(at).to_pylist()))
+
+    def texts(self, key: str) -> pa.Array:
+        """Return the cells of ``key`` (:attr:`data`) as an Arrow string array (no nulls)."""
+        arr = self.arrow.get(key)
+        if arr is None:
+            arr = self.arrow[key] = pa.array(self.data[key], pa.string())
+        return arr
 
     def tally(self, i: int, key: str, n: int = 1) -> None:
         """Count ``n`` of ``key`` (a note's count, :data:`_COUNT_NOTES`) for row ``i``."""
@@ -1133,120 +1465,107 @@ class _Sheet:
                 counter = tallies[i] = Counter()
             counter[key] += k
 
-    def quick_contacts(self) -> _QuickContacts:
-        """Return :meth:`contacts` of the rows whose contacts are all in the common shapes (a column at a time)."""
-        d, country, n = self.data, self.country, self.n
+    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, Any], tuple[np.ndarray, np.ndarray]]:
+        """Return the rows the short way decides (kept members), their member columns and (geometries, kinds).
 
-        def phones(key: str) -> tuple[np.ndarray, list[str | None], np.ndarray]:
-            if key not in self.cols:
-                return np.zeros(n, dtype=bool), [None] * n, np.zeros(n, dtype=bool)
-            return plain_phone_columns(d[key], default_country=country)
+        Text columns may be Arrow string arrays (null for None), the others are lists.
 
-        def given(key: str) -> np.ndarray:
-            return np.array([bool(t) for t in d[key]], dtype=bool)
-
-        mail_ok = np.array(plain_emails(d["email"]), dtype=bool) if "email" in self.cols else np.zeros(n, dtype=bool)
-        (pm, pm_nr, pm_mob), (pt, pt_nr, pt_mob) = phones("mobile"), phones("phone")
-        # a cell the short way cannot decide: the per-row rules say why
-        undecided = (given("mobile") & ~pm) | (given("phone") & ~pt) | (given("email") & ~mail_ok)
-        use_pm = pm & (pm_mob | ~(pt & pt_mob))  # the mobile column's number, else the other one
-        use_pt = ~use_pm & pt
-        ok = ~undecided & (use_pm | use_pt | mail_ok)
-        numbers = [a if m else (b if t else None) for a, b, m, t in zip(pm_nr, pt_nr, use_pm.tolist(), use_pt.tolist())]
-        two = pm & pt & np.array([a != b for a, b in zip(pm_nr, pt_nr)], dtype=bool)
-        return _QuickContacts(
-            ok=ok,
-            phone=numbers,
-            mobile=(use_pm & pm_mob) | (use_pt & pt_mob),
-            email=[t if good else None for t, good in zip(d["email"], mail_ok.tolist())],
-            two=two,
-        )
-
-    def quick_rows(self, is_geo: bool) -> tuple[list[int], dict[str, list[Any]], list[tuple[Any, str]]]:
-        """Return the rows the short way decides (kept members), their member columns and (geometry, kind).
-
-        A row is decided when its id is new, its role and consent are readable, :meth:`quick_contacts` decided
+        A row is decided when its id is new, its role and consent are readable, :func:`_quick_contacts` decided
         its contacts, and it has coordinates that are numbers or a postcode + plain house number that matches
         one address. Every other row (all rejects among them) is left to :meth:`row`.
         """
         d, cols = self.data, self.cols
-        mids = pd.Series(d["member_id"], dtype=object)
-        fresh = ((mids != "") & ~mids.duplicated()).to_numpy()
-        roles = [_fold(t) for t in d["role"]]
-        consents = [_consent(t) for t in d["consent"]]
+        mids = self.texts("member_id")
+        codes = pc.dictionary_encode(mids).indices.to_numpy(zero_copy_only=False)
+        fresh = np.zeros(self.n, dtype=bool)
+        fresh[np.unique(codes, return_index=True)[1]] = True  # the first row of each id
+        fresh &= pc.not_equal(mids, "").to_numpy(zero_copy_only=False)
+        # role and consent once per distinct cell
+        roles = pc.dictionary_encode(self.texts("role"))
+        folded = [_fold(t) for t in roles.dictionary.to_pylist()]
+        bad_role = np.array([bool(r) and r not in _ROLES for r in folded] + [False])[_codes(roles)]
+        consent = pc.dictionary_encode(self.texts("consent"))
+        consent_of = np.empty(len(consent.dictionary) + 1, dtype=object)
+        consent_of[:-1] = [_consent(t) for t in consent.dictionary.to_pylist()]
+        consents = consent_of[_codes(consent)]
         has_xy = "x" in cols
-        use_pc = self.index is not None and self.has_pc
-        index = self.index
         decided = fresh & self.quick.ok
-        decided &= np.array([c is not None and not (r and r not in _ROLES) for c, r in zip(consents, roles)], bool)
+        decided &= (consents != None) & ~bad_role  # noqa: E711 - elementwise
         if is_geo:
             decided[:] = False
-        at = np.flatnonzero(decided).tolist()
-        if has_xy:  # the rows' coordinates, a column at a time
-            given = [i for i in at if d["x"][i] or d["y"][i]]
-            xs, ys = _floats([d["x"][i] for i in given]), _floats([d["y"][i] for i in given])
-        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
-            by_pc = [i for i in at if not (has_xy and (d["x"][i] or d["y"][i]))]
-            numbers = pa.array([d["huisnummer"][i] for i in by_pc], pa.string())
-            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
-            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_pylist()
-            codes = _postcodes([d["postcode"][i] for i in by_pc])
-            good = pc.fill_null(pc.match_substring_regex(pa.array(codes, pa.string()), _ASCII_POSTCODE), False)
-            keys = {
-                i: (code, num)
-                for i, code, num, ok, g in zip(
-                    by_pc, codes, nums, plain.to_numpy(zero_copy_only=False), good.to_numpy(zero_copy_only=False)
-                )
-                if ok and g
-            }
+        at = np.flatnonzero(decided)
         # the rows' places a group at a time (coordinates, then postcodes), then in row order
-        found: list[int] = []
-        geoms: list[Any] = []
+        with_xy = np.zeros(self.n, dtype=bool)
         if has_xy:  # a row with a coordinate cell is located by its coordinates or not at all
-            for i, xv, yv in zip(given, xs, ys):
-                if xv is not None and yv is not None:
-                    found.append(i)
-                    geoms.append((xv, yv))
-        hits: list[int] = []
-        if use_pc:
-            letters, additions = d["huisletter"], d["toevoeging"]
-            by_postcode = index.by_postcode  # type: ignore[union-attr]
-            for i, key in keys.items():
-                cands = by_postcode.get(key, [])
-                if len(cands) == 1 and not letters[i] and not additions[i]:  # what match() says of one candidate
-                    hit = cands[0]
-                else:
-                    _, hit = index.match(cands, _fold(letters[i]), _fold(additions[i]), "")  # type: ignore[union-attr]
-                if hit is not None:
-                    found.append(i)
-                    hits.append(hit)
-        n_xy = len(geoms)
-        if hits:
-            geoms += [index.geoms[h] for h in hits]  # type: ignore[union-attr]
-        order = np.argsort(np.array(found, dtype=np.int64), kind="stable").tolist()
-        rows = [found[k] for k in order]
-        refs = [None] * n_xy + [index.rows[h][3] for h in hits]  # type: ignore[union-attr]
-        by = ["coordinates"] * n_xy + ["postcode"] * len(hits)
-        kinds = ["coords"] * n_xy + ["target"] * len(hits)
+            with_xy = pc.or_(pc.not_equal(self.texts("x"), ""), pc.not_equal(self.texts("y"), ""))
+            with_xy = with_xy.to_numpy(zero_copy_only=False)
+            given = at[with_xy[at]]
+            given_at = pa.array(given)
+            xs, ys = _float_array(self.texts("x").take(given_at)), _float_array(self.texts("y").take(given_at))
+            both = ~np.isnan(xs) & ~np.isnan(ys)
+            found_xy, xy = given[both], np.column_stack([xs[both], ys[both]])
+        else:
+            found_xy, xy = np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+        # person ids and names of the decided rows, made while the register may still be read beside
         q = self.quick
-        phones = [q.phone[i] for i in rows]
-        emails = [q.email[i] for i in rows]
+        at_take = pa.array(at, pa.int64())
+        person_at = _person_id_array(
+            self.texts("person_id").take(at_take), q.emails.take(at_take), q.phones.take(at_take)
+        )
+        name_at = self.name_array(at_take)
+        found_pc, hits = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        use_pc = self.has_pc and self.index is not None
+        index = self.index
+        if use_pc:  # postcode + plain house number: the rows' keys in the register, a column at a time
+            by_pc = pa.array(at[~with_xy[at]])
+            numbers = self.texts("huisnummer").take(by_pc)
+            plain = pc.fill_null(pc.match_substring_regex(numbers, "^" + _PLAIN_NUMBER.pattern + "$"), False)
+            nums = pc.cast(pc.if_else(plain, numbers, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+            keys, good = _postcode_keys(_postcode_array(self.texts("postcode").take(by_pc)), nums)
+            good &= plain.to_numpy(zero_copy_only=False)
+            rows_pc, keys = by_pc.to_numpy(zero_copy_only=False)[good], keys[good]
+            start, count = index.candidate_spans(keys)  # type: ignore[union-attr]
+            letters, additions = self.texts("huisletter"), self.texts("toevoeging")
+            bare = pc.and_(pc.equal(letters, ""), pc.equal(additions, "")).to_numpy(zero_copy_only=False)[rows_pc]
+            one = (count == 1) & bare  # what match() says of one candidate without a letter: that address
+            hit = np.full(len(keys), -1, dtype=np.int64)
+            hit[one] = index.plain_rows[start[one]]  # type: ignore[union-attr]
+            several = np.flatnonzero(~one)
+            at_several = pa.array(rows_pc[several])
+            letter_of, addition_of = letters.take(at_several).to_pylist(), additions.take(at_several).to_pylist()
+            for j, k in enumerate(several.tolist()):
+                cands = index.plain_rows[start[k] : start[k] + count[k]].tolist()  # type: ignore[union-attr]
+                _, got = index.match(cands, _fold(letter_of[j]), _fold(addition_of[j]), "")  # type: ignore[union-attr]
+                hit[k] = -1 if got is None else got
+            found_pc, hits = rows_pc[hit >= 0], hit[hit >= 0]
+        n_xy = len(found_xy)
+        found = np.concatenate([found_xy, found_pc])
+        order = np.argsort(found, kind="stable")
+        rows = found[order].tolist()
+        place = np.empty(len(found), dtype=object)
+        place[:n_xy] = np.fromiter(map(tuple, xy.tolist()), dtype=object, count=n_xy)  # points: see _to_target
+        if len(hits):
+            place[n_xy:] = index.geoms[hits]  # type: ignore[union-attr]
+        refs = np.empty(len(found), dtype=object)
+        if len(hits):
+            refs[n_xy:] = index.refs[hits]  # type: ignore[union-attr]
+        from_xy = order < n_xy
         at_rows = np.array(rows, dtype=np.int64)
-        mobiles = q.mobile[at_rows].tolist()
+        take = pa.array(at_rows)
+        within = pa.array(np.searchsorted(at, at_rows))  # the rows among the decided ones
+        phones, emails = q.phones.take(take), q.emails.take(take)
+        has_phone = phones.is_valid().to_numpy(zero_copy_only=False)
+        mobiles = q.mobile[at_rows]
         # the counts of each row in the order the per-row rules count them (a column at a time, see row())
-        if "consent" in cols:
-            consent_cells = d["consent"]
-            self.tally_rows(at_rows, "consent_empty", np.array([not consent_cells[i].strip() for i in rows], bool))
+        if "consent" in cols:  # an empty cell (cells are stripped)
+            empty = pc.equal(self.texts("consent").take(take), "").to_numpy(zero_copy_only=False)
+            self.tally_rows(at_rows, "consent_empty", empty)
         self.tally_rows(at_rows, "two_phones", q.two[at_rows])
         chans, unknown_n, dropped = _channel_columns(
-            [d["channels"][i] for i in rows],
-            q.mobile[at_rows],
-            np.array([bool(p) for p in phones], bool),
-            np.array([bool(e) for e in emails], bool),
+            self.texts("channels").take(take), mobiles, has_phone, emails.is_valid().to_numpy(zero_copy_only=False)
         )
         self.tally_rows(at_rows, "channel_unknown", unknown_n)
         self.tally_rows(at_rows, "channel_dropped", dropped)
-        pids = d["person_id"]
         lefts, texts = [d["left_on"][i] for i in rows], [d["status"][i] for i in rows]
         status_of: dict[str, tuple[str, None]] = {}  # a status text without a leaving date: its status
         for text in {t for t, lo in zip(texts, lefts) if not lo}:
@@ -1258,24 +1577,25 @@ class _Sheet:
             odd = np.array([not lo and t in unknown for lo, t in zip(lefts, texts)], bool)
             self.tally_rows(at_rows, "status_unknown", odd)
         dated = d["consent_date"]
-        out = {
-            "member_id": [d["member_id"][i] for i in rows],
-            "person_id": _person_ids([pids[i] for i in rows], emails, phones),
-            "name": self.names(rows),
+        kind = pc.if_else(mobiles, "mobile", "landline")
+        out: dict[str, Any] = {
+            "member_id": self.texts("member_id").take(take),
+            "person_id": person_at.take(within),
+            "name": name_at.take(within),
             "email": emails,
             "phone": phones,
-            "phone_kind": [("mobile" if m else "landline") if p else None for p, m in zip(phones, mobiles)],
+            "phone_kind": pc.if_else(has_phone, kind, pa.scalar(None, pa.string())),
             "channels": chans,
-            "consent": [consents[i] for i in rows],
+            "consent": consents[at_rows].tolist(),
             "consent_date": [self.date(i, "consent_date") if dated[i] else None for i in rows],
-            "role": [_ROLES.get(roles[i], "member") for i in rows],
-            "networks": [_networks(d["networks"][i]) for i in rows],
-            "address_ref": [refs[k] for k in order],
-            "located_by": [by[k] for k in order],
+            "role": _each_distinct(_role_of, self.texts("role").take(take)),
+            "networks": _each_distinct(_networks, self.texts("networks").take(take)),
+            "address_ref": refs[order].tolist(),
+            "located_by": pa.array(_LABELS["located_by"].tolist(), pa.string()).take(pa.array(from_xy.astype(np.int8))),
             "status": [st[0] for st in states],
             "left_on": [st[1] for st in states],
         }
-        return rows, out, [(geoms[k], kinds[k]) for k in order]
+        return rows, out, (place[order], _LABELS["kinds"][from_xy.astype(np.intp)])
 
     def row(self, i: int, seen_ids: set[str]) -> dict[str, Any] | tuple[str, str]:
         """Return the member of row ``i`` (with ``_geom``), or its (reason, detail)."""
@@ -1332,6 +1652,21 @@ class _Sheet:
             return [d["name"][i] or None for i in rows]
         first, infix, last = d["first_name"], d["infix"], d["last_name" if "last_name" in self.cols else "name"]
         return [" ".join(p for p in (first[i], infix[i], last[i]) if p) or None for i in rows]
+
+    def name_array(self, rows: pa.Array) -> pa.Array:
+        """Return :meth:`names` of the rows at ``rows`` (Arrow indices) as an Arrow string array (null for None)."""
+
+        def join(a: pa.Array, b: pa.Array) -> pa.Array:  # " ".join of the non-empty ones
+            # (not null_handling="skip": pyarrow 26 leaves out a row whose texts are all null)
+            both = pc.binary_join_element_wise(a, b, " ")
+            return pc.if_else(pc.equal(a, ""), b, pc.if_else(pc.equal(b, ""), a, both))
+
+        if not any(k in self.cols for k in ("first_name", "last_name")):
+            name = self.texts("name").take(rows)
+        else:
+            last = self.texts("last_name" if "last_name" in self.cols else "name").take(rows)
+            name = join(join(self.texts("first_name").take(rows), self.texts("infix").take(rows)), last)
+        return pc.if_else(pc.equal(name, ""), pa.scalar(None, pa.string()), name)
 
     def name(self, i: int) -> str:
         """Return the full name: the name column, or first name + infix + last name.
@@ -1454,7 +1789,7 @@ class _Sheet:
             return "address_not_found", f"column {cols['postcode']!r} is not a postcode", "", None
         if pc:
             by = "postcode"
-            status, hit = self.index.match(self.index.by_postcode.get((pc, num), []), letter, addition, "")
+            status, hit = self.index.match(self.index.candidates(pc, num), letter, addition, "")
         else:
             by = "street"
             place = _squash(d["woonplaats"][i])
@@ -1702,7 +2037,9 @@ def _import_members(
     # what the store remembers is read beside the list and the digests of its rows (SQLite, Arrow and numpy let
     # go of the GIL); the store is used by no other code until the answer is taken
     remembers = getattr(type(store), "member_memo", None) is not Store.member_memo  # the base's: None
+    first = remembers and store.count("members") == 0  # (asked before another thread uses the store)
     remembered = Beside(store.member_memo)
+    early: Beside | None = None
     try:
         frame, label, merged, notes = _read_list(path, fields, layer, None, None)
         report(progress, 0.4)
@@ -1710,12 +2047,19 @@ def _import_members(
         is_geo = isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns
         known = None
         if remembers and not is_geo and isinstance(frame, pd.DataFrame):
-            known = _import_known(store, frame, remembered.result, crs, default_country, merged, label)
+            if first:  # a first import checks every row: the register is read now, beside the rows' digests
+                early = _register_beside(store, frame, merged, label, remembered)
+            known = _import_known(store, frame, remembered.result, crs, default_country, merged, label, early)
     except BaseException:
-        with contextlib.suppress(Exception):
-            remembered.result()  # its query ends before the error goes up (the store may be closed next)
+        for job in (remembered, early):
+            with contextlib.suppress(Exception):
+                if job is not None:
+                    job.result()  # its query ends before the error goes up (the store may be closed next)
         raise
     remembered.result()
+    if early is not None:
+        with contextlib.suppress(Exception):
+            early.result()  # (its error, when its register was used, went up from there)
     if known is None:
         adr = store.addresses()
         res = members_from_frame(
@@ -1821,13 +2165,16 @@ def _import_known(
     default_country: str,
     fields: dict[str, str],
     label: str,
+    early: Any = None,
 ) -> tuple[MembersResult, dict[str, int]] | None:
     """Run :func:`import_members` for a store that remembers: skip the rows it already holds.
 
     A row is skipped when its digest (which covers its member id cell) is remembered for a member unchanged
     since, and its member id occurs once in the list (else the first-row rule decides, over the rows checked).
     ``memo_of`` gives what the store remembers (asked for once the rows' digests are made); None when it
-    remembers nothing (then this returns None: every row is checked by the caller).
+    remembers nothing (then this returns None: every row is checked by the caller). ``early`` (a
+    :class:`~bingeo.readers.overlap.Beside`), when given, is reading the register index of the whole list
+    (:func:`_register_beside`): used when every row is checked.
     """
     columns = [str(c) for c in frame.columns]
     cols = _detect(columns, fields, label)
@@ -1858,35 +2205,102 @@ def _import_known(
         for item in filter(None, str(text).split(";")):
             key, _, count = item.partition("=")
             prior[key] += int(count) * int(times)
+    from bingeo.readers.overlap import Beside
+
     rest = np.flatnonzero(~skip)
-    part = frame.iloc[rest].reset_index(drop=True)
-    adr = _addresses_for(store, part, cols)
-    res, kept, tallies = _check_members(
-        part,
-        crs=crs,
-        addresses=adr,
-        default_country=default_country,
-        fields=fields,
-        source=label,
-        row_numbers=rest,
-        days={k: [v[i] for i in rest.tolist()] for k, v in days.items()},
-        unchanged=unchanged,
-        prior=prior,
-    )
+    every = len(rest) == n and isinstance(frame.index, pd.RangeIndex) and frame.index.equals(pd.RangeIndex(n))
+    part = frame if every else frame.iloc[rest].reset_index(drop=True)  # a first import checks every row
+    # the store's addresses are read beside the list's columns (SQLite lets go of the GIL while it steps); the
+    # store is used by no other code until the register is taken
+    if early is not None and every:
+        register = early
+    else:
+        if early is not None:  # (not the rows checked) its query ends before the store is read again
+            with contextlib.suppress(Exception):
+                early.result()
+        register = Beside(_register_index, store, part, cols, label)
+    try:
+        res, kept, tallies = _check_members(
+            part,
+            crs=crs,
+            addresses=None,
+            default_country=default_country,
+            fields=fields,
+            source=label,
+            row_numbers=rest,
+            days=days if every else {k: [v[i] for i in rest.tolist()] for k, v in days.items()},
+            unchanged=unchanged,
+            prior=prior,
+            index_of=register.result,
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            register.result()  # its query ends before the error goes up (the store may be closed next)
+        raise
     counts = dict.fromkeys(_COUNTS, 0)
     if len(res.members):
         remember = pd.DataFrame(
             {
                 "digest": digests[rest[kept]],
-                "tallies": [
-                    ";".join(f"{k}={v}" for k, v in sorted(tallies[i].items())) if i in tallies else None for i in kept
-                ],
+                "tallies": _tally_texts(tallies, kept).tolist(),
             }
         )
         counts = store.upsert_members(res.members, memo=remember)
     counts["unchanged"] += len(unchanged)
     logger.info("%s: %d row(s) held by the store already, not checked again", label, len(unchanged))
     return res, counts
+
+
+def _tally_texts(tallies: Mapping[int, Counter[str]], kept: list[int]) -> np.ndarray:
+    """Return, for each row of ``kept`` (ascending), its counts as ``key=n;…`` (keys sorted), None without any."""
+    out = np.full(len(kept), None, dtype=object)
+    if not tallies or not kept:
+        return out
+    rows = np.fromiter(tallies.keys(), dtype=np.int64, count=len(tallies))
+    at = np.array(kept, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(at, rows), len(at) - 1)
+    hit = at[pos] == rows  # a rejected row's counts are not remembered
+    made: dict[tuple[tuple[str, int], ...], str] = {}
+    for p, i in zip(pos[hit].tolist(), rows[hit].tolist()):
+        items = tuple(sorted(tallies[i].items()))
+        text = made.get(items)
+        if text is None:
+            text = made[items] = ";".join(f"{k}={v}" for k, v in items)
+        out[p] = text
+    return out
+
+
+def _register_index(
+    store: Any, part: pd.DataFrame, cols: Mapping[str, str], source: str
+) -> tuple[_AddressIndex | None, list[str]]:
+    """Return the index of :func:`_addresses_for` (None without addresses) and the notes it made."""
+    addresses = _addresses_for(store, part, cols)
+    if addresses is None:
+        return None, []
+    notes = Notes(source)
+    return _AddressIndex(addresses, notes), list(notes)
+
+
+def _register_beside(store: Any, frame: pd.DataFrame, fields: Mapping[str, str], label: str, remembered: Any) -> Any:
+    """Start :func:`_register_index` of every row of ``frame`` beside the caller, once ``remembered`` is done.
+
+    For an import into a store holding no members (every row is checked). None when the list's columns do not
+    allow it (the import says why).
+    """
+    from bingeo.readers.overlap import Beside
+
+    try:
+        cols = _detect([str(c) for c in frame.columns], fields, label)
+    except InputError:
+        return None
+    if "member_id" not in cols:
+        return None
+
+    def job() -> tuple[_AddressIndex | None, list[str]]:
+        remembered.result()  # the store's connection is used by one thread at a time
+        return _register_index(store, frame, cols, label)
+
+    return Beside(job)
 
 
 def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> gpd.GeoDataFrame | None:
@@ -1896,5 +2310,9 @@ def _addresses_for(store: Any, part: pd.DataFrame, cols: Mapping[str, str]) -> g
         return adr if len(adr) else None
     if not store.count("addresses"):
         return None
-    wanted = set(_postcodes([t for t in _cells(part[cols["postcode"]]) if t]))
+    column = part[cols["postcode"]]
+    arr = _arrow_text(column)
+    if arr is not None:  # each distinct text once (a list repeats its postcodes): the same set of postcodes
+        column = pd.Series(pc.unique(arr).to_pylist(), dtype=object)
+    wanted = set(_postcodes([t for t in _cells(column) if t]))
     return store.addresses(postcodes=[p for p in wanted if p])
