@@ -26,8 +26,7 @@ from bingeo._contacts import plain_email_mask, plain_emails, plain_phone_arrays,
 from bingeo.addresses import addresses_for_store
 from bingeo.members import import_members, members_from_file
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-BAG = REAL / "netherlands_groningen_cbs_bag" / "verblijfsobjecten_onderwijs_RD.zip"
+BAG = Path("netherlands_groningen_cbs_bag") / "verblijfsobjecten_onderwijs_RD.zip"  # in the real data
 
 ODD_CODES = ["1234AB", "1234", "1234A", "12345", "1234ABC", "\u0661\u0662\u0663\u0664AB", "", None, "9999ZZ", "0000AA"]
 ODD_CODES += ["1234ab", "123 4AB", "A234BC", "1234@A", "1234[A"]
@@ -248,11 +247,11 @@ def test_first_import_into_a_store_as_the_per_row_rules(monkeypatch, tmp_path):
     pd.testing.assert_frame_equal(pd.DataFrame(sa), pd.DataFrame(sb))
 
 
-@pytest.mark.skipif(not BAG.exists(), reason="the real BAG sample is in ../shared/data/real")
-def test_real_bag_addresses_as_the_per_row_rules(monkeypatch, tmp_path):
-    with zipfile.ZipFile(BAG) as zf:
+def test_real_bag_addresses_as_the_per_row_rules(monkeypatch, tmp_path, real):
+    bag = real / BAG
+    with zipfile.ZipFile(bag) as zf:
         shp = next(n for n in zf.namelist() if n.endswith(".shp"))
-    register = gpd.read_file(f"zip://{BAG}!{shp}")
+    register = gpd.read_file(f"zip://{bag}!{shp}")
     register = register.rename(columns={"identifica": "adres_id"})
     n = len(register)
     rng = np.random.default_rng(2)

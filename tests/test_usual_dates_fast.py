@@ -20,10 +20,9 @@ import bingeo.readers.sources as sources
 import bingeo.readers.usual_dates as usual_dates
 from bingeo.readers import read_points
 from bingeo.readers.values import read_dates
-from tests.conftest import REAL_DATA as REAL
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-CHICAGO = REAL / "chicago" / "chicago_aggravated_assaults_2010_2019.csv.gz"
+CHICAGO = Path("chicago") / "chicago_aggravated_assaults_2010_2019.csv.gz"  # in the real data (fixture `real`)
 
 #: Values of other layouts (or none) among the usual ones: each goes to the general parser.
 ODD = [
@@ -110,12 +109,10 @@ def test_columns_without_the_usual_shape_take_the_general_path():
         _same(read_dates(s), _full(s))
 
 
-def test_real_chicago_times_written_day_first():
+def test_real_chicago_times_written_day_first(real):
     """20,000 real Chicago timestamps written as a Dutch export writes them (no zero padding, some 2-digit years,
     a share left as their ISO text, some made impossible): read as the full parser and as the ISO text says."""
-    if not CHICAGO.exists():
-        pytest.fail(f"real data missing: {CHICAGO}")
-    iso = pd.read_csv(CHICAGO, usecols=["date"], nrows=20_000)["date"]
+    iso = pd.read_csv(real / CHICAGO, usecols=["date"], nrows=20_000)["date"]
     t = pd.to_datetime(iso, format="%Y-%m-%d %H:%M")
     rng = np.random.default_rng(1)
     year = np.where(rng.random(len(t)) < 0.1, (t.dt.year % 100).map("{:02d}".format), t.dt.year.astype(str))
