@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 
 from bingeo._arrow_dates import iso_arrow
+from bingeo._workers import cpu_count
 from bingeo.readers import idle  # imported with the readers, at a command's start: idle time counts from then
 
 logger = logging.getLogger("bingeo.readers")
@@ -102,7 +103,7 @@ def _core_free() -> bool:
     :data:`bingeo.readers.idle.FREE_CORE`) answer for now; where that is unknown, the 1-minute load average
     (this process counts) must be below the cores.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = cpu_count()
     free = idle.idle_cores()
     if cores > 1 and free is not None:
         return free >= idle.FREE_CORE
